@@ -1,0 +1,2 @@
+// @weft/core/testing — utilities every Weft package's tests use.
+export * from './backends.js';

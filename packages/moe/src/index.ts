@@ -1,0 +1,2 @@
+// @weft/moe — populated by its issue; see README for the technique table.
+export {};

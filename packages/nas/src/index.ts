@@ -1,0 +1,2 @@
+// @weft/nas — populated by its issue; see README for the technique table.
+export {};

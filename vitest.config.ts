@@ -1,0 +1,101 @@
+// The four test environments of Weft, run together by `npm test` (see scripts/test.mjs).
+// Each project `provide`s the backends it must have: `describeBackends` fails, never skips,
+// when one of them does not initialise.
+import { defineConfig } from 'vitest/config';
+import { playwright } from '@vitest/browser-playwright';
+import { fileURLToPath } from 'node:url';
+
+// tfjs ships extensionless ESM (meant for bundlers): let Vite transform every @tensorflow
+// package so that Node runs the same module graph a browser bundle would (one tfjs-core).
+const inlineTfjs = { server: { deps: { inline: [/@tensorflow\//, /@weft\//] } } };
+
+// Inside the repository, tests import the packages' sources; only the e2e project (the
+// consumer project and the built pages) uses the built `dist/` as a user would.
+const src = (p: string) => fileURLToPath(new URL(p, import.meta.url));
+const sourceAliases = {
+  alias: [
+    { find: /^@weft\/core\/testing$/, replacement: src('./packages/core/src/testing/index.ts') },
+    { find: /^@weft\/(core|sharing|moe|nas)$/, replacement: src('./packages/$1/src/index.ts') },
+  ],
+};
+
+/** Files that run on every backend of every environment (must be browser-safe). */
+const everyBackend = ['packages/*/test/**/*.backends.test.ts', 'test/**/*.backends.test.ts'];
+
+export default defineConfig({
+  test: {
+    projects: [
+      {
+        resolve: sourceAliases,
+        test: {
+          name: 'node',
+          environment: 'node',
+          include: ['packages/*/test/**/*.test.ts', 'test/**/*.test.ts'],
+          exclude: ['**/node_modules/**', 'test/e2e/**'],
+          setupFiles: ['test/setup/node.ts'],
+          provide: { weftBackends: ['wasm', 'cpu'] },
+          testTimeout: 120_000,
+          hookTimeout: 120_000,
+          ...inlineTfjs,
+        },
+      },
+      {
+        resolve: sourceAliases,
+        test: {
+          name: 'node-webgpu',
+          environment: 'node',
+          include: everyBackend,
+          setupFiles: ['test/setup/node-webgpu.ts'],
+          provide: { weftBackends: ['webgpu'] },
+          testTimeout: 300_000,
+          hookTimeout: 300_000,
+          fileParallelism: false,
+          ...inlineTfjs,
+        },
+      },
+      {
+        resolve: sourceAliases,
+        test: {
+          name: 'browser',
+          include: everyBackend,
+          setupFiles: ['test/setup/browser.ts'],
+          provide: { weftBackends: ['webgpu', 'webgl'] },
+          testTimeout: 300_000,
+          hookTimeout: 300_000,
+          fileParallelism: false,
+          browser: {
+            enabled: true,
+            headless: true,
+            screenshotFailures: false,
+            provider: playwright({
+              launchOptions: {
+                executablePath: process.env.WEFT_CHROMIUM ?? '/usr/bin/chromium',
+                args: [
+                  '--enable-unsafe-webgpu',
+                  '--no-sandbox',
+                  '--disable-background-networking',
+                  '--disable-component-update',
+                  '--disable-sync',
+                  '--no-first-run',
+                ],
+              },
+            }),
+            instances: [{ browser: 'chromium' }],
+          },
+        },
+      },
+      {
+        test: {
+          name: 'e2e',
+          environment: 'node',
+          include: ['test/e2e/**/*.test.ts'],
+          globalSetup: ['test/e2e/serve-built-demos.ts'],
+          testTimeout: 180_000,
+          hookTimeout: 180_000,
+          fileParallelism: false,
+          ...inlineTfjs,
+        },
+      },
+    ],
+  },
+});
