@@ -1,3 +1,6 @@
 // Browser project (Chromium with --enable-unsafe-webgpu): tfjs `webgpu` and `webgl`.
-import '@tensorflow/tfjs-backend-webgpu';
-import '@tensorflow/tfjs-backend-webgl';
+// Tests that do not use `describeBackends` run on webgpu.
+import { initBackend } from '@weft/core';
+
+const report = await initBackend({ prefer: ['webgpu'], fallback: false });
+if (report.backend !== 'webgpu') throw new Error(`browser tests need webgpu: ${JSON.stringify(report.reasons)}`);

@@ -11,7 +11,9 @@ Object.defineProperty(globalThis, 'navigator', {
   configurable: true,
   writable: true,
 });
-await import('@tensorflow/tfjs-backend-webgpu');
+const { initBackend } = await import('@weft/core');
+const report = await initBackend({ prefer: ['webgpu'], fallback: false });
+if (report.backend !== 'webgpu') throw new Error(`node-webgpu tests need webgpu: ${JSON.stringify(report.reasons)}`);
 
 afterAll(async () => {
   const tf = await import('@tensorflow/tfjs-core');

@@ -3,3 +3,7 @@ import '@tensorflow/tfjs-core/dist/register_all_gradients';
 
 export * from './random.js';
 export * from './backend.js';
+export * from './context.js';
+export * from './module.js';
+export * from './ledger.js';
+export * from './layers/index.js';

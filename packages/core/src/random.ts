@@ -121,3 +121,15 @@ export class Rng {
 function rotl(x: number, k: number): number {
   return (x << k) | (x >>> (32 - k));
 }
+
+let globalRng = new Rng(0);
+
+/** Reset the library-wide default stream (like `torch.manual_seed`). Layers built without an explicit `rng` draw from it. */
+export function setSeed(seed: number): void {
+  globalRng = new Rng(seed);
+}
+
+/** The library-wide default stream (see {@link setSeed}). */
+export function defaultRng(): Rng {
+  return globalRng;
+}
