@@ -4,6 +4,7 @@
 import { defineConfig } from 'vitest/config';
 import { playwright } from '@vitest/browser-playwright';
 import { fileURLToPath } from 'node:url';
+import { createRequire } from 'node:module';
 
 // tfjs ships extensionless ESM (meant for bundlers): let Vite transform every @tensorflow
 // package so that Node runs the same module graph a browser bundle would (one tfjs-core).
@@ -12,8 +13,13 @@ const inlineTfjs = { server: { deps: { inline: [/@tensorflow\//, /@weft\//] } } 
 // Inside the repository, tests import the packages' sources; only the e2e project (the
 // consumer project and the built pages) uses the built `dist/` as a user would.
 const src = (p: string) => fileURLToPath(new URL(p, import.meta.url));
+// One tfjs-core module instance: every importer resolves it to the same ESM file (without this,
+// a backend imported dynamically can get a second copy of tfjs-core's Tensor class).
+const requireFromCore = createRequire(new URL('./packages/core/package.json', import.meta.url));
+const tfjsCore = requireFromCore.resolve('@tensorflow/tfjs-core/package.json').replace(/package\.json$/, 'dist/index.js');
 const sourceAliases = {
   alias: [
+    { find: /^@tensorflow\/tfjs-core$/, replacement: tfjsCore },
     { find: /^@weft\/core\/testing$/, replacement: src('./packages/core/src/testing/index.ts') },
     { find: /^@weft\/(core|sharing|moe|nas)$/, replacement: src('./packages/$1/src/index.ts') },
   ],

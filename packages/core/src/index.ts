@@ -1,5 +1,6 @@
 // @weft/core — Module and parameters, ledger, layers, toy data, trainer, backends, IO.
 import '@tensorflow/tfjs-core/dist/register_all_gradients';
+import '@tensorflow/tfjs-core/dist/public/chained_ops/register_all_chained_ops';
 
 export * from './random.js';
 export * from './backend.js';
@@ -7,3 +8,7 @@ export * from './context.js';
 export * from './module.js';
 export * from './ledger.js';
 export * from './layers/index.js';
+export * from './train/index.js';
+export * from './io/index.js';
+export * from './data/index.js';
+export * from './models/index.js';

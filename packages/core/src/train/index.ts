@@ -1,0 +1,3 @@
+// Training: the trainer, losses and optimisers.
+export * from './trainer.js';
+export * from './optimizer.js';
