@@ -12,4 +12,3 @@ export * from './train/index.js';
 export * from './io/index.js';
 export * from './data/index.js';
 export * from './models/index.js';
-export * from './data/index.js';
