@@ -1,0 +1,3 @@
+// Reading and writing tensors: safetensors (plain typed arrays, and tf.Tensor helpers).
+export * from './safetensors.js';
+export * from './tensors.js';
