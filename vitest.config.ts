@@ -17,9 +17,10 @@ const src = (p: string) => fileURLToPath(new URL(p, import.meta.url));
 // a backend imported dynamically can get a second copy of tfjs-core's Tensor class).
 const requireFromCore = createRequire(new URL('./packages/core/package.json', import.meta.url));
 const tfjsCore = requireFromCore.resolve('@tensorflow/tfjs-core/package.json').replace(/package\.json$/, 'dist/index.js');
+const oneTfjsCore = { find: /^@tensorflow\/tfjs-core$/, replacement: tfjsCore };
 const sourceAliases = {
   alias: [
-    { find: /^@tensorflow\/tfjs-core$/, replacement: tfjsCore },
+    oneTfjsCore,
     { find: /^@weft\/core\/testing$/, replacement: src('./packages/core/src/testing/index.ts') },
     { find: /^@weft\/(core|sharing|moe|nas)$/, replacement: src('./packages/$1/src/index.ts') },
   ],
@@ -36,8 +37,8 @@ export default defineConfig({
         test: {
           name: 'node',
           environment: 'node',
-          include: ['packages/*/test/**/*.test.ts', 'test/**/*.test.ts'],
-          exclude: ['**/node_modules/**', 'test/e2e/**'],
+          include: ['packages/*/test/**/*.test.ts', 'test/**/*.test.ts', 'demos/test/**/*.test.ts'],
+          exclude: ['**/node_modules/**', 'test/e2e/**', 'test/consumer/**'],
           setupFiles: ['test/setup/node.ts'],
           provide: { weftBackends: ['wasm', 'cpu'] },
           testTimeout: 120_000,
@@ -91,10 +92,12 @@ export default defineConfig({
         },
       },
       {
+        resolve: { alias: [oneTfjsCore] },
         test: {
           name: 'e2e',
           environment: 'node',
-          include: ['test/e2e/**/*.test.ts'],
+          // The built demo pages, and a user's project importing the built packages by name.
+          include: ['test/e2e/**/*.test.ts', 'test/consumer/**/*.test.ts'],
           globalSetup: ['test/e2e/serve-built-demos.ts'],
           testTimeout: 180_000,
           hookTimeout: 180_000,
