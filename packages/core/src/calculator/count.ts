@@ -1,0 +1,182 @@
+// Turns a config into the report: resolve and check the config and options, build the family's
+// parameter spec, then sum stored (each distinct module once), effective (once per slot that uses it;
+// a tied matrix once per use), active per token (k of E routed experts) and trainable, per row.
+
+import { CalculatorError, add, mul } from './arith.js';
+import { checkIndexBudget, matchedParams, resolveAdapter, type ResolvedAdapter } from './adapters.js';
+import { decoderSpec } from './decoder.js';
+import { encoderSpec } from './encoder.js';
+import type { ModelSpec, ParamEntry } from './spec.js';
+import {
+  PARAM_PRECISIONS,
+  type BreakdownRow,
+  type ParamComponent,
+  type CountOptions,
+  type HeadKind,
+  type ModelConfig,
+  type ParamReport,
+  type ParamPrecision,
+  type SharingPlan,
+} from './types.js';
+import { resolveConfig, type ResolvedConfig } from './validate.js';
+
+const COMPONENT_ORDER: ParamComponent[] = ['embeddings', 'attention', 'ffn', 'experts', 'router', 'norms', 'head', 'adapters'];
+const HEADS: HeadKind[] = ['none', 'lm', 'classifier'];
+const MAX_LABELS = 1_000_000;
+const METHOD_NAMES = { lora: 'LoRA', loha: 'LoHa', lokr: 'LoKr', ia3: '(IA)³' } as const;
+
+/** Bytes of `n` parameters at `precision` (int4 packs two per byte). */
+export function bytesAt(n: number, precision: ParamPrecision): number {
+  switch (precision) {
+    case 'fp32':
+      return mul('fp32 bytes', n, 4);
+    case 'fp16':
+    case 'bf16':
+      return mul(`${precision} bytes`, n, 2);
+    case 'int8':
+      return n;
+    case 'int4':
+      return Math.ceil(n / 2);
+  }
+}
+
+/** Sums a model spec into a report; `adapter` (if any) is attached to every module its targets match. */
+export function countSpec(spec: ModelSpec, adapter: ResolvedAdapter | null): ParamReport {
+  const rows = new Map<string, BreakdownRow>();
+  const rowOf = (component: ParamComponent, name: string): BreakdownRow => {
+    const key = `${component}\u0000${name}`;
+    let r = rows.get(key);
+    if (!r) {
+      r = { component, name, stored: 0, effective: 0, trainable: 0, activePerToken: 0 };
+      rows.set(key, r);
+    }
+    return r;
+  };
+  const ad = { stored: 0, effective: 0, active: 0, modules: 0 };
+  const leafNames = new Set<string>();
+
+  const visit = (e: ParamEntry, path: string, uses: number): void => {
+    const copies = e.experts?.count ?? 1;
+    const activeCopies = e.experts?.topK ?? 1;
+    const r = rowOf(e.component, e.row);
+    r.stored = add(r.name, r.stored, e.tied ? 0 : mul(path, e.params, copies));
+    r.effective = add(r.name, r.effective, mul(path, e.params, copies, uses));
+    r.activePerToken = add(r.name, r.activePerToken, mul(path, e.params, activeCopies, uses));
+    if (!adapter || !e.module) return;
+    leafNames.add(path.slice(path.lastIndexOf('.') + 1));
+    const { matched, params } = matchedParams(adapter, e.module, path, copies);
+    if (matched === 0) return;
+    ad.modules = add('adapter modules', ad.modules, matched);
+    ad.stored = add('adapter', ad.stored, params);
+    ad.effective = add('adapter', ad.effective, mul('adapter', params, uses));
+    // Routed experts: at most k of the matched copies run for one token (all copies share one shape).
+    const active = e.experts ? mul('adapter', params / matched, Math.min(matched, activeCopies)) : params;
+    ad.active = add('adapter', ad.active, mul('adapter', active, uses));
+  };
+
+  if (adapter) {
+    let expertModules = 0;
+    for (const b of spec.blocks) {
+      for (const e of b.spec.entries) if (e.module && e.experts) expertModules += e.experts.count;
+    }
+    checkIndexBudget(adapter, expertModules);
+  }
+
+  const uses = new Array<number>(spec.blocks.length).fill(0);
+  for (const b of spec.slots) uses[b]!++;
+  const [embeddings, rest] = [spec.top.filter((e) => e.component === 'embeddings'), spec.top.filter((e) => e.component !== 'embeddings')];
+  for (const e of embeddings) visit(e, e.path, 1);
+  spec.blocks.forEach((b, i) => {
+    for (const e of b.spec.entries) visit(e, b.path + e.path, uses[i]!);
+  });
+  for (const e of rest) visit(e, e.path, 1);
+
+  if (adapter && ad.modules === 0) {
+    throw new CalculatorError(
+      `adapter: targetModules matched no module of ${spec.modelType}; modules an adapter can wrap here: ${[...leafNames].join(', ')}`,
+    );
+  }
+
+  const base = [...rows.values()];
+  let total = 0;
+  let effective = 0;
+  let active = 0;
+  for (const r of base) {
+    total = add('total', total, r.stored);
+    effective = add('effective', effective, r.effective);
+    active = add('active', active, r.activePerToken);
+    r.trainable = adapter ? 0 : r.stored;
+  }
+  if (adapter) {
+    base.push({
+      component: 'adapters',
+      name: `${METHOD_NAMES[adapter.method]}${adapter.method === 'ia3' ? '' : ` r=${adapter.r}`}${adapter.dora ? ' (DoRA)' : ''}`,
+      stored: ad.stored,
+      effective: ad.effective,
+      trainable: ad.stored,
+      activePerToken: ad.active,
+    });
+  }
+  const sorted = COMPONENT_ORDER.flatMap((c) => base.filter((r) => r.component === c));
+  const stored = add('stored', total, ad.stored);
+  const bytes = {} as Record<ParamPrecision, number>;
+  for (const p of PARAM_PRECISIONS) bytes[p] = bytesAt(stored, p);
+  return {
+    modelType: spec.modelType,
+    family: spec.family,
+    head: spec.head,
+    slots: spec.slots.length,
+    uniqueBlocks: spec.blocks.length,
+    rows: sorted,
+    total,
+    stored,
+    effective: add('effective', effective, ad.effective),
+    trainable: adapter ? ad.stored : stored,
+    activePerToken: add('active', active, ad.active),
+    bytes,
+    adapter: adapter ? { method: adapter.method, targetedModules: ad.modules, params: ad.stored } : null,
+  };
+}
+
+function checkOptions(options: CountOptions, cfg: ResolvedConfig): {
+  head: HeadKind;
+  pooler: boolean;
+  numLabels: number;
+  sharing: SharingPlan;
+} {
+  if (options === null || typeof options !== 'object') {
+    throw new CalculatorError(`options: expected an object, got ${JSON.stringify(options)}`);
+  }
+  const head = options.head ?? (cfg.family === 'encoder' ? 'none' : 'lm');
+  if (!HEADS.includes(head)) {
+    throw new CalculatorError(`options: head=${JSON.stringify(head)} is not allowed: expected one of ${HEADS.join(', ')}`);
+  }
+  const pooler = options.pooler ?? head !== 'lm';
+  if (typeof pooler !== 'boolean') {
+    throw new CalculatorError(`options: pooler=${JSON.stringify(pooler)} is not allowed: expected true or false`);
+  }
+  const numLabels = options.numLabels ?? 2;
+  if (typeof numLabels !== 'number' || !Number.isInteger(numLabels) || numLabels < 1 || numLabels > MAX_LABELS) {
+    throw new CalculatorError(`options: numLabels=${JSON.stringify(numLabels)} is not allowed: expected an integer in [1, ${MAX_LABELS}]`);
+  }
+  return { head, pooler, numLabels, sharing: options.sharing ?? { kind: 'none' } };
+}
+
+/** Counts an already resolved config (see `resolveConfig`). */
+export function countResolved(cfg: ResolvedConfig, options: CountOptions = {}): ParamReport {
+  const opts = checkOptions(options, cfg);
+  const spec = cfg.family === 'encoder' ? encoderSpec(cfg, opts) : decoderSpec(cfg, opts);
+  const adapter = options.adapter === undefined ? null : resolveAdapter(options.adapter, cfg.modelType);
+  return countSpec(spec, adapter);
+}
+
+/**
+ * Exact parameter counts of a model from its config alone: a breakdown table plus total, stored,
+ * effective, trainable and active-per-token counts and memory sizes. The config is checked like an
+ * untrusted one; errors (`CalculatorError`) name the field, its value and what is allowed.
+ *
+ * @example countParams(PRESETS['Mixtral-8x7B'].config).total === 46_702_792_704
+ */
+export function countParams(config: ModelConfig, options: CountOptions = {}): ParamReport {
+  return countResolved(resolveConfig(config, 'config'), options);
+}
