@@ -101,7 +101,8 @@ describe('ground truth: presets against published sizes', () => {
   }
 
   it('BertForMaskedLM and AlbertForMaskedLM: no pooler, MLM head with the decoder tied', () => {
-    // 109,514,298 and 11,221,680 are the published counts of the two MLM checkpoints.
+    // 109,514,298 is BertForMaskedLM's published count; 11,221,680 follows AlbertMLMHead (dense H→E,
+    // LayerNorm(E), decoder E→V tied to the embeddings, one bias of V) on AlbertModel without pooler.
     const bert = count(PRESETS['bert-base-uncased'].config, { head: 'lm' });
     expect(bert.total).toBe(109_514_298);
     expect(bert.effective).toBe(109_514_298 + 30522 * 768); // the tied decoder is used again
