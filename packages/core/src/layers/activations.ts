@@ -1,0 +1,82 @@
+// Activation functions (elementwise, differentiable on every backend) and an `Activation` module
+// that applies one by name, so configs can name activations as plain strings.
+import * as tf from '@tensorflow/tfjs-core';
+import type { ForwardContext } from '../context.js';
+import { Module } from '../module.js';
+import { checkOneOf } from './check.js';
+
+/** Exact GELU, x·Φ(x) = ½x(1 + erf(x/√2)) (PyTorch `gelu`, approximate='none'). */
+export function gelu(x: tf.Tensor): tf.Tensor {
+  return tf.mul(tf.mul(x, 0.5), tf.add(1, tf.erf(tf.mul(x, Math.SQRT1_2))));
+}
+
+/** Tanh-approximated GELU, ½x(1 + tanh(√(2/π)(x + 0.044715x³))) (PyTorch approximate='tanh', GPT-2's "gelu_new"). */
+export function geluTanh(x: tf.Tensor): tf.Tensor {
+  const inner = tf.mul(tf.add(x, tf.mul(tf.mul(tf.mul(x, x), x), 0.044715)), Math.sqrt(2 / Math.PI));
+  return tf.mul(tf.mul(x, 0.5), tf.add(1, tf.tanh(inner)));
+}
+
+/** SiLU / swish, x·σ(x). */
+export function silu(x: tf.Tensor): tf.Tensor {
+  return tf.mul(x, tf.sigmoid(x));
+}
+
+/** ReLU, max(x, 0). */
+export function relu(x: tf.Tensor): tf.Tensor {
+  return tf.relu(x);
+}
+
+/** Logistic sigmoid. */
+export function sigmoid(x: tf.Tensor): tf.Tensor {
+  return tf.sigmoid(x);
+}
+
+/** Hyperbolic tangent. */
+export function tanh(x: tf.Tensor): tf.Tensor {
+  return tf.tanh(x);
+}
+
+/** The identity (returns its input). */
+export function identity(x: tf.Tensor): tf.Tensor {
+  return x;
+}
+
+/** Activation functions by name. */
+export const ACTIVATIONS = {
+  relu,
+  gelu,
+  gelu_tanh: geluTanh,
+  silu,
+  sigmoid,
+  tanh,
+  identity,
+} as const satisfies Record<string, (x: tf.Tensor) => tf.Tensor>;
+
+/** The name of an activation in {@link ACTIVATIONS}. */
+export type ActivationName = keyof typeof ACTIVATIONS;
+
+/** Look up an activation by name; `who` names the caller in the error for an unknown name. */
+export function activationFn(name: ActivationName, who = 'activation'): (x: tf.Tensor) => tf.Tensor {
+  checkOneOf(who, 'activation', name, Object.keys(ACTIVATIONS) as ActivationName[]);
+  return ACTIVATIONS[name];
+}
+
+/** Config of {@link Activation}. */
+export interface ActivationConfig {
+  /** Which activation. Default: 'relu'. */
+  activation?: ActivationName;
+}
+
+/** A parameter-free module applying an activation (for `Sequential`). */
+export class Activation extends Module {
+  private readonly fn: (x: tf.Tensor) => tf.Tensor;
+
+  constructor(readonly config: ActivationConfig = {}) {
+    super();
+    this.fn = activationFn(config.activation ?? 'relu', 'Activation');
+  }
+
+  forward(x: tf.Tensor, _ctx?: ForwardContext): tf.Tensor {
+    return this.fn(x);
+  }
+}

@@ -1,0 +1,136 @@
+// Multi-head self-attention ("Attention Is All You Need", arXiv:1706.03762) with a causal mask,
+// an optional key-padding mask and optional grouped-query attention (GQA, arXiv:2305.13245:
+// numKVHeads < numHeads key/value heads, each shared by numHeads/numKVHeads query heads).
+// The projections are separate Linears named q, k, v, o so adapters (LoRA on q,v) can target them.
+import * as tf from '@tensorflow/tfjs-core';
+import { ForwardContext } from '../context.js';
+import { Module } from '../module.js';
+import { defaultRng, type Rng } from '../random.js';
+import { checkPositiveInt, checkRank } from './check.js';
+import { checkDropoutRate, dropout } from './dropout.js';
+import { Linear } from './linear.js';
+
+/**
+ * Input of sequence modules: a (B, T, C) tensor, or the tensor with an attention mask
+ * (B, T) holding 1 for real tokens and 0 for padding (Hugging Face's `attention_mask`; note
+ * PyTorch's `key_padding_mask` is the opposite). Padded keys get no attention weight.
+ */
+export type SequenceInput = tf.Tensor | { x: tf.Tensor; attentionMask?: tf.Tensor | null };
+
+/** Split a {@link SequenceInput} into its tensor and its mask (null when absent). */
+export function splitSequenceInput(input: SequenceInput): { x: tf.Tensor; attentionMask: tf.Tensor | null } {
+  if (input instanceof tf.Tensor) return { x: input, attentionMask: null };
+  return { x: input.x, attentionMask: input.attentionMask ?? null };
+}
+
+/** Added to masked attention scores: large enough to zero the weight, finite so fully masked rows stay NaN-free. */
+export const MASKED_SCORE = -1e9;
+
+/** Config of {@link CausalSelfAttention}. */
+export interface CausalSelfAttentionConfig {
+  /** Model width C (input and output). */
+  dim: number;
+  /** Query heads; must divide dim. */
+  numHeads: number;
+  /** Key/value heads (grouped-query attention); must divide numHeads. Default: numHeads (plain multi-head). */
+  numKVHeads?: number;
+  /** Mask future positions (position t attends to ≤ t). Default: true; false gives bidirectional attention (encoders). */
+  causal?: boolean;
+  /** Biases in the q, k, v, o Linears. Default: true (GPT-2; LLaMA uses false). */
+  bias?: boolean;
+  /** Dropout on the attention weights and on the output in training. Default: 0. */
+  dropout?: number;
+}
+
+/** Multi-head (optionally grouped-query) self-attention over (B, T, C). */
+export class CausalSelfAttention extends Module<SequenceInput, tf.Tensor> {
+  /** Query projection [C → C]. */
+  readonly q: Linear;
+  /** Key projection [C → numKVHeads·headDim]. */
+  readonly k: Linear;
+  /** Value projection [C → numKVHeads·headDim]. */
+  readonly v: Linear;
+  /** Output projection [C → C]. */
+  readonly o: Linear;
+  /** Query heads. */
+  readonly numHeads: number;
+  /** Key/value heads. */
+  readonly numKVHeads: number;
+  /** Width of one head, C / numHeads. */
+  readonly headDim: number;
+  /** Whether the causal mask is applied. */
+  readonly causal: boolean;
+  private readonly rate: number;
+
+  constructor(readonly config: CausalSelfAttentionConfig, rng: Rng = defaultRng()) {
+    super();
+    const { dim, numHeads } = config;
+    checkPositiveInt('CausalSelfAttention', 'dim', dim);
+    checkPositiveInt('CausalSelfAttention', 'numHeads', numHeads);
+    if (dim % numHeads !== 0) {
+      throw new Error(`CausalSelfAttention: numHeads=${numHeads} must divide dim=${dim}`);
+    }
+    const numKVHeads = config.numKVHeads ?? numHeads;
+    checkPositiveInt('CausalSelfAttention', 'numKVHeads', numKVHeads);
+    if (numHeads % numKVHeads !== 0) {
+      throw new Error(`CausalSelfAttention: numKVHeads=${numKVHeads} must divide numHeads=${numHeads}`);
+    }
+    this.rate = config.dropout ?? 0;
+    checkDropoutRate('CausalSelfAttention', 'dropout', this.rate);
+    this.numHeads = numHeads;
+    this.numKVHeads = numKVHeads;
+    this.headDim = dim / numHeads;
+    this.causal = config.causal ?? true;
+    const bias = config.bias ?? true;
+    const kvDim = numKVHeads * this.headDim;
+    this.q = this.addModule('q', new Linear({ inFeatures: dim, outFeatures: dim, bias }, rng));
+    this.k = this.addModule('k', new Linear({ inFeatures: dim, outFeatures: kvDim, bias }, rng));
+    this.v = this.addModule('v', new Linear({ inFeatures: dim, outFeatures: kvDim, bias }, rng));
+    this.o = this.addModule('o', new Linear({ inFeatures: dim, outFeatures: dim, bias }, rng));
+  }
+
+  /** (B, T, C) [+ attentionMask (B, T)] -> (B, T, C). */
+  forward(input: SequenceInput, ctx: ForwardContext = new ForwardContext({ training: this.training })): tf.Tensor {
+    const { x, attentionMask } = splitSequenceInput(input);
+    const C = this.config.dim;
+    checkRank('CausalSelfAttention', 'x', x, 3, '(batch, time, dim)');
+    const [B, T, Cx] = x.shape as [number, number, number];
+    if (Cx !== C) throw new Error(`CausalSelfAttention: x has shape [${x.shape}]; its last dimension must equal dim=${C}`);
+    if (attentionMask && (attentionMask.rank !== 2 || attentionMask.shape[0] !== B || attentionMask.shape[1] !== T)) {
+      throw new Error(`CausalSelfAttention: attentionMask has shape [${attentionMask.shape}]; expected [${B}, ${T}] (batch, time)`);
+    }
+    const H = this.numHeads;
+    const Hkv = this.numKVHeads;
+    const D = this.headDim;
+    const heads = (t: tf.Tensor, h: number) => tf.transpose(tf.reshape(t, [B, T, h, D]), [0, 2, 1, 3]); // (B, T, h·D) -> (B, h, T, D)
+    const q = heads(this.q.forward(x, ctx), H);
+    let k = heads(this.k.forward(x, ctx), Hkv);
+    let v = heads(this.v.forward(x, ctx), Hkv);
+    if (Hkv !== H) {
+      // Query head h reads key/value head ⌊h / g⌋ (LLaMA's repeat_kv).
+      const g = H / Hkv;
+      // Tiled at rank 3: tfjs has no Tile gradient above rank 4.
+      const repeat = (t: tf.Tensor) =>
+        tf.reshape(tf.tile(tf.reshape(t, [B * Hkv, 1, T * D]), [1, g, 1]), [B, H, T, D]); // (B, Hkv, T, D) -> (B·Hkv, 1, T·D) -> (B·Hkv, g, T·D) -> (B, H, T, D)
+      k = repeat(k);
+      v = repeat(v);
+    }
+    let scores = tf.mul(tf.matMul(q, k, false, true), 1 / Math.sqrt(D)); // (B, H, T, T)
+    if (this.causal) scores = tf.add(scores, causalMask(T));
+    if (attentionMask) {
+      const keep = tf.reshape(tf.cast(attentionMask, 'float32'), [B, 1, 1, T]); // (B, T) -> (B, 1, 1, T)
+      scores = tf.add(scores, tf.mul(tf.sub(1, keep), MASKED_SCORE));
+    }
+    const weights = dropout(tf.softmax(scores, -1), this.rate, ctx); // (B, H, T, T)
+    const y = tf.matMul(weights, v); // (B, H, T, D)
+    const merged = tf.reshape(tf.transpose(y, [0, 2, 1, 3]), [B, T, C]); // (B, H, T, D) -> (B, T, H, D) -> (B, T, C)
+    return dropout(this.o.forward(merged, ctx), this.rate, ctx);
+  }
+}
+
+/** The additive causal mask (T, T): 0 on and below the diagonal, {@link MASKED_SCORE} above. */
+export function causalMask(T: number): tf.Tensor {
+  const m = new Float32Array(T * T);
+  for (let i = 0; i < T; i++) for (let j = i + 1; j < T; j++) m[i * T + j] = MASKED_SCORE;
+  return tf.tensor2d(m, [T, T]);
+}

@@ -1,0 +1,40 @@
+// RMSNorm (Zhang & Sennrich, arXiv:1910.07467) in LLaMA's form: y = x / √(mean(x²) + eps) · weight,
+// no mean subtraction, no bias, weight initialised to 1.
+import * as tf from '@tensorflow/tfjs-core';
+import type { ForwardContext } from '../context.js';
+import { Module } from '../module.js';
+import { checkPositive, checkPositiveInt } from './check.js';
+import { checkLastDim } from './layer-norm.js';
+
+/** Config of {@link RMSNorm}. */
+export interface RMSNormConfig {
+  /** Size of the normalised (last) axis. */
+  dim: number;
+  /** Added to the mean square. Default: 1e-6 (LLaMA). */
+  eps?: number;
+  /** Learn a per-feature scale (init 1). Default: true. */
+  elementwiseAffine?: boolean;
+}
+
+/** Root-mean-square normalisation over the last axis. */
+export class RMSNorm extends Module {
+  /** Scale, [dim], or null. */
+  readonly weight: tf.Variable | null;
+  /** The epsilon in use. */
+  readonly eps: number;
+
+  constructor(readonly config: RMSNormConfig) {
+    super();
+    checkPositiveInt('RMSNorm', 'dim', config.dim);
+    this.eps = config.eps ?? 1e-6;
+    checkPositive('RMSNorm', 'eps', this.eps);
+    this.weight = config.elementwiseAffine === false ? null : this.addParameter('weight', tf.ones([config.dim]));
+  }
+
+  forward(x: tf.Tensor, _ctx?: ForwardContext): tf.Tensor {
+    checkLastDim('RMSNorm', x, this.config.dim);
+    const ms = tf.mean(tf.square(x), -1, true); // (..., C) -> (..., 1)
+    const y = tf.mul(x, tf.rsqrt(tf.add(ms, this.eps)));
+    return this.weight ? tf.mul(y, this.weight) : y;
+  }
+}

@@ -1,0 +1,68 @@
+// Losses and metrics as scalar tensors (synchronous, for use inside a training step's tidy).
+// Cross-entropy goes through logSoftmax (max-shifted) and a one-hot product, so it is stable
+// and its gradient needs no scatter kernel.
+import * as tf from '@tensorflow/tfjs-core';
+
+/** Options of {@link softmaxCrossEntropy}. */
+export interface CrossEntropyOptions {
+  /** Labels equal to this are not scored (padding, prompt tokens). Default: none (PyTorch uses -100). */
+  ignoreIndex?: number;
+}
+
+function checkLabels(fn: string, logits: tf.Tensor, labels: tf.Tensor): void {
+  if (labels.dtype !== 'int32') {
+    throw new Error(`${fn}: labels must be an int32 tensor, got dtype ${labels.dtype} (shape [${labels.shape}])`);
+  }
+  if (logits.rank < 1) throw new Error(`${fn}: logits has shape [${logits.shape}]; expected (..., classes)`);
+  const lead = logits.shape.slice(0, -1);
+  if (labels.rank !== lead.length || labels.shape.some((d, i) => d !== lead[i])) {
+    throw new Error(`${fn}: labels shape [${labels.shape}] must equal logits shape [${logits.shape}] without its last (classes) axis, i.e. [${lead}]`);
+  }
+}
+
+/** 1 where a label is scored, 0 where it equals `ignoreIndex` (float32, labels' shape), or null when nothing is ignored. */
+function scoredMask(labels: tf.Tensor, ignoreIndex: number | undefined): tf.Tensor | null {
+  if (ignoreIndex === undefined) return null;
+  if (!Number.isInteger(ignoreIndex)) throw new Error(`ignoreIndex=${ignoreIndex} must be an integer`);
+  return tf.cast(tf.notEqual(labels, tf.scalar(ignoreIndex, 'int32')), 'float32');
+}
+
+/**
+ * Mean softmax cross-entropy of `logits` (..., C) against integer `labels` (...), over the scored
+ * positions (labels ≠ ignoreIndex). With no scored position the loss is 0 (not NaN). Labels
+ * outside [0, C) other than ignoreIndex score as 0 (a GPU cannot check them without a readback).
+ */
+export function softmaxCrossEntropy(logits: tf.Tensor, labels: tf.Tensor, options: CrossEntropyOptions = {}): tf.Scalar {
+  checkLabels('softmaxCrossEntropy', logits, labels);
+  return tf.tidy(() => {
+    const C = logits.shape[logits.rank - 1]!;
+    const logp = tf.logSoftmax(logits, -1); // (..., C)
+    const picked = tf.sum(tf.mul(logp, tf.oneHot(labels, C)), -1); // (..., C) -> (...)
+    const mask = scoredMask(labels, options.ignoreIndex);
+    if (!mask) return tf.neg(tf.mean(picked)) as tf.Scalar;
+    const count = tf.maximum(tf.sum(mask), 1);
+    return tf.div(tf.neg(tf.sum(tf.mul(picked, mask))), count) as tf.Scalar;
+  });
+}
+
+/** Mean squared error over all elements; shapes must match. */
+export function mse(pred: tf.Tensor, target: tf.Tensor): tf.Scalar {
+  if (pred.rank !== target.rank || pred.shape.some((d, i) => d !== target.shape[i])) {
+    throw new Error(`mse: pred shape [${pred.shape}] must equal target shape [${target.shape}]`);
+  }
+  return tf.tidy(() => tf.mean(tf.squaredDifference(pred, target)) as tf.Scalar);
+}
+
+/**
+ * Fraction of scored positions whose arg-max logit equals the label (a scalar in [0, 1]; 0 when
+ * nothing is scored). Ties go to the lowest class index.
+ */
+export function accuracy(logits: tf.Tensor, labels: tf.Tensor, ignoreIndex?: number): tf.Scalar {
+  checkLabels('accuracy', logits, labels);
+  return tf.tidy(() => {
+    const hit = tf.cast(tf.equal(tf.argMax(logits, -1), labels), 'float32'); // (...)
+    const mask = scoredMask(labels, ignoreIndex);
+    if (!mask) return tf.mean(hit) as tf.Scalar;
+    return tf.div(tf.sum(tf.mul(hit, mask)), tf.maximum(tf.sum(mask), 1)) as tf.Scalar;
+  });
+}
