@@ -18,13 +18,13 @@ const src = (p: string) => fileURLToPath(new URL(p, import.meta.url));
 const requireFromCore = createRequire(new URL('./packages/core/package.json', import.meta.url));
 const tfjsCore = requireFromCore.resolve('@tensorflow/tfjs-core/package.json').replace(/package\.json$/, 'dist/index.js');
 const oneTfjsCore = { find: /^@tensorflow\/tfjs-core$/, replacement: tfjsCore };
-const sourceAliases = {
-  alias: [
-    oneTfjsCore,
-    { find: /^@weft\/core\/testing$/, replacement: src('./packages/core/src/testing/index.ts') },
-    { find: /^@weft\/(core|sharing|moe|nas)$/, replacement: src('./packages/$1/src/index.ts') },
-  ],
-};
+const weftSources = [
+  { find: /^@weft\/core\/testing$/, replacement: src('./packages/core/src/testing/index.ts') },
+  { find: /^@weft\/(core|sharing|moe|nas)$/, replacement: src('./packages/$1/src/index.ts') },
+];
+const sourceAliases = { alias: [oneTfjsCore, ...weftSources] };
+// In the browser, Vite's dependency optimiser bundles tfjs once (and the alias would defeat it).
+const browserAliases = { alias: weftSources };
 
 /** Files that run on every backend of every environment (must be browser-safe). */
 const everyBackend = ['packages/*/test/**/*.backends.test.ts', 'test/**/*.backends.test.ts'];
@@ -61,7 +61,17 @@ export default defineConfig({
         },
       },
       {
-        resolve: sourceAliases,
+        resolve: browserAliases,
+        optimizeDeps: {
+          include: [
+            '@tensorflow/tfjs-core',
+            '@tensorflow/tfjs-core/dist/register_all_gradients',
+            '@tensorflow/tfjs-core/dist/public/chained_ops/register_all_chained_ops',
+            '@tensorflow/tfjs-backend-cpu',
+            '@tensorflow/tfjs-backend-webgl',
+            '@tensorflow/tfjs-backend-webgpu',
+          ],
+        },
         test: {
           name: 'browser',
           include: everyBackend,

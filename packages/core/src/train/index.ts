@@ -1,3 +1,4 @@
 // Training: the trainer, losses and optimisers.
 export * from './trainer.js';
 export * from './optimizer.js';
+export * from './losses.js';
