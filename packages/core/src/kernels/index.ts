@@ -1,9 +1,109 @@
-// Weft's registered training kernels (filled by the kernels work): `registerTrainingKernels`
-// registers, once per backend, the kernels that gradients need and the backend lacks or has slow.
-const registered = new Set<string>();
+// Weft's registered training kernels: `registerTrainingKernels` registers, once per backend, the
+// kernels that gradients need and the backend lacks, has wrong, or has slow.
+//
+// Found empirically (tf.grads of ~120 ops and layer patterns on tfjs 4.22 wasm, compared with cpu):
+//   missing on wasm:  UnsortedSegmentSum (gather's gradient: Embedding, MoE dispatch, hashed sharing),
+//                     Conv2DBackpropFilter (conv2d, conv1d, conv2dTranspose, separable conv),
+//                     DepthwiseConv2dNativeBackpropInput / ...BackpropFilter (depthwise, separable),
+//                     Einsum (forward; tfjs has no einsum gradient on any backend).
+//   wrong on wasm:    MaxPoolGrad (wrong when channels > 1), Conv3DBackpropInputV2 (wrong when
+//                     in-channels > 1), Conv3DBackpropFilterV2 (wrong with stride 2), GatherV2 with
+//                     batchDims > 0 (gathers the wrong rows, forward), _FusedMatMul with a bias and
+//                     transposeA/transposeB (forward), ResizeNearestNeighborGrad (ignores
+//                     halfPixelCenters).
+//   wrong on cpu:     ResizeNearestNeighborGrad (wrong when batch > 1; ignores halfPixelCenters).
+//   slow on wasm:     BatchMatMul/_FusedMatMul with transposeA or transposeB (every matMul gradient
+//                     has one) leave XNNPACK for a loop ≈10–30× slower; Conv2DBackpropInput is a
+//                     direct loop several times slower than im2col + XNNPACK.
+//   slow on cpu:      UnsortedSegmentSum (one full mask per segment: quadratic).
+//   also missing on wasm, not needed for training here: Complex/Real/Imag/FFT/IFFT/ComplexAbs,
+//                     RaggedGather/RaggedRange/RaggedTensorToTensor, StaticRegexReplace,
+//                     Conv2D with dataFormat NCHW (forward; XNNPACK is NHWC only).
+//   not kernels (fail on every backend, tfjs-core's gradients): no gradient for GatherNd, ScatterNd,
+//                     StridedSlice, TopK, Einsum, Diag; broadcasting gradients of BatchMatMul
+//                     (batch dims), Maximum/Minimum are not reduced to the input shape; Cumsum's
+//                     gradient on axis ≠ last has the wrong shape; dilated conv2d/depthwise gradients
+//                     are refused; Prod's and batchDims-GatherV2's gradients call chained ops
+//                     (`x.reshape`, `x.split`), which fail unless tfjs's chained ops are registered.
+import * as tf from '@tensorflow/tfjs-core';
+import type { KernelConfig } from '@tensorflow/tfjs-core';
+import { batchMatMulWasmConfig, fusedMatMulWasmConfig } from './batch-mat-mul.js';
+import { conv2DBackpropFilterWasmConfig } from './conv2d-backprop-filter.js';
+import { conv2DBackpropInputWasmConfig } from './conv2d-backprop-input.js';
+import { conv3DBackpropFilterWasmConfig } from './conv3d-backprop-filter.js';
+import { conv3DBackpropInputWasmConfig } from './conv3d-backprop-input.js';
+import { depthwiseConv2dNativeBackpropFilterWasmConfig } from './depthwise-conv2d-backprop-filter.js';
+import { depthwiseConv2dNativeBackpropInputWasmConfig } from './depthwise-conv2d-backprop-input.js';
+import { einsumWasmConfig } from './einsum.js';
+import { gatherV2WasmConfig } from './gather-v2.js';
+import { maxPoolGradWasmConfig } from './max-pool-grad.js';
+import { resizeNearestNeighborGradConfig } from './resize-nearest-neighbor-grad.js';
+import { unsortedSegmentSumConfig } from './unsorted-segment-sum.js';
 
-/** Register Weft's training kernels on `backend` (idempotent). */
+const registered = new Set<string>();
+/** tfjs's own kernels that Weft replaced, keyed `backend/kernelName`. */
+const replaced = new Map<string, KernelConfig>();
+
+/** tfjs's own kernel `name` on `backend`, even after Weft replaced it. */
+function tfjsOriginal(name: string, backend: string): KernelConfig | undefined {
+  return tfjsKernel(name, backend) ?? tf.getKernel(name, backend);
+}
+
+/** The kernels Weft registers on `backend` (built lazily: some wrap tfjs's own kernel). */
+function kernelsFor(backend: string): KernelConfig[] {
+  if (backend === 'wasm') {
+    const wrap = (name: string, make: (original: KernelConfig) => KernelConfig) => {
+      const original = tfjsOriginal(name, 'wasm');
+      return original ? [make(original)] : [];
+    };
+    return [
+      unsortedSegmentSumConfig('wasm'),
+      conv2DBackpropFilterWasmConfig,
+      conv2DBackpropInputWasmConfig,
+      depthwiseConv2dNativeBackpropFilterWasmConfig,
+      depthwiseConv2dNativeBackpropInputWasmConfig,
+      maxPoolGradWasmConfig,
+      conv3DBackpropInputWasmConfig,
+      conv3DBackpropFilterWasmConfig,
+      resizeNearestNeighborGradConfig('wasm'),
+      einsumWasmConfig,
+      ...wrap('GatherV2', gatherV2WasmConfig),
+      ...wrap('BatchMatMul', batchMatMulWasmConfig),
+      ...wrap('_FusedMatMul', fusedMatMulWasmConfig),
+    ];
+  }
+  if (backend === 'cpu') return [unsortedSegmentSumConfig('cpu'), resizeNearestNeighborGradConfig('cpu')];
+  return [];
+}
+
+/**
+ * Register Weft's training kernels on `backend` (idempotent; a no-op for backends that need
+ * none, such as webgl and webgpu). Call it after the backend's package is imported;
+ * `initBackend` does.
+ */
 export function registerTrainingKernels(backend: string): void {
   if (registered.has(backend)) return;
+  for (const config of kernelsFor(backend)) {
+    const existing = tf.getKernel(config.kernelName, backend);
+    if (existing) {
+      const key = `${backend}/${config.kernelName}`;
+      if (!replaced.has(key)) replaced.set(key, existing);
+      tf.unregisterKernel(config.kernelName, backend);
+    }
+    tf.registerKernel(config);
+  }
   registered.add(backend);
+}
+
+/** The names of the kernels Weft registers on `backend`. */
+export function trainingKernelNames(backend: string): string[] {
+  return kernelsFor(backend).map((k) => k.kernelName);
+}
+
+/**
+ * The tfjs kernel that Weft's registration replaced on `backend` (e.g. tfjs cpu's quadratic
+ * UnsortedSegmentSum, for benchmarks and reference tests), or undefined if there was none.
+ */
+export function tfjsKernel(kernelName: string, backend: string): KernelConfig | undefined {
+  return replaced.get(`${backend}/${kernelName}`);
 }
