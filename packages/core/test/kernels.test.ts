@@ -222,6 +222,8 @@ const convCases: ConvCase[] = [
   { name: 'explicit asymmetric pad', x: [2, 5, 6, 2], f: [3, 2, 2, 3], strides: 1, pad: [[0, 0], [1, 2], [0, 1], [0, 0]] },
   { name: 'kernel as large as the image', x: [2, 4, 4, 3], f: [4, 4, 3, 2], strides: 1, pad: 'valid' },
   { name: 'one channel in, one out', x: [4, 6, 6, 1], f: [3, 3, 1, 1], strides: 1, pad: 'same' },
+  { name: 'explicit pad larger than the kernel', x: [1, 4, 5, 2], f: [2, 2, 2, 3], strides: 1, pad: [[0, 0], [3, 1], [0, 2], [0, 0]] },
+  { name: '5×5 same, stride 1, 8→8 channels', x: [2, 9, 9, 8], f: [5, 5, 8, 8], strides: 1, pad: 'same' },
 ];
 const convOutShape = (c: ConvCase) =>
   tf.backend_util.computeConv2DInfo(c.x as [number, number, number, number], c.f as [number, number, number, number], c.strides, 1, c.pad)
