@@ -1,0 +1,558 @@
+// train.html: an MLP learning a 2-D toy dataset live — controls bound to the URL, a backend
+// badge, start / pause / stop, progress, loss and accuracy curves, the decision boundary and
+// the parameter ledger. The run itself belongs to a TrainingController.
+import '../styles/base.css';
+import '../components/site-header.js';
+import '../components/backend-badge.js';
+import '../components/progress-bar.js';
+import '../components/loss-chart.js';
+import '../components/ledger-table.js';
+import '../components/decision-boundary.js';
+import '../components/url-notice.js';
+import { LitElement, css, html, nothing } from 'lit';
+import { DATASETS, type BackendReport, type Ledger } from '@weft/core';
+import { chooseBackend } from '../backend-choice.js';
+import { TrainingController } from '../controllers/training-controller.js';
+import type { ProbabilityField } from '../components/decision-boundary.js';
+import { ClassifierJob } from '../tasks/classifier-job.js';
+import { formatUrlState, parseUrlState, writeUrlState, type UrlProblem } from '../url-state.js';
+import { boxStyles, buttonStyles, cardStyles, fieldStyles, numberStyles } from '../styles/shared.js';
+import { formatInt, formatLoss, formatPercent } from '../format.js';
+import { BACKEND_CHOICES, TRAIN_DATASETS, TRAIN_OPTIMIZERS, TRAIN_SCHEMA, type TrainState } from './train-state.js';
+
+/** Minimum time between two refreshes of the decision boundary while training, ms. */
+const FIELD_REFRESH_MS = 250;
+
+type Key = keyof TrainState;
+
+/** Links that change one or two settings to show something (each keeps the rest of the state). */
+const TRY: Array<{ label: string; why: string; patch: Partial<TrainState> }> = [
+  { label: 'A tiny network', why: '(4, 4): too few units to wrap around the spiral arms.', patch: { hidden: [4, 4] } },
+  { label: 'No hidden layer', why: 'is logistic regression: one straight boundary.', patch: { hidden: [] } },
+  { label: 'A learning rate of 0.5', why: 'with Adam: watch the loss jump around.', patch: { lr: 0.5 } },
+  { label: 'Two moons', why: 'are easier: 600 steps are plenty.', patch: { dataset: 'moons', steps: 600 } },
+  { label: 'Plain SGD', why: 'at the same rate: far slower than Adam here.', patch: { optimizer: 'sgd' } },
+];
+
+/** The train page. */
+export class WeftTrainPage extends LitElement {
+  static override properties = {
+    state: { state: true },
+    problems: { state: true },
+    fieldErrors: { state: true },
+    backend: { state: true },
+    backendError: { state: true },
+    job: { state: true },
+    ledger: { state: true },
+    field: { state: true },
+    fieldStep: { state: true },
+    jobError: { state: true },
+    copied: { state: true },
+  };
+  private declare state: TrainState;
+  private declare problems: UrlProblem[];
+  private declare fieldErrors: Partial<Record<Key, string>>;
+  private declare backend: BackendReport | null;
+  private declare backendError: string | null;
+  private declare job: ClassifierJob | null;
+  private declare ledger: Ledger | null;
+  private declare field: ProbabilityField | null;
+  private declare fieldStep: number;
+  private declare jobError: string | null;
+  private declare copied: boolean;
+
+  private readonly training = new TrainingController(this, {
+    onProgress: async (p) => {
+      if (performance.now() - this.lastField >= FIELD_REFRESH_MS || p.step === this.training.totalSteps) await this.refreshField();
+    },
+    onStatus: (s) => {
+      if (s === 'done' || s === 'paused' || s === 'stopped' || s === 'error') void this.refreshField();
+    },
+  });
+  private lastField = 0;
+  private backendReady: Promise<void> = Promise.resolve();
+
+  constructor() {
+    super();
+    const { state, problems } = parseUrlState(TRAIN_SCHEMA, window.location.search);
+    const known = TRAIN_DATASETS.filter((d) => Object.hasOwn(DATASETS, d));
+    if (!known.includes(state.dataset)) state.dataset = known[0] ?? state.dataset;
+    this.state = state;
+    this.problems = problems;
+    this.fieldErrors = {};
+    this.backend = null;
+    this.backendError = null;
+    this.job = null;
+    this.ledger = null;
+    this.field = null;
+    this.fieldStep = 0;
+    this.jobError = null;
+    this.copied = false;
+  }
+
+  override connectedCallback(): void {
+    super.connectedCallback();
+    // The link now holds exactly the state in use (bad values replaced by their defaults).
+    writeUrlState(TRAIN_SCHEMA, this.state);
+    void this.switchBackend(this.state.backend);
+  }
+
+  static override styles = [
+    boxStyles,
+    cardStyles,
+    buttonStyles,
+    fieldStyles,
+    numberStyles,
+    css`
+      :host {
+        display: block;
+      }
+      .top {
+        display: flex;
+        align-items: flex-start;
+        justify-content: space-between;
+        gap: 16px 24px;
+        flex-wrap: wrap;
+        margin-bottom: 20px;
+      }
+      h1 {
+        margin: 0 0 4px;
+        font-size: 28px;
+        letter-spacing: -0.02em;
+        line-height: 1.2;
+      }
+      .lead {
+        margin: 0;
+        max-width: 62ch;
+        color: var(--muted);
+      }
+      weft-url-notice {
+        margin-bottom: 18px;
+      }
+      .layout {
+        display: grid;
+        grid-template-columns: 290px minmax(0, 1fr);
+        grid-template-rows: auto 1fr;
+        grid-template-areas: 'settings main' 'try main';
+        gap: 20px;
+        align-items: start;
+      }
+      .settings {
+        grid-area: settings;
+      }
+      .main {
+        grid-area: main;
+      }
+      .try {
+        grid-area: try;
+      }
+      .try ul {
+        margin: 0;
+        padding: 0;
+        list-style: none;
+        display: grid;
+        gap: 10px;
+        font-size: 14px;
+        color: var(--muted);
+      }
+      .try a {
+        color: var(--accent);
+        font-weight: 600;
+        text-decoration: none;
+      }
+      .try a:hover {
+        text-decoration: underline;
+      }
+      .main {
+        display: grid;
+        gap: 20px;
+        min-width: 0;
+      }
+      .views > .card {
+        display: flex;
+        flex-direction: column;
+      }
+      weft-loss-chart {
+        flex: 1;
+      }
+      .views {
+        display: grid;
+        grid-template-columns: minmax(260px, 380px) minmax(0, 1fr);
+        gap: 20px;
+      }
+      @media (max-width: 980px) {
+        .layout {
+          grid-template-columns: minmax(0, 1fr);
+          grid-template-rows: none;
+          grid-template-areas: 'settings' 'main' 'try';
+        }
+      }
+      @media (max-width: 760px) {
+        .views {
+          grid-template-columns: minmax(0, 1fr);
+        }
+      }
+      form {
+        display: grid;
+        gap: 14px;
+      }
+      fieldset {
+        border: none;
+        margin: 0;
+        padding: 0;
+        display: grid;
+        gap: 12px;
+        min-width: 0;
+      }
+      .pair {
+        display: grid;
+        grid-template-columns: 1fr 1fr;
+        gap: 10px;
+      }
+      .with-button {
+        display: flex;
+        gap: 6px;
+      }
+      .with-button .btn {
+        padding: 0 10px;
+        flex: none;
+      }
+      .field .error {
+        color: var(--danger);
+        font-size: 12px;
+      }
+      .field.invalid input {
+        border-color: var(--danger);
+      }
+      .note {
+        font-size: 12.5px;
+        color: var(--faint);
+        margin: 0;
+      }
+      .buttons {
+        display: grid;
+        grid-template-columns: 1fr 1fr 1fr;
+        gap: 8px;
+      }
+      .share {
+        display: flex;
+        justify-content: space-between;
+        align-items: center;
+        gap: 8px;
+        padding-top: 12px;
+        border-top: 1px solid var(--border);
+      }
+      .linkbtn {
+        border: none;
+        background: none;
+        padding: 0;
+        color: var(--accent);
+        font: inherit;
+        font-size: 13px;
+        font-weight: 600;
+        cursor: pointer;
+      }
+      .stats {
+        display: flex;
+        gap: 28px;
+        flex-wrap: wrap;
+        margin-top: 14px;
+        padding-top: 12px;
+        border-top: 1px solid var(--border);
+      }
+      .stat .k {
+        font-size: 12px;
+        font-weight: 600;
+        color: var(--muted);
+      }
+      .stat .v {
+        font-size: 18px;
+        font-weight: 700;
+      }
+      .alert {
+        margin-top: 12px;
+        padding: 10px 12px;
+        border-radius: var(--radius-sm);
+        background: var(--danger-soft);
+        color: var(--danger);
+        font-size: 14px;
+        overflow-wrap: anywhere;
+      }
+    `,
+  ];
+
+  override render() {
+    const t = this.training;
+    const latest = t.latest;
+    return html`<div class="top">
+        <div>
+          <h1>Train an MLP</h1>
+          <p class="lead">
+            A multilayer perceptron learns to separate a 2-D toy dataset, right here in this tab. The shading is what the model
+            predicts over the whole plane; it sharpens as the loss falls.
+          </p>
+        </div>
+        <weft-backend-badge .report=${this.backend} .error=${this.backendError}></weft-backend-badge>
+      </div>
+      <weft-url-notice .problems=${this.problems}></weft-url-notice>
+      <div class="layout">
+        <section class="card settings" aria-labelledby="settings-title">
+          <h2 class="card-title" id="settings-title">Settings</h2>
+          ${this.renderForm()}
+        </section>
+        <div class="main">
+          <section class="card" aria-label="Progress">
+            <weft-progress-bar
+              .step=${t.step}
+              .total=${t.totalSteps || this.state.steps}
+              .stepsPerSecond=${latest?.stepsPerSecond ?? 0}
+              .elapsedMs=${t.elapsedMs}
+              .status=${t.status}
+            ></weft-progress-bar>
+            <div class="stats num">
+              <div class="stat"><div class="k">loss</div><div class="v" data-loss=${latest?.loss ?? ''}>${latest ? formatLoss(latest.loss) : '—'}</div></div>
+              <div class="stat">
+                <div class="k">accuracy (batch)</div>
+                <div class="v" data-accuracy=${latest?.metrics.accuracy ?? ''}>${latest?.metrics.accuracy !== undefined ? formatPercent(latest.metrics.accuracy) : '—'}</div>
+              </div>
+              <div class="stat"><div class="k">parameters</div><div class="v">${this.ledger ? formatInt(this.ledger.totals.stored) : '—'}</div></div>
+            </div>
+            ${t.error ? html`<div class="alert" role="alert">${t.error}</div>` : nothing}
+            ${this.jobError ? html`<div class="alert" role="alert">${this.jobError}</div>` : nothing}
+          </section>
+          <div class="views">
+            <section class="card" aria-labelledby="boundary-title">
+              <h2 class="card-title" id="boundary-title">Decision boundary <span class="aside">${this.state.dataset}</span></h2>
+              <weft-decision-boundary
+                .points=${this.job?.points ?? null}
+                .extent=${this.job?.extent ?? null}
+                .field=${this.field}
+                caption=${this.field ? (this.fieldStep === 0 ? 'untrained model' : `after ${formatInt(this.fieldStep)} steps`) : ''}
+              ></weft-decision-boundary>
+            </section>
+            <section class="card" aria-labelledby="chart-title">
+              <h2 class="card-title" id="chart-title">Loss and accuracy <span class="aside">mean over each report</span></h2>
+              <weft-loss-chart .history=${t.history} metric="accuracy"></weft-loss-chart>
+            </section>
+          </div>
+          <section class="card" aria-labelledby="ledger-title">
+            <h2 class="card-title" id="ledger-title">
+              Parameter ledger <span class="aside">${this.ledger ? `${this.ledger.rows.length} parameter tensors` : ''}</span>
+            </h2>
+            <weft-ledger-table .ledger=${this.ledger}></weft-ledger-table>
+          </section>
+        </div>
+        <section class="card try" aria-labelledby="try-title">
+          <h2 class="card-title" id="try-title">Things to try</h2>
+          <ul>
+            ${TRY.map((t) => html`<li><a href=${formatUrlState(TRAIN_SCHEMA, { ...this.state, ...t.patch })}>${t.label}</a> ${t.why}</li>`)}
+          </ul>
+        </section>
+      </div>`;
+  }
+
+  private renderForm() {
+    const t = this.training;
+    const s = this.state;
+    const locked = t.busy || t.status === 'paused';
+    const ready = this.backend !== null && this.job !== null;
+    const err = (k: Key) => (this.fieldErrors[k] ? html`<span class="error" role="alert">${this.fieldErrors[k]}</span>` : nothing);
+    const cls = (k: Key) => `field ${this.fieldErrors[k] ? 'invalid' : ''}`;
+    const running = t.status === 'running' || t.status === 'starting';
+    return html`<form @submit=${(e: Event) => e.preventDefault()} @change=${this.onChange}>
+      <fieldset ?disabled=${locked}>
+        <label class="field">
+          <span>Dataset</span>
+          <select name="dataset">
+            ${TRAIN_DATASETS.filter((d) => Object.hasOwn(DATASETS, d)).map(
+              (d) => html`<option value=${d} ?selected=${d === s.dataset}>${d}</option>`,
+            )}
+          </select>
+          <small>${DATASETS[s.dataset]?.description ?? ''}</small>
+        </label>
+        <label class=${cls('hidden')}>
+          <span>Hidden layers</span>
+          <input name="hidden" .value=${TRAIN_SCHEMA.hidden.format(s.hidden)} placeholder="e.g. 32,32" spellcheck="false" autocomplete="off" />
+          ${this.fieldErrors.hidden ? err('hidden') : html`<small>widths, comma-separated (empty: logistic regression)</small>`}
+        </label>
+        <div class="pair">
+          <label class="field">
+            <span>Optimiser</span>
+            <select name="optimizer">
+              ${TRAIN_OPTIMIZERS.map((o) => html`<option value=${o} ?selected=${o === s.optimizer}>${o}</option>`)}
+            </select>
+          </label>
+          <label class=${cls('lr')}>
+            <span>Learning rate</span>
+            <input name="lr" inputmode="decimal" .value=${String(s.lr)} autocomplete="off" />
+            ${err('lr')}
+          </label>
+        </div>
+        <div class="pair">
+          <label class=${cls('steps')}>
+            <span>Steps</span>
+            <input name="steps" type="number" min="1" max="100000" step="100" .value=${String(s.steps)} />
+            ${err('steps')}
+          </label>
+          <label class=${cls('batch')}>
+            <span>Batch size</span>
+            <input name="batch" type="number" min="1" max="1000" .value=${String(s.batch)} />
+            ${err('batch')}
+          </label>
+        </div>
+        <div class="pair">
+          <label class=${cls('seed')}>
+            <span>Seed</span>
+            <span class="with-button">
+              <input name="seed" type="number" min="0" .value=${String(s.seed)} />
+              <button type="button" class="btn" title="A new random seed" aria-label="New random seed" @click=${this.newSeed}>⟳</button>
+            </span>
+            ${err('seed')}
+          </label>
+          <label class="field">
+            <span>Backend</span>
+            <select name="backend">
+              ${BACKEND_CHOICES.map((b) => html`<option value=${b} ?selected=${b === s.backend}>${b}</option>`)}
+            </select>
+          </label>
+        </div>
+      </fieldset>
+      <div class="buttons">
+        <button type="button" class="btn ${running || t.status === 'paused' ? '' : 'primary'}" data-action="start" ?disabled=${!ready || !!this.fieldErrorCount()} @click=${this.start}>
+          ${t.status === 'idle' ? 'Start' : 'Restart'}
+        </button>
+        ${t.status === 'paused'
+          ? html`<button type="button" class="btn primary" data-action="resume" @click=${() => t.resume()}>Resume</button>`
+          : html`<button type="button" class="btn" data-action="pause" ?disabled=${!running} @click=${() => t.pause()}>Pause</button>`}
+        <button type="button" class="btn danger" data-action="stop" ?disabled=${!(running || t.status === 'paused')} @click=${() => t.stop()}>
+          Stop
+        </button>
+      </div>
+      ${locked ? html`<p class="note">Settings are locked during a run; stop it to change them.</p>` : nothing}
+      <div class="share">
+        <span class="note">The link reproduces this run.</span>
+        <button type="button" class="linkbtn" @click=${this.copyLink}>${this.copied ? 'Copied ✓' : 'Copy link'}</button>
+      </div>
+    </form>`;
+  }
+
+  private fieldErrorCount(): number {
+    return Object.values(this.fieldErrors).filter(Boolean).length;
+  }
+
+  private onChange(e: Event): void {
+    const el = e.target as HTMLInputElement | HTMLSelectElement;
+    const key = el.name as Key;
+    if (!Object.hasOwn(TRAIN_SCHEMA, key)) return;
+    const spec = TRAIN_SCHEMA[key];
+    const r = spec.parse(el.value);
+    if (!r.ok) {
+      this.fieldErrors = { ...this.fieldErrors, [key]: `Expected ${r.expected}.` };
+      return;
+    }
+    this.fieldErrors = { ...this.fieldErrors, [key]: undefined };
+    this.setState({ [key]: r.value } as Partial<TrainState>);
+  }
+
+  private newSeed(): void {
+    this.setState({ seed: Math.floor(Math.random() * 100_000) });
+  }
+
+  private setState(patch: Partial<TrainState>): void {
+    const before = this.state;
+    this.state = { ...before, ...patch };
+    writeUrlState(TRAIN_SCHEMA, this.state);
+    if (patch.backend !== undefined && patch.backend !== before.backend) void this.switchBackend(this.state.backend);
+    else void this.prepare();
+  }
+
+  private async switchBackend(choice: TrainState['backend']): Promise<void> {
+    const ready = (async () => {
+      await this.backendReady.catch(() => undefined);
+      await this.training.reset();
+      this.disposeJob();
+      this.backend = null;
+      this.backendError = null;
+      try {
+        this.backend = await chooseBackend(choice);
+      } catch (e) {
+        this.backendError = e instanceof Error ? e.message : String(e);
+        return;
+      }
+      await this.prepare();
+    })();
+    this.backendReady = ready;
+    await ready;
+  }
+
+  /** Build a fresh (untrained) job from the state: data, model, ledger and the untrained boundary. */
+  private async prepare(): Promise<void> {
+    if (!this.backend || this.training.busy || this.training.status === 'paused') return;
+    await this.training.reset();
+    this.disposeJob();
+    this.jobError = null;
+    try {
+      this.job = new ClassifierJob({ ...this.state, hidden: [...this.state.hidden] });
+    } catch (e) {
+      this.jobError = e instanceof Error ? e.message : String(e);
+      return;
+    }
+    this.ledger = this.job.ledger();
+    this.field = null;
+    this.fieldStep = 0;
+    await this.refreshField();
+  }
+
+  private disposeJob(): void {
+    this.job?.dispose();
+    this.job = null;
+    this.ledger = null;
+    this.field = null;
+  }
+
+  private async start(): Promise<void> {
+    // A restart begins from fresh weights; the first start uses the job prepared for the preview.
+    if (this.training.status !== 'idle' || !this.job) {
+      await this.training.reset();
+      await this.prepare();
+    }
+    const job = this.job;
+    if (!job) return;
+    this.lastField = performance.now();
+    await this.training.start(job);
+  }
+
+  private async refreshField(): Promise<void> {
+    const job = this.job;
+    if (!job) return;
+    this.lastField = performance.now();
+    const step = this.training.currentJob === job ? this.training.step : 0;
+    try {
+      const field = await job.predictField();
+      if (this.job === job) {
+        this.field = field;
+        this.fieldStep = step;
+      }
+    } catch (e) {
+      if (this.job === job) this.jobError = `decision boundary: ${e instanceof Error ? e.message : String(e)}`;
+    }
+  }
+
+  private async copyLink(): Promise<void> {
+    try {
+      await navigator.clipboard.writeText(window.location.href);
+      this.copied = true;
+      setTimeout(() => (this.copied = false), 1600);
+    } catch {
+      window.prompt('Copy this link:', window.location.href);
+    }
+  }
+}
+
+customElements.define('weft-train-page', WeftTrainPage);
+
+declare global {
+  interface HTMLElementTagNameMap {
+    'weft-train-page': WeftTrainPage;
+  }
+}

@@ -1,0 +1,68 @@
+// The site map of the demos: every page Vite builds and every card of the landing page.
+// Adding a page is one line in PAGES (plus its HTML file); a family's card links to the first
+// page that names it, and says "coming" until one does. vite.config.ts imports this file,
+// so keep it free of browser-only code.
+
+/** The technique families of Weft, in the order the landing page shows them. */
+export const FAMILIES = ['weight-sharing', 'adapters', 'mixture-of-experts', 'supernets', 'comparator'] as const;
+/** A technique family (or the parameter comparator). */
+export type Family = (typeof FAMILIES)[number];
+
+/** A page of the demos. */
+export interface PageInfo {
+  /** HTML file name without `.html`, at the root of `demos/` (e.g. `'train'`). */
+  file: string;
+  /** Title shown in the navigation and on cards. */
+  title: string;
+  /** One sentence on what the page shows. */
+  summary: string;
+  /** The family the page demonstrates, if any (the landing page's card links here). */
+  family?: Family;
+  /** Whether the page appears in the header navigation. Default: true. */
+  nav?: boolean;
+}
+
+/** Every page Vite builds. Add a page here (one line) and create `demos/<file>.html`. */
+export const PAGES: readonly PageInfo[] = [
+  { file: 'index', title: 'Overview', summary: 'What Weft is and what each page shows.' },
+  { file: 'train', title: 'Train an MLP', summary: 'A multilayer perceptron learning a 2-D toy dataset live, with its decision boundary and parameter ledger.' },
+];
+
+/** What the landing page says about each family. */
+export const FAMILY_INFO: Record<Family, { title: string; summary: string; techniques: string[] }> = {
+  'weight-sharing': {
+    title: 'Weight sharing',
+    summary: 'One set of weights used by many layers: fewer stored parameters, the same compute.',
+    techniques: ['ALBERT', 'Subformer', 'Universal Transformer', 'Mixture-of-Recursions', 'hashed (ROAST)'],
+  },
+  adapters: {
+    title: 'Adapters',
+    summary: 'Freeze a base model and train a small add-on per task; merge it back or swap it at run time.',
+    techniques: ['LoRA', 'DoRA', 'IA³', 'PEFT interop', 'merging'],
+  },
+  'mixture-of-experts': {
+    title: 'Mixture of experts',
+    summary: 'Many experts, a router sends each token to a few: total parameters grow, active ones do not.',
+    techniques: ['top-k', 'Switch', 'expert choice', 'shared experts', 'load balancing'],
+  },
+  supernets: {
+    title: 'Supernets & NAS',
+    summary: 'One network holding every candidate architecture; search trains it and picks a child.',
+    techniques: ['DARTS', 'GDAS', 'weight entanglement', 'zero-cost proxies'],
+  },
+  comparator: {
+    title: 'Parameter comparator',
+    summary: 'Stored, effective and active parameters of real-scale architectures side by side.',
+    techniques: ['BERT vs ALBERT', 'Mixtral total vs active', 'LoRA budgets'],
+  },
+};
+
+/** The page that demonstrates `family`, if one exists yet. */
+export function pageOf(family: Family): PageInfo | undefined {
+  return PAGES.find((p) => p.family === family);
+}
+
+/** Relative link to a page (the build uses a relative base, so links work under any path). */
+export function hrefOf(page: PageInfo): string {
+  return page.file === 'index' ? './' : `./${page.file}.html`;
+}

@@ -1,0 +1,141 @@
+// Styles shared by the demos' shadow roots: cards, buttons, form fields, numbers. They use the
+// tokens of base.css (custom properties cross shadow roots), so light and dark both follow.
+import { css } from 'lit';
+
+/** Border-box sizing inside a shadow root (base.css's rule does not reach into it). Every component includes it. */
+export const boxStyles = css`
+  *,
+  *::before,
+  *::after {
+    box-sizing: border-box;
+  }
+`;
+
+/** A surface with a border and a title row. */
+export const cardStyles = css`
+  .card {
+    background: var(--surface);
+    border: 1px solid var(--border);
+    border-radius: var(--radius);
+    box-shadow: var(--shadow);
+    padding: 16px 18px;
+    min-width: 0;
+  }
+  .card-title {
+    display: flex;
+    align-items: baseline;
+    justify-content: space-between;
+    gap: 12px;
+    margin: 0 0 10px;
+    font-size: 13px;
+    font-weight: 600;
+    letter-spacing: 0.02em;
+    text-transform: uppercase;
+    color: var(--muted);
+  }
+  .card-title .aside {
+    font-weight: 500;
+    letter-spacing: 0;
+    text-transform: none;
+    color: var(--faint);
+  }
+`;
+
+/** Buttons: `.btn`, `.btn.primary`, `.btn.danger`. */
+export const buttonStyles = css`
+  .btn {
+    display: inline-flex;
+    align-items: center;
+    justify-content: center;
+    gap: 6px;
+    min-height: 36px;
+    padding: 0 14px;
+    border: 1px solid var(--border);
+    border-radius: var(--radius-sm);
+    background: var(--surface);
+    color: var(--text);
+    font: inherit;
+    font-weight: 600;
+    font-size: 14px;
+    cursor: pointer;
+    transition: background 0.12s, border-color 0.12s, opacity 0.12s;
+  }
+  .btn:hover:not(:disabled) {
+    background: var(--surface-2);
+  }
+  .btn:focus-visible {
+    outline: 2px solid var(--accent);
+    outline-offset: 2px;
+  }
+  .btn:disabled {
+    opacity: 0.45;
+    cursor: not-allowed;
+  }
+  .btn.primary {
+    background: var(--accent);
+    border-color: var(--accent);
+    color: var(--on-accent);
+  }
+  .btn.primary:hover:not(:disabled) {
+    background: var(--accent-strong);
+    border-color: var(--accent-strong);
+  }
+  .btn.danger:hover:not(:disabled) {
+    color: var(--danger);
+    border-color: var(--danger);
+    background: var(--danger-soft);
+  }
+`;
+
+/** Labelled form fields: `<label class="field"><span>name</span><input></label>`. */
+export const fieldStyles = css`
+  .field {
+    display: flex;
+    flex-direction: column;
+    gap: 4px;
+    min-width: 0;
+  }
+  .field > span {
+    font-size: 12.5px;
+    font-weight: 600;
+    color: var(--muted);
+  }
+  .field small {
+    font-size: 12px;
+    color: var(--faint);
+  }
+  input,
+  select {
+    width: 100%;
+    min-height: 34px;
+    padding: 5px 9px;
+    border: 1px solid var(--border);
+    border-radius: var(--radius-sm);
+    background: var(--bg);
+    color: var(--text);
+    font: inherit;
+    font-size: 14px;
+  }
+  input:focus-visible,
+  select:focus-visible {
+    outline: 2px solid var(--accent);
+    outline-offset: 0;
+    border-color: transparent;
+  }
+  input:disabled,
+  select:disabled {
+    opacity: 0.6;
+  }
+`;
+
+/** Tabular numbers. */
+export const numberStyles = css`
+  .num {
+    font-variant-numeric: tabular-nums;
+    font-feature-settings: 'tnum';
+  }
+  .mono {
+    font-family: var(--mono);
+    font-size: 0.92em;
+  }
+`;

@@ -1,0 +1,49 @@
+// The demos: a Vite multi-page app. Every page in src/site.ts's PAGES is an entry; @weft/*
+// resolve to the packages' TypeScript sources (the dev server needs no build) and tfjs-core to
+// one file, so every backend registers on the same tfjs-core instance (a second copy of its
+// Tensor class appears otherwise — see /vitest.config.ts). `base: './'` makes the built pages
+// work from any path; the wasm backend's binaries are emitted as assets of the page's own origin.
+import { defineConfig, type Plugin } from 'vite';
+import { createRequire } from 'node:module';
+import { fileURLToPath } from 'node:url';
+import { PAGES } from './src/site.js';
+
+const here = (p: string) => fileURLToPath(new URL(p, import.meta.url));
+const requireFromCore = createRequire(new URL('../packages/core/package.json', import.meta.url));
+const tfjsCore = requireFromCore.resolve('@tensorflow/tfjs-core/package.json').replace(/package\.json$/, 'dist/index.js');
+
+// The packages' `sideEffects` lists name their built `dist/` files; read from source, their
+// modules would count as side-effect free and lose imports such as tfjs's gradient
+// registration or a registry's `register(...)` lines. Keep every source module's side effects.
+const keepSourceSideEffects: Plugin = {
+  name: 'weft:keep-source-side-effects',
+  transform: {
+    filter: { id: /[\\/]packages[\\/][^\\/]+[\\/]src[\\/]/ },
+    handler: (code) => ({ code, map: null, moduleSideEffects: true }),
+  },
+};
+
+export default defineConfig({
+  root: here('.'),
+  plugins: [keepSourceSideEffects],
+  base: './',
+  resolve: {
+    alias: [
+      { find: /^@tensorflow\/tfjs-core$/, replacement: tfjsCore },
+      { find: /^@weft\/(core|sharing|moe|nas)$/, replacement: here('../packages/$1/src/index.ts') },
+    ],
+  },
+  build: {
+    outDir: here('dist'),
+    emptyOutDir: true,
+    target: 'es2022',
+    // tfjs is large by nature; warn only for something unexpected.
+    chunkSizeWarningLimit: 2000,
+    // Never inline an asset as a data: URL in the JS (the wasm binaries must stay files).
+    assetsInlineLimit: 0,
+    rolldownOptions: {
+      input: Object.fromEntries(PAGES.map((p) => [p.file, here(`${p.file}.html`)])),
+    },
+  },
+  preview: { strictPort: false },
+});
