@@ -3,7 +3,7 @@
 // one file, so every backend registers on the same tfjs-core instance (a second copy of its
 // Tensor class appears otherwise — see /vitest.config.ts). `base: './'` makes the built pages
 // work from any path; the wasm backend's binaries are emitted as assets of the page's own origin.
-import { defineConfig, type Plugin } from 'vite';
+import { defineConfig } from 'vite';
 import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
 import { PAGES } from './src/site.js';
@@ -12,20 +12,8 @@ const here = (p: string) => fileURLToPath(new URL(p, import.meta.url));
 const requireFromCore = createRequire(new URL('../packages/core/package.json', import.meta.url));
 const tfjsCore = requireFromCore.resolve('@tensorflow/tfjs-core/package.json').replace(/package\.json$/, 'dist/index.js');
 
-// The packages' `sideEffects` lists name their built `dist/` files; read from source, their
-// modules would count as side-effect free and lose imports such as tfjs's gradient
-// registration or a registry's `register(...)` lines. Keep every source module's side effects.
-const keepSourceSideEffects: Plugin = {
-  name: 'weft:keep-source-side-effects',
-  transform: {
-    filter: { id: /[\\/]packages[\\/][^\\/]+[\\/]src[\\/]/ },
-    handler: (code) => ({ code, map: null, moduleSideEffects: true }),
-  },
-};
-
 export default defineConfig({
   root: here('.'),
-  plugins: [keepSourceSideEffects],
   base: './',
   resolve: {
     alias: [
