@@ -366,6 +366,7 @@ describe('Depthwise backprop kernels on wasm', () => {
     ['multiplier 1, same', [2, 7, 7, 3], [3, 3, 3, 1], 1, 'same'],
     ['multiplier 2, same', [2, 7, 6, 3], [3, 3, 3, 2], 1, 'same'],
     ['multiplier 2, stride 2, valid', [2, 8, 8, 3], [3, 3, 3, 2], 2, 'valid'],
+    ['multiplier 3, 2×4 kernel, valid', [2, 6, 8, 2], [2, 4, 2, 3], 1, 'valid'],
     ['5×5, stride 2, same, one channel', [3, 9, 9, 1], [5, 5, 1, 3], 2, 'same'],
   ];
   for (const [name, xs, fs, s, pad] of cases) {
@@ -598,6 +599,7 @@ describe('gradients on wasm equal cpu’s (atol 1e-4, rtol 1e-4)', () => {
   const cases: [string, Data[], (...xs: tf.Tensor[]) => tf.Tensor][] = [
     ['gather rows (Embedding)', [rand([10, 6])], (e) => tf.gather(e!, tf.tensor1d([0, 3, 3, 9, 1, 3], 'int32'))],
     ['gather axis 1 with 2-D indices', [rand([3, 8, 2])], (e) => tf.gather(e!, tf.tensor2d([[0, 7], [7, 2]], [2, 2], 'int32'), 1)],
+    ['gather with batchDims 1 (top-k pick)', [rand([3, 8, 2])], (e) => tf.gather(e!, tf.tensor2d([[0, 7], [7, 7], [2, 5]], [3, 2], 'int32'), 1, 1)],
     ['gather then segment sum (MoE dispatch/combine)', [rand([8, 4])], (t) =>
       tf.unsortedSegmentSum(tf.gather(t!, tf.tensor1d([1, 5, 5, 0, 7, 2], 'int32')), tf.tensor1d([0, 2, 2, 1, -1, 3], 'int32'), 4)],
     ['conv2d same stride 1', [rand([2, 6, 6, 3]), rand([3, 3, 3, 4])], (x, f) => tf.conv2d(x as tf.Tensor4D, f as tf.Tensor4D, 1, 'same')],

@@ -1,8 +1,8 @@
-// DepthwiseConv2dNativeBackpropInput (depthwise conv's input gradient): tfjs wasm has none.
-// A direct scatter over output pixels with the channel loop innermost.
+// DepthwiseConv2dNativeBackpropInput (depthwise conv's input gradient): tfjs wasm has none. Stride 1
+// runs as wasm's own (XNNPACK) depthwise conv with the flipped filter; other strides as a JS scatter.
 import { backend_util, DepthwiseConv2dNativeBackpropInput } from '@tensorflow/tfjs-core';
 import type { DepthwiseConv2dNativeBackpropInputAttrs, KernelConfig, KernelFunc, TensorInfo } from '@tensorflow/tfjs-core';
-import { assertDtype, assertRank, computeOutput } from './io.js';
+import { assertDtype, assertRank, computeOutput, isHeapBackend, runBackendKernel, type HeapBackend } from './io.js';
 
 const NAME = 'DepthwiseConv2dNativeBackpropInput';
 
@@ -40,6 +40,12 @@ export const depthwiseConv2dNativeBackpropInput: KernelFunc = ({ inputs, backend
   const M = CM / C;
   const top = info.padInfo.top;
   const left = info.padInfo.left;
+  // Stride 1: dx is a depthwise convolution of dy with the flipped filter (effective size E = (K − 1)·d + 1,
+  // padding E − 1 − pad before and the rest after; negative only for pads ≥ E).
+  const pads = [(KH - 1) * DH - top, H - OH + top, (KW - 1) * DW - left, W - OW + left];
+  if (isHeapBackend(backend) && SH === 1 && SW === 1 && pads.every((p) => p >= 0)) {
+    return viaFlippedConv(backend, dy, filter, { B, H, W, C, M, KH, KW, DH, DW, pads });
+  }
   return computeOutput(NAME, backend, [B, H, W, C], 'float32', [dy, filter], (dx, dys, fs) => {
     const dv = dys!, fv = fs!;
     for (let b = 0; b < B; b++) {
@@ -71,6 +77,58 @@ export const depthwiseConv2dNativeBackpropInput: KernelFunc = ({ inputs, backend
     }
   });
 };
+
+interface FlippedGeometry {
+  B: number; H: number; W: number; C: number; M: number; KH: number; KW: number; DH: number; DW: number; pads: number[];
+}
+
+/**
+ * dx = depthwiseConv(dy, flip(f)) on wasm: dy's C·M channels each convolved with their own flipped
+ * tap (multiplier 1), then the M channels of each input channel summed.
+ */
+function viaFlippedConv(backend: HeapBackend, dy: TensorInfo, filter: TensorInfo, g: FlippedGeometry): TensorInfo {
+  const { B, H, W, C, M, KH, KW, DH, DW, pads } = g;
+  const CM = C * M;
+  const temps: TensorInfo[] = [];
+  try {
+    let dyf = dy;
+    if (dy.dtype !== 'float32') {
+      dyf = runBackendKernel('Cast', 'wasm', backend, { x: dy }, { dtype: 'float32' });
+      temps.push(dyf);
+    }
+    const flipped = backend.makeOutput([KH, KW, CM, 1], 'float32');
+    temps.push(flipped);
+    const fl = backend.typedArrayFromHeap(flipped);
+    const fv = backend.typedArrayFromHeap(filter);
+    // flipped[kh, kw, c·M + m, 0] = f[KH−1−kh, KW−1−kw, c, m]
+    for (let kh = 0; kh < KH; kh++) {
+      for (let kw = 0; kw < KW; kw++) {
+        const src = ((KH - 1 - kh) * KW + (KW - 1 - kw)) * CM;
+        const dst = (kh * KW + kw) * CM;
+        for (let j = 0; j < CM; j++) fl[dst + j] = fv[src + j]!;
+      }
+    }
+    const full = runBackendKernel('DepthwiseConv2dNative', 'wasm', backend, { x: dyf, filter: flipped }, {
+      strides: [1, 1],
+      pad: [[0, 0], [pads[0]!, pads[1]!], [pads[2]!, pads[3]!], [0, 0]],
+      dilations: [DH, DW],
+    }); // (B, H, W, C·M)
+    if (M === 1) return full;
+    temps.push(full);
+    const dx = backend.makeOutput([B, H, W, C], 'float32');
+    const out = backend.typedArrayFromHeap(dx);
+    const src = backend.typedArrayFromHeap(full);
+    // (B, H, W, C, M) summed over M
+    for (let p = 0, q = 0; p < out.length; p++) {
+      let s = 0;
+      for (let m = 0; m < M; m++) s += src[q++]!;
+      out[p] = s;
+    }
+    return dx;
+  } finally {
+    for (const t of temps) backend.disposeData(t.dataId);
+  }
+}
 
 /** Weft's DepthwiseConv2dNativeBackpropInput for tfjs wasm. */
 export const depthwiseConv2dNativeBackpropInputWasmConfig: KernelConfig = {

@@ -14,7 +14,7 @@
 //   wrong on cpu:     ResizeNearestNeighborGrad (wrong when batch > 1; ignores halfPixelCenters).
 //   slow on wasm:     BatchMatMul/_FusedMatMul with transposeA or transposeB (every matMul gradient
 //                     has one) leave XNNPACK for a loop ≈10–30× slower; Conv2DBackpropInput is a
-//                     direct loop several times slower than im2col + XNNPACK.
+//                     direct loop, ≈5–10× slower than XNNPACK (as a conv at stride 1, else matmul+col2im).
 //   slow on cpu:      UnsortedSegmentSum (one full mask per segment: quadratic).
 //   also missing on wasm, not needed for training here: Complex/Real/Imag/FFT/IFFT/ComplexAbs,
 //                     RaggedGather/RaggedRange/RaggedTensorToTensor, StaticRegexReplace,
@@ -24,7 +24,7 @@
 //                     (batch dims), Maximum/Minimum are not reduced to the input shape; Cumsum's
 //                     gradient on axis ≠ last has the wrong shape; dilated conv2d/depthwise gradients
 //                     are refused; Prod's and batchDims-GatherV2's gradients call chained ops
-//                     (`x.reshape`, `x.split`), which fail unless tfjs's chained ops are registered.
+//                     (`x.reshape`, `x.split`): they work because @weft/core registers tfjs's chained ops.
 import * as tf from '@tensorflow/tfjs-core';
 import type { KernelConfig } from '@tensorflow/tfjs-core';
 import { batchMatMulWasmConfig, fusedMatMulWasmConfig } from './batch-mat-mul.js';
