@@ -25,12 +25,8 @@ export interface HeapBackend {
 /** The part of tfjs-backend-cpu's `MathBackendCPU` the kernels use. */
 export interface ArrayBackend {
   makeTensorInfo(shape: number[], dtype: DataType, values?: NumericArray): TensorInfo;
-  disposeIntermediateTensorInfo(t: TensorInfo): void;
   readSync(dataId: DataId): unknown;
 }
-
-/** A backend a Weft kernel runs on. */
-export type KernelBackendLike = HeapBackend | ArrayBackend;
 
 /** Whether `backend` keeps its tensors on a WebAssembly heap (tfjs `wasm`). */
 export function isHeapBackend(backend: unknown): backend is HeapBackend {
@@ -96,12 +92,6 @@ export function runBackendKernel(
   const out = kernel.kernelFunc({ inputs, backend: backend as tf.KernelBackend, attrs });
   if (Array.isArray(out)) throw new Error(`Weft kernels: kernel ${name} returned several outputs; expected one`);
   return out;
-}
-
-/** Free an intermediate tensor made inside a kernel. */
-export function disposeIntermediate(backend: unknown, t: TensorInfo): void {
-  if (isHeapBackend(backend)) backend.disposeData(t.dataId);
-  else if (isArrayBackend(backend)) backend.disposeIntermediateTensorInfo(t);
 }
 
 /** Throw unless `t` has one of the `allowed` dtypes (the message names the kernel and the input). */
