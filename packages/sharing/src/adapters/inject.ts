@@ -1,0 +1,235 @@
+// Injecting adapters into a Weft Module by target pattern, and the model-level operations PEFT
+// users expect: several named adapters, set active, disable (= base exactly), delete, merge /
+// unmerge, merge-and-unload. Injection is planned first (every adapter created and checked) and
+// committed only when nothing failed, so a bad config or file leaves the model unchanged.
+import { Linear, Module, defaultRng, type Rng } from '@weft/core';
+import type { AdapterLayer } from './adapter-layer.js';
+import { AdaptedLayer, checkAdapterName } from './adapted-layer.js';
+import type { BaseOp } from './base-op.js';
+import type { AdapterConfigBase } from './config.js';
+import { adapterMethod } from './registry.js';
+import { replaceChild, targetMatcher } from './tree.js';
+
+type AnyModule = Module<any, any>;
+
+/** The base op of a Weft Linear. */
+export function linearBaseOp(linear: Linear): BaseOp {
+  return { kind: 'linear', weight: linear.weight, bias: linear.bias, inFeatures: linear.config.inFeatures, outFeatures: linear.config.outFeatures };
+}
+
+/** Options of {@link injectAdapter}. */
+export interface InjectOptions {
+  /** Seeded randomness for the adapters' initialisation. Default: core's default Rng. */
+  rng?: Rng;
+  /** Freeze every non-adapter parameter (PEFT's behaviour). Default: true. */
+  freezeBase?: boolean;
+  /** Activate the new adapter alone (PEFT's set_adapter). Default: true. */
+  activate?: boolean;
+  /** Map a Weft module path to the name targets are matched against (PEFT interop). Default: identity. */
+  rename?: (path: string) => string;
+  /** Refuse ranks above the layer's size. Default: true. */
+  strictRank?: boolean;
+}
+
+/** A planned injection: adapters created but not attached. */
+export interface InjectionPlan {
+  /** The new adapters by (Weft) module path. */
+  layers: Map<string, AdapterLayer>;
+  /** Attach everything (replacing Linears by AdaptedLayers). */
+  commit(): void;
+  /** Dispose the planned adapters; the model was never touched. */
+  abort(): void;
+}
+
+/** Every AdaptedLayer of `model` once, with its first path. */
+export function adaptedLayers(model: AnyModule): Array<[string, AdaptedLayer]> {
+  const seen = new Set<AdaptedLayer>();
+  const out: Array<[string, AdaptedLayer]> = [];
+  for (const [path, m] of model.namedModules()) {
+    if (m instanceof AdaptedLayer && !seen.has(m)) {
+      seen.add(m);
+      out.push([path, m]);
+    }
+  }
+  return out;
+}
+
+/** Names of the adapters on `model`. */
+export function adapterNames(model: AnyModule): string[] {
+  return [...new Set(adaptedLayers(model).flatMap(([, l]) => l.names()))];
+}
+
+function checkModel(fn: string, model: unknown): AnyModule {
+  if (!(model instanceof Module)) throw new Error(`${fn}: model must be a Weft Module, got ${String(model)}`);
+  return model;
+}
+
+/** Plan an injection (see {@link injectAdapter}); used directly by the PEFT loader. */
+export function planInjection(model: AnyModule, name: string, config: AdapterConfigBase, options: InjectOptions = {}): InjectionPlan {
+  const fn = 'injectAdapter';
+  checkModel(fn, model);
+  checkAdapterName(name, fn);
+  if (adapterNames(model).includes(name)) throw new Error(`${fn}: the model already has an adapter "${name}"`);
+  if (!config || typeof config !== 'object') throw new Error(`${fn}: config must be an object with a method and targets`);
+  const method = adapterMethod(config.method);
+  const resolved = method.resolve(config);
+  const match = targetMatcher(resolved.targets, 'targets');
+  const exclude = resolved.exclude ? targetMatcher(resolved.exclude, 'exclude') : () => false;
+  const rename = options.rename ?? ((p: string) => p);
+  const rng = options.rng ?? defaultRng();
+
+  const byPath = new Map(model.namedModules());
+  const linears: string[] = [];
+  const targets: Array<{ path: string; module: Linear | AdaptedLayer; parent: AnyModule; child: string }> = [];
+  for (const [path, m] of byPath) {
+    if (path === '') continue;
+    const dot = path.lastIndexOf('.');
+    const parent = byPath.get(dot < 0 ? '' : path.slice(0, dot))!;
+    if (parent instanceof AdaptedLayer) continue; // the base inside a wrapper
+    if (!(m instanceof Linear || m instanceof AdaptedLayer)) continue;
+    linears.push(path);
+    const key = rename(path);
+    if (match(key) && !exclude(key)) targets.push({ path, module: m, parent, child: dot < 0 ? path : path.slice(dot + 1) });
+  }
+  if (targets.length === 0) {
+    throw new Error(`${fn}: targets=${JSON.stringify(resolved.targets)} matched no Linear layer; the model's Linear layers are: ${linears.map(rename).join(', ') || 'none'}`);
+  }
+
+  const wrappers = new Map<Linear | AdaptedLayer, AdaptedLayer>();
+  const layers = new Map<string, AdapterLayer>();
+  const perWrapper = new Map<AdaptedLayer, AdapterLayer>();
+  try {
+    for (const t of targets) {
+      let wrapper = wrappers.get(t.module);
+      if (!wrapper) {
+        if (t.module instanceof AdaptedLayer) wrapper = t.module;
+        else {
+          wrapper = new AdaptedLayer(t.module, linearBaseOp(t.module));
+        }
+        wrappers.set(t.module, wrapper);
+        const layer = method.factory(wrapper.base, resolved, { path: rename(t.path), rng: rng.fork(t.path), strictRank: options.strictRank ?? true });
+        layer.resolvedConfig = resolved;
+        layers.set(t.path, layer);
+        perWrapper.set(wrapper, layer);
+      }
+    }
+  } catch (e) {
+    for (const l of layers.values()) l.dispose();
+    throw e;
+  }
+
+  let done = false;
+  return {
+    layers,
+    abort() {
+      if (!done) for (const l of layers.values()) l.dispose();
+      done = true;
+    },
+    commit() {
+      if (done) throw new Error(`${fn}: this plan was already committed or aborted`);
+      const replaced: Array<() => void> = [];
+      try {
+        for (const t of targets) {
+          if (t.module instanceof AdaptedLayer) continue;
+          const w = wrappers.get(t.module)!;
+          replaceChild(t.parent, t.child, t.module, w);
+          replaced.push(() => replaceChild(t.parent, t.child, w, t.module));
+        }
+      } catch (e) {
+        replaced.reverse().forEach((u) => u());
+        for (const l of layers.values()) l.dispose();
+        done = true;
+        throw e;
+      }
+      for (const [w, layer] of perWrapper) w.add(name, layer);
+      done = true;
+      if (options.activate ?? true) setActiveAdapters(model, [name], { freezeBase: options.freezeBase ?? true });
+    },
+  };
+}
+
+/**
+ * Inject adapter `name` of `config.method` into every Linear of `model` whose path matches
+ * `config.targets` (a Linear already wrapped gets one more adapter). The base Linear is shared by
+ * the wrapper, never copied. Returns the adapted paths.
+ */
+export function injectAdapter(model: AnyModule, name: string, config: AdapterConfigBase, options: InjectOptions = {}): string[] {
+  const plan = planInjection(model, name, config, options);
+  plan.commit();
+  return [...plan.layers.keys()];
+}
+
+function checkNames(fn: string, model: AnyModule, names: string[]): void {
+  const known = adapterNames(model);
+  for (const n of names) if (!known.includes(n)) throw new Error(`${fn}: no adapter "${n}" (has: ${known.join(', ') || 'none'})`);
+}
+
+/**
+ * Make `names` the active adapters, applied in that order (PEFT's set_adapter). Only their
+ * parameters train; with `freezeBase` every other parameter is frozen. Merged adapters are unmerged first.
+ */
+export function setActiveAdapters(model: AnyModule, names: string | string[], options: { freezeBase?: boolean } = {}): void {
+  const list = typeof names === 'string' ? [names] : names;
+  checkModel('setActiveAdapters', model);
+  checkNames('setActiveAdapters', model, list);
+  if (options.freezeBase ?? true) model.freeze();
+  for (const [, l] of adaptedLayers(model)) {
+    l.unmergeAll();
+    l.active = list.filter((n) => l.has(n));
+    for (const n of l.names()) l.adapter(n).freeze(!l.active.includes(n));
+  }
+}
+
+/** Disable every adapter: forward is the base model's (merged adapters are unmerged first). */
+export function disableAdapters(model: AnyModule): void {
+  for (const [, l] of adaptedLayers(checkModel('disableAdapters', model))) {
+    l.unmergeAll();
+    l.disabled = true;
+  }
+}
+
+/** Re-enable the active adapters after {@link disableAdapters}. */
+export function enableAdapters(model: AnyModule): void {
+  for (const [, l] of adaptedLayers(checkModel('enableAdapters', model))) l.disabled = false;
+}
+
+/** Delete adapter `name` everywhere (unmerging it first). */
+export function deleteAdapter(model: AnyModule, name: string): void {
+  checkNames('deleteAdapter', checkModel('deleteAdapter', model), [name]);
+  for (const [, l] of adaptedLayers(model)) if (l.has(name)) l.delete(name);
+}
+
+/** Fold the active adapters into the base weights (forward unchanged to round-off, faster). */
+export function mergeAdapters(model: AnyModule): void {
+  for (const [, l] of adaptedLayers(checkModel('mergeAdapters', model))) if (!l.disabled) l.merge();
+}
+
+/** Undo {@link mergeAdapters}. */
+export function unmergeAdapters(model: AnyModule): void {
+  for (const [, l] of adaptedLayers(checkModel('unmergeAdapters', model))) l.unmergeAll();
+}
+
+function unwrap(model: AnyModule, merge: boolean): void {
+  const byPath = new Map(model.namedModules());
+  const layers = adaptedLayers(model);
+  for (const [, l] of layers) {
+    l.unmergeAll();
+    if (merge && !l.disabled) l.merge();
+  }
+  for (const [path, m] of byPath) {
+    if (!(m instanceof AdaptedLayer) || path === '') continue;
+    const dot = path.lastIndexOf('.');
+    replaceChild(byPath.get(dot < 0 ? '' : path.slice(0, dot))!, dot < 0 ? path : path.slice(dot + 1), m, m.baseModule);
+  }
+  for (const [, l] of layers) for (const n of l.names()) l.adapter(n).dispose();
+}
+
+/** Merge the active adapters into the base weights and put the base Linears back (PEFT's merge_and_unload). */
+export function mergeAndUnload(model: AnyModule): void {
+  unwrap(checkModel('mergeAndUnload', model), true);
+}
+
+/** Remove every adapter without merging and put the base Linears back (PEFT's unload). */
+export function unloadAdapters(model: AnyModule): void {
+  unwrap(checkModel('unloadAdapters', model), false);
+}

@@ -1,0 +1,81 @@
+// Test helpers for the adapter suites: PEFT's tiny fc1/fc2 model, PyTorch-layout loading, and a
+// naive dense reference (plain JS loops) of PEFT's formulas.
+import * as tf from '@tensorflow/tfjs-core';
+import { readFileSync } from 'node:fs';
+import { Linear, Module, Rng, type ForwardContext } from '@weft/core';
+
+export const FIXTURES = '/work/shared/fixtures/peft';
+
+/** PEFT's fixture model: fc1 = Linear(8, 16), ReLU, fc2 = Linear(16, 4). */
+export class Tiny extends Module {
+  fc1: Linear;
+  fc2: Linear;
+  constructor(rng: Rng, dims: [number, number, number] = [8, 16, 4]) {
+    super();
+    this.fc1 = this.addModule('fc1', new Linear({ inFeatures: dims[0], outFeatures: dims[1] }, rng));
+    this.fc2 = this.addModule('fc2', new Linear({ inFeatures: dims[1], outFeatures: dims[2] }, rng));
+  }
+  forward(x: tf.Tensor, ctx: ForwardContext): tf.Tensor {
+    return this.fc2.forward(tf.relu(this.fc1.forward(x, ctx)), ctx);
+  }
+}
+
+export type Mat = number[][];
+
+export interface PeftCase {
+  base_state_dict: Record<string, Mat | number[]>;
+  x: Mat;
+  y_base: Mat;
+  y_adapted: Mat;
+  y_merged: Mat;
+  merged_state_dict: Record<string, Mat | number[]>;
+}
+
+export function readCase(method: string): { files: { config: string; safetensors: Uint8Array }; c: PeftCase } {
+  const dir = `${FIXTURES}/${method}`;
+  return {
+    files: { config: readFileSync(`${dir}/adapter_config.json`, 'utf8'), safetensors: new Uint8Array(readFileSync(`${dir}/adapter_model.safetensors`)) },
+    c: JSON.parse(readFileSync(`${dir}/case.json`, 'utf8')) as PeftCase,
+  };
+}
+
+export const T = (m: Mat): Mat => m[0]!.map((_, j) => m.map((row) => row[j]!));
+
+/** Assign a PyTorch state dict ([out, in] weights) to a Tiny. */
+export function loadTorch(model: Tiny, sd: Record<string, Mat | number[]>): void {
+  for (const name of ['fc1', 'fc2'] as const) {
+    model[name].weight.assign(tf.tensor2d(T(sd[`${name}.weight`] as Mat)));
+    model[name].bias!.assign(tf.tensor1d(sd[`${name}.bias`] as number[]));
+  }
+}
+
+export async function maxDiff(a: tf.Tensor, b: Mat | number[] | tf.Tensor): Promise<number> {
+  const av = await a.data();
+  const bv = b instanceof tf.Tensor ? await b.data() : (b as (number | number[])[]).flat(2 as 1) as number[];
+  if (av.length !== bv.length) throw new Error(`length ${av.length} vs ${bv.length}`);
+  let m = 0;
+  for (let i = 0; i < av.length; i++) m = Math.max(m, Math.abs(av[i]! - bv[i]!));
+  return m;
+}
+
+// ---- naive dense reference in PyTorch layout ----
+export const matmul = (a: Mat, b: Mat): Mat => a.map((row) => b[0]!.map((_, j) => row.reduce((s, v, k) => s + v * b[k]![j]!, 0)));
+export const add = (a: Mat, b: Mat): Mat => a.map((r, i) => r.map((v, j) => v + b[i]![j]!));
+export const hadamard = (a: Mat, b: Mat): Mat => a.map((r, i) => r.map((v, j) => v * b[i]![j]!));
+export const scale = (a: Mat, s: number): Mat => a.map((r) => r.map((v) => v * s));
+export const kronRef = (a: Mat, b: Mat): Mat => {
+  const out: Mat = [];
+  for (let i = 0; i < a.length * b.length; i++) {
+    out.push([]);
+    for (let j = 0; j < a[0]!.length * b[0]!.length; j++) {
+      out[i]!.push(a[Math.floor(i / b.length)]![Math.floor(j / b[0]!.length)]! * b[i % b.length]![j % b[0]!.length]!);
+    }
+  }
+  return out;
+};
+/** y = x Wᵀ + b with W [out, in]. */
+export const linearRef = (x: Mat, w: Mat, b: number[]): Mat => matmul(x, T(w)).map((r) => r.map((v, j) => v + b[j]!));
+export const relu = (a: Mat): Mat => a.map((r) => r.map((v) => Math.max(0, v)));
+export const rowNorms = (w: Mat): number[] => w.map((r) => Math.sqrt(r.reduce((s, v) => s + v * v, 0)));
+export const randMat = (rng: Rng, rows: number, cols: number, std = 0.5): Mat =>
+  Array.from({ length: rows }, () => Array.from(rng.normalArray(cols, 0, std)));

@@ -1,0 +1,197 @@
+// The shared adapter matrix (PEFT's test style): every method passes merge == unmerged,
+// unmerge round trip, disable == base exactly, only adapter parameters train (optimizer state only
+// for them), gradients checked by finite differences, no tensor growth; plus several named
+// adapters, delete, shared Linears, and bad input leaving the model unchanged.
+import * as tf from '@tensorflow/tfjs-core';
+import { describe, expect, it } from 'vitest';
+import { Linear, MLPClassifier, Module, ModuleList, Rng, makeOptimizer, parameterLedger, stateDict, train, type ForwardContext } from '@weft/core';
+import { gradCheck, leakCheck } from '@weft/core/testing';
+import {
+  AdaptedLayer, adapterNames, deleteAdapter, disableAdapters, enableAdapters, injectAdapter, mergeAdapters, mergeAndUnload,
+  setActiveAdapters, unmergeAdapters, type AdapterConfigBase,
+} from '../src/index.js';
+import { Tiny, maxDiff } from './adapters-helpers.js';
+
+const METHODS: Record<string, Omit<AdapterConfigBase, 'targets'> & Record<string, unknown>> = {
+  lora: { method: 'lora', r: 2, alpha: 4, initWeights: false },
+  rslora: { method: 'lora', r: 4, alpha: 4, rslora: true, initWeights: false },
+  dora: { method: 'lora', r: 2, alpha: 2, dora: true, initWeights: false },
+  loha: { method: 'loha', r: 2, alpha: 2, initWeights: false },
+  lokr: { method: 'lokr', r: 1, alpha: 1, initWeights: false, decomposeBoth: true },
+  ia3: { method: 'ia3', initWeights: false, feedforward: ['fc2'] },
+};
+
+const input = (rng: Rng, n = 6) => tf.tensor2d(rng.normalArray(n * 8), [n, 8]);
+
+describe('adapter matrix', () => {
+  for (const [label, cfg] of Object.entries(METHODS)) {
+    describe(label, () => {
+      it('changes the output; merge == unmerged (1e-5); unmerge round trip (1e-5); disable == base exactly; merge-and-unload', async () => {
+        const model = new Tiny(new Rng(1));
+        const x = input(new Rng(2));
+        const yBase = model.call(x);
+        const w0 = await model.fc1.weight.data();
+        const paths = injectAdapter(model, 'a', { ...cfg, targets: ['fc1', 'fc2'] }, { rng: new Rng(3) });
+        expect(paths).toEqual(['fc1', 'fc2']);
+        expect(model.fc1).toBeInstanceOf(AdaptedLayer);
+        const yAdapted = model.call(x);
+        expect(await maxDiff(yAdapted, yBase)).toBeGreaterThan(1e-3);
+        mergeAdapters(model);
+        expect(await maxDiff(model.call(x), yAdapted)).toBeLessThan(1e-5);
+        unmergeAdapters(model);
+        expect(await maxDiff((model.fc1 as unknown as AdaptedLayer).base.weight, tf.tensor(w0, [8, 16]))).toBeLessThan(1e-5);
+        expect(await maxDiff(model.call(x), yAdapted)).toBeLessThan(1e-5);
+        disableAdapters(model);
+        expect(await maxDiff(model.call(x), yBase)).toBeLessThan(1e-6);
+        enableAdapters(model);
+        mergeAndUnload(model);
+        expect(model.fc1).toBeInstanceOf(Linear);
+        expect(await maxDiff(model.call(x), yAdapted)).toBeLessThan(1e-5);
+        model.dispose();
+      });
+
+      it('only adapter parameters train (optimizer state only for them), and the loss falls', async () => {
+        const model = new Tiny(new Rng(1));
+        const rng = new Rng(5);
+        const x = input(rng, 32);
+        const y = tf.tensor2d(rng.normalArray(32 * 4), [32, 4]);
+        injectAdapter(model, 'a', { ...cfg, targets: ['fc1', 'fc2'] }, { rng: new Rng(3) });
+        const trainable = model.trainableParameters();
+        const adapterVars = new Set(model.namedParameters().filter(([p]) => p.includes('.a.')).map(([, v]) => v));
+        expect(trainable.length).toBe(adapterVars.size);
+        expect(trainable.every((v) => adapterVars.has(v))).toBe(true);
+        const before = Object.fromEntries(await Promise.all(Object.entries(stateDict(model)).filter(([k]) => k.includes('.base.')).map(async ([k, v]) => [k, Array.from(await v.data())])));
+        const optimizer = makeOptimizer({ name: 'adam', learningRate: 0.02 });
+        const losses: number[] = [];
+        await train({
+          model, optimizer, steps: 30, reportEvery: 1, batch: () => ({ x, y }),
+          loss: (out, b) => tf.losses.meanSquaredError(b.y, out) as tf.Scalar,
+          onProgress: (p) => { losses.push(p.loss); },
+        });
+        expect(losses.at(-1)!).toBeLessThan(losses[0]!);
+        for (const [k, v] of Object.entries(stateDict(model))) if (k.includes('.base.')) expect(Array.from(await v.data()), k).toEqual(before[k]);
+        // Adam keeps two moments per trained variable: only the adapters'.
+        const weights = await optimizer.getWeights();
+        expect(weights.length).toBe(1 + 2 * adapterVars.size);
+        model.dispose();
+      });
+
+      it('gradients match finite differences', async () => {
+        const model = new Tiny(new Rng(1), [3, 4, 2]);
+        const small = { ...cfg, ...(cfg.r ? { r: 1 } : {}) };
+        injectAdapter(model, 'a', { ...small, targets: ['fc1', 'fc2'] }, { rng: new Rng(3) });
+        const x = tf.tensor2d(new Rng(4).normalArray(6), [2, 3]);
+        // DoRA treats ‖W + sBA‖ as a constant in the backward pass (DoRA §4.3, as PEFT), so the true
+        // function's finite differences only match the magnitude's gradient.
+        const named = model.namedParameters().filter(([p, v]) => v.trainable && (label !== 'dora' || p.endsWith('magnitude')));
+        const r = await gradCheck(() => tf.sum(tf.square(model.call(x))) as tf.Scalar, named, { eps: 1e-2, rtol: 3e-2, atol: 2e-3 });
+        expect(r.missing).toEqual([]);
+        expect(r.ok, JSON.stringify(r.worst)).toBe(true);
+        model.dispose();
+      });
+
+      it('no tensor growth over training steps', async () => {
+        const model = new Tiny(new Rng(1));
+        injectAdapter(model, 'a', { ...cfg, targets: ['fc1', 'fc2'] }, { rng: new Rng(3) });
+        const x = input(new Rng(2));
+        const opt = makeOptimizer({ name: 'adam', learningRate: 0.01 });
+        const vars = model.trainableParameters();
+        const r = await leakCheck(() => {
+          tf.dispose(opt.minimize(() => tf.mean(tf.square(model.call(x))) as tf.Scalar, true, vars));
+        });
+        expect(r.leaked).toBe(0);
+        model.dispose();
+      });
+    });
+  }
+});
+
+class SharedStack extends Module {
+  readonly layers: ModuleList<Linear>;
+  constructor(rng: Rng) {
+    super();
+    const shared = new Linear({ inFeatures: 6, outFeatures: 6 }, rng);
+    this.layers = this.addModule('layers', new ModuleList([shared, shared, new Linear({ inFeatures: 6, outFeatures: 2 }, rng)]));
+  }
+  forward(x: tf.Tensor, ctx: ForwardContext): tf.Tensor {
+    return this.layers.items.reduce((h, l, i) => (i < 2 ? tf.tanh(l.forward(h, ctx)) : l.forward(h, ctx)), x);
+  }
+}
+
+describe('adapters on a model', () => {
+  it('several named adapters: add, set active (one, both, in order), delete', async () => {
+    const model = new MLPClassifier({ inFeatures: 8, hidden: [16], numClasses: 4 }, new Rng(1));
+    const x = input(new Rng(2));
+    const y0 = model.call(x);
+    injectAdapter(model, 'a', { method: 'lora', targets: 'layers\\.[0-9]+', r: 2, initWeights: false }, { rng: new Rng(3) });
+    const ya = model.call(x);
+    injectAdapter(model, 'b', { method: 'loha', targets: ['0'], r: 2, initWeights: false }, { rng: new Rng(4) });
+    expect(adapterNames(model)).toEqual(['a', 'b']);
+    const yb = model.call(x); // b alone is active after its injection
+    expect(await maxDiff(yb, ya)).toBeGreaterThan(1e-3);
+    setActiveAdapters(model, 'a');
+    expect(await maxDiff(model.call(x), ya)).toBe(0);
+    setActiveAdapters(model, ['a', 'b']);
+    const yab = model.call(x);
+    expect(model.trainableParameters().length).toBe(4 + 4);
+    // Both active: on layer 0 the two deltas add.
+    mergeAdapters(model);
+    expect(await maxDiff(model.call(x), yab)).toBeLessThan(1e-5);
+    deleteAdapter(model, 'a');
+    expect(adapterNames(model)).toEqual(['b']);
+    expect(await maxDiff(model.call(x), yb)).toBeLessThan(1e-5);
+    deleteAdapter(model, 'b');
+    expect(await maxDiff(model.call(x), y0)).toBeLessThan(1e-6);
+    expect(() => deleteAdapter(model, 'b')).toThrow(/no adapter "b"/);
+    model.dispose();
+  });
+
+  it('a Linear shared by two paths gets one shared adapter (the ledger counts it once, used twice)', () => {
+    const model = new SharedStack(new Rng(1));
+    const paths = injectAdapter(model, 'a', { method: 'lora', targets: ['0', '1'], r: 2 });
+    expect(paths).toEqual(['layers.0']);
+    expect(model.layers.at(0)).toBe(model.layers.at(1));
+    const t = parameterLedger(model).totals;
+    expect(t.trainable).toBe(2 * 6 + 2 * 6);
+    expect(t.effective - t.stored).toBe(6 * 6 + 6 + 24);
+    model.dispose();
+  });
+
+  it('trains ≤ 10% of the parameters for LoRA r=4 on a wide MLP', () => {
+    const model = new MLPClassifier({ inFeatures: 64, hidden: [128, 128], numClasses: 10 }, new Rng(1));
+    injectAdapter(model, 'a', { method: 'lora', targets: 'layers\\.[0-9]+', r: 4 });
+    const t = parameterLedger(model).totals;
+    expect(t.trainable / t.stored).toBeLessThan(0.1);
+    model.dispose();
+  });
+
+  const bad: Array<[string, AdapterConfigBase & Record<string, unknown>, RegExp]> = [
+    ['r = 0', { method: 'lora', targets: ['fc1'], r: 0 }, /r=0 must be a positive integer/],
+    ['r above the layer size', { method: 'lora', targets: ['fc2'], r: 5 }, /r=5 at "fc2" must be an integer in 1\.\.4/],
+    ['an unknown method', { method: 'vera', targets: ['fc1'] }, /method="vera" is not registered; allowed: lora, loha, lokr, ia3/],
+    ['targets matching nothing', { method: 'lora', targets: ['q_proj'] }, /matched no Linear layer; the model's Linear layers are: fc1, fc2/],
+    ['an invalid regex', { method: 'lora', targets: '(' }, /not a valid regular expression/],
+    ['dropout = 1', { method: 'lora', targets: ['fc1'], dropout: 1 }, /dropout=1 must be in \[0, 1\)/],
+  ];
+  for (const [what, cfg, message] of bad) {
+    it(`refuses ${what} and leaves the model unchanged`, () => {
+      const model = new Tiny(new Rng(1));
+      const keys = Object.keys(stateDict(model));
+      const n = tf.memory().numTensors;
+      expect(() => injectAdapter(model, 'a', cfg)).toThrow(message);
+      expect(Object.keys(stateDict(model))).toEqual(keys);
+      expect(model.fc1).toBeInstanceOf(Linear);
+      expect(tf.memory().numTensors).toBe(n);
+      model.dispose();
+    });
+  }
+
+  it('refuses a duplicate or invalid adapter name', () => {
+    const model = new Tiny(new Rng(1));
+    injectAdapter(model, 'a', { method: 'lora', targets: ['fc1'], r: 2 });
+    expect(() => injectAdapter(model, 'a', { method: 'lora', targets: ['fc2'], r: 2 })).toThrow(/already has an adapter "a"/);
+    expect(() => injectAdapter(model, 'base', { method: 'lora', targets: ['fc2'], r: 2 })).toThrow(/adapter name "base"/);
+    expect(() => injectAdapter(model, 'x.y', { method: 'lora', targets: ['fc2'], r: 2 })).toThrow(/must be an identifier/);
+    model.dispose();
+  });
+});
