@@ -26,6 +26,7 @@ export interface PageInfo {
 export const PAGES: readonly PageInfo[] = [
   { file: 'index', title: 'Overview', summary: 'What Weft is and what each page shows.' },
   { file: 'train', title: 'Train an MLP', summary: 'A multilayer perceptron learning a 2-D toy dataset live, with its decision boundary and parameter ledger.' },
+  { file: 'params', title: 'Parameter comparator', summary: 'Exact stored, effective, trainable and active parameters and memory of real-scale models side by side.', family: 'comparator' },
 ];
 
 /** What the landing page says about each family. */
