@@ -1,2 +1,18 @@
-// @weft/nas — populated by its issue; see README for the technique table.
-export {};
+// @weft/nas — DARTS-style cell supernets and bilevel search (DARTS 1st/2nd order, GDAS, DropNAS,
+// PC-DARTS, SPOS), genotypes (DARTS format), perturbation-based selection, weight-entangled
+// supernets (OFA/SPOS slices, TangleNAS superposition), zero-cost proxies, planted-teacher tasks.
+export * from './batch-norm.js';
+export * from './codes.js';
+export * from './ops.js';
+export * from './mixed-op.js';
+export * from './space.js';
+export * from './cell.js';
+export * from './network.js';
+export * from './supernet.js';
+export * from './genotype.js';
+export * from './discrete.js';
+export * from './select.js';
+export * from './search/index.js';
+export * from './entangled/index.js';
+export * from './proxies.js';
+export { plantedCellTask, plantedSubnetTask, opRecovery, subnetRecovery, PLANTED_DEFAULTS, type PlantedConfig, type PlantedTask } from './planted.js';

@@ -1,0 +1,3 @@
+export * from './space.js';
+export * from './supernet.js';
+export * from './subnet.js';

@@ -1,0 +1,168 @@
+// A weight-entangled supernet (Once-for-All, arXiv 1908.09791; TangleNAS: Weight-Entanglement
+// Meets Gradient-Based Neural Architecture Search, arXiv 2310.10440). One weight tensor per
+// layer at the largest size; a subnet uses the leading slices (first inputs/units, first layers,
+// centre k×k of the kernel). Two forward modes:
+//  - `subnet` set: that subnet's slices only (OFA/SPOS sampling, evaluation);
+//  - `subnet` null: TangleNAS' superposition, Σ_c softmax(β)_c · pad(slice_c(W)), computed as one
+//    masked weight (W ⊙ Σ_c p_c M_c for kernels, unit masks Σ_c p_c 1[j < w_c] for widths) and a
+//    β-weighted sum of the outputs after each depth — memory of the largest subnet plus masks,
+//    not the sum of the candidates.
+import * as tf from '@tensorflow/tfjs-core';
+import { Module, Rng, fanInUniform, type ForwardContext } from '@weft/core';
+import { recordReluCodes } from '../codes.js';
+import { resolveEntangledSpace, validateSubnet, type EntangledSpaceConfig, type SubnetConfig } from './space.js';
+
+/** The entangled supernet. */
+export class EntangledSupernet extends Module {
+  readonly space: EntangledSpaceConfig;
+  /** Layer weights at the largest size: mlp [in, Wmax], cnn [Kmax, Kmax, in, Wmax]. */
+  readonly weights: tf.Variable[] = [];
+  readonly biases: tf.Variable[] = [];
+  readonly headWeight: tf.Variable;
+  readonly headBias: tf.Variable;
+  /** TangleNAS architecture parameters: β over widths per layer, over depths, over kernels per layer (cnn). */
+  readonly betaWidth: tf.Variable;
+  readonly betaDepth: tf.Variable;
+  readonly betaKernel: tf.Variable | null;
+  /** The subnet to run, or null for the superposition. */
+  subnet: SubnetConfig | null = null;
+
+  constructor(config: Partial<EntangledSpaceConfig> = {}, rng: Rng = new Rng(0)) {
+    super();
+    const s = (this.space = resolveEntangledSpace(config));
+    const D = s.depthChoices.at(-1)!;
+    const W = s.widthChoices.at(-1)!;
+    const K = s.kind === 'cnn' ? s.kernelChoices.at(-1)! : 1;
+    for (let l = 0; l < D; l++) {
+      const cin = l === 0 ? s.inFeatures : W;
+      const shape = s.kind === 'cnn' ? [K, K, cin, W] : [cin, W];
+      const fanIn = cin * K * K;
+      this.weights.push(this.addParameter(`w${l}`, fanInUniform(shape, fanIn, rng)));
+      this.biases.push(this.addParameter(`b${l}`, fanInUniform([W], fanIn, rng)));
+    }
+    this.headWeight = this.addParameter('head_w', fanInUniform([W, s.numOutputs], W, rng));
+    this.headBias = this.addParameter('head_b', fanInUniform([s.numOutputs], W, rng));
+    const init = (shape: number[]) => tf.tensor(rng.normalArray(shape.reduce((a, b) => a * b, 1), 0, 1e-3), shape);
+    this.betaWidth = this.addParameter('beta_width', init([D, s.widthChoices.length]));
+    this.betaDepth = this.addParameter('beta_depth', init([s.depthChoices.length]));
+    this.betaKernel = s.kind === 'cnn' ? this.addParameter('beta_kernel', init([D, s.kernelChoices.length])) : null;
+  }
+
+  /** The architecture parameters β. */
+  archParameters(): tf.Variable[] {
+    return [this.betaWidth, this.betaDepth, this.betaKernel].filter((v): v is tf.Variable => v !== null);
+  }
+
+  /** The weights (everything but β). */
+  weightParameters(): tf.Variable[] {
+    const a = new Set(this.archParameters());
+    return this.trainableParameters().filter((v) => !a.has(v));
+  }
+
+  /** Maximum depth. */
+  get maxDepth(): number {
+    return this.space.depthChoices.at(-1)!;
+  }
+
+  /** (B, F) or (B, H, W, C) -> (B, numOutputs). */
+  forward(x: tf.Tensor, ctx: ForwardContext): tf.Tensor {
+    const s = this.space;
+    const rank = s.kind === 'cnn' ? 4 : 2;
+    if (x.rank !== rank || x.shape[rank - 1] !== s.inFeatures) {
+      throw new Error(`EntangledSupernet: x has shape [${x.shape}]; expected ${s.kind === 'cnn' ? '(B, H, W, C)' : '(B, F)'} with last dimension inFeatures=${s.inFeatures}`);
+    }
+    return this.subnet ? this.forwardSubnet(x, ctx, this.subnet) : this.forwardSuperposition(x, ctx);
+  }
+
+  private layer(h: tf.Tensor, w: tf.Tensor, b: tf.Tensor, k: number, ctx: ForwardContext): tf.Tensor {
+    const z =
+      this.space.kind === 'cnn'
+        ? tf.add(tf.conv2d(h as tf.Tensor4D, w as tf.Tensor4D, 1, (k - 1) / 2), b)
+        : tf.add(tf.matMul(h, w), b);
+    recordReluCodes(ctx, z);
+    return tf.relu(z);
+  }
+
+  private headOf(h: tf.Tensor, w: tf.Tensor, b: tf.Tensor): tf.Tensor {
+    const pooled = this.space.kind === 'cnn' ? tf.mean(h, [1, 2]) : h; // (B, H, W, C) -> (B, C)
+    return tf.add(tf.matMul(pooled, w), b);
+  }
+
+  /** One subnet's slices. */
+  forwardSubnet(x: tf.Tensor, ctx: ForwardContext, cfg: SubnetConfig): tf.Tensor {
+    validateSubnet(this.space, cfg);
+    const s = this.space;
+    const K = s.kind === 'cnn' ? s.kernelChoices.at(-1)! : 1;
+    let h = x;
+    let cin = s.inFeatures;
+    for (let l = 0; l < cfg.depth; l++) {
+      const wout = cfg.widths[l]!;
+      let w: tf.Tensor;
+      let k = 1;
+      if (s.kind === 'cnn') {
+        k = cfg.kernels![l]!;
+        const o = (K - k) / 2; // centre crop
+        w = tf.slice(this.weights[l]!, [o, o, 0, 0], [k, k, cin, wout]);
+      } else w = tf.slice(this.weights[l]!, [0, 0], [cin, wout]);
+      h = this.layer(h, w, tf.slice(this.biases[l]!, [0], [wout]), k, ctx);
+      cin = wout;
+    }
+    return this.headOf(h, tf.slice(this.headWeight, [0, 0], [cin, s.numOutputs]), this.headBias);
+  }
+
+  /** TangleNAS superposition of every subnet, weighted by softmax(β). */
+  forwardSuperposition(x: tf.Tensor, ctx: ForwardContext): tf.Tensor {
+    const s = this.space;
+    const D = this.maxDepth;
+    const W = s.widthChoices.at(-1)!;
+    const K = s.kind === 'cnn' ? s.kernelChoices.at(-1)! : 1;
+    // M[c, j] = 1[j < widthChoices[c]]: (choices, Wmax)
+    const unitMasks = tf.tensor2d(s.widthChoices.flatMap((wc) => Array.from({ length: W }, (_, j) => (j < wc ? 1 : 0))), [s.widthChoices.length, W]);
+    const pw = tf.softmax(this.betaWidth, -1); // (D, choices)
+    const unitMix = tf.matMul(pw, unitMasks); // (D, Wmax): Σ_c p_c 1[j < w_c]
+    let kernelMix: tf.Tensor | null = null;
+    if (this.betaKernel) {
+      // Centre k×k masks: (choices, K·K) -> per layer Σ_c p_c M_c, (D, K, K, 1, 1).
+      const km = tf.tensor2d(
+        s.kernelChoices.flatMap((k) => {
+          const o = (K - k) / 2;
+          return Array.from({ length: K * K }, (_, i) => (Math.floor(i / K) >= o && Math.floor(i / K) < o + k && i % K >= o && i % K < o + k ? 1 : 0));
+        }),
+        [s.kernelChoices.length, K * K],
+      );
+      kernelMix = tf.reshape(tf.matMul(tf.softmax(this.betaKernel, -1), km), [D, K, K, 1, 1]); // (D, K·K) -> (D, K, K, 1, 1)
+    }
+    const pd = tf.softmax(this.betaDepth); // (depth choices)
+    let h = x;
+    const outs: tf.Tensor[] = [];
+    for (let l = 0; l < D; l++) {
+      let w: tf.Tensor = this.weights[l]!;
+      if (kernelMix) w = tf.mul(w, tf.squeeze(tf.slice(kernelMix, [l, 0, 0, 0, 0], [1, K, K, 1, 1]), [0]));
+      h = this.layer(h, w, this.biases[l]!, K, ctx);
+      h = tf.mul(h, tf.reshape(tf.slice(unitMix, [l, 0], [1, W]), [W])); // masks output units
+      outs.push(h);
+    }
+    const mixed = tf.addN(s.depthChoices.map((d, i) => tf.mul(outs[d - 1]!, tf.reshape(tf.slice(pd, [i], [1]), []))));
+    return this.headOf(mixed, this.headWeight, this.headBias);
+  }
+
+  /** The argmax subnet of β. */
+  async argmaxSubnet(): Promise<SubnetConfig> {
+    const s = this.space;
+    const argmaxRows = async (v: tf.Variable) => {
+      const [rows, cols] = v.rank === 1 ? [1, v.shape[0]!] : (v.shape as [number, number]);
+      const d = await v.data();
+      return Array.from({ length: rows }, (_, r) => {
+        let best = 0;
+        for (let c = 1; c < cols; c++) if (d[r * cols + c]! > d[r * cols + best]!) best = c;
+        return best;
+      });
+    };
+    const cfg: SubnetConfig = {
+      depth: s.depthChoices[(await argmaxRows(this.betaDepth))[0]!]!,
+      widths: (await argmaxRows(this.betaWidth)).map((i) => s.widthChoices[i]!),
+    };
+    if (this.betaKernel) cfg.kernels = (await argmaxRows(this.betaKernel)).map((i) => s.kernelChoices[i]!);
+    return cfg;
+  }
+}

@@ -1,0 +1,156 @@
+// Genotypes as in DARTS (arXiv 1806.09055, cnn/genotypes.py): `Genotype(normal, normal_concat,
+// reduce, reduce_concat)`, each cell a list of (op, input) pairs, two per intermediate node. The
+// argmax parse follows model_search.py `genotype()`: per node keep the 2 incoming edges with the
+// strongest non-`none` op weight (ties: the lower input, Python's stable sort), and on each the
+// strongest non-`none` op (ties: the first). JSON uses DARTS' field names; `toDartsString` prints
+// the Python text form (concat as `range(a, b)` when contiguous, as model_search.py produces).
+import type { GenePair } from './cell.js';
+import { NONE } from './ops.js';
+import type { CellSpaceConfig } from './space.js';
+
+/** A discrete cell architecture (DARTS' namedtuple, JSON-serialisable). */
+export interface Genotype {
+  /** Normal cell: [op, input] per edge, two per intermediate node; inputs 0, 1 are the cell inputs. */
+  normal: GenePair[];
+  /** Nodes the normal cell concatenates. */
+  normal_concat: number[];
+  /** Reduction cell (empty in spaces without reduction cells). */
+  reduce: GenePair[];
+  /** Nodes the reduction cell concatenates (empty when `reduce` is). */
+  reduce_concat: number[];
+}
+
+/**
+ * DARTS' `_parse`: from per-edge op weights (edges in α order, each a row over `ops`) pick 2
+ * inputs per node by their strongest non-`none` weight and the strongest non-`none` op on each.
+ */
+export function parseCell(weights: readonly (readonly number[])[], ops: readonly string[], steps: number): GenePair[] {
+  const noneIdx = ops.indexOf(NONE);
+  if (ops.length === 0 || (ops.length === 1 && noneIdx === 0)) throw new Error(`parseCell: ops=[${ops}] has no op besides "${NONE}" to select`);
+  const gene: GenePair[] = [];
+  let start = 0;
+  for (let i = 0; i < steps; i++) {
+    const n = i + 2;
+    const W = weights.slice(start, start + n);
+    if (W.length !== n) throw new Error(`parseCell: ${weights.length} edge rows are too few for steps=${steps}`);
+    const strength = (row: readonly number[]) => Math.max(...row.filter((_, k) => k !== noneIdx));
+    // A stable sort by descending strength, as Python's sorted(key=-max).
+    const edges = Array.from({ length: n }, (_, j) => j)
+      .sort((a, b) => strength(W[b]!) - strength(W[a]!) || a - b)
+      .slice(0, 2);
+    for (const j of edges) {
+      let best = -1;
+      W[j]!.forEach((v, k) => {
+        if (k !== noneIdx && (best < 0 || v > W[j]![best]!)) best = k;
+      });
+      gene.push([ops[best]!, j]);
+    }
+    start += n;
+  }
+  return gene;
+}
+
+/** The genotype of a supernet's edge weights (DARTS `genotype()`): concat = range(2 + steps − multiplier, steps + 2). */
+export function parseGenotype(weights: { normal: number[][]; reduce: number[][] }, space: CellSpaceConfig): Genotype {
+  const concat = Array.from({ length: space.multiplier }, (_, k) => 2 + space.steps - space.multiplier + k);
+  const hasReduce = weights.reduce.length > 0;
+  return {
+    normal: parseCell(weights.normal, space.ops, space.steps),
+    normal_concat: concat,
+    reduce: hasReduce ? parseCell(weights.reduce, space.ops, space.steps) : [],
+    reduce_concat: hasReduce ? [...concat] : [],
+  };
+}
+
+function pyList(gene: readonly GenePair[]): string {
+  return `[${gene.map(([op, j]) => `('${op}', ${j})`).join(', ')}]`;
+}
+
+function pyConcat(c: readonly number[]): string {
+  if (c.length > 0 && c.every((v, i) => i === 0 || v === c[i - 1]! + 1)) return `range(${c[0]}, ${c.at(-1)! + 1})`;
+  return `[${c.join(', ')}]`;
+}
+
+/** DARTS' text form, e.g. `Genotype(normal=[('sep_conv_3x3', 0), …], normal_concat=range(2, 6), reduce=[…], reduce_concat=range(2, 6))`. */
+export function toDartsString(g: Genotype): string {
+  return `Genotype(normal=${pyList(g.normal)}, normal_concat=${pyConcat(g.normal_concat)}, reduce=${pyList(g.reduce)}, reduce_concat=${pyConcat(g.reduce_concat)})`;
+}
+
+/** Parse DARTS' text form (as printed by DARTS or {@link toDartsString}; concat as `range(a, b)` or a list). */
+export function fromDartsString(text: string): Genotype {
+  if (typeof text !== 'string' || text.length > 100_000) throw new Error('fromDartsString: text must be a string of at most 100000 characters');
+  const m = /^\s*Genotype\(\s*normal\s*=\s*(\[[^\]]*\])\s*,\s*normal_concat\s*=\s*(range\(\s*\d+\s*,\s*\d+\s*\)|\[[\d,\s]*\])\s*,\s*reduce\s*=\s*(\[[^\]]*\])\s*,\s*reduce_concat\s*=\s*(range\(\s*\d+\s*,\s*\d+\s*\)|\[[\d,\s]*\])\s*\)\s*$/.exec(text);
+  if (!m) throw new Error(`fromDartsString: not a DARTS Genotype(normal=[…], normal_concat=…, reduce=[…], reduce_concat=…): "${text.slice(0, 80)}…"`);
+  const gene = (s: string): GenePair[] => {
+    const out: GenePair[] = [];
+    const re = /\(\s*'([A-Za-z0-9_]+)'\s*,\s*(\d+)\s*\)/g;
+    let r: RegExpExecArray | null;
+    while ((r = re.exec(s))) out.push([r[1]!, Number(r[2])]);
+    const stripped = s.replace(re, '').replace(/[\s,[\]]/g, '');
+    if (stripped.length > 0) throw new Error(`fromDartsString: cannot read "${s.slice(0, 80)}" as a list of ('op', input) pairs`);
+    return out;
+  };
+  const concat = (s: string): number[] => {
+    const r = /^range\(\s*(\d+)\s*,\s*(\d+)\s*\)$/.exec(s);
+    if (r) {
+      const [a, b] = [Number(r[1]), Number(r[2])];
+      if (b - a > 1000) throw new Error(`fromDartsString: ${s} is too long`);
+      return Array.from({ length: Math.max(0, b - a) }, (_, k) => a + k);
+    }
+    return s.replace(/[[\]\s]/g, '').split(',').filter(Boolean).map(Number);
+  };
+  return { normal: gene(m[1]!), normal_concat: concat(m[2]!), reduce: gene(m[3]!), reduce_concat: concat(m[4]!) };
+}
+
+/** Check a genotype (e.g. from JSON or a URL) fits a space: op names, two inputs per node, indices, concat. */
+export function validateGenotype(g: unknown, space: CellSpaceConfig): asserts g is Genotype {
+  if (typeof g !== 'object' || g === null) throw new Error(`genotype: ${JSON.stringify(g)} must be an object {normal, normal_concat, reduce, reduce_concat}`);
+  const o = g as Record<string, unknown>;
+  const hasReduce = space.space === 'conv';
+  const cell = (name: 'normal' | 'reduce', needed: boolean) => {
+    const gene = o[name];
+    const concat = o[`${name}_concat`];
+    if (!Array.isArray(gene) || !Array.isArray(concat)) throw new Error(`genotype.${name} and genotype.${name}_concat must be arrays`);
+    if (!needed) {
+      if (gene.length > 0) throw new Error(`genotype.${name} has ${gene.length} entries but this ${space.space} space has no ${name} cell; give []`);
+      return;
+    }
+    if (gene.length !== 2 * space.steps) throw new Error(`genotype.${name} has ${gene.length} entries; the space has steps=${space.steps}, so it needs ${2 * space.steps} (two per node)`);
+    gene.forEach((p, k) => {
+      if (!Array.isArray(p) || p.length !== 2 || typeof p[0] !== 'string' || !Number.isInteger(p[1])) {
+        throw new Error(`genotype.${name}[${k}]=${JSON.stringify(p)} must be [op name, input index]`);
+      }
+      const [op, j] = p as [string, number];
+      if (!space.ops.includes(op) || op === NONE) {
+        throw new Error(`genotype.${name}[${k}]: unknown op "${op}"; allowed: ${space.ops.filter((x) => x !== NONE).join(', ')}`);
+      }
+      const node = Math.floor(k / 2);
+      if (j < 0 || j >= node + 2) throw new Error(`genotype.${name}[${k}]: input ${j} of node ${node + 2} must be in [0, ${node + 2})`);
+    });
+    if (concat.length === 0) throw new Error(`genotype.${name}_concat is empty`);
+    for (const c of concat) {
+      if (!Number.isInteger(c) || c < 2 || c >= space.steps + 2) throw new Error(`genotype.${name}_concat has ${JSON.stringify(c)}; nodes are 2 … ${space.steps + 1}`);
+    }
+  };
+  cell('normal', true);
+  cell('reduce', hasReduce);
+}
+
+/** A uniformly random genotype of a space (two distinct inputs per node, a non-`none` op on each). */
+export function randomGenotype(space: CellSpaceConfig, rng: { int(n: number): number }): Genotype {
+  const ops = space.ops.filter((o) => o !== NONE);
+  if (ops.length === 0) throw new Error(`randomGenotype: ops=[${space.ops}] has no op besides "${NONE}"`);
+  const cell = (): GenePair[] => {
+    const gene: GenePair[] = [];
+    for (let i = 0; i < space.steps; i++) {
+      const a = rng.int(i + 2);
+      let b = rng.int(i + 1);
+      if (b >= a) b += 1;
+      for (const j of [Math.min(a, b), Math.max(a, b)]) gene.push([ops[rng.int(ops.length)]!, j]);
+    }
+    return gene;
+  };
+  const concat = Array.from({ length: space.multiplier }, (_, k) => 2 + space.steps - space.multiplier + k);
+  const hasReduce = space.space === 'conv';
+  return { normal: cell(), normal_concat: concat, reduce: hasReduce ? cell() : [], reduce_concat: hasReduce ? [...concat] : [] };
+}

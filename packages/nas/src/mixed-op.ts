@@ -1,0 +1,92 @@
+// The DARTS mixed operation (DARTS, arXiv 1806.09055, eq. 2): ō(x) = Σ_o w_o · o(x) with
+// w = softmax(α) over the candidate ops of one edge. The caller passes the weights, so the same
+// module serves DARTS (softmax), GDAS (a hard Gumbel sample: one active op), DropNAS (a mask of
+// active ops) and SPOS (one op, weight 1). `none` is a zero op and is never computed. With
+// `partialChannels` K > 1 it is PC-DARTS' partial-channel mixed op (arXiv 1907.05737): only the
+// first C/K channels go through the ops, the rest bypass (max-pooled at stride 2), then a
+// channel shuffle. Its stored parameters are the sum of its candidates' (checked via the ledger).
+import * as tf from '@tensorflow/tfjs-core';
+import { Module, ModuleList, type ForwardContext, type Rng } from '@weft/core';
+import { createOp, checkOps, NONE, type OpSpace } from './ops.js';
+
+/** Config of {@link MixedOp}. */
+export interface MixedOpConfig {
+  /** Candidate op names (of `space`), in α order. */
+  ops: string[];
+  /** Op space. */
+  space: OpSpace;
+  /** Channels (features) in and out. */
+  channels: number;
+  /** Stride (conv space: 1 or 2). Default 1. */
+  stride?: number;
+  /** PC-DARTS: 1/K of the channels go through the ops. Default 1 (all). */
+  partialChannels?: number;
+}
+
+/** One edge of a supernet cell: all candidate ops, mixed by weights the caller gives. */
+export class MixedOp extends Module {
+  /** The candidate ops, in α order. */
+  readonly candidates: ModuleList;
+  readonly ops: string[];
+  readonly stride: number;
+  readonly k: number;
+
+  constructor(readonly config: MixedOpConfig, rng: Rng) {
+    super();
+    checkOps('MixedOp', config.ops, config.space);
+    this.ops = [...config.ops];
+    this.stride = config.stride ?? 1;
+    if (this.stride !== 1 && !(this.stride === 2 && config.space === 'conv')) {
+      throw new Error(`MixedOp: stride=${this.stride}; allowed: 1, or 2 in the conv space`);
+    }
+    this.k = config.partialChannels ?? 1;
+    if (!Number.isInteger(this.k) || this.k < 1 || config.channels % this.k !== 0) {
+      throw new Error(`MixedOp: partialChannels=${this.k} must be a positive integer dividing channels=${config.channels}`);
+    }
+    const c = config.channels / this.k;
+    this.candidates = this.addModule('ops', new ModuleList(this.ops.map((o) => createOp(o, config.space, c, this.stride, rng))));
+  }
+
+  /**
+   * Σ_{i ∈ active} weights[i] · op_i(x). `weights` is (numOps,); `active` lists the op indices to
+   * compute (default all; `none` is skipped since it contributes zeros).
+   */
+  forward(x: tf.Tensor, ctx: ForwardContext, weights?: tf.Tensor, active?: readonly number[]): tf.Tensor {
+    const n = this.ops.length;
+    const w = weights ?? tf.fill([n], 1 / n);
+    if (w.rank !== 1 || w.shape[0] !== n) throw new Error(`MixedOp: weights has shape [${w.shape}]; expected [${n}] (one per op)`);
+    const C = x.shape[x.rank - 1]!;
+    const part = C / this.k;
+    const xin = this.k === 1 ? x : tf.slice(x, new Array(x.rank).fill(0), [...x.shape.slice(0, -1), part]);
+    const idx = active ?? this.ops.map((_, i) => i);
+    const terms: tf.Tensor[] = [];
+    for (const i of idx) {
+      if (i < 0 || i >= n || !Number.isInteger(i)) throw new Error(`MixedOp: active op index ${i} is out of range [0, ${n})`);
+      if (this.ops[i] === NONE) continue;
+      const wi = tf.reshape(tf.slice(w, [i], [1]), []);
+      terms.push(tf.mul(this.candidates.at(i).forward(xin, ctx), wi));
+    }
+    let out: tf.Tensor;
+    if (terms.length === 0) out = this.stride === 1 ? tf.zerosLike(xin) : zerosStrided(xin, this.stride);
+    else out = terms.length === 1 ? terms[0]! : tf.addN(terms);
+    if (this.k === 1) return out;
+    // PC-DARTS: the bypassed channels join the op output, then the channels are shuffled.
+    let rest = tf.slice(x, [...new Array(x.rank - 1).fill(0), part], [...x.shape.slice(0, -1), C - part]);
+    if (this.stride === 2) rest = tf.maxPool(rest as tf.Tensor4D, 2, 2, 'valid');
+    return channelShuffle(tf.concat([out, rest], -1), this.k);
+  }
+}
+
+function zerosStrided(x: tf.Tensor, stride: number): tf.Tensor {
+  const [B, H, W, C] = x.shape as [number, number, number, number];
+  return tf.zeros([B, Math.ceil(H / stride), Math.ceil(W / stride), C]);
+}
+
+/** PC-DARTS' channel shuffle over the last axis with `groups` groups: (…, g·c) -> (…, c·g). */
+export function channelShuffle(x: tf.Tensor, groups: number): tf.Tensor {
+  const C = x.shape[x.rank - 1]!;
+  const lead = x.shape.slice(0, -1);
+  const t = tf.reshape(x, [...lead, groups, C / groups]); // (..., C) -> (..., g, C/g)
+  const perm = [...lead.map((_, i) => i), lead.length + 1, lead.length];
+  return tf.reshape(tf.transpose(t, perm), [...lead, C]); // (..., C/g, g) -> (..., C)
+}

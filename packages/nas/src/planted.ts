@@ -1,0 +1,115 @@
+// Planted-architecture tasks: data made by a hidden "teacher" network built from known ops (a
+// random genotype of a cell space, or a random subnet of an entangled space), so a search can be
+// scored by how much of the teacher it recovers. Teachers' weights are drawn from the seed and
+// scaled by `gain` so nonlinear ops are driven past their linear range.
+import * as tf from '@tensorflow/tfjs-core';
+import { ForwardContext, Rng, type Module } from '@weft/core';
+import { DiscreteNetwork } from './discrete.js';
+import { randomSubnet, resolveEntangledSpace, type EntangledSpaceConfig, type SubnetConfig } from './entangled/space.js';
+import { SubnetNetwork } from './entangled/subnet.js';
+import { randomGenotype, type Genotype } from './genotype.js';
+import { NONE } from './ops.js';
+import { edgeList, resolveSpace, type CellSpaceConfig } from './space.js';
+
+/** Config of a planted task. */
+export interface PlantedConfig {
+  /** Examples. Default 512. */
+  n: number;
+  /** Multiplier of the teacher's weights. Default 2. */
+  gain: number;
+  /** Gaussian noise std added to the targets. Default 0. */
+  noise: number;
+}
+
+/** Defaults of {@link PlantedConfig}. */
+export const PLANTED_DEFAULTS: PlantedConfig = { n: 512, gain: 2, noise: 0 };
+
+/** A planted task: inputs, targets (regression) and the teacher's architecture. Dispose x, y. */
+export interface PlantedTask<A> {
+  x: tf.Tensor;
+  y: tf.Tensor;
+  teacher: A;
+}
+
+function makeData(model: Module, xShape: number[], c: PlantedConfig, rng: Rng) {
+  for (const v of model.parameters()) v.assign(tf.tidy(() => tf.mul(v, c.gain)));
+  const x = tf.tensor(rng.normalArray(xShape.reduce((a, b) => a * b, 1)), xShape);
+  const y = tf.tidy(() => {
+    const out = model.forward(x, new ForwardContext());
+    return c.noise > 0 ? tf.add(out, tf.tensor(rng.normalArray(out.size, 0, c.noise), out.shape)) : out;
+  });
+  model.dispose();
+  return { x, y };
+}
+
+function resolvePlanted(config: Partial<PlantedConfig>): PlantedConfig {
+  const c = { ...PLANTED_DEFAULTS, ...config };
+  if (!Number.isInteger(c.n) || c.n < 1) throw new Error(`planted: n=${c.n} must be an integer ≥ 1`);
+  if (!(c.gain > 0)) throw new Error(`planted: gain=${c.gain} must be > 0`);
+  if (!(c.noise >= 0)) throw new Error(`planted: noise=${c.noise} must be ≥ 0`);
+  return c;
+}
+
+/** Data from a random genotype of a cell space (vector space: x ~ N(0, 1) of (n, inChannels)). */
+export function plantedCellTask(space: Partial<CellSpaceConfig>, seed: number, config: Partial<PlantedConfig> = {}): PlantedTask<Genotype> {
+  const c = resolvePlanted(config);
+  const s = resolveSpace(space);
+  const rng = new Rng(seed);
+  const teacher = randomGenotype(s, rng.fork('genotype'));
+  const net = new DiscreteNetwork(teacher, s, rng.fork('weights'));
+  const xShape = s.space === 'conv' ? [c.n, 8, 8, s.inChannels] : [c.n, s.inChannels];
+  return { ...makeData(net, xShape, c, rng.fork('x')), teacher };
+}
+
+/** Data from a random subnet of an entangled space (`subnet` fixes it; default random). */
+export function plantedSubnetTask(space: Partial<EntangledSpaceConfig>, seed: number, config: Partial<PlantedConfig> = {}, subnet?: SubnetConfig): PlantedTask<SubnetConfig> {
+  const c = resolvePlanted(config);
+  const s = resolveEntangledSpace(space);
+  const rng = new Rng(seed);
+  const teacher = subnet ?? randomSubnet(s, rng.fork('subnet'));
+  const net = new SubnetNetwork(s, teacher, rng.fork('weights'));
+  const xShape = s.kind === 'cnn' ? [c.n, 8, 8, s.inFeatures] : [c.n, s.inFeatures];
+  return { ...makeData(net, xShape, c, rng.fork('x')), teacher };
+}
+
+/**
+ * Fraction of the teacher's edges on which the strongest non-`none` op of the searched edge
+ * weights is the teacher's op (weights as from `SearchNetwork.edgeWeights()`).
+ */
+export function opRecovery(teacher: Genotype, weights: { normal: number[][]; reduce: number[][] }, space: CellSpaceConfig): number {
+  const edges = edgeList(space.steps);
+  let hit = 0;
+  let total = 0;
+  const none = space.ops.indexOf(NONE);
+  for (const [gene, W] of [[teacher.normal, weights.normal], [teacher.reduce, weights.reduce]] as const) {
+    gene.forEach(([op, input], k) => {
+      const node = Math.floor(k / 2);
+      const e = edges.findIndex((ed) => ed.node === node && ed.input === input);
+      const row = W[e]!;
+      let best = -1;
+      row.forEach((v, i) => {
+        if (i !== none && (best < 0 || v > row[best]!)) best = i;
+      });
+      total++;
+      if (space.ops[best] === op) hit++;
+    });
+  }
+  return hit / total;
+}
+
+/** Fraction of a subnet's choices (depth, and width/kernel of each layer the teacher uses) that match. */
+export function subnetRecovery(teacher: SubnetConfig, found: SubnetConfig): number {
+  let hit = teacher.depth === found.depth ? 1 : 0;
+  let total = 1;
+  for (let l = 0; l < teacher.depth; l++) {
+    total++;
+    if (teacher.widths[l] === found.widths[l]) hit++;
+    if (teacher.kernels) {
+      total++;
+      if (teacher.kernels[l] === found.kernels?.[l]) hit++;
+    }
+  }
+  return hit / total;
+}
+
+
