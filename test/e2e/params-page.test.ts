@@ -1,0 +1,180 @@
+// params.html, built and served: the comparator shows the calculator's exact counts for presets
+// (BERT-base vs ALBERT-base, Mixtral total vs active, LLaMA-7B with LoRA r=8 on q,v), updates
+// at once when a slider or select moves, keeps both sides in the URL (bad values explained),
+// and takes a pasted config.json — a malformed or hostile one gets a clear message and the page
+// keeps working. Runs under the strict CSP and talks to no other origin.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Browser, Locator, Page } from 'playwright';
+import { CSP, demoUrl, launch, openWatched, resultPath, type WatchedPage } from './browser.js';
+import { installLongTaskProbe, longTasksAfter, longest } from './responsiveness-probe.js';
+
+const value = async (page: Page, side: 'a' | 'b', metric: string): Promise<number> =>
+  Number(await page.locator(`weft-params-page td[data-side="${side}"][data-metric="${metric}"]`).getAttribute('data-value'));
+const bytes = async (page: Page, side: 'a' | 'b', precision: string): Promise<number> =>
+  Number(await page.locator(`weft-params-page td[data-side="${side}"][data-bytes="${precision}"]`).getAttribute('data-value'));
+const side = (page: Page, s: 'a' | 'b') => page.locator(`weft-params-page section[data-side="${s}"]`);
+
+/** Move a range input (Playwright's fill does not drive sliders). */
+async function slide(slider: Locator, to: number): Promise<void> {
+  await slider.evaluate((el, v) => {
+    (el as HTMLInputElement).value = String(v);
+    el.dispatchEvent(new Event('input', { bubbles: true, composed: true }));
+  }, to);
+}
+
+async function paste(page: Page, s: 'a' | 'b', text: string): Promise<void> {
+  const card = side(page, s);
+  if (!(await card.locator('details.paste').first().evaluate((d) => (d as HTMLDetailsElement).open))) await card.locator('details.paste > summary').first().click();
+  await card.locator('textarea[name="config-json"]').evaluate((el, t) => {
+    (el as HTMLTextAreaElement).value = t;
+    el.dispatchEvent(new Event('input', { bubbles: true, composed: true }));
+  }, text);
+  await card.locator('button[data-action="use-config"]').click();
+}
+
+async function expectClean(w: WatchedPage): Promise<void> {
+  expect(w.errors, 'console errors').toEqual([]);
+  expect(w.foreign, 'requests to other origins').toEqual([]);
+  expect(await w.cspViolations(), 'CSP violations').toEqual([]);
+}
+
+// Mixtral-8x7B's config.json as transformers 5.17 writes it (the fixture's config, verbatim fields).
+const MIXTRAL_JSON = JSON.stringify({
+  architectures: ['MixtralForCausalLM'], vocab_size: 32000, hidden_size: 4096, intermediate_size: 14336, num_hidden_layers: 32,
+  num_attention_heads: 32, num_key_value_heads: 8, head_dim: null, hidden_act: 'silu', max_position_embeddings: 131072,
+  rms_norm_eps: 1e-5, tie_word_embeddings: false, num_experts_per_tok: 2, num_local_experts: 8, router_aux_loss_coef: 0.001,
+  rope_parameters: { rope_theta: 1000000.0, rope_type: 'default' }, model_type: 'mixtral',
+});
+
+describe('params.html', () => {
+  let browser: Browser;
+  beforeAll(async () => {
+    browser = await launch();
+  });
+  afterAll(async () => {
+    await browser?.close();
+  });
+
+  it('compares BERT-base with ALBERT-base and updates at once when a slider, the sharing plan or the adapter changes', async () => {
+    const w = await openWatched(browser);
+    const { page } = w;
+    await installLongTaskProbe(page);
+    await page.goto(demoUrl('params.html'));
+    await page.waitForTimeout(1000); // the issue's budget starts after the first second
+    expect(await page.locator('meta[http-equiv="Content-Security-Policy"]').getAttribute('content')).toBe(CSP);
+    await expect.poll(() => value(page, 'a', 'total')).toBe(109_482_240);
+    expect(await value(page, 'b', 'total')).toBe(11_683_584);
+    expect(await value(page, 'b', 'stored')).toBe(11_683_584);
+    expect(await value(page, 'b', 'effective')).toBe(89_650_176); // one layer used 12 times
+    expect(await bytes(page, 'a', 'fp32')).toBe(4 * 109_482_240);
+    expect(await bytes(page, 'a', 'int4')).toBe(109_482_240 / 2);
+    expect(await page.locator('weft-params-page td[data-side="b"][data-metric="blocks"]').textContent()).toContain('1 / 12');
+    // Both charts show both sides.
+    expect(await page.locator('weft-bar-chart[data-chart="params"] [data-group="Stored"] [data-series]').count()).toBe(2);
+    expect(Number(await page.locator('weft-bar-chart[data-chart="memory"] [data-group="int8"] [data-series="1"]').getAttribute('data-value'))).toBe(11_683_584);
+    await page.screenshot({ path: resultPath('params.png'), fullPage: true });
+
+    // 24 layers of BERT: 12 more layers of 7,087,872 parameters each; the link follows.
+    const t0 = Date.now();
+    await slide(side(page, 'a').locator('input[name="layers"]'), 24);
+    await expect.poll(() => value(page, 'a', 'total')).toBe(109_482_240 + 12 * 7_087_872);
+    expect(Date.now() - t0).toBeLessThan(2000);
+    expect(new URL(page.url()).searchParams.get('a_layers')).toBe('24');
+
+    // LoRA r=8 on query/value of BERT: 12 layers × 2 modules × 8 × (768 + 768) = 294,912 trainable.
+    await slide(side(page, 'a').locator('input[name="layers"]'), 12);
+    await side(page, 'a').locator('select[name="adapter"]').selectOption('lora');
+    await expect.poll(() => value(page, 'a', 'trainable')).toBe(294_912);
+    expect(await value(page, 'a', 'stored')).toBe(109_482_240 + 294_912);
+    expect(await value(page, 'a', 'total')).toBe(109_482_240);
+    await slide(side(page, 'a').locator('input[name="rank"]'), 16);
+    await expect.poll(() => value(page, 'a', 'trainable')).toBe(2 * 294_912);
+    expect(new URL(page.url()).searchParams.get('a_rank')).toBe('16');
+
+    // Moving sliders never blocked the page.
+    const long = await longTasksAfter(page);
+    console.log(`params.html long tasks after the first second (ms): ${long.map((t) => Math.round(t.duration)).join(', ') || 'none'}`);
+    expect(longest(long)).toBeLessThan(200);
+    await expectClean(w);
+    await page.context().close();
+  });
+
+  it('Mixtral total vs active, k and experts sliders, LLaMA-7B with LoRA r=8 on q,v, and a sharing plan, from links', async () => {
+    const w = await openWatched(browser);
+    const { page } = w;
+    await page.goto(demoUrl('params.html?a=Mixtral-8x7B&b=Llama-2-7b&b_adapter=lora&b_rank=8&b_targets=qv'));
+    await expect.poll(() => value(page, 'a', 'total')).toBe(46_702_792_704);
+    expect(await value(page, 'a', 'activePerToken')).toBe(12_879_925_248);
+    expect(await value(page, 'b', 'total')).toBe(6_738_415_616);
+    expect(await value(page, 'b', 'trainable')).toBe(4_194_304);
+    expect(await value(page, 'b', 'stored')).toBe(6_742_609_920); // PEFT's "all params"
+    await page.screenshot({ path: resultPath('params-mixtral-lora.png'), fullPage: true });
+
+    // k = 1: one expert (3 × 4096 × 14336) fewer per layer and token; stored unchanged.
+    const expert = 3 * 4096 * 14336;
+    await slide(side(page, 'a').locator('input[name="k"]'), 1);
+    await expect.poll(() => value(page, 'a', 'activePerToken')).toBe(12_879_925_248 - 32 * expert);
+    expect(await value(page, 'a', 'stored')).toBe(46_702_792_704);
+    // 16 experts: 8 more experts and 8 more router rows per layer.
+    await slide(side(page, 'a').locator('input[name="experts"]'), 16);
+    await expect.poll(() => value(page, 'a', 'total')).toBe(46_702_792_704 + 32 * 8 * (expert + 4096));
+    expect(Object.fromEntries(new URL(page.url()).searchParams)).toMatchObject({ a: 'Mixtral-8x7B', a_k: '1', a_experts: '16' });
+
+    // TinyLlama with MobileLLM block repeat ×2: 11 blocks stored for 22 slots.
+    await page.goto(demoUrl('params.html?a=TinyLlama-1.1B&b=TinyLlama-1.1B&b_sharing=repeat-2'));
+    await expect.poll(() => value(page, 'a', 'total')).toBe(1_100_048_384);
+    expect(await page.locator('weft-params-page td[data-side="b"][data-metric="blocks"]').textContent()).toContain('11 / 22');
+    // A TinyLlama block: q, o 2048² each, k, v 2048 × 256 each, SwiGLU 3 × 2048 × 5632, two RMSNorms.
+    const block = 2 * 2048 * 2048 + 2 * 2048 * 256 + 3 * 2048 * 5632 + 2 * 2048;
+    expect(await value(page, 'b', 'stored')).toBe(1_100_048_384 - 11 * block);
+    expect(await value(page, 'b', 'effective')).toBe(1_100_048_384);
+    // A plan that does not fit the depth is explained, and the other side keeps its numbers.
+    await side(page, 'b').locator('select[name="sharing"]').selectOption('repeat-4');
+    await expect.poll(() => side(page, 'b').locator('[data-error="b"]').textContent()).toContain('repeat=4 is not allowed: expected a divisor of num_hidden_layers=22');
+    expect(await value(page, 'a', 'total')).toBe(1_100_048_384);
+    await expectClean(w);
+    await page.context().close();
+  });
+
+  it('explains bad URL values and bad pasted configs, and keeps working', async () => {
+    const w = await openWatched(browser);
+    const { page } = w;
+    await page.goto(demoUrl('params.html?a=gpt-5&a_layers=-3&b_rank=lots&zzz=1'));
+    const notice = page.locator('weft-url-notice');
+    await expect.poll(() => notice.locator('li').count()).toBe(4);
+    expect(await notice.locator('li[data-param="a"]').textContent()).toMatch(/a=“gpt-5” is not valid: expected one of bert-base-uncased.*Using the default, bert-base-uncased/);
+    expect(await notice.locator('li[data-param="a_layers"]').textContent()).toContain('a whole number from 0 to 1024');
+    expect(await notice.locator('li[data-param="b_rank"]').textContent()).toContain('b_rank=“lots”');
+    expect(await notice.locator('li[data-param="zzz"]').textContent()).toContain('Unknown parameter');
+    await expect.poll(() => value(page, 'a', 'total')).toBe(109_482_240);
+
+    const bad: Array<[string, RegExp]> = [
+      ['{"model_type": "llama", "hidden_size": ', /not valid JSON/],
+      ['[1, 2, 3]', /expected a JSON object with a model_type, got an array/],
+      ['{"model_type": "gpt2", "n_embd": 768}', /model_type/],
+      ['{"model_type": "llama", "vocab_size": 1e300, "hidden_size": 64, "num_hidden_layers": 2, "num_attention_heads": 4, "intermediate_size": 128}', /vocab_size=1e\+300 is not allowed/],
+      ['{"__proto__": {"polluted": 1}, "model_type": "llama", "vocab_size": 10, "hidden_size": 64, "num_hidden_layers": -2, "num_attention_heads": 4, "intermediate_size": 128}', /num_hidden_layers=-2 is not allowed/],
+      [`{"model_type": "llama", "pad": "${'x'.repeat(1_000_100)}"}`, /too long/],
+      ['', /empty/],
+    ];
+    for (const [text, message] of bad) {
+      await paste(page, 'b', text);
+      await expect.poll(() => side(page, 'b').locator('[data-paste-error="b"]').textContent()).toMatch(message);
+      expect(await value(page, 'b', 'total')).toBe(11_683_584); // still ALBERT
+    }
+    expect(await page.evaluate(() => ({} as Record<string, unknown>).polluted)).toBeUndefined();
+    await page.screenshot({ path: resultPath('params-bad-config.png'), fullPage: true });
+
+    // A good config (Mixtral-8x7B's config.json) replaces side B; sliders then act on it.
+    await paste(page, 'b', MIXTRAL_JSON);
+    await expect.poll(() => value(page, 'b', 'total')).toBe(46_702_792_704);
+    expect(await side(page, 'b').locator('[data-paste-error="b"]').count()).toBe(0);
+    expect(await value(page, 'b', 'activePerToken')).toBe(12_879_925_248);
+    await slide(side(page, 'b').locator('input[name="layers"]'), 16);
+    await expect.poll(() => value(page, 'b', 'total')).toBe(46_702_792_704 - 16 * (46_702_792_704 - 2 * 32000 * 4096 - 4096) / 32);
+    // Side A was never disturbed.
+    expect(await value(page, 'a', 'total')).toBe(109_482_240);
+    await expectClean(w);
+    await page.context().close();
+  });
+});
