@@ -11,3 +11,5 @@ export * from './loha/index.js';
 export * from './lokr/index.js';
 export * from './ia3/index.js';
 export * from './peft.js';
+export * from './svd.js';
+export * from './merging.js';
