@@ -1,2 +1,18 @@
-// @weft/moe — populated by its issue; see README for the technique table.
-export {};
+// @weft/moe — mixture-of-experts routing with sparse dispatch: routers (a registry), stacked
+// experts (FFN, SwiGLU, MoV IA3, MoLoRA), capacity or dropless dispatch, aux losses, stats.
+export * from './check.js';
+export * from './losses.js';
+export * from './experts.js';
+export * from './dispatch.js';
+export * from './routers/router.js';
+export * from './routers/topk.js';
+export * from './routers/switch.js';
+export * from './routers/mixtral.js';
+export * from './routers/expert-choice.js';
+export * from './routers/dselect.js';
+export * from './routers/hash.js';
+export * from './routers/grouped.js';
+export * from './routers/recurrent.js';
+export * from './routers/registry.js';
+export * from './moe.js';
+export * from './metrics.js';

@@ -39,6 +39,7 @@ import { gatherV2WasmConfig } from './gather-v2.js';
 import { maxPoolGradWasmConfig } from './max-pool-grad.js';
 import { resizeNearestNeighborGradConfig } from './resize-nearest-neighbor-grad.js';
 import { unsortedSegmentSumConfig } from './unsorted-segment-sum.js';
+import { oneHotWasmConfig } from './one-hot.js';
 
 const registered = new Set<string>();
 /** tfjs's own kernels that Weft replaced, keyed `backend/kernelName`. */
@@ -67,6 +68,7 @@ function kernelsFor(backend: string): KernelConfig[] {
       conv3DBackpropFilterWasmConfig,
       resizeNearestNeighborGradConfig('wasm'),
       einsumWasmConfig,
+      oneHotWasmConfig,
       ...wrap('GatherV2', gatherV2WasmConfig),
       ...wrap('BatchMatMul', batchMatMulWasmConfig),
       ...wrap('_FusedMatMul', fusedMatMulWasmConfig),

@@ -1,0 +1,132 @@
+// Sparse dispatch: route only the chosen (token, expert) pairs through the experts, so compute
+// grows with k, not with E. All index work is int/float tensor ops on the device (no readback):
+// 1. rank each pair inside its expert (one-hot cumsum, in priority order);
+// 2. give it a row of a block buffer: capacity mode — E blocks of C rows, pairs ranked ≥ C are
+//    dropped; dropless — blocks of b rows, each expert gets ⌈count/b⌉ consecutive blocks (a static
+//    upper bound of ⌊(P + E(b−1))/b⌋ blocks, MegaBlocks-style), each block names its expert;
+// 3. gather tokens into the buffer (G, b, d), run the stacked experts (batched matmuls), gather each
+//    pair's output row back, scale by its gate and sum per token (UnsortedSegmentSum, linear-time
+//    on wasm/cpu thanks to core's kernel).
+// `denseCombine` is the reference: every expert on every token, masked by the same kept pairs.
+import * as tf from '@tensorflow/tfjs-core';
+import type { StackedExperts } from './experts.js';
+import { untaped, type Routing } from './routers/router.js';
+
+/** Which pairs are kept when an expert is over capacity. */
+export const DROP_POLICIES = ['position', 'probability'] as const;
+/** 'position': earlier pairs first (slot-major: all first choices before second choices, then token order, as GShard); 'probability': higher gates first (V-MoE's batch prioritised routing). */
+export type DropPolicy = (typeof DROP_POLICIES)[number];
+
+/** Where each pair goes. */
+export interface DispatchPlan {
+  /** Blocks G in the buffer. */
+  groups: number;
+  /** Rows per block b. */
+  blockSize: number;
+  /** Expert of each block (G,) int32, or null when block g is expert g (capacity mode). */
+  blockExpert: tf.Tensor1D | null;
+  /** Token in each buffer row (G·b,) int32; N for an empty row. */
+  slotToken: tf.Tensor1D;
+  /** Buffer row of each pair (P,) int32; G·b for a dropped pair. */
+  pairSlot: tf.Tensor1D;
+  /** 1 for a kept pair, 0 for a dropped one (P,) float32. */
+  keep: tf.Tensor1D;
+}
+
+/** Rank of each pair among the earlier pairs with the same expert (P,) float32. */
+function rankInExpert(expert: tf.Tensor1D, e: number): tf.Tensor1D {
+  const oh = tf.oneHot(expert, e, 1, 0, 'float32') as tf.Tensor2D; // (P, E)
+  const before = tf.cumsum(oh, 0, true); // exclusive: earlier pairs per expert
+  return tf.sum(tf.mul(before, oh), 1) as tf.Tensor1D;
+}
+
+/** Buffer row -> token (N for empty rows), from the rows the pairs occupy. */
+function tokensOfRows(token: tf.Tensor1D, slot: tf.Tensor1D, keep: tf.Tensor1D, rows: number, n: number): tf.Tensor1D {
+  // Each row gets at most one pair: sum (token + 1) into the rows, 0 means empty; row `rows` collects the dropped.
+  const tag = tf.mul(tf.add(tf.cast(token, 'float32'), 1), keep);
+  const filled = tf.slice(tf.unsortedSegmentSum(tag, slot, rows + 1), [0], [rows]);
+  const t = tf.cast(tf.sub(filled, 1), 'int32');
+  return tf.where(tf.less(t, 0), tf.fill([rows], n, 'int32'), t) as tf.Tensor1D;
+}
+
+/** Capacity plan: C rows per expert; pairs beyond C (in `policy` order) are dropped. */
+export function capacityPlan(r: Routing, n: number, e: number, capacity: number, policy: DropPolicy): DispatchPlan {
+  if (r.perExpert !== undefined) return expertChoicePlan(r, n, e);
+  const p = r.expert.shape[0];
+  let rank: tf.Tensor1D;
+  if (policy === 'probability') {
+    const perm = untaped(() => tf.topk(r.gate, p).indices as tf.Tensor1D); // pairs by gate, highest first
+    const ranked = rankInExpert(tf.gather(r.expert, perm), e);
+    rank = tf.unsortedSegmentSum(ranked, perm, p) as tf.Tensor1D; // back to pair order
+  } else {
+    rank = rankInExpert(r.expert, e);
+  }
+  const keep = tf.cast(tf.less(rank, capacity), 'float32') as tf.Tensor1D;
+  const rows = e * capacity;
+  const slotF = tf.add(tf.mul(tf.cast(r.expert, 'float32'), capacity), rank);
+  const pairSlot = tf.cast(tf.where(tf.greater(keep, 0), slotF, tf.fill([p], rows)), 'int32') as tf.Tensor1D;
+  return { groups: e, blockSize: capacity, blockExpert: null, slotToken: tokensOfRows(r.token, pairSlot, keep, rows, n), pairSlot, keep };
+}
+
+/** Expert-choice routings come grouped by expert, C each: the buffer is the pair list itself. */
+function expertChoicePlan(r: Routing, _n: number, e: number): DispatchPlan {
+  const c = r.perExpert!;
+  const p = e * c;
+  return { groups: e, blockSize: c, blockExpert: null, slotToken: r.token, pairSlot: tf.range(0, p, 1, 'int32') as tf.Tensor1D, keep: tf.ones([p]) as tf.Tensor1D };
+}
+
+/** Default dropless block size: a power of two near P/(4E), so padding stays ≲ 25% at balanced loads. */
+export function autoBlockSize(pairs: number, e: number): number {
+  const target = Math.max(1, Math.ceil(pairs / (4 * e)));
+  return Math.min(Math.max(1, pairs), 2 ** Math.ceil(Math.log2(target)));
+}
+
+/** Dropless plan: every pair kept, experts own ⌈count/b⌉ consecutive blocks of b rows. */
+export function droplessPlan(r: Routing, n: number, e: number, blockSize: number): DispatchPlan {
+  if (r.perExpert !== undefined) return expertChoicePlan(r, n, e);
+  const p = r.expert.shape[0];
+  const b = blockSize;
+  const groups = Math.max(1, Math.floor((p + e * (b - 1)) / b)); // Σ_e ⌈c_e/b⌉ ≤ this for any loads
+  const oh = tf.oneHot(r.expert, e, 1, 0, 'float32') as tf.Tensor2D; // (P, E)
+  const counts = tf.sum(oh, 0); // (E,)
+  const blocksPer = tf.ceil(tf.div(counts, b));
+  const cumBlocks = tf.cumsum(blocksPer, 0); // inclusive
+  const start = tf.sub(cumBlocks, blocksPer); // first block of each expert
+  const rank = tf.sum(tf.mul(tf.cumsum(oh, 0, true), oh), 1);
+  const slotF = tf.add(tf.mul(tf.gather(start, r.expert), b), rank);
+  const pairSlot = tf.cast(slotF, 'int32') as tf.Tensor1D;
+  const keep = tf.ones([p]) as tf.Tensor1D;
+  // Block g belongs to the number of experts whose blocks all end at or before g (unused tail blocks: the last expert).
+  const g = tf.reshape(tf.range(0, groups, 1, 'float32'), [groups, 1]);
+  const owner = tf.sum(tf.cast(tf.lessEqual(tf.reshape(cumBlocks, [1, e]), g), 'float32'), 1); // (G,)
+  const blockExpert = tf.cast(tf.minimum(owner, e - 1), 'int32') as tf.Tensor1D;
+  return { groups, blockSize: b, blockExpert, slotToken: tokensOfRows(r.token, pairSlot, keep, groups * b, n), pairSlot, keep };
+}
+
+/** Sparse: gather the planned tokens, run the experts on the blocks, scatter-add gated outputs. x (N, d) -> (N, d). */
+export function sparseCombine(x: tf.Tensor2D, r: Routing, plan: DispatchPlan, experts: StackedExperts): tf.Tensor2D {
+  const [n, d] = x.shape;
+  const rows = plan.groups * plan.blockSize;
+  const zero = tf.zeros([1, d]);
+  const buf = tf.reshape(tf.gather(tf.concat([x, zero], 0), plan.slotToken), [plan.groups, plan.blockSize, d]); // (G·b, d) -> (G, b, d)
+  const y = tf.reshape(experts.apply(buf as tf.Tensor3D, plan.blockExpert), [rows, d]); // (G, b, d) -> (G·b, d)
+  const perPair = tf.gather(tf.concat([y, zero], 0), plan.pairSlot); // (P, d); dropped pairs read the zero row
+  const w = tf.reshape(tf.mul(r.gate, plan.keep), [-1, 1]); // (P,) -> (P, 1)
+  return tf.unsortedSegmentSum(tf.mul(perPair, w), r.token, n) as tf.Tensor2D;
+}
+
+/** Combine weights (N, E): Σ of the kept gates of each (token, expert). */
+export function combineWeights(r: Routing, plan: DispatchPlan, n: number, e: number): tf.Tensor2D {
+  const cell = tf.add(tf.mul(r.token, tf.scalar(e, 'int32')), r.expert); // (P,) index into (N·E)
+  return tf.reshape(tf.unsortedSegmentSum(tf.mul(r.gate, plan.keep), cell as tf.Tensor1D, n * e), [n, e]);
+}
+
+/** Dense reference (tests only): every expert on every token, weighted by the kept gates. x (N, d) -> (N, d). */
+export function denseCombine(x: tf.Tensor2D, r: Routing, plan: DispatchPlan, experts: StackedExperts): tf.Tensor2D {
+  const [n, d] = x.shape;
+  const e = experts.config.numExperts;
+  const all = tf.tile(tf.reshape(x, [1, n, d]), [e, 1, 1]) as tf.Tensor3D; // (N, d) -> (E, N, d)
+  const y = tf.transpose(experts.apply(all, null), [1, 0, 2]) as tf.Tensor3D; // (E, N, d) -> (N, E, d)
+  const w = tf.reshape(combineWeights(r, plan, n, e), [n, 1, e]) as tf.Tensor3D; // (N, E) -> (N, 1, E)
+  return tf.reshape(tf.matMul(w, y), [n, d]); // (N, 1, d) -> (N, d)
+}

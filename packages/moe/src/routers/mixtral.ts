@@ -1,0 +1,36 @@
+// Softmax → top-k → renormalise — Jiang et al., "Mixtral of Experts", arXiv:2401.04088 (the
+// transformers Mixtral block): probabilities over all experts, keep the k largest, divide by their
+// sum. `normalize: false` keeps the raw probabilities (Qwen-MoE/DeepSeek style).
+import * as tf from '@tensorflow/tfjs-core';
+import { Linear, type ForwardContext, type Rng } from '@weft/core';
+import { checkRouterInput, gatherRows, Router, tokenChoicePairs, topkIndices, type Routing, type RouterShape } from './router.js';
+
+/** Config of {@link MixtralRouter}. */
+export interface MixtralConfig {
+  /** Renormalise the k kept probabilities to sum to 1. Default: true. */
+  normalize: boolean;
+}
+
+/** Defaults of {@link MixtralConfig}. */
+export const MIXTRAL_DEFAULTS: MixtralConfig = { normalize: true };
+
+/** Mixtral's softmax-top-k router. */
+export class MixtralRouter extends Router {
+  /** Router projection [d, E], no bias. */
+  readonly gate: Linear;
+
+  constructor(readonly config: MixtralConfig, shape: RouterShape, rng: Rng) {
+    super(shape);
+    this.gate = this.addModule('gate', new Linear({ inFeatures: shape.dim, outFeatures: shape.numExperts, bias: false }, rng));
+  }
+
+  forward(x: tf.Tensor2D, ctx: ForwardContext): Routing {
+    checkRouterInput('MixtralRouter', x, this.shape.dim);
+    const logits = this.gate.forward(x, ctx) as tf.Tensor2D;
+    const probs = tf.softmax(logits) as tf.Tensor2D;
+    const idx = topkIndices(logits, this.shape.topK);
+    let gates = gatherRows(probs, idx); // (N, k)
+    if (this.config.normalize) gates = tf.div(gates, tf.sum(gates, 1, true));
+    return { logits, probs, ...tokenChoicePairs(idx, gates) };
+  }
+}

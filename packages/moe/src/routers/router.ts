@@ -1,0 +1,87 @@
+// What every router returns, and the helpers the token-choice routers share. A routing is a list
+// of (token, expert, gate) pairs plus the full router distribution (for the aux losses and stats).
+// Token-choice routers give k pairs per token in slot-major order (all first choices, then all
+// second choices — GShard's priority order); expert-choice gives C pairs per expert.
+import * as tf from '@tensorflow/tfjs-core';
+import { Module, type ForwardContext } from '@weft/core';
+
+/** The sizes a router is built for. */
+export interface RouterShape {
+  /** Model width d (router input). */
+  dim: number;
+  /** Number of routed experts E. */
+  numExperts: number;
+  /** Experts per token k (expert-choice: average experts per token). */
+  topK: number;
+  /** The layer's capacity factor (null = dropless); expert-choice sizes its per-expert picks with it. */
+  capacityFactor: number | null;
+}
+
+/** The routing of N tokens. */
+export interface Routing {
+  /** Pre-softmax router logits (N, E) for the z-loss, or null for routers without them (hash, DSelect-k). */
+  logits: tf.Tensor2D | null;
+  /** The router's distribution over experts (N, E), rows summing to 1 (load-balance losses, entropy, stats). */
+  probs: tf.Tensor2D;
+  /** Expert of each pair (P,), int32. */
+  expert: tf.Tensor1D;
+  /** Token of each pair (P,), int32. */
+  token: tf.Tensor1D;
+  /** Combine weight of each pair (P,), differentiable. */
+  gate: tf.Tensor1D;
+  /** Token choices (N, k) int32, first column the first choice (for the balance losses); null for expert-choice. */
+  choices: tf.Tensor2D | null;
+  /** Set by expert-choice routers: pairs come grouped by expert, exactly this many per expert (capacity by construction). */
+  perExpert?: number;
+}
+
+/** A router: (N, d) -> a {@link Routing}. */
+export abstract class Router extends Module<tf.Tensor2D, Routing> {
+  constructor(readonly shape: RouterShape) {
+    super();
+  }
+  abstract override forward(x: tf.Tensor2D, ctx: ForwardContext): Routing;
+}
+
+/** Values of `m` (N, E) at `idx` (N, k) as (N, k); differentiable in `m` (a flat gather, not TopK). */
+export function gatherRows(m: tf.Tensor2D, idx: tf.Tensor2D): tf.Tensor2D {
+  const [n, e] = m.shape;
+  const k = idx.shape[1];
+  const offsets = tf.mul(tf.range(0, n, 1, 'int32'), tf.scalar(e, 'int32')); // (N,)
+  const flatIdx = tf.add(idx, tf.reshape(offsets, [n, 1])); // (N, k)
+  const picked = tf.gather(tf.reshape(m, [n * e]), tf.reshape(flatIdx, [n * k])); // (N*E,) -> (N*k,)
+  return tf.reshape(picked, [n, k]);
+}
+
+/** Pairs from token choices: idx (N, k) and gates (N, k) -> slot-major (k·N,) lists. */
+export function tokenChoicePairs(idx: tf.Tensor2D, gates: tf.Tensor2D): Pick<Routing, 'expert' | 'token' | 'gate' | 'choices'> {
+  const [n, k] = idx.shape;
+  return {
+    expert: tf.reshape(tf.transpose(idx), [k * n]), // (N, k) -> (k, N) -> (k·N,)
+    token: tf.tile(tf.range(0, n, 1, 'int32'), [k]) as tf.Tensor1D,
+    gate: tf.reshape(tf.transpose(gates), [k * n]),
+    choices: idx,
+  };
+}
+
+/** Top-k expert indices of `scores` (N, E) as int32 (N, k) (TopK has no gradient: gather values with {@link gatherRows}). */
+export function topkIndices(scores: tf.Tensor2D, k: number): tf.Tensor2D {
+  return untaped(() => tf.topk(scores, k).indices as tf.Tensor2D);
+}
+
+/** Check the input of a router is (N, dim). */
+export function checkRouterInput(who: string, x: tf.Tensor, dim: number): void {
+  if (x.rank !== 2 || x.shape[1] !== dim) throw new Error(`${who}: input has shape [${x.shape}]; expected (N, ${dim})`);
+}
+
+/**
+ * Run `fn` off the gradient tape: its result (indices, masks) is not connected to any variable, so
+ * gradients never try to flow into integer tensors (tfjs would reject an int32 gradient for a
+ * gather's indices). tfjs has no stopGradient; a customGrad over a fresh dummy input gives one:
+ * ops inside a kernel function are not recorded.
+ */
+export function untaped<T extends tf.Tensor>(fn: () => T): T {
+  const dummy = tf.scalar(0);
+  const f = tf.customGrad(((z: tf.Tensor) => ({ value: fn(), gradFunc: () => tf.zerosLike(z) })) as unknown as Parameters<typeof tf.customGrad>[0]);
+  return f(dummy) as T;
+}

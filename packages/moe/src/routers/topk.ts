@@ -1,0 +1,45 @@
+// Noisy top-k gating — Shazeer et al., "Outrageously Large Neural Networks: The Sparsely-Gated
+// Mixture-of-Experts Layer", arXiv:1701.06538. H = x·W_g + ε·softplus(x·W_noise) with ε ~ N(0, 1)
+// in training (noise drawn from the context's seeded stream); gates = softmax over the k largest H.
+// Departs from the paper: the paper's smooth "load" estimator is not used (balance comes from the
+// layer's aux losses); `probs` for those losses is softmax(H) over all experts.
+import * as tf from '@tensorflow/tfjs-core';
+import { Linear, type ForwardContext, type Rng } from '@weft/core';
+import { checkRouterInput, gatherRows, Router, tokenChoicePairs, topkIndices, type Routing, type RouterShape } from './router.js';
+
+/** Config of {@link NoisyTopKRouter}. */
+export interface NoisyTopKConfig {
+  /** Add the learned Gaussian noise in training. Default: true. */
+  noisy: boolean;
+}
+
+/** Defaults of {@link NoisyTopKConfig}. */
+export const NOISY_TOPK_DEFAULTS: NoisyTopKConfig = { noisy: true };
+
+/** Shazeer's noisy top-k softmax gate. */
+export class NoisyTopKRouter extends Router {
+  /** Gate projection [d, E]. */
+  readonly gate: Linear;
+  /** Noise-scale projection [d, E] (present even when `noisy` is false, so checkpoints match). */
+  readonly noise: Linear;
+
+  constructor(readonly config: NoisyTopKConfig, shape: RouterShape, rng: Rng) {
+    super(shape);
+    this.gate = this.addModule('gate', new Linear({ inFeatures: shape.dim, outFeatures: shape.numExperts, bias: false }, rng));
+    this.noise = this.addModule('noise', new Linear({ inFeatures: shape.dim, outFeatures: shape.numExperts, bias: false }, rng));
+  }
+
+  forward(x: tf.Tensor2D, ctx: ForwardContext): Routing {
+    checkRouterInput('NoisyTopKRouter', x, this.shape.dim);
+    const [n] = x.shape;
+    const e = this.shape.numExperts;
+    let h = this.gate.forward(x, ctx) as tf.Tensor2D; // (N, E)
+    if (ctx.training && this.config.noisy) {
+      const eps = tf.tensor2d(ctx.rng.normalArray(n * e), [n, e]);
+      h = tf.add(h, tf.mul(eps, tf.softplus(this.noise.forward(x, ctx))));
+    }
+    const idx = topkIndices(h, this.shape.topK);
+    const gates = tf.softmax(gatherRows(h, idx)) as tf.Tensor2D; // softmax over the k kept logits
+    return { logits: h, probs: tf.softmax(h) as tf.Tensor2D, ...tokenChoicePairs(idx, gates) };
+  }
+}
