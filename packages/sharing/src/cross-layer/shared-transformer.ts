@@ -1,0 +1,41 @@
+// A TinyTransformer whose L block slots follow a sharing plan (ALBERT arXiv:1909.11942 all-shared
+// and groups, Subformer arXiv:2101.00234 sandwich, MobileLLM arXiv:2402.14905 block-wise repeat,
+// Takase & Kiyono arXiv:2104.06022 cycle): K TransformerBlocks built once and placed in the slots
+// through the core model's `{blocks}` option. Embeddings, final norm and head stay unshared.
+import { TinyTransformer, TransformerBlock, defaultRng, type Rng, type TinyTransformerConfig } from '@weft/core';
+import { buildShared } from './apply.js';
+import type { PlanRef } from './plans.js';
+
+/** Config of {@link sharedTransformer}: the TinyTransformer config (depth = number of slots) and a plan. */
+export interface SharedTransformerConfig extends TinyTransformerConfig {
+  /** The sharing plan. Default: 'all-shared'. */
+  plan?: PlanRef | string;
+}
+
+/** Build a TinyTransformer with `depth` slots filled by the plan's unique blocks. */
+export function sharedTransformer(config: SharedTransformerConfig, rng: Rng = defaultRng()): TinyTransformer {
+  const { plan = 'all-shared', ...model } = config;
+  const depth = model.depth ?? 2;
+  if (!Number.isInteger(depth) || depth < 1) throw new Error(`sharedTransformer: depth=${String(depth)} must be an integer ≥ 1`);
+  const head = model.head ?? 'lm';
+  const blocks = buildShared(plan, depth, () =>
+    new TransformerBlock(
+      {
+        dim: model.dim ?? 32,
+        numHeads: model.numHeads ?? 4,
+        numKVHeads: model.numKVHeads,
+        causal: model.causal ?? head === 'lm',
+        norm: model.norm,
+        normEps: model.normEps,
+        gated: model.gated,
+        mlpHidden: model.mlpHidden,
+        activation: model.activation,
+        bias: model.bias,
+        dropout: model.dropout,
+        ffn: model.ffn,
+      },
+      rng,
+    ),
+  );
+  return new TinyTransformer(model, rng, { blocks });
+}

@@ -1,0 +1,139 @@
+// Hashed (randomized) parameter sharing for a Linear layer — ROAST ("Efficient model compression
+// with Random Operation Access Specific Tile hashing", Desai et al.) and STABLE-RPS ("In defense
+// of parameter sharing for model-compression", Desai & Shrivastava): every weight and bias of the
+// layer is read from a shared array A through a fixed hash h(i) with a random sign g(i), scaled by
+// λ so the recovered weights start at PyTorch's default init: wᵢ = λ·g(i)·A[h(i)].
+// - 'roast': random chunked hashing; the gradient of A is the plain one (λ·Σ g·∂L/∂w), so the
+//   effective step on w is λ² times the optimiser's: a small array init (large λ) diverges with SGD.
+// - 'stable-rps': balanced permutation map (a bijection at compression 1) and the paper's gradient
+//   scaling: A's gradient from this layer is divided by λ², so an SGD step on A moves w exactly as
+//   an SGD step on an unshared w would — stable for any array init, and at compression 1 the
+//   trajectory is the dense layer's. (Scaling a gradient does not change Adam's step: the
+//   guarantee is for SGD/momentum; Adam's step on w is still λ·lr.)
+// The index map is computed once (int32) and applied with a gather; its gradient is an
+// UnsortedSegmentSum, for which Weft registers fast wasm/cpu kernels.
+import * as tf from '@tensorflow/tfjs-core';
+import { Module, defaultRng, type ForwardContext, type Rng } from '@weft/core';
+import { roastMap, stableRpsMap } from './hash.js';
+import { HashedMemory } from './memory.js';
+import { scaleGrad } from './scale-grad.js';
+
+/** Hashing methods. */
+export const HASH_METHODS = ['roast', 'stable-rps'] as const;
+/** A hashing method. */
+export type HashMethod = (typeof HASH_METHODS)[number];
+
+/** Config of {@link HashedLinear}. */
+export interface HashedLinearConfig {
+  /** Input features. */
+  inFeatures: number;
+  /** Output features. */
+  outFeatures: number;
+  /** Learn a bias (hashed into the same array). Default: true. */
+  bias?: boolean;
+  /** 'roast' or 'stable-rps'. Default: 'stable-rps'. */
+  method?: HashMethod;
+  /** Virtual weights per stored value, ≥ 1 (own memory of ⌈n / compression⌉ slots). Ignored with `memory` or `memorySize`. Default: 8. */
+  compression?: number;
+  /** Size of the layer's own memory instead of `compression` (at most the layer's n weights). */
+  memorySize?: number;
+  /** U(−init, init) of the layer's own memory. Default: 0.05 (see {@link HashedMemory}). */
+  memoryInit?: number;
+  /** ROAST tile length (consecutive weights read contiguously). Default: 1. */
+  chunkSize?: number;
+}
+
+/** A Linear whose [in, out] weight and bias are read from a (possibly global) hashed memory. */
+export class HashedLinear extends Module {
+  /** The shared array (own, or the global one given). */
+  readonly memory: HashedMemory;
+  /** Virtual weights n = in·out (+ out with bias). */
+  readonly virtualSize: number;
+  /** Scale λ = (1/√in) / memory.init applied to what is read. */
+  readonly lambda: number;
+  /** Resolved method. */
+  readonly method: HashMethod;
+  private readonly index: tf.Tensor1D;
+  private readonly signScale: tf.Tensor1D;
+
+  constructor(readonly config: HashedLinearConfig, rng: Rng = defaultRng(), memory?: HashedMemory) {
+    super();
+    const L = 'HashedLinear';
+    const { inFeatures, outFeatures } = config;
+    for (const [k, v] of [['inFeatures', inFeatures], ['outFeatures', outFeatures]] as const) {
+      if (!Number.isInteger(v) || v < 1) throw new Error(`${L}: ${k}=${String(v)} must be a positive integer`);
+    }
+    const method = config.method ?? 'stable-rps';
+    if (!HASH_METHODS.includes(method)) throw new Error(`${L}: method=${JSON.stringify(method)} must be one of ${HASH_METHODS.join(', ')}`);
+    this.method = method;
+    const bias = config.bias ?? true;
+    const n = inFeatures * outFeatures + (bias ? outFeatures : 0);
+    this.virtualSize = n;
+    const chunk = config.chunkSize ?? 1;
+    if (!Number.isInteger(chunk) || chunk < 1) throw new Error(`${L}: chunkSize=${String(chunk)} must be a positive integer`);
+    if (memory) {
+      if (!(memory instanceof HashedMemory)) throw new Error(`${L}: memory must be a HashedMemory`);
+      this.memory = memory;
+    } else {
+      let size: number;
+      if (config.memorySize !== undefined) {
+        size = config.memorySize;
+        if (!Number.isInteger(size) || size < 1 || size > n) {
+          throw new Error(`${L}: memorySize=${String(size)} must be an integer in [1, ${n}] (a hash array larger than the layer's ${n} weights stores more than the layer itself)`);
+        }
+      } else {
+        const c = config.compression ?? 8;
+        if (!(typeof c === 'number' && c >= 1 && Number.isFinite(c))) throw new Error(`${L}: compression=${String(c)} must be a finite number ≥ 1 (virtual weights per stored value)`);
+        size = Math.ceil(n / c);
+      }
+      this.memory = new HashedMemory({ size, init: config.memoryInit }, rng);
+    }
+    this.addModule('memory', this.memory);
+    const m = this.memory.config.size;
+    this.lambda = 1 / Math.sqrt(inFeatures) / this.memory.init;
+    const seed = rng.nextUint32();
+    const offset = this.memory.allocate(n);
+    const map = method === 'roast' ? roastMap(n, m, chunk, seed) : stableRpsMap(n, m, offset, seed);
+    for (let i = 0; i < n; i++) map.sign[i]! *= this.lambda;
+    this.index = tf.keep(tf.tensor1d(map.index, 'int32'));
+    this.signScale = tf.keep(tf.tensor1d(map.sign, 'float32'));
+  }
+
+  /** The ledger counts the memory n/m times through this layer, so effective = the n virtual weights. */
+  override usesOf(name: string): number {
+    return name === 'memory' ? this.virtualSize / this.memory.config.size : 1;
+  }
+
+  /** The recovered dense weight [in, out] and bias [out] (or null). */
+  weights(): { weight: tf.Tensor2D; bias: tf.Tensor1D | null } {
+    const { inFeatures: I, outFeatures: O } = this.config;
+    const A = this.method === 'stable-rps' ? scaleGrad(this.memory.weight, 1 / (this.lambda * this.lambda)) : this.memory.weight;
+    const w = tf.mul(tf.gather(A, this.index), this.signScale); // (m) -> (n)
+    const weight = tf.reshape(tf.slice(w, [0], [I * O]), [I, O]) as tf.Tensor2D; // (I·O) -> (I, O)
+    const bias = this.virtualSize > I * O ? (tf.slice(w, [I * O], [O]) as tf.Tensor1D) : null;
+    return { weight, bias };
+  }
+
+  /** (..., in) -> (..., out). */
+  forward(x: tf.Tensor, _ctx?: ForwardContext): tf.Tensor {
+    const { inFeatures: I, outFeatures: O } = this.config;
+    if (x.shape[x.rank - 1] !== I) throw new Error(`HashedLinear: input last dimension ${x.shape[x.rank - 1]} (shape [${x.shape}]) must equal inFeatures=${I}`);
+    const { weight, bias } = this.weights();
+    const x2 = x.rank === 2 ? x : tf.reshape(x, [-1, I]); // (..., I) -> (N, I)
+    let y: tf.Tensor = tf.matMul(x2, weight);
+    if (bias) y = tf.add(y, bias);
+    return x.rank === 2 ? y : tf.reshape(y, [...x.shape.slice(0, -1), O]); // (N, O) -> (..., O)
+  }
+
+  /** Dispose the parameters and the index map. */
+  override dispose(): void {
+    super.dispose();
+    this.disposeMaps();
+  }
+
+  /** Dispose only the index map and signs (a parent that disposes the parameters itself calls this). */
+  disposeMaps(): void {
+    this.index.dispose();
+    this.signScale.dispose();
+  }
+}
