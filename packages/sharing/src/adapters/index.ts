@@ -13,3 +13,4 @@ export * from './ia3/index.js';
 export * from './peft.js';
 export * from './svd.js';
 export * from './merging.js';
+export * from './layers-model.js';

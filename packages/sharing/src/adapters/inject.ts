@@ -141,7 +141,10 @@ export function planInjection(model: AnyModule, name: string, config: AdapterCon
         done = true;
         throw e;
       }
-      for (const [w, layer] of perWrapper) w.add(name, layer);
+      for (const [w, layer] of perWrapper) {
+        w.add(name, layer);
+        if (!(options.activate ?? true)) layer.freeze();
+      }
       done = true;
       if (options.activate ?? true) setActiveAdapters(model, [name], { freezeBase: options.freezeBase ?? true });
     },

@@ -1,0 +1,93 @@
+// Adapters in a user's tfjs LayersModel (Dense and Conv2D): the adapted output equals a plain tfjs
+// model holding W + ΔW (ΔW built independently from A and B), merge == unmerged, disable == base
+// exactly, training moves only the adapters, unload restores the layer, bad input refused.
+import * as tf from '@tensorflow/tfjs-core';
+import * as tfl from '@tensorflow/tfjs-layers';
+import { describe, expect, it } from 'vitest';
+import { Rng, makeOptimizer, train } from '@weft/core';
+import {
+  LoraLayer, adapterNames, disableAdapters, enableAdapters, injectIntoLayersModel, mergeAdapters, unmergeAdapters, type LayersModelAdapters,
+} from '../src/index.js';
+import { maxDiff } from './adapters-helpers.js';
+
+function build(seed: number): tfl.LayersModel {
+  const init = (s: number) => tfl.initializers.randomNormal({ stddev: 0.3, seed: seed * 10 + s });
+  const m = tfl.sequential({
+    layers: [
+      tfl.layers.conv2d({ name: 'conv', inputShape: [6, 6, 2], filters: 4, kernelSize: 3, strides: 2, padding: 'same', activation: 'relu', kernelInitializer: init(1), biasInitializer: init(2) }),
+      tfl.layers.flatten({ name: 'flat' }),
+      tfl.layers.dense({ name: 'hidden', units: 8, activation: 'tanh', kernelInitializer: init(3), biasInitializer: init(4) }),
+      tfl.layers.dense({ name: 'out', units: 3, kernelInitializer: init(5) }),
+    ],
+  });
+  return m;
+}
+
+const x = () => tf.tensor4d(new Rng(7).normalArray(5 * 6 * 6 * 2), [5, 6, 6, 2]);
+
+describe('adapters in a tfjs LayersModel', () => {
+  it('LoRA on Conv2D and Dense equals a tfjs model holding W + s·AB; merge == unmerged; disable == base exactly', async () => {
+    const model = build(1);
+    const xs = x();
+    const y0 = model.predict(xs) as tf.Tensor;
+    const handle = injectIntoLayersModel(model, 'a', { method: 'lora', targets: '.*', r: 2, alpha: 3, initWeights: false }, { rng: new Rng(2) });
+    expect([...handle.adapted.keys()]).toEqual(['conv', 'hidden', 'out']);
+    const y = model.predict(xs) as tf.Tensor;
+    expect(await maxDiff(y, y0)).toBeGreaterThan(1e-3);
+
+    // Reference: same architecture, kernels W + s · reshape(A B).
+    const ref = build(1);
+    for (const name of ['conv', 'hidden', 'out']) {
+      const lora = handle.adapted.get(name)!.wrapper.adapter('a') as LoraLayer;
+      const k = ref.getLayer(name).getWeights()[0]!;
+      const d = tf.reshape(tf.mul(tf.matMul(lora.loraA, lora.loraB), 1.5), k.shape);
+      ref.getLayer(name).setWeights([tf.add(k, d), ...ref.getLayer(name).getWeights().slice(1)]);
+    }
+    expect(await maxDiff(y, ref.predict(xs) as tf.Tensor)).toBeLessThan(1e-5);
+
+    mergeAdapters(handle);
+    expect(await maxDiff(model.predict(xs) as tf.Tensor, y)).toBeLessThan(1e-5);
+    unmergeAdapters(handle);
+    disableAdapters(handle);
+    expect(await maxDiff(model.predict(xs) as tf.Tensor, y0)).toBeLessThan(1e-6);
+    enableAdapters(handle);
+    handle.unload();
+    expect(await maxDiff(model.predict(xs) as tf.Tensor, y0)).toBeLessThan(1e-6);
+    expect(adapterNames(handle)).toEqual([]);
+  });
+
+  it('fine-tunes with the Weft trainer: loss falls, base kernels unchanged, only adapter variables train', async () => {
+    const model = build(2);
+    const handle: LayersModelAdapters = injectIntoLayersModel(model, 'a', { method: 'lora', targets: ['hidden', 'out', 'conv'], r: 2 }, { rng: new Rng(3) });
+    injectIntoLayersModel(model, 'ia', { method: 'ia3', targets: ['hidden'], feedforward: ['hidden'] }, { activate: false });
+    expect(adapterNames(handle)).toEqual(['a', 'ia']);
+    const kernels = await Promise.all(model.getWeights().map((w) => w.data()));
+    const xs = x();
+    const labels = tf.oneHot(tf.tensor1d([0, 1, 2, 1, 0], 'int32'), 3);
+    const losses: number[] = [];
+    const trainable = handle.trainableParameters();
+    expect(trainable.length).toBe(6);
+    await train({
+      model: handle, optimizer: makeOptimizer({ name: 'adam', learningRate: 0.05 }), steps: 40, reportEvery: 1,
+      batch: () => ({ x: xs, y: labels }), loss: (out, b) => tf.losses.softmaxCrossEntropy(b.y, out) as tf.Scalar,
+      onProgress: (p) => { losses.push(p.loss); },
+    });
+    expect(losses.at(-1)!).toBeLessThan(0.5 * losses[0]!);
+    const after = await Promise.all(model.getWeights().map((w) => w.data()));
+    after.forEach((a, i) => expect(Array.from(a)).toEqual(Array.from(kernels[i]!)));
+    handle.unload();
+  });
+
+  it('refuses targets that match nothing, unsupported methods on conv, and a duplicate name, leaving the model unchanged', async () => {
+    const model = build(3);
+    const xs = x();
+    const y0 = await (model.predict(xs) as tf.Tensor).data();
+    expect(() => injectIntoLayersModel(model, 'a', { method: 'lora', targets: ['flat'] })).toThrow(/matched no Dense or Conv2D layer; the model's are: conv, hidden, out/);
+    expect(() => injectIntoLayersModel(model, 'a', { method: 'loha', targets: ['conv', 'out'], r: 2 })).toThrow(/LoHa: only Linear\/Dense layers/);
+    expect(() => injectIntoLayersModel(model, 'a', { method: 'lora', targets: ['out'], r: 9 })).toThrow(/r=9 at "out" must be an integer in 1\.\.3/);
+    expect(Array.from(await (model.predict(xs) as tf.Tensor).data())).toEqual(Array.from(y0));
+    const h = injectIntoLayersModel(model, 'a', { method: 'lora', targets: ['out'], r: 2 });
+    expect(() => injectIntoLayersModel(model, 'a', { method: 'lora', targets: ['hidden'], r: 2 })).toThrow(/already has an adapter "a"/);
+    h.unload();
+  });
+});
