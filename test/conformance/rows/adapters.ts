@@ -1,0 +1,23 @@
+// Conformance rows of @weft/sharing's adapters: every method injected into a one-Linear classifier
+// (kept tiny for WebGPU on SwiftShader; adapters initialised non-trivially so every adapter
+// parameter gets a gradient), base frozen. The adapter matrix in packages/sharing/test covers deeper models.
+import * as tf from '@tensorflow/tfjs-core';
+import { MLPClassifier, type Rng } from '@weft/core';
+import { injectAdapter, type AdapterConfigBase } from '@weft/sharing';
+import { addConformanceRows } from '../matrix.js';
+
+const floats = (rng: Rng, shape: number[]) => tf.tensor(rng.normalArray(shape.reduce((a, b) => a * b, 1)), shape);
+
+const adapted = (config: Omit<AdapterConfigBase, 'targets'> & Record<string, unknown>) => (rng: Rng) => {
+  const model = new MLPClassifier({ inFeatures: 4, hidden: [], numClasses: 3 }, rng);
+  injectAdapter(model, 'a', { ...config, targets: 'layers\\.[0-9]+' } as AdapterConfigBase, { rng: rng.fork('adapter') });
+  return model;
+};
+
+addConformanceRows(
+  { name: 'adapters/LoRA (rsLoRA, dropout)', make: adapted({ method: 'lora', r: 3, alpha: 2, rslora: true, dropout: 0.1, initWeights: false }), input: (rng) => ({ x: floats(rng, [5, 4]) }) },
+  { name: 'adapters/DoRA', make: adapted({ method: 'lora', r: 2, alpha: 2, dora: true, initWeights: false }), input: (rng) => ({ x: floats(rng, [5, 4]) }) },
+  { name: 'adapters/LoHa', make: adapted({ method: 'loha', r: 2, alpha: 2, initWeights: false }), input: (rng) => ({ x: floats(rng, [5, 4]) }) },
+  { name: 'adapters/LoKr', make: adapted({ method: 'lokr', r: 1, alpha: 1, decomposeBoth: true, initWeights: false }), input: (rng) => ({ x: floats(rng, [5, 4]) }) },
+  { name: 'adapters/IA3', make: adapted({ method: 'ia3', feedforward: ['0'], initWeights: false }), input: (rng) => ({ x: floats(rng, [5, 4]) }) },
+);
