@@ -7,6 +7,7 @@ import { ForwardContext, Rng, initBackend, loadModule, makeOptimizer, parameterL
 import { describeBackends, type BackendName } from '@weft/core/testing';
 import { conformanceRows, type ConformanceRow } from './conformance/matrix.js';
 import './conformance/rows/core.js';
+import './conformance/rows/adapters.js';
 
 const SEED = 11;
 const LEAK_STEPS = 6;
