@@ -1,0 +1,153 @@
+// <weft-pareto-chart>: accuracy against parameter count (log axis) for a set of runs, in SVG.
+// The runs that no other run beats on both axes (fewer or equal parameters and higher or equal
+// accuracy) are joined by the Pareto frontier. A run still training is drawn hollow at its
+// latest batch accuracy and moves as it learns; a finished run sits at its held-out accuracy.
+import { LitElement, css, html, svg, nothing } from 'lit';
+import { boxStyles, numberStyles } from '../styles/shared.js';
+import { formatCompact, formatPercent } from '../format.js';
+
+/** One point of the chart. */
+export interface ParetoPoint {
+  /** Stable id (for tests and keys). */
+  id: string;
+  /** Label next to the point. */
+  label: string;
+  /** Parameters (x, log scale). */
+  params: number;
+  /** Accuracy in [0, 1] (y). */
+  accuracy: number;
+  /** Still training: drawn hollow, left out of the frontier. */
+  live?: boolean;
+  /** Colour index. */
+  color: number;
+}
+
+/** Colours of the techniques (readable on light and dark surfaces). */
+export const PARETO_COLORS = ['#5b5bd6', '#e8853d', '#3aa17e', '#d6409f', '#0ea5c6', '#a27a2c', '#8e4ec6', '#e5484d'];
+
+/** The points not beaten on both axes, by increasing parameter count. */
+export function paretoFrontier(points: readonly ParetoPoint[]): ParetoPoint[] {
+  const done = points.filter((p) => !p.live).sort((a, b) => a.params - b.params || b.accuracy - a.accuracy);
+  const out: ParetoPoint[] = [];
+  for (const p of done) if (out.length === 0 || p.accuracy > out[out.length - 1]!.accuracy) out.push(p);
+  return out;
+}
+
+const W = 640;
+const H = 360;
+const M = { left: 52, right: 20, top: 16, bottom: 44 };
+
+/** Accuracy vs parameters scatter with the Pareto frontier. */
+export class WeftParetoChart extends LitElement {
+  static override properties = { points: { attribute: false }, xLabel: { type: String, attribute: 'x-label' } };
+  /** The runs. */
+  declare points: ParetoPoint[];
+  /** Name of the x axis, e.g. "stored parameters". */
+  declare xLabel: string;
+
+  constructor() {
+    super();
+    this.points = [];
+    this.xLabel = 'parameters';
+  }
+
+  static override styles = [
+    boxStyles,
+    numberStyles,
+    css`
+      :host {
+        display: block;
+        min-width: 0;
+      }
+      svg {
+        width: 100%;
+        height: auto;
+        display: block;
+        overflow: visible;
+      }
+      .grid {
+        stroke: var(--border);
+        stroke-width: 1;
+      }
+      .tick {
+        fill: var(--faint);
+        font-size: 11px;
+      }
+      .axis-label {
+        fill: var(--muted);
+        font-size: 12px;
+        font-weight: 600;
+      }
+      .frontier {
+        fill: none;
+        stroke: var(--text);
+        stroke-opacity: 0.35;
+        stroke-width: 1.5;
+        stroke-dasharray: 5 4;
+      }
+      .label {
+        font-size: 11.5px;
+        font-weight: 600;
+        fill: var(--text);
+        paint-order: stroke;
+        stroke: var(--surface);
+        stroke-width: 3px;
+      }
+      .empty {
+        fill: var(--faint);
+        font-size: 13px;
+      }
+    `,
+  ];
+
+  override render() {
+    const pts = this.points.filter((p) => Number.isFinite(p.params) && p.params > 0 && Number.isFinite(p.accuracy));
+    const minP = Math.min(...pts.map((p) => p.params), 1e9);
+    const maxP = Math.max(...pts.map((p) => p.params), 1);
+    const lo = Math.floor(Math.log10(pts.length ? minP : 100) * 2) / 2 - 0.15;
+    const hi = Math.ceil(Math.log10(pts.length ? maxP : 10_000) * 2) / 2 + 0.15;
+    const minAcc = Math.min(0.5, ...pts.map((p) => p.accuracy));
+    const yLo = Math.max(0, Math.floor(minAcc * 10) / 10);
+    const x = (p: number) => M.left + ((Math.log10(p) - lo) / (hi - lo)) * (W - M.left - M.right);
+    const y = (a: number) => M.top + (1 - (a - yLo) / (1 - yLo)) * (H - M.top - M.bottom);
+    const xTicks: number[] = [];
+    for (let e = Math.ceil(lo * 2) / 2; e <= hi; e += 0.5) xTicks.push(10 ** e);
+    const yTicks: number[] = [];
+    for (let a = yLo; a <= 1.0001; a += 0.1) yTicks.push(Math.round(a * 10) / 10);
+    const frontier = paretoFrontier(pts);
+    return html`<svg viewBox="0 0 ${W} ${H}" role="img" aria-label="Accuracy against ${this.xLabel}">
+      ${yTicks.map(
+        (a) => svg`<line class="grid" x1=${M.left} x2=${W - M.right} y1=${y(a)} y2=${y(a)}></line>
+          <text class="tick num" x=${M.left - 8} y=${y(a) + 4} text-anchor="end">${formatPercent(a, 0)}</text>`,
+      )}
+      ${xTicks.map(
+        (p) => svg`<line class="grid" x1=${x(p)} x2=${x(p)} y1=${M.top} y2=${H - M.bottom} stroke-dasharray="2 4"></line>
+          <text class="tick num" x=${x(p)} y=${H - M.bottom + 16} text-anchor="middle">${formatCompact(Math.round(p))}</text>`,
+      )}
+      <text class="axis-label" x=${(M.left + W - M.right) / 2} y=${H - 6} text-anchor="middle">${this.xLabel} (log scale)</text>
+      <text class="axis-label" transform="translate(13 ${(M.top + H - M.bottom) / 2}) rotate(-90)" text-anchor="middle">held-out accuracy</text>
+      ${frontier.length > 1 ? svg`<polyline class="frontier" points=${frontier.map((p) => `${x(p.params)},${y(p.accuracy)}`).join(' ')}></polyline>` : nothing}
+      ${pts.length === 0 ? svg`<text class="empty" x=${W / 2} y=${H / 2} text-anchor="middle">Runs appear here as they train.</text>` : nothing}
+      ${pts.map((p, i) => {
+        const c = PARETO_COLORS[p.color % PARETO_COLORS.length]!;
+        const px = x(p.params);
+        const py = y(p.accuracy);
+        const right = px < W - 170;
+        const dy = ((i % 3) - 1) * 4;
+        return svg`<g data-point=${p.id} data-params=${p.params} data-accuracy=${p.accuracy} data-live=${p.live ? 'true' : 'false'}>
+          <title>${p.label}: ${formatCompact(p.params)} parameters, ${formatPercent(p.accuracy)}${p.live ? ' (training, batch accuracy)' : ''}</title>
+          <circle cx=${px} cy=${py} r=${p.live ? 6 : 6.5} fill=${p.live ? 'none' : c} stroke=${c} stroke-width=${p.live ? 2.5 : 1.5}></circle>
+          <text class="label" x=${right ? px + 10 : px - 10} y=${py + 4 + dy} text-anchor=${right ? 'start' : 'end'}>${p.label}</text>
+        </g>`;
+      })}
+    </svg>`;
+  }
+}
+
+customElements.define('weft-pareto-chart', WeftParetoChart);
+
+declare global {
+  interface HTMLElementTagNameMap {
+    'weft-pareto-chart': WeftParetoChart;
+  }
+}
