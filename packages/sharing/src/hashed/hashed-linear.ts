@@ -37,10 +37,12 @@ export interface HashedLinearConfig {
   compression?: number;
   /** Size of the layer's own memory instead of `compression` (at most the layer's n weights). */
   memorySize?: number;
-  /** U(−init, init) of the layer's own memory. Default: 0.05 (see {@link HashedMemory}). */
+  /** U(−init, init) of the layer's own memory. Default: 1/√inFeatures, PyTorch's bound, so λ = 1 (a global memory has its own init). */
   memoryInit?: number;
   /** ROAST tile length (consecutive weights read contiguously). Default: 1. */
   chunkSize?: number;
+  /** Seed of the hash / permutation: part of the architecture (a saved state dict loads into a layer with the same seed). Default: 0. */
+  hashSeed?: number;
 }
 
 /** A Linear whose [in, out] weight and bias are read from a (possibly global) hashed memory. */
@@ -86,12 +88,13 @@ export class HashedLinear extends Module {
         if (!(typeof c === 'number' && c >= 1 && Number.isFinite(c))) throw new Error(`${L}: compression=${String(c)} must be a finite number ≥ 1 (virtual weights per stored value)`);
         size = Math.ceil(n / c);
       }
-      this.memory = new HashedMemory({ size, init: config.memoryInit }, rng);
+      this.memory = new HashedMemory({ size, init: config.memoryInit ?? 1 / Math.sqrt(inFeatures) }, rng);
     }
     this.addModule('memory', this.memory);
     const m = this.memory.config.size;
     this.lambda = 1 / Math.sqrt(inFeatures) / this.memory.init;
-    const seed = rng.nextUint32();
+    const seed = config.hashSeed ?? 0;
+    if (!Number.isInteger(seed)) throw new Error(`${L}: hashSeed=${String(seed)} must be an integer`);
     const offset = this.memory.allocate(n);
     const map = method === 'roast' ? roastMap(n, m, chunk, seed) : stableRpsMap(n, m, offset, seed);
     for (let i = 0; i < n; i++) map.sign[i]! *= this.lambda;

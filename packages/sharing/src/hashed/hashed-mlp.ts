@@ -20,8 +20,10 @@ export interface HashedMLPClassifierConfig {
   compression?: number;
   /** 'layer' (one memory per Linear) or 'global' (one for all). Default: 'global'. */
   scope?: 'layer' | 'global';
-  /** U(−init, init) of the memory. Default: 0.05. */
+  /** U(−init, init) of the memory (λ rescales per layer). Default: 0.05 (global), 1/√in of each layer (per layer, λ = 1). */
   memoryInit?: number;
+  /** Hash seed of layer i is hashSeed + i (see {@link HashedLinearConfig.hashSeed}). Default: 0. */
+  hashSeed?: number;
   /** Activation. Default: 'relu'. */
   activation?: ActivationName;
 }
@@ -50,7 +52,7 @@ export class HashedMLPClassifier extends Module {
     const total = widths.slice(1).reduce((s, w, i) => s + widths[i]! * w + w, 0);
     this.memory = scope === 'global' ? new HashedMemory({ size: Math.ceil(total / compression), init: config.memoryInit }, rng) : null;
     const layers = widths.slice(1).map(
-      (w, i) => new HashedLinear({ inFeatures: widths[i]!, outFeatures: w, method: config.method, compression, memoryInit: config.memoryInit }, rng, this.memory ?? undefined),
+      (w, i) => new HashedLinear({ inFeatures: widths[i]!, outFeatures: w, method: config.method, compression, memoryInit: config.memoryInit, hashSeed: (config.hashSeed ?? 0) + i }, rng, this.memory ?? undefined),
     );
     this.layers = this.addModule('layers', new ModuleList(layers));
   }

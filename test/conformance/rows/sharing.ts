@@ -1,0 +1,85 @@
+// Conformance rows of @weft/sharing (cross-layer, recurrent and hashed sharing): tiny models so the
+// rows stay fast on webgpu in Node and in Chromium.
+import * as tf from '@tensorflow/tfjs-core';
+import { TransformerBlock, type Rng } from '@weft/core';
+import {
+  FactorizedEmbedding, HashedLinear, HashedMLPClassifier, KernelSharingCNN, MixtureOfRecursions, RecurrentBlock, SharedMLPClassifier, sharedTransformer,
+} from '@weft/sharing';
+import { addConformanceRows } from '../matrix.js';
+
+const floats = (rng: Rng, shape: number[]) => tf.tensor(rng.normalArray(shape.reduce((a, b) => a * b, 1)), shape);
+const ints = (rng: Rng, shape: number[], n: number) =>
+  tf.tensor(Int32Array.from({ length: shape.reduce((a, b) => a * b, 1) }, () => rng.int(n)), shape, 'int32');
+const xent = (out: tf.Tensor, y: tf.Tensor | undefined) =>
+  tf.losses.softmaxCrossEntropy(tf.oneHot(tf.reshape(y!, [-1]) as tf.Tensor1D, out.shape.at(-1)!), tf.reshape(out, [-1, out.shape.at(-1)!])) as tf.Scalar;
+const ids = () => tf.tensor2d([[0, 1, 2, 3, 4, 5], [6, 5, 4, 3, 2, 1]], [2, 6], 'int32');
+const block = (rng: Rng, dim = 8) => new TransformerBlock({ dim, numHeads: 2, mlpHidden: 16 }, rng);
+
+addConformanceRows(
+  {
+    name: 'sharing/Transformer all-shared (3 slots)',
+    make: (rng) => sharedTransformer({ vocabSize: 7, maxLen: 6, dim: 8, depth: 3, numHeads: 2, mlpHidden: 16, plan: 'all-shared' }, rng),
+    input: (rng) => ({ x: ids(), y: ints(rng, [2, 6], 7) }),
+    loss: xent,
+  },
+  {
+    name: 'sharing/Transformer sandwich (4 slots)',
+    make: (rng) => sharedTransformer({ vocabSize: 7, maxLen: 6, dim: 8, depth: 4, numHeads: 2, mlpHidden: 16, plan: 'sandwich', head: 'classifier', numClasses: 3, causal: false }, rng),
+    input: (rng) => ({ x: ids(), y: ints(rng, [2], 3) }),
+    loss: xent,
+  },
+  {
+    name: 'sharing/MLP block-repeat (4 slots)',
+    make: (rng) => new SharedMLPClassifier({ inFeatures: 3, numClasses: 3, hidden: [8, 8, 8, 8, 8], plan: 'block-repeat' }, rng),
+    input: (rng) => ({ x: floats(rng, [5, 3]), y: ints(rng, [5], 3) }),
+    loss: xent,
+  },
+  {
+    name: 'sharing/KernelSharingCNN (inter-layer kernel sharing)',
+    make: (rng) => new KernelSharingCNN({ channels: 4, depth: 3, numClasses: 3 }, rng),
+    input: (rng) => ({ x: tf.tensor(rng.uniformArray(2 * 64), [2, 8, 8, 1]), y: ints(rng, [2], 3) }),
+    loss: xent,
+    parityTolerance: 1e-3,
+  },
+  {
+    name: 'sharing/FactorizedEmbedding (ALBERT)',
+    make: (rng) => new FactorizedEmbedding({ vocabSize: 7, embeddingDim: 3, hidden: 8 }, rng),
+    input: () => ({ x: ids() }),
+  },
+  {
+    name: 'sharing/RecurrentBlock (UT, ACT)',
+    make: (rng) => new RecurrentBlock(block(rng), { dim: 8, maxSteps: 3, haltBias: -1 }, rng),
+    input: (rng) => ({ x: floats(rng, [2, 4, 8]) }),
+  },
+  {
+    name: 'sharing/RecurrentBlock (fixed depth)',
+    make: (rng) => new RecurrentBlock(block(rng), { dim: 8, maxSteps: 3, halting: 'fixed' }, rng),
+    input: (rng) => ({ x: floats(rng, [2, 4, 8]) }),
+  },
+  {
+    name: 'sharing/MixtureOfRecursions (expert-choice)',
+    make: (rng) => new MixtureOfRecursions(block(rng), { dim: 8, maxRecursions: 3 }, rng),
+    input: (rng) => ({ x: floats(rng, [2, 6, 8]) }),
+  },
+  {
+    name: 'sharing/MixtureOfRecursions (token-choice)',
+    make: (rng) => new MixtureOfRecursions(block(rng), { dim: 8, maxRecursions: 2, routing: 'token-choice' }, rng),
+    input: (rng) => ({ x: floats(rng, [2, 6, 8]) }),
+  },
+  {
+    name: 'sharing/HashedLinear (ROAST, tiles of 4)',
+    make: (rng) => new HashedLinear({ inFeatures: 6, outFeatures: 5, method: 'roast', compression: 4, chunkSize: 4 }, rng),
+    input: (rng) => ({ x: floats(rng, [4, 6]) }),
+  },
+  {
+    name: 'sharing/HashedLinear (STABLE-RPS)',
+    make: (rng) => new HashedLinear({ inFeatures: 6, outFeatures: 5, method: 'stable-rps', compression: 3 }, rng),
+    input: (rng) => ({ x: floats(rng, [4, 6]) }),
+  },
+  {
+    name: 'sharing/HashedMLPClassifier (global memory)',
+    make: (rng) => new HashedMLPClassifier({ inFeatures: 3, hidden: [8], numClasses: 3, compression: 5, scope: 'global' }, rng),
+    input: (rng) => ({ x: floats(rng, [6, 3]), y: ints(rng, [6], 3) }),
+    loss: xent,
+  },
+);
