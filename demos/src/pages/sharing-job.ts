@@ -1,0 +1,133 @@
+// The training job of sharing.html: a shared model and its unshared baseline (same depth and
+// width, every slot its own weights) trained side by side — each step trains both on the same
+// batch — on 3-arm spirals (MLP stacks, hashed MLPs) or on sorting 5 tokens (tiny Transformers).
+import * as tf from '@tensorflow/tfjs-core';
+import {
+  IGNORE_INDEX, MLPClassifier, Rng, TinyTransformer, accuracy, batchIndices, makeOptimizer, parameterLedger, softmaxCrossEntropy, sortTask, spirals, train,
+  type Dataset, type Ledger, type Module, type TrainResult,
+} from '@weft/core';
+import { HashedMLPClassifier, SharedMLPClassifier, planSlots, sharedTransformer, type PlanRef } from '@weft/sharing';
+import type { TrainingJob, TrainingSegment } from '../controllers/training-controller.js';
+import { isHashed, type SharingState } from './sharing-state.js';
+
+/** The plan reference a state describes (cross-layer choices only). */
+export function planOf(s: SharingState): PlanRef {
+  switch (s.sharing) {
+    case 'groups':
+      return { name: 'groups', groups: s.unique };
+    case 'cycle':
+    case 'cycle-reverse':
+      return { name: s.sharing, unique: s.unique };
+    case 'block-repeat':
+      return { name: 'block-repeat', repeat: s.unique };
+    case 'custom':
+      return { name: 'custom', map: [...s.map] };
+    default:
+      return { name: s.sharing };
+  }
+}
+
+/** The slot → block map of a state's plan (throws the library's error for a bad plan). */
+export function slotsOf(s: SharingState): number[] {
+  return planSlots(planOf(s), s.depth);
+}
+
+const BATCH = 64;
+
+/** Two models, one batch stream, one step trains both. */
+export class SharingJob implements TrainingJob {
+  readonly totalSteps: number;
+  /** The shared model. */
+  readonly shared: Module;
+  /** The unshared baseline. */
+  readonly baseline: Module;
+  /** 'mlp' (spirals) or 'transformer' (sort). */
+  readonly model: 'mlp' | 'transformer';
+  /** The data (plain arrays). */
+  readonly dataset: Dataset;
+  private readonly x: tf.Tensor;
+  private readonly y: tf.Tensor;
+  private readonly optS: tf.Optimizer;
+  private readonly optB: tf.Optimizer;
+  private readonly order: Generator<Int32Array>;
+  private disposed = false;
+
+  constructor(readonly state: SharingState) {
+    this.totalSteps = state.steps;
+    const hashed = isHashed(state.sharing);
+    this.model = hashed ? 'mlp' : state.model;
+    const rng = new Rng(state.seed);
+    const W = state.width;
+    const L = state.depth;
+    if (this.model === 'mlp') {
+      this.dataset = spirals({ n: 900, arms: 3, turns: 1.25, noise: 0.04 }, state.seed);
+      if (hashed) {
+        const hidden = Array.from({ length: L }, () => W);
+        this.shared = new HashedMLPClassifier({ inFeatures: 2, numClasses: 3, hidden, method: state.sharing as 'roast' | 'stable-rps', compression: state.compression, scope: 'layer' }, rng.fork('shared'));
+        this.baseline = new MLPClassifier({ inFeatures: 2, numClasses: 3, hidden }, rng.fork('baseline'));
+      } else {
+        const hidden = Array.from({ length: L + 1 }, () => W);
+        this.shared = new SharedMLPClassifier({ inFeatures: 2, numClasses: 3, hidden, plan: planOf(state) }, rng.fork('shared'));
+        this.baseline = new SharedMLPClassifier({ inFeatures: 2, numClasses: 3, hidden, plan: 'none' }, rng.fork('baseline'));
+      }
+    } else {
+      this.dataset = sortTask({ n: 2000, length: 5, vocabSize: 6 }, state.seed);
+      const numHeads = W % 4 === 0 ? 4 : W % 2 === 0 ? 2 : 1;
+      const cfg = { vocabSize: this.dataset.vocabSize!, maxLen: 10, dim: W, depth: L, numHeads };
+      this.shared = sharedTransformer({ ...cfg, plan: planOf(state) }, rng.fork('shared'));
+      this.baseline = new TinyTransformer(cfg, rng.fork('baseline'));
+    }
+    const n = this.dataset.xShape[0]!;
+    const dtype = this.dataset.x instanceof Int32Array ? 'int32' : 'float32';
+    this.x = tf.tensor(this.dataset.x, this.dataset.xShape, dtype);
+    this.y = tf.tensor(this.dataset.y, this.dataset.yShape, 'int32');
+    this.optS = makeOptimizer({ name: 'adam', learningRate: state.lr });
+    this.optB = makeOptimizer({ name: 'adam', learningRate: state.lr });
+    this.order = batchIndices(n, BATCH, { rng: rng.fork('batches'), epochs: Infinity });
+  }
+
+  /** Ledgers of both models. */
+  ledgers(): { shared: Ledger; baseline: Ledger } {
+    return { shared: parameterLedger(this.shared), baseline: parameterLedger(this.baseline) };
+  }
+
+  run(segment: TrainingSegment): Promise<TrainResult> {
+    if (this.disposed) throw new Error('SharingJob: run() after dispose()');
+    const ignore = this.model === 'transformer' ? IGNORE_INDEX : undefined;
+    const lossOf = (m: Module, b: { x: tf.Tensor; y: tf.Tensor }, keep: Record<string, tf.Scalar>, prefix: string) => {
+      const out = m.forward(b.x, undefined as never);
+      keep[`${prefix}accuracy`] = tf.keep(accuracy(out, b.y, ignore));
+      return softmaxCrossEntropy(out, b.y, ignore === undefined ? {} : { ignoreIndex: ignore });
+    };
+    return train({
+      steps: segment.steps,
+      reportEvery: Math.max(5, Math.round(this.totalSteps / 150)),
+      batch: () => {
+        const idx = tf.tensor1d(this.order.next().value!, 'int32'); // (B,)
+        return { x: tf.gather(this.x, idx), y: tf.gather(this.y, idx) };
+      },
+      step: (b) => {
+        const metrics: Record<string, tf.Scalar> = {};
+        this.shared.train();
+        this.baseline.train();
+        const loss = this.optS.minimize(() => lossOf(this.shared, b, metrics, ''), true, this.shared.trainableParameters())!;
+        const lossB = this.optB.minimize(() => lossOf(this.baseline, b, metrics, 'baseline_'), true, this.baseline.trainableParameters())!;
+        metrics.baseline_loss = lossB;
+        return { loss, metrics };
+      },
+      onProgress: segment.onProgress,
+      signal: segment.signal,
+      seed: segment.fromStep,
+    });
+  }
+
+  dispose(): void {
+    if (this.disposed) return;
+    this.disposed = true;
+    this.shared.dispose();
+    this.baseline.dispose();
+    this.optS.dispose();
+    this.optB.dispose();
+    tf.dispose([this.x, this.y]);
+  }
+}

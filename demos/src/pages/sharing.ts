@@ -1,0 +1,578 @@
+// sharing.html: cross-layer and hashed weight sharing live — choose a plan (drawn as slots →
+// blocks), depth, width or compression; a shared model and its unshared baseline train side by
+// side on the same batches; their loss and accuracy curves share axes, and the parameter ledger
+// (stored vs effective) follows every change of the settings. The state lives in the URL.
+import '../styles/base.css';
+import '../components/site-header.js';
+import '../components/backend-badge.js';
+import '../components/progress-bar.js';
+import '../components/ledger-table.js';
+import '../components/url-notice.js';
+import './sharing-diagram.js';
+import './sharing-curves.js';
+import { LitElement, css, html, nothing } from 'lit';
+import type { BackendReport, Ledger } from '@weft/core';
+import { HashedLinear, SHARING_PLANS } from '@weft/sharing';
+import { chooseBackend } from '../backend-choice.js';
+import { TrainingController } from '../controllers/training-controller.js';
+import { formatUrlState, parseUrlState, writeUrlState, type UrlProblem } from '../url-state.js';
+import { boxStyles, buttonStyles, cardStyles, fieldStyles, numberStyles } from '../styles/shared.js';
+import { formatInt, formatLoss, formatPercent } from '../format.js';
+import { BACKEND_CHOICES } from './train-state.js';
+import { SharingJob, slotsOf } from './sharing-job.js';
+import { SHARING_CHOICES, SHARING_MODELS, SHARING_SCHEMA, isHashed, type SharingChoice, type SharingState } from './sharing-state.js';
+
+type Key = keyof SharingState;
+
+const SHARED_COLOR = 'var(--accent)';
+const BASELINE_COLOR = 'hsl(28 85% 52%)';
+
+/** What each choice is, in one line. */
+const ABOUT: Record<SharingChoice, string> = {
+  'all-shared': 'ALBERT / Universal Transformer: one block in every slot.',
+  groups: 'ALBERT num_hidden_groups: K groups of consecutive slots, one block each.',
+  cycle: 'Takase & Kiyono CYCLE: blocks A, B, …, A, B, ….',
+  'cycle-reverse': 'CYCLE (REV): cycle, then the last K slots in reverse order.',
+  sandwich: 'Subformer: first and last slots unique, the middle shared.',
+  'block-repeat': 'MobileLLM-LS: each block runs K times in a row.',
+  custom: 'Any slot → block map (the Map field).',
+  'stable-rps': 'STABLE-RPS: every weight read from a small array by a balanced hash (MLP).',
+  roast: 'ROAST: every weight read from a small array by a random hash (MLP).',
+};
+
+/** Links that change a setting or two to show something. */
+const TRY: Array<{ label: string; why: string; patch: Partial<SharingState> }> = [
+  { label: 'Twelve slots, one block', why: 'store 1/12 of the effective block weights.', patch: { sharing: 'all-shared', depth: 12 } },
+  { label: 'A sandwich', why: 'keeps the first and last slots unique.', patch: { sharing: 'sandwich' } },
+  { label: 'MobileLLM repeat', why: 'runs each of three blocks twice in a row.', patch: { sharing: 'block-repeat', unique: 2 } },
+  { label: 'Sort with a shared Transformer', why: '(slower: 6 attention blocks, twice).', patch: { model: 'transformer', sharing: 'all-shared', steps: 600, width: 32 } },
+  { label: 'Hashing at 20×', why: ': STABLE-RPS keeps 1 value per 20 weights.', patch: { sharing: 'stable-rps', compression: 20 } },
+  { label: 'A plan that cannot work', why: ': sandwich needs at least 3 slots.', patch: { sharing: 'sandwich', depth: 2 } },
+];
+
+/** The sharing page. */
+export class WeftSharingPage extends LitElement {
+  static override properties = {
+    state: { state: true },
+    problems: { state: true },
+    fieldErrors: { state: true },
+    backend: { state: true },
+    backendError: { state: true },
+    job: { state: true },
+    ledgers: { state: true },
+    slots: { state: true },
+    jobError: { state: true },
+    copied: { state: true },
+  };
+  private declare state: SharingState;
+  private declare problems: UrlProblem[];
+  private declare fieldErrors: Partial<Record<Key, string>>;
+  private declare backend: BackendReport | null;
+  private declare backendError: string | null;
+  private declare job: SharingJob | null;
+  private declare ledgers: { shared: Ledger; baseline: Ledger } | null;
+  private declare slots: number[] | null;
+  private declare jobError: string | null;
+  private declare copied: boolean;
+
+  private readonly training = new TrainingController(this);
+  private backendReady: Promise<void> = Promise.resolve();
+
+  constructor() {
+    super();
+    const { state, problems } = parseUrlState(SHARING_SCHEMA, window.location.search);
+    this.state = state;
+    this.problems = problems;
+    this.fieldErrors = {};
+    this.backend = null;
+    this.backendError = null;
+    this.job = null;
+    this.ledgers = null;
+    this.slots = null;
+    this.jobError = null;
+    this.copied = false;
+  }
+
+  override connectedCallback(): void {
+    super.connectedCallback();
+    writeUrlState(SHARING_SCHEMA, this.state);
+    void this.switchBackend(this.state.backend);
+  }
+
+  static override styles = [
+    boxStyles,
+    cardStyles,
+    buttonStyles,
+    fieldStyles,
+    numberStyles,
+    css`
+      :host {
+        display: block;
+      }
+      .top {
+        display: flex;
+        align-items: flex-start;
+        justify-content: space-between;
+        gap: 16px 24px;
+        flex-wrap: wrap;
+        margin-bottom: 20px;
+      }
+      h1 {
+        margin: 0 0 4px;
+        font-size: 28px;
+        letter-spacing: -0.02em;
+        line-height: 1.2;
+      }
+      .lead {
+        margin: 0;
+        max-width: 66ch;
+        color: var(--muted);
+      }
+      weft-url-notice {
+        margin-bottom: 18px;
+      }
+      .layout {
+        display: grid;
+        grid-template-columns: 290px minmax(0, 1fr);
+        grid-template-rows: auto 1fr;
+        grid-template-areas: 'settings main' 'try main';
+        gap: 20px;
+        align-items: start;
+      }
+      .settings {
+        grid-area: settings;
+      }
+      .try {
+        grid-area: try;
+      }
+      .main {
+        grid-area: main;
+        display: grid;
+        gap: 20px;
+        min-width: 0;
+      }
+      .try ul {
+        margin: 0;
+        padding: 0;
+        list-style: none;
+        display: grid;
+        gap: 10px;
+        font-size: 14px;
+        color: var(--muted);
+      }
+      .try a {
+        color: var(--accent);
+        font-weight: 600;
+        text-decoration: none;
+      }
+      .try a:hover {
+        text-decoration: underline;
+      }
+      .curves {
+        display: grid;
+        grid-template-columns: 1fr 1fr;
+        gap: 20px;
+      }
+      @media (max-width: 980px) {
+        .layout {
+          grid-template-columns: minmax(0, 1fr);
+          grid-template-rows: none;
+          grid-template-areas: 'settings' 'main' 'try';
+        }
+      }
+      @media (max-width: 760px) {
+        .curves {
+          grid-template-columns: minmax(0, 1fr);
+        }
+      }
+      form {
+        display: grid;
+        gap: 14px;
+      }
+      fieldset {
+        border: none;
+        margin: 0;
+        padding: 0;
+        display: grid;
+        gap: 12px;
+        min-width: 0;
+      }
+      .pair {
+        display: grid;
+        grid-template-columns: 1fr 1fr;
+        gap: 10px;
+      }
+      .field .error {
+        color: var(--danger);
+        font-size: 12px;
+      }
+      .field.invalid input {
+        border-color: var(--danger);
+      }
+      .note {
+        font-size: 12.5px;
+        color: var(--faint);
+        margin: 0;
+      }
+      .buttons {
+        display: grid;
+        grid-template-columns: 1fr 1fr 1fr;
+        gap: 8px;
+      }
+      .share {
+        display: flex;
+        justify-content: space-between;
+        align-items: center;
+        gap: 8px;
+        padding-top: 12px;
+        border-top: 1px solid var(--border);
+      }
+      .linkbtn {
+        border: none;
+        background: none;
+        padding: 0;
+        color: var(--accent);
+        font: inherit;
+        font-size: 13px;
+        font-weight: 600;
+        cursor: pointer;
+      }
+      .counts {
+        display: grid;
+        grid-template-columns: repeat(4, minmax(0, 1fr));
+        gap: 12px;
+        margin-top: 14px;
+        padding-top: 12px;
+        border-top: 1px solid var(--border);
+      }
+      .stat .k {
+        font-size: 12px;
+        font-weight: 600;
+        color: var(--muted);
+      }
+      .stat .v {
+        font-size: 18px;
+        font-weight: 700;
+      }
+      .stat .s {
+        font-size: 12px;
+        color: var(--faint);
+      }
+      .about {
+        margin: 6px 0 0;
+        font-size: 14px;
+        color: var(--muted);
+      }
+      .alert {
+        margin-top: 12px;
+        padding: 10px 12px;
+        border-radius: var(--radius-sm);
+        background: var(--danger-soft);
+        color: var(--danger);
+        font-size: 14px;
+        overflow-wrap: anywhere;
+      }
+      .versus {
+        display: flex;
+        gap: 28px;
+        flex-wrap: wrap;
+        margin-top: 14px;
+        padding-top: 12px;
+        border-top: 1px solid var(--border);
+      }
+      @media (max-width: 560px) {
+        .counts {
+          grid-template-columns: 1fr 1fr;
+        }
+      }
+    `,
+  ];
+
+  override render() {
+    const t = this.training;
+    const latest = t.latest;
+    const s = this.state;
+    const hist = t.history;
+    const pts = (f: (p: (typeof hist)[number]) => number | undefined) => hist.map((p) => [p.step, f(p) ?? NaN] as const);
+    const L = this.ledgers;
+    return html`<div class="top">
+        <div>
+          <h1>Weight sharing</h1>
+          <p class="lead">
+            One set of weights in many places. Pick how the layer slots share blocks (or hash every weight into a small array), and
+            train the shared model beside the same network with nothing shared — on the same batches, in this tab.
+          </p>
+        </div>
+        <weft-backend-badge .report=${this.backend} .error=${this.backendError}></weft-backend-badge>
+      </div>
+      <weft-url-notice .problems=${this.problems}></weft-url-notice>
+      <div class="layout">
+        <section class="card settings" aria-labelledby="settings-title">
+          <h2 class="card-title" id="settings-title">Settings</h2>
+          ${this.renderForm()}
+        </section>
+        <div class="main">
+          <section class="card" aria-labelledby="plan-title">
+            <h2 class="card-title" id="plan-title">
+              ${isHashed(s.sharing) ? 'Hashed layers' : 'Plan'} <span class="aside">${s.sharing}${isHashed(s.sharing) ? ` · ${s.compression}×` : ` · ${s.depth} slots`}</span>
+            </h2>
+            <weft-sharing-diagram .slots=${isHashed(s.sharing) ? null : this.slots} .hashed=${this.hashedView()}></weft-sharing-diagram>
+            <p class="about">${ABOUT[s.sharing]}</p>
+            ${L
+              ? html`<div class="counts num" data-ledger>
+                  <div class="stat"><div class="k">stored (shared)</div><div class="v" data-stored=${L.shared.totals.stored}>${formatInt(L.shared.totals.stored)}</div><div class="s">unique parameters</div></div>
+                  <div class="stat"><div class="k">effective (shared)</div><div class="v" data-effective=${Math.round(L.shared.totals.effective)}>${formatInt(Math.round(L.shared.totals.effective))}</div><div class="s">counted once per use</div></div>
+                  <div class="stat"><div class="k">stored (baseline)</div><div class="v" data-baseline=${L.baseline.totals.stored}>${formatInt(L.baseline.totals.stored)}</div><div class="s">nothing shared</div></div>
+                  <div class="stat"><div class="k">shared / baseline</div><div class="v" data-ratio=${L.shared.totals.stored / L.baseline.totals.stored}>${formatPercent(L.shared.totals.stored / L.baseline.totals.stored)}</div><div class="s">of the stored parameters</div></div>
+                </div>`
+              : nothing}
+            ${this.jobError ? html`<div class="alert" role="alert" data-job-error>${this.jobError}</div>` : nothing}
+          </section>
+          <section class="card" aria-label="Progress">
+            <weft-progress-bar .step=${t.step} .total=${t.totalSteps || s.steps} .stepsPerSecond=${latest?.stepsPerSecond ?? 0} .elapsedMs=${t.elapsedMs} .status=${t.status}></weft-progress-bar>
+            <div class="versus num">
+              <div class="stat"><div class="k">loss · shared</div><div class="v" data-loss=${latest?.loss ?? ''}>${latest ? formatLoss(latest.loss) : '—'}</div></div>
+              <div class="stat"><div class="k">loss · baseline</div><div class="v">${latest?.metrics.baseline_loss !== undefined ? formatLoss(latest.metrics.baseline_loss) : '—'}</div></div>
+              <div class="stat"><div class="k">accuracy · shared</div><div class="v" data-accuracy=${latest?.metrics.accuracy ?? ''}>${latest?.metrics.accuracy !== undefined ? formatPercent(latest.metrics.accuracy) : '—'}</div></div>
+              <div class="stat"><div class="k">accuracy · baseline</div><div class="v">${latest?.metrics.baseline_accuracy !== undefined ? formatPercent(latest.metrics.baseline_accuracy) : '—'}</div></div>
+            </div>
+            ${t.error ? html`<div class="alert" role="alert">${t.error}</div>` : nothing}
+          </section>
+          <div class="curves">
+            <section class="card" aria-labelledby="loss-title">
+              <h2 class="card-title" id="loss-title">Loss <span class="aside">mean over each report</span></h2>
+              <weft-sharing-curves label="loss" .total=${t.totalSteps || s.steps} .series=${[
+                { label: 'shared', color: SHARED_COLOR, points: pts((p) => p.loss) },
+                { label: 'baseline', color: BASELINE_COLOR, points: pts((p) => p.metrics.baseline_loss) },
+              ]}></weft-sharing-curves>
+            </section>
+            <section class="card" aria-labelledby="acc-title">
+              <h2 class="card-title" id="acc-title">Accuracy <span class="aside">${this.job?.model === 'transformer' ? 'sorted tokens, training batches' : 'training batches'}</span></h2>
+              <weft-sharing-curves label="accuracy" percent .total=${t.totalSteps || s.steps} .series=${[
+                { label: 'shared', color: SHARED_COLOR, points: pts((p) => p.metrics.accuracy) },
+                { label: 'baseline', color: BASELINE_COLOR, points: pts((p) => p.metrics.baseline_accuracy) },
+              ]}></weft-sharing-curves>
+            </section>
+          </div>
+          <section class="card" aria-labelledby="ledger-title">
+            <h2 class="card-title" id="ledger-title">Parameter ledger of the shared model <span class="aside">${L ? `${L.shared.rows.length} paths` : ''}</span></h2>
+            <weft-ledger-table .ledger=${L?.shared ?? null} max-rows="14"></weft-ledger-table>
+          </section>
+        </div>
+        <section class="card try" aria-labelledby="try-title">
+          <h2 class="card-title" id="try-title">Things to try</h2>
+          <ul>
+            ${TRY.map((x) => html`<li><a href=${formatUrlState(SHARING_SCHEMA, { ...this.state, ...x.patch })}>${x.label}</a> ${x.why}</li>`)}
+          </ul>
+        </section>
+      </div>`;
+  }
+
+  private hashedView(): { layers: number[]; memory: number } | null {
+    const job = this.job;
+    if (!job || !isHashed(this.state.sharing)) return null;
+    const layers = job.shared.modules().filter((m): m is HashedLinear => m instanceof HashedLinear);
+    return { layers: layers.map((l) => l.virtualSize), memory: layers.reduce((a, l) => a + l.memory.config.size, 0) };
+  }
+
+  private renderForm() {
+    const t = this.training;
+    const s = this.state;
+    const locked = t.busy || t.status === 'paused';
+    const ready = this.backend !== null && this.job !== null;
+    const err = (k: Key) => (this.fieldErrors[k] ? html`<span class="error" role="alert">${this.fieldErrors[k]}</span>` : nothing);
+    const cls = (k: Key) => `field ${this.fieldErrors[k] ? 'invalid' : ''}`;
+    const running = t.status === 'running' || t.status === 'starting';
+    const hashed = isHashed(s.sharing);
+    const needsK = ['groups', 'cycle', 'cycle-reverse', 'block-repeat'].includes(s.sharing);
+    return html`<form @submit=${(e: Event) => e.preventDefault()} @change=${this.onChange}>
+      <fieldset ?disabled=${locked}>
+        <label class="field">
+          <span>Sharing</span>
+          <select name="sharing">
+            <optgroup label="Cross-layer plans">
+              ${SHARING_CHOICES.filter((c) => !isHashed(c)).map((c) => html`<option value=${c} ?selected=${c === s.sharing}>${c}</option>`)}
+            </optgroup>
+            <optgroup label="Hashed (MLP)">
+              ${SHARING_CHOICES.filter(isHashed).map((c) => html`<option value=${c} ?selected=${c === s.sharing}>${c}</option>`)}
+            </optgroup>
+          </select>
+          <small>${hashed ? ABOUT[s.sharing] : SHARING_PLANS[s.sharing]?.description ?? ''}</small>
+        </label>
+        <label class="field">
+          <span>Model</span>
+          <select name="model" ?disabled=${hashed}>
+            ${SHARING_MODELS.map((m) => html`<option value=${m} ?selected=${m === (hashed ? 'mlp' : s.model)}>${m === 'mlp' ? 'MLP · 3-arm spirals' : 'Transformer · sort 5 tokens'}</option>`)}
+          </select>
+        </label>
+        <div class="pair">
+          <label class=${cls('depth')}>
+            <span>${hashed ? 'Hidden layers' : 'Slots (depth)'}</span>
+            <input name="depth" type="number" min="1" max="12" .value=${String(s.depth)} />
+            ${err('depth')}
+          </label>
+          <label class=${cls('width')}>
+            <span>Width</span>
+            <input name="width" type="number" min="4" max="128" .value=${String(s.width)} />
+            ${err('width')}
+          </label>
+        </div>
+        ${hashed
+          ? html`<label class=${cls('compression')}>
+              <span>Compression</span>
+              <input name="compression" inputmode="decimal" .value=${String(s.compression)} autocomplete="off" />
+              ${this.fieldErrors.compression ? err('compression') : html`<small>virtual weights per stored value (1–64)</small>`}
+            </label>`
+          : nothing}
+        ${needsK
+          ? html`<label class=${cls('unique')}>
+              <span>${s.sharing === 'groups' ? 'Groups' : s.sharing === 'block-repeat' ? 'Repeat' : 'Unique blocks K'}</span>
+              <input name="unique" type="number" min="1" max="12" .value=${String(s.unique)} />
+              ${err('unique')}
+            </label>`
+          : nothing}
+        ${s.sharing === 'custom'
+          ? html`<label class=${cls('map')}>
+              <span>Map</span>
+              <input name="map" .value=${SHARING_SCHEMA.map.format(s.map)} placeholder="e.g. 0,1,1,0" spellcheck="false" autocomplete="off" />
+              ${this.fieldErrors.map ? err('map') : html`<small>block index of each slot, comma-separated</small>`}
+            </label>`
+          : nothing}
+        <div class="pair">
+          <label class=${cls('steps')}>
+            <span>Steps</span>
+            <input name="steps" type="number" min="1" max="20000" step="100" .value=${String(s.steps)} />
+            ${err('steps')}
+          </label>
+          <label class=${cls('lr')}>
+            <span>Learning rate</span>
+            <input name="lr" inputmode="decimal" .value=${String(s.lr)} autocomplete="off" />
+            ${err('lr')}
+          </label>
+        </div>
+        <div class="pair">
+          <label class=${cls('seed')}>
+            <span>Seed</span>
+            <input name="seed" type="number" min="0" .value=${String(s.seed)} />
+            ${err('seed')}
+          </label>
+          <label class="field">
+            <span>Backend</span>
+            <select name="backend">
+              ${BACKEND_CHOICES.map((b) => html`<option value=${b} ?selected=${b === s.backend}>${b}</option>`)}
+            </select>
+          </label>
+        </div>
+      </fieldset>
+      <div class="buttons">
+        <button type="button" class="btn ${running || t.status === 'paused' ? '' : 'primary'}" data-action="start" ?disabled=${!ready || !!this.fieldErrorCount()} @click=${this.start}>
+          ${t.status === 'idle' ? 'Start' : 'Restart'}
+        </button>
+        ${t.status === 'paused'
+          ? html`<button type="button" class="btn primary" data-action="resume" @click=${() => t.resume()}>Resume</button>`
+          : html`<button type="button" class="btn" data-action="pause" ?disabled=${!running} @click=${() => t.pause()}>Pause</button>`}
+        <button type="button" class="btn danger" data-action="stop" ?disabled=${!(running || t.status === 'paused')} @click=${() => t.stop()}>Stop</button>
+      </div>
+      ${locked ? html`<p class="note">Settings are locked during a run; stop it to change them.</p>` : html`<p class="note">Each step trains both models on the same batch (Adam).</p>`}
+      <div class="share">
+        <span class="note">The link reproduces this run.</span>
+        <button type="button" class="linkbtn" @click=${this.copyLink}>${this.copied ? 'Copied ✓' : 'Copy link'}</button>
+      </div>
+    </form>`;
+  }
+
+  private fieldErrorCount(): number {
+    return Object.values(this.fieldErrors).filter(Boolean).length;
+  }
+
+  private onChange(e: Event): void {
+    const el = e.target as HTMLInputElement | HTMLSelectElement;
+    const key = el.name as Key;
+    if (!Object.hasOwn(SHARING_SCHEMA, key)) return;
+    const r = SHARING_SCHEMA[key].parse(el.value);
+    if (!r.ok) {
+      this.fieldErrors = { ...this.fieldErrors, [key]: `Expected ${r.expected}.` };
+      return;
+    }
+    this.fieldErrors = { ...this.fieldErrors, [key]: undefined };
+    this.setState({ [key]: r.value } as Partial<SharingState>);
+  }
+
+  private setState(patch: Partial<SharingState>): void {
+    const before = this.state;
+    this.state = { ...before, ...patch };
+    writeUrlState(SHARING_SCHEMA, this.state);
+    if (patch.backend !== undefined && patch.backend !== before.backend) void this.switchBackend(this.state.backend);
+    else void this.prepare();
+  }
+
+  private async switchBackend(choice: SharingState['backend']): Promise<void> {
+    const ready = (async () => {
+      await this.backendReady.catch(() => undefined);
+      await this.training.reset();
+      this.disposeJob();
+      this.backend = null;
+      this.backendError = null;
+      try {
+        this.backend = await chooseBackend(choice);
+      } catch (e) {
+        this.backendError = e instanceof Error ? e.message : String(e);
+        return;
+      }
+      await this.prepare();
+    })();
+    this.backendReady = ready;
+    await ready;
+  }
+
+  /** Build both untrained models from the state: diagram, ledgers (a bad plan shows the library's error). */
+  private async prepare(): Promise<void> {
+    if (!this.backend || this.training.busy || this.training.status === 'paused') return;
+    await this.training.reset();
+    this.disposeJob();
+    this.jobError = null;
+    try {
+      this.slots = isHashed(this.state.sharing) ? null : slotsOf(this.state);
+      this.job = new SharingJob({ ...this.state, map: [...this.state.map] });
+    } catch (e) {
+      this.slots = null;
+      this.jobError = e instanceof Error ? e.message : String(e);
+      return;
+    }
+    this.ledgers = this.job.ledgers();
+  }
+
+  private disposeJob(): void {
+    this.job?.dispose();
+    this.job = null;
+    this.ledgers = null;
+  }
+
+  private async start(): Promise<void> {
+    if (this.training.status !== 'idle' || !this.job) {
+      await this.training.reset();
+      await this.prepare();
+    }
+    const job = this.job;
+    if (!job) return;
+    await this.training.start(job);
+  }
+
+  private async copyLink(): Promise<void> {
+    try {
+      await navigator.clipboard.writeText(window.location.href);
+      this.copied = true;
+      setTimeout(() => (this.copied = false), 1600);
+    } catch {
+      window.prompt('Copy this link:', window.location.href);
+    }
+  }
+}
+
+customElements.define('weft-sharing-page', WeftSharingPage);
+
+declare global {
+  interface HTMLElementTagNameMap {
+    'weft-sharing-page': WeftSharingPage;
+  }
+}
