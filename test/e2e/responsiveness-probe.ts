@@ -3,7 +3,7 @@
 // second (loading and compiling the bundle) as the issue allows.
 import type { Page } from 'playwright';
 
-/** One long task: start (ms since navigation) and duration (ms). */
+/** One long task: start (ms since navigation, or since Start in a {@link PageMeasurement}) and duration (ms). */
 export interface LongTask {
   start: number;
   duration: number;
@@ -29,4 +29,129 @@ export async function longTasksAfter(page: Page, afterMs = 1000): Promise<LongTa
 /** The longest of some tasks, 0 when there are none. */
 export function longest(tasks: readonly LongTask[]): number {
   return Math.max(0, ...tasks.map((t) => t.duration));
+}
+
+/** How to train on a page: its query string and how long to watch it. */
+export interface TrainingPageSpec {
+  /** HTML file without `.html`. */
+  file: string;
+  /** Query that makes the run long enough to watch (it may finish earlier). */
+  query: string;
+  /** Longest time to watch the run, ms. */
+  watchMs: number;
+}
+
+/** What a watched training run showed. */
+export interface PageMeasurement {
+  file: string;
+  /** Longest main-thread task while training (after the first second), ms; 0 if none over 50 ms. */
+  longestTaskMs: number;
+  /** Every long task while training. */
+  tasks: LongTask[];
+  /** Click on Pause until the page showed Resume, ms (null: the page has no pause control). */
+  pauseResponseMs: number | null;
+  /** Time watched, ms. */
+  watchedMs: number;
+}
+
+const START = 'button[data-action="start"], button[data-action="run"]';
+
+/**
+ * Open a built page in `browser`, start its training run, pause and resume it once (timing the
+ * response), and record the main thread's long tasks from the click on Start to the end of the
+ * run or `watchMs`. Long tasks of loading (before Start) are not counted.
+ */
+export async function measureTrainingPage(browser: import('playwright').Browser, baseUrl: string, spec: TrainingPageSpec): Promise<PageMeasurement> {
+  const context = await browser.newContext({ viewport: { width: 1360, height: 900 } });
+  try {
+    const page = await context.newPage();
+    await installLongTaskProbe(page);
+    await page.goto(new URL(`${spec.file}.html${spec.query}`, baseUrl).href);
+    const start = page.locator(START).first();
+    await start.waitFor({ state: 'visible', timeout: 60_000 });
+    await page.waitForFunction((sel) => {
+      const find = (root: Document | ShadowRoot): HTMLButtonElement | null => {
+        const hit = root.querySelector<HTMLButtonElement>(sel);
+        if (hit) return hit;
+        for (const el of root.querySelectorAll('*')) if (el.shadowRoot) { const h = find(el.shadowRoot); if (h) return h; }
+        return null;
+      };
+      const b = find(document);
+      return b !== null && !b.disabled && performance.now() > 1000;
+    }, START, { timeout: 60_000, polling: 100 });
+    const startedAt = await page.evaluate(() => performance.now());
+    await start.click();
+    const t0 = Date.now();
+    const status = page.locator('weft-progress-bar [data-status]').first();
+    const attr = async (loc: import('playwright').Locator, name: string) => ((await loc.count()) > 0 ? loc.getAttribute(name, { timeout: 1000 }).catch(() => null) : null);
+    const active = async () => /^(starting|running|pausing)$/.test((await attr(status, 'data-status')) ?? '');
+    // Let it train for a while, then check that Pause answers quickly.
+    await page.waitForTimeout(1500);
+    let pauseResponseMs: number | null = null;
+    const pause = page.locator('button[data-action="pause"]').first();
+    if ((await pause.count()) > 0 && (await pause.isEnabled()) && (await active())) {
+      const p0 = Date.now();
+      await pause.click();
+      await page.locator('button[data-action="resume"]').first().waitFor({ state: 'visible', timeout: 10_000 });
+      pauseResponseMs = Date.now() - p0;
+      await page.locator('button[data-action="resume"]').first().click();
+    }
+    while (Date.now() - t0 < spec.watchMs) {
+      await page.waitForTimeout(250);
+      const queue = await attr(page.locator('[data-queue]').first(), 'data-queue');
+      if (queue === 'idle' || (queue === null && !(await active()))) break;
+    }
+    const tasks = (await longTasksAfter(page, startedAt)).map((t) => ({ start: t.start - startedAt, duration: t.duration }));
+    return { file: spec.file, longestTaskMs: longest(tasks), tasks, pauseResponseMs, watchedMs: Date.now() - t0 };
+  } finally {
+    await context.close();
+  }
+}
+
+/**
+ * params.html has no training: move its sliders 40 times (the heaviest presets, DeepSeek-V2 and
+ * Mixtral, every move a full recount and redraw) and record the long tasks while doing so.
+ */
+export async function measureSliderPage(browser: import('playwright').Browser, baseUrl: string): Promise<PageMeasurement> {
+  const context = await browser.newContext({ viewport: { width: 1360, height: 900 } });
+  try {
+    const page = await context.newPage();
+    await installLongTaskProbe(page);
+    await page.goto(new URL('params.html?a=DeepSeek-V2&b=Mixtral-8x7B&b_adapter=lora&b_targets=all', baseUrl).href);
+    await page.locator('weft-params-page td[data-metric="total"]').first().waitFor({ timeout: 60_000 });
+    await page.waitForFunction(() => performance.now() > 1000);
+    const startedAt = await page.evaluate(() => performance.now());
+    const t0 = Date.now();
+    for (let i = 0; i < 40; i++) {
+      const side = i % 2 === 0 ? 'a' : 'b';
+      const field = ['layers', 'experts', 'k', 'rank'][i % 4]!;
+      const slider = page.locator(`weft-params-page section[data-side="${side}"] input[name="${field}"]`);
+      if (!(await slider.isEnabled())) continue;
+      await slider.evaluate((el, n) => {
+        const input = el as HTMLInputElement;
+        const lo = Number(input.min);
+        const hi = Number(input.max);
+        input.value = String(Math.round(lo + ((n * 7) % 17) / 16 * (hi - lo)));
+        input.dispatchEvent(new Event('input', { bubbles: true, composed: true }));
+      }, i);
+      await page.waitForTimeout(30);
+    }
+    const tasks = await longTasksAfter(page, startedAt);
+    return { file: 'params', longestTaskMs: longest(tasks), tasks, pauseResponseMs: null, watchedMs: Date.now() - t0 };
+  } finally {
+    await context.close();
+  }
+}
+
+/** How each page with training is driven (a page not listed here: its defaults, watched 6 s). */
+export const TRAINING_QUERIES: Record<string, Omit<TrainingPageSpec, 'file'>> = {
+  train: { query: '?steps=5000&hidden=64,64', watchMs: 5000 },
+  compare: { query: '?steps=120', watchMs: 30_000 },
+};
+
+/** Pages of the site map that train something (everything but the landing page and the calculator). */
+export function trainingPages(pages: readonly { file: string }[]): TrainingPageSpec[] {
+  return pages
+    .filter((p) => p.file !== 'index' && p.file !== 'params')
+    .map((p) => ({ file: p.file, ...(TRAINING_QUERIES[p.file] ?? { query: '', watchMs: 6000 }) }));
 }

@@ -1,0 +1,83 @@
+// UI responsiveness of the built demo pages: `ui.<page>.longest_task_ms` is the longest main-thread
+// task (PerformanceObserver 'longtask') while the page trains, from the click on Start, in headless
+// Chromium (for params.html, while its sliders move). The pages are built with Vite and served with
+// `vite preview` once for all cases; the driving code is the e2e responsiveness probe's.
+import { build, preview, type PreviewServer } from 'vite';
+import { chromium, type Browser } from 'playwright';
+import { fileURLToPath } from 'node:url';
+import { PAGES } from '../../demos/src/site.js';
+import { measureSliderPage, measureTrainingPage, trainingPages, type PageMeasurement } from '../../test/e2e/responsiveness-probe.js';
+import type { BenchCase } from '../case.js';
+
+const demos = fileURLToPath(new URL('../../demos/', import.meta.url));
+const configFile = fileURLToPath(new URL('../../demos/vite.config.ts', import.meta.url));
+
+interface Session {
+  browser: Browser;
+  server: PreviewServer;
+  url: string;
+}
+
+let session: Promise<Session> | null = null;
+let remaining = 0;
+
+async function open(): Promise<Session> {
+  await build({ root: demos, configFile, logLevel: 'warn', mode: 'production' });
+  const server = await preview({ root: demos, configFile, logLevel: 'warn', preview: { host: '127.0.0.1', port: 0, strictPort: true, open: false } });
+  const url = server.resolvedUrls?.local[0];
+  if (!url) throw new Error('bench ui: vite preview reported no local URL');
+  const browser = await chromium.launch({
+    executablePath: process.env.WEFT_CHROMIUM ?? '/usr/bin/chromium',
+    args: ['--enable-unsafe-webgpu', '--no-sandbox', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
+  });
+  return { browser, server, url: url.endsWith('/') ? url : `${url}/` };
+}
+
+/** Run `measure` in the shared session; the last case to finish closes it. */
+async function withSession(measure: (s: Session) => Promise<PageMeasurement>): Promise<PageMeasurement> {
+  session ??= open();
+  try {
+    return await measure(await session);
+  } finally {
+    if (--remaining === 0) {
+      const s = await session;
+      session = null;
+      await s.browser.close();
+      await s.server.close();
+    }
+  }
+}
+
+function result(m: PageMeasurement) {
+  return {
+    value: m.longestTaskMs,
+    detail: {
+      longTasksMs: m.tasks.map((t) => Math.round(t.duration)),
+      watchedMs: m.watchedMs,
+      pauseResponseMs: m.pauseResponseMs,
+      browser: 'chromium headless',
+    },
+  };
+}
+
+export const cases: BenchCase[] = [
+  ...trainingPages(PAGES).map(
+    (spec): BenchCase => ({
+      name: `ui.${spec.file}.longest_task_ms`,
+      unit: 'ms',
+      backend: 'page choice',
+      target: 200,
+      better: 'lower',
+      run: async () => result(await withSession((s) => measureTrainingPage(s.browser, s.url, spec))),
+    }),
+  ),
+  {
+    name: 'ui.params.longest_task_ms',
+    unit: 'ms',
+    backend: 'none (calculator)',
+    target: 200,
+    better: 'lower',
+    run: async () => result(await withSession((s) => measureSliderPage(s.browser, s.url))),
+  },
+];
+remaining = cases.length;
