@@ -1,0 +1,79 @@
+// sharing.html, built and served as a user gets it: the plan's ledger (stored vs effective) is
+// right before training and follows a change of plan, both models train side by side (the step
+// moves, both losses fall), the state is in the URL, a bad plan shows the library's error, and the
+// page logs no errors, keeps its CSP and talks to no other origin.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Browser, Page } from 'playwright';
+import { CSP, demoUrl, launch, openWatched } from './browser.js';
+
+const num = async (page: Page, sel: string, attr: string) => Number(await page.locator(sel).getAttribute(attr));
+const startButton = (page: Page) => page.locator('button[data-action="start"]');
+
+/** Stored and effective parameters of the page's residual MLP (2 → W, L slots W → W, W → 3) when K blocks are stored. */
+function mlp(W: number, L: number, K: number) {
+  const edge = 2 * W + W + W * 3 + 3;
+  const slot = W * W + W;
+  return { stored: edge + K * slot, effective: edge + L * slot };
+}
+
+describe('sharing.html', () => {
+  let browser: Browser;
+  beforeAll(async () => {
+    browser = await launch();
+  });
+  afterAll(async () => {
+    await browser?.close();
+  });
+
+  it('shows the plan ledger, trains shared and baseline side by side, follows a plan change, explains a bad plan', async () => {
+    const w = await openWatched(browser);
+    const { page } = w;
+    await page.goto(demoUrl('sharing.html?backend=wasm&steps=400'));
+    expect(await page.locator('meta[http-equiv="Content-Security-Policy"]').getAttribute('content')).toBe(CSP);
+    await expect.poll(() => startButton(page).isEnabled(), { timeout: 60_000 }).toBe(true);
+
+    // 6 slots, one block: stored 1/6 of the slot weights; the baseline stores every slot.
+    const all = mlp(32, 6, 1);
+    expect(await num(page, '[data-stored]', 'data-stored')).toBe(all.stored);
+    expect(await num(page, '[data-effective]', 'data-effective')).toBe(all.effective);
+    expect(await num(page, '[data-baseline]', 'data-baseline')).toBe(all.effective);
+    expect(await page.locator('weft-sharing-diagram svg').getAttribute('aria-label')).toBe('6 slots using 1 unique block: 0, 0, 0, 0, 0, 0');
+
+    await startButton(page).click();
+    await page.waitForFunction(() => {
+      const el = document.querySelector('weft-sharing-page')?.shadowRoot?.querySelector('weft-progress-bar')?.shadowRoot?.querySelector('[data-step]');
+      return Number(el?.getAttribute('data-step')) >= 400;
+    }, undefined, { timeout: 90_000, polling: 200 });
+    const curves = page.locator('weft-sharing-curves svg polyline');
+    await expect.poll(() => curves.count()).toBe(4); // loss and accuracy, shared and baseline
+    const label = (await page.locator('weft-sharing-curves').first().locator('svg').getAttribute('aria-label'))!;
+    const [, shared, baseline] = /shared ([\d.]+), baseline ([\d.]+)/.exec(label)!.map(Number);
+    expect(shared).toBeLessThan(0.9); // 3 classes start at ln 3 ≈ 1.1
+    expect(baseline).toBeLessThan(0.9);
+    expect(await num(page, '[data-accuracy]', 'data-accuracy')).toBeGreaterThan(0.5);
+
+    // A new plan rebuilds both models: the ledger and the URL follow.
+    await page.locator('select[name="sharing"]').selectOption('groups');
+    await expect.poll(() => new URL(page.url()).searchParams.get('sharing')).toBe('groups');
+    await expect.poll(() => num(page, '[data-stored]', 'data-stored')).toBe(mlp(32, 6, 2).stored);
+    await page.locator('input[name="unique"]').fill('3');
+    await page.locator('input[name="unique"]').dispatchEvent('change');
+    await expect.poll(() => num(page, '[data-stored]', 'data-stored')).toBe(mlp(32, 6, 3).stored);
+    expect(new URL(page.url()).searchParams.get('unique')).toBe('3');
+
+    // Hashed sharing: stored = the arrays (⌈n/8⌉ per layer).
+    await page.locator('select[name="sharing"]').selectOption('stable-rps');
+    const widths = [2, 32, 32, 32, 32, 32, 32, 3];
+    const stored = widths.slice(1).reduce((s, o, i) => s + Math.ceil((widths[i]! * o + o) / 8), 0);
+    await expect.poll(() => num(page, '[data-stored]', 'data-stored')).toBe(stored);
+
+    // A plan that cannot work says why, with the value.
+    await page.goto(demoUrl('sharing.html?backend=wasm&sharing=sandwich&depth=2'));
+    await expect.poll(() => page.locator('[data-job-error]').textContent(), { timeout: 60_000 }).toMatch(/depth=2 must be ≥ 3/);
+    expect(await startButton(page).isDisabled()).toBe(true);
+
+    expect(w.errors, 'console errors').toEqual([]);
+    expect(w.foreign, 'requests to other origins').toEqual([]);
+    expect(await w.cspViolations(), 'CSP violations').toEqual([]);
+  });
+});
