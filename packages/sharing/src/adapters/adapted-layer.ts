@@ -2,7 +2,7 @@
 // active, unmerged adapters around the base op; merge/unmerge fold adapters into the base
 // variables (PEFT's merge_adapter/unmerge_adapter), disable gives the base output exactly.
 import * as tf from '@tensorflow/tfjs-core';
-import { ForwardContext, Module } from '@weft/core';
+import { ForwardContext, Linear, Module } from '@weft/core';
 import { applyWeight, type BaseOp } from './base-op.js';
 import type { AdapterLayer } from './adapter-layer.js';
 import { removeChild, setChild } from './tree.js';
@@ -86,9 +86,11 @@ export class AdaptedLayer extends Module {
     if (linear && x.shape[x.rank - 1] !== base.inFeatures) {
       throw new Error(`AdaptedLayer: input last dimension ${x.shape[x.rank - 1]} (shape [${x.shape}]) must equal inFeatures=${base.inFeatures}`);
     }
+    const live = this.disabled ? [] : this.active.filter((n) => !this.merged.includes(n)).map((n) => this.adapter(n));
+    // Nothing live (disabled, or every active adapter merged): exactly the base layer's forward.
+    if (live.length === 0 && this.baseModule instanceof Linear) return this.baseModule.forward(x, ctx);
     const lead = x.shape.slice(0, -1);
     const x2 = linear && x.rank !== 2 ? tf.reshape(x, [-1, base.inFeatures]) : x; // (..., in) -> (N, in)
-    const live = this.disabled ? [] : this.active.filter((n) => !this.merged.includes(n)).map((n) => this.adapter(n));
     let xin = x2;
     for (const a of live) xin = a.transformInput(xin, ctx);
     const yBase = applyWeight(base, xin, base.weight);
