@@ -16,3 +16,4 @@ export * from './routers/recurrent.js';
 export * from './routers/registry.js';
 export * from './moe.js';
 export * from './metrics.js';
+export * from './specialisation.js';
