@@ -4,6 +4,10 @@
 import '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-core/dist/register_all_gradients';
 import '@tensorflow/tfjs-core/dist/public/chained_ops/register_all_chained_ops';
+import { registerGradientFixes } from './gradients/index.js';
+
+// Gradients tfjs lacks or gets wrong (broadcast matmul, strided slice, top-k, dilated conv, …).
+registerGradientFixes();
 
 export * from './random.js';
 export * from './backend.js';

@@ -638,3 +638,15 @@ describe('gradients on wasm equal cpu’s (atol 1e-4, rtol 1e-4)', () => {
 afterAll(async () => {
   await tf.setBackend('wasm');
 });
+
+describe('StridedSlice keeps int32 on wasm', () => {
+  it('a strided slice of an int32 tensor reads back as the same integers', async () => {
+    const { initBackend } = await import('@weft/core');
+    await initBackend({ prefer: ['wasm'], fallback: false });
+    const x = tf.reshape(tf.range(0, 24, 1, 'int32'), [2, 3, 4]);
+    const y = tf.stridedSlice(x, [0, 1, 0], [2, 3, 4], [1, 2, 2]);
+    expect(y.dtype).toBe('int32');
+    expect(Array.from(await y.data())).toEqual([4, 6, 16, 18]);
+    tf.dispose([x, y]);
+  });
+});

@@ -40,6 +40,7 @@ import { maxPoolGradWasmConfig } from './max-pool-grad.js';
 import { resizeNearestNeighborGradConfig } from './resize-nearest-neighbor-grad.js';
 import { unsortedSegmentSumConfig } from './unsorted-segment-sum.js';
 import { oneHotWasmConfig } from './one-hot.js';
+import { stridedSliceWasmConfig } from './strided-slice.js';
 
 const registered = new Set<string>();
 /** tfjs's own kernels that Weft replaced, keyed `backend/kernelName`. */
@@ -72,6 +73,7 @@ function kernelsFor(backend: string): KernelConfig[] {
       ...wrap('GatherV2', gatherV2WasmConfig),
       ...wrap('BatchMatMul', batchMatMulWasmConfig),
       ...wrap('_FusedMatMul', fusedMatMulWasmConfig),
+      ...wrap('StridedSlice', stridedSliceWasmConfig),
     ];
   }
   if (backend === 'cpu') return [unsortedSegmentSumConfig('cpu'), resizeNearestNeighborGradConfig('cpu')];

@@ -1,9 +1,10 @@
 // Conv2d over NHWC images (tfjs layout; PyTorch is NCHW). Kernel [kh, kw, in, out] (PyTorch stores
 // [out, in, kh, kw]); depthwise (groups = inChannels) stores [kh, kw, in, out/in]. Dilation is done
-// by spreading the kernel with zeros, because tfjs has no conv gradient for dilations > 1.
+// by spreading the kernel with zeros, because tfjs's conv2d refuses stride > 1 with dilation > 1.
 import * as tf from '@tensorflow/tfjs-core';
 import type { ForwardContext } from '../context.js';
 import { Module } from '../module.js';
+import { dilateKernel } from '../gradients/dilated-conv.js';
 import { defaultRng, type Rng } from '../random.js';
 import { checkPositiveInt, checkRank } from './check.js';
 import { fanInUniform } from './init.js';
@@ -126,24 +127,4 @@ export class Conv2d extends Module {
   effectiveKernel(): [number, number] {
     return [(this.kernel[0] - 1) * this.dilation[0] + 1, (this.kernel[1] - 1) * this.dilation[1] + 1];
   }
-}
-
-/**
- * Spread a kernel [kh, kw, I, O] to [(kh−1)·dh+1, (kw−1)·dw+1, I, O] with zeros between taps, so a
- * plain convolution computes the dilated one (and tfjs can differentiate it).
- */
-export function dilateKernel(w: tf.Tensor4D, [dh, dw]: [number, number]): tf.Tensor4D {
-  if (dh === 1 && dw === 1) return w;
-  const [kh, kw, I, O] = w.shape;
-  let t: tf.Tensor = tf.reshape(w, [kh, 1, kw, I * O]); // (kh, kw, I, O) -> (kh, 1, kw, I·O)
-  t = tf.pad(t, [[0, 0], [0, dh - 1], [0, 0], [0, 0]]); // (kh, dh, kw, I·O)
-  t = tf.reshape(t, [kh * dh, kw, I * O]); // (kh·dh, kw, I·O)
-  const KH = (kh - 1) * dh + 1;
-  t = tf.slice(t, [0, 0, 0], [KH, kw, I * O]); // (KH, kw, I·O)
-  t = tf.reshape(t, [KH, kw, 1, I * O]); // (KH, kw, 1, I·O)
-  t = tf.pad(t, [[0, 0], [0, 0], [0, dw - 1], [0, 0]]); // (KH, kw, dw, I·O)
-  t = tf.reshape(t, [KH, kw * dw, I * O]); // (KH, kw·dw, I·O)
-  const KW = (kw - 1) * dw + 1;
-  t = tf.slice(t, [0, 0, 0], [KH, KW, I * O]); // (KH, KW, I·O)
-  return tf.reshape(t, [KH, KW, I, O]); // (KH, KW, I·O) -> (KH, KW, I, O)
 }

@@ -1,0 +1,32 @@
+// Gradients tfjs 4.22 lacks or gets wrong, registered once for every backend (the backends'
+// kernels then do the work): broadcast BatchMatMul/Maximum/Minimum, Cumsum on any axis,
+// StridedSlice, GatherNd, ScatterNd, TopK, and dilated Conv2D/DepthwiseConv2dNative.
+import * as tf from '@tensorflow/tfjs-core';
+import { withBroadcastReduction } from './broadcast.js';
+import { cumsumGrad } from './cumsum.js';
+import { withDilation } from './dilated-conv.js';
+import { gatherNdGrad, scatterNdGrad, stridedSliceGrad, topKGrad } from './index-scatter.js';
+
+export { dilateKernel } from './dilated-conv.js';
+
+let done = false;
+
+/** Register Weft's gradient fixes (idempotent; `@weft/core` calls it when imported). */
+export function registerGradientFixes(): void {
+  if (done) return;
+  done = true;
+  for (const g of [
+    withBroadcastReduction('BatchMatMul', ['a', 'b']),
+    withBroadcastReduction('Maximum', ['a', 'b']),
+    withBroadcastReduction('Minimum', ['a', 'b']),
+    cumsumGrad,
+    stridedSliceGrad,
+    gatherNdGrad,
+    scatterNdGrad,
+    topKGrad,
+    withDilation('Conv2D'),
+    withDilation('DepthwiseConv2dNative'),
+  ]) {
+    tf.registerGradient(g);
+  }
+}
