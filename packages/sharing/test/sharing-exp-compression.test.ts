@@ -7,7 +7,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { describe, expect, it } from 'vitest';
 import { MLPClassifier, Rng, makeOptimizer, parameterLedger, softmaxCrossEntropy, split, spirals, toTensors } from '@weft/core';
 import { HashedMLPClassifier } from '@weft/sharing';
-import { fit } from './exp-helpers.js';
+import { fit } from './sharing-exp-helpers.js';
 
 const STEPS = 400;
 const HIDDEN = 64;

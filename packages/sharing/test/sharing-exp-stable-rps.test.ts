@@ -5,7 +5,7 @@
 import { describe, expect, it } from 'vitest';
 import { Rng, makeOptimizer, parameterLedger, split, spirals, toTensors } from '@weft/core';
 import { HashedMLPClassifier, type HashMethod } from '@weft/sharing';
-import { fit } from './exp-helpers.js';
+import { fit } from './sharing-exp-helpers.js';
 
 const SEEDS = [1, 2, 3, 4, 5];
 const STEPS = 300;
