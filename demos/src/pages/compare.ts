@@ -357,6 +357,7 @@ export class WeftComparePage extends LitElement {
         margin-left: 6px;
       }
       .linkbtn {
+        margin-left: 8px;
         border: none;
         background: none;
         padding: 0;
@@ -528,9 +529,7 @@ export class WeftComparePage extends LitElement {
             <th>trainable</th>
             <th>active</th>
             <th>accuracy</th>
-            <th>loss</th>
             <th>time</th>
-            <th></th>
           </tr>
         </thead>
         <tbody>
@@ -542,6 +541,7 @@ export class WeftComparePage extends LitElement {
               return html`<tr data-run=${r.technique.id} data-status=${r.status}>
                   <td class="tech">
                     <span class="dot" style="display:inline-block;margin-right:8px;background:${PARETO_COLORS[r.color % PARETO_COLORS.length]}"></span>${r.technique.title}${frontier.has(r.technique.id) ? html`<span class="frontier-tag" title="on the Pareto frontier">◆ frontier</span>` : nothing}
+                    ${r.ledger ? html`<button type="button" class="linkbtn" data-ledger=${r.technique.id} @click=${() => (this.openLedger = open ? null : r.technique.id)}>${open ? 'hide ledger' : 'ledger'}</button>` : nothing}
                     <span class="sub">${r.technique.summary}${r.note ? html` <i>${r.note}.</i>` : nothing}${r.error ? html` <b style="color:var(--danger)">${r.error}</b>` : nothing}</span>
                   </td>
                   <td><span class="state ${r.status}">${r.status}</span></td>
@@ -549,12 +549,12 @@ export class WeftComparePage extends LitElement {
                   <td class="num">${l ? formatInt(l.effective) : '—'}</td>
                   <td class="num" data-trainable=${l?.trainable ?? ''}>${l ? formatInt(l.trainable) : '—'}</td>
                   <td class="num" data-active=${l ? Math.round(l.active) : ''}>${l ? formatInt(l.active) : '—'}</td>
-                  <td class="num" data-accuracy=${r.accuracy ?? ''}><b>${r.accuracy !== null ? formatPercent(r.accuracy) : '—'}</b></td>
-                  <td class="num">${r.finalLoss !== null ? formatLoss(r.finalLoss) : '—'}</td>
+                  <td class="num" data-accuracy=${r.accuracy ?? ''}>
+                    <b>${r.accuracy !== null ? formatPercent(r.accuracy) : '—'}</b>${r.finalLoss !== null ? html`<span class="sub">loss ${formatLoss(r.finalLoss)}</span>` : nothing}
+                  </td>
                   <td class="num">${r.trainMs > 0 ? formatDuration(r.trainMs) : '—'}</td>
-                  <td>${r.ledger ? html`<button type="button" class="linkbtn" data-ledger=${r.technique.id} @click=${() => (this.openLedger = open ? null : r.technique.id)}>${open ? 'hide ledger' : 'ledger'}</button>` : nothing}</td>
                 </tr>
-                ${open && r.ledger ? html`<tr class="ledger-row"><td colspan="10"><weft-ledger-table .ledger=${r.ledger} max-rows="12"></weft-ledger-table></td></tr>` : nothing}`;
+                ${open && r.ledger ? html`<tr class="ledger-row"><td colspan="8"><weft-ledger-table .ledger=${r.ledger} max-rows="12"></weft-ledger-table></td></tr>` : nothing}`;
             })}
         </tbody>
       </table>
