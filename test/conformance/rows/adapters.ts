@@ -19,5 +19,11 @@ addConformanceRows(
   { name: 'adapters/DoRA', make: adapted({ method: 'lora', r: 2, alpha: 2, dora: true, initWeights: false }), input: (rng) => ({ x: floats(rng, [5, 4]) }) },
   { name: 'adapters/LoHa', make: adapted({ method: 'loha', r: 2, alpha: 2, initWeights: false }), input: (rng) => ({ x: floats(rng, [5, 4]) }) },
   { name: 'adapters/LoKr', make: adapted({ method: 'lokr', r: 1, alpha: 1, decomposeBoth: true, initWeights: false }), input: (rng) => ({ x: floats(rng, [5, 4]) }) },
+  {
+    name: 'adapters/TAPS',
+    make: adapted({ method: 'taps', sparsity: 0.01 }),
+    input: (rng) => ({ x: floats(rng, [5, 4]) }),
+    noGradient: { paths: ['layers.0.a.score'], why: 'the score\'s straight-through gradient is ⟨∂L/∂y, x·δW⟩, zero while δW is at its zero init' },
+  },
   { name: 'adapters/IA3', make: adapted({ method: 'ia3', feedforward: ['0'], initWeights: false }), input: (rng) => ({ x: floats(rng, [5, 4]) }) },
 );

@@ -14,3 +14,4 @@ export * from './peft.js';
 export * from './svd.js';
 export * from './merging.js';
 export * from './layers-model.js';
+export * from './taps/index.js';

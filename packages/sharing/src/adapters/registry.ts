@@ -8,6 +8,7 @@ import { loraMethod } from './lora/index.js';
 import { lohaMethod } from './loha/index.js';
 import { lokrMethod } from './lokr/index.js';
 import { ia3Method } from './ia3/index.js';
+import { tapsMethod } from './taps/index.js';
 
 /** How a factory is called. */
 export interface AdapterFactoryContext {
@@ -61,3 +62,4 @@ registerAdapterMethod('lora', loraMethod);
 registerAdapterMethod('loha', lohaMethod);
 registerAdapterMethod('lokr', lokrMethod);
 registerAdapterMethod('ia3', ia3Method);
+registerAdapterMethod('taps', tapsMethod);

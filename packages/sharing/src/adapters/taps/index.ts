@@ -1,0 +1,36 @@
+// TAPS registration (Linear/Dense layers).
+import type { AdapterMethod } from '../registry.js';
+import { resolveTapsConfig, type ResolvedTapsConfig, type TapsConfig } from './config.js';
+import { TapsLayer } from './layer.js';
+import { adaptedLayers } from '../inject.js';
+import type { Module } from '@weft/core';
+
+export * from './config.js';
+export * from './layer.js';
+
+/** The TAPS method (registered as "taps"). */
+export const tapsMethod: AdapterMethod<TapsConfig, ResolvedTapsConfig> = {
+  defaults: { threshold: 0.1, initScore: 1, sparsity: 0.01, r: null },
+  resolve: resolveTapsConfig,
+  factory(base, c, ctx) {
+    if (base.kind !== 'linear') throw new Error(`TAPS: "${ctx.path}" is a conv2d layer; TAPS supports Linear/Dense layers`);
+    if (c.r !== null && c.r > Math.min(base.inFeatures, base.outFeatures)) {
+      throw new Error(`TAPS: r=${c.r} at "${ctx.path}" must be an integer in 1..${Math.min(base.inFeatures, base.outFeatures)}`);
+    }
+    return new TapsLayer(base, { threshold: c.threshold, initScore: c.initScore, sparsity: c.sparsity, r: c.r }, ctx.rng);
+  },
+};
+
+/** Paths of the layers TAPS adapter `name` currently adapts (score above the threshold), and their scores. */
+export async function tapsActiveLayers(model: Module<any, any>, name: string): Promise<{ active: string[]; scores: Record<string, number> }> {
+  const active: string[] = [];
+  const scores: Record<string, number> = {};
+  for (const [path, l] of adaptedLayers(model)) {
+    if (!l.has(name)) continue;
+    const a = l.adapter(name);
+    if (!(a instanceof TapsLayer)) throw new Error(`tapsActiveLayers: adapter "${name}" at "${path}" is ${a.method}, not taps`);
+    scores[path] = (await a.score.data())[0]!;
+    if (await a.active()) active.push(path);
+  }
+  return { active, scores };
+}

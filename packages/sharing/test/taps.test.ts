@@ -1,0 +1,84 @@
+// TAPS: the gate is a hard step forward and straight-through backward, the sparsity penalty is an
+// aux loss, merge == unmerged; and the experiment — on two related tasks, raising λ turns off
+// layers at a small accuracy cost (the curve is printed for the report).
+import * as tf from '@tensorflow/tfjs-core';
+import { describe, expect, it } from 'vitest';
+import { ForwardContext, MLPClassifier, Rng, accuracy, makeOptimizer, rotatedSpirals, softmaxCrossEntropy, split, splitByTask, toTensors, train, type Dataset, type Module } from '@weft/core';
+import { AdaptedLayer, TapsLayer, injectAdapter, mergeAdapters, tapsActiveLayers, unmergeAdapters } from '../src/index.js';
+import { Tiny, maxDiff } from './adapters-helpers.js';
+
+describe('TAPS layer', () => {
+  it('gate: score above τ adds δW, below τ is the base exactly; straight-through gradient reaches the score; penalty is an aux loss', async () => {
+    const model = new Tiny(new Rng(1));
+    const x = tf.tensor2d(new Rng(2).normalArray(3 * 8), [3, 8]);
+    const y0 = model.call(x);
+    injectAdapter(model, 't', { method: 'taps', targets: ['fc1', 'fc2'], sparsity: 0.5, threshold: 0.1 });
+    const t1 = (model.fc1 as unknown as AdaptedLayer).adapter('t') as TapsLayer;
+    t1.delta!.assign(tf.ones([8, 16]));
+    const yOn = model.call(x);
+    expect(await maxDiff(yOn, y0)).toBeGreaterThan(1e-2);
+    mergeAdapters(model);
+    expect(await maxDiff(model.call(x), yOn)).toBeLessThan(1e-5);
+    unmergeAdapters(model);
+    const ctx = new ForwardContext({ training: true });
+    const { grads } = tf.variableGrads(() => tf.add(tf.sum(model.forward(x, ctx)), ctx.totalAuxLoss()) as tf.Scalar, [t1.score]);
+    expect(Math.abs((await grads[t1.score.name]!.data())[0]!)).toBeGreaterThan(0);
+    expect(ctx.auxLosses.map((a) => a.name)).toEqual(['taps_sparsity', 'taps_sparsity']);
+    expect(ctx.auxLosses[0]!.weight).toBe(0.5);
+    t1.score.assign(tf.scalar(0.05));
+    expect(await maxDiff(model.call(x), y0)).toBeLessThan(1e-6); // W went through merge/unmerge
+    expect((await tapsActiveLayers(model, 't')).active).toEqual(['fc2']);
+    model.dispose();
+  });
+});
+
+async function fit(model: Module, data: { x: tf.Tensor; y: tf.Tensor }, steps: number, lr: number, seed: number): Promise<void> {
+  const rng = new Rng(seed);
+  const n = data.x.shape[0]!;
+  await train({
+    model, steps, reportEvery: steps, optimizer: makeOptimizer({ name: 'adam', learningRate: lr }),
+    batch: () => tf.tidy(() => {
+      const idx = tf.tensor1d(Int32Array.from({ length: 128 }, () => rng.int(n)), 'int32');
+      return { x: tf.gather(data.x, idx), y: tf.gather(data.y, idx) };
+    }),
+    loss: (logits, b) => softmaxCrossEntropy(logits, b.y),
+  });
+}
+
+describe('experiment: TAPS sparsity penalty', () => {
+  it('on two related tasks, a larger λ adapts fewer layers at a small accuracy cost', async () => {
+    const SEED = 11;
+    const family = rotatedSpirals({ n: 800, tasks: 4, maxAngle: Math.PI, noise: 0.05 }, SEED); // angles 0, 45°, 90°, 135°
+    const tasks = splitByTask(family) as Dataset[];
+    const pre = toTensors(split(tasks[0]!, [0.8], SEED)[0]!);
+    const widths = { inFeatures: 2, hidden: [32, 32, 32, 32], numClasses: 2 };
+    const base = new MLPClassifier(widths, new Rng(SEED));
+    await fit(base, pre, 300, 0.01, 1);
+    const weights = await Promise.all(base.parameters().map((v) => v.data()));
+    const lambdas = [0, 0.03, 0.3];
+    const curve: Array<{ lambda: number; active: number; acc: number }> = [];
+    for (const lambda of lambdas) {
+      let active = 0, acc = 0;
+      for (const k of [1, 2]) {
+        const [tr, te] = split(tasks[k]!, [0.5, 0.5], SEED + k).map(toTensors) as [ReturnType<typeof toTensors>, ReturnType<typeof toTensors>];
+        const m = new MLPClassifier(widths, new Rng(SEED));
+        m.parameters().forEach((v, i) => v.assign(tf.tensor(weights[i]!, v.shape)));
+        injectAdapter(m, 'task', { method: 'taps', targets: 'layers\\.[0-9]+', sparsity: lambda, threshold: 0.1, initScore: 0.3 });
+        await fit(m, tr, 150, 0.01, 2 + k);
+        active += (await tapsActiveLayers(m, 'task')).active.length;
+        const a = tf.tidy(() => accuracy(m.call(te.x), te.y));
+        acc += (await a.data())[0]!;
+        a.dispose();
+        m.dispose();
+        tf.dispose([tr, te] as unknown as tf.TensorContainer);
+      }
+      curve.push({ lambda, active: active / 2, acc: acc / 2 });
+    }
+    console.log(`[experiment taps] seed=${SEED} layers=5, tasks=rotations 45° and 90°: ${curve.map((c) => `λ=${c.lambda}: ${c.active} layers adapted, acc ${c.acc.toFixed(3)}`).join('; ')}`);
+    expect(curve[0]!.active).toBe(5);
+    expect(curve.at(-1)!.active).toBeLessThan(curve[0]!.active - 1);
+    expect(curve.at(-1)!.acc).toBeGreaterThan(curve[0]!.acc - 0.08);
+    base.dispose();
+    tf.dispose(pre as unknown as tf.TensorContainer);
+  }, 60_000);
+});
