@@ -146,7 +146,7 @@ export async function measureSliderPage(browser: import('playwright').Browser, b
 /** How each page with training is driven (a page not listed here: its defaults, watched 6 s). */
 export const TRAINING_QUERIES: Record<string, Omit<TrainingPageSpec, 'file'>> = {
   train: { query: '?steps=5000&hidden=64,64', watchMs: 5000 },
-  compare: { query: '?steps=120', watchMs: 30_000 },
+  compare: { query: '?steps=60', watchMs: 20_000 },
 };
 
 /** Pages of the site map that train something (everything but the landing page and the calculator). */

@@ -689,6 +689,7 @@ export class WeftComparePage extends LitElement {
         }
         r.status = 'training';
         this.runs = [...this.runs];
+        await new Promise((res) => setTimeout(res, 0)); // paint the ledger before the first steps (one task each)
         await this.training.start(job);
         await this.settled();
         r.trainMs = this.training.elapsedMs;
