@@ -31,6 +31,8 @@ export interface CellShape {
 }
 
 function preprocess(space: CellSpaceConfig, cin: number, cout: number, reducePrev: boolean, rng: Rng): Module {
+  // Vector space: identity when the widths match (the first cell's two inputs are then both the
+  // stem output, as in DARTS), else a Linear.
   if (space.space === 'vector') return cin === cout ? new Identity() : new Linear({ inFeatures: cin, outFeatures: cout }, rng);
   return reducePrev ? new FactorizedReduce(cin, cout, rng) : new ReLUConvBN(cin, cout, 1, 1, rng);
 }

@@ -4,10 +4,12 @@
 // active ops) and SPOS (one op, weight 1). `none` is a zero op and is never computed. With
 // `partialChannels` K > 1 it is PC-DARTS' partial-channel mixed op (arXiv 1907.05737): only the
 // first C/K channels go through the ops, the rest bypass (max-pooled at stride 2), then a
-// channel shuffle. Its stored parameters are the sum of its candidates' (checked via the ledger).
+// channel shuffle. In the vector space the candidates are stored stacked (vector-ops.ts). Its
+// stored parameters are the sum of its candidates' (checked via the ledger).
 import * as tf from '@tensorflow/tfjs-core';
 import { Module, ModuleList, type ForwardContext, type Rng } from '@weft/core';
 import { createOp, checkOps, NONE, type OpSpace } from './ops.js';
+import { StackedVectorOps } from './vector-ops.js';
 
 /** Config of {@link MixedOp}. */
 export interface MixedOpConfig {
@@ -25,8 +27,10 @@ export interface MixedOpConfig {
 
 /** One edge of a supernet cell: all candidate ops, mixed by weights the caller gives. */
 export class MixedOp extends Module {
-  /** The candidate ops, in α order. */
-  readonly candidates: ModuleList;
+  /** The candidate ops, in α order (conv space). */
+  readonly candidates: ModuleList | null;
+  /** The candidates stored stacked (vector space). */
+  readonly stacked: StackedVectorOps | null;
   readonly ops: string[];
   readonly stride: number;
   readonly k: number;
@@ -44,7 +48,13 @@ export class MixedOp extends Module {
       throw new Error(`MixedOp: partialChannels=${this.k} must be a positive integer dividing channels=${config.channels}`);
     }
     const c = config.channels / this.k;
-    this.candidates = this.addModule('ops', new ModuleList(this.ops.map((o) => createOp(o, config.space, c, this.stride, rng))));
+    if (config.space === 'vector') {
+      this.candidates = null;
+      this.stacked = this.addModule('stacked', new StackedVectorOps(this.ops, c, rng));
+    } else {
+      this.stacked = null;
+      this.candidates = this.addModule('ops', new ModuleList(this.ops.map((o) => createOp(o, config.space, c, this.stride, rng))));
+    }
   }
 
   /**
@@ -59,16 +69,24 @@ export class MixedOp extends Module {
     const part = C / this.k;
     const xin = this.k === 1 ? x : tf.slice(x, new Array(x.rank).fill(0), [...x.shape.slice(0, -1), part]);
     const idx = active ?? this.ops.map((_, i) => i);
-    const terms: tf.Tensor[] = [];
     for (const i of idx) {
       if (i < 0 || i >= n || !Number.isInteger(i)) throw new Error(`MixedOp: active op index ${i} is out of range [0, ${n})`);
-      if (this.ops[i] === NONE) continue;
-      const wi = tf.reshape(tf.slice(w, [i], [1]), []);
-      terms.push(tf.mul(this.candidates.at(i).forward(xin, ctx), wi));
     }
+    const run = idx.filter((i) => this.ops[i] !== NONE);
     let out: tf.Tensor;
-    if (terms.length === 0) out = this.stride === 1 ? tf.zerosLike(xin) : zerosStrided(xin, this.stride);
-    else out = terms.length === 1 ? terms[0]! : tf.addN(terms);
+    if (run.length === 0) out = this.stride === 1 ? tf.zerosLike(xin) : zerosStrided(xin, this.stride);
+    else if (this.stacked) {
+      // (M, N, C) outputs · (M,) weights, summed over M.
+      const lead = xin.shape.slice(0, -1);
+      const x2 = xin.rank === 2 ? xin : tf.reshape(xin, [-1, xin.shape[xin.rank - 1]!]); // (..., C) -> (N, C)
+      const outs = this.stacked.forwardOps(x2, run, ctx);
+      const wr = run.length === n ? w : tf.gather(w, tf.tensor1d(run, 'int32'));
+      const y = tf.sum(tf.mul(outs, tf.reshape(wr, [run.length, 1, 1])), 0); // (M, N, C) -> (N, C)
+      out = xin.rank === 2 ? y : tf.reshape(y, [...lead, y.shape[1]!]); // (N, C) -> (..., C)
+    } else {
+      const terms = run.map((i) => tf.mul(this.candidates!.at(i).forward(xin, ctx), tf.reshape(tf.slice(w, [i], [1]), [])));
+      out = terms.length === 1 ? terms[0]! : tf.addN(terms);
+    }
     if (this.k === 1) return out;
     // PC-DARTS: the bypassed channels join the op output, then the channels are shuffled.
     let rest = tf.slice(x, [...new Array(x.rank - 1).fill(0), part], [...x.shape.slice(0, -1), C - part]);

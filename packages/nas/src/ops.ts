@@ -3,7 +3,8 @@
 // (identity, or a factorized reduce at stride 2), 3×3 max/avg pool, separable conv 3×3/5×5
 // (ReLU-dwconv-pwconv-BN twice) and dilated conv 3×3/5×5 (ReLU-dwconv(dilation 2)-pwconv-BN),
 // all with affine-free BatchNorm as in the DARTS search. Plus a vector space for MLP/sequence
-// cells (none = zero, skip_connect = identity, linear, gated linear, ReLU/tanh/sigmoid + linear) so search runs fast
+// cells (none = zero, skip_connect = identity, linear, gated linear, ReLU/tanh/sigmoid + linear, and
+// parameter-free ReLU/tanh/sigmoid) so search runs fast
 // on cpu. Tensors are NHWC (tfjs); channels last. One registry maps an op name to its factory.
 import * as tf from '@tensorflow/tfjs-core';
 import { Conv2d, Linear, Module, type ForwardContext, type Rng } from '@weft/core';
@@ -166,6 +167,17 @@ export class Pool3x3 extends Module {
   }
 }
 
+/** A parameter-free activation (the vector space's `relu`, `tanh`, `sigmoid` ops). */
+export class Activation extends Module {
+  constructor(readonly act: 'relu' | 'tanh' | 'sigmoid') {
+    super();
+  }
+  forward(x: tf.Tensor, ctx?: ForwardContext): tf.Tensor {
+    if (this.act === 'relu') recordReluCodes(ctx, x);
+    return this.act === 'relu' ? tf.relu(x) : this.act === 'tanh' ? tf.tanh(x) : tf.sigmoid(x);
+  }
+}
+
 /** An activation followed by a Linear C→C (the vector space's parametric ops). */
 export class ActLinear extends Module {
   readonly fc: Linear;
@@ -212,6 +224,9 @@ registerOp('vector', 'gated_linear', true, (c, _s, rng) => new GatedLinear(c, rn
 registerOp('vector', 'relu_linear', true, (c, _s, rng) => new ActLinear('relu', c, rng));
 registerOp('vector', 'tanh_linear', true, (c, _s, rng) => new ActLinear('tanh', c, rng));
 registerOp('vector', 'sigmoid_linear', true, (c, _s, rng) => new ActLinear('sigmoid', c, rng));
+registerOp('vector', 'relu', false, () => new Activation('relu'));
+registerOp('vector', 'tanh', false, () => new Activation('tanh'));
+registerOp('vector', 'sigmoid', false, () => new Activation('sigmoid'));
 
 /** The DARTS primitives (conv space), in DARTS' order. */
 export const DARTS_PRIMITIVES = opNames('conv');

@@ -24,7 +24,7 @@ export interface PlantedConfig {
 /** Defaults of {@link PlantedConfig}. */
 export const PLANTED_DEFAULTS: PlantedConfig = { n: 512, gain: 2, noise: 0 };
 
-/** A planted task: inputs, targets (regression) and the teacher's architecture. Dispose x, y. */
+/** A planted task: inputs, standardised targets (regression) and the teacher's architecture. Dispose x, y. */
 export interface PlantedTask<A> {
   x: tf.Tensor;
   y: tf.Tensor;
@@ -35,7 +35,10 @@ function makeData(model: Module, xShape: number[], c: PlantedConfig, rng: Rng) {
   for (const v of model.parameters()) v.assign(tf.tidy(() => tf.mul(v, c.gain)));
   const x = tf.tensor(rng.normalArray(xShape.reduce((a, b) => a * b, 1)), xShape);
   const y = tf.tidy(() => {
-    const out = model.forward(x, new ForwardContext());
+    // Standardise each target to zero mean and unit variance, so a loss of 1 is "predicts the mean".
+    const raw = model.forward(x, new ForwardContext());
+    const { mean, variance } = tf.moments(raw, 0);
+    const out = tf.div(tf.sub(raw, mean), tf.sqrt(tf.add(variance, 1e-12)));
     return c.noise > 0 ? tf.add(out, tf.tensor(rng.normalArray(out.size, 0, c.noise), out.shape)) : out;
   });
   model.dispose();
@@ -74,25 +77,49 @@ export function plantedSubnetTask(space: Partial<EntangledSpaceConfig>, seed: nu
 
 /**
  * Fraction of the teacher's edges on which the strongest non-`none` op of the searched edge
- * weights is the teacher's op (weights as from `SearchNetwork.edgeWeights()`).
+ * weights is the teacher's op (weights as from `SearchNetwork.edgeWeights()`). In a one-cell
+ * vector space both cell inputs are the same stem output, so a node's edges from inputs 0 and 1
+ * are exchangeable: they are matched as a multiset.
  */
 export function opRecovery(teacher: Genotype, weights: { normal: number[][]; reduce: number[][] }, space: CellSpaceConfig): number {
   const edges = edgeList(space.steps);
+  const none = space.ops.indexOf(NONE);
+  const argmaxOp = (row: readonly number[]) => {
+    let best = -1;
+    row.forEach((v, i) => {
+      if (i !== none && (best < 0 || v > row[best]!)) best = i;
+    });
+    return space.ops[best]!;
+  };
+  const exchangeable = space.space === 'vector' && space.layers === 1;
   let hit = 0;
   let total = 0;
-  const none = space.ops.indexOf(NONE);
   for (const [gene, W] of [[teacher.normal, weights.normal], [teacher.reduce, weights.reduce]] as const) {
-    gene.forEach(([op, input], k) => {
-      const node = Math.floor(k / 2);
-      const e = edges.findIndex((ed) => ed.node === node && ed.input === input);
-      const row = W[e]!;
-      let best = -1;
-      row.forEach((v, i) => {
-        if (i !== none && (best < 0 || v > row[best]!)) best = i;
-      });
-      total++;
-      if (space.ops[best] === op) hit++;
-    });
+    for (let node = 0; node < space.steps; node++) {
+      const pairs = gene.slice(2 * node, 2 * node + 2);
+      const found = (input: number) => argmaxOp(W[edges.findIndex((ed) => ed.node === node && ed.input === input)]!);
+      const fromInputs = pairs.filter(([, j]) => j < 2);
+      if (exchangeable && fromInputs.length > 0) {
+        // Multiset match of the teacher's ops from inputs {0, 1} against the student's ops on the same number of input edges.
+        // With one teacher edge from the inputs, the student's stronger input edge stands for it.
+        const row = (input: number) => W[edges.findIndex((ed) => ed.node === node && ed.input === input)]!;
+        const strength = (r: readonly number[]) => Math.max(...r.filter((_, i) => i !== none));
+        const pool = fromInputs.length === 2 ? [found(0), found(1)] : [strength(row(0)) >= strength(row(1)) ? found(0) : found(1)];
+        for (const [op] of fromInputs) {
+          total++;
+          const at = pool.indexOf(op);
+          if (at >= 0) {
+            hit++;
+            pool.splice(at, 1);
+          }
+        }
+      }
+      for (const [op, j] of pairs) {
+        if (exchangeable && j < 2) continue;
+        total++;
+        if (found(j) === op) hit++;
+      }
+    }
   }
   return hit / total;
 }

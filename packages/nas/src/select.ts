@@ -37,8 +37,50 @@ async function score(net: SearchNetwork, val: Batch, loss: TaskLoss, metric: Per
 }
 
 /**
- * Select a genotype by perturbation. `tune(steps)` (optional) trains the supernet for a few
- * steps with the overrides in place. The supernet's overrides are cleared afterwards.
+ * Phase 1 of perturbation-based selection: the op kept on every edge (index into `space.ops`),
+ * per cell type. Edges are discretised one by one (in random order) and stay discretised in the
+ * supernet's overrides, so the caller can go on to topology selection; call
+ * `net.overrides.clear()` to undo.
+ */
+export async function perturbationOps(
+  net: SearchNetwork,
+  val: Batch,
+  loss: TaskLoss,
+  config: Partial<PerturbationConfig> = {},
+  tune?: (steps: number) => Promise<void>,
+): Promise<Record<CellKind, number[]>> {
+  const c = { ...PERTURBATION_DEFAULTS, ...config };
+  if (c.metric !== 'accuracy' && c.metric !== 'loss') throw new Error(`perturbationSelect: metric="${String(c.metric)}"; allowed: accuracy, loss`);
+  const rng = new Rng(c.seed);
+  const ops = net.space.ops;
+  const all = ops.map((_, i) => i);
+  const E = net.edges().length;
+  const out: Record<CellKind, number[]> = { normal: new Array(E).fill(-1), reduce: net.kinds().includes('reduce') ? new Array(E).fill(-1) : [] };
+  const order: Array<[CellKind, number]> = [];
+  for (const k of net.kinds()) for (let e = 0; e < E; e++) order.push([k, e]);
+  for (const p of rng.permutation(order.length)) {
+    const [k, e] = order[p]!;
+    const key = `${k}:${e}`;
+    const base = await score(net, val, loss, c.metric);
+    let best = -1;
+    let bestDrop = -Infinity;
+    for (const o of all) {
+      if (ops[o] === NONE) continue;
+      net.overrides.set(key, { active: all.filter((i) => i !== o) });
+      const drop = base - (await score(net, val, loss, c.metric));
+      if (drop > bestDrop) [best, bestDrop] = [o, drop];
+    }
+    net.overrides.set(key, { active: [best], unit: true });
+    out[k][e] = best;
+    if (tune && c.tuneSteps > 0) await tune(c.tuneSteps);
+  }
+  return out;
+}
+
+/**
+ * Select a genotype by perturbation (ops, then topology). `tune(steps)` (optional) trains the
+ * supernet for a few steps with the overrides in place. The supernet's overrides are cleared
+ * afterwards.
  */
 export async function perturbationSelect(
   net: SearchNetwork,
@@ -48,35 +90,12 @@ export async function perturbationSelect(
   tune?: (steps: number) => Promise<void>,
 ): Promise<Genotype> {
   const c = { ...PERTURBATION_DEFAULTS, ...config };
-  if (c.metric !== 'accuracy' && c.metric !== 'loss') throw new Error(`perturbationSelect: metric="${String(c.metric)}"; allowed: accuracy, loss`);
-  const rng = new Rng(c.seed);
   const ops = net.space.ops;
-  const all = ops.map((_, i) => i);
   const edges = net.edges();
   const genes: Record<CellKind, GenePair[]> = { normal: [], reduce: [] };
   try {
-    // 1. Operation selection, edge by edge in random order.
-    const order: Array<[CellKind, number]> = [];
-    for (const k of net.kinds()) edges.forEach((_, e) => order.push([k, e]));
-    const perm = rng.permutation(order.length);
-    const chosen = new Map<string, number>();
-    for (const p of perm) {
-      const [k, e] = order[p]!;
-      const key = `${k}:${e}`;
-      const base = await score(net, val, loss, c.metric);
-      let best = -1;
-      let bestDrop = -Infinity;
-      for (const o of all) {
-        if (ops[o] === NONE) continue;
-        net.overrides.set(key, { active: all.filter((i) => i !== o) });
-        const drop = base - (await score(net, val, loss, c.metric));
-        if (drop > bestDrop) [best, bestDrop] = [o, drop];
-      }
-      net.overrides.set(key, { active: [best], unit: true });
-      chosen.set(key, best);
-      if (tune && c.tuneSteps > 0) await tune(c.tuneSteps);
-    }
-    // 2. Topology: per node, keep the 2 inputs whose removal hurts most.
+    const chosen = await perturbationOps(net, val, loss, c, tune);
+    // Topology: per node, keep the 2 inputs whose removal hurts most.
     for (const k of net.kinds()) {
       for (let node = 0; node < net.space.steps; node++) {
         const inEdges = edges.map((ed, e) => ({ ...ed, e })).filter((ed) => ed.node === node);
@@ -89,10 +108,10 @@ export async function perturbationSelect(
           drops.push({ input: ed.input, drop: base - (await score(net, val, loss, c.metric)) });
           net.overrides.set(key, keep);
         }
-        const top = drops.sort((a, b) => b.drop - a.drop || a.input - b.input).slice(0, 2).map((d) => d.input).sort((a, b) => a - b);
-        for (const input of top) {
+        // Strongest first, as DARTS' parse orders a node's pair.
+        for (const { input } of drops.sort((a, b) => b.drop - a.drop || a.input - b.input).slice(0, 2)) {
           const e = inEdges.find((ed) => ed.input === input)!.e;
-          genes[k].push([ops[chosen.get(`${k}:${e}`)!]!, input]);
+          genes[k].push([ops[chosen[k][e]!]!, input]);
         }
       }
     }

@@ -73,6 +73,33 @@ describe('MixedOp', () => {
     expect(await maxAbs(single, tf.mul(op.candidates.at(4).forward(x, c), wd[4]!))).toBeLessThan(1e-5);
   });
 
+  it('stacks the vector candidates: same function as the separate ops, same parameter count', async () => {
+    const rng = new Rng(5);
+    const op = new MixedOp({ ops: VECTOR_PRIMITIVES, space: 'vector', channels: 3 }, rng);
+    const st = op.stacked!;
+    const W = tf.unstack(st.weight!);
+    const b = tf.unstack(st.bias!);
+    const x = randn(rng, [4, 3]);
+    const w = tf.softmax(randn(rng, [VECTOR_PRIMITIVES.length]));
+    const wd = await w.data();
+    let params = 0;
+    const terms = VECTOR_PRIMITIVES.map((name, i) => {
+      const sep = createOp(name, 'vector', 3, 1, rng);
+      const ps = sep.parameters();
+      params += ps.reduce((s, v) => s + v.size, 0);
+      // Separate ops hold [weight, bias] per Linear, in slot order.
+      st.slotsOf[i]!.forEach((slot, k) => {
+        ps[2 * k]!.assign(W[slot]!);
+        ps[2 * k + 1]!.assign(b[slot]!);
+      });
+      return tf.mul(sep.forward(x, ctx()), wd[i]!);
+    });
+    expect(await maxAbs(op.forward(x, ctx(), w), tf.addN(terms))).toBeLessThan(1e-5);
+    expect(parameterLedger(op).totals.stored).toBe(params);
+    // Only active ops count: DropNAS/SPOS masks.
+    expect(await maxAbs(op.forward(x, ctx(), w, [1, 2]), tf.add(terms[1]!, terms[2]!))).toBeLessThan(1e-5);
+  });
+
   it('rejects an empty op set, unknown ops and bad weights', () => {
     expect(() => new MixedOp({ ops: [], space: 'conv', channels: 4 }, new Rng(0))).toThrow(/ops=\[\] is empty/);
     expect(() => new MixedOp({ ops: ['conv_9x9'], space: 'conv', channels: 4 }, new Rng(0))).toThrow(/unknown op "conv_9x9".*allowed: none, max_pool_3x3/);

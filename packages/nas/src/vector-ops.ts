@@ -1,0 +1,90 @@
+// The vector-space candidates of one edge stored stacked (as stacked experts are): every
+// parametric candidate is one slot of `weight` [S, C, C] and `bias` [S, C] (gated_linear takes
+// two slots, value and gate), so an edge runs one batched matmul instead of one per candidate
+// and the optimiser sees 2 variables per edge instead of 2 per candidate. The function is exactly
+// that of the separate ops in ops.ts (ActLinear, GatedLinear, Activation, Identity, Zero); the stored
+// parameters are exactly the sum of theirs.
+import * as tf from '@tensorflow/tfjs-core';
+import { Module, fanInUniform, type ForwardContext, type Rng } from '@weft/core';
+import { recordReluCodes } from './codes.js';
+import { NONE } from './ops.js';
+
+type Act = 'linear' | 'relu' | 'tanh' | 'sigmoid';
+const ACT_OF: Record<string, Act> = { linear: 'linear', relu_linear: 'relu', tanh_linear: 'tanh', sigmoid_linear: 'sigmoid' };
+/** Parameter-free activation ops. */
+const FREE: Record<string, Act> = { relu: 'relu', tanh: 'tanh', sigmoid: 'sigmoid' };
+
+/** The vector-space ops of one edge, stacked. */
+export class StackedVectorOps extends Module {
+  /** [S, C, C]: slot s maps act_s(x) to its output. */
+  readonly weight: tf.Variable | null;
+  /** [S, C]. */
+  readonly bias: tf.Variable | null;
+  /** Per op: its slots (empty for none/skip_connect). */
+  readonly slotsOf: number[][];
+  private readonly slotAct: Act[] = [];
+
+  constructor(readonly ops: readonly string[], readonly channels: number, rng: Rng) {
+    super();
+    const C = channels;
+    this.slotsOf = ops.map((o) => {
+      if (o === NONE || o === 'skip_connect' || o in FREE) return [];
+      if (o === 'gated_linear') {
+        this.slotAct.push('linear', 'linear');
+        return [this.slotAct.length - 2, this.slotAct.length - 1];
+      }
+      const act = ACT_OF[o];
+      if (!act) throw new Error(`StackedVectorOps: op "${o}" has no stacked form; allowed: none, skip_connect, gated_linear, ${Object.keys(ACT_OF).join(', ')}`);
+      this.slotAct.push(act);
+      return [this.slotAct.length - 1];
+    });
+    const S = this.slotAct.length;
+    // Same init as Linear (fanIn = C), drawn slot by slot (weight then bias) like separate ops.
+    const ws: tf.Tensor[] = [];
+    const bs: tf.Tensor[] = [];
+    for (let s = 0; s < S; s++) {
+      ws.push(fanInUniform([C, C], C, rng));
+      bs.push(fanInUniform([C], C, rng));
+    }
+    this.weight = S ? this.addParameter('weight', tf.stack(ws)) : null;
+    this.bias = S ? this.addParameter('bias', tf.stack(bs)) : null;
+    tf.dispose([...ws, ...bs]);
+  }
+
+  /** Outputs of the ops in `which` (indices into ops, none excluded), stacked: (M, N, C) for x (N, C). */
+  forwardOps(x: tf.Tensor, which: readonly number[], ctx?: ForwardContext): tf.Tensor {
+    const C = this.channels;
+    let Z: tf.Tensor[] = [];
+    const acts = new Map<Act, tf.Tensor>();
+    const actOf = (a: Act) => {
+      let t = acts.get(a);
+      if (!t) {
+        if (a === 'relu') recordReluCodes(ctx, x);
+        t = a === 'relu' ? tf.relu(x) : a === 'tanh' ? tf.tanh(x) : a === 'sigmoid' ? tf.sigmoid(x) : x;
+        acts.set(a, t);
+      }
+      return t;
+    };
+    if (this.weight && which.some((i) => this.slotsOf[i]!.length > 0)) {
+      const A = tf.stack(this.slotAct.map(actOf)); // (S, N, C)
+      const out = tf.add(tf.matMul(A, this.weight), tf.reshape(this.bias!, [this.slotAct.length, 1, C])); // (S, N, C)
+      Z = tf.unstack(out, 0);
+    }
+    const outs = which.map((i) => {
+      const op = this.ops[i]!;
+      if (op === 'skip_connect') return x;
+      if (op in FREE) return actOf(FREE[op]!);
+      if (op === 'gated_linear') {
+        const [v, g] = this.slotsOf[i]!;
+        return tf.mul(Z[v!]!, tf.sigmoid(Z[g!]!));
+      }
+      if (op === NONE) throw new Error('StackedVectorOps: none is never computed');
+      return Z[this.slotsOf[i]![0]!]!;
+    });
+    return tf.stack(outs); // (M, N, C)
+  }
+
+  forward(): never {
+    throw new Error('StackedVectorOps: call forwardOps(x, which)');
+  }
+}
