@@ -415,7 +415,7 @@ export class WeftComparePage extends LitElement {
             ></weft-progress-bar>
             <div class="status-line" data-queue=${this.running ? 'running' : 'idle'}>
               ${run
-                ? html`Run <b>${this.current + 1}</b> of ${this.runs.filter((r) => r.status !== 'skipped').length}: <b>${run.technique.title}</b>
+                ? html`Run <b>${this.runs.slice(0, this.current + 1).filter((r) => r.status !== 'skipped').length}</b> of ${this.runs.filter((r) => r.status !== 'skipped').length}: <b>${run.technique.title}</b>
                     ${run.status === 'building' ? ' — building (pretraining or search before the budget)…' : ''}
                     ${run.liveAccuracy !== null && run.status === 'training' ? html` · batch accuracy ${formatPercent(run.liveAccuracy)}` : nothing}`
                 : html`Press <b>Run all</b> to train the ${this.runs.filter((r) => r.status !== 'skipped').length} selected techniques one after another.`}
