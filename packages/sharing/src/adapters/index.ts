@@ -15,3 +15,4 @@ export * from './svd.js';
 export * from './merging.js';
 export * from './layers-model.js';
 export * from './taps/index.js';
+export * from './library/arrow.js';

@@ -1,0 +1,122 @@
+// Arrow routing over a library of LoRAs: Towards Modular LLMs by Building and Reusing a Library of
+// LoRAs (arXiv:2405.11157). Each expert's prototype at a layer is the top singular direction of its
+// ΔW in input space (Weft layout ΔW [in, out]: the top left singular vector); each token is routed
+// by |⟨x, prototype⟩| to its top-k experts, weighted by a softmax with temperature over those
+// scores, and the selected experts' LoRA outputs are mixed. Zero-shot: nothing is trained. The
+// experts stay in the model (shared by identity) and are read, not copied. Departure: every
+// expert's output is computed densely and weighted (fine for libraries of a few adapters); PEFT's
+// general-knowledge subtraction is not implemented.
+import * as tf from '@tensorflow/tfjs-core';
+import type { ForwardContext, Module } from '@weft/core';
+import { AdapterLayer, type PeftTensors } from '../adapter-layer.js';
+import { checkAdapterName } from '../adapted-layer.js';
+import { applyFlat, channelMatMul, type BaseOp } from '../base-op.js';
+import { adaptedLayers, adapterNames, setActiveAdapters } from '../inject.js';
+import { LoraLayer } from '../lora/layer.js';
+import { svd } from '../svd.js';
+
+/** Options of {@link addArrowRouter}. */
+export interface ArrowOptions {
+  /** Experts routed to per token. Default: 2 (capped by the library size). */
+  topK?: number;
+  /** Softmax temperature over the selected experts' scores. Default: 1. */
+  temperature?: number;
+}
+
+/** The Arrow router on one layer: prototypes [in, E] and the experts' LoRA layers. */
+export class ArrowLayer extends AdapterLayer {
+  readonly method = 'arrow';
+
+  constructor(base: BaseOp, readonly experts: LoraLayer[], readonly prototypes: tf.Tensor2D, readonly topK: number, readonly temperature: number) {
+    super(base);
+  }
+
+  /** Routing weights [N, E]: softmax over the top-k |⟨x, prototype⟩|, zero elsewhere. */
+  routing(x: tf.Tensor2D): tf.Tensor2D {
+    return tf.tidy(() => {
+      const e = this.experts.length;
+      const scores = tf.abs(tf.matMul(x, this.prototypes)); // (N, E)
+      const { values, indices } = tf.topk(scores, this.topK);
+      const w = tf.softmax(tf.div(values, this.temperature)); // (N, k)
+      return tf.sum(tf.mul(tf.oneHot(indices, e), tf.expandDims(w, 2)), 1) as tf.Tensor2D; // (N, k, E) -> (N, E)
+    });
+  }
+
+  override transformOutput(x: tf.Tensor, y: tf.Tensor, _yBase: tf.Tensor, ctx: ForwardContext): tf.Tensor {
+    if (this.base.kind !== 'linear') throw new Error('Arrow: only Linear/Dense layers');
+    const w = this.routing(x as tf.Tensor2D);
+    ctx.addStat('arrow/load', tf.mean(w, 0));
+    let out = y;
+    this.experts.forEach((ex, i) => {
+      const d = tf.mul(channelMatMul(applyFlat(this.base, x, ex.loraA), ex.loraB), ex.scaling); // (N, out)
+      out = tf.add(out, tf.mul(d, tf.slice(w, [0, i], [-1, 1])));
+    });
+    return out;
+  }
+
+  deltaWeight(): tf.Tensor2D {
+    throw new Error('Arrow: routing depends on the input; there is no single ΔW to merge');
+  }
+
+  merge(): void {
+    throw new Error('Arrow: an input-routed mixture cannot be merged into the base weights');
+  }
+
+  unmerge(): void {}
+
+  peftTensors(): PeftTensors {
+    throw new Error('PEFT: an Arrow router is saved as its experts (save each LoRA)');
+  }
+
+  loadPeftTensors(): void {
+    throw new Error('PEFT: an Arrow router is built from loaded experts with addArrowRouter');
+  }
+
+  override dispose(): void {
+    this.prototypes.dispose();
+    super.dispose();
+  }
+}
+
+/**
+ * Add an Arrow router `name` over the LoRA adapters `experts` on `model` and make it the only
+ * active adapter. Every layer adapted by any expert gets a router over the experts present there.
+ */
+export async function addArrowRouter(model: Module<any, any>, name: string, experts: string[], options: ArrowOptions = {}): Promise<string[]> {
+  const fn = 'addArrowRouter';
+  checkAdapterName(name, fn);
+  if (!Array.isArray(experts) || experts.length < 1) throw new Error(`${fn}: experts must be a non-empty list of LoRA adapter names`);
+  const known = adapterNames(model);
+  for (const e of experts) if (!known.includes(e)) throw new Error(`${fn}: no adapter "${e}" (has: ${known.join(', ') || 'none'})`);
+  if (known.includes(name)) throw new Error(`${fn}: the model already has an adapter "${name}"`);
+  const topK = options.topK ?? 2;
+  const temperature = options.temperature ?? 1;
+  if (!Number.isInteger(topK) || topK < 1) throw new Error(`${fn}: topK=${topK} must be a positive integer`);
+  if (!(temperature > 0) || !Number.isFinite(temperature)) throw new Error(`${fn}: temperature=${temperature} must be a positive number`);
+  const plans: Array<[string, (typeof adaptedLayers extends (...a: any[]) => Array<[string, infer L]> ? L : never), ArrowLayer]> = [];
+  try {
+    for (const [path, l] of adaptedLayers(model)) {
+      const here = experts.filter((e) => l.has(e)).map((e) => l.adapter(e));
+      if (here.length === 0) continue;
+      here.forEach((a, i) => {
+        if (!(a instanceof LoraLayer) || a.magnitude) throw new Error(`${fn}: expert "${experts[i]}" at "${path}" is ${a.method}${a.method === 'lora' ? ' with DoRA' : ''}; Arrow routes plain LoRA experts`);
+      });
+      const k = l.base.inFeatures;
+      const protos = new Float32Array(k * here.length);
+      for (let i = 0; i < here.length; i++) {
+        const d = here[i]!.deltaWeight();
+        const { u, k: kk } = svd(await d.data(), k, l.base.outFeatures);
+        d.dispose();
+        for (let r = 0; r < k; r++) protos[r * here.length + i] = u[r * kk]!;
+      }
+      plans.push([path, l, new ArrowLayer(l.base, here as LoraLayer[], tf.tensor2d(protos, [k, here.length]), Math.min(topK, here.length), temperature)]);
+    }
+  } catch (e) {
+    for (const [, , a] of plans) a.dispose();
+    throw e;
+  }
+  if (plans.length === 0) throw new Error(`${fn}: no layer carries any of the experts ${JSON.stringify(experts)}`);
+  for (const [, l, a] of plans) l.add(name, a);
+  setActiveAdapters(model, [name]);
+  return plans.map(([p]) => p);
+}
