@@ -7,8 +7,10 @@ import { ForwardContext, Rng, initBackend, loadModule, makeOptimizer, parameterL
 import { describeBackends, type BackendName } from '@weft/core/testing';
 import { conformanceRows, type ConformanceRow } from './conformance/matrix.js';
 import './conformance/rows/core.js';
+import './conformance/rows/moe.js';
 import './conformance/rows/adapters.js';
 import './conformance/rows/sharing.js';
+import './conformance/rows/nas.js';
 
 const SEED = 11;
 // Few steps: a leak shows on every step, and WebGPU on SwiftShader takes seconds per step.
