@@ -174,6 +174,15 @@ describe('params.html', () => {
     await expect.poll(() => value(page, 'b', 'total')).toBe(46_702_792_704 - 16 * (46_702_792_704 - 2 * 32000 * 4096 - 4096) / 32);
     // Side A was never disturbed.
     expect(await value(page, 'a', 'total')).toBe(109_482_240);
+
+    // The model class: BertForMaskedLM (no pooler, MLM head with the decoder tied) and MixtralModel (no lm_head).
+    await side(page, 'a').locator('select[name="head"]').selectOption('lm');
+    await expect.poll(() => value(page, 'a', 'total')).toBe(109_514_298);
+    expect(await value(page, 'a', 'effective')).toBe(109_514_298 + 30522 * 768);
+    expect(new URL(page.url()).searchParams.get('a_head')).toBe('lm');
+    await slide(side(page, 'b').locator('input[name="layers"]'), 32);
+    await side(page, 'b').locator('select[name="head"]').selectOption('none');
+    await expect.poll(() => value(page, 'b', 'total')).toBe(46_702_792_704 - 32000 * 4096);
     await expectClean(w);
     await page.context().close();
   });

@@ -113,6 +113,7 @@ export function computeSide(base: ModelConfig, s: SideState): SideResult {
   const options: CountOptions = {};
   try {
     if (s.sharing !== 'none' && sharingApplies(base)) options.sharing = sharingPlan(s.sharing);
+    if (s.head !== 'default') options.head = s.head;
     const adapter = adapterOf(base, s);
     if (adapter) options.adapter = adapter;
     return { config, options, report: countParams(config, options), error: null };

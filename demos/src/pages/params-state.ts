@@ -19,6 +19,11 @@ export const TARGET_CHOICES = ['qv', 'attn', 'all'] as const;
 /** A target choice. */
 export type TargetChoice = (typeof TARGET_CHOICES)[number];
 
+/** Which model class is counted: the preset family's usual one, or a chosen head. */
+export const HEAD_CHOICES = ['default', 'none', 'lm', 'classifier'] as const;
+/** A head choice. */
+export type HeadChoice = (typeof HEAD_CHOICES)[number];
+
 /** Settings of one side of the comparison. */
 export interface SideState {
   /** The preset the side starts from. */
@@ -39,6 +44,8 @@ export interface SideState {
   rank: number;
   /** Adapter targets. */
   targets: TargetChoice;
+  /** Model class counted (`default`: AutoModel for encoders, …ForCausalLM for decoders). */
+  head: HeadChoice;
 }
 
 const presetNames = PRESET_NAMES as readonly PresetName[];
@@ -55,6 +62,7 @@ function sideSpecs(defaultPreset: PresetName, defaults: Partial<SideState> = {})
     adapter: choiceParam(ADAPTER_CHOICES, defaults.adapter ?? 'none'),
     rank: intParam({ min: 1, max: 4096, default: 8 }),
     targets: choiceParam(TARGET_CHOICES, 'qv'),
+    head: choiceParam(HEAD_CHOICES, 'default'),
   };
 }
 
@@ -90,6 +98,7 @@ export function sideOf(state: Record<string, unknown>, side: Side): SideState {
     adapter: f('adapter') as AdapterChoice,
     rank: f('rank') as number,
     targets: f('targets') as TargetChoice,
+    head: f('head') as HeadChoice,
   };
 }
 

@@ -24,6 +24,7 @@ import { boxStyles, buttonStyles, cardStyles, fieldStyles, numberStyles } from '
 import { formatCompact, formatInt } from '../format.js';
 import {
   ADAPTER_CHOICES,
+  HEAD_CHOICES,
   PARAMS_SCHEMA,
   SHARING_CHOICES,
   SIDES,
@@ -54,6 +55,12 @@ const ADAPTER_LABELS: Record<(typeof ADAPTER_CHOICES)[number], string> = {
   loha: 'LoHa',
   lokr: 'LoKr',
   ia3: '(IA)³',
+};
+const HEAD_LABELS: Record<(typeof HEAD_CHOICES)[number], string> = {
+  default: 'usual (encoder: bare model, decoder: causal LM)',
+  none: 'bare model (AutoModel)',
+  lm: 'language-model head (…ForMaskedLM / …ForCausalLM)',
+  classifier: 'sequence classifier, 2 labels',
 };
 const TARGET_LABELS: Record<(typeof TARGET_CHOICES)[number], string> = {
   qv: 'query and value',
@@ -493,6 +500,12 @@ export class WeftParamsPage extends LitElement {
         ${this.slider(side, 'experts', 'Experts', usedMoe?.experts ?? 0, 1, Math.max(256, (moe?.experts ?? 0) * 2), 1, usedMoe ? formatInt(usedMoe.experts) : '—', moe !== null, moe ? 'routed experts per MoE layer' : 'dense model: no experts')}
         ${this.slider(side, 'k', 'Experts per token (k)', usedMoe?.k ?? 0, 1, Math.max(1, usedMoe?.experts ?? 1), 1, usedMoe ? String(usedMoe.k) : '—', moe !== null, moe ? 'num_experts_per_tok' : 'dense model')}
       </div>
+      <label class="field">
+        <span>Model class</span>
+        <select name="head" @change=${(e: Event) => this.set(side, { head: (e.target as HTMLSelectElement).value as SideState['head'] })}>
+          ${HEAD_CHOICES.map((c) => html`<option value=${c} ?selected=${c === s.head}>${HEAD_LABELS[c]}</option>`)}
+        </select>
+      </label>
       <label class="field">
         <span>Sharing plan</span>
         <select name="sharing" ?disabled=${!sharingOk} @change=${(e: Event) => this.set(side, { sharing: (e.target as HTMLSelectElement).value as SideState['sharing'] })}>
