@@ -55,8 +55,8 @@ describe('HashedLinear', () => {
     // Same map and memory, 'stable-rps' → scaled gradient: compare ∂L/∂A through weights() of each.
     const stable = new HashedLinear({ inFeatures: 4, outFeatures: 3, method: 'stable-rps', compression: 2, memoryInit: 0.5 }, new Rng(4));
     const plainGrad = tf.tidy(() => tf.grad((a: tf.Tensor) => {
-      const w = tf.mul(tf.gather(a, (stable as any).index), (stable as any).signScale);
-      return tf.sum(tf.square(tf.add(tf.matMul(x, tf.reshape(tf.slice(w, [0], [12]), [4, 3])), tf.slice(w, [12], [3]))));
+      const { weight, bias } = stable.weightsFrom(a); // the same map, no gradient scaling
+      return tf.sum(tf.square(tf.add(tf.matMul(x, weight), bias!)));
     })(stable.memory.weight));
     const { grads, value } = tf.variableGrads(() => tf.sum(tf.square(stable.call(x))) as tf.Scalar, [stable.memory.weight]);
     const lam2 = stable.lambda ** 2;

@@ -55,8 +55,10 @@ export class HashedLinear extends Module {
   readonly lambda: number;
   /** Resolved method. */
   readonly method: HashMethod;
-  private readonly index: tf.Tensor1D;
-  private readonly signScale: tf.Tensor1D;
+  /** Index of each weight in [λ·A, −λ·A] (the sign folded into the index), [in, out] int32. */
+  private readonly weightIndex: tf.Tensor2D;
+  /** Same for the bias, [out] int32, or null. */
+  private readonly biasIndex: tf.Tensor1D | null;
 
   constructor(readonly config: HashedLinearConfig, rng: Rng = defaultRng(), memory?: HashedMemory) {
     super();
@@ -97,9 +99,12 @@ export class HashedLinear extends Module {
     if (!Number.isInteger(seed)) throw new Error(`${L}: hashSeed=${String(seed)} must be an integer`);
     const offset = this.memory.allocate(n);
     const map = method === 'roast' ? roastMap(n, m, chunk, seed) : stableRpsMap(n, m, offset, seed);
-    for (let i = 0; i < n; i++) map.sign[i]! *= this.lambda;
-    this.index = tf.keep(tf.tensor1d(map.index, 'int32'));
-    this.signScale = tf.keep(tf.tensor1d(map.sign, 'float32'));
+    // Fold the sign into the index: weight i reads [λ·A, −λ·A] at h(i) (+ m when g(i) = −1), so the
+    // forward pass is one gather straight into the [in, out] shape — no per-weight multiply, slice or pad.
+    const folded = new Int32Array(n);
+    for (let i = 0; i < n; i++) folded[i] = map.index[i]! + (map.sign[i]! < 0 ? m : 0);
+    this.weightIndex = tf.keep(tf.tensor2d(folded.subarray(0, inFeatures * outFeatures), [inFeatures, outFeatures], 'int32'));
+    this.biasIndex = n > inFeatures * outFeatures ? tf.keep(tf.tensor1d(folded.subarray(inFeatures * outFeatures), 'int32')) : null;
   }
 
   /** The ledger counts the memory n/m times through this layer, so effective = the n virtual weights. */
@@ -107,13 +112,18 @@ export class HashedLinear extends Module {
     return name === 'memory' ? this.virtualSize / this.memory.config.size : 1;
   }
 
-  /** The recovered dense weight [in, out] and bias [out] (or null). */
+  /** The recovered dense weight [in, out] and bias [out] (or null); STABLE-RPS scales the memory's gradient by λ⁻². */
   weights(): { weight: tf.Tensor2D; bias: tf.Tensor1D | null } {
-    const { inFeatures: I, outFeatures: O } = this.config;
     const A = this.method === 'stable-rps' ? scaleGrad(this.memory.weight, 1 / (this.lambda * this.lambda)) : this.memory.weight;
-    const w = tf.mul(tf.gather(A, this.index), this.signScale); // (m) -> (n)
-    const weight = tf.reshape(tf.slice(w, [0], [I * O]), [I, O]) as tf.Tensor2D; // (I·O) -> (I, O)
-    const bias = this.virtualSize > I * O ? (tf.slice(w, [I * O], [O]) as tf.Tensor1D) : null;
+    return this.weightsFrom(A);
+  }
+
+  /** The weight and bias this layer reads from memory values `A` (m), with no gradient scaling. */
+  weightsFrom(A: tf.Tensor): { weight: tf.Tensor2D; bias: tf.Tensor1D | null } {
+    const scaled = tf.mul(A, this.lambda); // (m)
+    const signed = tf.concat([scaled, tf.neg(scaled)]); // (m) -> (2m): [λ·A, −λ·A]
+    const weight = tf.gather(signed, this.weightIndex) as tf.Tensor2D; // (2m) -> (in, out)
+    const bias = this.biasIndex ? (tf.gather(signed, this.biasIndex) as tf.Tensor1D) : null; // (2m) -> (out)
     return { weight, bias };
   }
 
@@ -136,7 +146,7 @@ export class HashedLinear extends Module {
 
   /** Dispose only the index map and signs (a parent that disposes the parameters itself calls this). */
   disposeMaps(): void {
-    this.index.dispose();
-    this.signScale.dispose();
+    this.weightIndex.dispose();
+    this.biasIndex?.dispose();
   }
 }
