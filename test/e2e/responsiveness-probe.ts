@@ -39,6 +39,8 @@ export interface TrainingPageSpec {
   query: string;
   /** Longest time to watch the run, ms. */
   watchMs: number;
+  /** The button that starts training. Default: the first of {@link START_BUTTONS} on the page. */
+  start?: string;
 }
 
 /** What a watched training run showed. */
@@ -54,7 +56,8 @@ export interface PageMeasurement {
   watchedMs: number;
 }
 
-const START = 'button[data-action="start"], button[data-action="run"]';
+/** Buttons that start training on Weft's pages (train.html's convention and its variants). */
+export const START_BUTTONS = ['start', 'run', 'train', 'pretrain', 'search'].map((a) => `button[data-action="${a}"]`).join(', ');
 
 /**
  * Open a built page in `browser`, start its training run, pause and resume it once (timing the
@@ -67,8 +70,11 @@ export async function measureTrainingPage(browser: import('playwright').Browser,
     const page = await context.newPage();
     await installLongTaskProbe(page);
     await page.goto(new URL(`${spec.file}.html${spec.query}`, baseUrl).href);
+    const START = spec.start ?? START_BUTTONS;
     const start = page.locator(START).first();
-    await start.waitFor({ state: 'visible', timeout: 60_000 });
+    await start.waitFor({ state: 'visible', timeout: 60_000 }).catch(() => {
+      throw new Error(`${spec.file}.html: no button to start training (looked for ${START}); add the page to TRAINING_QUERIES with its start button`);
+    });
     await page.waitForFunction((sel) => {
       const find = (root: Document | ShadowRoot): HTMLButtonElement | null => {
         const hit = root.querySelector<HTMLButtonElement>(sel);
@@ -89,12 +95,22 @@ export async function measureTrainingPage(browser: import('playwright').Browser,
     await page.waitForTimeout(1500);
     let pauseResponseMs: number | null = null;
     const pause = page.locator('button[data-action="pause"]').first();
-    if ((await pause.count()) > 0 && (await pause.isEnabled()) && (await active())) {
-      const p0 = Date.now();
-      await pause.click();
-      await page.locator('button[data-action="resume"]').first().waitFor({ state: 'visible', timeout: 10_000 });
-      pauseResponseMs = Date.now() - p0;
-      await page.locator('button[data-action="resume"]').first().click();
+    // A queue (compare.html) may be between runs: try for up to 5 s to catch a run training.
+    const resume = page.locator('button[data-action="resume"]').first();
+    for (let i = 0; i < 50 && (await pause.count()) > 0 && pauseResponseMs === null; i++) {
+      if ((await active()) && (await pause.isEnabled())) {
+        const p0 = Date.now();
+        const answered = await pause
+          .click({ timeout: 1000 })
+          .then(() => resume.waitFor({ state: 'visible', timeout: 3000 }))
+          .then(() => true, () => false);
+        if (answered) {
+          pauseResponseMs = Date.now() - p0;
+          await resume.click();
+          break;
+        }
+      }
+      await page.waitForTimeout(100);
     }
     while (Date.now() - t0 < spec.watchMs) {
       await page.waitForTimeout(250);
@@ -146,7 +162,7 @@ export async function measureSliderPage(browser: import('playwright').Browser, b
 /** How each page with training is driven (a page not listed here: its defaults, watched 6 s). */
 export const TRAINING_QUERIES: Record<string, Omit<TrainingPageSpec, 'file'>> = {
   train: { query: '?steps=5000&hidden=64,64', watchMs: 5000 },
-  compare: { query: '?steps=60', watchMs: 20_000 },
+  compare: { query: '?steps=100', watchMs: 25_000 },
 };
 
 /** Pages of the site map that train something (everything but the landing page and the calculator). */
