@@ -38,8 +38,8 @@ export function switchLoadBalancingLoss(probs: tf.Tensor, indices: tf.Tensor): t
     const p = flat(probs);
     const [n, e] = p.shape;
     const idx = indices2d(indices, n);
-    const mask = tf.max(tf.oneHot(idx, e), 1); // (N, k, E) -> (N, E): picked at all
-    const f = tf.mean(tf.cast(mask, 'float32'), 0); // (E,)
+    const mask = tf.max(tf.oneHot(idx, e, 1, 0, 'float32'), 1); // (N, k, E) -> (N, E): picked at all (float: webgpu's int reductions fail)
+    const f = tf.mean(mask, 0); // (E,)
     const P = tf.mean(p, 0); // (E,)
     return tf.mul(tf.mean(tf.mul(f, P)), e * e) as tf.Scalar;
   });

@@ -30,7 +30,7 @@ export class HashRouter extends Router {
     const { topK: k, numExperts: e } = this.shape;
     const idx = topkIndices(tf.matMul(x, this.projection), k); // (N, k)
     const gates = tf.fill([n, k], 1 / k) as tf.Tensor2D;
-    const probs = tf.div(tf.sum(tf.oneHot(idx, e), 1), k) as tf.Tensor2D; // (N, k, E) -> (N, E): the assignment
-    return { logits: null, probs: tf.cast(probs, 'float32') as tf.Tensor2D, ...tokenChoicePairs(idx, gates) };
+    const probs = tf.div(tf.sum(tf.oneHot(idx, e, 1, 0, 'float32'), 1), k) as tf.Tensor2D; // (N, k, E) -> (N, E): the assignment
+    return { logits: null, probs, ...tokenChoicePairs(idx, gates) };
   }
 }

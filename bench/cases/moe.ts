@@ -1,0 +1,124 @@
+// MoE benchmark cases on Weft's wasm backend (the CPU default): layer forward+backward (training
+// context, aux losses on), each pair measured interleaved in one run, reported as ratios.
+// - moe.sparse_vs_dense: top-2 of 16 sparse (dropless, the layer's default) / all 16 experts dense.
+// - moe.cost_vs_experts: top-2 at E=32 / at E=4, capacity factor 1.25 (cost should follow k, not E).
+// - moe.router_overhead: (layer − expert compute) / expert compute at top-2 of 16, capacity 1.25.
+import * as tf from '@tensorflow/tfjs-core';
+import { ForwardContext, Rng, initBackend } from '@weft/core';
+import { autoBlockSize, MoE, type MoEConfig } from '@weft/moe';
+import { medianMs, type BenchCase } from '../case.js';
+
+const TOKENS = 512;
+const DIM = 64;
+const HIDDEN = 256;
+
+async function useWasm(): Promise<void> {
+  const r = await initBackend({ prefer: ['wasm'], fallback: false });
+  if (r.backend !== 'wasm') throw new Error(`bench needs wasm: ${JSON.stringify(r.reasons)}`);
+}
+
+/** A forward+backward step of `m` on `x` (ms when timed; synchronous on wasm, read one value to be sure). */
+function stepOf(m: MoE, x: tf.Tensor2D): () => Promise<void> {
+  const vars = m.trainableParameters();
+  return async () => {
+    const g = tf.tidy(() => {
+      const { grads, value } = tf.variableGrads(() => {
+        const ctx = new ForwardContext({ training: true, seed: 1 });
+        return tf.add(tf.sum(m.forward(x, ctx)), ctx.totalAuxLoss()) as tf.Scalar;
+      }, vars);
+      value.dispose();
+      return Object.values(grads);
+    });
+    await g[0]!.data();
+    tf.dispose(g);
+  };
+}
+
+const layer = (cfg: Partial<MoEConfig>, seed = 1) =>
+  new MoE({ dim: DIM, numExperts: 16, topK: 2, hidden: HIDDEN, router: 'mixtral', ...cfg }, new Rng(seed));
+
+/** Median of each of several timed functions, measured round-robin `rounds` times `reps` each. */
+async function interleaved(fns: Array<() => Promise<void>>, rounds = 5, reps = 3): Promise<number[]> {
+  const all = fns.map(() => [] as number[]);
+  for (const f of fns) await medianMs(f, 1, 2);
+  for (let r = 0; r < rounds; r++) for (const [i, f] of fns.entries()) all[i]!.push(await medianMs(f, reps, 0));
+  return all.map((a) => [...a].sort((p, q) => p - q)[a.length >> 1]!);
+}
+
+export const cases: BenchCase[] = [
+  {
+    name: 'moe.sparse_vs_dense',
+    unit: 'ratio',
+    backend: 'wasm',
+    target: 0.25,
+    better: 'lower',
+    async run() {
+      await useWasm();
+      const x = tf.tensor2d(new Rng(2).normalArray(TOKENS * DIM), [TOKENS, DIM]);
+      const dropless = layer({});
+      const capacity = layer({ capacityFactor: 1.25 });
+      const dense = layer({ dispatch: 'dense' });
+      const [ms, mc, md] = await interleaved([stepOf(dropless, x), stepOf(capacity, x), stepOf(dense, x)]);
+      for (const m of [dropless, capacity, dense]) m.dispose();
+      x.dispose();
+      return {
+        value: ms! / md!,
+        detail: {
+          droplessMs: ms, capacity125Ms: mc, denseMs: md, capacityRatio: mc! / md!, ideal: 2 / 16,
+          droplessBlockSize: autoBlockSize(TOKENS * 2, 16), tokens: TOKENS, dim: DIM, hidden: HIDDEN, experts: 16, topK: 2,
+        },
+      };
+    },
+  },
+  {
+    name: 'moe.cost_vs_experts',
+    unit: 'ratio',
+    backend: 'wasm',
+    target: 1.5,
+    better: 'lower',
+    async run() {
+      await useWasm();
+      const x = tf.tensor2d(new Rng(3).normalArray(TOKENS * DIM), [TOKENS, DIM]);
+      const e4 = layer({ numExperts: 4, capacityFactor: 1.25 });
+      const e32 = layer({ numExperts: 32, capacityFactor: 1.25 });
+      const e32dropless = layer({ numExperts: 32 });
+      const e4dropless = layer({ numExperts: 4 });
+      const [t4, t32, t32d, t4d] = await interleaved([stepOf(e4, x), stepOf(e32, x), stepOf(e32dropless, x), stepOf(e4dropless, x)]);
+      for (const m of [e4, e32, e32dropless, e4dropless]) m.dispose();
+      x.dispose();
+      return {
+        value: t32! / t4!,
+        detail: { e4Ms: t4, e32Ms: t32, droplessE4Ms: t4d, droplessE32Ms: t32d, droplessRatio: t32d! / t4d!, capacityFactor: 1.25, tokens: TOKENS, dim: DIM, hidden: HIDDEN, topK: 2 },
+      };
+    },
+  },
+  {
+    name: 'moe.router_overhead',
+    unit: 'ratio',
+    backend: 'wasm',
+    target: null,
+    better: 'lower',
+    async run() {
+      await useWasm();
+      const x = tf.tensor2d(new Rng(4).normalArray(TOKENS * DIM), [TOKENS, DIM]);
+      const m = layer({ capacityFactor: 1.25 });
+      const cap = m.capacity(TOKENS)!;
+      // Expert compute alone: the same stacked experts on a full (E, C, d) buffer, forward+backward.
+      const buf = tf.tensor3d(new Rng(5).normalArray(16 * cap * DIM), [16, cap, DIM]);
+      const vars = m.experts.trainableParameters();
+      const expertsOnly = async () => {
+        const g = tf.tidy(() => {
+          const { grads, value } = tf.variableGrads(() => tf.sum(m.experts.apply(buf, null)) as tf.Scalar, vars);
+          value.dispose();
+          return Object.values(grads);
+        });
+        await g[0]!.data();
+        tf.dispose(g);
+      };
+      const [full, experts] = await interleaved([stepOf(m, x), expertsOnly]);
+      m.dispose();
+      tf.dispose([x, buf]);
+      return { value: (full! - experts!) / experts!, detail: { layerMs: full, expertComputeMs: experts, capacity: cap, tokens: TOKENS, dim: DIM, hidden: HIDDEN, experts: 16, topK: 2 } };
+    },
+  },
+];

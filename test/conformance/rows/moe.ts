@@ -1,0 +1,55 @@
+// Conformance rows of @weft/moe: the MoE layer with every router in the registry, every expert
+// kind, capacity and dropless dispatch, shared experts, and as the ffn of a TransformerBlock.
+// WebGPU on SwiftShader and WebGL take ~25 s per MoE row (hundreds of small kernels per training
+// step): there only three rows run — dropless (noisy top-k), capacity with probability priority,
+// and expert-choice — which cover the three dispatch paths; every row runs on wasm and cpu.
+import * as tf from '@tensorflow/tfjs-core';
+import { inject } from 'vitest';
+import { Sequential, TransformerBlock, type Rng } from '@weft/core';
+import { MoE, RouterGRU, routerNames, type MoEConfig } from '@weft/moe';
+import { addConformanceRows, type ConformanceRow } from '../matrix.js';
+
+const floats = (rng: Rng, shape: number[]) => tf.tensor(rng.normalArray(shape.reduce((a, b) => a * b, 1)), shape);
+const base: MoEConfig = { dim: 4, numExperts: 4, topK: 2, hidden: 4 };
+const noise = { paths: ['router.noise'], why: 'the noisy top-k noise projection acts in training only; the check runs in eval' };
+
+function row(name: string, cfg: Partial<MoEConfig>, extra: Partial<ConformanceRow<tf.Tensor>> = {}): ConformanceRow<tf.Tensor> {
+  const full = { ...base, ...cfg };
+  return {
+    name: `moe/${name}`,
+    make: (rng) => new MoE(full, rng),
+    input: (rng) => ({ x: floats(rng, [2, 5, 4]) }),
+    ...((full.router ?? 'topk') === 'topk' ? { noGradient: noise } : {}),
+    ...extra,
+  };
+}
+
+const all: ConformanceRow<any>[] = [
+  ...routerNames().map((r) =>
+    row(`MoE (${r} router)`, { router: r, topK: r === 'switch' ? 1 : 2 }, r === 'recurrent'
+      ? { noGradient: { paths: ['router.gru.wh.weight'], why: 'a chain of one layer starts from state 0, so the recurrent weight is unused (see the two-layer chain row)' } }
+      : {}),
+  ),
+  {
+    name: 'moe/two MoE layers sharing a recurrent router GRU',
+    make: (rng) => {
+      const gru = new RouterGRU(4, rng);
+      const layer = () => new MoE({ ...base, router: 'recurrent', routerConfig: { hidden: 4 } }, rng, { gru });
+      return new Sequential([layer(), layer()]);
+    },
+    input: (rng) => ({ x: floats(rng, [2, 5, 4]) }),
+  },
+  row('MoE (capacity 1.0, probability priority)', { router: 'mixtral', capacityFactor: 1, dropPolicy: 'probability' }),
+  row('MoE (SwiGLU experts, 1 shared expert)', { router: 'mixtral', expert: 'swiglu', sharedExperts: 1 }),
+  row('MoE (MoV: IA3 experts)', { router: 'mixtral', expert: 'ia3' }),
+  row('MoE (MoLoRA: LoRA experts)', { router: 'mixtral', expert: 'lora', loraRank: 2, loraZeroInit: false }),
+  {
+    name: 'moe/TransformerBlock with an MoE ffn',
+    make: (rng) => new TransformerBlock({ dim: 8, numHeads: 2, ffn: (dim, r) => new MoE({ dim, numExperts: 4, topK: 2, hidden: 8, router: 'mixtral' }, r) }, rng),
+    input: (rng) => ({ x: floats(rng, [2, 4, 8]) }),
+  },
+];
+
+const GPU_ROWS = ['moe/MoE (topk router)', 'moe/MoE (capacity 1.0, probability priority)', 'moe/MoE (expert-choice router)'];
+const cpuOnly = inject('weftBackends').every((b) => b === 'wasm' || b === 'cpu');
+addConformanceRows(...(cpuOnly ? all : all.filter((r) => GPU_ROWS.includes(r.name))));
