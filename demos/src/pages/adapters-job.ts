@@ -1,0 +1,183 @@
+// The adapters page's lab: a base MLP pretrained on a 2-D task (or loaded from a safetensors file),
+// then adapters of several methods fine-tuned on the same task rotated by an angle, each a named
+// adapter on the one frozen base; full fine-tuning on a copy as the reference; task-arithmetic
+// merging with weights; PEFT export. No UI here.
+import * as tf from '@tensorflow/tfjs-core';
+import {
+  MLPClassifier, Rng, accuracy, loadModule, makeDataset, makeOptimizer, parameterLedger, rotation, saveModule, softmaxCrossEntropy, split,
+  toTensors, train, type Dataset, type DatasetTensors, type TrainProgress,
+} from '@weft/core';
+import {
+  adapterNames, combineAdapters, deleteAdapter, injectAdapter, savePeftAdapter, setActiveAdapters, type AdapterConfigBase, type PeftAdapterOutput,
+} from '@weft/sharing';
+import type { AdapterMethodChoice } from './adapters-state.js';
+
+/** Hidden widths of the page's MLP. */
+export const HIDDEN = [64, 64];
+
+/** One fine-tuned method's result. */
+export interface MethodResult {
+  method: AdapterMethodChoice;
+  /** Trainable parameters while fine-tuning. */
+  trainable: number;
+  /** Parameters of the base model. */
+  baseParams: number;
+  /** Accuracy on the held-out new task. */
+  accuracy: number;
+}
+
+/** Config of the lab. */
+export interface AdaptersLabConfig {
+  dataset: string;
+  angle: number;
+  seed: number;
+  r: number;
+}
+
+function configOf(method: AdapterMethodChoice, r: number): AdapterConfigBase & Record<string, unknown> {
+  const targets = 'layers\\.[0-9]+';
+  const rankPattern = { 'layers\\.(0|2)': Math.min(r, 2) }; // the first Linear has 2 inputs, the head 2 outputs
+  switch (method) {
+    case 'lora': return { method: 'lora', targets, r, alpha: 2 * r, rankPattern };
+    case 'dora': return { method: 'lora', targets, r, alpha: 2 * r, dora: true, rankPattern };
+    case 'loha': return { method: 'loha', targets, r, alpha: r, rankPattern };
+    case 'lokr': return { method: 'lokr', targets, r, alpha: r };
+    case 'ia3': return { method: 'ia3', targets, feedforward: ['1', '2'] };
+    default: throw new Error(`no adapter config for ${method}`);
+  }
+}
+
+/** The lab: data on the device once, one base model with named adapters. */
+export class AdaptersLab {
+  readonly base: MLPClassifier;
+  private full: MLPClassifier | null = null;
+  private readonly data: { pre: DatasetTensors; preTest: DatasetTensors; task: DatasetTensors; taskTest: DatasetTensors };
+  /** Points of the new task (for plots). */
+  readonly taskPoints: Dataset;
+  /** Results by method, in training order. */
+  readonly results = new Map<AdapterMethodChoice, MethodResult>();
+  /** Whether the base has been pretrained or loaded. */
+  baseReady = false;
+
+  constructor(readonly config: AdaptersLabConfig) {
+    const ds = makeDataset(config.dataset, { n: 1000 }, config.seed);
+    const rotated = rotation((config.angle * Math.PI) / 180)(ds, 1);
+    const [pre, preTest] = split(ds, [0.8, 0.2], config.seed) as [Dataset, Dataset];
+    const [task, taskTest] = split(rotated, [0.5, 0.5], config.seed + 1) as [Dataset, Dataset];
+    this.taskPoints = taskTest;
+    this.data = { pre: toTensors(pre), preTest: toTensors(preTest), task: toTensors(task), taskTest: toTensors(taskTest) };
+    this.base = new MLPClassifier({ inFeatures: 2, hidden: HIDDEN, numClasses: ds.numClasses ?? 2 }, new Rng(config.seed));
+  }
+
+  /** Parameters of the base model. */
+  get baseParams(): number {
+    return parameterLedger(this.base).totals.stored - this.adapterParams();
+  }
+
+  private adapterParams(): number {
+    return this.base.namedParameters().filter(([p]) => /\.(lora|dora|loha|lokr|ia3|mix)\./.test(p)).reduce((s, [, v]) => s + v.size, 0);
+  }
+
+  private async fit(model: MLPClassifier, d: DatasetTensors, steps: number, lr: number, seed: number, onProgress: (p: TrainProgress) => Promise<void> | void, signal?: AbortSignal): Promise<void> {
+    const rng = new Rng(seed);
+    const n = d.x.shape[0]!;
+    await train({
+      model, steps, signal, reportEvery: Math.max(5, Math.floor(steps / 100)),
+      optimizer: makeOptimizer({ name: 'adam', learningRate: lr }),
+      batch: () => tf.tidy(() => {
+        const idx = tf.tensor1d(Int32Array.from({ length: 64 }, () => rng.int(n)), 'int32');
+        return { x: tf.gather(d.x, idx), y: tf.gather(d.y, idx) };
+      }),
+      loss: (logits, b) => softmaxCrossEntropy(logits, b.y),
+      metrics: { accuracy: (logits, b) => accuracy(logits, b.y) },
+      onProgress,
+    });
+  }
+
+  /** Accuracy of `model` (default: the base with its active adapters) on the new task's test split, or on the base task's. */
+  async accuracy(on: 'task' | 'base' = 'task', model: MLPClassifier = this.base): Promise<number> {
+    const d = on === 'task' ? this.data.taskTest : this.data.preTest;
+    const a = tf.tidy(() => accuracy(model.call(d.x), d.y));
+    const v = (await a.data())[0]!;
+    a.dispose();
+    return v;
+  }
+
+  /** Pretrain the base on the base task (adapters removed first). */
+  async pretrain(steps: number, onProgress: (p: TrainProgress) => Promise<void> | void, signal?: AbortSignal): Promise<void> {
+    this.clearAdapters();
+    this.base.freeze(false);
+    await this.fit(this.base, this.data.pre, steps, 0.01, this.config.seed + 7, onProgress, signal);
+    this.baseReady = true;
+  }
+
+  /** Replace the base weights from a Weft safetensors file (saved by {@link saveBase}). */
+  async loadBase(bytes: Uint8Array): Promise<void> {
+    this.clearAdapters();
+    await loadModule(this.base, bytes);
+    this.baseReady = true;
+  }
+
+  /** The base weights as a Weft safetensors file. */
+  saveBase(): Promise<Uint8Array> {
+    if (adapterNames(this.base).length > 0) throw new Error('Save the base before fine-tuning (adapters are attached)');
+    return saveModule(this.base);
+  }
+
+  private clearAdapters(): void {
+    for (const n of adapterNames(this.base)) deleteAdapter(this.base, n);
+    this.results.clear();
+    this.full?.dispose();
+    this.full = null;
+  }
+
+  /** Fine-tune `method` on the new task (a named adapter on the frozen base, or full fine-tuning of a copy). */
+  async finetune(method: AdapterMethodChoice, steps: number, onProgress: (p: TrainProgress) => Promise<void> | void, signal?: AbortSignal): Promise<MethodResult> {
+    if (!this.baseReady) throw new Error('Pretrain or load a base model first');
+    const baseParams = this.baseParams;
+    if (method === 'full') {
+      this.full?.dispose();
+      const copy = new MLPClassifier(this.base.config, new Rng(0));
+      // Copy the base weights by path (inside an adapted layer they sit under ".base.").
+      const byPath = new Map(this.base.namedParameters().map(([p, v]) => [p.replace('.base.', '.'), v]));
+      for (const [p, v] of copy.namedParameters()) {
+        const src = byPath.get(p);
+        if (src) v.assign(src);
+      }
+      this.full = copy;
+      await this.fit(copy, this.data.task, steps, 0.003, this.config.seed + 11, onProgress, signal);
+      const r: MethodResult = { method, trainable: baseParams, baseParams, accuracy: await this.accuracy('task', copy) };
+      this.results.set(method, r);
+      return r;
+    }
+    if (adapterNames(this.base).includes(method)) deleteAdapter(this.base, method);
+    if (adapterNames(this.base).includes('mix')) deleteAdapter(this.base, 'mix');
+    injectAdapter(this.base, method, configOf(method, this.config.r), { rng: new Rng(this.config.seed + method.length) });
+    const trainable = parameterLedger(this.base).totals.trainable;
+    await this.fit(this.base, this.data.task, steps, 0.01, this.config.seed + 13, onProgress, signal);
+    const r: MethodResult = { method, trainable, baseParams, accuracy: await this.accuracy('task') };
+    this.results.set(method, r);
+    return r;
+  }
+
+  /** Accuracy on both tasks of the base plus Σ weightᵢ · ΔWᵢ of the trained adapters (task arithmetic). */
+  async mix(weights: Partial<Record<AdapterMethodChoice, number>>): Promise<{ task: number; base: number }> {
+    if (adapterNames(this.base).includes('mix')) deleteAdapter(this.base, 'mix');
+    const names = Object.keys(weights).filter((n) => adapterNames(this.base).includes(n) && weights[n as AdapterMethodChoice] !== 0);
+    if (names.length === 0) setActiveAdapters(this.base, []);
+    else await combineAdapters(this.base, names, names.map((n) => weights[n as AdapterMethodChoice]!), 'mix', { type: 'linear' });
+    return { task: await this.accuracy('task'), base: await this.accuracy('base') };
+  }
+
+  /** The adapter `method` in PEFT's format. */
+  peft(method: AdapterMethodChoice): Promise<PeftAdapterOutput> {
+    return savePeftAdapter(this.base, { name: method });
+  }
+
+  /** Free every tensor. */
+  dispose(): void {
+    this.base.dispose();
+    this.full?.dispose();
+    tf.dispose(this.data as unknown as tf.TensorContainer);
+  }
+}
