@@ -28,6 +28,7 @@ export const PAGES: readonly PageInfo[] = [
   { file: 'train', title: 'Train an MLP', summary: 'A multilayer perceptron learning a 2-D toy dataset live, with its decision boundary and parameter ledger.' },
   { file: 'params', title: 'Parameter comparator', summary: 'Exact stored, effective, trainable and active parameters and memory of real-scale models side by side.', family: 'comparator' },
   { file: 'sharing', title: 'Weight sharing', summary: 'Cross-layer plans and hashed sharing trained live beside an unshared baseline, with stored vs effective parameters.', family: 'weight-sharing' },
+  { file: 'adapters', title: 'Adapters', summary: 'LoRA, DoRA, LoHa, LoKr and IA³ fine-tuned on a frozen base side by side, mixed with sliders, exported in PEFT format.', family: 'adapters' },
   { file: 'compare', title: 'Compare techniques', summary: 'Every technique on one toy task with the same step budget: a live Pareto chart of accuracy against stored and active parameters.' },
 ];
 
