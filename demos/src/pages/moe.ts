@@ -1,0 +1,534 @@
+// moe.html: mixture-of-experts routing live — choose the router, E, k, capacity (or dropless) and
+// the aux-loss weights; an MoE regressor trains on Gaussian clusters with a different target per
+// cluster; a heatmap shows where probe tokens go (grouped by cluster), bars show per-expert load,
+// curves show the task loss, the balance loss and the z-loss; the ledger gives total vs active
+// parameters. The state lives in the URL.
+import '../styles/base.css';
+import '../components/site-header.js';
+import '../components/backend-badge.js';
+import '../components/progress-bar.js';
+import '../components/loss-chart.js';
+import '../components/ledger-table.js';
+import '../components/url-notice.js';
+import './moe-views.js';
+import { LitElement, css, html, nothing } from 'lit';
+import type { BackendReport, Ledger } from '@weft/core';
+import { routerEntry } from '@weft/moe';
+import { chooseBackend } from '../backend-choice.js';
+import { TrainingController } from '../controllers/training-controller.js';
+import { formatUrlState, parseUrlState, writeUrlState, type UrlProblem } from '../url-state.js';
+import { boxStyles, buttonStyles, cardStyles, fieldStyles, numberStyles } from '../styles/shared.js';
+import { formatInt, formatLoss, formatPercent } from '../format.js';
+import { BACKEND_CHOICES } from './train-state.js';
+import { MoEJob, type MoEView } from './moe-job.js';
+import { MOE_BALANCE, MOE_DROP, MOE_EXPERTS, MOE_ROUTERS, MOE_SCHEMA, type MoEState } from './moe-state.js';
+
+type Key = keyof MoEState;
+
+/** Links that change a setting or two to show something. */
+const TRY: Array<{ label: string; why: string; patch: Partial<MoEState> }> = [
+  { label: 'A tight capacity', why: '(0.5): half the routed pairs are dropped — watch the dropped fraction.', patch: { capacity: 0.5 } },
+  { label: 'No load balancing', why: ': a few experts take most tokens.', patch: { balance: 'none' } },
+  { label: 'Switch, top-1', why: 'with input jitter (Fedus et al.).', patch: { router: 'switch', k: 1 } },
+  { label: 'Expert choice', why: ': every expert takes the same number of tokens.', patch: { router: 'expert-choice', capacity: 1 } },
+  { label: '32 experts, top-2', why: ': the total grows 4×, the active count barely moves.', patch: { experts: 32 } },
+  { label: 'MoLoRA experts', why: 'over one frozen FFN: a fraction of the trainable parameters.', patch: { expert: 'lora' } },
+  { label: 'k larger than E', why: 'shows the library’s error.', patch: { experts: 4, k: 6 } },
+];
+
+/** The mixture-of-experts page. */
+export class WeftMoEPage extends LitElement {
+  static override properties = {
+    state: { state: true },
+    problems: { state: true },
+    fieldErrors: { state: true },
+    backend: { state: true },
+    backendError: { state: true },
+    job: { state: true },
+    ledger: { state: true },
+    view: { state: true },
+    jobError: { state: true },
+    copied: { state: true },
+  };
+  private declare state: MoEState;
+  private declare problems: UrlProblem[];
+  private declare fieldErrors: Partial<Record<Key, string>>;
+  private declare backend: BackendReport | null;
+  private declare backendError: string | null;
+  private declare job: MoEJob | null;
+  private declare ledger: Ledger | null;
+  private declare view: MoEView | null;
+  private declare jobError: string | null;
+  private declare copied: boolean;
+
+  private readonly training = new TrainingController(this, {
+    onProgress: async () => {
+      if (this.job) this.view = await this.job.view();
+    },
+  });
+  private backendReady: Promise<void> = Promise.resolve();
+
+  constructor() {
+    super();
+    const { state, problems } = parseUrlState(MOE_SCHEMA, window.location.search);
+    this.state = state;
+    this.problems = problems;
+    this.fieldErrors = {};
+    this.backend = null;
+    this.backendError = null;
+    this.job = null;
+    this.ledger = null;
+    this.view = null;
+    this.jobError = null;
+    this.copied = false;
+  }
+
+  override connectedCallback(): void {
+    super.connectedCallback();
+    writeUrlState(MOE_SCHEMA, this.state);
+    void this.switchBackend(this.state.backend);
+  }
+
+  static override styles = [
+    boxStyles,
+    cardStyles,
+    buttonStyles,
+    fieldStyles,
+    numberStyles,
+    css`
+      :host {
+        display: block;
+      }
+      .top {
+        display: flex;
+        align-items: flex-start;
+        justify-content: space-between;
+        gap: 16px 24px;
+        flex-wrap: wrap;
+        margin-bottom: 20px;
+      }
+      h1 {
+        margin: 0 0 4px;
+        font-size: 28px;
+        letter-spacing: -0.02em;
+        line-height: 1.2;
+      }
+      .lead {
+        margin: 0;
+        max-width: 66ch;
+        color: var(--muted);
+      }
+      weft-url-notice {
+        margin-bottom: 18px;
+      }
+      .layout {
+        display: grid;
+        grid-template-columns: 290px minmax(0, 1fr);
+        grid-template-rows: auto 1fr;
+        grid-template-areas: 'settings main' 'try main';
+        gap: 20px;
+        align-items: start;
+      }
+      .settings {
+        grid-area: settings;
+      }
+      .try {
+        grid-area: try;
+      }
+      .main {
+        grid-area: main;
+        display: grid;
+        gap: 20px;
+        min-width: 0;
+      }
+      .try ul {
+        margin: 0;
+        padding: 0;
+        list-style: none;
+        display: grid;
+        gap: 10px;
+        font-size: 14px;
+        color: var(--muted);
+      }
+      .try a {
+        color: var(--accent);
+        font-weight: 600;
+        text-decoration: none;
+      }
+      .try a:hover {
+        text-decoration: underline;
+      }
+      .curves {
+        display: grid;
+        grid-template-columns: 1fr 1fr;
+        gap: 20px;
+      }
+      .curves3 {
+        display: grid;
+        grid-template-columns: 1.2fr 1fr 1fr;
+        gap: 20px;
+      }
+      @media (max-width: 1100px) {
+        .curves3 {
+          grid-template-columns: minmax(0, 1fr);
+        }
+      }
+      .legend {
+        margin: 8px 0 0;
+        font-size: 13px;
+        color: var(--muted);
+      }
+      @media (max-width: 980px) {
+        .layout {
+          grid-template-columns: minmax(0, 1fr);
+          grid-template-rows: none;
+          grid-template-areas: 'settings' 'main' 'try';
+        }
+      }
+      @media (max-width: 760px) {
+        .curves {
+          grid-template-columns: minmax(0, 1fr);
+        }
+      }
+      form {
+        display: grid;
+        gap: 14px;
+      }
+      fieldset {
+        border: none;
+        margin: 0;
+        padding: 0;
+        display: grid;
+        gap: 12px;
+        min-width: 0;
+      }
+      .pair {
+        display: grid;
+        grid-template-columns: 1fr 1fr;
+        gap: 10px;
+      }
+      .field .error {
+        color: var(--danger);
+        font-size: 12px;
+      }
+      .field.invalid input {
+        border-color: var(--danger);
+      }
+      .note {
+        font-size: 12.5px;
+        color: var(--faint);
+        margin: 0;
+      }
+      .buttons {
+        display: grid;
+        grid-template-columns: 1fr 1fr 1fr;
+        gap: 8px;
+      }
+      .share {
+        display: flex;
+        justify-content: space-between;
+        align-items: center;
+        gap: 8px;
+        padding-top: 12px;
+        border-top: 1px solid var(--border);
+      }
+      .linkbtn {
+        border: none;
+        background: none;
+        padding: 0;
+        color: var(--accent);
+        font: inherit;
+        font-size: 13px;
+        font-weight: 600;
+        cursor: pointer;
+      }
+      .counts {
+        display: grid;
+        grid-template-columns: repeat(4, minmax(0, 1fr));
+        gap: 12px;
+        margin-top: 14px;
+        padding-top: 12px;
+        border-top: 1px solid var(--border);
+      }
+      .stat .k {
+        font-size: 12px;
+        font-weight: 600;
+        color: var(--muted);
+      }
+      .stat .v {
+        font-size: 18px;
+        font-weight: 700;
+      }
+      .stat .s {
+        font-size: 12px;
+        color: var(--faint);
+      }
+      .about {
+        margin: 6px 0 0;
+        font-size: 14px;
+        color: var(--muted);
+      }
+      .alert {
+        margin-top: 12px;
+        padding: 10px 12px;
+        border-radius: var(--radius-sm);
+        background: var(--danger-soft);
+        color: var(--danger);
+        font-size: 14px;
+        overflow-wrap: anywhere;
+      }
+      .versus {
+        display: flex;
+        gap: 28px;
+        flex-wrap: wrap;
+        margin-top: 14px;
+        padding-top: 12px;
+        border-top: 1px solid var(--border);
+      }
+      @media (max-width: 560px) {
+        .counts {
+          grid-template-columns: 1fr 1fr;
+        }
+      }
+    `,
+  ];
+
+  override render() {
+    const t = this.training;
+    const latest = t.latest;
+    const s = this.state;
+    const hist = t.history;
+    const stat = (p: (typeof hist)[number], k: string) => {
+      const v = p.stats[k];
+      return typeof v === 'number' ? v : NaN;
+    };
+    const L = this.ledger;
+    const load = (latest?.stats['moe.load'] as number[] | undefined) ?? [];
+    const dropped = latest ? stat(latest, 'moe.dropped') : NaN;
+    const total = t.totalSteps || s.steps;
+    return html`<div class="top">
+        <div>
+          <h1>Mixture of experts</h1>
+          <p class="lead">
+            A router sends each token to a few of many experts. Eight Gaussian clusters each hide a different target function:
+            watch the experts specialise, the load spread (or not), and the total parameters grow while the active ones stay put.
+          </p>
+        </div>
+        <weft-backend-badge .report=${this.backend} .error=${this.backendError}></weft-backend-badge>
+      </div>
+      <weft-url-notice .problems=${this.problems}></weft-url-notice>
+      <div class="layout">
+        <section class="card settings" aria-labelledby="settings-title">
+          <h2 class="card-title" id="settings-title">Settings</h2>
+          ${this.renderForm()}
+        </section>
+        <div class="main">
+          <section class="card" aria-labelledby="params-title">
+            <h2 class="card-title" id="params-title">Parameters <span class="aside">${s.router} · top-${s.k} of ${s.experts} · ${s.capacity > 0 ? `capacity ${s.capacity}` : 'dropless'}</span></h2>
+            <p class="about">${routerEntry(s.router).description}.</p>
+            ${L
+              ? html`<div class="counts num" data-ledger>
+                  <div class="stat"><div class="k">total</div><div class="v" data-stored=${L.totals.stored}>${formatInt(L.totals.stored)}</div><div class="s">stored parameters</div></div>
+                  <div class="stat"><div class="k">active per token</div><div class="v" data-active=${Math.round(L.totals.active)}>${formatInt(Math.round(L.totals.active))}</div><div class="s">router + k/E of the experts</div></div>
+                  <div class="stat"><div class="k">active / total</div><div class="v">${formatPercent(L.totals.active / L.totals.stored)}</div><div class="s">of the stored</div></div>
+                  <div class="stat"><div class="k">trainable</div><div class="v">${formatInt(L.totals.trainable)}</div><div class="s">${s.expert === 'ia3' || s.expert === 'lora' ? 'the base FFN is frozen' : 'everything trains'}</div></div>
+                </div>`
+              : nothing}
+            ${this.jobError ? html`<div class="alert" role="alert" data-job-error>${this.jobError}</div>` : nothing}
+          </section>
+          <section class="card" aria-label="Progress">
+            <weft-progress-bar .step=${t.step} .total=${total} .stepsPerSecond=${latest?.stepsPerSecond ?? 0} .elapsedMs=${t.elapsedMs} .status=${t.status}></weft-progress-bar>
+            <div class="versus num">
+              <div class="stat"><div class="k">task loss (MSE + aux)</div><div class="v" data-loss=${latest?.loss ?? ''}>${latest ? formatLoss(latest.loss) : '—'}</div></div>
+              <div class="stat"><div class="k">dropped pairs</div><div class="v" data-dropped=${Number.isFinite(dropped) ? dropped : ''}>${Number.isFinite(dropped) ? formatPercent(dropped) : '—'}</div></div>
+              <div class="stat"><div class="k">router entropy</div><div class="v">${latest ? formatLoss(stat(latest, 'moe.entropy')) : '—'}</div></div>
+              <div class="stat"><div class="k">NMI expert ↔ cluster</div><div class="v" data-nmi=${this.view?.nmi ?? ''}>${this.view ? this.view.nmi.toFixed(2) : '—'}</div></div>
+            </div>
+            ${t.error ? html`<div class="alert" role="alert">${t.error}</div>` : nothing}
+          </section>
+          <div class="curves">
+            <section class="card" aria-labelledby="heat-title">
+              <h2 class="card-title" id="heat-title">Token → expert <span class="aside">12 probe points per cluster</span></h2>
+              <weft-moe-heatmap .weights=${this.view?.weights ?? []} .cluster=${this.view?.cluster ?? []}></weft-moe-heatmap>
+              <p class="legend">Columns are points grouped by cluster (c0…c7), rows are experts; darker = larger combine weight.</p>
+            </section>
+            <section class="card" aria-labelledby="load-title">
+              <h2 class="card-title" id="load-title">Per-expert load <span class="aside">share of routed pairs</span></h2>
+              <weft-moe-load .load=${load}></weft-moe-load>
+            </section>
+          </div>
+          <div class="curves3">
+            <section class="card" aria-labelledby="loss-title">
+              <h2 class="card-title" id="loss-title">Loss</h2>
+              <weft-loss-chart .history=${hist} metric=""></weft-loss-chart>
+            </section>
+            <section class="card" aria-labelledby="aux-title">
+              <h2 class="card-title" id="aux-title">Balance loss <span class="aside">${s.balance === 'none' ? 'switch form, not trained' : `${s.balance} form`}</span></h2>
+              <weft-moe-line label="balance loss" .total=${total} .points=${hist.map((p) => [p.step, stat(p, 'moe.load_balance_value')] as const)}></weft-moe-line>
+            </section>
+            <section class="card" aria-labelledby="z-title">
+              <h2 class="card-title" id="z-title">Router z-loss</h2>
+              <weft-moe-line label="z-loss" color="hsl(28 85% 52%)" .total=${total} .points=${hist.map((p) => [p.step, stat(p, 'moe.z_loss_value')] as const)}></weft-moe-line>
+            </section>
+          </div>
+          <section class="card" aria-labelledby="ledger-title">
+            <h2 class="card-title" id="ledger-title">Parameter ledger <span class="aside">${L ? `${L.rows.length} paths` : ''}</span></h2>
+            <weft-ledger-table .ledger=${L} max-rows="14"></weft-ledger-table>
+          </section>
+        </div>
+        <section class="card try" aria-labelledby="try-title">
+          <h2 class="card-title" id="try-title">Things to try</h2>
+          <ul>
+            ${TRY.map((x) => html`<li><a href=${formatUrlState(MOE_SCHEMA, { ...this.state, ...x.patch })}>${x.label}</a> ${x.why}</li>`)}
+          </ul>
+        </section>
+      </div>`;
+  }
+
+  private renderForm() {
+    const t = this.training;
+    const s = this.state;
+    const locked = t.busy || t.status === 'paused';
+    const ready = this.backend !== null && this.job !== null;
+    const err = (k: Key) => (this.fieldErrors[k] ? html`<span class="error" role="alert">${this.fieldErrors[k]}</span>` : nothing);
+    const cls = (k: Key) => `field ${this.fieldErrors[k] ? 'invalid' : ''}`;
+    const running = t.status === 'running' || t.status === 'starting';
+    const select = (name: Key, label: string, choices: readonly string[], value: string) => html`<label class="field">
+      <span>${label}</span>
+      <select name=${name}>${choices.map((c) => html`<option value=${c} ?selected=${c === value}>${c}</option>`)}</select>
+    </label>`;
+    const num = (name: Key, label: string, value: number, attrs: { min: number; max: number; step?: string }) => html`<label class=${cls(name)}>
+      <span>${label}</span>
+      <input name=${name} type="number" min=${attrs.min} max=${attrs.max} step=${attrs.step ?? '1'} .value=${String(value)} />
+      ${err(name)}
+    </label>`;
+    const dec = (name: Key, label: string, value: number, hint?: string) => html`<label class=${cls(name)}>
+      <span>${label}</span>
+      <input name=${name} inputmode="decimal" .value=${String(value)} autocomplete="off" />
+      ${this.fieldErrors[name] ? err(name) : hint ? html`<small>${hint}</small>` : nothing}
+    </label>`;
+    return html`<form @submit=${(e: Event) => e.preventDefault()} @change=${this.onChange}>
+      <fieldset ?disabled=${locked}>
+        ${select('router', 'Router', MOE_ROUTERS, s.router)}
+        <div class="pair">${num('experts', 'Experts E', s.experts, { min: 2, max: 32 })}${num('k', 'Top-k', s.k, { min: 1, max: 8 })}</div>
+        <div class="pair">${select('expert', 'Expert kind', MOE_EXPERTS, s.expert)}${dec('capacity', 'Capacity', s.capacity)}</div>
+        <p class="note">Capacity 0 is dropless; c &gt; 0 gives each expert ⌈c·N·k/E⌉ slots.</p>
+        <div class="pair">${select('drop', 'Drop priority', MOE_DROP, s.drop)}${select('balance', 'Balance loss', MOE_BALANCE, s.balance)}</div>
+        <div class="pair">${dec('aux', 'Balance weight', s.aux)}${dec('z', 'z-loss weight', s.z)}</div>
+        <div class="pair">${num('steps', 'Steps', s.steps, { min: 1, max: 20000, step: '100' })}${dec('lr', 'Learning rate', s.lr)}</div>
+        <div class="pair">
+          ${num('seed', 'Seed', s.seed, { min: 0, max: 2 ** 31 - 1 })}
+          ${select('backend', 'Backend', BACKEND_CHOICES, s.backend)}
+        </div>
+      </fieldset>
+      <div class="buttons">
+        <button type="button" class="btn ${running || t.status === 'paused' ? '' : 'primary'}" data-action="start" ?disabled=${!ready || !!this.fieldErrorCount()} @click=${this.start}>
+          ${t.status === 'idle' ? 'Start' : 'Restart'}
+        </button>
+        ${t.status === 'paused'
+          ? html`<button type="button" class="btn primary" data-action="resume" @click=${() => t.resume()}>Resume</button>`
+          : html`<button type="button" class="btn" data-action="pause" ?disabled=${!running} @click=${() => t.pause()}>Pause</button>`}
+        <button type="button" class="btn danger" data-action="stop" ?disabled=${!(running || t.status === 'paused')} @click=${() => t.stop()}>Stop</button>
+      </div>
+      ${locked ? html`<p class="note">Settings are locked during a run; stop it to change them.</p>` : html`<p class="note">Adam, batches of 128 points, MSE plus the weighted aux losses.</p>`}
+      <div class="share">
+        <span class="note">The link reproduces this run.</span>
+        <button type="button" class="linkbtn" @click=${this.copyLink}>${this.copied ? 'Copied ✓' : 'Copy link'}</button>
+      </div>
+    </form>`;
+  }
+
+  private fieldErrorCount(): number {
+    return Object.values(this.fieldErrors).filter(Boolean).length;
+  }
+
+  private onChange(e: Event): void {
+    const el = e.target as HTMLInputElement | HTMLSelectElement;
+    const key = el.name as Key;
+    if (!Object.hasOwn(MOE_SCHEMA, key)) return;
+    const r = MOE_SCHEMA[key].parse(el.value);
+    if (!r.ok) {
+      this.fieldErrors = { ...this.fieldErrors, [key]: `Expected ${r.expected}.` };
+      return;
+    }
+    this.fieldErrors = { ...this.fieldErrors, [key]: undefined };
+    this.setState({ [key]: r.value } as Partial<MoEState>);
+  }
+
+  private setState(patch: Partial<MoEState>): void {
+    const before = this.state;
+    this.state = { ...before, ...patch };
+    writeUrlState(MOE_SCHEMA, this.state);
+    if (patch.backend !== undefined && patch.backend !== before.backend) void this.switchBackend(this.state.backend);
+    else void this.prepare();
+  }
+
+  private async switchBackend(choice: MoEState['backend']): Promise<void> {
+    const ready = (async () => {
+      await this.backendReady.catch(() => undefined);
+      await this.training.reset();
+      this.disposeJob();
+      this.backend = null;
+      this.backendError = null;
+      try {
+        this.backend = await chooseBackend(choice);
+      } catch (e) {
+        this.backendError = e instanceof Error ? e.message : String(e);
+        return;
+      }
+      await this.prepare();
+    })();
+    this.backendReady = ready;
+    await ready;
+  }
+
+  /** Build the untrained model from the state (a bad combination shows the library's error). */
+  private async prepare(): Promise<void> {
+    if (!this.backend || this.training.busy || this.training.status === 'paused') return;
+    await this.training.reset();
+    this.disposeJob();
+    this.jobError = null;
+    this.view = null;
+    try {
+      this.job = new MoEJob({ ...this.state });
+    } catch (e) {
+      this.jobError = e instanceof Error ? e.message : String(e);
+      return;
+    }
+    this.ledger = this.job.ledger();
+  }
+
+  private disposeJob(): void {
+    this.job?.dispose();
+    this.job = null;
+    this.ledger = null;
+  }
+
+  private async start(): Promise<void> {
+    if (this.training.status !== 'idle' || !this.job) {
+      await this.training.reset();
+      await this.prepare();
+    }
+    const job = this.job;
+    if (!job) return;
+    await this.training.start(job);
+  }
+
+  private async copyLink(): Promise<void> {
+    try {
+      await navigator.clipboard.writeText(window.location.href);
+      this.copied = true;
+      setTimeout(() => (this.copied = false), 1600);
+    } catch {
+      window.prompt('Copy this link:', window.location.href);
+    }
+  }
+}
+
+customElements.define('weft-moe-page', WeftMoEPage);
+
+declare global {
+  interface HTMLElementTagNameMap {
+    'weft-moe-page': WeftMoEPage;
+  }
+}

@@ -1,0 +1,78 @@
+// moe.html, built and served as a user gets it: the ledger's total and active counts are right
+// before training (router + k/E of the experts), a run moves the step and fills the heatmap, the
+// load bars and the aux-loss curves (dropless: nothing dropped), a capacity below 1 drops pairs,
+// the state is in the URL, k > E shows the library's error, and the page logs no errors, keeps its
+// CSP and talks to no other origin.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Browser, Page } from 'playwright';
+import { CSP, demoUrl, launch, openWatched } from './browser.js';
+
+const root = 'weft-moe-page';
+const num = async (page: Page, sel: string, attr: string) => Number(await page.locator(sel).getAttribute(attr));
+const startButton = (page: Page) => page.locator('button[data-action="start"]');
+const stepOf = (page: Page) =>
+  page.evaluate((r) => Number(document.querySelector(r)?.shadowRoot?.querySelector('weft-progress-bar')?.shadowRoot?.querySelector('[data-step]')?.getAttribute('data-step')), root);
+
+/** Regressor 2 → 16 → MoE(16, E experts of hidden 16, mixtral router) → 1. */
+function counts(e: number, k: number) {
+  const edges = 2 * 16 + 16 + 16 + 1;
+  const router = 16 * e;
+  const experts = e * (16 * 16 + 16 + 16 * 16 + 16);
+  return { stored: edges + router + experts, active: Math.round(edges + router + (k / e) * experts) };
+}
+
+describe('moe.html', () => {
+  let browser: Browser;
+  beforeAll(async () => {
+    browser = await launch();
+  });
+  afterAll(async () => {
+    await browser?.close();
+  });
+
+  it('shows total vs active, trains live with heatmap / load / aux curves, drops with a tight capacity, explains k > E', async () => {
+    const w = await openWatched(browser);
+    const { page } = w;
+    await page.goto(demoUrl('moe.html?backend=wasm&steps=120'));
+    expect(await page.locator('meta[http-equiv="Content-Security-Policy"]').getAttribute('content')).toBe(CSP);
+    await expect.poll(() => startButton(page).isEnabled(), { timeout: 60_000 }).toBe(true);
+    const c = counts(8, 2);
+    expect(await num(page, '[data-stored]', 'data-stored')).toBe(c.stored);
+    expect(await num(page, '[data-active]', 'data-active')).toBe(c.active);
+
+    await startButton(page).click();
+    await expect.poll(() => stepOf(page), { timeout: 60_000, interval: 200 }).toBeGreaterThanOrEqual(120);
+    await expect.poll(() => page.locator('[data-heatmap] rect').count()).toBe(96 * 8);
+    expect(await page.locator('[data-load] rect').count()).toBe(8);
+    expect(await num(page, '[data-dropped]', 'data-dropped')).toBe(0);
+    expect(await num(page, '[data-nmi]', 'data-nmi')).toBeGreaterThan(0.2);
+    expect(await page.locator('weft-moe-line path').count()).toBe(2);
+    if (process.env.WEFT_SCREENSHOTS) await page.screenshot({ path: `${process.env.WEFT_SCREENSHOTS}/moe.png`, fullPage: true });
+
+    // A capacity below 1 drops pairs; the URL follows the setting.
+    await page.locator('input[name="capacity"]').fill('0.5');
+    await page.locator('input[name="capacity"]').dispatchEvent('change');
+    await expect.poll(() => new URL(page.url()).searchParams.get('capacity')).toBe('0.5');
+    await page.locator('input[name="steps"]').fill('20');
+    await page.locator('input[name="steps"]').dispatchEvent('change');
+    await expect.poll(() => startButton(page).isEnabled()).toBe(true);
+    await startButton(page).click();
+    await expect.poll(() => stepOf(page), { timeout: 30_000, interval: 200 }).toBeGreaterThanOrEqual(20);
+    await expect.poll(() => num(page, '[data-dropped]', 'data-dropped')).toBeGreaterThan(0.2);
+
+    // More experts: the total grows, the active count barely moves.
+    await page.locator('input[name="experts"]').fill('32');
+    await page.locator('input[name="experts"]').dispatchEvent('change');
+    await expect.poll(() => num(page, '[data-stored]', 'data-stored')).toBe(counts(32, 2).stored);
+    expect(await num(page, '[data-active]', 'data-active')).toBe(counts(32, 2).active);
+
+    // k > E says why, with the values.
+    await page.goto(demoUrl('moe.html?backend=wasm&experts=4&k=6'));
+    await expect.poll(() => page.locator('[data-job-error]').textContent(), { timeout: 60_000 }).toMatch(/topK=6 must be ≤ numExperts=4/);
+    expect(await startButton(page).isDisabled()).toBe(true);
+
+    expect(w.errors, 'console errors').toEqual([]);
+    expect(w.foreign, 'requests to other origins').toEqual([]);
+    expect(await w.cspViolations(), 'CSP violations').toEqual([]);
+  });
+});
