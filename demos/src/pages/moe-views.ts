@@ -21,7 +21,7 @@ export class WeftMoEHeatmap extends LitElement {
     css`
       :host { display: block; }
       svg { width: 100%; height: auto; display: block; }
-      .lbl { font: 11px var(--font-sans, system-ui); fill: var(--muted); }
+      .lbl { font: 13px var(--font-sans, system-ui); fill: var(--muted); }
       .empty { color: var(--faint); font-size: 14px; padding: 24px 0; text-align: center; }
     `,
   ];
@@ -30,7 +30,7 @@ export class WeftMoEHeatmap extends LitElement {
     if (!w.length) return html`<div class="empty">Start training to see where each token goes.</div>`;
     const n = w.length;
     const e = w[0]!.length;
-    const cw = 7, ch = Math.max(8, Math.min(18, 200 / e)), left = 30, top = 6, bottom = 22;
+    const cw = 9, ch = Math.max(10, Math.min(26, 320 / e)), left = 34, top = 6, bottom = 24;
     const W = left + n * cw + 4, H = top + e * ch + bottom;
     const groups: Array<{ c: number; from: number; to: number }> = [];
     this.cluster.forEach((c, i) => {
@@ -80,7 +80,6 @@ export class WeftMoELoad extends LitElement {
       ${l.map((v, i) => svg`<rect x=${left + i * bw + bw * 0.12} y=${y(v)} width=${bw * 0.76} height=${Math.max(0, y(0) - y(v))} rx="2" fill="var(--accent)"><title>expert ${i}: ${(v * 100).toFixed(1)}%</title></rect>
         ${e <= 16 ? svg`<text class="lbl" x=${left + (i + 0.5) * bw} y=${H - 4} text-anchor="middle">${i}</text>` : nothing}`)}
       <line x1=${left} x2=${W - 2} y1=${y(1 / e)} y2=${y(1 / e)} stroke="hsl(28 85% 52%)" stroke-dasharray="4 3" stroke-width="1.5"></line>
-      <text class="lbl" x=${W - 4} y=${y(1 / e) - 4} text-anchor="end">uniform 1/E</text>
     </svg>`;
   }
 }

@@ -346,20 +346,19 @@ export class WeftMoEPage extends LitElement {
             </div>
             ${t.error ? html`<div class="alert" role="alert">${t.error}</div>` : nothing}
           </section>
+          <section class="card" aria-labelledby="heat-title">
+            <h2 class="card-title" id="heat-title">Token → expert <span class="aside">12 probe points per cluster</span></h2>
+            <weft-moe-heatmap .weights=${this.view?.weights ?? []} .cluster=${this.view?.cluster ?? []}></weft-moe-heatmap>
+            <p class="legend">Columns are points grouped by cluster (c0…c7), rows are experts; darker = larger combine weight. A specialised router gives each cluster its own rows.</p>
+          </section>
           <div class="curves">
-            <section class="card" aria-labelledby="heat-title">
-              <h2 class="card-title" id="heat-title">Token → expert <span class="aside">12 probe points per cluster</span></h2>
-              <weft-moe-heatmap .weights=${this.view?.weights ?? []} .cluster=${this.view?.cluster ?? []}></weft-moe-heatmap>
-              <p class="legend">Columns are points grouped by cluster (c0…c7), rows are experts; darker = larger combine weight.</p>
-            </section>
             <section class="card" aria-labelledby="load-title">
               <h2 class="card-title" id="load-title">Per-expert load <span class="aside">share of routed pairs</span></h2>
               <weft-moe-load .load=${load}></weft-moe-load>
+              <p class="legend">Dashed: the uniform share 1/E.</p>
             </section>
-          </div>
-          <div class="curves3">
             <section class="card" aria-labelledby="loss-title">
-              <h2 class="card-title" id="loss-title">Loss</h2>
+              <h2 class="card-title" id="loss-title">Loss <span class="aside">MSE + weighted aux losses</span></h2>
               <weft-loss-chart .history=${hist} metric=""></weft-loss-chart>
             </section>
             <section class="card" aria-labelledby="aux-title">
@@ -367,7 +366,7 @@ export class WeftMoEPage extends LitElement {
               <weft-moe-line label="balance loss" .total=${total} .points=${hist.map((p) => [p.step, stat(p, 'moe.load_balance_value')] as const)}></weft-moe-line>
             </section>
             <section class="card" aria-labelledby="z-title">
-              <h2 class="card-title" id="z-title">Router z-loss</h2>
+              <h2 class="card-title" id="z-title">Router z-loss <span class="aside">mean logsumexp²</span></h2>
               <weft-moe-line label="z-loss" color="hsl(28 85% 52%)" .total=${total} .points=${hist.map((p) => [p.step, stat(p, 'moe.z_loss_value')] as const)}></weft-moe-line>
             </section>
           </div>
