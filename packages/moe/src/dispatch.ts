@@ -5,8 +5,8 @@
 //    dropped; dropless — blocks of b rows, each expert gets ⌈count/b⌉ consecutive blocks (a static
 //    upper bound of ⌊(P + E(b−1))/b⌋ blocks, MegaBlocks-style), each block names its expert;
 // 3. gather tokens into the buffer (G, b, d), run the stacked experts (batched matmuls), gather each
-//    pair's output row back, scale by its gate and sum per token (UnsortedSegmentSum, linear-time
-//    on wasm/cpu thanks to core's kernel).
+//    pair's output row back, scale by its gate and sum per token in a fixed order (gathers and
+//    sums; their gradients are UnsortedSegmentSum, linear-time on wasm/cpu thanks to core's kernel).
 // `denseCombine` is the reference: every expert on every token, masked by the same kept pairs.
 import * as tf from '@tensorflow/tfjs-core';
 import type { StackedExperts } from './experts.js';
@@ -112,7 +112,25 @@ export function sparseCombine(x: tf.Tensor2D, r: Routing, plan: DispatchPlan, ex
   const y = tf.reshape(experts.apply(buf as tf.Tensor3D, plan.blockExpert), [rows, d]); // (G, b, d) -> (G·b, d)
   const perPair = tf.gather(tf.concat([y, zero], 0), plan.pairSlot); // (P, d); dropped pairs read the zero row
   const w = tf.reshape(tf.mul(r.gate, plan.keep), [-1, 1]); // (P,) -> (P, 1)
-  return tf.unsortedSegmentSum(tf.mul(perPair, w), r.token, n) as tf.Tensor2D;
+  const weighted = tf.mul(perPair, w) as tf.Tensor2D; // (P, d)
+  return sumPerToken(weighted, r, n);
+}
+
+/**
+ * Σ over each token's pairs, in a fixed order (a scatter-add would be faster to write, but WebGPU's
+ * runs float atomics in any order, so the same weights could give different last bits). Token-choice
+ * pairs are slot-major, k per token: (k·N, d) -> (k, N, d) -> sum over k. Expert-choice pairs sit in
+ * (token, expert) cells, at most one each: gather them into (N, E, d) and sum over E.
+ */
+function sumPerToken(weighted: tf.Tensor2D, r: Routing, n: number): tf.Tensor2D {
+  const [p, d] = weighted.shape;
+  if (r.perExpert === undefined) return tf.sum(tf.reshape(weighted, [p / n, n, d]), 0) as tf.Tensor2D;
+  const e = p / r.perExpert;
+  const cell = tf.add(tf.mul(r.token, tf.scalar(e, 'int32')), r.expert) as tf.Tensor1D; // (P,) index into (N·E)
+  const pairOfCell = tf.cast(tf.sub(tf.unsortedSegmentSum(tf.range(1, p + 1, 1, 'float32'), cell, n * e), 1), 'int32'); // -1: empty
+  const rows = tf.where(tf.less(pairOfCell, 0), tf.fill([n * e], p, 'int32'), pairOfCell) as tf.Tensor1D;
+  const cells = tf.gather(tf.concat([weighted, tf.zeros([1, d])], 0), rows); // (N·E, d)
+  return tf.sum(tf.reshape(cells, [n, e, d]), 1) as tf.Tensor2D; // (N·E, d) -> (N, E, d) -> (N, d)
 }
 
 /** Combine weights (N, E): Σ of the kept gates of each (token, expert). */
