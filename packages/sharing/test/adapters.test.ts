@@ -19,7 +19,21 @@ const METHODS: Record<string, Omit<AdapterConfigBase, 'targets'> & Record<string
   loha: { method: 'loha', r: 2, alpha: 2, initWeights: false },
   lokr: { method: 'lokr', r: 1, alpha: 1, initWeights: false, decomposeBoth: true },
   ia3: { method: 'ia3', initWeights: false, feedforward: ['fc2'] },
+  residual: { method: 'residual' },
+  'residual (bottleneck)': { method: 'residual', bottleneck: 3, activation: 'identity' },
+  ether: { method: 'ether', blocks: 2 },
+  'ether+': { method: 'ether', plus: true },
 };
+
+/** Methods that start as the identity (zero factor / v = u) get their parameters perturbed so the tests see a real adapter. */
+const PERTURB = new Set(['residual', 'residual (bottleneck)', 'ether+']);
+
+function inject(model: Module, label: string, cfg: Omit<AdapterConfigBase, 'targets'>): void {
+  injectAdapter(model, 'a', { ...cfg, targets: ['fc1', 'fc2'] } as AdapterConfigBase, { rng: new Rng(3) });
+  if (!PERTURB.has(label)) return;
+  const rng = new Rng(9);
+  for (const v of model.trainableParameters()) tf.tidy(() => v.assign(tf.add(v, tf.tensor(rng.normalArray(v.size, 0, 0.3), v.shape))));
+}
 
 const input = (rng: Rng, n = 6) => tf.tensor2d(rng.normalArray(n * 8), [n, 8]);
 
@@ -31,8 +45,8 @@ describe('adapter matrix', () => {
         const x = input(new Rng(2));
         const yBase = model.call(x);
         const w0 = await model.fc1.weight.data();
-        const paths = injectAdapter(model, 'a', { ...cfg, targets: ['fc1', 'fc2'] }, { rng: new Rng(3) });
-        expect(paths).toEqual(['fc1', 'fc2']);
+        inject(model, label, cfg);
+        expect(adapterNames(model)).toEqual(['a']);
         expect(model.fc1).toBeInstanceOf(AdaptedLayer);
         const yAdapted = model.call(x);
         expect(await maxDiff(yAdapted, yBase)).toBeGreaterThan(1e-3);
@@ -55,7 +69,7 @@ describe('adapter matrix', () => {
         const rng = new Rng(5);
         const x = input(rng, 32);
         const y = tf.tensor2d(rng.normalArray(32 * 4), [32, 4]);
-        injectAdapter(model, 'a', { ...cfg, targets: ['fc1', 'fc2'] }, { rng: new Rng(3) });
+        inject(model, label, cfg);
         const trainable = model.trainableParameters();
         const adapterVars = new Set(model.namedParameters().filter(([p]) => p.includes('.a.')).map(([, v]) => v));
         expect(trainable.length).toBe(adapterVars.size);
@@ -78,8 +92,8 @@ describe('adapter matrix', () => {
 
       it('gradients match finite differences', async () => {
         const model = new Tiny(new Rng(1), [3, 4, 2]);
-        const small = { ...cfg, ...(cfg.r ? { r: 1 } : {}) };
-        injectAdapter(model, 'a', { ...small, targets: ['fc1', 'fc2'] }, { rng: new Rng(3) });
+        const small = { ...cfg, ...(cfg.r ? { r: 1 } : {}), ...(cfg['bottleneck'] ? { bottleneck: 1 } : {}) };
+        inject(model, label, small);
         const x = tf.tensor2d(new Rng(4).normalArray(6), [2, 3]);
         // DoRA treats ‖W + sBA‖ as a constant in the backward pass (DoRA §4.3, as PEFT), so the true
         // function's finite differences only match the magnitude's gradient.
@@ -92,7 +106,7 @@ describe('adapter matrix', () => {
 
       it('no tensor growth over training steps', async () => {
         const model = new Tiny(new Rng(1));
-        injectAdapter(model, 'a', { ...cfg, targets: ['fc1', 'fc2'] }, { rng: new Rng(3) });
+        inject(model, label, cfg);
         const x = input(new Rng(2));
         const opt = makeOptimizer({ name: 'adam', learningRate: 0.01 });
         const vars = model.trainableParameters();
@@ -185,6 +199,24 @@ describe('adapters on a model', () => {
       model.dispose();
     });
   }
+
+  it('a residual bottleneck with a non-linearity trains but refuses to merge; ETHER blocks must divide the width', () => {
+    const model = new Tiny(new Rng(1));
+    injectAdapter(model, 'a', { method: 'residual', targets: ['fc1'], bottleneck: 4 } as AdapterConfigBase);
+    expect(() => mergeAdapters(model)).toThrow(/non-linearity cannot be merged/);
+    expect(() => injectAdapter(model, 'b', { method: 'ether', targets: ['fc2'], blocks: 3 } as AdapterConfigBase)).toThrow(/blocks=3 at "fc2" must divide out=4/);
+    model.dispose();
+  });
+
+  it('ETHER is a reflection: it keeps the norm of every output column of W', async () => {
+    const model = new Tiny(new Rng(1));
+    injectAdapter(model, 'a', { method: 'ether', targets: ['fc1'], blocks: 4 } as AdapterConfigBase, { rng: new Rng(2) });
+    const w0 = tf.tidy(() => tf.norm((model.fc1 as unknown as AdaptedLayer).base.weight, 'euclidean', 1));
+    mergeAdapters(model);
+    const w1 = tf.tidy(() => tf.norm((model.fc1 as unknown as AdaptedLayer).base.weight, 'euclidean', 1)); // rows of [in, out]: ‖x H‖ = ‖x‖
+    expect(await maxDiff(w1, w0)).toBeLessThan(1e-5);
+    model.dispose();
+  });
 
   it('refuses a duplicate or invalid adapter name', () => {
     const model = new Tiny(new Rng(1));

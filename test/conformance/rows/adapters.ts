@@ -25,5 +25,8 @@ addConformanceRows(
     input: (rng) => ({ x: floats(rng, [5, 4]) }),
     noGradient: { paths: ['layers.0.a.score'], why: 'the score\'s straight-through gradient is ⟨∂L/∂y, x·δW⟩, zero while δW is at its zero init' },
   },
+  { name: 'adapters/Residual (Rebuffi 1×1)', make: adapted({ method: 'residual' }), input: (rng) => ({ x: floats(rng, [5, 4]) }) },
+  { name: 'adapters/ETHER', make: adapted({ method: 'ether' }), input: (rng) => ({ x: floats(rng, [5, 4]) }) },
+  { name: 'adapters/ETHER+', make: adapted({ method: 'ether', plus: true }), input: (rng) => ({ x: floats(rng, [5, 4]) }) },
   { name: 'adapters/IA3', make: adapted({ method: 'ia3', feedforward: ['0'], initWeights: false }), input: (rng) => ({ x: floats(rng, [5, 4]) }) },
 );

@@ -16,3 +16,5 @@ export * from './merging.js';
 export * from './layers-model.js';
 export * from './taps/index.js';
 export * from './library/arrow.js';
+export * from './residual/index.js';
+export * from './ether/index.js';

@@ -9,6 +9,8 @@ import { lohaMethod } from './loha/index.js';
 import { lokrMethod } from './lokr/index.js';
 import { ia3Method } from './ia3/index.js';
 import { tapsMethod } from './taps/index.js';
+import { residualMethod } from './residual/index.js';
+import { etherMethod } from './ether/index.js';
 
 /** How a factory is called. */
 export interface AdapterFactoryContext {
@@ -63,3 +65,5 @@ registerAdapterMethod('loha', lohaMethod);
 registerAdapterMethod('lokr', lokrMethod);
 registerAdapterMethod('ia3', ia3Method);
 registerAdapterMethod('taps', tapsMethod);
+registerAdapterMethod('residual', residualMethod);
+registerAdapterMethod('ether', etherMethod);
