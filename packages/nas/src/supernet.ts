@@ -17,11 +17,17 @@ export type CellKind = 'normal' | 'reduce';
 /** Turns a cell type's α (edges, ops) into the weights of every edge for one forward pass. */
 export type ArchSampler = (kind: CellKind, alpha: tf.Tensor, ctx: ForwardContext) => EdgeChoice[];
 
+/**
+ * The rows of a (E, n) tensor as E tensors of shape (n,). Slices, not `tf.unstack`: tfjs' Unpack
+ * gradient fails when some rows get no gradient (an overridden or unused edge).
+ */
+export function rowsOf(t: tf.Tensor): tf.Tensor[] {
+  const [E, n] = t.shape as [number, number];
+  return Array.from({ length: E }, (_, e) => tf.reshape(tf.slice(t, [e, 0], [1, n]), [n])); // (1, n) -> (n,)
+}
+
 /** DARTS' continuous relaxation: softmax over the ops of every edge. */
-export const softmaxSampler: ArchSampler = (_kind, alpha) => {
-  const w = tf.softmax(alpha, -1); // (E, ops)
-  return tf.unstack(w, 0).map((weights) => ({ weights }));
-};
+export const softmaxSampler: ArchSampler = (_kind, alpha) => rowsOf(tf.softmax(alpha, -1)).map((weights) => ({ weights }));
 
 /** An override of one edge: compute only `active` ops, with their α-weights or (with `unit`) weight 1. */
 export interface EdgeOverride {
@@ -96,7 +102,7 @@ export class SearchNetwork extends Module {
     for (let i = 0; i < this.space.steps; i++) {
       const n = i + 2;
       const w = tf.softmax(tf.slice(beta, [start], [n]));
-      out.push(...tf.unstack(w));
+      for (let j = 0; j < n; j++) out.push(tf.reshape(tf.slice(w, [j], [1]), []));
       start += n;
     }
     return out;

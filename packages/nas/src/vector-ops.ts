@@ -54,7 +54,7 @@ export class StackedVectorOps extends Module {
   /** Outputs of the ops in `which` (indices into ops, none excluded), stacked: (M, N, C) for x (N, C). */
   forwardOps(x: tf.Tensor, which: readonly number[], ctx?: ForwardContext): tf.Tensor {
     const C = this.channels;
-    let Z: tf.Tensor[] = [];
+    let out: tf.Tensor | null = null;
     const acts = new Map<Act, tf.Tensor>();
     const actOf = (a: Act) => {
       let t = acts.get(a);
@@ -67,19 +67,21 @@ export class StackedVectorOps extends Module {
     };
     if (this.weight && which.some((i) => this.slotsOf[i]!.length > 0)) {
       const A = tf.stack(this.slotAct.map(actOf)); // (S, N, C)
-      const out = tf.add(tf.matMul(A, this.weight), tf.reshape(this.bias!, [this.slotAct.length, 1, C])); // (S, N, C)
-      Z = tf.unstack(out, 0);
+      out = tf.add(tf.matMul(A, this.weight), tf.reshape(this.bias!, [this.slotAct.length, 1, C])); // (S, N, C)
     }
+    const N = x.shape[0]!;
+    // Slot outputs by slicing (not tf.unstack: its gradient fails when a slot is unused).
+    const Z = (sl: number) => tf.reshape(tf.slice(out!, [sl, 0, 0], [1, N, C]), [N, C]); // (1, N, C) -> (N, C)
     const outs = which.map((i) => {
       const op = this.ops[i]!;
       if (op === 'skip_connect') return x;
       if (op in FREE) return actOf(FREE[op]!);
       if (op === 'gated_linear') {
         const [v, g] = this.slotsOf[i]!;
-        return tf.mul(Z[v!]!, tf.sigmoid(Z[g!]!));
+        return tf.mul(Z(v!), tf.sigmoid(Z(g!)));
       }
       if (op === NONE) throw new Error('StackedVectorOps: none is never computed');
-      return Z[this.slotsOf[i]![0]!]!;
+      return Z(this.slotsOf[i]![0]!);
     });
     return tf.stack(outs); // (M, N, C)
   }

@@ -8,7 +8,7 @@
 //    β-weighted sum of the outputs after each depth — memory of the largest subnet plus masks,
 //    not the sum of the candidates.
 import * as tf from '@tensorflow/tfjs-core';
-import { Module, Rng, fanInUniform, type ForwardContext } from '@weft/core';
+import { Module, Rng, fanInUniform, padSpatial, type ForwardContext } from '@weft/core';
 import { recordReluCodes } from '../codes.js';
 import { resolveEntangledSpace, validateSubnet, type EntangledSpaceConfig, type SubnetConfig } from './space.js';
 
@@ -77,7 +77,8 @@ export class EntangledSupernet extends Module {
   private layer(h: tf.Tensor, w: tf.Tensor, b: tf.Tensor, k: number, ctx: ForwardContext): tf.Tensor {
     const z =
       this.space.kind === 'cnn'
-        ? tf.add(tf.conv2d(h as tf.Tensor4D, w as tf.Tensor4D, 1, (k - 1) / 2), b)
+        ? // Explicit zero padding then 'valid' (as core's Conv2d; tfjs webgpu's filter gradient is zero with a numeric pad).
+          tf.add(tf.conv2d(padSpatial(h as tf.Tensor4D, [(k - 1) / 2, (k - 1) / 2]), w as tf.Tensor4D, 1, 'valid'), b)
         : tf.add(tf.matMul(h, w), b);
     recordReluCodes(ctx, z);
     return tf.relu(z);
@@ -122,7 +123,7 @@ export class EntangledSupernet extends Module {
     const unitMix = tf.matMul(pw, unitMasks); // (D, Wmax): Σ_c p_c 1[j < w_c]
     let kernelMix: tf.Tensor | null = null;
     if (this.betaKernel) {
-      // Centre k×k masks: (choices, K·K) -> per layer Σ_c p_c M_c, (D, K, K, 1, 1).
+      // Centre k×k masks M_c, (choices, K·K).
       const km = tf.tensor2d(
         s.kernelChoices.flatMap((k) => {
           const o = (K - k) / 2;
@@ -130,14 +131,14 @@ export class EntangledSupernet extends Module {
         }),
         [s.kernelChoices.length, K * K],
       );
-      kernelMix = tf.reshape(tf.matMul(tf.softmax(this.betaKernel, -1), km), [D, K, K, 1, 1]); // (D, K·K) -> (D, K, K, 1, 1)
+      kernelMix = tf.matMul(tf.softmax(this.betaKernel, -1), km); // (D, K·K): Σ_c p_c M_c per layer
     }
     const pd = tf.softmax(this.betaDepth); // (depth choices)
     let h = x;
     const outs: tf.Tensor[] = [];
     for (let l = 0; l < D; l++) {
       let w: tf.Tensor = this.weights[l]!;
-      if (kernelMix) w = tf.mul(w, tf.squeeze(tf.slice(kernelMix, [l, 0, 0, 0, 0], [1, K, K, 1, 1]), [0]));
+      if (kernelMix) w = tf.mul(w, tf.reshape(tf.slice(kernelMix, [l, 0], [1, K * K]), [K, K, 1, 1])); // (1, K·K) -> (K, K, 1, 1)
       h = this.layer(h, w, this.biases[l]!, K, ctx);
       h = tf.mul(h, tf.reshape(tf.slice(unitMix, [l, 0], [1, W]), [W])); // masks output units
       outs.push(h);

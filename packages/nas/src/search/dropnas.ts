@@ -5,6 +5,7 @@
 // a non-parametric op that is never computed (DropNAS removes it from the space); DropNAS' α
 // regulariser is left out.
 import * as tf from '@tensorflow/tfjs-core';
+import { rowsOf } from '../supernet.js';
 import type { Rng } from '@weft/core';
 import { isParametric } from '../ops.js';
 import type { ArchSampler, SearchNetwork } from '../supernet.js';
@@ -38,7 +39,7 @@ export function dropNasSampler(ops: readonly string[], space: 'conv' | 'vector',
   const free = ops.map((o, i) => (!isParametric(o, space) ? i : -1)).filter((i) => i >= 0);
   return (_kind, alpha, ctx) => {
     const w = tf.softmax(alpha, -1);
-    return tf.unstack(w, 0).map((weights) => ({ weights, active: dropGroups([param, free], r, ctx.rng) }));
+    return rowsOf(w).map((weights) => ({ weights, active: dropGroups([param, free], r, ctx.rng) }));
   };
 }
 

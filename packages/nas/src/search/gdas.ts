@@ -5,6 +5,7 @@
 // is computed and multiplied by h (the forward value is GDAS's single op exactly; compute and
 // memory are DARTS'). Bilevel first order as in the paper.
 import * as tf from '@tensorflow/tfjs-core';
+import { rowsOf } from '../supernet.js';
 import type { StepContext, StepOutput } from '@weft/core';
 import type { ArchSampler } from '../supernet.js';
 import type { SearchNetwork } from '../supernet.js';
@@ -36,7 +37,7 @@ export function gumbelSampler(tau: () => number): ArchSampler {
     const soft = tf.softmax(tf.div(tf.add(tf.logSoftmax(alpha, -1), g), tau()), -1); // (E, n)
     const hard = tf.oneHot(tf.argMax(soft, -1), n); // (E, n)
     const h = tf.add(tf.sub(hard, stopGradient(soft)), soft);
-    return tf.unstack(h, 0).map((weights) => ({ weights }));
+    return rowsOf(h).map((weights) => ({ weights }));
   };
 }
 

@@ -4,6 +4,7 @@
 // on the validation batch and keep the best. Departure: random search instead of SPOS'
 // evolutionary search (the same evaluation, fewer moving parts for a toy space).
 import * as tf from '@tensorflow/tfjs-core';
+import { rowsOf } from '../supernet.js';
 import { ForwardContext, makeOptimizer, Rng, type OptimizerConfig, type StepContext, type StepOutput } from '@weft/core';
 import { randomGenotype, type Genotype } from '../genotype.js';
 import { NONE } from '../ops.js';
@@ -70,7 +71,7 @@ export class SposSearch implements Searcher<Genotype> {
     const sampler = this.net.sampler;
     let best: { g: Genotype; loss: number } | null = null;
     try {
-      this.net.sampler = (kind: CellKind, alpha) => tf.unstack(tf.softmax(alpha, -1), 0).map((weights) => ({ weights }));
+      this.net.sampler = (kind: CellKind, alpha) => rowsOf(tf.softmax(alpha, -1)).map((weights) => ({ weights }));
       for (let i = 0; i < this.config.candidates; i++) {
         const g = randomGenotype(this.net.space, rng);
         applyGenotype(this.net, g);
