@@ -100,13 +100,18 @@ export class MixtureOfRecursions extends Module<SequenceInput, tf.Tensor> {
     for (let r = 0; r < kept.length; r++) {
       const k = kept[r]!;
       const logits = tf.reshape(this.routers.at(r).forward(h, ctx), [B, T]); // (B, T, 1) -> (B, T)
-      // The top-k of the candidates, as positions sorted ascending (keeps causal order), off the tape.
-      const idx = noGrad([logits, candidates], (l, c) => {
-        const masked = tf.where(tf.greater(c, 0), l, tf.fill([B, T], -1e9));
-        const top = tf.topk(masked, k).indices; // (B, k), by score
-        return tf.cast(tf.neg(tf.topk(tf.neg(tf.cast(top, 'float32')), k).values), 'int32'); // (B, k), by position
-      });
-      const selected = noGrad([idx], (i) => tf.sum(tf.oneHot(i as tf.Tensor1D, T), 1)); // (B, k) -> (B, k, T) -> (B, T) in {0, 1}
+      // The top-k of the candidates (a 0/1 mask), then their positions in ascending order (keeps the
+      // causal order), off the tape. k = T keeps everyone: no top-k (tfjs webgpu's top-k fails for k = n).
+      const selected = k === T
+        ? (attentionMask ? tf.cast(attentionMask, 'float32') : tf.ones([B, T])).clone()
+        : noGrad([logits, candidates], (l, c) => {
+            const masked = tf.where(tf.greater(c, 0), l, tf.fill([B, T], -1e9));
+            const top = tf.topk(masked, k).indices; // (B, k), by score
+            return tf.sum(tf.oneHot(top as tf.Tensor1D, T, 1, 0, 'float32'), 1); // (B, k) -> (B, k, T) -> (B, T) in {0, 1}
+          });
+      const idx = k === T
+        ? tf.tile(tf.reshape(tf.range(0, T, 1, 'int32'), [1, T]), [B, 1]) // (B, T): every position, in order
+        : noGrad([selected], (sel) => tf.topk(tf.mul(sel, tf.sub(T, tf.range(0, T))), k).indices); // earlier positions score higher
       const flat = tf.reshape(tf.add(idx, offsets), [B * k]); // (B, k) -> (B·k) rows of the flat layout
       const hSel = tf.reshape(gatherRows(tf.reshape(h, [B * T, D]), flat), [B, k, D]); // (B·T, D) -> (B·k, D) -> (B, k, D)
       const gate = tf.reshape(gatherRows(tf.reshape(tf.sigmoid(logits), [B * T]), flat), [B, k, 1]); // (B·k) -> (B, k, 1)
@@ -130,7 +135,7 @@ export class MixtureOfRecursions extends Module<SequenceInput, tf.Tensor> {
     const Nr = this.settings.maxRecursions;
     const logits = this.routers.at(0).forward(x, ctx); // (B, T, Nr)
     const probs = tf.softmax(logits, -1);
-    const choice = noGrad([logits], (l) => tf.oneHot(tf.argMax(l, -1) as tf.Tensor1D, Nr)); // (B, T, Nr) one-hot of the chosen depth − 1
+    const choice = noGrad([logits], (l) => tf.oneHot(tf.argMax(l, -1) as tf.Tensor1D, Nr, 1, 0, 'float32')); // (B, T, Nr) one-hot of the chosen depth − 1
     const gate = tf.sum(tf.mul(probs, choice), -1); // (B, T): probability of the chosen depth
     const chosen = noGrad([choice], (c) => tf.sum(tf.mul(c, tf.range(1, Nr + 1)), -1)); // (B, T) depth in 1..Nr
     const real = attentionMask ? tf.cast(attentionMask, 'float32') : null;
@@ -161,7 +166,7 @@ export class MixtureOfRecursions extends Module<SequenceInput, tf.Tensor> {
     ctx.addStat('mor.avg_depth', avg);
     ctx.addStat('mor.compute_saved', typeof applied === 'number' ? 1 - applied : tf.sub(1, applied));
     if (attention !== null) ctx.addStat('mor.attention_saved', 1 - attention);
-    const hist = tf.sum(tf.oneHot(tf.cast(tf.reshape(depth, [-1]), 'int32'), this.settings.maxRecursions + 1), 0); // tokens per depth 0..Nr
+    const hist = tf.sum(tf.oneHot(tf.cast(tf.reshape(depth, [-1]), 'int32') as tf.Tensor1D, this.settings.maxRecursions + 1, 1, 0, 'float32'), 0); // tokens per depth 0..Nr
     ctx.addStat('mor.depth_histogram', hist);
   }
 }
