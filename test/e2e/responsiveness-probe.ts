@@ -92,7 +92,7 @@ export async function measureTrainingPage(browser: import('playwright').Browser,
     const attr = async (loc: import('playwright').Locator, name: string) => ((await loc.count()) > 0 ? loc.getAttribute(name, { timeout: 1000 }).catch(() => null) : null);
     const active = async () => /^(starting|running|pausing)$/.test((await attr(status, 'data-status')) ?? '');
     // Let it train for a while, then check that Pause answers quickly.
-    await page.waitForTimeout(1500);
+    await page.waitForTimeout(1000);
     let pauseResponseMs: number | null = null;
     const pause = page.locator('button[data-action="pause"]').first();
     // A queue (compare.html) may be between runs: try for up to 5 s to catch a run training.
@@ -159,9 +159,9 @@ export async function measureSliderPage(browser: import('playwright').Browser, b
   }
 }
 
-/** How each page with training is driven (a page not listed here: its defaults, watched 6 s). */
+/** How each page with training is driven (a page not listed here: its defaults, watched 4 s). */
 export const TRAINING_QUERIES: Record<string, Omit<TrainingPageSpec, 'file'>> = {
-  train: { query: '?steps=5000&hidden=64,64', watchMs: 5000 },
+  train: { query: '?steps=5000&hidden=64,64', watchMs: 4000 },
   compare: { query: '?steps=100', watchMs: 25_000 },
 };
 
@@ -169,5 +169,5 @@ export const TRAINING_QUERIES: Record<string, Omit<TrainingPageSpec, 'file'>> = 
 export function trainingPages(pages: readonly { file: string }[]): TrainingPageSpec[] {
   return pages
     .filter((p) => p.file !== 'index' && p.file !== 'params')
-    .map((p) => ({ file: p.file, ...(TRAINING_QUERIES[p.file] ?? { query: '', watchMs: 6000 }) }));
+    .map((p) => ({ file: p.file, ...(TRAINING_QUERIES[p.file] ?? { query: '', watchMs: 4000 }) }));
 }

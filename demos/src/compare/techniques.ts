@@ -61,7 +61,7 @@ class MoEClassifier extends Module {
   constructor(inFeatures: number, numClasses: number, rng: Rng) {
     super();
     this.input = this.addModule('input', new Linear({ inFeatures, outFeatures: BASE.width }, rng));
-    this.moe = this.addModule('moe', new MoE({ dim: BASE.width, numExperts: 4, topK: 1, hidden: BASE.width }, rng));
+    this.moe = this.addModule('moe', new MoE({ dim: BASE.width, numExperts: 4, topK: 1, hidden: BASE.width, capacityFactor: 2 }, rng));
     this.head = this.addModule('head', new Linear({ inFeatures: BASE.width, outFeatures: numClasses }, rng));
   }
   forward(x: tf.Tensor, ctx: ForwardContext): tf.Tensor {
@@ -134,7 +134,7 @@ export const TECHNIQUES: TechniqueEntry[] = [
     id: 'moe',
     title: 'Mixture of experts',
     pkg: '@weft/moe',
-    summary: `4 experts (${BASE.width}→${BASE.width}→${BASE.width}), top-1 routing with a load-balancing loss: 4× the expert parameters stored, one expert active per example.`,
+    summary: `4 experts (${BASE.width}→${BASE.width}→${BASE.width}), top-1 routing with capacity factor 2 and a load-balancing loss: 4× the expert parameters stored, one expert active per example.`,
     build: async ({ data, rng }) => ({ model: new MoEClassifier(data.inFeatures, data.numClasses, rng) }),
   },
   {
