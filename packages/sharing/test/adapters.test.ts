@@ -7,7 +7,7 @@ import { describe, expect, it } from 'vitest';
 import { Linear, MLPClassifier, Module, ModuleList, Rng, makeOptimizer, parameterLedger, stateDict, train, type ForwardContext } from '@weft/core';
 import { gradCheck, leakCheck } from '@weft/core/testing';
 import {
-  AdaptedLayer, adapterNames, deleteAdapter, disableAdapters, enableAdapters, injectAdapter, mergeAdapters, mergeAndUnload,
+  AdaptedLayer, MosLayer, adapterNames, deleteAdapter, disableAdapters, enableAdapters, injectAdapter, mergeAdapters, mergeAndUnload,
   setActiveAdapters, unmergeAdapters, type AdapterConfigBase,
 } from '../src/index.js';
 import { Tiny, maxDiff } from './adapters-helpers.js';
@@ -23,10 +23,11 @@ const METHODS: Record<string, Omit<AdapterConfigBase, 'targets'> & Record<string
   'residual (bottleneck)': { method: 'residual', bottleneck: 3, activation: 'identity' },
   ether: { method: 'ether', blocks: 2 },
   'ether+': { method: 'ether', plus: true },
+  mos: { method: 'mos', r: 2, shardSize: 4, poolSize: 16, privateShards: 1 },
 };
 
 /** Methods that start as the identity (zero factor / v = u) get their parameters perturbed so the tests see a real adapter. */
-const PERTURB = new Set(['residual', 'residual (bottleneck)', 'ether+']);
+const PERTURB = new Set(['residual', 'residual (bottleneck)', 'ether+', 'mos']);
 
 function inject(model: Module, label: string, cfg: Omit<AdapterConfigBase, 'targets'>): void {
   injectAdapter(model, 'a', { ...cfg, targets: ['fc1', 'fc2'] } as AdapterConfigBase, { rng: new Rng(3) });
@@ -92,7 +93,7 @@ describe('adapter matrix', () => {
 
       it('gradients match finite differences', async () => {
         const model = new Tiny(new Rng(1), [3, 4, 2]);
-        const small = { ...cfg, ...(cfg.r ? { r: 1 } : {}), ...(cfg['bottleneck'] ? { bottleneck: 1 } : {}) };
+        const small = { ...cfg, ...(cfg.r ? { r: 1 } : {}), ...(cfg['bottleneck'] ? { bottleneck: 1 } : {}), ...(cfg['shardSize'] ? { shardSize: 1 } : {}) };
         inject(model, label, small);
         const x = tf.tensor2d(new Rng(4).normalArray(6), [2, 3]);
         // DoRA treats ‖W + sBA‖ as a constant in the backward pass (DoRA §4.3, as PEFT), so the true
@@ -215,6 +216,21 @@ describe('adapters on a model', () => {
     mergeAdapters(model);
     const w1 = tf.tidy(() => tf.norm((model.fc1 as unknown as AdaptedLayer).base.weight, 'euclidean', 1)); // rows of [in, out]: ‖x H‖ = ‖x‖
     expect(await maxDiff(w1, w0)).toBeLessThan(1e-5);
+    model.dispose();
+  });
+
+  it('MoS: one pair of shard pools shared by every layer (stored once, used per layer), deleting the adapter frees them', () => {
+    const model = new Tiny(new Rng(1));
+    const before = tf.memory().numTensors;
+    injectAdapter(model, 'a', { method: 'mos', targets: ['fc1', 'fc2'], r: 2, shardSize: 4, poolSize: 16, privateShards: 1 } as AdapterConfigBase);
+    const l1 = (model.fc1 as unknown as AdaptedLayer).adapter('a') as MosLayer;
+    const l2 = (model.fc2 as unknown as AdaptedLayer).adapter('a') as MosLayer;
+    expect(l1.pools.a).toBe(l2.pools.a);
+    const t = parameterLedger(model).totals;
+    expect(t.trainable).toBe(2 * 16 * 4 + 2 * (2 * 4)); // two pools + per layer two private shards
+    expect(t.effective - t.stored).toBe(2 * 16 * 4); // the pools counted again for the second layer
+    deleteAdapter(model, 'a');
+    expect(tf.memory().numTensors).toBe(before);
     model.dispose();
   });
 

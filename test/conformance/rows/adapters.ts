@@ -28,5 +28,15 @@ addConformanceRows(
   { name: 'adapters/Residual (Rebuffi 1×1)', make: adapted({ method: 'residual' }), input: (rng) => ({ x: floats(rng, [5, 4]) }) },
   { name: 'adapters/ETHER', make: adapted({ method: 'ether' }), input: (rng) => ({ x: floats(rng, [5, 4]) }) },
   { name: 'adapters/ETHER+', make: adapted({ method: 'ether', plus: true }), input: (rng) => ({ x: floats(rng, [5, 4]) }) },
+  {
+    name: 'adapters/MoS (shared shard pools)',
+    make: (rng) => {
+      const model = adapted({ method: 'mos', r: 2, shardSize: 1, poolSize: 8, privateShards: 1 })(rng);
+      // The B pool starts at zero (a no-op adapter); give it values so every shard gets a gradient.
+      for (const [path, v] of model.namedParameters()) if (/pool_b|private_b/.test(path)) v.assign(floats(rng, v.shape));
+      return model;
+    },
+    input: (rng) => ({ x: floats(rng, [5, 4]) }),
+  },
   { name: 'adapters/IA3', make: adapted({ method: 'ia3', feedforward: ['0'], initWeights: false }), input: (rng) => ({ x: floats(rng, [5, 4]) }) },
 );

@@ -18,3 +18,4 @@ export * from './taps/index.js';
 export * from './library/arrow.js';
 export * from './residual/index.js';
 export * from './ether/index.js';
+export * from './mos/index.js';

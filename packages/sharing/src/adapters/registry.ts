@@ -11,6 +11,7 @@ import { ia3Method } from './ia3/index.js';
 import { tapsMethod } from './taps/index.js';
 import { residualMethod } from './residual/index.js';
 import { etherMethod } from './ether/index.js';
+import { mosMethod } from './mos/index.js';
 
 /** How a factory is called. */
 export interface AdapterFactoryContext {
@@ -67,3 +68,4 @@ registerAdapterMethod('ia3', ia3Method);
 registerAdapterMethod('taps', tapsMethod);
 registerAdapterMethod('residual', residualMethod);
 registerAdapterMethod('ether', etherMethod);
+registerAdapterMethod('mos', mosMethod);
