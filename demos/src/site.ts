@@ -30,6 +30,7 @@ export const PAGES: readonly PageInfo[] = [
   { file: 'sharing', title: 'Weight sharing', summary: 'Cross-layer plans and hashed sharing trained live beside an unshared baseline, with stored vs effective parameters.', family: 'weight-sharing' },
   { file: 'adapters', title: 'Adapters', summary: 'LoRA, DoRA, LoHa, LoKr and IA³ fine-tuned on a frozen base side by side, mixed with sliders, exported in PEFT format.', family: 'adapters' },
   { file: 'moe', title: 'Mixture of experts', summary: 'Routers, capacity and aux losses trained live: token-to-expert heatmap, per-expert load, total vs active parameters.', family: 'mixture-of-experts' },
+  { file: 'nas', title: 'Supernets & NAS', summary: 'DARTS-style and weight-entangled supernets searched live on a planted teacher: α as bars, the genotype as a cell, retrain vs random.', family: 'supernets' },
   { file: 'compare', title: 'Compare techniques', summary: 'Every technique on one toy task with the same step budget: a live Pareto chart of accuracy against stored and active parameters.' },
 ];
 

@@ -1,0 +1,203 @@
+// The search job of nas.html: a planted task (data from a hidden teacher: a random genotype of a
+// DARTS-style vector cell, or a random subnet of a weight-entangled MLP), a supernet and a
+// searcher from @weft/nas's registry, run by core's trainer through the searcher's bilevel step.
+// Each report reads α (or β) and the current architecture; `retrain` trains the found genotype
+// and a random one from scratch for comparison.
+import * as tf from '@tensorflow/tfjs-core';
+import { ForwardContext, Rng, makeOptimizer, mse, parameterLedger, train, type Ledger, type TrainResult } from '@weft/core';
+import {
+  DiscreteNetwork, createCellSearch, createEntangledSearch, extractSubnet, largestSubnet, opRecovery, parseGenotype, perturbationSelect,
+  plantedCellTask, plantedSubnetTask, randomGenotype, subnetRecovery, toDartsString, type CellSearch, type EntangledSearch, type Genotype,
+  type SearchBatch, type SubnetConfig,
+} from '@weft/nas';
+import type { TrainingJob, TrainingSegment } from '../controllers/training-controller.js';
+import type { NasState } from './nas-state.js';
+
+/** The vector cell space of the page. */
+export const CELL_SPACE = { space: 'vector' as const, steps: 2, channels: 8, inChannels: 4, numOutputs: 4, ops: ['none', 'skip_connect', 'linear', 'relu', 'tanh', 'sigmoid'] };
+/** The entangled space of the page. */
+export const ENTANGLED_SPACE = { kind: 'mlp' as const, inFeatures: 4, numOutputs: 4, depthChoices: [1, 2, 3], widthChoices: [4, 8, 16] };
+const BATCH = 64;
+const N = 1024;
+
+/** One group of bars (an edge's α, or one elastic choice's β). */
+export interface BarGroup {
+  /** Label, e.g. "2 ← 0" or "width of layer 1". */
+  label: string;
+  /** Option names. */
+  names: string[];
+  /** Softmax weights. */
+  weights: number[];
+  /** Index of the teacher's choice on this group, or -1. */
+  teacher: number;
+}
+
+/** What the page shows after a report. */
+export interface NasView {
+  groups: BarGroup[];
+  /** Cell space: the current genotype (α-argmax) and its DARTS text; entangled: the argmax subnet. */
+  genotype: Genotype | null;
+  subnet: SubnetConfig | null;
+  text: string;
+  /** Share of the teacher's choices recovered. */
+  recovery: number;
+  /** Share of skip_connect among the genotype's ops (DARTS collapse shows as a high share). */
+  skipShare: number;
+}
+
+/** Retraining result: validation MSE of the found and a random architecture. */
+export interface RetrainResult {
+  found: number;
+  random: number;
+  randomText: string;
+}
+
+/** One search. */
+export class NasJob implements TrainingJob {
+  readonly totalSteps: number;
+  readonly cell: CellSearch | null = null;
+  readonly entangled: EntangledSearch | null = null;
+  readonly teacher: Genotype | SubnetConfig;
+  private readonly train: { x: tf.Tensor; y: tf.Tensor };
+  private readonly val: { x: tf.Tensor; y: tf.Tensor };
+  private readonly all: tf.Tensor[];
+  private readonly rng: Rng;
+  private disposed = false;
+
+  constructor(readonly state: NasState) {
+    this.totalSteps = state.steps;
+    this.rng = new Rng(state.seed);
+    const arch = { archOptimizer: { name: 'adam' as const, learningRate: state.archLr, beta1: 0.5, beta2: 0.999 } };
+    let task: { x: tf.Tensor; y: tf.Tensor };
+    if (state.space === 'cell') {
+      const t = plantedCellTask(CELL_SPACE, state.seed, { n: N });
+      task = t;
+      this.teacher = t.teacher;
+      try {
+        this.cell = createCellSearch(state.method, CELL_SPACE, mse, arch, state.seed + 1);
+      } catch (e) {
+        tf.dispose([t.x, t.y]);
+        throw e;
+      }
+    } else {
+      const t = plantedSubnetTask(ENTANGLED_SPACE, state.seed, { n: N });
+      task = t;
+      this.teacher = t.teacher;
+      try {
+        this.entangled = createEntangledSearch(state.method, ENTANGLED_SPACE, mse, arch, state.seed + 1);
+      } catch (e) {
+        tf.dispose([t.x, t.y]);
+        throw e;
+      }
+    }
+    const half = N / 2;
+    this.train = { x: tf.slice(task.x, [0, 0], [half, 4]), y: tf.slice(task.y, [0, 0], [half, 4]) };
+    this.val = { x: tf.slice(task.x, [half, 0], [half, 4]), y: tf.slice(task.y, [half, 0], [half, 4]) };
+    this.all = [task.x, task.y, this.train.x, this.train.y, this.val.x, this.val.y];
+  }
+
+  /** Ledger of the supernet, and (entangled) of its largest subnet. */
+  ledgers(): { supernet: Ledger; largest: Ledger | null } {
+    if (this.cell) return { supernet: parameterLedger(this.cell.net), largest: null };
+    const net = this.entangled!.net;
+    const sub = extractSubnet(net, largestSubnet(net.space));
+    const largest = parameterLedger(sub);
+    sub.dispose();
+    return { supernet: parameterLedger(net), largest };
+  }
+
+  /** α / β bars, the current architecture and its recovery of the teacher. */
+  async view(selection: NasState['selection']): Promise<NasView> {
+    if (this.cell) {
+      const { net } = this.cell;
+      const w = await net.edgeWeights();
+      const teacher = this.teacher as Genotype;
+      const edges = net.edges();
+      const groups = w.normal.map((row, e) => {
+        const { node, input } = edges[e]!;
+        const t = teacher.normal.findIndex((p, k) => Math.floor(k / 2) === node && p[1] === input);
+        return { label: `${node + 2} ← ${input}`, names: net.space.ops, weights: row, teacher: t >= 0 ? net.space.ops.indexOf(teacher.normal[t]![0]) : -1 };
+      });
+      const genotype =
+        this.state.method === 'spos'
+          ? await this.cell.searcher.result(this.val) // SPOS: the best of random genotypes with the shared weights
+          : selection === 'perturbation'
+            ? await perturbationSelect(net, this.val, mse, { metric: 'loss' })
+            : parseGenotype(w, net.space);
+      const skip = genotype.normal.filter(([op]) => op === 'skip_connect').length / genotype.normal.length;
+      return { groups, genotype, subnet: null, text: toDartsString(genotype), recovery: opRecovery(teacher, w, net.space), skipShare: skip };
+    }
+    const net = this.entangled!.net;
+    const soft = async (v: tf.Variable) => {
+      const t = tf.softmax(v, -1);
+      const d = Array.from(await t.data());
+      t.dispose();
+      return d;
+    };
+    const s = net.space;
+    const teacher = this.teacher as SubnetConfig;
+    const pw = await soft(net.betaWidth);
+    const pd = await soft(net.betaDepth);
+    const W = s.widthChoices.length;
+    const groups: BarGroup[] = [{ label: 'depth', names: s.depthChoices.map(String), weights: pd, teacher: s.depthChoices.indexOf(teacher.depth) }];
+    for (let l = 0; l < net.maxDepth; l++) {
+      groups.push({ label: `width of layer ${l + 1}`, names: s.widthChoices.map(String), weights: pw.slice(l * W, l * W + W), teacher: l < teacher.depth ? s.widthChoices.indexOf(teacher.widths[l]!) : -1 });
+    }
+    const subnet = await this.entangled!.searcher.result(this.val);
+    return { groups, genotype: null, subnet, text: JSON.stringify(subnet), recovery: subnetRecovery(teacher, subnet), skipShare: 0 };
+  }
+
+  run(segment: TrainingSegment): Promise<TrainResult> {
+    if (this.disposed) throw new Error('NasJob: run() after dispose()');
+    const searcher = this.cell?.searcher ?? this.entangled!.searcher;
+    const rng = this.rng.fork(`batches-${segment.fromStep}`);
+    const half = N / 2;
+    const draw = () => tf.tensor1d(Int32Array.from({ length: BATCH }, () => rng.int(half)), 'int32');
+    return train<SearchBatch>({
+      steps: segment.steps,
+      reportEvery: Math.max(5, Math.round(this.totalSteps / 100)),
+      batch: () => {
+        const a = draw();
+        const b = draw();
+        return { train: { x: tf.gather(this.train.x, a), y: tf.gather(this.train.y, a) }, val: { x: tf.gather(this.val.x, b), y: tf.gather(this.val.y, b) } };
+      },
+      step: (b, s) => searcher.step(b, s),
+      onProgress: segment.onProgress,
+      signal: segment.signal,
+      seed: this.state.seed * 100_003 + segment.fromStep,
+    });
+  }
+
+  /** Train the found genotype and a random one from scratch (150 steps each); validation MSE of both. */
+  async retrain(found: Genotype): Promise<RetrainResult> {
+    const random = randomGenotype(this.cell!.net.space, new Rng(this.state.seed + 7));
+    const fit = async (g: Genotype) => {
+      const net = new DiscreteNetwork(g, CELL_SPACE, new Rng(this.state.seed + 3));
+      const opt = makeOptimizer({ name: 'adam', learningRate: 0.01 });
+      const rng = new Rng(this.state.seed + 5);
+      await train({
+        model: net, optimizer: opt, steps: 150, reportEvery: 150, loss: (o, b) => mse(o, b.y),
+        batch: () => {
+          const i = tf.tensor1d(Int32Array.from({ length: BATCH }, () => rng.int(N / 2)), 'int32');
+          return { x: tf.gather(this.train.x, i), y: tf.gather(this.train.y, i) };
+        },
+      });
+      const l = tf.tidy(() => mse(net.forward(this.val.x, new ForwardContext()), this.val.y));
+      const v = (await l.data())[0]!;
+      l.dispose();
+      opt.dispose();
+      net.dispose();
+      return v;
+    };
+    return { found: await fit(found), random: await fit(random), randomText: toDartsString(random) };
+  }
+
+  dispose(): void {
+    if (this.disposed) return;
+    this.disposed = true;
+    const s = this.cell ?? this.entangled!;
+    s.searcher.dispose();
+    s.net.dispose();
+    tf.dispose(this.all);
+  }
+}

@@ -1,0 +1,174 @@
+// Views of nas.html: α (or β) as animated bars per edge, and the current genotype drawn as a
+// DARTS cell graph (inputs c_{k-2}, c_{k-1}, intermediate nodes, the concat output).
+import { LitElement, css, html, svg } from 'lit';
+import type { Genotype } from '@weft/nas';
+import type { BarGroup } from './nas-job.js';
+
+const OP_COLORS: Record<string, string> = {
+  none: 'hsl(0 0% 60%)',
+  skip_connect: 'hsl(28 85% 52%)',
+  linear: 'hsl(215 70% 52%)',
+  relu: 'hsl(145 55% 40%)',
+  tanh: 'hsl(275 55% 55%)',
+  sigmoid: 'hsl(335 65% 55%)',
+};
+const color = (name: string, i: number) => OP_COLORS[name] ?? `hsl(${(i * 67) % 360} 60% 50%)`;
+
+/** Bars of softmax weights, one group per edge (or elastic choice); the teacher's option is marked. */
+export class WeftNasBars extends LitElement {
+  static override properties = { groups: { attribute: false } };
+  declare groups: BarGroup[];
+  constructor() {
+    super();
+    this.groups = [];
+  }
+  static override styles = css`
+    :host {
+      display: grid;
+      grid-template-columns: repeat(auto-fill, minmax(210px, 1fr));
+      gap: 14px 18px;
+    }
+    .g h3 {
+      margin: 0 0 6px;
+      font-size: 13px;
+      font-weight: 700;
+    }
+    .row {
+      display: grid;
+      grid-template-columns: 92px 1fr 42px;
+      align-items: center;
+      gap: 6px;
+      font-size: 12px;
+      line-height: 18px;
+    }
+    .name {
+      color: var(--muted, #555);
+      white-space: nowrap;
+      overflow: hidden;
+      text-overflow: ellipsis;
+    }
+    .name.teacher {
+      color: inherit;
+      font-weight: 700;
+    }
+    .track {
+      height: 10px;
+      border-radius: 5px;
+      background: var(--border, #e5e5e5);
+      overflow: hidden;
+    }
+    .bar {
+      height: 100%;
+      border-radius: 5px;
+      transition: width 0.35s ease;
+    }
+    .v {
+      text-align: right;
+      font-variant-numeric: tabular-nums;
+      color: var(--muted, #555);
+    }
+    .empty {
+      color: var(--faint, #888);
+      font-size: 14px;
+    }
+  `;
+  override render() {
+    if (!this.groups.length) return html`<p class="empty">Start a search to see the architecture weights.</p>`;
+    return this.groups.map(
+      (g) => html`<div class="g" data-edge=${g.label}>
+        <h3>${g.label}</h3>
+        ${g.names.map((n, i) => {
+          const w = g.weights[i] ?? 0;
+          const best = g.weights.indexOf(Math.max(...g.weights));
+          return html`<div class="row">
+            <span class="name ${i === g.teacher ? 'teacher' : ''}" title=${i === g.teacher ? 'the teacher’s choice' : n}>${i === g.teacher ? '★ ' : ''}${n}</span>
+            <span class="track"><span class="bar" style="display:block;width:${(w * 100).toFixed(1)}%;background:${color(n, i)};opacity:${i === best ? 1 : 0.55}"></span></span>
+            <span class="v">${(w * 100).toFixed(0)}%</span>
+          </div>`;
+        })}
+      </div>`,
+    );
+  }
+}
+
+/** A DARTS cell graph of a genotype's normal cell. */
+export class WeftNasCell extends LitElement {
+  static override properties = { genotype: { attribute: false }, steps: { type: Number } };
+  declare genotype: Genotype | null;
+  declare steps: number;
+  constructor() {
+    super();
+    this.genotype = null;
+    this.steps = 2;
+  }
+  static override styles = css`
+    :host {
+      display: block;
+    }
+    svg {
+      width: 100%;
+      height: auto;
+      max-height: 260px;
+    }
+    text {
+      font: 12px system-ui, sans-serif;
+      fill: currentColor;
+    }
+    text.op {
+      paint-order: stroke;
+      stroke: var(--surface, #fff);
+      stroke-width: 4px;
+      stroke-linejoin: round;
+    }
+    .empty {
+      color: var(--faint, #888);
+      font-size: 14px;
+    }
+  `;
+  override render() {
+    const g = this.genotype;
+    if (!g) return html`<p class="empty">The genotype appears after the first report.</p>`;
+    const W = 560;
+    const H = 230;
+    // Node positions: inputs on the left, intermediates in the middle, output on the right.
+    const pos = new Map<number | 'out', [number, number]>();
+    pos.set(0, [50, 60]);
+    pos.set(1, [50, 170]);
+    for (let i = 0; i < this.steps; i++) pos.set(i + 2, [200 + (i * 220) / Math.max(1, this.steps - 1 || 1), 60 + (i % 2) * 110]);
+    pos.set('out', [W - 50, 115]);
+    const edges = g.normal.map(([op, from], k) => ({ op, from, to: Math.floor(k / 2) + 2, i: k }));
+    const label = (n: number) => (n === 0 ? 'k−2' : n === 1 ? 'k−1' : String(n));
+    return html`<svg viewBox="0 0 ${W} ${H}" role="img" aria-label="cell graph of the current genotype">
+      <defs><marker id="arr" viewBox="0 0 10 10" refX="9" refY="5" markerWidth="7" markerHeight="7" orient="auto-start-reverse"><path d="M0 0 L10 5 L0 10 z" fill="currentColor" opacity="0.6"></path></marker></defs>
+      ${edges.map(({ op, from, to, i }) => {
+        const [x1, y1] = pos.get(from)!;
+        const [x2, y2] = pos.get(to)!;
+        const f = i % 2 ? 0.62 : 0.38; // alternate label positions so the two edges into a node do not collide
+        const mx = x1 + (x2 - x1) * f;
+        const my = y1 + (y2 - y1) * f + (i % 2 ? 12 : -12);
+        return svg`<g data-op=${op}><path d="M${x1 + 22} ${y1} Q ${(x1 + x2) / 2} ${(y1 + y2) / 2 + (i % 2 ? 12 : -12)} ${x2 - 22} ${y2}" fill="none" stroke=${color(op, i)} stroke-width="2.5" marker-end="url(#arr)"></path>
+          <text class="op" x=${mx} y=${my - 4} text-anchor="middle" style="fill:${color(op, i)};font-weight:600">${op}</text></g>`;
+      })}
+      ${g.normal_concat.map((n) => {
+        const [x1, y1] = pos.get(n)!;
+        const [x2, y2] = pos.get('out')!;
+        return svg`<path d="M${x1 + 22} ${y1} L ${x2 - 26} ${y2}" fill="none" stroke="currentColor" stroke-opacity="0.35" stroke-dasharray="4 4" marker-end="url(#arr)"></path>`;
+      })}
+      ${[...pos].map(([n, [x, y]]) =>
+        n === 'out'
+          ? svg`<rect x=${x - 26} y=${y - 16} width="52" height="32" rx="8" fill="var(--accent-soft, #e8eefc)" stroke="currentColor" stroke-opacity="0.4"></rect><text x=${x} y=${y + 4} text-anchor="middle">concat</text>`
+          : svg`<circle cx=${x} cy=${y} r="22" fill=${n < 2 ? 'var(--surface-2, #f1f1f1)' : 'var(--accent-soft, #e8eefc)'} stroke="currentColor" stroke-opacity="0.4"></circle><text x=${x} y=${y + 4} text-anchor="middle">${label(n)}</text>`,
+      )}
+    </svg>`;
+  }
+}
+
+customElements.define('weft-nas-bars', WeftNasBars);
+customElements.define('weft-nas-cell', WeftNasCell);
+
+declare global {
+  interface HTMLElementTagNameMap {
+    'weft-nas-bars': WeftNasBars;
+    'weft-nas-cell': WeftNasCell;
+  }
+}

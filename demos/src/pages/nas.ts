@@ -1,0 +1,471 @@
+// nas.html: neural architecture search live — pick a space (a DARTS-style cell over vector ops, or
+// a weight-entangled MLP) and a method from @weft/nas's registry; a planted teacher made the data,
+// so the page can mark the teacher's op on every edge. Watch α (or β) move as bars, the current
+// genotype drawn as a cell, the supernet's training and validation loss, a warning when
+// skip-connections take over (DARTS collapse); switch to perturbation-based selection; retrain
+// the found architecture and a random one. The state lives in the URL.
+import '../styles/base.css';
+import '../components/site-header.js';
+import '../components/backend-badge.js';
+import '../components/progress-bar.js';
+import '../components/loss-chart.js';
+import '../components/url-notice.js';
+import './nas-views.js';
+import { LitElement, css, html, nothing } from 'lit';
+import type { BackendReport, Ledger } from '@weft/core';
+import { searchMethod } from '@weft/nas';
+import { chooseBackend } from '../backend-choice.js';
+import { TrainingController } from '../controllers/training-controller.js';
+import { formatUrlState, parseUrlState, writeUrlState, type UrlProblem } from '../url-state.js';
+import { boxStyles, buttonStyles, cardStyles, fieldStyles, numberStyles } from '../styles/shared.js';
+import { formatInt, formatLoss, formatPercent } from '../format.js';
+import { BACKEND_CHOICES } from './train-state.js';
+import { CELL_SPACE, NasJob, type NasView, type RetrainResult } from './nas-job.js';
+import { NAS_METHODS, NAS_SCHEMA, NAS_SELECTION, NAS_SPACES, type NasState } from './nas-state.js';
+
+type Key = keyof NasState;
+
+const TRY: Array<{ label: string; why: string; patch: Partial<NasState> }> = [
+  { label: 'Perturbation selection', why: 'reads the same supernet by how much removing each op hurts (Wang et al. 2021).', patch: { selection: 'perturbation' } },
+  { label: 'A fast α', why: '(lr 0.1): skip-connections tend to take over — DARTS collapse.', patch: { archLr: 0.1 } },
+  { label: 'DARTS, second order', why: ': the unrolled step with a finite-difference Hessian-vector product.', patch: { method: 'darts-2nd', steps: 150 } },
+  { label: 'GDAS', why: ': one op per edge, sampled by Gumbel-softmax.', patch: { method: 'gdas' } },
+  { label: 'TangleNAS', why: 'on the weight-entangled MLP: β over depth and widths, memory of the largest subnet.', patch: { space: 'entangled', method: 'tanglenas', archLr: 0.05 } },
+  { label: 'A cell method on the entangled space', why: 'shows the library’s error.', patch: { space: 'entangled', method: 'darts' } },
+];
+
+/** The NAS page. */
+export class WeftNasPage extends LitElement {
+  static override properties = {
+    state: { state: true },
+    problems: { state: true },
+    backend: { state: true },
+    backendError: { state: true },
+    job: { state: true },
+    ledgers: { state: true },
+    view: { state: true },
+    jobError: { state: true },
+    retrained: { state: true },
+    retraining: { state: true },
+  };
+  private declare state: NasState;
+  private declare problems: UrlProblem[];
+  private declare backend: BackendReport | null;
+  private declare backendError: string | null;
+  private declare job: NasJob | null;
+  private declare ledgers: { supernet: Ledger; largest: Ledger | null } | null;
+  private declare view: NasView | null;
+  private declare jobError: string | null;
+  private declare retrained: RetrainResult | null;
+  private declare retraining: boolean;
+
+  private readonly training = new TrainingController(this, {
+    onProgress: async () => {
+      if (this.job) this.view = await this.job.view(this.state.selection);
+    },
+  });
+  private backendReady: Promise<void> = Promise.resolve();
+
+  constructor() {
+    super();
+    const { state, problems } = parseUrlState(NAS_SCHEMA, window.location.search);
+    this.state = state;
+    this.problems = problems;
+    this.backend = null;
+    this.backendError = null;
+    this.job = null;
+    this.ledgers = null;
+    this.view = null;
+    this.jobError = null;
+    this.retrained = null;
+    this.retraining = false;
+  }
+
+  override connectedCallback(): void {
+    super.connectedCallback();
+    writeUrlState(NAS_SCHEMA, this.state);
+    void this.switchBackend(this.state.backend);
+  }
+
+  static override styles = [
+    boxStyles,
+    cardStyles,
+    buttonStyles,
+    fieldStyles,
+    numberStyles,
+    css`
+      :host {
+        display: block;
+      }
+      .top {
+        display: flex;
+        align-items: flex-start;
+        justify-content: space-between;
+        gap: 16px 24px;
+        flex-wrap: wrap;
+        margin-bottom: 20px;
+      }
+      h1 {
+        margin: 0 0 4px;
+        font-size: 28px;
+        letter-spacing: -0.02em;
+        line-height: 1.2;
+      }
+      .lead {
+        margin: 0;
+        max-width: 70ch;
+        color: var(--muted);
+      }
+      weft-url-notice {
+        margin-bottom: 18px;
+      }
+      .layout {
+        display: grid;
+        grid-template-columns: 290px minmax(0, 1fr);
+        grid-template-rows: auto 1fr;
+        grid-template-areas: 'settings main' 'try main';
+        gap: 20px;
+        align-items: start;
+      }
+      .settings {
+        grid-area: settings;
+      }
+      .try {
+        grid-area: try;
+      }
+      .main {
+        grid-area: main;
+        display: grid;
+        gap: 20px;
+        min-width: 0;
+      }
+      .try ul {
+        margin: 0;
+        padding: 0;
+        list-style: none;
+        display: grid;
+        gap: 10px;
+        font-size: 14px;
+        color: var(--muted);
+      }
+      .try a {
+        color: var(--accent);
+        font-weight: 600;
+        text-decoration: none;
+      }
+      .try a:hover {
+        text-decoration: underline;
+      }
+      .two {
+        display: grid;
+        grid-template-columns: 1fr 1fr;
+        gap: 20px;
+      }
+      @media (max-width: 980px) {
+        .layout {
+          grid-template-columns: minmax(0, 1fr);
+          grid-template-rows: none;
+          grid-template-areas: 'settings' 'main' 'try';
+        }
+        .two {
+          grid-template-columns: minmax(0, 1fr);
+        }
+      }
+      form {
+        display: grid;
+        gap: 14px;
+      }
+      fieldset {
+        border: none;
+        margin: 0;
+        padding: 0;
+        display: grid;
+        gap: 12px;
+        min-width: 0;
+      }
+      .pair {
+        display: grid;
+        grid-template-columns: 1fr 1fr;
+        gap: 10px;
+      }
+      .note {
+        font-size: 12.5px;
+        color: var(--faint);
+        margin: 0;
+      }
+      .buttons {
+        display: grid;
+        grid-template-columns: 1fr 1fr 1fr;
+        gap: 8px;
+      }
+      .counts {
+        display: flex;
+        gap: 28px;
+        flex-wrap: wrap;
+        margin-top: 12px;
+      }
+      .stat .k {
+        font-size: 12px;
+        font-weight: 600;
+        color: var(--muted);
+      }
+      .stat .v {
+        font-size: 18px;
+        font-weight: 700;
+      }
+      .stat .s {
+        font-size: 12px;
+        color: var(--faint);
+      }
+      .about {
+        margin: 6px 0 0;
+        font-size: 14px;
+        color: var(--muted);
+      }
+      .alert,
+      .warn {
+        margin-top: 12px;
+        padding: 10px 12px;
+        border-radius: var(--radius-sm);
+        font-size: 14px;
+        overflow-wrap: anywhere;
+      }
+      .alert {
+        background: var(--danger-soft);
+        color: var(--danger);
+      }
+      .warn {
+        background: hsl(38 95% 92%);
+        color: hsl(28 80% 30%);
+      }
+      code.geno {
+        display: block;
+        margin-top: 10px;
+        padding: 8px 10px;
+        border-radius: var(--radius-sm);
+        background: var(--surface-2, rgba(127, 127, 127, 0.08));
+        font-size: 12px;
+        overflow-wrap: anywhere;
+      }
+      .legend {
+        margin: 8px 0 0;
+        font-size: 13px;
+        color: var(--muted);
+      }
+    `,
+  ];
+
+  override render() {
+    const t = this.training;
+    const latest = t.latest;
+    const s = this.state;
+    const v = this.view;
+    const total = t.totalSteps || s.steps;
+    const valHistory = t.history.map((p) => ({ ...p, loss: p.metrics.valLoss ?? Number.NaN }));
+    const L = this.ledgers;
+    return html`<div class="top">
+        <div>
+          <h1>Supernets &amp; NAS</h1>
+          <p class="lead">
+            A hidden teacher network built from known operations made the data. A supernet holding every candidate is trained by
+            bilevel search — weights on training batches, architecture weights on validation batches — and the page marks (★) the
+            teacher's choice on every edge, so you can see whether the search finds it.
+          </p>
+        </div>
+        <weft-backend-badge .report=${this.backend} .error=${this.backendError}></weft-backend-badge>
+      </div>
+      <weft-url-notice .problems=${this.problems}></weft-url-notice>
+      <div class="layout">
+        <section class="card settings" aria-labelledby="settings-title">
+          <h2 class="card-title" id="settings-title">Settings</h2>
+          ${this.renderForm()}
+        </section>
+        <div class="main">
+          <section class="card" aria-label="Progress">
+            <p class="about">${this.methodDescription()}</p>
+            <weft-progress-bar .step=${t.step} .total=${total} .stepsPerSecond=${latest?.stepsPerSecond ?? 0} .elapsedMs=${t.elapsedMs} .status=${t.status}></weft-progress-bar>
+            <div class="counts num">
+              <div class="stat"><div class="k">train loss</div><div class="v" data-loss=${latest?.loss ?? ''}>${latest ? formatLoss(latest.loss) : '—'}</div></div>
+              <div class="stat"><div class="k">validation loss</div><div class="v">${latest?.metrics.valLoss !== undefined ? formatLoss(latest.metrics.valLoss) : '—'}</div></div>
+              <div class="stat"><div class="k">teacher recovered</div><div class="v" data-recovery=${v?.recovery ?? ''}>${v ? formatPercent(v.recovery, 0) : '—'}</div><div class="s">${s.space === 'cell' ? 'edges, chance 20%' : 'choices, chance 33%'}</div></div>
+              ${L
+                ? html`<div class="stat"><div class="k">supernet stores</div><div class="v" data-stored=${L.supernet.totals.stored}>${formatInt(L.supernet.totals.stored)}</div><div class="s">${L.largest ? `largest subnet ${formatInt(L.largest.totals.stored)} (×${(L.supernet.totals.stored / L.largest.totals.stored).toFixed(3)})` : 'every candidate op: the sum'}</div></div>`
+                : nothing}
+            </div>
+            ${v && v.skipShare >= 0.5 ? html`<div class="warn" role="status" data-collapse>Skip-connections take ${formatPercent(v.skipShare, 0)} of the genotype: DARTS collapse. Try perturbation-based selection or a smaller architecture learning rate.</div>` : nothing}
+            ${this.jobError ? html`<div class="alert" role="alert" data-job-error>${this.jobError}</div>` : nothing}
+            ${t.error ? html`<div class="alert" role="alert">${t.error}</div>` : nothing}
+          </section>
+          <section class="card" aria-labelledby="alpha-title">
+            <h2 class="card-title" id="alpha-title">${s.space === 'cell' ? 'Architecture weights per edge' : 'Architecture weights per choice'} <span class="aside">${s.space === 'cell' ? 'softmax(α)' : 'softmax(β)'} · ★ = teacher</span></h2>
+            <weft-nas-bars .groups=${v?.groups ?? []}></weft-nas-bars>
+          </section>
+          <div class="two">
+            <section class="card" aria-labelledby="geno-title">
+              <h2 class="card-title" id="geno-title">${s.space === 'cell' ? 'Current genotype' : 'Current subnet'} <span class="aside">${s.space === 'cell' ? (s.method === 'spos' ? 'best random genotype' : s.selection === 'perturbation' ? 'perturbation selection' : 'α-argmax, top-2 inputs') : 'argmax β'}</span></h2>
+              ${s.space === 'cell' ? html`<weft-nas-cell .genotype=${v?.genotype ?? null} .steps=${CELL_SPACE.steps}></weft-nas-cell>` : nothing}
+              ${v ? html`<code class="geno" data-genotype>${v.text}</code>` : nothing}
+              ${s.space === 'cell' ? this.renderRetrain() : nothing}
+            </section>
+            <section class="card" aria-labelledby="loss-title">
+              <h2 class="card-title" id="loss-title">Supernet loss <span class="aside">train (w step)</span></h2>
+              <weft-loss-chart .history=${t.history} metric=""></weft-loss-chart>
+              <h2 class="card-title" style="margin-top:12px">Validation loss <span class="aside">(α step)</span></h2>
+              <weft-loss-chart .history=${valHistory} metric=""></weft-loss-chart>
+            </section>
+          </div>
+        </div>
+        <section class="card try" aria-labelledby="try-title">
+          <h2 class="card-title" id="try-title">Things to try</h2>
+          <ul>
+            ${TRY.map((x) => html`<li><a href=${formatUrlState(NAS_SCHEMA, { ...this.state, ...x.patch })}>${x.label}</a> ${x.why}</li>`)}
+          </ul>
+        </section>
+      </div>`;
+  }
+
+  private methodDescription(): string {
+    try {
+      return `${this.state.method}: ${searchMethod(this.state.method).description}.`;
+    } catch {
+      return this.state.method;
+    }
+  }
+
+  private renderRetrain() {
+    const v = this.view;
+    const r = this.retrained;
+    const busy = this.training.busy || this.retraining;
+    return html`<div style="margin-top:12px">
+      <button type="button" class="btn" data-action="retrain" ?disabled=${!v?.genotype || busy} @click=${this.retrain}>${this.retraining ? 'Retraining…' : 'Retrain found vs random'}</button>
+      ${r
+        ? html`<div class="counts num" data-retrain>
+            <div class="stat"><div class="k">found genotype</div><div class="v" data-found=${r.found}>${formatLoss(r.found)}</div><div class="s">val MSE after 150 steps</div></div>
+            <div class="stat"><div class="k">random genotype</div><div class="v" data-random=${r.random}>${formatLoss(r.random)}</div><div class="s">same budget</div></div>
+          </div>`
+        : html`<p class="legend">Trains the genotype from scratch as a discrete network, and a random genotype of the same space.</p>`}
+    </div>`;
+  }
+
+  private renderForm() {
+    const t = this.training;
+    const s = this.state;
+    const locked = t.busy || t.status === 'paused';
+    const ready = this.backend !== null && this.job !== null;
+    const running = t.status === 'running' || t.status === 'starting';
+    const select = (name: Key, label: string, choices: readonly string[], value: string) => html`<label class="field">
+      <span>${label}</span>
+      <select name=${name}>${choices.map((c) => html`<option value=${c} ?selected=${c === value}>${c}</option>`)}</select>
+    </label>`;
+    const num = (name: Key, label: string, value: number, attrs: { min: number; max: number; step?: string }) => html`<label class="field">
+      <span>${label}</span>
+      <input name=${name} type="number" min=${attrs.min} max=${attrs.max} step=${attrs.step ?? 'any'} .value=${String(value)} />
+    </label>`;
+    return html`<form @submit=${(e: Event) => e.preventDefault()} @change=${this.onChange}>
+      <fieldset ?disabled=${locked}>
+        <div class="pair">${select('space', 'Space', NAS_SPACES, s.space)}${select('method', 'Method', NAS_METHODS, s.method)}</div>
+        ${select('selection', 'Selection', NAS_SELECTION, s.selection)}
+        <div class="pair">${num('steps', 'Steps', s.steps, { min: 1, max: 5000, step: '50' })}${num('archLr', 'α learning rate', s.archLr, { min: 0.0001, max: 1 })}</div>
+        <div class="pair">${num('seed', 'Seed', s.seed, { min: 0, max: 2 ** 31 - 1, step: '1' })}${select('backend', 'Backend', BACKEND_CHOICES, s.backend)}</div>
+      </fieldset>
+      <div class="buttons">
+        <button type="button" class="btn ${running || t.status === 'paused' ? '' : 'primary'}" data-action="start" ?disabled=${!ready} @click=${this.start}>${t.status === 'idle' ? 'Search' : 'Restart'}</button>
+        ${t.status === 'paused'
+          ? html`<button type="button" class="btn primary" data-action="resume" @click=${() => t.resume()}>Resume</button>`
+          : html`<button type="button" class="btn" data-action="pause" ?disabled=${!running} @click=${() => t.pause()}>Pause</button>`}
+        <button type="button" class="btn danger" data-action="stop" ?disabled=${!(running || t.status === 'paused')} @click=${() => t.stop()}>Stop</button>
+      </div>
+      <p class="note">${s.space === 'cell' ? 'Cell: 2 inputs, 2 nodes, ops none · skip · linear · relu · tanh · sigmoid; Adam for w (0.01) and α (β1 0.5).' : 'Entangled MLP: depth 1–3, widths 4/8/16 per layer, one set of weights.'} Batches of 64 training and 64 validation points.</p>
+    </form>`;
+  }
+
+  private onChange(e: Event): void {
+    const el = e.target as HTMLInputElement | HTMLSelectElement;
+    const key = el.name as Key;
+    if (!Object.hasOwn(NAS_SCHEMA, key)) return;
+    const r = NAS_SCHEMA[key].parse(el.value);
+    if (!r.ok) return;
+    const patch = { [key]: r.value } as Partial<NasState>;
+    // Keep the method consistent with the space when the space changes.
+    if (key === 'space') patch.method = r.value === 'cell' ? 'darts' : 'tanglenas';
+    this.setState(patch);
+  }
+
+  private setState(patch: Partial<NasState>): void {
+    const before = this.state;
+    this.state = { ...before, ...patch };
+    writeUrlState(NAS_SCHEMA, this.state);
+    if (patch.backend !== undefined && patch.backend !== before.backend) void this.switchBackend(this.state.backend);
+    else void this.prepare();
+  }
+
+  private async switchBackend(choice: NasState['backend']): Promise<void> {
+    const ready = (async () => {
+      await this.backendReady.catch(() => undefined);
+      await this.training.reset();
+      this.disposeJob();
+      this.backend = null;
+      this.backendError = null;
+      try {
+        this.backend = await chooseBackend(choice);
+      } catch (e) {
+        this.backendError = e instanceof Error ? e.message : String(e);
+        return;
+      }
+      await this.prepare();
+    })();
+    this.backendReady = ready;
+    await ready;
+  }
+
+  private async prepare(): Promise<void> {
+    if (!this.backend || this.training.busy || this.training.status === 'paused') return;
+    await this.training.reset();
+    this.disposeJob();
+    this.jobError = null;
+    this.view = null;
+    this.retrained = null;
+    try {
+      this.job = new NasJob({ ...this.state });
+    } catch (e) {
+      this.jobError = e instanceof Error ? e.message : String(e);
+      return;
+    }
+    this.ledgers = this.job.ledgers();
+  }
+
+  private disposeJob(): void {
+    this.job?.dispose();
+    this.job = null;
+    this.ledgers = null;
+  }
+
+  private async start(): Promise<void> {
+    if (this.training.status !== 'idle' || !this.job) {
+      await this.training.reset();
+      await this.prepare();
+    }
+    if (this.job) await this.training.start(this.job);
+  }
+
+  private async retrain(): Promise<void> {
+    const g = this.view?.genotype;
+    if (!g || !this.job) return;
+    this.retraining = true;
+    try {
+      this.retrained = await this.job.retrain(g);
+    } catch (e) {
+      this.jobError = e instanceof Error ? e.message : String(e);
+    } finally {
+      this.retraining = false;
+    }
+  }
+}
+
+customElements.define('weft-nas-page', WeftNasPage);
+
+declare global {
+  interface HTMLElementTagNameMap {
+    'weft-nas-page': WeftNasPage;
+  }
+}

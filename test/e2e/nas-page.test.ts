@@ -1,0 +1,70 @@
+// nas.html, built and served as a user gets it: the supernet's stored parameters are in the
+// ledger before a search (the mixed ops' sum), a DARTS search moves the step and fills the α bars
+// (5 edges × 6 ops, teacher marked), the genotype (DARTS text form) and its cell graph; retraining
+// compares the found and a random genotype; the entangled space shows β and the supernet/largest
+// ratio; a cell method on the entangled space shows the library's error; state in the URL; no
+// console errors, CSP kept, no other origin.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Browser, Page } from 'playwright';
+import { CSP, demoUrl, launch, openWatched } from './browser.js';
+
+const root = 'weft-nas-page';
+const startButton = (page: Page) => page.locator('button[data-action="start"]');
+const stepOf = (page: Page) =>
+  page.evaluate((r) => Number(document.querySelector(r)?.shadowRoot?.querySelector('weft-progress-bar')?.shadowRoot?.querySelector('[data-step]')?.getAttribute('data-step')), root);
+
+describe('nas.html', () => {
+  let browser: Browser;
+  beforeAll(async () => {
+    browser = await launch();
+  });
+  afterAll(async () => {
+    await browser?.close();
+  });
+
+  it('searches live: α bars per edge, genotype as text and cell graph, retrain vs random, entangled β, errors explained', async () => {
+    const w = await openWatched(browser);
+    const { page } = w;
+    await page.goto(demoUrl('nas.html?backend=wasm&steps=60&seed=2'));
+    expect(await page.locator('meta[http-equiv="Content-Security-Policy"]').getAttribute('content')).toBe(CSP);
+    await expect.poll(() => startButton(page).isEnabled(), { timeout: 60_000 }).toBe(true);
+    expect(Number(await page.locator('[data-stored]').getAttribute('data-stored'))).toBeGreaterThan(0);
+
+    await startButton(page).click();
+    await expect.poll(() => stepOf(page), { timeout: 60_000, interval: 200 }).toBeGreaterThanOrEqual(60);
+    await expect.poll(() => page.locator('weft-nas-bars .g').count()).toBe(5);
+    expect(await page.locator('weft-nas-bars .row').count()).toBe(5 * 6);
+    expect(await page.locator('[data-genotype]').textContent()).toMatch(/^Genotype\(normal=\[\('\w+', \d\), .*normal_concat=range\(2, 4\), reduce=\[\], reduce_concat=\[\]\)$/);
+    expect(await page.locator('weft-nas-cell g[data-op]').count()).toBe(4);
+    const rec = Number(await page.locator('[data-recovery]').getAttribute('data-recovery'));
+    expect(rec).toBeGreaterThanOrEqual(0);
+    expect(rec).toBeLessThanOrEqual(1);
+
+    await page.locator('button[data-action="retrain"]').click();
+    await expect.poll(() => page.locator('[data-retrain]').count(), { timeout: 60_000 }).toBe(1);
+    expect(Number(await page.locator('[data-found]').getAttribute('data-found'))).toBeGreaterThan(0);
+    expect(Number(await page.locator('[data-random]').getAttribute('data-random'))).toBeGreaterThan(0);
+    if (process.env.WEFT_SCREENSHOTS) await page.screenshot({ path: `${process.env.WEFT_SCREENSHOTS}/nas.png`, fullPage: true });
+
+    // The entangled space: β bars (depth + 3 widths) and the stored/largest ratio ≤ 1.05; the URL follows.
+    await page.locator('select[name="space"]').selectOption('entangled');
+    await expect.poll(() => new URL(page.url()).searchParams.get('method')).toBe('tanglenas');
+    await page.locator('input[name="steps"]').fill('30');
+    await page.locator('input[name="steps"]').dispatchEvent('change');
+    await expect.poll(() => startButton(page).isEnabled(), { timeout: 30_000 }).toBe(true);
+    await expect.poll(() => page.locator('[data-stored] + .s').textContent()).toMatch(/largest subnet \d+ \(×(1\.0[0-4]\d|1\.050)\)/);
+    await startButton(page).click();
+    await expect.poll(() => stepOf(page), { timeout: 30_000, interval: 200 }).toBeGreaterThanOrEqual(30);
+    await expect.poll(() => page.locator('weft-nas-bars .g').count()).toBe(4);
+    if (process.env.WEFT_SCREENSHOTS) await page.screenshot({ path: `${process.env.WEFT_SCREENSHOTS}/nas-entangled.png`, fullPage: true });
+
+    // A cell method on the entangled space says why.
+    await page.goto(demoUrl('nas.html?backend=wasm&space=entangled&method=darts'));
+    await expect.poll(() => page.locator('[data-job-error]').textContent(), { timeout: 60_000 }).toMatch(/method="darts" searches a cell space/);
+    expect(await startButton(page).isDisabled()).toBe(true);
+
+    expect(w.errors, 'console errors').toEqual([]);
+    expect(w.foreign, 'requests to other origins').toEqual([]);
+    expect(await w.cspViolations(), 'CSP violations').toEqual([]);
+  });
+});
