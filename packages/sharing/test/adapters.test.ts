@@ -7,7 +7,7 @@ import { describe, expect, it } from 'vitest';
 import { Linear, MLPClassifier, Module, ModuleList, Rng, makeOptimizer, parameterLedger, stateDict, train, type ForwardContext } from '@weft/core';
 import { gradCheck, leakCheck } from '@weft/core/testing';
 import {
-  AdaptedLayer, MosLayer, adapterNames, deleteAdapter, disableAdapters, enableAdapters, injectAdapter, mergeAdapters, mergeAndUnload,
+  AdaptedLayer, MokaLayer, MosLayer, adapterNames, kron, deleteAdapter, disableAdapters, enableAdapters, injectAdapter, mergeAdapters, mergeAndUnload,
   setActiveAdapters, unmergeAdapters, type AdapterConfigBase,
 } from '../src/index.js';
 import { Tiny, maxDiff } from './adapters-helpers.js';
@@ -232,6 +232,39 @@ describe('adapters on a model', () => {
     deleteAdapter(model, 'a');
     expect(tf.memory().numTensors).toBe(before);
     model.dispose();
+  });
+
+  it('MoKA: base + α Σₖ softmax(xG)ₖ · x kron(Aₖ, Bₖ) (dense reference), gradients by finite differences, refuses to merge, no tensor growth', async () => {
+    const model = new Tiny(new Rng(1));
+    injectAdapter(model, 'a', { method: 'moka', targets: ['fc1'], experts: 3, alpha: 0.7 } as AdapterConfigBase, { rng: new Rng(2) });
+    const layer = model.fc1 as unknown as AdaptedLayer;
+    const m = layer.adapter('a') as MokaLayer;
+    m.b.assign(tf.tensor(new Rng(5).normalArray(m.b.size), m.b.shape));
+    const x = tf.tensor2d(new Rng(3).normalArray(5 * 8), [5, 8]);
+    const want = tf.tidy(() => {
+      const g = tf.softmax(tf.matMul(x, m.gate));
+      let y: tf.Tensor = tf.add(tf.matMul(x, layer.base.weight), layer.base.bias!);
+      for (let k = 0; k < 3; k++) {
+        const ak = tf.squeeze(tf.slice(m.a, [k, 0, 0], [1, -1, -1]), [0]) as tf.Tensor2D;
+        const bk = tf.squeeze(tf.slice(m.b, [k, 0, 0], [1, -1, -1]), [0]) as tf.Tensor2D;
+        y = tf.add(y, tf.mul(tf.mul(tf.matMul(x, kron(ak, bk)), tf.slice(g, [0, k], [-1, 1])), 0.7));
+      }
+      return y;
+    });
+    expect(await maxDiff(layer.forward(x), want)).toBeLessThan(1e-5);
+    expect(() => mergeAdapters(model)).toThrow(/cannot be merged/);
+    const small = new Tiny(new Rng(1), [4, 4, 2]);
+    injectAdapter(small, 'a', { method: 'moka', targets: ['fc1'], experts: 2 } as AdapterConfigBase, { rng: new Rng(2) });
+    const sm = (small.fc1 as unknown as AdaptedLayer).adapter('a') as MokaLayer;
+    sm.b.assign(tf.tensor(new Rng(6).normalArray(sm.b.size), sm.b.shape));
+    const xs = tf.tensor2d(new Rng(4).normalArray(8), [2, 4]);
+    const r = await gradCheck(() => tf.sum(tf.square(small.call(xs))) as tf.Scalar, small.namedParameters().filter(([, v]) => v.trainable), { eps: 1e-2, rtol: 3e-2, atol: 2e-3 });
+    expect(r.ok, JSON.stringify(r.worst)).toBe(true);
+    const opt = makeOptimizer({ name: 'adam', learningRate: 0.01 });
+    const leak = await leakCheck(() => { tf.dispose(opt.minimize(() => tf.mean(tf.square(small.call(xs))) as tf.Scalar, true, small.trainableParameters())); });
+    expect(leak.leaked).toBe(0);
+    model.dispose();
+    small.dispose();
   });
 
   it('refuses a duplicate or invalid adapter name', () => {

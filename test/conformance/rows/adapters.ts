@@ -38,5 +38,14 @@ addConformanceRows(
     },
     input: (rng) => ({ x: floats(rng, [5, 4]) }),
   },
+  {
+    name: 'adapters/MoKA',
+    make: (rng) => {
+      const model = adapted({ method: 'moka', experts: 2 })(rng);
+      for (const [path, v] of model.namedParameters()) if (path.endsWith('kron_b')) v.assign(floats(rng, v.shape)); // B starts at zero
+      return model;
+    },
+    input: (rng) => ({ x: floats(rng, [5, 4]) }),
+  },
   { name: 'adapters/IA3', make: adapted({ method: 'ia3', feedforward: ['0'], initWeights: false }), input: (rng) => ({ x: floats(rng, [5, 4]) }) },
 );

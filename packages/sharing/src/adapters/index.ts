@@ -19,3 +19,4 @@ export * from './library/arrow.js';
 export * from './residual/index.js';
 export * from './ether/index.js';
 export * from './mos/index.js';
+export * from './moka/index.js';

@@ -12,6 +12,7 @@ import { tapsMethod } from './taps/index.js';
 import { residualMethod } from './residual/index.js';
 import { etherMethod } from './ether/index.js';
 import { mosMethod } from './mos/index.js';
+import { mokaMethod } from './moka/index.js';
 
 /** How a factory is called. */
 export interface AdapterFactoryContext {
@@ -69,3 +70,4 @@ registerAdapterMethod('taps', tapsMethod);
 registerAdapterMethod('residual', residualMethod);
 registerAdapterMethod('ether', etherMethod);
 registerAdapterMethod('mos', mosMethod);
+registerAdapterMethod('moka', mokaMethod);
