@@ -17,3 +17,4 @@ export * from './routers/registry.js';
 export * from './moe.js';
 export * from './metrics.js';
 export * from './specialisation.js';
+export * from './pkm.js';

@@ -6,7 +6,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { inject } from 'vitest';
 import { Sequential, TransformerBlock, type Rng } from '@weft/core';
-import { MoE, RouterGRU, routerNames, type MoEConfig } from '@weft/moe';
+import { MoE, ProductKeyMemory, RouterGRU, routerNames, type MoEConfig } from '@weft/moe';
 import { addConformanceRows, type ConformanceRow } from '../matrix.js';
 
 const floats = (rng: Rng, shape: number[]) => tf.tensor(rng.normalArray(shape.reduce((a, b) => a * b, 1)), shape);
@@ -43,6 +43,11 @@ const all: ConformanceRow<any>[] = [
   row('MoE (SwiGLU experts, 1 shared expert)', { router: 'mixtral', expert: 'swiglu', sharedExperts: 1 }),
   row('MoE (MoV: IA3 experts)', { router: 'mixtral', expert: 'ia3' }),
   row('MoE (MoLoRA: LoRA experts)', { router: 'mixtral', expert: 'lora', loraRank: 2, loraZeroInit: false }),
+  {
+    name: 'moe/ProductKeyMemory (2 heads)',
+    make: (rng) => new ProductKeyMemory({ dim: 4, numSubKeys: 3, topK: 2, heads: 2 }, rng),
+    input: (rng) => ({ x: floats(rng, [2, 6, 4]) }),
+  },
   {
     name: 'moe/TransformerBlock with an MoE ffn',
     make: (rng) => new TransformerBlock({ dim: 8, numHeads: 2, ffn: (dim, r) => new MoE({ dim, numExperts: 4, topK: 2, hidden: 8, router: 'mixtral' }, r) }, rng),
