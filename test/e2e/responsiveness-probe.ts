@@ -159,9 +159,9 @@ export async function measureSliderPage(browser: import('playwright').Browser, b
   }
 }
 
-/** How each page with training is driven (a page not listed here: its defaults, watched 4 s). */
+/** How each page with training is driven (a page not listed here: its defaults, watched 3 s). */
 export const TRAINING_QUERIES: Record<string, Omit<TrainingPageSpec, 'file'>> = {
-  train: { query: '?steps=5000&hidden=64,64', watchMs: 4000 },
+  train: { query: '?steps=5000&hidden=64,64', watchMs: 3000 },
   compare: { query: '?steps=100', watchMs: 25_000 },
 };
 
@@ -169,5 +169,5 @@ export const TRAINING_QUERIES: Record<string, Omit<TrainingPageSpec, 'file'>> = 
 export function trainingPages(pages: readonly { file: string }[]): TrainingPageSpec[] {
   return pages
     .filter((p) => p.file !== 'index' && p.file !== 'params')
-    .map((p) => ({ file: p.file, ...(TRAINING_QUERIES[p.file] ?? { query: '', watchMs: 4000 }) }));
+    .map((p) => ({ file: p.file, ...(TRAINING_QUERIES[p.file] ?? { query: '', watchMs: 3000 }) }));
 }
