@@ -7,7 +7,7 @@ import { describe, expect, it } from 'vitest';
 import { Linear, MLPClassifier, Module, ModuleList, Rng, makeOptimizer, parameterLedger, stateDict, train, type ForwardContext } from '@weft/core';
 import { gradCheck, leakCheck } from '@weft/core/testing';
 import {
-  AdaptedLayer, MokaLayer, MosLayer, adapterNames, kron, deleteAdapter, disableAdapters, enableAdapters, injectAdapter, mergeAdapters, mergeAndUnload,
+  AdaptedLayer, HyperLayer, MokaLayer, MosLayer, adapterNames, kron, setHyperTask, deleteAdapter, disableAdapters, enableAdapters, injectAdapter, mergeAdapters, mergeAndUnload,
   setActiveAdapters, unmergeAdapters, type AdapterConfigBase,
 } from '../src/index.js';
 import { Tiny, maxDiff } from './adapters-helpers.js';
@@ -265,6 +265,44 @@ describe('adapters on a model', () => {
     expect(leak.leaked).toBe(0);
     model.dispose();
     small.dispose();
+  });
+
+  it('hypernetwork adapters: one shared generator, per-layer embeddings, per-task factors (manual reference), merge == unmerged, finite-difference gradients', async () => {
+    const model = new Tiny(new Rng(1), [6, 6, 6]);
+    injectAdapter(model, 'h', { method: 'hyper', targets: ['fc1', 'fc2'], tasks: 3, taskDim: 4, layerDim: 3, hidden: 5, r: 2 } as AdapterConfigBase, { rng: new Rng(2) });
+    const l1 = (model.fc1 as unknown as AdaptedLayer).adapter('h') as HyperLayer;
+    const l2 = (model.fc2 as unknown as AdaptedLayer).adapter('h') as HyperLayer;
+    expect(l1.net).toBe(l2.net);
+    l1.net.headB.assign(tf.tensor(new Rng(7).normalArray(l1.net.headB.size), l1.net.headB.shape));
+    const shared = 3 * 4 + 7 * 5 + 5 + 5 * 12 + 12 + 5 * 12;
+    const t = parameterLedger(model).totals;
+    expect(t.trainable).toBe(shared + 2 * 3);
+    expect(t.effective - t.stored).toBe(shared);
+    const x = tf.tensor2d(new Rng(3).normalArray(4 * 6), [4, 6]);
+    const layer = model.fc1 as unknown as AdaptedLayer;
+    for (const task of [0, 2]) {
+      setHyperTask(model, 'h', task);
+      const want = tf.tidy(() => {
+        const n = l1.net;
+        const z = tf.relu(tf.add(tf.matMul(tf.concat([tf.slice(n.taskEmb, [task, 0], [1, -1]), l1.layerEmb], 1), n.proj), n.projBias));
+        const a = tf.reshape(tf.add(tf.matMul(z, n.headA), n.biasA), [6, 2]);
+        const b = tf.reshape(tf.div(tf.matMul(z, n.headB), Math.sqrt(5)), [2, 6]);
+        return tf.add(tf.add(tf.matMul(x, layer.base.weight), layer.base.bias!), tf.matMul(tf.matMul(x, a), b));
+      });
+      expect(await maxDiff(layer.forward(x), want)).toBeLessThan(1e-5);
+    }
+    const y2 = model.call(x);
+    setHyperTask(model, 'h', 1);
+    expect(await maxDiff(model.call(x), y2)).toBeGreaterThan(1e-4);
+    const y1 = model.call(x);
+    mergeAdapters(model);
+    expect(await maxDiff(model.call(x), y1)).toBeLessThan(1e-5);
+    unmergeAdapters(model);
+    expect(() => setHyperTask(model, 'h', 3)).toThrow(/task=3 must be an integer in 0\.\.2/);
+    const r = await gradCheck(() => tf.sum(tf.square(model.call(x))) as tf.Scalar, model.namedParameters().filter(([, v]) => v.trainable), { eps: 1e-2, rtol: 3e-2, atol: 2e-3, maxEntries: 200 });
+    expect(r.ok, JSON.stringify(r.worst)).toBe(true);
+    expect(() => injectAdapter(new Tiny(new Rng(1)), 'h', { method: 'hyper', targets: ['fc1', 'fc2'] } as AdapterConfigBase)).toThrow(/all targets must have one shape/);
+    model.dispose();
   });
 
   it('refuses a duplicate or invalid adapter name', () => {

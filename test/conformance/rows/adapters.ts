@@ -47,5 +47,14 @@ addConformanceRows(
     },
     input: (rng) => ({ x: floats(rng, [5, 4]) }),
   },
+  {
+    name: 'adapters/Hypernetwork (shared generator)',
+    make: (rng) => {
+      const model = adapted({ method: 'hyper', tasks: 2, taskDim: 3, layerDim: 2, hidden: 4, r: 2 })(rng);
+      for (const [path, v] of model.namedParameters()) if (path.endsWith('headB')) v.assign(floats(rng, v.shape)); // starts at zero
+      return model;
+    },
+    input: (rng) => ({ x: floats(rng, [5, 4]) }),
+  },
   { name: 'adapters/IA3', make: adapted({ method: 'ia3', feedforward: ['0'], initWeights: false }), input: (rng) => ({ x: floats(rng, [5, 4]) }) },
 );

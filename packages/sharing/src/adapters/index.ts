@@ -20,3 +20,4 @@ export * from './residual/index.js';
 export * from './ether/index.js';
 export * from './mos/index.js';
 export * from './moka/index.js';
+export * from './hyper/index.js';

@@ -13,6 +13,7 @@ import { residualMethod } from './residual/index.js';
 import { etherMethod } from './ether/index.js';
 import { mosMethod } from './mos/index.js';
 import { mokaMethod } from './moka/index.js';
+import { hyperMethod } from './hyper/index.js';
 
 /** How a factory is called. */
 export interface AdapterFactoryContext {
@@ -71,3 +72,4 @@ registerAdapterMethod('residual', residualMethod);
 registerAdapterMethod('ether', etherMethod);
 registerAdapterMethod('mos', mosMethod);
 registerAdapterMethod('moka', mokaMethod);
+registerAdapterMethod('hyper', hyperMethod);

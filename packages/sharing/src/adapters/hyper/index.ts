@@ -1,0 +1,46 @@
+// Hypernetwork adapter registration: the hypernetwork is created once per injection (keyed by the
+// resolved config, shared by its layers); each targeted layer has its own layer embedding.
+import type { Module } from '@weft/core';
+import type { AdapterMethod } from '../registry.js';
+import { adaptedLayers } from '../inject.js';
+import { resolveHyperConfig, type HyperConfig, type ResolvedHyperConfig } from './config.js';
+import { HyperLayer, makeHyperNet, type HyperNet } from './layer.js';
+
+export * from './config.js';
+export * from './layer.js';
+
+const nets = new WeakMap<ResolvedHyperConfig, { net: HyperNet; shape: [number, number] }>();
+
+/** The hypernetwork adapter method (registered as "hyper"). */
+export const hyperMethod: AdapterMethod<HyperConfig, ResolvedHyperConfig> = {
+  defaults: { tasks: 2, taskDim: 8, layerDim: 8, hidden: 16, r: 2 },
+  resolve: resolveHyperConfig,
+  factory(base, c, ctx) {
+    if (base.kind !== 'linear') throw new Error(`Hypernetwork adapter: "${ctx.path}" is a conv2d layer; Linear/Dense only`);
+    let entry = nets.get(c);
+    if (!entry) {
+      if (c.r > Math.min(base.inFeatures, base.outFeatures)) throw new Error(`Hypernetwork adapter: r=${c.r} must be in 1..${Math.min(base.inFeatures, base.outFeatures)}`);
+      entry = { net: makeHyperNet({ ...c, inF: base.inFeatures, outF: base.outFeatures }, ctx.rng.fork('hypernetwork')), shape: [base.inFeatures, base.outFeatures] };
+      nets.set(c, entry);
+    }
+    if (entry.shape[0] !== base.inFeatures || entry.shape[1] !== base.outFeatures) {
+      throw new Error(`Hypernetwork adapter: "${ctx.path}" is ${base.inFeatures}→${base.outFeatures} but the first targeted layer is ${entry.shape[0]}→${entry.shape[1]}; all targets must have one shape`);
+    }
+    return new HyperLayer(base, entry.net, c.layerDim, c.r, ctx.rng);
+  },
+};
+
+/** Select the task whose adapters hypernetwork adapter `name` generates. */
+export function setHyperTask(model: Module<any, any>, name: string, task: number): void {
+  let found = false;
+  for (const [, l] of adaptedLayers(model)) {
+    if (!l.has(name)) continue;
+    const a = l.adapter(name);
+    if (!(a instanceof HyperLayer)) throw new Error(`setHyperTask: adapter "${name}" is ${a.method}, not hyper`);
+    const tasks = a.net.taskEmb.shape[0]!;
+    if (!Number.isInteger(task) || task < 0 || task >= tasks) throw new Error(`setHyperTask: task=${task} must be an integer in 0..${tasks - 1}`);
+    a.net.task = task;
+    found = true;
+  }
+  if (!found) throw new Error(`setHyperTask: no hypernetwork adapter "${name}"`);
+}
