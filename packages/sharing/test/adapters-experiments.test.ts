@@ -39,7 +39,7 @@ describe('experiment: LoRA r=4 vs full fine-tuning on a related task', () => {
     const [postTrain, postTest] = split(post, [0.5, 0.5], SEED);
     const d = { pre: toTensors(preTrain!), train: toTensors(postTrain!), test: toTensors(postTest!) };
     const base = new MLPClassifier({ inFeatures: 2, hidden: [128, 128], numClasses: 2 }, new Rng(SEED));
-    await fit(base, d.pre, 600, 0.005, 1);
+    await fit(base, d.pre, 400, 0.005, 1);
     const baseOnNew = await acc(base, d.test);
     const weights = await Promise.all(base.parameters().map((v) => v.data()));
     const clone = () => {
@@ -48,14 +48,14 @@ describe('experiment: LoRA r=4 vs full fine-tuning on a related task', () => {
       return m;
     };
     const full = clone();
-    await fit(full, d.train, 300, 0.002, 2);
+    await fit(full, d.train, 200, 0.002, 2);
     const fullAcc = await acc(full, d.test);
     const lora = clone();
     // r = 4 on the hidden Linear; the 2-input first Linear allows at most r = 2 (a rotation of the
     // input plane is exactly a rank-2 change there); the head stays frozen.
     injectAdapter(lora, 'task', { method: 'lora', targets: ['0', '1'], r: 4, alpha: 8, rankPattern: { 'layers\\.0': 2 } }, { rng: new Rng(3) });
     const t = parameterLedger(lora).totals;
-    await fit(lora, d.train, 300, 0.01, 2);
+    await fit(lora, d.train, 200, 0.01, 2);
     const loraAcc = await acc(lora, d.test);
     console.log(`[experiment lora-vs-full] seed=${SEED} base on rotated task=${baseOnNew.toFixed(3)} full FT=${fullAcc.toFixed(3)} LoRA r=4=${loraAcc.toFixed(3)} ratio=${(loraAcc / fullAcc).toFixed(3)} trainable=${t.trainable}/${t.stored} (${((100 * t.trainable) / t.stored).toFixed(2)}%)`);
     expect(t.trainable / t.stored).toBeLessThanOrEqual(0.1);

@@ -81,10 +81,10 @@ describe('experiment: Arrow routing over a LoRA library', () => {
     const centers: Array<[number, number]> = [0, 60, 120].map((a) => [4 * Math.cos((a * Math.PI) / 180), 4 * Math.sin((a * Math.PI) / 180)]);
     const thetas = [Math.PI / 4, Math.PI / 2, (3 * Math.PI) / 4];
     const model = new MLPClassifier({ inFeatures: 2, hidden: [64, 64], numClasses: 2 }, new Rng(SEED));
-    await fit(model, toTensors(concatDatasets(centers.map((c, k) => domain(400, c, 0, SEED + k)))), 400, 0.01, 1);
+    await fit(model, toTensors(concatDatasets(centers.map((c, k) => domain(400, c, 0, SEED + k)))), 300, 0.01, 1);
     for (let k = 0; k < 3; k++) {
       injectAdapter(model, `d${k}`, { method: 'lora', targets: 'layers\\.[0-9]+', r: 2, alpha: 4 }, { rng: new Rng(k) });
-      await fit(model, toTensors(domain(400, centers[k]!, thetas[k]!, SEED + 10 + k)), 200, 0.01, 10 + k);
+      await fit(model, toTensors(domain(400, centers[k]!, thetas[k]!, SEED + 10 + k)), 150, 0.01, 10 + k);
     }
     const heldOut = toTensors(concatDatasets(centers.map((c, k) => domain(200, c, thetas[k]!, SEED + 100 + k))));
     const perExpert: Record<string, number> = {};

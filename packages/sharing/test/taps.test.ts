@@ -46,14 +46,14 @@ async function fit(model: Module, data: { x: tf.Tensor; y: tf.Tensor }, steps: n
 }
 
 describe('experiment: TAPS sparsity penalty', () => {
-  it('on two related tasks, a larger λ adapts fewer layers at a small accuracy cost', async () => {
+  it('on two related tasks, a larger λ adapts fewer layers; a moderate λ drops layers at a small accuracy cost', async () => {
     const SEED = 11;
     const family = rotatedSpirals({ n: 800, tasks: 4, maxAngle: Math.PI, noise: 0.05 }, SEED); // angles 0, 45°, 90°, 135°
     const tasks = splitByTask(family) as Dataset[];
     const pre = toTensors(split(tasks[0]!, [0.8], SEED)[0]!);
     const widths = { inFeatures: 2, hidden: [32, 32, 32, 32], numClasses: 2 };
     const base = new MLPClassifier(widths, new Rng(SEED));
-    await fit(base, pre, 300, 0.01, 1);
+    await fit(base, pre, 250, 0.01, 1);
     const weights = await Promise.all(base.parameters().map((v) => v.data()));
     const lambdas = [0, 0.03, 0.3];
     const curve: Array<{ lambda: number; active: number; acc: number }> = [];
@@ -64,7 +64,7 @@ describe('experiment: TAPS sparsity penalty', () => {
         const m = new MLPClassifier(widths, new Rng(SEED));
         m.parameters().forEach((v, i) => v.assign(tf.tensor(weights[i]!, v.shape)));
         injectAdapter(m, 'task', { method: 'taps', targets: 'layers\\.[0-9]+', sparsity: lambda, threshold: 0.1, initScore: 0.3 });
-        await fit(m, tr, 150, 0.01, 2 + k);
+        await fit(m, tr, 100, 0.015, 2 + k);
         active += (await tapsActiveLayers(m, 'task')).active.length;
         const a = tf.tidy(() => accuracy(m.call(te.x), te.y));
         acc += (await a.data())[0]!;
@@ -76,8 +76,10 @@ describe('experiment: TAPS sparsity penalty', () => {
     }
     console.log(`[experiment taps] seed=${SEED} layers=5, tasks=rotations 45° and 90°: ${curve.map((c) => `λ=${c.lambda}: ${c.active} layers adapted, acc ${c.acc.toFixed(3)}`).join('; ')}`);
     expect(curve[0]!.active).toBe(5);
+    // Fewer adapted layers as λ grows; and a λ > 0 that drops at least one layer costs ≤ 3 points.
+    curve.slice(1).forEach((c, i) => expect(c.active).toBeLessThanOrEqual(curve[i]!.active));
     expect(curve.at(-1)!.active).toBeLessThan(curve[0]!.active - 1);
-    expect(curve.at(-1)!.acc).toBeGreaterThan(curve[0]!.acc - 0.08);
+    expect(curve.some((c) => c.lambda > 0 && c.active <= curve[0]!.active - 1 && c.acc >= curve[0]!.acc - 0.03)).toBe(true);
     base.dispose();
     tf.dispose(pre as unknown as tf.TensorContainer);
   }, 60_000);
