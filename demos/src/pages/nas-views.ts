@@ -128,13 +128,13 @@ export class WeftNasCell extends LitElement {
   override render() {
     const g = this.genotype;
     if (!g) return html`<p class="empty">The genotype appears after the first report.</p>`;
-    const W = 560;
+    const W = 620;
     const H = 230;
     // Node positions: inputs on the left, intermediates in the middle, output on the right.
     const pos = new Map<number | 'out', [number, number]>();
-    pos.set(0, [50, 60]);
-    pos.set(1, [50, 170]);
-    for (let i = 0; i < this.steps; i++) pos.set(i + 2, [200 + (i * 220) / Math.max(1, this.steps - 1 || 1), 60 + (i % 2) * 110]);
+    pos.set(0, [50, 50]);
+    pos.set(1, [50, 180]);
+    for (let i = 0; i < this.steps; i++) pos.set(i + 2, [270 + (i * 200) / Math.max(1, this.steps - 1), 50 + (i % 2) * 130]);
     pos.set('out', [W - 50, 115]);
     const edges = g.normal.map(([op, from], k) => ({ op, from, to: Math.floor(k / 2) + 2, i: k }));
     const label = (n: number) => (n === 0 ? 'k−2' : n === 1 ? 'k−1' : String(n));
@@ -157,7 +157,7 @@ export class WeftNasCell extends LitElement {
       ${[...pos].map(([n, [x, y]]) =>
         n === 'out'
           ? svg`<rect x=${x - 26} y=${y - 16} width="52" height="32" rx="8" fill="var(--accent-soft, #e8eefc)" stroke="currentColor" stroke-opacity="0.4"></rect><text x=${x} y=${y + 4} text-anchor="middle">concat</text>`
-          : svg`<circle cx=${x} cy=${y} r="22" fill=${n < 2 ? 'var(--surface-2, #f1f1f1)' : 'var(--accent-soft, #e8eefc)'} stroke="currentColor" stroke-opacity="0.4"></circle><text x=${x} y=${y + 4} text-anchor="middle">${label(n)}</text>`,
+          : svg`<circle cx=${x} cy=${y} r="22" fill=${n < 2 ? 'var(--bg, #f1f1f1)' : 'var(--accent-soft, #e8eefc)'} stroke="currentColor" stroke-opacity="0.4"></circle><text x=${x} y=${y + 4} text-anchor="middle">${label(n)}</text>`,
       )}
     </svg>`;
   }

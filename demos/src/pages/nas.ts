@@ -27,7 +27,7 @@ type Key = keyof NasState;
 
 const TRY: Array<{ label: string; why: string; patch: Partial<NasState> }> = [
   { label: 'Perturbation selection', why: 'reads the same supernet by how much removing each op hurts (Wang et al. 2021).', patch: { selection: 'perturbation' } },
-  { label: 'A fast α', why: '(lr 0.1): skip-connections tend to take over — DARTS collapse.', patch: { archLr: 0.1 } },
+  { label: 'A fast α', why: '(lr 0.1): α commits within a few dozen steps; one op (often skip_connect or linear) takes over the edges.', patch: { archLr: 0.1 } },
   { label: 'DARTS, second order', why: ': the unrolled step with a finite-difference Hessian-vector product.', patch: { method: 'darts-2nd', steps: 150 } },
   { label: 'GDAS', why: ': one op per edge, sampled by Gumbel-softmax.', patch: { method: 'gdas' } },
   { label: 'TangleNAS', why: 'on the weight-entangled MLP: β over depth and widths, memory of the largest subnet.', patch: { space: 'entangled', method: 'tanglenas', archLr: 0.05 } },
@@ -235,8 +235,9 @@ export class WeftNasPage extends LitElement {
         color: var(--danger);
       }
       .warn {
-        background: hsl(38 95% 92%);
-        color: hsl(28 80% 30%);
+        background: var(--warn-soft);
+        color: var(--warn);
+        border: 1px solid var(--warn-border);
       }
       code.geno {
         display: block;
