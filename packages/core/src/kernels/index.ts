@@ -40,6 +40,7 @@ import { maxPoolGradWasmConfig } from './max-pool-grad.js';
 import { resizeNearestNeighborGradConfig } from './resize-nearest-neighbor-grad.js';
 import { unsortedSegmentSumConfig } from './unsorted-segment-sum.js';
 import { oneHotWasmConfig } from './one-hot.js';
+import { splitBatchMatMulWasmConfig } from './batch-mat-mul-split.js';
 import { stridedSliceWasmConfig } from './strided-slice.js';
 
 const registered = new Set<string>();
@@ -71,7 +72,7 @@ function kernelsFor(backend: string): KernelConfig[] {
       einsumWasmConfig,
       oneHotWasmConfig,
       ...wrap('GatherV2', gatherV2WasmConfig),
-      ...wrap('BatchMatMul', batchMatMulWasmConfig),
+      ...wrap('BatchMatMul', (o) => splitBatchMatMulWasmConfig(batchMatMulWasmConfig(o))),
       ...wrap('_FusedMatMul', fusedMatMulWasmConfig),
       ...wrap('StridedSlice', stridedSliceWasmConfig),
     ];
