@@ -66,8 +66,11 @@ export class LoraLayer extends AdapterLayer {
 
   transformOutput(x: tf.Tensor, y: tf.Tensor, yBase: tf.Tensor, ctx: ForwardContext): tf.Tensor {
     const xd = dropout(x, this.options.dropout, ctx);
-    const lora = tf.mul(channelMatMul(applyFlat(this.base, xd, this.loraA), this.loraB), this.scaling);
-    if (!this.magnitude) return tf.add(y, lora);
+    // Scale the small (N, r) projection, not the (N, out) output (tfjs wasm's fused matMul takes
+    // only a rank-1 bias, so y is added separately).
+    const h = tf.mul(applyFlat(this.base, xd, this.loraA), this.scaling); // (N, r) or (B, H, W, r)
+    if (!this.magnitude) return tf.add(y, channelMatMul(h, this.loraB));
+    const lora = channelMatMul(h, this.loraB);
     const scale = tf.div(this.magnitude, detach(this.adaptedNorm())); // [out]
     const baseResult = xd === x ? yBase : applyWeight(this.base, xd, this.base.weight);
     return tf.add(y, tf.add(tf.mul(tf.sub(scale, 1), baseResult), tf.mul(scale, lora)));
