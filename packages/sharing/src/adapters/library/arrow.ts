@@ -44,6 +44,7 @@ export class ArrowLayer extends AdapterLayer {
 
   override transformOutput(x: tf.Tensor, y: tf.Tensor, _yBase: tf.Tensor, ctx: ForwardContext): tf.Tensor {
     if (this.base.kind !== 'linear') throw new Error('Arrow: only Linear/Dense layers');
+    if (this.experts.some((e) => e.loraA.isDisposed)) throw new Error('Arrow: an expert of this router was deleted; delete the router too or rebuild it with addArrowRouter');
     const w = this.routing(x as tf.Tensor2D);
     ctx.addStat('arrow/load', tf.mean(w, 0));
     let out = y;
