@@ -13,12 +13,12 @@ const ints = (rng: Rng, shape: number[], n: number) =>
 const xent = (out: tf.Tensor, y: tf.Tensor | undefined) =>
   tf.losses.softmaxCrossEntropy(tf.oneHot(tf.reshape(y!, [-1]) as tf.Tensor1D, out.shape.at(-1)!), tf.reshape(out, [-1, out.shape.at(-1)!])) as tf.Scalar;
 const ids = () => tf.tensor2d([[0, 1, 2, 3, 4, 5], [6, 5, 4, 3, 2, 1]], [2, 6], 'int32');
-const block = (rng: Rng, dim = 8) => new TransformerBlock({ dim, numHeads: 2, mlpHidden: 8 }, rng);
+const block = (rng: Rng, dim = 8) => new TransformerBlock({ dim, numHeads: 2, mlpHidden: 16 }, rng);
 
 addConformanceRows(
   {
     name: 'sharing/Transformer all-shared (2 slots)',
-    make: (rng) => sharedTransformer({ vocabSize: 7, maxLen: 6, dim: 8, depth: 2, numHeads: 2, mlpHidden: 8, plan: 'all-shared' }, rng),
+    make: (rng) => sharedTransformer({ vocabSize: 7, maxLen: 6, dim: 8, depth: 2, numHeads: 2, plan: 'all-shared' }, rng),
     input: (rng) => ({ x: ids(), y: ints(rng, [2, 6], 7) }),
     loss: xent,
   },
@@ -46,7 +46,8 @@ addConformanceRows(
     make: (rng) => new FactorizedEmbedding({ vocabSize: 7, embeddingDim: 3, hidden: 8 }, rng),
     input: () => ({ x: ids() }),
   },
-  // Block-based rows are the costly ones on webgpu (shader compiles per shape): 2 steps, 4 tokens.
+  // Block-based rows are the costly ones on webgpu (shader compiles per shape): 2 steps, and the
+  // shapes of core's TransformerBlock / TinyTransformer rows (dim 8, 2 heads, MLP 16 or 32, [2, 4, 8]).
   // Fixed-depth recurrence is the ACT row's loop without halting; it is tested in recurrent.test.ts.
   {
     name: 'sharing/RecurrentBlock (UT, ACT)',
