@@ -1,18 +1,23 @@
-// BatchMatMul with a batch > 1 on tfjs wasm: its kernel runs XNNPACK only for one matrix pair and a
-// slow loop otherwise — (4, 320, 64) × (4, 64, 256) took 86 ms against 13 ms for the four 2-D
-// products (measured by @weft/moe, whose stacked experts are exactly such batches). This wraps the
-// BatchMatMul kernel: equal batch shapes (no broadcasting) are split into batch-1 products, each on
-// the fast path, and concatenated; everything else goes to the wrapped kernel as it is.
+// BatchMatMul with a batch > 1 on tfjs wasm: its kernel runs XNNPACK only for one matrix pair and its
+// own loop otherwise. For few tall products the loop loses — (4, 320, 64) × (4, 64, 256): 21.7 ms
+// against 7.6 ms split into four XNNPACK calls — but for many short ones XNNPACK's per-call setup
+// (weight packing) loses: (79, 16, 64) × (79, 64, 256): 35 ms looped, 396 ms split; (32, 40, …) even.
+// (Measured by @weft/moe, whose stacked experts are such batches.) So this wraps the BatchMatMul
+// kernel: equal batch shapes (no broadcasting) with at least MIN_ROWS rows per product are split
+// into batch-1 products and concatenated; everything else goes to the wrapped kernel as it is.
 import { BatchMatMul } from '@tensorflow/tfjs-core';
 import type { KernelConfig, KernelFunc, TensorInfo } from '@tensorflow/tfjs-core';
 import { isHeapBackend, runBackendKernel } from './io.js';
+
+/** Rows (M) per product from which splitting wins (between 80, a tie, and 320, 2.9× faster). */
+const MIN_ROWS = 256;
 
 /** Split equal-batch products into batch-1 calls of `inner`. */
 export function splitBatchMatMul(inner: KernelFunc): KernelFunc {
   return (args) => {
     const { inputs, backend, attrs } = args;
     const { a, b } = inputs as { a?: TensorInfo; b?: TensorInfo };
-    if (!a || !b || !isHeapBackend(backend) || a.shape.length !== 3 || b.shape.length !== 3 || a.shape[0] !== b.shape[0] || a.shape[0]! <= 1) {
+    if (!a || !b || !isHeapBackend(backend) || a.shape.length !== 3 || b.shape.length !== 3 || a.shape[0] !== b.shape[0] || a.shape[0]! <= 1 || a.shape[1]! < MIN_ROWS) {
       return inner(args);
     }
     const batch = a.shape[0]!;
