@@ -1,7 +1,8 @@
 // BatchMatMul with a batch > 1 on tfjs wasm: its kernel runs XNNPACK only for one matrix pair and its
 // own loop otherwise. For few tall products the loop loses — (4, 320, 64) × (4, 64, 256): 21.7 ms
 // against 7.6 ms split into four XNNPACK calls — but for many short ones XNNPACK's per-call setup
-// (weight packing) loses: (79, 16, 64) × (79, 64, 256): 35 ms looped, 396 ms split; (32, 40, …) even.
+// (weight packing) loses: (79, 16, 64) × (79, 64, 256): 23 ms looped, 199 ms split; (32, 40, …) about even;
+// (16, 80, 64) × (16, 64, 256), an MoE capacity buffer: 26 ms looped, 13 ms split.
 // (Measured by @weft/moe, whose stacked experts are such batches.) So this wraps the BatchMatMul
 // kernel: equal batch shapes (no broadcasting) with at least MIN_ROWS rows per product are split
 // into batch-1 products and concatenated; everything else goes to the wrapped kernel as it is.
@@ -9,8 +10,8 @@ import { BatchMatMul } from '@tensorflow/tfjs-core';
 import type { KernelConfig, KernelFunc, TensorInfo } from '@tensorflow/tfjs-core';
 import { isHeapBackend, runBackendKernel } from './io.js';
 
-/** Rows (M) per product from which splitting wins (between 80, a tie, and 320, 2.9× faster). */
-const MIN_ROWS = 256;
+/** Rows (M) per product from which splitting wins (40: about even; 80: 2× faster; 320: 2.9× faster). */
+const MIN_ROWS = 64;
 
 /** Split equal-batch products into batch-1 calls of `inner`. */
 export function splitBatchMatMul(inner: KernelFunc): KernelFunc {
