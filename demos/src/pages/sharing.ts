@@ -16,7 +16,7 @@ import { HashedLinear, SHARING_PLANS } from '@weft/sharing';
 import { chooseBackend } from '../backend-choice.js';
 import { TrainingController } from '../controllers/training-controller.js';
 import { formatUrlState, parseUrlState, writeUrlState, type UrlProblem } from '../url-state.js';
-import { boxStyles, buttonStyles, cardStyles, fieldStyles, numberStyles } from '../styles/shared.js';
+import { boxStyles, buttonStyles, cardStyles, fieldStyles, numberStyles, pageStyles } from '../styles/shared.js';
 import { formatInt, formatLoss, formatPercent } from '../format.js';
 import { BACKEND_CHOICES } from './train-state.js';
 import { SharingJob, slotsOf } from './sharing-job.js';
@@ -105,68 +105,18 @@ export class WeftSharingPage extends LitElement {
     buttonStyles,
     fieldStyles,
     numberStyles,
+    pageStyles,
     css`
-      :host {
-        display: block;
-      }
-      .top {
-        display: flex;
-        align-items: flex-start;
-        justify-content: space-between;
-        gap: 16px 24px;
-        flex-wrap: wrap;
-        margin-bottom: 20px;
-      }
-      h1 {
-        margin: 0 0 4px;
-        font-size: 28px;
-        letter-spacing: -0.02em;
-        line-height: 1.2;
-      }
       .lead {
         margin: 0;
         max-width: 66ch;
         color: var(--muted);
-      }
-      weft-url-notice {
-        margin-bottom: 18px;
-      }
-      .layout {
-        display: grid;
-        grid-template-columns: 290px minmax(0, 1fr);
-        grid-template-rows: auto 1fr;
-        grid-template-areas: 'settings main' 'try main';
-        gap: 20px;
-        align-items: start;
-      }
-      .settings {
-        grid-area: settings;
-      }
-      .try {
-        grid-area: try;
       }
       .main {
         grid-area: main;
         display: grid;
         gap: 20px;
         min-width: 0;
-      }
-      .try ul {
-        margin: 0;
-        padding: 0;
-        list-style: none;
-        display: grid;
-        gap: 10px;
-        font-size: 14px;
-        color: var(--muted);
-      }
-      .try a {
-        color: var(--accent);
-        font-weight: 600;
-        text-decoration: none;
-      }
-      .try a:hover {
-        text-decoration: underline;
       }
       .curves {
         display: grid;
@@ -185,39 +135,12 @@ export class WeftSharingPage extends LitElement {
           grid-template-columns: minmax(0, 1fr);
         }
       }
-      form {
-        display: grid;
-        gap: 14px;
-      }
-      fieldset {
-        border: none;
-        margin: 0;
-        padding: 0;
-        display: grid;
-        gap: 12px;
-        min-width: 0;
-      }
-      .pair {
-        display: grid;
-        grid-template-columns: 1fr 1fr;
-        gap: 10px;
-      }
       .field .error {
         color: var(--danger);
         font-size: 12px;
       }
       .field.invalid input {
         border-color: var(--danger);
-      }
-      .note {
-        font-size: 12.5px;
-        color: var(--faint);
-        margin: 0;
-      }
-      .buttons {
-        display: grid;
-        grid-template-columns: 1fr 1fr 1fr;
-        gap: 8px;
       }
       .share {
         display: flex;
@@ -244,15 +167,6 @@ export class WeftSharingPage extends LitElement {
         margin-top: 14px;
         padding-top: 12px;
         border-top: 1px solid var(--border);
-      }
-      .stat .k {
-        font-size: 12px;
-        font-weight: 600;
-        color: var(--muted);
-      }
-      .stat .v {
-        font-size: 18px;
-        font-weight: 700;
       }
       .stat .s {
         font-size: 12px;

@@ -16,7 +16,7 @@ import { TrainingController } from '../controllers/training-controller.js';
 import type { ProbabilityField } from '../components/decision-boundary.js';
 import { ClassifierJob } from '../tasks/classifier-job.js';
 import { formatUrlState, parseUrlState, writeUrlState, type UrlProblem } from '../url-state.js';
-import { boxStyles, buttonStyles, cardStyles, fieldStyles, numberStyles } from '../styles/shared.js';
+import { boxStyles, buttonStyles, cardStyles, fieldStyles, numberStyles, pageStyles } from '../styles/shared.js';
 import { formatInt, formatLoss, formatPercent } from '../format.js';
 import { BACKEND_CHOICES, TRAIN_DATASETS, TRAIN_OPTIMIZERS, TRAIN_SCHEMA, type TrainState } from './train-state.js';
 
@@ -103,65 +103,15 @@ export class WeftTrainPage extends LitElement {
     buttonStyles,
     fieldStyles,
     numberStyles,
+    pageStyles,
     css`
-      :host {
-        display: block;
-      }
-      .top {
-        display: flex;
-        align-items: flex-start;
-        justify-content: space-between;
-        gap: 16px 24px;
-        flex-wrap: wrap;
-        margin-bottom: 20px;
-      }
-      h1 {
-        margin: 0 0 4px;
-        font-size: 28px;
-        letter-spacing: -0.02em;
-        line-height: 1.2;
-      }
       .lead {
         margin: 0;
         max-width: 62ch;
         color: var(--muted);
       }
-      weft-url-notice {
-        margin-bottom: 18px;
-      }
-      .layout {
-        display: grid;
-        grid-template-columns: 290px minmax(0, 1fr);
-        grid-template-rows: auto 1fr;
-        grid-template-areas: 'settings main' 'try main';
-        gap: 20px;
-        align-items: start;
-      }
-      .settings {
-        grid-area: settings;
-      }
       .main {
         grid-area: main;
-      }
-      .try {
-        grid-area: try;
-      }
-      .try ul {
-        margin: 0;
-        padding: 0;
-        list-style: none;
-        display: grid;
-        gap: 10px;
-        font-size: 14px;
-        color: var(--muted);
-      }
-      .try a {
-        color: var(--accent);
-        font-weight: 600;
-        text-decoration: none;
-      }
-      .try a:hover {
-        text-decoration: underline;
       }
       .main {
         display: grid;
@@ -192,23 +142,6 @@ export class WeftTrainPage extends LitElement {
           grid-template-columns: minmax(0, 1fr);
         }
       }
-      form {
-        display: grid;
-        gap: 14px;
-      }
-      fieldset {
-        border: none;
-        margin: 0;
-        padding: 0;
-        display: grid;
-        gap: 12px;
-        min-width: 0;
-      }
-      .pair {
-        display: grid;
-        grid-template-columns: 1fr 1fr;
-        gap: 10px;
-      }
       .with-button {
         display: flex;
         gap: 6px;
@@ -223,16 +156,6 @@ export class WeftTrainPage extends LitElement {
       }
       .field.invalid input {
         border-color: var(--danger);
-      }
-      .note {
-        font-size: 12.5px;
-        color: var(--faint);
-        margin: 0;
-      }
-      .buttons {
-        display: grid;
-        grid-template-columns: 1fr 1fr 1fr;
-        gap: 8px;
       }
       .share {
         display: flex;
@@ -259,15 +182,6 @@ export class WeftTrainPage extends LitElement {
         margin-top: 14px;
         padding-top: 12px;
         border-top: 1px solid var(--border);
-      }
-      .stat .k {
-        font-size: 12px;
-        font-weight: 600;
-        color: var(--muted);
-      }
-      .stat .v {
-        font-size: 18px;
-        font-weight: 700;
       }
       .alert {
         margin-top: 12px;

@@ -139,3 +139,94 @@ export const numberStyles = css`
     font-size: 0.92em;
   }
 `;
+
+/** The layout every demo page shares: title row, settings/main/try grid, the settings form. Page styles come after it and may override. */
+export const pageStyles = css`
+  :host {
+    display: block;
+  }
+  .top {
+    display: flex;
+    align-items: flex-start;
+    justify-content: space-between;
+    gap: 16px 24px;
+    flex-wrap: wrap;
+    margin-bottom: 20px;
+  }
+  h1 {
+    margin: 0 0 4px;
+    font-size: 28px;
+    letter-spacing: -0.02em;
+    line-height: 1.2;
+  }
+  weft-url-notice {
+    margin-bottom: 18px;
+  }
+  .layout {
+    display: grid;
+    grid-template-columns: 290px minmax(0, 1fr);
+    grid-template-rows: auto 1fr;
+    grid-template-areas: 'settings main' 'try main';
+    gap: 20px;
+    align-items: start;
+  }
+  .settings {
+    grid-area: settings;
+  }
+  .try {
+    grid-area: try;
+  }
+  .try ul {
+    margin: 0;
+    padding: 0;
+    list-style: none;
+    display: grid;
+    gap: 10px;
+    font-size: 14px;
+    color: var(--muted);
+  }
+  .try a {
+    color: var(--accent);
+    font-weight: 600;
+    text-decoration: none;
+  }
+  .try a:hover {
+    text-decoration: underline;
+  }
+  form {
+    display: grid;
+    gap: 14px;
+  }
+  fieldset {
+    border: none;
+    margin: 0;
+    padding: 0;
+    display: grid;
+    gap: 12px;
+    min-width: 0;
+  }
+  .pair {
+    display: grid;
+    grid-template-columns: 1fr 1fr;
+    gap: 10px;
+  }
+  .note {
+    font-size: 12.5px;
+    color: var(--faint);
+    margin: 0;
+  }
+  .buttons {
+    display: grid;
+    grid-template-columns: 1fr 1fr 1fr;
+    gap: 8px;
+  }
+  .stat .k {
+    font-size: 12px;
+    font-weight: 600;
+    color: var(--muted);
+  }
+  .stat .v {
+    font-size: 18px;
+    font-weight: 700;
+  }
+`;
