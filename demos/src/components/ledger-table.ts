@@ -16,7 +16,7 @@ const TOTALS = [
 /** The parameter ledger of a model. */
 export class WeftLedgerTable extends LitElement {
   static override properties = { ledger: { attribute: false }, maxRows: { type: Number, attribute: 'max-rows' } };
-  /** The ledger (`parameterLedger(model)`); `null` shows a placeholder. */
+  /** The ledger (`parameterLedger(model)`); `null` shows a short "appears once the model is built" line. */
   declare ledger: Ledger | null;
   /** Rows shown before "show all". Default 50. */
   declare maxRows: number;
@@ -127,7 +127,7 @@ export class WeftLedgerTable extends LitElement {
         cursor: pointer;
         padding: 4px 0;
       }
-      .placeholder {
+      .empty {
         color: var(--faint);
         padding: 12px 0;
       }
@@ -136,7 +136,7 @@ export class WeftLedgerTable extends LitElement {
 
   override render() {
     const l = this.ledger;
-    if (!l) return html`<div class="placeholder">The ledger appears once the model is built.</div>`;
+    if (!l) return html`<div class="empty">The ledger appears once the model is built.</div>`;
     const t = l.totals;
     const firstPath = new Map(l.unique.map((u) => [u.id, u.paths[0]!]));
     const rows = this.showAll ? l.rows : l.rows.slice(0, this.maxRows);
