@@ -9,6 +9,8 @@ import { initBackend, Rng } from '@weft/core';
 import { describeBackends } from '@weft/core/testing';
 import { registerTrainingKernels, tfjsKernel, trainingKernelNames } from '../src/kernels/index.js';
 import { kernelLimits } from '../src/kernels/io.js';
+import { simdBatchMatMulFor, writeBatchMatMul as writeBatchMatMulForTests } from '../src/kernels/batch-mat-mul-simd.js';
+import { writeModule } from '../src/kernels/wasm-module.js';
 
 type Backend = string;
 /** Plain data for a tensor, made in JS so both backends get identical inputs. */
@@ -490,14 +492,17 @@ describe('Conv3DBackpropInputV2 and Conv3DBackpropFilterV2 on wasm', () => {
 
 // ---- gather, einsum, matmul ------------------------------------------------------------------
 
-describe('GatherV2 with batchDims on wasm', () => {
-  it('batchDims 1 and 2, axis past the batch dims, float32/int32/bool: equal cpu (exact)', async () => {
+describe('GatherV2 on wasm', () => {
+  it('batchDims 0, 1 and 2, every axis, 2-D indices, float32/int32/bool: equal cpu (exact)', async () => {
     const x = rand([3, 4, 6, 2]);
     const xi = randInt([3, 4, 6, 2], -9, 9);
     const idx1 = randInt([3, 5], 0, 4); // batchDims 1, axis 1
     const idx2 = randInt([3, 4, 2], 0, 6); // batchDims 2, axis 2
     const idx1b = randInt([3, 2], 0, 6); // batchDims 1, axis 2 (outer dim between)
     const idx0 = randInt([7], 0, 4);
+    const idxRows = randInt([7], 0, 3);
+    const idxLast = randInt([2, 3], 0, 2);
+    const idxInt = randInt([2, 5], 0, 3);
     await expectWasmMatchesCpu(
       () => [
         tf.gather(T(x), T(idx1), 1, 1),
@@ -505,7 +510,11 @@ describe('GatherV2 with batchDims on wasm', () => {
         tf.gather(T(x), T(idx1b), 2, 1),
         tf.gather(T(xi), T(idx2), 2, 2),
         tf.gather(tf.greater(T(x), 0), T(idx1), 1, 1),
-        tf.gather(T(x), T(idx0), 1), // batchDims 0: tfjs's own kernel
+        tf.gather(T(x), T(idx0), 1),
+        tf.gather(T(x), T(idxRows), 0), // whole (4, 6, 2) slices
+        tf.gather(T(x), T(idxLast), 3), // single elements
+        tf.gather(T(xi), T(idxInt), 0),
+        tf.gather(tf.greater(T(x), 0), T(idx0), 1),
       ],
       0,
     );
@@ -516,6 +525,7 @@ describe('GatherV2 with batchDims on wasm', () => {
     const x = tf.zeros([2, 3]);
     const idx = tf.tensor2d([[0, 3], [1, 1]], [2, 2], 'int32');
     expect(() => tf.gather(x, idx, 1, 1)).toThrow(/index value 3 is not in \[0, 2\]/);
+    expect(() => tf.gather(x, tf.tensor1d([2], 'int32'), 0)).toThrow(/index value 2 is not in \[0, 1\]/);
     tf.dispose([x, idx]);
   });
 });
@@ -587,6 +597,42 @@ describe('BatchMatMul and _FusedMatMul with transposes on wasm', () => {
     const a = T(rand([64, 40]));
     const b = T(rand([48, 64]));
     await expectNoLeak(() => tf.matMul(a, b, true, true));
+    tf.dispose([a, b]);
+  });
+});
+
+describe('BatchMatMul of a batch on wasm: the SIMD kernel', () => {
+  it('is compiled on this heap (a module small enough for synchronous compilation on a browser main thread)', async () => {
+    await tf.setBackend('wasm');
+    expect(simdBatchMatMulFor(tf.backend())).not.toBeNull();
+    // Chromium refuses synchronous WebAssembly.Module() of more than 4 KB on the main thread.
+    expect(writeModule({ bmm: writeBatchMatMulForTests() }, false).length).toBeLessThan(4096);
+  });
+  // Shapes reach every path of the kernel: 4-row tiles and the remaining rows (M mod 4), 8- and
+  // 4-column tiles and scalar columns (N mod 4), K of 0 and 1, and a batch broadcast from either side.
+  const cases: [number, number, number, number, number][] = [
+    // [batchA, batchB, M, K, N]
+    [3, 3, 5, 7, 9],
+    [2, 2, 4, 1, 8],
+    [2, 2, 13, 6, 19],
+    [4, 4, 1, 3, 3],
+    [2, 2, 6, 0, 12],
+    [1, 3, 9, 5, 20],
+    [3, 1, 7, 16, 4],
+    [5, 5, 16, 64, 40],
+  ];
+  for (const [ba, bb, m, k, n] of cases) {
+    it(`(${ba}|${bb}) × ${m}×${k}×${n}, every transpose: equal cpu (atol 1e-5, rtol 1e-5)`, async () => {
+      const inputs = ([[false, false], [true, false], [false, true], [true, true]] as const).map(([ta, tb]) => ({
+        ta, tb, A: rand(ta ? [ba, k, m] : [ba, m, k]), B: rand(tb ? [bb, n, k] : [bb, k, n]),
+      }));
+      await expectWasmMatchesCpu(() => inputs.map(({ ta, tb, A, B }) => tf.matMul(T(A), T(B), ta, tb)), 1e-5, 1e-5);
+    });
+  }
+  it('leaves no tensors behind (with the transpose of B it makes)', async () => {
+    const a = T(rand([3, 10, 12]));
+    const b = T(rand([3, 16, 12]));
+    await expectNoLeak(() => tf.matMul(a, b, false, true));
     tf.dispose([a, b]);
   });
 });

@@ -29,16 +29,32 @@ export const unsortedSegmentSum: KernelFunc = ({ inputs, backend, attrs }) => {
   // (…ids, …inner) -> (numIds, innerSize) summed into (numSegments, innerSize)
   const innerSize = inner.reduce((a, b) => a * b, 1);
   return computeOutput(NAME, backend, [numSegments, ...inner], x.dtype, [x, segmentIds], (out, xs, ids) => {
-    const n = ids!.length;
-    for (let i = 0; i < n; i++) {
-      const s = ids![i]!;
-      if (s < 0 || s >= numSegments) continue;
-      const src = i * innerSize;
-      const dst = s * innerSize;
-      for (let j = 0; j < innerSize; j++) out[dst + j] += xs![src + j]!;
-    }
+    if (out instanceof Float32Array) sumFloat32(out, xs as Float32Array, ids as Int32Array, numSegments, innerSize);
+    else sumInt32(out as Int32Array, xs as Int32Array, ids as Int32Array, numSegments, innerSize);
   });
 };
+
+// One loop per dtype, so each stays monomorphic in V8 (one shared loop over both array types ran
+// ≈5× slower: 2.5M float adds, an MoE's per-block weight gradients, took 25 ms).
+function sumFloat32(out: Float32Array, xs: Float32Array, ids: Int32Array, numSegments: number, innerSize: number): void {
+  for (let i = 0; i < ids.length; i++) {
+    const s = ids[i]!;
+    if (s < 0 || s >= numSegments) continue;
+    const src = i * innerSize;
+    const dst = s * innerSize;
+    for (let j = 0; j < innerSize; j++) out[dst + j] += xs[src + j]!;
+  }
+}
+
+function sumInt32(out: Int32Array, xs: Int32Array, ids: Int32Array, numSegments: number, innerSize: number): void {
+  for (let i = 0; i < ids.length; i++) {
+    const s = ids[i]!;
+    if (s < 0 || s >= numSegments) continue;
+    const src = i * innerSize;
+    const dst = s * innerSize;
+    for (let j = 0; j < innerSize; j++) out[dst + j] = (out[dst + j]! + xs[src + j]!) | 0;
+  }
+}
 
 /** Weft's UnsortedSegmentSum for `backendName` (`wasm` or `cpu`). */
 export function unsortedSegmentSumConfig(backendName: string): KernelConfig {

@@ -1,0 +1,176 @@
+// BatchMatMul with a batch > 1 on tfjs wasm, as a WebAssembly SIMD kernel that works in place on
+// the backend's heap. tfjs wasm runs XNNPACK only for one matrix pair; for a batch it falls back
+// to a scalar loop (≈1.5 GFLOP/s), and splitting the batch into XNNPACK calls costs ≈1–2.5 ms of
+// setup per call, so stacked small products — MoE experts `[E, C, d] × [E, d, h]`, per-block
+// weights — were slow either way. This kernel tiles 4 rows × 8 columns in eight f32x4 registers,
+// reads A through strides (a transposed or broadcast A costs nothing) and B row-major (a
+// transposed B is transposed once with tfjs's kernel, O(size)). One product (batch 1) still goes to
+// XNNPACK. Measured speeds are in bench/results.json (`core.batch_matmul_*`).
+import { BatchMatMul } from '@tensorflow/tfjs-core';
+import type { KernelConfig, KernelFunc, TensorInfo } from '@tensorflow/tfjs-core';
+import { isHeapBackend, runBackendKernel, type HeapBackend } from './io.js';
+import { F32, FunctionWriter, I32, V128, writeModule, type Local } from './wasm-module.js';
+
+/** Rows × f32x4 vectors per register tile of the main loop. */
+const TILE_ROWS = 4;
+const TILE_VECTORS = 2;
+
+/**
+ * `bmm(aPtr, bPtr, cPtr, batch, M, K, N, aBatchStride, bBatchStride, aRowStride, aColStride)`:
+ * for each batch entry, C(M, N) = A(M, K) · B(K, N). Pointers are byte offsets; strides count
+ * floats: A(i, k) is at aPtr + 4·(b·aBatchStride + i·aRowStride + k·aColStride), B(k, j) at
+ * bPtr + 4·(b·bBatchStride + k·N + j), C is contiguous (batch, M, N).
+ */
+export function writeBatchMatMul(): FunctionWriter {
+  const f = new FunctionWriter(11);
+  const [aPtr, bPtr, cPtr, batch, M, K, N, aBS, bBS, aRS, aCS] = f.params as [Local, Local, Local, Local, Local, Local, Local, Local, Local, Local, Local];
+  const [b, i, j, k, pb, pc, aBase, bBase, cBase, rowBytes, matBytes, lastRowTile, lastTile8, lastTile4] = Array.from({ length: 14 }, () => f.local(I32));
+  const pa = Array.from({ length: TILE_ROWS }, () => f.local(I32));
+  const acc = Array.from({ length: TILE_ROWS * TILE_VECTORS }, () => f.local(V128));
+  const bv = Array.from({ length: TILE_VECTORS }, () => f.local(V128));
+  const av = f.local(V128);
+  const s = f.local(F32);
+  const one = { constant: 1 };
+
+  /** pa[r] = aBase + (i + r)·aRowStride for r < rows. */
+  const rowPointers = (rows: number) => {
+    for (let r = 0; r < rows; r++) {
+      f.get(i);
+      if (r) f.i32(r).add();
+      f.get(aRS).mul().get(aBase).add().set(pa[r]!);
+    }
+  };
+  /** A rows × (4·vectors) tile of C at (i, j), accumulated over k in registers. */
+  const tile = (rows: number, vectors: number) => {
+    rowPointers(rows);
+    f.get(j).i32(2).shl().get(bBase).add().set(pb);
+    for (let r = 0; r < rows; r++) for (let v = 0; v < vectors; v++) f.v128Zero().set(acc[r * TILE_VECTORS + v]!);
+    f.get(K).set(k);
+    f.whileLoop(() => f.i32(0).get(k).lt(), () => {
+      for (let v = 0; v < vectors; v++) f.get(pb).v128Load(16 * v).set(bv[v]!);
+      for (let r = 0; r < rows; r++) {
+        f.get(pa[r]!).f32Load().f32x4Splat().set(av);
+        for (let v = 0; v < vectors; v++) {
+          const a = acc[r * TILE_VECTORS + v]!;
+          f.get(a).get(av).get(bv[v]!).f32x4Mul().f32x4Add().set(a);
+        }
+        f.inc(pa[r]!, aCS);
+      }
+      f.inc(pb, rowBytes).inc(k, { constant: -1 });
+    });
+    // pc = cBase + i·rowBytes + 4·j, then one row of C per tile row.
+    f.get(i).get(rowBytes).mul().get(cBase).add().get(j).i32(2).shl().add().set(pc);
+    for (let r = 0; r < rows; r++) {
+      for (let v = 0; v < vectors; v++) f.get(pc).get(acc[r * TILE_VECTORS + v]!).v128Store(16 * v);
+      f.inc(pc, rowBytes);
+    }
+  };
+  /** Column j of C for rows i … i + rows − 1 (the last N mod 4 columns), one scalar dot product each. */
+  const scalarColumn = (rows: number) => {
+    rowPointers(rows);
+    f.get(i).get(rowBytes).mul().get(cBase).add().get(j).i32(2).shl().add().set(pc);
+    for (let r = 0; r < rows; r++) {
+      f.get(j).i32(2).shl().get(bBase).add().set(pb);
+      f.f32Zero().set(s);
+      f.get(K).set(k);
+      f.whileLoop(() => f.i32(0).get(k).lt(), () => {
+        f.get(s).get(pa[r]!).f32Load().get(pb).f32Load().f32Mul().f32Add().set(s);
+        f.inc(pa[r]!, aCS).inc(pb, rowBytes).inc(k, { constant: -1 });
+      });
+      f.get(pc).get(s).f32Store();
+      f.inc(pc, rowBytes);
+    }
+  };
+  /** All columns of C for rows i … i + rows − 1. */
+  const columns = (rows: number) => {
+    f.i32(0).set(j);
+    f.whileLoop(() => f.get(j).get(lastTile8).le(), () => { tile(rows, 2); f.inc(j, { constant: 8 }); });
+    f.whileLoop(() => f.get(j).get(lastTile4).le(), () => { tile(rows, 1); f.inc(j, { constant: 4 }); });
+    f.whileLoop(() => f.get(j).get(N).lt(), () => { scalarColumn(rows); f.inc(j, one); });
+  };
+
+  for (const stride of [aBS, bBS, aRS, aCS]) f.get(stride).i32(2).shl().set(stride); // floats -> bytes
+  f.get(N).i32(2).shl().set(rowBytes);
+  f.get(M).get(rowBytes).mul().set(matBytes);
+  f.get(M).i32(TILE_ROWS).sub().set(lastRowTile);
+  f.get(N).i32(8).sub().set(lastTile8);
+  f.get(N).i32(4).sub().set(lastTile4);
+  f.i32(0).set(b);
+  f.whileLoop(() => f.get(b).get(batch).lt(), () => {
+    f.get(b).get(aBS).mul().get(aPtr).add().set(aBase);
+    f.get(b).get(bBS).mul().get(bPtr).add().set(bBase);
+    f.get(b).get(matBytes).mul().get(cPtr).add().set(cBase);
+    f.i32(0).set(i);
+    f.whileLoop(() => f.get(i).get(lastRowTile).le(), () => { columns(TILE_ROWS); f.inc(i, { constant: TILE_ROWS }); });
+    f.whileLoop(() => f.get(i).get(M).lt(), () => { columns(1); f.inc(i, one); });
+    f.inc(b, one);
+  });
+  return f;
+}
+
+type Bmm = (...args: number[]) => void;
+
+/** The part of tfjs-backend-wasm's backend that exposes its Emscripten module's memory. */
+interface WasmHeapOwner { wasm?: { asm?: { memory?: unknown } } }
+
+/** One compiled kernel per heap (a backend's WebAssembly.Memory); null where it cannot run. */
+const kernels = new WeakMap<object, Bmm | null>();
+
+/** The kernel bound to `backend`'s heap, or null (no SIMD, or a tfjs build that hides its memory). */
+export function simdBatchMatMulFor(backend: unknown): Bmm | null {
+  const memory = (backend as WasmHeapOwner).wasm?.asm?.memory;
+  if (!(memory instanceof WebAssembly.Memory)) return null;
+  if (!kernels.has(memory)) {
+    let fn: Bmm | null = null;
+    try {
+      const shared = typeof SharedArrayBuffer !== 'undefined' && memory.buffer instanceof SharedArrayBuffer;
+      const bytes = writeModule({ bmm: writeBatchMatMul() }, shared);
+      const instance = new WebAssembly.Instance(new WebAssembly.Module(bytes), { env: { memory } });
+      fn = instance.exports.bmm as Bmm;
+    } catch {
+      fn = null; // no wasm SIMD here: tfjs's own kernel runs instead
+    }
+    kernels.set(memory, fn);
+  }
+  return kernels.get(memory)!;
+}
+
+/** Byte offset of `t`'s data on the heap. */
+const heapOffset = (backend: HeapBackend, t: TensorInfo) => backend.typedArrayFromHeap(t).byteOffset;
+
+/** BatchMatMul for batches of products on the SIMD kernel; one product, other dtypes or ranks go to `inner`. */
+export function simdBatchMatMul(inner: KernelFunc): KernelFunc {
+  return (args) => {
+    const { inputs, backend, attrs } = args;
+    const { a, b } = inputs as { a?: TensorInfo; b?: TensorInfo };
+    const { transposeA = false, transposeB = false } = (attrs ?? {}) as { transposeA?: boolean; transposeB?: boolean };
+    if (!a || !b || !isHeapBackend(backend) || a.dtype !== 'float32' || b.dtype !== 'float32' || a.shape.length !== 3 || b.shape.length !== 3) return inner(args);
+    const [aBatch, aRows, aCols] = a.shape as [number, number, number];
+    const [bBatch, bRows, bCols] = b.shape as [number, number, number];
+    const batch = Math.max(aBatch, bBatch);
+    if (batch <= 1 || (aBatch !== batch && aBatch !== 1) || (bBatch !== batch && bBatch !== 1)) return inner(args);
+    const bmm = simdBatchMatMulFor(backend);
+    if (!bmm) return inner(args);
+    const [M, K] = transposeA ? [aCols, aRows] : [aRows, aCols];
+    const N = transposeB ? bRows : bCols;
+    if ((transposeB ? bCols : bRows) !== K) return inner(args); // tfjs's kernel reports the mismatch
+    // (B, N, K) -> (B, K, N): B is read row-major.
+    const bRowMajor = transposeB ? runBackendKernel('Transpose', 'wasm', backend, { x: b }, { perm: [0, 2, 1] }) : b;
+    try {
+      const out = backend.makeOutput([batch, M, N], 'float32');
+      bmm(
+        heapOffset(backend, a), heapOffset(backend, bRowMajor), heapOffset(backend, out), batch, M, K, N,
+        aBatch === 1 ? 0 : M * K, bBatch === 1 ? 0 : K * N,
+        transposeA ? 1 : K, transposeA ? M : 1,
+      );
+      return out;
+    } finally {
+      if (bRowMajor !== b) backend.disposeData(bRowMajor.dataId);
+    }
+  };
+}
+
+/** Weft's wrapper of the (already wrapped) wasm BatchMatMul: batches go to the SIMD kernel. */
+export function simdBatchMatMulWasmConfig(wrapped: KernelConfig): KernelConfig {
+  return { ...wrapped, kernelName: BatchMatMul, backendName: 'wasm', kernelFunc: simdBatchMatMul(wrapped.kernelFunc) };
+}

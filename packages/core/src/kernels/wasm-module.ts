@@ -1,0 +1,152 @@
+// A minimal WebAssembly binary writer for Weft's hand-written wasm kernels: one module that imports
+// a memory (the tfjs wasm backend's heap, so kernels read and write tensors in place) and exports
+// functions of i32 parameters. Only the instructions the kernels use are here; the encoding follows
+// the WebAssembly core spec (binary format, §5) and its fixed-width SIMD proposal.
+
+/** Value types. */
+export const I32 = 0x7f;
+export const F32 = 0x7d;
+export const V128 = 0x7b;
+type ValueType = typeof I32 | typeof F32 | typeof V128;
+
+/** Unsigned LEB128. */
+function uleb(n: number): number[] {
+  const out: number[] = [];
+  do {
+    let byte = n & 0x7f;
+    n >>>= 7;
+    if (n !== 0) byte |= 0x80;
+    out.push(byte);
+  } while (n !== 0);
+  return out;
+}
+
+/** Signed LEB128 of a 32-bit integer. */
+function sleb(n: number): number[] {
+  const out: number[] = [];
+  n |= 0;
+  for (;;) {
+    const byte = n & 0x7f;
+    n >>= 7;
+    const done = (n === 0 && (byte & 0x40) === 0) || (n === -1 && (byte & 0x40) !== 0);
+    out.push(done ? byte : byte | 0x80);
+    if (done) return out;
+  }
+}
+
+const utf8 = (s: string) => [...new TextEncoder().encode(s)];
+const vec = (items: number[][]) => [...uleb(items.length), ...items.flat()];
+const section = (id: number, body: number[]) => [id, ...uleb(body.length), ...body];
+
+/** A local variable (or parameter) of a function being written: its index. */
+export type Local = number;
+
+/**
+ * One function body under construction. Instructions are appended in stack-machine order; the
+ * structured helpers (`whileLoop`, `ifThen`) take callbacks that write the condition and the body.
+ */
+export class FunctionWriter {
+  private readonly code: number[] = [];
+  private readonly locals: ValueType[] = [];
+  /** The parameters, in order (all i32). */
+  readonly params: Local[];
+
+  constructor(readonly paramCount: number) {
+    this.params = Array.from({ length: paramCount }, (_, i) => i);
+  }
+
+  /** Declare a new local of type `type`. */
+  local(type: ValueType): Local {
+    this.locals.push(type);
+    return this.paramCount + this.locals.length - 1;
+  }
+
+  private op(...bytes: number[]): this {
+    for (const b of bytes) this.code.push(b);
+    return this;
+  }
+
+  private simd(opcode: number, ...imm: number[]): this {
+    return this.op(0xfd, ...uleb(opcode), ...imm);
+  }
+
+  get(l: Local): this { return this.op(0x20, ...uleb(l)); }
+  set(l: Local): this { return this.op(0x21, ...uleb(l)); }
+  i32(n: number): this { return this.op(0x41, ...sleb(n)); }
+  add(): this { return this.op(0x6a); }
+  sub(): this { return this.op(0x6b); }
+  mul(): this { return this.op(0x6c); }
+  shl(): this { return this.op(0x74); }
+  /** Signed `a < b`, `a <= b`. */
+  lt(): this { return this.op(0x48); }
+  le(): this { return this.op(0x4c); }
+  eqz(): this { return this.op(0x45); }
+
+  /** `l += by` for an i32 local and an i32 local or constant. */
+  inc(l: Local, by: Local | { constant: number }): this {
+    this.get(l);
+    if (typeof by === 'number') this.get(by);
+    else this.i32(by.constant);
+    return this.add().set(l);
+  }
+
+  f32Load(offset = 0): this { return this.op(0x2a, 2, ...uleb(offset)); }
+  f32Store(offset = 0): this { return this.op(0x38, 2, ...uleb(offset)); }
+  f32Zero(): this { return this.op(0x43, 0, 0, 0, 0); }
+  f32Add(): this { return this.op(0x92); }
+  f32Mul(): this { return this.op(0x94); }
+
+  /** v128.load / v128.store with 4-byte alignment (tensors are float-aligned, not 16-byte aligned). */
+  v128Load(offset = 0): this { return this.simd(0x00, 2, ...uleb(offset)); }
+  v128Store(offset = 0): this { return this.simd(0x0b, 2, ...uleb(offset)); }
+  v128Zero(): this { return this.simd(0x0c, ...new Array<number>(16).fill(0)); }
+  f32x4Splat(): this { return this.simd(0x13); }
+  f32x4Add(): this { return this.simd(0xe4); }
+  f32x4Mul(): this { return this.simd(0xe6); }
+
+  /** `while (cond) body`: `cond` leaves an i32 on the stack. */
+  whileLoop(cond: () => void, body: () => void): this {
+    this.op(0x02, 0x40, 0x03, 0x40); // block, loop
+    cond();
+    this.eqz().op(0x0d, 1); // br_if out of the block when the condition is false
+    body();
+    return this.op(0x0c, 0, 0x0b, 0x0b); // br to the loop head; end loop; end block
+  }
+
+  /** The encoded body (locals and code). */
+  encode(): number[] {
+    const groups: number[][] = [];
+    for (let i = 0; i < this.locals.length; ) {
+      let j = i;
+      while (j < this.locals.length && this.locals[j] === this.locals[i]) j++;
+      groups.push([...uleb(j - i), this.locals[i]!]);
+      i = j;
+    }
+    const body = [...vec(groups), ...this.code, 0x0b];
+    return [...uleb(body.length), ...body];
+  }
+}
+
+/**
+ * The bytes of a module that imports `env.memory` (shared or not, to match the memory it will be
+ * given) and exports `functions` by name; each function takes only i32 parameters and returns nothing.
+ */
+export function writeModule(functions: Record<string, FunctionWriter>, sharedMemory: boolean): Uint8Array<ArrayBuffer> {
+  const fns = Object.entries(functions);
+  const types = fns.map(([, f]) => [0x60, ...vec(f.params.map(() => [I32])), 0]);
+  // Memory limits: min 1 page; a shared memory must state a maximum (the largest wasm32 memory).
+  const limits = sharedMemory ? [0x03, 1, ...uleb(65536)] : [0x00, 1];
+  const name = (s: string) => [...uleb(utf8(s).length), ...utf8(s)];
+  const imports = vec([[...name('env'), ...name('memory'), 0x02, ...limits]]);
+  const funcs = vec(fns.map((_, i) => uleb(i)));
+  const exports = vec(fns.map(([fn], i) => [...name(fn), 0x00, ...uleb(i)]));
+  const code = vec(fns.map(([, f]) => f.encode()));
+  return new Uint8Array([
+    0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00, // magic, version 1
+    ...section(1, vec(types)),
+    ...section(2, imports),
+    ...section(3, funcs),
+    ...section(7, exports),
+    ...section(10, code),
+  ]);
+}
