@@ -144,7 +144,7 @@ export class NasJob implements TrainingJob {
       groups.push({ label: `width of layer ${l + 1}`, names: s.widthChoices.map(String), weights: pw.slice(l * W, l * W + W), teacher: l < teacher.depth ? s.widthChoices.indexOf(teacher.widths[l]!) : -1 });
     }
     const subnet = await this.entangled!.searcher.result(this.val);
-    return { groups, genotype: null, subnet, text: JSON.stringify(subnet), recovery: subnetRecovery(teacher, subnet), skipShare: 0 };
+    return { groups, genotype: null, subnet, text: JSON.stringify(subnet), recovery: subnetRecovery(teacher, subnet, s), skipShare: 0 };
   }
 
   run(segment: TrainingSegment): Promise<TrainResult> {

@@ -5,7 +5,8 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { Linear, Module, ModuleList, type ForwardContext, type Rng } from '@weft/core';
 import { MixedOp } from './mixed-op.js';
-import { FactorizedReduce, Identity, ReLUConvBN, createOp } from './ops.js';
+import { BatchNormNoAffine } from './batch-norm.js';
+import { FactorizedReduce, ReLUConvBN, createOp } from './ops.js';
 import { edgeList, type CellSpaceConfig } from './space.js';
 
 /** The weights (and computed ops) of one edge for one forward pass. */
@@ -30,10 +31,27 @@ export interface CellShape {
   reductionPrev: boolean;
 }
 
+/**
+ * The vector analogue of DARTS' ReLUConvBN 1×1 preprocessing: Linear (no bias) → affine-free BN.
+ * No ReLU: the vector ops are the nonlinearities. Like DARTS it is there even when the widths
+ * match, so the first cell's two inputs (both the stem output) are two different projections and
+ * its two input edges are not interchangeable, and BN fixes the scale the ops see.
+ */
+export class LinearBN extends Module {
+  readonly fc: Linear;
+  readonly bn = new BatchNormNoAffine();
+  constructor(inFeatures: number, outFeatures: number, rng: Rng) {
+    super();
+    this.fc = this.addModule('fc', new Linear({ inFeatures, outFeatures, bias: false }, rng));
+    this.addModule('bn', this.bn);
+  }
+  forward(x: tf.Tensor, ctx?: ForwardContext): tf.Tensor {
+    return this.bn.forward(this.fc.forward(x, ctx!), ctx);
+  }
+}
+
 function preprocess(space: CellSpaceConfig, cin: number, cout: number, reducePrev: boolean, rng: Rng): Module {
-  // Vector space: identity when the widths match (the first cell's two inputs are then both the
-  // stem output, as in DARTS), else a Linear.
-  if (space.space === 'vector') return cin === cout ? new Identity() : new Linear({ inFeatures: cin, outFeatures: cout }, rng);
+  if (space.space === 'vector') return new LinearBN(cin, cout, rng);
   return reducePrev ? new FactorizedReduce(cin, cout, rng) : new ReLUConvBN(cin, cout, 1, 1, rng);
 }
 

@@ -5,7 +5,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { ForwardContext, Rng, type Module } from '@weft/core';
 import { DiscreteNetwork } from './discrete.js';
-import { randomSubnet, resolveEntangledSpace, type EntangledSpaceConfig, type SubnetConfig } from './entangled/space.js';
+import { activationOf, randomSubnet, resolveEntangledSpace, type EntangledSpaceConfig, type SubnetConfig } from './entangled/space.js';
 import { SubnetNetwork } from './entangled/subnet.js';
 import { randomGenotype, type Genotype } from './genotype.js';
 import { NONE } from './ops.js';
@@ -124,19 +124,26 @@ export function opRecovery(teacher: Genotype, weights: { normal: number[][]; red
   return hit / total;
 }
 
-/** Fraction of a subnet's choices (depth, and width/kernel of each layer the teacher uses) that match. */
-export function subnetRecovery(teacher: SubnetConfig, found: SubnetConfig): number {
-  let hit = teacher.depth === found.depth ? 1 : 0;
-  let total = 1;
-  for (let l = 0; l < teacher.depth; l++) {
+/**
+ * Fraction of the choices of `space` that a found subnet shares with the teacher: depth, and the
+ * width, kernel and activation of each layer the teacher uses. Choices with a single option
+ * are not counted (they cannot be missed).
+ */
+export function subnetRecovery(teacher: SubnetConfig, found: SubnetConfig, space: Partial<EntangledSpaceConfig>): number {
+  const s = resolveEntangledSpace(space);
+  let hit = 0;
+  let total = 0;
+  const count = (options: readonly unknown[], a: unknown, b: unknown) => {
+    if (options.length < 2) return;
     total++;
-    if (teacher.widths[l] === found.widths[l]) hit++;
-    if (teacher.kernels) {
-      total++;
-      if (teacher.kernels[l] === found.kernels?.[l]) hit++;
-    }
+    if (a === b) hit++;
+  };
+  count(s.depthChoices, teacher.depth, found.depth);
+  for (let l = 0; l < teacher.depth; l++) {
+    count(s.widthChoices, teacher.widths[l], found.widths[l]);
+    if (s.kind === 'cnn') count(s.kernelChoices, teacher.kernels?.[l], found.kernels?.[l]);
+    count(s.activationChoices, activationOf(s, teacher, l), activationOf(s, found, l));
   }
+  if (total === 0) throw new Error('subnetRecovery: the space offers no choice (every choice list has one option)');
   return hit / total;
 }
-
-

@@ -66,6 +66,28 @@ describe('entangled supernet', () => {
     expect(await maxAbs(m.forward(xm, ctx()), tf.add(tf.addN(sub), m.headBias))).toBeLessThan(1e-5);
   });
 
+  it('activation choices: the superposition is Σ_a softmax(β)_a · act_a(z) on the shared weight, a subnet equals its extracted network', async () => {
+    const rng = new Rng(8);
+    const net = new EntangledSupernet({ kind: 'mlp', depthChoices: [1], widthChoices: [3], activationChoices: ['relu', 'tanh'] }, rng);
+    expect(net.archParameters()).toContain(net.betaActivation);
+    net.betaActivation!.assign(randn(rng, [1, 2]));
+    const x = randn(rng, [5, 4]);
+    const pa = await tf.softmax(net.betaActivation!).data();
+    const z = tf.add(tf.matMul(x, net.weights[0]!), net.biases[0]!);
+    const h = tf.add(tf.mul(tf.relu(z), pa[0]!), tf.mul(tf.tanh(z), pa[1]!));
+    expect(await maxAbs(net.forward(x, ctx()), tf.add(tf.matMul(h, net.headWeight), net.headBias))).toBeLessThan(1e-5);
+    for (const a of ['relu', 'tanh'] as const) {
+      const cfg = { depth: 1, widths: [3], activations: [a] };
+      net.subnet = cfg;
+      const ref = tf.add(tf.matMul(a === 'relu' ? tf.relu(z) : tf.tanh(z), net.headWeight), net.headBias);
+      expect(await maxAbs(net.forward(x, ctx()), ref), a).toBeLessThan(1e-5);
+      expect(await maxAbs(extractSubnet(net, cfg).forward(x, ctx()), ref), a).toBeLessThan(1e-5);
+    }
+    net.subnet = null;
+    expect(() => validateSubnet(net.space, { depth: 1, widths: [3], activations: ['sigmoid' as never] })).toThrow(/activations\[0\]=sigmoid is not a choice; allowed: relu, tanh/);
+    expect(() => resolveEntangledSpace({ activationChoices: ['relu', 'relu'] })).toThrow(/activationChoices=\["relu","relu"\] must be distinct entries of relu, tanh/);
+  });
+
   it('stores ≤ 1.05× the parameters of its largest subnet (the ledger), while a DARTS mixed op stores the sum', () => {
     for (const kind of ['mlp', 'cnn'] as const) {
       const net = new EntangledSupernet({ kind }, new Rng(0));

@@ -1,7 +1,9 @@
 // The weight-entangled search space (Once-for-All, arXiv 1908.09791; SPOS, arXiv 1904.00420;
-// TangleNAS, arXiv 2310.10440): one set of weights for the largest network; a subnet picks a
+// TangleNAS, arXiv 2312.10440): one set of weights for the largest network; a subnet picks a
 // depth, a width per layer and (conv) a kernel size per layer, and uses the leading slices of
 // the weights: the first `width` units, the first `depth` layers, the centre k×k of the kernel.
+// A layer may also choose its activation (relu or tanh): the candidates share the layer's whole
+// weight and differ in function, not in size, so no choice can imitate another by its slices.
 // Departure from OFA: no kernel transformation matrices (plain centre crop), no progressive
 // shrinking schedule.
 
@@ -19,7 +21,14 @@ export interface EntangledSpaceConfig {
   widthChoices: number[];
   /** Kernel-size choices per conv layer, odd, ascending (cnn only). Default [1, 3, 5] (cnn), [] (mlp). */
   kernelChoices: number[];
+  /** LayerActivation choices per layer. Default ['relu'] (no choice). */
+  activationChoices: LayerActivation[];
 }
+
+/** The activations a layer can choose. */
+export const ENTANGLED_ACTIVATIONS = ['relu', 'tanh'] as const;
+/** One of {@link ENTANGLED_ACTIVATIONS}. */
+export type LayerActivation = (typeof ENTANGLED_ACTIVATIONS)[number];
 
 /** One subnet of an entangled space. */
 export interface SubnetConfig {
@@ -29,13 +38,15 @@ export interface SubnetConfig {
   widths: number[];
   /** Kernel of each conv layer (cnn; length = max depth). */
   kernels?: number[];
+  /** LayerActivation of each layer (length = max depth). Default: every layer the space's first activation. */
+  activations?: LayerActivation[];
 }
 
 /** Defaults of a kind. */
 export function defaultEntangledSpace(kind: 'mlp' | 'cnn'): EntangledSpaceConfig {
   return kind === 'mlp'
-    ? { kind, inFeatures: 4, numOutputs: 1, depthChoices: [1, 2, 3], widthChoices: [4, 8, 16], kernelChoices: [] }
-    : { kind, inFeatures: 1, numOutputs: 6, depthChoices: [1, 2, 3], widthChoices: [4, 8], kernelChoices: [1, 3, 5] };
+    ? { kind, inFeatures: 4, numOutputs: 1, depthChoices: [1, 2, 3], widthChoices: [4, 8, 16], kernelChoices: [], activationChoices: ['relu'] }
+    : { kind, inFeatures: 1, numOutputs: 6, depthChoices: [1, 2, 3], widthChoices: [4, 8], kernelChoices: [1, 3, 5], activationChoices: ['relu'] };
 }
 
 function ascendingInts(name: string, v: unknown, min: number, odd = false): void {
@@ -57,6 +68,10 @@ export function resolveEntangledSpace(config: Partial<EntangledSpaceConfig> = {}
   ascendingInts('widthChoices', c.widthChoices, 1);
   if (kind === 'cnn') ascendingInts('kernelChoices', c.kernelChoices, 1, true);
   else if (c.kernelChoices.length > 0) throw new Error(`entangled space: kernelChoices=[${c.kernelChoices}] only apply to kind="cnn"`);
+  const acts = c.activationChoices;
+  if (!Array.isArray(acts) || acts.length === 0 || new Set(acts).size !== acts.length || acts.some((a) => !ENTANGLED_ACTIVATIONS.includes(a))) {
+    throw new Error(`entangled space: activationChoices=${JSON.stringify(acts)} must be distinct entries of ${ENTANGLED_ACTIVATIONS.join(', ')}`);
+  }
   return c;
 }
 
@@ -65,6 +80,7 @@ export function largestSubnet(space: EntangledSpaceConfig): SubnetConfig {
   const D = space.depthChoices.at(-1)!;
   const cfg: SubnetConfig = { depth: D, widths: new Array(D).fill(space.widthChoices.at(-1)!) };
   if (space.kind === 'cnn') cfg.kernels = new Array(D).fill(space.kernelChoices.at(-1)!);
+  if (space.activationChoices.length > 1) cfg.activations = new Array(D).fill(space.activationChoices[0]!);
   return cfg;
 }
 
@@ -83,13 +99,25 @@ export function validateSubnet(space: EntangledSpaceConfig, s: SubnetConfig): vo
       if (!space.kernelChoices.includes(k)) throw new Error(`subnet: kernels[${i}]=${k} is out of range; allowed: ${space.kernelChoices.join(', ')}`);
     });
   } else if (s.kernels !== undefined && s.kernels.length > 0) throw new Error('subnet: kernels only apply to a cnn space');
+  if (s.activations !== undefined) {
+    if (!Array.isArray(s.activations) || s.activations.length !== D) throw new Error(`subnet: activations=${JSON.stringify(s.activations)} must list ${D} activations`);
+    s.activations.forEach((a, i) => {
+      if (!space.activationChoices.includes(a)) throw new Error(`subnet: activations[${i}]=${String(a)} is not a choice; allowed: ${space.activationChoices.join(', ')}`);
+    });
+  }
+}
+
+/** The activation a subnet uses in layer `l`. */
+export function activationOf(space: EntangledSpaceConfig, s: SubnetConfig, l: number): LayerActivation {
+  return s.activations?.[l] ?? space.activationChoices[0]!;
 }
 
 /** A uniformly random subnet (SPOS/OFA sampling). */
 export function randomSubnet(space: EntangledSpaceConfig, rng: { int(n: number): number }): SubnetConfig {
   const D = space.depthChoices.at(-1)!;
-  const pick = (a: number[]) => a[rng.int(a.length)]!;
+  const pick = <T>(a: readonly T[]): T => a[rng.int(a.length)]!;
   const cfg: SubnetConfig = { depth: pick(space.depthChoices), widths: Array.from({ length: D }, () => pick(space.widthChoices)) };
   if (space.kind === 'cnn') cfg.kernels = Array.from({ length: D }, () => pick(space.kernelChoices));
+  if (space.activationChoices.length > 1) cfg.activations = Array.from({ length: D }, () => pick(space.activationChoices));
   return cfg;
 }

@@ -4,9 +4,8 @@
 // ledger counts exactly the subnet's parameters.
 import * as tf from '@tensorflow/tfjs-core';
 import { Conv2d, Linear, Module, ModuleList, Rng, type ForwardContext } from '@weft/core';
-import { recordReluCodes } from '../codes.js';
-import { validateSubnet, type EntangledSpaceConfig, type SubnetConfig } from './space.js';
-import type { EntangledSupernet } from './supernet.js';
+import { activationOf, validateSubnet, type EntangledSpaceConfig, type SubnetConfig } from './space.js';
+import { activate, type EntangledSupernet } from './supernet.js';
 
 /** A standalone subnet network (freshly initialised, or copied from a supernet by {@link extractSubnet}). */
 export class SubnetNetwork extends Module {
@@ -32,11 +31,9 @@ export class SubnetNetwork extends Module {
 
   forward(x: tf.Tensor, ctx: ForwardContext): tf.Tensor {
     let h = x;
-    for (const l of this.layers.items) {
-      const z = l.forward(h, ctx);
-      recordReluCodes(ctx, z);
-      h = tf.relu(z);
-    }
+    this.layers.items.forEach((l, i) => {
+      h = activate(activationOf(this.space, this.subnet, i), l.forward(h, ctx), ctx);
+    });
     if (this.space.kind === 'cnn') h = tf.mean(h, [1, 2]); // (B, H, W, C) -> (B, C)
     return this.head.forward(h, ctx);
   }

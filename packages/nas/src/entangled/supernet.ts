@@ -1,16 +1,16 @@
 // A weight-entangled supernet (Once-for-All, arXiv 1908.09791; TangleNAS: Weight-Entanglement
-// Meets Gradient-Based Neural Architecture Search, arXiv 2310.10440). One weight tensor per
+// Meets Gradient-Based Neural Architecture Search, arXiv 2312.10440). One weight tensor per
 // layer at the largest size; a subnet uses the leading slices (first inputs/units, first layers,
 // centre k×k of the kernel). Two forward modes:
 //  - `subnet` set: that subnet's slices only (OFA/SPOS sampling, evaluation);
 //  - `subnet` null: TangleNAS' superposition, Σ_c softmax(β)_c · pad(slice_c(W)), computed as one
 //    masked weight (W ⊙ Σ_c p_c M_c for kernels, unit masks Σ_c p_c 1[j < w_c] for widths) and a
-//    β-weighted sum of the outputs after each depth — memory of the largest subnet plus masks,
-//    not the sum of the candidates.
+//    β-weighted sum of the outputs after each depth, and Σ_a p_a · act_a(z) over a layer's
+//    activation choices — memory of the largest subnet plus masks, not the sum of the candidates.
 import * as tf from '@tensorflow/tfjs-core';
 import { Module, Rng, fanInUniform, padSpatial, type ForwardContext } from '@weft/core';
 import { recordReluCodes } from '../codes.js';
-import { resolveEntangledSpace, validateSubnet, type EntangledSpaceConfig, type SubnetConfig } from './space.js';
+import { activationOf, resolveEntangledSpace, validateSubnet, type LayerActivation, type EntangledSpaceConfig, type SubnetConfig } from './space.js';
 
 /** The entangled supernet. */
 export class EntangledSupernet extends Module {
@@ -24,6 +24,8 @@ export class EntangledSupernet extends Module {
   readonly betaWidth: tf.Variable;
   readonly betaDepth: tf.Variable;
   readonly betaKernel: tf.Variable | null;
+  /** β over activations per layer, when the space offers more than one. */
+  readonly betaActivation: tf.Variable | null;
   /** The subnet to run, or null for the superposition. */
   subnet: SubnetConfig | null = null;
 
@@ -46,11 +48,12 @@ export class EntangledSupernet extends Module {
     this.betaWidth = this.addParameter('beta_width', init([D, s.widthChoices.length]));
     this.betaDepth = this.addParameter('beta_depth', init([s.depthChoices.length]));
     this.betaKernel = s.kind === 'cnn' ? this.addParameter('beta_kernel', init([D, s.kernelChoices.length])) : null;
+    this.betaActivation = s.activationChoices.length > 1 ? this.addParameter('beta_activation', init([D, s.activationChoices.length])) : null;
   }
 
   /** The architecture parameters β. */
   archParameters(): tf.Variable[] {
-    return [this.betaWidth, this.betaDepth, this.betaKernel].filter((v): v is tf.Variable => v !== null);
+    return [this.betaWidth, this.betaDepth, this.betaKernel, this.betaActivation].filter((v): v is tf.Variable => v !== null);
   }
 
   /** The weights (everything but β). */
@@ -74,14 +77,12 @@ export class EntangledSupernet extends Module {
     return this.subnet ? this.forwardSubnet(x, ctx, this.subnet) : this.forwardSuperposition(x, ctx);
   }
 
-  private layer(h: tf.Tensor, w: tf.Tensor, b: tf.Tensor, k: number, ctx: ForwardContext): tf.Tensor {
-    const z =
-      this.space.kind === 'cnn'
-        ? // Explicit zero padding then 'valid' (as core's Conv2d; tfjs webgpu's filter gradient is zero with a numeric pad).
-          tf.add(tf.conv2d(padSpatial(h as tf.Tensor4D, [(k - 1) / 2, (k - 1) / 2]), w as tf.Tensor4D, 1, 'valid'), b)
-        : tf.add(tf.matMul(h, w), b);
-    recordReluCodes(ctx, z);
-    return tf.relu(z);
+  /** The pre-activation of a layer. */
+  private linear(h: tf.Tensor, w: tf.Tensor, b: tf.Tensor, k: number): tf.Tensor {
+    return this.space.kind === 'cnn'
+      ? // Explicit zero padding then 'valid' (as core's Conv2d; tfjs webgpu's filter gradient is zero with a numeric pad).
+        tf.add(tf.conv2d(padSpatial(h as tf.Tensor4D, [(k - 1) / 2, (k - 1) / 2]), w as tf.Tensor4D, 1, 'valid'), b)
+      : tf.add(tf.matMul(h, w), b);
   }
 
   private headOf(h: tf.Tensor, w: tf.Tensor, b: tf.Tensor): tf.Tensor {
@@ -105,7 +106,7 @@ export class EntangledSupernet extends Module {
         const o = (K - k) / 2; // centre crop
         w = tf.slice(this.weights[l]!, [o, o, 0, 0], [k, k, cin, wout]);
       } else w = tf.slice(this.weights[l]!, [0, 0], [cin, wout]);
-      h = this.layer(h, w, tf.slice(this.biases[l]!, [0], [wout]), k, ctx);
+      h = activate(activationOf(s, cfg, l), this.linear(h, w, tf.slice(this.biases[l]!, [0], [wout]), k), ctx);
       cin = wout;
     }
     return this.headOf(h, tf.slice(this.headWeight, [0, 0], [cin, s.numOutputs]), this.headBias);
@@ -134,12 +135,18 @@ export class EntangledSupernet extends Module {
       kernelMix = tf.matMul(tf.softmax(this.betaKernel, -1), km); // (D, K·K): Σ_c p_c M_c per layer
     }
     const pd = tf.softmax(this.betaDepth); // (depth choices)
+    const pa = this.betaActivation ? tf.softmax(this.betaActivation, -1) : null; // (D, activation choices)
     let h = x;
     const outs: tf.Tensor[] = [];
     for (let l = 0; l < D; l++) {
       let w: tf.Tensor = this.weights[l]!;
       if (kernelMix) w = tf.mul(w, tf.reshape(tf.slice(kernelMix, [l, 0], [1, K * K]), [K, K, 1, 1])); // (1, K·K) -> (K, K, 1, 1)
-      h = this.layer(h, w, this.biases[l]!, K, ctx);
+      const z = this.linear(h, w, this.biases[l]!, K);
+      if (pa) {
+        // Σ_a p_a · act_a(z): the activation choices share the layer's weight.
+        const acts = s.activationChoices.map((a, i) => tf.mul(activate(a, z, ctx), tf.reshape(tf.slice(pa, [l, i], [1, 1]), [])));
+        h = tf.addN(acts);
+      } else h = activate(s.activationChoices[0]!, z, ctx);
       h = tf.mul(h, tf.reshape(tf.slice(unitMix, [l, 0], [1, W]), [W])); // masks output units
       outs.push(h);
     }
@@ -164,6 +171,16 @@ export class EntangledSupernet extends Module {
       widths: (await argmaxRows(this.betaWidth)).map((i) => s.widthChoices[i]!),
     };
     if (this.betaKernel) cfg.kernels = (await argmaxRows(this.betaKernel)).map((i) => s.kernelChoices[i]!);
+    if (this.betaActivation) cfg.activations = (await argmaxRows(this.betaActivation)).map((i) => s.activationChoices[i]!);
     return cfg;
   }
+}
+
+/** act(z), recording ReLU codes (NASWOT) for relu. */
+export function activate(a: LayerActivation, z: tf.Tensor, ctx?: ForwardContext): tf.Tensor {
+  if (a === 'relu') {
+    recordReluCodes(ctx, z);
+    return tf.relu(z);
+  }
+  return tf.tanh(z);
 }

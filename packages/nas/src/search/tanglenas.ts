@@ -1,5 +1,5 @@
 // TangleNAS: Weight-Entanglement Meets Gradient-Based Neural Architecture Search (arXiv
-// 2310.10440): DARTS-style first-order bilevel search over a weight-entangled space, where the
+// 2312.10440): DARTS-style first-order bilevel search over a weight-entangled space, where the
 // "mixed op" is the superposition of the candidates' weight slices (see EntangledSupernet), so
 // memory stays near the largest subnet. The result is the argmax of β per choice.
 // Departure (optional, off by default): `costWeight` adds λ · E_β[params] / params(largest) to the
