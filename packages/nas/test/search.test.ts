@@ -9,7 +9,7 @@ import { ForwardContext, Rng, mse, softmaxCrossEntropy, initBackend } from '@wef
 import { leakCheck } from '@weft/core/testing';
 import {
   SearchNetwork, createCellSearch, dropGroups, gumbelSampler, perturbationSelect, resolveSpace, runSearch,
-  searchMethodNames, secondOrderArchGradient, validateGenotype, gradsOf, type SearchBatch,
+  searchMethodNames, secondOrderArchGradient, validateGenotype, gradsOf, cosinePowerAnnealing, type SearchBatch,
 } from '../src/index.js';
 
 const randn = (rng: Rng, shape: number[]) => tf.tensor(rng.normalArray(shape.reduce((a, b) => a * b, 1)), shape);
@@ -149,5 +149,32 @@ describe('cell search methods', () => {
     expect(g.normal.map(([op]) => op)).toEqual(['linear', 'linear', 'linear', 'linear']);
     expect(net.overrides.size).toBe(0);
     tf.dispose([x, y, target]);
+  });
+
+  it("sharpDARTS' cosine power annealing follows the published formula and drives the weight optimiser", async () => {
+    // η_t = η_min + (η_max − η_min)(p^(½(1+cos(πt/T))+1) − p)/(p² − p); hand values for p = 10, T = 100.
+    const c = { totalSteps: 100, maxLr: 0.1, minLr: 0.001, exponent: 10 };
+    expect(cosinePowerAnnealing(0, c)).toBeCloseTo(0.1, 12);
+    expect(cosinePowerAnnealing(100, c)).toBeCloseTo(0.001, 12);
+    // t = T/2: cos = ½ → (10^1.5 − 10)/90 = 0.240253…
+    expect(cosinePowerAnnealing(50, c)).toBeCloseTo(0.001 + 0.099 * ((Math.pow(10, 1.5) - 10) / 90), 12);
+    expect((Math.pow(10, 1.5) - 10) / 90).toBeCloseTo(0.2402530733520421, 12);
+    // t = T/4: cos = (1 + √2/2)/2 = 0.853553… → (10^1.853553 − 10)/90.
+    expect(cosinePowerAnnealing(25, c)).toBeCloseTo(0.001 + 0.099 * ((Math.pow(10, 1.8535533905932737) - 10) / 90), 12);
+    // Falls faster than cosine annealing early: below it at every interior step.
+    for (let t = 1; t < 100; t++) expect(cosinePowerAnnealing(t, c)).toBeLessThan(cosinePowerAnnealing(t, { ...c, exponent: 1 }));
+    // p = 1 is plain cosine annealing.
+    expect(cosinePowerAnnealing(50, { ...c, exponent: 1 })).toBeCloseTo(0.0505, 12);
+    expect(() => cosinePowerAnnealing(0, { ...c, exponent: 0.5 })).toThrow(/exponent=0.5 must be ≥ 1/);
+    expect(() => cosinePowerAnnealing(0, { ...c, totalSteps: 0 })).toThrow(/totalSteps=0/);
+
+    const { net, searcher } = createCellSearch('darts', vectorSpace, softmaxCrossEntropy, { weightSchedule: { totalSteps: 4, minLr: 0.001 } }, 1);
+    const rates: number[] = [];
+    const train = data(1);
+    await runSearch({ searcher, train, val: data(2), steps: 5, batchSize: 16, reportEvery: 1, onProgress: () => void rates.push(((searcher as unknown as { opts: { weightOpt: { learningRate: number } } }).opts.weightOpt.learningRate)) });
+    expect(rates).toHaveLength(5);
+    rates.forEach((r, t) => expect(r, `step ${t}`).toBeCloseTo(cosinePowerAnnealing(t, { totalSteps: 4, maxLr: 0.01, minLr: 0.001 }), 10));
+    searcher.dispose();
+    net.dispose();
   });
 });

@@ -5,6 +5,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { ForwardContext, makeOptimizer, type OptimizerConfig, type StepOutput, type StepContext } from '@weft/core';
 import type { SearchNetwork } from '../supernet.js';
+import { cosinePowerAnnealing } from './schedule.js';
 
 /** A labelled batch. */
 export interface Batch {
@@ -29,6 +30,11 @@ export interface BilevelConfig {
   archOptimizer: OptimizerConfig;
   /** Architecture steps start after this many weight-only steps (warm-up, as PC-DARTS/DropNAS). Default 0. */
   warmupSteps: number;
+  /**
+   * sharpDARTS' cosine power annealing of the weight learning rate from `weightOptimizer.learningRate`
+   * to `minLr` over `totalSteps` (see schedule.ts). Default: none (constant rate).
+   */
+  weightSchedule?: { totalSteps: number; minLr?: number; exponent?: number };
 }
 
 /** Defaults of {@link BilevelConfig}. */
@@ -63,6 +69,14 @@ export class BilevelOptimizers {
   constructor(readonly config: BilevelConfig) {
     this.weightOpt = makeOptimizer(config.weightOptimizer);
     this.archOpt = makeOptimizer(config.archOptimizer);
+    if (config.weightSchedule) this.scheduleWeights(0); // validates the schedule
+  }
+  /** Set the weight learning rate of step `step` (with a `weightSchedule`; else nothing). */
+  scheduleWeights(step: number): void {
+    const sc = this.config.weightSchedule;
+    if (!sc) return;
+    // tfjs' optimisers read `learningRate` on every applyGradients.
+    (this.weightOpt as unknown as { learningRate: number }).learningRate = cosinePowerAnnealing(step, { ...sc, maxLr: this.config.weightOptimizer.learningRate });
   }
   dispose(): void {
     this.weightOpt.dispose();

@@ -97,6 +97,7 @@ export class DartsSearch implements Searcher<Genotype> {
         metrics.valLoss = firstOrderArchStep(this.net, this.opts.archOpt, batch.val, this.loss, subContext(s));
       }
     }
+    this.opts.scheduleWeights(s.step);
     return { loss: weightStep(this.net, this.opts.weightOpt, batch.train, this.loss, s.ctx), metrics };
   }
 

@@ -5,5 +5,6 @@ export * from './dropnas.js';
 export * from './spos.js';
 export * from './tanglenas.js';
 export * from './spos-entangled.js';
+export * from './schedule.js';
 export * from './registry.js';
 export * from './run.js';
