@@ -9,7 +9,9 @@
 //    path (chains of linear/conv layers with ReLU or pools: MLPs, CNNs, entangled subnets).
 //    Departure: biases (rank-1 weights) are zeroed during the pass, which that identity needs.
 //  - NASWOT (arXiv 2006.04647): log|det K|, K = C Cᵀ + (1 − C)(1 − C)ᵀ over the batch's binary
-//    ReLU codes C (modules record them with `recordReluCodes`).
+//    ReLU codes C (modules record them with `recordReluCodes`); K[i][j] = N_A − Hamming(c_i, c_j).
+//    K is singular (score −∞) when two inputs share a code, which a net with few ReLUs does for
+//    any batch larger than its number of distinct codes.
 import * as tf from '@tensorflow/tfjs-core';
 import { ForwardContext, type Module } from '@weft/core';
 import { RELU_CODE_PREFIX } from './codes.js';
@@ -132,14 +134,20 @@ export async function naswot(p: Pick<ProxyInput, 'model' | 'x'>): Promise<number
 export function kendallTau(a: readonly number[], b: readonly number[]): number {
   if (a.length !== b.length) throw new Error(`kendallTau: lengths ${a.length} and ${b.length} must be equal`);
   if (a.length < 2) throw new Error(`kendallTau: needs at least 2 pairs, got ${a.length}`);
+  for (const [name, v] of [['a', a], ['b', b]] as const) {
+    const k = v.findIndex((x) => Number.isNaN(x));
+    if (k >= 0) throw new Error(`kendallTau: ${name}[${k}] is NaN; scores must be numbers (±Infinity allowed)`);
+  }
+  // Compare, not subtract: −∞ − (−∞) is NaN, and equal infinities (NASWOT's singular kernels) are ties.
+  const cmp = (x: number, y: number) => (x < y ? -1 : x > y ? 1 : 0);
   let conc = 0;
   let disc = 0;
   let tiesA = 0;
   let tiesB = 0;
   for (let i = 0; i < a.length; i++) {
     for (let j = i + 1; j < a.length; j++) {
-      const da = Math.sign(a[i]! - a[j]!);
-      const db = Math.sign(b[i]! - b[j]!);
+      const da = cmp(a[i]!, a[j]!);
+      const db = cmp(b[i]!, b[j]!);
       if (da === 0 && db === 0) continue;
       if (da === 0) tiesA++;
       else if (db === 0) tiesB++;

@@ -133,6 +133,9 @@ describe('zero-cost proxies', () => {
     expect(kendallTau([12, 2, 1, 12, 2], [1, 4, 7, 1, 0])).toBeCloseTo(-0.47140452079103173, 12);
     expect(kendallTau([1, 2, 3, 4], [10, 20, 30, 40])).toBe(1);
     expect(kendallTau([1, 2, 3, 4], [4, 3, 2, 1])).toBe(-1);
+    // Equal infinities (NASWOT on a singular kernel) are ties, not discordant pairs.
+    expect(kendallTau([-Infinity, -Infinity, 1, 2], [1, 2, 3, 4])).toBeCloseTo(5 / Math.sqrt(5 * 6), 12);
+    expect(() => kendallTau([NaN, 1], [1, 2])).toThrow(/a\[0\] is NaN/);
     expect(() => kendallTau([1], [1])).toThrow(/at least 2/);
     expect(() => kendallTau([1, 2], [1])).toThrow(/lengths 2 and 1/);
   });
