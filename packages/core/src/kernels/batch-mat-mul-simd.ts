@@ -138,26 +138,37 @@ export function simdBatchMatMulFor(backend: unknown): Bmm | null {
 /** Byte offset of `t`'s data on the heap. */
 const heapOffset = (backend: HeapBackend, t: TensorInfo) => backend.typedArrayFromHeap(t).byteOffset;
 
-/** BatchMatMul for batches of products on the SIMD kernel; one product, other dtypes or ranks go to `inner`. */
+/**
+ * BatchMatMul for batches of products (any rank; equal batch shapes, or one operand without batch) on
+ * the SIMD kernel; one product, other dtypes and other broadcasts go to `inner`.
+ */
 export function simdBatchMatMul(inner: KernelFunc): KernelFunc {
   return (args) => {
     const { inputs, backend, attrs } = args;
     const { a, b } = inputs as { a?: TensorInfo; b?: TensorInfo };
     const { transposeA = false, transposeB = false } = (attrs ?? {}) as { transposeA?: boolean; transposeB?: boolean };
-    if (!a || !b || !isHeapBackend(backend) || a.dtype !== 'float32' || b.dtype !== 'float32' || a.shape.length !== 3 || b.shape.length !== 3) return inner(args);
-    const [aBatch, aRows, aCols] = a.shape as [number, number, number];
-    const [bBatch, bRows, bCols] = b.shape as [number, number, number];
+    if (!a || !b || !isHeapBackend(backend) || a.dtype !== 'float32' || b.dtype !== 'float32' || a.shape.length < 2 || b.shape.length < 2) return inner(args);
+    // Batch dimensions, padded to one rank: equal, or all 1 on one side (then that operand is reused).
+    const rank = Math.max(a.shape.length, b.shape.length) - 2;
+    const batchOf = (t: TensorInfo) => [...new Array<number>(rank + 2 - t.shape.length).fill(1), ...t.shape.slice(0, -2)];
+    const [sa, sb] = [batchOf(a), batchOf(b)];
+    const [aBatch, bBatch] = [sa.reduce((p, d) => p * d, 1), sb.reduce((p, d) => p * d, 1)];
     const batch = Math.max(aBatch, bBatch);
-    if (batch <= 1 || (aBatch !== batch && aBatch !== 1) || (bBatch !== batch && bBatch !== 1)) return inner(args);
+    const same = sa.every((d, i) => d === sb[i]);
+    if (batch <= 1 || !(same || aBatch === 1 || bBatch === 1)) return inner(args);
+    const outBatch = aBatch === 1 ? sb : sa;
+    const [aRows, aCols] = a.shape.slice(-2) as [number, number];
+    const [bRows, bCols] = b.shape.slice(-2) as [number, number];
     const bmm = simdBatchMatMulFor(backend);
     if (!bmm) return inner(args);
     const [M, K] = transposeA ? [aCols, aRows] : [aRows, aCols];
     const N = transposeB ? bRows : bCols;
     if ((transposeB ? bCols : bRows) !== K) return inner(args); // tfjs's kernel reports the mismatch
-    // (B, N, K) -> (B, K, N): B is read row-major.
-    const bRowMajor = transposeB ? runBackendKernel('Transpose', 'wasm', backend, { x: b }, { perm: [0, 2, 1] }) : b;
+    // (…, N, K) -> (…, K, N): B is read row-major.
+    const r = b.shape.length;
+    const bRowMajor = transposeB ? runBackendKernel('Transpose', 'wasm', backend, { x: b }, { perm: [...Array.from({ length: r - 2 }, (_, i) => i), r - 1, r - 2] }) : b;
     try {
-      const out = backend.makeOutput([batch, M, N], 'float32');
+      const out = backend.makeOutput([...outBatch, M, N], 'float32');
       bmm(
         heapOffset(backend, a), heapOffset(backend, bRowMajor), heapOffset(backend, out), batch, M, K, N,
         aBatch === 1 ? 0 : M * K, bBatch === 1 ? 0 : K * N,

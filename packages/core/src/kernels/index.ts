@@ -12,6 +12,8 @@
 //                     transposeA/transposeB (forward), ResizeNearestNeighborGrad (ignores
 //                     halfPixelCenters).
 //   wrong on cpu:     ResizeNearestNeighborGrad (wrong when batch > 1; ignores halfPixelCenters).
+//   wrong everywhere: BatchMatMul broadcasting a batch dimension that is not leading, e.g.
+//                     (B, k, ·, ·) × (B, 1, ·, ·), pairs the wrong batches (forward; cpu, wasm, webgl, webgpu).
 //   slow on wasm:     BatchMatMul/_FusedMatMul with transposeA or transposeB (every matMul gradient
 //                     has one) leave XNNPACK for a loop ≈10–30× slower; so does BatchMatMul with a
 //                     batch > 1 (stacked MoE experts): ≈1.5 GFLOP/s, replaced by a wasm SIMD kernel
@@ -43,6 +45,7 @@ import { resizeNearestNeighborGradConfig } from './resize-nearest-neighbor-grad.
 import { unsortedSegmentSumConfig } from './unsorted-segment-sum.js';
 import { oneHotWasmConfig } from './one-hot.js';
 import { simdBatchMatMulWasmConfig } from './batch-mat-mul-simd.js';
+import { broadcastBatchMatMulConfig } from './batch-mat-mul-broadcast.js';
 import { stridedSliceWasmConfig } from './strided-slice.js';
 
 const registered = new Set<string>();
@@ -56,11 +59,11 @@ function tfjsOriginal(name: string, backend: string): KernelConfig | undefined {
 
 /** The kernels Weft registers on `backend` (built lazily: some wrap tfjs's own kernel). */
 function kernelsFor(backend: string): KernelConfig[] {
+  const wrap = (name: string, make: (original: KernelConfig) => KernelConfig) => {
+    const original = tfjsOriginal(name, backend);
+    return original ? [make(original)] : [];
+  };
   if (backend === 'wasm') {
-    const wrap = (name: string, make: (original: KernelConfig) => KernelConfig) => {
-      const original = tfjsOriginal(name, 'wasm');
-      return original ? [make(original)] : [];
-    };
     return [
       unsortedSegmentSumConfig('wasm'),
       conv2DBackpropFilterWasmConfig,
@@ -74,18 +77,20 @@ function kernelsFor(backend: string): KernelConfig[] {
       einsumWasmConfig,
       oneHotWasmConfig,
       ...wrap('GatherV2', gatherV2WasmConfig),
-      ...wrap('BatchMatMul', (o) => simdBatchMatMulWasmConfig(batchMatMulWasmConfig(o))),
+      ...wrap('BatchMatMul', (o) => broadcastBatchMatMulConfig(simdBatchMatMulWasmConfig(batchMatMulWasmConfig(o)), 'wasm')),
       ...wrap('_FusedMatMul', fusedMatMulWasmConfig),
       ...wrap('StridedSlice', stridedSliceWasmConfig),
     ];
   }
-  if (backend === 'cpu') return [unsortedSegmentSumConfig('cpu'), resizeNearestNeighborGradConfig('cpu')];
+  const batchMatMul = wrap('BatchMatMul', (o) => broadcastBatchMatMulConfig(o, backend));
+  if (backend === 'cpu') return [unsortedSegmentSumConfig('cpu'), resizeNearestNeighborGradConfig('cpu'), ...batchMatMul];
+  if (backend === 'webgl' || backend === 'webgpu') return batchMatMul;
   return [];
 }
 
 /**
- * Register Weft's training kernels on `backend` (idempotent; a no-op for backends that need
- * none, such as webgl and webgpu). Call it after the backend's package is imported;
+ * Register Weft's training kernels on `backend` (idempotent; on webgl and webgpu only the
+ * BatchMatMul broadcast fix). Call it after the backend's package is imported;
  * `initBackend` does.
  */
 export function registerTrainingKernels(backend: string): void {
