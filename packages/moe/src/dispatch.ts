@@ -103,6 +103,15 @@ export function droplessPlan(r: Routing, n: number, e: number, blockSize: number
   return { groups, blockSize: b, blockExpert, slotToken: tokensOfRows(r.token, pairSlot, keep, groups * b, n), pairSlot, keep };
 }
 
+/**
+ * The same pairs with each pair as its own input row (token p = pair p): for layers that give every
+ * pair its own input, as UMoE's attention (one mixed vector per token and expert). Token-choice only.
+ */
+export function pairsAsRows(r: Routing): Routing {
+  const p = r.expert.shape[0];
+  return { ...r, token: tf.range(0, p, 1, 'int32') as tf.Tensor1D, choices: null };
+}
+
 /** Sparse: gather the planned tokens, run the experts on the blocks, scatter-add gated outputs. x (N, d) -> (N, d). */
 export function sparseCombine(x: tf.Tensor2D, r: Routing, plan: DispatchPlan, experts: StackedExperts): tf.Tensor2D {
   const [n, d] = x.shape;

@@ -1,5 +1,6 @@
 // @weft/moe — mixture-of-experts routing with sparse dispatch: routers (a registry), stacked
-// experts (FFN, SwiGLU, MoV IA3, MoLoRA), capacity or dropless dispatch, aux losses, stats.
+// experts (FFN, SwiGLU, MoV IA3, MoLoRA), capacity or dropless dispatch, aux losses, stats;
+// UMoE's pre-mixing attention MoE and its attention/FFN expert sharing.
 export * from './check.js';
 export * from './losses.js';
 export * from './experts.js';
@@ -15,6 +16,8 @@ export * from './routers/grouped.js';
 export * from './routers/recurrent.js';
 export * from './routers/registry.js';
 export * from './moe.js';
+export * from './premix-attention.js';
+export * from './umoe.js';
 export * from './metrics.js';
 export * from './specialisation.js';
 export * from './pkm.js';

@@ -5,7 +5,7 @@
 // with `collectStats` it records per-expert load, the dropped-pair fraction, router entropy and the
 // token→expert combine weights. The ledger counts router + shared experts + k/E of the routed experts
 // as active per token. Departs from DeepSeekMoE: no fine-grained expert segmentation (choose E and
-// hidden for that); UMoE's attention/FFN expert sharing is not implemented.
+// hidden for that). UMoE's attention MoE, which can share these experts, is premix-attention.ts.
 import * as tf from '@tensorflow/tfjs-core';
 import { MLP, Module, defaultRng, ForwardContext, type Rng } from '@weft/core';
 import { checkEnum, checkInt, checkNum } from './check.js';
@@ -67,6 +67,8 @@ export interface MoEOptions extends RouterExtras {
   experts?: StackedExperts;
 }
 
+/** A {@link MoEConfig} with its defaults filled in. */
+export type ResolvedMoEConfig = Resolved;
 type Resolved = Required<Omit<MoEConfig, 'blockSize' | 'capacityFactor' | 'routerConfig'>> & {
   blockSize: number | undefined;
   capacityFactor: number | null;
@@ -167,21 +169,13 @@ export class MoE extends Module {
 
   /** Capacity (pairs per expert) for N tokens, or null when dropless. */
   capacity(n: number): number | null {
-    const { capacityFactor: cf, topK: k, numExperts: e } = this.cfg;
-    return cf === null ? null : Math.max(1, Math.ceil((cf * n * k) / e));
+    return capacityOf(this.cfg, n);
   }
 
   /** Route N tokens and plan the dispatch (exposed for tests, stats and the demo). x (N, d). */
   plan(x: tf.Tensor2D, ctx: ForwardContext): { routing: Routing; plan: DispatchPlan } {
     const routing = this.router.forward(x, ctx);
-    const n = x.shape[0];
-    const e = this.cfg.numExperts;
-    const cap = this.capacity(n);
-    const plan =
-      cap === null
-        ? droplessPlan(routing, n, e, this.cfg.blockSize ?? autoBlockSize(routing.expert.shape[0], e))
-        : capacityPlan(routing, n, e, cap, this.cfg.dropPolicy);
-    return { routing, plan };
+    return { routing, plan: planDispatch(this.cfg, routing, x.shape[0], this.capacity(x.shape[0])) };
   }
 
   /** (..., d) -> (..., d). */
@@ -195,38 +189,59 @@ export class MoE extends Module {
     const { routing, plan } = this.plan(flat, ctx);
     let y = c.dispatch === 'dense' ? denseCombine(flat, routing, plan, this.experts) : sparseCombine(flat, routing, plan, this.experts);
     if (this.shared) y = tf.add(y, this.shared.forward(flat, ctx));
-    this.addLosses(routing, ctx);
-    if (ctx.collectStats) this.addStats(routing, plan, n, ctx);
+    reportRouting(c, routing, plan, n, ctx);
     return tf.reshape(y, x.shape); // (N, d) -> (..., d)
   }
+}
 
-  private choices(r: Routing): tf.Tensor2D {
-    return r.choices ?? (untaped(() => tf.reshape(tf.argMax(r.probs, 1), [-1, 1]) as tf.Tensor2D));
-  }
+/** Capacity (pairs per expert) of a layer `c` for N tokens, or null when dropless. */
+export function capacityOf(c: Resolved, n: number): number | null {
+  const { capacityFactor: cf, topK: k, numExperts: e } = c;
+  return cf === null ? null : Math.max(1, Math.ceil((cf * n * k) / e));
+}
 
-  private addLosses(r: Routing, ctx: ForwardContext): void {
-    if (!ctx.training) return;
-    const c = this.cfg;
-    if (c.loadBalance !== 'none' && c.loadBalanceWeight > 0) {
-      // Switch/GShard count the first choice: the router's argmax (grouped routers list choices group by group).
-      const idx = c.loadBalance === 'mixtral' ? this.choices(r) : (untaped(() => tf.reshape(tf.argMax(r.probs, 1), [-1, 1]) as tf.Tensor2D));
-      ctx.addAuxLoss(`${c.name}.load_balance`, loadBalancingLoss(c.loadBalance, r.probs, idx), c.loadBalanceWeight);
-    }
-    if (r.logits && c.zLossWeight > 0) ctx.addAuxLoss(`${c.name}.z_loss`, routerZLoss(r.logits), c.zLossWeight);
-    if (c.entropyWeight !== 0) ctx.addAuxLoss(`${c.name}.entropy`, routerEntropy(r.probs), c.entropyWeight);
-  }
+/**
+ * The dispatch plan of a layer `c` for `routing` over `n` input rows (tokens; or pairs, when each pair
+ * has its own input row as in UMoE's attention), with `capacity` pairs per expert or null (dropless).
+ */
+export function planDispatch(c: Resolved, routing: Routing, n: number, capacity: number | null): DispatchPlan {
+  return capacity === null
+    ? droplessPlan(routing, n, c.numExperts, c.blockSize ?? autoBlockSize(routing.expert.shape[0], c.numExperts))
+    : capacityPlan(routing, n, c.numExperts, capacity, c.dropPolicy);
+}
 
-  private addStats(r: Routing, plan: DispatchPlan, n: number, ctx: ForwardContext): void {
-    const c = this.cfg;
-    const e = c.numExperts;
-    const p = r.expert.shape[0];
-    const oh = tf.oneHot(r.expert, e, 1, 0, 'float32');
-    ctx.addStat(`${c.name}.load`, tf.div(tf.sum(oh, 0), p)); // share of the routed pairs per expert
-    ctx.addStat(`${c.name}.kept_load`, tf.div(tf.sum(tf.mul(oh, tf.reshape(plan.keep, [p, 1])), 0), n)); // kept pairs per token
-    ctx.addStat(`${c.name}.dropped`, tf.sub(1, tf.mean(plan.keep)));
-    ctx.addStat(`${c.name}.entropy`, routerEntropy(r.probs));
-    ctx.addStat(`${c.name}.weights`, combineWeights(r, plan, n, e)); // (N, E) token -> expert combine weights
-    ctx.addStat(`${c.name}.load_balance_value`, loadBalancingLoss(c.loadBalance === 'none' ? 'switch' : c.loadBalance, r.probs, this.choices(r)));
-    if (r.logits) ctx.addStat(`${c.name}.z_loss_value`, routerZLoss(r.logits));
+function choicesOf(r: Routing): tf.Tensor2D {
+  return r.choices ?? (untaped(() => tf.reshape(tf.argMax(r.probs, 1), [-1, 1]) as tf.Tensor2D));
+}
+
+/**
+ * Add a routed layer's aux losses (in training: load balance, z-loss, entropy, weighted by `c`) and,
+ * with `ctx.collectStats`, its stats (load, kept load, dropped fraction, entropy, combine weights).
+ */
+export function reportRouting(c: Resolved, r: Routing, plan: DispatchPlan, n: number, ctx: ForwardContext): void {
+  if (ctx.training) addLosses(c, r, ctx);
+  if (ctx.collectStats) addStats(c, r, plan, n, ctx);
+}
+
+function addLosses(c: Resolved, r: Routing, ctx: ForwardContext): void {
+  if (c.loadBalance !== 'none' && c.loadBalanceWeight > 0) {
+    // Switch/GShard count the first choice: the router's argmax (grouped routers list choices group by group).
+    const idx = c.loadBalance === 'mixtral' ? choicesOf(r) : (untaped(() => tf.reshape(tf.argMax(r.probs, 1), [-1, 1]) as tf.Tensor2D));
+    ctx.addAuxLoss(`${c.name}.load_balance`, loadBalancingLoss(c.loadBalance, r.probs, idx), c.loadBalanceWeight);
   }
+  if (r.logits && c.zLossWeight > 0) ctx.addAuxLoss(`${c.name}.z_loss`, routerZLoss(r.logits), c.zLossWeight);
+  if (c.entropyWeight !== 0) ctx.addAuxLoss(`${c.name}.entropy`, routerEntropy(r.probs), c.entropyWeight);
+}
+
+function addStats(c: Resolved, r: Routing, plan: DispatchPlan, n: number, ctx: ForwardContext): void {
+  const e = c.numExperts;
+  const p = r.expert.shape[0];
+  const oh = tf.oneHot(r.expert, e, 1, 0, 'float32');
+  ctx.addStat(`${c.name}.load`, tf.div(tf.sum(oh, 0), p)); // share of the routed pairs per expert
+  ctx.addStat(`${c.name}.kept_load`, tf.div(tf.sum(tf.mul(oh, tf.reshape(plan.keep, [p, 1])), 0), n)); // kept pairs per token
+  ctx.addStat(`${c.name}.dropped`, tf.sub(1, tf.mean(plan.keep)));
+  ctx.addStat(`${c.name}.entropy`, routerEntropy(r.probs));
+  ctx.addStat(`${c.name}.weights`, combineWeights(r, plan, n, e)); // (N, E) token -> expert combine weights
+  ctx.addStat(`${c.name}.load_balance_value`, loadBalancingLoss(c.loadBalance === 'none' ? 'switch' : c.loadBalance, r.probs, choicesOf(r)));
+  if (r.logits) ctx.addStat(`${c.name}.z_loss_value`, routerZLoss(r.logits));
 }

@@ -1,12 +1,13 @@
 // Conformance rows of @weft/moe: the MoE layer with every router in the registry, every expert
-// kind, capacity and dropless dispatch, shared experts, and as the ffn of a TransformerBlock.
+// kind, capacity and dropless dispatch, shared experts, as the ffn of a TransformerBlock, and
+// UMoE's attention MoE alone and in a block sharing its experts with the FFN MoE.
 // WebGPU on SwiftShader and WebGL take ~25 s per MoE row (hundreds of small kernels per training
 // step): there only three rows run — dropless (noisy top-k), capacity with probability priority,
 // and expert-choice — which cover the three dispatch paths; every row runs on wasm and cpu.
 import * as tf from '@tensorflow/tfjs-core';
 import { inject } from 'vitest';
 import { Sequential, TransformerBlock, type Rng } from '@weft/core';
-import { MoE, ProductKeyMemory, RouterGRU, routerNames, type MoEConfig } from '@weft/moe';
+import { MoE, PreMixingAttention, ProductKeyMemory, RouterGRU, routerNames, UMoEBlock, type MoEConfig } from '@weft/moe';
 import { addConformanceRows, type ConformanceRow } from '../matrix.js';
 
 const floats = (rng: Rng, shape: number[]) => tf.tensor(rng.normalArray(shape.reduce((a, b) => a * b, 1)), shape);
@@ -52,6 +53,16 @@ const all: ConformanceRow<any>[] = [
     name: 'moe/TransformerBlock with an MoE ffn',
     make: (rng) => new TransformerBlock({ dim: 8, numHeads: 2, ffn: (dim, r) => new MoE({ dim, numExperts: 4, topK: 2, hidden: 8, router: 'mixtral' }, r) }, rng),
     input: (rng) => ({ x: floats(rng, [2, 4, 8]) }),
+  },
+  {
+    name: 'moe/PreMixingAttention (UMoE attention MoE, 1 shared expert)',
+    make: (rng) => new PreMixingAttention({ dim: 8, numExperts: 4, topK: 2, hidden: 8, headDim: 4, queryRank: 2, router: 'mixtral', sharedExperts: 1 }, rng),
+    input: (rng) => ({ x: floats(rng, [2, 5, 8]) }),
+  },
+  {
+    name: 'moe/UMoEBlock (attention and FFN MoE sharing experts)',
+    make: (rng) => new UMoEBlock({ dim: 8, numExperts: 4, hidden: 8, attention: { topK: 2, headDim: 4, router: 'mixtral' }, ffn: { topK: 2, router: 'mixtral' } }, rng),
+    input: (rng) => ({ x: floats(rng, [2, 5, 8]) }),
   },
 ];
 
