@@ -65,13 +65,20 @@ export class StackedVectorOps extends Module {
       }
       return t;
     };
-    if (this.weight && which.some((i) => this.slotsOf[i]!.length > 0)) {
-      const A = tf.stack(this.slotAct.map(actOf)); // (S, N, C)
-      out = tf.add(tf.matMul(A, this.weight), tf.reshape(this.bias!, [this.slotAct.length, 1, C])); // (S, N, C)
+    // Only the slots of the requested ops are computed (GDAS/SPOS run one op per edge).
+    const slots = [...new Set(which.flatMap((i) => this.slotsOf[i]!))].sort((a, b) => a - b);
+    const S = this.slotAct.length;
+    const pos = new Map(slots.map((sl, k) => [sl, k]));
+    if (this.weight && slots.length > 0) {
+      const all = slots.length === S;
+      const W = all ? this.weight : tf.gather(this.weight, tf.tensor1d(slots, 'int32')); // (M', C, C)
+      const b = all ? this.bias! : tf.gather(this.bias!, tf.tensor1d(slots, 'int32')); // (M', C)
+      const A = tf.stack(slots.map((sl) => actOf(this.slotAct[sl]!))); // (M', N, C)
+      out = tf.add(tf.matMul(A, W), tf.reshape(b, [slots.length, 1, C])); // (M', N, C)
     }
     const N = x.shape[0]!;
     // Slot outputs by slicing (not tf.unstack: its gradient fails when a slot is unused).
-    const Z = (sl: number) => tf.reshape(tf.slice(out!, [sl, 0, 0], [1, N, C]), [N, C]); // (1, N, C) -> (N, C)
+    const Z = (sl: number) => tf.reshape(tf.slice(out!, [pos.get(sl)!, 0, 0], [1, N, C]), [N, C]); // (1, N, C) -> (N, C)
     const outs = which.map((i) => {
       const op = this.ops[i]!;
       if (op === 'skip_connect') return x;

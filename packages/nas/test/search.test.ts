@@ -93,19 +93,47 @@ describe('cell search methods', () => {
     });
   }
 
-  it('GDAS samples exactly one op per edge (hard one-hot weights) and still gives α a gradient', async () => {
+  it('GDAS computes only the sampled op per edge: idx = argmax(α + g), output = that op, α still gets a gradient', async () => {
     const net = new SearchNetwork(vectorSpace, new Rng(3));
-    const sampler = gumbelSampler(() => 1);
-    const rows = tf.tidy(() => tf.keep(tf.stack(sampler('normal', net.alphaNormal, new ForwardContext({ seed: 5 })).map((c) => c.weights))));
-    const d = await rows.data();
-    for (let e = 0; e < 5; e++) {
-      const r = Array.from(d.subarray(e * 4, e * 4 + 4));
-      expect(r.filter((v) => Math.abs(v - 1) < 1e-6)).toHaveLength(1);
-      expect(r.filter((v) => Math.abs(v) < 1e-6)).toHaveLength(3);
-    }
-    net.sampler = sampler;
-    const g = tf.tidy(() => gradsOf(() => tf.sum(tf.square(net.forward(tf.ones([4, 3]), new ForwardContext()))) as tf.Scalar, [net.alphaNormal]).grads[0]!);
-    expect((await tf.sum(tf.abs(g)).data())[0]).toBeGreaterThan(0);
+    net.alphaNormal.assign(randn(new Rng(4), net.alphaNormal.shape));
+    const alpha = (await net.alphaNormal.data()) as Float32Array;
+    net.sampler = gumbelSampler(() => 1, () => alpha);
+    const [E, n] = net.alphaNormal.shape as [number, number];
+    // Reference sample: the same seeded noise, Gumbel-max by hand.
+    const u = new ForwardContext({ seed: 5 }).rng.uniformArray(E * n, 1e-10, 1 - 1e-10);
+    const expected = Array.from({ length: E }, (_, e) => {
+      const score = (o: number) => alpha[e * n + o]! - Math.log(-Math.log(u[e * n + o]!));
+      let best = 0;
+      for (let o = 1; o < n; o++) if (score(o) > score(best)) best = o;
+      return best;
+    });
+    const choices = net.sampler('normal', net.alphaNormal, new ForwardContext({ seed: 5 }));
+    expect(choices.map((c) => c.active)).toEqual(expected.map((i) => [i]));
+    for (const [e, c] of choices.entries()) expect(Array.from(await c.weights.data()).map((v) => Math.round(v * 1e6) / 1e6)).toEqual(vectorSpace.ops.map((_, o) => (o === expected[e] ? 1 : 0)));
+
+    // Forward value = the network with each edge's sampled op alone at weight 1.
+    const x = randn(new Rng(6), [8, 3]);
+    const y = net.forward(x, new ForwardContext({ seed: 5 }));
+    expected.forEach((i, e) => net.overrides.set(`normal:${e}`, { active: [i], unit: true }));
+    const ref = net.forward(x, new ForwardContext({ seed: 5 }));
+    net.overrides.clear();
+    expect((await tf.max(tf.abs(tf.sub(y, ref))).data())[0]).toBeLessThan(1e-6);
+
+    // Cost: every stacked matmul multiplies one slot (one op), not all of them.
+    const prof = await tf.profile(() => tf.tidy(() => net.forward(x, new ForwardContext({ seed: 5 }))));
+    const mm = prof.kernels.filter((k) => k.name === 'BatchMatMul' && k.inputShapes[1]?.length === 3);
+    expect(mm.length).toBeGreaterThan(0);
+    for (const k of mm) expect(k.inputShapes[1]![0], JSON.stringify(k.inputShapes)).toBe(1);
+
+    // Straight-through: α of every edge whose sampled op is not none gets a gradient.
+    const g = tf.tidy(() => gradsOf(() => tf.sum(tf.square(net.forward(x, new ForwardContext({ seed: 5 })))) as tf.Scalar, [net.alphaNormal]).grads[0]!);
+    const gd = await g.data();
+    expected.forEach((i, e) => {
+      const row = Array.from(gd.subarray(e * n, e * n + n));
+      if (vectorSpace.ops[i] === 'none') expect(row.every((v) => v === 0)).toBe(true);
+      else expect(row.every((v) => v !== 0), `edge ${e}: ${row}`).toBe(true);
+    });
+    expect(expected.some((i) => vectorSpace.ops[i] !== 'none')).toBe(true);
   });
 
   it('DropNAS drops each op of a group with p = r^(1/|group|) and keeps at least one per group', () => {

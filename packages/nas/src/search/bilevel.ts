@@ -54,6 +54,8 @@ export interface Searcher<R> {
   result(val?: Batch): Promise<R>;
   /** Release the optimisers' state (the supernet is the caller's). */
   dispose(): void;
+  /** Resolves when host-side state the steps read is current (GDAS' host copy of α); runSearch awaits it. */
+  ready?(): Promise<void>;
 }
 
 /** The loss of `net` on `b` in a fresh forward context. */

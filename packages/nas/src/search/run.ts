@@ -58,6 +58,7 @@ export async function runSearch<R>(o: RunSearchOptions<R>): Promise<RunSearchRes
     const i = tf.tensor1d(idx, 'int32');
     return { x: tf.gather(b.x, i), y: tf.gather(b.y, i) };
   };
+  await searcher.ready?.();
   const t0 = performance.now();
   const training = await train<SearchBatch>({
     steps,
