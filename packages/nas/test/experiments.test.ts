@@ -14,10 +14,10 @@
 //     their activation (relu or tanh, sharing the layer's weight: the choice is not nested, unlike
 //     widths and depths, where a larger subnet imitates a smaller one); rate = matching
 //     activations (chance 1/2).
-//  3. Zero-cost proxies vs trained accuracy (Kendall τ) on a sample of entangled subnets.
+//  3. Zero-cost proxies vs trained accuracy (Kendall τ) on a sample of entangled CNN subnets.
 import * as tf from '@tensorflow/tfjs-core';
 import { describe, expect, it } from 'vitest';
-import { ForwardContext, Rng, accuracy, makeOptimizer, mse, softmaxCrossEntropy, spirals, toTensors, train, type Module } from '@weft/core';
+import { ForwardContext, Rng, accuracy, makeOptimizer, mse, softmaxCrossEntropy, shapes, toTensors, train, type Module } from '@weft/core';
 import {
   DiscreteNetwork, SubnetNetwork, createCellSearch, createEntangledSearch, gradNorm, kendallTau, naswot, opRecovery, plantedCellTask,
   perturbationOps, plantedSubnetTask, randomGenotype, randomSubnet, resolveEntangledSpace, resolveSpace, runSearch, snip, subnetRecovery, synflowLog, toDartsString,
@@ -106,30 +106,27 @@ describe('experiments', () => {
     expect(mean).toBeGreaterThanOrEqual(0.65);
   });
 
-  it('zero-cost proxies: Kendall τ against trained accuracy on 8 entangled subnets (spirals)', async () => {
-    const space = resolveEntangledSpace({ kind: 'mlp', inFeatures: 2, numOutputs: 2, depthChoices: [1, 2, 3], widthChoices: [2, 4, 16] });
-    const data = toTensors(spirals({ n: 512 }, 3));
-    const x = data.x;
-    const y = data.y;
-    const tr = { x: tf.slice(x, [0, 0], [384, 2]), y: tf.slice(y, [0], [384]) };
-    const va = { x: tf.slice(x, [384, 0], [128, 2]), y: tf.slice(y, [384], [128]) };
+  it('zero-cost proxies: Kendall τ against trained accuracy on 12 entangled CNN subnets (8×8 shapes)', async () => {
+    // Images, as NASWOT's paper: a 2-D toy input gives these small nets so few ReLU-code regions
+    // that two inputs of a batch share a code, the kernel is singular and every score is −∞.
+    const space = resolveEntangledSpace({ kind: 'cnn', inFeatures: 1, numOutputs: 6, depthChoices: [1, 2, 3], widthChoices: [4, 8], kernelChoices: [1, 3, 5] });
+    const data = toTensors(shapes({ n: 768 }, 3));
+    const tr = { x: tf.slice(data.x, [0, 0, 0, 0], [512, 8, 8, 1]), y: tf.slice(data.y, [0], [512]) };
+    const va = { x: tf.slice(data.x, [512, 0, 0, 0], [256, 8, 8, 1]), y: tf.slice(data.y, [512], [256]) };
     const rng = new Rng(4);
     const scores: Record<string, number[]> = { grad_norm: [], snip: [], synflow: [], naswot: [] };
     const acc: number[] = [];
     const t0 = performance.now();
-    for (let i = 0; i < 8; i++) {
+    for (let i = 0; i < 12; i++) {
       const cfg = randomSubnet(space, rng);
       const net = new SubnetNetwork(space, cfg, new Rng(10 + i));
-      const b = { model: net, x: tf.slice(tr.x, [0, 0], [64, 2]), y: tf.slice(tr.y, [0], [64]), loss: softmaxCrossEntropy };
+      const b = { model: net, x: tf.slice(tr.x, [0, 0, 0, 0], [64, 8, 8, 1]), y: tf.slice(tr.y, [0], [64]), loss: softmaxCrossEntropy };
       scores.grad_norm!.push(await gradNorm(b));
       scores.snip!.push(await snip(b));
       scores.synflow!.push(await synflowLog(b));
-      // NASWOT on 8 inputs spread over the training split: on 2-D spirals these small nets give
-      // some of 64 inputs the same ReLU code (a singular kernel: score −∞, all tied).
-      const spread = tf.gather(tr.x, tf.tensor1d(Array.from({ length: 8 }, (_, k) => k * 48), 'int32'));
-      scores.naswot!.push(await naswot({ model: net, x: spread }));
-      spread.dispose();
-      await fit(net, tr, va, 120, i, softmaxCrossEntropy);
+      scores.naswot!.push(await naswot(b));
+      tf.dispose([b.x, b.y]);
+      await fit(net, tr, va, 150, i, softmaxCrossEntropy);
       const a = tf.tidy(() => accuracy(net.forward(va.x, new ForwardContext()), va.y));
       acc.push((await a.data())[0]!);
       a.dispose();
@@ -138,7 +135,9 @@ describe('experiments', () => {
     const taus = Object.fromEntries(Object.entries(scores).map(([k, v]) => [k, kendallTau(v, acc)]));
     console.log(`[nas proxies] NASWOT ${scores.naswot!.map((v) => v.toFixed(1)).join(' ')}; accuracies ${acc.map((a) => a.toFixed(2)).join(' ')}; Kendall τ ${JSON.stringify(Object.fromEntries(Object.entries(taus).map(([k, v]) => [k, +v.toFixed(3)])))}; ${((performance.now() - t0) / 1000).toFixed(1)} s`);
     for (const t of Object.values(taus)) expect(t).toBeGreaterThanOrEqual(-1), expect(t).toBeLessThanOrEqual(1);
-    // Some proxy must carry signal: the best τ is positive.
+    // NASWOT ranks these CNNs with their trained accuracy (τ 0.49 here; 0.53 and 0.22 with the
+    // subnet samples of Rng(5) and Rng(6)); grad-norm and SNIP rank them against it (here and there).
+    expect(taus.naswot).toBeGreaterThan(0);
     expect(Math.max(...Object.values(taus))).toBeGreaterThan(0);
     tf.dispose([data.x, data.y, tr, va]);
   });
