@@ -2,8 +2,9 @@
 // ledger before a search (the mixed ops' sum), a DARTS search moves the step and fills the α bars
 // (5 edges × 6 ops, teacher marked), the genotype (DARTS text form) and its cell graph; retraining
 // compares the found and a random genotype; the entangled space shows β and the supernet/largest
-// ratio; a cell method on the entangled space shows the library's error; state in the URL; no
-// console errors, CSP kept, no other origin.
+// ratio; a cell method on the entangled space shows the library's error; the conv space (DARTS'
+// cell on 8×8 shapes) shows normal and reduction α and both cells; state in the URL; no console
+// errors, CSP kept, no other origin.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, Page } from 'playwright';
 import { CSP, demoUrl, launch, openWatched } from './browser.js';
@@ -63,6 +64,26 @@ describe('nas.html', () => {
     await expect.poll(() => page.locator('[data-job-error]').textContent(), { timeout: 60_000 }).toMatch(/method="darts" searches a cell space/);
     expect(await startButton(page).isDisabled()).toBe(true);
 
+    expect(w.errors, 'console errors').toEqual([]);
+    expect(w.foreign, 'requests to other origins').toEqual([]);
+    expect(await w.cspViolations(), 'CSP violations').toEqual([]);
+  });
+
+  it('searches the DARTS conv cell on 8×8 shapes: α of normal and reduction cells, both cells drawn, no teacher', async () => {
+    const w = await openWatched(browser);
+    const { page } = w;
+    await page.goto(demoUrl('nas.html?backend=wasm&space=conv&method=gdas&steps=20&seed=3'));
+    await expect.poll(() => startButton(page).isEnabled(), { timeout: 60_000 }).toBe(true);
+    await startButton(page).click();
+    await expect.poll(() => stepOf(page), { timeout: 120_000, interval: 200 }).toBeGreaterThanOrEqual(20);
+    await expect.poll(() => page.locator('weft-nas-bars .g').count()).toBe(10);
+    expect(await page.locator('weft-nas-bars .row').count()).toBe(10 * 8);
+    expect(await page.locator('weft-nas-bars .g[data-edge^="reduce"]').count()).toBe(5);
+    expect(await page.locator('[data-genotype]').textContent()).toMatch(/^Genotype\(normal=\[\('\w+', \d\), .*normal_concat=range\(2, 4\), reduce=\[\('\w+', \d\), .*reduce_concat=range\(2, 4\)\)$/);
+    expect(await page.locator('weft-nas-cell').count()).toBe(2);
+    expect(await page.locator('weft-nas-cell[cell="reduce"] g[data-op]').count()).toBe(4);
+    expect(await page.locator('[data-recovery]').getAttribute('data-recovery')).toBe('');
+    if (process.env.WEFT_SCREENSHOTS) await page.screenshot({ path: `${process.env.WEFT_SCREENSHOTS}/nas-conv.png`, fullPage: true });
     expect(w.errors, 'console errors').toEqual([]);
     expect(w.foreign, 'requests to other origins').toEqual([]);
     expect(await w.cspViolations(), 'CSP violations').toEqual([]);

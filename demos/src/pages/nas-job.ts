@@ -1,24 +1,30 @@
 // The search job of nas.html: a planted task (data from a hidden teacher: a random genotype of a
-// DARTS-style vector cell, or a random subnet of a weight-entangled MLP), a supernet and a
-// searcher from @weft/nas's registry, run by core's trainer through the searcher's bilevel step.
+// DARTS-style vector cell, or a random subnet of a weight-entangled MLP) or, for the conv space,
+// 8×8 shape images (no teacher), a supernet and a searcher from @weft/nas's registry, run by
+// core's trainer through the searcher's bilevel step.
 // Each report reads α (or β) and the current architecture; `retrain` trains the found genotype
 // and a random one from scratch for comparison.
 import * as tf from '@tensorflow/tfjs-core';
-import { ForwardContext, Rng, makeOptimizer, mse, parameterLedger, train, type Ledger, type TrainResult } from '@weft/core';
+import { ForwardContext, Rng, makeOptimizer, mse, parameterLedger, shapes, softmaxCrossEntropy, toTensors, train, type Ledger, type TrainResult } from '@weft/core';
 import {
   DiscreteNetwork, createCellSearch, createEntangledSearch, extractSubnet, largestSubnet, opRecovery, parseGenotype, perturbationSelect,
   plantedCellTask, plantedSubnetTask, randomGenotype, subnetRecovery, toDartsString, type CellSearch, type EntangledSearch, type Genotype,
-  type SearchBatch, type SubnetConfig,
+  type CellKind, type SearchBatch, type SubnetConfig, type TaskLoss,
 } from '@weft/nas';
 import type { TrainingJob, TrainingSegment } from '../controllers/training-controller.js';
 import type { NasState } from './nas-state.js';
 
 /** The vector cell space of the page. */
 export const CELL_SPACE = { space: 'vector' as const, steps: 2, channels: 8, inChannels: 4, numOutputs: 4, ops: ['none', 'skip_connect', 'linear', 'relu', 'tanh', 'sigmoid'] };
+/** The conv cell space of the page: DARTS' cell with 2 nodes, normal–reduce–reduce, all 8 DARTS primitives, on 8×8 shapes (6 classes). */
+export const CONV_SPACE = { space: 'conv' as const, steps: 2, multiplier: 2, channels: 4, layers: 3, inChannels: 1, numOutputs: 6 };
 /** The entangled space of the page. */
 export const ENTANGLED_SPACE = { kind: 'mlp' as const, inFeatures: 4, numOutputs: 4, depthChoices: [1, 2, 3], widthChoices: [4, 8, 16] };
-const BATCH = 64;
 const N = 1024;
+/** Batch size of a space (the conv supernet runs every op of 10 edges on images: smaller batches). */
+const batchOf = (space: NasState['space']) => (space === 'conv' ? 32 : 64);
+/** Rows [start, start + count) of a tensor. */
+const rows = (t: tf.Tensor, start: number, count: number) => tf.slice(t, [start, ...t.shape.slice(1).map(() => 0)], [count, ...t.shape.slice(1)]);
 
 /** One group of bars (an edge's α, or one elastic choice's β). */
 export interface BarGroup {
@@ -39,13 +45,13 @@ export interface NasView {
   genotype: Genotype | null;
   subnet: SubnetConfig | null;
   text: string;
-  /** Share of the teacher's choices recovered. */
-  recovery: number;
+  /** Share of the teacher's choices recovered (null without a teacher: the conv space). */
+  recovery: number | null;
   /** Share of skip_connect among the genotype's ops (DARTS collapse shows as a high share). */
   skipShare: number;
 }
 
-/** Retraining result: validation MSE of the found and a random architecture. */
+/** Retraining result: validation loss (MSE, or cross-entropy on shapes) of the found and a random architecture. */
 export interface RetrainResult {
   found: number;
   random: number;
@@ -57,7 +63,9 @@ export class NasJob implements TrainingJob {
   readonly totalSteps: number;
   readonly cell: CellSearch | null = null;
   readonly entangled: EntangledSearch | null = null;
-  readonly teacher: Genotype | SubnetConfig;
+  readonly teacher: Genotype | SubnetConfig | null;
+  readonly loss: TaskLoss;
+  private readonly batch: number;
   private readonly train: { x: tf.Tensor; y: tf.Tensor };
   private readonly val: { x: tf.Tensor; y: tf.Tensor };
   private readonly all: tf.Tensor[];
@@ -69,7 +77,18 @@ export class NasJob implements TrainingJob {
     this.rng = new Rng(state.seed);
     const arch = { archOptimizer: { name: 'adam' as const, learningRate: state.archLr, beta1: 0.5, beta2: 0.999 } };
     let task: { x: tf.Tensor; y: tf.Tensor };
-    if (state.space === 'cell') {
+    this.loss = state.space === 'conv' ? softmaxCrossEntropy : mse;
+    this.batch = batchOf(state.space);
+    if (state.space === 'conv') {
+      task = toTensors(shapes({ n: N }, state.seed));
+      this.teacher = null;
+      try {
+        this.cell = createCellSearch(state.method, CONV_SPACE, this.loss, arch, state.seed + 1);
+      } catch (e) {
+        tf.dispose([task.x, task.y]);
+        throw e;
+      }
+    } else if (state.space === 'cell') {
       const t = plantedCellTask(CELL_SPACE, state.seed, { n: N });
       task = t;
       this.teacher = t.teacher;
@@ -91,8 +110,8 @@ export class NasJob implements TrainingJob {
       }
     }
     const half = N / 2;
-    this.train = { x: tf.slice(task.x, [0, 0], [half, 4]), y: tf.slice(task.y, [0, 0], [half, 4]) };
-    this.val = { x: tf.slice(task.x, [half, 0], [half, 4]), y: tf.slice(task.y, [half, 0], [half, 4]) };
+    this.train = { x: rows(task.x, 0, half), y: rows(task.y, 0, half) };
+    this.val = { x: rows(task.x, half, half), y: rows(task.y, half, half) };
     this.all = [task.x, task.y, this.train.x, this.train.y, this.val.x, this.val.y];
   }
 
@@ -111,21 +130,24 @@ export class NasJob implements TrainingJob {
     if (this.cell) {
       const { net } = this.cell;
       const w = await net.edgeWeights();
-      const teacher = this.teacher as Genotype;
+      const teacher = this.teacher as Genotype | null;
       const edges = net.edges();
-      const groups = w.normal.map((row, e) => {
-        const { node, input } = edges[e]!;
-        const t = teacher.normal.findIndex((p, k) => Math.floor(k / 2) === node && p[1] === input);
-        return { label: `${node + 2} ← ${input}`, names: net.space.ops, weights: row, teacher: t >= 0 ? net.space.ops.indexOf(teacher.normal[t]![0]) : -1 };
-      });
+      const groups = net.kinds().flatMap((kind: CellKind) =>
+        w[kind].map((row, e) => {
+          const { node, input } = edges[e]!;
+          const gene = teacher?.[kind] ?? [];
+          const t = gene.findIndex((p, k) => Math.floor(k / 2) === node && p[1] === input);
+          return { label: `${kind === 'reduce' ? 'reduce ' : ''}${node + 2} ← ${input}`, names: net.space.ops, weights: row, teacher: t >= 0 ? net.space.ops.indexOf(gene[t]![0]) : -1 };
+        }),
+      );
       const genotype =
         this.state.method === 'spos'
           ? await this.cell.searcher.result(this.val) // SPOS: the best of random genotypes with the shared weights
           : selection === 'perturbation'
-            ? await perturbationSelect(net, this.val, mse, { metric: 'loss' })
+            ? await perturbationSelect(net, this.val, this.loss, { metric: teacher ? 'loss' : 'accuracy' })
             : parseGenotype(w, net.space);
       const skip = genotype.normal.filter(([op]) => op === 'skip_connect').length / genotype.normal.length;
-      return { groups, genotype, subnet: null, text: toDartsString(genotype), recovery: opRecovery(teacher, w, net.space), skipShare: skip };
+      return { groups, genotype, subnet: null, text: toDartsString(genotype), recovery: teacher ? opRecovery(teacher, w, net.space) : null, skipShare: skip };
     }
     const net = this.entangled!.net;
     const soft = async (v: tf.Variable) => {
@@ -152,7 +174,7 @@ export class NasJob implements TrainingJob {
     const searcher = this.cell?.searcher ?? this.entangled!.searcher;
     const rng = this.rng.fork(`batches-${segment.fromStep}`);
     const half = N / 2;
-    const draw = () => tf.tensor1d(Int32Array.from({ length: BATCH }, () => rng.int(half)), 'int32');
+    const draw = () => tf.tensor1d(Int32Array.from({ length: this.batch }, () => rng.int(half)), 'int32');
     return train<SearchBatch>({
       steps: segment.steps,
       reportEvery: Math.max(5, Math.round(this.totalSteps / 100)),
@@ -168,21 +190,21 @@ export class NasJob implements TrainingJob {
     });
   }
 
-  /** Train the found genotype and a random one from scratch (150 steps each); validation MSE of both. */
+  /** Train the found genotype and a random one from scratch (150 steps each); validation loss of both. */
   async retrain(found: Genotype): Promise<RetrainResult> {
     const random = randomGenotype(this.cell!.net.space, new Rng(this.state.seed + 7));
     const fit = async (g: Genotype) => {
-      const net = new DiscreteNetwork(g, CELL_SPACE, new Rng(this.state.seed + 3));
+      const net = new DiscreteNetwork(g, this.cell!.net.space, new Rng(this.state.seed + 3));
       const opt = makeOptimizer({ name: 'adam', learningRate: 0.01 });
       const rng = new Rng(this.state.seed + 5);
       await train({
-        model: net, optimizer: opt, steps: 150, reportEvery: 150, loss: (o, b) => mse(o, b.y),
+        model: net, optimizer: opt, steps: 150, reportEvery: 150, loss: (o, b) => this.loss(o, b.y),
         batch: () => {
-          const i = tf.tensor1d(Int32Array.from({ length: BATCH }, () => rng.int(N / 2)), 'int32');
+          const i = tf.tensor1d(Int32Array.from({ length: this.batch }, () => rng.int(N / 2)), 'int32');
           return { x: tf.gather(this.train.x, i), y: tf.gather(this.train.y, i) };
         },
       });
-      const l = tf.tidy(() => mse(net.forward(this.val.x, new ForwardContext()), this.val.y));
+      const l = tf.tidy(() => this.loss(net.forward(this.val.x, new ForwardContext()), this.val.y));
       const v = (await l.data())[0]!;
       l.dispose();
       opt.dispose();

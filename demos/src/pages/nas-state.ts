@@ -3,8 +3,8 @@ import { searchMethodNames } from '@weft/nas';
 import { choiceParam, intParam, numberParam, type UrlState } from '../url-state.js';
 import { BACKEND_CHOICES } from './train-state.js';
 
-/** Search spaces the page offers: a DARTS cell over vector ops, or a weight-entangled MLP. */
-export const NAS_SPACES = ['cell', 'entangled'] as const;
+/** Search spaces the page offers: a DARTS cell over vector ops, the DARTS conv cell on 8×8 shapes, or a weight-entangled MLP. */
+export const NAS_SPACES = ['cell', 'conv', 'entangled'] as const;
 /** Every registered search method (cell methods need the cell space, entangled ones the entangled space). */
 export const NAS_METHODS = searchMethodNames() as [string, ...string[]];
 /** Genotype selection: α-argmax (DARTS) or perturbation-based. */

@@ -91,15 +91,18 @@ export class WeftNasBars extends LitElement {
   }
 }
 
-/** A DARTS cell graph of a genotype's normal cell. */
+/** A DARTS cell graph of a genotype's normal (or reduction) cell. */
 export class WeftNasCell extends LitElement {
-  static override properties = { genotype: { attribute: false }, steps: { type: Number } };
+  static override properties = { genotype: { attribute: false }, steps: { type: Number }, cell: { type: String } };
   declare genotype: Genotype | null;
   declare steps: number;
+  /** Which cell of the genotype to draw. */
+  declare cell: 'normal' | 'reduce';
   constructor() {
     super();
     this.genotype = null;
     this.steps = 2;
+    this.cell = 'normal';
   }
   static override styles = css`
     :host {
@@ -136,9 +139,11 @@ export class WeftNasCell extends LitElement {
     pos.set(1, [50, 180]);
     for (let i = 0; i < this.steps; i++) pos.set(i + 2, [270 + (i * 200) / Math.max(1, this.steps - 1), 50 + (i % 2) * 130]);
     pos.set('out', [W - 50, 115]);
-    const edges = g.normal.map(([op, from], k) => ({ op, from, to: Math.floor(k / 2) + 2, i: k }));
+    const gene = this.cell === 'reduce' ? g.reduce : g.normal;
+    const concat = this.cell === 'reduce' ? g.reduce_concat : g.normal_concat;
+    const edges = gene.map(([op, from], k) => ({ op, from, to: Math.floor(k / 2) + 2, i: k }));
     const label = (n: number) => (n === 0 ? 'k−2' : n === 1 ? 'k−1' : String(n));
-    return html`<svg viewBox="0 0 ${W} ${H}" role="img" aria-label="cell graph of the current genotype">
+    return html`<svg viewBox="0 0 ${W} ${H}" role="img" aria-label=${`${this.cell} cell graph of the current genotype`}>
       <defs><marker id="arr" viewBox="0 0 10 10" refX="9" refY="5" markerWidth="7" markerHeight="7" orient="auto-start-reverse"><path d="M0 0 L10 5 L0 10 z" fill="currentColor" opacity="0.6"></path></marker></defs>
       ${edges.map(({ op, from, to, i }) => {
         const [x1, y1] = pos.get(from)!;
@@ -149,7 +154,7 @@ export class WeftNasCell extends LitElement {
         return svg`<g data-op=${op}><path d="M${x1 + 22} ${y1} Q ${(x1 + x2) / 2} ${(y1 + y2) / 2 + (i % 2 ? 12 : -12)} ${x2 - 22} ${y2}" fill="none" stroke=${color(op, i)} stroke-width="2.5" marker-end="url(#arr)"></path>
           <text class="op" x=${mx} y=${my - 4} text-anchor="middle" style="fill:${color(op, i)};font-weight:600">${op}</text></g>`;
       })}
-      ${g.normal_concat.map((n) => {
+      ${concat.map((n) => {
         const [x1, y1] = pos.get(n)!;
         const [x2, y2] = pos.get('out')!;
         return svg`<path d="M${x1 + 22} ${y1} L ${x2 - 26} ${y2}" fill="none" stroke="currentColor" stroke-opacity="0.35" stroke-dasharray="4 4" marker-end="url(#arr)"></path>`;

@@ -1,6 +1,7 @@
-// nas.html: neural architecture search live — pick a space (a DARTS-style cell over vector ops, or
-// a weight-entangled MLP) and a method from @weft/nas's registry; a planted teacher made the data,
-// so the page can mark the teacher's op on every edge. Watch α (or β) move as bars, the current
+// nas.html: neural architecture search live — pick a space (a DARTS-style cell over vector ops,
+// DARTS' conv cell on 8×8 shapes, or a weight-entangled MLP) and a method from @weft/nas's
+// registry; in the vector and entangled spaces a planted teacher made the data, so the page can
+// mark the teacher's op on every edge. Watch α (or β) move as bars, the current
 // genotype drawn as a cell, the supernet's training and validation loss, a warning when
 // skip-connections take over (DARTS collapse); switch to perturbation-based selection; retrain
 // the found architecture and a random one. The state lives in the URL.
@@ -20,7 +21,7 @@ import { formatUrlState, parseUrlState, writeUrlState, type UrlProblem } from '.
 import { boxStyles, buttonStyles, cardStyles, fieldStyles, numberStyles, pageStyles } from '../styles/shared.js';
 import { formatInt, formatLoss, formatPercent } from '../format.js';
 import { BACKEND_CHOICES } from './train-state.js';
-import { CELL_SPACE, NasJob, type NasView, type RetrainResult } from './nas-job.js';
+import { CELL_SPACE, CONV_SPACE, NasJob, type NasView, type RetrainResult } from './nas-job.js';
 import { NAS_METHODS, NAS_SCHEMA, NAS_SELECTION, NAS_SPACES, type NasState } from './nas-state.js';
 
 type Key = keyof NasState;
@@ -30,6 +31,7 @@ const TRY: Array<{ label: string; why: string; patch: Partial<NasState> }> = [
   { label: 'A fast α', why: '(lr 0.1): α commits within a few dozen steps; one op (often skip_connect or linear) takes over the edges.', patch: { archLr: 0.1 } },
   { label: 'DARTS, second order', why: ': the unrolled step with a finite-difference Hessian-vector product.', patch: { method: 'darts-2nd', steps: 150 } },
   { label: 'GDAS', why: ': one op per edge, sampled by Gumbel-softmax.', patch: { method: 'gdas' } },
+  { label: 'The DARTS conv cell', why: 'on 8×8 shapes: normal and reduction cells over the 8 DARTS primitives (no teacher: classification). GDAS runs one op per edge, several times faster than DARTS here.', patch: { space: 'conv', method: 'gdas', steps: 150 } },
   { label: 'TangleNAS', why: 'on the weight-entangled MLP: β over depth and widths, memory of the largest subnet.', patch: { space: 'entangled', method: 'tanglenas', archLr: 0.05 } },
   { label: 'A cell method on the entangled space', why: 'shows the library’s error.', patch: { space: 'entangled', method: 'darts' } },
 ];
@@ -184,7 +186,7 @@ export class WeftNasPage extends LitElement {
           <p class="lead">
             A hidden teacher network built from known operations made the data. A supernet holding every candidate is trained by
             bilevel search — weights on training batches, architecture weights on validation batches — and the page marks (★) the
-            teacher's choice on every edge, so you can see whether the search finds it.
+            teacher's choice on every edge, so you can see whether the search finds it.${s.space === 'conv' ? ' The conv space has no teacher: the supernet of DARTS cells learns to classify 8×8 shapes.' : ''}
           </p>
         </div>
         <weft-backend-badge .report=${this.backend} .error=${this.backendError}></weft-backend-badge>
@@ -202,7 +204,7 @@ export class WeftNasPage extends LitElement {
             <div class="counts num">
               <div class="stat"><div class="k">train loss</div><div class="v" data-loss=${latest?.loss ?? ''}>${latest ? formatLoss(latest.loss) : '—'}</div></div>
               <div class="stat"><div class="k">validation loss</div><div class="v">${latest?.metrics.valLoss !== undefined ? formatLoss(latest.metrics.valLoss) : '—'}</div></div>
-              <div class="stat"><div class="k">teacher recovered</div><div class="v" data-recovery=${v?.recovery ?? ''}>${v ? formatPercent(v.recovery, 0) : '—'}</div><div class="s">${s.space === 'cell' ? 'edges, chance 20%' : 'choices, chance 33%'}</div></div>
+              <div class="stat"><div class="k">teacher recovered</div><div class="v" data-recovery=${v?.recovery ?? ''}>${v && v.recovery !== null ? formatPercent(v.recovery, 0) : '—'}</div><div class="s">${s.space === 'cell' ? 'edges, chance 20%' : s.space === 'conv' ? 'no teacher: shapes' : 'choices, chance 33%'}</div></div>
               ${L
                 ? html`<div class="stat"><div class="k">supernet stores</div><div class="v" data-stored=${L.supernet.totals.stored}>${formatInt(L.supernet.totals.stored)}</div><div class="s">${L.largest ? `largest subnet ${formatInt(L.largest.totals.stored)} (×${(L.supernet.totals.stored / L.largest.totals.stored).toFixed(3)})` : 'every candidate op: the sum'}</div></div>`
                 : nothing}
@@ -212,15 +214,19 @@ export class WeftNasPage extends LitElement {
             ${t.error ? html`<div class="alert" role="alert">${t.error}</div>` : nothing}
           </section>
           <section class="card" aria-labelledby="alpha-title">
-            <h2 class="card-title" id="alpha-title">${s.space === 'cell' ? 'Architecture weights per edge' : 'Architecture weights per choice'} <span class="aside">${s.space === 'cell' ? 'softmax(α)' : 'softmax(β)'} · ★ = teacher</span></h2>
+            <h2 class="card-title" id="alpha-title">${s.space === 'entangled' ? 'Architecture weights per choice' : 'Architecture weights per edge'} <span class="aside">${s.space === 'entangled' ? 'softmax(β) · ★ = teacher' : s.space === 'conv' ? 'softmax(α), normal then reduction cell' : 'softmax(α) · ★ = teacher'}</span></h2>
             <weft-nas-bars .groups=${v?.groups ?? []}></weft-nas-bars>
           </section>
           <div class="two">
             <section class="card" aria-labelledby="geno-title">
-              <h2 class="card-title" id="geno-title">${s.space === 'cell' ? 'Current genotype' : 'Current subnet'} <span class="aside">${s.space === 'cell' ? (s.method === 'spos' ? 'best random genotype' : s.selection === 'perturbation' ? 'perturbation selection' : 'α-argmax, top-2 inputs') : 'argmax β'}</span></h2>
+              <h2 class="card-title" id="geno-title">${s.space === 'entangled' ? 'Current subnet' : 'Current genotype'} <span class="aside">${s.space === 'entangled' ? 'argmax β' : s.method === 'spos' ? 'best random genotype' : s.selection === 'perturbation' ? 'perturbation selection' : 'α-argmax, top-2 inputs'}</span></h2>
               ${s.space === 'cell' ? html`<weft-nas-cell .genotype=${v?.genotype ?? null} .steps=${CELL_SPACE.steps}></weft-nas-cell>` : nothing}
+              ${s.space === 'conv'
+                ? html`<p class="legend">Normal cell</p><weft-nas-cell .genotype=${v?.genotype ?? null} .steps=${CONV_SPACE.steps}></weft-nas-cell>
+                    <p class="legend">Reduction cell</p><weft-nas-cell .genotype=${v?.genotype ?? null} .steps=${CONV_SPACE.steps} cell="reduce"></weft-nas-cell>`
+                : nothing}
               ${v ? html`<code class="geno" data-genotype>${v.text}</code>` : nothing}
-              ${s.space === 'cell' ? this.renderRetrain() : nothing}
+              ${s.space !== 'entangled' ? this.renderRetrain() : nothing}
             </section>
             <section class="card" aria-labelledby="loss-title">
               <h2 class="card-title" id="loss-title">Supernet loss <span class="aside">train (w step)</span></h2>
@@ -255,7 +261,7 @@ export class WeftNasPage extends LitElement {
       <button type="button" class="btn" data-action="retrain" ?disabled=${!v?.genotype || busy} @click=${this.retrain}>${this.retraining ? 'Retraining…' : 'Retrain found vs random'}</button>
       ${r
         ? html`<div class="counts num" data-retrain>
-            <div class="stat"><div class="k">found genotype</div><div class="v" data-found=${r.found}>${formatLoss(r.found)}</div><div class="s">val MSE after 150 steps</div></div>
+            <div class="stat"><div class="k">found genotype</div><div class="v" data-found=${r.found}>${formatLoss(r.found)}</div><div class="s">val ${this.state.space === 'conv' ? 'cross-entropy' : 'MSE'} after 150 steps</div></div>
             <div class="stat"><div class="k">random genotype</div><div class="v" data-random=${r.random}>${formatLoss(r.random)}</div><div class="s">same budget</div></div>
           </div>`
         : html`<p class="legend">Trains the genotype from scratch as a discrete network, and a random genotype of the same space.</p>`}
@@ -290,7 +296,11 @@ export class WeftNasPage extends LitElement {
           : html`<button type="button" class="btn" data-action="pause" ?disabled=${!running} @click=${() => t.pause()}>Pause</button>`}
         <button type="button" class="btn danger" data-action="stop" ?disabled=${!(running || t.status === 'paused')} @click=${() => t.stop()}>Stop</button>
       </div>
-      <p class="note">${s.space === 'cell' ? 'Cell: 2 inputs, 2 nodes, ops none · skip · linear · relu · tanh · sigmoid; Adam for w (0.01) and α (β1 0.5).' : 'Entangled MLP: depth 1–3, widths 4/8/16 per layer, one set of weights.'} Batches of 64 training and 64 validation points.</p>
+      <p class="note">${s.space === 'cell'
+        ? 'Cell: 2 inputs, 2 nodes, ops none · skip · linear · relu · tanh · sigmoid; Adam for w (0.01) and α (β1 0.5). Batches of 64 training and 64 validation points.'
+        : s.space === 'conv'
+          ? 'Conv: DARTS cells with 2 nodes (normal, reduce, reduce) over the 8 DARTS primitives, 4 channels, 8×8 shapes in 6 classes. Batches of 32 training and 32 validation images.'
+          : 'Entangled MLP: depth 1–3, widths 4/8/16 per layer, one set of weights. Batches of 64 training and 64 validation points.'}</p>
     </form>`;
   }
 
@@ -302,7 +312,7 @@ export class WeftNasPage extends LitElement {
     if (!r.ok) return;
     const patch = { [key]: r.value } as Partial<NasState>;
     // Keep the method consistent with the space when the space changes.
-    if (key === 'space') patch.method = r.value === 'cell' ? 'darts' : 'tanglenas';
+    if (key === 'space') patch.method = r.value === 'entangled' ? 'tanglenas' : 'darts';
     this.setState(patch);
   }
 
