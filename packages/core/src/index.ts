@@ -15,6 +15,7 @@ export * from './context.js';
 export * from './module.js';
 export * from './ledger.js';
 export * from './layers/index.js';
+export * from './ops/grouped-mat-mul.js';
 export * from './train/index.js';
 export * from './io/index.js';
 export * from './data/index.js';

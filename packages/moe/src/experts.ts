@@ -1,6 +1,7 @@
 // Stacked experts: every expert's weights live in one [E, in, out] tensor, so a batch of expert
-// blocks is two batched matmuls (no per-expert slicing, whose gradient would be a full
-// [E, in, out] tensor per slice). Kinds:
+// blocks is two batched matmuls, or two grouped products when blocks name their experts (dropless:
+// core's groupedMatMul, no weight copy per block) — never per-expert slicing (whose gradient would
+// be a full [E, in, out] tensor per slice). Kinds:
 // - 'ffn': Linear–GELU–Linear per expert (Switch/GShard experts).
 // - 'swiglu': gate/up/down with SiLU, no biases (Mixtral experts).
 // - 'ia3': MoV — Zadouri et al., "Pushing Mixture of Experts to the Limit: Extremely Parameter
@@ -12,7 +13,7 @@
 //   Linears, (α/r)·x·A_e·B_e, with B_e = 0 at init (PEFT's default).
 // `loadBase(mlp)` copies a trained core MLP (plain) into the frozen base of 'ia3'/'lora' experts.
 import * as tf from '@tensorflow/tfjs-core';
-import { Module, MLP, defaultRng, fanInUniform, gelu, silu, type ForwardContext, type Rng } from '@weft/core';
+import { Module, MLP, defaultRng, fanInUniform, gelu, groupedMatMul, silu, type ForwardContext, type Rng } from '@weft/core';
 import { checkEnum, checkInt, checkNum } from './check.js';
 
 /** Expert kinds. */
@@ -43,6 +44,11 @@ export interface ExpertsConfig {
 /** Rows of a stacked tensor for each block: w[blockExpert] (G, ...), or w itself when blocks are the experts. */
 function pick(w: tf.Tensor, blockExpert: tf.Tensor1D | null): tf.Tensor {
   return blockExpert ? tf.gather(w, blockExpert) : w;
+}
+
+/** Each block times its expert's matrix: (G, b, in) · w[blockExpert] (E, in, out) -> (G, b, out), without copying w per block. */
+function times(x: tf.Tensor3D, w: tf.Tensor, blockExpert: tf.Tensor1D | null): tf.Tensor3D {
+  return blockExpert ? groupedMatMul(x, w as tf.Tensor3D, blockExpert) : tf.matMul(x, w as tf.Tensor3D);
 }
 
 /** Per-block bias (G, 1, out) from a stacked bias [E, out]. */
@@ -129,27 +135,27 @@ export class StackedExperts extends Module<tf.Tensor3D, tf.Tensor3D> {
     if (!blockExpert && g !== this.config.numExperts) throw new Error(`StackedExperts: ${g} blocks without blockExpert; expected numExperts=${this.config.numExperts}`);
     const P = this.p;
     if (this.kind === 'ffn') {
-      const hid = gelu(tf.add(tf.matMul(buf, pick(P.w1!, blockExpert) as tf.Tensor3D), pickBias(P.b1!, blockExpert))); // (G, b, h)
-      return tf.add(tf.matMul(hid, pick(P.w2!, blockExpert) as tf.Tensor3D), pickBias(P.b2!, blockExpert)) as tf.Tensor3D;
+      const hid = gelu(tf.add(times(buf, P.w1!, blockExpert), pickBias(P.b1!, blockExpert))); // (G, b, h)
+      return tf.add(times(hid as tf.Tensor3D, P.w2!, blockExpert), pickBias(P.b2!, blockExpert)) as tf.Tensor3D;
     }
     if (this.kind === 'swiglu') {
-      const gate = silu(tf.matMul(buf, pick(P.wGate!, blockExpert) as tf.Tensor3D));
-      const up = tf.matMul(buf, pick(P.wUp!, blockExpert) as tf.Tensor3D);
-      return tf.matMul(tf.mul(gate, up) as tf.Tensor3D, pick(P.wDown!, blockExpert) as tf.Tensor3D);
+      const gate = silu(times(buf, P.wGate!, blockExpert));
+      const up = times(buf, P.wUp!, blockExpert);
+      return times(tf.mul(gate, up) as tf.Tensor3D, P.wDown!, blockExpert);
     }
     // Frozen base over all rows at once: (G, b, d) -> (G·b, d).
     const h = this.config.hidden;
     const rows = tf.reshape(buf, [g * b, d]);
     let pre = tf.reshape(tf.add(tf.matMul(rows, P.baseW1!), P.baseB1!), [g, b, h]); // (G·b, h) -> (G, b, h)
     if (this.kind === 'lora') {
-      const up = tf.matMul(tf.matMul(buf, pick(P.loraA1!, blockExpert) as tf.Tensor3D), pick(P.loraB1!, blockExpert) as tf.Tensor3D);
+      const up = times(times(buf, P.loraA1!, blockExpert), P.loraB1!, blockExpert);
       pre = tf.add(pre, tf.mul(up, this.scale));
     }
     let hid = gelu(pre);
     if (this.kind === 'ia3') hid = tf.mul(hid, pickBias(P.scale!, blockExpert)); // l_e broadcast over the block's rows
     let out = tf.reshape(tf.add(tf.matMul(tf.reshape(hid, [g * b, h]), P.baseW2!), P.baseB2!), [g, b, d]); // (G·b, d) -> (G, b, d)
     if (this.kind === 'lora') {
-      const down = tf.matMul(tf.matMul(hid as tf.Tensor3D, pick(P.loraA2!, blockExpert) as tf.Tensor3D), pick(P.loraB2!, blockExpert) as tf.Tensor3D);
+      const down = times(times(hid as tf.Tensor3D, P.loraA2!, blockExpert), P.loraB2!, blockExpert);
       out = tf.add(out, tf.mul(down, this.scale));
     }
     return out as tf.Tensor3D;

@@ -1,11 +1,13 @@
 // Gradients tfjs 4.22 lacks or gets wrong, registered once for every backend (the backends'
 // kernels then do the work): broadcast BatchMatMul/Maximum/Minimum, Cumsum on any axis,
-// StridedSlice, GatherNd, ScatterNd, TopK, and dilated Conv2D/DepthwiseConv2dNative.
+// StridedSlice, GatherNd, ScatterNd, TopK, and dilated Conv2D/DepthwiseConv2dNative; and the
+// gradient of Weft's own grouped matrix product.
 import * as tf from '@tensorflow/tfjs-core';
 import { withBroadcastReduction } from './broadcast.js';
 import { cumsumGrad } from './cumsum.js';
 import { withDilation } from './dilated-conv.js';
 import { gatherNdGrad, scatterNdGrad, stridedSliceGrad, topKGrad } from './index-scatter.js';
+import { groupedMatMulGrad } from '../ops/grouped-mat-mul.js';
 
 export { dilateKernel } from './dilated-conv.js';
 
@@ -26,6 +28,7 @@ export function registerGradientFixes(): void {
     topKGrad,
     withDilation('Conv2D'),
     withDilation('DepthwiseConv2dNative'),
+    groupedMatMulGrad, // Weft's own op (ops/grouped-mat-mul.ts)
   ]) {
     tf.registerGradient(g);
   }

@@ -16,14 +16,14 @@ const TILE_ROWS = 4;
 const TILE_VECTORS = 2;
 
 /**
- * `bmm(aPtr, bPtr, cPtr, batch, M, K, N, aBatchStride, bBatchStride, aRowStride, aColStride)`:
- * for each batch entry, C(M, N) = A(M, K) · B(K, N). Pointers are byte offsets; strides count
- * floats: A(i, k) is at aPtr + 4·(b·aBatchStride + i·aRowStride + k·aColStride), B(k, j) at
- * bPtr + 4·(b·bBatchStride + k·N + j), C is contiguous (batch, M, N).
+ * `bmm(aPtr, bPtr, cPtr, batch, M, K, N, aBatchStride, bBatchStride, aRowStride, aColStride, accumulate)`:
+ * for each batch entry, C(M, N) = A(M, K) · B(K, N), or C += A · B when `accumulate` is 1. Pointers
+ * are byte offsets; strides count floats: A(i, k) is at aPtr + 4·(b·aBatchStride + i·aRowStride +
+ * k·aColStride), B(k, j) at bPtr + 4·(b·bBatchStride + k·N + j), C is contiguous (batch, M, N).
  */
 export function writeBatchMatMul(): FunctionWriter {
-  const f = new FunctionWriter(11);
-  const [aPtr, bPtr, cPtr, batch, M, K, N, aBS, bBS, aRS, aCS] = f.params as [Local, Local, Local, Local, Local, Local, Local, Local, Local, Local, Local];
+  const f = new FunctionWriter(12);
+  const [aPtr, bPtr, cPtr, batch, M, K, N, aBS, bBS, aRS, aCS, accumulate] = f.params as [Local, Local, Local, Local, Local, Local, Local, Local, Local, Local, Local, Local];
   const [b, i, j, k, pb, pc, aBase, bBase, cBase, rowBytes, matBytes, lastRowTile, lastTile8, lastTile4] = Array.from({ length: 14 }, () => f.local(I32));
   const pa = Array.from({ length: TILE_ROWS }, () => f.local(I32));
   const acc = Array.from({ length: TILE_ROWS * TILE_VECTORS }, () => f.local(V128));
@@ -44,7 +44,17 @@ export function writeBatchMatMul(): FunctionWriter {
   const tile = (rows: number, vectors: number) => {
     rowPointers(rows);
     f.get(j).i32(2).shl().get(bBase).add().set(pb);
-    for (let r = 0; r < rows; r++) for (let v = 0; v < vectors; v++) f.v128Zero().set(acc[r * TILE_VECTORS + v]!);
+    // pc = cBase + i·rowBytes + 4·j: the tile's first row of C (accumulators start from it or from 0).
+    f.get(i).get(rowBytes).mul().get(cBase).add().get(j).i32(2).shl().add().set(pc);
+    f.ifElse(
+      () => f.get(accumulate),
+      () => {
+        for (let r = 0; r < rows; r++) for (let v = 0; v < vectors; v++) f.get(pc).get(rowBytes).i32(r).mul().add().v128Load(16 * v).set(acc[r * TILE_VECTORS + v]!);
+      },
+      () => {
+        for (let r = 0; r < rows; r++) for (let v = 0; v < vectors; v++) f.v128Zero().set(acc[r * TILE_VECTORS + v]!);
+      },
+    );
     f.get(K).set(k);
     f.whileLoop(() => f.i32(0).get(k).lt(), () => {
       for (let v = 0; v < vectors; v++) f.get(pb).v128Load(16 * v).set(bv[v]!);
@@ -58,8 +68,6 @@ export function writeBatchMatMul(): FunctionWriter {
       }
       f.inc(pb, rowBytes).inc(k, { constant: -1 });
     });
-    // pc = cBase + i·rowBytes + 4·j, then one row of C per tile row.
-    f.get(i).get(rowBytes).mul().get(cBase).add().get(j).i32(2).shl().add().set(pc);
     for (let r = 0; r < rows; r++) {
       for (let v = 0; v < vectors; v++) f.get(pc).get(acc[r * TILE_VECTORS + v]!).v128Store(16 * v);
       f.inc(pc, rowBytes);
@@ -71,7 +79,7 @@ export function writeBatchMatMul(): FunctionWriter {
     f.get(i).get(rowBytes).mul().get(cBase).add().get(j).i32(2).shl().add().set(pc);
     for (let r = 0; r < rows; r++) {
       f.get(j).i32(2).shl().get(bBase).add().set(pb);
-      f.f32Zero().set(s);
+      f.ifElse(() => f.get(accumulate), () => f.get(pc).f32Load().set(s), () => f.f32Zero().set(s));
       f.get(K).set(k);
       f.whileLoop(() => f.i32(0).get(k).lt(), () => {
         f.get(s).get(pa[r]!).f32Load().get(pb).f32Load().f32Mul().f32Add().set(s);
@@ -172,7 +180,7 @@ export function simdBatchMatMul(inner: KernelFunc): KernelFunc {
       bmm(
         heapOffset(backend, a), heapOffset(backend, bRowMajor), heapOffset(backend, out), batch, M, K, N,
         aBatch === 1 ? 0 : M * K, bBatch === 1 ? 0 : K * N,
-        transposeA ? 1 : K, transposeA ? M : 1,
+        transposeA ? 1 : K, transposeA ? M : 1, 0,
       );
       return out;
     } finally {

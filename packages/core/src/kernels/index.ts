@@ -46,6 +46,7 @@ import { unsortedSegmentSumConfig } from './unsorted-segment-sum.js';
 import { oneHotWasmConfig } from './one-hot.js';
 import { simdBatchMatMulWasmConfig } from './batch-mat-mul-simd.js';
 import { broadcastBatchMatMulConfig } from './batch-mat-mul-broadcast.js';
+import { groupedMatMulConfigs } from './grouped-mat-mul.js';
 import { stridedSliceWasmConfig } from './strided-slice.js';
 
 const registered = new Set<string>();
@@ -80,17 +81,18 @@ function kernelsFor(backend: string): KernelConfig[] {
       ...wrap('BatchMatMul', (o) => broadcastBatchMatMulConfig(simdBatchMatMulWasmConfig(batchMatMulWasmConfig(o)), 'wasm')),
       ...wrap('_FusedMatMul', fusedMatMulWasmConfig),
       ...wrap('StridedSlice', stridedSliceWasmConfig),
+      ...groupedMatMulConfigs('wasm'),
     ];
   }
   const batchMatMul = wrap('BatchMatMul', (o) => broadcastBatchMatMulConfig(o, backend));
-  if (backend === 'cpu') return [unsortedSegmentSumConfig('cpu'), resizeNearestNeighborGradConfig('cpu'), ...batchMatMul];
-  if (backend === 'webgl' || backend === 'webgpu') return batchMatMul;
+  if (backend === 'cpu') return [unsortedSegmentSumConfig('cpu'), resizeNearestNeighborGradConfig('cpu'), ...batchMatMul, ...groupedMatMulConfigs('cpu')];
+  if (backend === 'webgl' || backend === 'webgpu') return [...batchMatMul, ...groupedMatMulConfigs(backend)];
   return [];
 }
 
 /**
  * Register Weft's training kernels on `backend` (idempotent; on webgl and webgpu only the
- * BatchMatMul broadcast fix). Call it after the backend's package is imported;
+ * BatchMatMul broadcast fix and the grouped product). Call it after the backend's package is imported;
  * `initBackend` does.
  */
 export function registerTrainingKernels(backend: string): void {

@@ -113,6 +113,16 @@ export class FunctionWriter {
     return this.op(0x0c, 0, 0x0b, 0x0b); // br to the loop head; end loop; end block
   }
 
+  /** `if (cond) then else otherwise`: `cond` leaves an i32 on the stack. */
+  ifElse(cond: () => void, then: () => void, otherwise: () => void): this {
+    cond();
+    this.op(0x04, 0x40); // if (no result)
+    then();
+    this.op(0x05); // else
+    otherwise();
+    return this.op(0x0b);
+  }
+
   /** The encoded body (locals and code). */
   encode(): number[] {
     const groups: number[][] = [];

@@ -1,0 +1,136 @@
+// The kernels of Weft's grouped matrix product (the op and its gradient: ops/grouped-mat-mul.ts),
+// registered on every backend:
+//   WeftGroupedMatMul            x (G, b, K), w (E, K, N), group (G,) int32 -> y (G, b, N), y[g] = x[g]·w[group[g]]
+//   WeftGroupedMatMulWeightGrad  x (G, b, K), dy (G, b, N), group (G,) -> dw (E, K, N), dw[e] = Σ_{group[g]=e} x[g]ᵀ·dy[g]
+// wasm runs each block on the SIMD kernel in place (no weight copies); cpu runs plain loops; webgl
+// and webgpu run their own GatherV2 + BatchMatMul (and BatchMatMul + UnsortedSegmentSum) kernels.
+import type { KernelBackend, KernelConfig, KernelFunc, TensorInfo } from '@tensorflow/tfjs-core';
+import { simdBatchMatMulFor } from './batch-mat-mul-simd.js';
+import { assertDtype, computeOutput, isHeapBackend, runBackendKernel, type HeapBackend } from './io.js';
+
+export const GROUPED_MAT_MUL = 'WeftGroupedMatMul';
+export const GROUPED_MAT_MUL_WEIGHT_GRAD = 'WeftGroupedMatMulWeightGrad';
+
+/** Throw unless every group index lies in [0, e). */
+function checkGroups(kernel: string, groups: ArrayLike<number>, e: number): void {
+  for (let g = 0; g < groups.length; g++) {
+    const v = groups[g]!;
+    if (!(v >= 0 && v < e)) throw new Error(`${kernel}: group[${g}]=${v} is not in [0, ${e - 1}]`);
+  }
+}
+
+const offset = (backend: HeapBackend, t: TensorInfo) => backend.typedArrayFromHeap(t).byteOffset;
+
+/** Forward on the composite path: w[group] gathered, then one batched product. */
+function forwardComposite(backendName: string, backend: unknown, x: TensorInfo, w: TensorInfo, group: TensorInfo): TensorInfo {
+  const picked = runBackendKernel('GatherV2', backendName, backend, { x: w, indices: group }, { axis: 0, batchDims: 0 }); // (G, K, N)
+  try {
+    return runBackendKernel('BatchMatMul', backendName, backend, { a: x, b: picked }, { transposeA: false, transposeB: false });
+  } finally {
+    (backend as KernelBackend).disposeData(picked.dataId);
+  }
+}
+
+/** Weight gradient on the composite path: per-block x[g]ᵀ·dy[g], summed per group. */
+function weightGradComposite(backendName: string, backend: unknown, x: TensorInfo, dy: TensorInfo, group: TensorInfo, e: number): TensorInfo {
+  const perBlock = runBackendKernel('BatchMatMul', backendName, backend, { a: x, b: dy }, { transposeA: true, transposeB: false }); // (G, K, N)
+  try {
+    return runBackendKernel('UnsortedSegmentSum', backendName, backend, { x: perBlock, segmentIds: group }, { numSegments: e });
+  } finally {
+    (backend as KernelBackend).disposeData(perBlock.dataId);
+  }
+}
+
+function shapes(kernel: string, x: TensorInfo, other: TensorInfo, group: TensorInfo) {
+  assertDtype(kernel, 'x', x, ['float32']);
+  assertDtype(kernel, 'group', group, ['int32']);
+  const [G, b, K] = x.shape as [number, number, number];
+  return { G, b, K, other: other.shape as [number, number, number] };
+}
+
+function forwardKernel(backendName: string): KernelFunc {
+  return ({ inputs, backend }) => {
+    const { x, w, group } = inputs as { x: TensorInfo; w: TensorInfo; group: TensorInfo };
+    const { G, b, K, other: [E, , N] } = shapes(GROUPED_MAT_MUL, x, w, group);
+    const bmm = isHeapBackend(backend) ? simdBatchMatMulFor(backend) : null;
+    if (isHeapBackend(backend) && bmm) {
+      const out = backend.makeOutput([G, b, N], 'float32');
+      try {
+        const groups = backend.typedArrayFromHeap(group);
+        checkGroups(GROUPED_MAT_MUL, groups, E);
+        const [xp, wp, yp] = [offset(backend, x), offset(backend, w), offset(backend, out)];
+        for (let g = 0; g < G; g++) bmm(xp + 4 * g * b * K, wp + 4 * groups[g]! * K * N, yp + 4 * g * b * N, 1, b, K, N, 0, 0, K, 1, 0);
+      } catch (e) {
+        backend.disposeData(out.dataId);
+        throw e;
+      }
+      return out;
+    }
+    if (backendName === 'cpu') {
+      return computeOutput(GROUPED_MAT_MUL, backend, [G, b, N], 'float32', [x, w, group], (out, xs, ws, gs) => {
+        checkGroups(GROUPED_MAT_MUL, gs!, E);
+        for (let g = 0; g < G; g++) {
+          const wo = gs![g]! * K * N;
+          for (let i = 0; i < b; i++) {
+            const xo = (g * b + i) * K;
+            const yo = (g * b + i) * N;
+            for (let k = 0; k < K; k++) {
+              const a = xs![xo + k]!;
+              for (let j = 0; j < N; j++) out[yo + j] += a * ws![wo + k * N + j]!;
+            }
+          }
+        }
+      });
+    }
+    return forwardComposite(backendName, backend, x, w, group);
+  };
+}
+
+function weightGradKernel(backendName: string): KernelFunc {
+  return ({ inputs, backend, attrs }) => {
+    const { x, dy, group } = inputs as { x: TensorInfo; dy: TensorInfo; group: TensorInfo };
+    const E = (attrs as { numGroups: number }).numGroups;
+    const { G, b, K, other: [, , N] } = shapes(GROUPED_MAT_MUL_WEIGHT_GRAD, x, dy, group);
+    const bmm = isHeapBackend(backend) ? simdBatchMatMulFor(backend) : null;
+    if (isHeapBackend(backend) && bmm) {
+      const out = backend.makeOutput([E, K, N], 'float32');
+      try {
+        backend.typedArrayFromHeap(out).fill(0);
+        const groups = backend.typedArrayFromHeap(group);
+        checkGroups(GROUPED_MAT_MUL_WEIGHT_GRAD, groups, E);
+        const [xp, dp, wp] = [offset(backend, x), offset(backend, dy), offset(backend, out)];
+        // dw[group[g]] += x[g]ᵀ·dy[g]: A = x[g]ᵀ read through strides (row i of A is column i of x[g]).
+        for (let g = 0; g < G; g++) bmm(xp + 4 * g * b * K, dp + 4 * g * b * N, wp + 4 * groups[g]! * K * N, 1, K, b, N, 0, 0, 1, K, 1);
+      } catch (e) {
+        backend.disposeData(out.dataId);
+        throw e;
+      }
+      return out;
+    }
+    if (backendName === 'cpu') {
+      return computeOutput(GROUPED_MAT_MUL_WEIGHT_GRAD, backend, [E, K, N], 'float32', [x, dy, group], (out, xs, ds, gs) => {
+        checkGroups(GROUPED_MAT_MUL_WEIGHT_GRAD, gs!, E);
+        for (let g = 0; g < G; g++) {
+          const wo = gs![g]! * K * N;
+          for (let i = 0; i < b; i++) {
+            const xo = (g * b + i) * K;
+            const dof = (g * b + i) * N;
+            for (let k = 0; k < K; k++) {
+              const a = xs![xo + k]!;
+              for (let j = 0; j < N; j++) out[wo + k * N + j] += a * ds![dof + j]!;
+            }
+          }
+        }
+      });
+    }
+    return weightGradComposite(backendName, backend, x, dy, group, E);
+  };
+}
+
+/** The grouped-product kernels of `backendName` (wasm, cpu, webgl, webgpu). */
+export function groupedMatMulConfigs(backendName: string): KernelConfig[] {
+  return [
+    { kernelName: GROUPED_MAT_MUL, backendName, kernelFunc: forwardKernel(backendName) },
+    { kernelName: GROUPED_MAT_MUL_WEIGHT_GRAD, backendName, kernelFunc: weightGradKernel(backendName) },
+  ];
+}

@@ -1,0 +1,54 @@
+// Grouped matrix product, as MegaBlocks' grouped GEMM (Gale et al., "MegaBlocks: Efficient Sparse
+// Training with Mixture-of-Experts", arXiv:2211.15841): G blocks of rows, each multiplied by the one
+// of E stacked weight matrices it names — a sparse MoE's dropless dispatch — without copying a
+// weight matrix per block, which tf.gather(w, group) + tf.matMul does (G·K·N floats forward, as many
+// again in the gather's gradient). Kernels: kernels/grouped-mat-mul.ts; gradient registered here.
+import * as tf from '@tensorflow/tfjs-core';
+import type { GradConfig } from '@tensorflow/tfjs-core';
+import { GROUPED_MAT_MUL, GROUPED_MAT_MUL_WEIGHT_GRAD } from '../kernels/grouped-mat-mul.js';
+import { registerTrainingKernels } from '../kernels/index.js';
+
+/** Make sure the active backend has `kernel` (Weft registers it with its training kernels). */
+function ensureKernel(kernel: string): void {
+  const backend = tf.getBackend();
+  if (!tf.getKernel(kernel, backend)) registerTrainingKernels(backend);
+  if (!tf.getKernel(kernel, backend)) throw new Error(`groupedMatMul: backend ${backend} has no ${kernel} kernel; Weft registers it on wasm, cpu, webgl and webgpu`);
+}
+
+/**
+ * y[g] = x[g] · w[group[g]]: x (G, b, K) float32, w (E, K, N) float32, group (G,) int32 with values in
+ * [0, E) -> (G, b, N). Differentiable in x and w.
+ */
+export function groupedMatMul(x: tf.Tensor3D, w: tf.Tensor3D, group: tf.Tensor1D): tf.Tensor3D {
+  const who = 'groupedMatMul';
+  if (x.rank !== 3 || w.rank !== 3 || group.rank !== 1) {
+    throw new Error(`${who}: x [${x.shape}], w [${w.shape}], group [${group.shape}] must have ranks 3, 3, 1 ((G, b, K), (E, K, N), (G,))`);
+  }
+  if (w.shape[1] !== x.shape[2]) throw new Error(`${who}: w has shape [${w.shape}]; its K=${w.shape[1]} must equal x's last dimension ${x.shape[2]}`);
+  if (group.shape[0] !== x.shape[0]) throw new Error(`${who}: group has ${group.shape[0]} entries; x has G=${x.shape[0]} blocks`);
+  if (group.dtype !== 'int32') throw new Error(`${who}: group has dtype ${group.dtype}; expected int32`);
+  if (x.dtype !== 'float32' || w.dtype !== 'float32') throw new Error(`${who}: x and w must be float32 (got ${x.dtype}, ${w.dtype})`);
+  ensureKernel(GROUPED_MAT_MUL);
+  return tf.engine().runKernel(GROUPED_MAT_MUL, { x, w, group }, {}) as tf.Tensor3D;
+}
+
+/** dw[e] = Σ_{group[g]=e} x[g]ᵀ·dy[g] -> (E, K, N). */
+function groupedWeightGrad(x: tf.Tensor, dy: tf.Tensor, group: tf.Tensor, numGroups: number): tf.Tensor {
+  ensureKernel(GROUPED_MAT_MUL_WEIGHT_GRAD);
+  return tf.engine().runKernel(GROUPED_MAT_MUL_WEIGHT_GRAD, { x, dy, group }, { numGroups } as unknown as tf.NamedAttrMap);
+}
+
+/** dx = grouped(dy, wᵀ), dw = grouped weight gradient; the integer group gets none. */
+export const groupedMatMulGrad: GradConfig = {
+  kernelName: GROUPED_MAT_MUL,
+  inputsToSave: ['x', 'w', 'group'],
+  gradFunc: (dy, saved) => {
+    const [x, w, group] = saved as [tf.Tensor3D, tf.Tensor3D, tf.Tensor1D];
+    const g = dy as tf.Tensor3D;
+    return {
+      x: () => groupedMatMul(g, tf.transpose(w, [0, 2, 1]), group),
+      w: () => groupedWeightGrad(x, g, group, w.shape[0]),
+      group: () => tf.zerosLike(group),
+    };
+  },
+};

@@ -1,0 +1,78 @@
+// Weft's grouped matrix product on every backend: the output against a plain-JS float64 loop, the
+// gradients against tf.gather(w, group) + tf.matMul (the composition it replaces) and against
+// finite differences; groups that repeat, skip experts or leave one unused; bad input. 1e-4 absolute.
+import * as tf from '@tensorflow/tfjs-core';
+import { expect, it } from 'vitest';
+import { groupedMatMul, Rng } from '@weft/core';
+import { describeBackends, gradCheck } from '@weft/core/testing';
+
+const TOL = 1e-4;
+
+async function maxDiff(a: tf.Tensor, b: tf.Tensor): Promise<number> {
+  const d = tf.tidy(() => tf.max(tf.abs(tf.sub(a, b))));
+  const v = (await d.data())[0]!;
+  d.dispose();
+  return v;
+}
+
+describeBackends('groupedMatMul', (backend) => {
+  // [G, b, K, E, N, groups]: tile remainders (b mod 4, N mod 8), repeated and unused groups.
+  const cases: [number, number, number, number, number, number[]][] = [
+    [4, 3, 5, 3, 7, [2, 0, 2, 1]],
+    [5, 8, 16, 4, 12, [0, 0, 1, 3, 3]], // expert 2 unused
+    [3, 1, 2, 2, 1, [1, 1, 0]],
+  ];
+  for (const [G, b, K, E, N, groups] of cases) {
+    it(`G=${G} b=${b} K=${K} E=${E} N=${N}: equals a JS loop, gradients equal gather + matMul (1e-4)`, async () => {
+      const rng = new Rng(G * 100 + N);
+      const xv = rng.normalArray(G * b * K);
+      const wv = rng.normalArray(E * K * N);
+      const x = tf.tensor3d(xv, [G, b, K]);
+      const w = tf.tensor3d(wv, [E, K, N]);
+      const group = tf.tensor1d(groups, 'int32');
+      const y = groupedMatMul(x, w, group);
+      expect(y.shape).toEqual([G, b, N]);
+      const got = await y.data();
+      let err = 0;
+      for (let g = 0; g < G; g++) for (let i = 0; i < b; i++) for (let j = 0; j < N; j++) {
+        let s = 0;
+        for (let k = 0; k < K; k++) s += xv[(g * b + i) * K + k]! * wv[(groups[g]! * K + k) * N + j]!;
+        err = Math.max(err, Math.abs(s - got[(g * b + i) * N + j]!));
+      }
+      expect(err).toBeLessThan(TOL);
+      const probe = tf.tensor3d(rng.normalArray(G * b * N), [G, b, N]);
+      const grads = (f: (x: tf.Tensor, w: tf.Tensor) => tf.Tensor) => tf.grads((a: tf.Tensor, c: tf.Tensor) => tf.sum(tf.mul(f(a, c), probe)))([x, w]);
+      const [gx, gw] = grads((a, c) => groupedMatMul(a as tf.Tensor3D, c as tf.Tensor3D, group));
+      const [rx, rw] = grads((a, c) => tf.matMul(a, tf.gather(c, group)));
+      expect(await maxDiff(gx!, rx!)).toBeLessThan(TOL);
+      expect(await maxDiff(gw!, rw!)).toBeLessThan(TOL);
+      tf.dispose([x, w, group, y, probe, gx!, gw!, rx!, rw!]);
+    });
+  }
+
+  it('gradients match finite differences', async () => {
+    const rng = new Rng(3);
+    const x = tf.variable(tf.tensor3d(rng.normalArray(3 * 2 * 4), [3, 2, 4]));
+    const w = tf.variable(tf.tensor3d(rng.normalArray(2 * 4 * 5), [2, 4, 5]));
+    const group = tf.tensor1d([1, 0, 1], 'int32');
+    const probe = tf.tensor3d(rng.normalArray(3 * 2 * 5), [3, 2, 5]);
+    const r = await gradCheck(() => tf.sum(tf.mul(groupedMatMul(x, w, group), probe)) as tf.Scalar, { x, w }, { maxEntries: 12 });
+    expect(r.ok, JSON.stringify(r.failures)).toBe(true);
+    tf.dispose([x, w, group, probe]);
+  });
+
+  it('rejects bad shapes and dtypes by name, and leaks nothing', async () => {
+    const x = tf.zeros([2, 3, 4]) as tf.Tensor3D;
+    const w = tf.zeros([3, 4, 5]) as tf.Tensor3D;
+    const g = tf.tensor1d([0, 2], 'int32');
+    expect(() => groupedMatMul(x, tf.zeros([3, 5, 5]) as tf.Tensor3D, g)).toThrow(/its K=5 must equal x's last dimension 4/);
+    expect(() => groupedMatMul(x, w, tf.tensor1d([0], 'int32'))).toThrow(/group has 1 entries; x has G=2 blocks/);
+    expect(() => groupedMatMul(x, w, tf.tensor1d([0, 1]) as tf.Tensor1D)).toThrow(/group has dtype float32; expected int32/);
+    // Index values are checked where the kernel reads them on the host (GPU kernels read them on the device).
+    if (backend === 'wasm' || backend === 'cpu') expect(() => groupedMatMul(x, w, tf.tensor1d([0, 3], 'int32'))).toThrow(/group\[1\]=3 is not in \[0, 2\]/);
+    const before = tf.memory().numTensors;
+    tf.dispose(tf.tidy(() => tf.grads((a: tf.Tensor, c: tf.Tensor) => tf.sum(groupedMatMul(a as tf.Tensor3D, c as tf.Tensor3D, g)))([x, w])));
+    expect(tf.memory().numTensors).toBe(before);
+    tf.dispose([x, w, g]);
+  });
+});
