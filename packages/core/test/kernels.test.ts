@@ -116,9 +116,11 @@ describe('registration', () => {
         '_FusedMatMul',
       ]),
     );
-    expect(trainingKernelNames('cpu')).toEqual(['UnsortedSegmentSum', 'ResizeNearestNeighborGrad', 'BatchMatMul']);
-    // webgl/webgpu get only the BatchMatMul broadcast fix, once their package is loaded (not in Node's project).
-    expect(trainingKernelNames('webgpu')).toEqual(tf.getKernel('BatchMatMul', 'webgpu') ? ['BatchMatMul'] : []);
+    const grouped = ['WeftGroupedMatMul', 'WeftGroupedMatMulWeightGrad'];
+    expect(names).toEqual(expect.arrayContaining(grouped));
+    expect(trainingKernelNames('cpu')).toEqual(['UnsortedSegmentSum', 'ResizeNearestNeighborGrad', 'BatchMatMul', ...grouped]);
+    // webgl/webgpu: the BatchMatMul broadcast fix (once their package is loaded: not in Node's project) and the grouped product.
+    expect(trainingKernelNames('webgpu')).toEqual([...(tf.getKernel('BatchMatMul', 'webgpu') ? ['BatchMatMul'] : []), ...grouped]);
     const before = names.map((n) => tf.getKernel(n, 'wasm')!.kernelFunc);
     registerTrainingKernels('wasm'); // idempotent
     expect(names.map((n) => tf.getKernel(n, 'wasm')!.kernelFunc)).toEqual(before);
