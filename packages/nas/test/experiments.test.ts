@@ -92,8 +92,10 @@ describe('experiments', () => {
     for (const seed of seeds) {
       const task = plantedSubnetTask(space, seed, { n: 2048, gain: 3 });
       const { train: tr, val: va } = split(task, 1024);
-      const { net, searcher } = createEntangledSearch('tanglenas', space, mse, { archOptimizer: { name: 'adam', learningRate: 0.02, beta1: 0.5 } }, seed + 100);
-      const r = await runSearch({ searcher, train: tr, val: va, steps: 800, batchSize: 64, reportEvery: 400, seed });
+      // β steps start after 300 weight-only steps (a warm-up, as PC-DARTS and DropNAS do): without it β
+      // commits to tanh in the last layer before the weights fit (recovery 0.71 over seeds 1–12, 0.96 with).
+      const { net, searcher } = createEntangledSearch('tanglenas', space, mse, { archOptimizer: { name: 'adam', learningRate: 0.02, beta1: 0.5 }, warmupSteps: 300 }, seed + 100);
+      const r = await runSearch({ searcher, train: tr, val: va, steps: 1100, batchSize: 64, reportEvery: 550, seed });
       rates.push(subnetRecovery(task.teacher, r.result, space));
       console.log(`[nas planted TangleNAS] seed ${seed}: recovery ${rates.at(-1)!.toFixed(2)}; teacher ${JSON.stringify(task.teacher.activations)}; found ${JSON.stringify(r.result.activations)}; supernet loss ${r.training.history[0]!.loss.toFixed(3)} -> ${r.training.finalLoss.toFixed(3)}`);
       searcher.dispose();
@@ -102,8 +104,8 @@ describe('experiments', () => {
     }
     const mean = rates.reduce((a, b) => a + b) / rates.length;
     console.log(`[nas planted TangleNAS] mean recovery ${mean.toFixed(3)} (chance 0.5) over seeds ${seeds}; ${((performance.now() - t0) / 1000).toFixed(1)} s`);
-    // Measured 0.75.
-    expect(mean).toBeGreaterThanOrEqual(0.65);
+    // Measured 0.92 (11 of 12 layers); 0.96 over seeds 1–12.
+    expect(mean).toBeGreaterThanOrEqual(0.75);
   });
 
   it('zero-cost proxies: Kendall τ against trained accuracy on 12 entangled CNN subnets (8×8 shapes)', async () => {
