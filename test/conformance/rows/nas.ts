@@ -1,6 +1,6 @@
 // Conformance rows of @weft/nas: mixed ops (conv primitives, stacked vector candidates), a DARTS
 // supernet (vector), a discrete genotype network, the entangled supernet in
-// TangleNAS superposition (mlp, cnn) and an extracted subnet. Tiny sizes: they run on WebGPU.
+// TangleNAS superposition (mlp, mlp with activation choices, cnn) and an extracted subnet. Tiny sizes: they run on WebGPU.
 import * as tf from '@tensorflow/tfjs-core';
 import { Rng } from '@weft/core';
 import { DiscreteNetwork, EntangledSupernet, MixedOp, SearchNetwork, extractSubnet, randomGenotype, resolveSpace } from '@weft/nas';
@@ -18,6 +18,11 @@ addConformanceRows(
   { name: 'nas/SearchNetwork (vector)', make: (rng) => new SearchNetwork(vector, rng), input: (rng) => ({ x: floats(rng, [4, 3]) }) },
   { name: 'nas/DiscreteNetwork (vector genotype)', make: (rng) => new DiscreteNetwork(randomGenotype(resolveSpace(vector), new Rng(0)), vector, rng), input: (rng) => ({ x: floats(rng, [4, 3]) }) },
   { name: 'nas/EntangledSupernet (mlp, TangleNAS superposition)', make: (rng) => new EntangledSupernet({ kind: 'mlp', inFeatures: 3, numOutputs: 2, widthChoices: [2, 4] }, rng), input: (rng) => ({ x: floats(rng, [4, 3]) }) },
+  {
+    name: 'nas/EntangledSupernet (mlp, activation choices)',
+    make: (rng) => new EntangledSupernet({ kind: 'mlp', inFeatures: 3, numOutputs: 2, depthChoices: [1, 2], widthChoices: [2, 4], activationChoices: ['relu', 'tanh'] }, rng),
+    input: (rng) => ({ x: floats(rng, [4, 3]) }),
+  },
   { name: 'nas/EntangledSupernet (cnn, TangleNAS superposition)', make: (rng) => new EntangledSupernet({ kind: 'cnn', inFeatures: 1, numOutputs: 2, depthChoices: [1, 2], widthChoices: [2, 3], kernelChoices: [1, 3] }, rng), input: (rng) => ({ x: floats(rng, [2, 5, 5, 1]) }) },
   {
     name: 'nas/SubnetNetwork (extracted)',
