@@ -3,6 +3,8 @@
 // - moe.sparse_vs_dense: top-2 of 16 sparse (dropless, the layer's default) / all 16 experts dense.
 // - moe.cost_vs_experts: top-2 at E=32 / at E=4, capacity factor 1.25 (cost should follow k, not E).
 // - moe.router_overhead: (layer − expert compute) / expert compute at top-2 of 16, capacity 1.25.
+// - moe.sparse_vs_dense_webgpu: moe.sparse_vs_dense on tfjs webgpu (Dawn on SwiftShader, a CPU
+//   Vulkan: a check that dispatch stays sparse on the GPU backend, not a GPU speed).
 import * as tf from '@tensorflow/tfjs-core';
 import { ForwardContext, Rng, initBackend } from '@weft/core';
 import { autoBlockSize, MoE, type MoEConfig } from '@weft/moe';
@@ -119,6 +121,34 @@ export const cases: BenchCase[] = [
       m.dispose();
       tf.dispose([x, buf]);
       return { value: (full! - experts!) / experts!, detail: { layerMs: full, expertComputeMs: experts, capacity: cap, tokens: TOKENS, dim: DIM, hidden: HIDDEN, experts: 16, topK: 2 } };
+    },
+  },
+  {
+    name: 'moe.sparse_vs_dense_webgpu',
+    unit: 'ratio',
+    backend: 'webgpu',
+    target: null,
+    better: 'lower',
+    async run() {
+      const { create, globals } = await import('webgpu');
+      Object.assign(globalThis, globals);
+      Object.defineProperty(globalThis, 'navigator', { value: { gpu: create([]) }, configurable: true, writable: true });
+      try {
+        const r = await initBackend({ prefer: ['webgpu'], fallback: false });
+        if (r.backend !== 'webgpu') throw new Error(`bench needs webgpu: ${JSON.stringify(r.reasons)}`);
+        const x = tf.tensor2d(new Rng(2).normalArray(TOKENS * DIM), [TOKENS, DIM]);
+        const dropless = layer({});
+        const capacity = layer({ capacityFactor: 1.25 });
+        const dense = layer({ dispatch: 'dense' });
+        const [ms, mc, md] = await interleaved([stepOf(dropless, x), stepOf(capacity, x), stepOf(dense, x)], 3, 1);
+        for (const m of [dropless, capacity, dense]) m.dispose();
+        x.dispose();
+        return { value: ms! / md!, detail: { droplessMs: ms, capacity125Ms: mc, denseMs: md, capacityRatio: mc! / md!, adapter: 'SwiftShader (CPU Vulkan)', tokens: TOKENS, dim: DIM, hidden: HIDDEN, experts: 16, topK: 2 } };
+      } finally {
+        if (tf.findBackend('webgpu')) tf.removeBackend('webgpu');
+        delete (globalThis as { navigator?: unknown }).navigator;
+        await useWasm();
+      }
     },
   },
 ];

@@ -12,6 +12,7 @@
 //                     transposeA/transposeB (forward), ResizeNearestNeighborGrad (ignores
 //                     halfPixelCenters).
 //   wrong on cpu:     ResizeNearestNeighborGrad (wrong when batch > 1; ignores halfPixelCenters).
+//   slow on webgpu:   Sum/Mean/Max/Min over a short axis (one 64-thread workgroup per output).
 //   wrong everywhere: BatchMatMul broadcasting a batch dimension that is not leading, e.g.
 //                     (B, k, ·, ·) × (B, 1, ·, ·), pairs the wrong batches (forward; cpu, wasm, webgl, webgpu).
 //   slow on wasm:     BatchMatMul/_FusedMatMul with transposeA or transposeB (every matMul gradient
@@ -47,6 +48,7 @@ import { oneHotWasmConfig } from './one-hot.js';
 import { simdBatchMatMulWasmConfig } from './batch-mat-mul-simd.js';
 import { broadcastBatchMatMulConfig } from './batch-mat-mul-broadcast.js';
 import { groupedMatMulConfigs } from './grouped-mat-mul.js';
+import { shortReduceWebGPUConfigs } from './webgpu-short-reduce.js';
 import { stridedSliceWasmConfig } from './strided-slice.js';
 
 const registered = new Set<string>();
@@ -86,13 +88,14 @@ function kernelsFor(backend: string): KernelConfig[] {
   }
   const batchMatMul = wrap('BatchMatMul', (o) => broadcastBatchMatMulConfig(o, backend));
   if (backend === 'cpu') return [unsortedSegmentSumConfig('cpu'), resizeNearestNeighborGradConfig('cpu'), ...batchMatMul, ...groupedMatMulConfigs('cpu')];
-  if (backend === 'webgl' || backend === 'webgpu') return [...batchMatMul, ...groupedMatMulConfigs(backend)];
+  if (backend === 'webgl') return [...batchMatMul, ...groupedMatMulConfigs(backend)];
+  if (backend === 'webgpu') return [...batchMatMul, ...groupedMatMulConfigs(backend), ...shortReduceWebGPUConfigs((name) => tfjsOriginal(name, 'webgpu'))];
   return [];
 }
 
 /**
- * Register Weft's training kernels on `backend` (idempotent; on webgl and webgpu only the
- * BatchMatMul broadcast fix and the grouped product). Call it after the backend's package is imported;
+ * Register Weft's training kernels on `backend` (idempotent; on webgl and webgpu the BatchMatMul
+ * broadcast fix and the grouped product, on webgpu also short reductions). Call it after the backend's package is imported;
  * `initBackend` does.
  */
 export function registerTrainingKernels(backend: string): void {
