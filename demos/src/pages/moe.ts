@@ -12,11 +12,11 @@ import '../components/ledger-table.js';
 import '../components/url-notice.js';
 import './moe-views.js';
 import { LitElement, css, html, nothing } from 'lit';
-import type { BackendReport, Ledger } from '@weft/core';
+import type { Ledger } from '@weft/core';
 import { routerEntry } from '@weft/moe';
-import { chooseBackend } from '../backend-choice.js';
 import { TrainingController } from '../controllers/training-controller.js';
-import { formatUrlState, parseUrlState, writeUrlState, type UrlProblem } from '../url-state.js';
+import { PageStateController } from '../controllers/page-state-controller.js';
+import { formatUrlState } from '../url-state.js';
 import { boxStyles, buttonStyles, cardStyles, fieldStyles, numberStyles, pageStyles } from '../styles/shared.js';
 import { formatInt, formatLoss, formatPercent } from '../format.js';
 import { BACKEND_CHOICES } from './train-state.js';
@@ -39,22 +39,12 @@ const TRY: Array<{ label: string; why: string; patch: Partial<MoEState> }> = [
 /** The mixture-of-experts page. */
 export class WeftMoEPage extends LitElement {
   static override properties = {
-    state: { state: true },
-    problems: { state: true },
-    fieldErrors: { state: true },
-    backend: { state: true },
-    backendError: { state: true },
     job: { state: true },
     ledger: { state: true },
     view: { state: true },
     jobError: { state: true },
     copied: { state: true },
   };
-  private declare state: MoEState;
-  private declare problems: UrlProblem[];
-  private declare fieldErrors: Partial<Record<Key, string>>;
-  private declare backend: BackendReport | null;
-  private declare backendError: string | null;
   private declare job: MoEJob | null;
   private declare ledger: Ledger | null;
   private declare view: MoEView | null;
@@ -66,27 +56,34 @@ export class WeftMoEPage extends LitElement {
       if (this.job) this.view = await this.job.view();
     },
   });
-  private backendReady: Promise<void> = Promise.resolve();
+  private readonly page = new PageStateController(this, MOE_SCHEMA, {
+    training: this.training,
+    release: () => this.disposeJob(),
+    rebuild: () => this.build(),
+  });
+  private get state(): MoEState {
+    return this.page.state;
+  }
+  private get problems() {
+    return this.page.problems;
+  }
+  private get fieldErrors() {
+    return this.page.fieldErrors;
+  }
+  private get backend() {
+    return this.page.backend;
+  }
+  private get backendError() {
+    return this.page.backendError;
+  }
 
   constructor() {
     super();
-    const { state, problems } = parseUrlState(MOE_SCHEMA, window.location.search);
-    this.state = state;
-    this.problems = problems;
-    this.fieldErrors = {};
-    this.backend = null;
-    this.backendError = null;
     this.job = null;
     this.ledger = null;
     this.view = null;
     this.jobError = null;
     this.copied = false;
-  }
-
-  override connectedCallback(): void {
-    super.connectedCallback();
-    writeUrlState(MOE_SCHEMA, this.state);
-    void this.switchBackend(this.state.backend);
   }
 
   static override styles = [
@@ -320,7 +317,7 @@ export class WeftMoEPage extends LitElement {
       <input name=${name} inputmode="decimal" .value=${String(value)} autocomplete="off" />
       ${this.fieldErrors[name] ? err(name) : hint ? html`<small>${hint}</small>` : nothing}
     </label>`;
-    return html`<form @submit=${(e: Event) => e.preventDefault()} @change=${this.onChange}>
+    return html`<form @submit=${(e: Event) => e.preventDefault()} @change=${this.page.onChange}>
       <fieldset ?disabled=${locked}>
         ${select('router', 'Router', MOE_ROUTERS, s.router)}
         <div class="pair">${num('experts', 'Experts E', s.experts, { min: 2, max: 32 })}${num('k', 'Top-k', s.k, { min: 1, max: 8 })}</div>
@@ -355,51 +352,8 @@ export class WeftMoEPage extends LitElement {
     return Object.values(this.fieldErrors).filter(Boolean).length;
   }
 
-  private onChange(e: Event): void {
-    const el = e.target as HTMLInputElement | HTMLSelectElement;
-    const key = el.name as Key;
-    if (!Object.hasOwn(MOE_SCHEMA, key)) return;
-    const r = MOE_SCHEMA[key].parse(el.value);
-    if (!r.ok) {
-      this.fieldErrors = { ...this.fieldErrors, [key]: `Expected ${r.expected}.` };
-      return;
-    }
-    this.fieldErrors = { ...this.fieldErrors, [key]: undefined };
-    this.setState({ [key]: r.value } as Partial<MoEState>);
-  }
-
-  private setState(patch: Partial<MoEState>): void {
-    const before = this.state;
-    this.state = { ...before, ...patch };
-    writeUrlState(MOE_SCHEMA, this.state);
-    if (patch.backend !== undefined && patch.backend !== before.backend) void this.switchBackend(this.state.backend);
-    else void this.prepare();
-  }
-
-  private async switchBackend(choice: MoEState['backend']): Promise<void> {
-    const ready = (async () => {
-      await this.backendReady.catch(() => undefined);
-      await this.training.reset();
-      this.disposeJob();
-      this.backend = null;
-      this.backendError = null;
-      try {
-        this.backend = await chooseBackend(choice);
-      } catch (e) {
-        this.backendError = e instanceof Error ? e.message : String(e);
-        return;
-      }
-      await this.prepare();
-    })();
-    this.backendReady = ready;
-    await ready;
-  }
-
   /** Build the untrained model from the state (a bad combination shows the library's error). */
-  private async prepare(): Promise<void> {
-    if (!this.backend || this.training.busy || this.training.status === 'paused') return;
-    await this.training.reset();
-    this.disposeJob();
+  private async build(): Promise<void> {
     this.jobError = null;
     this.view = null;
     try {
@@ -420,7 +374,7 @@ export class WeftMoEPage extends LitElement {
   private async start(): Promise<void> {
     if (this.training.status !== 'idle' || !this.job) {
       await this.training.reset();
-      await this.prepare();
+      await this.page.rebuild();
     }
     const job = this.job;
     if (!job) return;

@@ -13,11 +13,11 @@ import '../components/loss-chart.js';
 import '../components/url-notice.js';
 import './nas-views.js';
 import { LitElement, css, html, nothing } from 'lit';
-import type { BackendReport, Ledger } from '@weft/core';
+import type { Ledger } from '@weft/core';
 import { searchMethod } from '@weft/nas';
-import { chooseBackend } from '../backend-choice.js';
 import { TrainingController } from '../controllers/training-controller.js';
-import { formatUrlState, parseUrlState, writeUrlState, type UrlProblem } from '../url-state.js';
+import { PageStateController } from '../controllers/page-state-controller.js';
+import { formatUrlState } from '../url-state.js';
 import { boxStyles, buttonStyles, cardStyles, fieldStyles, numberStyles, pageStyles } from '../styles/shared.js';
 import { formatInt, formatLoss, formatPercent } from '../format.js';
 import { BACKEND_CHOICES } from './train-state.js';
@@ -39,10 +39,6 @@ const TRY: Array<{ label: string; why: string; patch: Partial<NasState> }> = [
 /** The NAS page. */
 export class WeftNasPage extends LitElement {
   static override properties = {
-    state: { state: true },
-    problems: { state: true },
-    backend: { state: true },
-    backendError: { state: true },
     job: { state: true },
     ledgers: { state: true },
     view: { state: true },
@@ -50,10 +46,6 @@ export class WeftNasPage extends LitElement {
     retrained: { state: true },
     retraining: { state: true },
   };
-  private declare state: NasState;
-  private declare problems: UrlProblem[];
-  private declare backend: BackendReport | null;
-  private declare backendError: string | null;
   private declare job: NasJob | null;
   private declare ledgers: { supernet: Ledger; largest: Ledger | null } | null;
   private declare view: NasView | null;
@@ -66,27 +58,36 @@ export class WeftNasPage extends LitElement {
       if (this.job) this.view = await this.job.view(this.state.selection);
     },
   });
-  private backendReady: Promise<void> = Promise.resolve();
+  private readonly page = new PageStateController(this, NAS_SCHEMA, {
+    training: this.training,
+    release: () => this.disposeJob(),
+    rebuild: () => this.build(),
+    // Keep the method consistent with the space when the space changes.
+    adjustPatch: (patch) => {
+      if (patch.space !== undefined) patch.method = patch.space === 'entangled' ? 'tanglenas' : 'darts';
+    },
+  });
+  private get state(): NasState {
+    return this.page.state;
+  }
+  private get problems() {
+    return this.page.problems;
+  }
+  private get backend() {
+    return this.page.backend;
+  }
+  private get backendError() {
+    return this.page.backendError;
+  }
 
   constructor() {
     super();
-    const { state, problems } = parseUrlState(NAS_SCHEMA, window.location.search);
-    this.state = state;
-    this.problems = problems;
-    this.backend = null;
-    this.backendError = null;
     this.job = null;
     this.ledgers = null;
     this.view = null;
     this.jobError = null;
     this.retrained = null;
     this.retraining = false;
-  }
-
-  override connectedCallback(): void {
-    super.connectedCallback();
-    writeUrlState(NAS_SCHEMA, this.state);
-    void this.switchBackend(this.state.backend);
   }
 
   static override styles = [
@@ -282,7 +283,7 @@ export class WeftNasPage extends LitElement {
       <span>${label}</span>
       <input name=${name} type="number" min=${attrs.min} max=${attrs.max} step=${attrs.step ?? 'any'} .value=${String(value)} />
     </label>`;
-    return html`<form @submit=${(e: Event) => e.preventDefault()} @change=${this.onChange}>
+    return html`<form @submit=${(e: Event) => e.preventDefault()} @change=${this.page.onChange}>
       <fieldset ?disabled=${locked}>
         <div class="pair">${select('space', 'Space', NAS_SPACES, s.space)}${select('method', 'Method', NAS_METHODS, s.method)}</div>
         ${select('selection', 'Selection', NAS_SELECTION, s.selection)}
@@ -304,49 +305,7 @@ export class WeftNasPage extends LitElement {
     </form>`;
   }
 
-  private onChange(e: Event): void {
-    const el = e.target as HTMLInputElement | HTMLSelectElement;
-    const key = el.name as Key;
-    if (!Object.hasOwn(NAS_SCHEMA, key)) return;
-    const r = NAS_SCHEMA[key].parse(el.value);
-    if (!r.ok) return;
-    const patch = { [key]: r.value } as Partial<NasState>;
-    // Keep the method consistent with the space when the space changes.
-    if (key === 'space') patch.method = r.value === 'entangled' ? 'tanglenas' : 'darts';
-    this.setState(patch);
-  }
-
-  private setState(patch: Partial<NasState>): void {
-    const before = this.state;
-    this.state = { ...before, ...patch };
-    writeUrlState(NAS_SCHEMA, this.state);
-    if (patch.backend !== undefined && patch.backend !== before.backend) void this.switchBackend(this.state.backend);
-    else void this.prepare();
-  }
-
-  private async switchBackend(choice: NasState['backend']): Promise<void> {
-    const ready = (async () => {
-      await this.backendReady.catch(() => undefined);
-      await this.training.reset();
-      this.disposeJob();
-      this.backend = null;
-      this.backendError = null;
-      try {
-        this.backend = await chooseBackend(choice);
-      } catch (e) {
-        this.backendError = e instanceof Error ? e.message : String(e);
-        return;
-      }
-      await this.prepare();
-    })();
-    this.backendReady = ready;
-    await ready;
-  }
-
-  private async prepare(): Promise<void> {
-    if (!this.backend || this.training.busy || this.training.status === 'paused') return;
-    await this.training.reset();
-    this.disposeJob();
+  private async build(): Promise<void> {
     this.jobError = null;
     this.view = null;
     this.retrained = null;
@@ -368,7 +327,7 @@ export class WeftNasPage extends LitElement {
   private async start(): Promise<void> {
     if (this.training.status !== 'idle' || !this.job) {
       await this.training.reset();
-      await this.prepare();
+      await this.page.rebuild();
     }
     if (this.job) await this.training.start(this.job);
   }

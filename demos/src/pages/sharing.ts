@@ -11,11 +11,11 @@ import '../components/url-notice.js';
 import './sharing-diagram.js';
 import './sharing-curves.js';
 import { LitElement, css, html, nothing } from 'lit';
-import type { BackendReport, Ledger } from '@weft/core';
+import type { Ledger } from '@weft/core';
 import { HashedLinear, SHARING_PLANS } from '@weft/sharing';
-import { chooseBackend } from '../backend-choice.js';
 import { TrainingController } from '../controllers/training-controller.js';
-import { formatUrlState, parseUrlState, writeUrlState, type UrlProblem } from '../url-state.js';
+import { PageStateController } from '../controllers/page-state-controller.js';
+import { formatUrlState } from '../url-state.js';
 import { boxStyles, buttonStyles, cardStyles, fieldStyles, numberStyles, pageStyles } from '../styles/shared.js';
 import { formatInt, formatLoss, formatPercent } from '../format.js';
 import { BACKEND_CHOICES } from './train-state.js';
@@ -53,22 +53,12 @@ const TRY: Array<{ label: string; why: string; patch: Partial<SharingState> }> =
 /** The sharing page. */
 export class WeftSharingPage extends LitElement {
   static override properties = {
-    state: { state: true },
-    problems: { state: true },
-    fieldErrors: { state: true },
-    backend: { state: true },
-    backendError: { state: true },
     job: { state: true },
     ledgers: { state: true },
     slots: { state: true },
     jobError: { state: true },
     copied: { state: true },
   };
-  private declare state: SharingState;
-  private declare problems: UrlProblem[];
-  private declare fieldErrors: Partial<Record<Key, string>>;
-  private declare backend: BackendReport | null;
-  private declare backendError: string | null;
   private declare job: SharingJob | null;
   private declare ledgers: { shared: Ledger; baseline: Ledger } | null;
   private declare slots: number[] | null;
@@ -76,27 +66,34 @@ export class WeftSharingPage extends LitElement {
   private declare copied: boolean;
 
   private readonly training = new TrainingController(this);
-  private backendReady: Promise<void> = Promise.resolve();
+  private readonly page = new PageStateController(this, SHARING_SCHEMA, {
+    training: this.training,
+    release: () => this.disposeJob(),
+    rebuild: () => this.build(),
+  });
+  private get state(): SharingState {
+    return this.page.state;
+  }
+  private get problems() {
+    return this.page.problems;
+  }
+  private get fieldErrors() {
+    return this.page.fieldErrors;
+  }
+  private get backend() {
+    return this.page.backend;
+  }
+  private get backendError() {
+    return this.page.backendError;
+  }
 
   constructor() {
     super();
-    const { state, problems } = parseUrlState(SHARING_SCHEMA, window.location.search);
-    this.state = state;
-    this.problems = problems;
-    this.fieldErrors = {};
-    this.backend = null;
-    this.backendError = null;
     this.job = null;
     this.ledgers = null;
     this.slots = null;
     this.jobError = null;
     this.copied = false;
-  }
-
-  override connectedCallback(): void {
-    super.connectedCallback();
-    writeUrlState(SHARING_SCHEMA, this.state);
-    void this.switchBackend(this.state.backend);
   }
 
   static override styles = [
@@ -299,7 +296,7 @@ export class WeftSharingPage extends LitElement {
     const running = t.status === 'running' || t.status === 'starting';
     const hashed = isHashed(s.sharing);
     const needsK = ['groups', 'cycle', 'cycle-reverse', 'block-repeat'].includes(s.sharing);
-    return html`<form @submit=${(e: Event) => e.preventDefault()} @change=${this.onChange}>
+    return html`<form @submit=${(e: Event) => e.preventDefault()} @change=${this.page.onChange}>
       <fieldset ?disabled=${locked}>
         <label class="field">
           <span>Sharing</span>
@@ -399,51 +396,8 @@ export class WeftSharingPage extends LitElement {
     return Object.values(this.fieldErrors).filter(Boolean).length;
   }
 
-  private onChange(e: Event): void {
-    const el = e.target as HTMLInputElement | HTMLSelectElement;
-    const key = el.name as Key;
-    if (!Object.hasOwn(SHARING_SCHEMA, key)) return;
-    const r = SHARING_SCHEMA[key].parse(el.value);
-    if (!r.ok) {
-      this.fieldErrors = { ...this.fieldErrors, [key]: `Expected ${r.expected}.` };
-      return;
-    }
-    this.fieldErrors = { ...this.fieldErrors, [key]: undefined };
-    this.setState({ [key]: r.value } as Partial<SharingState>);
-  }
-
-  private setState(patch: Partial<SharingState>): void {
-    const before = this.state;
-    this.state = { ...before, ...patch };
-    writeUrlState(SHARING_SCHEMA, this.state);
-    if (patch.backend !== undefined && patch.backend !== before.backend) void this.switchBackend(this.state.backend);
-    else void this.prepare();
-  }
-
-  private async switchBackend(choice: SharingState['backend']): Promise<void> {
-    const ready = (async () => {
-      await this.backendReady.catch(() => undefined);
-      await this.training.reset();
-      this.disposeJob();
-      this.backend = null;
-      this.backendError = null;
-      try {
-        this.backend = await chooseBackend(choice);
-      } catch (e) {
-        this.backendError = e instanceof Error ? e.message : String(e);
-        return;
-      }
-      await this.prepare();
-    })();
-    this.backendReady = ready;
-    await ready;
-  }
-
   /** Build both untrained models from the state: diagram, ledgers (a bad plan shows the library's error). */
-  private async prepare(): Promise<void> {
-    if (!this.backend || this.training.busy || this.training.status === 'paused') return;
-    await this.training.reset();
-    this.disposeJob();
+  private async build(): Promise<void> {
     this.jobError = null;
     try {
       this.slots = isHashed(this.state.sharing) ? null : slotsOf(this.state);
@@ -465,7 +419,7 @@ export class WeftSharingPage extends LitElement {
   private async start(): Promise<void> {
     if (this.training.status !== 'idle' || !this.job) {
       await this.training.reset();
-      await this.prepare();
+      await this.page.rebuild();
     }
     const job = this.job;
     if (!job) return;

@@ -10,12 +10,12 @@ import '../components/ledger-table.js';
 import '../components/decision-boundary.js';
 import '../components/url-notice.js';
 import { LitElement, css, html, nothing } from 'lit';
-import { DATASETS, type BackendReport, type Ledger } from '@weft/core';
-import { chooseBackend } from '../backend-choice.js';
+import { DATASETS, type Ledger } from '@weft/core';
 import { TrainingController } from '../controllers/training-controller.js';
+import { PageStateController } from '../controllers/page-state-controller.js';
 import type { ProbabilityField } from '../components/decision-boundary.js';
 import { ClassifierJob } from '../tasks/classifier-job.js';
-import { formatUrlState, parseUrlState, writeUrlState, type UrlProblem } from '../url-state.js';
+import { formatUrlState } from '../url-state.js';
 import { boxStyles, buttonStyles, cardStyles, fieldStyles, numberStyles, pageStyles } from '../styles/shared.js';
 import { formatInt, formatLoss, formatPercent } from '../format.js';
 import { BACKEND_CHOICES, TRAIN_DATASETS, TRAIN_OPTIMIZERS, TRAIN_SCHEMA, type TrainState } from './train-state.js';
@@ -37,11 +37,6 @@ const TRY: Array<{ label: string; why: string; patch: Partial<TrainState> }> = [
 /** The train page. */
 export class WeftTrainPage extends LitElement {
   static override properties = {
-    state: { state: true },
-    problems: { state: true },
-    fieldErrors: { state: true },
-    backend: { state: true },
-    backendError: { state: true },
     job: { state: true },
     ledger: { state: true },
     field: { state: true },
@@ -49,11 +44,6 @@ export class WeftTrainPage extends LitElement {
     jobError: { state: true },
     copied: { state: true },
   };
-  private declare state: TrainState;
-  private declare problems: UrlProblem[];
-  private declare fieldErrors: Partial<Record<Key, string>>;
-  private declare backend: BackendReport | null;
-  private declare backendError: string | null;
   private declare job: ClassifierJob | null;
   private declare ledger: Ledger | null;
   private declare field: ProbabilityField | null;
@@ -69,32 +59,40 @@ export class WeftTrainPage extends LitElement {
       if (s === 'done' || s === 'paused' || s === 'stopped' || s === 'error') void this.refreshField();
     },
   });
+  private readonly page = new PageStateController(this, TRAIN_SCHEMA, {
+    training: this.training,
+    release: () => this.disposeJob(),
+    rebuild: () => this.build(),
+    adjust: (s) => {
+      const known = TRAIN_DATASETS.filter((d) => Object.hasOwn(DATASETS, d));
+      if (!known.includes(s.dataset)) s.dataset = known[0] ?? s.dataset;
+    },
+  });
+  private get state(): TrainState {
+    return this.page.state;
+  }
+  private get problems() {
+    return this.page.problems;
+  }
+  private get fieldErrors() {
+    return this.page.fieldErrors;
+  }
+  private get backend() {
+    return this.page.backend;
+  }
+  private get backendError() {
+    return this.page.backendError;
+  }
   private lastField = 0;
-  private backendReady: Promise<void> = Promise.resolve();
 
   constructor() {
     super();
-    const { state, problems } = parseUrlState(TRAIN_SCHEMA, window.location.search);
-    const known = TRAIN_DATASETS.filter((d) => Object.hasOwn(DATASETS, d));
-    if (!known.includes(state.dataset)) state.dataset = known[0] ?? state.dataset;
-    this.state = state;
-    this.problems = problems;
-    this.fieldErrors = {};
-    this.backend = null;
-    this.backendError = null;
     this.job = null;
     this.ledger = null;
     this.field = null;
     this.fieldStep = 0;
     this.jobError = null;
     this.copied = false;
-  }
-
-  override connectedCallback(): void {
-    super.connectedCallback();
-    // The link now holds exactly the state in use (bad values replaced by their defaults).
-    writeUrlState(TRAIN_SCHEMA, this.state);
-    void this.switchBackend(this.state.backend);
   }
 
   static override styles = [
@@ -273,7 +271,7 @@ export class WeftTrainPage extends LitElement {
     const err = (k: Key) => (this.fieldErrors[k] ? html`<span class="error" role="alert">${this.fieldErrors[k]}</span>` : nothing);
     const cls = (k: Key) => `field ${this.fieldErrors[k] ? 'invalid' : ''}`;
     const running = t.status === 'running' || t.status === 'starting';
-    return html`<form @submit=${(e: Event) => e.preventDefault()} @change=${this.onChange}>
+    return html`<form @submit=${(e: Event) => e.preventDefault()} @change=${this.page.onChange}>
       <fieldset ?disabled=${locked}>
         <label class="field">
           <span>Dataset</span>
@@ -354,56 +352,12 @@ export class WeftTrainPage extends LitElement {
     return Object.values(this.fieldErrors).filter(Boolean).length;
   }
 
-  private onChange(e: Event): void {
-    const el = e.target as HTMLInputElement | HTMLSelectElement;
-    const key = el.name as Key;
-    if (!Object.hasOwn(TRAIN_SCHEMA, key)) return;
-    const spec = TRAIN_SCHEMA[key];
-    const r = spec.parse(el.value);
-    if (!r.ok) {
-      this.fieldErrors = { ...this.fieldErrors, [key]: `Expected ${r.expected}.` };
-      return;
-    }
-    this.fieldErrors = { ...this.fieldErrors, [key]: undefined };
-    this.setState({ [key]: r.value } as Partial<TrainState>);
-  }
-
   private newSeed(): void {
-    this.setState({ seed: Math.floor(Math.random() * 100_000) });
-  }
-
-  private setState(patch: Partial<TrainState>): void {
-    const before = this.state;
-    this.state = { ...before, ...patch };
-    writeUrlState(TRAIN_SCHEMA, this.state);
-    if (patch.backend !== undefined && patch.backend !== before.backend) void this.switchBackend(this.state.backend);
-    else void this.prepare();
-  }
-
-  private async switchBackend(choice: TrainState['backend']): Promise<void> {
-    const ready = (async () => {
-      await this.backendReady.catch(() => undefined);
-      await this.training.reset();
-      this.disposeJob();
-      this.backend = null;
-      this.backendError = null;
-      try {
-        this.backend = await chooseBackend(choice);
-      } catch (e) {
-        this.backendError = e instanceof Error ? e.message : String(e);
-        return;
-      }
-      await this.prepare();
-    })();
-    this.backendReady = ready;
-    await ready;
+    this.page.set({ seed: Math.floor(Math.random() * 100_000) });
   }
 
   /** Build a fresh (untrained) job from the state: data, model, ledger and the untrained boundary. */
-  private async prepare(): Promise<void> {
-    if (!this.backend || this.training.busy || this.training.status === 'paused') return;
-    await this.training.reset();
-    this.disposeJob();
+  private async build(): Promise<void> {
     this.jobError = null;
     try {
       this.job = new ClassifierJob({ ...this.state, hidden: [...this.state.hidden] });
@@ -428,7 +382,7 @@ export class WeftTrainPage extends LitElement {
     // A restart begins from fresh weights; the first start uses the job prepared for the preview.
     if (this.training.status !== 'idle' || !this.job) {
       await this.training.reset();
-      await this.prepare();
+      await this.page.rebuild();
     }
     const job = this.job;
     if (!job) return;
