@@ -61,21 +61,6 @@ export class WeftMoEPage extends LitElement {
     release: () => this.disposeJob(),
     rebuild: () => this.build(),
   });
-  private get state(): MoEState {
-    return this.page.state;
-  }
-  private get problems() {
-    return this.page.problems;
-  }
-  private get fieldErrors() {
-    return this.page.fieldErrors;
-  }
-  private get backend() {
-    return this.page.backend;
-  }
-  private get backendError() {
-    return this.page.backendError;
-  }
 
   constructor() {
     super();
@@ -125,42 +110,10 @@ export class WeftMoEPage extends LitElement {
         font-size: 13px;
         color: var(--muted);
       }
-      @media (max-width: 980px) {
-        .layout {
-          grid-template-columns: minmax(0, 1fr);
-          grid-template-rows: none;
-          grid-template-areas: 'settings' 'main' 'try';
-        }
-      }
       @media (max-width: 760px) {
         .curves {
           grid-template-columns: minmax(0, 1fr);
         }
-      }
-      .field .error {
-        color: var(--danger);
-        font-size: 12px;
-      }
-      .field.invalid input {
-        border-color: var(--danger);
-      }
-      .share {
-        display: flex;
-        justify-content: space-between;
-        align-items: center;
-        gap: 8px;
-        padding-top: 12px;
-        border-top: 1px solid var(--border);
-      }
-      .linkbtn {
-        border: none;
-        background: none;
-        padding: 0;
-        color: var(--accent);
-        font: inherit;
-        font-size: 13px;
-        font-weight: 600;
-        cursor: pointer;
       }
       .counts {
         display: grid;
@@ -169,24 +122,6 @@ export class WeftMoEPage extends LitElement {
         margin-top: 14px;
         padding-top: 12px;
         border-top: 1px solid var(--border);
-      }
-      .stat .s {
-        font-size: 12px;
-        color: var(--faint);
-      }
-      .about {
-        margin: 6px 0 0;
-        font-size: 14px;
-        color: var(--muted);
-      }
-      .alert {
-        margin-top: 12px;
-        padding: 10px 12px;
-        border-radius: var(--radius-sm);
-        background: var(--danger-soft);
-        color: var(--danger);
-        font-size: 14px;
-        overflow-wrap: anywhere;
       }
       .versus {
         display: flex;
@@ -207,7 +142,7 @@ export class WeftMoEPage extends LitElement {
   override render() {
     const t = this.training;
     const latest = t.latest;
-    const s = this.state;
+    const s = this.page.state;
     const hist = t.history;
     const stat = (p: (typeof hist)[number], k: string) => {
       const v = p.stats[k];
@@ -225,9 +160,9 @@ export class WeftMoEPage extends LitElement {
             watch the experts specialise, the load spread (or not), and the total parameters grow while the active ones stay put.
           </p>
         </div>
-        <weft-backend-badge .report=${this.backend} .error=${this.backendError}></weft-backend-badge>
+        <weft-backend-badge .report=${this.page.backend} .error=${this.page.backendError}></weft-backend-badge>
       </div>
-      <weft-url-notice .problems=${this.problems}></weft-url-notice>
+      <weft-url-notice .problems=${this.page.problems}></weft-url-notice>
       <div class="layout">
         <section class="card settings" aria-labelledby="settings-title">
           <h2 class="card-title" id="settings-title">Settings</h2>
@@ -289,7 +224,7 @@ export class WeftMoEPage extends LitElement {
         <section class="card try" aria-labelledby="try-title">
           <h2 class="card-title" id="try-title">Things to try</h2>
           <ul>
-            ${TRY.map((x) => html`<li><a href=${formatUrlState(MOE_SCHEMA, { ...this.state, ...x.patch })}>${x.label}</a> ${x.why}</li>`)}
+            ${TRY.map((x) => html`<li><a href=${formatUrlState(MOE_SCHEMA, { ...this.page.state, ...x.patch })}>${x.label}</a> ${x.why}</li>`)}
           </ul>
         </section>
       </div>`;
@@ -297,11 +232,11 @@ export class WeftMoEPage extends LitElement {
 
   private renderForm() {
     const t = this.training;
-    const s = this.state;
+    const s = this.page.state;
     const locked = t.busy || t.status === 'paused';
-    const ready = this.backend !== null && this.job !== null;
-    const err = (k: Key) => (this.fieldErrors[k] ? html`<span class="error" role="alert">${this.fieldErrors[k]}</span>` : nothing);
-    const cls = (k: Key) => `field ${this.fieldErrors[k] ? 'invalid' : ''}`;
+    const ready = this.page.backend !== null && this.job !== null;
+    const err = (k: Key) => (this.page.fieldErrors[k] ? html`<span class="error" role="alert">${this.page.fieldErrors[k]}</span>` : nothing);
+    const cls = (k: Key) => `field ${this.page.fieldErrors[k] ? 'invalid' : ''}`;
     const running = t.status === 'running' || t.status === 'starting';
     const select = (name: Key, label: string, choices: readonly string[], value: string) => html`<label class="field">
       <span>${label}</span>
@@ -315,7 +250,7 @@ export class WeftMoEPage extends LitElement {
     const dec = (name: Key, label: string, value: number, hint?: string) => html`<label class=${cls(name)}>
       <span>${label}</span>
       <input name=${name} inputmode="decimal" .value=${String(value)} autocomplete="off" />
-      ${this.fieldErrors[name] ? err(name) : hint ? html`<small>${hint}</small>` : nothing}
+      ${this.page.fieldErrors[name] ? err(name) : hint ? html`<small>${hint}</small>` : nothing}
     </label>`;
     return html`<form @submit=${(e: Event) => e.preventDefault()} @change=${this.page.onChange}>
       <fieldset ?disabled=${locked}>
@@ -349,7 +284,7 @@ export class WeftMoEPage extends LitElement {
   }
 
   private fieldErrorCount(): number {
-    return Object.values(this.fieldErrors).filter(Boolean).length;
+    return Object.values(this.page.fieldErrors).filter(Boolean).length;
   }
 
   /** Build the untrained model from the state (a bad combination shows the library's error). */
@@ -357,7 +292,7 @@ export class WeftMoEPage extends LitElement {
     this.jobError = null;
     this.view = null;
     try {
-      this.job = new MoEJob({ ...this.state });
+      this.job = new MoEJob({ ...this.page.state });
     } catch (e) {
       this.jobError = e instanceof Error ? e.message : String(e);
       return;

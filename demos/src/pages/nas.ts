@@ -55,7 +55,7 @@ export class WeftNasPage extends LitElement {
 
   private readonly training = new TrainingController(this, {
     onProgress: async () => {
-      if (this.job) this.view = await this.job.view(this.state.selection);
+      if (this.job) this.view = await this.job.view(this.page.state.selection);
     },
   });
   private readonly page = new PageStateController(this, NAS_SCHEMA, {
@@ -67,18 +67,6 @@ export class WeftNasPage extends LitElement {
       if (patch.space !== undefined) patch.method = patch.space === 'entangled' ? 'tanglenas' : 'darts';
     },
   });
-  private get state(): NasState {
-    return this.page.state;
-  }
-  private get problems() {
-    return this.page.problems;
-  }
-  private get backend() {
-    return this.page.backend;
-  }
-  private get backendError() {
-    return this.page.backendError;
-  }
 
   constructor() {
     super();
@@ -115,11 +103,6 @@ export class WeftNasPage extends LitElement {
         gap: 20px;
       }
       @media (max-width: 980px) {
-        .layout {
-          grid-template-columns: minmax(0, 1fr);
-          grid-template-rows: none;
-          grid-template-areas: 'settings' 'main' 'try';
-        }
         .two {
           grid-template-columns: minmax(0, 1fr);
         }
@@ -130,15 +113,6 @@ export class WeftNasPage extends LitElement {
         flex-wrap: wrap;
         margin-top: 12px;
       }
-      .stat .s {
-        font-size: 12px;
-        color: var(--faint);
-      }
-      .about {
-        margin: 6px 0 0;
-        font-size: 14px;
-        color: var(--muted);
-      }
       .alert,
       .warn {
         margin-top: 12px;
@@ -146,10 +120,6 @@ export class WeftNasPage extends LitElement {
         border-radius: var(--radius-sm);
         font-size: 14px;
         overflow-wrap: anywhere;
-      }
-      .alert {
-        background: var(--danger-soft);
-        color: var(--danger);
       }
       .warn {
         background: var(--warn-soft);
@@ -176,7 +146,7 @@ export class WeftNasPage extends LitElement {
   override render() {
     const t = this.training;
     const latest = t.latest;
-    const s = this.state;
+    const s = this.page.state;
     const v = this.view;
     const total = t.totalSteps || s.steps;
     const valHistory = t.history.map((p) => ({ ...p, loss: p.metrics.valLoss ?? Number.NaN }));
@@ -190,9 +160,9 @@ export class WeftNasPage extends LitElement {
             teacher's choice on every edge, so you can see whether the search finds it.${s.space === 'conv' ? ' The conv space has no teacher: the supernet of DARTS cells learns to classify 8×8 shapes.' : ''}
           </p>
         </div>
-        <weft-backend-badge .report=${this.backend} .error=${this.backendError}></weft-backend-badge>
+        <weft-backend-badge .report=${this.page.backend} .error=${this.page.backendError}></weft-backend-badge>
       </div>
-      <weft-url-notice .problems=${this.problems}></weft-url-notice>
+      <weft-url-notice .problems=${this.page.problems}></weft-url-notice>
       <div class="layout">
         <section class="card settings" aria-labelledby="settings-title">
           <h2 class="card-title" id="settings-title">Settings</h2>
@@ -240,7 +210,7 @@ export class WeftNasPage extends LitElement {
         <section class="card try" aria-labelledby="try-title">
           <h2 class="card-title" id="try-title">Things to try</h2>
           <ul>
-            ${TRY.map((x) => html`<li><a href=${formatUrlState(NAS_SCHEMA, { ...this.state, ...x.patch })}>${x.label}</a> ${x.why}</li>`)}
+            ${TRY.map((x) => html`<li><a href=${formatUrlState(NAS_SCHEMA, { ...this.page.state, ...x.patch })}>${x.label}</a> ${x.why}</li>`)}
           </ul>
         </section>
       </div>`;
@@ -248,9 +218,9 @@ export class WeftNasPage extends LitElement {
 
   private methodDescription(): string {
     try {
-      return `${this.state.method}: ${searchMethod(this.state.method).description}.`;
+      return `${searchMethod(this.page.state.method).description}.`;
     } catch {
-      return this.state.method;
+      return this.page.state.method;
     }
   }
 
@@ -262,7 +232,7 @@ export class WeftNasPage extends LitElement {
       <button type="button" class="btn" data-action="retrain" ?disabled=${!v?.genotype || busy} @click=${this.retrain}>${this.retraining ? 'Retraining…' : 'Retrain found vs random'}</button>
       ${r
         ? html`<div class="counts num" data-retrain>
-            <div class="stat"><div class="k">found genotype</div><div class="v" data-found=${r.found}>${formatLoss(r.found)}</div><div class="s">val ${this.state.space === 'conv' ? 'cross-entropy' : 'MSE'} after 150 steps</div></div>
+            <div class="stat"><div class="k">found genotype</div><div class="v" data-found=${r.found}>${formatLoss(r.found)}</div><div class="s">val ${this.page.state.space === 'conv' ? 'cross-entropy' : 'MSE'} after 150 steps</div></div>
             <div class="stat"><div class="k">random genotype</div><div class="v" data-random=${r.random}>${formatLoss(r.random)}</div><div class="s">same budget</div></div>
           </div>`
         : html`<p class="legend">Trains the genotype from scratch as a discrete network, and a random genotype of the same space.</p>`}
@@ -271,9 +241,9 @@ export class WeftNasPage extends LitElement {
 
   private renderForm() {
     const t = this.training;
-    const s = this.state;
+    const s = this.page.state;
     const locked = t.busy || t.status === 'paused';
-    const ready = this.backend !== null && this.job !== null;
+    const ready = this.page.backend !== null && this.job !== null;
     const running = t.status === 'running' || t.status === 'starting';
     const select = (name: Key, label: string, choices: readonly string[], value: string) => html`<label class="field">
       <span>${label}</span>
@@ -310,7 +280,7 @@ export class WeftNasPage extends LitElement {
     this.view = null;
     this.retrained = null;
     try {
-      this.job = new NasJob({ ...this.state });
+      this.job = new NasJob({ ...this.page.state });
     } catch (e) {
       this.jobError = e instanceof Error ? e.message : String(e);
       return;

@@ -71,21 +71,6 @@ export class WeftSharingPage extends LitElement {
     release: () => this.disposeJob(),
     rebuild: () => this.build(),
   });
-  private get state(): SharingState {
-    return this.page.state;
-  }
-  private get problems() {
-    return this.page.problems;
-  }
-  private get fieldErrors() {
-    return this.page.fieldErrors;
-  }
-  private get backend() {
-    return this.page.backend;
-  }
-  private get backendError() {
-    return this.page.backendError;
-  }
 
   constructor() {
     super();
@@ -120,42 +105,10 @@ export class WeftSharingPage extends LitElement {
         grid-template-columns: 1fr 1fr;
         gap: 20px;
       }
-      @media (max-width: 980px) {
-        .layout {
-          grid-template-columns: minmax(0, 1fr);
-          grid-template-rows: none;
-          grid-template-areas: 'settings' 'main' 'try';
-        }
-      }
       @media (max-width: 760px) {
         .curves {
           grid-template-columns: minmax(0, 1fr);
         }
-      }
-      .field .error {
-        color: var(--danger);
-        font-size: 12px;
-      }
-      .field.invalid input {
-        border-color: var(--danger);
-      }
-      .share {
-        display: flex;
-        justify-content: space-between;
-        align-items: center;
-        gap: 8px;
-        padding-top: 12px;
-        border-top: 1px solid var(--border);
-      }
-      .linkbtn {
-        border: none;
-        background: none;
-        padding: 0;
-        color: var(--accent);
-        font: inherit;
-        font-size: 13px;
-        font-weight: 600;
-        cursor: pointer;
       }
       .counts {
         display: grid;
@@ -164,24 +117,6 @@ export class WeftSharingPage extends LitElement {
         margin-top: 14px;
         padding-top: 12px;
         border-top: 1px solid var(--border);
-      }
-      .stat .s {
-        font-size: 12px;
-        color: var(--faint);
-      }
-      .about {
-        margin: 6px 0 0;
-        font-size: 14px;
-        color: var(--muted);
-      }
-      .alert {
-        margin-top: 12px;
-        padding: 10px 12px;
-        border-radius: var(--radius-sm);
-        background: var(--danger-soft);
-        color: var(--danger);
-        font-size: 14px;
-        overflow-wrap: anywhere;
       }
       .versus {
         display: flex;
@@ -202,7 +137,7 @@ export class WeftSharingPage extends LitElement {
   override render() {
     const t = this.training;
     const latest = t.latest;
-    const s = this.state;
+    const s = this.page.state;
     const hist = t.history;
     const pts = (f: (p: (typeof hist)[number]) => number | undefined) => hist.map((p) => [p.step, f(p) ?? NaN] as const);
     const L = this.ledgers;
@@ -214,9 +149,9 @@ export class WeftSharingPage extends LitElement {
             train the shared model beside the same network with nothing shared — on the same batches, in this tab.
           </p>
         </div>
-        <weft-backend-badge .report=${this.backend} .error=${this.backendError}></weft-backend-badge>
+        <weft-backend-badge .report=${this.page.backend} .error=${this.page.backendError}></weft-backend-badge>
       </div>
-      <weft-url-notice .problems=${this.problems}></weft-url-notice>
+      <weft-url-notice .problems=${this.page.problems}></weft-url-notice>
       <div class="layout">
         <section class="card settings" aria-labelledby="settings-title">
           <h2 class="card-title" id="settings-title">Settings</h2>
@@ -273,7 +208,7 @@ export class WeftSharingPage extends LitElement {
         <section class="card try" aria-labelledby="try-title">
           <h2 class="card-title" id="try-title">Things to try</h2>
           <ul>
-            ${TRY.map((x) => html`<li><a href=${formatUrlState(SHARING_SCHEMA, { ...this.state, ...x.patch })}>${x.label}</a> ${x.why}</li>`)}
+            ${TRY.map((x) => html`<li><a href=${formatUrlState(SHARING_SCHEMA, { ...this.page.state, ...x.patch })}>${x.label}</a> ${x.why}</li>`)}
           </ul>
         </section>
       </div>`;
@@ -281,18 +216,18 @@ export class WeftSharingPage extends LitElement {
 
   private hashedView(): { layers: number[]; memory: number } | null {
     const job = this.job;
-    if (!job || !isHashed(this.state.sharing)) return null;
+    if (!job || !isHashed(this.page.state.sharing)) return null;
     const layers = job.shared.modules().filter((m): m is HashedLinear => m instanceof HashedLinear);
     return { layers: layers.map((l) => l.virtualSize), memory: layers.reduce((a, l) => a + l.memory.config.size, 0) };
   }
 
   private renderForm() {
     const t = this.training;
-    const s = this.state;
+    const s = this.page.state;
     const locked = t.busy || t.status === 'paused';
-    const ready = this.backend !== null && this.job !== null;
-    const err = (k: Key) => (this.fieldErrors[k] ? html`<span class="error" role="alert">${this.fieldErrors[k]}</span>` : nothing);
-    const cls = (k: Key) => `field ${this.fieldErrors[k] ? 'invalid' : ''}`;
+    const ready = this.page.backend !== null && this.job !== null;
+    const err = (k: Key) => (this.page.fieldErrors[k] ? html`<span class="error" role="alert">${this.page.fieldErrors[k]}</span>` : nothing);
+    const cls = (k: Key) => `field ${this.page.fieldErrors[k] ? 'invalid' : ''}`;
     const running = t.status === 'running' || t.status === 'starting';
     const hashed = isHashed(s.sharing);
     const needsK = ['groups', 'cycle', 'cycle-reverse', 'block-repeat'].includes(s.sharing);
@@ -332,7 +267,7 @@ export class WeftSharingPage extends LitElement {
           ? html`<label class=${cls('compression')}>
               <span>Compression</span>
               <input name="compression" inputmode="decimal" .value=${String(s.compression)} autocomplete="off" />
-              ${this.fieldErrors.compression ? err('compression') : html`<small>virtual weights per stored value (1–64)</small>`}
+              ${this.page.fieldErrors.compression ? err('compression') : html`<small>virtual weights per stored value (1–64)</small>`}
             </label>`
           : nothing}
         ${needsK
@@ -346,7 +281,7 @@ export class WeftSharingPage extends LitElement {
           ? html`<label class=${cls('map')}>
               <span>Map</span>
               <input name="map" .value=${SHARING_SCHEMA.map.format(s.map)} placeholder="e.g. 0,1,1,0" spellcheck="false" autocomplete="off" />
-              ${this.fieldErrors.map ? err('map') : html`<small>block index of each slot, comma-separated</small>`}
+              ${this.page.fieldErrors.map ? err('map') : html`<small>block index of each slot, comma-separated</small>`}
             </label>`
           : nothing}
         <div class="pair">
@@ -393,15 +328,15 @@ export class WeftSharingPage extends LitElement {
   }
 
   private fieldErrorCount(): number {
-    return Object.values(this.fieldErrors).filter(Boolean).length;
+    return Object.values(this.page.fieldErrors).filter(Boolean).length;
   }
 
   /** Build both untrained models from the state: diagram, ledgers (a bad plan shows the library's error). */
   private async build(): Promise<void> {
     this.jobError = null;
     try {
-      this.slots = isHashed(this.state.sharing) ? null : slotsOf(this.state);
-      this.job = new SharingJob({ ...this.state, map: [...this.state.map] });
+      this.slots = isHashed(this.page.state.sharing) ? null : slotsOf(this.page.state);
+      this.job = new SharingJob({ ...this.page.state, map: [...this.page.state.map] });
     } catch (e) {
       this.slots = null;
       this.jobError = e instanceof Error ? e.message : String(e);

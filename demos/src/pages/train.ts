@@ -68,21 +68,6 @@ export class WeftTrainPage extends LitElement {
       if (!known.includes(s.dataset)) s.dataset = known[0] ?? s.dataset;
     },
   });
-  private get state(): TrainState {
-    return this.page.state;
-  }
-  private get problems() {
-    return this.page.problems;
-  }
-  private get fieldErrors() {
-    return this.page.fieldErrors;
-  }
-  private get backend() {
-    return this.page.backend;
-  }
-  private get backendError() {
-    return this.page.backendError;
-  }
   private lastField = 0;
 
   constructor() {
@@ -128,13 +113,6 @@ export class WeftTrainPage extends LitElement {
         grid-template-columns: minmax(260px, 380px) minmax(0, 1fr);
         gap: 20px;
       }
-      @media (max-width: 980px) {
-        .layout {
-          grid-template-columns: minmax(0, 1fr);
-          grid-template-rows: none;
-          grid-template-areas: 'settings' 'main' 'try';
-        }
-      }
       @media (max-width: 760px) {
         .views {
           grid-template-columns: minmax(0, 1fr);
@@ -148,31 +126,6 @@ export class WeftTrainPage extends LitElement {
         padding: 0 10px;
         flex: none;
       }
-      .field .error {
-        color: var(--danger);
-        font-size: 12px;
-      }
-      .field.invalid input {
-        border-color: var(--danger);
-      }
-      .share {
-        display: flex;
-        justify-content: space-between;
-        align-items: center;
-        gap: 8px;
-        padding-top: 12px;
-        border-top: 1px solid var(--border);
-      }
-      .linkbtn {
-        border: none;
-        background: none;
-        padding: 0;
-        color: var(--accent);
-        font: inherit;
-        font-size: 13px;
-        font-weight: 600;
-        cursor: pointer;
-      }
       .stats {
         display: flex;
         gap: 28px;
@@ -180,15 +133,6 @@ export class WeftTrainPage extends LitElement {
         margin-top: 14px;
         padding-top: 12px;
         border-top: 1px solid var(--border);
-      }
-      .alert {
-        margin-top: 12px;
-        padding: 10px 12px;
-        border-radius: var(--radius-sm);
-        background: var(--danger-soft);
-        color: var(--danger);
-        font-size: 14px;
-        overflow-wrap: anywhere;
       }
     `,
   ];
@@ -204,9 +148,9 @@ export class WeftTrainPage extends LitElement {
             predicts over the whole plane; it sharpens as the loss falls.
           </p>
         </div>
-        <weft-backend-badge .report=${this.backend} .error=${this.backendError}></weft-backend-badge>
+        <weft-backend-badge .report=${this.page.backend} .error=${this.page.backendError}></weft-backend-badge>
       </div>
-      <weft-url-notice .problems=${this.problems}></weft-url-notice>
+      <weft-url-notice .problems=${this.page.problems}></weft-url-notice>
       <div class="layout">
         <section class="card settings" aria-labelledby="settings-title">
           <h2 class="card-title" id="settings-title">Settings</h2>
@@ -216,7 +160,7 @@ export class WeftTrainPage extends LitElement {
           <section class="card" aria-label="Progress">
             <weft-progress-bar
               .step=${t.step}
-              .total=${t.totalSteps || this.state.steps}
+              .total=${t.totalSteps || this.page.state.steps}
               .stepsPerSecond=${latest?.stepsPerSecond ?? 0}
               .elapsedMs=${t.elapsedMs}
               .status=${t.status}
@@ -234,7 +178,7 @@ export class WeftTrainPage extends LitElement {
           </section>
           <div class="views">
             <section class="card" aria-labelledby="boundary-title">
-              <h2 class="card-title" id="boundary-title">Decision boundary <span class="aside">${this.state.dataset}</span></h2>
+              <h2 class="card-title" id="boundary-title">Decision boundary <span class="aside">${this.page.state.dataset}</span></h2>
               <weft-decision-boundary
                 .points=${this.job?.points ?? null}
                 .extent=${this.job?.extent ?? null}
@@ -257,7 +201,7 @@ export class WeftTrainPage extends LitElement {
         <section class="card try" aria-labelledby="try-title">
           <h2 class="card-title" id="try-title">Things to try</h2>
           <ul>
-            ${TRY.map((t) => html`<li><a href=${formatUrlState(TRAIN_SCHEMA, { ...this.state, ...t.patch })}>${t.label}</a> ${t.why}</li>`)}
+            ${TRY.map((t) => html`<li><a href=${formatUrlState(TRAIN_SCHEMA, { ...this.page.state, ...t.patch })}>${t.label}</a> ${t.why}</li>`)}
           </ul>
         </section>
       </div>`;
@@ -265,11 +209,11 @@ export class WeftTrainPage extends LitElement {
 
   private renderForm() {
     const t = this.training;
-    const s = this.state;
+    const s = this.page.state;
     const locked = t.busy || t.status === 'paused';
-    const ready = this.backend !== null && this.job !== null;
-    const err = (k: Key) => (this.fieldErrors[k] ? html`<span class="error" role="alert">${this.fieldErrors[k]}</span>` : nothing);
-    const cls = (k: Key) => `field ${this.fieldErrors[k] ? 'invalid' : ''}`;
+    const ready = this.page.backend !== null && this.job !== null;
+    const err = (k: Key) => (this.page.fieldErrors[k] ? html`<span class="error" role="alert">${this.page.fieldErrors[k]}</span>` : nothing);
+    const cls = (k: Key) => `field ${this.page.fieldErrors[k] ? 'invalid' : ''}`;
     const running = t.status === 'running' || t.status === 'starting';
     return html`<form @submit=${(e: Event) => e.preventDefault()} @change=${this.page.onChange}>
       <fieldset ?disabled=${locked}>
@@ -285,7 +229,7 @@ export class WeftTrainPage extends LitElement {
         <label class=${cls('hidden')}>
           <span>Hidden layers</span>
           <input name="hidden" .value=${TRAIN_SCHEMA.hidden.format(s.hidden)} placeholder="e.g. 32,32" spellcheck="false" autocomplete="off" />
-          ${this.fieldErrors.hidden ? err('hidden') : html`<small>widths, comma-separated (empty: logistic regression)</small>`}
+          ${this.page.fieldErrors.hidden ? err('hidden') : html`<small>widths, comma-separated (empty: logistic regression)</small>`}
         </label>
         <div class="pair">
           <label class="field">
@@ -349,7 +293,7 @@ export class WeftTrainPage extends LitElement {
   }
 
   private fieldErrorCount(): number {
-    return Object.values(this.fieldErrors).filter(Boolean).length;
+    return Object.values(this.page.fieldErrors).filter(Boolean).length;
   }
 
   private newSeed(): void {
@@ -360,7 +304,7 @@ export class WeftTrainPage extends LitElement {
   private async build(): Promise<void> {
     this.jobError = null;
     try {
-      this.job = new ClassifierJob({ ...this.state, hidden: [...this.state.hidden] });
+      this.job = new ClassifierJob({ ...this.page.state, hidden: [...this.page.state.hidden] });
     } catch (e) {
       this.jobError = e instanceof Error ? e.message : String(e);
       return;

@@ -140,7 +140,7 @@ export const numberStyles = css`
   }
 `;
 
-/** The layout every demo page shares: title row, settings/main/try grid, the settings form. Page styles come after it and may override. */
+/** The layout every training page shares: title row, settings/main/try grid (one column below 980 px), the settings form with its field errors, the copy-link row, stats and alerts. Page styles come after it and may override. */
 export const pageStyles = css`
   :host {
     display: block;
@@ -228,5 +228,55 @@ export const pageStyles = css`
   .stat .v {
     font-size: 18px;
     font-weight: 700;
+  }
+  .field .error {
+    color: var(--danger);
+    font-size: 12px;
+  }
+  .field.invalid input {
+    border-color: var(--danger);
+  }
+  .share {
+    display: flex;
+    justify-content: space-between;
+    align-items: center;
+    gap: 8px;
+    padding-top: 12px;
+    border-top: 1px solid var(--border);
+  }
+  .linkbtn {
+    border: none;
+    background: none;
+    padding: 0;
+    color: var(--accent);
+    font: inherit;
+    font-size: 13px;
+    font-weight: 600;
+    cursor: pointer;
+  }
+  .alert {
+    margin-top: 12px;
+    padding: 10px 12px;
+    border-radius: var(--radius-sm);
+    background: var(--danger-soft);
+    color: var(--danger);
+    font-size: 14px;
+    overflow-wrap: anywhere;
+  }
+  .stat .s {
+    font-size: 12px;
+    color: var(--faint);
+  }
+  .about {
+    margin: 6px 0 0;
+    font-size: 14px;
+    color: var(--muted);
+  }
+  @media (max-width: 980px) {
+    .layout {
+      grid-template-columns: minmax(0, 1fr);
+      grid-template-rows: none;
+      grid-template-areas: 'settings' 'main' 'try';
+    }
   }
 `;
