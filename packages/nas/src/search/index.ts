@@ -5,6 +5,7 @@ export * from './dropnas.js';
 export * from './spos.js';
 export * from './tanglenas.js';
 export * from './spos-entangled.js';
+export * from './evolution.js';
 export * from './schedule.js';
 export * from './registry.js';
 export * from './run.js';

@@ -1,11 +1,12 @@
 // SPOS (Single Path One-Shot NAS with Uniform Sampling, arXiv 1904.00420) on the weight-entangled
 // space, the black-box baseline to TangleNAS: each step trains one uniformly sampled subnet's
-// slices (as Once-for-All's sampling, without progressive shrinking); `result(val)` ranks
-// `candidates` random subnets with the inherited weights and returns the best. Departure: random
-// search instead of SPOS' evolutionary search.
+// slices (as Once-for-All's sampling, without progressive shrinking); `result(val)` searches
+// subnets scored with the inherited weights — SPOS' evolutionary search (search/evolution.ts; a
+// gene per choice: depth, each layer's width, kernel and activation) or random search.
 import * as tf from '@tensorflow/tfjs-core';
 import { ForwardContext, makeOptimizer, Rng, type OptimizerConfig, type StepContext, type StepOutput } from '@weft/core';
-import { randomSubnet, type SubnetConfig } from '../entangled/space.js';
+import { randomSubnet, type EntangledSpaceConfig, type SubnetConfig } from '../entangled/space.js';
+import { evolve, resolveEvolution, type EvolutionConfig, type EvolutionResult, type GeneSpace } from './evolution.js';
 import type { EntangledSupernet } from '../entangled/supernet.js';
 import type { Batch, SearchBatch, Searcher, TaskLoss } from './bilevel.js';
 
@@ -13,16 +14,38 @@ import type { Batch, SearchBatch, Searcher, TaskLoss } from './bilevel.js';
 export interface SposEntangledConfig {
   /** Optimiser of the weights. Default Adam 0.01. */
   weightOptimizer: OptimizerConfig;
-  /** Random subnets ranked by `result`. Default 20. */
+  /** How `result` searches: SPOS' 'evolution' or 'random'. Default 'evolution'. */
+  search: 'evolution' | 'random';
+  /** The evolutionary search's sizes. Default {@link EVOLUTION_DEFAULTS}. */
+  evolution: Partial<EvolutionConfig>;
+  /** Random subnets ranked by `result` in 'random' search. Default 20. */
   candidates: number;
-  /** Seed of the candidate draw. Default 0. */
+  /** Seed of the search's draws. Default 0. */
   seed: number;
   /** Penalty λ · params(subnet)/params(largest) added to the validation loss when ranking. Default 0. */
   costWeight: number;
 }
 
 /** Defaults of {@link SposEntangledConfig}. */
-export const SPOS_ENTANGLED_DEFAULTS: SposEntangledConfig = { weightOptimizer: { name: 'adam', learningRate: 0.01 }, candidates: 20, seed: 0, costWeight: 0 };
+export const SPOS_ENTANGLED_DEFAULTS: SposEntangledConfig = { weightOptimizer: { name: 'adam', learningRate: 0.01 }, search: 'evolution', evolution: {}, candidates: 20, seed: 0, costWeight: 0 };
+
+/** Subnets of `space` as genes: depth, then each layer's width, kernel and activation (where the space has them). */
+export function subnetGenes(space: EntangledSpaceConfig): GeneSpace<SubnetConfig> {
+  const D = space.depthChoices.at(-1)!;
+  const kernels = space.kind === 'cnn';
+  const acts = space.activationChoices.length > 1;
+  return {
+    random: (rng) => randomSubnet(space, rng),
+    genes: (c) => [c.depth, ...c.widths, ...(kernels ? c.kernels! : []), ...(acts ? c.activations! : [])],
+    fromGenes: (g) => {
+      const cfg: SubnetConfig = { depth: g[0] as number, widths: g.slice(1, 1 + D) as number[] };
+      let at = 1 + D;
+      if (kernels) (cfg.kernels = g.slice(at, at + D) as number[]), (at += D);
+      if (acts) cfg.activations = g.slice(at, at + D) as SubnetConfig['activations'];
+      return cfg;
+    },
+  };
+}
 
 /** Parameter count of a subnet. */
 export function subnetParams(net: EntangledSupernet, cfg: SubnetConfig): number {
@@ -46,6 +69,8 @@ export class SposEntangledSearch implements Searcher<SubnetConfig> {
   constructor(readonly net: EntangledSupernet, readonly loss: TaskLoss, config: Partial<SposEntangledConfig> = {}) {
     this.config = { ...SPOS_ENTANGLED_DEFAULTS, ...config };
     if (!Number.isInteger(this.config.candidates) || this.config.candidates < 1) throw new Error(`spos-entangled: candidates=${this.config.candidates} must be an integer ≥ 1`);
+    if (this.config.search !== 'evolution' && this.config.search !== 'random') throw new Error(`spos-entangled: search=${String(this.config.search)} must be 'evolution' or 'random'`);
+    resolveEvolution('spos-entangled', this.config.evolution);
     this.opt = makeOptimizer(this.config.weightOptimizer);
   }
 
@@ -60,23 +85,28 @@ export class SposEntangledSearch implements Searcher<SubnetConfig> {
   }
 
   async result(val?: Batch): Promise<SubnetConfig> {
+    return (await this.search(val)).best;
+  }
+
+  /** The search behind {@link result}: scores are validation loss + the size penalty. */
+  async search(val?: Batch): Promise<EvolutionResult<SubnetConfig>> {
     if (!val) throw new Error('spos-entangled: result(val) needs a validation batch to rank candidates');
     const rng = new Rng(this.config.seed);
     const largest = subnetParams(this.net, { depth: this.net.maxDepth, widths: new Array(this.net.maxDepth).fill(this.net.space.widthChoices.at(-1)!), kernels: this.net.space.kind === 'cnn' ? new Array(this.net.maxDepth).fill(this.net.space.kernelChoices.at(-1)!) : undefined });
-    let best: { cfg: SubnetConfig; score: number } | null = null;
+    const score = async (cfg: SubnetConfig) => {
+      this.net.subnet = cfg;
+      const l = tf.tidy(() => this.loss(this.net.forward(val.x, new ForwardContext()), val.y));
+      const v = (await l.data())[0]! + (this.config.costWeight * subnetParams(this.net, cfg)) / largest;
+      l.dispose();
+      return v;
+    };
     try {
-      for (let i = 0; i < this.config.candidates; i++) {
-        const cfg = randomSubnet(this.net.space, rng);
-        this.net.subnet = cfg;
-        const l = tf.tidy(() => this.loss(this.net.forward(val.x, new ForwardContext()), val.y));
-        const score = (await l.data())[0]! + (this.config.costWeight * subnetParams(this.net, cfg)) / largest;
-        l.dispose();
-        if (!best || score < best.score) best = { cfg, score };
-      }
+      const genes = subnetGenes(this.net.space);
+      if (this.config.search === 'evolution') return await evolve(genes, score, resolveEvolution('spos-entangled', this.config.evolution), rng);
+      return await evolve(genes, score, { population: this.config.candidates, generations: 0, parents: 1, mutationProb: 0 }, rng);
     } finally {
       this.net.subnet = null;
     }
-    return best!.cfg;
   }
 
   dispose(): void {

@@ -1,12 +1,14 @@
 // Single Path One-Shot NAS with Uniform Sampling (SPOS, arXiv 1904.00420), the black-box
 // baseline: train the supernet's weights on one uniformly sampled path per step (one non-`none`
-// op per edge), then search: evaluate `candidates` random genotypes with the inherited weights
-// on the validation batch and keep the best. Departure: random search instead of SPOS'
-// evolutionary search (the same evaluation, fewer moving parts for a toy space).
+// op per edge), then search genotypes scored by validation loss with the inherited weights: SPOS'
+// evolutionary search (search/evolution.ts; genes are a node's two incoming edges), or plain random
+// search over `candidates` genotypes.
 import * as tf from '@tensorflow/tfjs-core';
 import { rowsOf } from '../supernet.js';
 import { ForwardContext, makeOptimizer, Rng, type OptimizerConfig, type StepContext, type StepOutput } from '@weft/core';
 import { randomGenotype, type Genotype } from '../genotype.js';
+import type { CellSpaceConfig } from '../space.js';
+import { evolve, resolveEvolution, type EvolutionConfig, type EvolutionResult, type GeneSpace } from './evolution.js';
 import { NONE } from '../ops.js';
 import type { ArchSampler, CellKind, SearchNetwork } from '../supernet.js';
 import { lossOn, weightStep, type Batch, type SearchBatch, type Searcher, type TaskLoss } from './bilevel.js';
@@ -15,14 +17,38 @@ import { lossOn, weightStep, type Batch, type SearchBatch, type Searcher, type T
 export interface SposConfig {
   /** Optimiser of the weights. Default Adam 0.01. */
   weightOptimizer: OptimizerConfig;
-  /** Random genotypes evaluated by `result`. Default 20. */
+  /** How `result` searches: SPOS' 'evolution' or 'random'. Default 'evolution'. */
+  search: 'evolution' | 'random';
+  /** The evolutionary search's sizes. Default {@link EVOLUTION_DEFAULTS}. */
+  evolution: Partial<EvolutionConfig>;
+  /** Random genotypes evaluated by `result` in 'random' search. Default 20. */
   candidates: number;
-  /** Seed of the candidate draw. Default 0. */
+  /** Seed of the search's draws. Default 0. */
   seed: number;
 }
 
 /** Defaults of {@link SposConfig}. */
-export const SPOS_DEFAULTS: SposConfig = { weightOptimizer: { name: 'adam', learningRate: 0.01 }, candidates: 20, seed: 0 };
+export const SPOS_DEFAULTS: SposConfig = { weightOptimizer: { name: 'adam', learningRate: 0.01 }, search: 'evolution', evolution: {}, candidates: 20, seed: 0 };
+
+/** Genotypes of `space` as genes: one per node of each cell (its two incoming edges, op and input). */
+export function genotypeGenes(space: CellSpaceConfig): GeneSpace<Genotype> {
+  const template = randomGenotype(space, new Rng(0));
+  const hasReduce = template.reduce.length > 0;
+  const nodes = (cell: Genotype['normal']) => Array.from({ length: space.steps }, (_, i) => cell.slice(2 * i, 2 * i + 2));
+  return {
+    random: (rng) => randomGenotype(space, rng),
+    genes: (g) => [...nodes(g.normal), ...(hasReduce ? nodes(g.reduce) : [])],
+    fromGenes: (genes) => {
+      const cells = genes as Genotype['normal'][];
+      return {
+        normal: cells.slice(0, space.steps).flat(),
+        normal_concat: [...template.normal_concat],
+        reduce: hasReduce ? cells.slice(space.steps).flat() : [],
+        reduce_concat: [...template.reduce_concat],
+      };
+    },
+  };
+}
 
 /** One uniformly random non-`none` op per edge, weight 1. */
 export function singlePathSampler(ops: readonly string[]): ArchSampler {
@@ -56,6 +82,8 @@ export class SposSearch implements Searcher<Genotype> {
   constructor(readonly net: SearchNetwork, readonly loss: TaskLoss, config: Partial<SposConfig> = {}) {
     this.config = { ...SPOS_DEFAULTS, ...config };
     if (!Number.isInteger(this.config.candidates) || this.config.candidates < 1) throw new Error(`spos: candidates=${this.config.candidates} must be an integer ≥ 1`);
+    if (this.config.search !== 'evolution' && this.config.search !== 'random') throw new Error(`spos: search=${String(this.config.search)} must be 'evolution' or 'random'`);
+    resolveEvolution('spos', this.config.evolution);
     this.opt = makeOptimizer(this.config.weightOptimizer);
     net.sampler = singlePathSampler(net.space.ops);
   }
@@ -64,27 +92,32 @@ export class SposSearch implements Searcher<Genotype> {
     return { loss: weightStep(this.net, this.opt, batch.train, this.loss, s.ctx) };
   }
 
-  /** Evaluate random genotypes on `val` with the shared weights; return the best. */
+  /** Search genotypes scored by the loss on `val` with the shared weights; return the best. */
   async result(val?: Batch): Promise<Genotype> {
+    return (await this.search(val)).best;
+  }
+
+  /** The search behind {@link result}, with its score and per-generation history. */
+  async search(val?: Batch): Promise<EvolutionResult<Genotype>> {
     if (!val) throw new Error('spos: result(val) needs a validation batch to rank candidates');
     const rng = new Rng(this.config.seed);
     const sampler = this.net.sampler;
-    let best: { g: Genotype; loss: number } | null = null;
+    const score = async (g: Genotype) => {
+      applyGenotype(this.net, g);
+      const l = tf.tidy(() => lossOn(this.net, val, this.loss, new ForwardContext({ training: false })));
+      const v = (await l.data())[0]!;
+      l.dispose();
+      return v;
+    };
     try {
-      this.net.sampler = (kind: CellKind, alpha) => rowsOf(tf.softmax(alpha, -1)).map((weights) => ({ weights }));
-      for (let i = 0; i < this.config.candidates; i++) {
-        const g = randomGenotype(this.net.space, rng);
-        applyGenotype(this.net, g);
-        const l = tf.tidy(() => lossOn(this.net, val, this.loss, new ForwardContext({ training: false })));
-        const v = (await l.data())[0]!;
-        l.dispose();
-        if (!best || v < best.loss) best = { g, loss: v };
-      }
+      this.net.sampler = (_kind: CellKind, alpha) => rowsOf(tf.softmax(alpha, -1)).map((weights) => ({ weights }));
+      const genes = genotypeGenes(this.net.space);
+      if (this.config.search === 'evolution') return await evolve(genes, score, resolveEvolution('spos', this.config.evolution), rng);
+      return await evolve(genes, score, { population: this.config.candidates, generations: 0, parents: 1, mutationProb: 0 }, rng);
     } finally {
       this.net.overrides.clear();
       this.net.sampler = sampler;
     }
-    return best!.g;
   }
 
   dispose(): void {
