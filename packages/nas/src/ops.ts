@@ -4,7 +4,7 @@
 // (ReLU-dwconv-pwconv-BN twice) and dilated conv 3×3/5×5 (ReLU-dwconv(dilation 2)-pwconv-BN),
 // all with affine-free BatchNorm as in the DARTS search. Plus a vector space for MLP/sequence
 // cells (none = zero, skip_connect = identity, linear, gated linear, ReLU/tanh/sigmoid + linear, and
-// parameter-free ReLU/tanh/sigmoid) so search runs fast
+// parameter-free ReLU/tanh/sigmoid/sin(πx)/cos(πx)) so search runs fast
 // on cpu. Tensors are NHWC (tfjs); channels last. One registry maps an op name to its factory.
 import * as tf from '@tensorflow/tfjs-core';
 import { Conv2d, Linear, Module, type ForwardContext, type Rng } from '@weft/core';
@@ -167,14 +167,36 @@ export class Pool3x3 extends Module {
   }
 }
 
-/** A parameter-free activation (the vector space's `relu`, `tanh`, `sigmoid` ops). */
+/**
+ * The elementwise functions of the vector space's activation ops. `sin_pi` and `cos_pi` are
+ * sin(πx) and cos(πx): periodic with one period per two units of their batch-normalised input,
+ * so the period lies inside the input's spread. On a unit-variance input, the best
+ * a + b·x + c·relu(x) + d·tanh(x) leaves 1% of the variance of sin(x) and 4% of cos(x) unexplained,
+ * but 83% of sin(πx) and 90% of cos(πx).
+ */
+export const ACTIVATIONS = {
+  relu: (x: tf.Tensor) => tf.relu(x),
+  tanh: (x: tf.Tensor) => tf.tanh(x),
+  sigmoid: (x: tf.Tensor) => tf.sigmoid(x),
+  sin_pi: (x: tf.Tensor) => tf.sin(tf.mul(x, Math.PI)),
+  cos_pi: (x: tf.Tensor) => tf.cos(tf.mul(x, Math.PI)),
+};
+/** An activation's name. */
+export type ActivationName = keyof typeof ACTIVATIONS;
+
+/** `act(x)`, recording ReLU codes for NASWOT when `act` is relu. */
+export function activate(act: ActivationName, x: tf.Tensor, ctx?: ForwardContext): tf.Tensor {
+  if (act === 'relu') recordReluCodes(ctx, x);
+  return ACTIVATIONS[act](x);
+}
+
+/** A parameter-free activation (the vector space's `relu`, `tanh`, `sigmoid`, `sin_pi`, `cos_pi` ops). */
 export class Activation extends Module {
-  constructor(readonly act: 'relu' | 'tanh' | 'sigmoid') {
+  constructor(readonly act: ActivationName) {
     super();
   }
   forward(x: tf.Tensor, ctx?: ForwardContext): tf.Tensor {
-    if (this.act === 'relu') recordReluCodes(ctx, x);
-    return this.act === 'relu' ? tf.relu(x) : this.act === 'tanh' ? tf.tanh(x) : tf.sigmoid(x);
+    return activate(this.act, x, ctx);
   }
 }
 
@@ -186,9 +208,7 @@ export class ActLinear extends Module {
     this.fc = this.addModule('fc', new Linear({ inFeatures: channels, outFeatures: channels }, rng));
   }
   forward(x: tf.Tensor, ctx?: ForwardContext): tf.Tensor {
-    if (this.act === 'relu') recordReluCodes(ctx, x);
-    const a = this.act === 'relu' ? tf.relu(x) : this.act === 'tanh' ? tf.tanh(x) : this.act === 'sigmoid' ? tf.sigmoid(x) : x;
-    return this.fc.forward(a, ctx);
+    return this.fc.forward(this.act === 'linear' ? x : activate(this.act, x, ctx), ctx);
   }
 }
 
@@ -224,9 +244,7 @@ registerOp('vector', 'gated_linear', true, (c, _s, rng) => new GatedLinear(c, rn
 registerOp('vector', 'relu_linear', true, (c, _s, rng) => new ActLinear('relu', c, rng));
 registerOp('vector', 'tanh_linear', true, (c, _s, rng) => new ActLinear('tanh', c, rng));
 registerOp('vector', 'sigmoid_linear', true, (c, _s, rng) => new ActLinear('sigmoid', c, rng));
-registerOp('vector', 'relu', false, () => new Activation('relu'));
-registerOp('vector', 'tanh', false, () => new Activation('tanh'));
-registerOp('vector', 'sigmoid', false, () => new Activation('sigmoid'));
+for (const a of Object.keys(ACTIVATIONS) as ActivationName[]) registerOp('vector', a, false, () => new Activation(a));
 
 /** The DARTS primitives (conv space), in DARTS' order. */
 export const DARTS_PRIMITIVES = opNames('conv');

@@ -6,13 +6,12 @@
 // parameters are exactly the sum of theirs.
 import * as tf from '@tensorflow/tfjs-core';
 import { Module, fanInUniform, type ForwardContext, type Rng } from '@weft/core';
-import { recordReluCodes } from './codes.js';
-import { NONE } from './ops.js';
+import { ACTIVATIONS, NONE, activate, type ActivationName } from './ops.js';
 
-type Act = 'linear' | 'relu' | 'tanh' | 'sigmoid';
+type Act = 'linear' | ActivationName;
 const ACT_OF: Record<string, Act> = { linear: 'linear', relu_linear: 'relu', tanh_linear: 'tanh', sigmoid_linear: 'sigmoid' };
-/** Parameter-free activation ops. */
-const FREE: Record<string, Act> = { relu: 'relu', tanh: 'tanh', sigmoid: 'sigmoid' };
+/** Parameter-free activation ops: each activation is the op of the same name. */
+const FREE: Record<string, Act> = Object.fromEntries(Object.keys(ACTIVATIONS).map((a) => [a, a as Act]));
 
 /** The vector-space ops of one edge, stacked. */
 export class StackedVectorOps extends Module {
@@ -59,8 +58,7 @@ export class StackedVectorOps extends Module {
     const actOf = (a: Act) => {
       let t = acts.get(a);
       if (!t) {
-        if (a === 'relu') recordReluCodes(ctx, x);
-        t = a === 'relu' ? tf.relu(x) : a === 'tanh' ? tf.tanh(x) : a === 'sigmoid' ? tf.sigmoid(x) : x;
+        t = a === 'linear' ? x : activate(a, x, ctx);
         acts.set(a, t);
       }
       return t;

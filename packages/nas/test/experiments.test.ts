@@ -1,16 +1,22 @@
 // The issue's experiments, seeded, on wasm, each well under a minute. Numbers are printed (and
 // quoted in the issue's closing note); assertions check what the experiments establish.
-//  1. Planted architecture, DARTS: a teacher cell from the vector space with the candidates
-//     relu and tanh (and none), the vector ops the others cannot imitate: behind a Linear→BN
-//     preprocessing and before a linear head, skip_connect is absorbed by the linear layers
-//     around it, and sigmoid(z) = ½ + ½·tanh(z/2) differs from a + b·z + c·tanh(z) only at fifth
-//     order on unit-variance z (with either in the space, recovery over seeds 1–6 was 0.46–0.50 at
-//     chance 0.33, and sigmoid was never ranked first); relu's even part |z|/2 and tanh's
-//     saturation are distinct. The head sees every channel (numOutputs = 2 nodes × 8 channels),
-//     so the data pin the ops. DARTS (first order) searches the same space; rate = teacher edges whose strongest
-//     non-none op is the teacher's (chance 1/2), by α-argmax and by perturbation-based selection
-//     on the same supernet. Then the found genotype and two random genotypes are retrained
-//     from scratch and compared on validation MSE.
+//  1. Planted architecture, DARTS: a teacher cell of one node from the vector space with the
+//     candidates relu, tanh, sin_pi and cos_pi (and none). Behind a Linear→BN preprocessing each
+//     op sees a unit-variance input it cannot rescale, and there their shapes differ (relu's even
+//     part |z|/2, tanh's saturation, the periodic ops' period of 2). The head sees every channel
+//     (numOutputs = 8 channels), so the data pin the ops. DARTS (first order) searches the same
+//     space; rate = teacher edges whose strongest non-none op is the teacher's (chance 1/4), by
+//     α-argmax and by perturbation-based selection on the same supernet. Then the found genotype
+//     and two random genotypes are retrained from scratch and compared on validation MSE.
+//     Measured offline (α-argmax, this search): with relu and tanh and a third op, in this
+//     one-node cell over seeds 1–12: cos_pi 0.96, sin_pi 0.96, abs 0.92 (chance 1/3); all four
+//     0.92. In a two-node cell (the second node also fed by the first node's unnormalised sum)
+//     every set of three fell to 0.43–0.72 over seeds 1–8 or 1–10 (cos_pi 0.72, sin_pi 0.63,
+//     sin(x) 0.56, abs 0.53, x² 0.50, exp(−x²) 0.43; all four 0.63 at chance 1/4), the first
+//     node's edges included (0.75 with cos_pi): the search co-adapts them to the second node.
+//     skip_connect and sigmoid stay out (measured in the two-node cell with relu and tanh: 0.46–0.50
+//     at chance 1/3, sigmoid never ranked first): skip is absorbed by the linear layers around it,
+//     and sigmoid(z) = ½ + ½·tanh(z/2) differs from a + b·z + c·tanh(z) only at fifth order.
 //  2. Planted architecture, TangleNAS: a teacher subnet of an entangled MLP whose layers choose
 //     their activation (relu or tanh, sharing the layer's weight: the choice is not nested, unlike
 //     widths and depths, where a larger subnet imitates a smaller one); rate = matching
@@ -21,7 +27,7 @@ import { describe, expect, it } from 'vitest';
 import { ForwardContext, Rng, accuracy, makeOptimizer, mse, softmaxCrossEntropy, shapes, toTensors, train, type Module } from '@weft/core';
 import {
   DiscreteNetwork, SubnetNetwork, createCellSearch, createEntangledSearch, gradNorm, kendallTau, naswot, opRecovery, plantedCellTask,
-  perturbationOps, plantedSubnetTask, randomGenotype, randomSubnet, resolveEntangledSpace, resolveSpace, runSearch, snip, subnetRecovery, synflowLog, toDartsString,
+  perturbationOps, plantedSubnetTask, type Genotype, randomGenotype, randomSubnet, resolveEntangledSpace, resolveSpace, runSearch, snip, subnetRecovery, synflowLog, toDartsString,
 } from '../src/index.js';
 
 const split = (t: { x: tf.Tensor; y: tf.Tensor }, n: number) => {
@@ -51,8 +57,8 @@ async function fit(model: Module, tr: { x: tf.Tensor; y: tf.Tensor }, va: { x: t
 }
 
 describe('experiments', () => {
-  it('planted cell: DARTS recovers the teacher op on most edges (chance 0.5); the retrained genotype beats random ones on average', async () => {
-    const space = resolveSpace({ space: 'vector', steps: 2, channels: 8, inChannels: 8, numOutputs: 16, ops: ['none', 'relu', 'tanh'] });
+  it('planted cell: DARTS recovers the teacher op on most edges among 4 ops (chance 0.25); the retrained genotype beats random ones on average', async () => {
+    const space = resolveSpace({ space: 'vector', steps: 1, multiplier: 1, channels: 8, inChannels: 8, numOutputs: 8, ops: ['none', 'relu', 'tanh', 'sin_pi', 'cos_pi'] });
     const seeds = [1, 2, 3, 4];
     const rates: number[] = [];
     const pert: number[] = [];
@@ -69,19 +75,30 @@ describe('experiments', () => {
       const picks = await perturbationOps(net, va, mse, { metric: 'loss', seed });
       net.overrides.clear();
       pert.push(opRecovery(task.teacher, { normal: picks.normal.map((o) => space.ops.map((_, i) => (i === o ? 1 : 0))), reduce: [] }, space));
-      found.push(await fit(new DiscreteNetwork(r.result, space, new Rng(seed + 200)), tr, va, 400, seed));
+      // Best of 3 initialisations: a single run of a genotype with sin_pi/cos_pi often stops in a
+      // local minimum (with one init of 400 steps, the teacher's own genotype retrained to 0.65 on seed 6 and a wrong one to 0.22).
+      const retrain = async (g: Genotype) => {
+        let best = Infinity;
+        for (const init of [0, 1, 2]) best = Math.min(best, await fit(new DiscreteNetwork(g, space, new Rng(seed + 200 + 1000 * init)), tr, va, 300, seed + init));
+        return best;
+      };
+      found.push(await retrain(r.result));
       const rand: number[] = [];
-      for (const k of [0, 1]) rand.push(await fit(new DiscreteNetwork(randomGenotype(space, new Rng(seed + 300 + k)), space, new Rng(seed + 200)), tr, va, 400, seed));
+      const randGenes = [0, 1].map((k) => randomGenotype(space, new Rng(seed + 300 + k)));
+      for (const g of randGenes) rand.push(await retrain(g));
       random.push((rand[0]! + rand[1]!) / 2);
-      console.log(`[nas planted DARTS] seed ${seed}: recovery ${rates.at(-1)!.toFixed(2)} (perturbation ${pert.at(-1)!.toFixed(2)}); teacher ${toDartsString(task.teacher)}; found ${toDartsString(r.result)}; retrained val MSE found ${found.at(-1)!.toFixed(4)} vs random ${rand.map((v) => v.toFixed(4)).join(', ')}`);
+      console.log(`[nas planted DARTS] seed ${seed}: recovery ${rates.at(-1)!.toFixed(2)} (perturbation ${pert.at(-1)!.toFixed(2)}); teacher ${toDartsString(task.teacher)}; found ${toDartsString(r.result)}; retrained val MSE found ${found.at(-1)!.toFixed(4)} vs random ${rand.map((v, k) => `${v.toFixed(4)} ${JSON.stringify(randGenes[k]!.normal)}`).join(', ')}`);
       searcher.dispose();
       net.dispose();
       tf.dispose([task.x, task.y, tr, va]);
     }
     const mean = (a: number[]) => a.reduce((s, v) => s + v, 0) / a.length;
-    console.log(`[nas planted DARTS] mean recovery α-argmax ${mean(rates).toFixed(3)}, perturbation ${mean(pert).toFixed(3)} (chance 0.5) over seeds ${seeds}; retrained val MSE found ${mean(found).toFixed(4)} vs random ${mean(random).toFixed(4)}; ${((performance.now() - t0) / 1000).toFixed(1)} s`);
-    // Most teacher edges, clearly above the 0.5 of a coin flip (measured 0.75 here; 0.85 over seeds 1–10).
-    expect(mean(rates)).toBeGreaterThanOrEqual(0.65);
+    console.log(`[nas planted DARTS] mean recovery α-argmax ${mean(rates).toFixed(3)}, perturbation ${mean(pert).toFixed(3)} (chance 0.25) over seeds ${seeds}; retrained val MSE found ${mean(found).toFixed(4)} vs random ${mean(random).toFixed(4)}; ${((performance.now() - t0) / 1000).toFixed(1)} s`);
+    // Most teacher edges, three times the 0.25 of a random pick: ≥ 6 of the 8 edges (measured 7 of 8,
+    // 0.875; 0.917 over seeds 1–12). Retrained, found beats or ties the random genotypes on each of
+    // seeds 1–4 (0.450 vs 0.618); over seeds 5–10 only on average (0.284 vs 0.335): 300 steps do not
+    // bring sin_pi/cos_pi genotypes near zero loss, so the teacher's own genotype can lose to a wrong one.
+    expect(mean(rates)).toBeGreaterThanOrEqual(0.75);
     expect(mean(found)).toBeLessThan(mean(random));
   });
 

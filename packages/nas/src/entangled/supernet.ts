@@ -9,8 +9,8 @@
 //    activation choices — memory of the largest subnet plus masks, not the sum of the candidates.
 import * as tf from '@tensorflow/tfjs-core';
 import { Module, Rng, fanInUniform, padSpatial, type ForwardContext } from '@weft/core';
-import { recordReluCodes } from '../codes.js';
-import { activationOf, resolveEntangledSpace, validateSubnet, type LayerActivation, type EntangledSpaceConfig, type SubnetConfig } from './space.js';
+import { activate } from '../ops.js';
+import { activationOf, resolveEntangledSpace, validateSubnet, type EntangledSpaceConfig, type SubnetConfig } from './space.js';
 
 /** The entangled supernet. */
 export class EntangledSupernet extends Module {
@@ -174,13 +174,4 @@ export class EntangledSupernet extends Module {
     if (this.betaActivation) cfg.activations = (await argmaxRows(this.betaActivation)).map((i) => s.activationChoices[i]!);
     return cfg;
   }
-}
-
-/** act(z), recording ReLU codes (NASWOT) for relu. */
-export function activate(a: LayerActivation, z: tf.Tensor, ctx?: ForwardContext): tf.Tensor {
-  if (a === 'relu') {
-    recordReluCodes(ctx, z);
-    return tf.relu(z);
-  }
-  return tf.tanh(z);
 }
