@@ -14,6 +14,7 @@ const vector = { space: 'vector' as const, steps: 1, channels: 4, inChannels: 3,
 
 addConformanceRows(
   { name: 'nas/MixedOp (vector, stacked)', make: (rng) => new MixedOp({ ops: ['none', 'skip_connect', 'linear', 'gated_linear', 'relu_linear', 'tanh'], space: 'vector', channels: 4 }, rng), input: (rng) => ({ x: floats(rng, [3, 4]) }) },
+  { name: 'nas/MixedOp (vector, parameter-free activations incl. sin_pi, cos_pi)', make: (rng) => new MixedOp({ ops: ['none', 'linear', 'relu', 'tanh', 'sigmoid', 'sin_pi', 'cos_pi'], space: 'vector', channels: 4 }, rng), input: (rng) => ({ x: floats(rng, [3, 4]) }) },
   { name: 'nas/MixedOp (DARTS primitives)', make: (rng) => new MixedOp({ ops: ['none', 'max_pool_3x3', 'skip_connect', 'sep_conv_3x3', 'dil_conv_3x3'], space: 'conv', channels: 2 }, rng), input: (rng) => ({ x: floats(rng, [2, 4, 4, 2]) }) },
   { name: 'nas/SearchNetwork (vector)', make: (rng) => new SearchNetwork(vector, rng), input: (rng) => ({ x: floats(rng, [4, 3]) }) },
   { name: 'nas/DiscreteNetwork (vector genotype)', make: (rng) => new DiscreteNetwork(randomGenotype(resolveSpace(vector), new Rng(0)), vector, rng), input: (rng) => ({ x: floats(rng, [4, 3]) }) },
