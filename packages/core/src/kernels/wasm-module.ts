@@ -43,7 +43,7 @@ export type Local = number;
 
 /**
  * One function body under construction. Instructions are appended in stack-machine order; the
- * structured helpers (`whileLoop`, `ifThen`) take callbacks that write the condition and the body.
+ * structured helpers (`whileLoop`, `ifElse`) take callbacks that write the condition and the body.
  */
 export class FunctionWriter {
   private readonly code: number[] = [];
