@@ -84,12 +84,6 @@ export class WeftMoEPage extends LitElement {
         max-width: 66ch;
         color: var(--muted);
       }
-      .main {
-        grid-area: main;
-        display: grid;
-        gap: 20px;
-        min-width: 0;
-      }
       .curves {
         display: grid;
         grid-template-columns: 1fr 1fr;

@@ -91,12 +91,6 @@ export class WeftNasPage extends LitElement {
         max-width: 70ch;
         color: var(--muted);
       }
-      .main {
-        grid-area: main;
-        display: grid;
-        gap: 20px;
-        min-width: 0;
-      }
       .two {
         display: grid;
         grid-template-columns: 1fr 1fr;

@@ -93,14 +93,6 @@ export class WeftTrainPage extends LitElement {
         max-width: 62ch;
         color: var(--muted);
       }
-      .main {
-        grid-area: main;
-      }
-      .main {
-        display: grid;
-        gap: 20px;
-        min-width: 0;
-      }
       .views > .card {
         display: flex;
         flex-direction: column;

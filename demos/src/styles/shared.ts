@@ -173,6 +173,12 @@ export const pageStyles = css`
   .settings {
     grid-area: settings;
   }
+  .main {
+    grid-area: main;
+    display: grid;
+    gap: 20px;
+    min-width: 0;
+  }
   .try {
     grid-area: try;
   }
