@@ -9,6 +9,13 @@ import { BatchMatMul } from '@tensorflow/tfjs-core';
 import type { KernelBackend, KernelConfig, KernelFunc, TensorInfo } from '@tensorflow/tfjs-core';
 import { runBackendKernel } from './io.js';
 
+/** The batch shapes of two matmul operands, left-padded with 1s to one rank. */
+export function batchShapes(a: TensorInfo, b: TensorInfo): [number[], number[]] {
+  const rank = Math.max(a.shape.length, b.shape.length) - 2;
+  const batchOf = (t: TensorInfo) => [...new Array<number>(rank + 2 - t.shape.length).fill(1), ...t.shape.slice(0, -2)];
+  return [batchOf(a), batchOf(b)];
+}
+
 /** Whether batch shape `s` (padded to the output's rank) reads correctly by flat index modulo its size. */
 function readsByModulo(s: number[], out: number[]): boolean {
   let i = 0;
@@ -22,9 +29,7 @@ export function broadcastBatchMatMul(inner: KernelFunc, backendName: string): Ke
     const { inputs, backend } = args;
     const { a, b } = inputs as { a?: TensorInfo; b?: TensorInfo };
     if (!a || !b || a.shape.length < 2 || b.shape.length < 2) return inner(args);
-    const rank = Math.max(a.shape.length, b.shape.length) - 2;
-    const batchOf = (t: TensorInfo) => [...new Array<number>(rank + 2 - t.shape.length).fill(1), ...t.shape.slice(0, -2)];
-    const [sa, sb] = [batchOf(a), batchOf(b)];
+    const [sa, sb] = batchShapes(a, b);
     if (sa.some((d, i) => d !== sb[i] && d !== 1 && sb[i] !== 1)) return inner(args); // incompatible: the kernel reports it
     const out = sa.map((d, i) => Math.max(d, sb[i]!));
     if (readsByModulo(sa, out) && readsByModulo(sb, out)) return inner(args);

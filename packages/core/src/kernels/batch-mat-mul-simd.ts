@@ -8,6 +8,7 @@
 // XNNPACK. Measured speeds are in bench/results.json (`core.batch_matmul_*`).
 import { BatchMatMul } from '@tensorflow/tfjs-core';
 import type { KernelConfig, KernelFunc, TensorInfo } from '@tensorflow/tfjs-core';
+import { batchShapes } from './batch-mat-mul-broadcast.js';
 import { isHeapBackend, runBackendKernel, type HeapBackend } from './io.js';
 import { F32, FunctionWriter, I32, V128, writeModule, type Local } from './wasm-module.js';
 
@@ -157,9 +158,7 @@ export function simdBatchMatMul(inner: KernelFunc): KernelFunc {
     const { transposeA = false, transposeB = false } = (attrs ?? {}) as { transposeA?: boolean; transposeB?: boolean };
     if (!a || !b || !isHeapBackend(backend) || a.dtype !== 'float32' || b.dtype !== 'float32' || a.shape.length < 2 || b.shape.length < 2) return inner(args);
     // Batch dimensions, padded to one rank: equal, or all 1 on one side (then that operand is reused).
-    const rank = Math.max(a.shape.length, b.shape.length) - 2;
-    const batchOf = (t: TensorInfo) => [...new Array<number>(rank + 2 - t.shape.length).fill(1), ...t.shape.slice(0, -2)];
-    const [sa, sb] = [batchOf(a), batchOf(b)];
+    const [sa, sb] = batchShapes(a, b);
     const [aBatch, bBatch] = [sa.reduce((p, d) => p * d, 1), sb.reduce((p, d) => p * d, 1)];
     const batch = Math.max(aBatch, bBatch);
     const same = sa.every((d, i) => d === sb[i]);
