@@ -20,6 +20,7 @@ const tfjsCore = requireFromCore.resolve('@tensorflow/tfjs-core/package.json').r
 const oneTfjsCore = { find: /^@tensorflow\/tfjs-core$/, replacement: tfjsCore };
 const weftSources = [
   { find: /^@weft\/core\/testing$/, replacement: src('./packages/core/src/testing/index.ts') },
+  { find: /^@weft\/core\/internal$/, replacement: src('./packages/core/src/internal.ts') },
   { find: /^@weft\/(core|sharing|moe|nas)$/, replacement: src('./packages/$1/src/index.ts') },
 ];
 const sourceAliases = { alias: [oneTfjsCore, ...weftSources] };

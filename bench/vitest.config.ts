@@ -13,6 +13,7 @@ export default defineConfig({
     alias: [
       { find: /^@tensorflow\/tfjs-core$/, replacement: tfjsCore },
       { find: /^@weft\/core\/testing$/, replacement: src('../packages/core/src/testing/index.ts') },
+      { find: /^@weft\/core\/internal$/, replacement: src('../packages/core/src/internal.ts') },
       { find: /^@weft\/(core|sharing|moe|nas)$/, replacement: src('../packages/$1/src/index.ts') },
     ],
   },

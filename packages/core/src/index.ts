@@ -9,6 +9,7 @@ import { registerGradientFixes } from './gradients/index.js';
 // Gradients tfjs lacks or gets wrong (broadcast matmul, strided slice, top-k, dilated conv, …).
 registerGradientFixes();
 
+export * from './config.js';
 export * from './random.js';
 export * from './backend.js';
 export * from './context.js';

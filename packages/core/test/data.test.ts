@@ -465,7 +465,7 @@ describe('config errors name the argument, the value and what is allowed', () =>
     [() => spirals({ n: 0 }), 'spirals: n=0 must be an integer ≥ 1'],
     [() => spirals({ arms: 1.5 }), 'spirals: arms=1.5 must be an integer in [2, 64]'],
     [() => spirals({ noise: -1 }), 'spirals: noise=-1 must be a number finite and ≥ 0'],
-    [() => spirals({ nosie: 0.1 } as never), 'spirals: unknown config key "nosie"; allowed: n, arms, turns, radius, noise'],
+    [() => spirals({ nosie: 0.1 } as never), "spirals: unknown option 'nosie'; did you mean 'noise'? (allowed: n, arms, turns, radius, noise)"],
     [() => spirals({ n: '5' } as never), 'spirals: n="5" must be a number'],
     [() => spirals(7 as never), 'spirals: config=7 must be an object'],
     [() => spirals({}, NaN), 'spirals: seed=NaN must be a finite number or an Rng'],

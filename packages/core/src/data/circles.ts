@@ -1,6 +1,8 @@
 // Two concentric circles (scikit-learn's make_circles): a class no linear model can separate.
 import type { Rng } from '../random.js';
-import { checkInt, checkNumber, checkSize, datasetRng, resolveConfig } from './config.js';
+import { checkInt, checkNumber, checkSize } from '../check.js';
+import { resolveConfig } from '../config.js';
+import { datasetRng } from './rng.js';
 import type { Dataset } from './dataset.js';
 
 /** Config of {@link circles}. */

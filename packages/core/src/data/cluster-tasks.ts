@@ -4,7 +4,9 @@
 // (so every f_c sees inputs ~ N(0, I)): linear f_c(z) = W_c z + b_c, or a random one-hidden-layer
 // tanh network. The cluster id is returned in `extra.cluster` so routing can be scored against it.
 import type { Rng } from '../random.js';
-import { checkInt, checkNumber, checkOneOf, checkSize, datasetRng, resolveConfig } from './config.js';
+import { checkInt, checkNumber, checkOneOf, checkSize } from '../check.js';
+import { resolveConfig } from '../config.js';
+import { datasetRng } from './rng.js';
 import { clusterCenters } from './clusters.js';
 import type { Dataset } from './dataset.js';
 

@@ -1,7 +1,9 @@
 // Gaussian clusters ("blobs"): C isotropic Gaussians in d dimensions whose centers lie on a
 // sphere of radius `spread` (evenly spaced on a circle when d = 2, random directions when d ≥ 3).
 import type { Rng } from '../random.js';
-import { checkInt, checkNumber, checkSize, datasetRng, resolveConfig } from './config.js';
+import { checkInt, checkNumber, checkSize } from '../check.js';
+import { resolveConfig } from '../config.js';
+import { datasetRng } from './rng.js';
 import type { Dataset } from './dataset.js';
 
 /** Config of {@link clusters}. */

@@ -1,7 +1,7 @@
 // Toy data generated in the library: seeded, no downloads, plain typed arrays until `toTensors`.
 export * from './dataset.js';
 export * from './tensors.js';
-export { MAX_ELEMENTS } from './config.js';
+export { MAX_ELEMENTS } from '../check.js';
 export * from './spirals.js';
 export * from './moons.js';
 export * from './circles.js';

@@ -1,7 +1,9 @@
 // Modular addition a₁ + … + a_k mod p, one token per number (as in "Grokking", Power et al.,
 // arXiv:2201.02177): x = [a₁, +, a₂, +, …, a_k, =] with + = p and = = p + 1.
 import type { Rng } from '../random.js';
-import { checkInt, checkOneOf, checkSize, datasetRng, resolveConfig } from './config.js';
+import { checkInt, checkOneOf, checkSize } from '../check.js';
+import { resolveConfig } from '../config.js';
+import { datasetRng } from './rng.js';
 import { IGNORE_INDEX, type Dataset } from './dataset.js';
 
 /** Config of {@link modularAddition}. */

@@ -1,7 +1,9 @@
 // Two interleaving half circles (scikit-learn's make_moons), shifted by (-0.5, -0.25) so the data
 // is centered at the origin.
 import type { Rng } from '../random.js';
-import { checkInt, checkNumber, checkSize, datasetRng, resolveConfig } from './config.js';
+import { checkInt, checkNumber, checkSize } from '../check.js';
+import { resolveConfig } from '../config.js';
+import { datasetRng } from './rng.js';
 import type { Dataset } from './dataset.js';
 
 /** Config of {@link moons}. */

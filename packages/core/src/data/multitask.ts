@@ -2,7 +2,9 @@
 // base dataset (rotated inputs, permuted labels, or any function), all tasks in one dataset with
 // an `extra.task` id so a batch can mix tasks; `splitByTask` gives one dataset per task.
 import type { Rng } from '../random.js';
-import { checkInt, checkNumber, datasetRng, resolveConfig } from './config.js';
+import { checkInt, checkNumber } from '../check.js';
+import { resolveConfig } from '../config.js';
+import { datasetRng } from './rng.js';
 import { concatDatasets, type Dataset } from './dataset.js';
 import { SPIRALS_DEFAULTS, spirals, type SpiralsConfig } from './spirals.js';
 

@@ -2,7 +2,9 @@
 // per sequence or as the running parity at every position. Classes are exactly balanced: the last
 // token is drawn among the tokens that give label i mod 2.
 import type { Rng } from '../random.js';
-import { checkInt, checkOneOf, checkSize, datasetRng, resolveConfig } from './config.js';
+import { checkInt, checkOneOf, checkSize } from '../check.js';
+import { resolveConfig } from '../config.js';
+import { datasetRng } from './rng.js';
 import type { Dataset } from './dataset.js';
 
 /** Config of {@link parityTask}. */

@@ -3,7 +3,7 @@
 import { circles, CIRCLES_DEFAULTS } from './circles.js';
 import { CLUSTER_TASKS_DEFAULTS, clusterTasks } from './cluster-tasks.js';
 import { clusters, CLUSTERS_DEFAULTS } from './clusters.js';
-import { resolveConfig } from './config.js';
+import { resolveConfig } from '../config.js';
 import type { Dataset } from './dataset.js';
 import { MODULAR_ADDITION_DEFAULTS, modularAddition } from './modular-addition.js';
 import { moons, MOONS_DEFAULTS } from './moons.js';

@@ -2,7 +2,9 @@
 // string. Two layouts (see `SequenceConfig.format`): a decoder-only language-model layout with a
 // separator and the answer after it, or an aligned encoder layout (one output per input position).
 import type { Rng } from '../random.js';
-import { checkInt, checkOneOf, checkSize, datasetRng, resolveConfig } from './config.js';
+import { checkInt, checkOneOf, checkSize } from '../check.js';
+import { resolveConfig } from '../config.js';
+import { datasetRng } from './rng.js';
 import { IGNORE_INDEX, type Dataset } from './dataset.js';
 
 /** Config of {@link copyTask}, {@link reverseTask} and {@link sortTask}. */

@@ -2,7 +2,9 @@
 // position and scale, rendered with 4×4 supersampling (pixel value = covered fraction), then
 // Gaussian pixel noise clipped to [0, 1]. Lines are about one pixel wide.
 import type { Rng } from '../random.js';
-import { checkInt, checkNumber, checkOrdered, checkSize, datasetRng, resolveConfig } from './config.js';
+import { checkInt, checkNumber, checkOrdered, checkSize } from '../check.js';
+import { resolveConfig } from '../config.js';
+import { datasetRng } from './rng.js';
 import type { Dataset } from './dataset.js';
 
 /** The shapes {@link shapes} can draw. */

@@ -2,7 +2,9 @@
 // frequency) per task, as in MAML's sinusoid benchmark (amplitude in [0.1, 5], phase in [0, π],
 // x in [-5, 5]) for meta-learning and multi-task adapters.
 import type { Rng } from '../random.js';
-import { checkInt, checkNumber, checkOrdered, checkSize, datasetRng, resolveConfig } from './config.js';
+import { checkInt, checkNumber, checkOrdered, checkSize } from '../check.js';
+import { resolveConfig } from '../config.js';
+import { datasetRng } from './rng.js';
 import type { Dataset } from './dataset.js';
 
 /** Config of {@link sine}. */

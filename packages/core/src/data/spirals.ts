@@ -1,7 +1,9 @@
 // Interleaved spirals in 2-D (the classic "two spirals" benchmark, with K arms as in CS231n):
 // arm k is r = t·radius, θ = 2π·turns·t + 2πk/K for t uniform in [0, 1], plus Gaussian noise.
 import type { Rng } from '../random.js';
-import { checkInt, checkNumber, checkSize, datasetRng, resolveConfig } from './config.js';
+import { checkInt, checkNumber, checkSize } from '../check.js';
+import { resolveConfig } from '../config.js';
+import { datasetRng } from './rng.js';
 import type { Dataset } from './dataset.js';
 
 /** Config of {@link spirals}. */

@@ -1,6 +1,8 @@
 // XOR in 2-D: points in the four quadrants of [-1, 1]², label 1 where the signs differ.
 import type { Rng } from '../random.js';
-import { checkInt, checkNumber, checkSize, datasetRng, resolveConfig } from './config.js';
+import { checkInt, checkNumber, checkSize } from '../check.js';
+import { resolveConfig } from '../config.js';
+import { datasetRng } from './rng.js';
 import type { Dataset } from './dataset.js';
 
 /** Config of {@link xor}. */

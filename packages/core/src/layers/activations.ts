@@ -3,7 +3,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { ForwardContext } from '../context.js';
 import { Module } from '../module.js';
-import { checkOneOf } from './check.js';
+import { checkOneOf } from '../check.js';
 
 /** Exact GELU, x·Φ(x) = ½x(1 + erf(x/√2)) (PyTorch `gelu`, approximate='none'). */
 export function gelu(x: tf.Tensor): tf.Tensor {

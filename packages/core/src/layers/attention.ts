@@ -6,7 +6,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { ForwardContext } from '../context.js';
 import { Module } from '../module.js';
 import { defaultRng, type Rng } from '../random.js';
-import { checkPositiveInt, checkRank } from './check.js';
+import { checkPositiveInt, checkRank } from '../check.js';
 import { checkDropoutRate, dropout } from './dropout.js';
 import { Linear } from './linear.js';
 

@@ -6,7 +6,7 @@ import type { ForwardContext } from '../context.js';
 import { Module } from '../module.js';
 import { dilateKernel } from '../gradients/dilated-conv.js';
 import { defaultRng, type Rng } from '../random.js';
-import { checkPositiveInt, checkRank } from './check.js';
+import { checkPositiveInt, checkRank } from '../check.js';
 import { fanInUniform } from './init.js';
 
 /** A size given once for both spatial axes, or as [height, width]. */

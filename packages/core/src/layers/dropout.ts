@@ -4,7 +4,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { ForwardContext } from '../context.js';
 import { Module } from '../module.js';
-import { checkRange } from './check.js';
+import { checkNumber } from '../check.js';
 
 /** Apply inverted dropout to `x` when `ctx` is training and `rate` > 0; otherwise return `x`. */
 export function dropout(x: tf.Tensor, rate: number, ctx: ForwardContext | undefined): tf.Tensor {
@@ -40,6 +40,6 @@ export class Dropout extends Module {
 
 /** Throw unless `rate` is in [0, 1). */
 export function checkDropoutRate(layer: string, name: string, rate: unknown): void {
-  checkRange(layer, name, rate, 0, 1);
+  checkNumber(layer, name, rate, 0, 1);
   if (rate === 1) throw new Error(`${layer}: ${name}=1 must be < 1 (it would drop everything)`);
 }

@@ -6,7 +6,7 @@ import type { ForwardContext } from '../context.js';
 import { Module } from '../module.js';
 import { defaultRng, type Rng } from '../random.js';
 import { normalInit } from './init.js';
-import { checkPositive, checkPositiveInt } from './check.js';
+import { checkPositive, checkPositiveInt } from '../check.js';
 
 /** Config of {@link Embedding}. */
 export interface EmbeddingConfig {

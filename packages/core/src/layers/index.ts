@@ -1,6 +1,5 @@
 // Layers of @weft/core.
 export * from './init.js';
-export * from './check.js';
 export * from './linear.js';
 export * from './activations.js';
 export * from './dropout.js';

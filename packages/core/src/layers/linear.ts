@@ -5,7 +5,7 @@ import type { ForwardContext } from '../context.js';
 import { Module } from '../module.js';
 import { defaultRng, type Rng } from '../random.js';
 import { fanInUniform } from './init.js';
-import { checkPositiveInt } from './check.js';
+import { checkPositiveInt } from '../check.js';
 
 /** Config of {@link Linear}. */
 export interface LinearConfig {

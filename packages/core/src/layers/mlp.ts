@@ -6,7 +6,7 @@ import { ForwardContext } from '../context.js';
 import { Module } from '../module.js';
 import { defaultRng, type Rng } from '../random.js';
 import { activationFn, type ActivationName } from './activations.js';
-import { checkPositiveInt } from './check.js';
+import { checkPositiveInt } from '../check.js';
 import { checkDropoutRate, dropout } from './dropout.js';
 import { Linear } from './linear.js';
 

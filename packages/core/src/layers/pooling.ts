@@ -3,7 +3,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { ForwardContext } from '../context.js';
 import { Module } from '../module.js';
-import { checkOneOf, checkRank } from './check.js';
+import { checkOneOf, checkRank } from '../check.js';
 import { pair, type Size2 } from './conv2d.js';
 
 /** Config of {@link MaxPool2d} and {@link AvgPool2d}. */

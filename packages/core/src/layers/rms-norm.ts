@@ -3,7 +3,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { ForwardContext } from '../context.js';
 import { Module } from '../module.js';
-import { checkPositive, checkPositiveInt } from './check.js';
+import { checkPositive, checkPositiveInt } from '../check.js';
 import { checkLastDim } from './layer-norm.js';
 
 /** Config of {@link RMSNorm}. */

@@ -7,7 +7,7 @@ import { Module } from '../module.js';
 import { defaultRng, type Rng } from '../random.js';
 import type { ActivationName } from './activations.js';
 import { CausalSelfAttention, splitSequenceInput, type SequenceInput } from './attention.js';
-import { checkOneOf, checkPositiveInt } from './check.js';
+import { checkOneOf, checkPositiveInt } from '../check.js';
 import { LayerNorm } from './layer-norm.js';
 import { MLP } from './mlp.js';
 import { RMSNorm } from './rms-norm.js';

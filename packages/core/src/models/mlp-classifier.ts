@@ -4,7 +4,7 @@ import { ForwardContext } from '../context.js';
 import { Module, ModuleList } from '../module.js';
 import { defaultRng, type Rng } from '../random.js';
 import { activationFn, type ActivationName } from '../layers/activations.js';
-import { checkPositiveInt } from '../layers/check.js';
+import { checkPositiveInt } from '../check.js';
 import { checkDropoutRate, dropout } from '../layers/dropout.js';
 import { Linear } from '../layers/linear.js';
 

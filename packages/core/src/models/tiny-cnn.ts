@@ -4,7 +4,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import type { ForwardContext } from '../context.js';
 import { Module } from '../module.js';
 import { defaultRng, type Rng } from '../random.js';
-import { checkPositiveInt } from '../layers/check.js';
+import { checkPositiveInt } from '../check.js';
 import { Conv2d } from '../layers/conv2d.js';
 import { Flatten } from '../layers/flatten.js';
 import { Linear } from '../layers/linear.js';

@@ -8,7 +8,7 @@ import { Module, ModuleList } from '../module.js';
 import { defaultRng, type Rng } from '../random.js';
 import type { ActivationName } from '../layers/activations.js';
 import type { SequenceInput } from '../layers/attention.js';
-import { checkOneOf, checkPositive, checkPositiveInt, checkRank } from '../layers/check.js';
+import { checkOneOf, checkPositive, checkPositiveInt, checkRank } from '../check.js';
 import { checkDropoutRate, dropout } from '../layers/dropout.js';
 import { Embedding } from '../layers/embedding.js';
 import { LayerNorm } from '../layers/layer-norm.js';
