@@ -4,6 +4,7 @@
 // chosen backend before it is returned.
 import * as tf from '@tensorflow/tfjs-core';
 import { registerTrainingKernels } from './kernels/index.js';
+import { checkKnownKeys, configKeys } from './config.js';
 
 /** Backend names Weft knows, in its default order of preference. */
 export const BACKENDS = ['webgpu', 'webgl', 'wasm', 'cpu'] as const;
@@ -72,6 +73,7 @@ const loaders: Record<BackendName, (o: InitBackendOptions) => Promise<string | n
  * kernels on it. Never throws for an unavailable backend; throws only if none works.
  */
 export async function initBackend(options: InitBackendOptions = {}): Promise<BackendReport> {
+  checkKnownKeys('initBackend', options, configKeys<InitBackendOptions>({ prefer: true, fallback: true, wasmPaths: true }));
   const prefer = options.prefer ?? BACKENDS;
   for (const name of prefer) {
     if (!BACKENDS.includes(name)) {

@@ -114,3 +114,12 @@ export function describeValue(value: unknown): string {
   }
   return s.length > 80 ? `${s.slice(0, 77)}...` : s;
 }
+
+/**
+ * The keys of config type `C`, written once as `{ key: true, … }`. The compiler checks the list is
+ * complete (a key added to the interface and not here is a type error), so the runtime check of
+ * {@link checkKnownKeys} cannot drift from the type.
+ */
+export function configKeys<C extends object>(keys: { [K in keyof Required<C>]: true }): readonly (keyof C & string)[] {
+  return Object.keys(keys) as (keyof C & string)[];
+}

@@ -3,6 +3,7 @@
 // a tied matrix once per use), active per token (k of E routed experts) and trainable, per row.
 
 import { CalculatorError, add, mul } from './arith.js';
+import { configKeys, unknownKeyError } from '../config.js';
 import { checkIndexBudget, matchedParams, resolveAdapter, type ResolvedAdapter } from './adapters.js';
 import { decoderSpec } from './decoder.js';
 import { encoderSpec } from './encoder.js';
@@ -147,6 +148,9 @@ function checkOptions(options: CountOptions, cfg: ResolvedConfig): {
   if (options === null || typeof options !== 'object') {
     throw new CalculatorError(`options: expected an object, got ${JSON.stringify(options)}`);
   }
+  const allowed = configKeys<CountOptions>({ head: true, pooler: true, numLabels: true, sharing: true, adapter: true });
+  const unknown = Object.keys(options).find((k) => !allowed.includes(k as keyof CountOptions));
+  if (unknown !== undefined) throw new CalculatorError(unknownKeyError('options', unknown, allowed).message);
   const head = options.head ?? (cfg.family === 'encoder' ? 'none' : 'lm');
   if (!HEADS.includes(head)) {
     throw new CalculatorError(`options: head=${JSON.stringify(head)} is not allowed: expected one of ${HEADS.join(', ')}`);

@@ -4,6 +4,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import type { ForwardContext } from '../context.js';
 import { Module } from '../module.js';
 import { checkOneOf } from '../check.js';
+import { checkKnownKeys, configKeys } from '../config.js';
 
 /** Exact GELU, x·Φ(x) = ½x(1 + erf(x/√2)) (PyTorch `gelu`, approximate='none'). */
 export function gelu(x: tf.Tensor): tf.Tensor {
@@ -67,12 +68,16 @@ export interface ActivationConfig {
   activation?: ActivationName;
 }
 
+/** Every key of {@link ActivationConfig}, for the unknown-key check. */
+const ACTIVATION_KEYS = configKeys<ActivationConfig>({ activation: true });
+
 /** A parameter-free module applying an activation (for `Sequential`). */
 export class Activation extends Module {
   private readonly fn: (x: tf.Tensor) => tf.Tensor;
 
   constructor(readonly config: ActivationConfig = {}) {
     super();
+    checkKnownKeys('Activation', config, ACTIVATION_KEYS);
     this.fn = activationFn(config.activation ?? 'relu', 'Activation');
   }
 

@@ -9,6 +9,7 @@ import { defaultRng, type Rng } from '../random.js';
 import { checkPositiveInt, checkRank } from '../check.js';
 import { checkDropoutRate, dropout } from './dropout.js';
 import { Linear } from './linear.js';
+import { checkKnownKeys, configKeys } from '../config.js';
 
 /**
  * Input of sequence modules: a (B, T, C) tensor, or the tensor with an attention mask
@@ -42,6 +43,9 @@ export interface CausalSelfAttentionConfig {
   dropout?: number;
 }
 
+/** Every key of {@link CausalSelfAttentionConfig}, for the unknown-key check. */
+const CAUSAL_SELF_ATTENTION_KEYS = configKeys<CausalSelfAttentionConfig>({ dim: true, numHeads: true, numKVHeads: true, causal: true, bias: true, dropout: true });
+
 /** Multi-head (optionally grouped-query) self-attention over (B, T, C). */
 export class CausalSelfAttention extends Module<SequenceInput, tf.Tensor> {
   /** Query projection [C → C]. */
@@ -64,6 +68,7 @@ export class CausalSelfAttention extends Module<SequenceInput, tf.Tensor> {
 
   constructor(readonly config: CausalSelfAttentionConfig, rng: Rng = defaultRng()) {
     super();
+    checkKnownKeys('CausalSelfAttention', config, CAUSAL_SELF_ATTENTION_KEYS);
     const { dim, numHeads } = config;
     checkPositiveInt('CausalSelfAttention', 'dim', dim);
     checkPositiveInt('CausalSelfAttention', 'numHeads', numHeads);

@@ -8,6 +8,7 @@ import { dilateKernel } from '../gradients/dilated-conv.js';
 import { defaultRng, type Rng } from '../random.js';
 import { checkPositiveInt, checkRank } from '../check.js';
 import { fanInUniform } from './init.js';
+import { checkKnownKeys, configKeys } from '../config.js';
 
 /** A size given once for both spatial axes, or as [height, width]. */
 export type Size2 = number | [number, number];
@@ -34,6 +35,9 @@ export interface Conv2dConfig {
   /** Learn a bias. Default: true. */
   bias?: boolean;
 }
+
+/** Every key of {@link Conv2dConfig}, for the unknown-key check. */
+const CONV2D_KEYS = configKeys<Conv2dConfig>({ inChannels: true, outChannels: true, kernelSize: true, stride: true, padding: true, dilation: true, groups: true, bias: true });
 
 /** Read a {@link Size2} into [h, w], checking both are positive integers. */
 export function pair(layer: string, name: string, v: Size2): [number, number] {
@@ -77,6 +81,7 @@ export class Conv2d extends Module {
 
   constructor(readonly config: Conv2dConfig, rng: Rng = defaultRng()) {
     super();
+    checkKnownKeys('Conv2d', config, CONV2D_KEYS);
     const L = 'Conv2d';
     const { inChannels, outChannels } = config;
     checkPositiveInt(L, 'inChannels', inChannels);

@@ -5,6 +5,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import type { ForwardContext } from '../context.js';
 import { Module } from '../module.js';
 import { checkNumber } from '../check.js';
+import { checkKnownKeys, configKeys } from '../config.js';
 
 /** Apply inverted dropout to `x` when `ctx` is training and `rate` > 0; otherwise return `x`. */
 export function dropout(x: tf.Tensor, rate: number, ctx: ForwardContext | undefined): tf.Tensor {
@@ -22,6 +23,9 @@ export interface DropoutConfig {
   rate?: number;
 }
 
+/** Every key of {@link DropoutConfig}, for the unknown-key check. */
+const DROPOUT_KEYS = configKeys<DropoutConfig>({ rate: true });
+
 /** Dropout as a module (active only when the forward context is training). */
 export class Dropout extends Module {
   /** The drop probability. */
@@ -29,6 +33,7 @@ export class Dropout extends Module {
 
   constructor(readonly config: DropoutConfig = {}) {
     super();
+    checkKnownKeys('Dropout', config, DROPOUT_KEYS);
     this.rate = config.rate ?? 0.1;
     checkDropoutRate('Dropout', 'rate', this.rate);
   }

@@ -7,6 +7,7 @@ import { Module } from '../module.js';
 import { defaultRng, type Rng } from '../random.js';
 import { normalInit } from './init.js';
 import { checkPositive, checkPositiveInt } from '../check.js';
+import { checkKnownKeys, configKeys } from '../config.js';
 
 /** Config of {@link Embedding}. */
 export interface EmbeddingConfig {
@@ -18,6 +19,9 @@ export interface EmbeddingConfig {
   initStd?: number;
 }
 
+/** Every key of {@link EmbeddingConfig}, for the unknown-key check. */
+const EMBEDDING_KEYS = configKeys<EmbeddingConfig>({ numEmbeddings: true, embeddingDim: true, initStd: true });
+
 /** A learned lookup table from integer ids to vectors. */
 export class Embedding extends Module {
   /** The table, [numEmbeddings, embeddingDim]. */
@@ -25,6 +29,7 @@ export class Embedding extends Module {
 
   constructor(readonly config: EmbeddingConfig, rng: Rng = defaultRng()) {
     super();
+    checkKnownKeys('Embedding', config, EMBEDDING_KEYS);
     checkPositiveInt('Embedding', 'numEmbeddings', config.numEmbeddings);
     checkPositiveInt('Embedding', 'embeddingDim', config.embeddingDim);
     const std = config.initStd ?? 1;

@@ -4,6 +4,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import type { ForwardContext } from '../context.js';
 import { Module } from '../module.js';
 import { checkPositive, checkPositiveInt } from '../check.js';
+import { checkKnownKeys, configKeys } from '../config.js';
 
 /** Config of {@link LayerNorm}. */
 export interface LayerNormConfig {
@@ -17,6 +18,9 @@ export interface LayerNormConfig {
   bias?: boolean;
 }
 
+/** Every key of {@link LayerNormConfig}, for the unknown-key check. */
+const LAYER_NORM_KEYS = configKeys<LayerNormConfig>({ dim: true, eps: true, elementwiseAffine: true, bias: true });
+
 /** Layer normalisation over the last axis. */
 export class LayerNorm extends Module {
   /** Scale, [dim], or null. */
@@ -28,6 +32,7 @@ export class LayerNorm extends Module {
 
   constructor(readonly config: LayerNormConfig) {
     super();
+    checkKnownKeys('LayerNorm', config, LAYER_NORM_KEYS);
     checkPositiveInt('LayerNorm', 'dim', config.dim);
     this.eps = config.eps ?? 1e-5;
     checkPositive('LayerNorm', 'eps', this.eps);

@@ -6,6 +6,7 @@ import { Module } from '../module.js';
 import { defaultRng, type Rng } from '../random.js';
 import { fanInUniform } from './init.js';
 import { checkPositiveInt } from '../check.js';
+import { checkKnownKeys, configKeys } from '../config.js';
 
 /** Config of {@link Linear}. */
 export interface LinearConfig {
@@ -17,6 +18,9 @@ export interface LinearConfig {
   bias?: boolean;
 }
 
+/** Every key of {@link LinearConfig}, for the unknown-key check. */
+const LINEAR_KEYS = configKeys<LinearConfig>({ inFeatures: true, outFeatures: true, bias: true });
+
 /** A fully connected layer. */
 export class Linear extends Module {
   /** Weight, [in, out]. */
@@ -26,6 +30,7 @@ export class Linear extends Module {
 
   constructor(readonly config: LinearConfig, rng: Rng = defaultRng()) {
     super();
+    checkKnownKeys('Linear', config, LINEAR_KEYS);
     checkPositiveInt('Linear', 'inFeatures', config.inFeatures);
     checkPositiveInt('Linear', 'outFeatures', config.outFeatures);
     const { inFeatures, outFeatures } = config;

@@ -9,6 +9,7 @@ import { activationFn, type ActivationName } from './activations.js';
 import { checkPositiveInt } from '../check.js';
 import { checkDropoutRate, dropout } from './dropout.js';
 import { Linear } from './linear.js';
+import { checkKnownKeys, configKeys } from '../config.js';
 
 /** Config of {@link MLP}. */
 export interface MLPConfig {
@@ -27,6 +28,9 @@ export interface MLPConfig {
   /** Dropout on the output in training. Default: 0. */
   dropout?: number;
 }
+
+/** Every key of {@link MLPConfig}, for the unknown-key check. */
+const MLP_KEYS = configKeys<MLPConfig>({ dim: true, hidden: true, outDim: true, gated: true, activation: true, bias: true, dropout: true });
 
 /** The feed-forward block of a transformer: Linear–GELU–Linear, or SwiGLU. */
 export class MLP extends Module {
@@ -47,6 +51,7 @@ export class MLP extends Module {
 
   constructor(readonly config: MLPConfig, rng: Rng = defaultRng()) {
     super();
+    checkKnownKeys('MLP', config, MLP_KEYS);
     const { dim } = config;
     checkPositiveInt('MLP', 'dim', dim);
     const gated = config.gated ?? false;

@@ -5,6 +5,7 @@ import type { ForwardContext } from '../context.js';
 import { Module } from '../module.js';
 import { checkOneOf, checkRank } from '../check.js';
 import { pair, type Size2 } from './conv2d.js';
+import { checkKnownKeys, configKeys } from '../config.js';
 
 /** Config of {@link MaxPool2d} and {@link AvgPool2d}. */
 export interface Pool2dConfig {
@@ -16,6 +17,9 @@ export interface Pool2dConfig {
   padding?: 'valid' | 'same';
 }
 
+/** Every key of {@link Pool2dConfig}, for the unknown-key check. */
+const POOL2D_KEYS = configKeys<Pool2dConfig>({ kernelSize: true, stride: true, padding: true });
+
 /** Shared argument handling of the 2-D pools. */
 export abstract class Pool2d extends Module {
   protected readonly kernel: [number, number];
@@ -24,6 +28,7 @@ export abstract class Pool2d extends Module {
 
   constructor(readonly config: Pool2dConfig, private readonly layer: string) {
     super();
+    checkKnownKeys(layer, config, POOL2D_KEYS);
     this.kernel = pair(layer, 'kernelSize', config.kernelSize);
     this.stride = pair(layer, 'stride', config.stride ?? config.kernelSize);
     this.padding = config.padding ?? 'valid';

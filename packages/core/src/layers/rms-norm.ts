@@ -5,6 +5,7 @@ import type { ForwardContext } from '../context.js';
 import { Module } from '../module.js';
 import { checkPositive, checkPositiveInt } from '../check.js';
 import { checkLastDim } from './layer-norm.js';
+import { checkKnownKeys, configKeys } from '../config.js';
 
 /** Config of {@link RMSNorm}. */
 export interface RMSNormConfig {
@@ -16,6 +17,9 @@ export interface RMSNormConfig {
   elementwiseAffine?: boolean;
 }
 
+/** Every key of {@link RMSNormConfig}, for the unknown-key check. */
+const RMS_NORM_KEYS = configKeys<RMSNormConfig>({ dim: true, eps: true, elementwiseAffine: true });
+
 /** Root-mean-square normalisation over the last axis. */
 export class RMSNorm extends Module {
   /** Scale, [dim], or null. */
@@ -25,6 +29,7 @@ export class RMSNorm extends Module {
 
   constructor(readonly config: RMSNormConfig) {
     super();
+    checkKnownKeys('RMSNorm', config, RMS_NORM_KEYS);
     checkPositiveInt('RMSNorm', 'dim', config.dim);
     this.eps = config.eps ?? 1e-6;
     checkPositive('RMSNorm', 'eps', this.eps);

@@ -11,6 +11,7 @@ import { checkOneOf, checkPositiveInt } from '../check.js';
 import { LayerNorm } from './layer-norm.js';
 import { MLP } from './mlp.js';
 import { RMSNorm } from './rms-norm.js';
+import { checkKnownKeys, configKeys } from '../config.js';
 
 /** Normalisation layers a block can use. */
 export const NORMS = ['layernorm', 'rmsnorm'] as const;
@@ -51,6 +52,9 @@ export interface TransformerBlockConfig {
   ffn?: Module<tf.Tensor, tf.Tensor> | FfnFactory;
 }
 
+/** Every key of {@link TransformerBlockConfig}, for the unknown-key check. */
+const TRANSFORMER_BLOCK_KEYS = configKeys<TransformerBlockConfig>({ dim: true, numHeads: true, numKVHeads: true, causal: true, norm: true, normEps: true, bias: true, mlpHidden: true, gated: true, activation: true, dropout: true, ffn: true });
+
 /** Build the norm named `norm` for width `dim`. */
 export function makeNorm(norm: NormName, dim: number, eps?: number): LayerNorm | RMSNorm {
   checkOneOf('TransformerBlock', 'norm', norm, NORMS);
@@ -70,6 +74,7 @@ export class TransformerBlock extends Module<SequenceInput, tf.Tensor> {
 
   constructor(readonly config: TransformerBlockConfig, rng: Rng = defaultRng()) {
     super();
+    checkKnownKeys('TransformerBlock', config, TRANSFORMER_BLOCK_KEYS);
     const { dim } = config;
     checkPositiveInt('TransformerBlock', 'dim', dim);
     const norm = config.norm ?? 'layernorm';

@@ -7,6 +7,7 @@ import { activationFn, type ActivationName } from '../layers/activations.js';
 import { checkPositiveInt } from '../check.js';
 import { checkDropoutRate, dropout } from '../layers/dropout.js';
 import { Linear } from '../layers/linear.js';
+import { checkKnownKeys, configKeys } from '../config.js';
 
 /** Config of {@link MLPClassifier}. */
 export interface MLPClassifierConfig {
@@ -24,6 +25,9 @@ export interface MLPClassifierConfig {
   bias?: boolean;
 }
 
+/** Every key of {@link MLPClassifierConfig}, for the unknown-key check. */
+const MLP_CLASSIFIER_KEYS = configKeys<MLPClassifierConfig>({ inFeatures: true, numClasses: true, hidden: true, activation: true, dropout: true, bias: true });
+
 /** A multilayer perceptron classifier: (..., inFeatures) -> (..., numClasses) logits. */
 export class MLPClassifier extends Module {
   /** The Linears, hidden layers first, the output layer last. */
@@ -33,6 +37,7 @@ export class MLPClassifier extends Module {
 
   constructor(readonly config: MLPClassifierConfig, rng: Rng = defaultRng()) {
     super();
+    checkKnownKeys('MLPClassifier', config, MLP_CLASSIFIER_KEYS);
     checkPositiveInt('MLPClassifier', 'inFeatures', config.inFeatures);
     checkPositiveInt('MLPClassifier', 'numClasses', config.numClasses);
     const hidden = config.hidden ?? [64];

@@ -9,6 +9,7 @@ import { Conv2d } from '../layers/conv2d.js';
 import { Flatten } from '../layers/flatten.js';
 import { Linear } from '../layers/linear.js';
 import { MaxPool2d } from '../layers/pooling.js';
+import { checkKnownKeys, configKeys } from '../config.js';
 
 /** Config of {@link TinyCNN}. */
 export interface TinyCNNConfig {
@@ -26,6 +27,9 @@ export interface TinyCNNConfig {
   numClasses?: number;
 }
 
+/** Every key of {@link TinyCNNConfig}, for the unknown-key check. */
+const TINY_CNN_KEYS = configKeys<TinyCNNConfig>({ height: true, width: true, inChannels: true, channels: true, kernelSize: true, numClasses: true });
+
 /** A two-stage convolutional classifier: (B, H, W, C) -> (B, numClasses) logits. */
 export class TinyCNN extends Module {
   /** First convolution [k, k, inChannels, channels[0]]. */
@@ -40,6 +44,7 @@ export class TinyCNN extends Module {
 
   constructor(readonly config: TinyCNNConfig = {}, rng: Rng = defaultRng()) {
     super();
+    checkKnownKeys('TinyCNN', config, TINY_CNN_KEYS);
     const L = 'TinyCNN';
     const height = config.height ?? 8;
     const width = config.width ?? 8;

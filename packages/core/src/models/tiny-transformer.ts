@@ -15,6 +15,7 @@ import { LayerNorm } from '../layers/layer-norm.js';
 import { Linear } from '../layers/linear.js';
 import { RMSNorm } from '../layers/rms-norm.js';
 import { makeNorm, TransformerBlock, type FfnFactory, type NormName } from '../layers/transformer-block.js';
+import { checkKnownKeys, configKeys } from '../config.js';
 
 /** Config of {@link TinyTransformer}. */
 export interface TinyTransformerConfig {
@@ -60,6 +61,9 @@ export interface TinyTransformerConfig {
   ffn?: FfnFactory;
 }
 
+/** Every key of {@link TinyTransformerConfig}, for the unknown-key check. */
+const TINY_TRANSFORMER_KEYS = configKeys<TinyTransformerConfig>({ vocabSize: true, maxLen: true, dim: true, depth: true, numHeads: true, numKVHeads: true, head: true, numClasses: true, pool: true, tieEmbeddings: true, causal: true, norm: true, normEps: true, gated: true, mlpHidden: true, activation: true, bias: true, dropout: true, embedInitStd: true, ffn: true });
+
 /** Parts a caller can supply instead of the ones built from the config (sharing plans use this). */
 export interface TinyTransformerParts {
   /** The blocks, in order (the same object may appear in several slots: that is sharing). Their count is the depth. */
@@ -87,6 +91,7 @@ export class TinyTransformer extends Module<TokenInput, tf.Tensor> {
 
   constructor(readonly config: TinyTransformerConfig, rng: Rng = defaultRng(), parts: TinyTransformerParts = {}) {
     super();
+    checkKnownKeys('TinyTransformer', config, TINY_TRANSFORMER_KEYS);
     const L = 'TinyTransformer';
     checkPositiveInt(L, 'vocabSize', config.vocabSize);
     checkPositiveInt(L, 'maxLen', config.maxLen);

@@ -2,6 +2,7 @@
 // Cross-entropy goes through logSoftmax (max-shifted) and a one-hot product, so it is stable
 // and its gradient needs no scatter kernel.
 import * as tf from '@tensorflow/tfjs-core';
+import { checkKnownKeys } from '../config.js';
 
 /** Options of {@link softmaxCrossEntropy}. */
 export interface CrossEntropyOptions {
@@ -33,6 +34,7 @@ function scoredMask(labels: tf.Tensor, ignoreIndex: number | undefined): tf.Tens
  * outside [0, C) other than ignoreIndex score as 0 (a GPU cannot check them without a readback).
  */
 export function softmaxCrossEntropy(logits: tf.Tensor, labels: tf.Tensor, options: CrossEntropyOptions = {}): tf.Scalar {
+  checkKnownKeys('softmaxCrossEntropy', options, ['ignoreIndex']);
   checkLabels('softmaxCrossEntropy', logits, labels);
   return tf.tidy(() => {
     const C = logits.shape[logits.rank - 1]!;

@@ -1,5 +1,6 @@
 // Optimisers by name, from tfjs, so a page or a JSON config can say `{ name: 'adam', learningRate: 0.01 }`.
 import * as tf from '@tensorflow/tfjs-core';
+import { checkKnownKeys, configKeys } from '../config.js';
 
 /** An optimiser named in a plain config. */
 export interface OptimizerConfig {
@@ -15,11 +16,15 @@ export interface OptimizerConfig {
   beta2?: number;
 }
 
+/** Every key of {@link OptimizerConfig}, for the unknown-key check. */
+const OPTIMIZER_KEYS = configKeys<OptimizerConfig>({ name: true, learningRate: true, momentum: true, beta1: true, beta2: true });
+
 /** The names {@link makeOptimizer} accepts. */
 export const OPTIMIZERS = ['sgd', 'momentum', 'adam', 'rmsprop', 'adagrad'] as const;
 
 /** Create a tfjs optimiser from a config, validating it. */
 export function makeOptimizer(config: OptimizerConfig): tf.Optimizer {
+  checkKnownKeys('makeOptimizer', config, OPTIMIZER_KEYS);
   const { name, learningRate: lr } = config;
   if (!(typeof lr === 'number' && lr > 0 && Number.isFinite(lr))) {
     throw new Error(`makeOptimizer: learningRate=${String(lr)} must be a finite number > 0`);

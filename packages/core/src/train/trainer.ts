@@ -5,6 +5,7 @@
 // loop so a page stays responsive. A non-finite loss stops training with a clear error.
 import * as tf from '@tensorflow/tfjs-core';
 import { ForwardContext } from '../context.js';
+import { checkKnownKeys, configKeys } from '../config.js';
 import type { Module } from '../module.js';
 
 /** What one training step returns to the trainer (tensors are kept and disposed by the trainer). */
@@ -74,6 +75,12 @@ export interface TrainOptions<B> {
   yieldAfterMs?: number;
 }
 
+/** Every key of {@link TrainOptions}, for the unknown-key check. */
+const TRAIN_OPTION_KEYS = configKeys<TrainOptions<unknown>>({
+  steps: true, batch: true, model: true, loss: true, input: true, metrics: true, optimizer: true, variables: true,
+  step: true, reportEvery: true, onProgress: true, signal: true, seed: true, yieldAfterMs: true,
+});
+
 /** What {@link train} returns. */
 export interface TrainResult {
   /** Steps done. */
@@ -122,6 +129,7 @@ const macrotask = (): Promise<void> =>
 
 /** Train. See {@link TrainOptions}. */
 export async function train<B = { x: tf.Tensor; y: tf.Tensor }>(options: TrainOptions<B>): Promise<TrainResult> {
+  checkKnownKeys('train', options, TRAIN_OPTION_KEYS);
   const { steps, batch: makeBatch, model } = options;
   if (!Number.isInteger(steps) || steps < 0) throw new Error(`train: steps=${steps} must be an integer ≥ 0`);
   const reportEvery = options.reportEvery ?? 10;
