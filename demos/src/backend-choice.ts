@@ -8,6 +8,9 @@ import { WASM_PATHS } from './wasm-paths.js';
 /** `auto` or a backend name. */
 export type BackendChoice = 'auto' | BackendName;
 
+/** The backend menu of every page: `auto` (see {@link chooseBackend}), then Weft's backends in its order. */
+export const BACKEND_CHOICES = ['auto', ...BACKENDS] as const satisfies readonly BackendChoice[];
+
 const SOFTWARE = /swiftshader|llvmpipe|lavapipe|softpipe|software|basic render/i;
 
 interface GpuAdapterInfoLike {

@@ -19,7 +19,7 @@ import {
 import { HashedMLPClassifier, SharedMLPClassifier, injectAdapter, type LoraConfig } from '@weft/sharing';
 import { MoE } from '@weft/moe';
 import { SubnetNetwork, naswot, randomSubnet, resolveEntangledSpace, type SubnetConfig } from '@weft/nas';
-import type { BuiltModel, CompareData, CompareTaskConfig } from '../tasks/compare-job.js';
+import type { BuiltModel, CompareData, CompareTaskConfig } from '../jobs/compare-job.js';
 
 /** What a builder gets: the task's data and config, a seeded generator, and an abort signal. */
 export interface BuildContext {

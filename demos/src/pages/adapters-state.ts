@@ -1,6 +1,6 @@
 // The URL state of adapters.html: everything needed to reproduce a session from a link.
 import { choiceParam, intParam } from '../url-state.js';
-import { BACKEND_CHOICES } from './train-state.js';
+import { BACKEND_CHOICES } from '../backend-choice.js';
 
 /** Base tasks the page offers (2-D classification datasets of the core registry). */
 export const ADAPTER_DATASETS = ['moons', 'spirals'] as const;

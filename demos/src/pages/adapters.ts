@@ -17,8 +17,8 @@ import { parseUrlState, writeUrlState, type UrlProblem } from '../url-state.js';
 import { boxStyles, buttonStyles, cardStyles, fieldStyles, numberStyles } from '../styles/shared.js';
 import { formatInt, formatPercent } from '../format.js';
 import { ADAPTER_DATASETS, ADAPTER_METHODS, ADAPTERS_SCHEMA, type AdapterMethodChoice } from './adapters-state.js';
-import { AdaptersLab, type MethodResult } from './adapters-job.js';
-import { BACKEND_CHOICES } from './train-state.js';
+import { AdaptersLab, type MethodResult } from '../jobs/adapters-job.js';
+import { BACKEND_CHOICES } from '../backend-choice.js';
 import type { UrlState } from '../url-state.js';
 
 type State = UrlState<typeof ADAPTERS_SCHEMA>;

@@ -3,7 +3,7 @@
 import type { ParamSpec } from '../url-state.js';
 import { choiceParam, intParam, numberParam, type UrlState } from '../url-state.js';
 import { TECHNIQUES } from '../compare/techniques.js';
-import { BACKEND_CHOICES } from './train-state.js';
+import { BACKEND_CHOICES } from '../backend-choice.js';
 
 const IDS = TECHNIQUES.map((t) => t.id);
 

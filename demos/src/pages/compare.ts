@@ -15,13 +15,13 @@ import { LitElement, css, html, nothing } from 'lit';
 import { Rng, type BackendReport, type Ledger } from '@weft/core';
 import { chooseBackend } from '../backend-choice.js';
 import { TrainingController, type RunProgress, type TrainingStatus } from '../controllers/training-controller.js';
-import { CompareJob, makeCompareData, type CompareData, type CompareTaskConfig } from '../tasks/compare-job.js';
+import { CompareJob, makeCompareData, type CompareData, type CompareTaskConfig } from '../jobs/compare-job.js';
 import { TECHNIQUES, type TechniqueEntry } from '../compare/techniques.js';
 import { PARETO_COLORS, paretoFrontier, type ParetoPoint } from '../components/pareto-chart.js';
 import { parseUrlState, writeUrlState, type UrlProblem } from '../url-state.js';
 import { boxStyles, buttonStyles, cardStyles, fieldStyles, numberStyles } from '../styles/shared.js';
 import { formatDuration, formatInt, formatLoss, formatPercent } from '../format.js';
-import { BACKEND_CHOICES } from './train-state.js';
+import { BACKEND_CHOICES } from '../backend-choice.js';
 import { COMPARE_SCHEMA, type CompareState } from './compare-state.js';
 
 /** Where a technique's run is. */

@@ -1,7 +1,7 @@
 // The URL state of moe.html: everything needed to reproduce a mixture-of-experts run from a link.
 import { routerNames } from '@weft/moe';
 import { choiceParam, intParam, numberParam, type UrlState } from '../url-state.js';
-import { BACKEND_CHOICES } from './train-state.js';
+import { BACKEND_CHOICES } from '../backend-choice.js';
 
 /** Routers of @weft/moe's registry. */
 export const MOE_ROUTERS = routerNames() as [string, ...string[]];

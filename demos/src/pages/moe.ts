@@ -19,8 +19,8 @@ import { PageStateController } from '../controllers/page-state-controller.js';
 import { formatUrlState } from '../url-state.js';
 import { boxStyles, buttonStyles, cardStyles, fieldStyles, numberStyles, pageStyles } from '../styles/shared.js';
 import { formatInt, formatLoss, formatPercent } from '../format.js';
-import { BACKEND_CHOICES } from './train-state.js';
-import { MoEJob, type MoEView } from './moe-job.js';
+import { BACKEND_CHOICES } from '../backend-choice.js';
+import { MoEJob, type MoEView } from '../jobs/moe-job.js';
 import { MOE_BALANCE, MOE_DROP, MOE_EXPERTS, MOE_ROUTERS, MOE_SCHEMA, type MoEState } from './moe-state.js';
 
 type Key = keyof MoEState;

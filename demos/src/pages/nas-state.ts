@@ -1,7 +1,7 @@
 // The URL state of nas.html: everything needed to reproduce a search from a link.
 import { searchMethodNames } from '@weft/nas';
 import { choiceParam, intParam, numberParam, type UrlState } from '../url-state.js';
-import { BACKEND_CHOICES } from './train-state.js';
+import { BACKEND_CHOICES } from '../backend-choice.js';
 
 /** Search spaces the page offers: a DARTS cell over vector ops, the DARTS conv cell on 8×8 shapes, or a weight-entangled MLP. */
 export const NAS_SPACES = ['cell', 'conv', 'entangled'] as const;

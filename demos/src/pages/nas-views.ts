@@ -2,7 +2,7 @@
 // DARTS cell graph (inputs c_{k-2}, c_{k-1}, intermediate nodes, the concat output).
 import { LitElement, css, html, svg } from 'lit';
 import type { Genotype } from '@weft/nas';
-import type { BarGroup } from './nas-job.js';
+import type { BarGroup } from '../jobs/nas-job.js';
 
 const OP_COLORS: Record<string, string> = {
   none: 'hsl(0 0% 60%)',

@@ -20,8 +20,8 @@ import { PageStateController } from '../controllers/page-state-controller.js';
 import { formatUrlState } from '../url-state.js';
 import { boxStyles, buttonStyles, cardStyles, fieldStyles, numberStyles, pageStyles } from '../styles/shared.js';
 import { formatInt, formatLoss, formatPercent } from '../format.js';
-import { BACKEND_CHOICES } from './train-state.js';
-import { CELL_SPACE, CONV_SPACE, NasJob, type NasView, type RetrainResult } from './nas-job.js';
+import { BACKEND_CHOICES } from '../backend-choice.js';
+import { CELL_SPACE, CONV_SPACE, NasJob, type NasView, type RetrainResult } from '../jobs/nas-job.js';
 import { NAS_METHODS, NAS_SCHEMA, NAS_SELECTION, NAS_SPACES, type NasState } from './nas-state.js';
 
 type Key = keyof NasState;

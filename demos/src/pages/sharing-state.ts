@@ -1,6 +1,6 @@
 // The URL state of sharing.html: everything needed to reproduce a comparison from a link.
 import { choiceParam, intListParam, intParam, numberParam, type UrlState } from '../url-state.js';
-import { BACKEND_CHOICES } from './train-state.js';
+import { BACKEND_CHOICES } from '../backend-choice.js';
 
 /** Cross-layer plans of @weft/sharing's registry, then the two hashed methods. */
 export const SHARING_CHOICES = ['all-shared', 'groups', 'cycle', 'cycle-reverse', 'sandwich', 'block-repeat', 'custom', 'stable-rps', 'roast'] as const;

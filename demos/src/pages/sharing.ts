@@ -18,8 +18,8 @@ import { PageStateController } from '../controllers/page-state-controller.js';
 import { formatUrlState } from '../url-state.js';
 import { boxStyles, buttonStyles, cardStyles, fieldStyles, numberStyles, pageStyles } from '../styles/shared.js';
 import { formatInt, formatLoss, formatPercent } from '../format.js';
-import { BACKEND_CHOICES } from './train-state.js';
-import { SharingJob, slotsOf } from './sharing-job.js';
+import { BACKEND_CHOICES } from '../backend-choice.js';
+import { SharingJob, slotsOf } from '../jobs/sharing-job.js';
 import { SHARING_CHOICES, SHARING_MODELS, SHARING_SCHEMA, isHashed, type SharingChoice, type SharingState } from './sharing-state.js';
 
 type Key = keyof SharingState;

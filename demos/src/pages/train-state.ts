@@ -1,12 +1,9 @@
 // The URL state of train.html: everything needed to reproduce a run from a link.
-import type { BackendName } from '@weft/core';
+import { BACKEND_CHOICES } from '../backend-choice.js';
 import { choiceParam, intListParam, intParam, numberParam, type UrlState } from '../url-state.js';
 
 /** 2-D classification datasets of the core registry the MLP page offers. */
 export const TRAIN_DATASETS = ['spirals', 'moons', 'circles', 'xor', 'clusters'] as const;
-
-/** Backend choices: `auto` lets `initBackend` pick (webgpu → webgl → wasm → cpu). */
-export const BACKEND_CHOICES = ['auto', 'webgpu', 'webgl', 'wasm', 'cpu'] as const satisfies readonly ('auto' | BackendName)[];
 
 /** Optimisers the page offers (names of `makeOptimizer`). */
 export const TRAIN_OPTIMIZERS = ['adam', 'sgd', 'momentum', 'rmsprop'] as const;

@@ -14,11 +14,12 @@ import { DATASETS, type Ledger } from '@weft/core';
 import { TrainingController } from '../controllers/training-controller.js';
 import { PageStateController } from '../controllers/page-state-controller.js';
 import type { ProbabilityField } from '../components/decision-boundary.js';
-import { ClassifierJob } from '../tasks/classifier-job.js';
+import { ClassifierJob } from '../jobs/classifier-job.js';
 import { formatUrlState } from '../url-state.js';
 import { boxStyles, buttonStyles, cardStyles, fieldStyles, numberStyles, pageStyles } from '../styles/shared.js';
 import { formatInt, formatLoss, formatPercent } from '../format.js';
-import { BACKEND_CHOICES, TRAIN_DATASETS, TRAIN_OPTIMIZERS, TRAIN_SCHEMA, type TrainState } from './train-state.js';
+import { BACKEND_CHOICES } from '../backend-choice.js';
+import { TRAIN_DATASETS, TRAIN_OPTIMIZERS, TRAIN_SCHEMA, type TrainState } from './train-state.js';
 
 /** Minimum time between two refreshes of the decision boundary while training, ms. */
 const FIELD_REFRESH_MS = 250;

@@ -6,7 +6,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { ForwardContext, Rng, batchIndices, clusterTasks, makeOptimizer, mse, parameterLedger, train, type Dataset, type Ledger, type TrainResult } from '@weft/core';
 import { MoE, Regressor, normalizedMutualInformation } from '@weft/moe';
 import type { TrainingJob, TrainingSegment } from '../controllers/training-controller.js';
-import type { MoEState } from './moe-state.js';
+import type { MoEState } from '../pages/moe-state.js';
 
 const BATCH = 128;
 const CLUSTERS = 8;

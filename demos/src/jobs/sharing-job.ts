@@ -8,7 +8,7 @@ import {
 } from '@weft/core';
 import { HashedMLPClassifier, SharedMLPClassifier, planSlots, sharedTransformer, type PlanRef } from '@weft/sharing';
 import type { TrainingJob, TrainingSegment } from '../controllers/training-controller.js';
-import { isHashed, type SharingState } from './sharing-state.js';
+import { isHashed, type SharingState } from '../pages/sharing-state.js';
 
 /** The plan reference a state describes (cross-layer choices only). */
 export function planOf(s: SharingState): PlanRef {

@@ -10,7 +10,7 @@ import {
 import {
   adapterNames, combineAdapters, deleteAdapter, injectAdapter, savePeftAdapter, setActiveAdapters, type AdapterConfigBase, type PeftAdapterOutput,
 } from '@weft/sharing';
-import type { AdapterMethodChoice } from './adapters-state.js';
+import type { AdapterMethodChoice } from '../pages/adapters-state.js';
 
 /** Hidden widths of the page's MLP. */
 export const HIDDEN = [64, 64];

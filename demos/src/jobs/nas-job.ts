@@ -12,7 +12,7 @@ import {
   type CellKind, type SearchBatch, type SubnetConfig, type TaskLoss,
 } from '@weft/nas';
 import type { TrainingJob, TrainingSegment } from '../controllers/training-controller.js';
-import type { NasState } from './nas-state.js';
+import type { NasState } from '../pages/nas-state.js';
 
 /** The vector cell space of the page. */
 export const CELL_SPACE = { space: 'vector' as const, steps: 2, channels: 8, inChannels: 4, numOutputs: 4, ops: ['none', 'skip_connect', 'linear', 'relu', 'tanh', 'sigmoid'] };
