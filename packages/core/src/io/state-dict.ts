@@ -4,7 +4,8 @@
 // bad file leaves the model untouched.
 import * as tf from '@tensorflow/tfjs-core';
 import type { Module } from '../module.js';
-import { parseSafetensors, type ParseSafetensorsOptions } from './safetensors.js';
+import { type ParseSafetensorsOptions } from './safetensors-format.js';
+import { parseSafetensors } from './safetensors-reader.js';
 import { saveSafetensors, tensorsFromEntries, type SaveSafetensorsOptions } from './tensors.js';
 
 /** The module's parameters by path: each unique variable once, under the first path that reaches it. */

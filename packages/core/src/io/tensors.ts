@@ -2,14 +2,14 @@
 // goes through the plain-typed-array parser; writing reads each tensor with `await data()`
 // (never dataSync, so it works on WebGPU without a blocking readback).
 import * as tf from '@tensorflow/tfjs-core';
+import { parseSafetensors } from './safetensors-reader.js';
+import { serializeSafetensors } from './safetensors-writer.js';
 import {
-  parseSafetensors,
-  serializeSafetensors,
   SafetensorsError,
   type ParseSafetensorsOptions,
   type SafetensorsEntry,
   type SafetensorsInput,
-} from './safetensors.js';
+} from './safetensors-format.js';
 
 /**
  * Turn parsed safetensors entries into tf tensors: floats (F16/BF16/F32/F64) → float32,
