@@ -22,19 +22,23 @@ function editDistance(a: string, b: string): number {
 
 /**
  * The allowed name closest to `name`: the fewest edits, or one that contains or is contained in it
- * (`numExpert` → `numExperts`, `lr` → `learningRate` only when close). `undefined` when nothing is
- * within about a third of the name's length.
+ * (`numExpert` → `numExperts`); ties go to the fewest edits. `undefined` when nothing is within
+ * about a third of the name's length (at least two edits).
  */
 export function nearestName(name: string, allowed: readonly string[]): string | undefined {
   let best: string | undefined;
   let bestScore = Infinity;
+  let bestDistance = Infinity;
   const lower = name.toLowerCase();
   for (const candidate of allowed) {
     const c = candidate.toLowerCase();
-    let score = editDistance(lower, c);
-    if (lower.length >= 3 && (c.includes(lower) || lower.includes(c))) score = Math.min(score, 1);
-    if (score < bestScore) {
+    const distance = editDistance(lower, c);
+    // One name inside the other (numExpert ⊂ numExperts) counts as one edit, for names of 3+ letters.
+    const contained = Math.min(lower.length, c.length) >= 3 && (c.includes(lower) || lower.includes(c));
+    const score = contained ? Math.min(distance, 1) : distance;
+    if (score < bestScore || (score === bestScore && distance < bestDistance)) {
       bestScore = score;
+      bestDistance = distance;
       best = candidate;
     }
   }
