@@ -7,7 +7,7 @@ import { configKeys, unknownKeyError } from '../config.js';
 import { checkIndexBudget, matchedParams, resolveAdapter, type ResolvedAdapter } from './adapters.js';
 import { decoderSpec } from './decoder.js';
 import { encoderSpec } from './encoder.js';
-import type { ModelSpec, ParamEntry } from './spec.js';
+import type { ModelSpec, ParamEntry, TargetableModule } from './spec.js';
 import {
   PARAM_PRECISIONS,
   type BreakdownRow,
@@ -24,7 +24,6 @@ import { resolveConfig, type ResolvedConfig } from './validate.js';
 const COMPONENT_ORDER: ParamComponent[] = ['embeddings', 'attention', 'ffn', 'experts', 'router', 'norms', 'head', 'adapters'];
 const HEADS: HeadKind[] = ['none', 'lm', 'classifier'];
 const MAX_LABELS = 1_000_000;
-const METHOD_NAMES = { lora: 'LoRA', loha: 'LoHa', lokr: 'LoKr', ia3: '(IA)³' } as const;
 
 /** Bytes of `n` parameters at `precision` (int4 packs two per byte). */
 export function bytesAt(n: number, precision: ParamPrecision): number {
@@ -53,7 +52,9 @@ export function countSpec(spec: ModelSpec, adapter: ResolvedAdapter | null): Par
     }
     return r;
   };
-  const ad = { stored: 0, effective: 0, active: 0, modules: 0 };
+  // uses / activeUses: adapted modules counted per use (all copies / k routed copies), for shared adapter parameters.
+  const ad = { stored: 0, effective: 0, active: 0, modules: 0, uses: 0, activeUses: 0 };
+  const adapted: TargetableModule[] = [];
   const leafNames = new Set<string>();
 
   const visit = (e: ParamEntry, path: string, uses: number): void => {
@@ -71,8 +72,12 @@ export function countSpec(spec: ModelSpec, adapter: ResolvedAdapter | null): Par
     ad.stored = add('adapter', ad.stored, params);
     ad.effective = add('adapter', ad.effective, mul('adapter', params, uses));
     // Routed experts: at most k of the matched copies run for one token (all copies share one shape).
-    const active = e.experts ? mul('adapter', params / matched, Math.min(matched, activeCopies)) : params;
+    const activeMatched = e.experts ? Math.min(matched, activeCopies) : matched;
+    const active = e.experts ? mul('adapter', params / matched, activeMatched) : params;
     ad.active = add('adapter', ad.active, mul('adapter', active, uses));
+    ad.uses = add('adapter', ad.uses, mul('adapter', matched, uses));
+    ad.activeUses = add('adapter', ad.activeUses, mul('adapter', activeMatched, uses));
+    adapted.push(e.module);
   };
 
   if (adapter) {
@@ -97,6 +102,13 @@ export function countSpec(spec: ModelSpec, adapter: ResolvedAdapter | null): Par
       `adapter: targetModules matched no module of ${spec.modelType}; modules an adapter can wrap here: ${[...leafNames].join(', ')}`,
     );
   }
+  const shared = adapter?.plan.shared?.(adapted) ?? 0;
+  if (!Number.isSafeInteger(shared) || shared < 0) throw new CalculatorError(`adapter: ${adapter!.method} counted ${shared} shared parameters; expected a non-negative integer`);
+  if (shared > 0) {
+    ad.stored = add('adapter', ad.stored, shared);
+    ad.effective = add('adapter', ad.effective, mul('adapter', shared, ad.uses));
+    ad.active = add('adapter', ad.active, mul('adapter', shared, ad.activeUses));
+  }
 
   const base = [...rows.values()];
   let total = 0;
@@ -111,7 +123,7 @@ export function countSpec(spec: ModelSpec, adapter: ResolvedAdapter | null): Par
   if (adapter) {
     base.push({
       component: 'adapters',
-      name: `${METHOD_NAMES[adapter.method]}${adapter.method === 'ia3' ? '' : ` r=${adapter.r}`}${adapter.dora ? ' (DoRA)' : ''}`,
+      name: adapter.plan.name,
       stored: ad.stored,
       effective: ad.effective,
       trainable: ad.stored,

@@ -8,5 +8,10 @@ export { countParams, bytesAt } from './count.js';
 export { parseConfigJson, countParamsFromJson } from './config-json.js';
 export { CALCULATOR_LIMITS, modelTypeOfArchitecture } from './validate.js';
 export { planSlots } from './sharing-plan.js';
-export { lokrFactorization } from './adapters.js';
+export { registerAdapterCount, adapterCount, adapterCountNames } from './adapters.js';
+export {
+  adapterOptionError, compileModulePatterns, linearSizes, type AdapterCount, type AdapterCountPlan, type ModuleMatcher,
+} from './adapter-count.js';
+export { LORA_COUNT, LOHA_COUNT, LOKR_COUNT, IA3_COUNT, lokrFactorization, lokrShape } from './peft-counts.js';
+export type { TargetableModule } from './spec.js';
 export { PRESETS, PRESET_NAMES, type ModelPreset, type PresetName } from './presets.js';

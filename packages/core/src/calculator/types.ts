@@ -315,8 +315,21 @@ export interface Ia3Adapter {
   feedforwardModules?: TargetModules;
 }
 
+/**
+ * An adapter of another registered method (`registerAdapterCount`; @weft/sharing registers the count
+ * of every method it has one for, e.g. `residual`, `mos`): its own options, named as in its Weft config.
+ */
+export interface RegisteredAdapter {
+  /** Registered method name. */
+  method: string;
+  /** Modules to wrap; required unless the method declares defaults for the model type. */
+  targetModules?: TargetModules;
+  /** The method's options. */
+  [option: string]: unknown;
+}
+
 /** Any adapter the calculator counts. The base model is frozen when one is attached. */
-export type AdapterConfig = LoraAdapter | LohaAdapter | LokrAdapter | Ia3Adapter;
+export type AdapterConfig = LoraAdapter | LohaAdapter | LokrAdapter | Ia3Adapter | RegisteredAdapter;
 
 /** Options of a count. */
 export interface CountOptions {
@@ -351,7 +364,7 @@ export interface BreakdownRow {
 /** Summary of an attached adapter. */
 export interface AdapterSummary {
   /** Method name. */
-  method: AdapterConfig['method'];
+  method: string;
   /** Number of distinct modules wrapped (each routed expert's Linear counts once). */
   targetedModules: number;
   /** Adapter parameters stored. */
