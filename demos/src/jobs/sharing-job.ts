@@ -6,12 +6,12 @@ import {
   IGNORE_INDEX, MLPClassifier, Rng, TinyTransformer, accuracy, batchIndices, makeOptimizer, parameterLedger, softmaxCrossEntropy, sortTask, spirals, train,
   type Dataset, type Ledger, type Module, type TrainResult,
 } from '@weft/core';
-import { HashedMLPClassifier, SharedMLPClassifier, planSlots, sharedTransformer, type PlanRef } from '@weft/sharing';
+import { HashedMLPClassifier, SharedMLPClassifier, planSlots, sharedTransformer, type SharingPlan } from '@weft/sharing';
 import type { TrainingJob, TrainingSegment } from '../controllers/training-controller.js';
 import { isHashed, type SharingState } from '../pages/sharing-state.js';
 
 /** The plan reference a state describes (cross-layer choices only). */
-export function planOf(s: SharingState): PlanRef {
+export function planOf(s: SharingState): SharingPlan {
   switch (s.sharing) {
     case 'groups':
       return { name: 'groups', groups: s.unique };

@@ -39,12 +39,13 @@ export function sharingApplies(c: ModelConfig): boolean {
 
 /** The calculator's sharing plan of a choice. */
 export function sharingPlan(choice: SharingChoice): SharingPlan {
-  if (choice === 'none' || choice === 'all' || choice === 'sandwich') return { kind: choice };
+  if (choice === 'none' || choice === 'sandwich') return choice;
+  if (choice === 'all') return 'all-shared';
   const [kind, n] = choice.split('-') as [string, string];
   const v = Number(n);
-  if (kind === 'repeat') return { kind: 'block-repeat', repeat: v };
-  if (kind === 'cycle') return { kind: 'cycle', unique: v };
-  return { kind: 'groups', groups: v };
+  if (kind === 'repeat') return { name: 'block-repeat', repeat: v };
+  if (kind === 'cycle') return { name: 'cycle', unique: v };
+  return { name: 'groups', groups: v };
 }
 
 /** Module names an adapter wraps for a target choice, by family (PEFT's suffix matching). */

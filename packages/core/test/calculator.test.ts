@@ -323,17 +323,18 @@ describe('sharing plans', () => {
   const blockComponents: ParamComponent[] = ['attention', 'ffn', 'experts', 'router', 'norms'];
 
   it('slot maps', () => {
-    expect(planSlots({ kind: 'none' }, 4)).toEqual([0, 1, 2, 3]);
-    expect(planSlots({ kind: 'all' }, 4)).toEqual([0, 0, 0, 0]);
-    expect(planSlots({ kind: 'groups', groups: 2 }, 6)).toEqual([0, 0, 0, 1, 1, 1]);
-    expect(planSlots({ kind: 'block-repeat', repeat: 2 }, 6)).toEqual([0, 0, 1, 1, 2, 2]);
-    expect(planSlots({ kind: 'sandwich' }, 5)).toEqual([0, 1, 1, 1, 2]);
-    expect(planSlots({ kind: 'cycle', unique: 2 }, 5)).toEqual([0, 1, 0, 1, 0]);
-    expect(planSlots({ kind: 'custom', map: [7, 3, 7, 3] }, 4)).toEqual([0, 1, 0, 1]);
+    expect(planSlots('none', 4)).toEqual([0, 1, 2, 3]);
+    expect(planSlots('all-shared', 4)).toEqual([0, 0, 0, 0]);
+    expect(planSlots({ name: 'groups', groups: 2 }, 6)).toEqual([0, 0, 0, 1, 1, 1]);
+    expect(planSlots({ name: 'block-repeat', repeat: 2 }, 6)).toEqual([0, 0, 1, 1, 2, 2]);
+    expect(planSlots({ name: 'sandwich' }, 5)).toEqual([0, 1, 1, 1, 2]);
+    expect(planSlots({ name: 'cycle', unique: 2 }, 5)).toEqual([0, 1, 0, 1, 0]);
+    expect(planSlots({ name: 'cycle-reverse', unique: 2 }, 5)).toEqual([0, 1, 0, 1, 0]);
+    expect(planSlots({ name: 'custom', map: [1, 0, 1, 0] }, 4)).toEqual([1, 0, 1, 0]);
   });
 
   it('12-slot all-shared stores 1/12 of the effective block parameters', () => {
-    const r = count(deep, { sharing: { kind: 'all' } });
+    const r = count(deep, { sharing: 'all-shared' });
     expect(r.uniqueBlocks).toBe(1);
     expect(r.slots).toBe(12);
     // The final RMSNorm is outside the blocks: subtract it from the norms rows.
@@ -345,14 +346,16 @@ describe('sharing plans', () => {
     expect(r.effective).toBe(outside + 12 * block);
     expect(r.activePerToken).toBe(r.effective);
     // Unshared, the same model stores what it uses.
-    expect(count(deep).total).toBe(count(deep, { sharing: { kind: 'all' } }).effective);
+    expect(count(deep).total).toBe(count(deep, { sharing: 'all-shared' }).effective);
   });
 
   it.each([
-    [{ kind: 'groups', groups: 3 } as const, 3],
-    [{ kind: 'block-repeat', repeat: 2 } as const, 6],
-    [{ kind: 'sandwich' } as const, 3],
-    [{ kind: 'cycle', unique: 4 } as const, 4],
+    [{ name: 'groups', groups: 3 } as const, 3],
+    [{ name: 'block-repeat', repeat: 2 } as const, 6],
+    [{ name: 'sandwich' } as const, 3],
+    [{ name: 'cycle', unique: 4 } as const, 4],
+    [{ name: 'cycle-reverse', unique: 4 } as const, 4],
+    [{ name: 'custom', map: [1, 0, 1, 0, 1, 0, 1, 0, 1, 0, 1, 0] }, 2],
   ])('%j stores %i blocks and uses 12', (plan, unique) => {
     const r = count(deep, { sharing: plan });
     expect(r.uniqueBlocks).toBe(unique);
@@ -361,14 +364,14 @@ describe('sharing plans', () => {
   });
 
   it('BERT layers can share too', () => {
-    const r = count({ ...tinyBert, num_hidden_layers: 6 }, { sharing: { kind: 'all' } });
+    const r = count({ ...tinyBert, num_hidden_layers: 6 }, { sharing: 'all-shared' });
     expect(r.total).toBe(80 + 172 + 20);
     expect(r.effective).toBe(80 + 6 * 172 + 20);
   });
 
   it('MoE with sharing counts k experts per slot', () => {
     const cfg: ModelConfig = { ...deep, model_type: 'mixtral', num_local_experts: 4, num_experts_per_tok: 1 };
-    const r = count(cfg, { sharing: { kind: 'all' } });
+    const r = count(cfg, { sharing: 'all-shared' });
     expect(r.total).toBe(outside + 1392);
     expect(r.activePerToken).toBe(outside + 12 * (192 + 288 + 32 + 16));
   });
@@ -450,7 +453,7 @@ describe('adapters', () => {
   });
 
   it('adapters on shared blocks are stored once and used per slot', () => {
-    const r = count({ ...tinyLlama, num_hidden_layers: 12 }, { sharing: { kind: 'all' }, adapter: { method: 'lora', r: 1 } });
+    const r = count({ ...tinyLlama, num_hidden_layers: 12 }, { sharing: 'all-shared', adapter: { method: 'lora', r: 1 } });
     // q 8→8: 16, v 8→4: 12 → 28 once, 12 uses.
     expect(r.trainable).toBe(28);
     expect(r.rows.at(-1)!.effective).toBe(12 * 28);
@@ -531,14 +534,16 @@ describe('rejects bad options', () => {
   };
   it('head', () => bad({ head: 'mlm' }, /head="mlm" is not allowed: expected one of none, lm, classifier/));
   it('numLabels', () => bad({ head: 'classifier', numLabels: 0 }, /numLabels=0 is not allowed/));
-  it('sharing kind', () => bad({ sharing: { kind: 'ring' } }, /sharing: kind="ring" is not a sharing plan/));
+  it('sharing plan name', () => bad({ sharing: { name: 'ring' } }, /sharing: planSlots: plan name="ring" is not registered/));
+  it('sharing plan without a name', () => bad({ sharing: { kind: 'all' } }, /plan=\{"kind":"all"\} must be a plan name or \{ name, \.\.\.options \}/));
+  it('sharing plan option typo', () => bad({ sharing: { name: 'groups', gruops: 2 } }, /sharing plan 'groups': unknown option 'gruops'; did you mean 'groups'\?/));
   it('sharing groups that do not divide', () =>
-    bad({ sharing: { kind: 'groups', groups: 5 } }, /groups=5 is not allowed: expected a divisor of num_hidden_layers=12/, { ...tinyLlama, num_hidden_layers: 12 }));
-  it('sandwich on too few layers', () => bad({ sharing: { kind: 'sandwich' } }, /sandwich needs num_hidden_layers ≥ 3, got num_hidden_layers=2/));
-  it('custom map of the wrong length', () => bad({ sharing: { kind: 'custom', map: [0] } }, /map \(length 1\) is not allowed: expected an array of num_hidden_layers=2/));
+    bad({ sharing: { name: 'groups', groups: 5 } }, /groups=5 must divide the number of slots \(depth=12\) \(the slots are the num_hidden_layers=12 layers\)/, { ...tinyLlama, num_hidden_layers: 12 }));
+  it('sandwich on too few layers', () => bad({ sharing: { name: 'sandwich' } }, /sharing plan 'sandwich': depth=2 must be ≥ 3/));
+  it('custom map of the wrong length', () => bad({ sharing: { name: 'custom', map: [0] } }, /map=\[0\] must be an array of 2 block indices/));
   it('sharing across a dense and an MoE layer', () =>
-    bad({ sharing: { kind: 'all' } }, /puts layer 0 \(dense\) and layer 1 \(moe\) in one block/, PRESETS['deepseek-moe-16b'].config));
-  it('sharing plan on ALBERT', () => bad({ sharing: { kind: 'all' } }, /cannot be applied to albert/, PRESETS['albert-base-v2'].config));
+    bad({ sharing: 'all-shared' }, /puts layer 0 \(dense\) and layer 1 \(moe\) in one block/, PRESETS['deepseek-moe-16b'].config));
+  it('sharing plan on ALBERT', () => bad({ sharing: 'all-shared' }, /cannot be applied to albert/, PRESETS['albert-base-v2'].config));
   it('adapter rank', () => bad({ adapter: { method: 'lora', r: 0 } }, /adapter: r=0 is not allowed: expected an integer in \[1, 65536\]/));
   it('adapter method', () => bad({ adapter: { method: 'prefix', r: 8 } }, /method="prefix" is not supported/));
   it('adapter targets that match nothing', () =>

@@ -2,9 +2,10 @@
 // Transformer, MLP and CNN builders (outputs against naive re-computation, ledger totals).
 import * as tf from '@tensorflow/tfjs-core';
 import { describe, expect, it } from 'vitest';
-import { Rng, TinyTransformer, TransformerBlock, parameterLedger, type Module } from '@weft/core';
+import { Rng, TinyTransformer, TransformerBlock, countParams, parameterLedger, type Module } from '@weft/core';
 import {
-  FactorizedEmbedding, KernelSharingCNN, SHARING_PLANS, SharedMLPClassifier, applyPlan, placeBlocks, planSlots, sharedTransformer, uniqueBlocks,
+  FactorizedEmbedding, KernelSharingCNN, SHARING_PLANS, SharedMLPClassifier, applyPlan, placeBlocks, planSlots, registerSharingPlan, sharedTransformer, uniqueBlocks,
+  type SharingPlan,
 } from '@weft/sharing';
 
 const sizeOf = (m: Module<any, any>) => m.parameters().reduce((s, v) => s + v.size, 0);
@@ -21,7 +22,49 @@ describe('sharing plans: slot maps', () => {
     expect(planSlots('block-repeat', 6)).toEqual([0, 0, 1, 1, 2, 2]); // MobileLLM-LS: each block twice in a row
     expect(planSlots({ name: 'custom', map: [1, 0, 1, 0] }, 4)).toEqual([1, 0, 1, 0]);
     expect(uniqueBlocks(planSlots('sandwich', 6))).toBe(3);
-    expect(Object.keys(SHARING_PLANS).sort()).toEqual(['all-shared', 'block-repeat', 'custom', 'cycle', 'cycle-reverse', 'groups', 'none', 'sandwich']);
+    expect(Object.keys(SHARING_PLANS)).toEqual(expect.arrayContaining(['all-shared', 'block-repeat', 'custom', 'cycle', 'cycle-reverse', 'groups', 'none', 'sandwich']));
+  });
+
+  // Plans whose defaults do not fit 6 slots on their own, with the options that do (explicit exemptions
+  // from "every plan runs with its defaults"): 'custom' has no default map, the map must be given.
+  const EXAMPLES: Record<string, SharingPlan> = { custom: { name: 'custom', map: [0, 1, 0, 2, 1, 0] } };
+
+  it('every registered plan: a valid 6-slot map, and an MLP and a real-scale count that store K blocks and use 6', () => {
+    for (const name of Object.keys(SHARING_PLANS)) {
+      const plan = EXAMPLES[name] ?? name;
+      const slots = planSlots(plan, 6);
+      const k = uniqueBlocks(slots);
+      expect(slots, name).toHaveLength(6);
+      expect([...new Set(slots)].sort(), name).toEqual(Array.from({ length: k }, (_, b) => b)); // blocks 0..K-1, none missing
+      const m = new SharedMLPClassifier({ inFeatures: 2, numClasses: 3, hidden: [4, 4, 4, 4, 4, 4, 4], plan }, new Rng(8));
+      const t = parameterLedger(m).totals;
+      expect(t.effective - t.stored, name).toBe((6 - k) * (4 * 4 + 4));
+      m.dispose();
+      const report = countParams({ model_type: 'llama', vocab_size: 10, hidden_size: 8, intermediate_size: 8, num_hidden_layers: 6, num_attention_heads: 2 }, { sharing: plan });
+      expect(report.uniqueBlocks, name).toBe(k);
+      expect(report.slots, name).toBe(6);
+    }
+  });
+
+  it('a plan registered with one line is used by the builders and the calculator', () => {
+    // Slots at multiples of `every` share block 0; every other slot is its own (registered by this test only).
+    registerSharingPlan<{ every: number }>('test-every-other', {
+      description: 'test: slot i uses block 0 when i is a multiple of `every`',
+      defaults: { every: 2 },
+      factory: (L, c) => {
+        let next = 1;
+        return Array.from({ length: L }, (_, i) => (i % c.every === 0 ? 0 : next++));
+      },
+    });
+    expect(planSlots({ name: 'test-every-other', every: 3 }, 6)).toEqual([0, 1, 2, 0, 3, 4]);
+    const m = new SharedMLPClassifier({ inFeatures: 2, numClasses: 3, hidden: [4, 4, 4, 4, 4, 4, 4], plan: 'test-every-other' }, new Rng(9));
+    expect(new Set(m.slots.items).size).toBe(4);
+    m.dispose();
+    const llama = { model_type: 'llama', vocab_size: 10, hidden_size: 8, intermediate_size: 8, num_hidden_layers: 6, num_attention_heads: 2 } as const;
+    expect(countParams(llama, { sharing: 'test-every-other' }).uniqueBlocks).toBe(4);
+    expect(() => planSlots({ name: 'test-every-other', evrey: 3 }, 6)).toThrow(/unknown option 'evrey'; did you mean 'every'\?/);
+    expect(() => registerSharingPlan('test-every-other', SHARING_PLANS['none']!)).toThrow(/already registered/);
+    expect(() => registerSharingPlan('test-bad', { description: '', defaults: {}, factroy: () => [] } as never)).toThrow(/unknown option 'factroy'; did you mean 'factory'\?/);
   });
 
   it('rejects bad plans with the value in the message', () => {
@@ -32,7 +75,7 @@ describe('sharing plans: slot maps', () => {
     expect(() => planSlots('sandwich', 2)).toThrow(/depth=2 must be ≥ 3/);
     expect(() => planSlots({ name: 'custom', map: [0, 2, 0] }, 3)).toThrow(/never uses block 1/);
     expect(() => planSlots({ name: 'custom', map: [0, 1] }, 3)).toThrow(/array of 3 block indices/);
-    expect(() => planSlots({ name: 'cycle', unqiue: 2 }, 4)).toThrow(/unknown option "unqiue"/);
+    expect(() => planSlots({ name: 'cycle', unqiue: 2 }, 4)).toThrow(/sharing plan 'cycle': unknown option 'unqiue'; did you mean 'unique'\?/);
     expect(() => placeBlocks([0, 3, 0], ['a', 'b'])).toThrow(/slot 1 uses block 3, which does not exist/);
     expect(() => placeBlocks([0, 0], ['a', 'b'])).toThrow(/block 1 is used by no slot/);
   });

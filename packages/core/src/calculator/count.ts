@@ -175,7 +175,7 @@ function checkOptions(options: CountOptions, cfg: ResolvedConfig): {
   if (typeof numLabels !== 'number' || !Number.isInteger(numLabels) || numLabels < 1 || numLabels > MAX_LABELS) {
     throw new CalculatorError(`options: numLabels=${JSON.stringify(numLabels)} is not allowed: expected an integer in [1, ${MAX_LABELS}]`);
   }
-  return { head, pooler, numLabels, sharing: options.sharing ?? { kind: 'none' } };
+  return { head, pooler, numLabels, sharing: options.sharing ?? 'none' };
 }
 
 /** Counts an already resolved config (see `resolveConfig`). */

@@ -74,9 +74,10 @@ export function encoderSpec(cfg: ResolvedEncoder, opts: EncoderSpecOptions): Mod
   let blocks: { path: string; spec: BlockSpec }[];
   let slots: number[];
   if (albert) {
-    if (opts.sharing.kind !== 'none') {
+    const shared = applySharingPlan(Array.from({ length: cfg.layers }, () => albertLayer(H, I)), opts.sharing, () => '').blocks.length < cfg.layers;
+    if (shared) {
       throw new CalculatorError(
-        `sharing: plan '${opts.sharing.kind}' cannot be applied to albert, which shares layers through ` +
+        `sharing: plan ${JSON.stringify(opts.sharing)} cannot be applied to albert, which shares layers through ` +
           'num_hidden_groups and inner_group_num; set those in the config instead',
       );
     }

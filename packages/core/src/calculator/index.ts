@@ -7,7 +7,10 @@ export { CalculatorError } from './arith.js';
 export { countParams, bytesAt } from './count.js';
 export { parseConfigJson, countParamsFromJson } from './config-json.js';
 export { CALCULATOR_LIMITS, modelTypeOfArchitecture } from './validate.js';
-export { planSlots } from './sharing-plan.js';
+export {
+  SHARING_PLANS, registerSharingPlan, planSlots, uniqueBlocks,
+  type SlotMap, type SharingPlanConfig, type SharingPlanEntry, type GroupsPlanConfig, type CyclePlanConfig, type BlockRepeatPlanConfig, type CustomPlanConfig,
+} from './sharing-plan.js';
 export { registerAdapterCount, adapterCount, adapterCountNames } from './adapters.js';
 export {
   adapterOptionError, compileModulePatterns, linearSizes, type AdapterCount, type AdapterCountPlan, type ModuleMatcher,

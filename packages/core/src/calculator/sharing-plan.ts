@@ -1,103 +1,199 @@
-// Cross-layer sharing plans as slot → block maps (ALBERT arXiv:1909.11942 groups; Universal Transformer
-// arXiv:1807.03819 all-shared; MobileLLM arXiv:2402.14905 immediate block-wise repeat; Subformer
-// arXiv:2101.00234 sandwich; Takase & Kiyono arXiv:2104.06022 cycle). Stored counts distinct blocks,
-// effective counts slots. A shared block takes the structure of the first slot that uses it.
-
+// Cross-layer sharing plans: which of K unique blocks fills each of L layer slots. Papers: ALBERT
+// (arXiv:1909.11942) all-shared and `num_hidden_groups`; Universal Transformer (arXiv:1807.03819)
+// all-shared; Takase & Kiyono, "Lessons on Parameter Sharing across Layers in Transformers"
+// (arXiv:2104.06022) cycle and cycle-reverse; Subformer (arXiv:2101.00234) sandwich; MobileLLM
+// (arXiv:2402.14905) immediate block-wise repeat. A plan is only the `slot -> block` array. This is
+// the one registry of plans: the calculator counts a real-scale model through it (stored counts
+// distinct blocks, effective counts slots), and @weft/sharing builds models through it (one block
+// object in several slots; sharing by identity does the rest). A new plan is one entry and one
+// `registerSharingPlan` line.
 import { CalculatorError } from './arith.js';
+import { checkKnownKeys, configKeys, nearestName, resolveConfig } from '../config.js';
 import type { BlockSpec } from './spec.js';
-import type { SharingPlan } from './types.js';
 
-const PLAN_KINDS = ['none', 'all', 'groups', 'block-repeat', 'sandwich', 'cycle', 'custom'] as const;
+/** The `slot -> block` map of a plan: entry i is the block index (0..K-1) used at slot i. */
+export type SlotMap = number[];
 
-function planInt(value: unknown, name: string, min: number, max: number): number {
-  if (typeof value !== 'number' || !Number.isInteger(value) || value < min || value > max) {
-    throw new CalculatorError(
-      `sharing: ${name}=${JSON.stringify(value) ?? String(value)} is not allowed: expected an integer in [${min}, ${max}]`,
-    );
-  }
-  return value;
+/** A plan with options: its registry name and its config fields (those not given take the plan's defaults). */
+export interface SharingPlanConfig {
+  /** Registry name: 'none', 'all-shared', 'groups', 'cycle', 'cycle-reverse', 'sandwich', 'block-repeat', 'custom', or a registered one. */
+  name: string;
+  /** The plan's options (see its `defaults`). */
+  [option: string]: unknown;
 }
 
-/**
- * The block index used at each of `numLayers` slots under `plan`, numbered 0, 1, … in order of first use.
- * Throws a `CalculatorError` naming the field when the plan does not fit `numLayers`.
- */
-export function planSlots(plan: SharingPlan, numLayers: number): number[] {
-  if (plan === null || typeof plan !== 'object' || !PLAN_KINDS.includes((plan as SharingPlan).kind)) {
-    const kind = plan !== null && typeof plan === 'object' ? (plan as { kind?: unknown }).kind : plan;
-    throw new CalculatorError(
-      `sharing: kind=${JSON.stringify(kind) ?? String(kind)} is not a sharing plan: expected one of ${PLAN_KINDS.join(', ')}`,
-    );
+/** A sharing plan: a registered plan's name (all defaults), or `{ name, ...options }`. */
+export type SharingPlan = string | SharingPlanConfig;
+
+/** A registered plan: documented defaults and a factory from (slots, config) to the map. */
+export interface SharingPlanEntry<C extends object = object> {
+  /** One line on what the plan does and where it comes from. */
+  description: string;
+  /** The config defaults (plain JSON); their keys are the plan's only options. */
+  defaults: C;
+  /** The slot map for `depth` slots. Throws naming the bad value. */
+  factory(depth: number, config: C): SlotMap;
+}
+
+/** Config of the 'groups' plan (ALBERT `num_hidden_groups`). */
+export interface GroupsPlanConfig {
+  /** Number of groups; consecutive runs of depth/groups slots share one block. Must divide the depth. Default: 2. */
+  groups: number;
+}
+/** Config of the 'cycle' and 'cycle-reverse' plans. */
+export interface CyclePlanConfig {
+  /** Number of unique blocks K (1 ≤ K ≤ depth). Default: 2. */
+  unique: number;
+}
+/** Config of the 'block-repeat' plan (MobileLLM-LS). */
+export interface BlockRepeatPlanConfig {
+  /** Times each block runs in a row; must divide the depth. Default: 2 (MobileLLM-LS). */
+  repeat: number;
+}
+/** Config of the 'custom' plan. */
+export interface CustomPlanConfig {
+  /** The slot map itself: one block index per slot, every index 0..max used. Default: [] (must be given). */
+  map: number[];
+}
+
+function int(plan: string, name: string, v: unknown, lo: number, hi: number): number {
+  if (typeof v !== 'number' || !Number.isInteger(v) || v < lo || v > hi) {
+    throw new Error(`sharing plan '${plan}': ${name}=${JSON.stringify(v) ?? String(v)} must be an integer in [${lo}, ${hi}]`);
   }
-  const L = numLayers;
-  const raw: number[] = [];
-  switch (plan.kind) {
-    case 'none':
-      for (let i = 0; i < L; i++) raw.push(i);
-      break;
-    case 'all':
-      for (let i = 0; i < L; i++) raw.push(0);
-      break;
-    case 'groups': {
-      const g = planInt(plan.groups, 'groups', 1, L);
-      if (L % g !== 0) {
-        throw new CalculatorError(`sharing: groups=${g} is not allowed: expected a divisor of num_hidden_layers=${L}`);
-      }
-      const per = L / g;
-      for (let i = 0; i < L; i++) raw.push(Math.floor(i / per));
-      break;
-    }
-    case 'block-repeat': {
-      const r = planInt(plan.repeat, 'repeat', 1, L);
-      if (L % r !== 0) {
-        throw new CalculatorError(`sharing: repeat=${r} is not allowed: expected a divisor of num_hidden_layers=${L}`);
-      }
-      for (let i = 0; i < L; i++) raw.push(Math.floor(i / r));
-      break;
-    }
-    case 'sandwich':
-      if (L < 3) {
-        throw new CalculatorError(`sharing: sandwich needs num_hidden_layers ≥ 3, got num_hidden_layers=${L}`);
-      }
-      for (let i = 0; i < L; i++) raw.push(i === 0 ? 0 : i === L - 1 ? 2 : 1);
-      break;
-    case 'cycle': {
-      const u = planInt(plan.unique, 'unique', 1, L);
-      for (let i = 0; i < L; i++) raw.push(i % u);
-      break;
-    }
-    case 'custom': {
-      if (!Array.isArray(plan.map) || plan.map.length !== L) {
-        const got = Array.isArray(plan.map) ? `length ${plan.map.length}` : typeof plan.map;
-        throw new CalculatorError(`sharing: map (${got}) is not allowed: expected an array of num_hidden_layers=${L} block numbers`);
-      }
-      plan.map.forEach((b, i) => raw.push(planInt(b, `map[${i}]`, 0, Number.MAX_SAFE_INTEGER)));
-      break;
-    }
+  return v;
+}
+
+const range = (n: number, f: (i: number) => number): SlotMap => Array.from({ length: n }, (_, i) => f(i));
+
+const ENTRY_KEYS = configKeys<SharingPlanEntry>({ description: true, defaults: true, factory: true });
+
+/** The registry of sharing plans, by name (add to it with {@link registerSharingPlan}). */
+export const SHARING_PLANS: Record<string, SharingPlanEntry<any>> = {};
+
+/** Register a plan under `name` (a new plan is its entry plus this call). */
+export function registerSharingPlan<C extends object>(name: string, entry: SharingPlanEntry<C>): void {
+  if (typeof name !== 'string' || name === '') throw new Error(`registerSharingPlan: name=${JSON.stringify(name)} must be a non-empty string`);
+  if (Object.hasOwn(SHARING_PLANS, name)) throw new Error(`registerSharingPlan: name="${name}" is already registered`);
+  checkKnownKeys(`registerSharingPlan('${name}')`, entry, ENTRY_KEYS);
+  if (typeof entry.factory !== 'function' || entry.defaults === null || typeof entry.defaults !== 'object') {
+    throw new Error(`registerSharingPlan('${name}'): the entry needs defaults (an object) and factory (a function)`);
   }
-  // Renumber in order of first use so block ids are 0..U-1.
-  const ids = new Map<number, number>();
-  return raw.map((b) => {
-    let id = ids.get(b);
-    if (id === undefined) {
-      id = ids.size;
-      ids.set(b, id);
+  SHARING_PLANS[name] = entry;
+}
+
+registerSharingPlan('none', { description: 'no sharing: every slot its own block (the baseline)', defaults: {}, factory: (L) => range(L, (i) => i) });
+registerSharingPlan('all-shared', {
+  description: 'ALBERT / Universal Transformer: one block in every slot',
+  defaults: {},
+  factory: (L) => range(L, () => 0),
+});
+registerSharingPlan<GroupsPlanConfig>('groups', {
+  description: 'ALBERT num_hidden_groups: consecutive slots in G groups, one block per group',
+  defaults: { groups: 2 },
+  factory: (L, c) => {
+    const g = int('groups', 'groups', c.groups, 1, L);
+    if (L % g !== 0) throw new Error(`sharing plan 'groups': groups=${g} must divide the number of slots (depth=${L})`);
+    return range(L, (i) => Math.floor(i / (L / g)));
+  },
+});
+registerSharingPlan<CyclePlanConfig>('cycle', {
+  description: 'Takase & Kiyono CYCLE: blocks 0..K-1, 0..K-1, …',
+  defaults: { unique: 2 },
+  factory: (L, c) => {
+    const k = int('cycle', 'unique', c.unique, 1, L);
+    return range(L, (i) => i % k);
+  },
+});
+registerSharingPlan<CyclePlanConfig>('cycle-reverse', {
+  description: 'Takase & Kiyono CYCLE (REV): CYCLE over the first L-K slots, then K-1..0',
+  defaults: { unique: 2 },
+  factory: (L, c) => {
+    const k = int('cycle-reverse', 'unique', c.unique, 1, L);
+    return range(L, (i) => (i < L - k ? i % k : L - 1 - i));
+  },
+});
+registerSharingPlan('sandwich', {
+  description: 'Subformer sandwich: first and last slots unique, every middle slot one shared block',
+  defaults: {},
+  factory: (L) => {
+    if (L < 3) throw new Error(`sharing plan 'sandwich': depth=${L} must be ≥ 3 (a first, a shared middle and a last slot)`);
+    return range(L, (i) => (i === 0 ? 0 : i === L - 1 ? 2 : 1));
+  },
+});
+registerSharingPlan<BlockRepeatPlanConfig>('block-repeat', {
+  description: 'MobileLLM-LS immediate block-wise repeat: each block runs `repeat` times in a row',
+  defaults: { repeat: 2 },
+  factory: (L, c) => {
+    const r = int('block-repeat', 'repeat', c.repeat, 1, L);
+    if (L % r !== 0) throw new Error(`sharing plan 'block-repeat': repeat=${r} must divide the number of slots (depth=${L})`);
+    return range(L, (i) => Math.floor(i / r));
+  },
+});
+registerSharingPlan<CustomPlanConfig>('custom', {
+  description: 'any slot -> block map',
+  defaults: { map: [] },
+  factory: (L, c) => {
+    if (!Array.isArray(c.map) || c.map.length !== L) {
+      throw new Error(`sharing plan 'custom': map=${JSON.stringify(c.map)} must be an array of ${L} block indices (one per slot, depth=${L})`);
     }
-    return id;
-  });
+    const map = c.map.map((b, i) => int('custom', `map[${i}]`, b, 0, L - 1));
+    const k = Math.max(...map) + 1;
+    for (let b = 0; b < k; b++) {
+      if (!map.includes(b)) throw new Error(`sharing plan 'custom': map=${JSON.stringify(map)} never uses block ${b}; block indices must be 0..${k - 1} with none missing`);
+    }
+    return map;
+  },
+});
+
+/** A plan's name and its options, from either form of {@link SharingPlan}. */
+function splitPlan(plan: SharingPlan): { name: string; options: Record<string, unknown> } {
+  if (typeof plan === 'string') return { name: plan, options: {} };
+  if (plan === null || typeof plan !== 'object' || Array.isArray(plan) || typeof plan.name !== 'string') {
+    throw new Error(`planSlots: plan=${JSON.stringify(plan) ?? String(plan)} must be a plan name or { name, ...options }`);
+  }
+  const { name, ...options } = plan;
+  return { name, options };
+}
+
+/** Resolve a plan to its slot map for `depth` slots, validating everything (unknown options name the nearest allowed one). */
+export function planSlots(plan: SharingPlan, depth: number): SlotMap {
+  if (!Number.isInteger(depth) || depth < 1) throw new Error(`planSlots: depth=${String(depth)} must be an integer ≥ 1`);
+  const { name, options } = splitPlan(plan);
+  const entry = Object.hasOwn(SHARING_PLANS, name) ? SHARING_PLANS[name] : undefined;
+  if (!entry) {
+    const near = nearestName(name, Object.keys(SHARING_PLANS));
+    throw new Error(`planSlots: plan name=${JSON.stringify(name)} is not registered${near ? `; did you mean '${near}'?` : ''} (allowed: ${Object.keys(SHARING_PLANS).join(', ')})`);
+  }
+  return entry.factory(depth, resolveConfig(`sharing plan '${name}'`, entry.defaults, options));
+}
+
+/** Number of unique blocks K of a slot map. */
+export function uniqueBlocks(slots: SlotMap): number {
+  return new Set(slots).size;
 }
 
 /**
  * Applies `plan` to per-layer block specs (`perLayer[i]` is layer i unshared; `pathOf(i)` its path).
  * Each distinct block takes the spec and path of its first slot; slots sharing a block must have the
- * same `kind` (a dense layer cannot share with an MoE layer).
+ * same `kind` (a dense layer cannot share with an MoE layer). Errors are `CalculatorError`s.
  */
 export function applySharingPlan(
   perLayer: BlockSpec[],
   plan: SharingPlan,
   pathOf: (layer: number) => string,
 ): { blocks: { path: string; spec: BlockSpec }[]; slots: number[] } {
-  const slots = planSlots(plan, perLayer.length);
+  let map: SlotMap;
+  try {
+    map = planSlots(plan, perLayer.length);
+  } catch (e) {
+    throw new CalculatorError(`sharing: ${(e as Error).message} (the slots are the num_hidden_layers=${perLayer.length} layers)`);
+  }
+  // Blocks numbered in order of first use, so block b is first used at a later slot than block b-1.
+  const ids = new Map<number, number>();
+  const slots = map.map((b) => {
+    if (!ids.has(b)) ids.set(b, ids.size);
+    return ids.get(b)!;
+  });
   const blocks: { path: string; spec: BlockSpec }[] = [];
   const firstLayer: number[] = [];
   slots.forEach((b, i) => {
@@ -107,7 +203,7 @@ export function applySharingPlan(
       firstLayer.push(i);
     } else if (blocks[b]!.spec.kind !== spec.kind) {
       throw new CalculatorError(
-        `sharing: plan '${plan.kind}' puts layer ${firstLayer[b]} (${blocks[b]!.spec.kind}) and layer ${i} ` +
+        `sharing: plan ${JSON.stringify(plan)} puts layer ${firstLayer[b]} (${blocks[b]!.spec.kind}) and layer ${i} ` +
           `(${spec.kind}) in one block; only layers of the same kind can share`,
       );
     }

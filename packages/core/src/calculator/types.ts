@@ -2,6 +2,8 @@
 // transformers `config.json`, so a published config can be pasted as is), options, and the report.
 // Defaults are the transformers configuration classes' defaults unless a comment says otherwise.
 
+import type { SharingPlan } from './sharing-plan.js';
+
 /** Numeric formats the report gives memory sizes for. `int4` packs two parameters per byte. */
 export type ParamPrecision = 'fp32' | 'fp16' | 'bf16' | 'int8' | 'int4';
 
@@ -225,24 +227,8 @@ export type ModelConfig =
   | DeepseekConfig
   | DeepseekV2Config;
 
-/**
- * Cross-layer sharing plan over the `num_hidden_layers` slots (slot i is the i-th layer a token passes).
- * - `none`: every slot has its own block (the default).
- * - `all`: one block at every slot (Universal Transformer, ALBERT all-shared).
- * - `groups`: `groups` contiguous groups of L/groups slots, one block per group (ALBERT groups; L % groups = 0).
- * - `block-repeat`: MobileLLM immediate block-wise repeat, each block runs `repeat` times in a row (L % repeat = 0).
- * - `sandwich`: the first and last slots unique, all middle slots share one block (Subformer; L ≥ 3).
- * - `cycle`: `unique` blocks used in turn, slot i → block i mod `unique` (Takase & Kiyono's "cycle").
- * - `custom`: `map[i]` is the block of slot i (any non-negative integers; equal numbers share).
- */
-export type SharingPlan =
-  | { kind: 'none' }
-  | { kind: 'all' }
-  | { kind: 'groups'; groups: number }
-  | { kind: 'block-repeat'; repeat: number }
-  | { kind: 'sandwich' }
-  | { kind: 'cycle'; unique: number }
-  | { kind: 'custom'; map: number[] };
+/** Cross-layer sharing plan over the `num_hidden_layers` slots (slot i is the i-th layer a token passes); see sharing-plan.ts. */
+export type { SharingPlan };
 
 /**
  * Which modules an adapter wraps, with PEFT's matching rules: a list matches a module whose path equals
@@ -339,7 +325,7 @@ export interface CountOptions {
   pooler?: boolean;
   /** Labels of a `'classifier'` head. Default 2. */
   numLabels?: number;
-  /** Cross-layer sharing plan (not for ALBERT, which shares through its own config). Default `{ kind: 'none' }`. */
+  /** Cross-layer sharing plan (not for ALBERT, which shares through its own config). Default `'none'`. */
   sharing?: SharingPlan;
   /** Adapter to attach; when set, only its parameters are trainable. Default: none. */
   adapter?: AdapterConfig;

@@ -3,7 +3,7 @@
 // bookkeeping). Used by the Transformer, MLP and CNN builders of this folder.
 import type * as tf from '@tensorflow/tfjs-core';
 import type { Module } from '@weft/core';
-import { planSlots, type PlanRef, type SlotMap } from './plans.js';
+import { planSlots, type SharingPlan, type SlotMap } from './plans.js';
 
 /**
  * Place `blocks` into slots by `slots` (entry i = index of the block used at slot i). Throws when a
@@ -42,7 +42,7 @@ export function placeBlocks<M>(slots: SlotMap, blocks: readonly M[], shapeOf?: (
  * Build the blocks of a plan and place them: `make(block, firstSlot)` is called once per unique
  * block (in order of first use), with the first slot that uses it. Returns the L slot entries.
  */
-export function buildShared<M>(plan: PlanRef | string, depth: number, make: (block: number, firstSlot: number) => M, shapeOf?: (slot: number) => string): M[] {
+export function buildShared<M>(plan: SharingPlan, depth: number, make: (block: number, firstSlot: number) => M, shapeOf?: (slot: number) => string): M[] {
   const slots = planSlots(plan, depth);
   const k = Math.max(...slots) + 1;
   const first = Array.from({ length: k }, (_, b) => slots.indexOf(b));
@@ -52,6 +52,6 @@ export function buildShared<M>(plan: PlanRef | string, depth: number, make: (blo
 }
 
 /** Apply a plan to a list of K user-made modules: returns L slot entries (sharing by identity). */
-export function applyPlan<M extends Module<any, tf.Tensor>>(plan: PlanRef | string, depth: number, blocks: readonly M[]): M[] {
+export function applyPlan<M extends Module<any, tf.Tensor>>(plan: SharingPlan, depth: number, blocks: readonly M[]): M[] {
   return placeBlocks(planSlots(plan, depth), blocks);
 }

@@ -6,7 +6,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { Conv2d, Linear, Module, ModuleList, defaultRng, fanInUniform, type ForwardContext, type Rng } from '@weft/core';
 import { buildShared } from './apply.js';
-import type { PlanRef } from './plans.js';
+import type { SharingPlan } from './plans.js';
 
 /** A conv kernel [k, k, C, C] that several layers use. */
 export class KernelBank extends Module<never, never> {
@@ -59,7 +59,7 @@ export interface KernelSharingCNNConfig {
   /** Classes. Default: 6 (the core `shapes` task). */
   numClasses?: number;
   /** How the slots share kernel banks. Default: 'all-shared'. */
-  plan?: PlanRef | string;
+  plan?: SharingPlan;
 }
 
 /** stem conv -> depth × (shared-kernel conv, ReLU, residual) -> global average pool -> Linear. */

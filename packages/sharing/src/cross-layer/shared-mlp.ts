@@ -5,7 +5,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { Linear, Module, ModuleList, activationFn, defaultRng, type ActivationName, type ForwardContext, type Rng } from '@weft/core';
 import { buildShared } from './apply.js';
-import type { PlanRef } from './plans.js';
+import type { SharingPlan } from './plans.js';
 
 /** Config of {@link SharedMLPClassifier}. */
 export interface SharedMLPClassifierConfig {
@@ -16,7 +16,7 @@ export interface SharedMLPClassifierConfig {
   /** Widths h0..hL; the input layer maps inFeatures -> h0, slot i maps h(i) -> h(i+1), so depth = hidden.length - 1 ≥ 1. */
   hidden: number[];
   /** The plan over the L slots. Default: 'all-shared'. */
-  plan?: PlanRef | string;
+  plan?: SharingPlan;
   /** Activation after every layer but the head. Default: 'relu'. */
   activation?: ActivationName;
   /** Add the input to a slot's output where its in and out widths are equal. Default: true. */

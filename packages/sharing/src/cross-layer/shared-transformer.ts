@@ -4,12 +4,12 @@
 // through the core model's `{blocks}` option. Embeddings, final norm and head stay unshared.
 import { TinyTransformer, TransformerBlock, defaultRng, type Rng, type TinyTransformerConfig } from '@weft/core';
 import { buildShared } from './apply.js';
-import type { PlanRef } from './plans.js';
+import type { SharingPlan } from './plans.js';
 
 /** Config of {@link sharedTransformer}: the TinyTransformer config (depth = number of slots) and a plan. */
 export interface SharedTransformerConfig extends TinyTransformerConfig {
   /** The sharing plan. Default: 'all-shared'. */
-  plan?: PlanRef | string;
+  plan?: SharingPlan;
 }
 
 /** Build a TinyTransformer with `depth` slots filled by the plan's unique blocks. */
