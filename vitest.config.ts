@@ -19,6 +19,7 @@ const requireFromCore = createRequire(new URL('./packages/core/package.json', im
 const tfjsCore = requireFromCore.resolve('@tensorflow/tfjs-core/package.json').replace(/package\.json$/, 'dist/index.js');
 const oneTfjsCore = { find: /^@tensorflow\/tfjs-core$/, replacement: tfjsCore };
 const weftSources = [
+  { find: /^#tfjs-registrations$/, replacement: src('./packages/core/src/tfjs-registrations.ts') },
   { find: /^@weft\/core\/testing$/, replacement: src('./packages/core/src/testing/index.ts') },
   { find: /^@weft\/core\/internal$/, replacement: src('./packages/core/src/internal.ts') },
   { find: /^@weft\/(core|sharing|moe|nas)$/, replacement: src('./packages/$1/src/index.ts') },
@@ -66,8 +67,8 @@ export default defineConfig({
         optimizeDeps: {
           include: [
             '@tensorflow/tfjs-core',
-            '@tensorflow/tfjs-core/dist/register_all_gradients',
-            '@tensorflow/tfjs-core/dist/public/chained_ops/register_all_chained_ops',
+            '@tensorflow/tfjs-core/dist/register_all_gradients.js',
+            '@tensorflow/tfjs-core/dist/public/chained_ops/register_all_chained_ops.js',
             '@tensorflow/tfjs-backend-cpu',
             '@tensorflow/tfjs-backend-webgl',
             '@tensorflow/tfjs-backend-webgpu',

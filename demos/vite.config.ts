@@ -18,6 +18,7 @@ export default defineConfig({
   resolve: {
     alias: [
       { find: /^@tensorflow\/tfjs-core$/, replacement: tfjsCore },
+      { find: /^#tfjs-registrations$/, replacement: here('../packages/core/src/tfjs-registrations.ts') },
       { find: /^@weft\/core\/internal$/, replacement: here('../packages/core/src/internal.ts') },
       { find: /^@weft\/(core|sharing|moe|nas)$/, replacement: here('../packages/$1/src/index.ts') },
     ],

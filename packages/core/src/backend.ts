@@ -1,9 +1,10 @@
 // Backend selection: try webgpu → webgl → wasm → cpu (or the caller's order), report what was
 // picked and why each other backend was not. Backends are imported lazily, so a page that gets
 // WebGPU never downloads the WebGL or wasm code. Weft's training kernels are registered on the
-// chosen backend before it is returned.
+// chosen backend, and its gradient fixes checked (see registerGradientFixes), before it is returned.
 import * as tf from '@tensorflow/tfjs-core';
 import { registerTrainingKernels } from './kernels/index.js';
+import { registerGradientFixes } from './gradients/index.js';
 import { checkKnownKeys, configKeys } from './config.js';
 
 /** Backend names Weft knows, in its default order of preference. */
@@ -99,6 +100,7 @@ export async function initBackend(options: InitBackendOptions = {}): Promise<Bac
       }
       await tf.ready();
       registerTrainingKernels(name);
+      registerGradientFixes();
       return { backend: name, reasons, description: describeBackend(name) };
     } catch (e) {
       reasons[name] = e instanceof Error ? e.message : String(e);

@@ -1,9 +1,7 @@
 // @weft/core — Module and parameters, ledger, layers, toy data, trainer, backends, IO.
-// tfjs-core itself first: its engine and flags must exist before the gradients and chained ops
-// register (bundlers that split the deep imports into their own chunks run them in this order).
-import '@tensorflow/tfjs-core';
-import '@tensorflow/tfjs-core/dist/register_all_gradients';
-import '@tensorflow/tfjs-core/dist/public/chained_ops/register_all_chained_ops';
+// tfjs-core's gradients and chained ops first (they are not in its main entry): a bundler and
+// plain Node each get their own form of them, see tfjs-registrations.ts.
+import '#tfjs-registrations';
 import { registerGradientFixes } from './gradients/index.js';
 
 // Gradients tfjs lacks or gets wrong (broadcast matmul, strided slice, top-k, dilated conv, …).

@@ -11,13 +11,15 @@ import { groupedMatMulGrad } from '../ops/grouped-mat-mul.js';
 
 export { dilateKernel } from './dilated-conv.js';
 
-let done = false;
+let fixes: tf.GradConfig[] | null = null;
 
-/** Register Weft's gradient fixes (idempotent; `@weft/core` calls it when imported). */
+/**
+ * Register Weft's gradient fixes (idempotent; `@weft/core` calls it when imported and `initBackend`
+ * again). A fix that something registered over since is registered again: in Node,
+ * `@tensorflow/tfjs` imported after Weft registers all of tfjs's own gradients a second time.
+ */
 export function registerGradientFixes(): void {
-  if (done) return;
-  done = true;
-  for (const g of [
+  fixes ??= [
     withBroadcastReduction('BatchMatMul', ['a', 'b']),
     withBroadcastReduction('Maximum', ['a', 'b']),
     withBroadcastReduction('Minimum', ['a', 'b']),
@@ -29,7 +31,6 @@ export function registerGradientFixes(): void {
     withDilation('Conv2D'),
     withDilation('DepthwiseConv2dNative'),
     groupedMatMulGrad, // Weft's own op (ops/grouped-mat-mul.ts)
-  ]) {
-    tf.registerGradient(g);
-  }
+  ];
+  for (const g of fixes) if (tf.getGradient(g.kernelName) !== g) tf.registerGradient(g);
 }

@@ -1,0 +1,69 @@
+// A user's Node script: plain `node main.mjs`, no bundler and no transform. Each @weft package
+// resolves by name through its package.json "exports" to the built dist/, as after `npm install`.
+// It trains a TinyTransformer whose feed-forward parts are MoE layers on a copy task, fine-tunes
+// it with a LoRA adapter on a frozen base, and runs a few DARTS steps on a planted cell. It prints
+// one line `RESULT {json}` for test/consumer/consumers.test.ts and exits 1 on the first failure.
+import * as tf from '@tensorflow/tfjs-core';
+import { IGNORE_INDEX, Rng, TinyTransformer, copyTask, initBackend, makeOptimizer, mse, parameterLedger, softmaxCrossEntropy, train } from '@weft/core';
+import { MoE } from '@weft/moe';
+import { injectAdapter } from '@weft/sharing';
+import { createCellSearch, plantedCellTask, runSearch } from '@weft/nas';
+
+function check(ok, message) {
+  if (!ok) {
+    console.error(`consumer-node: ${message}`);
+    process.exit(1);
+  }
+}
+
+const resolved = Object.fromEntries(['@weft/core', '@weft/sharing', '@weft/moe', '@weft/nas'].map((p) => [p, import.meta.resolve(p)]));
+for (const [p, url] of Object.entries(resolved)) check(/\/dist\/index\.js$/.test(url), `${p} resolved to ${url}, not its dist/`);
+
+const backend = await initBackend({ prefer: ['wasm', 'cpu'] });
+
+// Copy task, decoder-only layout: [s1..s4, SEP, t1..t3] -> [IGNORE x4, t1..t4].
+const data = copyTask({ n: 64, length: 4, vocabSize: 6 }, 3);
+const [n, T] = data.xShape;
+const model = new TinyTransformer(
+  { vocabSize: data.vocabSize, maxLen: T, dim: 16, depth: 1, numHeads: 2, ffn: (dim, rng) => new MoE({ dim, numExperts: 4, topK: 2, hidden: 32 }, rng) },
+  new Rng(1),
+);
+const ledger = parameterLedger(model).totals;
+check(ledger.active < ledger.stored, `MoE: active per token ${ledger.active} should be below stored ${ledger.stored}`);
+
+const batch = () => ({ x: tf.tensor2d(data.x, [n, T], 'int32'), y: tf.tensor2d(data.y, [n, T], 'int32') });
+const loss = (logits, b) => softmaxCrossEntropy(logits, b.y, { ignoreIndex: IGNORE_INDEX });
+async function fit(steps, learningRate) {
+  const optimizer = makeOptimizer({ name: 'adam', learningRate });
+  const r = await train({ steps, model, optimizer, batch, loss, reportEvery: 10 });
+  optimizer.dispose();
+  return { first: r.history[0].loss, last: r.finalLoss };
+}
+
+const base = await fit(150, 0.01);
+check(base.last < base.first * 0.8, `pretraining: loss ${base.first} -> ${base.last} did not fall by 20%`);
+
+// LoRA on the attention projections; the base is frozen (PEFT's default).
+const frozen = model.tokens.weight;
+const before = await frozen.data();
+const paths = injectAdapter(model, 'lora', { method: 'lora', targets: ['q', 'v'], r: 4 }, { rng: new Rng(2) });
+check(paths.length === 2, `LoRA injected into ${paths.join(', ')}; expected the q and v projections`);
+const adapted = await fit(100, 0.01);
+check(adapted.last < adapted.first, `LoRA fine-tuning: loss ${adapted.first} -> ${adapted.last} did not fall`);
+const after = await frozen.data();
+check(before.every((v, i) => v === after[i]), 'LoRA fine-tuning changed the frozen token embedding');
+const trainable = parameterLedger(model).totals.trainable;
+
+// DARTS on a planted one-node vector cell.
+const space = { space: 'vector', steps: 1, multiplier: 1, channels: 4, inChannels: 4, numOutputs: 4, ops: ['none', 'relu', 'tanh'] };
+const task = plantedCellTask(space, 1, { n: 256 });
+const { net, searcher } = createCellSearch('darts', space, mse, {}, 1);
+const search = await runSearch({ searcher, train: task, val: task, steps: 20, batchSize: 64, reportEvery: 10 });
+check(search.result.normal.length > 0, `DARTS returned no genotype: ${JSON.stringify(search.result)}`);
+searcher.dispose();
+net.dispose();
+tf.dispose([task.x, task.y]);
+
+model.dispose();
+const result = { resolved, backend: backend.backend, stored: ledger.stored, active: ledger.active, base, adapted, loraPaths: paths, trainableAfterLora: trainable, genotype: search.result, numTensors: tf.memory().numTensors };
+console.log(`RESULT ${JSON.stringify(result)}`);

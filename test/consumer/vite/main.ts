@@ -1,0 +1,53 @@
+// A user's page, bundled by Vite from the built @weft packages (resolved by name through their
+// "exports", no aliases): a TinyTransformer whose feed-forward parts are MoE layers, with a LoRA
+// adapter injected into its attention, trains on a copy task in the browser. The result goes to
+// `document.body.dataset.result` for test/consumer/consumers.test.ts.
+import * as tf from '@tensorflow/tfjs-core';
+import { IGNORE_INDEX, Rng, TinyTransformer, copyTask, initBackend, makeOptimizer, parameterLedger, softmaxCrossEntropy, train } from '@weft/core';
+import { MoE } from '@weft/moe';
+import { injectAdapter } from '@weft/sharing';
+
+async function main(): Promise<Record<string, unknown>> {
+  // WebGL first: headless Chromium's WebGPU is a software adapter, many times slower.
+  const backend = await initBackend({ prefer: ['webgl', 'cpu'] });
+  const data = copyTask({ n: 64, length: 4, vocabSize: 6 }, 3);
+  const [n, T] = data.xShape as [number, number];
+  const model = new TinyTransformer(
+    { vocabSize: data.vocabSize!, maxLen: T, dim: 16, depth: 1, numHeads: 2, ffn: (dim, rng) => new MoE({ dim, numExperts: 4, topK: 2, hidden: 32 }, rng) },
+    new Rng(1),
+  );
+  const loraPaths = injectAdapter(model, 'lora', { method: 'lora', targets: ['q', 'v'], r: 4 }, { rng: new Rng(2), freezeBase: false });
+  const ledger = parameterLedger(model).totals;
+  const optimizer = makeOptimizer({ name: 'adam', learningRate: 0.01 });
+  const run = await train({
+    steps: 150,
+    model,
+    optimizer,
+    batch: () => ({ x: tf.tensor2d(data.x as Int32Array, [n, T], 'int32'), y: tf.tensor2d(data.y as Int32Array, [n, T], 'int32') }),
+    loss: (logits, b) => softmaxCrossEntropy(logits, b.y, { ignoreIndex: IGNORE_INDEX }),
+    reportEvery: 10,
+  });
+  optimizer.dispose();
+  model.dispose();
+  return {
+    backend: backend.backend,
+    loraPaths,
+    stored: ledger.stored,
+    active: ledger.active,
+    firstLoss: run.history[0]!.loss,
+    finalLoss: run.finalLoss,
+    steps: run.steps,
+    numTensors: tf.memory().numTensors,
+  };
+}
+
+main().then(
+  (r) => {
+    document.body.dataset.result = JSON.stringify(r);
+    document.getElementById('status')!.textContent = `done: loss ${r.firstLoss} -> ${r.finalLoss}`;
+  },
+  (e: unknown) => {
+    document.body.dataset.error = e instanceof Error ? `${e.message}\n${e.stack}` : String(e);
+    document.getElementById('status')!.textContent = `failed: ${String(e)}`;
+  },
+);
