@@ -6,7 +6,8 @@ import * as tf from '@tensorflow/tfjs-core';
 import { Linear, Module, ModuleList, type ForwardContext, type Rng } from '@weft/core';
 import { MixedOp } from './mixed-op.js';
 import { BatchNormNoAffine } from './batch-norm.js';
-import { FactorizedReduce, ReLUConvBN, createOp } from './ops.js';
+import { FactorizedReduce, ReLUConvBN } from './conv-ops.js';
+import { createOp } from './ops.js';
 import { edgeList, type CellSpaceConfig } from './space.js';
 
 /** The weights (and computed ops) of one edge for one forward pass. */

@@ -4,11 +4,13 @@
 // active ops) and SPOS (one op, weight 1). `none` is a zero op and is never computed. With
 // `partialChannels` K > 1 it is PC-DARTS' partial-channel mixed op (arXiv 1907.05737): only the
 // first C/K channels go through the ops, the rest bypass (max-pooled at stride 2), then a
-// channel shuffle. In the vector space the candidates are stored stacked (vector-ops.ts). Its
-// stored parameters are the sum of its candidates' (checked via the ledger).
+// channel shuffle. Vector candidates with a stacked form are stored stacked (vector-ops.ts), the
+// others run as their own modules. Its stored parameters are the sum of its candidates' (checked
+// via the ledger).
 import * as tf from '@tensorflow/tfjs-core';
-import { Module, ModuleList, type ForwardContext, type Rng } from '@weft/core';
-import { createOp, checkOps, NONE, type OpSpace } from './ops.js';
+import { Module, ModuleList, checkKnownKeys, configKeys, type ForwardContext, type Rng } from '@weft/core';
+import { checkPositiveInt } from '@weft/core/internal';
+import { createOp, checkOps, opEntry, NONE, type OpEntry, type OpSpace } from './ops.js';
 import { StackedVectorOps } from './vector-ops.js';
 
 /** Config of {@link MixedOp}. */
@@ -25,36 +27,44 @@ export interface MixedOpConfig {
   partialChannels?: number;
 }
 
+const MIXED_OP_KEYS = configKeys<MixedOpConfig>({ ops: true, space: true, channels: true, stride: true, partialChannels: true });
+
 /** One edge of a supernet cell: all candidate ops, mixed by weights the caller gives. */
 export class MixedOp extends Module {
-  /** The candidate ops, in α order (conv space). */
+  /** The candidates run as their own modules (every conv op; vector ops without a stacked form), in α order among themselves. */
   readonly candidates: ModuleList | null;
-  /** The candidates stored stacked (vector space). */
+  /** The vector candidates with a stacked form, stored stacked, in α order among themselves. */
   readonly stacked: StackedVectorOps | null;
   readonly ops: string[];
   readonly stride: number;
   readonly k: number;
+  /** Per op: its index in `stacked` or in `candidates`. */
+  private readonly place: Array<{ stacked: boolean; at: number }>;
 
   constructor(readonly config: MixedOpConfig, rng: Rng) {
     super();
+    checkKnownKeys('MixedOp', config, MIXED_OP_KEYS);
     checkOps('MixedOp', config.ops, config.space);
     this.ops = [...config.ops];
     this.stride = config.stride ?? 1;
     if (this.stride !== 1 && !(this.stride === 2 && config.space === 'conv')) {
       throw new Error(`MixedOp: stride=${this.stride}; allowed: 1, or 2 in the conv space`);
     }
+    checkPositiveInt('MixedOp', 'channels', config.channels);
     this.k = config.partialChannels ?? 1;
     if (!Number.isInteger(this.k) || this.k < 1 || config.channels % this.k !== 0) {
       throw new Error(`MixedOp: partialChannels=${this.k} must be a positive integer dividing channels=${config.channels}`);
     }
     const c = config.channels / this.k;
-    if (config.space === 'vector') {
-      this.candidates = null;
-      this.stacked = this.addModule('stacked', new StackedVectorOps(this.ops, c, rng));
-    } else {
-      this.stacked = null;
-      this.candidates = this.addModule('ops', new ModuleList(this.ops.map((o) => createOp(o, config.space, c, this.stride, rng))));
-    }
+    const entries = this.ops.map((o) => opEntry(o, config.space, 'MixedOp'));
+    const isStacked = (e: OpEntry) => config.space === 'vector' && e.stacked !== undefined;
+    const stacked = entries.filter(isStacked);
+    const own = entries.filter((e) => !isStacked(e));
+    let ns = 0;
+    let no = 0;
+    this.place = entries.map((e) => (isStacked(e) ? { stacked: true, at: ns++ } : { stacked: false, at: no++ }));
+    this.stacked = stacked.length ? this.addModule('stacked', new StackedVectorOps(stacked.map((e) => e.stacked!), c, rng)) : null;
+    this.candidates = own.length ? this.addModule('ops', new ModuleList(own.map((e) => createOp(e.name, config.space, c, this.stride, rng)))) : null;
   }
 
   /**
@@ -73,20 +83,21 @@ export class MixedOp extends Module {
       if (i < 0 || i >= n || !Number.isInteger(i)) throw new Error(`MixedOp: active op index ${i} is out of range [0, ${n})`);
     }
     const run = idx.filter((i) => this.ops[i] !== NONE);
-    let out: tf.Tensor;
-    if (run.length === 0) out = this.stride === 1 ? tf.zerosLike(xin) : zerosStrided(xin, this.stride);
-    else if (this.stacked) {
+    const terms: tf.Tensor[] = [];
+    const inStack = run.filter((i) => this.place[i]!.stacked);
+    if (inStack.length > 0) {
       // (M, N, C) outputs · (M,) weights, summed over M.
       const lead = xin.shape.slice(0, -1);
       const x2 = xin.rank === 2 ? xin : tf.reshape(xin, [-1, xin.shape[xin.rank - 1]!]); // (..., C) -> (N, C)
-      const outs = this.stacked.forwardOps(x2, run, ctx);
-      const wr = run.length === n ? w : tf.gather(w, tf.tensor1d(run, 'int32'));
-      const y = tf.sum(tf.mul(outs, tf.reshape(wr, [run.length, 1, 1])), 0); // (M, N, C) -> (N, C)
-      out = xin.rank === 2 ? y : tf.reshape(y, [...lead, y.shape[1]!]); // (N, C) -> (..., C)
-    } else {
-      const terms = run.map((i) => tf.mul(this.candidates!.at(i).forward(xin, ctx), tf.reshape(tf.slice(w, [i], [1]), [])));
-      out = terms.length === 1 ? terms[0]! : tf.addN(terms);
+      const outs = this.stacked!.forwardOps(x2, inStack.map((i) => this.place[i]!.at), ctx);
+      const wr = inStack.length === n && inStack.every((i, k) => i === k) ? w : tf.gather(w, tf.tensor1d(inStack, 'int32'));
+      const y = tf.sum(tf.mul(outs, tf.reshape(wr, [inStack.length, 1, 1])), 0); // (M, N, C) -> (N, C)
+      terms.push(xin.rank === 2 ? y : tf.reshape(y, [...lead, y.shape[1]!])); // (N, C) -> (..., C)
     }
+    for (const i of run) {
+      if (!this.place[i]!.stacked) terms.push(tf.mul(this.candidates!.at(this.place[i]!.at).forward(xin, ctx), tf.reshape(tf.slice(w, [i], [1]), [])));
+    }
+    const out = terms.length === 0 ? (this.stride === 1 ? tf.zerosLike(xin) : zerosStrided(xin, this.stride)) : terms.length === 1 ? terms[0]! : tf.addN(terms);
     if (this.k === 1) return out;
     // PC-DARTS: the bypassed channels join the op output, then the channels are shuffled.
     let rest = tf.slice(x, [...new Array(x.rank - 1).fill(0), part], [...x.shape.slice(0, -1), C - part]);

@@ -6,7 +6,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { describe, expect, it } from 'vitest';
 import { ForwardContext, Rng, parameterLedger } from '@weft/core';
 import {
-  DARTS_PRIMITIVES, DiscreteNetwork, MixedOp, SearchNetwork, VECTOR_PRIMITIVES, channelShuffle, createOp, fromDartsString,
+  DARTS_PRIMITIVES, DiscreteNetwork, MixedOp, SearchNetwork, VECTOR_PRIMITIVES, channelShuffle, createOp, fromDartsString, opEntry, opNames,
   parseCell, parseGenotype, randomGenotype, resolveSpace, toDartsString, validateGenotype, BatchNormNoAffine, type Genotype,
 } from '../src/index.js';
 
@@ -15,10 +15,10 @@ const randn = (rng: Rng, shape: number[]) => tf.tensor(rng.normalArray(shape.red
 const maxAbs = async (a: tf.Tensor, b: tf.Tensor) => (await tf.max(tf.abs(tf.sub(a, b))).data())[0]!;
 
 describe('DARTS ops', () => {
-  it('every conv primitive maps (2, 8, 8, 4) to (2, 8, 8, 4) at stride 1 and (2, 4, 4, 4) at stride 2', () => {
+  it('every registered conv op maps (2, 8, 8, 4) to (2, 8, 8, 4) at stride 1 and (2, 4, 4, 4) at stride 2', () => {
     const rng = new Rng(1);
     const x = randn(rng, [2, 8, 8, 4]);
-    for (const name of DARTS_PRIMITIVES) {
+    for (const name of opNames('conv')) {
       for (const stride of [1, 2]) {
         const y = tf.tidy(() => tf.clone(createOp(name, 'conv', 4, stride, rng).forward(x, ctx())));
         expect(y.shape, `${name} stride ${stride}`).toEqual(stride === 1 ? [2, 8, 8, 4] : [2, 4, 4, 4]);
@@ -73,17 +73,20 @@ describe('MixedOp', () => {
     expect(await maxAbs(single, tf.mul(op.candidates.at(4).forward(x, c), wd[4]!))).toBeLessThan(1e-5);
   });
 
-  it('stacks the vector candidates: same function as the separate ops, same parameter count', async () => {
+  it('stacks every registered vector op with a stacked form: same function as the separate ops, same parameter count', async () => {
     const rng = new Rng(5);
-    const op = new MixedOp({ ops: VECTOR_PRIMITIVES, space: 'vector', channels: 3 }, rng);
+    // Ops without a stacked form run as their own modules (op-registry.test.ts); none are built in.
+    const ops = opNames('vector').filter((o) => opEntry(o, 'vector').stacked);
+    expect(ops).toEqual(VECTOR_PRIMITIVES);
+    const op = new MixedOp({ ops, space: 'vector', channels: 3 }, rng);
     const st = op.stacked!;
     const W = tf.unstack(st.weight!);
     const b = tf.unstack(st.bias!);
     const x = randn(rng, [4, 3]);
-    const w = tf.softmax(randn(rng, [VECTOR_PRIMITIVES.length]));
+    const w = tf.softmax(randn(rng, [ops.length]));
     const wd = await w.data();
     let params = 0;
-    const terms = VECTOR_PRIMITIVES.map((name, i) => {
+    const terms = ops.map((name, i) => {
       const sep = createOp(name, 'vector', 3, 1, rng);
       const ps = sep.parameters();
       params += ps.reduce((s, v) => s + v.size, 0);

@@ -5,7 +5,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { Conv2d, Linear, Module, ModuleList, Rng, type ForwardContext } from '@weft/core';
 import { activationOf, validateSubnet, type EntangledSpaceConfig, type SubnetConfig } from './space.js';
-import { activate } from '../ops.js';
+import { activate } from '../vector-ops.js';
 import type { EntangledSupernet } from './supernet.js';
 
 /** A standalone subnet network (freshly initialised, or copied from a supernet by {@link extractSubnet}). */

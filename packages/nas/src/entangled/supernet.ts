@@ -9,7 +9,7 @@
 //    activation choices — memory of the largest subnet plus masks, not the sum of the candidates.
 import * as tf from '@tensorflow/tfjs-core';
 import { Module, Rng, fanInUniform, padSpatial, type ForwardContext } from '@weft/core';
-import { activate } from '../ops.js';
+import { activate } from '../vector-ops.js';
 import { activationOf, resolveEntangledSpace, validateSubnet, type EntangledSpaceConfig, type SubnetConfig } from './space.js';
 
 /** The entangled supernet. */
