@@ -1,5 +1,5 @@
-// @weft/sharing — populated by its issue; see README for the technique table.
-export {};
+// @weft/sharing: weight sharing and adapters — cross-layer sharing plans, hashed sharing, and the
+// adapter methods with injection, PEFT interop and merging (see the README's technique table).
 export * from './cross-layer/index.js';
 export * from './hashed/index.js';
 export * from './adapters/index.js';

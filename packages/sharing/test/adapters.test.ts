@@ -186,7 +186,7 @@ describe('adapters on a model', () => {
     ['an unknown method', { method: 'vera', targets: ['fc1'] }, /method="vera" is not registered; allowed: lora, loha, lokr, ia3/],
     ['targets matching nothing', { method: 'lora', targets: ['q_proj'] }, /matched no Linear layer; the model's Linear layers are: fc1, fc2/],
     ['an invalid regex', { method: 'lora', targets: '(' }, /not a valid regular expression/],
-    ['dropout = 1', { method: 'lora', targets: ['fc1'], dropout: 1 }, /dropout=1 must be in \[0, 1\)/],
+    ['dropout = 1', { method: 'lora', targets: ['fc1'], dropout: 1 }, /LoRA config: dropout=1 must be a number in \[0, 1\)/],
   ];
   for (const [what, cfg, message] of bad) {
     it(`refuses ${what} and leaves the model unchanged`, () => {

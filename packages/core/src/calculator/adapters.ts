@@ -88,7 +88,14 @@ export function resolveAdapter(adapter: AdapterConfig, modelType: SupportedModel
   }
   delete options['method'];
   delete options['targetModules'];
-  return { method: method as string, targets: compileModulePatterns(targets, 'targetModules', 'dot'), plan: count.plan(options) };
+  let plan: AdapterCountPlan;
+  try {
+    plan = count.plan(options);
+  } catch (e) {
+    // A count may reuse its method's own checks, whose errors are plain Errors.
+    throw e instanceof CalculatorError ? e : new CalculatorError(`adapter: ${(e as Error).message}`);
+  }
+  return { method: method as string, targets: compileModulePatterns(targets, 'targetModules', 'dot'), plan };
 }
 
 /** The parameters a plan returns for one module, checked to be a count. */

@@ -4,17 +4,14 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { Module, type ForwardContext } from '@weft/core';
 import { applyWeight, toWeightShape, type BaseOp } from './base-op.js';
-import type { AdapterConfigBase } from './config.js';
-
-/** PEFT tensors of one adapter on one layer: names relative to the layer (e.g. "lora_A.weight"), PyTorch layout. */
-export type PeftTensors = Record<string, tf.Tensor>;
+import type { AdapterConfigBase, ResolvedConfig } from './config.js';
 
 /** One adapter on one base layer. Its parameters are its own; the base is shared and frozen. */
 export abstract class AdapterLayer extends Module<never, never> {
   /** Registry name of the method ("lora", "loha", …). */
   abstract readonly method: string;
   /** The resolved config the adapter was created from (set at injection; PEFT save writes it back). */
-  resolvedConfig: AdapterConfigBase | null = null;
+  resolvedConfig: ResolvedConfig<AdapterConfigBase> | null = null;
 
   constructor(readonly base: BaseOp) {
     super();
@@ -40,12 +37,6 @@ export abstract class AdapterLayer extends Module<never, never> {
   /** Undo {@link merge} (to float32 round-off). */
   abstract unmerge(): void;
 
-  /** The adapter's tensors in PEFT's names and PyTorch layout (caller disposes). */
-  abstract peftTensors(): PeftTensors;
-
-  /** Assign the adapter's parameters from PEFT tensors (PyTorch layout); checks every name and shape first. */
-  abstract loadPeftTensors(tensors: PeftTensors, where: string): void;
-
   forward(): never {
     throw new Error(`${this.constructor.name} is applied by its AdaptedLayer, not called directly`);
   }
@@ -66,16 +57,6 @@ export abstract class AdditiveAdapter extends AdapterLayer {
     const w = this.base.weight;
     w.assign(tf.tidy(() => tf.sub(w, toWeightShape(this.base, this.deltaWeight()))));
   }
-}
-
-/** Check a PEFT tensor exists with the expected shape. */
-export function peftTensor(tensors: PeftTensors, name: string, shape: number[], where: string): tf.Tensor {
-  const t = Object.prototype.hasOwnProperty.call(tensors, name) ? tensors[name] : undefined;
-  if (!t) throw new Error(`PEFT: ${where}: tensor "${name}" is missing (has: ${Object.keys(tensors).join(', ') || 'none'})`);
-  if (t.shape.length !== shape.length || t.shape.some((d, i) => d !== shape[i])) {
-    throw new Error(`PEFT: ${where}: tensor "${name}" has shape [${t.shape}], expected [${shape}] for this layer`);
-  }
-  return t;
 }
 
 /** PyTorch bound of kaiming_uniform_(a=√5) for a weight whose fan-in is `fanIn`: 1/√fanIn. */

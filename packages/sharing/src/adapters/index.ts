@@ -1,23 +1,26 @@
-// @weft/sharing adapters: the LoRA family, injection, PEFT interop, merging.
+// @weft/sharing adapters: the LoRA family and other adapter methods, injection, PEFT interop,
+// merging, adapter libraries. Each method's folder registers its entry when imported: the export
+// lines below, in registry order, are the one line a new method adds.
 export * from './base-op.js';
 export * from './adapter-layer.js';
 export * from './adapted-layer.js';
-export * from './config.js';
+export type { AdapterConfigBase, AdapterOptions, ResolvedOptions, ResolvedConfig, RankPatterns } from './config.js';
 export * from './tree.js';
 export * from './registry.js';
 export * from './inject.js';
+export * from './peft-codec.js';
+export * from './peft.js';
 export * from './lora/index.js';
 export * from './loha/index.js';
 export * from './lokr/index.js';
 export * from './ia3/index.js';
-export * from './peft.js';
-export * from './svd.js';
-export * from './merging.js';
-export * from './layers-model.js';
 export * from './taps/index.js';
-export * from './library/arrow.js';
 export * from './residual/index.js';
 export * from './ether/index.js';
 export * from './mos/index.js';
 export * from './moka/index.js';
 export * from './hyper/index.js';
+export * from './svd.js';
+export * from './merging.js';
+export * from './layers-model.js';
+export * from './library/arrow.js';

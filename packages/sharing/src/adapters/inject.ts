@@ -2,12 +2,12 @@
 // users expect: several named adapters, set active, disable (= base exactly), delete, merge /
 // unmerge, merge-and-unload. Injection is planned first (every adapter created and checked) and
 // committed only when nothing failed, so a bad config or file leaves the model unchanged.
-import { Linear, Module, defaultRng, type Rng } from '@weft/core';
+import { Linear, Module, checkKnownKeys, configKeys, defaultRng, type Rng } from '@weft/core';
 import type { AdapterLayer } from './adapter-layer.js';
 import { AdaptedLayer, checkAdapterName } from './adapted-layer.js';
 import type { BaseOp } from './base-op.js';
 import type { AdapterConfigBase } from './config.js';
-import { adapterMethod } from './registry.js';
+import { adapterMethod, resolveAdapterConfig } from './registry.js';
 import { replaceChild, targetMatcher } from './tree.js';
 
 type AnyModule = Module<any, any>;
@@ -30,6 +30,9 @@ export interface InjectOptions {
   /** Refuse ranks above the layer's size. Default: true. */
   strictRank?: boolean;
 }
+
+/** The keys of {@link InjectOptions} (checked by every injection). */
+export const INJECT_OPTIONS = configKeys<InjectOptions>({ rng: true, freezeBase: true, activate: true, rename: true, strictRank: true });
 
 /** A planned injection: adapters created but not attached. */
 export interface InjectionPlan {
@@ -69,10 +72,10 @@ export function planInjection(model: AnyModule, name: string, config: AdapterCon
   const fn = 'injectAdapter';
   checkModel(fn, model);
   checkAdapterName(name, fn);
+  checkKnownKeys(`${fn}: options`, options, INJECT_OPTIONS);
   if (adapterNames(model).includes(name)) throw new Error(`${fn}: the model already has an adapter "${name}"`);
-  if (!config || typeof config !== 'object') throw new Error(`${fn}: config must be an object with a method and targets`);
-  const method = adapterMethod(config.method);
-  const resolved = method.resolve(config);
+  const resolved = resolveAdapterConfig(config);
+  const method = adapterMethod(resolved.method);
   const match = targetMatcher(resolved.targets, 'targets');
   const exclude = resolved.exclude ? targetMatcher(resolved.exclude, 'exclude') : () => false;
   const rename = options.rename ?? ((p: string) => p);
@@ -174,6 +177,7 @@ function checkNames(fn: string, model: AnyModule, names: string[]): void {
 export function setActiveAdapters(model: AnyModule, names: string | string[], options: { freezeBase?: boolean } = {}): void {
   const list = typeof names === 'string' ? [names] : names;
   checkModel('setActiveAdapters', model);
+  checkKnownKeys('setActiveAdapters: options', options, ['freezeBase']);
   checkNames('setActiveAdapters', model, list);
   if (options.freezeBase ?? true) model.freeze();
   for (const [, l] of adaptedLayers(model)) {

@@ -6,12 +6,12 @@
 // model-level operations (setActiveAdapters, mergeAdapters, disableAdapters, …) on it.
 import * as tf from '@tensorflow/tfjs-core';
 import type * as tfl from '@tensorflow/tfjs-layers';
-import { ForwardContext, Module, defaultRng } from '@weft/core';
+import { ForwardContext, Module, checkKnownKeys, defaultRng } from '@weft/core';
 import { AdaptedLayer, checkAdapterName } from './adapted-layer.js';
 import type { BaseOp } from './base-op.js';
 import type { AdapterConfigBase } from './config.js';
-import { adapterNames, setActiveAdapters, type InjectOptions } from './inject.js';
-import { adapterMethod } from './registry.js';
+import { INJECT_OPTIONS, adapterNames, setActiveAdapters, type InjectOptions } from './inject.js';
+import { adapterMethod, resolveAdapterConfig } from './registry.js';
 import type { AdapterLayer } from './adapter-layer.js';
 import { removeChild, targetMatcher } from './tree.js';
 
@@ -110,6 +110,7 @@ export class LayersModelAdapters extends Module {
 
   /** Put every layer's own `call` back, merging the active adapters into the kernels first when `merge`; the adapters are disposed. */
   unload(options: { merge?: boolean } = {}): void {
+    checkKnownKeys('LayersModelAdapters.unload: options', options, ['merge']);
     for (const { layer, wrapper, original, child } of this.adapted.values()) {
       removeChild(this, child);
       wrapper.unmergeAll();
@@ -138,8 +139,9 @@ export function injectIntoLayersModel(model: tfl.LayersModel, name: string, conf
   checkAdapterName(name, fn);
   const handle = registry.get(model) ?? new LayersModelAdapters(model);
   if (adapterNames(handle).includes(name)) throw new Error(`${fn}: the model already has an adapter "${name}"`);
-  const method = adapterMethod(config?.method);
-  const resolved = method.resolve(config);
+  checkKnownKeys(`${fn}: options`, options, INJECT_OPTIONS);
+  const resolved = resolveAdapterConfig(config);
+  const method = adapterMethod(resolved.method);
   const match = targetMatcher(resolved.targets, 'targets');
   const exclude = resolved.exclude ? targetMatcher(resolved.exclude, 'exclude') : () => false;
   const layers = allLayers((model as unknown as { layers: TfjsLayerInternals[] }).layers);

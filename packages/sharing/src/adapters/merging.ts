@@ -6,13 +6,14 @@
 // SVD. "cat" is PEFT's exact concatenation for LoRA sources (rank = Σ ranks, no SVD). Departure
 // from PEFT: no 0.99-quantile clamping of the SVD factors.
 import * as tf from '@tensorflow/tfjs-core';
-import { Rng, type Module } from '@weft/core';
+import { Rng, checkKnownKeys, configKeys, type Module } from '@weft/core';
 import type { AdapterLayer } from './adapter-layer.js';
 import { checkAdapterName, type AdaptedLayer } from './adapted-layer.js';
 import { fanIn } from './base-op.js';
 import { adaptedLayers, adapterNames, setActiveAdapters } from './inject.js';
 import { LoraLayer } from './lora/layer.js';
-import { resolveLoraConfig } from './lora/config.js';
+import type { LoraConfig } from './lora/config.js';
+import { resolveAdapterConfig } from './registry.js';
 import { svd } from './svd.js';
 
 /** How to combine. */
@@ -33,6 +34,7 @@ export interface CombineOptions {
 }
 
 const TYPES: CombinationType[] = ['linear', 'cat', 'ties', 'dare_linear', 'dare_ties', 'magnitude_prune'];
+const COMBINE_OPTIONS = configKeys<CombineOptions>({ type: true, density: true, majoritySign: true, rank: true, seed: true });
 
 function rankOf(a: AdapterLayer): number {
   const o = (a as unknown as { options?: { r?: number } }).options;
@@ -81,6 +83,7 @@ function disjointMerge(tensors: Float32Array[], weights: number[], method: 'tota
  */
 export async function combineAdapters(model: Module<any, any>, sources: string[], weights: number[], name: string, options: CombineOptions = {}): Promise<string[]> {
   const fn = 'combineAdapters';
+  checkKnownKeys(`${fn}: options`, options, COMBINE_OPTIONS);
   const type = options.type ?? 'linear';
   if (!TYPES.includes(type)) throw new Error(`${fn}: type=${JSON.stringify(type)}; allowed: ${TYPES.join(', ')}`);
   if (!Array.isArray(sources) || sources.length === 0) throw new Error(`${fn}: sources must be a non-empty list of adapter names`);
@@ -163,7 +166,7 @@ export async function combineAdapters(model: Module<any, any>, sources: string[]
   }
   const paths: string[] = [];
   for (const [l, layer] of made) {
-    layer.resolvedConfig = resolveLoraConfig({ method: 'lora', targets: [], r: layer.options.r, alpha: layer.options.alpha });
+    layer.resolvedConfig = resolveAdapterConfig<LoraConfig>({ method: 'lora', targets: [], r: layer.options.r, alpha: layer.options.alpha });
     l.add(name, layer);
   }
   for (const [path, l] of layers) if (l.has(name)) paths.push(path);

@@ -1,19 +1,14 @@
-// The adapter-method registry: a method name → {defaults, resolve (fill defaults + check), factory
-// (one adapter on one base layer)}. A new method is one folder plus one register line below.
-import type { Rng } from '@weft/core';
+// The adapter-method registry, modelled on PEFT's `register_peft_method`: a method is one
+// `AdapterMethod` object — its options with their defaults, their checks, the layer factory, its
+// optional PEFT codec and its optional real-scale count — registered by its own folder's index.ts
+// (`registerAdapterMethod('lora', loraMethod)`). Injection, PEFT I/O, the calculator and the test
+// matrices read the registry; nothing outside an entry checks a method by name. This file imports
+// no method, so a method may use injection helpers without an import cycle.
+import { registerAdapterCount, resolveConfig, type AdapterCount, type Rng } from '@weft/core';
 import type { AdapterLayer } from './adapter-layer.js';
 import type { BaseOp } from './base-op.js';
-import type { AdapterConfigBase } from './config.js';
-import { loraMethod } from './lora/index.js';
-import { lohaMethod } from './loha/index.js';
-import { lokrMethod } from './lokr/index.js';
-import { ia3Method } from './ia3/index.js';
-import { tapsMethod } from './taps/index.js';
-import { residualMethod } from './residual/index.js';
-import { etherMethod } from './ether/index.js';
-import { mosMethod } from './mos/index.js';
-import { mokaMethod } from './moka/index.js';
-import { hyperMethod } from './hyper/index.js';
+import type { AdapterConfigBase, ResolvedConfig, ResolvedOptions } from './config.js';
+import type { PeftCodec } from './peft-codec.js';
 
 /** How a factory is called. */
 export interface AdapterFactoryContext {
@@ -25,21 +20,36 @@ export interface AdapterFactoryContext {
   strictRank: boolean;
 }
 
-/** One registered adapter method. */
-export interface AdapterMethod<C extends AdapterConfigBase = any, R extends AdapterConfigBase = any> {
-  /** The documented defaults. */
-  defaults: Readonly<Record<string, unknown>>;
-  /** Fill defaults and check every field (errors name the field, value and what is allowed). */
-  resolve(config: C): R;
+/** One adapter method: everything Weft needs to know about it. */
+export interface AdapterMethod<C extends AdapterConfigBase = any, L extends AdapterLayer = any> {
+  /** Its name in messages, e.g. "LoRA". */
+  label: string;
+  /**
+   * Every option besides `method`, `targets` and `exclude`, with its documented default: the one
+   * place the defaults are written. A config key that is not here is refused with the nearest name.
+   */
+  defaults: Readonly<ResolvedOptions<C>>;
+  /** Check the options (defaults filled in; errors name `where`, the option, the value and what is allowed). Default: none. */
+  check?(options: ResolvedOptions<C>, where: string): ResolvedOptions<C>;
   /** Create the adapter for one base layer. */
-  factory(base: BaseOp, config: R, ctx: AdapterFactoryContext): AdapterLayer;
+  factory(base: BaseOp, config: ResolvedConfig<C>, ctx: AdapterFactoryContext): L;
+  /** Its PEFT form, or null: the method has none, and PEFT's loader and saver say so. */
+  peft: PeftCodec<C, L> | null;
+  /** Its real-scale parameter count for core's calculator, or null when it has none. */
+  count: AdapterCount<any> | null;
 }
 
 const methods = new Map<string, AdapterMethod>();
+const NAME = /^[a-z][a-z0-9_-]*$/;
 
-/** Register an adapter method under `name`. */
+/** Register adapter method `name` (and its real-scale count with core's calculator). */
 export function registerAdapterMethod(name: string, method: AdapterMethod): void {
+  if (!NAME.test(name)) throw new Error(`registerAdapterMethod: name ${JSON.stringify(name)} must be lower-case letters, digits, "_" or "-"`);
   if (methods.has(name)) throw new Error(`registerAdapterMethod: "${name}" is already registered`);
+  for (const k of ['method', 'targets', 'exclude']) {
+    if (k in method.defaults) throw new Error(`registerAdapterMethod: "${name}" defaults must not set the common field "${k}"`);
+  }
+  if (method.count) registerAdapterCount(name, method.count);
   methods.set(name, method);
 }
 
@@ -50,26 +60,23 @@ export function adapterMethod(name: unknown): AdapterMethod {
   return m;
 }
 
-/** Registered method names. */
+/** Registered method names, in registration order. */
 export function adapterMethodNames(): string[] {
   return [...methods.keys()];
 }
 
-/** Refuse a rank ≤ 0 or above the layer's size. */
-export function checkRankFits(method: string, r: number, base: BaseOp, ctx: AdapterFactoryContext, limit: number): void {
-  if (!Number.isInteger(r) || r <= 0) throw new Error(`${method}: r=${r} at "${ctx.path}" must be a positive integer`);
-  if (r > limit) {
-    throw new Error(`${method}: r=${r} at "${ctx.path}" exceeds the layer's size (${base.inFeatures}→${base.outFeatures}); allowed 1..${limit}`);
-  }
+/**
+ * Fill a method config's defaults and check it: unknown keys are refused with the nearest allowed
+ * name ("LoRA config: unknown option 'alfa'; did you mean 'alpha'?"), every option is checked.
+ */
+export function resolveAdapterConfig<C extends AdapterConfigBase>(config: C): ResolvedConfig<C> {
+  if (!config || typeof config !== 'object' || Array.isArray(config)) throw new Error('adapters: config must be an object with a method and targets');
+  const method = adapterMethod(config.method);
+  const where = `${method.label} config`;
+  const merged = resolveConfig(where, method.defaults as Record<string, unknown>, config as unknown as Record<string, unknown>, {
+    extraKeys: ['method', 'targets', 'exclude'],
+  });
+  const { method: name, targets, exclude, ...options } = merged;
+  const checked = method.check ? method.check(options as ResolvedOptions<C>, where) : options;
+  return { method: name, targets, exclude: exclude ?? null, ...checked } as ResolvedConfig<C>;
 }
-
-registerAdapterMethod('lora', loraMethod);
-registerAdapterMethod('loha', lohaMethod);
-registerAdapterMethod('lokr', lokrMethod);
-registerAdapterMethod('ia3', ia3Method);
-registerAdapterMethod('taps', tapsMethod);
-registerAdapterMethod('residual', residualMethod);
-registerAdapterMethod('ether', etherMethod);
-registerAdapterMethod('mos', mosMethod);
-registerAdapterMethod('moka', mokaMethod);
-registerAdapterMethod('hyper', hyperMethod);

@@ -1,10 +1,10 @@
 // ETHER: Efficient Finetuning of Large-Scale Models with Hyperplane Reflections (arXiv:2405.20271).
-import type { AdapterConfigBase } from '../config.js';
-import { checkBool, checkPositiveInteger } from '../config.js';
-import type { TargetPattern } from '../tree.js';
+// The config, its defaults and their checks.
+import { checkBool, checkPositiveInt } from '@weft/core/internal';
+import type { AdapterConfigBase, ResolvedConfig, ResolvedOptions } from '../config.js';
 
 /** Config of an ETHER / ETHER+ adapter. */
-export interface EtherConfig extends Omit<AdapterConfigBase, 'rankPattern' | 'alphaPattern'> {
+export interface EtherConfig extends AdapterConfigBase {
   method: 'ether';
   /** ETHER+: the relaxed I − ûûᵀ + v̂v̂ᵀ on both sides instead of a reflection on the output side. Default: false. */
   plus?: boolean;
@@ -12,16 +12,20 @@ export interface EtherConfig extends Omit<AdapterConfigBase, 'rankPattern' | 'al
   blocks?: number;
 }
 
-/** An ETHER config with defaults filled in. */
-export type ResolvedEtherConfig = Required<Omit<EtherConfig, 'exclude'>> & { exclude: TargetPattern | null };
+/** ETHER's defaults. */
+export const ETHER_DEFAULTS: Readonly<ResolvedOptions<EtherConfig>> = { plus: false, blocks: 1 };
 
-/** Fill defaults and check. */
-export function resolveEtherConfig(c: EtherConfig): ResolvedEtherConfig {
-  return {
-    method: 'ether',
-    targets: c.targets,
-    exclude: c.exclude ?? null,
-    plus: checkBool('ETHER config', 'plus', c.plus ?? false),
-    blocks: checkPositiveInteger('ETHER config', 'blocks', c.blocks ?? 1),
-  };
+/** An ETHER config with defaults filled in. */
+export type ResolvedEtherConfig = ResolvedConfig<EtherConfig>;
+
+/** Check ETHER's options (defaults filled in). */
+export function checkEtherOptions(o: ResolvedOptions<EtherConfig>, where: string): ResolvedOptions<EtherConfig> {
+  return { plus: checkBool(where, 'plus', o.plus), blocks: checkPositiveInt(where, 'blocks', o.blocks) };
+}
+
+/** The error of a block count that does not divide the transformed sizes (null when it divides). */
+export function etherBlocksError(c: { plus: boolean; blocks: number }, inF: number, outF: number, path: string): string | null {
+  const n = c.blocks;
+  if (outF % n === 0 && (!c.plus || inF % n === 0)) return null;
+  return `ETHER: blocks=${n} at "${path}" must divide ${c.plus ? `in=${inF} and ` : ''}out=${outF}`;
 }

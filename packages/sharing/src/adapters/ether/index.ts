@@ -1,21 +1,27 @@
-// ETHER / ETHER+ registration.
-import type { AdapterMethod } from '../registry.js';
-import { resolveEtherConfig, type EtherConfig, type ResolvedEtherConfig } from './config.js';
+// ETHER / ETHER+: one registry entry (defaults, checks, the per-layer factory, its real-scale
+// count; no PEFT form), registered here.
+import { registerAdapterMethod, type AdapterMethod } from '../registry.js';
+import { ETHER_DEFAULTS, checkEtherOptions, etherBlocksError, type EtherConfig } from './config.js';
+import { ETHER_COUNT } from './count.js';
 import { EtherLayer } from './layer.js';
 
 export * from './config.js';
+export * from './count.js';
 export * from './layer.js';
 
 /** The ETHER method (registered as "ether"; `plus: true` for ETHER+). */
-export const etherMethod: AdapterMethod<EtherConfig, ResolvedEtherConfig> = {
-  defaults: { plus: false, blocks: 1 },
-  resolve: resolveEtherConfig,
+export const etherMethod: AdapterMethod<EtherConfig, EtherLayer> = {
+  label: 'ETHER',
+  defaults: ETHER_DEFAULTS,
+  check: checkEtherOptions,
   factory(base, c, ctx) {
-    const n = c.blocks;
-    if (base.outFeatures % n !== 0 || (c.plus && base.inFeatures % n !== 0)) {
-      throw new Error(`ETHER: blocks=${n} at "${ctx.path}" must divide ${c.plus ? `in=${base.inFeatures} and ` : ''}out=${base.outFeatures}`);
-    }
+    const bad = etherBlocksError(c, base.inFeatures, base.outFeatures, ctx.path);
+    if (bad) throw new Error(bad);
     if (c.plus && base.kind !== 'linear') throw new Error(`ETHER+: "${ctx.path}" is a conv2d layer; ETHER+ supports Linear/Dense layers`);
-    return new EtherLayer(base, { plus: c.plus, blocks: n }, ctx.rng);
+    return new EtherLayer(base, { plus: c.plus, blocks: c.blocks }, ctx.rng);
   },
+  peft: null,
+  count: ETHER_COUNT,
 };
+
+registerAdapterMethod('ether', etherMethod);

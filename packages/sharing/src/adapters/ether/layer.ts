@@ -7,7 +7,7 @@
 // ETHER unmerges exactly (H² = I), ETHER+ restores a kept copy.
 import * as tf from '@tensorflow/tfjs-core';
 import type { ForwardContext, Rng } from '@weft/core';
-import { AdapterLayer, type PeftTensors } from '../adapter-layer.js';
+import { AdapterLayer } from '../adapter-layer.js';
 import { flatWeight, toWeightShape, type BaseOp } from '../base-op.js';
 
 /** Per-layer settings of an ETHER adapter. */
@@ -86,14 +86,6 @@ export class EtherLayer extends AdapterLayer {
       return;
     }
     this.base.weight.assign(tf.tidy(() => toWeightShape(this.base, this.transformed()))); // a reflection is its own inverse
-  }
-
-  peftTensors(): PeftTensors {
-    throw new Error('PEFT: ETHER has no PEFT format');
-  }
-
-  loadPeftTensors(): void {
-    throw new Error('PEFT: ETHER has no PEFT format');
   }
 
   override dispose(): void {

@@ -1,12 +1,11 @@
 // Shared-hypernetwork adapters: Parameter-efficient Multi-task Fine-tuning for Transformers via
 // Shared Hypernetworks (HyperFormer, arXiv:2106.04489); Multilingual Machine Translation with
-// Hyper-Adapters (arXiv:2205.10835).
-import type { AdapterConfigBase } from '../config.js';
-import { checkPositiveInteger } from '../config.js';
-import type { TargetPattern } from '../tree.js';
+// Hyper-Adapters (arXiv:2205.10835). The config, its defaults and their checks.
+import { checkPositiveInt } from '@weft/core/internal';
+import type { AdapterConfigBase, ResolvedConfig, ResolvedOptions } from '../config.js';
 
 /** Config of a hypernetwork adapter. */
-export interface HyperConfig extends Omit<AdapterConfigBase, 'rankPattern' | 'alphaPattern'> {
+export interface HyperConfig extends AdapterConfigBase {
   method: 'hyper';
   /** Number of tasks (a learned embedding each). Default: 2. */
   tasks?: number;
@@ -20,20 +19,26 @@ export interface HyperConfig extends Omit<AdapterConfigBase, 'rankPattern' | 'al
   r?: number;
 }
 
-/** A hypernetwork config with defaults filled in. */
-export type ResolvedHyperConfig = Required<Omit<HyperConfig, 'exclude'>> & { exclude: TargetPattern | null };
+/** The hypernetwork adapter's defaults. */
+export const HYPER_DEFAULTS: Readonly<ResolvedOptions<HyperConfig>> = { tasks: 2, taskDim: 8, layerDim: 8, hidden: 16, r: 2 };
 
-/** Fill defaults and check. */
-export function resolveHyperConfig(c: HyperConfig): ResolvedHyperConfig {
-  const fn = 'Hypernetwork adapter config';
+/** A hypernetwork config with defaults filled in. */
+export type ResolvedHyperConfig = ResolvedConfig<HyperConfig>;
+
+/** Check the hypernetwork adapter's options (defaults filled in). */
+export function checkHyperOptions(o: ResolvedOptions<HyperConfig>, where: string): ResolvedOptions<HyperConfig> {
   return {
-    method: 'hyper',
-    targets: c.targets,
-    exclude: c.exclude ?? null,
-    tasks: checkPositiveInteger(fn, 'tasks', c.tasks ?? 2),
-    taskDim: checkPositiveInteger(fn, 'taskDim', c.taskDim ?? 8),
-    layerDim: checkPositiveInteger(fn, 'layerDim', c.layerDim ?? 8),
-    hidden: checkPositiveInteger(fn, 'hidden', c.hidden ?? 16),
-    r: checkPositiveInteger(fn, 'r', c.r ?? 2),
+    tasks: checkPositiveInt(where, 'tasks', o.tasks),
+    taskDim: checkPositiveInt(where, 'taskDim', o.taskDim),
+    layerDim: checkPositiveInt(where, 'layerDim', o.layerDim),
+    hidden: checkPositiveInt(where, 'hidden', o.hidden),
+    r: checkPositiveInt(where, 'r', o.r),
   };
+}
+
+/** Parameters of the hypernetwork shared by every layer of shape in → out (see layer.ts's makeHyperNet). */
+export function hyperNetParams(c: ResolvedOptions<HyperConfig>, inF: number, outF: number): number {
+  const { tasks, taskDim, layerDim, hidden: h, r } = c;
+  // taskEmb [T, dt], proj [dt + dl, h], projBias [h], headA [h, in·r], biasA [in·r], headB [h, r·out]
+  return tasks * taskDim + (taskDim + layerDim) * h + h + h * inF * r + inF * r + h * r * outF;
 }

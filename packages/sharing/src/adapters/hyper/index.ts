@@ -1,20 +1,25 @@
-// Hypernetwork adapter registration: the hypernetwork is created once per injection (keyed by the
-// resolved config, shared by its layers); each targeted layer has its own layer embedding.
+// Hypernetwork adapters: one registry entry (defaults, checks, the per-layer factory, its real-scale
+// count; no PEFT form), registered here. The hypernetwork is created once per injection (keyed by
+// the resolved config, shared by its layers); each targeted layer has its own layer embedding.
 import type { Module } from '@weft/core';
-import type { AdapterMethod } from '../registry.js';
+import type { ResolvedConfig } from '../config.js';
 import { adaptedLayers } from '../inject.js';
-import { resolveHyperConfig, type HyperConfig, type ResolvedHyperConfig } from './config.js';
+import { registerAdapterMethod, type AdapterMethod } from '../registry.js';
+import { HYPER_DEFAULTS, checkHyperOptions, type HyperConfig } from './config.js';
+import { HYPER_COUNT } from './count.js';
 import { HyperLayer, makeHyperNet, type HyperNet } from './layer.js';
 
 export * from './config.js';
+export * from './count.js';
 export * from './layer.js';
 
-const nets = new WeakMap<ResolvedHyperConfig, { net: HyperNet; shape: [number, number] }>();
+const nets = new WeakMap<ResolvedConfig<HyperConfig>, { net: HyperNet; shape: [number, number] }>();
 
 /** The hypernetwork adapter method (registered as "hyper"). */
-export const hyperMethod: AdapterMethod<HyperConfig, ResolvedHyperConfig> = {
-  defaults: { tasks: 2, taskDim: 8, layerDim: 8, hidden: 16, r: 2 },
-  resolve: resolveHyperConfig,
+export const hyperMethod: AdapterMethod<HyperConfig, HyperLayer> = {
+  label: 'Hypernetwork adapter',
+  defaults: HYPER_DEFAULTS,
+  check: checkHyperOptions,
   factory(base, c, ctx) {
     if (base.kind !== 'linear') throw new Error(`Hypernetwork adapter: "${ctx.path}" is a conv2d layer; Linear/Dense only`);
     let entry = nets.get(c);
@@ -28,7 +33,11 @@ export const hyperMethod: AdapterMethod<HyperConfig, ResolvedHyperConfig> = {
     }
     return new HyperLayer(base, entry.net, c.layerDim, c.r, ctx.rng);
   },
+  peft: null,
+  count: HYPER_COUNT,
 };
+
+registerAdapterMethod('hyper', hyperMethod);
 
 /** Select the task whose adapters hypernetwork adapter `name` generates. */
 export function setHyperTask(model: Module<any, any>, name: string, task: number): void {

@@ -8,7 +8,7 @@
 // conditional layer norms.
 import * as tf from '@tensorflow/tfjs-core';
 import type { ForwardContext, Rng } from '@weft/core';
-import { AdditiveAdapter, kaimingBound, type PeftTensors } from '../adapter-layer.js';
+import { AdditiveAdapter, kaimingBound } from '../adapter-layer.js';
 import type { BaseOp } from '../base-op.js';
 
 /** The hypernetwork shared by the layers of one injection. */
@@ -79,14 +79,6 @@ export class HyperLayer extends AdditiveAdapter {
   override transformOutput(x: tf.Tensor, y: tf.Tensor, _yBase: tf.Tensor, _ctx: ForwardContext): tf.Tensor {
     const [a, b] = this.factors();
     return tf.add(y, tf.matMul(tf.matMul(x as tf.Tensor2D, a), b));
-  }
-
-  peftTensors(): PeftTensors {
-    throw new Error('PEFT: hypernetwork adapters have no PEFT format');
-  }
-
-  loadPeftTensors(): void {
-    throw new Error('PEFT: hypernetwork adapters have no PEFT format');
   }
 
   override dispose(): void {

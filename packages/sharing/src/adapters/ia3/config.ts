@@ -1,31 +1,37 @@
 // IA3: Few-Shot Parameter-Efficient Fine-Tuning is Better and Cheaper than In-Context Learning
-// (arXiv:2205.05638). The config and its defaults (PEFT's IA3Config).
-import type { AdapterConfigBase } from '../config.js';
-import { checkBool } from '../config.js';
-import type { TargetPattern } from '../tree.js';
+// (arXiv:2205.05638). The config, its defaults (PEFT's IA3Config) and their checks.
+import { checkBool } from '@weft/core/internal';
+import type { AdapterConfigBase, ResolvedConfig, ResolvedOptions } from '../config.js';
+import { targetMatcher, type TargetPattern } from '../tree.js';
 
 /** Config of an IA3 adapter. */
-export interface Ia3Config extends Omit<AdapterConfigBase, 'rankPattern' | 'alphaPattern'> {
+export interface Ia3Config extends AdapterConfigBase {
   method: 'ia3';
   /**
    * Which targeted layers are feed-forward: their *input* is scaled (l ∈ R^in); the others' output
-   * is scaled (l ∈ R^out, bias included). Must be a subset of `targets`. Default: none.
+   * is scaled (l ∈ R^out, bias included). A list entry matches a path ending with it (PEFT's IA3
+   * rule); a string is a full-match regular expression. Must be a subset of `targets`. Default: none.
    */
   feedforward?: TargetPattern | null;
   /** true: l = 1 so the adapter starts as a no-op (PEFT's default); false: l ~ N(0, 1). Default: true. */
   initWeights?: boolean;
 }
 
-/** An IA3 config with defaults filled in. */
-export type ResolvedIa3Config = Required<Omit<Ia3Config, 'exclude' | 'feedforward'>> & { exclude: TargetPattern | null; feedforward: TargetPattern | null };
+/** IA3's defaults. */
+export const IA3_DEFAULTS: Readonly<ResolvedOptions<Ia3Config>> = { feedforward: null, initWeights: true };
 
-/** Fill defaults and check. */
-export function resolveIa3Config(c: Ia3Config): ResolvedIa3Config {
-  return {
-    method: 'ia3',
-    targets: c.targets,
-    exclude: c.exclude ?? null,
-    feedforward: c.feedforward ?? null,
-    initWeights: checkBool('IA3 config', 'initWeights', c.initWeights ?? true),
-  };
+/** An IA3 config with defaults filled in. */
+export type ResolvedIa3Config = ResolvedConfig<Ia3Config>;
+
+/** Check IA3's options (defaults filled in). */
+export function checkIa3Options(o: ResolvedOptions<Ia3Config>, where: string): ResolvedOptions<Ia3Config> {
+  if (o.feedforward !== null) targetMatcher(o.feedforward, 'feedforward');
+  return { feedforward: o.feedforward, initWeights: checkBool(where, 'initWeights', o.initWeights) };
+}
+
+/** Whether `path` is a feed-forward module under PEFT's IA3 rule. */
+export function isFeedforward(pattern: TargetPattern | null, path: string): boolean {
+  if (pattern === null) return false;
+  if (typeof pattern === 'string') return new RegExp(`^(?:${pattern})$`).test(path);
+  return pattern.some((p) => path.endsWith(p));
 }

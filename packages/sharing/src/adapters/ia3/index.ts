@@ -1,25 +1,26 @@
-// IA3 registration. Feed-forward layers follow PEFT: a list entry matches when the path ends with
-// it (plain suffix, as PEFT's IA3), a string is a full-match regular expression.
-import type { AdapterMethod } from '../registry.js';
-import { resolveIa3Config, type Ia3Config, type ResolvedIa3Config } from './config.js';
+// IA3: one registry entry (defaults, checks, the per-layer factory, the PEFT codec, core's real-scale
+// count), registered here.
+import { IA3_COUNT } from '@weft/core';
+import { registerAdapterMethod, type AdapterMethod } from '../registry.js';
+import { IA3_DEFAULTS, checkIa3Options, isFeedforward, type Ia3Config } from './config.js';
 import { Ia3Layer } from './layer.js';
-import type { TargetPattern } from '../tree.js';
+import { IA3_PEFT } from './peft.js';
 
 export * from './config.js';
 export * from './layer.js';
-
-/** Whether `path` is a feed-forward module under PEFT's IA3 rule. */
-export function isFeedforward(pattern: TargetPattern | null, path: string): boolean {
-  if (pattern === null) return false;
-  if (typeof pattern === 'string') return new RegExp(`^(?:${pattern})$`).test(path);
-  return pattern.some((p) => path.endsWith(p));
-}
+export * from './peft.js';
 
 /** The IA3 method (registered as "ia3"). */
-export const ia3Method: AdapterMethod<Ia3Config, ResolvedIa3Config> = {
-  defaults: { feedforward: null, initWeights: true },
-  resolve: resolveIa3Config,
+export const ia3Method: AdapterMethod<Ia3Config, Ia3Layer> = {
+  label: 'IA3',
+  defaults: IA3_DEFAULTS,
+  check: checkIa3Options,
   factory(base, c, ctx) {
     return new Ia3Layer(base, { feedforward: isFeedforward(c.feedforward, ctx.path), initWeights: c.initWeights }, ctx.rng);
   },
+  peft: IA3_PEFT,
+  // The calculator's option is PEFT's name, feedforwardModules (the Weft config's `feedforward`).
+  count: IA3_COUNT,
 };
+
+registerAdapterMethod('ia3', ia3Method);

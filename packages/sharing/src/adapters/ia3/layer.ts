@@ -4,7 +4,7 @@
 // non-feed-forward layers) by l; unmerge divides by l + 1e-8, as PEFT.
 import * as tf from '@tensorflow/tfjs-core';
 import type { ForwardContext, Rng } from '@weft/core';
-import { AdapterLayer, peftTensor, type PeftTensors } from '../adapter-layer.js';
+import { AdapterLayer } from '../adapter-layer.js';
 import { flatWeight, type BaseOp } from '../base-op.js';
 
 /** Per-layer settings of an IA3 adapter. */
@@ -57,18 +57,5 @@ export class Ia3Layer extends AdapterLayer {
     const { weight, bias } = this.base;
     weight.assign(tf.tidy(() => tf.div(weight, this.weightFactor(tf.add(this.l, 1e-8)))));
     if (bias && !this.options.feedforward) bias.assign(tf.tidy(() => tf.div(bias, tf.add(this.l, 1e-8))));
-  }
-
-  peftTensors(): PeftTensors {
-    const n = this.l.shape[0]!;
-    return { ia3_l: tf.reshape(this.l, this.options.feedforward ? [1, n] : [n, 1]) };
-  }
-
-  loadPeftTensors(tensors: PeftTensors, where: string): void {
-    const n = this.l.shape[0]!;
-    const t = peftTensor(tensors, 'ia3_l', this.options.feedforward ? [1, n] : [n, 1], where);
-    const extra = Object.keys(tensors).filter((k) => k !== 'ia3_l');
-    if (extra.length > 0) throw new Error(`PEFT: ${where}: unexpected tensors ${extra.join(', ')} for IA3`);
-    tf.tidy(() => this.l.assign(tf.reshape(t, [n])));
   }
 }

@@ -7,8 +7,8 @@
 // expert's output is computed densely and weighted (fine for libraries of a few adapters); PEFT's
 // general-knowledge subtraction is not implemented.
 import * as tf from '@tensorflow/tfjs-core';
-import type { ForwardContext, Module } from '@weft/core';
-import { AdapterLayer, type PeftTensors } from '../adapter-layer.js';
+import { checkKnownKeys, type ForwardContext, type Module } from '@weft/core';
+import { AdapterLayer } from '../adapter-layer.js';
 import { checkAdapterName } from '../adapted-layer.js';
 import { applyFlat, channelMatMul, type BaseOp } from '../base-op.js';
 import { adaptedLayers, adapterNames, setActiveAdapters } from '../inject.js';
@@ -65,14 +65,6 @@ export class ArrowLayer extends AdapterLayer {
 
   unmerge(): void {}
 
-  peftTensors(): PeftTensors {
-    throw new Error('PEFT: an Arrow router is saved as its experts (save each LoRA)');
-  }
-
-  loadPeftTensors(): void {
-    throw new Error('PEFT: an Arrow router is built from loaded experts with addArrowRouter');
-  }
-
   override dispose(): void {
     this.prototypes.dispose();
     super.dispose();
@@ -85,6 +77,7 @@ export class ArrowLayer extends AdapterLayer {
  */
 export async function addArrowRouter(model: Module<any, any>, name: string, experts: string[], options: ArrowOptions = {}): Promise<string[]> {
   const fn = 'addArrowRouter';
+  checkKnownKeys(`${fn}: options`, options, ['topK', 'temperature']);
   checkAdapterName(name, fn);
   if (!Array.isArray(experts) || experts.length < 1) throw new Error(`${fn}: experts must be a non-empty list of LoRA adapter names`);
   const known = adapterNames(model);

@@ -1,11 +1,10 @@
 // LoHa: FedPara: Low-Rank Hadamard Product for Communication-Efficient Federated Learning
-// (arXiv:2108.06098), as PEFT's LoHa. The config and its defaults (PEFT's LoHaConfig).
-import type { AdapterConfigBase } from '../config.js';
-import { checkBool, checkFinite, checkPatternMap, checkPositiveInteger, checkRate } from '../config.js';
-import type { TargetPattern } from '../tree.js';
+// (arXiv:2108.06098), as PEFT's LoHa. The config, its defaults (PEFT's LoHaConfig) and their checks.
+import { checkBool, checkNumber, checkPositiveInt, checkRate } from '@weft/core/internal';
+import { checkPatternMap, type AdapterConfigBase, type RankPatterns, type ResolvedConfig, type ResolvedOptions } from '../config.js';
 
 /** Config of a LoHa adapter. */
-export interface LohaConfig extends AdapterConfigBase {
+export interface LohaConfig extends AdapterConfigBase, RankPatterns {
   method: 'loha';
   /** Rank r of each of the two factors. Default: 8. */
   r?: number;
@@ -19,22 +18,23 @@ export interface LohaConfig extends AdapterConfigBase {
   initWeights?: boolean;
 }
 
-/** A LoHa config with defaults filled in. */
-export type ResolvedLohaConfig = Required<Omit<LohaConfig, 'exclude'>> & { exclude: TargetPattern | null };
+/** LoHa's defaults. */
+export const LOHA_DEFAULTS: Readonly<ResolvedOptions<LohaConfig>> = {
+  r: 8, alpha: 8, rankDropout: 0, moduleDropout: 0, initWeights: true, rankPattern: {}, alphaPattern: {},
+};
 
-/** Fill defaults and check. */
-export function resolveLohaConfig(c: LohaConfig): ResolvedLohaConfig {
-  const fn = 'LoHa config';
+/** A LoHa config with defaults filled in. */
+export type ResolvedLohaConfig = ResolvedConfig<LohaConfig>;
+
+/** Check LoHa's options (defaults filled in). */
+export function checkLohaOptions(o: ResolvedOptions<LohaConfig>, where: string): ResolvedOptions<LohaConfig> {
   return {
-    method: 'loha',
-    targets: c.targets,
-    exclude: c.exclude ?? null,
-    r: checkPositiveInteger(fn, 'r', c.r ?? 8),
-    alpha: checkFinite(fn, 'alpha', c.alpha ?? 8),
-    rankDropout: checkRate(fn, 'rankDropout', c.rankDropout ?? 0),
-    moduleDropout: checkRate(fn, 'moduleDropout', c.moduleDropout ?? 0),
-    initWeights: checkBool(fn, 'initWeights', c.initWeights ?? true),
-    rankPattern: checkPatternMap(fn, 'rankPattern', c.rankPattern, true),
-    alphaPattern: checkPatternMap(fn, 'alphaPattern', c.alphaPattern, false),
+    r: checkPositiveInt(where, 'r', o.r),
+    alpha: checkNumber(where, 'alpha', o.alpha),
+    rankDropout: checkRate(where, 'rankDropout', o.rankDropout),
+    moduleDropout: checkRate(where, 'moduleDropout', o.moduleDropout),
+    initWeights: checkBool(where, 'initWeights', o.initWeights),
+    rankPattern: checkPatternMap(where, 'rankPattern', o.rankPattern, true),
+    alphaPattern: checkPatternMap(where, 'alphaPattern', o.alphaPattern, false),
   };
 }

@@ -1,23 +1,28 @@
-// LoHa registration.
-import type { AdapterMethod } from '../registry.js';
-import { patternValue } from '../config.js';
-import { resolveLohaConfig, type LohaConfig, type ResolvedLohaConfig } from './config.js';
+// LoHa: one registry entry (defaults, checks, the per-layer factory with rank/alpha patterns, the
+// PEFT codec, core's real-scale count), registered here.
+import { LOHA_COUNT } from '@weft/core';
+import { layerRankAlpha } from '../config.js';
+import { registerAdapterMethod, type AdapterMethod } from '../registry.js';
+import { LOHA_DEFAULTS, checkLohaOptions, type LohaConfig } from './config.js';
 import { LohaLayer } from './layer.js';
+import { LOHA_PEFT } from './peft.js';
 
 export * from './config.js';
 export * from './layer.js';
+export * from './peft.js';
 
 /** The LoHa method (registered as "loha"). */
-export const lohaMethod: AdapterMethod<LohaConfig, ResolvedLohaConfig> = {
-  defaults: { r: 8, alpha: 8, rankDropout: 0, moduleDropout: 0, initWeights: true },
-  resolve: resolveLohaConfig,
+export const lohaMethod: AdapterMethod<LohaConfig, LohaLayer> = {
+  label: 'LoHa',
+  defaults: LOHA_DEFAULTS,
+  check: checkLohaOptions,
   factory(base, c, ctx) {
-    const r = patternValue(c.rankPattern, ctx.path, c.r);
-    const limit = ctx.strictRank ? Math.min(base.inFeatures, base.outFeatures) : Math.max(base.inFeatures, base.outFeatures);
-    if (!Number.isInteger(r) || r <= 0 || r > limit) {
-      throw new Error(`LoHa: r=${r} at "${ctx.path}" must be an integer in 1..${limit} for a ${base.inFeatures}→${base.outFeatures} layer`);
-    }
-    const alpha = patternValue(c.alphaPattern, ctx.path, c.alpha);
+    const [i, o] = [base.inFeatures, base.outFeatures];
+    const { r, alpha } = layerRankAlpha('LoHa', c, ctx.path, ctx.strictRank ? Math.min(i, o) : Math.max(i, o), `${i}→${o}`);
     return new LohaLayer(base, { r, alpha, rankDropout: c.rankDropout, moduleDropout: c.moduleDropout, initWeights: c.initWeights }, ctx.rng);
   },
+  peft: LOHA_PEFT,
+  count: LOHA_COUNT,
 };
+
+registerAdapterMethod('loha', lohaMethod);

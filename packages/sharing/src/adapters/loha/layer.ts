@@ -3,7 +3,7 @@
 // transposed). Linear bases only (PEFT's effective-conv2d Tucker form is not implemented).
 import * as tf from '@tensorflow/tfjs-core';
 import type { ForwardContext, Rng } from '@weft/core';
-import { AdditiveAdapter, kaimingBound, peftTensor, type PeftTensors } from '../adapter-layer.js';
+import { AdditiveAdapter, kaimingBound } from '../adapter-layer.js';
 import type { BaseOp } from '../base-op.js';
 import { moduleDropped, rankDropout } from '../lycoris.js';
 
@@ -51,29 +51,5 @@ export class LohaLayer extends AdditiveAdapter {
   override transformOutput(x: tf.Tensor, y: tf.Tensor, _yBase: tf.Tensor, ctx: ForwardContext): tf.Tensor {
     if (moduleDropped(this.options.moduleDropout, ctx)) return y;
     return tf.add(y, tf.matMul(x as tf.Tensor2D, this.deltaWeight(ctx)));
-  }
-
-  peftTensors(): PeftTensors {
-    return tf.tidy(() => ({
-      hada_w1_a: tf.transpose(this.v1),
-      hada_w1_b: tf.transpose(this.u1),
-      hada_w2_a: tf.transpose(this.v2),
-      hada_w2_b: tf.transpose(this.u2),
-    }));
-  }
-
-  loadPeftTensors(tensors: PeftTensors, where: string): void {
-    const { r } = this.options;
-    const [i, o] = [this.base.inFeatures, this.base.outFeatures];
-    const names = ['hada_w1_a', 'hada_w1_b', 'hada_w2_a', 'hada_w2_b'];
-    const [w1a, w1b, w2a, w2b] = names.map((n) => peftTensor(tensors, n, n.endsWith('_a') ? [o, r] : [r, i], where));
-    const extra = Object.keys(tensors).filter((k) => !names.includes(k));
-    if (extra.length > 0) throw new Error(`PEFT: ${where}: unexpected tensors ${extra.join(', ')} (hada_t1/hada_t2 are PEFT's effective-conv2d form, not supported)`);
-    tf.tidy(() => {
-      this.v1.assign(tf.transpose(w1a!));
-      this.u1.assign(tf.transpose(w1b!));
-      this.v2.assign(tf.transpose(w2a!));
-      this.u2.assign(tf.transpose(w2b!));
-    });
   }
 }

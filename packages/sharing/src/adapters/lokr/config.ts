@@ -1,12 +1,11 @@
 // LoKr: Navigating Text-To-Image Customization: From LyCORIS Fine-Tuning to Model Evaluation
-// (arXiv:2309.14859), Kronecker-product adapters as PEFT's LoKr. The config and its defaults
-// (PEFT's LoKrConfig), and LyCORIS's factorisation of a dimension into two factors.
-import type { AdapterConfigBase } from '../config.js';
-import { checkBool, checkFinite, checkPatternMap, checkPositiveInteger, checkRate } from '../config.js';
-import type { TargetPattern } from '../tree.js';
+// (arXiv:2309.14859), Kronecker-product adapters as PEFT's LoKr. The config, its defaults (PEFT's
+// LoKrConfig) and their checks; the factorisation of a dimension is core's `lokrFactorization`.
+import { checkBool, checkInt, checkNumber, checkPositiveInt, checkRate } from '@weft/core/internal';
+import { checkPatternMap, type AdapterConfigBase, type RankPatterns, type ResolvedConfig, type ResolvedOptions } from '../config.js';
 
 /** Config of a LoKr adapter. */
-export interface LokrConfig extends AdapterConfigBase {
+export interface LokrConfig extends AdapterConfigBase, RankPatterns {
   method: 'lokr';
   /** Rank r of the factored Kronecker factors. Default: 8. */
   r?: number;
@@ -26,45 +25,32 @@ export interface LokrConfig extends AdapterConfigBase {
   initWeights?: boolean;
 }
 
-/** A LoKr config with defaults filled in. */
-export type ResolvedLokrConfig = Required<Omit<LokrConfig, 'exclude'>> & { exclude: TargetPattern | null };
+/** LoKr's defaults. */
+export const LOKR_DEFAULTS: Readonly<ResolvedOptions<LokrConfig>> = {
+  r: 8, alpha: 8, decomposeBoth: false, decomposeFactor: -1, rankDropout: 0, rankDropoutScale: false, moduleDropout: 0, initWeights: true,
+  rankPattern: {}, alphaPattern: {},
+};
 
-/** Fill defaults and check. */
-export function resolveLokrConfig(c: LokrConfig): ResolvedLokrConfig {
-  const fn = 'LoKr config';
-  const factor = c.decomposeFactor ?? -1;
-  if (factor !== -1) checkPositiveInteger(fn, 'decomposeFactor', factor);
-  return {
-    method: 'lokr',
-    targets: c.targets,
-    exclude: c.exclude ?? null,
-    r: checkPositiveInteger(fn, 'r', c.r ?? 8),
-    alpha: checkFinite(fn, 'alpha', c.alpha ?? 8),
-    decomposeBoth: checkBool(fn, 'decomposeBoth', c.decomposeBoth ?? false),
-    decomposeFactor: factor,
-    rankDropout: checkRate(fn, 'rankDropout', c.rankDropout ?? 0),
-    rankDropoutScale: checkBool(fn, 'rankDropoutScale', c.rankDropoutScale ?? false),
-    moduleDropout: checkRate(fn, 'moduleDropout', c.moduleDropout ?? 0),
-    initWeights: checkBool(fn, 'initWeights', c.initWeights ?? true),
-    rankPattern: checkPatternMap(fn, 'rankPattern', c.rankPattern, true),
-    alphaPattern: checkPatternMap(fn, 'alphaPattern', c.alphaPattern, false),
-  };
+/** A LoKr config with defaults filled in. */
+export type ResolvedLokrConfig = ResolvedConfig<LokrConfig>;
+
+/** Check a decomposition factor: -1 (near the square root) or a positive integer. */
+export function checkDecomposeFactor(where: string, value: number): number {
+  return value === -1 ? -1 : checkInt(where, 'decomposeFactor (-1 or a positive integer)', value, 1);
 }
 
-/** LyCORIS/PEFT factorisation: dimension = m · n with m ≤ n near √dimension (or m = factor when it divides). */
-export function factorization(dimension: number, factor = -1): [number, number] {
-  if (factor > 0 && dimension % factor === 0) return [factor, dimension / factor];
-  const limit = factor === -1 ? dimension : factor;
-  let m = 1;
-  let n = dimension;
-  const length = m + n;
-  while (m < n) {
-    let nm = m + 1;
-    while (dimension % nm !== 0) nm++;
-    const nn = dimension / nm;
-    if (nm + nn > length || nm > limit) break;
-    m = nm;
-    n = nn;
-  }
-  return m > n ? [n, m] : [m, n];
+/** Check LoKr's options (defaults filled in). */
+export function checkLokrOptions(o: ResolvedOptions<LokrConfig>, where: string): ResolvedOptions<LokrConfig> {
+  return {
+    r: checkPositiveInt(where, 'r', o.r),
+    alpha: checkNumber(where, 'alpha', o.alpha),
+    decomposeBoth: checkBool(where, 'decomposeBoth', o.decomposeBoth),
+    decomposeFactor: checkDecomposeFactor(where, o.decomposeFactor),
+    rankDropout: checkRate(where, 'rankDropout', o.rankDropout),
+    rankDropoutScale: checkBool(where, 'rankDropoutScale', o.rankDropoutScale),
+    moduleDropout: checkRate(where, 'moduleDropout', o.moduleDropout),
+    initWeights: checkBool(where, 'initWeights', o.initWeights),
+    rankPattern: checkPatternMap(where, 'rankPattern', o.rankPattern, true),
+    alphaPattern: checkPatternMap(where, 'alphaPattern', o.alphaPattern, false),
+  };
 }

@@ -1,24 +1,30 @@
-// LoKr registration.
-import type { AdapterMethod } from '../registry.js';
-import { patternValue } from '../config.js';
-import { resolveLokrConfig, type LokrConfig, type ResolvedLokrConfig } from './config.js';
+// LoKr: one registry entry (defaults, checks, the per-layer factory with rank/alpha patterns, the
+// PEFT codec, core's real-scale count), registered here.
+import { LOKR_COUNT } from '@weft/core';
+import { layerRankAlpha } from '../config.js';
+import { registerAdapterMethod, type AdapterMethod } from '../registry.js';
+import { LOKR_DEFAULTS, checkLokrOptions, type LokrConfig } from './config.js';
 import { LokrLayer } from './layer.js';
+import { LOKR_PEFT } from './peft.js';
 
 export * from './config.js';
 export * from './layer.js';
+export * from './peft.js';
 
 /** The LoKr method (registered as "lokr"). */
-export const lokrMethod: AdapterMethod<LokrConfig, ResolvedLokrConfig> = {
-  defaults: { r: 8, alpha: 8, decomposeBoth: false, decomposeFactor: -1, rankDropout: 0, rankDropoutScale: false, moduleDropout: 0, initWeights: true },
-  resolve: resolveLokrConfig,
+export const lokrMethod: AdapterMethod<LokrConfig, LokrLayer> = {
+  label: 'LoKr',
+  defaults: LOKR_DEFAULTS,
+  check: checkLokrOptions,
   factory(base, c, ctx) {
-    const r = patternValue(c.rankPattern, ctx.path, c.r);
-    const limit = Math.max(base.inFeatures, base.outFeatures);
-    if (!Number.isInteger(r) || r <= 0 || r > limit) {
-      throw new Error(`LoKr: r=${r} at "${ctx.path}" must be an integer in 1..${limit} for a ${base.inFeatures}→${base.outFeatures} layer`);
-    }
-    const alpha = patternValue(c.alphaPattern, ctx.path, c.alpha);
+    const [i, o] = [base.inFeatures, base.outFeatures];
+    // A rank above min(in, out) still means something here (it decides which factors are full), so only max bounds it.
+    const { r, alpha } = layerRankAlpha('LoKr', c, ctx.path, Math.max(i, o), `${i}→${o}`);
     const { decomposeBoth, decomposeFactor, rankDropout, rankDropoutScale, moduleDropout, initWeights } = c;
     return new LokrLayer(base, { r, alpha, decomposeBoth, decomposeFactor, rankDropout, rankDropoutScale, moduleDropout, initWeights }, ctx.rng);
   },
+  peft: LOKR_PEFT,
+  count: LOKR_COUNT,
 };
+
+registerAdapterMethod('lokr', lokrMethod);

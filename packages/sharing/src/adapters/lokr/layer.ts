@@ -4,10 +4,10 @@
 // PEFT's rule from r and the factorisation. Linear bases only (no effective-conv2d / lokr_t2).
 import * as tf from '@tensorflow/tfjs-core';
 import type { ForwardContext, Rng } from '@weft/core';
-import { AdditiveAdapter, kaimingBound, peftTensor, type PeftTensors } from '../adapter-layer.js';
+import { lokrShape } from '@weft/core';
+import { AdditiveAdapter, kaimingBound } from '../adapter-layer.js';
 import type { BaseOp } from '../base-op.js';
 import { moduleDropped, rankDropout } from '../lycoris.js';
-import { factorization } from './config.js';
 
 /** Per-layer settings of a LoKr adapter. */
 export interface LokrLayerOptions {
@@ -30,7 +30,7 @@ export function kron(a: tf.Tensor2D, b: tf.Tensor2D): tf.Tensor2D {
 }
 
 /** One Kronecker factor: a full matrix or a rank-r product. Names are PEFT's (w1 or w1_a/w1_b). */
-interface Factor {
+export interface LokrFactor {
   full: tf.Variable | null;
   /** Weft layout: left = PEFT's _b transposed [rows, r], right = PEFT's _a transposed [r, cols]. */
   left: tf.Variable | null;
@@ -43,19 +43,18 @@ export class LokrLayer extends AdditiveAdapter {
   readonly scaling: number;
   /** PyTorch shapes ((out_l, out_k), (in_m, in_n)). */
   readonly shape: [[number, number], [number, number]];
-  private readonly f1: Factor;
-  private readonly f2: Factor;
+  /** W1 [in_m, out_l] (Weft layout) and W2 [in_n, out_k]. */
+  readonly f1: LokrFactor;
+  readonly f2: LokrFactor;
 
   constructor(base: BaseOp, readonly options: LokrLayerOptions, rng: Rng) {
     super(base);
     if (base.kind !== 'linear') throw new Error('LoKr: only Linear/Dense layers are supported (got a conv2d layer)');
     const { r, decomposeBoth, decomposeFactor } = options;
     this.scaling = options.alpha / r;
-    const [inM, inN] = factorization(base.inFeatures, decomposeFactor);
-    const [outL, outK] = factorization(base.outFeatures, decomposeFactor);
+    // PEFT's factorisation and full/low-rank choice, the same function core's calculator counts with.
+    const { inM, inN, outL, outK, fullW1: useW1, fullW2: useW2 } = lokrShape(base.inFeatures, base.outFeatures, r, decomposeBoth, decomposeFactor);
     this.shape = [[outL, outK], [inM, inN]];
-    const useW1 = !(decomposeBoth && r < Math.max(outL, inM) / 2);
-    const useW2 = !(r < Math.max(outK, inN) / 2);
     const init = options.initWeights;
     // Weft layout of w1 [out_l, in_m] is [in_m, out_l]; PyTorch fan-ins are the second PyTorch dim.
     const u = (rows: number, cols: number, fan: number, zero = false) =>
@@ -68,7 +67,7 @@ export class LokrLayer extends AdditiveAdapter {
       : { full: null, left: this.addParameter('lokr_w2_b', u(inN, r, inN)), right: this.addParameter('lokr_w2_a', u(r, outK, r)) };
   }
 
-  private factor(f: Factor): tf.Tensor2D {
+  private factor(f: LokrFactor): tf.Tensor2D {
     return (f.full ?? tf.matMul(f.left!, f.right!)) as tf.Tensor2D;
   }
 
@@ -82,48 +81,5 @@ export class LokrLayer extends AdditiveAdapter {
   override transformOutput(x: tf.Tensor, y: tf.Tensor, _yBase: tf.Tensor, ctx: ForwardContext): tf.Tensor {
     if (moduleDropped(this.options.moduleDropout, ctx)) return y;
     return tf.add(y, tf.matMul(x as tf.Tensor2D, this.deltaWeight(ctx)));
-  }
-
-  private expected(): Record<string, number[]> {
-    const [[outL, outK], [inM, inN]] = this.shape;
-    const r = this.options.r;
-    const out: Record<string, number[]> = {};
-    if (this.f1.full) out['lokr_w1'] = [outL, inM];
-    else Object.assign(out, { lokr_w1_a: [outL, r], lokr_w1_b: [r, inM] });
-    if (this.f2.full) out['lokr_w2'] = [outK, inN];
-    else Object.assign(out, { lokr_w2_a: [outK, r], lokr_w2_b: [r, inN] });
-    return out;
-  }
-
-  peftTensors(): PeftTensors {
-    return tf.tidy(() => {
-      const out: PeftTensors = {};
-      for (const [i, f] of [[1, this.f1], [2, this.f2]] as const) {
-        if (f.full) out[`lokr_w${i}`] = tf.transpose(f.full);
-        else {
-          out[`lokr_w${i}_a`] = tf.transpose(f.right!);
-          out[`lokr_w${i}_b`] = tf.transpose(f.left!);
-        }
-      }
-      return out;
-    });
-  }
-
-  loadPeftTensors(tensors: PeftTensors, where: string): void {
-    const expected = this.expected();
-    const got = Object.fromEntries(Object.entries(expected).map(([n, s]) => [n, peftTensor(tensors, n, s, where)]));
-    const extra = Object.keys(tensors).filter((k) => !(k in expected));
-    if (extra.length > 0) {
-      throw new Error(`PEFT: ${where}: unexpected tensors ${extra.join(', ')}; with r=${this.options.r}, decompose_both=${this.options.decomposeBoth} this layer has ${Object.keys(expected).join(', ')}`);
-    }
-    tf.tidy(() => {
-      for (const [i, f] of [[1, this.f1], [2, this.f2]] as const) {
-        if (f.full) f.full.assign(tf.transpose(got[`lokr_w${i}`]!));
-        else {
-          f.right!.assign(tf.transpose(got[`lokr_w${i}_a`]!));
-          f.left!.assign(tf.transpose(got[`lokr_w${i}_b`]!));
-        }
-      }
-    });
   }
 }

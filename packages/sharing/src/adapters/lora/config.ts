@@ -1,12 +1,11 @@
 // LoRA: Low-Rank Adaptation of Large Language Models (arXiv:2106.09685), with rsLoRA's rank-
 // stabilised scaling (arXiv:2312.03732) and DoRA's weight decomposition (arXiv:2402.09353).
-// The config, its defaults (PEFT's LoraConfig defaults) and its translation to/from PEFT's JSON.
-import type { AdapterConfigBase } from '../config.js';
-import type { TargetPattern } from '../tree.js';
-import { checkBool, checkFinite, checkPatternMap, checkPositiveInteger, checkRate } from '../config.js';
+// The config, its defaults (PEFT's LoraConfig defaults) and their checks.
+import { checkBool, checkNumber, checkPositiveInt, checkRate } from '@weft/core/internal';
+import { checkPatternMap, type AdapterConfigBase, type RankPatterns, type ResolvedConfig, type ResolvedOptions } from '../config.js';
 
 /** Config of a LoRA adapter. */
-export interface LoraConfig extends AdapterConfigBase {
+export interface LoraConfig extends AdapterConfigBase, RankPatterns {
   method: 'lora';
   /** Rank r. Default: 8. */
   r?: number;
@@ -22,31 +21,24 @@ export interface LoraConfig extends AdapterConfigBase {
   initWeights?: boolean;
 }
 
-/** LoRA defaults. */
-export const LORA_DEFAULTS = { r: 8, alpha: 8, dropout: 0, rslora: false, dora: false, initWeights: true } as const;
+/** LoRA's defaults. */
+export const LORA_DEFAULTS: Readonly<ResolvedOptions<LoraConfig>> = {
+  r: 8, alpha: 8, dropout: 0, rslora: false, dora: false, initWeights: true, rankPattern: {}, alphaPattern: {},
+};
 
 /** A LoRA config with every default filled in. */
-export type ResolvedLoraConfig = Required<Omit<LoraConfig, 'exclude'>> & { exclude: TargetPattern | null };
+export type ResolvedLoraConfig = ResolvedConfig<LoraConfig>;
 
-/** Fill defaults and check every field. */
-export function resolveLoraConfig(c: LoraConfig): ResolvedLoraConfig {
-  const fn = 'LoRA config';
+/** Check LoRA's options (defaults filled in). */
+export function checkLoraOptions(o: ResolvedOptions<LoraConfig>, where: string): ResolvedOptions<LoraConfig> {
   return {
-    method: 'lora',
-    targets: c.targets,
-    exclude: c.exclude ?? null,
-    r: checkPositiveInteger(fn, 'r', c.r ?? LORA_DEFAULTS.r),
-    alpha: checkFinite(fn, 'alpha', c.alpha ?? LORA_DEFAULTS.alpha),
-    dropout: checkRate(fn, 'dropout', c.dropout ?? LORA_DEFAULTS.dropout),
-    rslora: checkBool(fn, 'rslora', c.rslora ?? LORA_DEFAULTS.rslora),
-    dora: checkBool(fn, 'dora', c.dora ?? LORA_DEFAULTS.dora),
-    initWeights: checkBool(fn, 'initWeights', c.initWeights ?? LORA_DEFAULTS.initWeights),
-    rankPattern: checkPatternMap(fn, 'rankPattern', c.rankPattern, true),
-    alphaPattern: checkPatternMap(fn, 'alphaPattern', c.alphaPattern, false),
+    r: checkPositiveInt(where, 'r', o.r),
+    alpha: checkNumber(where, 'alpha', o.alpha),
+    dropout: checkRate(where, 'dropout', o.dropout),
+    rslora: checkBool(where, 'rslora', o.rslora),
+    dora: checkBool(where, 'dora', o.dora),
+    initWeights: checkBool(where, 'initWeights', o.initWeights),
+    rankPattern: checkPatternMap(where, 'rankPattern', o.rankPattern, true),
+    alphaPattern: checkPatternMap(where, 'alphaPattern', o.alphaPattern, false),
   };
-}
-
-/** The LoRA scaling factor. */
-export function loraScaling(alpha: number, r: number, rslora: boolean): number {
-  return rslora ? alpha / Math.sqrt(r) : alpha / r;
 }

@@ -5,9 +5,8 @@
 // in PEFT (DoRA §4.3). Conv bases: A is a conv kernel [kh, kw, in, r], B a 1×1 conv.
 import * as tf from '@tensorflow/tfjs-core';
 import { dropout, type ForwardContext, type Rng } from '@weft/core';
-import { AdapterLayer, kaimingBound, peftTensor, type PeftTensors } from '../adapter-layer.js';
+import { AdapterLayer, kaimingBound } from '../adapter-layer.js';
 import { applyFlat, applyWeight, channelMatMul, detach, fanIn, flatWeight, toWeightShape, type BaseOp } from '../base-op.js';
-import { loraScaling } from './config.js';
 
 /** Per-layer settings of a LoRA adapter. */
 export interface LoraLayerOptions {
@@ -17,6 +16,11 @@ export interface LoraLayerOptions {
   rslora: boolean;
   dora: boolean;
   initWeights: boolean;
+}
+
+/** The LoRA scaling factor: alpha / r, or alpha / √r with rsLoRA. */
+export function loraScaling(alpha: number, r: number, rslora: boolean): number {
+  return rslora ? alpha / Math.sqrt(r) : alpha / r;
 }
 
 /** A LoRA (or DoRA) adapter on one base layer. */
@@ -99,44 +103,6 @@ export class LoraLayer extends AdapterLayer {
     w.assign(tf.tidy(() => toWeightShape(this.base, tf.sub(tf.div(flatWeight(this.base), tf.div(this.magnitude!, norm)), this.lowRank()))));
     norm.dispose();
     this.mergedNorm = null;
-  }
-
-  peftTensors(): PeftTensors {
-    return tf.tidy(() => {
-      const { base } = this;
-      const r = this.options.r;
-      const out: PeftTensors = {};
-      if (base.kind === 'linear') {
-        out['lora_A.weight'] = tf.transpose(this.loraA); // [in, r] -> [r, in]
-        out['lora_B.weight'] = tf.transpose(this.loraB); // [r, out] -> [out, r]
-      } else {
-        const [kh, kw] = base.conv!.kernel;
-        out['lora_A.weight'] = tf.transpose(tf.reshape(this.loraA, [kh, kw, base.inFeatures, r]), [3, 2, 0, 1]); // -> [r, in, kh, kw]
-        out['lora_B.weight'] = tf.reshape(tf.transpose(this.loraB), [base.outFeatures, r, 1, 1]); // -> [out, r, 1, 1]
-      }
-      if (this.magnitude) {
-        if (base.kind !== 'linear') throw new Error('PEFT: DoRA on conv layers is not supported by Weft\'s PEFT I/O (option use_dora on a Conv2d)');
-        out['lora_magnitude_vector'] = tf.clone(this.magnitude);
-      }
-      return out;
-    });
-  }
-
-  loadPeftTensors(tensors: PeftTensors, where: string): void {
-    const { base } = this;
-    const r = this.options.r;
-    const linear = base.kind === 'linear';
-    const [kh, kw] = base.conv?.kernel ?? [1, 1];
-    const a = peftTensor(tensors, 'lora_A.weight', linear ? [r, base.inFeatures] : [r, base.inFeatures, kh, kw], where);
-    const b = peftTensor(tensors, 'lora_B.weight', linear ? [base.outFeatures, r] : [base.outFeatures, r, 1, 1], where);
-    const m = this.magnitude ? peftTensor(tensors, 'lora_magnitude_vector', [base.outFeatures], where) : null;
-    const extra = Object.keys(tensors).filter((k) => !['lora_A.weight', 'lora_B.weight', ...(m ? ['lora_magnitude_vector'] : [])].includes(k));
-    if (extra.length > 0) throw new Error(`PEFT: ${where}: unexpected tensors ${extra.join(', ')} for this LoRA config`);
-    tf.tidy(() => {
-      this.loraA.assign(linear ? tf.transpose(a) : tf.reshape(tf.transpose(a, [2, 3, 1, 0]), [kh * kw * base.inFeatures, r])); // [r, in, kh, kw] -> [kh·kw·in, r]
-      this.loraB.assign(tf.transpose(tf.reshape(b, [base.outFeatures, r]))); // [out, r(,1,1)] -> [r, out]
-      if (m) this.magnitude!.assign(m);
-    });
   }
 
   override dispose(): void {

@@ -1,10 +1,10 @@
-// MoKA: Mixture of Kronecker Adapters (arXiv:2508.03527).
-import type { AdapterConfigBase } from '../config.js';
-import { checkFinite, checkPositiveInteger } from '../config.js';
-import type { TargetPattern } from '../tree.js';
+// MoKA: Mixture of Kronecker Adapters (arXiv:2508.03527). The config, its defaults and their checks.
+import { checkNumber, checkPositiveInt } from '@weft/core/internal';
+import type { AdapterConfigBase, ResolvedConfig, ResolvedOptions } from '../config.js';
+import { checkDecomposeFactor } from '../lokr/config.js';
 
 /** Config of a MoKA adapter. */
-export interface MokaConfig extends Omit<AdapterConfigBase, 'rankPattern' | 'alphaPattern'> {
+export interface MokaConfig extends AdapterConfigBase {
   method: 'moka';
   /** Number of Kronecker terms K. Default: 4. */
   experts?: number;
@@ -14,20 +14,17 @@ export interface MokaConfig extends Omit<AdapterConfigBase, 'rankPattern' | 'alp
   alpha?: number;
 }
 
-/** A MoKA config with defaults filled in. */
-export type ResolvedMokaConfig = Required<Omit<MokaConfig, 'exclude'>> & { exclude: TargetPattern | null };
+/** MoKA's defaults. */
+export const MOKA_DEFAULTS: Readonly<ResolvedOptions<MokaConfig>> = { experts: 4, decomposeFactor: -1, alpha: 1 };
 
-/** Fill defaults and check. */
-export function resolveMokaConfig(c: MokaConfig): ResolvedMokaConfig {
-  const fn = 'MoKA config';
-  const factor = c.decomposeFactor ?? -1;
-  if (factor !== -1) checkPositiveInteger(fn, 'decomposeFactor', factor);
+/** A MoKA config with defaults filled in. */
+export type ResolvedMokaConfig = ResolvedConfig<MokaConfig>;
+
+/** Check MoKA's options (defaults filled in). */
+export function checkMokaOptions(o: ResolvedOptions<MokaConfig>, where: string): ResolvedOptions<MokaConfig> {
   return {
-    method: 'moka',
-    targets: c.targets,
-    exclude: c.exclude ?? null,
-    experts: checkPositiveInteger(fn, 'experts', c.experts ?? 4),
-    decomposeFactor: factor,
-    alpha: checkFinite(fn, 'alpha', c.alpha ?? 1),
+    experts: checkPositiveInt(where, 'experts', o.experts),
+    decomposeFactor: checkDecomposeFactor(where, o.decomposeFactor),
+    alpha: checkNumber(where, 'alpha', o.alpha),
   };
 }

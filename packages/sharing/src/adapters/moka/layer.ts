@@ -7,9 +7,9 @@
 // Departure: the gate is a single linear map of the layer input (the paper's gating network may differ).
 import * as tf from '@tensorflow/tfjs-core';
 import type { ForwardContext, Rng } from '@weft/core';
-import { AdapterLayer, kaimingBound, type PeftTensors } from '../adapter-layer.js';
+import { AdapterLayer, kaimingBound } from '../adapter-layer.js';
 import type { BaseOp } from '../base-op.js';
-import { factorization } from '../lokr/config.js';
+import { lokrFactorization } from '@weft/core';
 
 /** Per-layer settings of a MoKA adapter. */
 export interface MokaLayerOptions {
@@ -33,8 +33,8 @@ export class MokaLayer extends AdapterLayer {
     super(base);
     if (base.kind !== 'linear') throw new Error('MoKA: only Linear/Dense layers are supported');
     const K = options.experts;
-    const [inM, inN] = factorization(base.inFeatures, options.decomposeFactor);
-    const [outL, outK] = factorization(base.outFeatures, options.decomposeFactor);
+    const [inM, inN] = lokrFactorization(base.inFeatures, options.decomposeFactor);
+    const [outL, outK] = lokrFactorization(base.outFeatures, options.decomposeFactor);
     this.shape = { inM, inN, outL, outK };
     this.a = this.addParameter('kron_a', tf.tensor3d(rng.uniformArray(K * inM * outL, -kaimingBound(inM), kaimingBound(inM)), [K, inM, outL]));
     this.b = this.addParameter('kron_b', tf.zeros([K, inN, outK]));
@@ -71,12 +71,4 @@ export class MokaLayer extends AdapterLayer {
   }
 
   unmerge(): void {}
-
-  peftTensors(): PeftTensors {
-    throw new Error('PEFT: MoKA has no PEFT format');
-  }
-
-  loadPeftTensors(): void {
-    throw new Error('PEFT: MoKA has no PEFT format');
-  }
 }

@@ -1,10 +1,10 @@
 // MoS: Unleashing Parameter Efficiency of Low-Rank Adaptation with Mixture of Shards (arXiv:2410.00938).
-import type { AdapterConfigBase } from '../config.js';
-import { checkFinite, checkPositiveInteger } from '../config.js';
-import type { TargetPattern } from '../tree.js';
+// The config, its defaults and their checks.
+import { checkInt, checkNumber, checkPositiveInt } from '@weft/core/internal';
+import type { AdapterConfigBase, ResolvedConfig, ResolvedOptions } from '../config.js';
 
 /** Config of a MoS adapter. */
-export interface MosConfig extends Omit<AdapterConfigBase, 'rankPattern' | 'alphaPattern'> {
+export interface MosConfig extends AdapterConfigBase {
   method: 'mos';
   /** Rank r of every layer's low-rank update. Default: 4. */
   r?: number;
@@ -20,23 +20,28 @@ export interface MosConfig extends Omit<AdapterConfigBase, 'rankPattern' | 'alph
   seed?: number;
 }
 
-/** A MoS config with defaults filled in. */
-export type ResolvedMosConfig = Required<Omit<MosConfig, 'exclude'>> & { exclude: TargetPattern | null };
+/** MoS' defaults. */
+export const MOS_DEFAULTS: Readonly<ResolvedOptions<MosConfig>> = { r: 4, alpha: 8, shardSize: 4, poolSize: 64, privateShards: 1, seed: 0 };
 
-/** Fill defaults and check. */
-export function resolveMosConfig(c: MosConfig): ResolvedMosConfig {
-  const fn = 'MoS config';
-  const privateShards = c.privateShards ?? 1;
-  if (!Number.isInteger(privateShards) || privateShards < 0) throw new Error(`${fn}: privateShards=${privateShards} must be an integer ≥ 0`);
+/** A MoS config with defaults filled in. */
+export type ResolvedMosConfig = ResolvedConfig<MosConfig>;
+
+/** Check MoS' options (defaults filled in). */
+export function checkMosOptions(o: ResolvedOptions<MosConfig>, where: string): ResolvedOptions<MosConfig> {
   return {
-    method: 'mos',
-    targets: c.targets,
-    exclude: c.exclude ?? null,
-    r: checkPositiveInteger(fn, 'r', c.r ?? 4),
-    alpha: checkFinite(fn, 'alpha', c.alpha ?? 8),
-    shardSize: checkPositiveInteger(fn, 'shardSize', c.shardSize ?? 4),
-    poolSize: checkPositiveInteger(fn, 'poolSize', c.poolSize ?? 64),
-    privateShards,
-    seed: checkFinite(fn, 'seed', c.seed ?? 0),
+    r: checkPositiveInt(where, 'r', o.r),
+    alpha: checkNumber(where, 'alpha', o.alpha),
+    shardSize: checkPositiveInt(where, 'shardSize', o.shardSize),
+    poolSize: checkPositiveInt(where, 'poolSize', o.poolSize),
+    privateShards: checkInt(where, 'privateShards', o.privateShards, 0),
+    seed: checkNumber(where, 'seed', o.seed),
   };
+}
+
+/** The error of a layer MoS cannot shard (null when it can): s must divide in and out, r ≤ min(in, out). */
+export function mosLayerError(c: { r: number; shardSize: number }, inF: number, outF: number, path: string): string | null {
+  const s = c.shardSize;
+  if (inF % s !== 0 || outF % s !== 0) return `MoS: shardSize=${s} at "${path}" must divide in=${inF} and out=${outF}`;
+  if (c.r > Math.min(inF, outF)) return `MoS: r=${c.r} at "${path}" must be in 1..${Math.min(inF, outF)}`;
+  return null;
 }

@@ -1,28 +1,31 @@
-// MoS registration: the pools are created once per injection (keyed by the resolved config object,
-// which every layer of one injection shares) and registered in every adapted layer.
+// MoS: one registry entry (defaults, checks, the per-layer factory, its real-scale count; no PEFT
+// form), registered here. The pools are created once per injection (keyed by the resolved config
+// object, which every layer of one injection shares) and registered in every adapted layer.
 import * as tf from '@tensorflow/tfjs-core';
 import { Rng } from '@weft/core';
-import type { AdapterMethod } from '../registry.js';
 import { kaimingBound } from '../adapter-layer.js';
-import { resolveMosConfig, type MosConfig, type ResolvedMosConfig } from './config.js';
+import type { ResolvedConfig } from '../config.js';
+import { registerAdapterMethod, type AdapterMethod } from '../registry.js';
+import { MOS_DEFAULTS, checkMosOptions, mosLayerError, type MosConfig } from './config.js';
+import { MOS_COUNT } from './count.js';
 import { MosLayer, type MosPools } from './layer.js';
 
 export * from './config.js';
+export * from './count.js';
 export * from './layer.js';
 
-const pools = new WeakMap<ResolvedMosConfig, MosPools>();
+const pools = new WeakMap<ResolvedConfig<MosConfig>, MosPools>();
 
 /** The MoS method (registered as "mos"). */
-export const mosMethod: AdapterMethod<MosConfig, ResolvedMosConfig> = {
-  defaults: { r: 4, alpha: 8, shardSize: 4, poolSize: 64, privateShards: 1, seed: 0 },
-  resolve: resolveMosConfig,
+export const mosMethod: AdapterMethod<MosConfig, MosLayer> = {
+  label: 'MoS',
+  defaults: MOS_DEFAULTS,
+  check: checkMosOptions,
   factory(base, c, ctx) {
     if (base.kind !== 'linear') throw new Error(`MoS: "${ctx.path}" is a conv2d layer; MoS supports Linear/Dense layers`);
+    const bad = mosLayerError(c, base.inFeatures, base.outFeatures, ctx.path);
+    if (bad) throw new Error(bad);
     const s = c.shardSize;
-    if (base.inFeatures % s !== 0 || base.outFeatures % s !== 0) {
-      throw new Error(`MoS: shardSize=${s} at "${ctx.path}" must divide in=${base.inFeatures} and out=${base.outFeatures}`);
-    }
-    if (c.r > Math.min(base.inFeatures, base.outFeatures)) throw new Error(`MoS: r=${c.r} at "${ctx.path}" must be in 1..${Math.min(base.inFeatures, base.outFeatures)}`);
     let p = pools.get(c);
     if (!p) {
       const fan = base.inFeatures;
@@ -35,4 +38,8 @@ export const mosMethod: AdapterMethod<MosConfig, ResolvedMosConfig> = {
     }
     return new MosLayer(base, { r: c.r, alpha: c.alpha, shardSize: s, privateShards: c.privateShards, selection: new Rng(c.seed).fork(ctx.path) }, p, ctx.rng);
   },
+  peft: null,
+  count: MOS_COUNT,
 };
+
+registerAdapterMethod('mos', mosMethod);

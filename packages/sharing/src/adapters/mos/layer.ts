@@ -9,7 +9,7 @@
 // learned gates), and the private shards of a layer replace the first slots of its index table.
 import * as tf from '@tensorflow/tfjs-core';
 import type { ForwardContext, Rng } from '@weft/core';
-import { AdditiveAdapter, kaimingBound, type PeftTensors } from '../adapter-layer.js';
+import { AdditiveAdapter, kaimingBound } from '../adapter-layer.js';
 import type { BaseOp } from '../base-op.js';
 
 /** The global pools of one MoS injection. */
@@ -86,14 +86,6 @@ export class MosLayer extends AdditiveAdapter {
   override transformOutput(x: tf.Tensor, y: tf.Tensor, _yBase: tf.Tensor, _ctx: ForwardContext): tf.Tensor {
     const [a, b] = this.factors();
     return tf.add(y, tf.mul(tf.matMul(tf.matMul(x as tf.Tensor2D, a), b), this.scaling));
-  }
-
-  peftTensors(): PeftTensors {
-    throw new Error('PEFT: MoS has no PEFT format');
-  }
-
-  loadPeftTensors(): void {
-    throw new Error('PEFT: MoS has no PEFT format');
   }
 
   override dispose(): void {

@@ -1,11 +1,11 @@
 // Residual adapters: Learning multiple visual domains with residual adapters (arXiv:1705.08045),
 // with the bottleneck form of Parameter-Efficient Transfer Learning for NLP (arXiv:1902.00751).
-import type { AdapterConfigBase } from '../config.js';
-import { checkPositiveInteger } from '../config.js';
-import type { TargetPattern } from '../tree.js';
+// The config, its defaults and their checks.
+import { checkOneOf, checkPositiveInt } from '@weft/core/internal';
+import type { AdapterConfigBase, ResolvedConfig, ResolvedOptions } from '../config.js';
 
 /** Config of a residual adapter. */
-export interface ResidualConfig extends Omit<AdapterConfigBase, 'rankPattern' | 'alphaPattern'> {
+export interface ResidualConfig extends AdapterConfigBase {
   method: 'residual';
   /** Bottleneck width b (down [out, b], up [b, out]); null = Rebuffi's full 1×1 map [out, out]. Default: null. */
   bottleneck?: number | null;
@@ -13,18 +13,14 @@ export interface ResidualConfig extends Omit<AdapterConfigBase, 'rankPattern' | 
   activation?: 'relu' | 'identity';
 }
 
-/** A residual config with defaults filled in. */
-export type ResolvedResidualConfig = Required<Omit<ResidualConfig, 'exclude' | 'bottleneck'>> & { exclude: TargetPattern | null; bottleneck: number | null };
+/** The residual adapter's defaults. */
+export const RESIDUAL_DEFAULTS: Readonly<ResolvedOptions<ResidualConfig>> = { bottleneck: null, activation: 'relu' };
 
-/** Fill defaults and check. */
-export function resolveResidualConfig(c: ResidualConfig): ResolvedResidualConfig {
-  const activation = c.activation ?? 'relu';
-  if (activation !== 'relu' && activation !== 'identity') throw new Error(`Residual adapter config: activation=${JSON.stringify(activation)}; allowed: relu, identity`);
-  return {
-    method: 'residual',
-    targets: c.targets,
-    exclude: c.exclude ?? null,
-    bottleneck: c.bottleneck === undefined || c.bottleneck === null ? null : checkPositiveInteger('Residual adapter config', 'bottleneck', c.bottleneck),
-    activation,
-  };
+/** A residual config with defaults filled in. */
+export type ResolvedResidualConfig = ResolvedConfig<ResidualConfig>;
+
+/** Check the residual adapter's options (defaults filled in). */
+export function checkResidualOptions(o: ResolvedOptions<ResidualConfig>, where: string): ResolvedOptions<ResidualConfig> {
+  checkOneOf(where, 'activation', o.activation, ['relu', 'identity'] as const);
+  return { bottleneck: o.bottleneck === null ? null : checkPositiveInt(where, 'bottleneck', o.bottleneck), activation: o.activation };
 }

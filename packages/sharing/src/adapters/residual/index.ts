@@ -1,19 +1,27 @@
-// Residual adapter registration.
-import type { AdapterMethod } from '../registry.js';
-import { resolveResidualConfig, type ResidualConfig, type ResolvedResidualConfig } from './config.js';
+// The residual adapter: one registry entry (defaults, checks, the per-layer factory, its real-scale
+// count; no PEFT form), registered here.
+import { registerAdapterMethod, type AdapterMethod } from '../registry.js';
+import { RESIDUAL_DEFAULTS, checkResidualOptions, type ResidualConfig } from './config.js';
+import { RESIDUAL_COUNT } from './count.js';
 import { ResidualLayer } from './layer.js';
 
 export * from './config.js';
+export * from './count.js';
 export * from './layer.js';
 
 /** The residual adapter method (registered as "residual"). */
-export const residualMethod: AdapterMethod<ResidualConfig, ResolvedResidualConfig> = {
-  defaults: { bottleneck: null, activation: 'relu' },
-  resolve: resolveResidualConfig,
+export const residualMethod: AdapterMethod<ResidualConfig, ResidualLayer> = {
+  label: 'Residual adapter',
+  defaults: RESIDUAL_DEFAULTS,
+  check: checkResidualOptions,
   factory(base, c, ctx) {
     if (c.bottleneck !== null && c.bottleneck > base.outFeatures) {
       throw new Error(`Residual adapter: bottleneck=${c.bottleneck} at "${ctx.path}" must be in 1..${base.outFeatures}`);
     }
     return new ResidualLayer(base, { bottleneck: c.bottleneck, activation: c.activation }, ctx.rng);
   },
+  peft: null,
+  count: RESIDUAL_COUNT,
 };
+
+registerAdapterMethod('residual', residualMethod);

@@ -7,7 +7,7 @@
 // Departure from Rebuffi: no batch normalisation inside the adapter.
 import * as tf from '@tensorflow/tfjs-core';
 import type { ForwardContext, Rng } from '@weft/core';
-import { AdapterLayer, kaimingBound, type PeftTensors } from '../adapter-layer.js';
+import { AdapterLayer, kaimingBound } from '../adapter-layer.js';
 import { channelMatMul, flatWeight, toWeightShape, type BaseOp } from '../base-op.js';
 
 /** Per-layer settings of a residual adapter. */
@@ -78,14 +78,6 @@ export class ResidualLayer extends AdapterLayer {
     if (this.backup.bias) this.base.bias!.assign(this.backup.bias);
     tf.dispose([this.backup.weight, ...(this.backup.bias ? [this.backup.bias] : [])]);
     this.backup = null;
-  }
-
-  peftTensors(): PeftTensors {
-    throw new Error('PEFT: residual adapters have no PEFT format');
-  }
-
-  loadPeftTensors(): void {
-    throw new Error('PEFT: residual adapters have no PEFT format');
   }
 
   override dispose(): void {

@@ -1,11 +1,10 @@
-// TAPS: Task Adaptive Parameter Sharing for Multi-Task Learning (arXiv:2203.16708). The config and
-// its defaults.
-import type { AdapterConfigBase } from '../config.js';
-import { checkFinite, checkPositiveInteger } from '../config.js';
-import type { TargetPattern } from '../tree.js';
+// TAPS: Task Adaptive Parameter Sharing for Multi-Task Learning (arXiv:2203.16708). The config,
+// its defaults and their checks.
+import { checkNumber, checkPositiveInt } from '@weft/core/internal';
+import type { AdapterConfigBase, ResolvedConfig, ResolvedOptions } from '../config.js';
 
 /** Config of a TAPS adapter. */
-export interface TapsConfig extends Omit<AdapterConfigBase, 'rankPattern' | 'alphaPattern'> {
+export interface TapsConfig extends AdapterConfigBase {
   method: 'taps';
   /** Threshold τ: a layer is adapted while its score s > τ. Default: 0.1. */
   threshold?: number;
@@ -20,21 +19,18 @@ export interface TapsConfig extends Omit<AdapterConfigBase, 'rankPattern' | 'alp
   r?: number | null;
 }
 
-/** A TAPS config with defaults filled in. */
-export type ResolvedTapsConfig = Required<Omit<TapsConfig, 'exclude' | 'r'>> & { exclude: TargetPattern | null; r: number | null };
+/** TAPS' defaults. */
+export const TAPS_DEFAULTS: Readonly<ResolvedOptions<TapsConfig>> = { threshold: 0.1, initScore: 1, sparsity: 0.01, r: null };
 
-/** Fill defaults and check. */
-export function resolveTapsConfig(c: TapsConfig): ResolvedTapsConfig {
-  const fn = 'TAPS config';
-  const sparsity = checkFinite(fn, 'sparsity', c.sparsity ?? 0.01);
-  if (sparsity < 0) throw new Error(`${fn}: sparsity=${sparsity} must be ≥ 0`);
+/** A TAPS config with defaults filled in. */
+export type ResolvedTapsConfig = ResolvedConfig<TapsConfig>;
+
+/** Check TAPS' options (defaults filled in). */
+export function checkTapsOptions(o: ResolvedOptions<TapsConfig>, where: string): ResolvedOptions<TapsConfig> {
   return {
-    method: 'taps',
-    targets: c.targets,
-    exclude: c.exclude ?? null,
-    threshold: checkFinite(fn, 'threshold', c.threshold ?? 0.1),
-    initScore: checkFinite(fn, 'initScore', c.initScore ?? 1),
-    sparsity,
-    r: c.r === undefined || c.r === null ? null : checkPositiveInteger(fn, 'r', c.r),
+    threshold: checkNumber(where, 'threshold', o.threshold),
+    initScore: checkNumber(where, 'initScore', o.initScore),
+    sparsity: checkNumber(where, 'sparsity', o.sparsity, 0),
+    r: o.r === null ? null : checkPositiveInt(where, 'r', o.r),
   };
 }

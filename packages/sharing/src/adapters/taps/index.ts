@@ -1,17 +1,21 @@
-// TAPS registration (Linear/Dense layers).
-import type { AdapterMethod } from '../registry.js';
-import { resolveTapsConfig, type ResolvedTapsConfig, type TapsConfig } from './config.js';
-import { TapsLayer } from './layer.js';
-import { adaptedLayers } from '../inject.js';
+// TAPS: one registry entry (defaults, checks, the per-layer factory for Linear/Dense layers, its
+// real-scale count; no PEFT form), registered here; and the query of which layers it adapts.
 import type { Module } from '@weft/core';
+import { adaptedLayers } from '../inject.js';
+import { registerAdapterMethod, type AdapterMethod } from '../registry.js';
+import { TAPS_DEFAULTS, checkTapsOptions, type TapsConfig } from './config.js';
+import { TAPS_COUNT } from './count.js';
+import { TapsLayer } from './layer.js';
 
 export * from './config.js';
+export * from './count.js';
 export * from './layer.js';
 
 /** The TAPS method (registered as "taps"). */
-export const tapsMethod: AdapterMethod<TapsConfig, ResolvedTapsConfig> = {
-  defaults: { threshold: 0.1, initScore: 1, sparsity: 0.01, r: null },
-  resolve: resolveTapsConfig,
+export const tapsMethod: AdapterMethod<TapsConfig, TapsLayer> = {
+  label: 'TAPS',
+  defaults: TAPS_DEFAULTS,
+  check: checkTapsOptions,
   factory(base, c, ctx) {
     if (base.kind !== 'linear') throw new Error(`TAPS: "${ctx.path}" is a conv2d layer; TAPS supports Linear/Dense layers`);
     if (c.r !== null && c.r > Math.min(base.inFeatures, base.outFeatures)) {
@@ -19,7 +23,11 @@ export const tapsMethod: AdapterMethod<TapsConfig, ResolvedTapsConfig> = {
     }
     return new TapsLayer(base, { threshold: c.threshold, initScore: c.initScore, sparsity: c.sparsity, r: c.r }, ctx.rng);
   },
+  peft: null,
+  count: TAPS_COUNT,
 };
+
+registerAdapterMethod('taps', tapsMethod);
 
 /** Paths of the layers TAPS adapter `name` currently adapts (score above the threshold), and their scores. */
 export async function tapsActiveLayers(model: Module<any, any>, name: string): Promise<{ active: string[]; scores: Record<string, number> }> {

@@ -6,7 +6,7 @@
 // not scaled by each layer's parameter count (the paper's optional weighting).
 import * as tf from '@tensorflow/tfjs-core';
 import type { ForwardContext, Rng } from '@weft/core';
-import { AdditiveAdapter, kaimingBound, type PeftTensors } from '../adapter-layer.js';
+import { AdditiveAdapter, kaimingBound } from '../adapter-layer.js';
 import { fanIn, type BaseOp } from '../base-op.js';
 
 /** Per-layer settings of a TAPS adapter. */
@@ -72,13 +72,5 @@ export class TapsLayer extends AdditiveAdapter {
     const x2 = x as tf.Tensor2D;
     const dy = this.delta ? tf.matMul(x2, this.delta) : tf.matMul(tf.matMul(x2, this.loraA!), this.loraB!);
     return tf.add(y, tf.mul(dy, gate));
-  }
-
-  peftTensors(): PeftTensors {
-    throw new Error('PEFT: TAPS has no PEFT format');
-  }
-
-  loadPeftTensors(): void {
-    throw new Error('PEFT: TAPS has no PEFT format');
   }
 }

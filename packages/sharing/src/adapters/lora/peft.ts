@@ -1,0 +1,63 @@
+// LoRA's PEFT form (peft_type LORA, incl. rsLoRA and DoRA): lora_A.weight [r, in] and lora_B.weight
+// [out, r] (conv: [r, in, kh, kw] and [out, r, 1, 1]), lora_magnitude_vector [out] for DoRA, in
+// PyTorch's layout, transposed at this boundary.
+import * as tf from '@tensorflow/tfjs-core';
+import { checkNoExtraTensors, peftConfigError, peftTensor, type PeftCodec, type PeftTensors } from '../peft-codec.js';
+import type { LoraConfig } from './config.js';
+import type { LoraLayer } from './layer.js';
+
+/** LoRA's PEFT codec. */
+export const LORA_PEFT: PeftCodec<LoraConfig, LoraLayer> = {
+  type: 'LORA',
+  tensor: /\.(lora_A\.weight|lora_B\.weight|lora_magnitude_vector)$/,
+  options: ['r', 'lora_alpha', 'lora_dropout', 'use_rslora', 'use_dora', 'rank_pattern', 'alpha_pattern', 'bias'],
+  fromPeft(j) {
+    const bias = j.json['bias'] ?? 'none';
+    if (bias !== 'none') peftConfigError(`option bias=${JSON.stringify(bias)} is not supported by Weft (only "none")`);
+    return {
+      r: j.num('r'), alpha: j.num('lora_alpha'), dropout: j.num('lora_dropout'), rslora: j.bool('use_rslora'), dora: j.bool('use_dora'),
+      rankPattern: j.patterns('rank_pattern'), alphaPattern: j.patterns('alpha_pattern'),
+    };
+  },
+  toPeft(c) {
+    return {
+      r: c.r, lora_alpha: c.alpha, lora_dropout: c.dropout, use_rslora: c.rslora, use_dora: c.dora, bias: 'none', fan_in_fan_out: false,
+      init_lora_weights: true, lora_bias: false, rank_pattern: c.rankPattern, alpha_pattern: c.alphaPattern,
+    };
+  },
+  save(layer) {
+    return tf.tidy(() => {
+      const { base } = layer;
+      const r = layer.options.r;
+      const out: PeftTensors = {};
+      if (base.kind === 'linear') {
+        out['lora_A.weight'] = tf.transpose(layer.loraA); // [in, r] -> [r, in]
+        out['lora_B.weight'] = tf.transpose(layer.loraB); // [r, out] -> [out, r]
+      } else {
+        const [kh, kw] = base.conv!.kernel;
+        out['lora_A.weight'] = tf.transpose(tf.reshape(layer.loraA, [kh, kw, base.inFeatures, r]), [3, 2, 0, 1]); // -> [r, in, kh, kw]
+        out['lora_B.weight'] = tf.reshape(tf.transpose(layer.loraB), [base.outFeatures, r, 1, 1]); // -> [out, r, 1, 1]
+      }
+      if (layer.magnitude) {
+        if (base.kind !== 'linear') throw new Error('PEFT: DoRA on conv layers is not supported by Weft\'s PEFT I/O (option use_dora on a Conv2d)');
+        out['lora_magnitude_vector'] = tf.clone(layer.magnitude);
+      }
+      return out;
+    });
+  },
+  load(layer, tensors, where) {
+    const { base } = layer;
+    const r = layer.options.r;
+    const linear = base.kind === 'linear';
+    const [kh, kw] = base.conv?.kernel ?? [1, 1];
+    const a = peftTensor(tensors, 'lora_A.weight', linear ? [r, base.inFeatures] : [r, base.inFeatures, kh, kw], where);
+    const b = peftTensor(tensors, 'lora_B.weight', linear ? [base.outFeatures, r] : [base.outFeatures, r, 1, 1], where);
+    const m = layer.magnitude ? peftTensor(tensors, 'lora_magnitude_vector', [base.outFeatures], where) : null;
+    checkNoExtraTensors(tensors, ['lora_A.weight', 'lora_B.weight', ...(m ? ['lora_magnitude_vector'] : [])], where, 'for this LoRA config');
+    tf.tidy(() => {
+      layer.loraA.assign(linear ? tf.transpose(a) : tf.reshape(tf.transpose(a, [2, 3, 1, 0]), [kh * kw * base.inFeatures, r])); // [r, in, kh, kw] -> [kh·kw·in, r]
+      layer.loraB.assign(tf.transpose(tf.reshape(b, [base.outFeatures, r]))); // [out, r(,1,1)] -> [r, out]
+      if (m) layer.magnitude!.assign(m);
+    });
+  },
+};
