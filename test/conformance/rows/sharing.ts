@@ -1,9 +1,10 @@
 // Conformance rows of @weft/sharing (cross-layer, recurrent and hashed sharing): tiny models so the
-// rows stay fast on webgpu in Node and in Chromium.
+// rows stay fast on webgpu in Node and in Chromium. Every registered sharing plan gets a row.
 import * as tf from '@tensorflow/tfjs-core';
 import { TransformerBlock, type Rng } from '@weft/core';
 import {
-  FactorizedEmbedding, HashedLinear, HashedMLPClassifier, KernelSharingCNN, MixtureOfRecursions, RecurrentBlock, SharedMLPClassifier, sharedTransformer,
+  FactorizedEmbedding, HashedLinear, HashedMLPClassifier, KernelSharingCNN, MixtureOfRecursions, RecurrentBlock, SHARING_PLANS, SharedMLPClassifier, sharedTransformer,
+  type SharingPlan,
 } from '@weft/sharing';
 import { addConformanceRows } from '../matrix.js';
 
@@ -15,23 +16,20 @@ const xent = (out: tf.Tensor, y: tf.Tensor | undefined) =>
 const ids = () => tf.tensor2d([[0, 1, 2, 3, 4, 5], [6, 5, 4, 3, 2, 1]], [2, 6], 'int32');
 const block = (rng: Rng, dim = 8) => new TransformerBlock({ dim, numHeads: 2, mlpHidden: 16 }, rng);
 
+// One MLP row per registered sharing plan (4 slots, each plan's defaults). Exemptions, with the
+// options used instead: 'custom' has no default map (it must be given).
+const PLAN_OPTIONS: Record<string, SharingPlan> = { custom: { name: 'custom', map: [0, 1, 1, 0] } };
 addConformanceRows(
+  ...Object.keys(SHARING_PLANS).map((name) => ({
+    name: `sharing/MLP, plan '${name}' (4 slots)`,
+    make: (rng: Rng) => new SharedMLPClassifier({ inFeatures: 3, numClasses: 3, hidden: [8, 8, 8, 8, 8], plan: PLAN_OPTIONS[name] ?? name }, rng),
+    input: (rng: Rng) => ({ x: floats(rng, [5, 3]), y: ints(rng, [5], 3) }),
+    loss: xent,
+  })),
   {
     name: 'sharing/Transformer all-shared (2 slots)',
     make: (rng) => sharedTransformer({ vocabSize: 7, maxLen: 6, dim: 8, depth: 2, numHeads: 2, plan: 'all-shared' }, rng),
     input: (rng) => ({ x: ids(), y: ints(rng, [2, 6], 7) }),
-    loss: xent,
-  },
-  {
-    name: 'sharing/MLP sandwich (4 slots)',
-    make: (rng) => new SharedMLPClassifier({ inFeatures: 3, numClasses: 3, hidden: [8, 8, 8, 8, 8], plan: 'sandwich' }, rng),
-    input: (rng) => ({ x: floats(rng, [5, 3]), y: ints(rng, [5], 3) }),
-    loss: xent,
-  },
-  {
-    name: 'sharing/MLP block-repeat (4 slots)',
-    make: (rng) => new SharedMLPClassifier({ inFeatures: 3, numClasses: 3, hidden: [8, 8, 8, 8, 8], plan: 'block-repeat' }, rng),
-    input: (rng) => ({ x: floats(rng, [5, 3]), y: ints(rng, [5], 3) }),
     loss: xent,
   },
   {
