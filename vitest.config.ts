@@ -1,4 +1,4 @@
-// The four test environments of Weft, run together by `npm test` (see scripts/test.mjs).
+// The test environments of Weft, run together by `npm test` (see scripts/test.mjs).
 // Each project `provide`s the backends it must have: `describeBackends` fails, never skips,
 // when one of them does not initialise.
 import { defineConfig } from 'vitest/config';
@@ -10,8 +10,8 @@ import { createRequire } from 'node:module';
 // package so that Node runs the same module graph a browser bundle would (one tfjs-core).
 const inlineTfjs = { server: { deps: { inline: [/@tensorflow\//, /@weft\//] } } };
 
-// Inside the repository, tests import the packages' sources; only the e2e project (the
-// consumer project and the built pages) uses the built `dist/` as a user would.
+// Inside the repository, tests import the packages' sources; the e2e project (the built pages)
+// and the consumer project (users' projects on the built `dist/`) do not.
 const src = (p: string) => fileURLToPath(new URL(p, import.meta.url));
 // One tfjs-core module instance: every importer resolves it to the same ESM file (without this,
 // a backend imported dynamically can get a second copy of tfjs-core's Tensor class).
@@ -108,13 +108,28 @@ export default defineConfig({
         test: {
           name: 'e2e',
           environment: 'node',
-          // The built demo pages, and a user's project importing the built packages by name.
-          include: ['test/e2e/**/*.test.ts', 'test/consumer/**/*.test.ts'],
+          // The built demo pages.
+          include: ['test/e2e/**/*.test.ts'],
           globalSetup: ['test/e2e/serve-built-demos.ts'],
-          testTimeout: 180_000,
+          testTimeout: 300_000,
           hookTimeout: 180_000,
+          // Behaviour only, never timing (that is `pnpm bench`'s ui.* cases): a busy machine is
+          // slow, not wrong, so every expect.poll waits up to a minute unless a test says more.
+          expect: { poll: { timeout: 60_000, interval: 100 } },
           fileParallelism: false,
           ...inlineTfjs,
+        },
+      },
+      {
+        test: {
+          name: 'consumer',
+          environment: 'node',
+          // Users' projects on the built packages (test/consumer/*): plain Node scripts and a Vite
+          // page, each run as its user runs it, so nothing here transforms or aliases @weft.
+          include: ['test/consumer/*.test.ts'],
+          testTimeout: 900_000,
+          hookTimeout: 300_000,
+          fileParallelism: false,
         },
       },
     ],

@@ -1,6 +1,7 @@
-// Long-task probe for the responsiveness checks: records every main-thread task longer than 50 ms
-// (PerformanceObserver 'longtask') with its start time, so a test can ignore the page's first
-// second (loading and compiling the bundle) as the issue allows.
+// Long-task probe of the bench's ui.* cases (bench/cases/ui.ts): records every main-thread task
+// longer than 50 ms (PerformanceObserver 'longtask') with its start time, so a measurement can
+// ignore the page's first second (loading and compiling the bundle). Timing lives here, in the
+// bench, never in the e2e tests (a busy machine makes them slow, not wrong).
 import type { Page } from 'playwright';
 
 /** One long task: start (ms since navigation, or since Start in a {@link PageMeasurement}) and duration (ms). */

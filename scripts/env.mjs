@@ -65,3 +65,10 @@ export function webgpuEnv() {
     VK_ICD_FILENAMES: process.env.VK_ICD_FILENAMES ?? `${dir}/vk_swiftshader_icd.json`,
   };
 }
+
+/** Build the four packages (tsc -b, and core's Node bundle of tfjs's registrations). */
+export function buildPackages() {
+  const [cmd, pre] = pnpm();
+  console.log('• building the packages');
+  run(cmd, [...pre, '-r', '--filter', './packages/*', 'run', 'build']);
+}

@@ -1,22 +1,30 @@
-// `npm test`: the whole suite — installs what is missing, builds the packages, then runs the
-// four environments (node: wasm + cpu; node-webgpu: Dawn + SwiftShader; browser: Chromium
-// webgpu + webgl; e2e: the built pages and a user's project) and prints one summary.
-// Extra arguments go to vitest, e.g. `npm test -- --project node packages/core`.
+// `npm test`: the whole suite — installs what is missing, builds the packages, checks them as
+// published (publint, attw), then runs the five environments (node: wasm + cpu; node-webgpu: Dawn +
+// SwiftShader; browser: Chromium webgpu + webgl; e2e: the built pages; consumer: users' projects on
+// the built packages) and prints one summary.
+// Extra arguments go to vitest, e.g. `npm test -- --project node packages/core` (then the package
+// checks are skipped).
 import { mkdirSync, readFileSync, existsSync } from 'node:fs';
-import { ensureChromium, ensureDependencies, pnpm, root, run, webgpuEnv } from './env.mjs';
+import { buildPackages, ensureChromium, ensureDependencies, pnpm, root, run, webgpuEnv } from './env.mjs';
+import { checkPackages } from './check-packages.mjs';
 
 const t0 = Date.now();
 ensureChromium();
 ensureDependencies();
 const [pn, pre] = pnpm();
-console.log('• building the packages (tsc -b)');
-run(pn, [...pre, '-r', '--filter', './packages/*', 'run', 'build']);
+buildPackages();
 
 const extra = process.argv.slice(2);
-const projects = extra.includes('--project') ? [null] : ['node', 'node-webgpu', 'browser', 'e2e'];
+const projects = extra.includes('--project') ? [null] : ['node', 'node-webgpu', 'browser', 'e2e', 'consumer'];
 mkdirSync(`${root}test-results`, { recursive: true });
 const summary = [];
 let failed = false;
+if (projects[0] !== null) {
+  console.log('\n• package checks (publint, attw)');
+  const checks = checkPackages();
+  if (checks.failed) failed = true;
+  summary.push({ project: 'packages', status: checks.failed ? 1 : 0, ...checks, skipped: 0, backends: {} });
+}
 for (const project of projects) {
   const out = `${root}test-results/vitest-${project ?? 'custom'}.json`;
   const args = ['exec', 'vitest', 'run', ...(project ? ['--project', project] : []), '--reporter=default', '--reporter=json', `--outputFile=${out}`, ...extra];

@@ -1,12 +1,12 @@
 // UI responsiveness of the built demo pages: `ui.<page>.longest_task_ms` is the longest main-thread
 // task (PerformanceObserver 'longtask') while the page trains, from the click on Start, in headless
 // Chromium (for params.html, while its sliders move). The pages are built with Vite and served with
-// `vite preview` once for all cases; the driving code is the e2e responsiveness probe's.
+// `vite preview` once for all cases; the driving code is bench/ui-probe.ts.
 import { build, preview, type PreviewServer } from 'vite';
 import { chromium, type Browser } from 'playwright';
 import { fileURLToPath } from 'node:url';
 import { PAGES } from '../../demos/src/site.js';
-import { measureSliderPage, measureTrainingPage, trainingPages, type PageMeasurement } from '../../test/e2e/responsiveness-probe.js';
+import { measureSliderPage, measureTrainingPage, trainingPages, type PageMeasurement } from '../ui-probe.js';
 import type { BenchCase } from '../case.js';
 
 const demos = fileURLToPath(new URL('../../demos/', import.meta.url));

@@ -59,14 +59,14 @@ describe('adapters.html', () => {
     const downloads: string[] = [];
     page.on('download', (d) => downloads.push(d.suggestedFilename()));
     await page.locator('button[data-download="lora"]').click();
-    await expect.poll(() => downloads.length, { timeout: 10_000 }).toBe(2);
+    await expect.poll(() => downloads.length).toBe(2);
     expect(downloads.sort()).toEqual(['lora-adapter_config.json', 'lora-adapter_model.safetensors']);
 
     await page.screenshot({ path: resultPath('adapters.png'), fullPage: true });
 
     // A file that is not safetensors: a clear message, nothing breaks.
     await page.locator('input[name="base-file"]').setInputFiles({ name: 'bad.safetensors', mimeType: 'application/octet-stream', buffer: Buffer.from('not a safetensors file at all') });
-    await expect.poll(() => page.locator('[role="alert"]').first().textContent(), { timeout: 10_000 }).toContain('Could not load bad.safetensors: safetensors:');
+    await expect.poll(() => page.locator('[role="alert"]').first().textContent()).toContain('Could not load bad.safetensors: safetensors:');
 
     // The settings are in the URL.
     const params = new URL(page.url()).searchParams;

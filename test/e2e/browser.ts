@@ -33,8 +33,6 @@ export interface WatchedPage {
   foreign: string[];
   /** CSP violations reported by the page. */
   cspViolations(): Promise<string[]>;
-  /** Durations (ms) of the main thread's long tasks (> 50 ms) since the page loaded. */
-  longTasks(): Promise<number[]>;
 }
 
 /** URL of a built demo page, e.g. `demoUrl('train.html?seed=3')`. */
@@ -61,20 +59,15 @@ export async function openWatched(browser: Browser, options: { width?: number; d
     if (!url.startsWith('data:') && !url.startsWith('blob:') && new URL(url).origin !== origin) foreign.push(url);
   });
   await page.addInitScript(() => {
-    const w = window as unknown as { __csp: string[]; __long: number[] };
+    const w = window as unknown as { __csp: string[] };
     w.__csp = [];
-    w.__long = [];
     document.addEventListener('securitypolicyviolation', (e) => w.__csp.push(`${e.violatedDirective} ${e.blockedURI}`));
-    new PerformanceObserver((list) => {
-      for (const e of list.getEntries()) w.__long.push(e.duration);
-    }).observe({ type: 'longtask', buffered: true });
   });
   return {
     page,
     errors,
     foreign,
     cspViolations: () => page.evaluate(() => (window as unknown as { __csp: string[] }).__csp),
-    longTasks: () => page.evaluate(() => (window as unknown as { __long: number[] }).__long),
   };
 }
 

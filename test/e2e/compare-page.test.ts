@@ -37,10 +37,10 @@ describe('compare.html', () => {
     expect(await page.locator('weft-compare-page tr[data-run]').count()).toBe(IDS.length);
     await run.click();
 
-    // While the queue runs, controls answer: the axis toggle switches at once.
-    await expect.poll(() => queue(page), { timeout: 10_000 }).toBe('running');
+    // While the queue runs, controls answer: the axis toggle switches.
+    await expect.poll(() => queue(page)).toBe('running');
     await page.locator('button[data-axis="active"]').click();
-    await expect.poll(() => page.locator('button[data-axis="active"]').getAttribute('aria-pressed'), { timeout: 1000 }).toBe('true');
+    await expect.poll(() => page.locator('button[data-axis="active"]').getAttribute('aria-pressed')).toBe('true');
     await page.locator('button[data-axis="stored"]').click();
     // Runs go one at a time: never two training at once.
     const seen = new Set<string>();
@@ -112,7 +112,7 @@ describe('compare.html', () => {
     await expect.poll(() => runStatus(page, 'dense'), { timeout: 30_000 }).toBe('training');
     expect(await page.locator('weft-compare-page [data-queue]').textContent()).toMatch(/Run 1 of 2: Dense baseline/);
     await page.locator('button[data-action="stop"]').click();
-    await expect.poll(() => queue(page), { timeout: 10_000 }).toBe('idle');
+    await expect.poll(() => queue(page)).toBe('idle');
     expect(await runStatus(page, 'dense')).toBe('stopped');
     expect(await runStatus(page, 'moe')).toBe('stopped');
     // Settings unlock after a stop.

@@ -1,0 +1,96 @@
+// The user projects of test/consumer, run as their users run them, on the built packages (npm
+// test builds them first): each resolves @weft/* by name through the packages' "exports" to dist/.
+// - node/: plain `node main.mjs`, no bundler, no transform: all four packages.
+// - tfjs/: plain `node main.mjs` on the @tensorflow/tfjs umbrella with @weft/core: one tfjs-core, one engine.
+// - vite/: `vite build` of a page, served and opened in Chromium: an MoE Transformer with LoRA trains.
+// Each project checks itself and prints `RESULT {json}`; these tests assert on that JSON too. No
+// timing is asserted; the waits are generous (a busy machine is slow, not wrong).
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { execFile } from 'node:child_process';
+import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { gzipSync } from 'node:zlib';
+import { build, preview, type PreviewServer } from 'vite';
+import type { Browser } from 'playwright';
+import { launch, resultPath } from '../e2e/browser.js';
+
+const project = (name: string) => fileURLToPath(new URL(`./${name}/`, import.meta.url));
+
+/** Run `node main.mjs` in a project; its `RESULT` line, parsed. */
+function runMain(name: string): Promise<Record<string, any>> {
+  return new Promise((resolve, reject) => {
+    execFile(process.execPath, ['main.mjs'], { cwd: project(name), timeout: 600_000, maxBuffer: 16 << 20 }, (error, stdout, stderr) => {
+      const line = stdout.split('\n').find((l) => l.startsWith('RESULT '));
+      if (error || !line) reject(new Error(`${name}/main.mjs failed (${error?.message ?? 'no RESULT line'}):\n${stderr}\n${stdout}`));
+      else resolve(JSON.parse(line.slice('RESULT '.length)));
+    });
+  });
+}
+
+describe('a user project on the built packages', () => {
+  it('plain Node ESM: the four packages import from dist/; an MoE Transformer trains, a LoRA fine-tune trains only the adapter, DARTS runs', async () => {
+    const r = await runMain('node');
+    for (const p of ['core', 'sharing', 'moe', 'nas']) expect(r.resolved[`@weft/${p}`]).toMatch(new RegExp(`/packages/${p}/dist/index\\.js$`));
+    expect(r.active).toBeLessThan(r.stored);
+    expect(r.base.last).toBeLessThan(r.base.first * 0.8);
+    expect(r.adapted.last).toBeLessThan(r.adapted.first);
+    expect(r.loraPaths).toEqual(['blocks.0.attn.q', 'blocks.0.attn.v']);
+    expect(r.genotype.normal.length).toBeGreaterThan(0);
+  });
+
+  it('@tensorflow/tfjs alongside: one tfjs-core, one engine; the app\'s tensors go through Weft and its optimiser trains Weft\'s parameters', async () => {
+    const r = await runMain('tfjs');
+    expect(r.tfjsCore).toMatch(/@tensorflow\/tfjs-core\/dist\/tf-core\.node\.js$/);
+    expect(r.sameEngine).toBe(true);
+    expect(r.loss.last).toBeLessThan(r.loss.first / 2);
+    expect(r.broadcastGradShape).toEqual([4, 5]);
+  });
+
+  describe('a Vite page in Chromium', () => {
+    let browser: Browser;
+    let server: PreviewServer;
+    let url: string;
+    const root = project('vite');
+    beforeAll(async () => {
+      await build({ root, logLevel: 'warn', mode: 'production' });
+      server = await preview({ root, logLevel: 'warn', preview: { host: '127.0.0.1', port: 0, strictPort: true, open: false } });
+      url = server.resolvedUrls?.local[0] ?? '';
+      browser = await launch();
+    });
+    afterAll(async () => {
+      await browser?.close();
+      await server?.close();
+    });
+
+    it('trains a TinyTransformer with MoE feed-forwards and a LoRA adapter: the loss falls; reports the bundle size', async () => {
+      const page = await browser.newPage();
+      const errors: string[] = [];
+      const scripts: string[] = [];
+      page.on('pageerror', (e) => errors.push(e.message));
+      page.on('console', (m) => m.type() === 'error' && errors.push(m.text()));
+      page.on('response', (res) => res.url().endsWith('.js') && scripts.push(new URL(res.url()).pathname));
+      await page.goto(url);
+      await page.waitForFunction(() => document.body.dataset.result ?? document.body.dataset.error, null, { timeout: 600_000, polling: 250 });
+      expect(await page.evaluate(() => document.body.dataset.error)).toBeUndefined();
+      const r = JSON.parse((await page.evaluate(() => document.body.dataset.result))!);
+      expect(r.backend).toBe('webgl');
+      expect(r.loraPaths).toEqual(['blocks.0.attn.q', 'blocks.0.attn.v']);
+      expect(r.active).toBeLessThan(r.stored);
+      expect(r.finalLoss).toBeLessThan(r.firstLoss * 0.8);
+      expect(errors).toEqual([]);
+      await page.close();
+
+      // The bundle: every JS file Vite emitted (the lazily loaded backends included), and the
+      // part this page loaded (tfjs-core, Weft, the WebGL backend), gzipped.
+      const assets = `${root}dist/assets/`;
+      const gz = (file: string) => gzipSync(readFileSync(`${assets}${file}`)).length;
+      const all = readdirSync(assets).filter((f) => f.endsWith('.js'));
+      const loaded = [...new Set(scripts.map((p) => p.split('/').pop()!))].filter((f) => all.includes(f));
+      const kb = (files: string[]) => Math.round(files.reduce((s, f) => s + gz(f), 0) / 1024);
+      const size = { allJsGzipKiB: kb(all), loadedJsGzipKiB: kb(loaded), files: Object.fromEntries(all.map((f) => [f, Math.round(gz(f) / 1024)])) };
+      writeFileSync(resultPath('consumer-vite-bundle.json'), `${JSON.stringify({ ...size, loaded, result: r }, null, 2)}\n`);
+      console.log(`consumer Vite page: ${r.backend}, loss ${r.firstLoss.toFixed(3)} -> ${r.finalLoss.toFixed(3)}; JS gzipped: ${size.allJsGzipKiB} KiB emitted, ${size.loadedJsGzipKiB} KiB loaded`);
+      expect(loaded.length).toBeGreaterThan(0);
+    });
+  });
+});
