@@ -10,7 +10,7 @@
 //                     in-channels > 1), Conv3DBackpropFilterV2 (wrong with stride 2), GatherV2 with
 //                     batchDims > 0 (gathers the wrong rows, forward), _FusedMatMul with a bias and
 //                     transposeA/transposeB (forward), ResizeNearestNeighborGrad (ignores
-//                     halfPixelCenters).
+//                     halfPixelCenters), Relu/Relu6/ClipByValue (NaN becomes a bound: XNNPACK's clamp).
 //   wrong on cpu:     ResizeNearestNeighborGrad (wrong when batch > 1; ignores halfPixelCenters).
 //   slow on webgpu:   Sum/Mean/Max/Min over a short axis (one 64-thread workgroup per output).
 //   wrong everywhere: BatchMatMul broadcasting a batch dimension that is not leading, e.g.
@@ -50,6 +50,7 @@ import { broadcastBatchMatMulConfig } from './batch-mat-mul-broadcast.js';
 import { groupedMatMulConfigs } from './grouped-mat-mul.js';
 import { shortReduceWebGPUConfigs } from './webgpu-short-reduce.js';
 import { stridedSliceWasmConfig } from './strided-slice.js';
+import { nanKeepingActivationWasmConfigs } from './nan-activations.js';
 
 const registered = new Set<string>();
 /** tfjs's own kernels that Weft replaced, keyed `backend/kernelName`. */
@@ -84,6 +85,7 @@ function kernelsFor(backend: string): KernelConfig[] {
       ...wrap('_FusedMatMul', fusedMatMulWasmConfig),
       ...wrap('StridedSlice', stridedSliceWasmConfig),
       ...groupedMatMulConfigs('wasm'),
+      ...nanKeepingActivationWasmConfigs,
     ];
   }
   const batchMatMul = wrap('BatchMatMul', (o) => broadcastBatchMatMulConfig(o, backend));
