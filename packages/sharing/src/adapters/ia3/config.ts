@@ -25,8 +25,10 @@ export type ResolvedIa3Config = ResolvedConfig<Ia3Config>;
 
 /** Check IA3's options (defaults filled in). */
 export function checkIa3Options(o: ResolvedOptions<Ia3Config>, where: string): ResolvedOptions<Ia3Config> {
-  if (o.feedforward !== null) targetMatcher(o.feedforward, 'feedforward');
-  return { feedforward: o.feedforward, initWeights: checkBool(where, 'initWeights', o.initWeights) };
+  // An empty list (what PEFT writes when no module is feed-forward) means none.
+  const feedforward = Array.isArray(o.feedforward) && o.feedforward.length === 0 ? null : o.feedforward;
+  if (feedforward !== null) targetMatcher(feedforward, 'feedforward');
+  return { feedforward, initWeights: checkBool(where, 'initWeights', o.initWeights) };
 }
 
 /** Whether `path` is a feed-forward module under PEFT's IA3 rule. */
