@@ -25,6 +25,9 @@ const ELEMENTWISE: [string, (x: tf.Tensor) => tf.Tensor, (v: number) => number][
   ['minimum(x, 0)', (x) => tf.minimum(x, 0), (v) => (Number.isNaN(v) ? v : Math.min(v, 0))],
   ['abs', tf.abs, Math.abs],
   ['square', tf.square, (v) => v * v],
+  ['exp', tf.exp, Math.exp],
+  ['softplus', tf.softplus, (v) => (v > 20 ? v : Math.log1p(Math.exp(v)))],
+  ['selu', tf.selu, (v) => 1.0507009873554805 * (v < 0 ? 1.6732632423543772 * Math.expm1(v) : v)],
 ];
 
 describeBackends('NaN propagation', () => {
@@ -44,15 +47,19 @@ describeBackends('NaN propagation', () => {
     });
   }
 
-  it('sum, mean, max, softmax and matMul of a row with a NaN are NaN', async () => {
+  it('sum, mean, max, min, matMul, softmax and logSoftmax of a row with a NaN are NaN, the other row finite', async () => {
     const x = tf.tensor2d([[1, Number.NaN, 3], [1, 2, 3]]);
-    const outs = [tf.sum(x, 1), tf.mean(x, 1), tf.max(x, 1), tf.softmax(x).slice([0, 0], [1, 1]).reshape([1]), tf.matMul(x, tf.ones([3, 1])).reshape([2])];
-    for (const o of outs) {
+    const outs: [string, tf.Tensor][] = [
+      ['sum', tf.sum(x, 1)], ['mean', tf.mean(x, 1)], ['max', tf.max(x, 1)], ['min', tf.min(x, 1)], ['matMul', tf.matMul(x, tf.ones([3, 1]))],
+      ['softmax', tf.softmax(x)], ['logSoftmax', tf.logSoftmax(x)],
+    ];
+    for (const [name, o] of outs) {
       const v = await o.data();
-      expect(Number.isNaN(v[0]!), `first row: ${show(v)}`).toBe(true);
-      expect(Number.isFinite(v[v.length > 1 ? 1 : 0]!) || v.length === 1).toBe(true);
+      const half = v.length / 2; // row 0 then row 1
+      expect(show(v.slice(0, half)).every((e) => e === 'NaN'), `${name}, row with a NaN: ${show(v)}`).toBe(true);
+      expect([...v.slice(half)].every(Number.isFinite), `${name}, finite row: ${show(v)}`).toBe(true);
     }
-    tf.dispose([x, ...outs]);
+    tf.dispose([x, ...outs.map(([, o]) => o)]);
   });
 
   it('a NaN or +Inf in one input row makes that row of a Linear → ReLU → MLP output non-finite, and only that row', async () => {

@@ -13,6 +13,9 @@
 //                     halfPixelCenters), Relu/Relu6/ClipByValue (NaN becomes a bound: XNNPACK's clamp).
 //   wrong on cpu:     ResizeNearestNeighborGrad (wrong when batch > 1; ignores halfPixelCenters).
 //   slow on webgpu:   Sum/Mean/Max/Min over a short axis (one 64-thread workgroup per output).
+//   NaN lost on webgpu (SwiftShader): Relu6, Sigmoid, Elu, Selu, Exp, Softplus, Softmax (WGSL may assume no NaN);
+//                     on webgl: Elu, Selu, Softplus (NaN → Inf); Relu/Relu6 give NaN for −Inf, LeakyRelu for +Inf
+//                     (packed 0/1 masks).
 //   wrong everywhere: BatchMatMul broadcasting a batch dimension that is not leading, e.g.
 //                     (B, k, ·, ·) × (B, 1, ·, ·), pairs the wrong batches (forward; cpu, wasm, webgl, webgpu).
 //   slow on wasm:     BatchMatMul/_FusedMatMul with transposeA or transposeB (every matMul gradient
@@ -50,7 +53,7 @@ import { broadcastBatchMatMulConfig } from './batch-mat-mul-broadcast.js';
 import { groupedMatMulConfigs } from './grouped-mat-mul.js';
 import { shortReduceWebGPUConfigs } from './webgpu-short-reduce.js';
 import { stridedSliceWasmConfig } from './strided-slice.js';
-import { nanKeepingActivationWasmConfigs } from './nan-activations.js';
+import { clipActivationConfig, selectLeakyReluConfig, nanKeepingActivationWasmConfigs, nanKeepingSoftmaxConfig, nanKeepingUnaryConfig } from './nan-activations.js';
 
 const registered = new Set<string>();
 /** tfjs's own kernels that Weft replaced, keyed `backend/kernelName`. */
@@ -90,8 +93,19 @@ function kernelsFor(backend: string): KernelConfig[] {
   }
   const batchMatMul = wrap('BatchMatMul', (o) => broadcastBatchMatMulConfig(o, backend));
   if (backend === 'cpu') return [unsortedSegmentSumConfig('cpu'), resizeNearestNeighborGradConfig('cpu'), ...batchMatMul, ...groupedMatMulConfigs('cpu')];
-  if (backend === 'webgl') return [...batchMatMul, ...groupedMatMulConfigs(backend)];
-  if (backend === 'webgpu') return [...batchMatMul, ...groupedMatMulConfigs(backend), ...shortReduceWebGPUConfigs((name) => tfjsOriginal(name, 'webgpu'))];
+  if (backend === 'webgl') {
+    const nanKeeping = [
+      ...wrap('Relu', (o) => clipActivationConfig(o, 0, Infinity)),
+      ...wrap('Relu6', (o) => clipActivationConfig(o, 0, 6)),
+      ...wrap('LeakyRelu', selectLeakyReluConfig),
+      ...['Elu', 'Selu', 'Softplus'].flatMap((n) => wrap(n, nanKeepingUnaryConfig)),
+    ];
+    return [...batchMatMul, ...groupedMatMulConfigs(backend), ...nanKeeping];
+  }
+  if (backend === 'webgpu') {
+    const nanKeeping = [...['Relu6', 'Sigmoid', 'Elu', 'Selu', 'Exp', 'Softplus'].flatMap((n) => wrap(n, nanKeepingUnaryConfig)), ...wrap('Softmax', nanKeepingSoftmaxConfig)];
+    return [...batchMatMul, ...groupedMatMulConfigs(backend), ...shortReduceWebGPUConfigs((name) => tfjsOriginal(name, 'webgpu')), ...nanKeeping];
+  }
   return [];
 }
 

@@ -1,11 +1,11 @@
-// Relu, Relu6 and ClipByValue for tfjs wasm that keep NaN. tfjs wasm's kernels (XNNPACK's clamp)
+// Activations that keep NaN on every backend. On wasm: Relu, Relu6 and ClipByValue. tfjs wasm's kernels (XNNPACK's clamp)
 // turn NaN into a bound: Relu maps a negative-sign NaN to 0, Relu6 and ClipByValue map every NaN
 // to their lower bound (found by feeding NaN/±Inf to 37 ops on wasm and cpu). A NaN that silently
 // becomes a number hides a divergence from the trainer's non-finite guard, so these kernels follow
 // cpu and webgl: `x < lo ? lo : x > hi ? hi : x`, which is NaN for NaN.
 import { ClipByValue, Relu, Relu6 } from '@tensorflow/tfjs-core';
 import type { ClipByValueAttrs, KernelConfig, KernelFunc, TensorInfo } from '@tensorflow/tfjs-core';
-import { assertDtype, computeOutput } from './io.js';
+import { assertDtype, computeOutput, runBackendKernel } from './io.js';
 
 /** A kernel clamping x to [lo, hi] element-wise, NaN kept. */
 function clampKernel(name: string, bounds: (attrs: unknown) => [number, number]): KernelFunc {
@@ -33,3 +33,79 @@ export const nanKeepingActivationWasmConfigs: KernelConfig[] = [
     kernelFunc: clampKernel(ClipByValue, (a) => [(a as ClipByValueAttrs).clipValueMin, (a as ClipByValueAttrs).clipValueMax]),
   },
 ];
+
+/**
+ * `original`, then NaN written back wherever the input was NaN (IsNan + Select, both exact on
+ * every backend): for element-wise kernels whose shader loses NaN. WGSL lets a compiler assume no
+ * NaN, and tfjs webgpu on SwiftShader returns relu6(NaN) = 0, sigmoid(NaN) = 0, elu(NaN) = exp(NaN) = Inf.
+ */
+export function nanKeepingUnaryConfig(original: KernelConfig): KernelConfig {
+  return {
+    ...original,
+    kernelFunc: (args) => {
+      const { x } = args.inputs as { x: TensorInfo };
+      const backend = args.backend as { disposeData(id: object): void };
+      const y = original.kernelFunc(args) as TensorInfo;
+      const nan = runBackendKernel('IsNan', original.backendName, backend, { x });
+      const out = runBackendKernel('Select', original.backendName, backend, { condition: nan, t: x, e: y });
+      backend.disposeData(y.dataId);
+      backend.disposeData(nan.dataId);
+      return out;
+    },
+  };
+}
+
+/**
+ * Softmax whose row is NaN when the row holds a NaN or an infinity (as on cpu): `original + (s − s)`
+ * with `s` the row sum, which is 0 for a finite row and NaN otherwise. tfjs webgpu's softmax gives
+ * [0, NaN, 0] for the row [1, NaN, 3].
+ */
+export function nanKeepingSoftmaxConfig(original: KernelConfig): KernelConfig {
+  return {
+    ...original,
+    kernelFunc: (args) => {
+      const { logits } = args.inputs as { logits: TensorInfo };
+      const { dim } = args.attrs as unknown as { dim: number };
+      const backend = args.backend as { disposeData(id: object): void };
+      const name = original.backendName;
+      const y = original.kernelFunc(args) as TensorInfo;
+      const s = runBackendKernel('Sum', name, backend, { x: logits }, { axis: [dim], keepDims: true }); // (..., 1)
+      const zero = runBackendKernel('Sub', name, backend, { a: s, b: s }); // 0, or NaN for a non-finite row
+      const out = runBackendKernel('Add', name, backend, { a: y, b: zero });
+      for (const t of [y, s, zero]) backend.disposeData(t.dataId);
+      return out;
+    },
+  };
+}
+
+/**
+ * Relu and Relu6 as ClipByValue (one kernel, exact for NaN and ±Inf): tfjs webgl's packed shaders
+ * multiply by a 0/1 mask, so relu(−Inf) = 0 · −Inf = NaN.
+ */
+export function clipActivationConfig(original: KernelConfig, lo: number, hi: number): KernelConfig {
+  return {
+    ...original,
+    kernelFunc: ({ inputs, backend }) =>
+      runBackendKernel('ClipByValue', original.backendName, backend, { x: (inputs as { x: TensorInfo }).x }, { clipValueMin: lo, clipValueMax: hi }),
+  };
+}
+
+/** LeakyRelu as `x < 0 ? αx : x` (Less, Multiply, Select): tfjs webgl's packed mask gives NaN for +Inf. */
+export function selectLeakyReluConfig(original: KernelConfig): KernelConfig {
+  return {
+    ...original,
+    kernelFunc: ({ inputs, backend, attrs }) => {
+      const { x } = inputs as { x: TensorInfo };
+      const { alpha } = attrs as unknown as { alpha: number };
+      const b = backend as unknown as { makeTensorInfo(shape: number[], dtype: string, values: Float32Array): TensorInfo; disposeData(id: object): void };
+      const name = original.backendName;
+      const a = b.makeTensorInfo([], 'float32', new Float32Array([alpha]));
+      const zero = b.makeTensorInfo([], 'float32', new Float32Array([0]));
+      const negative = runBackendKernel('Less', name, backend, { a: x, b: zero });
+      const scaled = runBackendKernel('Multiply', name, backend, { a: x, b: a });
+      const out = runBackendKernel('Select', name, backend, { condition: negative, t: scaled, e: x });
+      for (const t of [a, zero, negative, scaled]) b.disposeData(t.dataId);
+      return out;
+    },
+  };
+}
