@@ -2,7 +2,8 @@
 // settings (read from the URL, written back on every change), the settings form's field errors,
 // the backend (chosen from the settings, switched one at a time), and rebuilding the page's job
 // when either changes. The page keeps its job and its views; this calls the page's `rebuild` only
-// when a job may be built (a backend is ready and no run is in progress or paused).
+// when a job may be built (a backend is ready and no run is in progress or paused). Switches and
+// rebuilds run one after another, and the job is released only once its run has ended.
 import type { ReactiveController, ReactiveControllerHost } from 'lit';
 import type { BackendReport } from '@weft/core';
 import { chooseBackend, type BackendChoice } from '../backend-choice.js';
@@ -15,12 +16,19 @@ export interface PageStateOptions<S> {
   training: TrainingController;
   /** Build the page's job from `state` (the previous one is already released). */
   rebuild: (state: S) => void | Promise<void>;
-  /** Release the page's job (its tensors). */
-  release: () => void;
+  /** Release the page's job (its tensors); may wait for the page's own work on the job first. */
+  release: () => void | Promise<void>;
   /** Make a state parsed from the URL consistent (e.g. a dataset this build lacks). Default: none. */
   adjust?: (state: S) => void;
   /** Make a settings change consistent (e.g. a method that fits a new space). Default: none. */
   adjustPatch?: (patch: Partial<S>) => void;
+  /**
+   * Settings the page reads when a run starts rather than when the job is built (e.g. a step
+   * count): changing only these keeps the job. Default: none (every change rebuilds).
+   */
+  runtimeKeys?: readonly (keyof S & string)[];
+  /** How a backend is initialised. Default: the demos' {@link chooseBackend} (tests pass a fake). */
+  chooseBackend?: (choice: BackendChoice) => Promise<BackendReport>;
 }
 
 /** The settings, form errors and backend of a training page. */
@@ -37,7 +45,9 @@ export class PageStateController<Schema extends UrlSchema, S extends UrlState<Sc
   backend: BackendReport | null = null;
   /** Why the chosen backend could not start, or null. */
   backendError: string | null = null;
-  private switching: Promise<void> = Promise.resolve();
+  /** Backend switches and rebuilds, one after another. */
+  private work: Promise<void> = Promise.resolve();
+  private connected = false;
 
   constructor(
     private readonly host: ReactiveControllerHost,
@@ -51,21 +61,51 @@ export class PageStateController<Schema extends UrlSchema, S extends UrlState<Sc
     host.addController(this);
   }
 
-  hostConnected(): void {
-    // The link now holds exactly the state in use (bad values replaced by their defaults).
-    writeUrlState(this.schema, this.state);
-    void this.switchBackend(this.state.backend);
+  /** Whether any field of the settings form holds a rejected value (a run must not start then). */
+  get hasFieldErrors(): boolean {
+    return Object.values(this.fieldErrors).some(Boolean);
   }
 
-  /** Change settings: the URL follows, then the backend switches or the job is rebuilt. */
-  set(patch: Partial<S>): void {
+  /** @internal Lit: write the state in use to the link, then choose the backend and build the job. */
+  hostConnected(): void {
+    this.connected = true;
+    // The link now holds exactly the state in use (bad values replaced by their defaults).
+    writeUrlState(this.schema, this.state);
+    void this.enqueue(() => this.switchBackend(this.state.backend));
+  }
+
+  /** @internal Lit: the host left the page: once the run has ended, release the job. */
+  hostDisconnected(): void {
+    this.connected = false;
+    const { training } = this.options;
+    void this.enqueue(async () => {
+      await training.settled();
+      await this.options.release();
+    });
+  }
+
+  /** Change settings: the URL follows, then the backend switches or the job is rebuilt. Resolves when that is done. */
+  set(patch: Partial<S>): Promise<void> {
     this.options.adjustPatch?.(patch);
     const before = this.state;
     this.state = { ...before, ...patch };
     writeUrlState(this.schema, this.state);
     this.host.requestUpdate();
-    if (patch.backend !== undefined && patch.backend !== before.backend) void this.switchBackend(this.state.backend);
-    else void this.rebuild();
+    if (patch.backend !== undefined && patch.backend !== before.backend) {
+      const choice = this.state.backend;
+      // A switch overtaken by a later choice (queued behind it) is skipped.
+      return this.enqueue(() => (choice === this.state.backend ? this.switchBackend(choice) : Promise.resolve()));
+    }
+    const keep = this.options.runtimeKeys ?? [];
+    const changed = (Object.keys(patch) as (keyof S & string)[]).filter((k) => !Object.is(patch[k], before[k]));
+    if (changed.length > 0 && changed.every((k) => keep.includes(k))) return Promise.resolve();
+    return this.rebuild();
+  }
+
+  /** Show `message` under the field `key` (undefined clears it), for fields the page parses itself. */
+  setFieldError(key: keyof S & string, message: string | undefined): void {
+    this.fieldErrors = { ...this.fieldErrors, [key]: message };
+    this.host.requestUpdate();
   }
 
   /** The settings form's change handler: parse the field named like a setting, or show why not. */
@@ -74,40 +114,53 @@ export class PageStateController<Schema extends UrlSchema, S extends UrlState<Sc
     const key = el.name as keyof S & string;
     if (!Object.hasOwn(this.schema, key)) return;
     const r = this.schema[key]!.parse(el.value);
-    this.fieldErrors = { ...this.fieldErrors, [key]: r.ok ? undefined : `Expected ${r.expected}.` };
-    this.host.requestUpdate();
-    if (r.ok) this.set({ [key]: r.value } as Partial<S>);
+    this.setFieldError(key, r.ok ? undefined : `Expected ${r.expected}.`);
+    if (r.ok) void this.set({ [key]: r.value } as Partial<S>);
   };
 
-  /** Build a fresh (untrained) job from the settings, unless no backend is ready or a run is in progress or paused. */
-  async rebuild(): Promise<void> {
+  /**
+   * Build a fresh (untrained) job from the settings, after any switch or rebuild in progress —
+   * unless no backend is ready, a run is in progress or paused, or the host has left.
+   */
+  rebuild(): Promise<void> {
+    return this.enqueue(() => this.rebuildNow());
+  }
+
+  /** Resolves when every backend switch and rebuild asked for so far is done. */
+  async settled(): Promise<void> {
+    await this.work;
+  }
+
+  private enqueue(task: () => Promise<void>): Promise<void> {
+    const next = this.work.then(task);
+    this.work = next.catch(() => undefined); // one failed task does not stop the ones after it
+    return next;
+  }
+
+  private async rebuildNow(): Promise<void> {
     const { training } = this.options;
-    if (!this.backend || training.busy || training.status === 'paused') return;
+    if (!this.connected || !this.backend || training.busy || training.status === 'paused') return;
     await training.reset();
-    this.options.release();
+    await this.options.release();
     await this.options.rebuild(this.state);
     this.host.requestUpdate();
   }
 
-  /** Switch to `choice` after any switch in progress: reset the run, release the job, then rebuild it. */
+  /** Reset the run, release the job, switch to `choice`, then rebuild the job. */
   private async switchBackend(choice: BackendChoice): Promise<void> {
-    const next = (async () => {
-      await this.switching.catch(() => undefined);
-      await this.options.training.reset();
-      this.options.release();
-      this.backend = null;
-      this.backendError = null;
+    await this.options.training.reset();
+    await this.options.release();
+    this.backend = null;
+    this.backendError = null;
+    this.host.requestUpdate();
+    try {
+      this.backend = await (this.options.chooseBackend ?? chooseBackend)(choice);
+    } catch (e) {
+      this.backendError = e instanceof Error ? e.message : String(e);
       this.host.requestUpdate();
-      try {
-        this.backend = await chooseBackend(choice);
-      } catch (e) {
-        this.backendError = e instanceof Error ? e.message : String(e);
-        this.host.requestUpdate();
-        return;
-      }
-      await this.rebuild();
-    })();
-    this.switching = next;
-    await next;
+      return;
+    }
+    if (choice !== this.state.backend) return; // a later switch is queued: it builds the job
+    await this.rebuildNow();
   }
 }

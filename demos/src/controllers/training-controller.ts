@@ -34,6 +34,9 @@ export interface TrainingJob {
   dispose?(): void;
 }
 
+/** The statuses in which a run has ended (it cannot be resumed). */
+const ENDED: readonly TrainingStatus[] = ['idle', 'done', 'stopped', 'error'];
+
 /** Options of {@link TrainingController}. */
 export interface TrainingControllerOptions {
   /** Called after each progress report, with the run-level progress (e.g. to refresh a view). */
@@ -61,6 +64,9 @@ export class TrainingController implements ReactiveController {
   private abort: AbortController | null = null;
   private segment: Promise<void> | null = null;
   private stopRequested = false;
+  private endWaiters: Array<() => void> = [];
+  /** A start() is halting the previous run: the new run has not ended, whatever the status says. */
+  private startPending = false;
 
   constructor(
     private readonly host: ReactiveControllerHost,
@@ -94,12 +100,31 @@ export class TrainingController implements ReactiveController {
     return this.totalSteps > 0 ? Math.min(1, this.step / this.totalSteps) : 0;
   }
 
+  /** Resolves when no segment is executing (at once if none is): the job's tensors are then free to release. */
+  async settled(): Promise<void> {
+    await this.segment;
+  }
+
+  /**
+   * Resolves when the run has ended — done, stopped, failed or reset — but not while it is paused
+   * (a paused run may still be resumed). A queue of runs awaits this between runs.
+   */
+  ended(): Promise<void> {
+    if (this.hasEnded) return Promise.resolve();
+    return new Promise((resolve) => this.endWaiters.push(resolve));
+  }
+
   /**
    * Start a new run of `job` (a previous run is stopped and its job disposed first). Resolves
    * when the first segment ends (done, paused, stopped or failed); never rejects.
    */
   async start(job: TrainingJob): Promise<void> {
-    await this.halt();
+    this.startPending = true;
+    try {
+      await this.halt();
+    } finally {
+      this.startPending = false;
+    }
     this.job?.dispose?.();
     this.job = job;
     this.totalSteps = job.totalSteps;
@@ -152,12 +177,19 @@ export class TrainingController implements ReactiveController {
   /** @internal Lit: nothing to do on connect. */
   hostConnected(): void {}
 
-  /** @internal Lit: a host leaving the page stops its run and frees the job's tensors. */
+  /** @internal Lit: a host leaving the page stops its run and, once the segment has ended, frees the job's tensors. */
   hostDisconnected(): void {
-    this.abort?.abort();
     const job = this.job;
-    this.job = null;
-    void (this.segment ?? Promise.resolve()).then(() => job?.dispose?.());
+    if (this.segment) {
+      this.stopRequested = true;
+      this.abort?.abort();
+    }
+    void this.settled().then(() => {
+      if (this.status === 'paused') this.setStatus('stopped');
+      if (this.job !== job) return; // a new run started meanwhile (the host came back)
+      job?.dispose?.();
+      this.job = null;
+    });
   }
 
   private async halt(): Promise<void> {
@@ -168,10 +200,15 @@ export class TrainingController implements ReactiveController {
     }
   }
 
+  private get hasEnded(): boolean {
+    return ENDED.includes(this.status) && !this.startPending;
+  }
+
   private setStatus(status: TrainingStatus): void {
     if (this.status === status) return;
     this.status = status;
     this.options.onStatus?.(status, this);
+    if (this.hasEnded) for (const resolve of this.endWaiters.splice(0)) resolve();
     this.host.requestUpdate();
   }
 

@@ -1,14 +1,15 @@
 // The adapters page's lab: a base MLP pretrained on a 2-D task (or loaded from a safetensors file),
 // then adapters of several methods fine-tuned on the same task rotated by an angle, each a named
 // adapter on the one frozen base; full fine-tuning on a copy as the reference; task-arithmetic
-// merging with weights; PEFT export. No UI here.
+// merging with weights; PEFT export. No UI here: the page runs `pretrain` and `finetune` as jobs
+// of its TrainingController (each resolves with the trainer's result, so Stop is reported).
 import * as tf from '@tensorflow/tfjs-core';
 import {
   MLPClassifier, Rng, accuracy, loadModule, makeDataset, makeOptimizer, parameterLedger, rotation, saveModule, softmaxCrossEntropy, split,
-  toTensors, train, type Dataset, type DatasetTensors, type TrainProgress,
+  toTensors, train, type Dataset, type DatasetTensors, type TrainProgress, type TrainResult,
 } from '@weft/core';
 import {
-  adapterNames, combineAdapters, deleteAdapter, injectAdapter, savePeftAdapter, setActiveAdapters, type AdapterConfigBase, type PeftAdapterOutput,
+  adapterMethod, adapterNames, combineAdapters, deleteAdapter, injectAdapter, savePeftAdapter, setActiveAdapters, type AdapterConfigBase, type PeftAdapterOutput,
 } from '@weft/sharing';
 import type { AdapterMethodChoice } from '../pages/adapters-state.js';
 
@@ -43,7 +44,12 @@ function configOf(method: AdapterMethodChoice, r: number): AdapterConfigBase & R
     case 'loha': return { method: 'loha', targets, r, alpha: r, rankPattern };
     case 'lokr': return { method: 'lokr', targets, r, alpha: r };
     case 'ia3': return { method: 'ia3', targets, feedforward: ['1', '2'] };
-    default: throw new Error(`no adapter config for ${method}`);
+    default: {
+      // A registered method without a tuned line here: its registry defaults, with the page's rank
+      // (capped on the 2-wide layers) where the method has those options.
+      const d = adapterMethod(method).defaults;
+      return { method, targets, ...('r' in d ? { r } : {}), ...('rankPattern' in d ? { rankPattern } : {}) };
+    }
   }
 }
 
@@ -56,8 +62,9 @@ export class AdaptersLab {
   readonly taskPoints: Dataset;
   /** Results by method, in training order. */
   readonly results = new Map<AdapterMethodChoice, MethodResult>();
-  /** Whether the base has been pretrained or loaded. */
+  /** Whether the base has been pretrained (to the end) or loaded. */
   baseReady = false;
+  private disposed = false;
 
   constructor(readonly config: AdaptersLabConfig) {
     const ds = makeDataset(config.dataset, { n: 1000 }, config.seed);
@@ -78,10 +85,10 @@ export class AdaptersLab {
     return this.base.namedParameters().filter(([p]) => /\.(lora|dora|loha|lokr|ia3|mix)\./.test(p)).reduce((s, [, v]) => s + v.size, 0);
   }
 
-  private async fit(model: MLPClassifier, d: DatasetTensors, steps: number, lr: number, seed: number, onProgress: (p: TrainProgress) => Promise<void> | void, signal?: AbortSignal): Promise<void> {
+  private fit(model: MLPClassifier, d: DatasetTensors, steps: number, lr: number, seed: number, onProgress: (p: TrainProgress) => Promise<void> | void, signal?: AbortSignal): Promise<TrainResult> {
     const rng = new Rng(seed);
     const n = d.x.shape[0]!;
-    await train({
+    return train({
       model, steps, signal, reportEvery: Math.max(5, Math.floor(steps / 100)),
       optimizer: makeOptimizer({ name: 'adam', learningRate: lr }),
       batch: () => tf.tidy(() => {
@@ -103,12 +110,14 @@ export class AdaptersLab {
     return v;
   }
 
-  /** Pretrain the base on the base task (adapters removed first). */
-  async pretrain(steps: number, onProgress: (p: TrainProgress) => Promise<void> | void, signal?: AbortSignal): Promise<void> {
+  /** Pretrain the base on the base task (adapters removed first); the base is ready only if every step ran. */
+  async pretrain(steps: number, onProgress: (p: TrainProgress) => Promise<void> | void, signal?: AbortSignal): Promise<TrainResult> {
     this.clearAdapters();
+    this.baseReady = false;
     this.base.freeze(false);
-    await this.fit(this.base, this.data.pre, steps, 0.01, this.config.seed + 7, onProgress, signal);
-    this.baseReady = true;
+    const result = await this.fit(this.base, this.data.pre, steps, 0.01, this.config.seed + 7, onProgress, signal);
+    this.baseReady = result.stoppedBy === 'done';
+    return result;
   }
 
   /** Replace the base weights from a Weft safetensors file (saved by {@link saveBase}). */
@@ -131,8 +140,11 @@ export class AdaptersLab {
     this.full = null;
   }
 
-  /** Fine-tune `method` on the new task (a named adapter on the frozen base, or full fine-tuning of a copy). */
-  async finetune(method: AdapterMethodChoice, steps: number, onProgress: (p: TrainProgress) => Promise<void> | void, signal?: AbortSignal): Promise<MethodResult> {
+  /**
+   * Fine-tune `method` on the new task (a named adapter on the frozen base, or full fine-tuning of a
+   * copy). When every step ran, its result is in {@link results}.
+   */
+  async finetune(method: AdapterMethodChoice, steps: number, onProgress: (p: TrainProgress) => Promise<void> | void, signal?: AbortSignal): Promise<TrainResult> {
     if (!this.baseReady) throw new Error('Pretrain or load a base model first');
     const baseParams = this.baseParams;
     if (method === 'full') {
@@ -145,19 +157,17 @@ export class AdaptersLab {
         if (src) v.assign(src);
       }
       this.full = copy;
-      await this.fit(copy, this.data.task, steps, 0.003, this.config.seed + 11, onProgress, signal);
-      const r: MethodResult = { method, trainable: baseParams, baseParams, accuracy: await this.accuracy('task', copy) };
-      this.results.set(method, r);
-      return r;
+      const run = await this.fit(copy, this.data.task, steps, 0.003, this.config.seed + 11, onProgress, signal);
+      if (run.stoppedBy === 'done') this.results.set(method, { method, trainable: baseParams, baseParams, accuracy: await this.accuracy('task', copy) });
+      return run;
     }
     if (adapterNames(this.base).includes(method)) deleteAdapter(this.base, method);
     if (adapterNames(this.base).includes('mix')) deleteAdapter(this.base, 'mix');
     injectAdapter(this.base, method, configOf(method, this.config.r), { rng: new Rng(this.config.seed + method.length) });
     const trainable = parameterLedger(this.base).totals.trainable;
-    await this.fit(this.base, this.data.task, steps, 0.01, this.config.seed + 13, onProgress, signal);
-    const r: MethodResult = { method, trainable, baseParams, accuracy: await this.accuracy('task') };
-    this.results.set(method, r);
-    return r;
+    const run = await this.fit(this.base, this.data.task, steps, 0.01, this.config.seed + 13, onProgress, signal);
+    if (run.stoppedBy === 'done') this.results.set(method, { method, trainable, baseParams, accuracy: await this.accuracy('task') });
+    return run;
   }
 
   /** Accuracy on both tasks of the base plus Σ weightᵢ · ΔWᵢ of the trained adapters (task arithmetic). */
@@ -174,8 +184,10 @@ export class AdaptersLab {
     return savePeftAdapter(this.base, { name: method });
   }
 
-  /** Free every tensor. */
+  /** Free every tensor (once; a second call does nothing). */
   dispose(): void {
+    if (this.disposed) return;
+    this.disposed = true;
     this.base.dispose();
     this.full?.dispose();
     tf.dispose(this.data as unknown as tf.TensorContainer);

@@ -11,13 +11,15 @@ import '../components/loss-chart.js';
 import '../components/ledger-table.js';
 import '../components/url-notice.js';
 import './moe-views.js';
-import { LitElement, css, html, nothing } from 'lit';
+import { LitElement, html, nothing } from 'lit';
 import type { Ledger } from '@weft/core';
 import { routerEntry } from '@weft/moe';
 import { TrainingController } from '../controllers/training-controller.js';
 import { PageStateController } from '../controllers/page-state-controller.js';
+import { RunButtonsController } from '../controllers/run-buttons-controller.js';
+import { CopyLinkController } from '../controllers/copy-link-controller.js';
 import { formatUrlState } from '../url-state.js';
-import { boxStyles, buttonStyles, cardStyles, fieldStyles, numberStyles, pageStyles } from '../styles/shared.js';
+import { moeStyles } from '../styles/moe.js';
 import { formatInt, formatLoss, formatPercent } from '../format.js';
 import { BACKEND_CHOICES } from '../backend-choice.js';
 import { MoEJob, type MoEView } from '../jobs/moe-job.js';
@@ -43,13 +45,11 @@ export class WeftMoEPage extends LitElement {
     ledger: { state: true },
     view: { state: true },
     jobError: { state: true },
-    copied: { state: true },
   };
   private declare job: MoEJob | null;
   private declare ledger: Ledger | null;
   private declare view: MoEView | null;
   private declare jobError: string | null;
-  private declare copied: boolean;
 
   private readonly training = new TrainingController(this, {
     onProgress: async () => {
@@ -61,6 +61,8 @@ export class WeftMoEPage extends LitElement {
     release: () => this.disposeJob(),
     rebuild: () => this.build(),
   });
+  private readonly buttons = new RunButtonsController(this, { training: this.training, settings: this.page, job: () => this.job });
+  private readonly link = new CopyLinkController(this);
 
   constructor() {
     super();
@@ -68,70 +70,9 @@ export class WeftMoEPage extends LitElement {
     this.ledger = null;
     this.view = null;
     this.jobError = null;
-    this.copied = false;
   }
 
-  static override styles = [
-    boxStyles,
-    cardStyles,
-    buttonStyles,
-    fieldStyles,
-    numberStyles,
-    pageStyles,
-    css`
-      .lead {
-        margin: 0;
-        max-width: 66ch;
-        color: var(--muted);
-      }
-      .curves {
-        display: grid;
-        grid-template-columns: 1fr 1fr;
-        gap: 20px;
-      }
-      .curves3 {
-        display: grid;
-        grid-template-columns: 1.2fr 1fr 1fr;
-        gap: 20px;
-      }
-      @media (max-width: 1100px) {
-        .curves3 {
-          grid-template-columns: minmax(0, 1fr);
-        }
-      }
-      .legend {
-        margin: 8px 0 0;
-        font-size: 13px;
-        color: var(--muted);
-      }
-      @media (max-width: 760px) {
-        .curves {
-          grid-template-columns: minmax(0, 1fr);
-        }
-      }
-      .counts {
-        display: grid;
-        grid-template-columns: repeat(4, minmax(0, 1fr));
-        gap: 12px;
-        margin-top: 14px;
-        padding-top: 12px;
-        border-top: 1px solid var(--border);
-      }
-      .versus {
-        display: flex;
-        gap: 28px;
-        flex-wrap: wrap;
-        margin-top: 14px;
-        padding-top: 12px;
-        border-top: 1px solid var(--border);
-      }
-      @media (max-width: 560px) {
-        .counts {
-          grid-template-columns: 1fr 1fr;
-        }
-      }
-    `,
-  ];
+  static override styles = moeStyles;
 
   override render() {
     const t = this.training;
@@ -225,13 +166,10 @@ export class WeftMoEPage extends LitElement {
   }
 
   private renderForm() {
-    const t = this.training;
     const s = this.page.state;
-    const locked = t.busy || t.status === 'paused';
-    const ready = this.page.backend !== null && this.job !== null;
+    const locked = this.buttons.locked;
     const err = (k: Key) => (this.page.fieldErrors[k] ? html`<span class="error" role="alert">${this.page.fieldErrors[k]}</span>` : nothing);
     const cls = (k: Key) => `field ${this.page.fieldErrors[k] ? 'invalid' : ''}`;
-    const running = t.status === 'running' || t.status === 'starting';
     const select = (name: Key, label: string, choices: readonly string[], value: string) => html`<label class="field">
       <span>${label}</span>
       <select name=${name}>${choices.map((c) => html`<option value=${c} ?selected=${c === value}>${c}</option>`)}</select>
@@ -260,25 +198,13 @@ export class WeftMoEPage extends LitElement {
           ${select('backend', 'Backend', BACKEND_CHOICES, s.backend)}
         </div>
       </fieldset>
-      <div class="buttons">
-        <button type="button" class="btn ${running || t.status === 'paused' ? '' : 'primary'}" data-action="start" ?disabled=${!ready || !!this.fieldErrorCount()} @click=${this.start}>
-          ${t.status === 'idle' ? 'Start' : 'Restart'}
-        </button>
-        ${t.status === 'paused'
-          ? html`<button type="button" class="btn primary" data-action="resume" @click=${() => t.resume()}>Resume</button>`
-          : html`<button type="button" class="btn" data-action="pause" ?disabled=${!running} @click=${() => t.pause()}>Pause</button>`}
-        <button type="button" class="btn danger" data-action="stop" ?disabled=${!(running || t.status === 'paused')} @click=${() => t.stop()}>Stop</button>
-      </div>
+      <div class="buttons">${this.buttons.render()}</div>
       ${locked ? html`<p class="note">Settings are locked during a run; stop it to change them.</p>` : html`<p class="note">Adam, batches of 128 points, MSE plus the weighted aux losses.</p>`}
       <div class="share">
         <span class="note">The link reproduces this run.</span>
-        <button type="button" class="linkbtn" @click=${this.copyLink}>${this.copied ? 'Copied ✓' : 'Copy link'}</button>
+        ${this.link.render()}
       </div>
     </form>`;
-  }
-
-  private fieldErrorCount(): number {
-    return Object.values(this.page.fieldErrors).filter(Boolean).length;
   }
 
   /** Build the untrained model from the state (a bad combination shows the library's error). */
@@ -298,26 +224,6 @@ export class WeftMoEPage extends LitElement {
     this.job?.dispose();
     this.job = null;
     this.ledger = null;
-  }
-
-  private async start(): Promise<void> {
-    if (this.training.status !== 'idle' || !this.job) {
-      await this.training.reset();
-      await this.page.rebuild();
-    }
-    const job = this.job;
-    if (!job) return;
-    await this.training.start(job);
-  }
-
-  private async copyLink(): Promise<void> {
-    try {
-      await navigator.clipboard.writeText(window.location.href);
-      this.copied = true;
-      setTimeout(() => (this.copied = false), 1600);
-    } catch {
-      window.prompt('Copy this link:', window.location.href);
-    }
   }
 }
 

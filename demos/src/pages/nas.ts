@@ -12,13 +12,14 @@ import '../components/progress-bar.js';
 import '../components/loss-chart.js';
 import '../components/url-notice.js';
 import './nas-views.js';
-import { LitElement, css, html, nothing } from 'lit';
+import { LitElement, html, nothing } from 'lit';
 import type { Ledger } from '@weft/core';
 import { searchMethod } from '@weft/nas';
 import { TrainingController } from '../controllers/training-controller.js';
 import { PageStateController } from '../controllers/page-state-controller.js';
+import { RunButtonsController } from '../controllers/run-buttons-controller.js';
 import { formatUrlState } from '../url-state.js';
-import { boxStyles, buttonStyles, cardStyles, fieldStyles, numberStyles, pageStyles } from '../styles/shared.js';
+import { nasStyles } from '../styles/nas.js';
 import { formatInt, formatLoss, formatPercent } from '../format.js';
 import { BACKEND_CHOICES } from '../backend-choice.js';
 import { CELL_SPACE, CONV_SPACE, NasJob, type NasView, type RetrainResult } from '../jobs/nas-job.js';
@@ -67,6 +68,12 @@ export class WeftNasPage extends LitElement {
       if (patch.space !== undefined) patch.method = patch.space === 'entangled' ? 'tanglenas' : 'darts';
     },
   });
+  private readonly buttons = new RunButtonsController(this, {
+    training: this.training,
+    settings: this.page,
+    job: () => this.job,
+    startLabel: 'Search',
+  });
 
   constructor() {
     super();
@@ -78,64 +85,7 @@ export class WeftNasPage extends LitElement {
     this.retraining = false;
   }
 
-  static override styles = [
-    boxStyles,
-    cardStyles,
-    buttonStyles,
-    fieldStyles,
-    numberStyles,
-    pageStyles,
-    css`
-      .lead {
-        margin: 0;
-        max-width: 70ch;
-        color: var(--muted);
-      }
-      .two {
-        display: grid;
-        grid-template-columns: 1fr 1fr;
-        gap: 20px;
-      }
-      @media (max-width: 980px) {
-        .two {
-          grid-template-columns: minmax(0, 1fr);
-        }
-      }
-      .counts {
-        display: flex;
-        gap: 28px;
-        flex-wrap: wrap;
-        margin-top: 12px;
-      }
-      .alert,
-      .warn {
-        margin-top: 12px;
-        padding: 10px 12px;
-        border-radius: var(--radius-sm);
-        font-size: 14px;
-        overflow-wrap: anywhere;
-      }
-      .warn {
-        background: var(--warn-soft);
-        color: var(--warn);
-        border: 1px solid var(--warn-border);
-      }
-      code.geno {
-        display: block;
-        margin-top: 10px;
-        padding: 8px 10px;
-        border-radius: var(--radius-sm);
-        background: var(--surface-2, rgba(127, 127, 127, 0.08));
-        font-size: 12px;
-        overflow-wrap: anywhere;
-      }
-      .legend {
-        margin: 8px 0 0;
-        font-size: 13px;
-        color: var(--muted);
-      }
-    `,
-  ];
+  static override styles = nasStyles;
 
   override render() {
     const t = this.training;
@@ -234,11 +184,8 @@ export class WeftNasPage extends LitElement {
   }
 
   private renderForm() {
-    const t = this.training;
     const s = this.page.state;
-    const locked = t.busy || t.status === 'paused';
-    const ready = this.page.backend !== null && this.job !== null;
-    const running = t.status === 'running' || t.status === 'starting';
+    const locked = this.buttons.locked;
     const select = (name: Key, label: string, choices: readonly string[], value: string) => html`<label class="field">
       <span>${label}</span>
       <select name=${name}>${choices.map((c) => html`<option value=${c} ?selected=${c === value}>${c}</option>`)}</select>
@@ -254,13 +201,7 @@ export class WeftNasPage extends LitElement {
         <div class="pair">${num('steps', 'Steps', s.steps, { min: 1, max: 5000, step: '50' })}${num('archLr', 'α learning rate', s.archLr, { min: 0.0001, max: 1 })}</div>
         <div class="pair">${num('seed', 'Seed', s.seed, { min: 0, max: 2 ** 31 - 1, step: '1' })}${select('backend', 'Backend', BACKEND_CHOICES, s.backend)}</div>
       </fieldset>
-      <div class="buttons">
-        <button type="button" class="btn ${running || t.status === 'paused' ? '' : 'primary'}" data-action="start" ?disabled=${!ready} @click=${this.start}>${t.status === 'idle' ? 'Search' : 'Restart'}</button>
-        ${t.status === 'paused'
-          ? html`<button type="button" class="btn primary" data-action="resume" @click=${() => t.resume()}>Resume</button>`
-          : html`<button type="button" class="btn" data-action="pause" ?disabled=${!running} @click=${() => t.pause()}>Pause</button>`}
-        <button type="button" class="btn danger" data-action="stop" ?disabled=${!(running || t.status === 'paused')} @click=${() => t.stop()}>Stop</button>
-      </div>
+      <div class="buttons">${this.buttons.render()}</div>
       <p class="note">${s.space === 'cell'
         ? 'Cell: 2 inputs, 2 nodes, ops none · skip · linear · relu · tanh · sigmoid; Adam for w (0.01) and α (β1 0.5). Batches of 64 training and 64 validation points.'
         : s.space === 'conv'
@@ -286,14 +227,6 @@ export class WeftNasPage extends LitElement {
     this.job?.dispose();
     this.job = null;
     this.ledgers = null;
-  }
-
-  private async start(): Promise<void> {
-    if (this.training.status !== 'idle' || !this.job) {
-      await this.training.reset();
-      await this.page.rebuild();
-    }
-    if (this.job) await this.training.start(this.job);
   }
 
   private async retrain(): Promise<void> {

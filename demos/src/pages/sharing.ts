@@ -10,13 +10,15 @@ import '../components/ledger-table.js';
 import '../components/url-notice.js';
 import './sharing-diagram.js';
 import './sharing-curves.js';
-import { LitElement, css, html, nothing } from 'lit';
+import { LitElement, html, nothing } from 'lit';
 import type { Ledger } from '@weft/core';
 import { HashedLinear, SHARING_PLANS } from '@weft/sharing';
 import { TrainingController } from '../controllers/training-controller.js';
 import { PageStateController } from '../controllers/page-state-controller.js';
+import { RunButtonsController } from '../controllers/run-buttons-controller.js';
+import { CopyLinkController } from '../controllers/copy-link-controller.js';
 import { formatUrlState } from '../url-state.js';
-import { boxStyles, buttonStyles, cardStyles, fieldStyles, numberStyles, pageStyles } from '../styles/shared.js';
+import { sharingStyles } from '../styles/sharing.js';
 import { formatInt, formatLoss, formatPercent } from '../format.js';
 import { BACKEND_CHOICES } from '../backend-choice.js';
 import { SharingJob, slotsOf } from '../jobs/sharing-job.js';
@@ -57,13 +59,11 @@ export class WeftSharingPage extends LitElement {
     ledgers: { state: true },
     slots: { state: true },
     jobError: { state: true },
-    copied: { state: true },
   };
   private declare job: SharingJob | null;
   private declare ledgers: { shared: Ledger; baseline: Ledger } | null;
   private declare slots: number[] | null;
   private declare jobError: string | null;
-  private declare copied: boolean;
 
   private readonly training = new TrainingController(this);
   private readonly page = new PageStateController(this, SHARING_SCHEMA, {
@@ -71,6 +71,8 @@ export class WeftSharingPage extends LitElement {
     release: () => this.disposeJob(),
     rebuild: () => this.build(),
   });
+  private readonly buttons = new RunButtonsController(this, { training: this.training, settings: this.page, job: () => this.job });
+  private readonly link = new CopyLinkController(this);
 
   constructor() {
     super();
@@ -78,55 +80,9 @@ export class WeftSharingPage extends LitElement {
     this.ledgers = null;
     this.slots = null;
     this.jobError = null;
-    this.copied = false;
   }
 
-  static override styles = [
-    boxStyles,
-    cardStyles,
-    buttonStyles,
-    fieldStyles,
-    numberStyles,
-    pageStyles,
-    css`
-      .lead {
-        margin: 0;
-        max-width: 66ch;
-        color: var(--muted);
-      }
-      .curves {
-        display: grid;
-        grid-template-columns: 1fr 1fr;
-        gap: 20px;
-      }
-      @media (max-width: 760px) {
-        .curves {
-          grid-template-columns: minmax(0, 1fr);
-        }
-      }
-      .counts {
-        display: grid;
-        grid-template-columns: repeat(4, minmax(0, 1fr));
-        gap: 12px;
-        margin-top: 14px;
-        padding-top: 12px;
-        border-top: 1px solid var(--border);
-      }
-      .versus {
-        display: flex;
-        gap: 28px;
-        flex-wrap: wrap;
-        margin-top: 14px;
-        padding-top: 12px;
-        border-top: 1px solid var(--border);
-      }
-      @media (max-width: 560px) {
-        .counts {
-          grid-template-columns: 1fr 1fr;
-        }
-      }
-    `,
-  ];
+  static override styles = sharingStyles;
 
   override render() {
     const t = this.training;
@@ -216,13 +172,10 @@ export class WeftSharingPage extends LitElement {
   }
 
   private renderForm() {
-    const t = this.training;
     const s = this.page.state;
-    const locked = t.busy || t.status === 'paused';
-    const ready = this.page.backend !== null && this.job !== null;
+    const locked = this.buttons.locked;
     const err = (k: Key) => (this.page.fieldErrors[k] ? html`<span class="error" role="alert">${this.page.fieldErrors[k]}</span>` : nothing);
     const cls = (k: Key) => `field ${this.page.fieldErrors[k] ? 'invalid' : ''}`;
-    const running = t.status === 'running' || t.status === 'starting';
     const hashed = isHashed(s.sharing);
     const needsK = ['groups', 'cycle', 'cycle-reverse', 'block-repeat'].includes(s.sharing);
     return html`<form @submit=${(e: Event) => e.preventDefault()} @change=${this.page.onChange}>
@@ -304,25 +257,13 @@ export class WeftSharingPage extends LitElement {
           </label>
         </div>
       </fieldset>
-      <div class="buttons">
-        <button type="button" class="btn ${running || t.status === 'paused' ? '' : 'primary'}" data-action="start" ?disabled=${!ready || !!this.fieldErrorCount()} @click=${this.start}>
-          ${t.status === 'idle' ? 'Start' : 'Restart'}
-        </button>
-        ${t.status === 'paused'
-          ? html`<button type="button" class="btn primary" data-action="resume" @click=${() => t.resume()}>Resume</button>`
-          : html`<button type="button" class="btn" data-action="pause" ?disabled=${!running} @click=${() => t.pause()}>Pause</button>`}
-        <button type="button" class="btn danger" data-action="stop" ?disabled=${!(running || t.status === 'paused')} @click=${() => t.stop()}>Stop</button>
-      </div>
+      <div class="buttons">${this.buttons.render()}</div>
       ${locked ? html`<p class="note">Settings are locked during a run; stop it to change them.</p>` : html`<p class="note">Each step trains both models on the same batch (Adam).</p>`}
       <div class="share">
         <span class="note">The link reproduces this run.</span>
-        <button type="button" class="linkbtn" @click=${this.copyLink}>${this.copied ? 'Copied ✓' : 'Copy link'}</button>
+        ${this.link.render()}
       </div>
     </form>`;
-  }
-
-  private fieldErrorCount(): number {
-    return Object.values(this.page.fieldErrors).filter(Boolean).length;
   }
 
   /** Build both untrained models from the state: diagram, ledgers (a bad plan shows the library's error). */
@@ -343,26 +284,6 @@ export class WeftSharingPage extends LitElement {
     this.job?.dispose();
     this.job = null;
     this.ledgers = null;
-  }
-
-  private async start(): Promise<void> {
-    if (this.training.status !== 'idle' || !this.job) {
-      await this.training.reset();
-      await this.page.rebuild();
-    }
-    const job = this.job;
-    if (!job) return;
-    await this.training.start(job);
-  }
-
-  private async copyLink(): Promise<void> {
-    try {
-      await navigator.clipboard.writeText(window.location.href);
-      this.copied = true;
-      setTimeout(() => (this.copied = false), 1600);
-    } catch {
-      window.prompt('Copy this link:', window.location.href);
-    }
   }
 }
 

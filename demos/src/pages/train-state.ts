@@ -1,17 +1,19 @@
 // The URL state of train.html: everything needed to reproduce a run from a link.
+import { OPTIMIZERS, type OptimizerConfig } from '@weft/core';
 import { BACKEND_CHOICES } from '../backend-choice.js';
+import { twoDimClassification } from './datasets.js';
 import { choiceParam, intListParam, intParam, numberParam, type UrlState } from '../url-state.js';
 
-/** 2-D classification datasets of the core registry the MLP page offers. */
-export const TRAIN_DATASETS = ['spirals', 'moons', 'circles', 'xor', 'clusters'] as const;
+/** The datasets the MLP page offers: every 2-D classification dataset of core's registry. */
+export const TRAIN_DATASETS = twoDimClassification();
 
-/** Optimisers the page offers (names of `makeOptimizer`). */
-export const TRAIN_OPTIMIZERS = ['adam', 'sgd', 'momentum', 'rmsprop'] as const;
+/** Optimisers the page offers: every name `makeOptimizer` knows, Adam (the default) first. */
+export const TRAIN_OPTIMIZERS = ['adam', ...OPTIMIZERS.filter((o) => o !== 'adam')] as const satisfies readonly OptimizerConfig['name'][];
 
 /** Query parameters of train.html, their defaults and bounds. */
 export const TRAIN_SCHEMA = {
   /** Dataset name from the core registry. */
-  dataset: choiceParam(TRAIN_DATASETS, 'spirals'),
+  dataset: choiceParam(TRAIN_DATASETS, TRAIN_DATASETS.includes('spirals') ? 'spirals' : TRAIN_DATASETS[0]),
   /** Seed of the data, the initial weights and the batch order. */
   seed: intParam({ min: 0, max: 2 ** 31 - 1, default: 1 }),
   /** Hidden layer widths (empty = logistic regression). Bounded so a link cannot freeze the tab. */

@@ -9,14 +9,16 @@ import '../components/loss-chart.js';
 import '../components/ledger-table.js';
 import '../components/decision-boundary.js';
 import '../components/url-notice.js';
-import { LitElement, css, html, nothing } from 'lit';
+import { LitElement, html, nothing } from 'lit';
 import { DATASETS, type Ledger } from '@weft/core';
 import { TrainingController } from '../controllers/training-controller.js';
 import { PageStateController } from '../controllers/page-state-controller.js';
+import { RunButtonsController } from '../controllers/run-buttons-controller.js';
+import { CopyLinkController } from '../controllers/copy-link-controller.js';
 import type { ProbabilityField } from '../components/decision-boundary.js';
 import { ClassifierJob } from '../jobs/classifier-job.js';
 import { formatUrlState } from '../url-state.js';
-import { boxStyles, buttonStyles, cardStyles, fieldStyles, numberStyles, pageStyles } from '../styles/shared.js';
+import { trainStyles } from '../styles/train.js';
 import { formatInt, formatLoss, formatPercent } from '../format.js';
 import { BACKEND_CHOICES } from '../backend-choice.js';
 import { TRAIN_DATASETS, TRAIN_OPTIMIZERS, TRAIN_SCHEMA, type TrainState } from './train-state.js';
@@ -43,14 +45,12 @@ export class WeftTrainPage extends LitElement {
     field: { state: true },
     fieldStep: { state: true },
     jobError: { state: true },
-    copied: { state: true },
   };
   private declare job: ClassifierJob | null;
   private declare ledger: Ledger | null;
   private declare field: ProbabilityField | null;
   private declare fieldStep: number;
   private declare jobError: string | null;
-  private declare copied: boolean;
 
   private readonly training = new TrainingController(this, {
     onProgress: async (p) => {
@@ -64,11 +64,14 @@ export class WeftTrainPage extends LitElement {
     training: this.training,
     release: () => this.disposeJob(),
     rebuild: () => this.build(),
-    adjust: (s) => {
-      const known = TRAIN_DATASETS.filter((d) => Object.hasOwn(DATASETS, d));
-      if (!known.includes(s.dataset)) s.dataset = known[0] ?? s.dataset;
-    },
   });
+  private readonly buttons = new RunButtonsController(this, {
+    training: this.training,
+    settings: this.page,
+    job: () => this.job,
+    beforeStart: () => (this.lastField = performance.now()),
+  });
+  private readonly link = new CopyLinkController(this);
   private lastField = 0;
 
   constructor() {
@@ -78,57 +81,9 @@ export class WeftTrainPage extends LitElement {
     this.field = null;
     this.fieldStep = 0;
     this.jobError = null;
-    this.copied = false;
   }
 
-  static override styles = [
-    boxStyles,
-    cardStyles,
-    buttonStyles,
-    fieldStyles,
-    numberStyles,
-    pageStyles,
-    css`
-      .lead {
-        margin: 0;
-        max-width: 62ch;
-        color: var(--muted);
-      }
-      .views > .card {
-        display: flex;
-        flex-direction: column;
-      }
-      weft-loss-chart {
-        flex: 1;
-      }
-      .views {
-        display: grid;
-        grid-template-columns: minmax(260px, 380px) minmax(0, 1fr);
-        gap: 20px;
-      }
-      @media (max-width: 760px) {
-        .views {
-          grid-template-columns: minmax(0, 1fr);
-        }
-      }
-      .with-button {
-        display: flex;
-        gap: 6px;
-      }
-      .with-button .btn {
-        padding: 0 10px;
-        flex: none;
-      }
-      .stats {
-        display: flex;
-        gap: 28px;
-        flex-wrap: wrap;
-        margin-top: 14px;
-        padding-top: 12px;
-        border-top: 1px solid var(--border);
-      }
-    `,
-  ];
+  static override styles = trainStyles;
 
   override render() {
     const t = this.training;
@@ -201,19 +156,16 @@ export class WeftTrainPage extends LitElement {
   }
 
   private renderForm() {
-    const t = this.training;
     const s = this.page.state;
-    const locked = t.busy || t.status === 'paused';
-    const ready = this.page.backend !== null && this.job !== null;
+    const locked = this.buttons.locked;
     const err = (k: Key) => (this.page.fieldErrors[k] ? html`<span class="error" role="alert">${this.page.fieldErrors[k]}</span>` : nothing);
     const cls = (k: Key) => `field ${this.page.fieldErrors[k] ? 'invalid' : ''}`;
-    const running = t.status === 'running' || t.status === 'starting';
     return html`<form @submit=${(e: Event) => e.preventDefault()} @change=${this.page.onChange}>
       <fieldset ?disabled=${locked}>
         <label class="field">
           <span>Dataset</span>
           <select name="dataset">
-            ${TRAIN_DATASETS.filter((d) => Object.hasOwn(DATASETS, d)).map(
+            ${TRAIN_DATASETS.map(
               (d) => html`<option value=${d} ?selected=${d === s.dataset}>${d}</option>`,
             )}
           </select>
@@ -266,27 +218,13 @@ export class WeftTrainPage extends LitElement {
           </label>
         </div>
       </fieldset>
-      <div class="buttons">
-        <button type="button" class="btn ${running || t.status === 'paused' ? '' : 'primary'}" data-action="start" ?disabled=${!ready || !!this.fieldErrorCount()} @click=${this.start}>
-          ${t.status === 'idle' ? 'Start' : 'Restart'}
-        </button>
-        ${t.status === 'paused'
-          ? html`<button type="button" class="btn primary" data-action="resume" @click=${() => t.resume()}>Resume</button>`
-          : html`<button type="button" class="btn" data-action="pause" ?disabled=${!running} @click=${() => t.pause()}>Pause</button>`}
-        <button type="button" class="btn danger" data-action="stop" ?disabled=${!(running || t.status === 'paused')} @click=${() => t.stop()}>
-          Stop
-        </button>
-      </div>
+      <div class="buttons">${this.buttons.render()}</div>
       ${locked ? html`<p class="note">Settings are locked during a run; stop it to change them.</p>` : nothing}
       <div class="share">
         <span class="note">The link reproduces this run.</span>
-        <button type="button" class="linkbtn" @click=${this.copyLink}>${this.copied ? 'Copied ✓' : 'Copy link'}</button>
+        ${this.link.render()}
       </div>
     </form>`;
-  }
-
-  private fieldErrorCount(): number {
-    return Object.values(this.page.fieldErrors).filter(Boolean).length;
   }
 
   private newSeed(): void {
@@ -315,18 +253,6 @@ export class WeftTrainPage extends LitElement {
     this.field = null;
   }
 
-  private async start(): Promise<void> {
-    // A restart begins from fresh weights; the first start uses the job prepared for the preview.
-    if (this.training.status !== 'idle' || !this.job) {
-      await this.training.reset();
-      await this.page.rebuild();
-    }
-    const job = this.job;
-    if (!job) return;
-    this.lastField = performance.now();
-    await this.training.start(job);
-  }
-
   private async refreshField(): Promise<void> {
     const job = this.job;
     if (!job) return;
@@ -340,16 +266,6 @@ export class WeftTrainPage extends LitElement {
       }
     } catch (e) {
       if (this.job === job) this.jobError = `decision boundary: ${e instanceof Error ? e.message : String(e)}`;
-    }
-  }
-
-  private async copyLink(): Promise<void> {
-    try {
-      await navigator.clipboard.writeText(window.location.href);
-      this.copied = true;
-      setTimeout(() => (this.copied = false), 1600);
-    } catch {
-      window.prompt('Copy this link:', window.location.href);
     }
   }
 }

@@ -140,7 +140,7 @@ export const numberStyles = css`
   }
 `;
 
-/** The layout every training page shares: title row, settings/main/try grid (one column below 980 px), the settings form with its field errors, the copy-link row, stats and alerts. Page styles come after it and may override. */
+/** The layout every training page shares: title row with its lead paragraph, settings/main/try grid (one column below 980 px), the settings form with its field errors, the copy-link row, stats and alerts. Page styles come after it and may override. */
 export const pageStyles = css`
   :host {
     display: block;
@@ -158,6 +158,11 @@ export const pageStyles = css`
     font-size: 28px;
     letter-spacing: -0.02em;
     line-height: 1.2;
+  }
+  .lead {
+    margin: 0;
+    max-width: 66ch;
+    color: var(--muted);
   }
   weft-url-notice {
     margin-bottom: 18px;

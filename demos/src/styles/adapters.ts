@@ -1,0 +1,141 @@
+// The styles of adapters.html: the shared shadow-DOM styles, then the page's own (its one-column
+// button stack, the methods table with accuracy bars, the mixing sliders).
+import { css } from 'lit';
+import { boxStyles, cardStyles, buttonStyles, fieldStyles, numberStyles, pageStyles } from './shared.js';
+
+/** Every style of the page's shadow root, in order (the page's own rules last, so they win). */
+export const adaptersStyles = [
+  boxStyles,
+  cardStyles,
+  buttonStyles,
+  fieldStyles,
+  numberStyles,
+  pageStyles,
+  css`
+    .buttons {
+      grid-template-columns: minmax(0, 1fr);
+    }
+    .row {
+      display: grid;
+      grid-template-columns: 1fr 1fr;
+      gap: 8px;
+    }
+    .file {
+      position: relative;
+      overflow: hidden;
+      white-space: nowrap;
+    }
+    .file input {
+      position: absolute;
+      inset: 0;
+      opacity: 0;
+      cursor: pointer;
+    }
+    .file:has(input:disabled) {
+      opacity: 0.45;
+      cursor: not-allowed;
+    }
+    .phase {
+      font-weight: 600;
+      margin: 0 0 10px;
+    }
+    .stats {
+      display: flex;
+      gap: 12px 28px;
+      flex-wrap: wrap;
+      margin: 12px 0;
+      padding-top: 12px;
+      border-top: 1px solid var(--border);
+    }
+    .scroll {
+      overflow-x: auto;
+    }
+    table {
+      width: 100%;
+      border-collapse: collapse;
+      font-size: 14px;
+    }
+    th {
+      text-align: left;
+      font-size: 12px;
+      color: var(--muted);
+      font-weight: 600;
+      padding: 6px 8px;
+      border-bottom: 1px solid var(--border);
+    }
+    td {
+      padding: 8px;
+      border-bottom: 1px solid var(--border);
+      vertical-align: middle;
+    }
+    td.n,
+    th.n {
+      text-align: right;
+      font-variant-numeric: tabular-nums;
+    }
+    .what {
+      display: block;
+      color: var(--faint);
+      font-size: 12px;
+    }
+    .bar {
+      position: relative;
+      height: 10px;
+      border-radius: 5px;
+      background: var(--border);
+      min-width: 80px;
+    }
+    .bar > span {
+      position: absolute;
+      left: 0;
+      top: 0;
+      bottom: 0;
+      border-radius: 5px;
+      background: var(--accent);
+    }
+    .bar.ref > span {
+      background: hsl(28 85% 52%);
+    }
+    td .linkbtn {
+      white-space: nowrap;
+    }
+    /* On a phone the bars go (the percentages say the same) and the table fits the card. */
+    @media (max-width: 560px) {
+      .barcell {
+        display: none;
+      }
+      td,
+      th {
+        padding: 8px 4px;
+      }
+    }
+    .sliders {
+      display: grid;
+      gap: 10px;
+    }
+    .slider {
+      display: grid;
+      grid-template-columns: 90px minmax(0, 1fr) 48px;
+      gap: 12px;
+      align-items: center;
+      font-size: 14px;
+    }
+    .slider input {
+      width: 100%;
+      accent-color: var(--accent);
+    }
+    .empty {
+      color: var(--faint);
+      font-size: 14px;
+      margin: 0;
+    }
+    ol {
+      margin: 0;
+      padding-left: 18px;
+      color: var(--muted);
+      font-size: 14px;
+      display: grid;
+      gap: 6px;
+    }
+  `,
+];
