@@ -11,10 +11,13 @@
 //   with the 'mixtral' router for that); here any router can route them sparsely.
 // - 'lora': MoLoRA (same paper): one frozen dense FFN; expert e adds LoRA updates to both of its
 //   Linears, (α/r)·x·A_e·B_e, with B_e = 0 at init (PEFT's default).
-// `loadBase(mlp)` copies a trained core MLP (plain) into the frozen base of 'ia3'/'lora' experts.
+// The frozen dense FFN of 'ia3'/'lora' is a core MLP (`expertBase`) that every token uses: the layer
+// owns and registers it beside the experts (so the experts module holds only per-expert weights and
+// the layer reports their share to the ledger); the experts read it. `loadBase(mlp)` copies a
+// trained core MLP (plain) into it.
 import * as tf from '@tensorflow/tfjs-core';
-import { Module, MLP, defaultRng, fanInUniform, gelu, groupedMatMul, silu, type ForwardContext, type Rng } from '@weft/core';
-import { checkEnum, checkInt, checkNum } from './check.js';
+import { Module, MLP, checkKnownKeys, configKeys, defaultRng, type Linear, fanInUniform, gelu, groupedMatMul, silu, type ForwardContext, type Rng } from '@weft/core';
+import { checkBool, checkOneOf, checkPositive, checkPositiveInt } from '@weft/core/internal';
 
 /** Expert kinds. */
 export const EXPERT_KINDS = ['ffn', 'swiglu', 'ia3', 'lora'] as const;
@@ -37,8 +40,22 @@ export interface ExpertsConfig {
   loraAlpha?: number;
   /** Initialise LoRA's B to zero so the experts start as the base FFN ('lora'). Default: true. */
   loraZeroInit?: boolean;
-  /** Freeze the base FFN of 'ia3'/'lora' experts. Default: true. */
-  freezeBase?: boolean;
+}
+
+/** Every key of {@link ExpertsConfig}, for the unknown-key check. */
+const EXPERTS_KEYS = configKeys<ExpertsConfig>({ dim: true, numExperts: true, hidden: true, kind: true, loraRank: true, loraAlpha: true, loraZeroInit: true });
+
+/** Whether experts of `kind` modulate a dense base FFN ('ia3', 'lora'). */
+export function expertsNeedBase(kind: ExpertKind): boolean {
+  return kind === 'ia3' || kind === 'lora';
+}
+
+/**
+ * The frozen dense base FFN (dim → hidden → dim, GELU, biases) that 'ia3'/'lora' experts modulate,
+ * or null for kinds without one. The layer that owns the experts registers it as its own child.
+ */
+export function expertBase(config: ExpertsConfig, rng: Rng = defaultRng()): MLP | null {
+  return expertsNeedBase(config.kind ?? 'ffn') ? new MLP({ dim: config.dim, hidden: config.hidden }, rng).freeze() : null;
 }
 
 /** Rows of a stacked tensor for each block: w[blockExpert] (G, ...), or w itself when blocks are the experts. */
@@ -57,72 +74,67 @@ function pickBias(b: tf.Tensor, blockExpert: tf.Tensor1D | null): tf.Tensor {
   return tf.reshape(p, [p.shape[0]!, 1, p.shape[1]!]); // (G, out) -> (G, 1, out)
 }
 
-/** E experts stored stacked. */
+/**
+ * E experts stored stacked: every parameter of this module is per-expert ([E, ...]). A token uses
+ * the k experts its router picks, a share that the layer owning the experts reports to the ledger
+ * (`activeShareOf('experts')`); the dense base of 'ia3'/'lora' experts is the layer's, not theirs.
+ */
 export class StackedExperts extends Module<tf.Tensor3D, tf.Tensor3D> {
   /** Kind in use. */
   readonly kind: ExpertKind;
-  /** Share of the stacked (per-expert) parameters one token uses; the MoE layer sets it to k/E. */
-  routedShare = 1;
-  private readonly stacked = new Set<string>();
+  /** The dense base FFN that 'ia3'/'lora' experts modulate (owned and registered by the layer), or null. */
+  readonly base: MLP | null;
   private readonly p: Record<string, tf.Variable> = {};
   private readonly scale: number;
 
-  constructor(readonly config: ExpertsConfig, rng: Rng = defaultRng()) {
+  /**
+   * @param base the dense FFN 'ia3'/'lora' experts modulate ({@link expertBase}); required for those
+   *   kinds, refused for the others. The caller registers it (the experts only read it).
+   */
+  constructor(readonly config: ExpertsConfig, rng: Rng = defaultRng(), base: MLP | null = null) {
     super();
     const who = 'StackedExperts';
-    checkInt(who, 'dim', config.dim, 1);
-    checkInt(who, 'numExperts', config.numExperts, 1);
-    checkInt(who, 'hidden', config.hidden, 1);
-    this.kind = config.kind ?? 'ffn';
-    checkEnum(who, 'kind', this.kind, EXPERT_KINDS);
+    checkKnownKeys(who, config, EXPERTS_KEYS);
+    checkPositiveInt(who, 'dim', config.dim);
+    checkPositiveInt(who, 'numExperts', config.numExperts);
+    checkPositiveInt(who, 'hidden', config.hidden);
+    const kind = config.kind ?? 'ffn';
+    checkOneOf(who, 'kind', kind, EXPERT_KINDS);
+    this.kind = kind;
     const { dim: d, numExperts: e, hidden: h } = config;
-    const add = (name: string, t: tf.Tensor, stacked: boolean, trainable = true) => {
-      this.p[name] = this.addParameter(name, t, trainable);
-      if (stacked) this.stacked.add(name);
+    this.base = checkBase(kind, d, h, base);
+    const add = (name: string, t: tf.Tensor) => {
+      this.p[name] = this.addParameter(name, t);
     };
-    if (this.kind === 'ffn') {
-      add('w1', fanInUniform([e, d, h], d, rng), true);
-      add('b1', fanInUniform([e, h], d, rng), true);
-      add('w2', fanInUniform([e, h, d], h, rng), true);
-      add('b2', fanInUniform([e, d], h, rng), true);
-    } else if (this.kind === 'swiglu') {
-      add('wGate', fanInUniform([e, d, h], d, rng), true);
-      add('wUp', fanInUniform([e, d, h], d, rng), true);
-      add('wDown', fanInUniform([e, h, d], h, rng), true);
-    } else {
-      const train = !(config.freezeBase ?? true);
-      add('baseW1', fanInUniform([d, h], d, rng), false, train);
-      add('baseB1', fanInUniform([h], d, rng), false, train);
-      add('baseW2', fanInUniform([h, d], h, rng), false, train);
-      add('baseB2', fanInUniform([d], h, rng), false, train);
-      if (this.kind === 'ia3') {
-        add('scale', tf.ones([e, h]), true);
-      } else {
-        const r = config.loraRank ?? 4;
-        checkInt(who, 'loraRank', r, 1);
-        const alpha = config.loraAlpha ?? 2 * r;
-        checkNum(who, 'loraAlpha', alpha, 0, true);
-        const zero = config.loraZeroInit ?? true;
-        const bInit = (shape: number[], fanIn: number) => (zero ? tf.zeros(shape) : fanInUniform(shape, fanIn, rng));
-        add('loraA1', fanInUniform([e, d, r], d, rng), true);
-        add('loraB1', bInit([e, r, h], r), true);
-        add('loraA2', fanInUniform([e, h, r], h, rng), true);
-        add('loraB2', bInit([e, r, d], r), true);
-      }
+    if (kind === 'ffn') {
+      add('w1', fanInUniform([e, d, h], d, rng));
+      add('b1', fanInUniform([e, h], d, rng));
+      add('w2', fanInUniform([e, h, d], h, rng));
+      add('b2', fanInUniform([e, d], h, rng));
+    } else if (kind === 'swiglu') {
+      add('wGate', fanInUniform([e, d, h], d, rng));
+      add('wUp', fanInUniform([e, d, h], d, rng));
+      add('wDown', fanInUniform([e, h, d], h, rng));
+    } else if (kind === 'ia3') {
+      add('scale', tf.ones([e, h]));
     }
-    this.scale = this.kind === 'lora' ? (config.loraAlpha ?? 2 * (config.loraRank ?? 4)) / (config.loraRank ?? 4) : 1;
+    let scale = 1;
+    if (kind === 'lora') {
+      const r = checkPositiveInt(who, 'loraRank', config.loraRank ?? 4);
+      scale = checkPositive(who, 'loraAlpha', config.loraAlpha ?? 2 * r) / r;
+      const zero = checkBool(who, 'loraZeroInit', config.loraZeroInit ?? true);
+      const bInit = (shape: number[], fanIn: number) => (zero ? tf.zeros(shape) : fanInUniform(shape, fanIn, rng));
+      add('loraA1', fanInUniform([e, d, r], d, rng));
+      add('loraB1', bInit([e, r, h], r));
+      add('loraA2', fanInUniform([e, h, r], h, rng));
+      add('loraB2', bInit([e, r, d], r));
+    }
+    this.scale = scale;
   }
 
-  /** The stacked (per-expert) parameters touch k/E per token; a frozen base is used by every token. */
-  override activeShareOf(name: string): number {
-    return this.stacked.has(name) ? this.routedShare : 1;
-  }
-
-  /** Parameters per expert (stacked ones only). */
+  /** Parameters per expert. */
   perExpertParameters(): number {
-    let n = 0;
-    for (const name of this.stacked) n += this.p[name]!.size / this.config.numExperts;
-    return n;
+    return this.parameters().reduce((n, v) => n + v.size, 0) / this.config.numExperts;
   }
 
   /**
@@ -145,15 +157,16 @@ export class StackedExperts extends Module<tf.Tensor3D, tf.Tensor3D> {
     }
     // Frozen base over all rows at once: (G, b, d) -> (G·b, d).
     const h = this.config.hidden;
+    const { fc1, fc2 } = this.base as MLP & { fc1: Linear; fc2: Linear };
     const rows = tf.reshape(buf, [g * b, d]);
-    let pre = tf.reshape(tf.add(tf.matMul(rows, P.baseW1!), P.baseB1!), [g, b, h]); // (G·b, h) -> (G, b, h)
+    let pre = tf.reshape(tf.add(tf.matMul(rows, fc1.weight), fc1.bias!), [g, b, h]); // (G·b, h) -> (G, b, h)
     if (this.kind === 'lora') {
       const up = times(times(buf, P.loraA1!, blockExpert), P.loraB1!, blockExpert);
       pre = tf.add(pre, tf.mul(up, this.scale));
     }
     let hid = gelu(pre);
     if (this.kind === 'ia3') hid = tf.mul(hid, pickBias(P.scale!, blockExpert)); // l_e broadcast over the block's rows
-    let out = tf.reshape(tf.add(tf.matMul(tf.reshape(hid, [g * b, h]), P.baseW2!), P.baseB2!), [g, b, d]); // (G·b, d) -> (G, b, d)
+    let out = tf.reshape(tf.add(tf.matMul(tf.reshape(hid, [g * b, h]), fc2.weight), fc2.bias!), [g, b, d]); // (G·b, d) -> (G, b, d)
     if (this.kind === 'lora') {
       const down = times(times(hid as tf.Tensor3D, P.loraA2!, blockExpert), P.loraB2!, blockExpert);
       out = tf.add(out, tf.mul(down, this.scale));
@@ -168,16 +181,28 @@ export class StackedExperts extends Module<tf.Tensor3D, tf.Tensor3D> {
 
   /** Copy a trained plain core MLP (fc1/fc2 with biases, GELU) into the base FFN of 'ia3'/'lora' experts. */
   loadBase(mlp: MLP): void {
-    if (this.kind !== 'ia3' && this.kind !== 'lora') throw new Error(`StackedExperts.loadBase: kind=${this.kind} has no base FFN (only 'ia3' and 'lora')`);
-    const { fc1, fc2 } = mlp;
-    if (!fc1 || !fc2 || !fc1.bias || !fc2.bias) throw new Error('StackedExperts.loadBase: mlp must be a plain MLP (fc1, fc2) with biases');
-    const want = [this.config.dim, this.config.hidden];
-    if (fc1.weight.shape[0] !== want[0] || fc1.weight.shape[1] !== want[1] || fc2.weight.shape[1] !== want[0]) {
-      throw new Error(`StackedExperts.loadBase: mlp has fc1 [${fc1.weight.shape}] fc2 [${fc2.weight.shape}]; expected fc1 [${want}] fc2 [${want[1]},${want[0]}]`);
-    }
-    this.p.baseW1!.assign(fc1.weight);
-    this.p.baseB1!.assign(fc1.bias);
-    this.p.baseW2!.assign(fc2.weight);
-    this.p.baseB2!.assign(fc2.bias);
+    if (!this.base) throw new Error(`StackedExperts.loadBase: kind=${this.kind} has no base FFN (only 'ia3' and 'lora')`);
+    checkBase(this.kind, this.config.dim, this.config.hidden, mlp, 'StackedExperts.loadBase: mlp');
+    const [from, to] = [mlp as MLP & { fc1: Linear; fc2: Linear }, this.base as MLP & { fc1: Linear; fc2: Linear }];
+    to.fc1.weight.assign(from.fc1.weight);
+    to.fc1.bias!.assign(from.fc1.bias!);
+    to.fc2.weight.assign(from.fc2.weight);
+    to.fc2.bias!.assign(from.fc2.bias!);
   }
+}
+
+/** The base of experts of `kind`: a plain GELU MLP dim → hidden → dim with biases for 'ia3'/'lora', none otherwise. */
+function checkBase(kind: ExpertKind, dim: number, hidden: number, base: MLP | null, what = 'StackedExperts: base'): MLP | null {
+  if (!expertsNeedBase(kind)) {
+    if (base) throw new Error(`${what} is given, but kind='${kind}' has no base FFN (only 'ia3' and 'lora' do)`);
+    return null;
+  }
+  if (!base) throw new Error(`${what} is missing: kind='${kind}' experts modulate a dense base FFN; pass expertBase(config, rng) and register it in the layer`);
+  const { fc1, fc2 } = base;
+  const act = base.config.activation ?? 'gelu';
+  if (!fc1 || !fc2 || !fc1.bias || !fc2.bias || act !== 'gelu') throw new Error(`${what} must be a plain GELU MLP (fc1, fc2) with biases`);
+  if (fc1.weight.shape[0] !== dim || fc1.weight.shape[1] !== hidden || fc2.weight.shape[0] !== hidden || fc2.weight.shape[1] !== dim) {
+    throw new Error(`${what} has fc1 [${fc1.weight.shape}] fc2 [${fc2.weight.shape}]; expected fc1 [${dim},${hidden}] fc2 [${hidden},${dim}]`);
+  }
+  return base;
 }

@@ -1,20 +1,10 @@
 // @weft/moe — mixture-of-experts routing with sparse dispatch: routers (a registry), stacked
 // experts (FFN, SwiGLU, MoV IA3, MoLoRA), capacity or dropless dispatch, aux losses, stats;
 // UMoE's pre-mixing attention MoE and its attention/FFN expert sharing.
-export * from './check.js';
 export * from './losses.js';
 export * from './experts.js';
 export * from './dispatch.js';
-export * from './routers/router.js';
-export * from './routers/topk.js';
-export * from './routers/switch.js';
-export * from './routers/mixtral.js';
-export * from './routers/expert-choice.js';
-export * from './routers/dselect.js';
-export * from './routers/hash.js';
-export * from './routers/grouped.js';
-export * from './routers/recurrent.js';
-export * from './routers/registry.js';
+export * from './routers/index.js';
 export * from './moe.js';
 export * from './premix-attention.js';
 export * from './umoe.js';

@@ -3,17 +3,17 @@
 // TransformerBlock. x (..., d) -> (..., d). In training it adds the load-balancing loss (Switch,
 // GShard or Mixtral form), the router z-loss and optionally an entropy term to the forward context;
 // with `collectStats` it records per-expert load, the dropped-pair fraction, router entropy and the
-// token→expert combine weights. The ledger counts router + shared experts + k/E of the routed experts
-// as active per token. Departs from DeepSeekMoE: no fine-grained expert segmentation (choose E and
-// hidden for that). UMoE's attention MoE, which can share these experts, is premix-attention.ts.
+// token→expert combine weights. The ledger counts router + shared experts (+ the dense base of MoV /
+// MoLoRA experts) + the router entry's active share (k/E) of the routed experts as active per token.
+// Departs from DeepSeekMoE: no fine-grained expert segmentation (choose E and hidden for that).
+// UMoE's attention MoE, which can share these experts, is premix-attention.ts.
 import * as tf from '@tensorflow/tfjs-core';
-import { MLP, Module, defaultRng, ForwardContext, type Rng } from '@weft/core';
-import { checkEnum, checkInt, checkNum } from './check.js';
+import { MLP, Module, checkKnownKeys, configKeys, defaultRng, ForwardContext, type Rng } from '@weft/core';
+import { checkInt, checkNumber, checkOneOf, checkPositive, checkPositiveInt } from '@weft/core/internal';
 import { autoBlockSize, capacityPlan, combineWeights, denseCombine, droplessPlan, DROP_POLICIES, sparseCombine, type DispatchPlan, type DropPolicy } from './dispatch.js';
-import { EXPERT_KINDS, StackedExperts, type ExpertKind } from './experts.js';
+import { EXPERT_KINDS, expertBase, StackedExperts, type ExpertKind, type ExpertsConfig } from './experts.js';
 import { loadBalancingLoss, LOAD_BALANCE_FORMS, routerEntropy, routerZLoss, type LoadBalanceForm } from './losses.js';
-import { makeRouter, routerEntry, type RouterExtras } from './routers/registry.js';
-import { untaped, type Router, type Routing } from './routers/router.js';
+import { makeRouter, resolveRouterConfig, routerActiveShare, routerEntry, type RouterExtras, type RouterShape, type Router, type Routing, untaped } from './routers/index.js';
 
 /** Config of {@link MoE} (plain JSON). */
 export interface MoEConfig {
@@ -61,11 +61,27 @@ export interface MoEConfig {
   dispatch?: 'sparse' | 'dense';
 }
 
+/** Every key of {@link MoEConfig}, for the unknown-key check. */
+export const MOE_CONFIG_KEYS = configKeys<MoEConfig>({
+  dim: true, numExperts: true, topK: true, hidden: true, expert: true, loraRank: true, loraAlpha: true, loraZeroInit: true, router: true,
+  routerConfig: true, capacityFactor: true, dropPolicy: true, blockSize: true, sharedExperts: true, sharedHidden: true, loadBalance: true,
+  loadBalanceWeight: true, zLossWeight: true, entropyWeight: true, name: true, dispatch: true,
+});
+
 /** Non-JSON options of {@link MoE}. */
 export interface MoEOptions extends RouterExtras {
-  /** Use these experts (shared with other layers, or pre-built); their dim/numExperts must match. */
+  /** Use these experts (shared with other layers, or pre-built); their dim/numExperts must match. Their base (MoV/MoLoRA) comes with them. */
   experts?: StackedExperts;
+  /**
+   * With shared `experts`: the share of them one token already reaches through the other layers
+   * that use them (UMoE's attention: its k/E), added to this layer's own in the ledger's active
+   * count — the ledger counts a shared variable at its largest share over its paths. Default: 0.
+   */
+  expertsShareElsewhere?: number;
 }
+
+/** Every key of {@link MoEOptions}, for the unknown-key check. */
+export const MOE_OPTION_KEYS = configKeys<MoEOptions>({ experts: true, gru: true, expertsShareElsewhere: true });
 
 /** A {@link MoEConfig} with its defaults filled in. */
 export type ResolvedMoEConfig = Resolved;
@@ -75,11 +91,15 @@ type Resolved = Required<Omit<MoEConfig, 'blockSize' | 'capacityFactor' | 'route
   routerConfig: Record<string, unknown>;
 };
 
-/** Fill the defaults of a {@link MoEConfig} and check it. */
-export function resolveMoEConfig(config: MoEConfig): Resolved {
-  const who = 'MoE';
+/**
+ * Fill the defaults of a {@link MoEConfig} and check it (unknown keys are refused, naming the
+ * nearest allowed one; `routerConfig` is resolved over the router's defaults). `who` names the
+ * caller in errors and `allowed` the keys it accepts (layers built on an MoE config add theirs).
+ */
+export function resolveMoEConfig(config: MoEConfig, who = 'MoE', allowed: readonly string[] = MOE_CONFIG_KEYS): Resolved {
   if (typeof config !== 'object' || config === null) throw new Error(`${who}: config must be an object, got ${String(config)}`);
-  checkInt(who, 'dim', config.dim, 1);
+  checkKnownKeys(who, config, allowed);
+  checkPositiveInt(who, 'dim', config.dim);
   const c: Resolved = {
     dim: config.dim,
     numExperts: config.numExperts ?? 8,
@@ -103,28 +123,58 @@ export function resolveMoEConfig(config: MoEConfig): Resolved {
     name: config.name ?? 'moe',
     dispatch: config.dispatch ?? 'sparse',
   };
-  checkInt(who, 'numExperts', c.numExperts, 1);
-  if (typeof c.topK !== 'number' || !Number.isInteger(c.topK) || c.topK <= 0) throw new Error(`${who}: topK=${String(c.topK)} must be a positive integer`);
+  checkPositiveInt(who, 'numExperts', c.numExperts);
+  checkPositiveInt(who, 'topK', c.topK);
   if (c.topK > c.numExperts) throw new Error(`${who}: topK=${c.topK} must be ≤ numExperts=${c.numExperts}`);
-  checkInt(who, 'hidden', c.hidden, 1);
-  checkEnum(who, 'expert', c.expert, EXPERT_KINDS);
-  routerEntry(c.router);
-  if (c.capacityFactor !== null) {
-    if (typeof c.capacityFactor !== 'number' || !Number.isFinite(c.capacityFactor) || c.capacityFactor <= 0) {
-      throw new Error(`${who}: capacityFactor=${String(c.capacityFactor)} must be a finite number > 0 (or null for dropless)`);
-    }
+  checkPositiveInt(who, 'hidden', c.hidden);
+  checkOneOf(who, 'expert', c.expert, EXPERT_KINDS);
+  const entry = routerEntry(c.router);
+  if (entry.fixedTopK !== undefined && c.topK !== entry.fixedTopK) {
+    throw new Error(`${who}: topK=${c.topK} must be ${entry.fixedTopK} with router='${c.router}'`);
   }
-  checkEnum(who, 'dropPolicy', c.dropPolicy, DROP_POLICIES);
-  if (c.blockSize !== undefined) checkInt(who, 'blockSize', c.blockSize, 1);
+  c.routerConfig = resolveRouterConfig(c.router, c.routerConfig);
+  if (c.capacityFactor !== null && !(typeof c.capacityFactor === 'number' && Number.isFinite(c.capacityFactor) && c.capacityFactor > 0)) {
+    throw new Error(`${who}: capacityFactor=${String(c.capacityFactor)} must be a finite number > 0 (or null for dropless)`);
+  }
+  checkOneOf(who, 'dropPolicy', c.dropPolicy, DROP_POLICIES);
+  if (c.blockSize !== undefined) checkPositiveInt(who, 'blockSize', c.blockSize);
   checkInt(who, 'sharedExperts', c.sharedExperts, 0);
-  checkInt(who, 'sharedHidden', c.sharedHidden, 1);
-  checkEnum(who, 'loadBalance', c.loadBalance, [...LOAD_BALANCE_FORMS, 'none'] as const);
-  checkNum(who, 'loadBalanceWeight', c.loadBalanceWeight, 0);
-  checkNum(who, 'zLossWeight', c.zLossWeight, 0);
-  if (typeof c.entropyWeight !== 'number' || !Number.isFinite(c.entropyWeight)) throw new Error(`${who}: entropyWeight=${String(c.entropyWeight)} must be a finite number`);
-  checkEnum(who, 'dispatch', c.dispatch, ['sparse', 'dense'] as const);
+  checkPositiveInt(who, 'sharedHidden', c.sharedHidden);
+  checkOneOf(who, 'loadBalance', c.loadBalance, [...LOAD_BALANCE_FORMS, 'none'] as const);
+  checkNumber(who, 'loadBalanceWeight', c.loadBalanceWeight, 0);
+  checkNumber(who, 'zLossWeight', c.zLossWeight, 0);
+  checkNumber(who, 'entropyWeight', c.entropyWeight);
+  checkOneOf(who, 'dispatch', c.dispatch, ['sparse', 'dense'] as const);
   if (typeof c.name !== 'string' || c.name.length === 0) throw new Error(`${who}: name=${JSON.stringify(c.name)} must be a non-empty string`);
   return c;
+}
+
+/** The sizes the router of layer `c` is built for. */
+export function routerShapeOf(c: Resolved): RouterShape {
+  return { dim: c.dim, numExperts: c.numExperts, topK: c.topK, capacityFactor: c.capacityFactor };
+}
+
+/** The config of the routed experts of layer `c`. */
+function expertsConfigOf(c: Resolved): ExpertsConfig {
+  return { dim: c.dim, numExperts: c.numExperts, hidden: c.hidden, kind: c.expert, loraRank: c.loraRank, loraAlpha: c.loraAlpha, loraZeroInit: c.loraZeroInit };
+}
+
+/**
+ * The routed experts a layer `c` uses — `given` (shared with another layer; dim and numExperts must
+ * match) or new ones with their base — the share of them one token reaches through this layer
+ * (`own`, from the router's entry) and, with `options.expertsShareElsewhere`, through every layer
+ * that uses them (`share`).
+ */
+export function layerExperts(who: string, c: Resolved, rng: Rng, options: MoEOptions): { experts: StackedExperts; own: number; share: number } {
+  const given = options.experts;
+  if (given && (given.config.dim !== c.dim || given.config.numExperts !== c.numExperts)) {
+    throw new Error(`${who}: the given experts have dim=${given.config.dim}, numExperts=${given.config.numExperts}; the layer has dim=${c.dim}, numExperts=${c.numExperts}`);
+  }
+  const elsewhere = checkNumber(who, 'expertsShareElsewhere', options.expertsShareElsewhere ?? 0, 0, 1);
+  if (elsewhere > 0 && !given) throw new Error(`${who}: expertsShareElsewhere=${elsewhere} needs shared experts (options.experts)`);
+  const experts = given ?? new StackedExperts(expertsConfigOf(c), rng, expertBase(expertsConfigOf(c), rng));
+  const own = routerActiveShare(c.router, c.routerConfig, routerShapeOf(c));
+  return { experts, own, share: Math.min(1, own + elsewhere) };
 }
 
 /** A mixture-of-experts feed-forward layer. */
@@ -135,36 +185,31 @@ export class MoE extends Module {
   readonly router: Router;
   /** The routed experts, stacked. */
   readonly experts: StackedExperts;
+  /** The frozen dense FFN that MoV/MoLoRA experts modulate (the experts' base, registered here), or null. */
+  readonly base: MLP | null;
   /** The shared experts (one fused MLP), or null. */
   readonly shared: MLP | null;
+  /** Share of the routed experts one token uses (its router entry's active share, plus `expertsShareElsewhere`). */
+  readonly expertShare: number;
 
   constructor(config: MoEConfig, rng: Rng = defaultRng(), options: MoEOptions = {}) {
     super();
     const c = (this.cfg = resolveMoEConfig(config));
-    this.router = this.addModule(
-      'router',
-      makeRouter(c.router, c.routerConfig, { dim: c.dim, numExperts: c.numExperts, topK: c.topK, capacityFactor: c.capacityFactor }, rng, options),
-    );
-    if (options.experts) {
-      const ec = options.experts.config;
-      if (ec.dim !== c.dim || ec.numExperts !== c.numExperts) {
-        throw new Error(`MoE: the given experts have dim=${ec.dim}, numExperts=${ec.numExperts}; the layer has dim=${c.dim}, numExperts=${c.numExperts}`);
-      }
-    }
-    this.experts = this.addModule(
-      'experts',
-      options.experts ??
-        new StackedExperts(
-          { dim: c.dim, numExperts: c.numExperts, hidden: c.hidden, kind: c.expert, loraRank: c.loraRank, loraAlpha: c.loraAlpha, loraZeroInit: c.loraZeroInit },
-          rng,
-        ),
-    );
-    const perToken = c.router === 'expert-choice' ? (c.capacityFactor ?? 1) * c.topK : c.topK;
-    this.experts.routedShare = Math.min(1, perToken / c.numExperts);
+    checkKnownKeys('MoE options', options, MOE_OPTION_KEYS);
+    this.router = this.addModule('router', makeRouter(c.router, c.routerConfig, routerShapeOf(c), rng, { gru: options.gru }));
+    const { experts, share } = layerExperts('MoE', c, rng, options);
+    this.experts = this.addModule('experts', experts);
+    this.base = experts.base ? this.addModule('base', experts.base) : null;
+    this.expertShare = share;
     this.shared =
       c.sharedExperts > 0
         ? this.addModule('shared', new MLP({ dim: c.dim, hidden: c.sharedExperts * c.sharedHidden, gated: c.expert === 'swiglu' }, rng))
         : null;
+  }
+
+  /** A token uses {@link expertShare} of the routed experts; router, base and shared experts are used by every token. */
+  override activeShareOf(name: string): number {
+    return name === 'experts' ? this.expertShare : 1;
   }
 
   /** Capacity (pairs per expert) for N tokens, or null when dropless. */
@@ -210,26 +255,33 @@ export function planDispatch(c: Resolved, routing: Routing, n: number, capacity:
     : capacityPlan(routing, n, c.numExperts, capacity, c.dropPolicy);
 }
 
-function choicesOf(r: Routing): tf.Tensor2D {
-  return r.choices ?? (untaped(() => tf.reshape(tf.argMax(r.probs, 1), [-1, 1]) as tf.Tensor2D));
+/**
+ * The choices a balance form counts: every token choice for 'mixtral'; for 'switch'/'gshard' the
+ * router's argmax (its first choice — grouped routers list choices group by group). Expert-choice
+ * routings have no token choices: the argmax stands for them.
+ */
+function countedChoices(form: LoadBalanceForm, r: Routing): tf.Tensor2D {
+  return form === 'mixtral' && r.choices ? r.choices : untaped(() => tf.reshape(tf.argMax(r.probs, 1), [-1, 1]) as tf.Tensor2D);
 }
 
 /**
  * Add a routed layer's aux losses (in training: load balance, z-loss, entropy, weighted by `c`) and,
  * with `ctx.collectStats`, its stats (load, kept load, dropped fraction, entropy, combine weights).
+ * `attentionMask` (one entry per token, 1 = token, 0 = padding) leaves padding out of the aux losses.
  */
-export function reportRouting(c: Resolved, r: Routing, plan: DispatchPlan, n: number, ctx: ForwardContext): void {
-  if (ctx.training) addLosses(c, r, ctx);
+export function reportRouting(c: Resolved, r: Routing, plan: DispatchPlan, n: number, ctx: ForwardContext, attentionMask?: tf.Tensor): void {
+  if (ctx.training) addLosses(c, r, ctx, attentionMask);
   if (ctx.collectStats) addStats(c, r, plan, n, ctx);
 }
 
-function addLosses(c: Resolved, r: Routing, ctx: ForwardContext): void {
+function addLosses(c: Resolved, r: Routing, ctx: ForwardContext, attentionMask: tf.Tensor | undefined): void {
+  const mask = attentionMask ? { attentionMask } : {};
   if (c.loadBalance !== 'none' && c.loadBalanceWeight > 0) {
-    // Switch/GShard count the first choice: the router's argmax (grouped routers list choices group by group).
-    const idx = c.loadBalance === 'mixtral' ? choicesOf(r) : (untaped(() => tf.reshape(tf.argMax(r.probs, 1), [-1, 1]) as tf.Tensor2D));
-    ctx.addAuxLoss(`${c.name}.load_balance`, loadBalancingLoss(c.loadBalance, r.probs, idx), c.loadBalanceWeight);
+    // The router's own distribution and choices (not softmax/top-k of its logits: hash and DSelect-k have none, grouped and noisy routers choose otherwise).
+    const choices = { probs: r.probs, indices: countedChoices(c.loadBalance, r) };
+    ctx.addAuxLoss(`${c.name}.load_balance`, loadBalancingLoss(c.loadBalance, choices, mask), c.loadBalanceWeight);
   }
-  if (r.logits && c.zLossWeight > 0) ctx.addAuxLoss(`${c.name}.z_loss`, routerZLoss(r.logits), c.zLossWeight);
+  if (r.logits && c.zLossWeight > 0) ctx.addAuxLoss(`${c.name}.z_loss`, routerZLoss(r.logits, mask), c.zLossWeight);
   if (c.entropyWeight !== 0) ctx.addAuxLoss(`${c.name}.entropy`, routerEntropy(r.probs), c.entropyWeight);
 }
 
@@ -242,6 +294,7 @@ function addStats(c: Resolved, r: Routing, plan: DispatchPlan, n: number, ctx: F
   ctx.addStat(`${c.name}.dropped`, tf.sub(1, tf.mean(plan.keep)));
   ctx.addStat(`${c.name}.entropy`, routerEntropy(r.probs));
   ctx.addStat(`${c.name}.weights`, combineWeights(r, plan, n, e)); // (N, E) token -> expert combine weights
-  ctx.addStat(`${c.name}.load_balance_value`, loadBalancingLoss(c.loadBalance === 'none' ? 'switch' : c.loadBalance, r.probs, choicesOf(r)));
+  const form = c.loadBalance === 'none' ? 'switch' : c.loadBalance;
+  ctx.addStat(`${c.name}.load_balance_value`, loadBalancingLoss(form, { probs: r.probs, indices: countedChoices(form, r) }));
   if (r.logits) ctx.addStat(`${c.name}.z_loss_value`, routerZLoss(r.logits));
 }

@@ -6,8 +6,8 @@
 // O(n + k²) per token instead of O(n²). Multi-head: H independent queries/sub-key sets share the values.
 // Departs from the paper: no batch norm on the query (a LayerNorm-free linear query).
 import * as tf from '@tensorflow/tfjs-core';
-import { Linear, Module, defaultRng, fanInUniform, normalInit, type ForwardContext, type Rng } from '@weft/core';
-import { checkInt } from './check.js';
+import { Linear, Module, checkKnownKeys, configKeys, defaultRng, fanInUniform, normalInit, type ForwardContext, type Rng } from '@weft/core';
+import { checkInt, checkPositiveInt } from '@weft/core/internal';
 import { gatherRows, untaped } from './routers/router.js';
 
 /** Config of {@link ProductKeyMemory}. */
@@ -25,6 +25,9 @@ export interface ProductKeyMemoryConfig {
   /** Heads H. Default: 1. */
   heads?: number;
 }
+
+/** Every key of {@link ProductKeyMemoryConfig}, for the unknown-key check. */
+const PKM_KEYS = configKeys<ProductKeyMemoryConfig>({ dim: true, valueDim: true, numSubKeys: true, keyDim: true, topK: true, heads: true });
 
 /** A product-key memory layer: (..., d) -> (..., valueDim). */
 export class ProductKeyMemory extends Module {
@@ -45,18 +48,14 @@ export class ProductKeyMemory extends Module {
   constructor(readonly config: ProductKeyMemoryConfig, rng: Rng = defaultRng()) {
     super();
     const who = 'ProductKeyMemory';
-    checkInt(who, 'dim', config.dim, 1);
-    this.valueDim = config.valueDim ?? config.dim;
-    checkInt(who, 'valueDim', this.valueDim, 1);
-    this.n = config.numSubKeys ?? 16;
-    checkInt(who, 'numSubKeys', this.n, 1);
-    this.keyDim = config.keyDim ?? config.dim + (config.dim % 2);
-    checkInt(who, 'keyDim', this.keyDim, 2);
+    checkKnownKeys(who, config, PKM_KEYS);
+    checkPositiveInt(who, 'dim', config.dim);
+    this.valueDim = checkPositiveInt(who, 'valueDim', config.valueDim ?? config.dim);
+    this.n = checkPositiveInt(who, 'numSubKeys', config.numSubKeys ?? 16);
+    this.keyDim = checkInt(who, 'keyDim', config.keyDim ?? config.dim + (config.dim % 2), 2);
     if (this.keyDim % 2 !== 0) throw new Error(`${who}: keyDim=${this.keyDim} must be even (it is split in two halves)`);
-    this.k = config.topK ?? 4;
-    checkInt(who, 'topK', this.k, 1, this.n);
-    this.heads = config.heads ?? 1;
-    checkInt(who, 'heads', this.heads, 1);
+    this.k = checkInt(who, 'topK', config.topK ?? 4, 1, this.n);
+    this.heads = checkPositiveInt(who, 'heads', config.heads ?? 1);
     const h = this.keyDim / 2;
     this.query = this.addModule('query', new Linear({ inFeatures: config.dim, outFeatures: this.heads * this.keyDim, bias: false }, rng));
     this.keys1 = this.addParameter('keys1', fanInUniform([this.heads, this.n, h], h, rng));

@@ -7,14 +7,14 @@
 // layer uses, so one set can serve both (UMoE's attention/FFN sharing: {@link UMoEBlock}). Shared
 // experts get one shared query. Departs from the paper: no rotary embeddings (Weft's Transformers
 // learn positions); token-choice routers only (expert-choice would need a whole sequence's pairs).
+// Padding (the attention mask) is masked in attention and left out of the aux losses.
 import * as tf from '@tensorflow/tfjs-core';
-import { MLP, Module, causalMask, defaultRng, fanInUniform, ForwardContext, MASKED_SCORE, splitSequenceInput, type Rng, type SequenceInput } from '@weft/core';
-import { checkInt } from './check.js';
+import { MLP, Module, causalMask, checkKnownKeys, configKeys, defaultRng, fanInUniform, ForwardContext, MASKED_SCORE, splitSequenceInput, type Rng, type SequenceInput } from '@weft/core';
+import { checkBool, checkPositiveInt } from '@weft/core/internal';
 import { denseCombine, pairsAsRows, sparseCombine } from './dispatch.js';
-import { StackedExperts } from './experts.js';
-import { capacityOf, planDispatch, reportRouting, resolveMoEConfig, type MoEConfig, type MoEOptions, type ResolvedMoEConfig } from './moe.js';
-import { makeRouter } from './routers/registry.js';
-import type { Router } from './routers/router.js';
+import type { StackedExperts } from './experts.js';
+import { capacityOf, layerExperts, MOE_CONFIG_KEYS, MOE_OPTION_KEYS, planDispatch, reportRouting, resolveMoEConfig, routerShapeOf, type MoEConfig, type MoEOptions, type ResolvedMoEConfig } from './moe.js';
+import { makeRouter, routerEntry, routerNames, type Router } from './routers/index.js';
 
 /** Config of {@link PreMixingAttention} (plain JSON): an {@link MoEConfig} plus the attention's sizes. */
 export interface PreMixingAttentionConfig extends MoEConfig {
@@ -28,14 +28,23 @@ export interface PreMixingAttentionConfig extends MoEConfig {
   causal?: boolean;
 }
 
+/** Every key of {@link PreMixingAttentionConfig}, for the unknown-key check. */
+export const PREMIX_ATTENTION_CONFIG_KEYS: readonly string[] = [
+  ...MOE_CONFIG_KEYS,
+  ...configKeys<Omit<PreMixingAttentionConfig, keyof MoEConfig>>({ headDim: true, queryRank: true, residualQuery: true, causal: true }),
+];
+
 /** The resolved config. */
 export type ResolvedPreMixingAttentionConfig = ResolvedMoEConfig & Required<Pick<PreMixingAttentionConfig, 'headDim' | 'queryRank' | 'residualQuery' | 'causal'>>;
 
 /** Fill the defaults of a {@link PreMixingAttentionConfig} and check it. */
 export function resolvePreMixingAttentionConfig(config: PreMixingAttentionConfig): ResolvedPreMixingAttentionConfig {
   const who = 'PreMixingAttention';
-  const base = resolveMoEConfig({ ...config, name: config.name ?? 'attn_moe' });
-  if (base.router === 'expert-choice') throw new Error(`${who}: router='expert-choice' is not supported; use a token-choice router (topk, switch, mixtral, dselect, hash, grouped, recurrent)`);
+  const base = resolveMoEConfig({ ...config, name: config.name ?? 'attn_moe' }, who, PREMIX_ATTENTION_CONFIG_KEYS);
+  if (routerEntry(base.router).kind !== 'token-choice') {
+    const tokenChoice = routerNames().filter((n) => routerEntry(n).kind === 'token-choice');
+    throw new Error(`${who}: router='${base.router}' is ${routerEntry(base.router).kind}; each pair needs its own query, so use a token-choice router (${tokenChoice.join(', ')})`);
+  }
   const c = {
     ...base,
     headDim: config.headDim ?? Math.ceil(base.dim / 4),
@@ -43,10 +52,10 @@ export function resolvePreMixingAttentionConfig(config: PreMixingAttentionConfig
     residualQuery: config.residualQuery ?? true,
     causal: config.causal ?? true,
   };
-  checkInt(who, 'headDim', c.headDim, 1);
-  checkInt(who, 'queryRank', c.queryRank, 1);
-  if (typeof c.residualQuery !== 'boolean') throw new Error(`${who}: residualQuery=${String(c.residualQuery)} must be true or false`);
-  if (typeof c.causal !== 'boolean') throw new Error(`${who}: causal=${String(c.causal)} must be true or false`);
+  checkPositiveInt(who, 'headDim', c.headDim);
+  checkPositiveInt(who, 'queryRank', c.queryRank);
+  checkBool(who, 'residualQuery', c.residualQuery);
+  checkBool(who, 'causal', c.causal);
   return c;
 }
 
@@ -58,8 +67,14 @@ export class PreMixingAttention extends Module<SequenceInput, tf.Tensor> {
   readonly router: Router;
   /** The routed experts (pass them to an MoE FFN layer to share them). */
   readonly experts: StackedExperts;
+  /** The frozen dense FFN that MoV/MoLoRA experts modulate (the experts' base, registered here), or null. */
+  readonly base: MLP | null;
   /** Shared experts (one fused MLP) with their shared query, or null. */
   readonly shared: MLP | null;
+  /** Share of the routed experts one token uses (its router entry's active share, plus `expertsShareElsewhere`). */
+  readonly expertShare: number;
+  /** Share of the experts' query factors one token uses (its router entry's active share). */
+  private readonly queryShare: number;
   private readonly queryA: tf.Variable; // (E, dim, r)
   private readonly queryB: tf.Variable; // (E, r, h)
   private readonly queryResidual: tf.Variable | null; // (dim, h)
@@ -70,16 +85,13 @@ export class PreMixingAttention extends Module<SequenceInput, tf.Tensor> {
     super();
     const c = (this.cfg = resolvePreMixingAttentionConfig(config));
     const { dim: d, numExperts: e, headDim: h, queryRank: r } = c;
-    this.router = this.addModule('router', makeRouter(c.router, c.routerConfig, { dim: d, numExperts: e, topK: c.topK, capacityFactor: c.capacityFactor }, rng, options));
-    if (options.experts && (options.experts.config.dim !== d || options.experts.config.numExperts !== e)) {
-      const ec = options.experts.config;
-      throw new Error(`PreMixingAttention: the given experts have dim=${ec.dim}, numExperts=${ec.numExperts}; the layer has dim=${d}, numExperts=${e}`);
-    }
-    this.experts = this.addModule(
-      'experts',
-      options.experts ?? new StackedExperts({ dim: d, numExperts: e, hidden: c.hidden, kind: c.expert, loraRank: c.loraRank, loraAlpha: c.loraAlpha, loraZeroInit: c.loraZeroInit }, rng),
-    );
-    if (!options.experts) this.experts.routedShare = Math.min(1, c.topK / e);
+    checkKnownKeys('PreMixingAttention options', options, MOE_OPTION_KEYS);
+    this.router = this.addModule('router', makeRouter(c.router, c.routerConfig, routerShapeOf(c), rng, { gru: options.gru }));
+    const { experts, own, share } = layerExperts('PreMixingAttention', c, rng, options);
+    this.experts = this.addModule('experts', experts);
+    this.base = experts.base ? this.addModule('base', experts.base) : null;
+    this.expertShare = share;
+    this.queryShare = own;
     this.queryA = this.addParameter('queryA', fanInUniform([e, d, r], d, rng));
     this.queryB = this.addParameter('queryB', fanInUniform([e, r, h], r, rng));
     this.queryResidual = c.residualQuery ? this.addParameter('queryResidual', fanInUniform([d, h], d, rng)) : null;
@@ -88,9 +100,10 @@ export class PreMixingAttention extends Module<SequenceInput, tf.Tensor> {
     this.sharedQuery = this.shared ? this.addParameter('sharedQuery', fanInUniform([d, h], d, rng)) : null;
   }
 
-  /** Each token uses its k experts' query factors. */
+  /** Each token uses its k experts (and their query factors); router, keys, base and shared experts are used by every token. */
   override activeShareOf(name: string): number {
-    return name === 'queryA' || name === 'queryB' ? Math.min(1, this.cfg.topK / this.cfg.numExperts) : 1;
+    if (name === 'experts') return this.expertShare;
+    return name === 'queryA' || name === 'queryB' ? this.queryShare : 1;
   }
 
   /**
@@ -146,7 +159,7 @@ export class PreMixingAttention extends Module<SequenceInput, tf.Tensor> {
       const mixedShared = tf.reshape(this.mix(qs, keys, values, attentionMask), [n, d]); // (B, 1, T, d) -> (N, d)
       y = tf.add(y, this.shared.forward(mixedShared, ctx));
     }
-    reportRouting(c, routing, plan, n, ctx);
+    reportRouting(c, routing, plan, n, ctx, attentionMask ?? undefined);
     return tf.reshape(y, [B, T, d]); // (N, d) -> (B, T, d)
   }
 }

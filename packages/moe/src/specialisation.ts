@@ -4,9 +4,10 @@
 // each point's first-choice expert and its cluster) and beat a dense FFN regressor with the same
 // active expert parameters (one MLP of hidden k·h, since k experts of hidden h are active per token).
 import * as tf from '@tensorflow/tfjs-core';
-import { clusterTasks, ForwardContext, Linear, makeOptimizer, MLP, Module, mse, parameterLedger, Rng, split, toTensors, train, type ClusterTasksConfig } from '@weft/core';
+import { checkKnownKeys, clusterTasks, ForwardContext, Linear, makeOptimizer, MLP, Module, mse, parameterLedger, resolveConfig, Rng, split, toTensors, train, type ClusterTasksConfig } from '@weft/core';
+import { checkInt, checkPositive, checkPositiveInt } from '@weft/core/internal';
 import { normalizedMutualInformation } from './metrics.js';
-import { MoE, type MoEConfig } from './moe.js';
+import { MoE, MOE_CONFIG_KEYS, type MoEConfig } from './moe.js';
 
 /** in → (MoE | MLP) → out, with a residual around the middle. */
 export class Regressor extends Module {
@@ -78,7 +79,16 @@ export interface SpecialisationResult {
 
 /** Train an MoE and a dense regressor on clusterTasks and compare. */
 export async function specialisationExperiment(config: Partial<SpecialisationConfig> = {}): Promise<SpecialisationResult> {
-  const c = { ...SPECIALISATION_DEFAULTS, ...config, moe: { ...SPECIALISATION_DEFAULTS.moe, ...config.moe }, data: { ...SPECIALISATION_DEFAULTS.data, ...config.data } };
+  const who = 'specialisationExperiment';
+  const top = resolveConfig(who, SPECIALISATION_DEFAULTS, config);
+  // The nested configs merge over their defaults; MoE and clusterTasks refuse their own unknown keys (the width is the MoE's dim).
+  checkKnownKeys(`${who}.moe`, config.moe, MOE_CONFIG_KEYS.filter((k) => k !== 'dim'));
+  const c = { ...top, moe: { ...SPECIALISATION_DEFAULTS.moe, ...config.moe }, data: { ...SPECIALISATION_DEFAULTS.data, ...config.data } };
+  checkPositiveInt(who, 'width', c.width);
+  checkPositiveInt(who, 'steps', c.steps);
+  checkInt(who, 'batchSize', c.batchSize, 0);
+  checkPositive(who, 'learningRate', c.learningRate);
+  checkInt(who, 'seed', c.seed, 0);
   const ds = clusterTasks(c.data, c.seed);
   const [trainSet, testSet] = split(ds, [0.75, 0.25], c.seed + 1);
   const tr = toTensors(trainSet!);

@@ -5,9 +5,10 @@
 // as TinyTransformer's blocks (`parts.blocks`). With `shareExperts: false` each layer has its own
 // experts (the unshared baseline).
 import * as tf from '@tensorflow/tfjs-core';
-import { ForwardContext, makeNorm, Module, defaultRng, splitSequenceInput, type LayerNorm, type NormName, type RMSNorm, type Rng, type SequenceInput } from '@weft/core';
-import { MoE, type MoEConfig } from './moe.js';
-import { PreMixingAttention, type PreMixingAttentionConfig } from './premix-attention.js';
+import { checkKnownKeys, configKeys, ForwardContext, makeNorm, Module, defaultRng, splitSequenceInput, type LayerNorm, type NormName, type RMSNorm, type Rng, type SequenceInput } from '@weft/core';
+import { checkBool } from '@weft/core/internal';
+import { MoE, MOE_CONFIG_KEYS, type MoEConfig } from './moe.js';
+import { PreMixingAttention, PREMIX_ATTENTION_CONFIG_KEYS, type PreMixingAttentionConfig } from './premix-attention.js';
 
 /** Config of {@link UMoEBlock} (plain JSON). */
 export interface UMoEBlockConfig {
@@ -27,6 +28,11 @@ export interface UMoEBlockConfig {
   norm?: NormName;
 }
 
+/** Every key of {@link UMoEBlockConfig}, for the unknown-key check. */
+const UMOE_BLOCK_KEYS = configKeys<UMoEBlockConfig>({ dim: true, numExperts: true, hidden: true, attention: true, ffn: true, shareExperts: true, norm: true });
+/** The block sets these of both layers itself. */
+const BLOCK_SET = ['dim', 'numExperts', 'hidden'];
+
 /** UMoE's block: pre-mixing attention MoE and FFN MoE over shared experts. */
 export class UMoEBlock extends Module<SequenceInput, tf.Tensor> {
   readonly norm1: LayerNorm | RMSNorm;
@@ -36,20 +42,21 @@ export class UMoEBlock extends Module<SequenceInput, tf.Tensor> {
 
   constructor(readonly config: UMoEBlockConfig, rng: Rng = defaultRng()) {
     super();
+    checkKnownKeys('UMoEBlock', config, UMOE_BLOCK_KEYS);
+    checkKnownKeys('UMoEBlock.attention', config.attention, PREMIX_ATTENTION_CONFIG_KEYS.filter((k) => !BLOCK_SET.includes(k)));
+    checkKnownKeys('UMoEBlock.ffn', config.ffn, MOE_CONFIG_KEYS.filter((k) => !BLOCK_SET.includes(k) && k !== 'expert'));
     const { dim } = config;
     const shape = { dim, numExperts: config.numExperts ?? 8, hidden: config.hidden ?? 4 * dim };
     const norm = config.norm ?? 'rmsnorm';
-    const share = config.shareExperts ?? true;
-    if (typeof share !== 'boolean') throw new Error(`UMoEBlock: shareExperts=${String(share)} must be true or false`);
+    const share = checkBool('UMoEBlock', 'shareExperts', config.shareExperts ?? true);
     this.norm1 = this.addModule('norm1', makeNorm(norm, dim));
     this.attn = this.addModule('attn', new PreMixingAttention({ ...config.attention, ...shape }, rng));
     this.norm2 = this.addModule('norm2', makeNorm(norm, dim));
     const expert = this.attn.cfg.expert;
-    this.ffn = this.addModule('ffn', new MoE({ ...config.ffn, ...shape, expert }, rng, share ? { experts: this.attn.experts } : {}));
-    if (share) {
-      // A token reaches at most k_attn + k_ffn distinct experts through the two layers (an upper bound: choices may coincide).
-      this.attn.experts.routedShare = Math.min(1, (this.attn.cfg.topK + this.ffn.cfg.topK) / shape.numExperts);
-    }
+    // Shared, a token reaches the attention's k and the FFN's k experts: at most k_attn + k_ffn
+    // distinct ones (an upper bound: choices may coincide), which the FFN layer reports.
+    const options = share ? { experts: this.attn.experts, expertsShareElsewhere: this.attn.expertShare } : {};
+    this.ffn = this.addModule('ffn', new MoE({ ...config.ffn, ...shape, expert }, rng, options));
   }
 
   /** (B, T, dim) [+ attentionMask (B, T)] -> (B, T, dim). */

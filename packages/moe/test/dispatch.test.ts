@@ -6,14 +6,13 @@ import * as tf from '@tensorflow/tfjs-core';
 import { expect, it } from 'vitest';
 import { ForwardContext, Rng } from '@weft/core';
 import { describeBackends } from '@weft/core/testing';
-import { MoE, routerNames, type MoEConfig } from '../src/index.js';
+import { MoE, routerEntry, routerNames, type MoEConfig } from '../src/index.js';
 
 const TOL = 1e-5;
 const DIM = 6;
 
 function configFor(router: string): MoEConfig {
-  const topK = router === 'switch' ? 1 : 2;
-  return { dim: DIM, numExperts: 4, topK, hidden: 8, router, routerConfig: router === 'topk' ? { noisy: true } : {} };
+  return { dim: DIM, numExperts: 4, topK: routerEntry(router).fixedTopK ?? 2, hidden: 8, router };
 }
 
 async function maxDiff(a: tf.Tensor, b: tf.Tensor): Promise<number> {
@@ -95,7 +94,8 @@ function simulateKeep(expert: Int32Array, gate: Float32Array, numExperts: number
 
 describeBackends('capacity', () => {
   for (const policy of ['position', 'probability'] as const) {
-    for (const router of ['topk', 'mixtral', 'grouped', 'switch']) {
+    // Every token-choice router (expert-choice fills each expert to exactly C by construction: its own test below).
+    for (const router of routerNames().filter((r) => routerEntry(r).kind === 'token-choice')) {
       it(`${router}, ${policy}: at most C per expert, the policy's pairs dropped`, async () => {
         const cfg = { ...configFor(router), numExperts: 4, capacityFactor: 0.5, dropPolicy: policy } as MoEConfig;
         const m = new MoE(cfg, new Rng(2));

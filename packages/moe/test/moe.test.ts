@@ -40,9 +40,13 @@ describe('ledger', () => {
       m.dispose();
     }
   });
-  it('expert-choice: active share is c·k/E', () => {
+  it('expert-choice: active share is c·k/E (from its registry entry), reported by the layer for its experts', () => {
     const m = new MoE({ dim: 4, numExperts: 8, topK: 2, hidden: 4, router: 'expert-choice', capacityFactor: 1.5 }, new Rng(1));
-    expect(m.experts.routedShare).toBeCloseTo(3 / 8, 9);
+    expect(m.expertShare).toBeCloseTo(3 / 8, 9);
+    expect(m.activeShareOf('experts')).toBeCloseTo(3 / 8, 9);
+    const t = parameterLedger(m).totals;
+    const experts = m.experts.parameters().reduce((s, v) => s + v.size, 0);
+    expect(t.active).toBeCloseTo(t.stored - experts + (3 / 8) * experts, 6);
     m.dispose();
   });
 });
@@ -155,14 +159,20 @@ describe('bad input', () => {
     expect(() => new MoE({ ...base, capacityFactor: 0 })).toThrow('MoE: capacityFactor=0 must be a finite number > 0 (or null for dropless)');
     expect(() => new MoE({ ...base, capacityFactor: -1 })).toThrow('capacityFactor=-1');
     expect(() => new MoE({ ...base, router: 'nope' })).toThrow('router="nope" is not registered; allowed: topk, switch, mixtral');
-    expect(() => new MoE({ ...base, router: 'switch', topK: 2 })).toThrow('SwitchRouter: topK=2 must be 1');
+    expect(() => new MoE({ ...base, router: 'switch', topK: 2 })).toThrow("MoE: topK=2 must be 1 with router='switch'");
     expect(() => new MoE({ ...base, numExperts: 6, router: 'dselect' })).toThrow('numExperts=6 must be a power of two');
     expect(() => new MoE({ ...base, topK: 3, router: 'grouped' })).toThrow('numGroups=2 must divide topK=3');
-    expect(() => new MoE({ ...base, router: 'mixtral', routerConfig: { nrmalize: true } })).toThrow('unknown option "nrmalize"; allowed: normalize');
+    expect(() => new MoE({ ...base, router: 'mixtral', routerConfig: { nrmalize: true } })).toThrow(`router "mixtral": unknown option 'nrmalize'; did you mean 'normalize'? (allowed: normalize)`);
+    expect(() => new MoE({ ...base, router: 'mixtral', routerConfig: { normalize: 1 } })).toThrow('router "mixtral": normalize=1 must be a boolean');
     expect(() => new MoE({ ...base, dropPolicy: 'random' as never })).toThrow('dropPolicy="random" must be one of "position", "probability"');
     expect(() => new MoE({ ...base, expert: 'moe' as never })).toThrow('expert="moe"');
   });
   it('expert shapes that do not match the model width', () => {
+    expect(() => new StackedExperts({ dim: 4, numExperts: 2, hidden: 4, kind: 'lora' })).toThrow("StackedExperts: base is missing: kind='lora' experts modulate a dense base FFN");
+    const wrongBase = new MLP({ dim: 4, hidden: 5 });
+    expect(() => new StackedExperts({ dim: 4, numExperts: 2, hidden: 4, kind: 'ia3' }, new Rng(0), wrongBase)).toThrow('StackedExperts: base has fc1 [4,5] fc2 [5,4]; expected fc1 [4,4] fc2 [4,4]');
+    wrongBase.dispose();
+    expect(() => new MoE({ ...base, topK: 2 }, new Rng(0), { expertsShareElsewhere: 0.5 })).toThrow('MoE: expertsShareElsewhere=0.5 needs shared experts (options.experts)');
     const experts = new StackedExperts({ dim: 8, numExperts: 4, hidden: 4 });
     expect(() => new MoE({ ...base, topK: 2 }, new Rng(0), { experts })).toThrow('MoE: the given experts have dim=8, numExperts=4; the layer has dim=4, numExperts=4');
     experts.dispose();

@@ -2,11 +2,16 @@
 // gate formulas (Switch: the softmax probability; Mixtral: renormalised; noisy top-k: softmax over
 // the kept logits), DSelect-k's smooth step and its binary-code selection, hash routing fixed and
 // parameter-free, grouped routing's equal per-group counts, the recurrent chain carrying state
-// from layer to layer, and the registry.
+// from layer to layer, and the registry: every registered router is checked through its entry
+// (kind, active share, defaults, typo refusal), and a router registered here is picked up by the
+// layers without other edits.
 import * as tf from '@tensorflow/tfjs-core';
 import { describe, expect, it } from 'vitest';
-import { ForwardContext, Rng } from '@weft/core';
-import { makeRouter, registerRouter, RouterGRU, routerEntry, routerNames, smoothStep, type Routing } from '../src/index.js';
+import { ForwardContext, parameterLedger, Rng } from '@weft/core';
+import {
+  MixtralRouter, MoE, PreMixingAttention, makeRouter, registerRouter, ROUTER_KINDS, RouterGRU, routerEntry, routerNames, smoothStep,
+  type RouterShape, type Routing,
+} from '../src/index.js';
 
 const X = () => tf.tensor2d(new Rng(4).normalArray(10 * 6), [10, 6]);
 const shape = (topK: number, numExperts = 4) => ({ dim: 6, numExperts, topK, capacityFactor: null });
@@ -32,12 +37,108 @@ async function route(name: string, cfg: Record<string, unknown>, k: number, ctx:
   return out;
 }
 
-describe('routers', () => {
-  it('the registry lists every router, with documented defaults', () => {
-    expect(routerNames()).toEqual(['topk', 'switch', 'mixtral', 'expert-choice', 'dselect', 'hash', 'grouped', 'recurrent']);
-    for (const n of routerNames()) expect(routerEntry(n).description.length).toBeGreaterThan(10);
+/** A misspelling of `key` (its last two letters swapped). */
+const typoOf = (key: string) => (key.length < 3 ? `${key}x` : `${key.slice(0, -2)}${key.at(-1)}${key.at(-2)}`);
+
+describe('router registry: every entry', () => {
+  it('has a description, a known kind, plain-JSON defaults; names are unique', () => {
+    expect(routerNames().length).toBeGreaterThanOrEqual(8);
+    for (const n of routerNames()) {
+      const e = routerEntry(n);
+      expect(e.description.length, n).toBeGreaterThan(10);
+      expect(ROUTER_KINDS, n).toContain(e.kind);
+      expect(JSON.parse(JSON.stringify(e.defaults)), n).toEqual(e.defaults);
+    }
     expect(() => registerRouter('topk', routerEntry('topk'))).toThrow('already registered');
   });
+
+  for (const name of routerNames()) {
+    const entry = routerEntry(name);
+    const k = entry.fixedTopK ?? 2;
+    const s: RouterShape = { dim: 6, numExperts: 4, topK: k, capacityFactor: 1.5 };
+
+    it(`${name}: routes as its kind says, with its active share in [0, 1]`, async () => {
+      const share = entry.activeShare(entry.defaults, s);
+      expect(share).toBeGreaterThan(0);
+      expect(share).toBeLessThanOrEqual(1);
+      const router = makeRouter(name, {}, s, new Rng(1));
+      const x = X();
+      const r = tf.tidy(() => {
+        const out = router.forward(x, new ForwardContext());
+        return { expert: tf.keep(out.expert), choices: out.choices && tf.keep(out.choices), perExpert: out.perExpert };
+      });
+      const experts = Array.from(await r.expert.data());
+      if (entry.kind === 'token-choice') {
+        expect(r.choices?.shape).toEqual([10, k]); // k choices per token, slot-major pairs
+        expect(experts.length).toBe(10 * k);
+        expect(r.perExpert).toBeUndefined();
+      } else {
+        expect(r.choices).toBeNull(); // expert-choice: C pairs per expert, grouped by expert
+        expect(experts.length).toBe(4 * r.perExpert!);
+        // The entry's share is the average experts per token over E: pairs / (N·E), capped at 1.
+        expect(share).toBeCloseTo(Math.min(1, (s.capacityFactor! * k) / 4), 9);
+      }
+      tf.dispose([x, r.expert, ...(r.choices ? [r.choices] : [])]);
+      router.dispose();
+    });
+
+    // Every key of its defaults, misspelt, is refused naming the key it meant.
+    for (const key of Object.keys(entry.defaults)) {
+      it(`${name}: refuses the typo ${typoOf(key)}`, () => {
+        expect(() => makeRouter(name, { [typoOf(key)]: entry.defaults[key] }, s, new Rng(1))).toThrow(
+          `router "${name}": unknown option '${typoOf(key)}'; did you mean '${key}'?`,
+        );
+      });
+    }
+  }
+});
+
+describe('a router registered with one line is picked up by the layers', () => {
+  // Two registrations made here (the registry is per test file): Mixtral's routing under a new class
+  // whose entry declares an active share of ½, and expert-choice under another name. The layers
+  // read kind and share from the entries; nothing checks a router by name.
+  class HalfShareRouter extends MixtralRouter {}
+  registerRouter('test-half-share', {
+    description: 'Mixtral routing whose entry declares an active share of ½ (test only)',
+    kind: 'token-choice',
+    defaults: { normalize: true },
+    activeShare: () => 0.5,
+    factory: (c, sh, r) => new HalfShareRouter(c, sh, r),
+  });
+  registerRouter('test-expert-choice', {
+    description: 'An expert-choice router under another name (test only)',
+    kind: 'expert-choice',
+    defaults: routerEntry('expert-choice').defaults,
+    activeShare: routerEntry('expert-choice').activeShare,
+    factory: routerEntry('expert-choice').factory,
+  });
+
+  it('MoE: built from the entry, its experts counted at the entry’s active share', () => {
+    const m = new MoE({ dim: 4, numExperts: 8, topK: 2, hidden: 4, router: 'test-half-share' }, new Rng(1));
+    expect(m.router).toBeInstanceOf(HalfShareRouter);
+    const t = parameterLedger(m).totals;
+    const experts = m.experts.parameters().reduce((n, v) => n + v.size, 0);
+    expect(t.active).toBeCloseTo(t.stored - experts / 2, 6);
+    m.dispose();
+  });
+
+  it('PreMixingAttention: takes the token-choice one and refuses by kind, not by name', () => {
+    const a = new PreMixingAttention({ dim: 4, numExperts: 4, topK: 2, hidden: 4, router: 'test-half-share' }, new Rng(1));
+    a.dispose();
+    expect(() => new PreMixingAttention({ dim: 4, numExperts: 4, topK: 2, hidden: 4, router: 'test-expert-choice' })).toThrow(
+      "PreMixingAttention: router='test-expert-choice' is expert-choice; each pair needs its own query, so use a token-choice router (topk,",
+    );
+  });
+
+  it('refuses an entry with an unknown kind or key', () => {
+    const base = routerEntry('mixtral');
+    expect(() => registerRouter('test-bad-kind', { ...base, kind: 'soft' as never })).toThrow('registerRouter("test-bad-kind"): kind="soft" must be one of "token-choice", "expert-choice"');
+    expect(() => registerRouter('test-bad-key', { ...base, activeshare: () => 1 } as never)).toThrow("unknown option 'activeshare'; did you mean 'activeShare'?");
+    expect(routerNames()).not.toContain('test-bad-kind');
+  });
+});
+
+describe('routers', () => {
 
   it('noisy top-k: deterministic in eval, seeded noise in training; gates = softmax over the kept logits', async () => {
     const a = await route('topk', {}, 2, new ForwardContext());

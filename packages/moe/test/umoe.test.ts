@@ -171,10 +171,10 @@ describe('UMoEBlock', () => {
   });
 
   it('rejects bad input by name', () => {
-    expect(() => new PreMixingAttention({ ...cfg, router: 'expert-choice' })).toThrow(/router='expert-choice' is not supported/);
-    expect(() => new PreMixingAttention({ ...cfg, headDim: 0 })).toThrow(/headDim=0 must be an integer ≥ 1/);
+    expect(() => new PreMixingAttention({ ...cfg, router: 'expert-choice' })).toThrow(/router='expert-choice' is expert-choice; each pair needs its own query, so use a token-choice router \(topk, /);
+    expect(() => new PreMixingAttention({ ...cfg, headDim: 0 })).toThrow(/headDim=0 must be a positive integer/);
     expect(() => new PreMixingAttention({ ...cfg, queryRank: 1.5 })).toThrow(/queryRank=1.5/);
-    expect(() => new UMoEBlock({ dim: D, shareExperts: 'yes' as unknown as boolean })).toThrow(/shareExperts=yes must be true or false/);
+    expect(() => new UMoEBlock({ dim: D, shareExperts: 'yes' as unknown as boolean })).toThrow(/shareExperts="yes" must be true or false/);
     const m = new PreMixingAttention(cfg, new Rng(1));
     const x2 = tf.zeros([4, D]);
     expect(() => m.forward(x2)).toThrow(/input has shape \[4,8\]; expected \(batch, time, 8\)/);

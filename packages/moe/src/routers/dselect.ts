@@ -7,8 +7,9 @@
 // (the bits S > ½) with gate α_i r_i(code); the mass r_i puts on other codes before the smooth steps
 // saturate (the paper evaluates every expert) is dropped. E must be a power of two.
 import * as tf from '@tensorflow/tfjs-core';
-import { Linear, type ForwardContext, type Rng } from '@weft/core';
-import { checkNum } from '../check.js';
+import { Linear, resolveConfig, type ForwardContext, type Rng } from '@weft/core';
+import { checkNumber, checkPositive } from '@weft/core/internal';
+import { registerRouter, topKShare } from './registry.js';
 import { checkRouterInput, gatherRows, Router, untaped, tokenChoicePairs, type Routing, type RouterShape } from './router.js';
 
 /** Config of {@link DSelectKRouter}. */
@@ -38,12 +39,16 @@ export class DSelectKRouter extends Router {
   private readonly bits: number[][];
   readonly m: number;
 
-  constructor(readonly config: DSelectKConfig, shape: RouterShape, rng: Rng) {
+  /** The resolved config. */
+  readonly config: DSelectKConfig;
+
+  constructor(config: Partial<DSelectKConfig>, shape: RouterShape, rng: Rng) {
     super(shape);
+    this.config = resolveConfig('DSelectKRouter', DSELECT_DEFAULTS, config);
     const e = shape.numExperts;
     if (e < 2 || (e & (e - 1)) !== 0) throw new Error(`DSelectKRouter: numExperts=${e} must be a power of two ≥ 2 (binary expert codes)`);
-    checkNum('DSelectKRouter', 'gamma', config.gamma, 0, true);
-    checkNum('DSelectKRouter', 'entropyWeight', config.entropyWeight, 0);
+    checkPositive('DSelectKRouter', 'gamma', this.config.gamma);
+    checkNumber('DSelectKRouter', 'entropyWeight', this.config.entropyWeight, 0);
     this.m = Math.log2(e);
     this.bits = Array.from({ length: e }, (_, ex) => Array.from({ length: this.m }, (_, j) => (ex >> j) & 1));
     this.codes = this.addModule('codes', new Linear({ inFeatures: shape.dim, outFeatures: shape.topK * this.m }, rng));
@@ -76,3 +81,11 @@ export class DSelectKRouter extends Router {
     return { logits: null, probs, ...tokenChoicePairs(code, gates) };
   }
 }
+
+registerRouter('dselect', {
+  description: 'DSelect-k: differentiable binary-code selection (Hazimeh et al. 2021)',
+  kind: 'token-choice',
+  defaults: DSELECT_DEFAULTS,
+  activeShare: topKShare, // k selectors, one expert each (at most k distinct)
+  factory: (c, s, r) => new DSelectKRouter(c, s, r),
+});

@@ -5,7 +5,8 @@
 // the paper: no entropy-regularised linear program for a per-token cap. Tokens see the batch:
 // not for causal decoding.
 import * as tf from '@tensorflow/tfjs-core';
-import { Linear, type ForwardContext, type Rng } from '@weft/core';
+import { Linear, resolveConfig, type ForwardContext, type Rng } from '@weft/core';
+import { registerRouter } from './registry.js';
 import { checkRouterInput, Router, untaped, type Routing, type RouterShape } from './router.js';
 
 /** Config of {@link ExpertChoiceRouter} (none beyond the layer's k and capacity factor). */
@@ -24,8 +25,12 @@ export class ExpertChoiceRouter extends Router {
   /** Router projection [d, E], no bias. */
   readonly gate: Linear;
 
-  constructor(readonly config: ExpertChoiceConfig, shape: RouterShape, rng: Rng) {
+  /** The resolved config. */
+  readonly config: ExpertChoiceConfig;
+
+  constructor(config: Partial<ExpertChoiceConfig>, shape: RouterShape, rng: Rng) {
     super(shape);
+    this.config = resolveConfig('ExpertChoiceRouter', EXPERT_CHOICE_DEFAULTS, config);
     this.gate = this.addModule('gate', new Linear({ inFeatures: shape.dim, outFeatures: shape.numExperts, bias: false }, rng));
   }
 
@@ -44,3 +49,12 @@ export class ExpertChoiceRouter extends Router {
     return { logits, probs, expert, token, gate, choices: null, perExpert: c };
   }
 }
+
+registerRouter('expert-choice', {
+  description: 'Each expert picks its top tokens (Zhou et al. 2022)',
+  kind: 'expert-choice',
+  defaults: EXPERT_CHOICE_DEFAULTS,
+  // Each expert takes c·N·k/E of the N tokens: c·k/E of the experts per token on average.
+  activeShare: (_c, s) => Math.min(1, ((s.capacityFactor ?? 1) * s.topK) / s.numExperts),
+  factory: (c, s, r) => new ExpertChoiceRouter(c, s, r),
+});

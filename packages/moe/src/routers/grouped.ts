@@ -4,8 +4,9 @@
 // k/G experts per token and the groups' loads are equal by construction. Gates are the softmax
 // scores (renormalised over the k kept when `normalize`).
 import * as tf from '@tensorflow/tfjs-core';
-import { Linear, type ForwardContext, type Rng } from '@weft/core';
-import { checkInt } from '../check.js';
+import { Linear, resolveConfig, type ForwardContext, type Rng } from '@weft/core';
+import { checkInt } from '@weft/core/internal';
+import { registerRouter, topKShare } from './registry.js';
 import { checkRouterInput, gatherRows, Router, untaped, tokenChoicePairs, type Routing, type RouterShape } from './router.js';
 
 /** Config of {@link GroupedRouter}. */
@@ -24,10 +25,13 @@ export class GroupedRouter extends Router {
   /** Router projection [d, E], no bias. */
   readonly gate: Linear;
 
-  constructor(readonly config: GroupedConfig, shape: RouterShape, rng: Rng) {
+  /** The resolved config. */
+  readonly config: GroupedConfig;
+
+  constructor(config: Partial<GroupedConfig>, shape: RouterShape, rng: Rng) {
     super(shape);
-    const g = config.numGroups;
-    checkInt('GroupedRouter', 'numGroups', g, 1, shape.numExperts);
+    this.config = resolveConfig('GroupedRouter', GROUPED_DEFAULTS, config);
+    const g = checkInt('GroupedRouter', 'numGroups', this.config.numGroups, 1, shape.numExperts);
     if (shape.numExperts % g !== 0) throw new Error(`GroupedRouter: numGroups=${g} must divide numExperts=${shape.numExperts}`);
     if (shape.topK % g !== 0) throw new Error(`GroupedRouter: numGroups=${g} must divide topK=${shape.topK} (each group serves topK/numGroups experts)`);
     this.gate = this.addModule('gate', new Linear({ inFeatures: shape.dim, outFeatures: shape.numExperts, bias: false }, rng));
@@ -49,3 +53,11 @@ export class GroupedRouter extends Router {
     return { logits, probs, ...tokenChoicePairs(idx, gates) };
   }
 }
+
+registerRouter('grouped', {
+  description: 'Grouped experts: top-k/G inside each of G groups (Pangu MoGE)',
+  kind: 'token-choice',
+  defaults: GROUPED_DEFAULTS,
+  activeShare: topKShare,
+  factory: (c, s, r) => new GroupedRouter(c, s, r),
+});

@@ -5,7 +5,8 @@
 // coordinates; gates are 1/k. The projection is a stored non-trainable parameter so checkpoints
 // route the same way.
 import * as tf from '@tensorflow/tfjs-core';
-import { normalInit, type ForwardContext, type Rng } from '@weft/core';
+import { normalInit, resolveConfig, type ForwardContext, type Rng } from '@weft/core';
+import { registerRouter, topKShare } from './registry.js';
 import { checkRouterInput, Router, tokenChoicePairs, topkIndices, type Routing, type RouterShape } from './router.js';
 
 /** Config of {@link HashRouter} (none). */
@@ -19,8 +20,12 @@ export class HashRouter extends Router {
   /** The fixed projection [d, E] (not trainable). */
   readonly projection: tf.Variable;
 
-  constructor(readonly config: HashConfig, shape: RouterShape, rng: Rng) {
+  /** The resolved config. */
+  readonly config: HashConfig;
+
+  constructor(config: Partial<HashConfig>, shape: RouterShape, rng: Rng) {
     super(shape);
+    this.config = resolveConfig('HashRouter', HASH_DEFAULTS, config);
     this.projection = this.addParameter('projection', normalInit([shape.dim, shape.numExperts], 1, rng), false);
   }
 
@@ -34,3 +39,11 @@ export class HashRouter extends Router {
     return { logits: null, probs, ...tokenChoicePairs(idx, gates) };
   }
 }
+
+registerRouter('hash', {
+  description: 'Fixed random-projection hash, nothing learned (after Roller et al. 2021)',
+  kind: 'token-choice',
+  defaults: HASH_DEFAULTS,
+  activeShare: topKShare,
+  factory: (c, s, r) => new HashRouter(c, s, r),
+});

@@ -2,7 +2,8 @@
 // transformers Mixtral block): probabilities over all experts, keep the k largest, divide by their
 // sum. `normalize: false` keeps the raw probabilities (Qwen-MoE/DeepSeek style).
 import * as tf from '@tensorflow/tfjs-core';
-import { Linear, type ForwardContext, type Rng } from '@weft/core';
+import { Linear, resolveConfig, type ForwardContext, type Rng } from '@weft/core';
+import { registerRouter, topKShare } from './registry.js';
 import { checkRouterInput, gatherRows, Router, tokenChoicePairs, topkIndices, type Routing, type RouterShape } from './router.js';
 
 /** Config of {@link MixtralRouter}. */
@@ -19,8 +20,12 @@ export class MixtralRouter extends Router {
   /** Router projection [d, E], no bias. */
   readonly gate: Linear;
 
-  constructor(readonly config: MixtralConfig, shape: RouterShape, rng: Rng) {
+  /** The resolved config. */
+  readonly config: MixtralConfig;
+
+  constructor(config: Partial<MixtralConfig>, shape: RouterShape, rng: Rng) {
     super(shape);
+    this.config = resolveConfig('MixtralRouter', MIXTRAL_DEFAULTS, config);
     this.gate = this.addModule('gate', new Linear({ inFeatures: shape.dim, outFeatures: shape.numExperts, bias: false }, rng));
   }
 
@@ -34,3 +39,11 @@ export class MixtralRouter extends Router {
     return { logits, probs, ...tokenChoicePairs(idx, gates) };
   }
 }
+
+registerRouter('mixtral', {
+  description: 'Softmax → top-k → renormalise (Mixtral)',
+  kind: 'token-choice',
+  defaults: MIXTRAL_DEFAULTS,
+  activeShare: topKShare,
+  factory: (c, s, r) => new MixtralRouter(c, s, r),
+});

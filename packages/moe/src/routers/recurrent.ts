@@ -6,8 +6,9 @@
 // form one chain (the GRU is shared, as in the paper; each layer keeps its own projection and gate),
 // and the first layer of a forward pass starts from h = 0. Routers with their own GRU are a chain of one.
 import * as tf from '@tensorflow/tfjs-core';
-import { Linear, Module, defaultRng, type ForwardContext, type Rng } from '@weft/core';
-import { checkInt } from '../check.js';
+import { Linear, Module, defaultRng, resolveConfig, type ForwardContext, type Rng } from '@weft/core';
+import { checkInt } from '@weft/core/internal';
+import { registerRouter, topKShare } from './registry.js';
 import { checkRouterInput, gatherRows, Router, tokenChoicePairs, topkIndices, type Routing, type RouterShape } from './router.js';
 
 /** A GRU cell over routing states (PyTorch's gate layout: reset, update, new). */
@@ -71,13 +72,17 @@ export class RecurrentRouter extends Router {
   /** Gate [hidden, E]. */
   readonly gate: Linear;
 
-  constructor(readonly config: RecurrentConfig, shape: RouterShape, rng: Rng, gru?: RouterGRU) {
+  /** The resolved config. */
+  readonly config: RecurrentConfig;
+
+  constructor(config: Partial<RecurrentConfig>, shape: RouterShape, rng: Rng, gru?: RouterGRU) {
     super(shape);
-    checkInt('RecurrentRouter', 'hidden', config.hidden, 1);
-    if (gru && gru.hidden !== config.hidden) throw new Error(`RecurrentRouter: the shared gru has hidden=${gru.hidden}; config.hidden=${config.hidden}`);
-    this.proj = this.addModule('proj', new Linear({ inFeatures: shape.dim, outFeatures: config.hidden }, rng));
-    this.gru = this.addModule('gru', gru ?? new RouterGRU(config.hidden, rng));
-    this.gate = this.addModule('gate', new Linear({ inFeatures: config.hidden, outFeatures: shape.numExperts, bias: false }, rng));
+    const c = (this.config = resolveConfig('RecurrentRouter', RECURRENT_DEFAULTS, config));
+    checkInt('RecurrentRouter', 'hidden', c.hidden, 1);
+    if (gru && gru.hidden !== c.hidden) throw new Error(`RecurrentRouter: the shared gru has hidden=${gru.hidden}; config hidden=${c.hidden}`);
+    this.proj = this.addModule('proj', new Linear({ inFeatures: shape.dim, outFeatures: c.hidden }, rng));
+    this.gru = this.addModule('gru', gru ?? new RouterGRU(c.hidden, rng));
+    this.gate = this.addModule('gate', new Linear({ inFeatures: c.hidden, outFeatures: shape.numExperts, bias: false }, rng));
   }
 
   forward(x: tf.Tensor2D, ctx: ForwardContext): Routing {
@@ -94,3 +99,11 @@ export class RecurrentRouter extends Router {
     return { logits, probs, ...tokenChoicePairs(idx, gates) };
   }
 }
+
+registerRouter('recurrent', {
+  description: 'GRU routing state across layers (RMoE, Qiu et al. 2024)',
+  kind: 'token-choice',
+  defaults: RECURRENT_DEFAULTS,
+  activeShare: topKShare,
+  factory: (c, s, r, x) => new RecurrentRouter(c, s, r, x.gru),
+});

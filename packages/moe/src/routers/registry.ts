@@ -1,15 +1,23 @@
-// The router registry: a name -> {defaults, factory}. A new router is one file plus one
-// `registerRouter` line here.
-import { Rng } from '@weft/core';
-import { DSELECT_DEFAULTS, DSelectKRouter } from './dselect.js';
-import { EXPERT_CHOICE_DEFAULTS, ExpertChoiceRouter } from './expert-choice.js';
-import { GROUPED_DEFAULTS, GroupedRouter } from './grouped.js';
-import { HASH_DEFAULTS, HashRouter } from './hash.js';
-import { MIXTRAL_DEFAULTS, MixtralRouter } from './mixtral.js';
-import { RECURRENT_DEFAULTS, RecurrentRouter, type RouterGRU } from './recurrent.js';
+// The router registry: a name -> one entry object carrying everything the rest of Weft needs to know
+// about a router — its kind, its documented defaults, the share of the routed experts one token
+// uses, and its factory. Each router registers itself at the end of its own file and
+// `routers/index.ts` lists the files, so a new router is its file plus one line there. Nothing
+// outside an entry checks a router by name.
+import { checkKnownKeys, resolveConfig } from '@weft/core';
+import type { Rng } from '@weft/core';
+import type { RouterGRU } from './recurrent.js';
 import type { Router, RouterShape } from './router.js';
-import { SWITCH_DEFAULTS, SwitchRouter } from './switch.js';
-import { NOISY_TOPK_DEFAULTS, NoisyTopKRouter } from './topk.js';
+
+/**
+ * How a router assigns work, which is what a layer needs to know of it:
+ * - 'token-choice': each token picks k experts (k pairs per token, slot-major; `Routing.choices` is
+ *   set). Any layer takes it, including those giving each pair its own input (UMoE's attention).
+ * - 'expert-choice': each expert picks its tokens (`Routing.perExpert` pairs per expert; a token may
+ *   get 0..E experts). The pairs depend on the whole batch: not for layers that need per-token pairs.
+ */
+export const ROUTER_KINDS = ['token-choice', 'expert-choice'] as const;
+/** A router kind (see {@link ROUTER_KINDS}). */
+export type RouterKind = (typeof ROUTER_KINDS)[number];
 
 /** Non-JSON extras a factory may take (the shared GRU of a recurrent-router chain). */
 export interface RouterExtras {
@@ -17,25 +25,42 @@ export interface RouterExtras {
   gru?: RouterGRU;
 }
 
-/** A registry entry: documented defaults and a factory. */
+/** A registry entry: what a router is, its defaults, its active share and its factory. */
 export interface RouterEntry<C extends object = object> {
   /** One line on what the router does (shown by the demo page). */
   description: string;
-  /** Default config (plain JSON). */
+  /** How it assigns work (what the layer must support). */
+  kind: RouterKind;
+  /** Default config (plain JSON); every allowed key is here. */
   defaults: C;
+  /**
+   * Fraction of the routed experts one token uses on average, in [0, 1], for a full config and
+   * shape (token-choice: k/E; expert-choice: c·k/E). The layer that owns the experts reports it to
+   * the ledger as their active share.
+   */
+  activeShare: (config: C, shape: RouterShape) => number;
+  /** The only k the router routes with (Switch: 1), when it has one; layers with another topK are refused. */
+  fixedTopK?: number;
   /** Build the router for `shape` from a full config. */
   factory: (config: C, shape: RouterShape, rng: Rng, extras: RouterExtras) => Router;
 }
+
+/** The active share of a token-choice router: its k of E experts. */
+export const topKShare = (_config: object, shape: RouterShape): number => Math.min(1, shape.topK / shape.numExperts);
 
 const registry = new Map<string, RouterEntry<any>>();
 
 /** Register a router under `name` (throws if taken). */
 export function registerRouter<C extends object>(name: string, entry: RouterEntry<C>): void {
   if (registry.has(name)) throw new Error(`registerRouter: a router named "${name}" is already registered`);
+  checkKnownKeys(`registerRouter("${name}")`, entry, ['description', 'kind', 'defaults', 'activeShare', 'fixedTopK', 'factory']);
+  if (!ROUTER_KINDS.includes(entry.kind)) {
+    throw new Error(`registerRouter("${name}"): kind=${JSON.stringify(entry.kind)} must be one of ${ROUTER_KINDS.map((k) => JSON.stringify(k)).join(', ')}`);
+  }
   registry.set(name, entry);
 }
 
-/** The names of every registered router. */
+/** The names of every registered router, in registration order. */
 export function routerNames(): string[] {
   return [...registry.keys()];
 }
@@ -47,23 +72,23 @@ export function routerEntry(name: string): RouterEntry<any> {
   return e;
 }
 
+/** Router `name`'s config: `config` over its defaults (unknown keys are refused, naming the nearest allowed one). */
+export function resolveRouterConfig(name: string, config: Record<string, unknown> | undefined): Record<string, unknown> {
+  return resolveConfig(`router "${name}"`, routerEntry(name).defaults as Record<string, unknown>, config);
+}
+
+/** The share of the routed experts one token uses with router `name`, `config` and `shape` (from its entry). */
+export function routerActiveShare(name: string, config: Record<string, unknown> | undefined, shape: RouterShape): number {
+  const share = routerEntry(name).activeShare(resolveRouterConfig(name, config), shape);
+  if (!(share >= 0 && share <= 1)) throw new Error(`router "${name}": its entry's activeShare returned ${share}; allowed: a share in [0, 1]`);
+  return share;
+}
+
 /** Build router `name` with `config` over its defaults (unknown keys are refused). */
 export function makeRouter(name: string, config: Record<string, unknown> | undefined, shape: RouterShape, rng: Rng, extras: RouterExtras = {}): Router {
   const entry = routerEntry(name);
-  for (const key of Object.keys(config ?? {})) {
-    if (!(key in entry.defaults)) {
-      const known = Object.keys(entry.defaults);
-      throw new Error(`router "${name}": unknown option "${key}"; allowed: ${known.length ? known.join(', ') : '(none)'}`);
-    }
+  if (entry.fixedTopK !== undefined && shape.topK !== entry.fixedTopK) {
+    throw new Error(`router "${name}": topK=${shape.topK} must be ${entry.fixedTopK}`);
   }
-  return entry.factory({ ...entry.defaults, ...(config ?? {}) }, shape, rng, extras);
+  return entry.factory(resolveRouterConfig(name, config), shape, rng, extras);
 }
-
-registerRouter('topk', { description: 'Noisy top-k softmax (Shazeer et al. 2017)', defaults: NOISY_TOPK_DEFAULTS, factory: (c, s, r) => new NoisyTopKRouter(c, s, r) });
-registerRouter('switch', { description: 'Switch top-1 with input jitter (Fedus et al. 2021)', defaults: SWITCH_DEFAULTS, factory: (c, s, r) => new SwitchRouter(c, s, r) });
-registerRouter('mixtral', { description: 'Softmax → top-k → renormalise (Mixtral)', defaults: MIXTRAL_DEFAULTS, factory: (c, s, r) => new MixtralRouter(c, s, r) });
-registerRouter('expert-choice', { description: 'Each expert picks its top tokens (Zhou et al. 2022)', defaults: EXPERT_CHOICE_DEFAULTS, factory: (c, s, r) => new ExpertChoiceRouter(c, s, r) });
-registerRouter('dselect', { description: 'DSelect-k: differentiable binary-code selection (Hazimeh et al. 2021)', defaults: DSELECT_DEFAULTS, factory: (c, s, r) => new DSelectKRouter(c, s, r) });
-registerRouter('hash', { description: 'Fixed random-projection hash, nothing learned (after Roller et al. 2021)', defaults: HASH_DEFAULTS, factory: (c, s, r) => new HashRouter(c, s, r) });
-registerRouter('grouped', { description: 'Grouped experts: top-k/G inside each of G groups (Pangu MoGE)', defaults: GROUPED_DEFAULTS, factory: (c, s, r) => new GroupedRouter(c, s, r) });
-registerRouter('recurrent', { description: 'GRU routing state across layers (RMoE, Qiu et al. 2024)', defaults: RECURRENT_DEFAULTS, factory: (c, s, r, x) => new RecurrentRouter(c, s, r, x.gru) });

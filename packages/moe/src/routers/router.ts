@@ -3,7 +3,8 @@
 // Token-choice routers give k pairs per token in slot-major order (all first choices, then all
 // second choices — GShard's priority order); expert-choice gives C pairs per expert.
 import * as tf from '@tensorflow/tfjs-core';
-import { Module, type ForwardContext } from '@weft/core';
+import { checkKnownKeys, configKeys, Module, type ForwardContext } from '@weft/core';
+import { checkInt, checkPositive, checkPositiveInt } from '@weft/core/internal';
 
 /** The sizes a router is built for. */
 export interface RouterShape {
@@ -15,6 +16,18 @@ export interface RouterShape {
   topK: number;
   /** The layer's capacity factor (null = dropless); expert-choice sizes its per-expert picks with it. */
   capacityFactor: number | null;
+}
+
+/** Every key of {@link RouterShape}, for the unknown-key check. */
+const ROUTER_SHAPE_KEYS = configKeys<RouterShape>({ dim: true, numExperts: true, topK: true, capacityFactor: true });
+
+/** Throw unless `shape` is a valid {@link RouterShape} (known keys, positive sizes, 1 ≤ topK ≤ numExperts). */
+export function checkRouterShape(who: string, shape: RouterShape): void {
+  checkKnownKeys(`${who} shape`, shape, ROUTER_SHAPE_KEYS);
+  checkPositiveInt(who, 'dim', shape.dim);
+  checkPositiveInt(who, 'numExperts', shape.numExperts);
+  checkInt(who, 'topK', shape.topK, 1, shape.numExperts);
+  if (shape.capacityFactor !== null) checkPositive(who, 'capacityFactor', shape.capacityFactor);
 }
 
 /** The routing of N tokens. */
@@ -39,6 +52,7 @@ export interface Routing {
 export abstract class Router extends Module<tf.Tensor2D, Routing> {
   constructor(readonly shape: RouterShape) {
     super();
+    checkRouterShape(new.target.name, shape);
   }
   abstract override forward(x: tf.Tensor2D, ctx: ForwardContext): Routing;
 }

@@ -4,8 +4,9 @@
 // jittered multiplicatively by U(1−ε, 1+ε) (drawn from the context's seeded stream), as in the
 // paper's and transformers' `router_jitter_noise`.
 import * as tf from '@tensorflow/tfjs-core';
-import { Linear, type ForwardContext, type Rng } from '@weft/core';
-import { checkNum } from '../check.js';
+import { Linear, resolveConfig, type ForwardContext, type Rng } from '@weft/core';
+import { checkNumber } from '@weft/core/internal';
+import { registerRouter, topKShare } from './registry.js';
 import { checkRouterInput, gatherRows, Router, tokenChoicePairs, topkIndices, type Routing, type RouterShape } from './router.js';
 
 /** Config of {@link SwitchRouter}. */
@@ -22,10 +23,14 @@ export class SwitchRouter extends Router {
   /** Router projection [d, E], no bias (as Switch/transformers). */
   readonly classifier: Linear;
 
-  constructor(readonly config: SwitchConfig, shape: RouterShape, rng: Rng) {
+  /** The resolved config. */
+  readonly config: SwitchConfig;
+
+  constructor(config: Partial<SwitchConfig>, shape: RouterShape, rng: Rng) {
     super(shape);
+    this.config = resolveConfig('SwitchRouter', SWITCH_DEFAULTS, config);
     if (shape.topK !== 1) throw new Error(`SwitchRouter: topK=${shape.topK} must be 1 (Switch routes each token to one expert)`);
-    checkNum('SwitchRouter', 'jitter', config.jitter, 0);
+    checkNumber('SwitchRouter', 'jitter', this.config.jitter, 0);
     this.classifier = this.addModule('classifier', new Linear({ inFeatures: shape.dim, outFeatures: shape.numExperts, bias: false }, rng));
   }
 
@@ -42,3 +47,12 @@ export class SwitchRouter extends Router {
     return { logits, probs, ...tokenChoicePairs(idx, gatherRows(probs, idx)) };
   }
 }
+
+registerRouter('switch', {
+  description: 'Switch top-1 with input jitter (Fedus et al. 2021)',
+  kind: 'token-choice',
+  defaults: SWITCH_DEFAULTS,
+  activeShare: topKShare,
+  fixedTopK: 1,
+  factory: (c, s, r) => new SwitchRouter(c, s, r),
+});

@@ -4,7 +4,8 @@
 // Departs from the paper: the paper's smooth "load" estimator is not used (balance comes from the
 // layer's aux losses); `probs` for those losses is softmax(H) over all experts.
 import * as tf from '@tensorflow/tfjs-core';
-import { Linear, type ForwardContext, type Rng } from '@weft/core';
+import { Linear, resolveConfig, type ForwardContext, type Rng } from '@weft/core';
+import { registerRouter, topKShare } from './registry.js';
 import { checkRouterInput, gatherRows, Router, tokenChoicePairs, topkIndices, type Routing, type RouterShape } from './router.js';
 
 /** Config of {@link NoisyTopKRouter}. */
@@ -23,8 +24,12 @@ export class NoisyTopKRouter extends Router {
   /** Noise-scale projection [d, E] (present even when `noisy` is false, so checkpoints match). */
   readonly noise: Linear;
 
-  constructor(readonly config: NoisyTopKConfig, shape: RouterShape, rng: Rng) {
+  /** The resolved config. */
+  readonly config: NoisyTopKConfig;
+
+  constructor(config: Partial<NoisyTopKConfig>, shape: RouterShape, rng: Rng) {
     super(shape);
+    this.config = resolveConfig('NoisyTopKRouter', NOISY_TOPK_DEFAULTS, config);
     this.gate = this.addModule('gate', new Linear({ inFeatures: shape.dim, outFeatures: shape.numExperts, bias: false }, rng));
     this.noise = this.addModule('noise', new Linear({ inFeatures: shape.dim, outFeatures: shape.numExperts, bias: false }, rng));
   }
@@ -43,3 +48,11 @@ export class NoisyTopKRouter extends Router {
     return { logits: h, probs: tf.softmax(h) as tf.Tensor2D, ...tokenChoicePairs(idx, gates) };
   }
 }
+
+registerRouter('topk', {
+  description: 'Noisy top-k softmax (Shazeer et al. 2017)',
+  kind: 'token-choice',
+  defaults: NOISY_TOPK_DEFAULTS,
+  activeShare: topKShare,
+  factory: (c, s, r) => new NoisyTopKRouter(c, s, r),
+});
