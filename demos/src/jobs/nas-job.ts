@@ -7,7 +7,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { ForwardContext, Rng, makeOptimizer, mse, parameterLedger, shapes, softmaxCrossEntropy, toTensors, train, type Ledger, type TrainResult } from '@weft/core';
 import {
-  DiscreteNetwork, createCellSearch, createEntangledSearch, extractSubnet, largestSubnet, opRecovery, parseGenotype, perturbationSelect,
+  DiscreteNetwork, createCellSearch, createEntangledSearch, searchMethod, extractSubnet, largestSubnet, opRecovery, parseGenotype, perturbationSelect,
   plantedCellTask, plantedSubnetTask, randomGenotype, subnetRecovery, toDartsString, type CellSearch, type EntangledSearch, type Genotype,
   type CellKind, type SearchBatch, type SubnetConfig, type TaskLoss,
 } from '@weft/nas';
@@ -75,7 +75,8 @@ export class NasJob implements TrainingJob {
   constructor(readonly state: NasState) {
     this.totalSteps = state.steps;
     this.rng = new Rng(state.seed);
-    const arch = { archOptimizer: { name: 'adam' as const, learningRate: state.archLr, beta1: 0.5, beta2: 0.999 } };
+    // The architecture learning rate, for the methods that have an architecture optimiser (SPOS has none).
+    const arch = searchMethod(state.method).options.includes('archOptimizer') ? { archOptimizer: { name: 'adam' as const, learningRate: state.archLr, beta1: 0.5, beta2: 0.999 } } : {};
     let task: { x: tf.Tensor; y: tf.Tensor };
     this.loss = state.space === 'conv' ? softmaxCrossEntropy : mse;
     this.batch = batchOf(state.space);

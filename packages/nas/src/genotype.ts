@@ -4,6 +4,7 @@
 // strongest non-`none` op weight (ties: the lower input, Python's stable sort), and on each the
 // strongest non-`none` op (ties: the first). JSON uses DARTS' field names; `toDartsString` prints
 // the Python text form (concat as `range(a, b)` when contiguous, as model_search.py produces).
+import { checkKnownKeys, configKeys } from '@weft/core';
 import type { GenePair } from './cell.js';
 import { NONE } from './ops.js';
 import type { CellSpaceConfig } from './space.js';
@@ -19,6 +20,8 @@ export interface Genotype {
   /** Nodes the reduction cell concatenates (empty when `reduce` is). */
   reduce_concat: number[];
 }
+
+const GENOTYPE_KEYS = configKeys<Genotype>({ normal: true, normal_concat: true, reduce: true, reduce_concat: true });
 
 /**
  * DARTS' `_parse`: from per-edge op weights (edges in α order, each a row over `ops`) pick 2
@@ -105,6 +108,7 @@ export function fromDartsString(text: string): Genotype {
 /** Check a genotype (e.g. from JSON or a URL) fits a space: op names, two inputs per node, indices, concat. */
 export function validateGenotype(g: unknown, space: CellSpaceConfig): asserts g is Genotype {
   if (typeof g !== 'object' || g === null) throw new Error(`genotype: ${JSON.stringify(g)} must be an object {normal, normal_concat, reduce, reduce_concat}`);
+  checkKnownKeys('genotype', g, GENOTYPE_KEYS);
   const o = g as Record<string, unknown>;
   const hasReduce = space.space === 'conv';
   const cell = (name: 'normal' | 'reduce', needed: boolean) => {

@@ -3,7 +3,7 @@
 // scored by how much of the teacher it recovers. Teachers' weights are drawn from the seed and
 // scaled by `gain` so nonlinear ops are driven past their linear range.
 import * as tf from '@tensorflow/tfjs-core';
-import { ForwardContext, Rng, type Module } from '@weft/core';
+import { ForwardContext, Rng, checkKnownKeys, configKeys, type Module } from '@weft/core';
 import { DiscreteNetwork } from './discrete.js';
 import { activationOf, randomSubnet, resolveEntangledSpace, type EntangledSpaceConfig, type SubnetConfig } from './entangled/space.js';
 import { SubnetNetwork } from './entangled/subnet.js';
@@ -23,6 +23,7 @@ export interface PlantedConfig {
 
 /** Defaults of {@link PlantedConfig}. */
 export const PLANTED_DEFAULTS: PlantedConfig = { n: 512, gain: 2, noise: 0 };
+const PLANTED_KEYS = configKeys<PlantedConfig>({ n: true, gain: true, noise: true });
 
 /** A planted task: inputs, standardised targets (regression) and the teacher's architecture. Dispose x, y. */
 export interface PlantedTask<A> {
@@ -46,6 +47,7 @@ function makeData(model: Module, xShape: number[], c: PlantedConfig, rng: Rng) {
 }
 
 function resolvePlanted(config: Partial<PlantedConfig>): PlantedConfig {
+  checkKnownKeys('planted', config, PLANTED_KEYS);
   const c = { ...PLANTED_DEFAULTS, ...config };
   if (!Number.isInteger(c.n) || c.n < 1) throw new Error(`planted: n=${c.n} must be an integer ≥ 1`);
   if (!(c.gain > 0)) throw new Error(`planted: gain=${c.gain} must be > 0`);

@@ -13,7 +13,7 @@
 //    K is singular (score −∞) when two inputs share a code, which a net with few ReLUs does for
 //    any batch larger than its number of distinct codes.
 import * as tf from '@tensorflow/tfjs-core';
-import { ForwardContext, type Module } from '@weft/core';
+import { ForwardContext, checkKnownKeys, configKeys, type Module } from '@weft/core';
 import { RELU_CODE_PREFIX } from './codes.js';
 
 /** What a proxy scores: a module, a batch, a loss. */
@@ -26,7 +26,10 @@ export interface ProxyInput {
   variables?: tf.Variable[];
 }
 
+const PROXY_KEYS = configKeys<ProxyInput>({ model: true, x: true, y: true, loss: true, variables: true });
+
 function gradsOf(p: ProxyInput): { vars: tf.Variable[]; grads: tf.Tensor[] } {
+  checkKnownKeys('proxy', p, PROXY_KEYS);
   const vars = p.variables ?? p.model.trainableParameters();
   if (vars.length === 0) throw new Error('proxy: the model has no trainable parameters to score');
   const { value, grads } = tf.variableGrads(() => p.loss(p.model.forward(p.x, new ForwardContext({ training: true })), p.y), vars);
@@ -57,6 +60,7 @@ export async function snip(p: ProxyInput): Promise<number> {
 
 /** SynFlow as log Σ θ ⊙ ∂R/∂θ (natural log; see the file header for when it is exact). Parameters are restored. */
 export async function synflowLog(p: Omit<ProxyInput, 'y' | 'loss'>): Promise<number> {
+  checkKnownKeys('synflow', p, PROXY_KEYS);
   const vars = p.variables ?? p.model.trainableParameters();
   if (vars.length === 0) throw new Error('synflow: the model has no trainable parameters to score');
   const saved = vars.map((v) => tf.clone(v));
@@ -109,6 +113,7 @@ export function logAbsDet(m: ArrayLike<number>, n: number): number {
 
 /** NASWOT: log|det K| of the batch's ReLU-code kernel (the model must record codes; see codes.ts). */
 export async function naswot(p: Pick<ProxyInput, 'model' | 'x'>): Promise<number> {
+  checkKnownKeys('naswot', p, PROXY_KEYS);
   const ctx = new ForwardContext({ training: false, collectStats: true });
   try {
     tf.tidy(() => {

@@ -6,7 +6,7 @@
 // decisions. Topology: per node, the 2 incoming edges whose removal hurts most are kept.
 // Departures: one validation batch measures each perturbation; tuning reuses the caller's step.
 import * as tf from '@tensorflow/tfjs-core';
-import { ForwardContext, Rng, accuracy } from '@weft/core';
+import { ForwardContext, Rng, accuracy, checkKnownKeys, configKeys } from '@weft/core';
 import type { GenePair } from './cell.js';
 import type { Genotype } from './genotype.js';
 import { NONE } from './ops.js';
@@ -25,6 +25,7 @@ export interface PerturbationConfig {
 
 /** Defaults of {@link PerturbationConfig}. */
 export const PERTURBATION_DEFAULTS: PerturbationConfig = { metric: 'accuracy', tuneSteps: 0, seed: 0 };
+const PERTURBATION_KEYS = configKeys<PerturbationConfig>({ metric: true, tuneSteps: true, seed: true });
 
 async function score(net: SearchNetwork, val: Batch, loss: TaskLoss, metric: PerturbationConfig['metric']): Promise<number> {
   const t = tf.tidy(() => {
@@ -49,6 +50,7 @@ export async function perturbationOps(
   config: Partial<PerturbationConfig> = {},
   tune?: (steps: number) => Promise<void>,
 ): Promise<Record<CellKind, number[]>> {
+  checkKnownKeys('perturbationSelect', config, PERTURBATION_KEYS);
   const c = { ...PERTURBATION_DEFAULTS, ...config };
   if (c.metric !== 'accuracy' && c.metric !== 'loss') throw new Error(`perturbationSelect: metric="${String(c.metric)}"; allowed: accuracy, loss`);
   const rng = new Rng(c.seed);
@@ -89,6 +91,7 @@ export async function perturbationSelect(
   config: Partial<PerturbationConfig> = {},
   tune?: (steps: number) => Promise<void>,
 ): Promise<Genotype> {
+  checkKnownKeys('perturbationSelect', config, PERTURBATION_KEYS);
   const c = { ...PERTURBATION_DEFAULTS, ...config };
   const ops = net.space.ops;
   const edges = net.edges();

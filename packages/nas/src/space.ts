@@ -3,6 +3,7 @@
 // summing one edge from every earlier node; the cell outputs the concat of its last `multiplier`
 // nodes. The network stacks `layers` cells (the conv space reduces at layers/3 and 2·layers/3 as
 // DARTS does). Departure: sizes are scaled down for 8×8 toy images and vector tasks.
+import { checkKnownKeys, configKeys } from '@weft/core';
 import { DARTS_PRIMITIVES, VECTOR_PRIMITIVES, checkOps, type OpSpace } from './ops.js';
 
 /** Config of a cell search space (and of the networks built from it). */
@@ -31,6 +32,10 @@ export interface CellSpaceConfig {
   edgeNormalization: boolean;
 }
 
+const SPACE_KEYS = configKeys<CellSpaceConfig>({
+  space: true, ops: true, steps: true, multiplier: true, channels: true, layers: true, inChannels: true, numOutputs: true, stemMultiplier: true, partialChannels: true, edgeNormalization: true,
+});
+
 /** Default config of each space. */
 export function defaultSpace(space: OpSpace): CellSpaceConfig {
   return space === 'conv'
@@ -40,6 +45,7 @@ export function defaultSpace(space: OpSpace): CellSpaceConfig {
 
 /** Fill defaults and validate a space config. */
 export function resolveSpace(config: Partial<CellSpaceConfig> & { space?: OpSpace } = {}): CellSpaceConfig {
+  checkKnownKeys('space', config, SPACE_KEYS);
   const space = config.space ?? 'conv';
   if (space !== 'conv' && space !== 'vector') throw new Error(`space: space="${String(space)}"; allowed: conv, vector`);
   const d = defaultSpace(space);

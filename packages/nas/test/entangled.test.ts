@@ -115,7 +115,7 @@ describe('entangled supernet', () => {
 
   it('tanglenas and spos-entangled train through the step hook without growing tensors', async () => {
     for (const method of ['tanglenas', 'spos-entangled']) {
-      const { net, searcher } = createEntangledSearch(method, { kind: 'mlp' }, mse, { candidates: 3, costWeight: 0.1 }, 0);
+      const { net, searcher } = createEntangledSearch(method, { kind: 'mlp' }, mse, method === 'tanglenas' ? { costWeight: 0.1 } : { candidates: 3, costWeight: 0.1 }, 0);
       const rng = new Rng(5);
       const d = { x: randn(rng, [32, 4]), y: randn(rng, [32, 1]) };
       await runSearch({ searcher, train: d, val: d, steps: 2, batchSize: 8 });

@@ -64,7 +64,7 @@ describe('SPOS with evolution', () => {
     }
     for (const space of [
       resolveEntangledSpace({ kind: 'mlp', inFeatures: 4, numOutputs: 2, activationChoices: ['relu', 'tanh'] }),
-      resolveEntangledSpace({ kind: 'cnn', inChannels: 1, numOutputs: 3, imageSize: 8 }),
+      resolveEntangledSpace({ kind: 'cnn', inFeatures: 1, numOutputs: 3 }),
     ]) {
       const c = randomSubnet(space, rng);
       expect(subnetGenes(space).fromGenes(subnetGenes(space).genes(c))).toEqual(c);

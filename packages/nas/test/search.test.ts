@@ -9,9 +9,11 @@ import { ForwardContext, Rng, mse, softmaxCrossEntropy, initBackend } from '@wef
 import { leakCheck } from '@weft/core/testing';
 import {
   SearchNetwork, createCellSearch, dropGroups, gumbelSampler, perturbationSelect, resolveSpace, runSearch,
-  searchMethodNames, secondOrderArchGradient, validateGenotype, gradsOf, cosinePowerAnnealing, type SearchBatch,
+  searchMethod, searchMethodNames, secondOrderArchGradient, validateGenotype, gradsOf, cosinePowerAnnealing, type SearchBatch,
 } from '../src/index.js';
 
+/** The options among `wanted` that `method` takes (unknown options are refused). */
+const optionsOf = (method: string, wanted: Record<string, unknown>) => Object.fromEntries(Object.entries(wanted).filter(([k]) => searchMethod(method).options.includes(k)));
 const randn = (rng: Rng, shape: number[]) => tf.tensor(rng.normalArray(shape.reduce((a, b) => a * b, 1)), shape);
 const vectorSpace = { space: 'vector' as const, steps: 2, channels: 4, inChannels: 3, numOutputs: 2, ops: ['none', 'skip_connect', 'linear', 'tanh_linear'] };
 
@@ -78,7 +80,7 @@ describe('cell search methods', () => {
 
   for (const method of searchMethodNames('cell')) {
     it(`${method}: bilevel steps through the trainer, no tensor growth, a valid genotype`, async () => {
-      const { net, searcher } = createCellSearch(method, vectorSpace, softmaxCrossEntropy, { candidates: 3 }, 1);
+      const { net, searcher } = createCellSearch(method, vectorSpace, softmaxCrossEntropy, optionsOf(method, { candidates: 3 }), 1);
       const train = data(1);
       const val = data(2);
       const run = () => runSearch({ searcher, train, val, steps: 3, batchSize: 16, reportEvery: 3 });

@@ -7,6 +7,8 @@
 // Departure from OFA: no kernel transformation matrices (plain centre crop), no progressive
 // shrinking schedule.
 
+import { checkKnownKeys, configKeys } from '@weft/core';
+
 /** Config of an entangled space. */
 export interface EntangledSpaceConfig {
   /** 'mlp' ((B, F) features, Linear layers) or 'cnn' (NHWC images, Conv2d layers). */
@@ -42,6 +44,9 @@ export interface SubnetConfig {
   activations?: LayerActivation[];
 }
 
+const SPACE_KEYS = configKeys<EntangledSpaceConfig>({ kind: true, inFeatures: true, numOutputs: true, depthChoices: true, widthChoices: true, kernelChoices: true, activationChoices: true });
+const SUBNET_KEYS = configKeys<SubnetConfig>({ depth: true, widths: true, kernels: true, activations: true });
+
 /** Defaults of a kind. */
 export function defaultEntangledSpace(kind: 'mlp' | 'cnn'): EntangledSpaceConfig {
   return kind === 'mlp'
@@ -59,6 +64,7 @@ function ascendingInts(name: string, v: unknown, min: number, odd = false): void
 
 /** Fill defaults and validate. */
 export function resolveEntangledSpace(config: Partial<EntangledSpaceConfig> = {}): EntangledSpaceConfig {
+  checkKnownKeys('entangled space', config, SPACE_KEYS);
   const kind = config.kind ?? 'mlp';
   if (kind !== 'mlp' && kind !== 'cnn') throw new Error(`entangled space: kind="${String(kind)}"; allowed: mlp, cnn`);
   const c = { ...defaultEntangledSpace(kind), ...config, kind };
@@ -88,6 +94,7 @@ export function largestSubnet(space: EntangledSpaceConfig): SubnetConfig {
 export function validateSubnet(space: EntangledSpaceConfig, s: SubnetConfig): void {
   const D = space.depthChoices.at(-1)!;
   if (typeof s !== 'object' || s === null) throw new Error(`subnet: ${JSON.stringify(s)} must be {depth, widths, kernels?}`);
+  checkKnownKeys('subnet', s, SUBNET_KEYS);
   if (!space.depthChoices.includes(s.depth)) throw new Error(`subnet: depth=${s.depth} is out of range; allowed: ${space.depthChoices.join(', ')}`);
   if (!Array.isArray(s.widths) || s.widths.length !== D) throw new Error(`subnet: widths=${JSON.stringify(s.widths)} must list ${D} widths (one per layer of the largest net)`);
   s.widths.forEach((w, i) => {

@@ -3,7 +3,8 @@
 // and the step the trainer's custom `step` hook runs. Everything here is synchronous and runs
 // inside the trainer's tidy; variable names key the gradients given to `applyGradients`.
 import * as tf from '@tensorflow/tfjs-core';
-import { ForwardContext, makeOptimizer, type OptimizerConfig, type StepOutput, type StepContext } from '@weft/core';
+import { ForwardContext, checkKnownKeys, configKeys, makeOptimizer, type OptimizerConfig, type StepOutput, type StepContext } from '@weft/core';
+import { checkInt } from '@weft/core/internal';
 import type { SearchNetwork } from '../supernet.js';
 import { cosinePowerAnnealing } from './schedule.js';
 
@@ -36,6 +37,8 @@ export interface BilevelConfig {
    */
   weightSchedule?: { totalSteps: number; minLr?: number; exponent?: number };
 }
+
+const SCHEDULE_KEYS = configKeys<NonNullable<BilevelConfig['weightSchedule']>>({ totalSteps: true, minLr: true, exponent: true });
 
 /** Defaults of {@link BilevelConfig}. */
 export const BILEVEL_DEFAULTS: BilevelConfig = {
@@ -105,9 +108,10 @@ export function subContext(s: StepContext): ForwardContext {
   return new ForwardContext({ training: true, seed: s.ctx.rng.seed });
 }
 
-/** Resolve a partial bilevel config. */
+/** Resolve a partial bilevel config (its keys are checked by the search that owns it). */
 export function resolveBilevel(c: Partial<BilevelConfig> = {}): BilevelConfig {
   const out = { ...BILEVEL_DEFAULTS, ...c };
-  if (!Number.isInteger(out.warmupSteps) || out.warmupSteps < 0) throw new Error(`search: warmupSteps=${out.warmupSteps} must be an integer ≥ 0`);
+  checkInt('search', 'warmupSteps', out.warmupSteps, 0);
+  checkKnownKeys('search: weightSchedule', out.weightSchedule, SCHEDULE_KEYS);
   return out;
 }

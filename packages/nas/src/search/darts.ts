@@ -6,7 +6,7 @@
 // Departures: the unrolled step is the plain SGD step of eq. 6 (the reference code also folds in
 // the weight optimiser's momentum and weight decay); no gradient clipping.
 import * as tf from '@tensorflow/tfjs-core';
-import type { StepContext, StepOutput } from '@weft/core';
+import { checkKnownKeys, configKeys, type StepContext, type StepOutput } from '@weft/core';
 import { parseGenotype, type Genotype } from '../genotype.js';
 import type { SearchNetwork } from '../supernet.js';
 import {
@@ -23,6 +23,9 @@ export interface DartsConfig extends BilevelConfig {
   /** r in ε = r / ‖∇w' L_val‖. Default 0.01 (DARTS). */
   epsilonScale: number;
 }
+
+/** Every key of {@link DartsConfig}. */
+export const DARTS_KEYS = configKeys<DartsConfig>({ weightOptimizer: true, archOptimizer: true, warmupSteps: true, weightSchedule: true, order: true, xi: true, epsilonScale: true });
 
 /** Defaults of {@link DartsConfig}. */
 export const DARTS_DEFAULTS: DartsConfig = { ...resolveBilevel(), order: 1, epsilonScale: 0.01 };
@@ -77,6 +80,7 @@ export class DartsSearch implements Searcher<Genotype> {
   protected readonly opts: BilevelOptimizers;
 
   constructor(readonly net: SearchNetwork, readonly loss: TaskLoss, config: Partial<DartsConfig> = {}) {
+    checkKnownKeys('darts', config, DARTS_KEYS);
     this.config = { ...DARTS_DEFAULTS, ...resolveBilevel(config), ...config };
     if (this.config.order !== 1 && this.config.order !== 2) throw new Error(`darts: order=${String(this.config.order)}; allowed: 1, 2`);
     if (!(this.config.epsilonScale > 0)) throw new Error(`darts: epsilonScale=${this.config.epsilonScale} must be > 0`);

@@ -6,7 +6,7 @@
 // regulariser is left out.
 import * as tf from '@tensorflow/tfjs-core';
 import { rowsOf } from '../supernet.js';
-import type { Rng } from '@weft/core';
+import { checkKnownKeys, configKeys, type Rng } from '@weft/core';
 import { isParametric } from '../ops.js';
 import type { ArchSampler, SearchNetwork } from '../supernet.js';
 import type { TaskLoss } from './bilevel.js';
@@ -17,6 +17,9 @@ export interface DropNasConfig extends DartsConfig {
   /** r in p_d = r^(1/|group|). Default 3e-5 (DropNAS). */
   dropBase: number;
 }
+
+/** Every key of {@link DropNasConfig}. */
+export const DROPNAS_KEYS = configKeys<DropNasConfig>({ weightOptimizer: true, archOptimizer: true, warmupSteps: true, weightSchedule: true, order: true, xi: true, epsilonScale: true, dropBase: true });
 
 /** Defaults of {@link DropNasConfig}. */
 export const DROPNAS_DEFAULTS: DropNasConfig = { ...DARTS_DEFAULTS, order: 1, dropBase: 3e-5 };
@@ -47,8 +50,10 @@ export function dropNasSampler(ops: readonly string[], space: 'conv' | 'vector',
 export class DropNasSearch extends DartsSearch {
   override readonly method = 'dropnas';
   constructor(net: SearchNetwork, loss: TaskLoss, config: Partial<DropNasConfig> = {}) {
+    checkKnownKeys('dropnas', config, DROPNAS_KEYS);
     const c = { ...DROPNAS_DEFAULTS, ...config, order: 1 as const };
-    super(net, loss, c);
+    const { dropBase: _r, ...darts } = c;
+    super(net, loss, darts);
     if (!(c.dropBase > 0 && c.dropBase < 1)) throw new Error(`dropnas: dropBase=${c.dropBase} must be in (0, 1)`);
     net.sampler = dropNasSampler(net.space.ops, net.space.space, c.dropBase);
   }

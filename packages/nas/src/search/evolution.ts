@@ -6,7 +6,7 @@
 // The best candidate scored wins. Candidates are lists of genes, so children stay valid in any space;
 // a candidate seen before is not scored again. Departure: no hard constraints (the paper's FLOPs
 // limit); a size penalty belongs in the score.
-import type { Rng } from '@weft/core';
+import { checkKnownKeys, configKeys, type Rng } from '@weft/core';
 
 /** Config of {@link evolve}. The paper's values: population 50, generations 20, parents 10, mutation 0.1. */
 export interface EvolutionConfig {
@@ -19,6 +19,9 @@ export interface EvolutionConfig {
   /** Probability that mutation redraws a gene. Default 0.1. */
   mutationProb: number;
 }
+
+/** Every key of {@link EvolutionConfig}. */
+export const EVOLUTION_KEYS = configKeys<EvolutionConfig>({ population: true, generations: true, parents: true, mutationProb: true });
 
 /** Defaults of {@link EvolutionConfig}. */
 export const EVOLUTION_DEFAULTS: EvolutionConfig = { population: 16, generations: 4, parents: 4, mutationProb: 0.1 };
@@ -45,6 +48,7 @@ export interface EvolutionResult<G> {
 
 /** Check an {@link EvolutionConfig}; the message names the field. */
 export function resolveEvolution(who: string, config: Partial<EvolutionConfig> = {}): EvolutionConfig {
+  checkKnownKeys(`${who}: evolution`, config, EVOLUTION_KEYS);
   const c = { ...EVOLUTION_DEFAULTS, ...config };
   const int = (name: keyof EvolutionConfig, lo: number) => {
     if (!Number.isInteger(c[name]) || c[name] < lo) throw new Error(`${who}: ${name}=${c[name]} must be an integer ≥ ${lo}`);

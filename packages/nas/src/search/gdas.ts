@@ -9,7 +9,7 @@
 // for it). h itself uses the current α on the device.
 import * as tf from '@tensorflow/tfjs-core';
 import { rowsOf } from '../supernet.js';
-import type { ForwardContext, StepContext, StepOutput } from '@weft/core';
+import { checkKnownKeys, configKeys, type ForwardContext, type StepContext, type StepOutput } from '@weft/core';
 import type { ArchSampler, CellKind } from '../supernet.js';
 import type { SearchNetwork } from '../supernet.js';
 import { DartsSearch, DARTS_DEFAULTS, type DartsConfig } from './darts.js';
@@ -24,6 +24,9 @@ export interface GdasConfig extends DartsConfig {
   /** Steps over which τ anneals linearly. Default 200. */
   annealSteps: number;
 }
+
+/** Every key of {@link GdasConfig}. */
+export const GDAS_KEYS = configKeys<GdasConfig>({ weightOptimizer: true, archOptimizer: true, warmupSteps: true, weightSchedule: true, order: true, xi: true, epsilonScale: true, tauMax: true, tauMin: true, annealSteps: true });
 
 /** Defaults of {@link GdasConfig}. */
 export const GDAS_DEFAULTS: GdasConfig = { ...DARTS_DEFAULTS, order: 1, tauMax: 10, tauMin: 0.1, annealSteps: 200 };
@@ -62,8 +65,10 @@ export class GdasSearch extends DartsSearch {
   private tau: number;
 
   constructor(net: SearchNetwork, loss: TaskLoss, config: Partial<GdasConfig> = {}) {
+    checkKnownKeys('gdas', config, GDAS_KEYS);
     const c = { ...GDAS_DEFAULTS, ...config, order: 1 as const };
-    super(net, loss, c);
+    const { tauMax: _max, tauMin: _min, annealSteps: _steps, ...darts } = c;
+    super(net, loss, darts);
     if (!(c.tauMin > 0 && c.tauMax >= c.tauMin)) throw new Error(`gdas: need 0 < tauMin=${c.tauMin} ≤ tauMax=${c.tauMax}`);
     if (!Number.isInteger(c.annealSteps) || c.annealSteps < 1) throw new Error(`gdas: annealSteps=${c.annealSteps} must be an integer ≥ 1`);
     this.tau = c.tauMax;

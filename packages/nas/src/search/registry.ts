@@ -1,19 +1,19 @@
 // The registry of search methods: name → { family, defaults, factory }. A cell-space method
 // builds a DARTS supernet (PC-DARTS adjusts the space: partial channels, edge normalisation); an
 // entangled-space method builds a weight-entangled supernet. One `register` line per method.
-import { Rng } from '@weft/core';
+import { Rng, checkKnownKeys, configKeys, nearestName, unknownKeyError } from '@weft/core';
 import type { Genotype } from '../genotype.js';
 import type { EntangledSpaceConfig, SubnetConfig } from '../entangled/space.js';
 import { EntangledSupernet } from '../entangled/supernet.js';
 import type { CellSpaceConfig } from '../space.js';
 import { SearchNetwork } from '../supernet.js';
 import type { Searcher, TaskLoss } from './bilevel.js';
-import { DARTS_DEFAULTS, DartsSearch } from './darts.js';
-import { DROPNAS_DEFAULTS, DropNasSearch } from './dropnas.js';
-import { GDAS_DEFAULTS, GdasSearch } from './gdas.js';
-import { SPOS_DEFAULTS, SposSearch } from './spos.js';
-import { SPOS_ENTANGLED_DEFAULTS, SposEntangledSearch } from './spos-entangled.js';
-import { TANGLENAS_DEFAULTS, TangleNasSearch } from './tanglenas.js';
+import { DARTS_DEFAULTS, DARTS_KEYS, DartsSearch } from './darts.js';
+import { DROPNAS_DEFAULTS, DROPNAS_KEYS, DropNasSearch } from './dropnas.js';
+import { GDAS_DEFAULTS, GDAS_KEYS, GdasSearch } from './gdas.js';
+import { SPOS_DEFAULTS, SPOS_KEYS, SposSearch } from './spos.js';
+import { SPOS_ENTANGLED_DEFAULTS, SPOS_ENTANGLED_KEYS, SposEntangledSearch } from './spos-entangled.js';
+import { TANGLENAS_DEFAULTS, TANGLENAS_KEYS, TangleNasSearch } from './tanglenas.js';
 
 /** A cell-space method entry. */
 export interface CellMethod {
@@ -22,6 +22,8 @@ export interface CellMethod {
   description: string;
   /** Config defaults (JSON). */
   defaults: Record<string, unknown>;
+  /** Every option the method takes: the keys of `defaults` and optional ones without a default. */
+  options: readonly string[];
   /** Changes the method makes to the space (PC-DARTS). */
   spaceDefaults?: Partial<CellSpaceConfig>;
   factory(net: SearchNetwork, loss: TaskLoss, config: Record<string, unknown>): Searcher<Genotype>;
@@ -30,8 +32,12 @@ export interface CellMethod {
 /** An entangled-space method entry. */
 export interface EntangledMethod {
   family: 'entangled';
+  /** One line on what it does. */
   description: string;
+  /** Config defaults (JSON). */
   defaults: Record<string, unknown>;
+  /** Every option the method takes: the keys of `defaults` and optional ones without a default. */
+  options: readonly string[];
   factory(net: EntangledSupernet, loss: TaskLoss, config: Record<string, unknown>): Searcher<SubnetConfig>;
 }
 
@@ -39,10 +45,34 @@ export type SearchMethod = CellMethod | EntangledMethod;
 
 const METHODS = new Map<string, SearchMethod>();
 
+const ENTRY_KEYS = configKeys<CellMethod>({ family: true, description: true, defaults: true, options: true, spaceDefaults: true, factory: true });
+
 /** Register a method. */
 export function registerSearchMethod(name: string, m: SearchMethod): void {
   if (METHODS.has(name)) throw new Error(`registerSearchMethod: "${name}" is already registered`);
+  checkKnownKeys(`registerSearchMethod('${name}')`, m, ENTRY_KEYS);
+  const missing = Object.keys(m.defaults).filter((k) => !m.options.includes(k));
+  if (missing.length) throw new Error(`registerSearchMethod('${name}'): options must list every key of defaults; missing ${missing.join(', ')}`);
   METHODS.set(name, m);
+}
+
+/**
+ * Refuse an option method `m` does not take, naming the nearest one; a key that is no option's
+ * typo but a typo of an option's field (`lerningRate`) points to that field (`weightOptimizer.learningRate`).
+ */
+function checkOptions(where: string, config: unknown, m: SearchMethod): void {
+  if (config !== null && typeof config === 'object' && !Array.isArray(config)) {
+    const fields = m.options.flatMap((k) => {
+      const d = m.defaults[k];
+      return d !== null && typeof d === 'object' && !Array.isArray(d) ? Object.keys(d).map((f) => ({ path: `${k}.${f}`, f })) : [];
+    });
+    for (const key of Object.keys(config)) {
+      if (m.options.includes(key) || nearestName(key, m.options)) continue;
+      const f = nearestName(key, fields.map((x) => x.f));
+      if (f) throw new Error(`${where}: unknown option '${key}'; did you mean '${fields.find((x) => x.f === f)!.path}'? (allowed: ${m.options.join(', ')})`);
+    }
+  }
+  checkKnownKeys(where, config, m.options);
 }
 
 /** The registered method names (optionally of one family). */
@@ -73,6 +103,7 @@ export interface EntangledSearch {
 export function createCellSearch(name: string, space: Partial<CellSpaceConfig>, loss: TaskLoss, config: Record<string, unknown> = {}, seed = 0): CellSearch {
   const m = searchMethod(name);
   if (m.family !== 'cell') throw new Error(`search: method="${name}" searches an entangled space; use createEntangledSearch (cell methods: ${searchMethodNames('cell').join(', ')})`);
+  checkOptions(`createCellSearch('${name}')`, config, m);
   const net = new SearchNetwork({ ...space, ...m.spaceDefaults }, new Rng(seed));
   return { net, searcher: m.factory(net, loss, { ...m.defaults, ...config }) };
 }
@@ -81,6 +112,7 @@ export function createCellSearch(name: string, space: Partial<CellSpaceConfig>, 
 export function createEntangledSearch(name: string, space: Partial<EntangledSpaceConfig>, loss: TaskLoss, config: Record<string, unknown> = {}, seed = 0): EntangledSearch {
   const m = searchMethod(name);
   if (m.family !== 'entangled') throw new Error(`search: method="${name}" searches a cell space; use createCellSearch (entangled methods: ${searchMethodNames('entangled').join(', ')})`);
+  checkOptions(`createEntangledSearch('${name}')`, config, m);
   const net = new EntangledSupernet(space, new Rng(seed));
   return { net, searcher: m.factory(net, loss, { ...m.defaults, ...config }) };
 }
@@ -91,30 +123,35 @@ registerSearchMethod('darts', {
   family: 'cell',
   description: 'DARTS, first order: softmax-mixed ops, α on validation batches, w on training batches',
   defaults: plain({ ...DARTS_DEFAULTS, order: 1 }),
+  options: DARTS_KEYS,
   factory: (net, loss, c) => new DartsSearch(net, loss, c),
 });
 registerSearchMethod('darts-2nd', {
   family: 'cell',
   description: 'DARTS, second order: unrolled w′ and the finite-difference Hessian-vector product',
   defaults: plain({ ...DARTS_DEFAULTS, order: 2 }),
+  options: DARTS_KEYS,
   factory: (net, loss, c) => new DartsSearch(net, loss, c),
 });
 registerSearchMethod('gdas', {
   family: 'cell',
   description: 'GDAS: one op per edge by Gumbel-softmax (straight-through), τ annealed',
   defaults: plain(GDAS_DEFAULTS),
+  options: GDAS_KEYS,
   factory: (net, loss, c) => new GdasSearch(net, loss, c),
 });
 registerSearchMethod('dropnas', {
   family: 'cell',
   description: 'DropNAS: DARTS with grouped operation dropout',
   defaults: plain(DROPNAS_DEFAULTS),
+  options: DROPNAS_KEYS,
   factory: (net, loss, c) => new DropNasSearch(net, loss, c),
 });
 registerSearchMethod('pc-darts', {
   family: 'cell',
   description: 'PC-DARTS: 1/K of the channels through the mixed ops, edge normalisation β',
   defaults: plain({ ...DARTS_DEFAULTS, order: 1 }),
+  options: DARTS_KEYS,
   spaceDefaults: { partialChannels: 2, edgeNormalization: true },
   factory: (net, loss, c) => new DartsSearch(net, loss, c),
 });
@@ -122,17 +159,20 @@ registerSearchMethod('spos', {
   family: 'cell',
   description: 'SPOS: uniform single-path supernet training, then random search on validation',
   defaults: plain(SPOS_DEFAULTS),
+  options: SPOS_KEYS,
   factory: (net, loss, c) => new SposSearch(net, loss, c),
 });
 registerSearchMethod('tanglenas', {
   family: 'entangled',
   description: 'TangleNAS: gradient search over the superposition of entangled weight slices',
   defaults: plain(TANGLENAS_DEFAULTS),
+  options: TANGLENAS_KEYS,
   factory: (net, loss, c) => new TangleNasSearch(net, loss, c),
 });
 registerSearchMethod('spos-entangled', {
   family: 'entangled',
   description: 'SPOS/OFA: one uniformly sampled subnet per step, then random search on validation',
   defaults: plain(SPOS_ENTANGLED_DEFAULTS),
+  options: SPOS_ENTANGLED_KEYS,
   factory: (net, loss, c) => new SposEntangledSearch(net, loss, c),
 });

@@ -2,7 +2,7 @@
 // hook; each step draws a seeded training batch and a validation batch (gathered on the device,
 // no readback), so a page can watch progress, abort, and read α between reports.
 import * as tf from '@tensorflow/tfjs-core';
-import { Rng, train, type TrainProgress, type TrainResult } from '@weft/core';
+import { Rng, checkKnownKeys, configKeys, train, type TrainProgress, type TrainResult } from '@weft/core';
 import type { Batch, SearchBatch, Searcher } from './bilevel.js';
 
 /** Options of {@link runSearch}. */
@@ -27,6 +27,10 @@ export interface RunSearchOptions<R> {
   signal?: AbortSignal;
 }
 
+const RUN_SEARCH_KEYS = configKeys<RunSearchOptions<unknown>>({
+  searcher: true, train: true, val: true, steps: true, batchSize: true, seed: true, reportEvery: true, onProgress: true, signal: true,
+});
+
 /** What {@link runSearch} returns. */
 export interface RunSearchResult<R> {
   /** The architecture found (SPOS ranks its candidates on the whole validation split). */
@@ -44,6 +48,7 @@ function drawIndices(n: number, size: number, steps: number, rng: Rng): Int32Arr
 
 /** Run `steps` search steps, then read the result. */
 export async function runSearch<R>(o: RunSearchOptions<R>): Promise<RunSearchResult<R>> {
+  checkKnownKeys('runSearch', o, RUN_SEARCH_KEYS);
   const { searcher, steps } = o;
   if (!Number.isInteger(steps) || steps < 1) throw new Error(`runSearch: steps=${steps} must be an integer ≥ 1`);
   const bs = o.batchSize ?? 64;

@@ -4,6 +4,7 @@
 // which falls faster than cosine annealing early and slower late (p = 10 in sharpDARTS; p → 1
 // is plain cosine annealing). Weft applies it to the weight optimiser of the bilevel searches.
 // Departure: no warm-up phase; t counts search steps, not epochs.
+import { checkKnownKeys, configKeys } from '@weft/core';
 
 /** Config of {@link cosinePowerAnnealing}. */
 export interface CosinePowerConfig {
@@ -17,8 +18,11 @@ export interface CosinePowerConfig {
   exponent?: number;
 }
 
+const COSINE_POWER_KEYS = configKeys<CosinePowerConfig>({ totalSteps: true, maxLr: true, minLr: true, exponent: true });
+
 /** The learning rate at step `t` (clamped to [0, T]). */
 export function cosinePowerAnnealing(t: number, c: CosinePowerConfig): number {
+  checkKnownKeys('cosinePowerAnnealing', c, COSINE_POWER_KEYS);
   const { totalSteps: T, maxLr } = c;
   const minLr = c.minLr ?? 0;
   const p = c.exponent ?? 10;

@@ -4,7 +4,7 @@
 // subnets scored with the inherited weights — SPOS' evolutionary search (search/evolution.ts; a
 // gene per choice: depth, each layer's width, kernel and activation) or random search.
 import * as tf from '@tensorflow/tfjs-core';
-import { ForwardContext, makeOptimizer, Rng, type OptimizerConfig, type StepContext, type StepOutput } from '@weft/core';
+import { ForwardContext, checkKnownKeys, configKeys, makeOptimizer, Rng, type OptimizerConfig, type StepContext, type StepOutput } from '@weft/core';
 import { randomSubnet, type EntangledSpaceConfig, type SubnetConfig } from '../entangled/space.js';
 import { evolve, resolveEvolution, type EvolutionConfig, type EvolutionResult, type GeneSpace } from './evolution.js';
 import type { EntangledSupernet } from '../entangled/supernet.js';
@@ -25,6 +25,9 @@ export interface SposEntangledConfig {
   /** Penalty λ · params(subnet)/params(largest) added to the validation loss when ranking. Default 0. */
   costWeight: number;
 }
+
+/** Every key of {@link SposEntangledConfig}. */
+export const SPOS_ENTANGLED_KEYS = configKeys<SposEntangledConfig>({ weightOptimizer: true, search: true, evolution: true, candidates: true, seed: true, costWeight: true });
 
 /** Defaults of {@link SposEntangledConfig}. */
 export const SPOS_ENTANGLED_DEFAULTS: SposEntangledConfig = { weightOptimizer: { name: 'adam', learningRate: 0.01 }, search: 'evolution', evolution: {}, candidates: 20, seed: 0, costWeight: 0 };
@@ -67,6 +70,7 @@ export class SposEntangledSearch implements Searcher<SubnetConfig> {
   private readonly opt: tf.Optimizer;
 
   constructor(readonly net: EntangledSupernet, readonly loss: TaskLoss, config: Partial<SposEntangledConfig> = {}) {
+    checkKnownKeys('spos-entangled', config, SPOS_ENTANGLED_KEYS);
     this.config = { ...SPOS_ENTANGLED_DEFAULTS, ...config };
     if (!Number.isInteger(this.config.candidates) || this.config.candidates < 1) throw new Error(`spos-entangled: candidates=${this.config.candidates} must be an integer ≥ 1`);
     if (this.config.search !== 'evolution' && this.config.search !== 'random') throw new Error(`spos-entangled: search=${String(this.config.search)} must be 'evolution' or 'random'`);

@@ -5,7 +5,7 @@
 // search over `candidates` genotypes.
 import * as tf from '@tensorflow/tfjs-core';
 import { rowsOf } from '../supernet.js';
-import { ForwardContext, makeOptimizer, Rng, type OptimizerConfig, type StepContext, type StepOutput } from '@weft/core';
+import { ForwardContext, checkKnownKeys, configKeys, makeOptimizer, Rng, type OptimizerConfig, type StepContext, type StepOutput } from '@weft/core';
 import { randomGenotype, type Genotype } from '../genotype.js';
 import type { CellSpaceConfig } from '../space.js';
 import { evolve, resolveEvolution, type EvolutionConfig, type EvolutionResult, type GeneSpace } from './evolution.js';
@@ -26,6 +26,9 @@ export interface SposConfig {
   /** Seed of the search's draws. Default 0. */
   seed: number;
 }
+
+/** Every key of {@link SposConfig}. */
+export const SPOS_KEYS = configKeys<SposConfig>({ weightOptimizer: true, search: true, evolution: true, candidates: true, seed: true });
 
 /** Defaults of {@link SposConfig}. */
 export const SPOS_DEFAULTS: SposConfig = { weightOptimizer: { name: 'adam', learningRate: 0.01 }, search: 'evolution', evolution: {}, candidates: 20, seed: 0 };
@@ -80,6 +83,7 @@ export class SposSearch implements Searcher<Genotype> {
   private readonly opt: tf.Optimizer;
 
   constructor(readonly net: SearchNetwork, readonly loss: TaskLoss, config: Partial<SposConfig> = {}) {
+    checkKnownKeys('spos', config, SPOS_KEYS);
     this.config = { ...SPOS_DEFAULTS, ...config };
     if (!Number.isInteger(this.config.candidates) || this.config.candidates < 1) throw new Error(`spos: candidates=${this.config.candidates} must be an integer ≥ 1`);
     if (this.config.search !== 'evolution' && this.config.search !== 'random') throw new Error(`spos: search=${String(this.config.search)} must be 'evolution' or 'random'`);

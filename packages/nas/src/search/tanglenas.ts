@@ -7,7 +7,7 @@
 // the choices were independent — so nested choices (a wider layer can imitate a narrower one)
 // are not all won by the largest.
 import * as tf from '@tensorflow/tfjs-core';
-import { makeOptimizer, type StepContext, type StepOutput } from '@weft/core';
+import { checkKnownKeys, configKeys, makeOptimizer, type StepContext, type StepOutput } from '@weft/core';
 import type { EntangledSupernet } from '../entangled/supernet.js';
 import type { SubnetConfig } from '../entangled/space.js';
 import { resolveBilevel, subContext, type Batch, type BilevelConfig, type SearchBatch, type Searcher, type TaskLoss } from './bilevel.js';
@@ -17,6 +17,9 @@ export interface TangleNasConfig extends BilevelConfig {
   /** λ of the expected-size penalty on the architecture loss. Default 0 (TangleNAS as published). */
   costWeight: number;
 }
+
+/** Every key of {@link TangleNasConfig}. */
+export const TANGLENAS_KEYS = configKeys<TangleNasConfig>({ weightOptimizer: true, archOptimizer: true, warmupSteps: true, weightSchedule: true, costWeight: true });
 
 /** Defaults of {@link TangleNasConfig}. */
 export const TANGLENAS_DEFAULTS: TangleNasConfig = { ...resolveBilevel(), costWeight: 0 };
@@ -59,6 +62,7 @@ export class TangleNasSearch implements Searcher<SubnetConfig> {
   private readonly archOpt: tf.Optimizer;
 
   constructor(readonly net: EntangledSupernet, readonly loss: TaskLoss, config: Partial<TangleNasConfig> = {}) {
+    checkKnownKeys('tanglenas', config, TANGLENAS_KEYS);
     this.config = { ...TANGLENAS_DEFAULTS, ...resolveBilevel(config), ...config };
     if (!(this.config.costWeight >= 0)) throw new Error(`tanglenas: costWeight=${this.config.costWeight} must be ≥ 0`);
     this.weightOpt = makeOptimizer(this.config.weightOptimizer);
