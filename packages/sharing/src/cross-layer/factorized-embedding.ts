@@ -3,7 +3,7 @@
 // projection, so the embedding costs V·E + E·H instead of V·H. Like ALBERT's
 // `embedding_hidden_mapping_in`, the projection has a bias (configurable).
 import * as tf from '@tensorflow/tfjs-core';
-import { Embedding, Linear, Module, defaultRng, type ForwardContext, type Rng } from '@weft/core';
+import { Embedding, Linear, Module, checkKnownKeys, configKeys, defaultRng, type ForwardContext, type Rng } from '@weft/core';
 
 /** Config of {@link FactorizedEmbedding}. */
 export interface FactorizedEmbeddingConfig {
@@ -19,6 +19,8 @@ export interface FactorizedEmbeddingConfig {
   initStd?: number;
 }
 
+const KEYS = configKeys<FactorizedEmbeddingConfig>({ vocabSize: true, embeddingDim: true, hidden: true, bias: true, initStd: true });
+
 /** ids (...S) -> (...S, hidden): lookup in a V × E table, then an E × H Linear. */
 export class FactorizedEmbedding extends Module {
   /** The V × E table. */
@@ -28,6 +30,7 @@ export class FactorizedEmbedding extends Module {
 
   constructor(readonly config: FactorizedEmbeddingConfig, rng: Rng = defaultRng()) {
     super();
+    checkKnownKeys('FactorizedEmbedding', config, KEYS);
     for (const k of ['vocabSize', 'embeddingDim', 'hidden'] as const) {
       const v = config[k];
       if (!Number.isInteger(v) || v < 1) throw new Error(`FactorizedEmbedding: ${k}=${String(v)} must be a positive integer`);

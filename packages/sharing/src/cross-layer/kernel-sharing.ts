@@ -4,7 +4,7 @@
 // paper keeps per-layer BatchNorm; this toy CNN has no norm). The bank-to-layer assignment is a
 // sharing plan (the paper shares within a stage: 'all-shared' or 'groups').
 import * as tf from '@tensorflow/tfjs-core';
-import { Conv2d, Linear, Module, ModuleList, defaultRng, fanInUniform, type ForwardContext, type Rng } from '@weft/core';
+import { Conv2d, Linear, Module, ModuleList, defaultRng, fanInUniform, resolveConfig, type ForwardContext, type Rng } from '@weft/core';
 import { buildShared } from './apply.js';
 import type { SharingPlan } from './plans.js';
 
@@ -62,6 +62,9 @@ export interface KernelSharingCNNConfig {
   plan?: SharingPlan;
 }
 
+/** Defaults of {@link KernelSharingCNNConfig}. */
+export const KERNEL_SHARING_CNN_DEFAULTS: Required<KernelSharingCNNConfig> = { height: 8, width: 8, inChannels: 1, channels: 16, depth: 4, kernelSize: 3, numClasses: 6, plan: 'all-shared' };
+
 /** stem conv -> depth × (shared-kernel conv, ReLU, residual) -> global average pool -> Linear. */
 export class KernelSharingCNN extends Module {
   /** Unshared stem, inChannels -> channels. */
@@ -74,12 +77,12 @@ export class KernelSharingCNN extends Module {
   constructor(readonly config: KernelSharingCNNConfig = {}, rng: Rng = defaultRng()) {
     super();
     const L = 'KernelSharingCNN';
-    const c = { height: 8, width: 8, inChannels: 1, channels: 16, depth: 4, kernelSize: 3, numClasses: 6, ...config };
+    const c = resolveConfig(L, KERNEL_SHARING_CNN_DEFAULTS, config, { anyType: ['plan'] });
     for (const k of ['height', 'width', 'inChannels', 'channels', 'depth', 'kernelSize', 'numClasses'] as const) {
       if (!Number.isInteger(c[k]) || c[k] < 1) throw new Error(`${L}: ${k}=${String(c[k])} must be a positive integer`);
     }
     this.stem = this.addModule('stem', new Conv2d({ inChannels: c.inChannels, outChannels: c.channels, kernelSize: c.kernelSize, padding: 'same' }, rng));
-    const banks = buildShared(c.plan ?? 'all-shared', c.depth, () => new KernelBank(c.kernelSize, c.channels, rng));
+    const banks = buildShared(c.plan, c.depth, () => new KernelBank(c.kernelSize, c.channels, rng));
     this.layers = this.addModule('layers', new ModuleList(banks.map((b) => new SharedKernelConv2d(b, rng))));
     this.head = this.addModule('head', new Linear({ inFeatures: c.channels, outFeatures: c.numClasses }, rng));
   }

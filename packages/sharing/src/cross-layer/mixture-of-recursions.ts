@@ -13,7 +13,7 @@
 // router gate g (the paper writes g·f(h) + h with f the layer stack without its residual).
 // Not implemented: the KV-sharing / recursion-wise KV caching variants (inference-time only).
 import * as tf from '@tensorflow/tfjs-core';
-import { ForwardContext, Linear, Module, ModuleList, defaultRng, splitSequenceInput, type Rng, type SequenceInput } from '@weft/core';
+import { ForwardContext, Linear, Module, ModuleList, checkKnownKeys, configKeys, defaultRng, splitSequenceInput, type Rng, type SequenceInput } from '@weft/core';
 import { gatherRows, noGrad, scatterRows } from './no-grad.js';
 
 /** Config of {@link MixtureOfRecursions}. */
@@ -30,6 +30,8 @@ export interface MixtureOfRecursionsConfig {
   auxWeight?: number;
 }
 
+const KEYS = configKeys<MixtureOfRecursionsConfig>({ dim: true, maxRecursions: true, routing: true, capacity: true, auxWeight: true });
+
 /** One shared block, a per-token number of recursions: (B, T, dim) [+ mask] -> (B, T, dim). */
 export class MixtureOfRecursions extends Module<SequenceInput, tf.Tensor> {
   /** The shared block. */
@@ -44,6 +46,7 @@ export class MixtureOfRecursions extends Module<SequenceInput, tf.Tensor> {
     super();
     const L = 'MixtureOfRecursions';
     if (!(block instanceof Module)) throw new Error(`${L}: block must be a Module`);
+    checkKnownKeys(L, config, KEYS);
     if (!Number.isInteger(config.dim) || config.dim < 1) throw new Error(`${L}: dim=${String(config.dim)} must be a positive integer`);
     const Nr = config.maxRecursions ?? 3;
     if (!Number.isInteger(Nr) || Nr < 1) throw new Error(`${L}: maxRecursions=${String(Nr)} must be an integer ≥ 1 (depth 0 is not a model)`);

@@ -3,7 +3,7 @@
 // hidden[i] -> hidden[i+1] filled by the plan's Linears (slots sharing one must have equal
 // shapes), residual where in = out, and an unshared head.
 import * as tf from '@tensorflow/tfjs-core';
-import { Linear, Module, ModuleList, activationFn, defaultRng, type ActivationName, type ForwardContext, type Rng } from '@weft/core';
+import { Linear, Module, ModuleList, activationFn, checkKnownKeys, configKeys, defaultRng, type ActivationName, type ForwardContext, type Rng } from '@weft/core';
 import { buildShared } from './apply.js';
 import type { SharingPlan } from './plans.js';
 
@@ -23,6 +23,8 @@ export interface SharedMLPClassifierConfig {
   residual?: boolean;
 }
 
+const KEYS = configKeys<SharedMLPClassifierConfig>({ inFeatures: true, numClasses: true, hidden: true, plan: true, activation: true, residual: true });
+
 /** (B, inFeatures) -> (B, numClasses) with plan-shared hidden layers. */
 export class SharedMLPClassifier extends Module {
   /** Input layer (unshared). */
@@ -36,6 +38,7 @@ export class SharedMLPClassifier extends Module {
   constructor(readonly config: SharedMLPClassifierConfig, rng: Rng = defaultRng()) {
     super();
     const L = 'SharedMLPClassifier';
+    checkKnownKeys(L, config, KEYS);
     const { inFeatures, numClasses, hidden } = config;
     for (const [k, v] of [['inFeatures', inFeatures], ['numClasses', numClasses]] as const) {
       if (!Number.isInteger(v) || v < 1) throw new Error(`${L}: ${k}=${String(v)} must be a positive integer`);

@@ -2,7 +2,7 @@
 // and groups, Subformer arXiv:2101.00234 sandwich, MobileLLM arXiv:2402.14905 block-wise repeat,
 // Takase & Kiyono arXiv:2104.06022 cycle): K TransformerBlocks built once and placed in the slots
 // through the core model's `{blocks}` option. Embeddings, final norm and head stay unshared.
-import { TinyTransformer, TransformerBlock, defaultRng, type Rng, type TinyTransformerConfig } from '@weft/core';
+import { TinyTransformer, TransformerBlock, checkKnownKeys, configKeys, defaultRng, type Rng, type TinyTransformerConfig } from '@weft/core';
 import { buildShared } from './apply.js';
 import type { SharingPlan } from './plans.js';
 
@@ -12,8 +12,14 @@ export interface SharedTransformerConfig extends TinyTransformerConfig {
   plan?: SharingPlan;
 }
 
+const KEYS = configKeys<SharedTransformerConfig>({
+  vocabSize: true, maxLen: true, dim: true, depth: true, numHeads: true, numKVHeads: true, head: true, numClasses: true, pool: true, tieEmbeddings: true,
+  causal: true, norm: true, normEps: true, gated: true, mlpHidden: true, activation: true, bias: true, dropout: true, embedInitStd: true, ffn: true, plan: true,
+});
+
 /** Build a TinyTransformer with `depth` slots filled by the plan's unique blocks. */
 export function sharedTransformer(config: SharedTransformerConfig, rng: Rng = defaultRng()): TinyTransformer {
+  checkKnownKeys('sharedTransformer', config, KEYS);
   const { plan = 'all-shared', ...model } = config;
   const depth = model.depth ?? 2;
   if (!Number.isInteger(depth) || depth < 1) throw new Error(`sharedTransformer: depth=${String(depth)} must be an integer ≥ 1`);

@@ -8,7 +8,7 @@
 // them partial); all tokens run every step (static shapes, no readback) and halted ones are
 // masked, so compute is not saved, only reported as the average depth.
 import * as tf from '@tensorflow/tfjs-core';
-import { ForwardContext, Linear, Module, defaultRng, normalInit, splitSequenceInput, type Rng, type SequenceInput } from '@weft/core';
+import { ForwardContext, Linear, Module, checkKnownKeys, configKeys, defaultRng, normalInit, splitSequenceInput, type Rng, type SequenceInput } from '@weft/core';
 
 /** Config of {@link RecurrentBlock}. */
 export interface RecurrentBlockConfig {
@@ -28,6 +28,8 @@ export interface RecurrentBlockConfig {
   haltBias?: number;
 }
 
+const KEYS = configKeys<RecurrentBlockConfig>({ dim: true, halting: true, maxSteps: true, threshold: true, ponderWeight: true, stepEmbedding: true, haltBias: true });
+
 /** One shared block applied recurrently in depth: (B, T, dim) [+ mask] -> (B, T, dim). Can fill a TinyTransformer slot. */
 export class RecurrentBlock extends Module<SequenceInput, tf.Tensor> {
   /** The shared block. */
@@ -44,6 +46,7 @@ export class RecurrentBlock extends Module<SequenceInput, tf.Tensor> {
     super();
     const L = 'RecurrentBlock';
     if (!(block instanceof Module)) throw new Error(`${L}: block must be a Module`);
+    checkKnownKeys(L, config, KEYS);
     if (!Number.isInteger(config.dim) || config.dim < 1) throw new Error(`${L}: dim=${String(config.dim)} must be a positive integer`);
     const s = { halting: 'act' as const, maxSteps: 4, threshold: 0.99, ponderWeight: 0.01, stepEmbedding: true, haltBias: 1, ...config };
     if (s.halting !== 'act' && s.halting !== 'fixed') throw new Error(`${L}: halting=${JSON.stringify(s.halting)} must be 'act' or 'fixed'`);

@@ -13,7 +13,7 @@
 // The index map is computed once (int32) and applied with a gather; its gradient is an
 // UnsortedSegmentSum, for which Weft registers fast wasm/cpu kernels.
 import * as tf from '@tensorflow/tfjs-core';
-import { Module, defaultRng, type ForwardContext, type Rng } from '@weft/core';
+import { Module, checkKnownKeys, configKeys, defaultRng, type ForwardContext, type Rng } from '@weft/core';
 import { roastMap, stableRpsMap } from './hash.js';
 import { HashedMemory } from './memory.js';
 import { scaleGrad } from './scale-grad.js';
@@ -45,6 +45,8 @@ export interface HashedLinearConfig {
   hashSeed?: number;
 }
 
+const KEYS = configKeys<HashedLinearConfig>({ inFeatures: true, outFeatures: true, bias: true, method: true, compression: true, memorySize: true, memoryInit: true, chunkSize: true, hashSeed: true });
+
 /** A Linear whose [in, out] weight and bias are read from a (possibly global) hashed memory. */
 export class HashedLinear extends Module {
   /** The shared array (own, or the global one given). */
@@ -63,6 +65,7 @@ export class HashedLinear extends Module {
   constructor(readonly config: HashedLinearConfig, rng: Rng = defaultRng(), memory?: HashedMemory) {
     super();
     const L = 'HashedLinear';
+    checkKnownKeys(L, config, KEYS);
     const { inFeatures, outFeatures } = config;
     for (const [k, v] of [['inFeatures', inFeatures], ['outFeatures', outFeatures]] as const) {
       if (!Number.isInteger(v) || v < 1) throw new Error(`${L}: ${k}=${String(v)} must be a positive integer`);

@@ -2,7 +2,7 @@
 // one memory per layer (each at the same compression) or one global memory for the whole network
 // (ROAST's global sharing).
 import * as tf from '@tensorflow/tfjs-core';
-import { Module, ModuleList, activationFn, defaultRng, type ActivationName, type ForwardContext, type Rng } from '@weft/core';
+import { Module, ModuleList, activationFn, checkKnownKeys, configKeys, defaultRng, type ActivationName, type ForwardContext, type Rng } from '@weft/core';
 import { HashedLinear, type HashMethod } from './hashed-linear.js';
 import { HashedMemory } from './memory.js';
 
@@ -28,6 +28,8 @@ export interface HashedMLPClassifierConfig {
   activation?: ActivationName;
 }
 
+const KEYS = configKeys<HashedMLPClassifierConfig>({ inFeatures: true, numClasses: true, hidden: true, method: true, compression: true, scope: true, memoryInit: true, hashSeed: true, activation: true });
+
 /** (B, in) -> (B, classes) through hashed Linears. */
 export class HashedMLPClassifier extends Module {
   /** The hashed layers. */
@@ -39,6 +41,7 @@ export class HashedMLPClassifier extends Module {
   constructor(readonly config: HashedMLPClassifierConfig, rng: Rng = defaultRng()) {
     super();
     const L = 'HashedMLPClassifier';
+    checkKnownKeys(L, config, KEYS);
     const hidden = config.hidden ?? [64];
     const widths = [config.inFeatures, ...hidden, config.numClasses];
     widths.forEach((w, i) => {

@@ -3,7 +3,7 @@
 // One memory per layer, or one global memory given to every layer (sharing by identity: the
 // ledger stores it once).
 import * as tf from '@tensorflow/tfjs-core';
-import { Module, defaultRng, type Rng } from '@weft/core';
+import { Module, checkKnownKeys, configKeys, defaultRng, type Rng } from '@weft/core';
 
 /** Config of {@link HashedMemory}. */
 export interface HashedMemoryConfig {
@@ -12,6 +12,8 @@ export interface HashedMemoryConfig {
   /** Initial values are U(−init, init); layers rescale what they read by λ = (their init bound)/init. Default: 0.05. */
   init?: number;
 }
+
+const KEYS = configKeys<HashedMemoryConfig>({ size: true, init: true });
 
 /** A shared array of `size` trainable values. */
 export class HashedMemory extends Module<never, never> {
@@ -23,6 +25,7 @@ export class HashedMemory extends Module<never, never> {
 
   constructor(readonly config: HashedMemoryConfig, rng: Rng = defaultRng()) {
     super();
+    checkKnownKeys('HashedMemory', config, KEYS);
     if (!Number.isInteger(config.size) || config.size < 1) throw new Error(`HashedMemory: size=${String(config.size)} must be a positive integer`);
     this.init = config.init ?? 0.05;
     if (!(this.init > 0 && Number.isFinite(this.init))) throw new Error(`HashedMemory: init=${String(config.init)} must be a positive finite number`);
