@@ -80,12 +80,23 @@ describe('train', () => {
     model.dispose();
   });
 
-  it('stops with a clear error when the loss becomes NaN', async () => {
+  it('a diverging run stops with a clear error and finite weights (every non-finite step was skipped)', async () => {
     const model = new Linear({ inFeatures: 3, outFeatures: 1 }, new Rng(2));
     const before = tf.memory().numTensors;
     const optimizer = tf.train.sgd(10);
     const run = train({ steps: 200, model, optimizer, batch, loss: mse, reportEvery: 10 });
     await expect(run).rejects.toBeInstanceOf(NonFiniteLossError);
+    await expect(run).rejects.toThrow(/\d+ consecutive steps had a non-finite loss or gradient between steps \d+ and \d+; each was skipped/);
+    expect(Array.from(await model.weight.data()).every(Number.isFinite)).toBe(true);
+    optimizer.dispose();
+    expect(tf.memory().numTensors).toBe(before);
+  });
+
+  it('without the guard, a diverging run stops at the report whose loss is not finite', async () => {
+    const model = new Linear({ inFeatures: 3, outFeatures: 1 }, new Rng(2));
+    const before = tf.memory().numTensors;
+    const optimizer = tf.train.sgd(10);
+    const run = train({ steps: 200, model, optimizer, batch, loss: mse, reportEvery: 10, skipNonFinite: false });
     await expect(run).rejects.toThrow(/the loss became (NaN|Infinity) between steps \d+ and \d+/);
     optimizer.dispose();
     expect(tf.memory().numTensors).toBe(before);

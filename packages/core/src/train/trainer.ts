@@ -1,11 +1,14 @@
-// The trainer: one async loop for every Weft model. Each step runs synchronously inside
-// `optimizer.minimize` (a tidy), the aux losses the forward context collected are added to the
-// task loss, and the only readbacks are `await data()` of the accumulated loss every
-// `reportEvery` steps — never per step, never `dataSync`. Between steps it yields to the event
-// loop so a page stays responsive. A non-finite loss stops training with a clear error.
+// The trainer: one async loop for every Weft model. Each step runs synchronously inside a tidy:
+// gradients of the task loss plus the aux losses the forward context collected, then the
+// optimizer's update. A step whose loss or gradients are not finite is skipped on the device,
+// optimizer state included (non-finite-guard.ts); too many in a row stop training with the last
+// good weights. The only readback is one `await data()` of the running sums every `reportEvery`
+// steps — never per step, never `dataSync`. Between steps it yields to the event loop so a page
+// stays responsive.
 import * as tf from '@tensorflow/tfjs-core';
 import { ForwardContext } from '../context.js';
 import { checkKnownKeys, configKeys } from '../config.js';
+import { NonFiniteGuard, allFinite, discardAbandonedTape } from './non-finite-guard.js';
 import type { Module } from '../module.js';
 
 /** What one training step returns to the trainer (tensors are kept and disposed by the trainer). */
@@ -14,6 +17,11 @@ export interface StepOutput {
   loss: tf.Scalar;
   /** Scalar metrics of the step, e.g. accuracy. */
   metrics?: Record<string, tf.Scalar>;
+  /**
+   * A custom step's own verdict, a bool scalar: false when the step must be undone (its
+   * gradients were not finite). Default: the loss and every variable the step assigned are finite.
+   */
+  finite?: tf.Scalar;
 }
 
 /** What a custom step hook gets. */
@@ -34,6 +42,8 @@ export interface TrainProgress {
   metrics: Record<string, number>;
   /** Statistics the model recorded on the report step (expert load, halting depth, …). */
   stats: Record<string, number | number[]>;
+  /** Steps since the previous report skipped because their loss or gradients were not finite. */
+  skippedSteps: number;
   /** Training speed since the previous report. */
   stepsPerSecond: number;
   /** Wall time since the start, ms. */
@@ -73,12 +83,24 @@ export interface TrainOptions<B> {
   seed?: number;
   /** Yield to the event loop when a run of steps has taken this long, ms. Default: 12. */
   yieldAfterMs?: number;
+  /**
+   * Skip, on the device, a step whose loss or gradients hold a NaN or ±Inf: the weights and the
+   * optimizer state keep their values from before the step. `false` applies every step and only
+   * checks the loss at report steps. Default: true.
+   */
+  skipNonFinite?: boolean;
+  /**
+   * Consecutive skipped steps after which training stops with a {@link NonFiniteLossError} (the
+   * weights are those of the last finite step). Checked at report steps. Default: 5.
+   */
+  maxConsecutiveSkips?: number;
 }
 
 /** Every key of {@link TrainOptions}, for the unknown-key check. */
 const TRAIN_OPTION_KEYS = configKeys<TrainOptions<unknown>>({
   steps: true, batch: true, model: true, loss: true, input: true, metrics: true, optimizer: true, variables: true,
   step: true, reportEvery: true, onProgress: true, signal: true, seed: true, yieldAfterMs: true,
+  skipNonFinite: true, maxConsecutiveSkips: true,
 });
 
 /** What {@link train} returns. */
@@ -91,25 +113,36 @@ export interface TrainResult {
   history: TrainProgress[];
   /** The last reported loss. */
   finalLoss: number;
+  /** Steps skipped because their loss or gradients were not finite. */
+  skippedSteps: number;
   /** Mean training speed. */
   stepsPerSecond: number;
 }
 
-/** Raised when the loss becomes NaN or ±Inf: training stops instead of going on with garbage. */
+/**
+ * Raised when training cannot go on: `maxConsecutiveSkips` steps in a row had a non-finite loss or
+ * gradient (the weights are those of the last finite step), or, with `skipNonFinite: false`, the
+ * reported loss became NaN or ±Inf.
+ */
 export class NonFiniteLossError extends Error {
   constructor(
-    /** The last step whose loss was finite when reported (0 if none was). */
+    /** The previous report's step (0 if none). */
     readonly fromStep: number,
-    /** The step at which the non-finite loss was read. */
+    /** The step at which it was found. */
     readonly step: number,
-    /** The mean loss read. */
+    /** The mean loss read (NaN when every step since the last report was skipped). */
     readonly value: number,
     /** The last finite mean loss reported, or NaN if none. */
     readonly lastFinite: number,
+    /** The longest run of consecutive skipped steps (0 with `skipNonFinite: false`). */
+    readonly consecutiveSkips = 0,
   ) {
     super(
-      `train: the loss became ${value} between steps ${fromStep} and ${step} (last finite loss ${lastFinite}); ` +
-        'training stopped. Lower the learning rate, check the inputs for NaN, or clip gradients.',
+      (consecutiveSkips > 0
+        ? `train: ${consecutiveSkips} consecutive steps had a non-finite loss or gradient between steps ${fromStep} and ${step}; ` +
+          `each was skipped and training stopped with the weights of the last finite step (last finite loss ${lastFinite}). `
+        : `train: the loss became ${value} between steps ${fromStep} and ${step} (last finite loss ${lastFinite}); training stopped. `) +
+        'Lower the learning rate, check the inputs for NaN or Inf, or clip gradients.',
     );
     this.name = 'NonFiniteLossError';
   }
@@ -145,68 +178,108 @@ export async function train<B = { x: tf.Tensor; y: tf.Tensor }>(options: TrainOp
   const yieldAfterMs = options.yieldAfterMs ?? 12;
   const seed = options.seed ?? 0;
 
-  const defaultStep = (b: B, { ctx }: StepContext): StepOutput => {
+  const guardSteps = options.skipNonFinite ?? true;
+  const maxSkips = options.maxConsecutiveSkips ?? 5;
+  if (!Number.isInteger(maxSkips) || maxSkips < 1) throw new Error(`train: maxConsecutiveSkips=${maxSkips} must be an integer ≥ 1`);
+  const guard = new NonFiniteGuard();
+
+  /** Forward, loss and gradients of the default step (nothing applied yet). */
+  const gradientsOf = (b: B, ctx: ForwardContext): { out: StepOutput; grads: tf.NamedTensorMap } => {
     const metrics: Record<string, tf.Scalar> = {};
-    const loss = options.optimizer!.minimize(
-      () => {
+    try {
+      const { value, grads } = tf.variableGrads(() => {
         const out = model!.forward(input(b), ctx) as tf.Tensor;
         for (const [name, f] of Object.entries(options.metrics ?? {})) metrics[name] = tf.keep(f(out, b));
         const task = options.loss!(out, b);
         return ctx.auxLosses.length ? tf.add(task, ctx.totalAuxLoss()) : task;
-      },
-      true,
-      variables,
-    );
-    if (!loss) throw new Error('train: optimizer.minimize returned no loss');
-    return { loss, metrics };
+      }, variables);
+      const finite = guardSteps ? allFinite([value, ...Object.values(grads)]) : undefined;
+      return { out: { loss: value, metrics, ...(finite ? { finite } : {}) }, grads };
+    } catch (e) {
+      discardAbandonedTape();
+      tf.dispose(Object.values(metrics));
+      throw e;
+    }
   };
-  const stepFn = options.step ?? defaultStep;
+  const defaultStep = (b: B, { ctx }: StepContext): StepOutput => {
+    const { out, grads } = gradientsOf(b, ctx);
+    options.optimizer!.applyGradients(grads);
+    return out;
+  };
+  /** A custom step run by the guard: undone where its loss or an assigned variable is not finite. */
+  const guardedCustomStep = (b: B, sctx: StepContext): StepOutput & { finite: tf.Scalar } =>
+    guard.run(() => {
+      const out = options.step!(b, sctx);
+      return { ...out, finite: out.finite ?? allFinite([out.loss, ...guard.watchedVariables()]) };
+    });
+  const stepFn = (b: B, sctx: StepContext): StepOutput => {
+    if (!guardSteps) return (options.step ?? defaultStep)(b, sctx);
+    if (options.step) return guardedCustomStep(b, sctx);
+    return guard.run(() => defaultStep(b, sctx) as StepOutput & { finite: tf.Scalar });
+  };
 
   const history: TrainProgress[] = [];
   const start = performance.now();
   let lastReport = start;
   let lastReportStep = 0;
   let lastFinite = Number.NaN;
-  let lossSum: tf.Scalar | null = null;
-  const metricSums: Record<string, tf.Scalar> = {};
+  let skippedTotal = 0;
+  // Running sums on the device, read only at report steps: loss and metrics of finite steps,
+  // skipped steps, the current run of consecutive skips and the longest run since the last report.
+  const sums: Record<string, tf.Scalar> = {};
   let sliceStart = performance.now();
   let done = 0;
   let stoppedBy: TrainResult['stoppedBy'] = 'done';
+  let primed = !!options.step || !guardSteps;
   model?.train(true);
 
-  const accumulate = (out: StepOutput) => {
-    // Running sums stay on the device; they are read only at report steps.
-    const add = (prev: tf.Scalar | null | undefined, v: tf.Scalar) => {
-      const next = prev ? (tf.add(prev, v) as tf.Scalar) : tf.clone(v);
-      prev?.dispose();
-      return tf.keep(next);
-    };
-    lossSum = add(lossSum, out.loss);
-    for (const [k, v] of Object.entries(out.metrics ?? {})) metricSums[k] = add(metricSums[k], v);
+  const keepSum = (key: string, value: tf.Scalar) => {
+    sums[key]?.dispose();
+    sums[key] = tf.keep(value);
   };
+  const accumulate = (out: StepOutput) =>
+    tf.tidy(() => {
+      const ok = out.finite ?? tf.scalar(true, 'bool');
+      const zero = tf.scalar(0);
+      const add = (key: string, v: tf.Scalar) => keepSum(key, tf.add(sums[key] ?? zero, tf.where(ok, v, zero)) as tf.Scalar);
+      add('loss', out.loss);
+      for (const [k, v] of Object.entries(out.metrics ?? {})) add(`metric:${k}`, v);
+      const bad = tf.sub(1, tf.cast(ok, 'float32')) as tf.Scalar; // 1 for a skipped step
+      keepSum('skipped', tf.add(sums.skipped ?? zero, bad) as tf.Scalar);
+      const run = tf.mul(tf.add(sums.run ?? zero, 1), bad) as tf.Scalar;
+      keepSum('run', run);
+      keepSum('longest', tf.maximum(sums.longest ?? zero, run) as tf.Scalar);
+    });
 
   const report = async (ctx: ForwardContext | null) => {
     const n = done - lastReportStep;
-    if (n === 0 || !lossSum) return;
-    const loss = (await lossSum.data())[0]! / n;
+    if (n === 0 || !sums.loss) return;
+    const metricKeys = Object.keys(sums).filter((k) => k.startsWith('metric:'));
+    const packed = tf.stack([sums.loss, sums.skipped!, sums.longest!, ...metricKeys.map((k) => sums[k]!)]);
+    const values = await packed.data(); // the one readback of a report
+    packed.dispose();
+    const [lossSum, skipped, longest] = [values[0]!, values[1]!, values[2]!];
+    const counted = n - skipped;
+    const loss = counted > 0 ? lossSum / counted : Number.NaN;
     const metrics: Record<string, number> = {};
-    for (const [k, v] of Object.entries(metricSums)) metrics[k] = (await v.data())[0]! / n;
+    metricKeys.forEach((k, i) => (metrics[k.slice('metric:'.length)] = counted > 0 ? values[3 + i]! / counted : Number.NaN));
     const stats = ctx ? await ctx.readStats() : {};
     ctx?.disposeStats();
-    lossSum.dispose();
-    lossSum = null;
-    for (const k of Object.keys(metricSums)) {
-      metricSums[k]!.dispose();
-      delete metricSums[k];
+    for (const k of ['loss', 'longest', 'skipped', ...metricKeys]) {
+      sums[k]?.dispose();
+      delete sums[k];
     }
-    if (!Number.isFinite(loss)) throw new NonFiniteLossError(lastReportStep, done, loss, lastFinite);
-    lastFinite = loss;
+    skippedTotal += skipped;
+    if (guardSteps && longest >= maxSkips) throw new NonFiniteLossError(lastReportStep, done, loss, lastFinite, longest);
+    if (!guardSteps && !Number.isFinite(loss)) throw new NonFiniteLossError(lastReportStep, done, loss, lastFinite);
+    if (Number.isFinite(loss)) lastFinite = loss;
     const now = performance.now();
     const p: TrainProgress = {
       step: done,
       loss,
       metrics,
       stats,
+      skippedSteps: skipped,
       stepsPerSecond: (n * 1000) / Math.max(1e-6, now - lastReport),
       elapsedMs: now - start,
     };
@@ -214,6 +287,28 @@ export async function train<B = { x: tf.Tensor; y: tf.Tensor }>(options: TrainOp
     lastReportStep = done;
     history.push(p);
     await options.onProgress?.(p);
+  };
+
+  /**
+   * The first default step reads its verdict back before applying anything, so that an optimizer
+   * creates its state (Adam's moments) only from a finite step; the guard then watches that state.
+   */
+  const firstStep = async (i: number, ctx: ForwardContext): Promise<StepOutput> => {
+    let computed!: { out: StepOutput; grads: tf.NamedTensorMap };
+    tf.tidy(() => {
+      computed = gradientsOf(makeBatch(i), ctx);
+      tf.keep(computed.out.loss);
+      tf.keep(computed.out.finite!);
+      for (const v of Object.values(computed.out.metrics ?? {})) tf.keep(v);
+      for (const g of Object.values(computed.grads)) tf.keep(g);
+    });
+    const finite = (await computed.out.finite!.data())[0] === 1;
+    if (finite) {
+      tf.tidy(() => guard.run(() => (options.optimizer!.applyGradients(computed.grads), { finite: computed.out.finite! })));
+      primed = true;
+    }
+    tf.dispose(Object.values(computed.grads));
+    return computed.out;
   };
 
   try {
@@ -224,16 +319,19 @@ export async function train<B = { x: tf.Tensor; y: tf.Tensor }>(options: TrainOp
       }
       const reportStep = (i + 1) % reportEvery === 0 || i === steps - 1;
       const ctx = new ForwardContext({ training: true, seed: seed + i, collectStats: reportStep });
-      // Everything the step makes is freed here but the loss and metrics it returns.
+      // Everything the step makes is freed here but the loss, metrics and verdict it returns.
       let out!: StepOutput;
-      tf.tidy(() => {
-        out = stepFn(makeBatch(i), { step: i, ctx });
-        tf.keep(out.loss);
-        for (const v of Object.values(out.metrics ?? {})) tf.keep(v);
-      });
+      if (!primed) out = await firstStep(i, ctx);
+      else {
+        tf.tidy(() => {
+          out = stepFn(makeBatch(i), { step: i, ctx });
+          tf.keep(out.loss);
+          if (out.finite) tf.keep(out.finite);
+          for (const v of Object.values(out.metrics ?? {})) tf.keep(v);
+        });
+      }
       accumulate(out);
-      out.loss.dispose();
-      for (const v of Object.values(out.metrics ?? {})) v.dispose();
+      tf.dispose([out.loss, ...(out.finite ? [out.finite] : []), ...Object.values(out.metrics ?? {})]);
       done = i + 1;
       if (reportStep) await report(ctx);
       else ctx.disposeStats();
@@ -244,8 +342,7 @@ export async function train<B = { x: tf.Tensor; y: tf.Tensor }>(options: TrainOp
     }
     if (stoppedBy === 'abort') await report(null);
   } finally {
-    (lossSum as tf.Scalar | null)?.dispose();
-    for (const v of Object.values(metricSums)) v.dispose();
+    tf.dispose(Object.values(sums));
   }
   const elapsed = performance.now() - start;
   return {
@@ -253,6 +350,7 @@ export async function train<B = { x: tf.Tensor; y: tf.Tensor }>(options: TrainOp
     stoppedBy,
     history,
     finalLoss: history.at(-1)?.loss ?? Number.NaN,
+    skippedSteps: skippedTotal,
     stepsPerSecond: (done * 1000) / Math.max(1e-6, elapsed),
   };
 }

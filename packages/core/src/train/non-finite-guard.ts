@@ -1,0 +1,78 @@
+// The trainer's guard against non-finite steps, on the device and without a readback (as PyTorch's
+// GradScaler does with a fused optimizer): a step whose loss or gradients hold a NaN or ±Inf is
+// skipped — every variable its update assigned, optimizer state included, gets its old value
+// back through one `where` per variable.
+import * as tf from '@tensorflow/tfjs-core';
+
+/**
+ * A bool scalar, true when every tensor is finite. `x · 0` is 0 for a finite x and NaN for NaN or
+ * ±Inf, so the sum of those is exact (a plain sum could overflow to Inf for finite values).
+ */
+export function allFinite(tensors: readonly tf.Tensor[]): tf.Scalar {
+  return tf.tidy(() => {
+    let probe: tf.Tensor = tf.scalar(0);
+    for (const t of tensors) probe = tf.add(probe, tf.sum(tf.mul(t, 0)));
+    return tf.isFinite(probe) as tf.Scalar;
+  });
+}
+
+/**
+ * A tensor sharing `v`'s current data (no copy, no kernel; what a backend's Reshape does): it keeps
+ * that data alive after `v.assign`.
+ */
+function holdData(v: tf.Variable): tf.Tensor {
+  const engine = tf.engine();
+  engine.backend.incRef(v.dataId);
+  return engine.makeTensorFromDataId(v.dataId, v.shape, v.dtype);
+}
+
+/**
+ * Puts variables back after a step that was not finite. The variables it watches are those the
+ * first guarded step assigned (found by comparing each registered variable's data before and
+ * after), so optimizer state is included whatever the optimizer.
+ */
+export class NonFiniteGuard {
+  private watched: tf.Variable[] | null = null;
+
+  /**
+   * Run `step`, which may assign variables and returns a bool scalar `finite` (computed from
+   * tensors made before or during the step). Where `finite` is false, every watched variable the
+   * step assigned gets its value from before the step. Returns what `step` returned. Call inside
+   * a tidy.
+   */
+  run<T extends { finite: tf.Scalar }>(step: () => T): T {
+    const candidates = this.watched ?? Object.values(tf.engine().registeredVariables);
+    const before = candidates.map((v) => ({ v, dataId: v.dataId, hold: holdData(v) }));
+    try {
+      const out = step();
+      const changed = before.filter((b) => !b.v.isDisposed && b.v.dataId !== b.dataId);
+      for (const { v, hold } of changed) v.assign(tf.where(out.finite, v, hold));
+      if (!this.watched) {
+        // Variables the step created (an optimizer's slots) are watched from the next step on.
+        const known = new Set(candidates);
+        const created = Object.values(tf.engine().registeredVariables).filter((v) => !known.has(v));
+        this.watched = [...changed.map((b) => b.v), ...created];
+      }
+      return out;
+    } finally {
+      for (const { hold } of before) hold.dispose();
+    }
+  }
+
+  /** The variables assigned by the first guarded step (after it ran). */
+  watchedVariables(): readonly tf.Variable[] {
+    return this.watched ?? [];
+  }
+}
+
+/**
+ * Forget a gradient tape that a throwing loss or forward left behind. tfjs's `gradients` restores
+ * its depth counter on a throw but keeps the tape, whose saved tensors then leak (14 per failed
+ * run of a small model). Call after a throw from inside `variableGrads`/`minimize`.
+ */
+export function discardAbandonedTape(): void {
+  const state = (tf.engine() as unknown as { state: { gradientDepth: number; activeTape: Array<{ saved?: tf.Tensor[] }> | null } }).state;
+  if (state.gradientDepth !== 0 || !state.activeTape) return;
+  for (const node of state.activeTape) for (const t of node.saved ?? []) t.dispose();
+  state.activeTape = null;
+}
