@@ -667,6 +667,11 @@ describeBackends('layers', (backend) => {
       const huge = tf.tensor2d([[1e4, -1e4, 0]]);
       const hl = tf.tensor1d([1], 'int32');
       expect((await softmaxCrossEntropy(huge, hl).data())[0]).toBeCloseTo(2e4, 0);
+      // The default ignores IGNORE_INDEX (−100): an 'lm' batch averages over its scored positions only.
+      const withPadding = tf.tensor2d([[0, 3, -100], [2, -100, 1]], [2, 3], 'int32');
+      const asIgnored = tf.tensor2d([[0, 3, -1], [2, -1, 1]], [2, 3], 'int32');
+      expect((await softmaxCrossEntropy(logits, withPadding).data())[0]).toBeCloseTo((await softmaxCrossEntropy(logits, asIgnored, { ignoreIndex: -1 }).data())[0]!, 6);
+      tf.dispose([withPadding, asIgnored]);
       const none = tf.tensor1d([-1], 'int32');
       expect(Math.abs((await softmaxCrossEntropy(huge, none, { ignoreIndex: -1 }).data())[0]!)).toBe(0);
       expect(() => softmaxCrossEntropy(logits, tf.tensor2d([[0, 1, 2]], [1, 3], 'int32'))).toThrow(
@@ -683,8 +688,10 @@ describeBackends('layers', (backend) => {
       expect(() => mse(a, tf.zeros([4]))).toThrow('mse: pred shape [2,2] must equal target shape [4]');
       const logits = tf.tensor2d([[0, 1, 0], [2, 0, 0], [0, 0, 3], [1, 0, 0]]);
       const labels = tf.tensor1d([1, 0, 0, -100], 'int32');
-      expect((await accuracy(logits, labels).data())[0]).toBeCloseTo(0.5, 6);
+      // IGNORE_INDEX (−100) is left out by default, as PyTorch does; null scores every position.
+      expect((await accuracy(logits, labels).data())[0]).toBeCloseTo(2 / 3, 6);
       expect((await accuracy(logits, labels, -100).data())[0]).toBeCloseTo(2 / 3, 6);
+      expect((await accuracy(logits, labels, null).data())[0]).toBeCloseTo(0.5, 6);
       tf.dispose([a, b, logits, labels]);
     });
   });

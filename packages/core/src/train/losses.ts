@@ -3,11 +3,16 @@
 // and its gradient needs no scatter kernel.
 import * as tf from '@tensorflow/tfjs-core';
 import { checkKnownKeys } from '../config.js';
+import { IGNORE_INDEX } from '../data/dataset.js';
 
 /** Options of {@link softmaxCrossEntropy}. */
 export interface CrossEntropyOptions {
-  /** Labels equal to this are not scored (padding, prompt tokens). Default: none (PyTorch uses -100). */
-  ignoreIndex?: number;
+  /**
+   * Labels equal to this are not scored (padding, prompt tokens): the mean is over the other
+   * positions. `null` scores every position. Default: {@link IGNORE_INDEX} (−100, PyTorch's default),
+   * which Weft's sequence datasets write where a position is not scored.
+   */
+  ignoreIndex?: number | null;
 }
 
 function checkLabels(fn: string, logits: tf.Tensor, labels: tf.Tensor): void {
@@ -22,8 +27,8 @@ function checkLabels(fn: string, logits: tf.Tensor, labels: tf.Tensor): void {
 }
 
 /** 1 where a label is scored, 0 where it equals `ignoreIndex` (float32, labels' shape), or null when nothing is ignored. */
-function scoredMask(labels: tf.Tensor, ignoreIndex: number | undefined): tf.Tensor | null {
-  if (ignoreIndex === undefined) return null;
+function scoredMask(labels: tf.Tensor, ignoreIndex: number | null): tf.Tensor | null {
+  if (ignoreIndex === null) return null;
   if (!Number.isInteger(ignoreIndex)) throw new Error(`ignoreIndex=${ignoreIndex} must be an integer`);
   return tf.cast(tf.notEqual(labels, tf.scalar(ignoreIndex, 'int32')), 'float32');
 }
@@ -40,7 +45,7 @@ export function softmaxCrossEntropy(logits: tf.Tensor, labels: tf.Tensor, option
     const C = logits.shape[logits.rank - 1]!;
     const logp = tf.logSoftmax(logits, -1); // (..., C)
     const picked = tf.sum(tf.mul(logp, tf.oneHot(labels, C)), -1); // (..., C) -> (...)
-    const mask = scoredMask(labels, options.ignoreIndex);
+    const mask = scoredMask(labels, options.ignoreIndex === undefined ? IGNORE_INDEX : options.ignoreIndex);
     if (!mask) return tf.neg(tf.mean(picked)) as tf.Scalar;
     const count = tf.maximum(tf.sum(mask), 1);
     return tf.div(tf.neg(tf.sum(tf.mul(picked, mask))), count) as tf.Scalar;
@@ -56,10 +61,11 @@ export function mse(pred: tf.Tensor, target: tf.Tensor): tf.Scalar {
 }
 
 /**
- * Fraction of scored positions whose arg-max logit equals the label (a scalar in [0, 1]; 0 when
- * nothing is scored). Ties go to the lowest class index.
+ * Fraction of scored positions (labels ≠ `ignoreIndex`; `null` scores all) whose arg-max logit
+ * equals the label (a scalar in [0, 1]; 0 when nothing is scored). Ties go to the lowest class
+ * index. Default `ignoreIndex`: {@link IGNORE_INDEX}, as {@link softmaxCrossEntropy}.
  */
-export function accuracy(logits: tf.Tensor, labels: tf.Tensor, ignoreIndex?: number): tf.Scalar {
+export function accuracy(logits: tf.Tensor, labels: tf.Tensor, ignoreIndex: number | null = IGNORE_INDEX): tf.Scalar {
   checkLabels('accuracy', logits, labels);
   return tf.tidy(() => {
     const hit = tf.cast(tf.equal(tf.argMax(logits, -1), labels), 'float32'); // (...)
