@@ -594,3 +594,23 @@ describeBackends('safetensors ⇄ tf.Tensor', () => {
     c.dispose();
   });
 });
+
+describe('hostile headers are refused before they are parsed', () => {
+  const withHeader = (header: string) => {
+    const h = new TextEncoder().encode(header);
+    const out = new Uint8Array(8 + h.length);
+    new DataView(out.buffer).setUint32(0, h.length, true);
+    out.set(h, 8);
+    return out;
+  };
+  it('a header nested 200,000 levels deep is refused at the fourth level, at once', () => {
+    const deep = `{"w":${'['.repeat(200_000)}${']'.repeat(200_000)}}`;
+    expect(() => parseSafetensors(withHeader(deep))).toThrow(/header nests an array at depth 4 \(byte 15\)/);
+    const objects = `{"__metadata__":{"a":{"b":{"c":"d"}}}}`;
+    expect(() => parseSafetensors(withHeader(objects))).toThrow(/header nests an object at depth 4/);
+  });
+  it('brackets inside strings (escaped quotes too) do not count as nesting', () => {
+    const header = `{"__metadata__":{"note":"[[[[{{{{ \\" [[[["}}`;
+    expect(parseSafetensors(withHeader(header)).metadata).toEqual({ note: '[[[[{{{{ " [[[[' });
+  });
+});

@@ -124,6 +124,7 @@ function readHeader(file: Uint8Array, maxHeaderBytes: number): { header: Record<
     const what = first === n ? 'only whitespace' : `byte 0x${raw[first]!.toString(16).padStart(2, '0').toUpperCase()}`;
     throw new SafetensorsError(`header must be a JSON object beginning with "{" (0x7B); it begins with ${what}`);
   }
+  checkHeaderShape(raw);
   let text: string;
   try {
     text = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true }).decode(raw);
@@ -148,6 +149,36 @@ function readHeader(file: Uint8Array, maxHeaderBytes: number): { header: Record<
     );
   }
   return { header, dataStart: 8 + n };
+}
+
+/**
+ * One linear pass over the raw header bytes before anything is decoded or parsed: a safetensors
+ * header is an object (depth 1) of objects (depth 2: entries and `__metadata__`) whose deepest
+ * values are arrays of numbers (depth 3: shape, data_offsets). Anything nested deeper — a header
+ * of a million nested arrays would exhaust the heap in `JSON.parse` — is refused here, so parsing
+ * and the duplicate-key scan see at most three levels.
+ */
+function checkHeaderShape(raw: Uint8Array): void {
+  const stack: number[] = []; // open brackets: 0x7b '{' or 0x5b '['
+  let inString = false;
+  for (let i = 0; i < raw.length; i++) {
+    const c = raw[i]!;
+    if (inString) {
+      if (c === 0x5c) i++; // backslash: skip the escaped byte
+      else if (c === 0x22) inString = false;
+      continue;
+    }
+    if (c === 0x22) inString = true;
+    else if (c === 0x7b || c === 0x5b) {
+      stack.push(c);
+      if (stack.length > 3) {
+        throw new SafetensorsError(
+          `header nests ${c === 0x7b ? 'an object' : 'an array'} at depth ${stack.length} (byte ${8 + i}); a safetensors header is ` +
+            'an object of tensor entries whose values are strings or arrays of numbers (3 levels)',
+        );
+      }
+    } else if (c === 0x7d || c === 0x5d) stack.pop();
+  }
 }
 
 function checkMetadata(value: unknown): Record<string, string> | null {
