@@ -54,3 +54,22 @@ describe('state dict', () => {
     m.dispose();
   });
 });
+
+describe('non-finite values in a state dict', () => {
+  it('are refused by default, naming each tensor and its count, and leave the model untouched; allowNonFinite loads them', async () => {
+    const m = new Tied(new Rng(3));
+    const before = Object.fromEntries(await Promise.all(Object.entries(stateDict(m)).map(async ([k, v]) => [k, Array.from(await v.data())])));
+    const values = Object.fromEntries(Object.entries(stateDict(m)).map(([k, v]) => [k, tf.clone(v)]));
+    values['layers.0.bias'] = tf.tensor1d([0, Number.NaN, Infinity]);
+    values['layers.2.weight'] = tf.fill([3, 2], -Infinity);
+    await expect(loadStateDict(m, values)).rejects.toThrow(
+      'loadStateDict: non-finite values (NaN or ±Inf) in "layers.0.bias" (2 of 3 values), "layers.2.weight" (6 of 6 values); pass allowNonFinite: true to load them anyway. Nothing was loaded.',
+    );
+    for (const [k, v] of Object.entries(stateDict(m))) expect(Array.from(await v.data()), k).toEqual(before[k]);
+    await expect(loadStateDict(m, values, { allowNonFinite: true })).resolves.toMatchObject({ loaded: expect.arrayContaining(['layers.0.bias']) });
+    expect(Number.isNaN((await m.layers.items[0]!.bias!.data())[1]!)).toBe(true);
+    await expect(loadStateDict(m, values, { alowNonFinite: true } as never)).rejects.toThrow("unknown option 'alowNonFinite'; did you mean 'allowNonFinite'?");
+    tf.dispose(Object.values(values));
+    m.dispose();
+  });
+});

@@ -3,6 +3,7 @@
 // loaded from safetensors bytes. Loading checks names and shapes before it assigns anything, so a
 // bad file leaves the model untouched.
 import * as tf from '@tensorflow/tfjs-core';
+import { checkKnownKeys } from '../config.js';
 import type { Module } from '../module.js';
 import { type ParseSafetensorsOptions } from './safetensors-format.js';
 import { parseSafetensors } from './safetensors-reader.js';
@@ -24,6 +25,11 @@ export function stateDict(module: Module<any, any>): Record<string, tf.Variable>
 export interface LoadStateDictOptions {
   /** Require every parameter to be present and every key to name one. Default: true. */
   strict?: boolean;
+  /**
+   * Accept tensors holding NaN or ±Inf. A file that does is refused by default (naming the
+   * tensors), since every output of the model would be non-finite. Default: false.
+   */
+  allowNonFinite?: boolean;
 }
 
 /** What {@link loadStateDict} did. */
@@ -45,6 +51,7 @@ export async function loadStateDict(
   tensors: Record<string, tf.Tensor>,
   options: LoadStateDictOptions = {},
 ): Promise<LoadStateDictReport> {
+  checkKnownKeys('loadStateDict', options, ['strict', 'allowNonFinite']);
   const strict = options.strict ?? true;
   const byPath = new Map(module.namedParameters());
   const firstPath = stateDict(module);
@@ -80,6 +87,17 @@ export async function loadStateDict(
     }
     assign.set(v, { path: key, value });
   }
+  if (!options.allowNonFinite) {
+    const floats = [...assign.values()].filter((a) => a.value.dtype === 'float32');
+    if (floats.length) {
+      // One readback for all tensors: the count of non-finite values in each.
+      const counts = tf.tidy(() => tf.stack(floats.map((a) => tf.sum(tf.cast(tf.logicalNot(tf.isFinite(a.value)), 'float32')))));
+      const n = await counts.data();
+      counts.dispose();
+      const bad = floats.flatMap((a, i) => (n[i]! > 0 ? [`"${a.path}" (${n[i]} of ${a.value.size} values)`] : []));
+      if (bad.length) problems.push(`non-finite values (NaN or ±Inf) in ${list(bad)}; pass allowNonFinite: true to load them anyway`);
+    }
+  }
   const missing = Object.entries(firstPath)
     .filter(([, v]) => !assign.has(v))
     .map(([p]) => p);
@@ -105,9 +123,11 @@ export async function loadModule(
   bytes: ArrayBuffer | Uint8Array,
   options: LoadStateDictOptions & ParseSafetensorsOptions = {},
 ): Promise<LoadStateDictReport> {
-  const tensors = tensorsFromEntries(parseSafetensors(bytes, options).tensors);
+  checkKnownKeys('loadModule', options, ['strict', 'allowNonFinite', 'maxHeaderBytes']);
+  const { maxHeaderBytes, ...loadOptions } = options;
+  const tensors = tensorsFromEntries(parseSafetensors(bytes, maxHeaderBytes === undefined ? {} : { maxHeaderBytes }).tensors);
   try {
-    return await loadStateDict(module, tensors, options);
+    return await loadStateDict(module, tensors, loadOptions);
   } finally {
     tf.dispose(Object.values(tensors));
   }
