@@ -142,7 +142,7 @@ describe('adapter matrix', () => {
         const opt = makeOptimizer({ name: 'adam', learningRate: 0.01 });
         const vars = model.trainableParameters();
         const r = await leakCheck(() => {
-          tf.dispose(opt.minimize(() => tf.mean(tf.square(model.call(x))) as tf.Scalar, true, vars));
+          opt.minimize(() => tf.mean(tf.square(model.call(x))) as tf.Scalar, true, vars)?.dispose();
         });
         expect(r.leaked).toBe(0);
         model.dispose();
@@ -291,7 +291,7 @@ describe('adapters on a model', () => {
     const r = await gradCheck(() => tf.sum(tf.square(small.call(xs))) as tf.Scalar, small.namedParameters().filter(([, v]) => v.trainable), { eps: 1e-2, rtol: 3e-2, atol: 2e-3 });
     expect(r.ok, JSON.stringify(r.worst)).toBe(true);
     const opt = makeOptimizer({ name: 'adam', learningRate: 0.01 });
-    const leak = await leakCheck(() => { tf.dispose(opt.minimize(() => tf.mean(tf.square(small.call(xs))) as tf.Scalar, true, small.trainableParameters())); });
+    const leak = await leakCheck(() => { opt.minimize(() => tf.mean(tf.square(small.call(xs))) as tf.Scalar, true, small.trainableParameters())?.dispose(); });
     expect(leak.leaked).toBe(0);
     model.dispose();
     small.dispose();

@@ -6,8 +6,7 @@ import { Linear, Module, checkKnownKeys, configKeys, defaultRng, type Rng } from
 import type { AdapterLayer } from './adapter-layer.js';
 import { AdaptedLayer, checkAdapterName } from './adapted-layer.js';
 import type { BaseOp } from './base-op.js';
-import type { AdapterConfigBase } from './config.js';
-import { adapterMethod, resolveAdapterConfig } from './registry.js';
+import { adapterMethod, resolveAdapterConfig, type AnyAdapterConfig } from './registry.js';
 import { replaceChild, targetMatcher } from './tree.js';
 
 type AnyModule = Module<any, any>;
@@ -68,7 +67,7 @@ function checkModel(fn: string, model: unknown): AnyModule {
 }
 
 /** Plan an injection (see {@link injectAdapter}); used directly by the PEFT loader. */
-export function planInjection(model: AnyModule, name: string, config: AdapterConfigBase, options: InjectOptions = {}): InjectionPlan {
+export function planInjection(model: AnyModule, name: string, config: AnyAdapterConfig, options: InjectOptions = {}): InjectionPlan {
   const fn = 'injectAdapter';
   checkModel(fn, model);
   checkAdapterName(name, fn);
@@ -159,7 +158,7 @@ export function planInjection(model: AnyModule, name: string, config: AdapterCon
  * `config.targets` (a Linear already wrapped gets one more adapter). The base Linear is shared by
  * the wrapper, never copied. Returns the adapted paths.
  */
-export function injectAdapter(model: AnyModule, name: string, config: AdapterConfigBase, options: InjectOptions = {}): string[] {
+export function injectAdapter(model: AnyModule, name: string, config: AnyAdapterConfig, options: InjectOptions = {}): string[] {
   const plan = planInjection(model, name, config, options);
   plan.commit();
   return [...plan.layers.keys()];

@@ -9,9 +9,8 @@ import type * as tfl from '@tensorflow/tfjs-layers';
 import { ForwardContext, Module, checkKnownKeys, defaultRng } from '@weft/core';
 import { AdaptedLayer, checkAdapterName } from './adapted-layer.js';
 import type { BaseOp } from './base-op.js';
-import type { AdapterConfigBase } from './config.js';
 import { INJECT_OPTIONS, adapterNames, setActiveAdapters, type InjectOptions } from './inject.js';
-import { adapterMethod, resolveAdapterConfig } from './registry.js';
+import { adapterMethod, resolveAdapterConfig, type AnyAdapterConfig } from './registry.js';
 import type { AdapterLayer } from './adapter-layer.js';
 import { removeChild, targetMatcher } from './tree.js';
 
@@ -133,7 +132,7 @@ const registry = new WeakMap<tfl.LayersModel, LayersModelAdapters>();
  * active one. Returns the model's adapter handle (the same one for later injections). On any error
  * the model is unchanged.
  */
-export function injectIntoLayersModel(model: tfl.LayersModel, name: string, config: AdapterConfigBase, options: InjectOptions = {}): LayersModelAdapters {
+export function injectIntoLayersModel(model: tfl.LayersModel, name: string, config: AnyAdapterConfig, options: InjectOptions = {}): LayersModelAdapters {
   const fn = 'injectIntoLayersModel';
   if (!model || !Array.isArray((model as unknown as { layers?: unknown }).layers)) throw new Error(`${fn}: model must be a tf.LayersModel`);
   checkAdapterName(name, fn);

@@ -10,6 +10,17 @@ import type { BaseOp } from './base-op.js';
 import type { AdapterConfigBase, ResolvedConfig, ResolvedOptions } from './config.js';
 import type { PeftCodec } from './peft-codec.js';
 
+/**
+ * The config type of each registered method, by name. Each method's config.ts adds its own by
+ * declaration merging (`declare module '../registry.js' { interface AdapterConfigs { lora: LoraConfig } }`),
+ * so the compiler checks a literal config of a known method too (a misspelt option is an error).
+ */
+// eslint-disable-next-line @typescript-eslint/no-empty-interface
+export interface AdapterConfigs {}
+
+/** A config `injectAdapter` takes: a registered method's, or the common fields of a method whose type is not declared. */
+export type AnyAdapterConfig = AdapterConfigs[keyof AdapterConfigs] | AdapterConfigBase;
+
 /** How a factory is called. */
 export interface AdapterFactoryContext {
   /** The layer's module path (for rank/alpha patterns and messages). */

@@ -12,6 +12,13 @@ export interface EtherConfig extends AdapterConfigBase {
   blocks?: number;
 }
 
+declare module '../registry.js' {
+  interface AdapterConfigs {
+    /** The config of method "ether". */
+    ether: EtherConfig;
+  }
+}
+
 /** ETHER's defaults. */
 export const ETHER_DEFAULTS: Readonly<ResolvedOptions<EtherConfig>> = { plus: false, blocks: 1 };
 

@@ -19,6 +19,13 @@ export interface HyperConfig extends AdapterConfigBase {
   r?: number;
 }
 
+declare module '../registry.js' {
+  interface AdapterConfigs {
+    /** The config of method "hyper". */
+    hyper: HyperConfig;
+  }
+}
+
 /** The hypernetwork adapter's defaults. */
 export const HYPER_DEFAULTS: Readonly<ResolvedOptions<HyperConfig>> = { tasks: 2, taskDim: 8, layerDim: 8, hidden: 16, r: 2 };
 

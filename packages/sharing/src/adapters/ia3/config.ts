@@ -17,6 +17,13 @@ export interface Ia3Config extends AdapterConfigBase {
   initWeights?: boolean;
 }
 
+declare module '../registry.js' {
+  interface AdapterConfigs {
+    /** The config of method "ia3". */
+    ia3: Ia3Config;
+  }
+}
+
 /** IA3's defaults. */
 export const IA3_DEFAULTS: Readonly<ResolvedOptions<Ia3Config>> = { feedforward: null, initWeights: true };
 

@@ -18,6 +18,13 @@ export interface LohaConfig extends AdapterConfigBase, RankPatterns {
   initWeights?: boolean;
 }
 
+declare module '../registry.js' {
+  interface AdapterConfigs {
+    /** The config of method "loha". */
+    loha: LohaConfig;
+  }
+}
+
 /** LoHa's defaults. */
 export const LOHA_DEFAULTS: Readonly<ResolvedOptions<LohaConfig>> = {
   r: 8, alpha: 8, rankDropout: 0, moduleDropout: 0, initWeights: true, rankPattern: {}, alphaPattern: {},

@@ -25,6 +25,13 @@ export interface LokrConfig extends AdapterConfigBase, RankPatterns {
   initWeights?: boolean;
 }
 
+declare module '../registry.js' {
+  interface AdapterConfigs {
+    /** The config of method "lokr". */
+    lokr: LokrConfig;
+  }
+}
+
 /** LoKr's defaults. */
 export const LOKR_DEFAULTS: Readonly<ResolvedOptions<LokrConfig>> = {
   r: 8, alpha: 8, decomposeBoth: false, decomposeFactor: -1, rankDropout: 0, rankDropoutScale: false, moduleDropout: 0, initWeights: true,

@@ -21,6 +21,13 @@ export interface LoraConfig extends AdapterConfigBase, RankPatterns {
   initWeights?: boolean;
 }
 
+declare module '../registry.js' {
+  interface AdapterConfigs {
+    /** The config of method "lora". */
+    lora: LoraConfig;
+  }
+}
+
 /** LoRA's defaults. */
 export const LORA_DEFAULTS: Readonly<ResolvedOptions<LoraConfig>> = {
   r: 8, alpha: 8, dropout: 0, rslora: false, dora: false, initWeights: true, rankPattern: {}, alphaPattern: {},

@@ -14,6 +14,13 @@ export interface MokaConfig extends AdapterConfigBase {
   alpha?: number;
 }
 
+declare module '../registry.js' {
+  interface AdapterConfigs {
+    /** The config of method "moka". */
+    moka: MokaConfig;
+  }
+}
+
 /** MoKA's defaults. */
 export const MOKA_DEFAULTS: Readonly<ResolvedOptions<MokaConfig>> = { experts: 4, decomposeFactor: -1, alpha: 1 };
 

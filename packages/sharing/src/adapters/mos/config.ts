@@ -20,6 +20,13 @@ export interface MosConfig extends AdapterConfigBase {
   seed?: number;
 }
 
+declare module '../registry.js' {
+  interface AdapterConfigs {
+    /** The config of method "mos". */
+    mos: MosConfig;
+  }
+}
+
 /** MoS' defaults. */
 export const MOS_DEFAULTS: Readonly<ResolvedOptions<MosConfig>> = { r: 4, alpha: 8, shardSize: 4, poolSize: 64, privateShards: 1, seed: 0 };
 

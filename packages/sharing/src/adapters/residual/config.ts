@@ -13,6 +13,13 @@ export interface ResidualConfig extends AdapterConfigBase {
   activation?: 'relu' | 'identity';
 }
 
+declare module '../registry.js' {
+  interface AdapterConfigs {
+    /** The config of method "residual". */
+    residual: ResidualConfig;
+  }
+}
+
 /** The residual adapter's defaults. */
 export const RESIDUAL_DEFAULTS: Readonly<ResolvedOptions<ResidualConfig>> = { bottleneck: null, activation: 'relu' };
 

@@ -19,6 +19,13 @@ export interface TapsConfig extends AdapterConfigBase {
   r?: number | null;
 }
 
+declare module '../registry.js' {
+  interface AdapterConfigs {
+    /** The config of method "taps". */
+    taps: TapsConfig;
+  }
+}
+
 /** TAPS' defaults. */
 export const TAPS_DEFAULTS: Readonly<ResolvedOptions<TapsConfig>> = { threshold: 0.1, initScore: 1, sparsity: 0.01, r: null };
 
