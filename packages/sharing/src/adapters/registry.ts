@@ -15,7 +15,6 @@ import type { PeftCodec } from './peft-codec.js';
  * declaration merging (`declare module '../registry.js' { interface AdapterConfigs { lora: LoraConfig } }`),
  * so the compiler checks a literal config of a known method too (a misspelt option is an error).
  */
-// eslint-disable-next-line @typescript-eslint/no-empty-interface
 export interface AdapterConfigs {}
 
 /** A config `injectAdapter` takes: a registered method's, or the common fields of a method whose type is not declared. */
