@@ -1,7 +1,8 @@
 // Runs every case of bench/cases/*.ts (one vitest test each, in file order), then writes
 // bench/results.json — `{ [name]: { value, unit, backend, target, better, detail } }` — and
-// prints a table with each figure against its target.
-import { writeFileSync } from 'node:fs';
+// prints a table with each figure against its target. With WEFT_BENCH_ONLY (case-name prefixes,
+// comma-separated) only those cases run, and only their entries of results.json are replaced.
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { afterAll, it } from 'vitest';
 import type { BenchCase } from './case.js';
 
@@ -28,9 +29,10 @@ function fmt(v: number): string {
 
 afterAll(() => {
   const path = new URL('./results.json', import.meta.url);
-  writeFileSync(path, `${JSON.stringify(results, null, 2)}\n`);
+  const kept = only && existsSync(path) ? (JSON.parse(readFileSync(path, 'utf8')) as Record<string, unknown>) : {};
+  writeFileSync(path, `${JSON.stringify({ ...kept, ...results }, null, 2)}\n`);
   const head = ['case', 'value', 'unit', 'backend', 'target', ''];
   const all = [head, ...rows];
   const w = head.map((_, i) => Math.max(...all.map((r) => r[i]!.length)));
-  console.log(`\n${all.map((r) => r.map((c, i) => c.padEnd(w[i]!)).join('  ')).join('\n')}\n\nwrote bench/results.json`);
+  console.log(`\n${all.map((r) => r.map((c, i) => c.padEnd(w[i]!)).join('  ')).join('\n')}\n\n${only ? `updated ${Object.keys(results).length} case(s) in` : 'wrote'} bench/results.json`);
 });
