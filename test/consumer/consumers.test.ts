@@ -28,13 +28,14 @@ function runMain(name: string): Promise<Record<string, any>> {
 }
 
 describe('a user project on the built packages', () => {
-  it('plain Node ESM: the four packages import from dist/; an MoE Transformer trains, a LoRA fine-tune trains only the adapter, DARTS runs', async () => {
+  it('plain Node ESM: the four packages import from dist/; an MoE Transformer learns to copy, a LoRA adapter on its frozen base learns to reverse, DARTS runs', async () => {
     const r = await runMain('node');
     for (const p of ['core', 'sharing', 'moe', 'nas']) expect(r.resolved[`@weft/${p}`]).toMatch(new RegExp(`/packages/${p}/dist/index\\.js$`));
     expect(r.active).toBeLessThan(r.stored);
     expect(r.base.last).toBeLessThan(r.base.first * 0.8);
-    expect(r.adapted.last).toBeLessThan(r.adapted.first);
+    expect(r.adapted.last).toBeLessThan(r.adapted.first * 0.8);
     expect(r.loraPaths).toEqual(['blocks.0.attn.q', 'blocks.0.attn.v']);
+    expect(r.trainableAfterLora).toBe(2 * 4 * (16 + 16)); // r=4 on two 16×16 projections
     expect(r.genotype.normal.length).toBeGreaterThan(0);
   });
 
@@ -68,12 +69,12 @@ describe('a user project on the built packages', () => {
       const scripts: string[] = [];
       page.on('pageerror', (e) => errors.push(e.message));
       page.on('console', (m) => m.type() === 'error' && errors.push(m.text()));
-      page.on('response', (res) => res.url().endsWith('.js') && scripts.push(new URL(res.url()).pathname));
+      page.on('response', (res) => /\.(js|wasm)$/.test(res.url()) && scripts.push(new URL(res.url()).pathname));
       await page.goto(url);
       await page.waitForFunction(() => document.body.dataset.result ?? document.body.dataset.error, null, { timeout: 600_000, polling: 250 });
       expect(await page.evaluate(() => document.body.dataset.error)).toBeUndefined();
       const r = JSON.parse((await page.evaluate(() => document.body.dataset.result))!);
-      expect(r.backend).toBe('webgl');
+      expect(r.backend).toBe('wasm');
       expect(r.loraPaths).toEqual(['blocks.0.attn.q', 'blocks.0.attn.v']);
       expect(r.active).toBeLessThan(r.stored);
       expect(r.finalLoss).toBeLessThan(r.firstLoss * 0.8);
@@ -81,16 +82,19 @@ describe('a user project on the built packages', () => {
       await page.close();
 
       // The bundle: every JS file Vite emitted (the lazily loaded backends included), and the
-      // part this page loaded (tfjs-core, Weft, the WebGL backend), gzipped.
+      // part this page loaded (tfjs-core, Weft, the wasm backend), gzipped; the .wasm binaries apart.
       const assets = `${root}dist/assets/`;
       const gz = (file: string) => gzipSync(readFileSync(`${assets}${file}`)).length;
       const all = readdirSync(assets).filter((f) => f.endsWith('.js'));
-      const loaded = [...new Set(scripts.map((p) => p.split('/').pop()!))].filter((f) => all.includes(f));
+      const fetched = [...new Set(scripts.map((p) => p.split('/').pop()!))];
+      const loaded = fetched.filter((f) => all.includes(f));
+      const wasmLoaded = fetched.filter((f) => f.endsWith('.wasm'));
       const kb = (files: string[]) => Math.round(files.reduce((s, f) => s + gz(f), 0) / 1024);
-      const size = { allJsGzipKiB: kb(all), loadedJsGzipKiB: kb(loaded), files: Object.fromEntries(all.map((f) => [f, Math.round(gz(f) / 1024)])) };
-      writeFileSync(resultPath('consumer-vite-bundle.json'), `${JSON.stringify({ ...size, loaded, result: r }, null, 2)}\n`);
-      console.log(`consumer Vite page: ${r.backend}, loss ${r.firstLoss.toFixed(3)} -> ${r.finalLoss.toFixed(3)}; JS gzipped: ${size.allJsGzipKiB} KiB emitted, ${size.loadedJsGzipKiB} KiB loaded`);
+      const size = { allJsGzipKiB: kb(all), loadedJsGzipKiB: kb(loaded), loadedWasmGzipKiB: kb(wasmLoaded), files: Object.fromEntries(all.map((f) => [f, Math.round(gz(f) / 1024)])) };
+      writeFileSync(resultPath('consumer-vite-bundle.json'), `${JSON.stringify({ ...size, loaded, wasmLoaded, result: r }, null, 2)}\n`);
+      console.log(`consumer Vite page: ${r.backend}, loss ${r.firstLoss.toFixed(3)} -> ${r.finalLoss.toFixed(3)}; JS gzipped: ${size.allJsGzipKiB} KiB emitted, ${size.loadedJsGzipKiB} KiB loaded (+ ${size.loadedWasmGzipKiB} KiB of .wasm)`);
       expect(loaded.length).toBeGreaterThan(0);
+      expect(wasmLoaded.length).toBe(1);
     });
   });
 });
