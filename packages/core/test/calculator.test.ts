@@ -554,7 +554,7 @@ describe('rejects bad options', () => {
     bad({ adapter: { method: 'lora', r: 8 } }, /targetModules is required for lora on model_type "deepseek"/, PRESETS['deepseek-moe-16b'].config));
 });
 
-describe('hostile sizes stay fast', () => {
+describe('hostile sizes are counted or refused', () => {
   const huge: ModelConfig = {
     model_type: 'qwen2_moe',
     vocab_size: CALCULATOR_LIMITS.maxVocab,
@@ -569,20 +569,17 @@ describe('hostile sizes stay fast', () => {
   };
   const evenExperts = '.*experts\\.[0-9]*[02468]\\.up_proj';
 
-  it('the largest allowed config counts quickly, also with adapters on every expert', () => {
-    const t0 = performance.now();
+  // How fast is not asserted (a busy machine is slow, not wrong); a hang fails on the test timeout.
+  it('the largest allowed config counts, also with adapters on every expert', () => {
     const r = count(huge, { adapter: { method: 'lora', r: 4, targetModules: ['up_proj'] } });
     expect(r.adapter!.targetedModules).toBe(1024 * 1025); // 1024 experts + the shared expert per layer
-    expect(performance.now() - t0).toBeLessThan(2000);
   });
 
-  it('per-expert patterns are budgeted: within the budget they count, past it they are refused quickly', () => {
-    const t0 = performance.now();
+  it('per-expert patterns are budgeted: within the budget they count, past it they are refused', () => {
     const r = count({ ...huge, num_hidden_layers: 256 }, { adapter: { method: 'lora', r: 4, targetModules: evenExperts } });
     expect(r.adapter!.targetedModules).toBe(256 * 512);
     expect(() => count(huge, { adapter: { method: 'lora', r: 4, targetModules: evenExperts } })).toThrow(
       /must be tested on each expert's path separately .* takes 3145728 tests here, more than 1048576/,
     );
-    expect(performance.now() - t0).toBeLessThan(3000);
   });
 });

@@ -188,23 +188,27 @@ describeBackends('UnsortedSegmentSum', (backend) => {
   });
 });
 
-describe('UnsortedSegmentSum on cpu is linear', () => {
-  it('sums 2048×64 into 1024 segments well under 1 s (tfjs cpu’s own takes ≈30 s)', async () => {
+describe('UnsortedSegmentSum on cpu at scale', () => {
+  // Weft's cpu kernel is linear where tfjs cpu's own is quadratic (≈30 s at this size). How much
+  // faster it is, is `pnpm bench`'s core.segment_sum_speedup: tests assert no timing.
+  it('sums 2048×64 into 1024 segments as a JS loop does', async () => {
     await tf.setBackend('cpu');
-    const x = tf.tensor(rand([2048, 64]).values, [2048, 64]);
-    const ids = tf.tensor(randInt([2048], 0, 1024).values, [2048], 'int32') as tf.Tensor1D;
-    const times: number[] = [];
-    for (let i = 0; i < 3; i++) {
-      const t0 = performance.now();
+    try {
+      const xd = rand([2048, 64]);
+      const idd = randInt([2048], 0, 1024);
+      const x = T(xd);
+      const ids = T(idd) as tf.Tensor1D;
       const out = tf.unsortedSegmentSum(x, ids, 1024);
-      out.dataSync();
-      times.push(performance.now() - t0);
-      out.dispose();
+      const got = await out.data();
+      tf.dispose([x, ids, out]);
+      const ref = new Float32Array(1024 * 64);
+      for (let r = 0; r < 2048; r++) for (let c = 0; c < 64; c++) ref[idd.values[r]! * 64 + c] += xd.values[r * 64 + c]!;
+      let worst = 0;
+      for (let i = 0; i < ref.length; i++) worst = Math.max(worst, Math.abs(got[i]! - ref[i]!));
+      expect(worst).toBeLessThan(1e-5);
+    } finally {
+      await tf.setBackend('wasm');
     }
-    tf.dispose([x, ids]);
-    await tf.setBackend('wasm');
-    // Linear takes ~1 ms; a quadratic one cannot come near 250 ms even on a loaded machine.
-    expect(Math.min(...times)).toBeLessThan(250);
   });
 });
 
