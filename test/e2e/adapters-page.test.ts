@@ -50,10 +50,10 @@ describe('adapters.html', () => {
     expect(rows.full!.acc).toBeGreaterThan(baseOnTask + 0.1);
 
     // Sliders: LoRA at 1 (the default after training) reproduces LoRA; everything at 0 is the base.
-    await expect.poll(() => page.locator('[data-mix-task]').getAttribute('data-mix-task'), { timeout: 30_000 }).not.toBe('');
+    await expect.poll(() => page.locator('[data-mix-task]').getAttribute('data-mix-task'), { timeout: 120_000 }).not.toBe('');
     expect(Math.abs((await attr(page, '[data-mix-task]', 'data-mix-task')) - rows.lora!.acc)).toBeLessThan(0.02);
     await page.locator('input[name="w-lora"]').fill('0');
-    await expect.poll(async () => Math.abs((await attr(page, '[data-mix-task]', 'data-mix-task')) - baseOnTask), { timeout: 30_000 }).toBeLessThan(0.005);
+    await expect.poll(async () => Math.abs((await attr(page, '[data-mix-task]', 'data-mix-task')) - baseOnTask), { timeout: 120_000 }).toBeLessThan(0.005);
 
     // PEFT export: two files.
     const downloads: string[] = [];

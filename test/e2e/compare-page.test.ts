@@ -109,7 +109,7 @@ describe('compare.html', () => {
     expect(await runStatus(page, 'dense')).toBe('queued');
     expect(await page.locator('weft-compare-page tr[data-run="shared"]').count()).toBe(0);
     await page.locator('button[data-action="run"]').click();
-    await expect.poll(() => runStatus(page, 'dense'), { timeout: 30_000 }).toBe('training');
+    await expect.poll(() => runStatus(page, 'dense'), { timeout: 120_000 }).toBe('training');
     expect(await page.locator('weft-compare-page [data-queue]').textContent()).toMatch(/Run 1 of 2: Dense baseline/);
     await page.locator('button[data-action="stop"]').click();
     await expect.poll(() => queue(page)).toBe('idle');

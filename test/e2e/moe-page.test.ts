@@ -57,7 +57,7 @@ describe('moe.html', () => {
     await page.locator('input[name="steps"]').dispatchEvent('change');
     await expect.poll(() => startButton(page).isEnabled()).toBe(true);
     await startButton(page).click();
-    await expect.poll(() => stepOf(page), { timeout: 30_000, interval: 200 }).toBeGreaterThanOrEqual(20);
+    await expect.poll(() => stepOf(page), { timeout: 120_000, interval: 200 }).toBeGreaterThanOrEqual(20);
     await expect.poll(() => num(page, '[data-dropped]', 'data-dropped')).toBeGreaterThan(0.2);
 
     // More experts: the total grows, the active count barely moves.

@@ -52,10 +52,10 @@ describe('nas.html', () => {
     await expect.poll(() => new URL(page.url()).searchParams.get('method')).toBe('tanglenas');
     await page.locator('input[name="steps"]').fill('30');
     await page.locator('input[name="steps"]').dispatchEvent('change');
-    await expect.poll(() => startButton(page).isEnabled(), { timeout: 30_000 }).toBe(true);
+    await expect.poll(() => startButton(page).isEnabled(), { timeout: 120_000 }).toBe(true);
     await expect.poll(() => page.locator('[data-stored] + .s').textContent()).toMatch(/largest subnet \d+ \(×(1\.0[0-4]\d|1\.050)\)/);
     await startButton(page).click();
-    await expect.poll(() => stepOf(page), { timeout: 30_000, interval: 200 }).toBeGreaterThanOrEqual(30);
+    await expect.poll(() => stepOf(page), { timeout: 120_000, interval: 200 }).toBeGreaterThanOrEqual(30);
     await expect.poll(() => page.locator('weft-nas-bars .g').count()).toBe(4);
     if (process.env.WEFT_SCREENSHOTS) await page.screenshot({ path: `${process.env.WEFT_SCREENSHOTS}/nas-entangled.png`, fullPage: true });
 

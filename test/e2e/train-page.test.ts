@@ -69,7 +69,7 @@ describe('train.html', () => {
 
     // Pause: the step stops moving; resume: it continues from there.
     await page.locator('button[data-action="pause"]').click();
-    await expect.poll(() => status(page), { timeout: 30_000 }).toBe('paused');
+    await expect.poll(() => status(page), { timeout: 120_000 }).toBe('paused');
     const paused = await step(page);
     await page.waitForTimeout(400);
     expect(await step(page)).toBe(paused);
