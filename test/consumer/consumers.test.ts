@@ -68,7 +68,8 @@ describe('a user project on the built packages', () => {
       const errors: string[] = [];
       const scripts: string[] = [];
       page.on('pageerror', (e) => errors.push(e.message));
-      page.on('console', (m) => m.type() === 'error' && errors.push(m.text()));
+      const warnings: string[] = [];
+      page.on('console', (m) => (m.type() === 'error' ? errors : m.type() === 'warning' ? warnings : []).push(m.text()));
       page.on('response', (res) => /\.(js|wasm)$/.test(res.url()) && scripts.push(new URL(res.url()).pathname));
       await page.goto(url);
       await page.waitForFunction(() => document.body.dataset.result ?? document.body.dataset.error, null, { timeout: 600_000, polling: 250 });
@@ -79,6 +80,8 @@ describe('a user project on the built packages', () => {
       expect(r.active).toBeLessThan(r.stored);
       expect(r.finalLoss).toBeLessThan(r.firstLoss * 0.8);
       expect(errors).toEqual([]);
+      // One tfjs-core in the bundle: a second copy would set the platform twice, and tfjs says so.
+      expect(warnings.filter((w) => /already been set|already registered/.test(w))).toEqual([]);
       await page.close();
 
       // The bundle: every JS file Vite emitted (the lazily loaded backends included), and the
