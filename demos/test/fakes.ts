@@ -34,7 +34,8 @@ export class FakeHost implements ReactiveControllerHost {
 
 /** A progress report at `step`. */
 export function progress(step: number, loss = 1 / step): TrainProgress {
-  return { step, loss, metrics: { accuracy: 0.5 }, stats: {}, stepsPerSecond: 100, elapsedMs: step * 10 };
+  // `skippedSteps` is newer than some checkouts' TrainProgress: asserted, so the fake fits both.
+  return { step, loss, metrics: { accuracy: 0.5 }, stats: {}, stepsPerSecond: 100, elapsedMs: step * 10, skippedSteps: 0 } as TrainProgress;
 }
 
 interface Running {
@@ -96,7 +97,7 @@ export class ManualJob implements TrainingJob {
   private finish(r: Running, stoppedBy: TrainResult['stoppedBy']): void {
     if (this.running !== r) return;
     this.running = null;
-    r.resolve({ steps: r.done, stoppedBy, history: [], finalLoss: 0, stepsPerSecond: 100 });
+    r.resolve({ steps: r.done, stoppedBy, history: [], finalLoss: 0, stepsPerSecond: 100, skippedSteps: 0 } as TrainResult);
   }
 }
 

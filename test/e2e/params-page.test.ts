@@ -111,7 +111,7 @@ describe('params.html', () => {
     expect(Object.fromEntries(new URL(page.url()).searchParams)).toMatchObject({ a: 'Mixtral-8x7B', a_k: '1', a_experts: '16' });
 
     // TinyLlama with MobileLLM block repeat ×2: 11 blocks stored for 22 slots.
-    await page.goto(demoUrl('params.html?a=TinyLlama-1.1B&b=TinyLlama-1.1B&b_sharing=repeat-2'));
+    await page.goto(demoUrl('params.html?a=TinyLlama-1.1B&b=TinyLlama-1.1B&b_sharing=block-repeat-2'));
     await expect.poll(() => value(page, 'a', 'total')).toBe(1_100_048_384);
     expect(await page.locator('weft-params-page td[data-side="b"][data-metric="blocks"]').textContent()).toContain('11 / 22');
     // A TinyLlama block: q, o 2048² each, k, v 2048 × 256 each, SwiGLU 3 × 2048 × 5632, two RMSNorms.
@@ -119,8 +119,8 @@ describe('params.html', () => {
     expect(await value(page, 'b', 'stored')).toBe(1_100_048_384 - 11 * block);
     expect(await value(page, 'b', 'effective')).toBe(1_100_048_384);
     // A plan that does not fit the depth is explained, and the other side keeps its numbers.
-    await side(page, 'b').locator('select[name="sharing"]').selectOption('repeat-4');
-    await expect.poll(() => side(page, 'b').locator('[data-error="b"]').textContent()).toContain('repeat=4 is not allowed: expected a divisor of num_hidden_layers=22');
+    await side(page, 'b').locator('select[name="sharing"]').selectOption('block-repeat-4');
+    await expect.poll(() => side(page, 'b').locator('[data-error="b"]').textContent()).toContain("sharing plan 'block-repeat': repeat=4 must divide the number of slots (depth=22)");
     expect(await value(page, 'a', 'total')).toBe(1_100_048_384);
     await expectClean(w);
     await page.context().close();

@@ -8,23 +8,16 @@ import {
 } from '@weft/core';
 import { HashedMLPClassifier, SharedMLPClassifier, planSlots, sharedTransformer, type SharingPlan } from '@weft/sharing';
 import type { TrainingJob, TrainingSegment } from '../controllers/training-controller.js';
-import { isHashed, type SharingState } from '../pages/sharing-state.js';
+import { isHashed, planFields, type SharingState } from '../pages/sharing-state.js';
 
-/** The plan reference a state describes (cross-layer choices only). */
+/** The plan a state describes (cross-layer choices only): the page's K and Map fields set the options {@link planFields} names. */
 export function planOf(s: SharingState): SharingPlan {
-  switch (s.sharing) {
-    case 'groups':
-      return { name: 'groups', groups: s.unique };
-    case 'cycle':
-    case 'cycle-reverse':
-      return { name: s.sharing, unique: s.unique };
-    case 'block-repeat':
-      return { name: 'block-repeat', repeat: s.unique };
-    case 'custom':
-      return { name: 'custom', map: [...s.map] };
-    default:
-      return { name: s.sharing };
-  }
+  const fields = planFields(s.sharing);
+  return {
+    name: s.sharing,
+    ...(fields.size ? { [fields.size]: s.unique } : {}),
+    ...(fields.map ? { [fields.map]: [...s.map] } : {}),
+  };
 }
 
 /** The slot → block map of a state's plan (throws the library's error for a bad plan). */

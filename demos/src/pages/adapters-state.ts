@@ -1,6 +1,6 @@
 // The URL state of adapters.html: everything needed to reproduce a session from a link; and the
 // methods the page compares, read from @weft/sharing's adapter-method registry.
-import { adapterMethodNames } from '@weft/sharing';
+import { adapterMethod, adapterMethodNames } from '@weft/sharing';
 import { BACKEND_CHOICES } from '../backend-choice.js';
 import { choiceParam, intParam, type UrlState } from '../url-state.js';
 import { twoDimClassification } from './datasets.js';
@@ -12,44 +12,41 @@ import { twoDimClassification } from './datasets.js';
 export const ADAPTER_DATASETS = twoDimClassification().filter((d) => d !== 'circles');
 
 /**
- * Registered adapter methods the page leaves out, and why. Every row of the page is an adapter
- * on the frozen base that is mixed by its ΔW and downloaded in PEFT's format; these are not that.
+ * Whether the page offers a registered method: every row is an adapter on the frozen base that is
+ * mixed by its weight update and downloaded in PEFT's format, so a method without a PEFT form
+ * (today TAPS, residual adapters, ETHER, MoS, MoKA and hypernetwork adapters) is left out.
  */
-export const NOT_OFFERED: Readonly<Record<string, string>> = {
-  taps: 'TAPS chooses which layers to adapt with a gate and a sparsity loss (multi-task); no PEFT format',
-  residual: 'residual adapters add a bottleneck path, not a weight update; no PEFT format',
-  ether: 'ETHER reflections have no PEFT format',
-  mos: 'MoS draws LoRA factors from shard pools shared across layers; no PEFT format',
-  moka: 'MoKA gates a mixture of Kronecker adapters by the input; no PEFT format',
-  hyper: 'hypernetwork adapters generate LoRA factors from task embeddings (multi-task); no PEFT format',
-};
+export function offered(method: string): boolean {
+  return adapterMethod(method).peft !== null;
+}
 
 /**
- * The methods compared side by side: every registered method not in {@link NOT_OFFERED}, plus
- * DoRA (LoRA's `dora` option, a row of its own) after LoRA, and full fine-tuning (the reference) last.
+ * The methods compared side by side: the registered methods the page offers, DoRA (LoRA's `dora`
+ * option, a row of its own) after LoRA, and full fine-tuning (the reference) last.
  */
 export const ADAPTER_METHODS: readonly string[] = [
   ...adapterMethodNames()
-    .filter((m) => !Object.hasOwn(NOT_OFFERED, m))
-    .flatMap((m) => (m === 'lora' ? ['lora', 'dora'] : [m])),
+    .filter(offered)
+    .flatMap((m) => (m === 'lora' && 'dora' in adapterMethod('lora').defaults ? ['lora', 'dora'] : [m])),
   'full',
 ];
 /** One compared method: a registry name, `dora` or `full`. */
 export type AdapterMethodChoice = string;
 
-/** What the table says about a method (a method the page does not know yet shows its name). */
-const INFO: Readonly<Record<string, { label: string; what: string }>> = {
-  lora: { label: 'LoRA', what: 'ΔW = (α/r)·A B, rank r' },
-  dora: { label: 'DoRA', what: 'LoRA direction, learned magnitude per output' },
-  loha: { label: 'LoHa', what: 'ΔW = (U₁V₁) ⊙ (U₂V₂)' },
-  lokr: { label: 'LoKr', what: 'ΔW = kron(K₁, K₂)' },
-  ia3: { label: 'IA³', what: 'learned rescaling of inputs / outputs' },
-  full: { label: 'Full fine-tuning', what: 'every weight trains (reference)' },
+/** One line on what each method learns (a method without one here shows none). */
+const WHAT: Readonly<Record<string, string>> = {
+  lora: 'ΔW = (α/r)·A B, rank r',
+  dora: 'LoRA direction, learned magnitude per output',
+  loha: 'ΔW = (U₁V₁) ⊙ (U₂V₂)',
+  lokr: 'ΔW = kron(K₁, K₂)',
+  ia3: 'learned rescaling of inputs / outputs',
+  full: 'every weight trains (reference)',
 };
 
-/** The label and one-line description of a compared method. */
+/** The label (the registry's, for a registered method) and one-line description of a compared method. */
 export function methodInfo(method: AdapterMethodChoice): { label: string; what: string } {
-  return INFO[method] ?? { label: method, what: '' };
+  const label = method === 'full' ? 'Full fine-tuning' : method === 'dora' ? 'DoRA' : adapterMethod(method).label;
+  return { label, what: WHAT[method] ?? '' };
 }
 
 /** Query parameters of adapters.html, their defaults and bounds. */

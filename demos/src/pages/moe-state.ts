@@ -1,16 +1,16 @@
 // The URL state of moe.html: everything needed to reproduce a mixture-of-experts run from a link.
-import { routerNames } from '@weft/moe';
-import { choiceParam, intParam, numberParam, type UrlState } from '../url-state.js';
+import { DROP_POLICIES, EXPERT_KINDS, LOAD_BALANCE_FORMS, routerNames } from '@weft/moe';
 import { BACKEND_CHOICES } from '../backend-choice.js';
+import { choiceParam, intParam, numberParam, type UrlState } from '../url-state.js';
 
 /** Routers of @weft/moe's registry. */
 export const MOE_ROUTERS = routerNames() as [string, ...string[]];
-/** Load-balancing forms, or none. */
-export const MOE_BALANCE = ['switch', 'gshard', 'mixtral', 'none'] as const;
-/** Expert kinds. */
-export const MOE_EXPERTS = ['ffn', 'swiglu', 'ia3', 'lora'] as const;
-/** Drop policies. */
-export const MOE_DROP = ['position', 'probability'] as const;
+/** Load-balancing loss forms of @weft/moe, or none (the loss is then reported, not trained). */
+export const MOE_BALANCE = [...LOAD_BALANCE_FORMS, 'none'] as const;
+/** Expert kinds of @weft/moe's stacked experts. */
+export const MOE_EXPERTS = EXPERT_KINDS;
+/** Drop policies of @weft/moe's capacity dispatch. */
+export const MOE_DROP = DROP_POLICIES;
 
 /** Query parameters of moe.html, their defaults and bounds (bounded so a link cannot freeze the tab). */
 export const MOE_SCHEMA = {

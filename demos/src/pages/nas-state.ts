@@ -3,11 +3,15 @@ import { searchMethodNames } from '@weft/nas';
 import { choiceParam, intParam, numberParam, type UrlState } from '../url-state.js';
 import { BACKEND_CHOICES } from '../backend-choice.js';
 
-/** Search spaces the page offers: a DARTS cell over vector ops, the DARTS conv cell on 8×8 shapes, or a weight-entangled MLP. */
+/**
+ * Search spaces the page offers: a DARTS cell over vector ops, the DARTS conv cell on 8×8 shapes, or
+ * a weight-entangled MLP. Not a registry list: each is a setup of the page with its own task in
+ * jobs/nas-job.ts (a planted teacher, shapes), built from @weft/nas's op and search registries.
+ */
 export const NAS_SPACES = ['cell', 'conv', 'entangled'] as const;
 /** Every registered search method (cell methods need the cell space, entangled ones the entangled space). */
 export const NAS_METHODS = searchMethodNames() as [string, ...string[]];
-/** Genotype selection: α-argmax (DARTS) or perturbation-based. */
+/** Genotype selection: α-argmax (DARTS) or perturbation-based (the page's two readings of a supernet, not a registry). */
 export const NAS_SELECTION = ['alpha', 'perturbation'] as const;
 
 /** Query parameters of nas.html, their defaults and bounds. */

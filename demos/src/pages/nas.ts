@@ -22,10 +22,15 @@ import { formatUrlState } from '../url-state.js';
 import { nasStyles } from '../styles/nas.js';
 import { formatInt, formatLoss, formatPercent } from '../format.js';
 import { BACKEND_CHOICES } from '../backend-choice.js';
-import { CELL_SPACE, CONV_SPACE, NasJob, type NasView, type RetrainResult } from '../jobs/nas-job.js';
+import { CELL_SPACE, CONV_SPACE, ENTANGLED_SPACE, NasJob, type NasView, type RetrainResult } from '../jobs/nas-job.js';
 import { NAS_METHODS, NAS_SCHEMA, NAS_SELECTION, NAS_SPACES, type NasState } from './nas-state.js';
 
 type Key = keyof NasState;
+
+/** Chance of guessing the teacher's op on a cell edge: one of the ops besides `none` (never selected). */
+const CELL_CHANCE = 1 / CELL_SPACE.ops.filter((op) => op !== 'none').length;
+/** Chance of guessing one of the teacher's choices in the entangled space: the mean over its depth and width choices. */
+const ENTANGLED_CHANCE = (1 / ENTANGLED_SPACE.depthChoices.length + 1 / ENTANGLED_SPACE.widthChoices.length) / 2;
 
 const TRY: Array<{ label: string; why: string; patch: Partial<NasState> }> = [
   { label: 'Perturbation selection', why: 'reads the same supernet by how much removing each op hurts (Wang et al. 2021).', patch: { selection: 'perturbation' } },
@@ -119,7 +124,7 @@ export class WeftNasPage extends LitElement {
             <div class="counts num">
               <div class="stat"><div class="k">train loss</div><div class="v" data-loss=${latest?.loss ?? ''}>${latest ? formatLoss(latest.loss) : '—'}</div></div>
               <div class="stat"><div class="k">validation loss</div><div class="v">${latest?.metrics.valLoss !== undefined ? formatLoss(latest.metrics.valLoss) : '—'}</div></div>
-              <div class="stat"><div class="k">teacher recovered</div><div class="v" data-recovery=${v?.recovery ?? ''}>${v && v.recovery !== null ? formatPercent(v.recovery, 0) : '—'}</div><div class="s">${s.space === 'cell' ? 'edges, chance 20%' : s.space === 'conv' ? 'no teacher: shapes' : 'choices, chance 33%'}</div></div>
+              <div class="stat"><div class="k">teacher recovered</div><div class="v" data-recovery=${v?.recovery ?? ''}>${v && v.recovery !== null ? formatPercent(v.recovery, 0) : '—'}</div><div class="s">${s.space === 'cell' ? `edges, chance ${formatPercent(CELL_CHANCE, 0)}` : s.space === 'conv' ? 'no teacher: shapes' : `choices, chance ${formatPercent(ENTANGLED_CHANCE, 0)}`}</div></div>
               ${L
                 ? html`<div class="stat"><div class="k">supernet stores</div><div class="v" data-stored=${L.supernet.totals.stored}>${formatInt(L.supernet.totals.stored)}</div><div class="s">${L.largest ? `largest subnet ${formatInt(L.largest.totals.stored)} (×${(L.supernet.totals.stored / L.largest.totals.stored).toFixed(3)})` : 'every candidate op: the sum'}</div></div>`
                 : nothing}
@@ -203,7 +208,7 @@ export class WeftNasPage extends LitElement {
       </fieldset>
       <div class="buttons">${this.buttons.render()}</div>
       <p class="note">${s.space === 'cell'
-        ? 'Cell: 2 inputs, 2 nodes, ops none · skip · linear · relu · tanh · sigmoid; Adam for w (0.01) and α (β1 0.5). Batches of 64 training and 64 validation points.'
+        ? `Cell: 2 inputs, 2 nodes, ops ${CELL_SPACE.ops.join(' · ')}; Adam for w (0.01) and α (β1 0.5). Batches of 64 training and 64 validation points.`
         : s.space === 'conv'
           ? 'Conv: DARTS cells with 2 nodes (normal, reduce, reduce) over the 8 DARTS primitives, 4 channels, 8×8 shapes in 6 classes. Batches of 32 training and 32 validation images.'
           : 'Entangled MLP: depth 1–3, widths 4/8/16 per layer, one set of weights. Batches of 64 training and 64 validation points.'}</p>

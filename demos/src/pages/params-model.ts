@@ -1,8 +1,8 @@
 // What params.html computes from one side's settings: the preset's config with the slider values
 // applied (layers, width with the FFN widths scaled alongside, experts, k) and the count options
 // (sharing plan, adapter). Pure functions, no DOM: the calculator does the counting.
-import { countParams, type AdapterConfig, type CountOptions, type ModelConfig, type ParamReport, type SharingPlan } from '@weft/core';
-import type { SideState, SharingChoice, TargetChoice } from './params-state.js';
+import { adapterCount, countParams, type AdapterConfig, type CountOptions, type ModelConfig, type ParamReport } from '@weft/core';
+import { planOfChoice, type SideState, type TargetChoice } from './params-state.js';
 
 /** The field holding the routed-expert count of a config, or null for a dense model. */
 export function expertsField(c: ModelConfig): 'num_local_experts' | 'num_experts' | 'n_routed_experts' | null {
@@ -38,15 +38,7 @@ export function sharingApplies(c: ModelConfig): boolean {
 }
 
 /** The calculator's sharing plan of a choice. */
-export function sharingPlan(choice: SharingChoice): SharingPlan {
-  if (choice === 'none' || choice === 'sandwich') return choice;
-  if (choice === 'all') return 'all-shared';
-  const [kind, n] = choice.split('-') as [string, string];
-  const v = Number(n);
-  if (kind === 'repeat') return { name: 'block-repeat', repeat: v };
-  if (kind === 'cycle') return { name: 'cycle', unique: v };
-  return { name: 'groups', groups: v };
-}
+export const sharingPlan = planOfChoice;
 
 /** Module names an adapter wraps for a target choice, by family (PEFT's suffix matching). */
 export function targetModules(c: ModelConfig, choice: TargetChoice): string[] {
@@ -80,7 +72,16 @@ export function adapterOf(c: ModelConfig, s: SideState): AdapterConfig | undefin
       const ff = c.model_type === 'bert' ? ['output.dense'] : c.model_type === 'albert' ? ['ffn_output'] : c.model_type === 'mixtral' ? ['w2'] : ['down_proj'];
       return { method: 'ia3', targetModules: targets, feedforwardModules: s.targets === 'all' ? ff : [] };
     }
+    default:
+      // A method counted by the calculator without a line here: its defaults, with the side's rank if it has one.
+      return { method: s.adapter, targetModules: targets, ...(rankApplies(s.adapter) ? { r: s.rank } : {}) } as AdapterConfig;
   }
+}
+
+/** Whether an adapter choice has a rank (none and (IA)³ have none). */
+export function rankApplies(adapter: string): boolean {
+  if (adapter === 'none') return false;
+  return 'r' in adapterCount(adapter === 'dora' ? 'lora' : adapter).options;
 }
 
 /** The preset's config with the side's slider values applied. */

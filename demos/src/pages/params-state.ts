@@ -1,18 +1,49 @@
 // The URL state of params.html: two sides (a, b), each a preset plus the slider settings. A value
 // of 0 for layers / width / experts / k means "the preset's own", so a link stays short and
 // survives a preset change. Pasted config.json files are not put in the link (they can be large).
-import { PRESET_NAMES, type PresetName } from '@weft/core';
+import { PRESET_NAMES, SHARING_PLANS, adapterCount, adapterCountNames, type PresetName, type SharingPlan } from '@weft/core';
 import { choiceParam, intParam, type ParamSpec } from '../url-state.js';
 
-/** Cross-layer sharing plans the sliders offer (the calculator's `SharingPlan`, as a name). */
-export const SHARING_CHOICES = ['none', 'all', 'repeat-2', 'repeat-4', 'sandwich', 'cycle-2', 'cycle-4', 'groups-2', 'groups-4'] as const;
-/** A sharing plan name. */
-export type SharingChoice = (typeof SHARING_CHOICES)[number];
+/** The values the comparator offers for a plan's one integer option (groups-2, groups-4, …). */
+const PLAN_SIZES = [2, 4] as const;
 
-/** Adapter methods the page offers (`none`: full fine-tuning, everything trains). */
-export const ADAPTER_CHOICES = ['none', 'lora', 'dora', 'loha', 'lokr', 'ia3'] as const;
+/** A plan's integer option (groups, unique, repeat), if it has one. */
+function sizeOption(plan: string): string | undefined {
+  const defaults = (SHARING_PLANS[plan]?.defaults ?? {}) as Record<string, unknown>;
+  return Object.keys(defaults).find((k) => typeof defaults[k] === 'number');
+}
+
+/**
+ * Cross-layer sharing plans the sliders offer, from the plan registry: a plan without options by
+ * its name, a plan with an integer option as `<plan>-2` and `<plan>-4`. Left out: `custom`, whose
+ * per-slot map the comparator has no field for.
+ */
+export const SHARING_CHOICES = Object.keys(SHARING_PLANS)
+  .filter((name) => name !== 'custom')
+  .flatMap((name) => (sizeOption(name) ? PLAN_SIZES.map((n) => `${name}-${n}`) : [name])) as [string, ...string[]];
+/** A sharing choice (see {@link SHARING_CHOICES}). */
+export type SharingChoice = string;
+
+/** The calculator's plan of a choice: `groups-4` is `{ name: 'groups', groups: 4 }`. */
+export function planOfChoice(choice: SharingChoice): SharingPlan {
+  if (Object.hasOwn(SHARING_PLANS, choice)) return choice;
+  const cut = choice.lastIndexOf('-');
+  const name = choice.slice(0, cut);
+  const option = sizeOption(name);
+  if (cut < 0 || !option) throw new Error(`params: sharing=${JSON.stringify(choice)} is not a choice; allowed: ${SHARING_CHOICES.join(', ')}`);
+  return { name, [option]: Number(choice.slice(cut + 1)) };
+}
+
+/**
+ * Adapter methods the page offers: `none` (full fine-tuning), then every method core's calculator
+ * can count, with DoRA (LoRA's `dora` option) as a choice of its own after LoRA.
+ */
+export const ADAPTER_CHOICES = [
+  'none',
+  ...adapterCountNames().flatMap((m) => (m === 'lora' && 'dora' in adapterCount('lora').options ? ['lora', 'dora'] : [m])),
+] as [string, ...string[]];
 /** An adapter choice. */
-export type AdapterChoice = (typeof ADAPTER_CHOICES)[number];
+export type AdapterChoice = string;
 
 /** Which modules an adapter wraps: query and value, all attention projections, or every Linear but the head. */
 export const TARGET_CHOICES = ['qv', 'attn', 'all'] as const;

@@ -13,6 +13,7 @@ import {
   PARAM_PRECISIONS,
   PRESETS,
   PRESET_NAMES,
+  SHARING_PLANS,
   formatBytes,
   parseConfigJson,
   type ModelConfig,
@@ -31,25 +32,28 @@ import {
   SIDES,
   TARGET_CHOICES,
   formatSides,
+  planOfChoice,
   sideOf,
   type Side,
   type SideState,
 } from './params-state.js';
-import { computeSide, expertsOf, sharingApplies, widthStep, type SideResult } from './params-model.js';
+import { computeSide, expertsOf, rankApplies, sharingApplies, widthStep, type SideResult } from './params-model.js';
 import type { BarGroup } from '../components/bar-chart.js';
 
-const SHARING_LABELS: Record<(typeof SHARING_CHOICES)[number], string> = {
-  none: 'none (every layer its own)',
-  all: 'all layers share one block',
-  'repeat-2': 'block repeat ×2 (MobileLLM)',
-  'repeat-4': 'block repeat ×4',
-  sandwich: 'sandwich (Subformer)',
-  'cycle-2': 'cycle of 2 blocks',
-  'cycle-4': 'cycle of 4 blocks',
-  'groups-2': '2 groups (ALBERT-style)',
-  'groups-4': '4 groups',
+/** The registry name of a sharing choice's plan. */
+const planName = (choice: string): string => {
+  const plan = planOfChoice(choice);
+  return typeof plan === 'string' ? plan : plan.name;
 };
-const ADAPTER_LABELS: Record<(typeof ADAPTER_CHOICES)[number], string> = {
+/** A sharing choice in words: `groups-4` is "groups (groups = 4)". */
+function sharingLabel(choice: string): string {
+  const plan = planOfChoice(choice);
+  if (typeof plan === 'string') return plan === 'none' ? 'none (every layer its own)' : plan;
+  const { name, ...options } = plan;
+  return `${name} (${Object.entries(options).map(([k, v]) => `${k} = ${String(v)}`).join(', ')})`;
+}
+/** What the adapter select says (a method the page has no words for shows its name). */
+const ADAPTER_LABELS: Readonly<Record<string, string>> = {
   none: 'none — full fine-tuning',
   lora: 'LoRA',
   dora: 'DoRA (LoRA + magnitude)',
@@ -84,7 +88,7 @@ const TRY: Array<{ label: string; why: string; query: string }> = [
   { label: 'BERT-base vs ALBERT-base', why: 'factorised embeddings and one shared layer: 9× fewer stored parameters, the same effective count per layer.', query: '?a=bert-base-uncased&b=albert-base-v2' },
   { label: 'Mixtral-8x7B: total vs active', why: '46.7B stored, 12.9B touched per token; next to Mistral-7B, which has the same attention and one of its 8 experts per layer.', query: '?a=Mixtral-8x7B&b=Mistral-7B-v0.1' },
   { label: 'LLaMA-7B with LoRA r=8 on q, v', why: '4.2M trainable parameters on a frozen 6.7B model.', query: '?a=Llama-2-7b&b=Llama-2-7b&b_adapter=lora&b_rank=8&b_targets=qv' },
-  { label: 'MobileLLM block repeat', why: 'TinyLlama with each block run twice in a row: half the stored blocks, the same depth.', query: '?a=TinyLlama-1.1B&b=TinyLlama-1.1B&b_sharing=repeat-2' },
+  { label: 'MobileLLM block repeat', why: 'TinyLlama with each block run twice in a row: half the stored blocks, the same depth.', query: '?a=TinyLlama-1.1B&b=TinyLlama-1.1B&b_sharing=block-repeat-2' },
   { label: 'Mixtral with top-1 routing', why: 'k=1 instead of 2: active per token drops by one expert per layer, stored stays.', query: '?a=Mixtral-8x7B&b=Mixtral-8x7B&b_k=1' },
   { label: 'DeepSeek-V2 vs Mixtral-8x7B', why: 'fine-grained experts and latent attention: 5× the stored parameters, 1.7× the active.', query: '?a=Mixtral-8x7B&b=DeepSeek-V2' },
 ];
@@ -208,7 +212,7 @@ export class WeftParamsPage extends LitElement {
     const maxWidth = Math.min(CALCULATOR_LIMITS.maxWidth, Math.max(step * 4, Math.ceil((cfg.hidden_size * 2) / step) * step));
     const minWidth = step;
     const sharingOk = sharingApplies(cfg);
-    const rankOff = s.adapter === 'none' || s.adapter === 'ia3';
+    const rankOff = !rankApplies(s.adapter);
     const preset = base.pasted ? null : PRESETS[s.preset];
     return html`<section class="card side" data-side=${side} aria-labelledby="side-${side}">
       <h2 class="card-title" id="side-${side}">
@@ -238,15 +242,15 @@ export class WeftParamsPage extends LitElement {
       <label class="field">
         <span>Sharing plan</span>
         <select name="sharing" ?disabled=${!sharingOk} @change=${(e: Event) => this.set(side, { sharing: (e.target as HTMLSelectElement).value as SideState['sharing'] })}>
-          ${SHARING_CHOICES.map((c) => html`<option value=${c} ?selected=${c === s.sharing}>${SHARING_LABELS[c]}</option>`)}
+          ${SHARING_CHOICES.map((c) => html`<option value=${c} ?selected=${c === s.sharing}>${sharingLabel(c)}</option>`)}
         </select>
-        <small>${sharingOk ? 'which layer slots use the same block' : 'ALBERT shares through its own num_hidden_groups'}</small>
+        <small>${sharingOk ? (SHARING_PLANS[planName(s.sharing)]?.description ?? 'which layer slots use the same block') : 'ALBERT shares through its own num_hidden_groups'}</small>
       </label>
       <div class="pair">
         <label class="field">
           <span>Adapter</span>
           <select name="adapter" @change=${(e: Event) => this.set(side, { adapter: (e.target as HTMLSelectElement).value as SideState['adapter'] })}>
-            ${ADAPTER_CHOICES.map((c) => html`<option value=${c} ?selected=${c === s.adapter}>${ADAPTER_LABELS[c]}</option>`)}
+            ${ADAPTER_CHOICES.map((c) => html`<option value=${c} ?selected=${c === s.adapter}>${ADAPTER_LABELS[c] ?? c}</option>`)}
           </select>
         </label>
         <label class="field">
@@ -256,7 +260,7 @@ export class WeftParamsPage extends LitElement {
           </select>
         </label>
       </div>
-      ${this.slider(side, 'rank', 'Rank r', s.rank, 1, 256, 1, String(s.rank), !rankOff, rankOff ? (s.adapter === 'ia3' ? '(IA)³ has no rank' : 'no adapter') : 'adapter rank')}
+      ${this.slider(side, 'rank', 'Rank r', s.rank, 1, 256, 1, String(s.rank), !rankOff, rankOff ? (s.adapter === 'none' ? 'no adapter' : `${ADAPTER_LABELS[s.adapter] ?? s.adapter} has no rank`) : 'adapter rank')}
       ${r.error ? html`<div class="alert" role="alert" data-error=${side}>${r.error}</div>` : nothing}
       <details class="paste" ?open=${this.pasteError[side] !== null}>
         <summary>Paste a config.json</summary>

@@ -22,25 +22,26 @@ import { sharingStyles } from '../styles/sharing.js';
 import { formatInt, formatLoss, formatPercent } from '../format.js';
 import { BACKEND_CHOICES } from '../backend-choice.js';
 import { SharingJob, slotsOf } from '../jobs/sharing-job.js';
-import { SHARING_CHOICES, SHARING_MODELS, SHARING_SCHEMA, isHashed, type SharingChoice, type SharingState } from './sharing-state.js';
+import { SHARING_CHOICES, SHARING_MODELS, SHARING_SCHEMA, isHashed, planFields, type SharingChoice, type SharingState } from './sharing-state.js';
 
 type Key = keyof SharingState;
 
 const SHARED_COLOR = 'var(--accent)';
 const BASELINE_COLOR = 'hsl(28 85% 52%)';
 
-/** What each choice is, in one line. */
-const ABOUT: Record<SharingChoice, string> = {
-  'all-shared': 'ALBERT / Universal Transformer: one block in every slot.',
-  groups: 'ALBERT num_hidden_groups: K groups of consecutive slots, one block each.',
-  cycle: 'Takase & Kiyono CYCLE: blocks A, B, …, A, B, ….',
-  'cycle-reverse': 'CYCLE (REV): cycle, then the last K slots in reverse order.',
-  sandwich: 'Subformer: first and last slots unique, the middle shared.',
-  'block-repeat': 'MobileLLM-LS: each block runs K times in a row.',
-  custom: 'Any slot → block map (the Map field).',
+/** What each hashed method is, in one line (a plan's line is its registry description). */
+const HASHED_ABOUT: Readonly<Record<string, string>> = {
   'stable-rps': 'STABLE-RPS: every weight read from a small array by a balanced hash (MLP).',
   roast: 'ROAST: every weight read from a small array by a random hash (MLP).',
 };
+
+/** One line on a choice. */
+function about(choice: SharingChoice): string {
+  return isHashed(choice) ? (HASHED_ABOUT[choice] ?? `${choice}: hashed sharing (MLP).`) : `${SHARING_PLANS[choice]?.description ?? choice}.`;
+}
+
+/** The K field's label for a plan's integer option. */
+const SIZE_LABEL: Readonly<Record<string, string>> = { groups: 'Groups', repeat: 'Repeat', unique: 'Unique blocks K' };
 
 /** Links that change a setting or two to show something. */
 const TRY: Array<{ label: string; why: string; patch: Partial<SharingState> }> = [
@@ -113,7 +114,7 @@ export class WeftSharingPage extends LitElement {
               ${isHashed(s.sharing) ? 'Hashed layers' : 'Plan'} <span class="aside">${s.sharing}${isHashed(s.sharing) ? ` · ${s.compression}×` : ` · ${s.depth} slots`}</span>
             </h2>
             <weft-sharing-diagram .slots=${isHashed(s.sharing) ? null : this.slots} .hashed=${this.hashedView()}></weft-sharing-diagram>
-            <p class="about">${ABOUT[s.sharing]}</p>
+            <p class="about">${about(s.sharing)}</p>
             ${L
               ? html`<div class="counts num" data-ledger>
                   <div class="stat"><div class="k">stored (shared)</div><div class="v" data-stored=${L.shared.totals.stored}>${formatInt(L.shared.totals.stored)}</div><div class="s">unique parameters</div></div>
@@ -177,7 +178,7 @@ export class WeftSharingPage extends LitElement {
     const err = (k: Key) => (this.page.fieldErrors[k] ? html`<span class="error" role="alert">${this.page.fieldErrors[k]}</span>` : nothing);
     const cls = (k: Key) => `field ${this.page.fieldErrors[k] ? 'invalid' : ''}`;
     const hashed = isHashed(s.sharing);
-    const needsK = ['groups', 'cycle', 'cycle-reverse', 'block-repeat'].includes(s.sharing);
+    const fields = planFields(s.sharing);
     return html`<form @submit=${(e: Event) => e.preventDefault()} @change=${this.page.onChange}>
       <fieldset ?disabled=${locked}>
         <label class="field">
@@ -190,7 +191,7 @@ export class WeftSharingPage extends LitElement {
               ${SHARING_CHOICES.filter(isHashed).map((c) => html`<option value=${c} ?selected=${c === s.sharing}>${c}</option>`)}
             </optgroup>
           </select>
-          <small>${hashed ? ABOUT[s.sharing] : SHARING_PLANS[s.sharing]?.description ?? ''}</small>
+          <small>${about(s.sharing)}</small>
         </label>
         <label class="field">
           <span>Model</span>
@@ -217,14 +218,14 @@ export class WeftSharingPage extends LitElement {
               ${this.page.fieldErrors.compression ? err('compression') : html`<small>virtual weights per stored value (1–64)</small>`}
             </label>`
           : nothing}
-        ${needsK
+        ${fields.size
           ? html`<label class=${cls('unique')}>
-              <span>${s.sharing === 'groups' ? 'Groups' : s.sharing === 'block-repeat' ? 'Repeat' : 'Unique blocks K'}</span>
+              <span>${SIZE_LABEL[fields.size] ?? fields.size}</span>
               <input name="unique" type="number" min="1" max="12" .value=${String(s.unique)} />
               ${err('unique')}
             </label>`
           : nothing}
-        ${s.sharing === 'custom'
+        ${fields.map
           ? html`<label class=${cls('map')}>
               <span>Map</span>
               <input name="map" .value=${SHARING_SCHEMA.map.format(s.map)} placeholder="e.g. 0,1,1,0" spellcheck="false" autocomplete="off" />
