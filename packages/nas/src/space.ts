@@ -4,6 +4,7 @@
 // nodes. The network stacks `layers` cells (the conv space reduces at layers/3 and 2·layers/3 as
 // DARTS does). Departure: sizes are scaled down for 8×8 toy images and vector tasks.
 import { checkKnownKeys, configKeys } from '@weft/core';
+import { checkInt } from '@weft/core/internal';
 import { DARTS_PRIMITIVES, VECTOR_PRIMITIVES, checkOps, type OpSpace } from './ops.js';
 
 /** Config of a cell search space (and of the networks built from it). */
@@ -52,18 +53,7 @@ export function resolveSpace(config: Partial<CellSpaceConfig> & { space?: OpSpac
   const steps = config.steps ?? d.steps;
   const c: CellSpaceConfig = { ...d, ...config, space, steps, multiplier: config.multiplier ?? steps };
   checkOps('space', c.ops, space);
-  const int = (name: keyof CellSpaceConfig, min: number) => {
-    const v = c[name] as number;
-    if (!Number.isInteger(v) || v < min) throw new Error(`space: ${name}=${String(v)} must be an integer ≥ ${min}`);
-  };
-  int('steps', 1);
-  int('multiplier', 1);
-  int('channels', 1);
-  int('layers', 1);
-  int('inChannels', 1);
-  int('numOutputs', 1);
-  int('stemMultiplier', 1);
-  int('partialChannels', 1);
+  for (const name of ['steps', 'multiplier', 'channels', 'layers', 'inChannels', 'numOutputs', 'stemMultiplier', 'partialChannels'] as const) checkInt('space', name, c[name], 1);
   if (space === 'conv' && c.layers < 3) throw new Error(`space: layers=${c.layers} must be ≥ 3 in the conv space (DARTS reduces at layers/3 and 2·layers/3; fewer layers leave no normal cell)`);
   if (c.multiplier > c.steps) throw new Error(`space: multiplier=${c.multiplier} must be ≤ steps=${c.steps}`);
   if (c.channels % c.partialChannels !== 0) throw new Error(`space: partialChannels=${c.partialChannels} must divide channels=${c.channels}`);

@@ -9,6 +9,7 @@
 // `registerSharingPlan` line.
 import { CalculatorError } from './arith.js';
 import { checkKnownKeys, configKeys, nearestName, resolveConfig } from '../config.js';
+import { checkInt } from '../check.js';
 import type { BlockSpec } from './spec.js';
 
 /** The `slot -> block` map of a plan: entry i is the block index (0..K-1) used at slot i. */
@@ -56,13 +57,6 @@ export interface CustomPlanConfig {
   map: number[];
 }
 
-function int(plan: string, name: string, v: unknown, lo: number, hi: number): number {
-  if (typeof v !== 'number' || !Number.isInteger(v) || v < lo || v > hi) {
-    throw new Error(`sharing plan '${plan}': ${name}=${JSON.stringify(v) ?? String(v)} must be an integer in [${lo}, ${hi}]`);
-  }
-  return v;
-}
-
 const range = (n: number, f: (i: number) => number): SlotMap => Array.from({ length: n }, (_, i) => f(i));
 
 const ENTRY_KEYS = configKeys<SharingPlanEntry>({ description: true, defaults: true, factory: true });
@@ -91,7 +85,7 @@ registerSharingPlan<GroupsPlanConfig>('groups', {
   description: 'ALBERT num_hidden_groups: consecutive slots in G groups, one block per group',
   defaults: { groups: 2 },
   factory: (L, c) => {
-    const g = int('groups', 'groups', c.groups, 1, L);
+    const g = checkInt(`sharing plan 'groups'`, 'groups', c.groups, 1, L);
     if (L % g !== 0) throw new Error(`sharing plan 'groups': groups=${g} must divide the number of slots (depth=${L})`);
     return range(L, (i) => Math.floor(i / (L / g)));
   },
@@ -100,7 +94,7 @@ registerSharingPlan<CyclePlanConfig>('cycle', {
   description: 'Takase & Kiyono CYCLE: blocks 0..K-1, 0..K-1, …',
   defaults: { unique: 2 },
   factory: (L, c) => {
-    const k = int('cycle', 'unique', c.unique, 1, L);
+    const k = checkInt(`sharing plan 'cycle'`, 'unique', c.unique, 1, L);
     return range(L, (i) => i % k);
   },
 });
@@ -108,7 +102,7 @@ registerSharingPlan<CyclePlanConfig>('cycle-reverse', {
   description: 'Takase & Kiyono CYCLE (REV): CYCLE over the first L-K slots, then K-1..0',
   defaults: { unique: 2 },
   factory: (L, c) => {
-    const k = int('cycle-reverse', 'unique', c.unique, 1, L);
+    const k = checkInt(`sharing plan 'cycle-reverse'`, 'unique', c.unique, 1, L);
     return range(L, (i) => (i < L - k ? i % k : L - 1 - i));
   },
 });
@@ -124,7 +118,7 @@ registerSharingPlan<BlockRepeatPlanConfig>('block-repeat', {
   description: 'MobileLLM-LS immediate block-wise repeat: each block runs `repeat` times in a row',
   defaults: { repeat: 2 },
   factory: (L, c) => {
-    const r = int('block-repeat', 'repeat', c.repeat, 1, L);
+    const r = checkInt(`sharing plan 'block-repeat'`, 'repeat', c.repeat, 1, L);
     if (L % r !== 0) throw new Error(`sharing plan 'block-repeat': repeat=${r} must divide the number of slots (depth=${L})`);
     return range(L, (i) => Math.floor(i / r));
   },
@@ -136,7 +130,7 @@ registerSharingPlan<CustomPlanConfig>('custom', {
     if (!Array.isArray(c.map) || c.map.length !== L) {
       throw new Error(`sharing plan 'custom': map=${JSON.stringify(c.map)} must be an array of ${L} block indices (one per slot, depth=${L})`);
     }
-    const map = c.map.map((b, i) => int('custom', `map[${i}]`, b, 0, L - 1));
+    const map = c.map.map((b, i) => checkInt(`sharing plan 'custom'`, `map[${i}]`, b, 0, L - 1));
     const k = Math.max(...map) + 1;
     for (let b = 0; b < k; b++) {
       if (!map.includes(b)) throw new Error(`sharing plan 'custom': map=${JSON.stringify(map)} never uses block ${b}; block indices must be 0..${k - 1} with none missing`);
