@@ -19,8 +19,10 @@ import {
   type ParamReport,
 } from '../src/calculator/index.js';
 
-// The two configs of /work/shared/fixtures/param_counts.json, verbatim (transformers 5.17 `to_dict()`),
-// with the counts transformers reports: BertModel (with pooler) and MixtralForCausalLM (with lm_head).
+// Two configs as transformers 5.17's `to_dict()` writes them, verbatim, with the parameter counts
+// transformers reported for them (copied here from a reference run, not in test/fixtures, whose
+// calculator/param_counts.json covers other families): BertModel (with pooler) and
+// MixtralForCausalLM (with lm_head).
 const FIXTURE_BERT = `{"transformers_version":"5.17.0","architectures":null,"output_hidden_states":false,"return_dict":true,"dtype":null,"chunk_size_feed_forward":0,"is_encoder_decoder":false,"id2label":{"0":"LABEL_0","1":"LABEL_1"},"label2id":{"LABEL_0":0,"LABEL_1":1},"problem_type":null,"vocab_size":30522,"hidden_size":768,"num_hidden_layers":12,"num_attention_heads":12,"intermediate_size":3072,"hidden_act":"gelu","hidden_dropout_prob":0.1,"attention_probs_dropout_prob":0.1,"max_position_embeddings":512,"type_vocab_size":2,"initializer_range":0.02,"layer_norm_eps":1e-12,"pad_token_id":0,"use_cache":true,"classifier_dropout":null,"is_decoder":false,"add_cross_attention":false,"bos_token_id":null,"eos_token_id":null,"tie_word_embeddings":true,"_name_or_path":"","model_type":"bert","output_attentions":false}`;
 const FIXTURE_MIXTRAL = `{"transformers_version":"5.17.0","architectures":null,"output_hidden_states":false,"return_dict":true,"dtype":null,"chunk_size_feed_forward":0,"is_encoder_decoder":false,"id2label":{"0":"LABEL_0","1":"LABEL_1"},"label2id":{"LABEL_0":0,"LABEL_1":1},"problem_type":null,"vocab_size":32000,"hidden_size":4096,"intermediate_size":14336,"num_hidden_layers":32,"num_attention_heads":32,"num_key_value_heads":8,"head_dim":null,"hidden_act":"silu","max_position_embeddings":131072,"initializer_range":0.02,"rms_norm_eps":1e-05,"use_cache":true,"pad_token_id":null,"bos_token_id":1,"eos_token_id":2,"tie_word_embeddings":false,"sliding_window":null,"attention_dropout":0.0,"num_experts_per_tok":2,"num_local_experts":8,"output_router_logits":false,"router_aux_loss_coef":0.001,"router_jitter_noise":0.0,"rope_parameters":{"rope_theta":1000000.0,"rope_type":"default"},"_name_or_path":"","model_type":"mixtral","output_attentions":false}`;
 

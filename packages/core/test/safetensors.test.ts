@@ -17,8 +17,8 @@ import {
   type SafetensorsInput,
 } from '../src/io/index.js';
 
-// /work/shared is the sibling of the checkout: resolve it relative to this file.
-const fixture = (path: string) => readFileSync(new URL(`../../../../shared/fixtures/${path}`, import.meta.url));
+// The repository's test/fixtures (PEFT 0.21.0's files; see test/fixtures/README.md), resolved from this file.
+const fixture = (path: string) => readFileSync(new URL(`../../../test/fixtures/${path}`, import.meta.url));
 
 const enc = new TextEncoder();
 

@@ -1,10 +1,14 @@
 // Test helpers for the adapter suites: PEFT's tiny fc1/fc2 model, PyTorch-layout loading, and a
 // naive dense reference (plain JS loops) of PEFT's formulas.
 import * as tf from '@tensorflow/tfjs-core';
-import { readFileSync } from 'node:fs';
+import { readFileSync, readdirSync } from 'node:fs';
 import { Linear, Module, Rng, type ForwardContext } from '@weft/core';
 
-export const FIXTURES = '/work/shared/fixtures/peft';
+/**
+ * The repository's PEFT fixtures, test/fixtures/peft/<case>/ (made by scripts/fixtures/make_fixtures.py
+ * with PEFT 0.21.0; see test/fixtures/README.md), resolved from this file so a fresh clone has them.
+ */
+export const FIXTURES = new URL('../../../test/fixtures/peft/', import.meta.url);
 
 /** PEFT's fixture model: fc1 = Linear(8, 16), ReLU, fc2 = Linear(16, 4). */
 export class Tiny extends Module {
@@ -22,20 +26,30 @@ export class Tiny extends Module {
 
 export type Mat = number[][];
 
+/** A fixture's case.json: PEFT's inputs and outputs on the tiny model (PyTorch layout). */
 export interface PeftCase {
   base_state_dict: Record<string, Mat | number[]>;
   x: Mat;
   y_base: Mat;
   y_adapted: Mat;
-  y_merged: Mat;
-  merged_state_dict: Record<string, Mat | number[]>;
+  /** Absent where PEFT cannot merge the method (Poly/MHR). */
+  y_merged?: Mat;
+  merged_state_dict?: Record<string, Mat | number[]>;
 }
 
-export function readCase(method: string): { files: { config: string; safetensors: Uint8Array }; c: PeftCase } {
-  const dir = `${FIXTURES}/${method}`;
+/** The fixture case names (folders of test/fixtures/peft), sorted. */
+export function peftCaseNames(): string[] {
+  return readdirSync(FIXTURES, { withFileTypes: true }).filter((d) => d.isDirectory()).map((d) => d.name).sort();
+}
+
+/** One fixture case: the two PEFT files as read by loadPeftAdapter, the parsed adapter_config.json and case.json. */
+export function readCase(name: string): { files: { config: string; safetensors: Uint8Array }; config: Record<string, unknown>; c: PeftCase } {
+  const file = (f: string) => new URL(`${name}/${f}`, FIXTURES);
+  const config = readFileSync(file('adapter_config.json'), 'utf8');
   return {
-    files: { config: readFileSync(`${dir}/adapter_config.json`, 'utf8'), safetensors: new Uint8Array(readFileSync(`${dir}/adapter_model.safetensors`)) },
-    c: JSON.parse(readFileSync(`${dir}/case.json`, 'utf8')) as PeftCase,
+    files: { config, safetensors: new Uint8Array(readFileSync(file('adapter_model.safetensors'))) },
+    config: JSON.parse(config) as Record<string, unknown>,
+    c: JSON.parse(readFileSync(file('case.json'), 'utf8')) as PeftCase,
   };
 }
 
@@ -61,7 +75,6 @@ export async function maxDiff(a: tf.Tensor, b: Mat | number[] | tf.Tensor): Prom
 // ---- naive dense reference in PyTorch layout ----
 export const matmul = (a: Mat, b: Mat): Mat => a.map((row) => b[0]!.map((_, j) => row.reduce((s, v, k) => s + v * b[k]![j]!, 0)));
 export const add = (a: Mat, b: Mat): Mat => a.map((r, i) => r.map((v, j) => v + b[i]![j]!));
-export const hadamard = (a: Mat, b: Mat): Mat => a.map((r, i) => r.map((v, j) => v * b[i]![j]!));
 export const scale = (a: Mat, s: number): Mat => a.map((r) => r.map((v) => v * s));
 export const kronRef = (a: Mat, b: Mat): Mat => {
   const out: Mat = [];
@@ -76,6 +89,5 @@ export const kronRef = (a: Mat, b: Mat): Mat => {
 /** y = x Wᵀ + b with W [out, in]. */
 export const linearRef = (x: Mat, w: Mat, b: number[]): Mat => matmul(x, T(w)).map((r) => r.map((v, j) => v + b[j]!));
 export const relu = (a: Mat): Mat => a.map((r) => r.map((v) => Math.max(0, v)));
-export const rowNorms = (w: Mat): number[] => w.map((r) => Math.sqrt(r.reduce((s, v) => s + v * v, 0)));
 export const randMat = (rng: Rng, rows: number, cols: number, std = 0.5): Mat =>
   Array.from({ length: rows }, () => Array.from(rng.normalArray(cols, 0, std)));
