@@ -1,49 +1,132 @@
-// PEFT interop: PEFT 0.21's own outputs (fixtures, LoRA and LoHa) reproduced to 1e-5; DoRA,
-// rsLoRA, LoKr (full and factored) and IA3 (feed-forward and not) against a naive dense reference
-// of PEFT's formulas on PEFT-format files; save → load round trips; hostile files refused with the
-// model unchanged.
+// PEFT interop. Every case of test/fixtures/peft (PEFT 0.21.0's own files and outputs) whose
+// peft_type has a codec in Weft's adapter registry: load → PEFT's y_adapted, merge → PEFT's merged
+// weights and y_merged, unmerge → the base, save → PEFT's tensor names, shapes and values and PEFT's
+// config keys, and the saved files load back to the same outputs. Cases Weft cannot take are listed
+// with the reason and must be refused cleanly. Combinations the fixtures lack (rsLoRA with patterns,
+// LoKr's factored w1_a/w1_b and w2_a/w2_b) are checked against a naive dense reference of PEFT's
+// formulas; hostile files are refused with the model unchanged.
 import * as tf from '@tensorflow/tfjs-core';
 import { describe, expect, it } from 'vitest';
-import { Rng, serializeSafetensors, stateDict } from '@weft/core';
+import { Rng, parseSafetensors, serializeSafetensors, stateDict } from '@weft/core';
 import { describeBackends } from '@weft/core/testing';
 import {
-  adapterNames, disableAdapters, enableAdapters, loadPeftAdapter, mergeAdapters, mergeAndUnload, savePeftAdapter, unmergeAdapters,
+  adapterMethod, adapterMethodNames, adapterNames, disableAdapters, enableAdapters, loadPeftAdapter, mergeAdapters, mergeAndUnload, savePeftAdapter,
+  unmergeAdapters,
 } from '../src/index.js';
 import {
-  T, Tiny, add, hadamard, kronRef, linearRef, loadTorch, matmul, maxDiff, randMat, readCase, relu, rowNorms, scale, type Mat,
+  T, Tiny, add, kronRef, linearRef, loadTorch, matmul, maxDiff, peftCaseNames, randMat, readCase, relu, scale, type Mat,
 } from './adapters-helpers.js';
 
+/** Absolute tolerance on outputs and weights (float32 on both sides; observed errors are ≤ 1e-6). */
 const TOL = 1e-5;
 
-describeBackends('PEFT fixtures', () => {
-  for (const method of ['lora', 'loha']) {
-    it(`${method}: y_adapted, merged state dict, y_merged (1e-5), unmerge round trip, disable == base`, async () => {
-      const { files, c } = readCase(method);
+/** Registered PEFT codecs by peft_type, with their Weft method names. */
+const CODECS = new Map(adapterMethodNames().flatMap((n) => {
+  const codec = adapterMethod(n).peft;
+  return codec ? [[codec.type, { method: n, codec }] as const] : [];
+}));
+
+/**
+ * Fixture types without a codec in Weft, and why. Only consulted for a type that has no codec: a
+ * codec added to the registry makes its cases run below without editing this list.
+ */
+const NOT_IN_WEFT: Record<string, string> = {
+  ROAD: 'not implemented in Weft yet: issue 17 (RoAd)',
+  POLY: 'not implemented in Weft yet: issue 17 (Poly and MHR)',
+  VERA: 'not implemented in Weft yet (VeRA)',
+  HRA: 'not implemented in Weft yet (HRA)',
+  OFT: 'not implemented in Weft yet (OFT)',
+  BOFT: 'not implemented in Weft yet (BOFT)',
+  FOURIERFT: 'not implemented in Weft yet (FourierFT)',
+};
+
+/**
+ * Cases of a supported type whose options Weft refuses, with the error: bias='lora_only' makes the
+ * adapted layers' own biases trainable and saves them in the adapter file (base_layer.bias), while a
+ * Weft adapter leaves its base layer frozen.
+ */
+const REFUSED: Record<string, RegExp> = {
+  'lora-bias': /adapter_config\.json: option bias="lora_only" is not supported by Weft/,
+};
+
+const CASES = peftCaseNames().map((name) => ({ name, type: String(readCase(name).config['peft_type']) }));
+const COVERED = CASES.filter((c) => CODECS.has(c.type) && !(c.name in REFUSED));
+
+/** Options that describe the file or the initial values (the weights come from the file), not the adapter. */
+const FILE_ONLY = new Set(['peft_version', 'auto_mapping', 'init_lora_weights', 'init_weights', 'init_ia3_weights']);
+
+describe('PEFT fixtures: coverage', () => {
+  it('every case is tested, refused with its reason, or its type is listed as not in Weft', () => {
+    const unexplained = CASES.filter((c) => !CODECS.has(c.type) && !(c.type in NOT_IN_WEFT)).map((c) => `${c.name} (${c.type})`);
+    expect(unexplained, 'fixture types without a codec need a reason in NOT_IN_WEFT').toEqual([]);
+    for (const name of Object.keys(REFUSED)) expect(CODECS.has(CASES.find((c) => c.name === name)!.type), name).toBe(true);
+    // The methods Weft has today stay covered (a codec lost from the registry shows up here).
+    const covered = COVERED.map((c) => c.name);
+    for (const name of ['ia3', 'loha', 'lokr', 'lokr-decompose-both', 'lora', 'lora-dora', 'lora-patterns', 'lora-rslora']) expect(covered).toContain(name);
+  });
+});
+
+describeBackends('PEFT 0.21 fixtures', () => {
+  for (const { name, type } of COVERED) {
+    const { method, codec } = CODECS.get(type)!;
+    it(`${name} (${type} → ${method}): load, merge, unmerge, save and reload match PEFT to ${TOL.toExponential()}`, async () => {
+      const { files, config, c } = readCase(name);
+      const err: Record<string, number> = {};
+      const x = tf.tensor(c.x);
       const model = new Tiny(new Rng(1));
       loadTorch(model, c.base_state_dict);
-      const x = tf.tensor2d(c.x);
       const yBase = model.call(x);
-      expect(await maxDiff(yBase, c.y_base)).toBeLessThan(TOL);
-      const paths = loadPeftAdapter(model, files);
-      expect(paths).toEqual(['fc1', 'fc2']);
-      expect(await maxDiff(model.call(x), c.y_adapted)).toBeLessThan(TOL);
+      err['y_base'] = await maxDiff(yBase, c.y_base);
+      expect(loadPeftAdapter(model, files)).toEqual(['fc1', 'fc2']);
+      err['y_adapted'] = await maxDiff(model.call(x), c.y_adapted);
       disableAdapters(model);
       expect(await maxDiff(model.call(x), yBase)).toBe(0); // exactly the base model's output
       enableAdapters(model);
-      const before = Object.fromEntries(await Promise.all(Object.entries(stateDict(model)).map(async ([k, v]) => [k, await v.data()])));
-      mergeAdapters(model);
-      expect(await maxDiff(model.call(x), c.y_merged)).toBeLessThan(TOL);
-      const sd = stateDict(model);
-      for (const n of ['fc1', 'fc2']) {
-        expect(await maxDiff(sd[`${n}.base.weight`]!, T(c.merged_state_dict[`${n}.weight`] as Mat))).toBeLessThan(TOL);
-        expect(await maxDiff(sd[`${n}.base.bias`]!, c.merged_state_dict[`${n}.bias`] as number[])).toBeLessThan(TOL);
+
+      // Save: PEFT's tensor names and shapes, the loaded values bit for bit, and PEFT's config keys.
+      const saved = await savePeftAdapter(model);
+      const want = parseSafetensors(files.safetensors).tensors;
+      const got = parseSafetensors(saved.safetensors).tensors;
+      expect([...got.keys()].sort()).toEqual([...want.keys()].sort());
+      for (const [k, t] of want) {
+        const g = got.get(k)!;
+        expect([g.dtype, g.shape], k).toEqual([t.dtype, t.shape]);
+        expect(g.data, k).toEqual(t.data);
       }
-      unmergeAdapters(model);
-      for (const [k, v] of Object.entries(stateDict(model))) expect(await maxDiff(v, tf.tensor(before[k]!))).toBeLessThan(TOL);
-      mergeAndUnload(model);
-      expect(adapterNames(model)).toEqual([]);
-      expect(Object.keys(stateDict(model))).toEqual(['fc1.weight', 'fc1.bias', 'fc2.weight', 'fc2.bias']);
-      expect(await maxDiff(model.call(x), c.y_merged)).toBeLessThan(TOL);
+      const back = JSON.parse(saved.config) as Record<string, unknown>;
+      for (const [k, v] of Object.entries(back)) {
+        expect(Object.keys(config), `Weft writes "${k}", which PEFT 0.21 does not write for ${type}`).toContain(k);
+        if (!FILE_ONLY.has(k)) expect(v, k).toEqual(config[k]);
+      }
+      for (const k of codec.options) if (k in config) expect(Object.keys(back), `option ${k}`).toContain(k);
+      const again = new Tiny(new Rng(2));
+      loadTorch(again, c.base_state_dict);
+      loadPeftAdapter(again, saved);
+      err['y_adapted (saved, reloaded)'] = await maxDiff(again.call(x), c.y_adapted);
+      again.dispose();
+
+      if (c.merged_state_dict && c.y_merged) {
+        const before = Object.fromEntries(await Promise.all(Object.entries(stateDict(model)).map(async ([k, v]) => [k, await v.data()])));
+        mergeAdapters(model);
+        err['y_merged'] = await maxDiff(model.call(x), c.y_merged);
+        const sd = stateDict(model);
+        err['merged_state_dict'] = 0;
+        for (const n of ['fc1', 'fc2']) {
+          err['merged_state_dict'] = Math.max(
+            err['merged_state_dict'],
+            await maxDiff(sd[`${n}.base.weight`]!, T(c.merged_state_dict[`${n}.weight`] as Mat)),
+            await maxDiff(sd[`${n}.base.bias`]!, c.merged_state_dict[`${n}.bias`] as number[]),
+          );
+        }
+        unmergeAdapters(model);
+        err['unmerged'] = 0;
+        for (const [k, v] of Object.entries(stateDict(model))) err['unmerged'] = Math.max(err['unmerged'], await maxDiff(v, tf.tensor(before[k]!)));
+        mergeAndUnload(model);
+        expect(adapterNames(model)).toEqual([]);
+        expect(Object.keys(stateDict(model))).toEqual(['fc1.weight', 'fc1.bias', 'fc2.weight', 'fc2.bias']);
+        err['y_merged (unloaded)'] = await maxDiff(model.call(x), c.y_merged);
+      }
+      for (const [what, e] of Object.entries(err)) expect(e, `${name}: ${what}`).toBeLessThan(TOL);
       model.dispose();
     });
   }
@@ -69,7 +152,7 @@ function setup(seed: number) {
 }
 
 /** Check a loaded adapter against the reference output and merged weights, then merge/unmerge/save/load. */
-async function check(model: Tiny, files: { config: string; safetensors: Uint8Array }, x: Mat, yRef: Mat, merged: { w1: Mat; w2: Mat; b1?: number[]; b2?: number[] }) {
+async function check(model: Tiny, files: { config: string; safetensors: Uint8Array }, x: Mat, yRef: Mat, merged: { w1: Mat; w2: Mat }) {
   loadPeftAdapter(model, files);
   const xt = tf.tensor2d(x);
   expect(await maxDiff(model.call(xt), yRef)).toBeLessThan(TOL);
@@ -78,8 +161,6 @@ async function check(model: Tiny, files: { config: string; safetensors: Uint8Arr
   const sd = stateDict(model);
   expect(await maxDiff(sd['fc1.base.weight']!, T(merged.w1))).toBeLessThan(TOL);
   expect(await maxDiff(sd['fc2.base.weight']!, T(merged.w2))).toBeLessThan(TOL);
-  if (merged.b1) expect(await maxDiff(sd['fc1.base.bias']!, merged.b1)).toBeLessThan(TOL);
-  if (merged.b2) expect(await maxDiff(sd['fc2.base.bias']!, merged.b2)).toBeLessThan(TOL);
   unmergeAdapters(model);
   // Save in PEFT format and load into a fresh copy of the base: same outputs, same config semantics.
   const saved = await savePeftAdapter(model);
@@ -99,39 +180,18 @@ async function check(model: Tiny, files: { config: string; safetensors: Uint8Arr
   model.dispose();
 }
 
-describe('PEFT formats against a naive dense reference', () => {
-  for (const rslora of [false, true]) {
-    it(`LoRA${rslora ? ' (rsLoRA: alpha/√r)' : ''} with rank_pattern / alpha_pattern`, async () => {
-      const { rng, base, x, model } = setup(3);
-      const r1 = 4, r2 = 2, a1 = 8, a2 = 3;
-      const t = { A1: randMat(rng, r1, 8), B1: randMat(rng, 16, r1), A2: randMat(rng, r2, 16), B2: randMat(rng, 4, r2) };
-      const s = (a: number, r: number) => (rslora ? a / Math.sqrt(r) : a / r);
-      const w1 = add(base.w1, scale(matmul(t.B1, t.A1), s(a1, r1)));
-      const w2 = add(base.w2, scale(matmul(t.B2, t.A2), s(a2, r2)));
-      const y = linearRef(relu(linearRef(x, w1, base.b1)), w2, base.b2);
-      const files = peftFiles(
-        { peft_type: 'LORA', r: r1, lora_alpha: a1, use_rslora: rslora, rank_pattern: { fc2: r2 }, alpha_pattern: { fc2: a2 }, bias: 'none', use_dora: false, lora_dropout: 0 },
-        { 'fc1.lora_A.weight': t.A1, 'fc1.lora_B.weight': t.B1, 'fc2.lora_A.weight': t.A2, 'fc2.lora_B.weight': t.B2 },
-      );
-      await check(model, files, x, y, { w1, w2 });
-    });
-  }
-
-  it('DoRA: m ⊙ (W + sBA) / ‖W + sBA‖ (row norms of the [out, in] weight)', async () => {
-    const { rng, base, x, model } = setup(4);
-    const r = 4, alpha = 6, s = alpha / r;
-    const t = { A1: randMat(rng, r, 8), B1: randMat(rng, 16, r), A2: randMat(rng, r, 16), B2: randMat(rng, 4, r), m1: Array.from(rng.uniformArray(16, 0.5, 2)), m2: Array.from(rng.uniformArray(4, 0.5, 2)) };
-    const dora = (w: Mat, A: Mat, B: Mat, m: number[]) => {
-      const v = add(w, scale(matmul(B, A), s));
-      const n = rowNorms(v);
-      return v.map((row, i) => row.map((e) => (e * m[i]!) / n[i]!));
-    };
-    const w1 = dora(base.w1, t.A1, t.B1, t.m1);
-    const w2 = dora(base.w2, t.A2, t.B2, t.m2);
+describe('PEFT forms the fixtures lack, against a naive dense reference', () => {
+  it('rsLoRA (alpha/√r) with rank_pattern and alpha_pattern on the same layer', async () => {
+    const { rng, base, x, model } = setup(3);
+    const r1 = 4, r2 = 2, a1 = 8, a2 = 3;
+    const t = { A1: randMat(rng, r1, 8), B1: randMat(rng, 16, r1), A2: randMat(rng, r2, 16), B2: randMat(rng, 4, r2) };
+    const s = (a: number, r: number) => a / Math.sqrt(r);
+    const w1 = add(base.w1, scale(matmul(t.B1, t.A1), s(a1, r1)));
+    const w2 = add(base.w2, scale(matmul(t.B2, t.A2), s(a2, r2)));
     const y = linearRef(relu(linearRef(x, w1, base.b1)), w2, base.b2);
     const files = peftFiles(
-      { peft_type: 'LORA', r, lora_alpha: alpha, use_dora: true },
-      { 'fc1.lora_A.weight': t.A1, 'fc1.lora_B.weight': t.B1, 'fc1.lora_magnitude_vector': t.m1, 'fc2.lora_A.weight': t.A2, 'fc2.lora_B.weight': t.B2, 'fc2.lora_magnitude_vector': t.m2 },
+      { peft_type: 'LORA', r: r1, lora_alpha: a1, use_rslora: true, rank_pattern: { fc2: r2 }, alpha_pattern: { fc2: a2 }, bias: 'none', use_dora: false, lora_dropout: 0 },
+      { 'fc1.lora_A.weight': t.A1, 'fc1.lora_B.weight': t.B1, 'fc2.lora_A.weight': t.A2, 'fc2.lora_B.weight': t.B2 },
     );
     await check(model, files, x, y, { w1, w2 });
   });
@@ -157,46 +217,16 @@ describe('PEFT formats against a naive dense reference', () => {
     );
     await check(model, files, x, y, { w1, w2 });
   });
-
-  it('IA3: fc2 feed-forward (input scaled), fc1 not (output and bias scaled)', async () => {
-    const { rng, base, x, model } = setup(6);
-    const l1 = Array.from(rng.uniformArray(16, 0.5, 1.5));
-    const l2 = Array.from(rng.uniformArray(16, 0.5, 1.5));
-    const w1 = base.w1.map((row, i) => row.map((v) => v * l1[i]!));
-    const b1 = base.b1.map((v, i) => v * l1[i]!);
-    const w2 = base.w2.map((row) => row.map((v, j) => v * l2[j]!));
-    const y = linearRef(relu(linearRef(x, w1, b1)), w2, base.b2);
-    const files = peftFiles(
-      { peft_type: 'IA3', feedforward_modules: ['fc2'], fan_in_fan_out: false },
-      { 'fc1.ia3_l': l1.map((v) => [v]), 'fc2.ia3_l': [l2] },
-    );
-    await check(model, files, x, y, { w1, w2, b1, b2: base.b2 });
-  });
-
-  it('LoHa: (w1a w1b) ⊙ (w2a w2b) · alpha/r', async () => {
-    const { rng, base, x, model } = setup(7);
-    const r = 2, alpha = 5;
-    const m = (o: number, i: number) => ({ a1: randMat(rng, o, r), b1: randMat(rng, r, i), a2: randMat(rng, o, r), b2: randMat(rng, r, i) });
-    const f1 = m(16, 8), f2 = m(4, 16);
-    const d = (f: typeof f1) => scale(hadamard(matmul(f.a1, f.b1), matmul(f.a2, f.b2)), alpha / r);
-    const w1 = add(base.w1, d(f1));
-    const w2 = add(base.w2, d(f2));
-    const y = linearRef(relu(linearRef(x, w1, base.b1)), w2, base.b2);
-    const files = peftFiles(
-      { peft_type: 'LOHA', r, alpha, rank_dropout: 0, module_dropout: 0 },
-      Object.fromEntries(['fc1', 'fc2'].flatMap((n, i) => { const f = i ? f2 : f1; return [[`${n}.hada_w1_a`, f.a1], [`${n}.hada_w1_b`, f.b1], [`${n}.hada_w2_a`, f.a2], [`${n}.hada_w2_b`, f.b2]]; })),
-    );
-    await check(model, files, x, y, { w1, w2 });
-  });
 });
 
 describe('PEFT: hostile or unsupported files are refused and the model is unchanged', () => {
   const good = readCase('lora').files;
   const cfg = JSON.parse(good.config) as Record<string, unknown>;
-  const cases: Array<[string, { config: string; safetensors: Uint8Array }, RegExp]> = [
+  type Refusal = [what: string, files: { config: string; safetensors: Uint8Array }, message: RegExp];
+  const cases: Refusal[] = [
     ['not JSON', { ...good, config: '{"peft_type": "LORA", ' }, /not valid JSON/],
     ['an array', { ...good, config: '[1,2]' }, /must be a JSON object/],
-    ['unknown peft_type', { ...good, config: JSON.stringify({ ...cfg, peft_type: 'VERA' }) }, /peft_type="VERA" is not supported/],
+    ['unknown peft_type', { ...good, config: JSON.stringify({ ...cfg, peft_type: 'NOT_A_METHOD' }) }, /peft_type="NOT_A_METHOD" is not supported; allowed: LORA, /],
     ['fan_in_fan_out', { ...good, config: JSON.stringify({ ...cfg, fan_in_fan_out: true }) }, /fan_in_fan_out=true is not supported/],
     ['bias "all"', { ...good, config: JSON.stringify({ ...cfg, bias: 'all' }) }, /bias="all" is not supported/],
     ['layers_to_transform', { ...good, config: JSON.stringify({ ...cfg, layers_to_transform: [0] }) }, /layers_to_transform=\[0\] is not supported/],
@@ -209,6 +239,10 @@ describe('PEFT: hostile or unsupported files are refused and the model is unchan
     ['a lying header length', { ...good, safetensors: (() => { const b = good.safetensors.slice(); b[0] = 255; b[1] = 255; b[2] = 255; return b; })() }, /safetensors/],
     ['a missing module', { ...good, safetensors: serializeSafetensors({ 'base_model.model.fc1.lora_A.weight': { shape: [4, 8], data: new Float32Array(32) }, 'base_model.model.fc1.lora_B.weight': { shape: [16, 4], data: new Float32Array(64) } }) }, /no tensors for module "fc2"/],
     ['a foreign tensor', { ...good, safetensors: serializeSafetensors({ 'model.fc1.weight': { shape: [1], data: [1] } }) }, /is not a lora tensor/],
+    // PEFT's own files that Weft cannot take (see NOT_IN_WEFT and REFUSED above).
+    ...CASES.filter((c) => !CODECS.has(c.type)).map(({ name, type }): Refusal =>
+      [`fixture ${name}: ${NOT_IN_WEFT[type]}`, readCase(name).files, new RegExp(`peft_type="${type}" is not supported; allowed: `)]),
+    ...Object.entries(REFUSED).map(([name, message]): Refusal => [`fixture ${name}`, readCase(name).files, message]),
   ];
   for (const [what, files, message] of cases) {
     it(what, async () => {

@@ -88,10 +88,11 @@ export function peftToWeftConfig(json: unknown): AdapterConfigBase {
 /** Translate a resolved Weft adapter config to PEFT's adapter_config.json object, for the saved layers (PEFT module path, layer). */
 export function weftToPeftConfig(config: ResolvedConfig<AdapterConfigBase>, layers: ReadonlyArray<readonly [string, AdapterLayer]>): Record<string, unknown> {
   const codec = peftCodecOf('savePeftAdapter', config.method);
+  // Fields of every codec's PEFT config; the rest are the codec's (IA3's config has no layers_pattern, for one).
   return {
-    auto_mapping: null, base_model_name_or_path: null, exclude_modules: null, inference_mode: true,
-    layers_pattern: null, layers_to_transform: null, modules_to_save: null, peft_version: '0.21.0', revision: null,
-    target_modules: layers.map(([p]) => p), task_type: null, peft_type: codec.type, ...codec.toPeft(config, layers),
+    auto_mapping: null, base_model_name_or_path: null, exclude_modules: null, inference_mode: true, modules_to_save: null,
+    peft_version: '0.21.0', revision: null, target_modules: layers.map(([p]) => p), task_type: null, peft_type: codec.type,
+    ...codec.toPeft(config, layers),
   };
 }
 

@@ -21,7 +21,7 @@ export const LOHA_PEFT: PeftCodec<LohaConfig, LohaLayer> = {
   toPeft(c) {
     return {
       r: c.r, alpha: c.alpha, rank_dropout: c.rankDropout, module_dropout: c.moduleDropout, init_weights: true, use_effective_conv2d: false,
-      rank_pattern: c.rankPattern, alpha_pattern: c.alphaPattern,
+      rank_pattern: c.rankPattern, alpha_pattern: c.alphaPattern, layers_pattern: null, layers_to_transform: null,
     };
   },
   save(layer) {

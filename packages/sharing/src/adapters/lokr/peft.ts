@@ -34,7 +34,7 @@ export const LOKR_PEFT: PeftCodec<LokrConfig, LokrLayer> = {
     return {
       r: c.r, alpha: c.alpha, rank_dropout: c.rankDropout, module_dropout: c.moduleDropout, rank_dropout_scale: c.rankDropoutScale,
       decompose_both: c.decomposeBoth, decompose_factor: c.decomposeFactor, init_weights: true, use_effective_conv2d: false,
-      rank_pattern: c.rankPattern, alpha_pattern: c.alphaPattern,
+      rank_pattern: c.rankPattern, alpha_pattern: c.alphaPattern, layers_pattern: null, layers_to_transform: null,
     };
   },
   save(layer) {

@@ -22,7 +22,7 @@ export const LORA_PEFT: PeftCodec<LoraConfig, LoraLayer> = {
   toPeft(c) {
     return {
       r: c.r, lora_alpha: c.alpha, lora_dropout: c.dropout, use_rslora: c.rslora, use_dora: c.dora, bias: 'none', fan_in_fan_out: false,
-      init_lora_weights: true, lora_bias: false, rank_pattern: c.rankPattern, alpha_pattern: c.alphaPattern,
+      init_lora_weights: true, lora_bias: false, rank_pattern: c.rankPattern, alpha_pattern: c.alphaPattern, layers_pattern: null, layers_to_transform: null,
     };
   },
   save(layer) {
