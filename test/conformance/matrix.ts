@@ -21,14 +21,22 @@ export interface ConformanceRow<In = unknown> {
   noGradient?: { paths: string[]; why: string };
 }
 
-const rows: ConformanceRow<any>[] = [];
+const rows: (ConformanceRow<any> | (() => ConformanceRow<any>[]))[] = [];
 
 /** Add rows to the matrix (one call per technique module file). */
 export function addConformanceRows(...more: ConformanceRow<any>[]): void {
   rows.push(...more);
 }
 
-/** Every row. */
+/**
+ * Add rows read from a registry when the matrix is listed (not when this file is imported), so an
+ * entry registered later — by a user's package or a test — gets its rows with no other edit.
+ */
+export function addRegistryRows(fromRegistry: () => ConformanceRow<any>[]): void {
+  rows.push(fromRegistry);
+}
+
+/** Every row, registry rows as the registries are now. */
 export function conformanceRows(): readonly ConformanceRow<any>[] {
-  return rows;
+  return rows.flatMap((r) => (typeof r === 'function' ? r() : [r]));
 }

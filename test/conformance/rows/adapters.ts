@@ -7,12 +7,12 @@ import * as tf from '@tensorflow/tfjs-core';
 import { MLPClassifier, type Rng } from '@weft/core';
 import { injectAdapter, type AdapterConfigBase } from '@weft/sharing';
 import { adapterCases, perturbAdapters } from '../../../packages/sharing/test/adapter-cases.js';
-import { addConformanceRows } from '../matrix.js';
+import { addRegistryRows } from '../matrix.js';
 
 const floats = (rng: Rng, shape: number[]) => tf.tensor(rng.normalArray(shape.reduce((a, b) => a * b, 1)), shape);
 
-addConformanceRows(
-  ...adapterCases().map(({ label, config }) => ({
+addRegistryRows(() =>
+  adapterCases().map(({ label, config }) => ({
     name: `adapters/${label}`,
     make: (rng: Rng) => {
       const model = new MLPClassifier({ inFeatures: 4, hidden: [], numClasses: 3 }, rng);

@@ -8,7 +8,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { inject } from 'vitest';
 import { Sequential, TransformerBlock, type Rng } from '@weft/core';
 import { MoE, PreMixingAttention, ProductKeyMemory, RouterGRU, routerEntry, routerNames, UMoEBlock, type MoEConfig } from '@weft/moe';
-import { addConformanceRows, type ConformanceRow } from '../matrix.js';
+import { addConformanceRows, addRegistryRows, type ConformanceRow } from '../matrix.js';
 
 const floats = (rng: Rng, shape: number[]) => tf.tensor(rng.normalArray(shape.reduce((a, b) => a * b, 1)), shape);
 const base: MoEConfig = { dim: 4, numExperts: 4, topK: 2, hidden: 4 };
@@ -25,13 +25,16 @@ function row(name: string, cfg: Partial<MoEConfig>, extra: Partial<ConformanceRo
   };
 }
 
-const all: ConformanceRow<any>[] = [
-  ...routerNames().map((r) =>
+/** One MoE row per registered router, read from the registry when the matrix is listed. */
+const routerRows = (): ConformanceRow<any>[] =>
+  routerNames().map((r) =>
     // Exemption by name: a recurrent chain of one layer leaves its recurrent weight unused.
     row(`MoE (${r} router)`, { router: r, topK: routerEntry(r).fixedTopK ?? 2 }, r === 'recurrent'
       ? { noGradient: { paths: ['router.gru.wh.weight'], why: 'a chain of one layer starts from state 0, so the recurrent weight is unused (see the two-layer chain row)' } }
       : {}),
-  ),
+  );
+
+const all: ConformanceRow<any>[] = [
   {
     name: 'moe/two MoE layers sharing a recurrent router GRU',
     make: (rng) => {
@@ -69,4 +72,6 @@ const all: ConformanceRow<any>[] = [
 
 const GPU_ROWS = ['moe/MoE (topk router)', 'moe/MoE (capacity 1.0, probability priority)', 'moe/MoE (expert-choice router)'];
 const cpuOnly = inject('weftBackends').every((b) => b === 'wasm' || b === 'cpu');
-addConformanceRows(...(cpuOnly ? all : all.filter((r) => GPU_ROWS.includes(r.name))));
+const onThisEnvironment = (rows: ConformanceRow<any>[]) => (cpuOnly ? rows : rows.filter((r) => GPU_ROWS.includes(r.name)));
+addRegistryRows(() => onThisEnvironment(routerRows()));
+addConformanceRows(...onThisEnvironment(all));

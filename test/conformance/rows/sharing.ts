@@ -6,7 +6,7 @@ import {
   FactorizedEmbedding, HashedLinear, HashedMLPClassifier, KernelSharingCNN, MixtureOfRecursions, RecurrentBlock, SHARING_PLANS, SharedMLPClassifier, sharedTransformer,
   type SharingPlan,
 } from '@weft/sharing';
-import { addConformanceRows } from '../matrix.js';
+import { addConformanceRows, addRegistryRows } from '../matrix.js';
 
 const floats = (rng: Rng, shape: number[]) => tf.tensor(rng.normalArray(shape.reduce((a, b) => a * b, 1)), shape);
 const ints = (rng: Rng, shape: number[], n: number) =>
@@ -19,13 +19,15 @@ const block = (rng: Rng, dim = 8) => new TransformerBlock({ dim, numHeads: 2, ml
 // One MLP row per registered sharing plan (4 slots, each plan's defaults). Exemptions, with the
 // options used instead: 'custom' has no default map (it must be given).
 const PLAN_OPTIONS: Record<string, SharingPlan> = { custom: { name: 'custom', map: [0, 1, 1, 0] } };
-addConformanceRows(
-  ...Object.keys(SHARING_PLANS).map((name) => ({
+addRegistryRows(() =>
+  Object.keys(SHARING_PLANS).map((name) => ({
     name: `sharing/MLP, plan '${name}' (4 slots)`,
     make: (rng: Rng) => new SharedMLPClassifier({ inFeatures: 3, numClasses: 3, hidden: [8, 8, 8, 8, 8], plan: PLAN_OPTIONS[name] ?? name }, rng),
     input: (rng: Rng) => ({ x: floats(rng, [5, 3]), y: ints(rng, [5], 3) }),
     loss: xent,
   })),
+);
+addConformanceRows(
   {
     name: 'sharing/Transformer all-shared (2 slots)',
     make: (rng) => sharedTransformer({ vocabSize: 7, maxLen: 6, dim: 8, depth: 2, numHeads: 2, plan: 'all-shared' }, rng),
