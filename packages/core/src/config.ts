@@ -108,15 +108,29 @@ export function resolveConfig<C extends object>(where: string, defaults: C, conf
   return out as C;
 }
 
-/** A short, JSON-like rendering of a value for error messages (long values are cut). */
+/**
+ * A short, JSON-like rendering of a value for error messages: at most 80 characters, reading at most
+ * a few levels and items of it (an untrusted value may be nested a million levels deep or be a
+ * megabyte array, and must not overflow the stack or the message).
+ */
 export function describeValue(value: unknown): string {
-  let s: string;
-  try {
-    s = typeof value === 'number' || value === undefined ? String(value) : (JSON.stringify(value) ?? String(value));
-  } catch {
-    s = String(value);
-  }
+  const s = render(value, 3);
   return s.length > 80 ? `${s.slice(0, 77)}...` : s;
+}
+
+function render(v: unknown, depth: number): string {
+  if (typeof v === 'number' || typeof v === 'bigint' || typeof v === 'boolean' || v === undefined || v === null) return String(v);
+  if (typeof v === 'string') return JSON.stringify(v.length > 60 ? `${v.slice(0, 57)}...` : v);
+  if (typeof v === 'function') return 'a function';
+  if (typeof v !== 'object') return String(typeof v);
+  if (depth === 0) return Array.isArray(v) ? '[…]' : '{…}';
+  if (Array.isArray(v)) {
+    const head = v.slice(0, 6).map((x) => render(x, depth - 1));
+    return `[${head.join(',')}${v.length > 6 ? `,… (${v.length} items)` : ''}]`;
+  }
+  const keys = Object.keys(v).slice(0, 6);
+  const more = Object.keys(v).length > 6 ? ',…' : '';
+  return `{${keys.map((k) => `${JSON.stringify(k)}:${render((v as Record<string, unknown>)[k], depth - 1)}`).join(',')}${more}}`;
 }
 
 /**

@@ -3,6 +3,7 @@
 // that a hostile config cannot make the page loop or allocate for long; errors name the field, the
 // value and what is allowed.
 
+import { describeValue } from '../config.js';
 import { CalculatorError } from './arith.js';
 import { SUPPORTED_MODEL_TYPES, type SupportedModelType } from './types.js';
 
@@ -117,16 +118,8 @@ export interface ResolvedDecoder {
 /** Any resolved config. */
 export type ResolvedConfig = ResolvedEncoder | ResolvedDecoder;
 
-function show(value: unknown): string {
-  if (value === undefined) return 'undefined';
-  if (typeof value === 'number' && !Number.isFinite(value)) return String(value);
-  try {
-    const s = JSON.stringify(value);
-    return s.length > 60 ? `${s.slice(0, 57)}...` : s;
-  } catch {
-    return String(value);
-  }
-}
+/** A bounded rendering of an untrusted value (never the whole of a deep or huge one). */
+const show = (value: unknown): string => describeValue(value);
 
 /** Reads typed fields from an untrusted object, with errors that name the field and the bound. */
 class Fields {
@@ -214,7 +207,8 @@ const ARCHITECTURE_PREFIXES: Record<string, SupportedModelType> = {
 /** The `model_type` of a transformers architecture class name (`"LlamaForCausalLM"` → `"llama"`), or null. */
 export function modelTypeOfArchitecture(arch: string): SupportedModelType | null {
   const m = /^([A-Za-z0-9]+?)(Model|For[A-Za-z]+|LMHeadModel|PreTrainedModel)$/.exec(arch);
-  return m ? (ARCHITECTURE_PREFIXES[m[1]!] ?? null) : null;
+  // Own properties only: "constructorForCausalLM" must not find Object.prototype.constructor.
+  return m && Object.hasOwn(ARCHITECTURE_PREFIXES, m[1]!) ? ARCHITECTURE_PREFIXES[m[1]!]! : null;
 }
 
 function resolveModelType(obj: Record<string, unknown>, source: string): SupportedModelType {
