@@ -2,9 +2,11 @@
 // The runs that no other run beats on both axes (fewer or equal parameters and higher or equal
 // accuracy) are joined by the Pareto frontier. A run still training is drawn hollow at its
 // latest batch accuracy and moves as it learns; a finished run sits at its held-out accuracy.
+// Labels take free places around their points (label-placement.ts).
 import { LitElement, css, html, svg, nothing } from 'lit';
 import { boxStyles, numberStyles } from '../styles/shared.js';
 import { formatCompact, formatPercent } from '../format.js';
+import { placeLabels } from './label-placement.js';
 
 /** One point of the chart. */
 export interface ParetoPoint {
@@ -115,6 +117,10 @@ export class WeftParetoChart extends LitElement {
     const yTicks: number[] = [];
     for (let a = yLo; a <= 1.0001; a += 0.1) yTicks.push(Math.round(a * 10) / 10);
     const frontier = paretoFrontier(pts);
+    const places = placeLabels(
+      pts.map((p) => ({ x: x(p.params), y: y(p.accuracy), text: p.label })),
+      { left: M.left, right: W - M.right, top: M.top, bottom: H - M.bottom },
+    );
     return html`<svg viewBox="0 0 ${W} ${H}" role="img" aria-label="Accuracy against ${this.xLabel}">
       ${yTicks.map(
         (a) => svg`<line class="grid" x1=${M.left} x2=${W - M.right} y1=${y(a)} y2=${y(a)}></line>
@@ -132,12 +138,11 @@ export class WeftParetoChart extends LitElement {
         const c = PARETO_COLORS[p.color % PARETO_COLORS.length]!;
         const px = x(p.params);
         const py = y(p.accuracy);
-        const right = px < W - 170;
-        const dy = ((i % 3) - 1) * 4;
+        const at = places[i]!;
         return svg`<g data-point=${p.id} data-params=${p.params} data-accuracy=${p.accuracy} data-live=${p.live ? 'true' : 'false'}>
           <title>${p.label}: ${formatCompact(p.params)} parameters, ${formatPercent(p.accuracy)}${p.live ? ' (training, batch accuracy)' : ''}</title>
           <circle cx=${px} cy=${py} r=${p.live ? 6 : 6.5} fill=${p.live ? 'none' : c} stroke=${c} stroke-width=${p.live ? 2.5 : 1.5}></circle>
-          <text class="label" x=${right ? px + 10 : px - 10} y=${py + 4 + dy} text-anchor=${right ? 'start' : 'end'}>${p.label}</text>
+          <text class="label" x=${at.x} y=${at.y} text-anchor=${at.anchor}>${p.label}</text>
         </g>`;
       })}
     </svg>`;

@@ -104,9 +104,26 @@ export const adaptersStyles = [
       .barcell {
         display: none;
       }
+      table {
+        font-size: 13px;
+      }
       td,
       th {
-        padding: 8px 4px;
+        padding: 8px 3px;
+      }
+      th {
+        white-space: nowrap;
+      }
+      td:first-child,
+      th:first-child {
+        padding-left: 0;
+      }
+      td:last-child,
+      th:last-child {
+        padding-right: 0;
+      }
+      td .linkbtn {
+        font-size: 12px;
       }
     }
     .sliders {

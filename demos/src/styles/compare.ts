@@ -185,5 +185,19 @@ export const compareStyles = [
       text-align: left;
       padding: 12px;
     }
+    /* On a phone the technique column narrows, so the status and the first counts show beside it. */
+    @media (max-width: 560px) {
+      td.tech {
+        white-space: normal;
+        min-width: 11rem;
+        max-width: 11rem;
+      }
+      .frontier-tag {
+        white-space: nowrap;
+      }
+      td.tech .linkbtn {
+        margin-left: 6px;
+      }
+    }
   `,
 ];
