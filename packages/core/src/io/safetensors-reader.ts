@@ -36,40 +36,27 @@ export function parseSafetensors(
   if (!Number.isSafeInteger(maxHeaderBytes) || maxHeaderBytes < 2) {
     throw new SafetensorsError(`options.maxHeaderBytes=${String(maxHeaderBytes)} must be an integer ≥ 2`);
   }
-  const { header, dataStart } = readHeader(file, maxHeaderBytes);
+  const { table, metadata, dataStart } = readTable(file, maxHeaderBytes);
+  const { names, dtypes, shapes, begins, ends } = table;
   const dataLength = file.length - dataStart;
 
-  // Validate every entry before allocating anything from it.
-  let metadata: Record<string, string> | null = null;
-  const infos: { name: string; dtype: SafetensorsDtype; shape: number[]; begin: number; end: number }[] = [];
-  for (const name of Object.keys(header)) {
-    const value = header[name];
-    if (name === METADATA_KEY) {
-      metadata = checkMetadata(value);
-      continue;
-    }
-    infos.push({ name, ...checkEntry(name, value, dataLength) });
-  }
-
   // The data must be tiled exactly: sorted by offsets, each tensor starts where the last ended.
-  infos.sort((a, b) => a.begin - b.begin || a.end - b.end);
+  const order = Uint32Array.from(names, (_, i) => i).sort((a, b) => begins[a]! - begins[b]! || ends[a]! - ends[b]!);
   let covered = 0;
   let previous = '';
-  for (const info of infos) {
-    if (info.begin < covered) {
+  for (const i of order) {
+    const [name, begin, end] = [names[i]!, begins[i]!, ends[i]!];
+    if (begin < covered) {
+      throw new SafetensorsError(`tensor "${name}" data_offsets [${begin}, ${end}] overlap tensor "${previous}" (which ends at ${covered})`);
+    }
+    if (begin > covered) {
       throw new SafetensorsError(
-        `tensor "${info.name}" data_offsets [${info.begin}, ${info.end}] overlap tensor "${previous}" ` +
-          `(which ends at ${covered})`,
+        `bytes [${covered}, ${begin}) of the data buffer belong to no tensor (a hole before ` +
+          `tensor "${name}"); the tensors must cover the buffer without gaps`,
       );
     }
-    if (info.begin > covered) {
-      throw new SafetensorsError(
-        `bytes [${covered}, ${info.begin}) of the data buffer belong to no tensor (a hole before ` +
-          `tensor "${info.name}"); the tensors must cover the buffer without gaps`,
-      );
-    }
-    covered = info.end;
-    previous = info.name;
+    covered = end;
+    previous = name;
   }
   if (covered !== dataLength) {
     throw new SafetensorsError(
@@ -79,12 +66,67 @@ export function parseSafetensors(
   }
 
   const view = new DataView(file.buffer, file.byteOffset, file.byteLength);
+  // F32/I32/F64 on a little-endian machine are their bytes: copy the data buffer once and give each
+  // aligned tensor a view of that copy (one allocation for a million tiny tensors, not a million).
+  const pooled = LITTLE_ENDIAN && dtypes.some((d) => FAST_DTYPES.has(d)) ? copyDataBuffer(file, dataStart) : null;
   const tensors = new Map<string, SafetensorsEntry>();
-  for (const info of infos) {
-    const data = decode(file, view, info.name, info.dtype, dataStart + info.begin, dataStart + info.end);
-    tensors.set(info.name, { dtype: info.dtype, shape: info.shape, data });
+  for (const i of order) {
+    const [name, dtype, begin, end] = [names[i]!, dtypes[i]!, begins[i]!, ends[i]!];
+    const size = DTYPES[dtype].size;
+    const data =
+      pooled && FAST_DTYPES.has(dtype) && begin % size === 0
+        ? viewOf(dtype, pooled, begin, (end - begin) / size)
+        : decode(file, view, name, dtype, dataStart + begin, dataStart + end);
+    tensors.set(name, { dtype, shape: shapes[i]!, data });
   }
   return { tensors, metadata };
+}
+
+/**
+ * The header's entries, checked, as columns (names, dtypes, shapes, offsets in typed arrays): the
+ * parsed JSON is dropped when this returns, and a million tiny tensors cost tens of bytes each
+ * here instead of an object each.
+ */
+function readTable(file: Uint8Array, maxHeaderBytes: number) {
+  const { header, dataStart } = readHeader(file, maxHeaderBytes);
+  const dataLength = file.length - dataStart;
+  const keys = Object.keys(header);
+  const table = {
+    names: [] as string[],
+    dtypes: [] as SafetensorsDtype[],
+    shapes: [] as number[][],
+    begins: new Float64Array(keys.length),
+    ends: new Float64Array(keys.length),
+  };
+  let metadata: Record<string, string> | null = null;
+  for (const name of keys) {
+    const value = header[name];
+    if (name === METADATA_KEY) {
+      metadata = checkMetadata(value);
+      continue;
+    }
+    const e = checkEntry(name, value, dataLength);
+    table.begins[table.names.length] = e.begin;
+    table.ends[table.names.length] = e.end;
+    table.names.push(name);
+    table.dtypes.push(e.dtype);
+    table.shapes.push(e.shape);
+  }
+  return { table, metadata, dataStart };
+}
+
+/** The dtypes whose little-endian bytes are already their typed array. */
+const FAST_DTYPES: ReadonlySet<SafetensorsDtype> = new Set(['F32', 'I32', 'F64']);
+
+/** The data buffer (after the header) copied into a fresh, 8-byte-aligned ArrayBuffer. */
+function copyDataBuffer(file: Uint8Array, dataStart: number): ArrayBuffer {
+  const pool = new ArrayBuffer(file.length - dataStart);
+  new Uint8Array(pool).set(file.subarray(dataStart));
+  return pool;
+}
+
+function viewOf(dtype: SafetensorsDtype, pool: ArrayBuffer, begin: number, count: number): SafetensorsData {
+  return dtype === 'F32' ? new Float32Array(pool, begin, count) : dtype === 'I32' ? new Int32Array(pool, begin, count) : new Float64Array(pool, begin, count);
 }
 
 function asBytes(bytes: ArrayBuffer | Uint8Array): Uint8Array {
