@@ -5,7 +5,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { expect, it } from 'vitest';
 import { describeBackends } from '@weft/core/testing';
-import { MLP, NonFiniteLossError, Rng, train, type Module } from '@weft/core';
+import { MLP, NonFiniteLossError, Rng, initBackend, train, type Module } from '@weft/core';
 
 const N = 16;
 /** Batch `k` of a fixed regression task; `bad` puts NaN or +Inf into one input value. */
@@ -32,7 +32,7 @@ function expectClose(a: number[], b: number[], tol: number) {
   expect(worst).toBeLessThanOrEqual(tol);
 }
 
-describeBackends('non-finite guard', () => {
+describeBackends('non-finite guard', (backend) => {
   for (const bad of [Number.NaN, Infinity]) {
     it(`steps with ${bad} in an input are skipped exactly, Adam state included (first step too)`, async () => {
       // The guarded run sees bad batches at steps 0, 3 and 6; the reference sees only the good ones.
@@ -105,6 +105,22 @@ describeBackends('non-finite guard', () => {
     expect(w.every(Number.isFinite)).toBe(true);
     expect(w).not.toEqual(start);
     opt.dispose();
+    m.dispose();
+  });
+
+  it('variables living on another backend are left alone (the first guarded step watches this backend only)', async () => {
+    await initBackend({ prefer: ['cpu'], fallback: false });
+    const stray = tf.variable(tf.tensor1d([1, 2, 3]));
+    await initBackend({ prefer: [backend], fallback: false });
+    const m = model();
+    const opt = tf.train.adam(0.05);
+    const result = await train({ steps: 3, model: m, optimizer: opt, loss: mse, batch: (i) => makeBatch(i) });
+    expect(result.skippedSteps).toBe(0);
+    expect((await weights(m)).every(Number.isFinite)).toBe(true);
+    await initBackend({ prefer: ['cpu'], fallback: false });
+    expect(Array.from(await stray.data())).toEqual([1, 2, 3]);
+    await initBackend({ prefer: [backend], fallback: false });
+    tf.dispose([stray, opt]);
     m.dispose();
   });
 

@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { describe, expect, it } from 'vitest';
-import { ForwardContext, Linear, Module, NonFiniteLossError, Rng, makeOptimizer, train } from '@weft/core';
+import { ForwardContext, Linear, Module, NonFiniteLossError, Rng, initBackend, makeOptimizer, train } from '@weft/core';
 
 /** y = x·[1, -2, 3] + 0.5 with a little noise. */
 function regression(n: number, seed: number) {
@@ -141,5 +141,21 @@ describe('train', () => {
     await expect(train({ steps: 1, batch })).rejects.toThrow('give `model`');
     expect(() => makeOptimizer({ name: 'adam', learningRate: -1 })).toThrow('learningRate=-1 must be a finite number > 0');
     expect(() => makeOptimizer({ name: 'lion' as 'adam', learningRate: 1 })).toThrow('name="lion"; allowed: sgd, momentum, adam');
+  });
+});
+
+describe('train after a backend switch', () => {
+  it('leaves variables made on another backend alone (the guard watches only the current backend)', async () => {
+    await initBackend({ prefer: ['cpu'], fallback: false });
+    const stray = tf.variable(tf.tensor1d([1, 2, 3]));
+    await initBackend({ prefer: ['wasm'], fallback: false });
+    const model = new Linear({ inFeatures: 3, outFeatures: 1 }, new Rng(9));
+    const optimizer = tf.train.adam(0.01);
+    const data = regression(32, 5);
+    const result = await train({ steps: 5, model, optimizer, loss: mse, batch: () => ({ x: tf.tensor2d(data.x, [32, 3]), y: tf.tensor1d(data.y) }) });
+    expect(result.skippedSteps).toBe(0);
+    expect(Array.from(await stray.data())).toEqual([1, 2, 3]);
+    tf.dispose([stray, optimizer]);
+    model.dispose();
   });
 });

@@ -17,6 +17,16 @@ export function allFinite(tensors: readonly tf.Tensor[]): tf.Scalar {
 }
 
 /**
+ * Whether `v`'s data lives on the current backend. A page or test that switched backends keeps the
+ * variables it made before on the old one; the guard must not touch those (the new backend does not
+ * know their data).
+ */
+function onCurrentBackend(v: tf.Variable): boolean {
+  const engine = tf.engine() as unknown as { backend: unknown; state: { tensorInfo: WeakMap<object, { backend: unknown }> } };
+  return !v.isDisposed && engine.state.tensorInfo.get(v.dataId)?.backend === engine.backend;
+}
+
+/**
  * A tensor sharing `v`'s current data (no copy, no kernel; what a backend's Reshape does): it keeps
  * that data alive after `v.assign`.
  */
@@ -41,7 +51,7 @@ export class NonFiniteGuard {
    * a tidy.
    */
   run<T extends { finite: tf.Scalar }>(step: () => T): T {
-    const candidates = this.watched ?? Object.values(tf.engine().registeredVariables);
+    const candidates = this.watched ?? Object.values(tf.engine().registeredVariables).filter(onCurrentBackend);
     const before = candidates.map((v) => ({ v, dataId: v.dataId, hold: holdData(v) }));
     try {
       const out = step();
@@ -50,7 +60,7 @@ export class NonFiniteGuard {
       if (!this.watched) {
         // Variables the step created (an optimizer's slots) are watched from the next step on.
         const known = new Set(candidates);
-        const created = Object.values(tf.engine().registeredVariables).filter((v) => !known.has(v));
+        const created = Object.values(tf.engine().registeredVariables).filter((v) => !known.has(v) && onCurrentBackend(v));
         this.watched = [...changed.map((b) => b.v), ...created];
       }
       return out;
