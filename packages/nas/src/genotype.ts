@@ -4,7 +4,7 @@
 // strongest non-`none` op weight (ties: the lower input, Python's stable sort), and on each the
 // strongest non-`none` op (ties: the first). JSON uses DARTS' field names; `toDartsString` prints
 // the Python text form (concat as `range(a, b)` when contiguous, as model_search.py produces).
-import { checkKnownKeys, configKeys } from '@weft/core';
+import { checkKnownKeys, configKeys, describeValue } from '@weft/core';
 import type { GenePair } from './cell.js';
 import { NONE } from './ops.js';
 import type { CellSpaceConfig } from './space.js';
@@ -79,62 +79,106 @@ export function toDartsString(g: Genotype): string {
   return `Genotype(normal=${pyList(g.normal)}, normal_concat=${pyConcat(g.normal_concat)}, reduce=${pyList(g.reduce)}, reduce_concat=${pyConcat(g.reduce_concat)})`;
 }
 
-/** Parse DARTS' text form (as printed by DARTS or {@link toDartsString}; concat as `range(a, b)` or a list). */
+/** Most intermediate nodes a genotype's text may describe (DARTS cells have 4; a bound keeps a hostile text small). */
+export const MAX_GENOTYPE_NODES = 1000;
+
+/**
+ * Check a cell's concat list against its `nodes` intermediate nodes (numbered 2 … nodes + 1): at
+ * most `nodes` entries, each an integer node, none twice. `where` names the list in errors.
+ */
+function checkConcat(where: string, concat: readonly unknown[], nodes: number): void {
+  if (concat.length > nodes) throw new Error(`${where} has ${concat.length} entries; the cell has ${nodes} intermediate nodes, so at most ${nodes} (each once)`);
+  const seen = new Set<number>();
+  for (const [i, c] of concat.entries()) {
+    if (!Number.isInteger(c) || (c as number) < 2 || (c as number) > nodes + 1) {
+      throw new Error(`${where}[${i}]=${describeValue(c)} is not a node; nodes are 2 … ${nodes + 1}`);
+    }
+    if (seen.has(c as number)) throw new Error(`${where}[${i}]=${c} repeats node ${c}; each node is concatenated at most once`);
+    seen.add(c as number);
+  }
+}
+
+/**
+ * Parse DARTS' text form (as printed by DARTS or {@link toDartsString}; concat as `range(a, b)` or a
+ * list). The text is untrusted: each cell has two (op, input) pairs per node, at most
+ * {@link MAX_GENOTYPE_NODES} nodes, inputs of node i in [0, i), and a concat of distinct nodes
+ * (empty when the cell is); op names are checked against a space by {@link validateGenotype}.
+ */
 export function fromDartsString(text: string): Genotype {
   if (typeof text !== 'string' || text.length > 100_000) throw new Error('fromDartsString: text must be a string of at most 100000 characters');
   const m = /^\s*Genotype\(\s*normal\s*=\s*(\[[^\]]*\])\s*,\s*normal_concat\s*=\s*(range\(\s*\d+\s*,\s*\d+\s*\)|\[[\d,\s]*\])\s*,\s*reduce\s*=\s*(\[[^\]]*\])\s*,\s*reduce_concat\s*=\s*(range\(\s*\d+\s*,\s*\d+\s*\)|\[[\d,\s]*\])\s*\)\s*$/.exec(text);
   if (!m) throw new Error(`fromDartsString: not a DARTS Genotype(normal=[…], normal_concat=…, reduce=[…], reduce_concat=…): "${text.slice(0, 80)}…"`);
-  const gene = (s: string): GenePair[] => {
+  const gene = (name: string, s: string): GenePair[] => {
     const out: GenePair[] = [];
     const re = /\(\s*'([A-Za-z0-9_]+)'\s*,\s*(\d+)\s*\)/g;
     let r: RegExpExecArray | null;
-    while ((r = re.exec(s))) out.push([r[1]!, Number(r[2])]);
+    while ((r = re.exec(s))) {
+      if (out.length === 2 * MAX_GENOTYPE_NODES) throw new Error(`fromDartsString: ${name} has more than ${2 * MAX_GENOTYPE_NODES} pairs (${MAX_GENOTYPE_NODES} nodes)`);
+      out.push([r[1]!, Number(r[2])]);
+    }
     const stripped = s.replace(re, '').replace(/[\s,[\]]/g, '');
     if (stripped.length > 0) throw new Error(`fromDartsString: cannot read "${s.slice(0, 80)}" as a list of ('op', input) pairs`);
+    if (out.length % 2 !== 0) throw new Error(`fromDartsString: ${name} has ${out.length} pairs; a cell has two per node`);
+    out.forEach(([, j], k) => {
+      const node = Math.floor(k / 2) + 2;
+      if (j >= node) throw new Error(`fromDartsString: ${name}[${k}] has input ${j}; the inputs of node ${node} are 0 … ${node - 1}`);
+    });
     return out;
   };
-  const concat = (s: string): number[] => {
+  const concat = (name: string, s: string, nodes: number): number[] => {
     const r = /^range\(\s*(\d+)\s*,\s*(\d+)\s*\)$/.exec(s);
+    let list: number[];
     if (r) {
       const [a, b] = [Number(r[1]), Number(r[2])];
-      if (b - a > 1000) throw new Error(`fromDartsString: ${s} is too long`);
-      return Array.from({ length: Math.max(0, b - a) }, (_, k) => a + k);
+      if (b - a > nodes) throw new Error(`fromDartsString: ${name}=${s.slice(0, 80)} has ${b - a} entries; the cell has ${nodes} intermediate nodes`);
+      list = Array.from({ length: Math.max(0, b - a) }, (_, k) => a + k);
+    } else {
+      const parts = s.replace(/[[\]\s]/g, '').split(',').filter(Boolean);
+      if (parts.length > nodes) throw new Error(`fromDartsString: ${name} has ${parts.length} entries; the cell has ${nodes} intermediate nodes, so at most ${nodes} (each once)`);
+      list = parts.map(Number);
     }
-    return s.replace(/[[\]\s]/g, '').split(',').filter(Boolean).map(Number);
+    checkConcat(`fromDartsString: ${name}`, list, nodes);
+    return list;
   };
-  return { normal: gene(m[1]!), normal_concat: concat(m[2]!), reduce: gene(m[3]!), reduce_concat: concat(m[4]!) };
+  const normal = gene('normal', m[1]!);
+  const reduce = gene('reduce', m[3]!);
+  return { normal, normal_concat: concat('normal_concat', m[2]!, normal.length / 2), reduce, reduce_concat: concat('reduce_concat', m[4]!, reduce.length / 2) };
 }
 
-/** Check a genotype (e.g. from JSON or a URL) fits a space: op names, two inputs per node, indices, concat. */
+/**
+ * Check a genotype (e.g. from JSON or a URL) fits a space: op names, two inputs per node, indices,
+ * and a concat of distinct nodes (at most `steps` of them); a space without reduction cells takes
+ * empty `reduce` and `reduce_concat`.
+ */
 export function validateGenotype(g: unknown, space: CellSpaceConfig): asserts g is Genotype {
-  if (typeof g !== 'object' || g === null) throw new Error(`genotype: ${JSON.stringify(g)} must be an object {normal, normal_concat, reduce, reduce_concat}`);
+  if (typeof g !== 'object' || g === null) throw new Error(`genotype: ${describeValue(g)} must be an object {normal, normal_concat, reduce, reduce_concat}`);
   checkKnownKeys('genotype', g, GENOTYPE_KEYS);
   const o = g as Record<string, unknown>;
   const hasReduce = space.space === 'conv';
   const cell = (name: 'normal' | 'reduce', needed: boolean) => {
-    const gene = o[name];
-    const concat = o[`${name}_concat`];
+    const gene = Object.hasOwn(o, name) ? o[name] : undefined;
+    const concat = Object.hasOwn(o, `${name}_concat`) ? o[`${name}_concat`] : undefined;
     if (!Array.isArray(gene) || !Array.isArray(concat)) throw new Error(`genotype.${name} and genotype.${name}_concat must be arrays`);
     if (!needed) {
-      if (gene.length > 0) throw new Error(`genotype.${name} has ${gene.length} entries but this ${space.space} space has no ${name} cell; give []`);
+      if (gene.length > 0 || concat.length > 0) {
+        throw new Error(`genotype.${name} has ${gene.length} entries and ${name}_concat ${concat.length} but this ${space.space} space has no ${name} cell; give [] for both`);
+      }
       return;
     }
     if (gene.length !== 2 * space.steps) throw new Error(`genotype.${name} has ${gene.length} entries; the space has steps=${space.steps}, so it needs ${2 * space.steps} (two per node)`);
     gene.forEach((p, k) => {
       if (!Array.isArray(p) || p.length !== 2 || typeof p[0] !== 'string' || !Number.isInteger(p[1])) {
-        throw new Error(`genotype.${name}[${k}]=${JSON.stringify(p)} must be [op name, input index]`);
+        throw new Error(`genotype.${name}[${k}]=${describeValue(p)} must be [op name, input index]`);
       }
       const [op, j] = p as [string, number];
       if (!space.ops.includes(op) || op === NONE) {
-        throw new Error(`genotype.${name}[${k}]: unknown op "${op}"; allowed: ${space.ops.filter((x) => x !== NONE).join(', ')}`);
+        throw new Error(`genotype.${name}[${k}]: unknown op ${describeValue(op)}; allowed: ${space.ops.filter((x) => x !== NONE).join(', ')}`);
       }
       const node = Math.floor(k / 2);
       if (j < 0 || j >= node + 2) throw new Error(`genotype.${name}[${k}]: input ${j} of node ${node + 2} must be in [0, ${node + 2})`);
     });
     if (concat.length === 0) throw new Error(`genotype.${name}_concat is empty`);
-    for (const c of concat) {
-      if (!Number.isInteger(c) || c < 2 || c >= space.steps + 2) throw new Error(`genotype.${name}_concat has ${JSON.stringify(c)}; nodes are 2 … ${space.steps + 1}`);
-    }
+    checkConcat(`genotype.${name}_concat`, concat, space.steps);
   };
   cell('normal', true);
   cell('reduce', hasReduce);

@@ -189,10 +189,41 @@ describe('genotypes', () => {
     expect(() => validateGenotype({ ...good, normal: [['linear', 5], ...good.normal.slice(1)] }, space)).toThrow(/input 5 of node 2 must be in \[0, 2\)/);
     expect(() => validateGenotype({ ...good, normal: [['none', 0], ...good.normal.slice(1)] }, space)).toThrow(/unknown op "none"/);
     expect(() => validateGenotype({ ...good, reduce: good.normal, reduce_concat: [2] }, space)).toThrow(/no reduce cell/);
-    expect(() => validateGenotype({ ...good, normal_concat: [9] }, space)).toThrow(/normal_concat has 9/);
+    expect(() => validateGenotype({ ...good, normal_concat: [9] }, space)).toThrow(/genotype\.normal_concat\[0\]=9 is not a node; nodes are 2 … 3/);
     expect(() => new DiscreteNetwork({ ...good, normal: [['sep_conv_3x3', 0], ...good.normal.slice(1)] }, space)).toThrow(/unknown op "sep_conv_3x3"/);
     expect(() => fromDartsString('Genotype(normal=oops)')).toThrow(/not a DARTS Genotype/);
     expect(() => parseCell([[1]], ['none'], 1)).toThrow(/no op besides "none"/);
     expect(VECTOR_PRIMITIVES[0]).toBe('none');
+  });
+
+  it('refuses repeated, out-of-range and too many concat nodes, in JSON and in DARTS text', () => {
+    const space = resolveSpace({ space: 'vector', steps: 2 });
+    const good = randomGenotype(space, new Rng(1));
+    // 30,001 copies of one node were accepted before.
+    const many = new Array<number>(30_001).fill(2);
+    expect(() => validateGenotype({ ...good, normal_concat: many }, space)).toThrow(/genotype\.normal_concat has 30001 entries; the cell has 2 intermediate nodes, so at most 2 \(each once\)/);
+    expect(() => validateGenotype({ ...good, normal_concat: [2, 2] }, space)).toThrow(/genotype\.normal_concat\[1\]=2 repeats node 2/);
+    expect(() => validateGenotype({ ...good, normal_concat: [1] }, space)).toThrow(/normal_concat\[0\]=1 is not a node; nodes are 2 … 3/);
+    expect(() => validateGenotype({ ...good, normal_concat: [2.5] }, space)).toThrow(/normal_concat\[0\]=2\.5 is not a node/);
+    expect(() => validateGenotype({ ...good, normal_concat: [NaN] }, space)).toThrow(/normal_concat\[0\]=NaN is not a node/);
+    // A space without reduction cells takes an empty reduce_concat too (it was not read at all).
+    expect(() => validateGenotype({ ...good, reduce_concat: many }, space)).toThrow(/reduce has 0 entries and reduce_concat 30001 but this vector space has no reduce cell/);
+    validateGenotype({ ...good, normal_concat: [3, 2] }, space);
+
+    const text = (normal: string, concat: string, reduce = '[]', reduceConcat = '[]') =>
+      `Genotype(normal=${normal}, normal_concat=${concat}, reduce=${reduce}, reduce_concat=${reduceConcat})`;
+    const pairs = "[('linear', 0), ('linear', 1), ('linear', 0), ('linear', 2)]";
+    expect(fromDartsString(text(pairs, '[2, 3]')).normal_concat).toEqual([2, 3]);
+    expect(fromDartsString(text(pairs, 'range(2, 4)')).normal_concat).toEqual([2, 3]);
+    expect(() => fromDartsString(text(pairs, `[${many.join(', ')}]`))).toThrow(/normal_concat has 30001 entries; the cell has 2 intermediate nodes/);
+    expect(() => fromDartsString(text(pairs, '[2, 2]'))).toThrow(/normal_concat\[1\]=2 repeats node 2/);
+    expect(() => fromDartsString(text(pairs, '[2, 4]'))).toThrow(/normal_concat\[1\]=4 is not a node; nodes are 2 … 3/);
+    expect(() => fromDartsString(text(pairs, 'range(0, 3)'))).toThrow(/normal_concat=range\(0, 3\) has 3 entries; the cell has 2 intermediate nodes/);
+    expect(() => fromDartsString(text(pairs, 'range(1, 3)'))).toThrow(/normal_concat\[0\]=1 is not a node/);
+    expect(() => fromDartsString(text(pairs, '[2]', '[]', '[2]'))).toThrow(/reduce_concat has 1 entries; the cell has 0 intermediate nodes/);
+    expect(() => fromDartsString(text("[('linear', 0), ('linear', 1), ('linear', 0)]", '[2]'))).toThrow(/normal has 3 pairs; a cell has two per node/);
+    expect(() => fromDartsString(text("[('linear', 0), ('linear', 2)]", '[2]'))).toThrow(/normal\[1\] has input 2; the inputs of node 2 are 0 … 1/);
+    const long = `[${Array.from({ length: 2002 }, (_, k) => `('linear', ${k >> 1})`).join(', ')}]`;
+    expect(() => fromDartsString(text(long, '[2]'))).toThrow(/normal has more than 2000 pairs \(1000 nodes\)/);
   });
 });
