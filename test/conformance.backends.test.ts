@@ -18,7 +18,7 @@ describeBackends('conformance', (backend: BackendName) => {
       it('forward gives a finite output', () => checkForward(row));
       it('gradients reach every trainable parameter', () => checkGradients(row));
       it(`no tensor growth over ${LEAK_STEPS} training steps`, () => checkNoLeak(row));
-      it('state dict save/load gives identical outputs', () => checkStateDict(row));
+      it('state dict save/load gives identical parameters and outputs', () => checkStateDict(row));
       it('ledger invariants: trainable ≤ stored ≤ effective, active ≤ stored, stored = Σ unique sizes', () => checkLedger(row));
       if (backend !== 'cpu') it('matches the cpu backend (same seed, same outputs)', () => checkCpuParity(row, backend));
     });

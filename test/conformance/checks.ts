@@ -84,15 +84,22 @@ export async function checkNoLeak(row: ConformanceRow<any>): Promise<void> {
   module.dispose();
 }
 
-/** A state dict saved from one build and loaded into another gives identical outputs. */
+/** A state dict saved from one build and loaded into another gives identical parameters and outputs. */
 export async function checkStateDict(row: ConformanceRow<any>): Promise<void> {
   const a = build(row, SEED);
   const b = build(row, SEED + 1);
   const bytes = await saveModule(a.module);
   await loadModule(b.module, bytes);
+  // The parameters are bit for bit the same…
+  const pa = a.module.namedParameters();
+  const pb = new Map(b.module.namedParameters());
+  for (const [path, v] of pa) expect(Array.from(await pb.get(path)!.data()), path).toEqual(Array.from(await v.data()));
+  // …and so are the outputs, but for the last bit on WebGL, whose packed and unpacked shader paths
+  // may round differently for two modules holding the same weights (seen: 3e-8 on a NAS supernet).
   const ya = tf.tidy(() => a.module.call(a.batch.x));
   const yb = tf.tidy(() => b.module.call(a.batch.x));
-  expect(maxAbsDiff(await ya.data(), await yb.data())).toBe(0);
+  const ra = await ya.data();
+  expect(maxAbsDiff(ra, await yb.data())).toBeLessThanOrEqual(tf.getBackend() === 'webgl' ? 1e-6 * Math.max(1, ...Array.from(ra, Math.abs)) : 0);
   tf.dispose([ya, yb, a.batch as unknown as tf.TensorContainer, b.batch as unknown as tf.TensorContainer]);
   a.module.dispose();
   b.module.dispose();
