@@ -11,6 +11,7 @@ import {
   SafetensorsError,
   TWO_32,
   checkSize,
+  checkWellFormed,
   describeJson,
   elementCount,
   isPlainObject,
@@ -190,7 +191,24 @@ function readHeader(file: Uint8Array, maxHeaderBytes: number): { header: Record<
         : `header has the key "${duplicate.key}" twice inside "${duplicate.parent}" (duplicate keys are not allowed)`,
     );
   }
+  // The bytes are checked UTF-8, so only a \uD800–\uDFFF escape can spell a lone surrogate.
+  if (/\\u[dD][89a-fA-F]/.test(text)) checkNoLoneSurrogate('header', header);
   return { header, dataStart: 8 + n };
+}
+
+/**
+ * Refuse a lone UTF-16 surrogate in any key or string of the header, as the reference reader does
+ * (and the writer, so a name read here can always be written back).
+ */
+function checkNoLoneSurrogate(where: string, value: unknown): void {
+  if (typeof value === 'string') checkWellFormed(where, value);
+  else if (Array.isArray(value)) value.forEach((v, i) => checkNoLoneSurrogate(`${where}[${i}]`, v));
+  else if (isPlainObject(value)) {
+    for (const [k, v] of Object.entries(value)) {
+      checkWellFormed(`${where} key ${JSON.stringify(k)}`, k);
+      checkNoLoneSurrogate(`${where} ${JSON.stringify(k)}`, v);
+    }
+  }
 }
 
 /**
