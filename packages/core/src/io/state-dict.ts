@@ -79,10 +79,14 @@ export async function loadStateDict(
     }
     const prior = assign.get(v);
     if (prior) {
-      const diff = tf.tidy(() => tf.max(tf.abs(tf.sub(prior.value, value))));
+      // Values differ where they are unequal and not both NaN (a max |Δ| would be NaN, or Inf − Inf, for equal tensors).
+      const diff = tf.tidy(() => {
+        const [a, b] = [prior.value, value];
+        return tf.sum(tf.cast(tf.logicalAnd(tf.notEqual(a, b), tf.logicalNot(tf.logicalAnd(tf.isNaN(a), tf.isNaN(b)))), 'int32'));
+      });
       const d = (await diff.data())[0]!;
       diff.dispose();
-      if (d !== 0) problems.push(`"${key}" and "${prior.path}" are one shared parameter but hold different values (max |Δ| = ${d})`);
+      if (d !== 0) problems.push(`"${key}" and "${prior.path}" are one shared parameter but hold different values (${d} of ${value.size} differ)`);
       continue;
     }
     assign.set(v, { path: key, value });
