@@ -100,9 +100,10 @@ describe('the other entry points', () => {
   it('PEFT load and save options', async () => {
     const model = new Tiny(new Rng(1));
     const { files } = readCase('lora');
-    expect(() => loadPeftAdapter(model, files, { nmae: 'x' } as object)).toThrow(hint('nmae', 'name'));
-    expect(() => loadPeftAdapter(model, { ...files, safetensor: files.safetensors } as unknown as typeof files)).toThrow(hint('safetensor', 'safetensors'));
-    loadPeftAdapter(model, files);
+    await expect(loadPeftAdapter(model, files, { nmae: 'x' } as object)).rejects.toThrow(hint('nmae', 'name'));
+    await expect(loadPeftAdapter(model, files, { allowNonFinte: true } as object)).rejects.toThrow(hint('allowNonFinte', 'allowNonFinite'));
+    await expect(loadPeftAdapter(model, { ...files, safetensor: files.safetensors } as unknown as typeof files)).rejects.toThrow(hint('safetensor', 'safetensors'));
+    await loadPeftAdapter(model, files);
     await expect(savePeftAdapter(model, { renme: (p: string) => p } as object)).rejects.toThrow(hint('renme', 'rename'));
     model.dispose();
   });

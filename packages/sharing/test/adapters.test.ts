@@ -89,7 +89,7 @@ describe('adapter matrix', () => {
         const saved = await savePeftAdapter(model, { name: 'a' });
         expect(JSON.parse(saved.config).peft_type).toBe(peft.type);
         const again = new Tiny(new Rng(1));
-        expect(loadPeftAdapter(again, saved)).toEqual(paths);
+        expect(await loadPeftAdapter(again, saved)).toEqual(paths);
         expect(await maxDiff(again.call(x), y)).toBeLessThan(1e-5);
         again.dispose();
         model.dispose();

@@ -7,7 +7,7 @@
 // formulas; hostile files are refused with the model unchanged.
 import * as tf from '@tensorflow/tfjs-core';
 import { describe, expect, it } from 'vitest';
-import { Rng, parseSafetensors, serializeSafetensors, stateDict } from '@weft/core';
+import { Rng, parseSafetensors, serializeSafetensors, stateDict, type SafetensorsInput } from '@weft/core';
 import { describeBackends } from '@weft/core/testing';
 import {
   adapterMethod, adapterMethodNames, adapterNames, disableAdapters, enableAdapters, loadPeftAdapter, mergeAdapters, mergeAndUnload, savePeftAdapter,
@@ -77,7 +77,7 @@ describeBackends('PEFT 0.21 fixtures', () => {
       loadTorch(model, c.base_state_dict);
       const yBase = model.call(x);
       err['y_base'] = await maxDiff(yBase, c.y_base);
-      expect(loadPeftAdapter(model, files)).toEqual(['fc1', 'fc2']);
+      expect(await loadPeftAdapter(model, files)).toEqual(['fc1', 'fc2']);
       err['y_adapted'] = await maxDiff(model.call(x), c.y_adapted);
       disableAdapters(model);
       expect(await maxDiff(model.call(x), yBase)).toBe(0); // exactly the base model's output
@@ -101,7 +101,7 @@ describeBackends('PEFT 0.21 fixtures', () => {
       for (const k of codec.options) if (k in config) expect(Object.keys(back), `option ${k}`).toContain(k);
       const again = new Tiny(new Rng(2));
       loadTorch(again, c.base_state_dict);
-      loadPeftAdapter(again, saved);
+      await loadPeftAdapter(again, saved);
       err['y_adapted (saved, reloaded)'] = await maxDiff(again.call(x), c.y_adapted);
       again.dispose();
 
@@ -153,7 +153,7 @@ function setup(seed: number) {
 
 /** Check a loaded adapter against the reference output and merged weights, then merge/unmerge/save/load. */
 async function check(model: Tiny, files: { config: string; safetensors: Uint8Array }, x: Mat, yRef: Mat, merged: { w1: Mat; w2: Mat }) {
-  loadPeftAdapter(model, files);
+  await loadPeftAdapter(model, files);
   const xt = tf.tensor2d(x);
   expect(await maxDiff(model.call(xt), yRef)).toBeLessThan(TOL);
   mergeAdapters(model);
@@ -171,7 +171,7 @@ async function check(model: Tiny, files: { config: string; safetensors: Uint8Arr
     again[n].bias!.assign((model[n] as unknown as { base: { bias: tf.Variable } }).base.bias);
   }
   enableAdapters(model);
-  loadPeftAdapter(again, saved);
+  await loadPeftAdapter(again, saved);
   expect(await maxDiff(again.call(xt), yRef)).toBeLessThan(TOL);
   const orig = JSON.parse(files.config) as Record<string, unknown>;
   const back = JSON.parse(saved.config) as Record<string, unknown>;
@@ -222,7 +222,23 @@ describe('PEFT forms the fixtures lack, against a naive dense reference', () => 
 describe('PEFT: hostile or unsupported files are refused and the model is unchanged', () => {
   const good = readCase('lora').files;
   const cfg = JSON.parse(good.config) as Record<string, unknown>;
-  type Refusal = [what: string, files: { config: string; safetensors: Uint8Array }, message: RegExp];
+  type Refusal = [what: string, files: { config: string | Record<string, unknown>; safetensors: Uint8Array }, message: RegExp];
+  /** The good file with some of its tensors (by name after "base_model.model.") changed. */
+  const withTensors = (edit: Record<string, Partial<SafetensorsInput>>, config: string = good.config) => {
+    const entries: Record<string, SafetensorsInput> = {};
+    for (const [k, e] of parseSafetensors(good.safetensors).tensors) entries[k] = { dtype: e.dtype, shape: e.shape, data: Array.from(e.data) };
+    for (const [k, v] of Object.entries(edit)) entries[`base_model.model.${k}`] = { ...entries[`base_model.model.${k}`]!, ...v };
+    return { config, safetensors: serializeSafetensors(entries, { format: 'pt' }) };
+  };
+  const valued = (name: string, i: number, v: number) => {
+    const data = Array.from(parseSafetensors(good.safetensors).tensors.get(`base_model.model.${name}`)!.data);
+    data[i] = v;
+    return withTensors({ [name]: { data } });
+  };
+  /** 100,000 nested arrays in the JSON text in place of option `key`'s value (JSON.stringify of it overflowed the stack). */
+  const DEEP = `${'['.repeat(100_000)}${']'.repeat(100_000)}`;
+  const deep = (key: string) => ({ ...good, config: JSON.stringify({ ...cfg, [key]: 'DEEP' }).replace('"DEEP"', DEEP) });
+  const NESTED = String.raw`\[\[\[\[…\]\]\]\]`;
   const cases: Refusal[] = [
     ['not JSON', { ...good, config: '{"peft_type": "LORA", ' }, /not valid JSON/],
     ['an array', { ...good, config: '[1,2]' }, /must be a JSON object/],
@@ -239,6 +255,31 @@ describe('PEFT: hostile or unsupported files are refused and the model is unchan
     ['a lying header length', { ...good, safetensors: (() => { const b = good.safetensors.slice(); b[0] = 255; b[1] = 255; b[2] = 255; return b; })() }, /safetensors/],
     ['a missing module', { ...good, safetensors: serializeSafetensors({ 'base_model.model.fc1.lora_A.weight': { shape: [4, 8], data: new Float32Array(32) }, 'base_model.model.fc1.lora_B.weight': { shape: [16, 4], data: new Float32Array(64) } }) }, /no tensors for module "fc2"/],
     ['a foreign tensor', { ...good, safetensors: serializeSafetensors({ 'model.fc1.weight': { shape: [1], data: [1] } }) }, /is not a lora tensor/],
+    // Values: non-finite tensors, tensors that are not floats, scales beyond float32 (each loaded silently before, every output NaN).
+    ['a NaN in lora_A', valued('fc1.lora_A.weight', 3, NaN), /non-finite values \(NaN or ±Inf, or beyond float32's range\) in "base_model\.model\.fc1\.lora_A\.weight" \(1 of 32 values\); pass allowNonFinite: true to load them anyway/],
+    ['+Infinity in lora_B', valued('fc2.lora_B.weight', 0, Infinity), /non-finite values .* in "base_model\.model\.fc2\.lora_B\.weight" \(1 of 16 values\)/],
+    ['an F64 value beyond float32', withTensors({ 'fc1.lora_B.weight': { dtype: 'F64', data: new Array<number>(64).fill(1e300) } }), /non-finite values .* in "base_model\.model\.fc1\.lora_B\.weight" \(64 of 64 values\)/],
+    ['an I32 tensor', withTensors({ 'fc1.lora_A.weight': { dtype: 'I32', data: new Array<number>(32).fill(1) } }), /tensor "base_model\.model\.fc1\.lora_A\.weight" has dtype I32; adapter weights must be floating point \(F32, F16, BF16, F64\)/],
+    ['a BOOL tensor', withTensors({ 'fc2.lora_A.weight': { dtype: 'BOOL', data: new Array<number>(64).fill(1) } }), /tensor "base_model\.model\.fc2\.lora_A\.weight" has dtype BOOL; adapter weights must be floating point/],
+    ['lora_alpha 1e308', { ...good, config: JSON.stringify({ ...cfg, lora_alpha: 1e308 }) }, /lora_alpha=1e\+308 is beyond float32's range \(\|x\| ≤ 3\.4028234663852886e\+38\)/],
+    ['lora_alpha NaN (a config object)', { ...good, config: { ...cfg, lora_alpha: NaN } }, /lora_alpha=NaN must be a finite number/],
+    ['alpha_pattern beyond float32', { ...good, config: JSON.stringify({ ...cfg, alpha_pattern: { fc1: -1e39 } }) }, /alpha_pattern\["fc1"\]=-1e\+39 is beyond float32's range/],
+    [
+      'finite tensors whose product with lora_alpha overflows',
+      withTensors(
+        Object.fromEntries(['fc1.lora_A.weight', 'fc1.lora_B.weight', 'fc2.lora_A.weight', 'fc2.lora_B.weight'].map((k) => [k, { data: new Array<number>(k === 'fc1.lora_A.weight' ? 32 : k === 'fc1.lora_B.weight' ? 64 : k === 'fc2.lora_A.weight' ? 64 : 16).fill(10) }])),
+        JSON.stringify({ ...cfg, lora_alpha: 1e37 }),
+      ),
+      /the weight update of module "fc1" \(128 of 128 values\), module "fc2" \(64 of 64 values\) overflows float32 \(NaN or ±Inf\) although every tensor is finite .*; pass allowNonFinite: true to load it anyway/,
+    ],
+    // Deeply nested values are described in a few characters (JSON.stringify threw RangeError: Maximum call stack size exceeded).
+    ['a deeply nested peft_type', deep('peft_type'), new RegExp(`peft_type=${NESTED} is not supported; allowed: LORA`)],
+    ['a deeply nested option', deep('fan_in_fan_out'), new RegExp(`option fan_in_fan_out=${NESTED} is not supported by Weft`)],
+    ['a deeply nested r', deep('r'), new RegExp(`r=${NESTED} must be a finite number`)],
+    ['a deeply nested use_rslora', deep('use_rslora'), new RegExp(`use_rslora=${NESTED} must be true or false`)],
+    ['deeply nested target_modules', deep('target_modules'), new RegExp(`target_modules=${NESTED} must be a string \\(regex\\) or a list of module names`)],
+    ['a deeply nested bias', deep('bias'), new RegExp(`option bias=${NESTED} is not supported by Weft`)],
+    ['a deeply nested rank_pattern', deep('rank_pattern'), new RegExp(`rank_pattern=${NESTED} must be an object`)],
     // PEFT's own files that Weft cannot take (see NOT_IN_WEFT and REFUSED above).
     ...CASES.filter((c) => !CODECS.has(c.type)).map(({ name, type }): Refusal =>
       [`fixture ${name}: ${NOT_IN_WEFT[type]}`, readCase(name).files, new RegExp(`peft_type="${type}" is not supported; allowed: `)]),
@@ -251,7 +292,7 @@ describe('PEFT: hostile or unsupported files are refused and the model is unchan
       const x = tf.tensor2d([[1, 2, 3, 4, 5, 6, 7, 8]]);
       const y0 = await model.call(x).data();
       const tensors = tf.memory().numTensors;
-      expect(() => loadPeftAdapter(model, files)).toThrow(message);
+      await expect(loadPeftAdapter(model, files)).rejects.toThrow(message);
       expect(Object.keys(stateDict(model))).toEqual(names);
       expect(adapterNames(model)).toEqual([]);
       const y1 = tf.tidy(() => model.call(x));
@@ -261,4 +302,38 @@ describe('PEFT: hostile or unsupported files are refused and the model is unchan
       model.dispose();
     });
   }
+});
+
+describe('PEFT: allowNonFinite loads what the checks refuse', () => {
+  const good = readCase('lora').files;
+  const cfg = JSON.parse(good.config) as Record<string, unknown>;
+  const tensors = () => new Map([...parseSafetensors(good.safetensors).tensors].map(([k, e]) => [k, { shape: e.shape, data: Array.from(e.data) }]));
+
+  it('a NaN tensor loads with allowNonFinite: true, and the outputs are NaN', async () => {
+    const t = tensors();
+    t.get('base_model.model.fc1.lora_A.weight')!.data[0] = NaN;
+    const files = { config: good.config, safetensors: serializeSafetensors(t) };
+    const model = new Tiny(new Rng(1));
+    await expect(loadPeftAdapter(model, files)).rejects.toThrow(/non-finite values/);
+    expect(await loadPeftAdapter(model, files, { allowNonFinite: true })).toEqual(['fc1', 'fc2']);
+    const y = tf.tidy(() => model.call(tf.ones([1, 8])));
+    expect(Array.from(await y.data()).some(Number.isNaN)).toBe(true);
+    y.dispose();
+    model.dispose();
+  });
+
+  it('finite tensors times a huge lora_alpha load with allowNonFinite: true, and the weight update is ±Infinity', async () => {
+    const t = tensors();
+    for (const e of t.values()) e.data.fill(10);
+    const files = { config: JSON.stringify({ ...cfg, lora_alpha: 1e37 }), safetensors: serializeSafetensors(t) };
+    const model = new Tiny(new Rng(1));
+    const before = tf.memory().numTensors;
+    await expect(loadPeftAdapter(model, files)).rejects.toThrow(/overflows float32/);
+    expect(tf.memory().numTensors).toBe(before);
+    await loadPeftAdapter(model, files, { allowNonFinite: true });
+    mergeAdapters(model);
+    const w = await stateDict(model)['fc1.base.weight']!.data();
+    expect(Array.from(w).every((v) => v === Infinity)).toBe(true);
+    model.dispose();
+  });
 });

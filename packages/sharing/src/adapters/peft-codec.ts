@@ -3,6 +3,7 @@
 // tensors in PEFT's names and PyTorch layout. Also the pieces a codec uses: a reader of the
 // untrusted adapter_config.json that names the bad option, and a tensor name/shape check.
 import type * as tf from '@tensorflow/tfjs-core';
+import { describeValue } from '@weft/core';
 import type { AdapterLayer } from './adapter-layer.js';
 import type { AdapterConfigBase, AdapterOptions, ResolvedConfig } from './config.js';
 import type { TargetPattern } from './tree.js';
@@ -33,33 +34,43 @@ export function peftConfigError(message: string): never {
   throw new Error(`PEFT: adapter_config.json: ${message}`);
 }
 
+/** The largest finite float32: a weight or scale beyond it is ±Infinity in float32. */
+const FLOAT32_MAX = 3.4028234663852886e38;
+
+/** Throw unless `v` is a finite number that float32 can hold; `name` names it in the message. */
+function checkFloat32(name: string, v: unknown): number {
+  if (typeof v !== 'number' || !Number.isFinite(v)) peftConfigError(`${name}=${describeValue(v)} must be a finite number`);
+  if (Math.abs(v) > FLOAT32_MAX) peftConfigError(`${name}=${v} is beyond float32's range (|x| ≤ ${FLOAT32_MAX}); the adapter's weights would be ±Infinity`);
+  return v;
+}
+
 /** Reads the options of an untrusted adapter_config.json; every error names the option. */
 export class PeftJson {
   constructor(readonly json: Readonly<Record<string, unknown>>) {}
 
-  private value(key: string): unknown {
-    return Object.prototype.hasOwnProperty.call(this.json, key) ? this.json[key] : undefined;
+  /** Option `key` as the file gives it, or undefined when the file has no own key `key` (a name such as "constructor" is never inherited). */
+  raw(key: string): unknown {
+    return Object.hasOwn(this.json, key) ? this.json[key] : undefined;
   }
 
-  /** A finite number, or undefined when absent or null. */
+  /** A finite number float32 can hold (|x| ≤ {@link FLOAT32_MAX}), or undefined when absent or null. */
   num(key: string): number | undefined {
-    const v = this.value(key);
+    const v = this.raw(key);
     if (v === undefined || v === null) return undefined;
-    if (typeof v !== 'number' || !Number.isFinite(v)) peftConfigError(`${key}=${JSON.stringify(v)} must be a finite number`);
-    return v;
+    return checkFloat32(key, v);
   }
 
   /** A boolean, or undefined when absent or null. */
   bool(key: string): boolean | undefined {
-    const v = this.value(key);
+    const v = this.raw(key);
     if (v === undefined || v === null) return undefined;
-    if (typeof v !== 'boolean') peftConfigError(`${key}=${JSON.stringify(v)} must be true or false`);
+    if (typeof v !== 'boolean') peftConfigError(`${key}=${describeValue(v)} must be true or false`);
     return v;
   }
 
   /** Module names or a regex (PEFT's target rule); null when absent unless `required`. */
   targets(key: string, required: boolean): TargetPattern | null {
-    const v = this.value(key);
+    const v = this.raw(key);
     if (v === null || v === undefined) {
       if (required) peftConfigError(`${key} is missing; Weft needs the target module names`);
       return null;
@@ -69,14 +80,18 @@ export class PeftJson {
       return v;
     }
     if (Array.isArray(v) && v.every((s) => typeof s === 'string')) return v as string[];
-    peftConfigError(`${key}=${JSON.stringify(v).slice(0, 200)} must be a string (regex) or a list of module names`);
+    peftConfigError(`${key}=${describeValue(v)} must be a string (regex) or a list of module names`);
   }
 
-  /** A {pattern: number} map (rank_pattern / alpha_pattern), or undefined when absent or null. */
+  /**
+   * A {pattern: number} map (rank_pattern / alpha_pattern) whose values float32 can hold, or
+   * undefined when absent or null (the method's own check reads the patterns and the values' kind).
+   */
   patterns(key: string): Record<string, number> | undefined {
-    const v = this.value(key);
+    const v = this.raw(key);
     if (v === undefined || v === null) return undefined;
-    if (typeof v !== 'object' || Array.isArray(v)) peftConfigError(`${key} must be an object`);
+    if (typeof v !== 'object' || Array.isArray(v)) peftConfigError(`${key}=${describeValue(v)} must be an object {pattern: number}`);
+    for (const [k, x] of Object.entries(v)) checkFloat32(`${key}[${JSON.stringify(k.slice(0, 60))}]`, x);
     return v as Record<string, number>;
   }
 }

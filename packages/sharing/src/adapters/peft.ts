@@ -4,10 +4,11 @@
 // are `base_model.model.<module path>.<adapter tensor>` without the adapter name; PyTorch's
 // [out, in] layout is transposed at this boundary (by each codec). Files are untrusted: the JSON is
 // size-limited and every option is checked (unsupported ones are named), the safetensors file goes
-// through core's bounds-checked parser, every tensor name and shape is checked before anything is
-// assigned, and the model is left unchanged on any error.
+// through core's bounds-checked parser, every tensor name, dtype, shape and value is checked before
+// anything is assigned (a tensor holding NaN or ±Inf, or an adapter whose weight update overflows
+// float32, is refused unless `allowNonFinite`), and the model is left unchanged on any error.
 import * as tf from '@tensorflow/tfjs-core';
-import { checkKnownKeys, configKeys, parseSafetensors, saveSafetensors, tensorsFromEntries, type Module, type Rng } from '@weft/core';
+import { checkKnownKeys, configKeys, describeValue, parseSafetensors, saveSafetensors, tensorsFromEntries, type Module, type Rng, type SafetensorsEntry } from '@weft/core';
 import type { AdapterLayer } from './adapter-layer.js';
 import type { AdapterConfigBase, ResolvedConfig } from './config.js';
 import { adaptedLayers, planInjection } from './inject.js';
@@ -32,7 +33,20 @@ export interface PeftOptions {
   rng?: Rng;
 }
 
+/** Options of {@link loadPeftAdapter}. */
+export interface LoadPeftOptions extends PeftOptions {
+  /**
+   * Load tensors holding NaN or ±Infinity (or F64 values beyond float32's range), and adapters whose
+   * weight update overflows float32 (a huge lora_alpha times the tensors). Default: false — such a
+   * file is refused, naming the tensor or the module, since every output of the model would be NaN.
+   */
+  allowNonFinite?: boolean;
+}
+
 const PEFT_OPTIONS = configKeys<PeftOptions>({ name: true, rename: true, rng: true });
+const LOAD_OPTIONS = configKeys<LoadPeftOptions>({ name: true, rename: true, rng: true, allowNonFinite: true });
+/** The file dtypes an adapter tensor may have (all load as float32). */
+const FLOAT_DTYPES = ['F32', 'F16', 'BF16', 'F64'];
 const MAX_CONFIG_CHARS = 1_000_000;
 const PREFIX = 'base_model.model.';
 
@@ -67,7 +81,7 @@ function peftCodecOf(fn: string, method: string): PeftCodec {
 function codecOfJson(j: Record<string, unknown>): [string, PeftCodec] {
   const type = j['peft_type'];
   const found = peftMethods().find(([, c]) => c.type === type);
-  if (!found) peftConfigError(`peft_type=${JSON.stringify(type)} is not supported; allowed: ${peftMethods().map(([, c]) => c.type).join(', ')}`);
+  if (!found) peftConfigError(`peft_type=${describeValue(type)} is not supported; allowed: ${peftMethods().map(([, c]) => c.type).join(', ')}`);
   return found;
 }
 
@@ -78,7 +92,7 @@ export function peftToWeftConfig(json: unknown): AdapterConfigBase {
   const [method, codec] = codecOfJson(j);
   for (const [k, v] of Object.entries(j)) {
     if (IGNORED.has(k) || COMMON.includes(k) || codec.options.includes(k)) continue;
-    if (!isDefault(v)) peftConfigError(`option ${k}=${JSON.stringify(v).slice(0, 200)} is not supported by Weft`);
+    if (!isDefault(v)) peftConfigError(`option ${k}=${describeValue(v)} is not supported by Weft`);
   }
   const reader = new PeftJson(j);
   const options = Object.fromEntries(Object.entries(codec.fromPeft(reader)).filter(([, v]) => v !== undefined));
@@ -96,12 +110,25 @@ export function weftToPeftConfig(config: ResolvedConfig<AdapterConfigBase>, laye
   };
 }
 
+/** How many values of `data` are NaN, ±Inf, or beyond float32's range (±Inf once stored as float32). */
+function nonFiniteCount(data: SafetensorsEntry['data']): number {
+  let n = 0;
+  for (let i = 0; i < data.length; i++) if (!Number.isFinite(Math.fround(data[i]!))) n++;
+  return n;
+}
+
+/** At most 8 items of a list, and how many there are. */
+function list(items: string[]): string {
+  return items.length > 8 ? `${items.slice(0, 8).join(', ')} … (${items.length} in all)` : items.join(', ');
+}
+
 /**
- * Load a PEFT adapter onto `model` as adapter `options.name` (activated, base frozen). Returns the
- * adapted Weft paths. On any error the model is unchanged.
+ * Load a PEFT adapter onto `model` as adapter `options.name` (activated, base frozen). Resolves to
+ * the adapted Weft paths. On any error the model is unchanged. Asynchronous: the adapters' weight
+ * updates are checked on the device (one readback for all layers) before the adapter is attached.
  */
-export function loadPeftAdapter(model: Module<any, any>, files: PeftAdapterFiles, options: PeftOptions = {}): string[] {
-  checkKnownKeys('loadPeftAdapter: options', options, PEFT_OPTIONS);
+export async function loadPeftAdapter(model: Module<any, any>, files: PeftAdapterFiles, options: LoadPeftOptions = {}): Promise<string[]> {
+  checkKnownKeys('loadPeftAdapter: options', options, LOAD_OPTIONS);
   if (!files || typeof files !== 'object') throw new Error('loadPeftAdapter: files must be { config, safetensors }');
   checkKnownKeys('loadPeftAdapter: files', files, ['config', 'safetensors']);
   let json: unknown = files.config;
@@ -122,16 +149,25 @@ export function loadPeftAdapter(model: Module<any, any>, files: PeftAdapterFiles
     throw new Error(`PEFT: adapter_model.safetensors: ${(e as Error).message}`);
   }
   const rename = options.rename ?? ((p: string) => p);
-  // Group tensor names by PEFT module path before allocating anything.
+  // Group tensor names by PEFT module path, and check each tensor's dtype and values, before allocating anything.
   const groups = new Map<string, Map<string, string>>();
-  for (const key of parsed.tensors.keys()) {
+  const nonFinite: string[] = [];
+  for (const [key, entry] of parsed.tensors) {
     const m = codec.tensor.exec(key);
     if (!key.startsWith(PREFIX) || !m) {
       throw new Error(`PEFT: adapter_model.safetensors: tensor "${key.slice(0, 200)}" is not a ${config.method} tensor named "${PREFIX}<module>.<tensor>"`);
     }
+    if (!FLOAT_DTYPES.includes(entry.dtype)) {
+      throw new Error(`PEFT: adapter_model.safetensors: tensor "${key.slice(0, 200)}" has dtype ${entry.dtype}; adapter weights must be floating point (${FLOAT_DTYPES.join(', ')})`);
+    }
+    const bad = options.allowNonFinite ? 0 : nonFiniteCount(entry.data);
+    if (bad > 0) nonFinite.push(`"${key.slice(0, 200)}" (${bad} of ${entry.data.length} values)`);
     const module = key.slice(PREFIX.length, key.length - m[0].length);
     if (!groups.has(module)) groups.set(module, new Map());
     groups.get(module)!.set(m[1]!, key);
+  }
+  if (nonFinite.length > 0) {
+    throw new Error(`PEFT: adapter_model.safetensors: non-finite values (NaN or ±Inf, or beyond float32's range) in ${list(nonFinite)}; pass allowNonFinite: true to load them anyway`);
   }
   const plan = planInjection(model, options.name ?? 'default', config, { rename, rng: options.rng, strictRank: false });
   try {
@@ -149,6 +185,20 @@ export function loadPeftAdapter(model: Module<any, any>, files: PeftAdapterFiles
         codec.load(layer, tensors, `module "${path}"`);
       } finally {
         tf.dispose(Object.values(tensors));
+      }
+    }
+    if (!options.allowNonFinite) {
+      // Finite tensors can still overflow float32 together (a lora_alpha of 1e38 times the weights):
+      // count the non-finite values of each layer's weight update, one readback for all layers.
+      const layers = [...planned];
+      const counts = tf.tidy(() => tf.stack(layers.map(([, l]) => tf.sum(tf.cast(tf.logicalNot(tf.isFinite(l.deltaWeight())), 'float32')))));
+      const n = await counts.data().finally(() => counts.dispose());
+      const bad = layers.flatMap(([path, l], i) => (n[i]! > 0 ? [`module "${path}" (${n[i]} of ${l.base.weight.size} values)`] : []));
+      if (bad.length > 0) {
+        throw new Error(
+          `PEFT: the weight update of ${list(bad)} overflows float32 (NaN or ±Inf) although every tensor is finite ` +
+            `(the scale, such as lora_alpha / r, times the tensors is beyond float32's range); pass allowNonFinite: true to load it anyway`,
+        );
       }
     }
   } catch (e) {

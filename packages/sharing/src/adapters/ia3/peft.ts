@@ -1,6 +1,7 @@
 // IA3's PEFT form (peft_type IA3): ia3_l [out, 1], or [1, in] on a feed-forward module, and
 // feedforward_modules, a subset of target_modules.
 import * as tf from '@tensorflow/tfjs-core';
+import { describeValue } from '@weft/core';
 import { checkNoExtraTensors, peftConfigError, peftTensor, type PeftCodec } from '../peft-codec.js';
 import type { Ia3Config } from './config.js';
 import type { Ia3Layer } from './layer.js';
@@ -15,7 +16,7 @@ export const IA3_PEFT: PeftCodec<Ia3Config, Ia3Layer> = {
     const feedforward = j.targets('feedforward_modules', false);
     if (feedforward && typeof targets !== 'string' && typeof feedforward !== 'string') {
       const missing = feedforward.filter((f) => !(targets as readonly string[]).includes(f));
-      if (missing.length > 0) peftConfigError(`feedforward_modules ${JSON.stringify(missing)} must be a subset of target_modules`);
+      if (missing.length > 0) peftConfigError(`feedforward_modules ${describeValue(missing)} must be a subset of target_modules`);
     }
     return { feedforward };
   },

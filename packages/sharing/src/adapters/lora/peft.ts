@@ -2,6 +2,7 @@
 // [out, r] (conv: [r, in, kh, kw] and [out, r, 1, 1]), lora_magnitude_vector [out] for DoRA, in
 // PyTorch's layout, transposed at this boundary.
 import * as tf from '@tensorflow/tfjs-core';
+import { describeValue } from '@weft/core';
 import { checkNoExtraTensors, peftConfigError, peftTensor, type PeftCodec, type PeftTensors } from '../peft-codec.js';
 import type { LoraConfig } from './config.js';
 import type { LoraLayer } from './layer.js';
@@ -12,8 +13,8 @@ export const LORA_PEFT: PeftCodec<LoraConfig, LoraLayer> = {
   tensor: /\.(lora_A\.weight|lora_B\.weight|lora_magnitude_vector)$/,
   options: ['r', 'lora_alpha', 'lora_dropout', 'use_rslora', 'use_dora', 'rank_pattern', 'alpha_pattern', 'bias'],
   fromPeft(j) {
-    const bias = j.json['bias'] ?? 'none';
-    if (bias !== 'none') peftConfigError(`option bias=${JSON.stringify(bias)} is not supported by Weft (only "none")`);
+    const bias = j.raw('bias') ?? 'none';
+    if (bias !== 'none') peftConfigError(`option bias=${describeValue(bias)} is not supported by Weft (only "none")`);
     return {
       r: j.num('r'), alpha: j.num('lora_alpha'), dropout: j.num('lora_dropout'), rslora: j.bool('use_rslora'), dora: j.bool('use_dora'),
       rankPattern: j.patterns('rank_pattern'), alphaPattern: j.patterns('alpha_pattern'),
