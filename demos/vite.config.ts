@@ -3,7 +3,7 @@
 // one file, so every backend registers on the same tfjs-core instance (a second copy of its
 // Tensor class appears otherwise — see /vitest.config.ts). `base: './'` makes the built pages
 // work from any path; the wasm backend's binaries are emitted as assets of the page's own origin.
-import { defineConfig } from 'vite';
+import { defineConfig, type Plugin } from 'vite';
 import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
 import { PAGES } from './src/site.js';
@@ -12,8 +12,24 @@ const here = (p: string) => fileURLToPath(new URL(p, import.meta.url));
 const requireFromCore = createRequire(new URL('../packages/core/package.json', import.meta.url));
 const tfjsCore = requireFromCore.resolve('@tensorflow/tfjs-core/package.json').replace(/package\.json$/, 'dist/index.js');
 
+/**
+ * The dev server only: Vite serves imported CSS (base.css) as <style> elements its client injects,
+ * which the pages' `style-src 'self'` blocks, so the dev pages' CSP also allows inline styles. The
+ * build links that CSS as files and keeps the strict CSP (the e2e tests check it).
+ */
+const devInlineStyles: Plugin = {
+  name: 'weft-dev-inline-styles',
+  apply: 'serve',
+  transformIndexHtml(html) {
+    const strict = "style-src 'self';";
+    if (!html.includes(strict)) throw new Error(`weft-dev-inline-styles: the page's CSP has no "${strict}" to relax`);
+    return html.replace(strict, "style-src 'self' 'unsafe-inline';");
+  },
+};
+
 export default defineConfig({
   root: here('.'),
+  plugins: [devInlineStyles],
   base: './',
   resolve: {
     alias: [

@@ -5,9 +5,13 @@ import { inject } from 'vitest';
 import { fileURLToPath } from 'node:url';
 import { mkdirSync } from 'node:fs';
 
-/** The Content-Security-Policy every demo page must carry. */
+/**
+ * The Content-Security-Policy every demo page must carry. No 'unsafe-inline' styles: Lit's styles
+ * are constructable stylesheets and inline styles are set through the CSSOM (`.style=${…}`
+ * bindings, uPlot's `element.style`), which CSP allows; a `style` attribute in a template is blocked.
+ */
 export const CSP =
-  "default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; style-src 'self' 'unsafe-inline'; img-src 'self' data: blob:; connect-src 'self'";
+  "default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; style-src 'self'; img-src 'self' data: blob:; connect-src 'self'; base-uri 'none'; form-action 'none'";
 
 /** Launch the Chromium of this machine the way every Weft browser test does. */
 export function launch(): Promise<Browser> {
@@ -61,7 +65,9 @@ export async function openWatched(browser: Browser, options: { width?: number; d
   await page.addInitScript(() => {
     const w = window as unknown as { __csp: string[] };
     w.__csp = [];
-    document.addEventListener('securitypolicyviolation', (e) => w.__csp.push(`${e.violatedDirective} ${e.blockedURI}`));
+    document.addEventListener('securitypolicyviolation', (e) =>
+      w.__csp.push(`${e.effectiveDirective} ${e.blockedURI} at ${e.sourceFile}:${e.lineNumber}:${e.columnNumber}`),
+    );
   });
   return {
     page,

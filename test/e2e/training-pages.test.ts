@@ -1,6 +1,6 @@
 // Every page of the site map that trains (all but the landing page and the calculator), built and
 // served: Start starts a run, Pause answers (Resume shows) and Resume continues, Stop ends it, and
-// nothing is logged as an error. Behaviour only, with generous waits: how long the main thread's
+// nothing is logged as an error or reported as a CSP violation. Behaviour only, with generous waits: how long the main thread's
 // tasks are while training is measured by `pnpm bench` (the ui.* cases), not asserted here.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, Locator } from 'playwright';
@@ -52,6 +52,7 @@ describe('pages that train', () => {
       await expect.poll(() => enabled(stop), { timeout: 120_000 }).toBe(false);
       await expect.poll(() => enabled(start), { timeout: 120_000 }).toBe(true);
       expect(w.errors, 'console errors').toEqual([]);
+      expect(await w.cspViolations(), 'CSP violations').toEqual([]);
       await page.context().close();
     });
   }

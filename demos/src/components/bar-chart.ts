@@ -131,13 +131,13 @@ export class WeftBarChart extends LitElement {
         ? html`<div class="legend">${this.series.map((s, i) => html`<span><span class="swatch s${i}"></span>${s}</span>`)}</div>`
         : nothing}
       ${this.groups.map(
-        (g) => html`<div class="group" style="--rows:${g.values.length}" data-group=${g.label}>
+        (g) => html`<div class="group" .style=${`--rows:${g.values.length}`} data-group=${g.label}>
           <div class="label">${g.label}</div>
           ${g.values.map((v, i) =>
             v === null
               ? html`<div class="track"><span class="na">—</span></div>`
               : html`<div class="track" data-series=${i} data-value=${v}>
-                  <div class="bar s${i}" style="width:${(this.position(v, max) * 78).toFixed(2)}%"></div>
+                  <div class="bar s${i}" .style=${`width:${(this.position(v, max) * 78).toFixed(2)}%`}></div>
                   <span class="value num">${this.format(v)}</span>
                 </div>`,
           )}

@@ -141,7 +141,7 @@ export class WeftDecisionBoundary extends LitElement {
     return html`<div class="frame"><canvas role="img" aria-label=${this.describe()}></canvas></div>
       <div class="foot">
         <span class="legend">
-          ${Array.from({ length: classes }, (_, k) => html`<span><i style="background: var(--class-${k % 6})"></i>class ${k}</span>`)}
+          ${Array.from({ length: classes }, (_, k) => html`<span><i .style=${`background: var(--class-${k % 6})`}></i>class ${k}</span>`)}
         </span>
         ${this.caption ? html`<span data-caption>${this.caption}</span>` : nothing}
       </div>`;

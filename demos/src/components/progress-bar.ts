@@ -111,6 +111,9 @@ export class WeftProgressBar extends LitElement {
         color: var(--muted);
         font-size: 13.5px;
       }
+      .row.meta {
+        margin: 10px 0 0;
+      }
       .track {
         height: 10px;
         border-radius: 999px;
@@ -149,9 +152,9 @@ export class WeftProgressBar extends LitElement {
         aria-valuemax=${this.total}
         aria-valuenow=${this.step}
       >
-        <div class="fill" style="width: ${(fraction * 100).toFixed(2)}%"></div>
+        <div class="fill" .style=${`width: ${(fraction * 100).toFixed(2)}%`}></div>
       </div>
-      <div class="row meta num" style="margin: 10px 0 0">
+      <div class="row meta num">
         <span><span data-rate>${rate > 0 ? rate.toFixed(0) : '—'}</span> steps/s${this.status === 'running' ? '' : ' on average'}</span>
         <span>${this.elapsedMs > 0 ? formatDuration(this.elapsedMs) : '—'} elapsed</span>
         ${Number.isFinite(left) ? html`<span>~${formatDuration(left)} left</span>` : nothing}

@@ -347,7 +347,7 @@ export class WeftAdaptersPage extends LitElement {
               <td class="n">${formatInt(r.trainable)}</td>
               <td class="n">${formatPercent(r.trainable / r.baseParams)}</td>
               <td class="n">${formatPercent(r.accuracy)}</td>
-              <td class="barcell"><div class="bar ${r.method === 'full' ? 'ref' : ''}" aria-hidden="true"><span style="width:${(100 * r.accuracy).toFixed(1)}%"></span></div></td>
+              <td class="barcell"><div class="bar ${r.method === 'full' ? 'ref' : ''}" aria-hidden="true"><span .style=${`width:${(100 * r.accuracy).toFixed(1)}%`}></span></div></td>
               <td>${r.method === 'full' ? nothing : html`<button class="linkbtn" type="button" data-download=${r.method} @click=${() => void this.downloadPeft(r.method)}>PEFT ↓</button>`}</td>
             </tr>`;
           })}

@@ -186,7 +186,7 @@ export class WeftComparePage extends LitElement {
             ${TECHNIQUES.map(
               (tech, i) => html`<label class="check">
                 <input type="checkbox" name="technique" value=${tech.id} .checked=${s.techniques.includes(tech.id)} />
-                <span class="dot" style="background:${PARETO_COLORS[i % PARETO_COLORS.length]}"></span>
+                <span class="dot" .style=${`background:${PARETO_COLORS[i % PARETO_COLORS.length]}`}></span>
                 <span>${tech.title}</span>
                 <small>${tech.pkg}</small>
               </label>`,
@@ -257,9 +257,9 @@ export class WeftComparePage extends LitElement {
               const open = this.openLedger === r.technique.id;
               return html`<tr data-run=${r.technique.id} data-status=${r.status}>
                   <td class="tech">
-                    <span class="dot" style="background:${PARETO_COLORS[r.color % PARETO_COLORS.length]}"></span>${r.technique.title}${frontier.has(r.technique.id) ? html`<span class="frontier-tag" title="on the Pareto frontier">◆ frontier</span>` : nothing}
+                    <span class="dot" .style=${`background:${PARETO_COLORS[r.color % PARETO_COLORS.length]}`}></span>${r.technique.title}${frontier.has(r.technique.id) ? html`<span class="frontier-tag" title="on the Pareto frontier">◆ frontier</span>` : nothing}
                     ${r.ledger ? html`<button type="button" class="linkbtn" data-ledger=${r.technique.id} @click=${() => (this.openLedger = open ? null : r.technique.id)}>${open ? 'hide ledger' : 'ledger'}</button>` : nothing}
-                    <span class="sub">${r.technique.summary}${r.note ? html` <i>${r.note}.</i>` : nothing}${r.error ? html` <b style="color:var(--danger)">${r.error}</b>` : nothing}</span>
+                    <span class="sub">${r.technique.summary}${r.note ? html` <i>${r.note}.</i>` : nothing}${r.error ? html` <b>${r.error}</b>` : nothing}</span>
                   </td>
                   <td><span class="state ${r.status}">${r.status}</span></td>
                   <td class="num" data-stored=${l?.stored ?? ''}>${l ? formatInt(l.stored) : '—'}</td>

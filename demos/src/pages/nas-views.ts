@@ -82,7 +82,7 @@ export class WeftNasBars extends LitElement {
           const best = g.weights.indexOf(Math.max(...g.weights));
           return html`<div class="row">
             <span class="name ${i === g.teacher ? 'teacher' : ''}" title=${i === g.teacher ? 'the teacher’s choice' : n}>${i === g.teacher ? '★ ' : ''}${n}</span>
-            <span class="track"><span class="bar" style="display:block;width:${(w * 100).toFixed(1)}%;background:${color(n, i)};opacity:${i === best ? 1 : 0.55}"></span></span>
+            <span class="track"><span class="bar" .style=${`display:block;width:${(w * 100).toFixed(1)}%;background:${color(n, i)};opacity:${i === best ? 1 : 0.55}`}></span></span>
             <span class="v">${(w * 100).toFixed(0)}%</span>
           </div>`;
         })}
@@ -152,7 +152,7 @@ export class WeftNasCell extends LitElement {
         const mx = x1 + (x2 - x1) * f;
         const my = y1 + (y2 - y1) * f + (i % 2 ? 12 : -12);
         return svg`<g data-op=${op}><path d="M${x1 + 22} ${y1} Q ${(x1 + x2) / 2} ${(y1 + y2) / 2 + (i % 2 ? 12 : -12)} ${x2 - 22} ${y2}" fill="none" stroke=${color(op, i)} stroke-width="2.5" marker-end="url(#arr)"></path>
-          <text class="op" x=${mx} y=${my - 4} text-anchor="middle" style="fill:${color(op, i)};font-weight:600">${op}</text></g>`;
+          <text class="op" x=${mx} y=${my - 4} text-anchor="middle" .style=${`fill:${color(op, i)};font-weight:600`}>${op}</text></g>`;
       })}
       ${concat.map((n) => {
         const [x1, y1] = pos.get(n)!;

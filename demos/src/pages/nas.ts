@@ -151,7 +151,7 @@ export class WeftNasPage extends LitElement {
             <section class="card" aria-labelledby="loss-title">
               <h2 class="card-title" id="loss-title">Supernet loss <span class="aside">train (w step)</span></h2>
               <weft-loss-chart .history=${t.history} metric=""></weft-loss-chart>
-              <h2 class="card-title" style="margin-top:12px">Validation loss <span class="aside">(α step)</span></h2>
+              <h2 class="card-title spaced">Validation loss <span class="aside">(α step)</span></h2>
               <weft-loss-chart .history=${valHistory} metric=""></weft-loss-chart>
             </section>
           </div>
@@ -177,7 +177,7 @@ export class WeftNasPage extends LitElement {
     const v = this.view;
     const r = this.retrained;
     const busy = this.training.busy || this.retraining;
-    return html`<div style="margin-top:12px">
+    return html`<div class="spaced">
       <button type="button" class="btn" data-action="retrain" ?disabled=${!v?.genotype || busy} @click=${this.retrain}>${this.retraining ? 'Retraining…' : 'Retrain found vs random'}</button>
       ${r
         ? html`<div class="counts num" data-retrain>

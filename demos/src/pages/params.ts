@@ -275,8 +275,8 @@ export class WeftParamsPage extends LitElement {
           <button type="button" class="btn primary" data-action="use-config" @click=${() => this.usePasted(side, this.pasteText[side])}>Use this config</button>
           <input type="file" accept=".json,application/json" aria-label="Load a config.json file" @change=${(e: Event) => this.loadFile(side, e)} />
         </div>
-        ${this.pasteError[side] ? html`<div class="alert" role="alert" data-paste-error=${side} style="margin-top:8px">${this.pasteError[side]}</div>` : nothing}
-        <details class="paste" style="margin-top:8px">
+        ${this.pasteError[side] ? html`<div class="alert spaced" role="alert" data-paste-error=${side}>${this.pasteError[side]}</div>` : nothing}
+        <details class="paste spaced">
           <summary>config in use</summary>
           <pre>${JSON.stringify(r.config, null, 2)}</pre>
         </details>
@@ -355,7 +355,7 @@ export class WeftParamsPage extends LitElement {
     if (!rep) return html`<div class="ok">${side.toUpperCase()}: no count (see the message above).</div>`;
     return html`<div>
       <div class="ok"><b>${side.toUpperCase()}</b> · ${this.bases[side].name} · ${rep.family}, head: ${rep.head}${rep.adapter ? ` · adapter on ${rep.adapter.targetedModules} modules` : ''}</div>
-      <div class="scroll" style="margin-top:8px">
+      <div class="scroll spaced">
         <table>
           <thead><tr><th>part</th><th>stored</th><th>effective</th><th>active / token</th></tr></thead>
           <tbody>

@@ -99,7 +99,7 @@ export class WeftSharingCurves extends LitElement {
         )}
       </svg>
       <div class="legend">
-        ${this.series.map((s) => html`<span><span class="sw" style="background:${s.color}"></span>${s.label} <b>${last(s) === undefined ? '—' : fmt(last(s)!)}</b></span>`)}
+        ${this.series.map((s) => html`<span><span class="sw" .style=${`background:${s.color}`}></span>${s.label} <b>${last(s) === undefined ? '—' : fmt(last(s)!)}</b></span>`)}
       </div>`;
   }
 }

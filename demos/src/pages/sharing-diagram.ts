@@ -76,7 +76,7 @@ export class WeftSharingDiagram extends LitElement {
       <text class="row" x="0" y=${y2 + 22}>blocks</text>
       ${slots.map((b, i) => svg`<path d="M ${slotX(i)} ${y1 + 30} C ${slotX(i)} ${y1 + 70}, ${blockX(b)} ${y2 - 40}, ${blockX(b)} ${y2}" fill="none" stroke=${blockColor(b)} stroke-width="2" stroke-opacity="0.75" />`)}
       ${slots.map(
-        (b, i) => svg`<rect class="slot" x=${slotX(i) - sw / 2} y=${y1} width=${sw} height="30" rx="6" style=${`stroke:${blockColor(b)}`} />
+        (b, i) => svg`<rect class="slot" x=${slotX(i) - sw / 2} y=${y1} width=${sw} height="30" rx="6" .style=${`stroke:${blockColor(b)}`} />
           <text class="label" x=${slotX(i)} y=${y1 + 19} text-anchor="middle">${i + 1}</text>`,
       )}
       ${Array.from({ length: K }, (_, b) => {
@@ -110,7 +110,7 @@ export class WeftSharingDiagram extends LitElement {
       <text class="row" x="0" y="140">array</text>
       ${lines.map(([i, from, to]) => svg`<line x1=${from} y1="52" x2=${to} y2="118" stroke=${blockColor(i)} stroke-width="1.2" stroke-opacity="0.6" />`)}
       ${layers.map(
-        (n, i) => svg`<rect class="slot" x=${x(i) - lw / 2} y="22" width=${lw} height="30" rx="6" style=${`stroke:${blockColor(i)}`} />
+        (n, i) => svg`<rect class="slot" x=${x(i) - lw / 2} y="22" width=${lw} height="30" rx="6" .style=${`stroke:${blockColor(i)}`} />
           <text class="label" x=${x(i)} y="41" text-anchor="middle">${i + 1}</text>`,
       )}
       <rect x=${pad} y="118" width=${span} height="34" rx="7" fill=${blockColor(0)} fill-opacity="0.85" />

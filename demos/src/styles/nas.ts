@@ -24,6 +24,10 @@ export const nasStyles = [
         grid-template-columns: minmax(0, 1fr);
       }
     }
+    /* A block set 12px below the one before it. */
+    .spaced {
+      margin-top: 12px;
+    }
     .counts {
       display: flex;
       gap: 28px;

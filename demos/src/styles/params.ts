@@ -160,6 +160,10 @@ export const paramsStyles = [
       display: grid;
       gap: 20px;
     }
+    /* A block set 8px below the one before it. */
+    .spaced {
+      margin-top: 8px;
+    }
     .scroll {
       overflow-x: auto;
       border: 1px solid var(--border);
