@@ -46,7 +46,7 @@ const WHAT: Readonly<Record<string, string>> = {
 /** The label (the registry's, for a registered method) and one-line description of a compared method. */
 export function methodInfo(method: AdapterMethodChoice): { label: string; what: string } {
   const label = method === 'full' ? 'Full fine-tuning' : method === 'dora' ? 'DoRA' : adapterMethod(method).label;
-  return { label, what: WHAT[method] ?? '' };
+  return { label, what: Object.hasOwn(WHAT, method) ? WHAT[method]! : '' };
 }
 
 /** Query parameters of adapters.html, their defaults and bounds. */

@@ -9,7 +9,7 @@ const PLAN_SIZES = [2, 4] as const;
 
 /** A plan's integer option (groups, unique, repeat), if it has one. */
 function sizeOption(plan: string): string | undefined {
-  const defaults = (SHARING_PLANS[plan]?.defaults ?? {}) as Record<string, unknown>;
+  const defaults = (Object.hasOwn(SHARING_PLANS, plan) ? SHARING_PLANS[plan]!.defaults : {}) as Record<string, unknown>;
   return Object.keys(defaults).find((k) => typeof defaults[k] === 'number');
 }
 

@@ -20,7 +20,7 @@ export const isHashed = (s: SharingChoice): s is HashMethod => (HASH_METHODS as 
  * option (groups, unique, repeat) takes the "K" field, its list option (the custom map) the Map field.
  */
 export function planFields(choice: SharingChoice): { size: string | null; map: string | null } {
-  const defaults = (isHashed(choice) ? {} : (SHARING_PLANS[choice]?.defaults ?? {})) as Record<string, unknown>;
+  const defaults = (!isHashed(choice) && Object.hasOwn(SHARING_PLANS, choice) ? SHARING_PLANS[choice]!.defaults : {}) as Record<string, unknown>;
   const keys = Object.keys(defaults);
   return {
     size: keys.find((k) => typeof defaults[k] === 'number') ?? null,

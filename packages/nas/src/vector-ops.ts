@@ -65,7 +65,7 @@ function reader(x: tf.Tensor, ctx?: ForwardContext): (input: SlotInput) => tf.Te
   return (input) => {
     let t = cache.get(input);
     if (!t) {
-      if (input !== 'identity' && !(input in ACTIVATIONS)) throw new Error(`vector op: input "${String(input)}" is not one of identity, ${Object.keys(ACTIVATIONS).join(', ')}`);
+      if (input !== 'identity' && !Object.hasOwn(ACTIVATIONS, input)) throw new Error(`vector op: input "${String(input)}" is not one of identity, ${Object.keys(ACTIVATIONS).join(', ')}`);
       t = input === 'identity' ? x : activate(input, x, ctx);
       cache.set(input, t);
     }

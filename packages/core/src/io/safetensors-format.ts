@@ -114,7 +114,8 @@ export const SAFETENSORS_DTYPES: readonly SafetensorsDtype[] = (Object.keys(DTYP
 
 /** The size in bytes of one element of `dtype`. */
 export function safetensorsDtypeSize(dtype: SafetensorsDtype): number {
-  const info = DTYPES[dtype];
+  // Own properties only: "constructor" must not find Object.prototype.constructor.
+  const info = typeof dtype === 'string' && Object.hasOwn(DTYPES, dtype) ? DTYPES[dtype] : undefined;
   if (!info) throw new SafetensorsError(`dtype "${String(dtype)}" is not supported; supported: ${SAFETENSORS_DTYPES.join(', ')}`);
   return info.size;
 }
