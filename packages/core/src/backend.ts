@@ -5,7 +5,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { registerTrainingKernels } from './kernels/index.js';
 import { registerGradientFixes } from './gradients/index.js';
-import { checkKnownKeys, configKeys } from './config.js';
+import { checkKnownKeys, configKeys, describeValue } from './config.js';
 
 /** Backend names Weft knows, in its default order of preference. */
 export const BACKENDS = ['webgpu', 'webgl', 'wasm', 'cpu'] as const;
@@ -78,7 +78,7 @@ export async function initBackend(options: InitBackendOptions = {}): Promise<Bac
   const prefer = options.prefer ?? BACKENDS;
   for (const name of prefer) {
     if (!BACKENDS.includes(name)) {
-      throw new Error(`initBackend: prefer contains "${String(name)}"; allowed: ${BACKENDS.join(', ')}`);
+      throw new Error(`initBackend: prefer contains ${describeValue(name)}; allowed: ${BACKENDS.join(', ')}`);
     }
   }
   const order = options.fallback === false ? [...prefer] : [...prefer, ...BACKENDS.filter((b) => !prefer.includes(b))];

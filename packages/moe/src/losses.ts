@@ -19,7 +19,7 @@
 // Every loss takes an optional attention mask (1 = token, 0 = padding) as transformers' Mixtral
 // loss does; Weft applies it to each form (transformers' Switch functions take none).
 import * as tf from '@tensorflow/tfjs-core';
-import { checkKnownKeys, configKeys } from '@weft/core';
+import { checkKnownKeys, configKeys, describeValue } from '@weft/core';
 import { checkPositiveInt } from '@weft/core/internal';
 import { untaped } from './routers/router.js';
 
@@ -217,7 +217,7 @@ export function loadBalancingLoss(form: LoadBalanceForm, scores: RouterScores, o
   checkKnownKeys('loadBalancingLoss', options, BALANCE_KEYS);
   if (form === 'mixtral') return mixtralLoadBalancingLoss(scores, options);
   if (form !== 'switch' && form !== 'gshard') {
-    throw new Error(`loadBalancingLoss: form=${JSON.stringify(form)} must be one of ${LOAD_BALANCE_FORMS.map((f) => JSON.stringify(f)).join(', ')}`);
+    throw new Error(`loadBalancingLoss: form=${describeValue(form)} must be one of ${LOAD_BALANCE_FORMS.map((f) => JSON.stringify(f)).join(', ')}`);
   }
   if (options.topK !== undefined && options.topK !== 1) throw new Error(`loadBalancingLoss: topK=${options.topK} applies to the 'mixtral' form; '${form}' counts the first choice`);
   const { attentionMask } = options;

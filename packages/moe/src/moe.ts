@@ -8,7 +8,7 @@
 // Departs from DeepSeekMoE: no fine-grained expert segmentation (choose E and hidden for that).
 // UMoE's attention MoE, which can share these experts, is premix-attention.ts.
 import * as tf from '@tensorflow/tfjs-core';
-import { MLP, Module, checkKnownKeys, configKeys, defaultRng, ForwardContext, type Rng } from '@weft/core';
+import { MLP, Module, checkKnownKeys, configKeys, defaultRng, ForwardContext, type Rng, describeValue } from '@weft/core';
 import { checkInt, checkNumber, checkOneOf, checkPositive, checkPositiveInt } from '@weft/core/internal';
 import { autoBlockSize, capacityPlan, combineWeights, denseCombine, droplessPlan, DROP_POLICIES, sparseCombine, type DispatchPlan, type DropPolicy } from './dispatch.js';
 import { EXPERT_KINDS, expertBase, StackedExperts, type ExpertKind, type ExpertsConfig } from './experts.js';
@@ -134,7 +134,7 @@ export function resolveMoEConfig(config: MoEConfig, who = 'MoE', allowed: readon
   }
   c.routerConfig = resolveRouterConfig(c.router, c.routerConfig);
   if (c.capacityFactor !== null && !(typeof c.capacityFactor === 'number' && Number.isFinite(c.capacityFactor) && c.capacityFactor > 0)) {
-    throw new Error(`${who}: capacityFactor=${String(c.capacityFactor)} must be a finite number > 0 (or null for dropless)`);
+    throw new Error(`${who}: capacityFactor=${describeValue(c.capacityFactor)} must be a finite number > 0 (or null for dropless)`);
   }
   checkOneOf(who, 'dropPolicy', c.dropPolicy, DROP_POLICIES);
   if (c.blockSize !== undefined) checkPositiveInt(who, 'blockSize', c.blockSize);
@@ -145,7 +145,7 @@ export function resolveMoEConfig(config: MoEConfig, who = 'MoE', allowed: readon
   checkNumber(who, 'zLossWeight', c.zLossWeight, 0);
   checkNumber(who, 'entropyWeight', c.entropyWeight);
   checkOneOf(who, 'dispatch', c.dispatch, ['sparse', 'dense'] as const);
-  if (typeof c.name !== 'string' || c.name.length === 0) throw new Error(`${who}: name=${JSON.stringify(c.name)} must be a non-empty string`);
+  if (typeof c.name !== 'string' || c.name.length === 0) throw new Error(`${who}: name=${describeValue(c.name)} must be a non-empty string`);
   return c;
 }
 

@@ -6,7 +6,7 @@
 // module (or stacked form) plus one `registerOp` line; DARTS' primitives (conv-ops.ts, DARTS:
 // Differentiable Architecture Search, arXiv 1806.09055) and the vector ops are registered below.
 import * as tf from '@tensorflow/tfjs-core';
-import { checkKnownKeys, nearestName, type Module, type Rng } from '@weft/core';
+import { checkKnownKeys, nearestName, type Module, type Rng, describeValue } from '@weft/core';
 import { DilConv, FactorizedReduce, Identity, Pool3x3, SepConv, Zero } from './conv-ops.js';
 import { ACTIVATIONS, VectorOp, type ActivationName, type StackedForm } from './vector-ops.js';
 
@@ -38,17 +38,17 @@ const REGISTRY = new Map<string, OpEntry>();
 export function registerOp(entry: OpEntry): void {
   const where = `registerOp(${JSON.stringify(entry?.name)})`;
   checkKnownKeys(where, entry, ENTRY_KEYS);
-  if (typeof entry.name !== 'string' || entry.name === '') throw new Error(`registerOp: name=${JSON.stringify(entry.name)} must be a non-empty string`);
+  if (typeof entry.name !== 'string' || entry.name === '') throw new Error(`registerOp: name=${describeValue(entry.name)} must be a non-empty string`);
   if (REGISTRY.has(entry.name)) throw new Error(`${where}: op "${entry.name}" is already registered`);
   if (!Array.isArray(entry.spaces) || entry.spaces.length === 0 || entry.spaces.some((s) => !SPACES.includes(s))) {
-    throw new Error(`${where}: spaces=${JSON.stringify(entry.spaces)} must list some of ${SPACES.join(', ')}`);
+    throw new Error(`${where}: spaces=${describeValue(entry.spaces)} must list some of ${SPACES.join(', ')}`);
   }
   if (!entry.create && !entry.stacked) throw new Error(`${where}: give create (the op as a module) or stacked (a vector op as Linear slots)`);
   if (entry.spaces.includes('conv') && !entry.create) throw new Error(`${where}: a conv-space op needs create (stacked forms are vector-only)`);
   if (entry.stacked && entry.parametric !== undefined && entry.parametric !== entry.stacked.slots.length > 0) {
     throw new Error(`${where}: parametric=${entry.parametric} contradicts its stacked form (${entry.stacked.slots.length} slots)`);
   }
-  if (!entry.stacked && typeof entry.parametric !== 'boolean') throw new Error(`${where}: parametric=${String(entry.parametric)} must be true or false (an op without a stacked form declares it)`);
+  if (!entry.stacked && typeof entry.parametric !== 'boolean') throw new Error(`${where}: parametric=${describeValue(entry.parametric)} must be true or false (an op without a stacked form declares it)`);
   REGISTRY.set(entry.name, entry);
 }
 
@@ -60,10 +60,10 @@ export function opNames(space: OpSpace): string[] {
 /** The entry of op `name` in `space` (throws naming the allowed ops when it is not registered there). */
 export function opEntry(name: string, space: OpSpace, where = 'op'): OpEntry {
   const e = REGISTRY.get(name);
-  if (!SPACES.includes(space)) throw new Error(`${where}: space=${JSON.stringify(space)}; allowed: ${SPACES.join(', ')}`);
+  if (!SPACES.includes(space)) throw new Error(`${where}: space=${describeValue(space)}; allowed: ${SPACES.join(', ')}`);
   if (!e || !e.spaces.includes(space)) {
-    const near = nearestName(name, opNames(space));
-    throw new Error(`${where}: unknown op "${name}" in the ${space} space${near ? `; did you mean "${near}"?` : ''} (allowed: ${opNames(space).join(', ')})`);
+    const near = typeof name === 'string' ? nearestName(name, opNames(space)) : undefined;
+    throw new Error(`${where}: unknown op ${describeValue(name)} in the ${space} space${near ? `; did you mean "${near}"?` : ''} (allowed: ${opNames(space).join(', ')})`);
   }
   return e;
 }
@@ -76,7 +76,7 @@ export function isParametric(name: string, space: OpSpace): boolean {
 
 /** Check a list of op names: non-empty, no duplicates, all of `space`. */
 export function checkOps(where: string, ops: readonly string[], space: OpSpace): void {
-  if (!Array.isArray(ops) || ops.length === 0) throw new Error(`${where}: ops=${JSON.stringify(ops)} is empty; give at least one of ${opNames(space).join(', ')}`);
+  if (!Array.isArray(ops) || ops.length === 0) throw new Error(`${where}: ops=${describeValue(ops)} is empty; give at least one of ${opNames(space).join(', ')}`);
   const seen = new Set<string>();
   for (const o of ops) {
     opEntry(o, space, where);

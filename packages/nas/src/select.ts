@@ -6,7 +6,7 @@
 // decisions. Topology: per node, the 2 incoming edges whose removal hurts most are kept.
 // Departures: one validation batch measures each perturbation; tuning reuses the caller's step.
 import * as tf from '@tensorflow/tfjs-core';
-import { ForwardContext, Rng, accuracy, checkKnownKeys, configKeys } from '@weft/core';
+import { ForwardContext, Rng, accuracy, checkKnownKeys, configKeys, describeValue } from '@weft/core';
 import type { GenePair } from './cell.js';
 import type { Genotype } from './genotype.js';
 import { NONE } from './ops.js';
@@ -52,7 +52,7 @@ export async function perturbationOps(
 ): Promise<Record<CellKind, number[]>> {
   checkKnownKeys('perturbationSelect', config, PERTURBATION_KEYS);
   const c = { ...PERTURBATION_DEFAULTS, ...config };
-  if (c.metric !== 'accuracy' && c.metric !== 'loss') throw new Error(`perturbationSelect: metric="${String(c.metric)}"; allowed: accuracy, loss`);
+  if (c.metric !== 'accuracy' && c.metric !== 'loss') throw new Error(`perturbationSelect: metric=${describeValue(c.metric)}; allowed: accuracy, loss`);
   const rng = new Rng(c.seed);
   const ops = net.space.ops;
   const all = ops.map((_, i) => i);

@@ -3,7 +3,7 @@
 // summing one edge from every earlier node; the cell outputs the concat of its last `multiplier`
 // nodes. The network stacks `layers` cells (the conv space reduces at layers/3 and 2·layers/3 as
 // DARTS does). Departure: sizes are scaled down for 8×8 toy images and vector tasks.
-import { checkKnownKeys, configKeys } from '@weft/core';
+import { checkKnownKeys, configKeys, describeValue } from '@weft/core';
 import { checkInt } from '@weft/core/internal';
 import { DARTS_PRIMITIVES, VECTOR_PRIMITIVES, checkOps, type OpSpace } from './ops.js';
 
@@ -48,7 +48,7 @@ export function defaultSpace(space: OpSpace): CellSpaceConfig {
 export function resolveSpace(config: Partial<CellSpaceConfig> & { space?: OpSpace } = {}): CellSpaceConfig {
   checkKnownKeys('space', config, SPACE_KEYS);
   const space = config.space ?? 'conv';
-  if (space !== 'conv' && space !== 'vector') throw new Error(`space: space="${String(space)}"; allowed: conv, vector`);
+  if (space !== 'conv' && space !== 'vector') throw new Error(`space: space=${describeValue(space)}; allowed: conv, vector`);
   const d = defaultSpace(space);
   const steps = config.steps ?? d.steps;
   const c: CellSpaceConfig = { ...d, ...config, space, steps, multiplier: config.multiplier ?? steps };

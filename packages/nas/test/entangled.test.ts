@@ -84,7 +84,7 @@ describe('entangled supernet', () => {
       expect(await maxAbs(extractSubnet(net, cfg).forward(x, ctx()), ref), a).toBeLessThan(1e-5);
     }
     net.subnet = null;
-    expect(() => validateSubnet(net.space, { depth: 1, widths: [3], activations: ['sigmoid' as never] })).toThrow(/activations\[0\]=sigmoid is not a choice; allowed: relu, tanh/);
+    expect(() => validateSubnet(net.space, { depth: 1, widths: [3], activations: ['sigmoid' as never] })).toThrow(/activations\[0\]="sigmoid" is not a choice; allowed: relu, tanh/);
     expect(() => resolveEntangledSpace({ activationChoices: ['relu', 'relu'] })).toThrow(/activationChoices=\["relu","relu"\] must be distinct entries of relu, tanh/);
   });
 

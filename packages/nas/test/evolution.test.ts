@@ -102,6 +102,6 @@ describe('SPOS with evolution', () => {
   });
 
   it('rejects an unknown search', () => {
-    expect(() => createCellSearch('spos', { space: 'vector' }, mse, { search: 'grid' })).toThrow(/spos: search=grid must be 'evolution' or 'random'/);
+    expect(() => createCellSearch('spos', { space: 'vector' }, mse, { search: 'grid' })).toThrow(/spos: search="grid" must be 'evolution' or 'random'/);
   });
 });

@@ -5,6 +5,7 @@
 import { CalculatorError } from './arith.js';
 import type { TargetableModule } from './spec.js';
 import type { SupportedModelType, TargetModules } from './types.js';
+import { describeValue } from '../config.js';
 
 const MAX_TARGETS = 1024;
 const MAX_TARGET_CHARS = 1024;
@@ -51,7 +52,7 @@ export interface AdapterCount<O extends object = Record<string, unknown>> {
 
 /** The error a count throws for a bad option: names the option, the value and what is allowed. */
 export function adapterOptionError(name: string, value: unknown, expected: string): CalculatorError {
-  return new CalculatorError(`adapter: ${name}=${JSON.stringify(value) ?? String(value)} is not allowed: expected ${expected}`);
+  return new CalculatorError(`adapter: ${name}=${describeValue(value)} is not allowed: expected ${expected}`);
 }
 
 /**
@@ -70,7 +71,7 @@ export function compileModulePatterns(patterns: unknown, name: string, suffixRul
     try {
       re = new RegExp(`^(?:${patterns})$`);
     } catch (e) {
-      throw new CalculatorError(`adapter: ${name}=${JSON.stringify(patterns)} is not a valid regular expression (${(e as Error).message})`);
+      throw new CalculatorError(`adapter: ${name}=${describeValue(patterns)} is not a valid regular expression (${(e as Error).message})`);
     }
     return { test: (p) => re.test(p), indexFree: false };
   }
@@ -84,7 +85,7 @@ export function compileModulePatterns(patterns: unknown, name: string, suffixRul
   patterns.forEach((t, i) => {
     if (typeof t !== 'string' || t.length === 0 || t.length > MAX_TARGET_CHARS) {
       throw new CalculatorError(
-        `adapter: ${name}[${i}]=${JSON.stringify(t)} is not allowed: expected a module name of 1 to ${MAX_TARGET_CHARS} characters`,
+        `adapter: ${name}[${i}]=${describeValue(t)} is not allowed: expected a module name of 1 to ${MAX_TARGET_CHARS} characters`,
       );
     }
   });

@@ -12,7 +12,7 @@
 // point at the very same objects — registering a different count under a taken name throws, so the
 // two cannot drift.
 
-import { resolveConfig } from '../config.js';
+import { resolveConfig, describeValue } from '../config.js';
 import { CalculatorError, add, mul } from './arith.js';
 import { compileModulePatterns, type AdapterCount, type AdapterCountPlan, type ModuleMatcher } from './adapter-count.js';
 import { IA3_COUNT, LOHA_COUNT, LOKR_COUNT, LORA_COUNT } from './peft-counts.js';
@@ -45,7 +45,7 @@ export function adapterCount(name: unknown): AdapterCount<any> {
   const c = typeof name === 'string' ? counts.get(name) : undefined;
   if (!c) {
     throw new CalculatorError(
-      `adapter: method=${JSON.stringify(name)} is not supported: expected one of ${adapterCountNames().join(', ')} ` +
+      `adapter: method=${describeValue(name)} is not supported: expected one of ${adapterCountNames().join(', ')} ` +
         '(an adapter method registers its count with its entry, e.g. by importing @weft/sharing)',
     );
   }
@@ -67,7 +67,7 @@ export interface ResolvedAdapter {
 /** Checks an adapter config against its method's count and applies the per-`model_type` default targets. */
 export function resolveAdapter(adapter: AdapterConfig, modelType: SupportedModelType): ResolvedAdapter {
   if (adapter === null || typeof adapter !== 'object' || Array.isArray(adapter)) {
-    throw new CalculatorError(`adapter: expected an object with a method, got ${JSON.stringify(adapter)}`);
+    throw new CalculatorError(`adapter: expected an object with a method, got ${describeValue(adapter)}`);
   }
   const method = (adapter as { method?: unknown }).method;
   const count = adapterCount(method);

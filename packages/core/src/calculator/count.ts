@@ -3,7 +3,7 @@
 // a tied matrix once per use), active per token (k of E routed experts) and trainable, per row.
 
 import { CalculatorError, add, mul } from './arith.js';
-import { configKeys, unknownKeyError } from '../config.js';
+import { configKeys, unknownKeyError, describeValue } from '../config.js';
 import { checkIndexBudget, matchedParams, resolveAdapter, type ResolvedAdapter } from './adapters.js';
 import { decoderSpec } from './decoder.js';
 import { encoderSpec } from './encoder.js';
@@ -158,22 +158,22 @@ function checkOptions(options: CountOptions, cfg: ResolvedConfig): {
   sharing: SharingPlan;
 } {
   if (options === null || typeof options !== 'object') {
-    throw new CalculatorError(`options: expected an object, got ${JSON.stringify(options)}`);
+    throw new CalculatorError(`options: expected an object, got ${describeValue(options)}`);
   }
   const allowed = configKeys<CountOptions>({ head: true, pooler: true, numLabels: true, sharing: true, adapter: true });
   const unknown = Object.keys(options).find((k) => !allowed.includes(k as keyof CountOptions));
   if (unknown !== undefined) throw new CalculatorError(unknownKeyError('options', unknown, allowed).message);
   const head = options.head ?? (cfg.family === 'encoder' ? 'none' : 'lm');
   if (!HEADS.includes(head)) {
-    throw new CalculatorError(`options: head=${JSON.stringify(head)} is not allowed: expected one of ${HEADS.join(', ')}`);
+    throw new CalculatorError(`options: head=${describeValue(head)} is not allowed: expected one of ${HEADS.join(', ')}`);
   }
   const pooler = options.pooler ?? head !== 'lm';
   if (typeof pooler !== 'boolean') {
-    throw new CalculatorError(`options: pooler=${JSON.stringify(pooler)} is not allowed: expected true or false`);
+    throw new CalculatorError(`options: pooler=${describeValue(pooler)} is not allowed: expected true or false`);
   }
   const numLabels = options.numLabels ?? 2;
   if (typeof numLabels !== 'number' || !Number.isInteger(numLabels) || numLabels < 1 || numLabels > MAX_LABELS) {
-    throw new CalculatorError(`options: numLabels=${JSON.stringify(numLabels)} is not allowed: expected an integer in [1, ${MAX_LABELS}]`);
+    throw new CalculatorError(`options: numLabels=${describeValue(numLabels)} is not allowed: expected an integer in [1, ${MAX_LABELS}]`);
   }
   return { head, pooler, numLabels, sharing: options.sharing ?? 'none' };
 }

@@ -7,6 +7,7 @@ import { applySharingPlan } from './sharing-plan.js';
 import { embedding, linear, raw, type BlockSpec, type ModelSpec, type ParamEntry } from './spec.js';
 import type { HeadKind, SharingPlan } from './types.js';
 import type { ResolvedEncoder } from './validate.js';
+import { describeValue } from '../config.js';
 
 /** Options an encoder spec needs (already defaulted by the caller). */
 export interface EncoderSpecOptions {
@@ -77,7 +78,7 @@ export function encoderSpec(cfg: ResolvedEncoder, opts: EncoderSpecOptions): Mod
     const shared = applySharingPlan(Array.from({ length: cfg.layers }, () => albertLayer(H, I)), opts.sharing, () => '').blocks.length < cfg.layers;
     if (shared) {
       throw new CalculatorError(
-        `sharing: plan ${JSON.stringify(opts.sharing)} cannot be applied to albert, which shares layers through ` +
+        `sharing: plan ${describeValue(opts.sharing)} cannot be applied to albert, which shares layers through ` +
           'num_hidden_groups and inner_group_num; set those in the config instead',
       );
     }

@@ -8,7 +8,7 @@
 // object in several slots; sharing by identity does the rest). A new plan is one entry and one
 // `registerSharingPlan` line.
 import { CalculatorError } from './arith.js';
-import { checkKnownKeys, configKeys, nearestName, resolveConfig } from '../config.js';
+import { checkKnownKeys, configKeys, nearestName, resolveConfig, describeValue } from '../config.js';
 import { checkInt } from '../check.js';
 import type { BlockSpec } from './spec.js';
 
@@ -66,7 +66,7 @@ export const SHARING_PLANS: Record<string, SharingPlanEntry<any>> = {};
 
 /** Register a plan under `name` (a new plan is its entry plus this call). */
 export function registerSharingPlan<C extends object>(name: string, entry: SharingPlanEntry<C>): void {
-  if (typeof name !== 'string' || name === '') throw new Error(`registerSharingPlan: name=${JSON.stringify(name)} must be a non-empty string`);
+  if (typeof name !== 'string' || name === '') throw new Error(`registerSharingPlan: name=${describeValue(name)} must be a non-empty string`);
   if (Object.hasOwn(SHARING_PLANS, name)) throw new Error(`registerSharingPlan: name="${name}" is already registered`);
   checkKnownKeys(`registerSharingPlan('${name}')`, entry, ENTRY_KEYS);
   if (typeof entry.factory !== 'function' || entry.defaults === null || typeof entry.defaults !== 'object') {
@@ -128,12 +128,12 @@ registerSharingPlan<CustomPlanConfig>('custom', {
   defaults: { map: [] },
   factory: (L, c) => {
     if (!Array.isArray(c.map) || c.map.length !== L) {
-      throw new Error(`sharing plan 'custom': map=${JSON.stringify(c.map)} must be an array of ${L} block indices (one per slot, depth=${L})`);
+      throw new Error(`sharing plan 'custom': map=${describeValue(c.map)} must be an array of ${L} block indices (one per slot, depth=${L})`);
     }
     const map = c.map.map((b, i) => checkInt(`sharing plan 'custom'`, `map[${i}]`, b, 0, L - 1));
     const k = Math.max(...map) + 1;
     for (let b = 0; b < k; b++) {
-      if (!map.includes(b)) throw new Error(`sharing plan 'custom': map=${JSON.stringify(map)} never uses block ${b}; block indices must be 0..${k - 1} with none missing`);
+      if (!map.includes(b)) throw new Error(`sharing plan 'custom': map=${describeValue(map)} never uses block ${b}; block indices must be 0..${k - 1} with none missing`);
     }
     return map;
   },
@@ -143,7 +143,7 @@ registerSharingPlan<CustomPlanConfig>('custom', {
 function splitPlan(plan: SharingPlan): { name: string; options: Record<string, unknown> } {
   if (typeof plan === 'string') return { name: plan, options: {} };
   if (plan === null || typeof plan !== 'object' || Array.isArray(plan) || typeof plan.name !== 'string') {
-    throw new Error(`planSlots: plan=${JSON.stringify(plan) ?? String(plan)} must be a plan name or { name, ...options }`);
+    throw new Error(`planSlots: plan=${describeValue(plan)} must be a plan name or { name, ...options }`);
   }
   const { name, ...options } = plan;
   return { name, options };
@@ -151,12 +151,12 @@ function splitPlan(plan: SharingPlan): { name: string; options: Record<string, u
 
 /** Resolve a plan to its slot map for `depth` slots, validating everything (unknown options name the nearest allowed one). */
 export function planSlots(plan: SharingPlan, depth: number): SlotMap {
-  if (!Number.isInteger(depth) || depth < 1) throw new Error(`planSlots: depth=${String(depth)} must be an integer ≥ 1`);
+  if (!Number.isInteger(depth) || depth < 1) throw new Error(`planSlots: depth=${describeValue(depth)} must be an integer ≥ 1`);
   const { name, options } = splitPlan(plan);
   const entry = Object.hasOwn(SHARING_PLANS, name) ? SHARING_PLANS[name] : undefined;
   if (!entry) {
     const near = nearestName(name, Object.keys(SHARING_PLANS));
-    throw new Error(`planSlots: plan name=${JSON.stringify(name)} is not registered${near ? `; did you mean '${near}'?` : ''} (allowed: ${Object.keys(SHARING_PLANS).join(', ')})`);
+    throw new Error(`planSlots: plan name=${describeValue(name)} is not registered${near ? `; did you mean '${near}'?` : ''} (allowed: ${Object.keys(SHARING_PLANS).join(', ')})`);
   }
   return entry.factory(depth, resolveConfig(`sharing plan '${name}'`, entry.defaults, options));
 }
@@ -197,7 +197,7 @@ export function applySharingPlan(
       firstLayer.push(i);
     } else if (blocks[b]!.spec.kind !== spec.kind) {
       throw new CalculatorError(
-        `sharing: plan ${JSON.stringify(plan)} puts layer ${firstLayer[b]} (${blocks[b]!.spec.kind}) and layer ${i} ` +
+        `sharing: plan ${describeValue(plan)} puts layer ${firstLayer[b]} (${blocks[b]!.spec.kind}) and layer ${i} ` +
           `(${spec.kind}) in one block; only layers of the same kind can share`,
       );
     }

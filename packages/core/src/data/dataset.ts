@@ -2,6 +2,7 @@
 // and is identical on every backend), and the array-level operations on it: subset, split,
 // shuffled batches, concatenation and per-task views.
 import { Rng } from '../random.js';
+import { describeValue } from '../config.js';
 
 /** What a dataset's targets are. */
 export type DatasetTask = 'classification' | 'regression' | 'sequence';
@@ -114,14 +115,14 @@ function toRng(where: string, rng: Rng | number): Rng {
  */
 export function split(ds: Dataset, fractions: readonly number[], rng: Rng | number): Dataset[] {
   if (!Array.isArray(fractions) || fractions.length === 0) {
-    throw new Error(`split: fractions=${JSON.stringify(fractions)} must be a non-empty array of numbers in (0, 1]`);
+    throw new Error(`split: fractions=${describeValue(fractions)} must be a non-empty array of numbers in (0, 1]`);
   }
   let total = 0;
   for (const [i, f] of fractions.entries()) {
-    if (!Number.isFinite(f) || f <= 0 || f > 1) throw new Error(`split: fractions[${i}]=${f} must be a number in (0, 1]`);
+    if (!Number.isFinite(f) || f <= 0 || f > 1) throw new Error(`split: fractions[${i}]=${describeValue(f)} must be a number in (0, 1]`);
     total += f;
   }
-  if (total > 1 + 1e-9) throw new Error(`split: fractions=${JSON.stringify(fractions)} sum to ${total}; they must sum to at most 1`);
+  if (total > 1 + 1e-9) throw new Error(`split: fractions=${describeValue(fractions)} sum to ${total}; they must sum to at most 1`);
   const n = numExamples(ds);
   const order = toRng('split', rng).permutation(n);
   const parts: Dataset[] = [];
@@ -193,7 +194,7 @@ export function concatDatasets(parts: readonly Dataset[], name = parts[0]?.name 
   for (const [i, p] of parts.entries()) {
     if (p.task !== first.task || p.x.constructor !== first.x.constructor || p.y.constructor !== first.y.constructor ||
         !same(p.xShape, first.xShape) || !same(p.yShape, first.yShape)) {
-      throw new Error(`concatDatasets: parts[${i}] (${p.task}, x ${JSON.stringify(p.xShape)}, y ${JSON.stringify(p.yShape)}) ` +
+      throw new Error(`concatDatasets: parts[${i}] (${p.task}, x ${describeValue(p.xShape)}, y ${describeValue(p.yShape)}) ` +
         `does not match parts[0] (${first.task}, x ${JSON.stringify(first.xShape)}, y ${JSON.stringify(first.yShape)})`);
     }
   }

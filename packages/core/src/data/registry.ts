@@ -3,7 +3,7 @@
 import { circles, CIRCLES_DEFAULTS } from './circles.js';
 import { CLUSTER_TASKS_DEFAULTS, clusterTasks } from './cluster-tasks.js';
 import { clusters, CLUSTERS_DEFAULTS } from './clusters.js';
-import { resolveConfig } from '../config.js';
+import { resolveConfig, describeValue } from '../config.js';
 import type { Dataset } from './dataset.js';
 import { MODULAR_ADDITION_DEFAULTS, modularAddition } from './modular-addition.js';
 import { moons, MOONS_DEFAULTS } from './moons.js';
@@ -75,7 +75,7 @@ export function registerDataset<C extends object>(name: string, e: DatasetEntry<
 /** Make a registered dataset by name (e.g. from a URL): `makeDataset('spirals', { noise: 0.1 }, 7)`. */
 export function makeDataset(name: string, config?: object, seed = 0): Dataset {
   if (typeof name !== 'string' || !Object.hasOwn(DATASETS, name)) {
-    throw new Error(`makeDataset: name=${JSON.stringify(name)} must be one of ${Object.keys(DATASETS).join(', ')}`);
+    throw new Error(`makeDataset: name=${describeValue(name)} must be one of ${Object.keys(DATASETS).join(', ')}`);
   }
   return DATASETS[name]!.make(config as Partial<object> | undefined, seed);
 }

@@ -3,7 +3,7 @@
 // Gaussian pixel noise clipped to [0, 1]. Lines are about one pixel wide.
 import type { Rng } from '../random.js';
 import { checkInt, checkNumber, checkOrdered, checkSize } from '../check.js';
-import { resolveConfig } from '../config.js';
+import { resolveConfig, describeValue } from '../config.js';
 import { datasetRng } from './rng.js';
 import type { Dataset } from './dataset.js';
 
@@ -61,7 +61,7 @@ export function shapes(config?: Partial<ShapesConfig>, seed: number | Rng = 0): 
   if (c.shapes.length === 0) throw new Error(`${where}: shapes=[] must name at least one of ${SHAPE_NAMES.join(', ')}`);
   for (const [i, s] of c.shapes.entries()) {
     if (!(SHAPE_NAMES as readonly unknown[]).includes(s)) {
-      throw new Error(`${where}: shapes[${i}]=${JSON.stringify(s)} must be one of ${SHAPE_NAMES.join(', ')}`);
+      throw new Error(`${where}: shapes[${i}]=${describeValue(s)} must be one of ${SHAPE_NAMES.join(', ')}`);
     }
   }
   checkNumber(where, 'minScale', c.minScale, 0.1, 0.5);

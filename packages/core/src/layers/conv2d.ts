@@ -8,7 +8,7 @@ import { dilateKernel } from '../gradients/dilated-conv.js';
 import { defaultRng, type Rng } from '../random.js';
 import { checkPositiveInt, checkRank } from '../check.js';
 import { fanInUniform } from './init.js';
-import { checkKnownKeys, configKeys } from '../config.js';
+import { checkKnownKeys, configKeys, describeValue } from '../config.js';
 
 /** A size given once for both spatial axes, or as [height, width]. */
 export type Size2 = number | [number, number];
@@ -54,7 +54,7 @@ export function readPadding(layer: string, padding: Padding2): 'same' | 'valid' 
   const p: [number, number] = Array.isArray(padding) ? [padding[0], padding[1]] : [padding, padding];
   for (const n of p) {
     if (typeof n !== 'number' || !Number.isInteger(n) || n < 0) {
-      throw new Error(`${layer}: padding=${JSON.stringify(padding)} must be 'same', 'valid', a non-negative integer or [h, w] of them`);
+      throw new Error(`${layer}: padding=${describeValue(padding)} must be 'same', 'valid', a non-negative integer or [h, w] of them`);
     }
   }
   return p;

@@ -11,7 +11,7 @@ import { checkOneOf, checkPositiveInt } from '../check.js';
 import { LayerNorm } from './layer-norm.js';
 import { MLP } from './mlp.js';
 import { RMSNorm } from './rms-norm.js';
-import { checkKnownKeys, configKeys } from '../config.js';
+import { checkKnownKeys, configKeys, describeValue } from '../config.js';
 
 /** Normalisation layers a block can use. */
 export const NORMS = ['layernorm', 'rmsnorm'] as const;
@@ -101,7 +101,7 @@ export class TransformerBlock extends Module<SequenceInput, tf.Tensor> {
       ffn = config.ffn(dim, rng);
       if (!(ffn instanceof Module)) throw new Error('TransformerBlock: the ffn factory must return a Module');
     } else {
-      throw new Error(`TransformerBlock: ffn=${String(config.ffn)} must be a Module or a factory (dim, rng) => Module`);
+      throw new Error(`TransformerBlock: ffn=${describeValue(config.ffn)} must be a Module or a factory (dim, rng) => Module`);
     }
     this.ffn = this.addModule('ffn', ffn);
   }

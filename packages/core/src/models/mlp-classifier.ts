@@ -7,7 +7,7 @@ import { activationFn, type ActivationName } from '../layers/activations.js';
 import { checkPositiveInt } from '../check.js';
 import { checkDropoutRate, dropout } from '../layers/dropout.js';
 import { Linear } from '../layers/linear.js';
-import { checkKnownKeys, configKeys } from '../config.js';
+import { checkKnownKeys, configKeys, describeValue } from '../config.js';
 
 /** Config of {@link MLPClassifier}. */
 export interface MLPClassifierConfig {
@@ -41,7 +41,7 @@ export class MLPClassifier extends Module {
     checkPositiveInt('MLPClassifier', 'inFeatures', config.inFeatures);
     checkPositiveInt('MLPClassifier', 'numClasses', config.numClasses);
     const hidden = config.hidden ?? [64];
-    if (!Array.isArray(hidden)) throw new Error(`MLPClassifier: hidden=${String(hidden)} must be an array of widths`);
+    if (!Array.isArray(hidden)) throw new Error(`MLPClassifier: hidden=${describeValue(hidden)} must be an array of widths`);
     hidden.forEach((h, i) => checkPositiveInt('MLPClassifier', `hidden[${i}]`, h));
     this.act = activationFn(config.activation ?? 'relu', 'MLPClassifier');
     this.rate = config.dropout ?? 0;

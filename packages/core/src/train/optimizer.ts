@@ -1,6 +1,6 @@
 // Optimisers by name, from tfjs, so a page or a JSON config can say `{ name: 'adam', learningRate: 0.01 }`.
 import * as tf from '@tensorflow/tfjs-core';
-import { checkKnownKeys, configKeys } from '../config.js';
+import { checkKnownKeys, configKeys, describeValue } from '../config.js';
 
 /** An optimiser named in a plain config. */
 export interface OptimizerConfig {
@@ -27,7 +27,7 @@ export function makeOptimizer(config: OptimizerConfig): tf.Optimizer {
   checkKnownKeys('makeOptimizer', config, OPTIMIZER_KEYS);
   const { name, learningRate: lr } = config;
   if (!(typeof lr === 'number' && lr > 0 && Number.isFinite(lr))) {
-    throw new Error(`makeOptimizer: learningRate=${String(lr)} must be a finite number > 0`);
+    throw new Error(`makeOptimizer: learningRate=${describeValue(lr)} must be a finite number > 0`);
   }
   switch (name) {
     case 'sgd':
@@ -41,6 +41,6 @@ export function makeOptimizer(config: OptimizerConfig): tf.Optimizer {
     case 'adagrad':
       return tf.train.adagrad(lr);
     default:
-      throw new Error(`makeOptimizer: name="${String(name)}"; allowed: ${OPTIMIZERS.join(', ')}`);
+      throw new Error(`makeOptimizer: name=${describeValue(name)}; allowed: ${OPTIMIZERS.join(', ')}`);
   }
 }

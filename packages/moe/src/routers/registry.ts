@@ -3,7 +3,7 @@
 // uses, and its factory. Each router registers itself at the end of its own file and
 // `routers/index.ts` lists the files, so a new router is its file plus one line there. Nothing
 // outside an entry checks a router by name.
-import { checkKnownKeys, resolveConfig } from '@weft/core';
+import { checkKnownKeys, resolveConfig, describeValue } from '@weft/core';
 import type { Rng } from '@weft/core';
 import type { RouterGRU } from './recurrent.js';
 import type { Router, RouterShape } from './router.js';
@@ -55,7 +55,7 @@ export function registerRouter<C extends object>(name: string, entry: RouterEntr
   if (registry.has(name)) throw new Error(`registerRouter: a router named "${name}" is already registered`);
   checkKnownKeys(`registerRouter("${name}")`, entry, ['description', 'kind', 'defaults', 'activeShare', 'fixedTopK', 'factory']);
   if (!ROUTER_KINDS.includes(entry.kind)) {
-    throw new Error(`registerRouter("${name}"): kind=${JSON.stringify(entry.kind)} must be one of ${ROUTER_KINDS.map((k) => JSON.stringify(k)).join(', ')}`);
+    throw new Error(`registerRouter("${name}"): kind=${describeValue(entry.kind)} must be one of ${ROUTER_KINDS.map((k) => JSON.stringify(k)).join(', ')}`);
   }
   registry.set(name, entry);
 }
@@ -68,13 +68,14 @@ export function routerNames(): string[] {
 /** The entry of router `name`. */
 export function routerEntry(name: string): RouterEntry<any> {
   const e = registry.get(name);
-  if (!e) throw new Error(`router=${JSON.stringify(name)} is not registered; allowed: ${routerNames().join(', ')}`);
+  if (!e) throw new Error(`router=${describeValue(name)} is not registered; allowed: ${routerNames().join(', ')}`);
   return e;
 }
 
 /** Router `name`'s config: `config` over its defaults (unknown keys are refused, naming the nearest allowed one). */
 export function resolveRouterConfig(name: string, config: Record<string, unknown> | undefined): Record<string, unknown> {
-  return resolveConfig(`router "${name}"`, routerEntry(name).defaults as Record<string, unknown>, config);
+  const entry = routerEntry(name);
+  return resolveConfig(`router "${name}"`, entry.defaults as Record<string, unknown>, config);
 }
 
 /** The share of the routed experts one token uses with router `name`, `config` and `shape` (from its entry). */

@@ -7,7 +7,7 @@
 // Departure from OFA: no kernel transformation matrices (plain centre crop), no progressive
 // shrinking schedule.
 
-import { checkKnownKeys, configKeys } from '@weft/core';
+import { checkKnownKeys, configKeys, describeValue } from '@weft/core';
 
 /** Config of an entangled space. */
 export interface EntangledSpaceConfig {
@@ -55,10 +55,10 @@ export function defaultEntangledSpace(kind: 'mlp' | 'cnn'): EntangledSpaceConfig
 }
 
 function ascendingInts(name: string, v: unknown, min: number, odd = false): void {
-  if (!Array.isArray(v) || v.length === 0) throw new Error(`entangled space: ${name}=${JSON.stringify(v)} must be a non-empty array`);
+  if (!Array.isArray(v) || v.length === 0) throw new Error(`entangled space: ${name}=${describeValue(v)} must be a non-empty array`);
   v.forEach((x, i) => {
-    if (!Number.isInteger(x) || x < min || (odd && x % 2 === 0)) throw new Error(`entangled space: ${name}[${i}]=${String(x)} must be an${odd ? ' odd' : ''} integer ≥ ${min}`);
-    if (i > 0 && x <= v[i - 1]) throw new Error(`entangled space: ${name}=[${v}] must be strictly ascending`);
+    if (!Number.isInteger(x) || x < min || (odd && x % 2 === 0)) throw new Error(`entangled space: ${name}[${i}]=${describeValue(x)} must be an${odd ? ' odd' : ''} integer ≥ ${min}`);
+    if (i > 0 && x <= v[i - 1]) throw new Error(`entangled space: ${name}=${describeValue(v)} must be strictly ascending`);
   });
 }
 
@@ -66,7 +66,7 @@ function ascendingInts(name: string, v: unknown, min: number, odd = false): void
 export function resolveEntangledSpace(config: Partial<EntangledSpaceConfig> = {}): EntangledSpaceConfig {
   checkKnownKeys('entangled space', config, SPACE_KEYS);
   const kind = config.kind ?? 'mlp';
-  if (kind !== 'mlp' && kind !== 'cnn') throw new Error(`entangled space: kind="${String(kind)}"; allowed: mlp, cnn`);
+  if (kind !== 'mlp' && kind !== 'cnn') throw new Error(`entangled space: kind=${describeValue(kind)}; allowed: mlp, cnn`);
   const c = { ...defaultEntangledSpace(kind), ...config, kind };
   if (!Number.isInteger(c.inFeatures) || c.inFeatures < 1) throw new Error(`entangled space: inFeatures=${c.inFeatures} must be an integer ≥ 1`);
   if (!Number.isInteger(c.numOutputs) || c.numOutputs < 1) throw new Error(`entangled space: numOutputs=${c.numOutputs} must be an integer ≥ 1`);
@@ -76,7 +76,7 @@ export function resolveEntangledSpace(config: Partial<EntangledSpaceConfig> = {}
   else if (c.kernelChoices.length > 0) throw new Error(`entangled space: kernelChoices=[${c.kernelChoices}] only apply to kind="cnn"`);
   const acts = c.activationChoices;
   if (!Array.isArray(acts) || acts.length === 0 || new Set(acts).size !== acts.length || acts.some((a) => !ENTANGLED_ACTIVATIONS.includes(a))) {
-    throw new Error(`entangled space: activationChoices=${JSON.stringify(acts)} must be distinct entries of ${ENTANGLED_ACTIVATIONS.join(', ')}`);
+    throw new Error(`entangled space: activationChoices=${describeValue(acts)} must be distinct entries of ${ENTANGLED_ACTIVATIONS.join(', ')}`);
   }
   return c;
 }
@@ -93,23 +93,23 @@ export function largestSubnet(space: EntangledSpaceConfig): SubnetConfig {
 /** Check a subnet fits the space (elastic choices in range). */
 export function validateSubnet(space: EntangledSpaceConfig, s: SubnetConfig): void {
   const D = space.depthChoices.at(-1)!;
-  if (typeof s !== 'object' || s === null) throw new Error(`subnet: ${JSON.stringify(s)} must be {depth, widths, kernels?}`);
+  if (typeof s !== 'object' || s === null) throw new Error(`subnet: ${describeValue(s)} must be {depth, widths, kernels?}`);
   checkKnownKeys('subnet', s, SUBNET_KEYS);
   if (!space.depthChoices.includes(s.depth)) throw new Error(`subnet: depth=${s.depth} is out of range; allowed: ${space.depthChoices.join(', ')}`);
-  if (!Array.isArray(s.widths) || s.widths.length !== D) throw new Error(`subnet: widths=${JSON.stringify(s.widths)} must list ${D} widths (one per layer of the largest net)`);
+  if (!Array.isArray(s.widths) || s.widths.length !== D) throw new Error(`subnet: widths=${describeValue(s.widths)} must list ${D} widths (one per layer of the largest net)`);
   s.widths.forEach((w, i) => {
     if (!space.widthChoices.includes(w)) throw new Error(`subnet: widths[${i}]=${w} is out of range; allowed: ${space.widthChoices.join(', ')}`);
   });
   if (space.kind === 'cnn') {
-    if (!Array.isArray(s.kernels) || s.kernels.length !== D) throw new Error(`subnet: kernels=${JSON.stringify(s.kernels)} must list ${D} kernel sizes`);
+    if (!Array.isArray(s.kernels) || s.kernels.length !== D) throw new Error(`subnet: kernels=${describeValue(s.kernels)} must list ${D} kernel sizes`);
     s.kernels.forEach((k, i) => {
       if (!space.kernelChoices.includes(k)) throw new Error(`subnet: kernels[${i}]=${k} is out of range; allowed: ${space.kernelChoices.join(', ')}`);
     });
   } else if (s.kernels !== undefined && s.kernels.length > 0) throw new Error('subnet: kernels only apply to a cnn space');
   if (s.activations !== undefined) {
-    if (!Array.isArray(s.activations) || s.activations.length !== D) throw new Error(`subnet: activations=${JSON.stringify(s.activations)} must list ${D} activations`);
+    if (!Array.isArray(s.activations) || s.activations.length !== D) throw new Error(`subnet: activations=${describeValue(s.activations)} must list ${D} activations`);
     s.activations.forEach((a, i) => {
-      if (!space.activationChoices.includes(a)) throw new Error(`subnet: activations[${i}]=${String(a)} is not a choice; allowed: ${space.activationChoices.join(', ')}`);
+      if (!space.activationChoices.includes(a)) throw new Error(`subnet: activations[${i}]=${describeValue(a)} is not a choice; allowed: ${space.activationChoices.join(', ')}`);
     });
   }
 }

@@ -6,7 +6,7 @@
 // Departures: the unrolled step is the plain SGD step of eq. 6 (the reference code also folds in
 // the weight optimiser's momentum and weight decay); no gradient clipping.
 import * as tf from '@tensorflow/tfjs-core';
-import { checkKnownKeys, configKeys, type StepContext, type StepOutput } from '@weft/core';
+import { checkKnownKeys, configKeys, type StepContext, type StepOutput, describeValue } from '@weft/core';
 import { parseGenotype, type Genotype } from '../genotype.js';
 import type { SearchNetwork } from '../supernet.js';
 import {
@@ -82,7 +82,7 @@ export class DartsSearch implements Searcher<Genotype> {
   constructor(readonly net: SearchNetwork, readonly loss: TaskLoss, config: Partial<DartsConfig> = {}) {
     checkKnownKeys('darts', config, DARTS_KEYS);
     this.config = { ...DARTS_DEFAULTS, ...resolveBilevel(config), ...config };
-    if (this.config.order !== 1 && this.config.order !== 2) throw new Error(`darts: order=${String(this.config.order)}; allowed: 1, 2`);
+    if (this.config.order !== 1 && this.config.order !== 2) throw new Error(`darts: order=${describeValue(this.config.order)}; allowed: 1, 2`);
     if (!(this.config.epsilonScale > 0)) throw new Error(`darts: epsilonScale=${this.config.epsilonScale} must be > 0`);
     this.opts = new BilevelOptimizers(this.config);
   }

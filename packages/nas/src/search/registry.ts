@@ -1,7 +1,7 @@
 // The registry of search methods: name → { family, defaults, factory }. A cell-space method
 // builds a DARTS supernet (PC-DARTS adjusts the space: partial channels, edge normalisation); an
 // entangled-space method builds a weight-entangled supernet. One `register` line per method.
-import { Rng, checkKnownKeys, configKeys, nearestName, unknownKeyError } from '@weft/core';
+import { Rng, checkKnownKeys, configKeys, nearestName, unknownKeyError, describeValue } from '@weft/core';
 import type { Genotype } from '../genotype.js';
 import type { EntangledSpaceConfig, SubnetConfig } from '../entangled/space.js';
 import { EntangledSupernet } from '../entangled/supernet.js';
@@ -83,7 +83,7 @@ export function searchMethodNames(family?: 'cell' | 'entangled'): string[] {
 /** A method's entry. */
 export function searchMethod(name: string): SearchMethod {
   const m = METHODS.get(name);
-  if (!m) throw new Error(`search: method="${name}" is unknown; allowed: ${searchMethodNames().join(', ')}`);
+  if (!m) throw new Error(`search: method=${describeValue(name)} is unknown; allowed: ${searchMethodNames().join(', ')}`);
   return m;
 }
 

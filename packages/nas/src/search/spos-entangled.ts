@@ -4,7 +4,7 @@
 // subnets scored with the inherited weights — SPOS' evolutionary search (search/evolution.ts; a
 // gene per choice: depth, each layer's width, kernel and activation) or random search.
 import * as tf from '@tensorflow/tfjs-core';
-import { ForwardContext, checkKnownKeys, configKeys, makeOptimizer, Rng, type OptimizerConfig, type StepContext, type StepOutput } from '@weft/core';
+import { ForwardContext, checkKnownKeys, configKeys, makeOptimizer, Rng, type OptimizerConfig, type StepContext, type StepOutput, describeValue } from '@weft/core';
 import { randomSubnet, type EntangledSpaceConfig, type SubnetConfig } from '../entangled/space.js';
 import { evolve, resolveEvolution, type EvolutionConfig, type EvolutionResult, type GeneSpace } from './evolution.js';
 import type { EntangledSupernet } from '../entangled/supernet.js';
@@ -73,7 +73,7 @@ export class SposEntangledSearch implements Searcher<SubnetConfig> {
     checkKnownKeys('spos-entangled', config, SPOS_ENTANGLED_KEYS);
     this.config = { ...SPOS_ENTANGLED_DEFAULTS, ...config };
     if (!Number.isInteger(this.config.candidates) || this.config.candidates < 1) throw new Error(`spos-entangled: candidates=${this.config.candidates} must be an integer ≥ 1`);
-    if (this.config.search !== 'evolution' && this.config.search !== 'random') throw new Error(`spos-entangled: search=${String(this.config.search)} must be 'evolution' or 'random'`);
+    if (this.config.search !== 'evolution' && this.config.search !== 'random') throw new Error(`spos-entangled: search=${describeValue(this.config.search)} must be 'evolution' or 'random'`);
     resolveEvolution('spos-entangled', this.config.evolution);
     this.opt = makeOptimizer(this.config.weightOptimizer);
   }

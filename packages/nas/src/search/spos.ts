@@ -5,7 +5,7 @@
 // search over `candidates` genotypes.
 import * as tf from '@tensorflow/tfjs-core';
 import { rowsOf } from '../supernet.js';
-import { ForwardContext, checkKnownKeys, configKeys, makeOptimizer, Rng, type OptimizerConfig, type StepContext, type StepOutput } from '@weft/core';
+import { ForwardContext, checkKnownKeys, configKeys, makeOptimizer, Rng, type OptimizerConfig, type StepContext, type StepOutput, describeValue } from '@weft/core';
 import { randomGenotype, type Genotype } from '../genotype.js';
 import type { CellSpaceConfig } from '../space.js';
 import { evolve, resolveEvolution, type EvolutionConfig, type EvolutionResult, type GeneSpace } from './evolution.js';
@@ -86,7 +86,7 @@ export class SposSearch implements Searcher<Genotype> {
     checkKnownKeys('spos', config, SPOS_KEYS);
     this.config = { ...SPOS_DEFAULTS, ...config };
     if (!Number.isInteger(this.config.candidates) || this.config.candidates < 1) throw new Error(`spos: candidates=${this.config.candidates} must be an integer ≥ 1`);
-    if (this.config.search !== 'evolution' && this.config.search !== 'random') throw new Error(`spos: search=${String(this.config.search)} must be 'evolution' or 'random'`);
+    if (this.config.search !== 'evolution' && this.config.search !== 'random') throw new Error(`spos: search=${describeValue(this.config.search)} must be 'evolution' or 'random'`);
     resolveEvolution('spos', this.config.evolution);
     this.opt = makeOptimizer(this.config.weightOptimizer);
     net.sampler = singlePathSampler(net.space.ops);

@@ -2,7 +2,7 @@
 // active, unmerged adapters around the base op; merge/unmerge fold adapters into the base
 // variables (PEFT's merge_adapter/unmerge_adapter), disable gives the base output exactly.
 import * as tf from '@tensorflow/tfjs-core';
-import { ForwardContext, Linear, Module } from '@weft/core';
+import { ForwardContext, Linear, Module, describeValue } from '@weft/core';
 import { applyWeight, type BaseOp } from './base-op.js';
 import type { AdapterLayer } from './adapter-layer.js';
 import { removeChild, setChild } from './tree.js';
@@ -12,7 +12,7 @@ const ADAPTER_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 /** Check an adapter name (an identifier, not "base"). */
 export function checkAdapterName(name: unknown, fn: string): string {
   if (typeof name !== 'string' || !ADAPTER_NAME.test(name) || name === 'base' || name.length > 64) {
-    throw new Error(`${fn}: adapter name ${JSON.stringify(name)} must be an identifier of ≤ 64 characters other than "base"`);
+    throw new Error(`${fn}: adapter name ${describeValue(name)} must be an identifier of ≤ 64 characters other than "base"`);
   }
   return name;
 }

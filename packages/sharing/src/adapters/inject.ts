@@ -2,7 +2,7 @@
 // users expect: several named adapters, set active, disable (= base exactly), delete, merge /
 // unmerge, merge-and-unload. Injection is planned first (every adapter created and checked) and
 // committed only when nothing failed, so a bad config or file leaves the model unchanged.
-import { Linear, Module, checkKnownKeys, configKeys, defaultRng, type Rng } from '@weft/core';
+import { Linear, Module, checkKnownKeys, configKeys, defaultRng, type Rng, describeValue } from '@weft/core';
 import type { AdapterLayer } from './adapter-layer.js';
 import { AdaptedLayer, checkAdapterName } from './adapted-layer.js';
 import type { BaseOp } from './base-op.js';
@@ -62,7 +62,7 @@ export function adapterNames(model: AnyModule): string[] {
 }
 
 function checkModel(fn: string, model: unknown): AnyModule {
-  if (!(model instanceof Module)) throw new Error(`${fn}: model must be a Weft Module, got ${String(model)}`);
+  if (!(model instanceof Module)) throw new Error(`${fn}: model must be a Weft Module, got ${describeValue(model)}`);
   return model;
 }
 
@@ -94,7 +94,7 @@ export function planInjection(model: AnyModule, name: string, config: AnyAdapter
     if (match(key) && !exclude(key)) targets.push({ path, module: m, parent, child: dot < 0 ? path : path.slice(dot + 1) });
   }
   if (targets.length === 0) {
-    throw new Error(`${fn}: targets=${JSON.stringify(resolved.targets)} matched no Linear layer; the model's Linear layers are: ${linears.map(rename).join(', ') || 'none'}`);
+    throw new Error(`${fn}: targets=${describeValue(resolved.targets)} matched no Linear layer; the model's Linear layers are: ${linears.map(rename).join(', ') || 'none'}`);
   }
 
   const wrappers = new Map<Linear | AdaptedLayer, AdaptedLayer>();

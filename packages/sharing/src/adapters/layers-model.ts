@@ -6,7 +6,7 @@
 // model-level operations (setActiveAdapters, mergeAdapters, disableAdapters, …) on it.
 import * as tf from '@tensorflow/tfjs-core';
 import type * as tfl from '@tensorflow/tfjs-layers';
-import { ForwardContext, Module, checkKnownKeys, defaultRng } from '@weft/core';
+import { ForwardContext, Module, checkKnownKeys, defaultRng, describeValue } from '@weft/core';
 import { AdaptedLayer, checkAdapterName } from './adapted-layer.js';
 import type { BaseOp } from './base-op.js';
 import { INJECT_OPTIONS, adapterNames, setActiveAdapters, type InjectOptions } from './inject.js';
@@ -147,7 +147,7 @@ export function injectIntoLayersModel(model: tfl.LayersModel, name: string, conf
   const candidates = layers.filter((l) => SUPPORTED.includes(l.getClassName()));
   const targets = candidates.filter((l) => match(l.name) && !exclude(l.name));
   if (targets.length === 0) {
-    throw new Error(`${fn}: targets=${JSON.stringify(resolved.targets)} matched no Dense or Conv2D layer; the model's are: ${candidates.map((l) => l.name).join(', ') || 'none'}`);
+    throw new Error(`${fn}: targets=${describeValue(resolved.targets)} matched no Dense or Conv2D layer; the model's are: ${candidates.map((l) => l.name).join(', ') || 'none'}`);
   }
   for (const l of targets) if (!l.built || !l.kernel) throw new Error(`${fn}: layer "${l.name}" is not built (call the model once or build it first)`);
   const rng = options.rng ?? defaultRng();

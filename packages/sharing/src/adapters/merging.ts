@@ -6,7 +6,7 @@
 // SVD. "cat" is PEFT's exact concatenation for LoRA sources (rank = Σ ranks, no SVD). Departure
 // from PEFT: no 0.99-quantile clamping of the SVD factors.
 import * as tf from '@tensorflow/tfjs-core';
-import { Rng, checkKnownKeys, configKeys, type Module } from '@weft/core';
+import { Rng, checkKnownKeys, configKeys, type Module, describeValue } from '@weft/core';
 import type { AdapterLayer } from './adapter-layer.js';
 import { checkAdapterName, type AdaptedLayer } from './adapted-layer.js';
 import { fanIn } from './base-op.js';
@@ -85,15 +85,15 @@ export async function combineAdapters(model: Module<any, any>, sources: string[]
   const fn = 'combineAdapters';
   checkKnownKeys(`${fn}: options`, options, COMBINE_OPTIONS);
   const type = options.type ?? 'linear';
-  if (!TYPES.includes(type)) throw new Error(`${fn}: type=${JSON.stringify(type)}; allowed: ${TYPES.join(', ')}`);
+  if (!TYPES.includes(type)) throw new Error(`${fn}: type=${describeValue(type)}; allowed: ${TYPES.join(', ')}`);
   if (!Array.isArray(sources) || sources.length === 0) throw new Error(`${fn}: sources must be a non-empty list of adapter names`);
   if (!Array.isArray(weights) || weights.length !== sources.length || !weights.every(Number.isFinite)) {
-    throw new Error(`${fn}: weights=${JSON.stringify(weights)} must be ${sources.length} finite numbers (one per source)`);
+    throw new Error(`${fn}: weights=${describeValue(weights)} must be ${sources.length} finite numbers (one per source)`);
   }
   const density = options.density ?? 0.5;
   if (!(density > 0 && density <= 1)) throw new Error(`${fn}: density=${density} must be in (0, 1]`);
   const majority = options.majoritySign ?? 'total';
-  if (majority !== 'total' && majority !== 'frequency') throw new Error(`${fn}: majoritySign=${JSON.stringify(majority)}; allowed: total, frequency`);
+  if (majority !== 'total' && majority !== 'frequency') throw new Error(`${fn}: majoritySign=${describeValue(majority)}; allowed: total, frequency`);
   checkAdapterName(name, fn);
   const known = adapterNames(model);
   for (const s of sources) if (!known.includes(s)) throw new Error(`${fn}: no adapter "${s}" (has: ${known.join(', ') || 'none'})`);

@@ -4,7 +4,7 @@
 // (`registerAdapterMethod('lora', loraMethod)`). Injection, PEFT I/O, the calculator and the test
 // matrices read the registry; nothing outside an entry checks a method by name. This file imports
 // no method, so a method may use injection helpers without an import cycle.
-import { registerAdapterCount, resolveConfig, type AdapterCount, type Rng } from '@weft/core';
+import { registerAdapterCount, resolveConfig, type AdapterCount, type Rng, describeValue } from '@weft/core';
 import type { AdapterLayer } from './adapter-layer.js';
 import type { BaseOp } from './base-op.js';
 import type { AdapterConfigBase, ResolvedConfig, ResolvedOptions } from './config.js';
@@ -54,7 +54,7 @@ const NAME = /^[a-z][a-z0-9_-]*$/;
 
 /** Register adapter method `name` (and its real-scale count with core's calculator). */
 export function registerAdapterMethod(name: string, method: AdapterMethod): void {
-  if (!NAME.test(name)) throw new Error(`registerAdapterMethod: name ${JSON.stringify(name)} must be lower-case letters, digits, "_" or "-"`);
+  if (!NAME.test(name)) throw new Error(`registerAdapterMethod: name ${describeValue(name)} must be lower-case letters, digits, "_" or "-"`);
   if (methods.has(name)) throw new Error(`registerAdapterMethod: "${name}" is already registered`);
   for (const k of ['method', 'targets', 'exclude']) {
     if (k in method.defaults) throw new Error(`registerAdapterMethod: "${name}" defaults must not set the common field "${k}"`);
@@ -66,7 +66,7 @@ export function registerAdapterMethod(name: string, method: AdapterMethod): void
 /** The method registered as `name`. */
 export function adapterMethod(name: unknown): AdapterMethod {
   const m = typeof name === 'string' ? methods.get(name) : undefined;
-  if (!m) throw new Error(`adapters: method=${JSON.stringify(name)} is not registered; allowed: ${[...methods.keys()].join(', ')}`);
+  if (!m) throw new Error(`adapters: method=${describeValue(name)} is not registered; allowed: ${[...methods.keys()].join(', ')}`);
   return m;
 }
 

@@ -2,7 +2,7 @@
 // child with a wrapper, remove a child. Weft's Module keeps its children in a private map and its
 // subclasses keep typed fields (`this.fc1`, `ModuleList.items`): a replacement updates both, and
 // refuses (leaving the tree as it was) when the old child is still referenced elsewhere.
-import { Module } from '@weft/core';
+import { Module, describeValue } from '@weft/core';
 
 type AnyModule = Module<any, any>;
 
@@ -78,7 +78,7 @@ export function targetMatcher(pattern: TargetPattern, what: string): (path: stri
     return (path) => re.test(path);
   }
   if (!Array.isArray(pattern) || pattern.length === 0 || !pattern.every((p) => typeof p === 'string' && p.length > 0 && p.length <= MAX_PATTERN)) {
-    throw new Error(`adapters: ${what}=${JSON.stringify(pattern)?.slice(0, 200)} must be a regex string or a non-empty list of module names`);
+    throw new Error(`adapters: ${what}=${describeValue(pattern)} must be a regex string or a non-empty list of module names`);
   }
   const list = [...pattern];
   return (path) => list.some((p) => path === p || path.endsWith(`.${p}`));

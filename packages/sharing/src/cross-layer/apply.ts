@@ -4,6 +4,7 @@
 import type * as tf from '@tensorflow/tfjs-core';
 import type { Module } from '@weft/core';
 import { planSlots, type SharingPlan, type SlotMap } from './plans.js';
+import { describeValue } from '@weft/core';
 
 /**
  * Place `blocks` into slots by `slots` (entry i = index of the block used at slot i). Throws when a
@@ -11,13 +12,13 @@ import { planSlots, type SharingPlan, type SlotMap } from './plans.js';
  * that share a block need different shapes.
  */
 export function placeBlocks<M>(slots: SlotMap, blocks: readonly M[], shapeOf?: (slot: number) => string, blockShape?: (block: M) => string): M[] {
-  if (!Array.isArray(slots) || slots.length === 0) throw new Error(`placeBlocks: slots=${JSON.stringify(slots)} must be a non-empty array of block indices`);
+  if (!Array.isArray(slots) || slots.length === 0) throw new Error(`placeBlocks: slots=${describeValue(slots)} must be a non-empty array of block indices`);
   if (blocks.length === 0) throw new Error('placeBlocks: blocks is empty; give at least one block');
   const used = new Set<number>();
   const firstSlot = new Map<number, number>();
   const out = slots.map((b, i) => {
     if (!Number.isInteger(b) || b < 0 || b >= blocks.length) {
-      throw new Error(`placeBlocks: slot ${i} uses block ${b}, which does not exist (there are ${blocks.length} blocks, 0..${blocks.length - 1})`);
+      throw new Error(`placeBlocks: slot ${i} uses block ${describeValue(b)}, which does not exist (there are ${blocks.length} blocks, 0..${blocks.length - 1})`);
     }
     used.add(b);
     if (shapeOf) {
@@ -33,7 +34,7 @@ export function placeBlocks<M>(slots: SlotMap, blocks: readonly M[], shapeOf?: (
     return blocks[b]!;
   });
   for (let b = 0; b < blocks.length; b++) {
-    if (!used.has(b)) throw new Error(`placeBlocks: block ${b} is used by no slot (slots=${JSON.stringify(slots)}); drop it or use it`);
+    if (!used.has(b)) throw new Error(`placeBlocks: block ${b} is used by no slot (slots=${describeValue(slots)}); drop it or use it`);
   }
   return out;
 }

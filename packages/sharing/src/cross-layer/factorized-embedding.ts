@@ -3,7 +3,7 @@
 // projection, so the embedding costs V·E + E·H instead of V·H. Like ALBERT's
 // `embedding_hidden_mapping_in`, the projection has a bias (configurable).
 import * as tf from '@tensorflow/tfjs-core';
-import { Embedding, Linear, Module, checkKnownKeys, configKeys, defaultRng, type ForwardContext, type Rng } from '@weft/core';
+import { Embedding, Linear, Module, checkKnownKeys, configKeys, defaultRng, type ForwardContext, type Rng, describeValue } from '@weft/core';
 
 /** Config of {@link FactorizedEmbedding}. */
 export interface FactorizedEmbeddingConfig {
@@ -33,7 +33,7 @@ export class FactorizedEmbedding extends Module {
     checkKnownKeys('FactorizedEmbedding', config, KEYS);
     for (const k of ['vocabSize', 'embeddingDim', 'hidden'] as const) {
       const v = config[k];
-      if (!Number.isInteger(v) || v < 1) throw new Error(`FactorizedEmbedding: ${k}=${String(v)} must be a positive integer`);
+      if (!Number.isInteger(v) || v < 1) throw new Error(`FactorizedEmbedding: ${k}=${describeValue(v)} must be a positive integer`);
     }
     this.table = this.addModule('table', new Embedding({ numEmbeddings: config.vocabSize, embeddingDim: config.embeddingDim, initStd: config.initStd ?? 0.02 }, rng));
     this.project = this.addModule('project', new Linear({ inFeatures: config.embeddingDim, outFeatures: config.hidden, bias: config.bias ?? true }, rng));

@@ -4,7 +4,7 @@
 // paper keeps per-layer BatchNorm; this toy CNN has no norm). The bank-to-layer assignment is a
 // sharing plan (the paper shares within a stage: 'all-shared' or 'groups').
 import * as tf from '@tensorflow/tfjs-core';
-import { Conv2d, Linear, Module, ModuleList, defaultRng, fanInUniform, resolveConfig, type ForwardContext, type Rng } from '@weft/core';
+import { Conv2d, Linear, Module, ModuleList, defaultRng, fanInUniform, resolveConfig, type ForwardContext, type Rng, describeValue } from '@weft/core';
 import { buildShared } from './apply.js';
 import type { SharingPlan } from './plans.js';
 
@@ -79,7 +79,7 @@ export class KernelSharingCNN extends Module {
     const L = 'KernelSharingCNN';
     const c = resolveConfig(L, KERNEL_SHARING_CNN_DEFAULTS, config, { anyType: ['plan'] });
     for (const k of ['height', 'width', 'inChannels', 'channels', 'depth', 'kernelSize', 'numClasses'] as const) {
-      if (!Number.isInteger(c[k]) || c[k] < 1) throw new Error(`${L}: ${k}=${String(c[k])} must be a positive integer`);
+      if (!Number.isInteger(c[k]) || c[k] < 1) throw new Error(`${L}: ${k}=${describeValue(c[k])} must be a positive integer`);
     }
     this.stem = this.addModule('stem', new Conv2d({ inChannels: c.inChannels, outChannels: c.channels, kernelSize: c.kernelSize, padding: 'same' }, rng));
     const banks = buildShared(c.plan, c.depth, () => new KernelBank(c.kernelSize, c.channels, rng));

@@ -13,7 +13,7 @@
 // router gate g (the paper writes g·f(h) + h with f the layer stack without its residual).
 // Not implemented: the KV-sharing / recursion-wise KV caching variants (inference-time only).
 import * as tf from '@tensorflow/tfjs-core';
-import { ForwardContext, Linear, Module, ModuleList, checkKnownKeys, configKeys, defaultRng, splitSequenceInput, type Rng, type SequenceInput } from '@weft/core';
+import { ForwardContext, Linear, Module, ModuleList, checkKnownKeys, configKeys, defaultRng, splitSequenceInput, type Rng, type SequenceInput, describeValue } from '@weft/core';
 import { gatherRows, noGrad, scatterRows } from './no-grad.js';
 
 /** Config of {@link MixtureOfRecursions}. */
@@ -47,19 +47,19 @@ export class MixtureOfRecursions extends Module<SequenceInput, tf.Tensor> {
     const L = 'MixtureOfRecursions';
     if (!(block instanceof Module)) throw new Error(`${L}: block must be a Module`);
     checkKnownKeys(L, config, KEYS);
-    if (!Number.isInteger(config.dim) || config.dim < 1) throw new Error(`${L}: dim=${String(config.dim)} must be a positive integer`);
+    if (!Number.isInteger(config.dim) || config.dim < 1) throw new Error(`${L}: dim=${describeValue(config.dim)} must be a positive integer`);
     const Nr = config.maxRecursions ?? 3;
-    if (!Number.isInteger(Nr) || Nr < 1) throw new Error(`${L}: maxRecursions=${String(Nr)} must be an integer ≥ 1 (depth 0 is not a model)`);
+    if (!Number.isInteger(Nr) || Nr < 1) throw new Error(`${L}: maxRecursions=${describeValue(Nr)} must be an integer ≥ 1 (depth 0 is not a model)`);
     const routing = config.routing ?? 'expert-choice';
-    if (routing !== 'expert-choice' && routing !== 'token-choice') throw new Error(`${L}: routing=${JSON.stringify(routing)} must be 'expert-choice' or 'token-choice'`);
+    if (routing !== 'expert-choice' && routing !== 'token-choice') throw new Error(`${L}: routing=${describeValue(routing)} must be 'expert-choice' or 'token-choice'`);
     const capacity = config.capacity ?? Array.from({ length: Nr }, (_, r) => (Nr - r) / Nr);
-    if (!Array.isArray(capacity) || capacity.length !== Nr) throw new Error(`${L}: capacity=${JSON.stringify(capacity)} must list ${Nr} fractions (one per recursion)`);
+    if (!Array.isArray(capacity) || capacity.length !== Nr) throw new Error(`${L}: capacity=${describeValue(capacity)} must list ${Nr} fractions (one per recursion)`);
     capacity.forEach((c, r) => {
-      if (!(c > 0 && c <= 1)) throw new Error(`${L}: capacity[${r}]=${String(c)} must be in (0, 1]`);
+      if (!(c > 0 && c <= 1)) throw new Error(`${L}: capacity[${r}]=${describeValue(c)} must be in (0, 1]`);
       if (r > 0 && c > capacity[r - 1]!) throw new Error(`${L}: capacity[${r}]=${c} must be ≤ capacity[${r - 1}]=${capacity[r - 1]} (hierarchical filtering)`);
     });
     const auxWeight = config.auxWeight ?? 0.01;
-    if (!(auxWeight >= 0 && Number.isFinite(auxWeight))) throw new Error(`${L}: auxWeight=${String(auxWeight)} must be a finite number ≥ 0`);
+    if (!(auxWeight >= 0 && Number.isFinite(auxWeight))) throw new Error(`${L}: auxWeight=${describeValue(auxWeight)} must be a finite number ≥ 0`);
     this.settings = { maxRecursions: Nr, routing, capacity, auxWeight };
     this.block = this.addModule('block', block);
     const routers = routing === 'expert-choice'

@@ -3,7 +3,7 @@
 // hidden[i] -> hidden[i+1] filled by the plan's Linears (slots sharing one must have equal
 // shapes), residual where in = out, and an unshared head.
 import * as tf from '@tensorflow/tfjs-core';
-import { Linear, Module, ModuleList, activationFn, checkKnownKeys, configKeys, defaultRng, type ActivationName, type ForwardContext, type Rng } from '@weft/core';
+import { Linear, Module, ModuleList, activationFn, checkKnownKeys, configKeys, defaultRng, type ActivationName, type ForwardContext, type Rng, describeValue } from '@weft/core';
 import { buildShared } from './apply.js';
 import type { SharingPlan } from './plans.js';
 
@@ -41,11 +41,11 @@ export class SharedMLPClassifier extends Module {
     checkKnownKeys(L, config, KEYS);
     const { inFeatures, numClasses, hidden } = config;
     for (const [k, v] of [['inFeatures', inFeatures], ['numClasses', numClasses]] as const) {
-      if (!Number.isInteger(v) || v < 1) throw new Error(`${L}: ${k}=${String(v)} must be a positive integer`);
+      if (!Number.isInteger(v) || v < 1) throw new Error(`${L}: ${k}=${describeValue(v)} must be a positive integer`);
     }
-    if (!Array.isArray(hidden) || hidden.length < 2) throw new Error(`${L}: hidden=${JSON.stringify(hidden)} must list at least 2 widths (depth = hidden.length - 1 ≥ 1)`);
+    if (!Array.isArray(hidden) || hidden.length < 2) throw new Error(`${L}: hidden=${describeValue(hidden)} must list at least 2 widths (depth = hidden.length - 1 ≥ 1)`);
     hidden.forEach((h, i) => {
-      if (!Number.isInteger(h) || h < 1) throw new Error(`${L}: hidden[${i}]=${String(h)} must be a positive integer`);
+      if (!Number.isInteger(h) || h < 1) throw new Error(`${L}: hidden[${i}]=${describeValue(h)} must be a positive integer`);
     });
     this.act = activationFn(config.activation ?? 'relu', L);
     this.input = this.addModule('input', new Linear({ inFeatures, outFeatures: hidden[0]! }, rng));

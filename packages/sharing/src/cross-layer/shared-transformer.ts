@@ -2,7 +2,7 @@
 // and groups, Subformer arXiv:2101.00234 sandwich, MobileLLM arXiv:2402.14905 block-wise repeat,
 // Takase & Kiyono arXiv:2104.06022 cycle): K TransformerBlocks built once and placed in the slots
 // through the core model's `{blocks}` option. Embeddings, final norm and head stay unshared.
-import { TinyTransformer, TransformerBlock, checkKnownKeys, configKeys, defaultRng, type Rng, type TinyTransformerConfig } from '@weft/core';
+import { TinyTransformer, TransformerBlock, checkKnownKeys, configKeys, defaultRng, type Rng, type TinyTransformerConfig, describeValue } from '@weft/core';
 import { buildShared } from './apply.js';
 import type { SharingPlan } from './plans.js';
 
@@ -22,7 +22,7 @@ export function sharedTransformer(config: SharedTransformerConfig, rng: Rng = de
   checkKnownKeys('sharedTransformer', config, KEYS);
   const { plan = 'all-shared', ...model } = config;
   const depth = model.depth ?? 2;
-  if (!Number.isInteger(depth) || depth < 1) throw new Error(`sharedTransformer: depth=${String(depth)} must be an integer ≥ 1`);
+  if (!Number.isInteger(depth) || depth < 1) throw new Error(`sharedTransformer: depth=${describeValue(depth)} must be an integer ≥ 1`);
   const head = model.head ?? 'lm';
   const blocks = buildShared(plan, depth, () =>
     new TransformerBlock(

@@ -8,7 +8,7 @@
 // them partial); all tokens run every step (static shapes, no readback) and halted ones are
 // masked, so compute is not saved, only reported as the average depth.
 import * as tf from '@tensorflow/tfjs-core';
-import { ForwardContext, Linear, Module, checkKnownKeys, configKeys, defaultRng, normalInit, splitSequenceInput, type Rng, type SequenceInput } from '@weft/core';
+import { ForwardContext, Linear, Module, checkKnownKeys, configKeys, defaultRng, normalInit, splitSequenceInput, type Rng, type SequenceInput, describeValue } from '@weft/core';
 
 /** Config of {@link RecurrentBlock}. */
 export interface RecurrentBlockConfig {
@@ -47,12 +47,12 @@ export class RecurrentBlock extends Module<SequenceInput, tf.Tensor> {
     const L = 'RecurrentBlock';
     if (!(block instanceof Module)) throw new Error(`${L}: block must be a Module`);
     checkKnownKeys(L, config, KEYS);
-    if (!Number.isInteger(config.dim) || config.dim < 1) throw new Error(`${L}: dim=${String(config.dim)} must be a positive integer`);
+    if (!Number.isInteger(config.dim) || config.dim < 1) throw new Error(`${L}: dim=${describeValue(config.dim)} must be a positive integer`);
     const s = { halting: 'act' as const, maxSteps: 4, threshold: 0.99, ponderWeight: 0.01, stepEmbedding: true, haltBias: 1, ...config };
-    if (s.halting !== 'act' && s.halting !== 'fixed') throw new Error(`${L}: halting=${JSON.stringify(s.halting)} must be 'act' or 'fixed'`);
-    if (!Number.isInteger(s.maxSteps) || s.maxSteps < 1) throw new Error(`${L}: maxSteps=${String(s.maxSteps)} must be an integer ≥ 1 (depth 0 is not a model)`);
-    if (!(s.threshold > 0 && s.threshold <= 1)) throw new Error(`${L}: threshold=${String(s.threshold)} must be in (0, 1]`);
-    if (!(s.ponderWeight >= 0 && Number.isFinite(s.ponderWeight))) throw new Error(`${L}: ponderWeight=${String(s.ponderWeight)} must be a finite number ≥ 0`);
+    if (s.halting !== 'act' && s.halting !== 'fixed') throw new Error(`${L}: halting=${describeValue(s.halting)} must be 'act' or 'fixed'`);
+    if (!Number.isInteger(s.maxSteps) || s.maxSteps < 1) throw new Error(`${L}: maxSteps=${describeValue(s.maxSteps)} must be an integer ≥ 1 (depth 0 is not a model)`);
+    if (!(s.threshold > 0 && s.threshold <= 1)) throw new Error(`${L}: threshold=${describeValue(s.threshold)} must be in (0, 1]`);
+    if (!(s.ponderWeight >= 0 && Number.isFinite(s.ponderWeight))) throw new Error(`${L}: ponderWeight=${describeValue(s.ponderWeight)} must be a finite number ≥ 0`);
     const { dim: _d, ...settings } = s;
     this.settings = settings;
     this.block = this.addModule('block', block);

@@ -13,7 +13,7 @@
 // The index map is computed once (int32) and applied with a gather; its gradient is an
 // UnsortedSegmentSum, for which Weft registers fast wasm/cpu kernels.
 import * as tf from '@tensorflow/tfjs-core';
-import { Module, checkKnownKeys, configKeys, defaultRng, type ForwardContext, type Rng } from '@weft/core';
+import { Module, checkKnownKeys, configKeys, defaultRng, type ForwardContext, type Rng, describeValue } from '@weft/core';
 import { roastMap, stableRpsMap } from './hash.js';
 import { HashedMemory } from './memory.js';
 import { scaleGrad } from './scale-grad.js';
@@ -68,16 +68,16 @@ export class HashedLinear extends Module {
     checkKnownKeys(L, config, KEYS);
     const { inFeatures, outFeatures } = config;
     for (const [k, v] of [['inFeatures', inFeatures], ['outFeatures', outFeatures]] as const) {
-      if (!Number.isInteger(v) || v < 1) throw new Error(`${L}: ${k}=${String(v)} must be a positive integer`);
+      if (!Number.isInteger(v) || v < 1) throw new Error(`${L}: ${k}=${describeValue(v)} must be a positive integer`);
     }
     const method = config.method ?? 'stable-rps';
-    if (!HASH_METHODS.includes(method)) throw new Error(`${L}: method=${JSON.stringify(method)} must be one of ${HASH_METHODS.join(', ')}`);
+    if (!HASH_METHODS.includes(method)) throw new Error(`${L}: method=${describeValue(method)} must be one of ${HASH_METHODS.join(', ')}`);
     this.method = method;
     const bias = config.bias ?? true;
     const n = inFeatures * outFeatures + (bias ? outFeatures : 0);
     this.virtualSize = n;
     const chunk = config.chunkSize ?? 1;
-    if (!Number.isInteger(chunk) || chunk < 1) throw new Error(`${L}: chunkSize=${String(chunk)} must be a positive integer`);
+    if (!Number.isInteger(chunk) || chunk < 1) throw new Error(`${L}: chunkSize=${describeValue(chunk)} must be a positive integer`);
     if (memory) {
       if (!(memory instanceof HashedMemory)) throw new Error(`${L}: memory must be a HashedMemory`);
       this.memory = memory;
@@ -86,11 +86,11 @@ export class HashedLinear extends Module {
       if (config.memorySize !== undefined) {
         size = config.memorySize;
         if (!Number.isInteger(size) || size < 1 || size > n) {
-          throw new Error(`${L}: memorySize=${String(size)} must be an integer in [1, ${n}] (a hash array larger than the layer's ${n} weights stores more than the layer itself)`);
+          throw new Error(`${L}: memorySize=${describeValue(size)} must be an integer in [1, ${n}] (a hash array larger than the layer's ${n} weights stores more than the layer itself)`);
         }
       } else {
         const c = config.compression ?? 8;
-        if (!(typeof c === 'number' && c >= 1 && Number.isFinite(c))) throw new Error(`${L}: compression=${String(c)} must be a finite number ≥ 1 (virtual weights per stored value)`);
+        if (!(typeof c === 'number' && c >= 1 && Number.isFinite(c))) throw new Error(`${L}: compression=${describeValue(c)} must be a finite number ≥ 1 (virtual weights per stored value)`);
         size = Math.ceil(n / c);
       }
       this.memory = new HashedMemory({ size, init: config.memoryInit ?? 1 / Math.sqrt(inFeatures) }, rng);
@@ -99,7 +99,7 @@ export class HashedLinear extends Module {
     const m = this.memory.config.size;
     this.lambda = 1 / Math.sqrt(inFeatures) / this.memory.init;
     const seed = config.hashSeed ?? 0;
-    if (!Number.isInteger(seed)) throw new Error(`${L}: hashSeed=${String(seed)} must be an integer`);
+    if (!Number.isInteger(seed)) throw new Error(`${L}: hashSeed=${describeValue(seed)} must be an integer`);
     const offset = this.memory.allocate(n);
     const map = method === 'roast' ? roastMap(n, m, chunk, seed) : stableRpsMap(n, m, offset, seed);
     // Fold the sign into the index: weight i reads [λ·A, −λ·A] at h(i) (+ m when g(i) = −1), so the

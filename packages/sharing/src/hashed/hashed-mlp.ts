@@ -2,7 +2,7 @@
 // one memory per layer (each at the same compression) or one global memory for the whole network
 // (ROAST's global sharing).
 import * as tf from '@tensorflow/tfjs-core';
-import { Module, ModuleList, activationFn, checkKnownKeys, configKeys, defaultRng, type ActivationName, type ForwardContext, type Rng } from '@weft/core';
+import { Module, ModuleList, activationFn, checkKnownKeys, configKeys, defaultRng, type ActivationName, type ForwardContext, type Rng, describeValue } from '@weft/core';
 import { HashedLinear, type HashMethod } from './hashed-linear.js';
 import { HashedMemory } from './memory.js';
 
@@ -43,14 +43,15 @@ export class HashedMLPClassifier extends Module {
     const L = 'HashedMLPClassifier';
     checkKnownKeys(L, config, KEYS);
     const hidden = config.hidden ?? [64];
+    if (!Array.isArray(hidden)) throw new Error(`${L}: hidden=${describeValue(hidden)} must be an array of widths`);
     const widths = [config.inFeatures, ...hidden, config.numClasses];
     widths.forEach((w, i) => {
-      if (!Number.isInteger(w) || w < 1) throw new Error(`${L}: width ${i} (${i === 0 ? 'inFeatures' : i === widths.length - 1 ? 'numClasses' : `hidden[${i - 1}]`})=${String(w)} must be a positive integer`);
+      if (!Number.isInteger(w) || w < 1) throw new Error(`${L}: width ${i} (${i === 0 ? 'inFeatures' : i === widths.length - 1 ? 'numClasses' : `hidden[${i - 1}]`})=${describeValue(w)} must be a positive integer`);
     });
     const compression = config.compression ?? 8;
-    if (!(typeof compression === 'number' && compression >= 1 && Number.isFinite(compression))) throw new Error(`${L}: compression=${String(compression)} must be a finite number ≥ 1`);
+    if (!(typeof compression === 'number' && compression >= 1 && Number.isFinite(compression))) throw new Error(`${L}: compression=${describeValue(compression)} must be a finite number ≥ 1`);
     const scope = config.scope ?? 'global';
-    if (scope !== 'layer' && scope !== 'global') throw new Error(`${L}: scope=${JSON.stringify(scope)} must be 'layer' or 'global'`);
+    if (scope !== 'layer' && scope !== 'global') throw new Error(`${L}: scope=${describeValue(scope)} must be 'layer' or 'global'`);
     this.act = activationFn(config.activation ?? 'relu', L);
     const total = widths.slice(1).reduce((s, w, i) => s + widths[i]! * w + w, 0);
     this.memory = scope === 'global' ? new HashedMemory({ size: Math.ceil(total / compression), init: config.memoryInit }, rng) : null;

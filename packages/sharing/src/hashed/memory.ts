@@ -3,7 +3,7 @@
 // One memory per layer, or one global memory given to every layer (sharing by identity: the
 // ledger stores it once).
 import * as tf from '@tensorflow/tfjs-core';
-import { Module, checkKnownKeys, configKeys, defaultRng, type Rng } from '@weft/core';
+import { Module, checkKnownKeys, configKeys, defaultRng, type Rng, describeValue } from '@weft/core';
 
 /** Config of {@link HashedMemory}. */
 export interface HashedMemoryConfig {
@@ -26,9 +26,9 @@ export class HashedMemory extends Module<never, never> {
   constructor(readonly config: HashedMemoryConfig, rng: Rng = defaultRng()) {
     super();
     checkKnownKeys('HashedMemory', config, KEYS);
-    if (!Number.isInteger(config.size) || config.size < 1) throw new Error(`HashedMemory: size=${String(config.size)} must be a positive integer`);
+    if (!Number.isInteger(config.size) || config.size < 1) throw new Error(`HashedMemory: size=${describeValue(config.size)} must be a positive integer`);
     this.init = config.init ?? 0.05;
-    if (!(this.init > 0 && Number.isFinite(this.init))) throw new Error(`HashedMemory: init=${String(config.init)} must be a positive finite number`);
+    if (!(this.init > 0 && Number.isFinite(this.init))) throw new Error(`HashedMemory: init=${describeValue(config.init)} must be a positive finite number`);
     this.weight = this.addParameter('weight', tf.tensor1d(rng.uniformArray(config.size, -this.init, this.init)));
   }
 

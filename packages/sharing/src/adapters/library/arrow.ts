@@ -7,7 +7,7 @@
 // expert's output is computed densely and weighted (fine for libraries of a few adapters); PEFT's
 // general-knowledge subtraction is not implemented.
 import * as tf from '@tensorflow/tfjs-core';
-import { checkKnownKeys, type ForwardContext, type Module } from '@weft/core';
+import { checkKnownKeys, type ForwardContext, type Module, describeValue } from '@weft/core';
 import { AdapterLayer } from '../adapter-layer.js';
 import { checkAdapterName } from '../adapted-layer.js';
 import { applyFlat, channelMatMul, type BaseOp } from '../base-op.js';
@@ -109,7 +109,7 @@ export async function addArrowRouter(model: Module<any, any>, name: string, expe
     for (const [, , a] of plans) a.dispose();
     throw e;
   }
-  if (plans.length === 0) throw new Error(`${fn}: no layer carries any of the experts ${JSON.stringify(experts)}`);
+  if (plans.length === 0) throw new Error(`${fn}: no layer carries any of the experts ${describeValue(experts)}`);
   for (const [, l, a] of plans) l.add(name, a);
   setActiveAdapters(model, [name]);
   return plans.map(([p]) => p);
