@@ -40,7 +40,7 @@ const FLOAT32_MAX = 3.4028234663852886e38;
 /** Throw unless `v` is a finite number that float32 can hold; `name` names it in the message. */
 function checkFloat32(name: string, v: unknown): number {
   if (typeof v !== 'number' || !Number.isFinite(v)) peftConfigError(`${name}=${describeValue(v)} must be a finite number`);
-  if (Math.abs(v) > FLOAT32_MAX) peftConfigError(`${name}=${v} is beyond float32's range (|x| ≤ ${FLOAT32_MAX}); the adapter's weights would be ±Infinity`);
+  if (Math.abs(v) > FLOAT32_MAX) peftConfigError(`${name}=${v} is beyond float32's range (|x| ≤ ${FLOAT32_MAX}), in which Weft computes the adapter's scale and weights`);
   return v;
 }
 
