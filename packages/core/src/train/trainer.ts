@@ -262,7 +262,10 @@ export async function train<B = { x: tf.Tensor; y: tf.Tensor }>(options: TrainOp
     const counted = n - skipped;
     const loss = counted > 0 ? lossSum / counted : Number.NaN;
     const metrics: Record<string, number> = {};
-    metricKeys.forEach((k, i) => (metrics[k.slice('metric:'.length)] = counted > 0 ? values[3 + i]! / counted : Number.NaN));
+    // defineProperty: a metric the user named "__proto__" is an own key like any other.
+    metricKeys.forEach((k, i) =>
+      Object.defineProperty(metrics, k.slice('metric:'.length), { value: counted > 0 ? values[3 + i]! / counted : Number.NaN, enumerable: true, writable: true, configurable: true }),
+    );
     const stats = ctx ? await ctx.readStats() : {};
     ctx?.disposeStats();
     for (const k of ['loss', 'longest', 'skipped', ...metricKeys]) {
