@@ -2,6 +2,7 @@
 // entry's `count`; see adapters.ts), and the helpers a count uses: PEFT's module-pattern rules and
 // the calculator's error for a bad option.
 
+import { compileBoundedRegExp } from '../safe-regexp.js';
 import { CalculatorError } from './arith.js';
 import type { TargetableModule } from './spec.js';
 import type { SupportedModelType, TargetModules } from './types.js';
@@ -69,9 +70,9 @@ export function compileModulePatterns(patterns: unknown, name: string, suffixRul
     }
     let re: RegExp;
     try {
-      re = new RegExp(`^(?:${patterns})$`);
+      re = compileBoundedRegExp(`adapter: ${name}`, patterns);
     } catch (e) {
-      throw new CalculatorError(`adapter: ${name}=${describeValue(patterns)} is not a valid regular expression (${(e as Error).message})`);
+      throw new CalculatorError((e as Error).message);
     }
     return { test: (p) => re.test(p), indexFree: false };
   }

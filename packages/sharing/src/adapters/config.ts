@@ -1,6 +1,10 @@
 // The fields every adapter method's config shares, the types derived from a method's config, and
 // PEFT's per-layer rank/alpha overrides (rank_pattern / alpha_pattern) that LoRA, LoHa and LoKr take.
+import { compileBoundedRegExp } from '@weft/core';
 import { checkNumber, checkPositiveInt } from '@weft/core/internal';
+
+/** PEFT's rule for a rank/alpha pattern key: it matches the end of a module path, after a dot. */
+const patternRule = (k: string) => `^(?:.*\\.)?(?:${k})$`;
 import type { TargetPattern } from './tree.js';
 
 /** Fields common to every adapter method's config (plain, JSON-serialisable, like PEFT's). */
@@ -39,11 +43,7 @@ export function checkPatternMap(where: string, name: string, value: Record<strin
   const out: Record<string, number> = {};
   for (const [k, v] of Object.entries(value)) {
     if (k.length === 0 || k.length > 2000) throw new Error(`${where}: ${name} has a key of length ${k.length}; allowed 1..2000`);
-    try {
-      new RegExp(k);
-    } catch {
-      throw new Error(`${where}: ${name} key "${k}" is not a valid regular expression`);
-    }
+    compileBoundedRegExp(`${where}: ${name} key`, k, patternRule);
     // defineProperty: a key such as "__proto__" stays an ordinary key.
     Object.defineProperty(out, k, { value: integer ? checkPositiveInt(where, `${name}["${k}"]`, v) : checkNumber(where, `${name}["${k}"]`, v), enumerable: true });
   }
@@ -53,7 +53,7 @@ export function checkPatternMap(where: string, name: string, value: Record<strin
 /** PEFT's per-layer override: the first pattern key matching the end of the path ("(.*\.)?(key)$"), else the default. */
 export function patternValue(pattern: Record<string, number>, path: string, fallback: number): number {
   for (const [k, v] of Object.entries(pattern)) {
-    if (new RegExp(`^(?:.*\\.)?(?:${k})$`).test(path)) return v;
+    if (compileBoundedRegExp('pattern', k, patternRule).test(path)) return v;
   }
   return fallback;
 }

@@ -2,7 +2,7 @@
 // child with a wrapper, remove a child. Weft's Module keeps its children in a private map and its
 // subclasses keep typed fields (`this.fc1`, `ModuleList.items`): a replacement updates both, and
 // refuses (leaving the tree as it was) when the old child is still referenced elsewhere.
-import { Module, describeValue } from '@weft/core';
+import { Module, compileBoundedRegExp, describeValue } from '@weft/core';
 
 type AnyModule = Module<any, any>;
 
@@ -69,12 +69,7 @@ export function targetMatcher(pattern: TargetPattern, what: string): (path: stri
     if (pattern.length === 0 || pattern.length > MAX_PATTERN) {
       throw new Error(`adapters: ${what} has length ${pattern.length}; allowed 1..${MAX_PATTERN}`);
     }
-    let re: RegExp;
-    try {
-      re = new RegExp(`^(?:${pattern})$`);
-    } catch (e) {
-      throw new Error(`adapters: ${what}="${pattern}" is not a valid regular expression (${(e as Error).message})`);
-    }
+    const re = compileBoundedRegExp(`adapters: ${what}`, pattern);
     return (path) => re.test(path);
   }
   if (!Array.isArray(pattern) || pattern.length === 0 || !pattern.every((p) => typeof p === 'string' && p.length > 0 && p.length <= MAX_PATTERN)) {

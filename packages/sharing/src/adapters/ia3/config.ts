@@ -1,5 +1,6 @@
 // IA3: Few-Shot Parameter-Efficient Fine-Tuning is Better and Cheaper than In-Context Learning
 // (arXiv:2205.05638). The config, its defaults (PEFT's IA3Config) and their checks.
+import { compileBoundedRegExp } from '@weft/core';
 import { checkBool } from '@weft/core/internal';
 import type { AdapterConfigBase, ResolvedConfig, ResolvedOptions } from '../config.js';
 import { targetMatcher, type TargetPattern } from '../tree.js';
@@ -41,6 +42,6 @@ export function checkIa3Options(o: ResolvedOptions<Ia3Config>, where: string): R
 /** Whether `path` is a feed-forward module under PEFT's IA3 rule. */
 export function isFeedforward(pattern: TargetPattern | null, path: string): boolean {
   if (pattern === null) return false;
-  if (typeof pattern === 'string') return new RegExp(`^(?:${pattern})$`).test(path);
+  if (typeof pattern === 'string') return compileBoundedRegExp('IA3 feedforward', pattern).test(path);
   return pattern.some((p) => path.endsWith(p));
 }
