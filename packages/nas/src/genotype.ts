@@ -133,7 +133,10 @@ export function fromDartsString(text: string): Genotype {
       if (b - a > nodes) throw new Error(`fromDartsString: ${name}=${s.slice(0, 80)} has ${b - a} entries; the cell has ${nodes} intermediate nodes`);
       list = Array.from({ length: Math.max(0, b - a) }, (_, k) => a + k);
     } else {
-      const parts = s.replace(/[[\]\s]/g, '').split(',').filter(Boolean);
+      // Entries are integers separated by commas; "[1 0]" is refused (Python refuses it), never read as 10.
+      const inner = s.slice(1, -1).trim();
+      const parts = inner === '' ? [] : inner.split(',').map((p) => p.trim());
+      if (parts.some((p) => !/^\d+$/.test(p))) throw new Error(`fromDartsString: ${name}=${s.slice(0, 80)} must be a list of node numbers separated by commas`);
       if (parts.length > nodes) throw new Error(`fromDartsString: ${name} has ${parts.length} entries; the cell has ${nodes} intermediate nodes, so at most ${nodes} (each once)`);
       list = parts.map(Number);
     }
