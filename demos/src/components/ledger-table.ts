@@ -4,7 +4,7 @@
 import { LitElement, css, html, nothing } from 'lit';
 import { formatBytes, type Ledger } from '@weft/core';
 import { formatCompact, formatInt } from '../format.js';
-import { boxStyles, cardStyles, numberStyles } from '../styles/shared.js';
+import { boxStyles, cardStyles, numberStyles, tableStyles } from '../styles/shared.js';
 
 const TOTALS = [
   ['stored', 'Stored', 'unique parameters in memory'],
@@ -32,6 +32,7 @@ export class WeftLedgerTable extends LitElement {
     boxStyles,
     cardStyles,
     numberStyles,
+    tableStyles,
     css`
       :host {
         display: block;
@@ -64,31 +65,10 @@ export class WeftLedgerTable extends LitElement {
         font-size: 11.5px;
         color: var(--faint);
       }
-      .scroll {
-        overflow-x: auto;
-        border: 1px solid var(--border);
-        border-radius: var(--radius-sm);
-      }
-      table {
-        width: 100%;
-        border-collapse: collapse;
-        font-size: 13.5px;
-      }
       th,
       td {
         padding: 7px 12px;
         text-align: left;
-        white-space: nowrap;
-        border-bottom: 1px solid var(--border);
-      }
-      tbody tr:last-child td {
-        border-bottom: none;
-      }
-      th {
-        font-size: 12px;
-        font-weight: 600;
-        color: var(--muted);
-        background: var(--surface-2);
       }
       td.r,
       th.r {

@@ -1,16 +1,11 @@
 // The styles of adapters.html: the shared shadow-DOM styles, then the page's own (its one-column
 // button stack, the methods table with accuracy bars, the mixing sliders).
 import { css } from 'lit';
-import { boxStyles, cardStyles, buttonStyles, fieldStyles, numberStyles, pageStyles } from './shared.js';
+import { trainingPageStyles } from './shared.js';
 
 /** Every style of the page's shadow root, in order (the page's own rules last, so they win). */
 export const adaptersStyles = [
-  boxStyles,
-  cardStyles,
-  buttonStyles,
-  fieldStyles,
-  numberStyles,
-  pageStyles,
+  ...trainingPageStyles,
   css`
     .buttons {
       grid-template-columns: minmax(0, 1fr);
@@ -40,12 +35,8 @@ export const adaptersStyles = [
       margin: 0 0 10px;
     }
     .stats {
-      display: flex;
       gap: 12px 28px;
-      flex-wrap: wrap;
       margin: 12px 0;
-      padding-top: 12px;
-      border-top: 1px solid var(--border);
     }
     .scroll {
       overflow-x: auto;

@@ -1,16 +1,12 @@
 // The styles of compare.html: the shared shadow-DOM styles, then the page's own (the technique
 // checklist, the chart pair, the runs table with its status pills and in-place ledgers).
 import { css } from 'lit';
-import { boxStyles, cardStyles, buttonStyles, fieldStyles, numberStyles, pageStyles } from './shared.js';
+import { tableStyles, trainingPageStyles } from './shared.js';
 
 /** Every style of the page's shadow root, in order (the page's own rules last, so they win). */
 export const compareStyles = [
-  boxStyles,
-  cardStyles,
-  buttonStyles,
-  fieldStyles,
-  numberStyles,
-  pageStyles,
+  ...trainingPageStyles,
+  tableStyles,
   css`
     .lead {
       max-width: 70ch;
@@ -19,13 +15,6 @@ export const compareStyles = [
       display: grid;
       grid-template-columns: minmax(0, 3fr) minmax(0, 2fr);
       gap: 20px;
-    }
-    .views > .card {
-      display: flex;
-      flex-direction: column;
-    }
-    weft-loss-chart {
-      flex: 1;
     }
     @media (max-width: 1100px) {
       .views {
@@ -104,35 +93,9 @@ export const compareStyles = [
       background: var(--accent-soft);
       color: var(--accent);
     }
-    .scroll {
-      overflow-x: auto;
-      border: 1px solid var(--border);
-      border-radius: var(--radius-sm);
-    }
-    table {
-      width: 100%;
-      border-collapse: collapse;
-      font-size: 13.5px;
-    }
     th,
     td {
-      padding: 8px 8px;
-      text-align: right;
-      white-space: nowrap;
-      border-bottom: 1px solid var(--border);
-    }
-    th:first-child,
-    td:first-child {
-      text-align: left;
-    }
-    thead th {
-      font-size: 12px;
-      font-weight: 600;
-      color: var(--muted);
-      background: var(--surface-2);
-    }
-    tbody tr:last-child td {
-      border-bottom: none;
+      padding: 8px;
     }
     td .sub {
       display: block;

@@ -1,15 +1,10 @@
 // The styles of nas.html: the shared shadow-DOM styles, then the page's own.
 import { css } from 'lit';
-import { boxStyles, cardStyles, buttonStyles, fieldStyles, numberStyles, pageStyles } from './shared.js';
+import { trainingPageStyles } from './shared.js';
 
 /** Every style of the page's shadow root, in order (the page's own rules last, so they win). */
 export const nasStyles = [
-  boxStyles,
-  cardStyles,
-  buttonStyles,
-  fieldStyles,
-  numberStyles,
-  pageStyles,
+  ...trainingPageStyles,
   css`
     .lead {
       max-width: 70ch;
@@ -34,15 +29,12 @@ export const nasStyles = [
       flex-wrap: wrap;
       margin-top: 12px;
     }
-    .alert,
     .warn {
       margin-top: 12px;
       padding: 10px 12px;
       border-radius: var(--radius-sm);
       font-size: 14px;
       overflow-wrap: anywhere;
-    }
-    .warn {
       background: var(--warn-soft);
       color: var(--warn);
       border: 1px solid var(--warn-border);
@@ -55,11 +47,6 @@ export const nasStyles = [
       background: var(--surface-2, rgba(127, 127, 127, 0.08));
       font-size: 12px;
       overflow-wrap: anywhere;
-    }
-    .legend {
-      margin: 8px 0 0;
-      font-size: 13px;
-      color: var(--muted);
     }
   `,
 ];

@@ -1,31 +1,15 @@
 // The styles of params.html (the parameter comparator): the shared shadow-DOM styles, then the page's own.
 import { css } from 'lit';
-import { boxStyles, cardStyles, buttonStyles, fieldStyles, numberStyles } from './shared.js';
+import { pageStyles, tableStyles } from './shared.js';
 
 /** Every style of the page's shadow root, in order (the page's own rules last, so they win). */
 export const paramsStyles = [
-  boxStyles,
-  cardStyles,
-  buttonStyles,
-  fieldStyles,
-  numberStyles,
+  ...pageStyles,
+  tableStyles,
   css`
-    :host {
-      display: block;
-    }
-    h1 {
-      margin: 0 0 4px;
-      font-size: 28px;
-      letter-spacing: -0.02em;
-      line-height: 1.2;
-    }
     .lead {
       margin: 0 0 20px;
       max-width: 72ch;
-      color: var(--muted);
-    }
-    weft-url-notice {
-      margin-bottom: 18px;
     }
     .sides {
       display: grid;
@@ -104,8 +88,6 @@ export const paramsStyles = [
       color: var(--faint);
     }
     .pair {
-      display: grid;
-      grid-template-columns: 1fr 1fr;
       gap: 10px 16px;
     }
     details.paste summary {
@@ -145,12 +127,7 @@ export const paramsStyles = [
       font-size: 12.5px;
     }
     .alert {
-      padding: 10px 12px;
-      border-radius: var(--radius-sm);
-      background: var(--danger-soft);
-      color: var(--danger);
       font-size: 13.5px;
-      overflow-wrap: anywhere;
     }
     .ok {
       font-size: 12.5px;
@@ -164,35 +141,8 @@ export const paramsStyles = [
     .spaced {
       margin-top: 8px;
     }
-    .scroll {
-      overflow-x: auto;
-      border: 1px solid var(--border);
-      border-radius: var(--radius-sm);
-    }
     table {
-      width: 100%;
-      border-collapse: collapse;
       font-size: 14px;
-    }
-    th,
-    td {
-      padding: 8px 12px;
-      text-align: right;
-      white-space: nowrap;
-      border-bottom: 1px solid var(--border);
-    }
-    th:first-child,
-    td:first-child {
-      text-align: left;
-    }
-    thead th {
-      font-size: 12px;
-      font-weight: 600;
-      color: var(--muted);
-      background: var(--surface-2);
-    }
-    tbody tr:last-child td {
-      border-bottom: none;
     }
     tr.sep td {
       border-top: 2px solid var(--border);
@@ -221,22 +171,8 @@ export const paramsStyles = [
       gap: 20px;
     }
     .try ul {
-      margin: 0;
-      padding: 0;
-      list-style: none;
-      display: grid;
       grid-template-columns: repeat(auto-fit, minmax(300px, 1fr));
       gap: 10px 24px;
-      font-size: 14px;
-      color: var(--muted);
-    }
-    .try a {
-      color: var(--accent);
-      font-weight: 600;
-      text-decoration: none;
-    }
-    .try a:hover {
-      text-decoration: underline;
     }
     details.breakdown summary {
       cursor: pointer;
@@ -255,16 +191,6 @@ export const paramsStyles = [
       gap: 12px;
       font-size: 12.5px;
       color: var(--faint);
-    }
-    .linkbtn {
-      border: none;
-      background: none;
-      padding: 0;
-      color: var(--accent);
-      font: inherit;
-      font-size: 13px;
-      font-weight: 600;
-      cursor: pointer;
     }
     pre {
       margin: 8px 0 0;

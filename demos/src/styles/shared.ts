@@ -41,7 +41,7 @@ export const cardStyles = css`
   }
 `;
 
-/** Buttons: `.btn`, `.btn.primary`, `.btn.danger`. */
+/** Buttons: `.btn`, `.btn.primary`, `.btn.danger`, and `.linkbtn` (a button that reads as a link). */
 export const buttonStyles = css`
   .btn {
     display: inline-flex;
@@ -85,10 +85,25 @@ export const buttonStyles = css`
     border-color: var(--danger);
     background: var(--danger-soft);
   }
+  .linkbtn {
+    border: none;
+    background: none;
+    padding: 0;
+    color: var(--accent);
+    font: inherit;
+    font-size: 13px;
+    font-weight: 600;
+    cursor: pointer;
+  }
 `;
 
-/** Labelled form fields: `<label class="field"><span>name</span><input></label>`. */
+/** Labelled form fields: `<label class="field"><span>name</span><input></label>`; `.pair` sets two side by side. */
 export const fieldStyles = css`
+  .pair {
+    display: grid;
+    grid-template-columns: 1fr 1fr;
+    gap: 10px;
+  }
   .field {
     display: flex;
     flex-direction: column;
@@ -140,154 +155,237 @@ export const numberStyles = css`
   }
 `;
 
-/** The layout every training page shares: title row with its lead paragraph, settings/main/try grid (one column below 980 px), the settings form with its field errors, the copy-link row, stats and alerts. Page styles come after it and may override. */
-export const pageStyles = css`
-  :host {
-    display: block;
-  }
-  .top {
-    display: flex;
-    align-items: flex-start;
-    justify-content: space-between;
-    gap: 16px 24px;
-    flex-wrap: wrap;
-    margin-bottom: 20px;
-  }
-  h1 {
-    margin: 0 0 4px;
-    font-size: 28px;
-    letter-spacing: -0.02em;
-    line-height: 1.2;
-  }
-  .lead {
-    margin: 0;
-    max-width: 66ch;
-    color: var(--muted);
-  }
-  weft-url-notice {
-    margin-bottom: 18px;
-  }
-  .layout {
-    display: grid;
-    grid-template-columns: 290px minmax(0, 1fr);
-    grid-template-rows: auto 1fr;
-    grid-template-areas: 'settings main' 'try main';
-    gap: 20px;
-    align-items: start;
-  }
-  .settings {
-    grid-area: settings;
-  }
-  .main {
-    grid-area: main;
-    display: grid;
-    gap: 20px;
-    min-width: 0;
-  }
-  .try {
-    grid-area: try;
-  }
-  .try ul {
-    margin: 0;
-    padding: 0;
-    list-style: none;
-    display: grid;
-    gap: 10px;
-    font-size: 14px;
-    color: var(--muted);
-  }
-  .try a {
-    color: var(--accent);
-    font-weight: 600;
-    text-decoration: none;
-  }
-  .try a:hover {
-    text-decoration: underline;
-  }
-  form {
-    display: grid;
-    gap: 14px;
-  }
-  fieldset {
-    border: none;
-    margin: 0;
-    padding: 0;
-    display: grid;
-    gap: 12px;
-    min-width: 0;
-  }
-  .pair {
+/** The shared styles of every page but the landing, in order: boxes, cards, buttons, fields and numbers, then the host, the title with its lead paragraph, the URL notice, the "Things to try" list and the alert box. Page styles come after it and may override. */
+export const pageStyles = [
+  boxStyles,
+  cardStyles,
+  buttonStyles,
+  fieldStyles,
+  numberStyles,
+  css`
+    :host {
+      display: block;
+    }
+    h1 {
+      margin: 0 0 4px;
+      font-size: 28px;
+      letter-spacing: -0.02em;
+      line-height: 1.2;
+    }
+    .lead {
+      margin: 0;
+      max-width: 66ch;
+      color: var(--muted);
+    }
+    weft-url-notice {
+      margin-bottom: 18px;
+    }
+    .try ul {
+      margin: 0;
+      padding: 0;
+      list-style: none;
+      display: grid;
+      gap: 10px;
+      font-size: 14px;
+      color: var(--muted);
+    }
+    .try a {
+      color: var(--accent);
+      font-weight: 600;
+      text-decoration: none;
+    }
+    .try a:hover {
+      text-decoration: underline;
+    }
+    .alert {
+      padding: 10px 12px;
+      border-radius: var(--radius-sm);
+      background: var(--danger-soft);
+      color: var(--danger);
+      font-size: 14px;
+      overflow-wrap: anywhere;
+    }
+  `,
+];
+
+/** `pageStyles` plus the layout every training page shares: title row, settings/main/try grid (one column below 980 px), the settings form with its field errors, the copy-link row, stats (`.stats`, or `.versus` where a model runs beside its baseline), chart cards that stretch their loss chart (`.views`), chart legends and alerts. Page styles come after it and may override. */
+export const trainingPageStyles = [
+  ...pageStyles,
+  css`
+    .top {
+      display: flex;
+      align-items: flex-start;
+      justify-content: space-between;
+      gap: 16px 24px;
+      flex-wrap: wrap;
+      margin-bottom: 20px;
+    }
+    .layout {
+      display: grid;
+      grid-template-columns: 290px minmax(0, 1fr);
+      grid-template-rows: auto 1fr;
+      grid-template-areas: 'settings main' 'try main';
+      gap: 20px;
+      align-items: start;
+    }
+    .settings {
+      grid-area: settings;
+    }
+    .main {
+      grid-area: main;
+      display: grid;
+      gap: 20px;
+      min-width: 0;
+    }
+    .try {
+      grid-area: try;
+    }
+    form {
+      display: grid;
+      gap: 14px;
+    }
+    fieldset {
+      border: none;
+      margin: 0;
+      padding: 0;
+      display: grid;
+      gap: 12px;
+      min-width: 0;
+    }
+    .note {
+      font-size: 12.5px;
+      color: var(--faint);
+      margin: 0;
+    }
+    .buttons {
+      display: grid;
+      grid-template-columns: 1fr 1fr 1fr;
+      gap: 8px;
+    }
+    .stat .k {
+      font-size: 12px;
+      font-weight: 600;
+      color: var(--muted);
+    }
+    .stat .v {
+      font-size: 18px;
+      font-weight: 700;
+    }
+    .stat .s {
+      font-size: 12px;
+      color: var(--faint);
+    }
+    .stats,
+    .versus {
+      display: flex;
+      gap: 28px;
+      flex-wrap: wrap;
+      margin-top: 14px;
+      padding-top: 12px;
+      border-top: 1px solid var(--border);
+    }
+    .views > .card {
+      display: flex;
+      flex-direction: column;
+    }
+    .views weft-loss-chart {
+      flex: 1;
+    }
+    .legend {
+      margin: 8px 0 0;
+      font-size: 13px;
+      color: var(--muted);
+    }
+    .field .error {
+      color: var(--danger);
+      font-size: 12px;
+    }
+    .field.invalid input {
+      border-color: var(--danger);
+    }
+    .share {
+      display: flex;
+      justify-content: space-between;
+      align-items: center;
+      gap: 8px;
+      padding-top: 12px;
+      border-top: 1px solid var(--border);
+    }
+    .alert {
+      margin-top: 12px;
+    }
+    .about {
+      margin: 6px 0 0;
+      font-size: 14px;
+      color: var(--muted);
+    }
+    @media (max-width: 980px) {
+      .layout {
+        grid-template-columns: minmax(0, 1fr);
+        grid-template-rows: none;
+        grid-template-areas: 'settings' 'main' 'try';
+      }
+    }
+  `,
+];
+
+/** The sharing and MoE pages' model-beside-its-baseline parts: the four count tiles (`.counts`, two columns below 560 px) and the pair of curve cards (`.curves`, one column below 760 px). */
+export const baselineStyles = css`
+  .curves {
     display: grid;
     grid-template-columns: 1fr 1fr;
-    gap: 10px;
+    gap: 20px;
   }
-  .note {
-    font-size: 12.5px;
-    color: var(--faint);
-    margin: 0;
+  @media (max-width: 760px) {
+    .curves {
+      grid-template-columns: minmax(0, 1fr);
+    }
   }
-  .buttons {
+  .counts {
     display: grid;
-    grid-template-columns: 1fr 1fr 1fr;
-    gap: 8px;
-  }
-  .stat .k {
-    font-size: 12px;
-    font-weight: 600;
-    color: var(--muted);
-  }
-  .stat .v {
-    font-size: 18px;
-    font-weight: 700;
-  }
-  .field .error {
-    color: var(--danger);
-    font-size: 12px;
-  }
-  .field.invalid input {
-    border-color: var(--danger);
-  }
-  .share {
-    display: flex;
-    justify-content: space-between;
-    align-items: center;
-    gap: 8px;
+    grid-template-columns: repeat(4, minmax(0, 1fr));
+    gap: 12px;
+    margin-top: 14px;
     padding-top: 12px;
     border-top: 1px solid var(--border);
   }
-  .linkbtn {
-    border: none;
-    background: none;
-    padding: 0;
-    color: var(--accent);
-    font: inherit;
-    font-size: 13px;
-    font-weight: 600;
-    cursor: pointer;
-  }
-  .alert {
-    margin-top: 12px;
-    padding: 10px 12px;
-    border-radius: var(--radius-sm);
-    background: var(--danger-soft);
-    color: var(--danger);
-    font-size: 14px;
-    overflow-wrap: anywhere;
-  }
-  .stat .s {
-    font-size: 12px;
-    color: var(--faint);
-  }
-  .about {
-    margin: 6px 0 0;
-    font-size: 14px;
-    color: var(--muted);
-  }
-  @media (max-width: 980px) {
-    .layout {
-      grid-template-columns: minmax(0, 1fr);
-      grid-template-rows: none;
-      grid-template-areas: 'settings' 'main' 'try';
+  @media (max-width: 560px) {
+    .counts {
+      grid-template-columns: 1fr 1fr;
     }
+  }
+`;
+
+/** A bordered, horizontally scrolling table (`.scroll` around it): numbers right-aligned, the first column left, a tinted header row. */
+export const tableStyles = css`
+  .scroll {
+    overflow-x: auto;
+    border: 1px solid var(--border);
+    border-radius: var(--radius-sm);
+  }
+  table {
+    width: 100%;
+    border-collapse: collapse;
+    font-size: 13.5px;
+  }
+  th,
+  td {
+    padding: 8px 12px;
+    text-align: right;
+    white-space: nowrap;
+    border-bottom: 1px solid var(--border);
+  }
+  th:first-child,
+  td:first-child {
+    text-align: left;
+  }
+  thead th {
+    font-size: 12px;
+    font-weight: 600;
+    color: var(--muted);
+    background: var(--surface-2);
+  }
+  tbody tr:last-child td {
+    border-bottom: none;
   }
 `;

@@ -1,46 +1,5 @@
-// The styles of sharing.html: the shared shadow-DOM styles, then the page's own.
-import { css } from 'lit';
-import { boxStyles, cardStyles, buttonStyles, fieldStyles, numberStyles, pageStyles } from './shared.js';
+// The styles of sharing.html: the training-page styles and the model-beside-its-baseline parts.
+import { baselineStyles, trainingPageStyles } from './shared.js';
 
-/** Every style of the page's shadow root, in order (the page's own rules last, so they win). */
-export const sharingStyles = [
-  boxStyles,
-  cardStyles,
-  buttonStyles,
-  fieldStyles,
-  numberStyles,
-  pageStyles,
-  css`
-    .curves {
-      display: grid;
-      grid-template-columns: 1fr 1fr;
-      gap: 20px;
-    }
-    @media (max-width: 760px) {
-      .curves {
-        grid-template-columns: minmax(0, 1fr);
-      }
-    }
-    .counts {
-      display: grid;
-      grid-template-columns: repeat(4, minmax(0, 1fr));
-      gap: 12px;
-      margin-top: 14px;
-      padding-top: 12px;
-      border-top: 1px solid var(--border);
-    }
-    .versus {
-      display: flex;
-      gap: 28px;
-      flex-wrap: wrap;
-      margin-top: 14px;
-      padding-top: 12px;
-      border-top: 1px solid var(--border);
-    }
-    @media (max-width: 560px) {
-      .counts {
-        grid-template-columns: 1fr 1fr;
-      }
-    }
-  `,
-];
+/** Every style of the page's shadow root, in order. */
+export const sharingStyles = [...trainingPageStyles, baselineStyles];

@@ -1,25 +1,13 @@
 // The styles of train.html (the MLP page): the shared shadow-DOM styles, then the page's own.
 import { css } from 'lit';
-import { boxStyles, cardStyles, buttonStyles, fieldStyles, numberStyles, pageStyles } from './shared.js';
+import { trainingPageStyles } from './shared.js';
 
 /** Every style of the page's shadow root, in order (the page's own rules last, so they win). */
 export const trainStyles = [
-  boxStyles,
-  cardStyles,
-  buttonStyles,
-  fieldStyles,
-  numberStyles,
-  pageStyles,
+  ...trainingPageStyles,
   css`
     .lead {
       max-width: 62ch;
-    }
-    .views > .card {
-      display: flex;
-      flex-direction: column;
-    }
-    weft-loss-chart {
-      flex: 1;
     }
     .views {
       display: grid;
@@ -38,14 +26,6 @@ export const trainStyles = [
     .with-button .btn {
       padding: 0 10px;
       flex: none;
-    }
-    .stats {
-      display: flex;
-      gap: 28px;
-      flex-wrap: wrap;
-      margin-top: 14px;
-      padding-top: 12px;
-      border-top: 1px solid var(--border);
     }
   `,
 ];
