@@ -53,6 +53,7 @@ import { broadcastBatchMatMulConfig } from './batch-mat-mul-broadcast.js';
 import { groupedMatMulConfigs } from './grouped-mat-mul.js';
 import { shortReduceWebGPUConfigs } from './webgpu-short-reduce.js';
 import { stridedSliceWasmConfig } from './strided-slice.js';
+import { selectByScalarConfig } from './select-by-scalar.js';
 import { clipActivationConfig, selectLeakyReluConfig, nanKeepingActivationWasmConfigs, nanKeepingSoftmaxConfig, nanKeepingUnaryConfig } from './nan-activations.js';
 
 const registered = new Set<string>();
@@ -89,10 +90,11 @@ function kernelsFor(backend: string): KernelConfig[] {
       ...wrap('StridedSlice', stridedSliceWasmConfig),
       ...groupedMatMulConfigs('wasm'),
       ...nanKeepingActivationWasmConfigs,
+      selectByScalarConfig('wasm'),
     ];
   }
   const batchMatMul = wrap('BatchMatMul', (o) => broadcastBatchMatMulConfig(o, backend));
-  if (backend === 'cpu') return [unsortedSegmentSumConfig('cpu'), resizeNearestNeighborGradConfig('cpu'), ...batchMatMul, ...groupedMatMulConfigs('cpu')];
+  if (backend === 'cpu') return [unsortedSegmentSumConfig('cpu'), resizeNearestNeighborGradConfig('cpu'), ...batchMatMul, ...groupedMatMulConfigs('cpu'), selectByScalarConfig('cpu')];
   if (backend === 'webgl') {
     const nanKeeping = [
       ...wrap('Relu', (o) => clipActivationConfig(o, 0, Infinity)),

@@ -1,18 +1,20 @@
 // The trainer's guard against non-finite steps, on the device and without a readback (as PyTorch's
 // GradScaler does with a fused optimizer): a step whose loss or gradients hold a NaN or ±Inf is
 // skipped — every variable its update assigned, optimizer state included, gets its old value
-// back through one `where` per variable.
+// back through one select per variable (no copy on cpu and wasm: ops/select-by-scalar.ts).
 import * as tf from '@tensorflow/tfjs-core';
+import { selectByScalar } from '../ops/select-by-scalar.js';
 
 /**
- * A bool scalar, true when every tensor is finite. `x · 0` is 0 for a finite x and NaN for NaN or
- * ±Inf, so the sum of those is exact (a plain sum could overflow to Inf for finite values).
+ * A bool scalar, true when every tensor is finite: the sum of each (one read of its values, no
+ * copy), then the sum of those. A NaN or ±Inf anywhere makes it non-finite; so would sums beyond
+ * float32's range (3.4e38), which a training step reaches only when it diverges anyway.
  */
 export function allFinite(tensors: readonly tf.Tensor[]): tf.Scalar {
   return tf.tidy(() => {
-    let probe: tf.Tensor = tf.scalar(0);
-    for (const t of tensors) probe = tf.add(probe, tf.sum(tf.mul(t, 0)));
-    return tf.isFinite(probe) as tf.Scalar;
+    if (tensors.length === 0) return tf.scalar(true, 'bool');
+    const sums = tensors.map((t) => tf.sum(t)); // one scalar each
+    return tf.isFinite(sums.length === 1 ? sums[0]! : tf.sum(tf.stack(sums))) as tf.Scalar;
   });
 }
 
@@ -56,7 +58,7 @@ export class NonFiniteGuard {
     try {
       const out = step();
       const changed = before.filter((b) => !b.v.isDisposed && b.v.dataId !== b.dataId);
-      for (const { v, hold } of changed) v.assign(tf.where(out.finite, v, hold));
+      for (const { v, hold } of changed) v.assign(selectByScalar(out.finite, v as tf.Tensor, hold));
       if (!this.watched) {
         // Variables the step created (an optimizer's slots) are watched from the next step on.
         const known = new Set(candidates);
