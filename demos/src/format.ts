@@ -21,14 +21,19 @@ export function formatLoss(x: number): string {
   return x.toPrecision(4);
 }
 
-/** A duration: "850 ms", "12.3 s", "2 min 05 s". */
+/**
+ * A duration: "850 ms", "12.3 s", "2 min 05 s", "1 h 04 min". Rounded once, to the unit shown, before
+ * it is split, so a value just under a boundary is carried up ("1 min 00 s", never "60.0 s" or "2 min 60 s").
+ */
 export function formatDuration(ms: number): string {
   if (!Number.isFinite(ms) || ms < 0) return '—';
-  if (ms < 1000) return `${Math.round(ms)} ms`;
-  const s = ms / 1000;
-  if (s < 60) return `${s.toFixed(1)} s`;
-  const m = Math.floor(s / 60);
-  return `${m} min ${String(Math.round(s - m * 60)).padStart(2, '0')} s`;
+  if (Math.round(ms) < 1000) return `${Math.round(ms)} ms`;
+  const tenths = Math.round(ms / 100);
+  if (tenths < 600) return `${(tenths / 10).toFixed(1)} s`;
+  const seconds = Math.round(ms / 1000);
+  if (seconds < 3600) return `${Math.floor(seconds / 60)} min ${String(seconds % 60).padStart(2, '0')} s`;
+  const minutes = Math.round(ms / 60_000);
+  return `${Math.floor(minutes / 60)} h ${String(minutes % 60).padStart(2, '0')} min`;
 }
 
 /** "0.925" → "92.5%". */
