@@ -75,4 +75,34 @@ describe('moe.html', () => {
     expect(w.foreign, 'requests to other origins').toEqual([]);
     expect(await w.cspViolations(), 'CSP violations').toEqual([]);
   });
+
+  it('keeps the router entropy, the dropped share and the load chart after Pause and after Stop', async () => {
+    const w = await openWatched(browser);
+    const { page } = w;
+    await page.goto(demoUrl('moe.html?backend=wasm&steps=20000&capacity=1'));
+    await expect.poll(() => startButton(page).isEnabled(), { timeout: 60_000 }).toBe(true);
+    await startButton(page).click();
+    await expect.poll(() => stepOf(page), { timeout: 60_000, interval: 200 }).toBeGreaterThanOrEqual(60);
+    const routerNumbers = async () => ({
+      entropy: await page.locator('[data-entropy]').getAttribute('data-entropy'),
+      dropped: await page.locator('[data-dropped]').getAttribute('data-dropped'),
+      bars: await page.locator('[data-load] rect').count(),
+    });
+    const expectShown = async () => {
+      const n = await routerNumbers();
+      expect(Number(n.entropy), `entropy ${n.entropy}`).toBeGreaterThan(0); // 8 experts: in (0, ln 8]
+      expect(Number(n.entropy)).toBeLessThanOrEqual(Math.log(8) + 1e-6);
+      expect(n.dropped).not.toBe('');
+      expect(Number.isFinite(Number(n.dropped))).toBe(true);
+      expect(n.bars).toBe(8);
+      expect(await page.locator('[data-entropy]').textContent()).not.toMatch(/NaN|—/);
+    };
+    await page.locator('button[data-action="pause"]').click();
+    await expect.poll(() => page.locator('weft-progress-bar [data-status]').getAttribute('data-status'), { timeout: 60_000 }).toBe('paused');
+    await expectShown();
+    await page.locator('button[data-action="stop"]').click();
+    await expect.poll(() => page.locator('weft-progress-bar [data-status]').getAttribute('data-status'), { timeout: 60_000 }).toBe('stopped');
+    await expectShown();
+    expect(w.errors, 'console errors').toEqual([]);
+  });
 });

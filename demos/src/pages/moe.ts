@@ -84,8 +84,12 @@ export class WeftMoEPage extends LitElement {
       return typeof v === 'number' ? v : NaN;
     };
     const L = this.ledger;
-    const load = (latest?.stats['moe.load'] as number[] | undefined) ?? [];
-    const dropped = latest ? stat(latest, 'moe.dropped') : NaN;
+    // The report a pause or stop writes carries no statistics (no step ran since the last one):
+    // the router's numbers and the load chart keep the latest report that has them.
+    const routed = [...hist].reverse().find((p) => Object.keys(p.stats).length > 0);
+    const load = (routed?.stats['moe.load'] as number[] | undefined) ?? [];
+    const dropped = routed ? stat(routed, 'moe.dropped') : NaN;
+    const entropy = routed ? stat(routed, 'moe.entropy') : NaN;
     const total = t.totalSteps || s.steps;
     return html`<div class="top">
         <div>
@@ -122,7 +126,7 @@ export class WeftMoEPage extends LitElement {
             <div class="versus num">
               <div class="stat"><div class="k">task loss (MSE + aux)</div><div class="v" data-loss=${latest?.loss ?? ''}>${latest ? formatLoss(latest.loss) : '—'}</div></div>
               <div class="stat"><div class="k">dropped pairs</div><div class="v" data-dropped=${Number.isFinite(dropped) ? dropped : ''}>${Number.isFinite(dropped) ? formatPercent(dropped) : '—'}</div></div>
-              <div class="stat"><div class="k">router entropy</div><div class="v">${latest ? formatLoss(stat(latest, 'moe.entropy')) : '—'}</div></div>
+              <div class="stat"><div class="k">router entropy</div><div class="v" data-entropy=${Number.isFinite(entropy) ? entropy : ''}>${Number.isFinite(entropy) ? formatLoss(entropy) : '—'}</div></div>
               <div class="stat"><div class="k">NMI expert ↔ cluster</div><div class="v" data-nmi=${this.view?.nmi ?? ''}>${this.view ? this.view.nmi.toFixed(2) : '—'}</div></div>
             </div>
             ${t.error ? html`<div class="alert" role="alert">${t.error}</div>` : nothing}
