@@ -11,3 +11,4 @@ export * from './umoe.js';
 export * from './metrics.js';
 export * from './specialisation.js';
 export * from './pkm.js';
+export * from './transformers.js';

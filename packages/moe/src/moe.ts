@@ -1,5 +1,6 @@
 // The mixture-of-experts layer: router + sparse dispatch + stacked experts (+ always-on shared
-// experts, DeepSeekMoE — Dai et al., arXiv:2401.06066), usable on its own or as the `ffn` of core's
+// experts, DeepSeekMoE — Dai et al., arXiv:2401.06066; optionally scaled per token by a sigmoid gate,
+// as Qwen2-MoE's `shared_expert_gate`), usable on its own or as the `ffn` of core's
 // TransformerBlock. x (..., d) -> (..., d). In training it adds the load-balancing loss (Switch,
 // GShard or Mixtral form), the router z-loss and optionally an entropy term to the forward context;
 // with `collectStats` it records per-expert load, the dropped-pair fraction, router entropy and the
@@ -8,8 +9,8 @@
 // Departs from DeepSeekMoE: no fine-grained expert segmentation (choose E and hidden for that).
 // UMoE's attention MoE, which can share these experts, is premix-attention.ts.
 import * as tf from '@tensorflow/tfjs-core';
-import { MLP, Module, checkKnownKeys, configKeys, defaultRng, ForwardContext, type Rng, describeValue } from '@weft/core';
-import { checkInt, checkNumber, checkOneOf, checkPositive, checkPositiveInt } from '@weft/core/internal';
+import { Linear, MLP, Module, checkKnownKeys, configKeys, defaultRng, ForwardContext, type Rng, describeValue } from '@weft/core';
+import { checkBool, checkInt, checkNumber, checkOneOf, checkPositive, checkPositiveInt } from '@weft/core/internal';
 import { autoBlockSize, capacityPlan, combineWeights, denseCombine, droplessPlan, DROP_POLICIES, sparseCombine, type DispatchPlan, type DropPolicy } from './dispatch.js';
 import { EXPERT_KINDS, expertBase, StackedExperts, type ExpertKind, type ExpertsConfig } from './experts.js';
 import { loadBalancingLoss, LOAD_BALANCE_FORMS, routerEntropy, routerZLoss, type LoadBalanceForm } from './losses.js';
@@ -47,6 +48,11 @@ export interface MoEConfig {
   sharedExperts?: number;
   /** Hidden width of each shared expert. Default: `hidden`. */
   sharedHidden?: number;
+  /**
+   * Scale the shared experts' output per token by σ(x·w), w [dim, 1] learned (Qwen2-MoE's
+   * `shared_expert_gate`); false adds it ungated (DeepSeekMoE). Needs sharedExperts ≥ 1. Default: false.
+   */
+  sharedGate?: boolean;
   /** Load-balancing loss form, or 'none'. Default: 'switch'. */
   loadBalance?: LoadBalanceForm | 'none';
   /** Weight of the load-balancing loss. Default: 0.01. */
@@ -64,7 +70,7 @@ export interface MoEConfig {
 /** Every key of {@link MoEConfig}, for the unknown-key check. */
 export const MOE_CONFIG_KEYS = configKeys<MoEConfig>({
   dim: true, numExperts: true, topK: true, hidden: true, expert: true, loraRank: true, loraAlpha: true, loraZeroInit: true, router: true,
-  routerConfig: true, capacityFactor: true, dropPolicy: true, blockSize: true, sharedExperts: true, sharedHidden: true, loadBalance: true,
+  routerConfig: true, capacityFactor: true, dropPolicy: true, blockSize: true, sharedExperts: true, sharedHidden: true, sharedGate: true, loadBalance: true,
   loadBalanceWeight: true, zLossWeight: true, entropyWeight: true, name: true, dispatch: true,
 });
 
@@ -116,6 +122,7 @@ export function resolveMoEConfig(config: MoEConfig, who = 'MoE', allowed: readon
     blockSize: config.blockSize,
     sharedExperts: config.sharedExperts ?? 0,
     sharedHidden: config.sharedHidden ?? config.hidden ?? 4 * config.dim,
+    sharedGate: config.sharedGate ?? false,
     loadBalance: config.loadBalance ?? 'switch',
     loadBalanceWeight: config.loadBalanceWeight ?? 0.01,
     zLossWeight: config.zLossWeight ?? 0.001,
@@ -140,6 +147,8 @@ export function resolveMoEConfig(config: MoEConfig, who = 'MoE', allowed: readon
   if (c.blockSize !== undefined) checkPositiveInt(who, 'blockSize', c.blockSize);
   checkInt(who, 'sharedExperts', c.sharedExperts, 0);
   checkPositiveInt(who, 'sharedHidden', c.sharedHidden);
+  checkBool(who, 'sharedGate', c.sharedGate);
+  if (c.sharedGate && c.sharedExperts === 0) throw new Error(`${who}: sharedGate=true needs sharedExperts ≥ 1 (got sharedExperts=0)`);
   checkOneOf(who, 'loadBalance', c.loadBalance, [...LOAD_BALANCE_FORMS, 'none'] as const);
   checkNumber(who, 'loadBalanceWeight', c.loadBalanceWeight, 0);
   checkNumber(who, 'zLossWeight', c.zLossWeight, 0);
@@ -189,6 +198,8 @@ export class MoE extends Module {
   readonly base: MLP | null;
   /** The shared experts (one fused MLP), or null. */
   readonly shared: MLP | null;
+  /** The shared experts' sigmoid gate [dim → 1] (Qwen2-MoE), or null. */
+  readonly sharedGate: Linear | null;
   /** Share of the routed experts one token uses (its router entry's active share, plus `expertsShareElsewhere`). */
   readonly expertShare: number;
 
@@ -205,6 +216,7 @@ export class MoE extends Module {
       c.sharedExperts > 0
         ? this.addModule('shared', new MLP({ dim: c.dim, hidden: c.sharedExperts * c.sharedHidden, gated: c.expert === 'swiglu' }, rng))
         : null;
+    this.sharedGate = c.sharedGate ? this.addModule('sharedGate', new Linear({ inFeatures: c.dim, outFeatures: 1, bias: false }, rng)) : null;
   }
 
   /** A token uses {@link expertShare} of the routed experts; router, base and shared experts are used by every token. */
@@ -233,7 +245,10 @@ export class MoE extends Module {
     if (n === 0) return tf.clone(x);
     const { routing, plan } = this.plan(flat, ctx);
     let y = c.dispatch === 'dense' ? denseCombine(flat, routing, plan, this.experts) : sparseCombine(flat, routing, plan, this.experts);
-    if (this.shared) y = tf.add(y, this.shared.forward(flat, ctx));
+    if (this.shared) {
+      const s = this.shared.forward(flat, ctx); // (N, d)
+      y = tf.add(y, this.sharedGate ? tf.mul(tf.sigmoid(this.sharedGate.forward(flat, ctx)), s) : s); // σ (N, 1) scales each token's row
+    }
     reportRouting(c, routing, plan, n, ctx);
     return tf.reshape(y, x.shape); // (N, d) -> (..., d)
   }
