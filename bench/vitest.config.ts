@@ -21,7 +21,8 @@ export default defineConfig({
   test: {
     name: 'bench',
     root: src('..'),
-    include: ['bench/run-cases.test.ts'],
+    // `pnpm profile` (scripts/profile.mjs) runs its one file instead of the cases.
+    include: [process.env.WEFT_PROFILE ? 'bench/profile-run.test.ts' : 'bench/run-cases.test.ts'],
     testTimeout: 600_000,
     hookTimeout: 600_000,
     server: { deps: { inline: [/@tensorflow\//] } },
