@@ -85,6 +85,37 @@ describe('train.html', () => {
     await page.context().close();
   });
 
+  it('shows the speed the step counter moves at (steps over wall time), not a faster figure', async () => {
+    const w = await openWatched(browser);
+    const { page } = w;
+    await page.goto(demoUrl('train.html?backend=wasm&steps=100000'));
+    await expect.poll(() => startButton(page).isEnabled(), { timeout: 60_000 }).toBe(true);
+    await startButton(page).click();
+    await waitForStep(page, 50);
+    // In the page: every 100 ms for 5 s, the step shown, the time, and the speed shown.
+    const samples = await page.evaluate(async () => {
+      const bar = () => document.querySelector('weft-train-page')!.shadowRoot!.querySelector('weft-progress-bar')!.shadowRoot!;
+      const out: Array<{ at: number; step: number; rate: number }> = [];
+      for (let i = 0; i <= 50; i++) {
+        out.push({ at: performance.now(), step: Number(bar().querySelector('[data-step]')!.getAttribute('data-step')), rate: Number(bar().querySelector('[data-rate]')!.textContent) });
+        await new Promise((r) => setTimeout(r, 100));
+      }
+      return out;
+    });
+    const last = samples.at(-1)!;
+    const from = samples.find((s) => s.at >= last.at - 3000)!;
+    const counter = ((last.step - from.step) * 1000) / (last.at - from.at);
+    expect(counter).toBeGreaterThan(0);
+    // The speed shown over the last seconds (its median, as it is re-measured on every report).
+    const shown = samples.filter((s) => s.at >= from.at && s.rate > 0).map((s) => s.rate).sort((a, b) => a - b);
+    const median = shown[Math.floor(shown.length / 2)]!;
+    expect(median / counter, `shown ${median} steps/s, counter ${counter.toFixed(1)} steps/s`).toBeGreaterThan(0.67);
+    expect(median / counter, `shown ${median} steps/s, counter ${counter.toFixed(1)} steps/s`).toBeLessThan(1.5);
+    await page.locator('button[data-action="stop"]').click();
+    await expectClean(w);
+    await page.context().close();
+  });
+
   it('shows a friendly message for each bad URL value and falls back to the defaults', async () => {
     const w = await openWatched(browser);
     const { page } = w;

@@ -1,6 +1,7 @@
 // <weft-progress-bar>: a run's progress — a bar, the step count, steps per second, time left
-// and the run's status in words.
-import { LitElement, css, html, nothing } from 'lit';
+// and the run's status in words. The live speed is measured from the counter itself (steps shown
+// over the last few seconds of wall time), so it is the rate a person sees the step move.
+import { LitElement, css, html, nothing, type PropertyValues } from 'lit';
 import type { TrainingStatus } from '../controllers/training-controller.js';
 import { formatDuration, formatInt } from '../format.js';
 import { boxStyles, numberStyles } from '../styles/shared.js';
@@ -16,6 +17,11 @@ const STATUS_TEXT: Record<TrainingStatus, string> = {
   error: 'Stopped by an error',
 };
 
+/** Wall time over which the live speed is measured, ms. */
+const RATE_WINDOW_MS = 3000;
+/** The shortest span the live speed is measured over; before it, the trainer's own figure is shown. */
+const RATE_MIN_SPAN_MS = 500;
+
 /** A progress bar for a training run. */
 export class WeftProgressBar extends LitElement {
   static override properties = {
@@ -29,12 +35,15 @@ export class WeftProgressBar extends LitElement {
   declare step: number;
   /** Steps of the run. */
   declare total: number;
-  /** Current speed (0 when unknown). */
+  /** The trainer's speed at its latest report (0 when unknown): shown until the counter has moved for long enough to measure. */
   declare stepsPerSecond: number;
   /** Training time so far, ms. */
   declare elapsedMs: number;
   /** The run's status. */
   declare status: TrainingStatus;
+
+  /** (step, time shown) of the counter while running, oldest first, spanning about RATE_WINDOW_MS. */
+  private samples: Array<{ step: number; at: number }> = [];
 
   constructor() {
     super();
@@ -133,11 +142,32 @@ export class WeftProgressBar extends LitElement {
     `,
   ];
 
+  protected override willUpdate(changed: PropertyValues<this>): void {
+    if (!changed.has('step') && !changed.has('status')) return;
+    const last = this.samples.at(-1);
+    if (this.status !== 'running' || (last && this.step < last.step)) this.samples = [];
+    if (this.status !== 'running') return;
+    const now = performance.now();
+    this.samples.push({ step: this.step, at: now });
+    // Keep one sample older than the window, so the span covers the whole window.
+    while (this.samples.length > 2 && this.samples[1]!.at < now - RATE_WINDOW_MS) this.samples.shift();
+  }
+
+  /** Steps per second of the counter over the last few seconds, or NaN before there is a long enough span. */
+  private get measuredRate(): number {
+    const first = this.samples[0];
+    const last = this.samples.at(-1);
+    if (!first || !last || last.at - first.at < RATE_MIN_SPAN_MS) return Number.NaN;
+    return ((last.step - first.step) * 1000) / (last.at - first.at);
+  }
+
   override render() {
     const fraction = this.total > 0 ? Math.min(1, this.step / this.total) : 0;
-    // While running: the current speed; afterwards, the run's mean speed.
-    const rate = this.status === 'running' || this.elapsedMs <= 0 ? this.stepsPerSecond : (this.step * 1000) / this.elapsedMs;
-    const left = this.stepsPerSecond > 0 && this.status === 'running' ? ((this.total - this.step) / this.stepsPerSecond) * 1000 : NaN;
+    // While running: the counter's speed; afterwards, the run's mean speed.
+    const measured = this.measuredRate;
+    const live = Number.isFinite(measured) ? measured : this.stepsPerSecond;
+    const rate = this.status === 'running' || this.elapsedMs <= 0 ? live : (this.step * 1000) / this.elapsedMs;
+    const left = live > 0 && this.status === 'running' ? ((this.total - this.step) / live) * 1000 : NaN;
     return html`<div class="row">
         <span class="status"><span class="pulse"></span><span data-status=${this.status}>${STATUS_TEXT[this.status]}</span></span>
         <span class="steps num"
