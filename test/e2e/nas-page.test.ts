@@ -57,6 +57,12 @@ describe('nas.html', () => {
     await startButton(page).click();
     await expect.poll(() => stepOf(page), { timeout: 120_000, interval: 200 }).toBeGreaterThanOrEqual(30);
     await expect.poll(() => page.locator('weft-nas-bars .g').count()).toBe(4);
+    // Recovery is read against chance (1/3 here), with why a nested-width search may sit there.
+    const recovery = Number(await page.locator('[data-recovery]').getAttribute('data-recovery'));
+    const note = page.locator('[data-chance-note]');
+    expect(await note.getAttribute('data-chance-note')).toBe(recovery <= 1 / 3 + 1e-9 ? 'at-or-below' : 'above');
+    expect(await note.textContent()).toMatch(/chance level/i);
+    expect(await note.textContent()).toMatch(/nested/);
     if (process.env.WEFT_SCREENSHOTS) await page.screenshot({ path: `${process.env.WEFT_SCREENSHOTS}/nas-entangled.png`, fullPage: true });
 
     // A cell method on the entangled space says why.

@@ -129,6 +129,7 @@ export class WeftNasPage extends LitElement {
                 ? html`<div class="stat"><div class="k">supernet stores</div><div class="v" data-stored=${L.supernet.totals.stored}>${formatInt(L.supernet.totals.stored)}</div><div class="s">${L.largest ? `largest subnet ${formatInt(L.largest.totals.stored)} (×${(L.supernet.totals.stored / L.largest.totals.stored).toFixed(3)})` : 'every candidate op: the sum'}</div></div>`
                 : nothing}
             </div>
+            ${s.space === 'entangled' && v && v.recovery !== null ? this.renderChanceNote(v.recovery) : nothing}
             ${v && v.skipShare >= 0.5 ? html`<div class="warn" role="status" data-collapse>Skip-connections take ${formatPercent(v.skipShare, 0)} of the genotype: DARTS collapse. Try perturbation-based selection or a smaller architecture learning rate.</div>` : nothing}
             ${this.jobError ? html`<div class="alert" role="alert" data-job-error>${this.jobError}</div>` : nothing}
             ${t.error ? html`<div class="alert" role="alert">${t.error}</div>` : nothing}
@@ -163,6 +164,22 @@ export class WeftNasPage extends LitElement {
           </ul>
         </section>
       </div>`;
+  }
+
+  /**
+   * Where the entangled search's recovery shows: at or below chance, say so, and why a share of
+   * matching choices can sit at chance while the search fits the data (widths are nested).
+   */
+  private renderChanceNote(recovery: number) {
+    const atChance = recovery <= ENTANGLED_CHANCE + 1e-9;
+    return html`<p class="chance" data-chance-note=${atChance ? 'at-or-below' : 'above'}>
+      ${atChance
+        ? html`<b>${formatPercent(recovery, 0)} is ${recovery < ENTANGLED_CHANCE - 1e-9 ? 'below' : ''} chance level</b> (${formatPercent(ENTANGLED_CHANCE, 0)}: a random subnet matches as many of the teacher's choices).`
+        : html`Chance level is ${formatPercent(ENTANGLED_CHANCE, 0)}.`}
+      Widths here are nested: a layer of width 16 begins with the units of widths 8 and 4, so any subnet at least as wide as the
+      teacher can compute its function exactly (the extra units at zero). The data cannot tell those subnets apart, β is free
+      to prefer a wider one, and "recovered" counts that as a miss: judge the subnet by its validation loss as well.
+    </p>`;
   }
 
   private methodDescription(): string {

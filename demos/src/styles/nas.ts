@@ -39,6 +39,15 @@ export const nasStyles = [
       color: var(--warn);
       border: 1px solid var(--warn-border);
     }
+    .chance {
+      margin: 12px 0 0;
+      font-size: 14px;
+      color: var(--muted);
+      max-width: 80ch;
+    }
+    .chance b {
+      color: var(--text);
+    }
     code.geno {
       display: block;
       margin-top: 10px;
