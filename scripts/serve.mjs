@@ -5,4 +5,4 @@ ensureDependencies();
 const [pn, pre] = pnpm();
 const port = process.env.PORT ?? '5173';
 console.log(`• Weft demos: http://localhost:${port}/  (Ctrl-C to stop)`);
-run(pn, [...pre, '--filter', '@weft/demos', 'exec', 'vite', '--port', port, '--strictPort', '--host', process.env.HOST ?? 'localhost']);
+run(pn, [...pre, '--filter', '@weft/demos', 'run', 'dev', '--port', port, '--strictPort', '--host', process.env.HOST ?? 'localhost']);

@@ -1,7 +1,8 @@
-// Weft's hand-written WebAssembly kernel in Chromium (the demo pages run tfjs wasm there when the
-// GPU is a software renderer): the SIMD BatchMatMul compiles on the page's main thread against the
-// backend's heap, and a batched product equals a JS reference (1e-4). Node runs the full kernel
-// tests (packages/core/test/kernels.test.ts); this file checks the browser build of the backend.
+// The default `initBackend()` in Chromium, as a user's page calls it: the test browser's WebGPU and
+// WebGL are SwiftShader, so both are skipped with that reason and wasm starts from the binaries
+// @weft/core ships (no wasmPaths given). Then Weft's hand-written WebAssembly kernel: the SIMD
+// BatchMatMul compiles on the page's main thread against the backend's heap, and a batched product
+// equals a JS reference (1e-4). Node runs the full kernel tests (packages/core/test/kernels.test.ts).
 import * as tf from '@tensorflow/tfjs-core';
 import { expect, it } from 'vitest';
 import { initBackend, Rng } from '@weft/core';
@@ -9,16 +10,14 @@ import { simdBatchMatMulFor } from '../src/kernels/batch-mat-mul-simd.js';
 
 const inBrowser = typeof window !== 'undefined' && typeof document !== 'undefined';
 
-it.runIf(inBrowser)('the SIMD BatchMatMul runs in Chromium on tfjs wasm', async () => {
+it.runIf(inBrowser)('initBackend() skips the software GPUs, starts wasm from the shipped binaries, and the SIMD BatchMatMul runs', async () => {
   const previous = tf.getBackend();
-  const wasmPaths: Record<string, string> = {
-    'tfjs-backend-wasm.wasm': (await import('@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm.wasm?url')).default,
-    'tfjs-backend-wasm-simd.wasm': (await import('@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-simd.wasm?url')).default,
-    'tfjs-backend-wasm-threaded-simd.wasm': (await import('@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-threaded-simd.wasm?url')).default,
-  };
-  const r = await initBackend({ prefer: ['wasm'], fallback: false, wasmPaths });
-  expect(r.backend, JSON.stringify(r.reasons)).toBe('wasm');
+  const r = await initBackend();
   try {
+    expect(r.backend, JSON.stringify(r.reasons)).toBe('wasm');
+    expect(r.reasons.webgpu).toMatch(/^skipped: its device is a software renderer \(SwiftShader\).*allowSoftware: true/);
+    expect(r.reasons.webgl).toMatch(/^skipped: its device is a software renderer \(SwiftShader\)/);
+    expect(Object.keys(r.reasons)).toEqual(['webgpu', 'webgl']);
     expect(simdBatchMatMulFor(tf.backend())).not.toBeNull();
     const [B, M, K, N] = [5, 13, 16, 20];
     const rng = new Rng(1);

@@ -1,21 +1,17 @@
 // A user's page, bundled by Vite from the built @weft packages (resolved by name through their
 // "exports", no aliases): a TinyTransformer whose feed-forward parts are MoE layers, with a LoRA
 // adapter injected into its attention, trains on a copy task in the browser. The result goes to
-// `document.body.dataset.result` for test/consumer/consumers.test.ts. It trains on tfjs's wasm
-// backend, whose binaries Vite emits as assets of the page (the `?url` imports give their URLs):
-// headless Chromium's WebGL and WebGPU are software renderers, many times slower.
-/// <reference types="vite/client" />
+// `document.body.dataset.result` for test/consumer/consumers.test.ts. It calls `initBackend()` with
+// no options, as the README does: headless Chromium's WebGPU and WebGL are software renderers
+// (SwiftShader), so Weft skips them and starts wasm from the binaries @weft/core ships, which Vite
+// emits as assets of the page with no configuration.
 import * as tf from '@tensorflow/tfjs-core';
-import wasm from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm.wasm?url';
-import wasmSimd from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-simd.wasm?url';
-import wasmThreadedSimd from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-threaded-simd.wasm?url';
 import { IGNORE_INDEX, Rng, TinyTransformer, copyTask, initBackend, makeOptimizer, parameterLedger, softmaxCrossEntropy, train } from '@weft/core';
 import { MoE } from '@weft/moe';
 import { injectAdapter } from '@weft/sharing';
 
 async function main(): Promise<Record<string, unknown>> {
-  const wasmPaths = { 'tfjs-backend-wasm.wasm': wasm, 'tfjs-backend-wasm-simd.wasm': wasmSimd, 'tfjs-backend-wasm-threaded-simd.wasm': wasmThreadedSimd };
-  const backend = await initBackend({ prefer: ['wasm'], fallback: false, wasmPaths });
+  const backend = await initBackend();
   const data = copyTask({ n: 64, length: 4, vocabSize: 6 }, 3);
   const [n, T] = data.xShape as [number, number];
   const model = new TinyTransformer(
@@ -37,6 +33,7 @@ async function main(): Promise<Record<string, unknown>> {
   model.dispose();
   return {
     backend: backend.backend,
+    reasons: backend.reasons,
     loraPaths,
     stored: ledger.stored,
     active: ledger.active,
