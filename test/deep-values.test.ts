@@ -10,7 +10,7 @@ import {
 import { resolveMoEConfig, routerEntry } from '@weft/moe';
 import { checkOps, createCellSearch, opEntry, resolveEntangledSpace, resolveSpace, searchMethod, validateGenotype, validateSubnet } from '@weft/nas';
 import {
-  HashedLinear, HashedMLPClassifier, MixtureOfRecursions, RecurrentBlock, SharedMLPClassifier, adapterMethod, combineAdapters, injectAdapter, placeBlocks,
+  HashedLinear, HashedMLPClassifier, MixtureOfRecursions, RecurrentBlock, SharedMLPClassifier, adapterMethod, addWeightedAdapter, combineAdapters, injectAdapter, placeBlocks,
   resolveAdapterConfig,
 } from '@weft/sharing';
 import { Tiny } from '../packages/sharing/test/adapters-helpers.js';
@@ -94,9 +94,10 @@ const rows: Row[] = [
   { entry: 'resolveAdapterConfig({ r })', arg: 'r', run: (v) => resolveAdapterConfig({ method: 'lora', targets: ['fc1'], r: v } as never) },
   { entry: 'resolveAdapterConfig({ rankPattern })', arg: 'rankPattern', run: (v) => resolveAdapterConfig({ method: 'lora', targets: ['fc1'], rankPattern: v } as never) },
   { entry: 'injectAdapter(model, name)', arg: 'adapter name', run: (v) => injectAdapter(new Tiny(new Rng(0)), v, { method: 'lora', targets: ['fc1'] }) },
-  { entry: 'combineAdapters({ type })', arg: 'type', run: (v) => combineAdapters(new Tiny(new Rng(0)), ['x'], [1], 'y', { type: v }) },
+  { entry: 'combineAdapters({ method })', arg: 'method', run: (v) => combineAdapters(new Tiny(new Rng(0)), ['x'], [1], 'y', { method: v }) },
+  { entry: 'addWeightedAdapter({ combinationType })', arg: 'combinationType', run: (v) => addWeightedAdapter(new Tiny(new Rng(0)), ['x'], [1], 'y', { combinationType: v as never }) },
   { entry: 'combineAdapters(weights)', arg: 'weights', run: (v) => combineAdapters(new Tiny(new Rng(0)), ['x'], v, 'y') },
-  { entry: 'combineAdapters({ majoritySign })', arg: 'majoritySign', run: (v) => combineAdapters(new Tiny(new Rng(0)), ['x'], [1], 'y', { majoritySign: v }) },
+  { entry: 'combineAdapters({ majoritySign })', arg: 'majoritySign', run: (v) => combineAdapters(new Tiny(new Rng(0)), ['x'], [1], 'y', { method: 'ties-merging', majoritySign: v }) },
   { entry: 'new HashedLinear({ method })', arg: 'method', run: (v) => new HashedLinear({ inFeatures: 2, outFeatures: 2, method: v }) },
   { entry: 'new HashedLinear({ inFeatures })', arg: 'inFeatures', run: (v) => new HashedLinear({ inFeatures: v, outFeatures: 2 }) },
   { entry: 'new HashedMLPClassifier({ scope })', arg: 'scope', run: (v) => new HashedMLPClassifier({ inFeatures: 2, numClasses: 2, scope: v }) },

@@ -18,7 +18,7 @@ import {
   resolveSpace, searchMethod, searchMethodNames, validateGenotype,
 } from '@weft/nas';
 import {
-  HashedLinear, adapterMethod, adapterMethodNames, combineAdapters, injectAdapter, loadPeftAdapter, peftToWeftConfig, resolveAdapterConfig,
+  HashedLinear, adapterMethod, adapterMethodNames, addWeightedAdapter, combineAdapters, injectAdapter, loadPeftAdapter, peftToWeftConfig, resolveAdapterConfig,
   setActiveAdapters,
 } from '@weft/sharing';
 import { parseUrlState, type UrlSchema } from '../demos/src/url-state.js';
@@ -158,7 +158,8 @@ const rows: Row[] = [
   { entry: 'resolveAdapterConfig({ method })', arg: 'method', run: (n) => resolveAdapterConfig({ method: n, targets: ['fc1'] }) },
   { entry: 'injectAdapter({ method })', arg: 'method', run: (n) => injectAdapter(new Tiny(new Rng(0)), 'a', { method: n, targets: ['fc1'] }) },
   { entry: 'setActiveAdapters(name)', arg: 'adapter', run: (n) => setActiveAdapters(new Tiny(new Rng(0)), n) },
-  { entry: 'combineAdapters({ type })', arg: 'type', run: (n) => combineAdapters(new Tiny(new Rng(0)), ['x'], [1], 'y', { type: n as never }) },
+  { entry: 'combineAdapters({ method })', arg: 'method', run: (n) => combineAdapters(new Tiny(new Rng(0)), ['x'], [1], 'y', { method: n }) },
+  { entry: 'addWeightedAdapter({ combinationType })', arg: 'combinationType', run: (n) => addWeightedAdapter(new Tiny(new Rng(0)), ['x'], [1], 'y', { combinationType: n as never }) },
   { entry: 'new HashedLinear({ method })', arg: 'method', run: (n) => new HashedLinear({ inFeatures: 2, outFeatures: 2, method: n as never }) },
   { entry: 'peftToWeftConfig({ peft_type })', arg: 'peft_type', run: (n) => peftToWeftConfig({ ...PEFT_LORA, peft_type: n }) },
   { entry: 'peftToWeftConfig: an option name', arg: 'option', run: (n) => peftToWeftConfig(own(n, 1, PEFT_LORA)) },

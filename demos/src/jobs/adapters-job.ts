@@ -175,7 +175,7 @@ export class AdaptersLab {
     if (adapterNames(this.base).includes('mix')) deleteAdapter(this.base, 'mix');
     const names = Object.keys(weights).filter((n) => adapterNames(this.base).includes(n) && weights[n as AdapterMethodChoice] !== 0);
     if (names.length === 0) setActiveAdapters(this.base, []);
-    else await combineAdapters(this.base, names, names.map((n) => weights[n as AdapterMethodChoice]!), 'mix', { type: 'linear' });
+    else await combineAdapters(this.base, names, names.map((n) => weights[n as AdapterMethodChoice]!), 'mix', { method: 'task-arithmetic' });
     return { task: await this.accuracy('task'), base: await this.accuracy('base') };
   }
 

@@ -85,8 +85,9 @@ describe('the other entry points', () => {
 
   it('combineAdapters (merging) options', async () => {
     const model = withAdapters();
-    await expect(combineAdapters(model, ['a', 'b'], [1, 1], 'ab', { densty: 0.5 } as object)).rejects.toThrow(hint('densty', 'density'));
-    await expect(combineAdapters(model, ['a', 'b'], [1, 1], 'ab', { majortySign: 'total' } as object)).rejects.toThrow(hint('majortySign', 'majoritySign'));
+    await expect(combineAdapters(model, ['a', 'b'], [1, 1], 'ab', { method: 'ties-merging', densty: 0.5 } as object)).rejects.toThrow(hint('densty', 'density'));
+    await expect(combineAdapters(model, ['a', 'b'], [1, 1], 'ab', { methd: 'dare' } as object)).rejects.toThrow(hint('methd', 'method'));
+    await expect(combineAdapters(model, ['a', 'b'], [1, 1], 'ab', { method: 'ties-merging', majortySign: 'total' } as object)).rejects.toThrow(hint('majortySign', 'majoritySign'));
     model.dispose();
   });
 

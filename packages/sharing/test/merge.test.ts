@@ -1,6 +1,7 @@
-// Combining adapters: task arithmetic (exact through the SVD when the rank suffices), PEFT's cat,
-// TIES on a hand-computed case, DARE's drop-and-rescale, unequal ranks and mixed methods, SVD
-// re-factorisation to a lower rank (Eckart–Young residual), and bad input.
+// Weft's ΔW-space merges (combineAdapters over the merge-method registry): task arithmetic (exact
+// through the SVD when the rank suffices), TIES on a hand-computed case, DARE's drop-and-rescale,
+// unequal ranks and mixed methods, SVD re-factorisation to a lower rank (Eckart–Young residual), and
+// bad input. PEFT's own add_weighted_adapter is tested against PEFT's outputs in peft-merge.test.ts.
 import * as tf from '@tensorflow/tfjs-core';
 import { describe, expect, it } from 'vitest';
 import { Linear, Module, Rng, type ForwardContext } from '@weft/core';
@@ -52,16 +53,6 @@ describe('combineAdapters', () => {
     model.dispose();
   });
 
-  it('cat is exact for LoRA sources and equals linear', async () => {
-    const model = new Tiny(new Rng(1));
-    injectAdapter(model, 'a', { method: 'lora', targets: ['fc1'], r: 2, alpha: 4, initWeights: false }, { rng: new Rng(2) });
-    injectAdapter(model, 'b', { method: 'lora', targets: ['fc1'], r: 3, alpha: 1, rslora: true, initWeights: false }, { rng: new Rng(3) });
-    await combineAdapters(model, ['a', 'b'], [0.5, 2], 'cat', { type: 'cat' });
-    const want = tf.add(tf.mul(delta(model, 'fc1', 'a'), 0.5), tf.mul(delta(model, 'fc1', 'b'), 2));
-    expect(await maxDiff(delta(model, 'fc1', 'cat'), want)).toBeLessThan(1e-5);
-    model.dispose();
-  });
-
   it('mixes methods (LoRA + LoHa) in ΔW space', async () => {
     const model = twoAdapters('loha');
     await combineAdapters(model, ['a', 'b'], [1, 1], 'ab', { rank: 8 });
@@ -101,10 +92,10 @@ describe('combineAdapters', () => {
     };
     set('d1', [[1, -2], [0.1, 3]]);
     set('d2', [[2, 1], [-0.2, -1]]);
-    await combineAdapters(model, ['d1', 'd2'], [1, 1], 'ties', { type: 'ties', density: 0.5, rank: 2 });
+    await combineAdapters(model, ['d1', 'd2'], [1, 1], 'ties', { method: 'ties-merging', density: 0.5, rank: 2 });
     // trimmed: d1 → [[0,-2],[0,3]], d2 → [[2,1],[0,0]]; signs of Σ: [+,-,+,+]; agreeing means: [[2,-2],[0,3]]
     expect(await maxDiff((model.fc as unknown as AdaptedLayer).adapter('ties').deltaWeight(), [[2, -2], [0, 3]])).toBeLessThan(1e-5);
-    await combineAdapters(model, ['d1', 'd2'], [1, 1], 'tiesf', { type: 'ties', density: 1, majoritySign: 'frequency', rank: 2 });
+    await combineAdapters(model, ['d1', 'd2'], [1, 1], 'tiesf', { method: 'ties-merging', density: 1, majoritySign: 'frequency', rank: 2 });
     // frequency votes: (0,0): +1+1 → +, mean(1,2)=1.5; (0,1): -1+1=0 → +, 1; (1,0): +1-1=0 → +, 0.1; (1,1): +1-1 → +, 3
     expect(await maxDiff((model.fc as unknown as AdaptedLayer).adapter('tiesf').deltaWeight(), [[1.5, 1], [0.1, 3]])).toBeLessThan(1e-5);
     model.dispose();
@@ -112,9 +103,9 @@ describe('combineAdapters', () => {
 
   it('DARE: density 1 equals linear; density 0.5 keeps entries ×2 or drops them, seeded', async () => {
     const model = twoAdapters();
-    await combineAdapters(model, ['a'], [1], 'd1', { type: 'dare_linear', density: 1, rank: 2 });
+    await combineAdapters(model, ['a'], [1], 'd1', { method: 'dare', density: 1, rank: 2 });
     expect(await maxDiff(delta(model, 'fc1', 'd1'), delta(model, 'fc1', 'a'))).toBeLessThan(1e-5);
-    await combineAdapters(model, ['a'], [1], 'dh', { type: 'dare_linear', density: 0.5, rank: 8, seed: 3 });
+    await combineAdapters(model, ['a'], [1], 'dh', { method: 'dare', density: 0.5, rank: 8, seed: 3 });
     const a = await delta(model, 'fc1', 'a').data();
     const d = await delta(model, 'fc1', 'dh').data();
     let kept = 0;
@@ -125,7 +116,7 @@ describe('combineAdapters', () => {
     });
     expect(kept / d.length).toBeGreaterThan(0.35);
     expect(kept / d.length).toBeLessThan(0.65);
-    await combineAdapters(model, ['a', 'b'], [1, 1], 'dt', { type: 'dare_ties', density: 0.5, seed: 1 });
+    await combineAdapters(model, ['a', 'b'], [1, 1], 'dt', { method: 'dare-ties', density: 0.5, seed: 1 });
     expect(adapterNames(model)).toContain('dt');
     model.dispose();
   });
@@ -135,9 +126,11 @@ describe('combineAdapters', () => {
     const before = adapterNames(model);
     await expect(combineAdapters(model, ['a', 'zz'], [1, 1], 'x')).rejects.toThrow(/no adapter "zz"/);
     await expect(combineAdapters(model, ['a', 'b'], [1], 'x')).rejects.toThrow(/weights=\[1\] must be 2 finite numbers/);
-    await expect(combineAdapters(model, ['a', 'b'], [1, 1], 'x', { type: 'ties', density: 0 })).rejects.toThrow(/density=0 must be in \(0, 1\]/);
-    await expect(combineAdapters(model, ['a', 'b'], [1, 1], 'x', { type: 'cat' })).rejects.toThrow(/"cat" needs plain LoRA sources; "b" at "fc1" is loha/);
-    await expect(combineAdapters(model, ['a', 'b'], [1, 1], 'x', { type: 'slerp' as never })).rejects.toThrow(/type="slerp"; allowed/);
+    await expect(combineAdapters(model, ['a', 'b'], [1, 1], 'x', { method: 'dare', density: 0 })).rejects.toThrow(/density=0 must be > 0/);
+    await expect(combineAdapters(model, ['a', 'b'], [1, 1], 'x', { method: 'ties-merging', density: 2 })).rejects.toThrow(/density=2 must be a number in \[0, 1\]/);
+    await expect(combineAdapters(model, ['a', 'b'], [1, 1], 'x', { method: 'slerp' })).rejects.toThrow(/method="slerp" is not registered; allowed: task-arithmetic/);
+    await expect(combineAdapters(model, ['a', 'b'], [1, 1], 'x', { method: 'dare_ties' })).rejects.toThrow(/"dare_ties" is PEFT's name: addWeightedAdapter gives PEFT's semantics/);
+    await expect(combineAdapters(model, ['a', 'b'], [1, 1], 'x', { density: 0.5 })).rejects.toThrow(/unknown option 'density'/);
     await expect(combineAdapters(model, ['a', 'b'], [1, 1], 'a')).rejects.toThrow(/already has an adapter "a"/);
     expect(adapterNames(model)).toEqual(before);
     model.dispose();

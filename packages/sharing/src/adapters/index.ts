@@ -21,6 +21,6 @@ export * from './mos/index.js';
 export * from './moka/index.js';
 export * from './hyper/index.js';
 export * from './svd.js';
-export * from './merging.js';
+export * from './merging/index.js';
 export * from './layers-model.js';
 export * from './library/arrow.js';
