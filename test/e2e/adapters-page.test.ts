@@ -4,7 +4,31 @@
 // bad base file with a message; no console errors, CSP kept, no other origin contacted.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, Page } from 'playwright';
+import { readFile } from 'node:fs/promises';
+import { inflateRawSync } from 'node:zlib';
 import { CSP, demoUrl, launch, openWatched, resultPath } from './browser.js';
+
+/** Every file of a zip, by path: local file headers read in order, stored (0) or deflated (8). */
+function readZip(zip: Buffer): Map<string, Buffer> {
+  const files = new Map<string, Buffer>();
+  let at = 0;
+  while (zip.readUInt32LE(at) === 0x04034b50) {
+    const flags = zip.readUInt16LE(at + 6);
+    const method = zip.readUInt16LE(at + 8);
+    const size = zip.readUInt32LE(at + 18);
+    const nameLength = zip.readUInt16LE(at + 26);
+    const extraLength = zip.readUInt16LE(at + 28);
+    expect(flags & 8, 'sizes in the local header (no data descriptor)').toBe(0);
+    const name = zip.subarray(at + 30, at + 30 + nameLength).toString('utf8');
+    const start = at + 30 + nameLength + extraLength;
+    const data = zip.subarray(start, start + size);
+    if (!name.endsWith('/')) files.set(name, method === 8 ? inflateRawSync(data) : Buffer.from(data));
+    else expect(size).toBe(0);
+    at = start + size;
+  }
+  expect(zip.readUInt32LE(at), 'central directory after the files').toBe(0x02014b50);
+  return files;
+}
 
 const attr = async (page: Page, sel: string, name: string) => Number(await page.locator(sel).first().getAttribute(name));
 
@@ -55,12 +79,21 @@ describe('adapters.html', () => {
     await page.locator('input[name="w-lora"]').fill('0');
     await expect.poll(async () => Math.abs((await attr(page, '[data-mix-task]', 'data-mix-task')) - baseOnTask), { timeout: 120_000 }).toBeLessThan(0.005);
 
-    // PEFT export: two files.
-    const downloads: string[] = [];
-    page.on('download', (d) => downloads.push(d.suggestedFilename()));
-    await page.locator('button[data-download="lora"]').click();
-    await expect.poll(() => downloads.length).toBe(2);
-    expect(downloads.sort()).toEqual(['lora-adapter_config.json', 'lora-adapter_model.safetensors']);
+    // PEFT export: one zip of the folder lora-adapter/ with PEFT's own file names, read back here
+    // with a plain reader of the zip format (node's zlib), not the page's zip library.
+    const [download] = await Promise.all([page.waitForEvent('download'), page.locator('button[data-download="lora"]').click()]);
+    expect(download.suggestedFilename()).toBe('lora-adapter.zip');
+    const files = readZip(await readFile((await download.path())!));
+    expect([...files.keys()].sort()).toEqual(['lora-adapter/adapter_config.json', 'lora-adapter/adapter_model.safetensors']);
+    const config = JSON.parse(files.get('lora-adapter/adapter_config.json')!.toString('utf8'));
+    expect(config.peft_type).toBe('LORA');
+    expect(config.r).toBe(4);
+    const weights = files.get('lora-adapter/adapter_model.safetensors')!;
+    const headerLength = Number(weights.readBigUInt64LE(0));
+    const header = JSON.parse(weights.subarray(8, 8 + headerLength).toString('utf8'));
+    const names = Object.keys(header).filter((k) => k !== '__metadata__');
+    expect(names.length).toBeGreaterThan(0);
+    for (const n of names) expect(n).toMatch(/^base_model\.model\..*lora_[AB]\.weight$/);
 
     await page.screenshot({ path: resultPath('adapters.png'), fullPage: true });
 

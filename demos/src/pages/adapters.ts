@@ -19,6 +19,7 @@ import { adaptersStyles } from '../styles/adapters.js';
 import { formatInt, formatPercent } from '../format.js';
 import { ADAPTER_DATASETS, ADAPTER_METHODS, ADAPTERS_SCHEMA, methodInfo, type AdapterMethodChoice, type AdaptersState } from './adapters-state.js';
 import { AdaptersLab, type MethodResult } from '../jobs/adapters-job.js';
+import { peftAdapterZip } from '../peft-zip.js';
 
 type Key = keyof AdaptersState;
 
@@ -223,9 +224,9 @@ export class WeftAdaptersPage extends LitElement {
   private async downloadPeft(method: AdapterMethodChoice): Promise<void> {
     if (!this.lab) return;
     try {
-      const out = await this.lab.peft(method);
-      download(`${method}-adapter_config.json`, out.config, 'application/json');
-      download(`${method}-adapter_model.safetensors`, out.safetensors as BlobPart, 'application/octet-stream');
+      // One zip holding the folder `<method>-adapter/` with PEFT's file names.
+      const zip = peftAdapterZip(`${method}-adapter`, await this.lab.peft(method));
+      download(`${method}-adapter.zip`, zip as BlobPart, 'application/zip');
     } catch (e) {
       this.error = message(e);
     }
@@ -348,7 +349,7 @@ export class WeftAdaptersPage extends LitElement {
               <td class="n">${formatPercent(r.trainable / r.baseParams)}</td>
               <td class="n">${formatPercent(r.accuracy)}</td>
               <td class="barcell"><div class="bar ${r.method === 'full' ? 'ref' : ''}" aria-hidden="true"><span .style=${`width:${(100 * r.accuracy).toFixed(1)}%`}></span></div></td>
-              <td>${r.method === 'full' ? nothing : html`<button class="linkbtn" type="button" data-download=${r.method} @click=${() => void this.downloadPeft(r.method)}>PEFT ↓</button>`}</td>
+              <td>${r.method === 'full' ? nothing : html`<button class="linkbtn" type="button" data-download=${r.method} title="A zip of the folder ${r.method}-adapter/ with adapter_config.json and adapter_model.safetensors, for PeftModel.from_pretrained" @click=${() => void this.downloadPeft(r.method)}>PEFT ↓</button>`}</td>
             </tr>`;
           })}
         </tbody>
