@@ -2,32 +2,52 @@
 // and groups, Subformer arXiv:2101.00234 sandwich, MobileLLM arXiv:2402.14905 block-wise repeat,
 // Takase & Kiyono arXiv:2104.06022 cycle): K TransformerBlocks built once and placed in the slots
 // through the core model's `{blocks}` option. Embeddings, final norm and head stay unshared.
-import { TinyTransformer, TransformerBlock, checkKnownKeys, configKeys, defaultRng, type Rng, type TinyTransformerConfig, describeValue } from '@weft/core';
+// Sub-module plans — MobiLlama (arXiv:2402.16840): `ffnPlan` places K feed-forward MLPs into the
+// L blocks' FFN slots while each block keeps its own attention and norms ('all-shared' = one FFN
+// for every block, as MobiLlama). A sub-module plan needs the block plan 'none'.
+import { MLP, TinyTransformer, TransformerBlock, checkKnownKeys, configKeys, defaultRng, type Rng, type TinyTransformerConfig, describeValue } from '@weft/core';
 import { buildShared } from './apply.js';
-import type { SharingPlan } from './plans.js';
+import { planSlots, type SharingPlan } from './plans.js';
 
 /** Config of {@link sharedTransformer}: the TinyTransformer config (depth = number of slots) and a plan. */
 export interface SharedTransformerConfig extends TinyTransformerConfig {
-  /** The sharing plan. Default: 'all-shared'. */
+  /** The sharing plan over whole blocks. Default: 'all-shared', or 'none' when `ffnPlan` is given. */
   plan?: SharingPlan;
+  /**
+   * A plan over the blocks' feed-forward MLPs only (MobiLlama: 'all-shared'); attention and norms
+   * stay per block. Needs `plan` 'none' (or left out). Default: none (each block its own FFN).
+   */
+  ffnPlan?: SharingPlan;
 }
 
 const KEYS = configKeys<SharedTransformerConfig>({
   vocabSize: true, maxLen: true, dim: true, depth: true, numHeads: true, numKVHeads: true, head: true, numClasses: true, pool: true, tieEmbeddings: true,
   causal: true, norm: true, normEps: true, gated: true, mlpHidden: true, activation: true, bias: true, dropout: true, embedInitStd: true, ffn: true, plan: true,
+  ffnPlan: true,
 });
 
-/** Build a TinyTransformer with `depth` slots filled by the plan's unique blocks. */
+/** Build a TinyTransformer with `depth` slots filled by the plan's unique blocks (or, with `ffnPlan`, per-block attention around plan-shared FFNs). */
 export function sharedTransformer(config: SharedTransformerConfig, rng: Rng = defaultRng()): TinyTransformer {
   checkKnownKeys('sharedTransformer', config, KEYS);
-  const { plan = 'all-shared', ...model } = config;
+  const { plan = config.ffnPlan === undefined ? 'all-shared' : 'none', ffnPlan, ...model } = config;
   const depth = model.depth ?? 2;
   if (!Number.isInteger(depth) || depth < 1) throw new Error(`sharedTransformer: depth=${describeValue(depth)} must be an integer ≥ 1`);
   const head = model.head ?? 'lm';
-  const blocks = buildShared(plan, depth, () =>
+  const dim = model.dim ?? 32;
+  let ffns: MLP[] | null = null;
+  if (ffnPlan !== undefined) {
+    if (new Set(planSlots(plan, depth)).size !== depth) {
+      throw new Error(`sharedTransformer: plan=${describeValue(plan)} with ffnPlan=${describeValue(ffnPlan)}; a sub-module plan needs the block plan 'none' (each block its own attention)`);
+    }
+    if (model.ffn !== undefined) throw new Error('sharedTransformer: give ffn or ffnPlan, not both (ffnPlan shares the blocks\' MLPs)');
+    const gated = model.gated ?? false;
+    const mlp = { dim, hidden: model.mlpHidden, gated, activation: model.activation, bias: model.bias ?? !gated, dropout: model.dropout };
+    ffns = buildShared(ffnPlan, depth, () => new MLP(mlp, rng));
+  }
+  const blocks = buildShared(plan, depth, (_b, slot) =>
     new TransformerBlock(
       {
-        dim: model.dim ?? 32,
+        dim,
         numHeads: model.numHeads ?? 4,
         numKVHeads: model.numKVHeads,
         causal: model.causal ?? head === 'lm',
@@ -38,7 +58,7 @@ export function sharedTransformer(config: SharedTransformerConfig, rng: Rng = de
         activation: model.activation,
         bias: model.bias,
         dropout: model.dropout,
-        ffn: model.ffn,
+        ffn: ffns ? ffns[slot] : model.ffn,
       },
       rng,
     ),
