@@ -13,6 +13,9 @@
 // - Mixtral (transformers' Mixtral/Qwen-MoE `load_balancing_loss_func(gate_logits, num_experts,
 //   top_k, attention_mask)`): E · Σ_e (Σ_slot f_{e,slot}) · P_e over every token of every layer —
 //   every one of the k choices counts; padding (attention mask 0) is left out of both means.
+// - Sequence-wise (DeepSeek-V3, arXiv:2412.19437, eq. 17–20): per sequence, Σ_e f_e·P_e with
+//   f_e = E/(k·T)·(tokens that chose e among their k) and P_e the mean of the router's normalised
+//   scores; averaged over the sequences (groups) of a (B, T, E) batch.
 // - Router z-loss (Zoph et al., "ST-MoE", arXiv:2202.08906; transformers' `router_z_loss_func`):
 //   mean over tokens of logsumexp(logits)².
 // - Router entropy: mean over tokens of −Σ_e p_e log p_e.
@@ -24,7 +27,7 @@ import { checkPositiveInt } from '@weft/core/internal';
 import { untaped } from './routers/router.js';
 
 /** Names of the load-balancing forms. */
-export const LOAD_BALANCE_FORMS = ['switch', 'gshard', 'mixtral'] as const;
+export const LOAD_BALANCE_FORMS = ['switch', 'gshard', 'mixtral', 'sequence'] as const;
 /** A load-balancing form. */
 export type LoadBalanceForm = (typeof LOAD_BALANCE_FORMS)[number];
 
@@ -209,13 +212,33 @@ export function mixtralLoadBalancingLoss(scores: RouterScores, options: LoadBala
 }
 
 /**
+ * DeepSeek-V3's sequence-wise balance loss: per sequence (each leading index of (B, T, E) scores;
+ * (T, E) is one sequence), Σ_e f_e · P_e with f_e = E/(k·T) · #(tokens whose k choices include e)
+ * and P_e the mean router probability of e (DeepSeek-V3's normalised scores s'), averaged over the
+ * sequences. From logits it takes the softmax and top-`topK` (default 2); with
+ * {@link RouterChoices} every column of the indices counts. Uniform routing gives 1.
+ */
+export function sequenceLoadBalancingLoss(scores: RouterScores, options: LoadBalanceOptions = {}): tf.Scalar {
+  checkKnownKeys('sequenceLoadBalancingLoss', options, BALANCE_KEYS);
+  return tf.tidy(() => {
+    const { probs, picked, weight } = routed('sequenceLoadBalancingLoss', scores, options, 2, true);
+    const e = probs.shape[2];
+    const k = picked.shape[2];
+    const f = tf.mul(tokenMean(tf.sum(oneHot(picked, e), 2), weight), e / k); // (G, S, k, E) -> (G, S, E) -> (G, E)
+    const P = tokenMean(probs, weight); // (G, E)
+    return tf.mean(tf.sum(tf.mul(f, P), 1)) as tf.Scalar;
+  });
+}
+
+/**
  * Load-balancing loss in the named form. 'switch' and 'gshard' count each token's first choice
- * (the argmax of logits, or the first column of indices); 'mixtral' counts its k choices (top
- * `topK` of logits, default 2, or every column of indices).
+ * (the argmax of logits, or the first column of indices); 'mixtral' and 'sequence' count its k
+ * choices (top `topK` of logits, default 2, or every column of indices).
  */
 export function loadBalancingLoss(form: LoadBalanceForm, scores: RouterScores, options: LoadBalanceOptions = {}): tf.Scalar {
   checkKnownKeys('loadBalancingLoss', options, BALANCE_KEYS);
   if (form === 'mixtral') return mixtralLoadBalancingLoss(scores, options);
+  if (form === 'sequence') return sequenceLoadBalancingLoss(scores, options);
   if (form !== 'switch' && form !== 'gshard') {
     throw new Error(`loadBalancingLoss: form=${describeValue(form)} must be one of ${LOAD_BALANCE_FORMS.map((f) => JSON.stringify(f)).join(', ')}`);
   }

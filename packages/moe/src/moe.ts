@@ -40,6 +40,13 @@ export interface MoEConfig {
   routerConfig?: Record<string, unknown>;
   /** Capacity factor c (each expert takes ⌈c·N·k/E⌉ pairs, the rest are dropped), or null for dropless. Default: null. */
   capacityFactor?: number | null;
+  /**
+   * Capacity factor in evaluation (DeepSpeed's `eval_capacity_factor`): training uses
+   * `capacityFactor`, eval this one (only with a capacity). Default: `capacityFactor`.
+   */
+  evalCapacityFactor?: number;
+  /** Fewest pairs an expert takes whatever the factor (DeepSpeed's `min_capacity`). Default: 1. */
+  minCapacity?: number;
   /** Which pairs win when an expert is full. Default: 'position'. */
   dropPolicy?: DropPolicy;
   /** Rows per block in dropless mode. Default: a power of two near P/(4E). */
@@ -70,7 +77,7 @@ export interface MoEConfig {
 /** Every key of {@link MoEConfig}, for the unknown-key check. */
 export const MOE_CONFIG_KEYS = configKeys<MoEConfig>({
   dim: true, numExperts: true, topK: true, hidden: true, expert: true, loraRank: true, loraAlpha: true, loraZeroInit: true, router: true,
-  routerConfig: true, capacityFactor: true, dropPolicy: true, blockSize: true, sharedExperts: true, sharedHidden: true, sharedGate: true, loadBalance: true,
+  routerConfig: true, capacityFactor: true, evalCapacityFactor: true, minCapacity: true, dropPolicy: true, blockSize: true, sharedExperts: true, sharedHidden: true, sharedGate: true, loadBalance: true,
   loadBalanceWeight: true, zLossWeight: true, entropyWeight: true, name: true, dispatch: true,
 });
 
@@ -91,9 +98,10 @@ export const MOE_OPTION_KEYS = configKeys<MoEOptions>({ experts: true, gru: true
 
 /** A {@link MoEConfig} with its defaults filled in. */
 export type ResolvedMoEConfig = Resolved;
-type Resolved = Required<Omit<MoEConfig, 'blockSize' | 'capacityFactor' | 'routerConfig'>> & {
+type Resolved = Required<Omit<MoEConfig, 'blockSize' | 'capacityFactor' | 'evalCapacityFactor' | 'routerConfig'>> & {
   blockSize: number | undefined;
   capacityFactor: number | null;
+  evalCapacityFactor: number | null;
   routerConfig: Record<string, unknown>;
 };
 
@@ -118,6 +126,8 @@ export function resolveMoEConfig(config: MoEConfig, who = 'MoE', allowed: readon
     router: config.router ?? 'topk',
     routerConfig: config.routerConfig ?? {},
     capacityFactor: config.capacityFactor === undefined ? null : config.capacityFactor,
+    evalCapacityFactor: config.evalCapacityFactor ?? (config.capacityFactor === undefined ? null : config.capacityFactor),
+    minCapacity: config.minCapacity ?? 1,
     dropPolicy: config.dropPolicy ?? 'position',
     blockSize: config.blockSize,
     sharedExperts: config.sharedExperts ?? 0,
@@ -143,6 +153,11 @@ export function resolveMoEConfig(config: MoEConfig, who = 'MoE', allowed: readon
   if (c.capacityFactor !== null && !(typeof c.capacityFactor === 'number' && Number.isFinite(c.capacityFactor) && c.capacityFactor > 0)) {
     throw new Error(`${who}: capacityFactor=${describeValue(c.capacityFactor)} must be a finite number > 0 (or null for dropless)`);
   }
+  if (config.evalCapacityFactor !== undefined) {
+    if (c.capacityFactor === null) throw new Error(`${who}: evalCapacityFactor=${describeValue(config.evalCapacityFactor)} needs a capacityFactor (the layer is dropless)`);
+    checkPositive(who, 'evalCapacityFactor', config.evalCapacityFactor);
+  }
+  checkPositiveInt(who, 'minCapacity', c.minCapacity);
   checkOneOf(who, 'dropPolicy', c.dropPolicy, DROP_POLICIES);
   if (c.blockSize !== undefined) checkPositiveInt(who, 'blockSize', c.blockSize);
   checkInt(who, 'sharedExperts', c.sharedExperts, 0);
@@ -224,15 +239,15 @@ export class MoE extends Module {
     return name === 'experts' ? this.expertShare : 1;
   }
 
-  /** Capacity (pairs per expert) for N tokens, or null when dropless. */
-  capacity(n: number): number | null {
-    return capacityOf(this.cfg, n);
+  /** Capacity (pairs per expert) for N tokens in training (or in eval, `training` false), or null when dropless. */
+  capacity(n: number, training = true): number | null {
+    return capacityOf(this.cfg, n, training);
   }
 
   /** Route N tokens and plan the dispatch (exposed for tests, stats and the demo). x (N, d). */
   plan(x: tf.Tensor2D, ctx: ForwardContext): { routing: Routing; plan: DispatchPlan } {
     const routing = this.router.forward(x, ctx);
-    return { routing, plan: planDispatch(this.cfg, routing, x.shape[0], this.capacity(x.shape[0])) };
+    return { routing, plan: planDispatch(this.cfg, routing, x.shape[0], this.capacity(x.shape[0], ctx.training)) };
   }
 
   /** (..., d) -> (..., d). */
@@ -249,15 +264,19 @@ export class MoE extends Module {
       const s = this.shared.forward(flat, ctx); // (N, d)
       y = tf.add(y, this.sharedGate ? tf.mul(tf.sigmoid(this.sharedGate.forward(flat, ctx)), s) : s); // σ (N, 1) scales each token's row
     }
-    reportRouting(c, routing, plan, n, ctx);
+    reportRouting(c, routing, plan, n, ctx, undefined, x.rank >= 3 ? x.shape[x.rank - 2] : n); // sequences: the axis before d
     return tf.reshape(y, x.shape); // (N, d) -> (..., d)
   }
 }
 
-/** Capacity (pairs per expert) of a layer `c` for N tokens, or null when dropless. */
-export function capacityOf(c: Resolved, n: number): number | null {
-  const { capacityFactor: cf, topK: k, numExperts: e } = c;
-  return cf === null ? null : Math.max(1, Math.ceil((cf * n * k) / e));
+/**
+ * Capacity (pairs per expert) of a layer `c` for N tokens — max(minCapacity, ⌈f·N·k/E⌉) with f the
+ * training or eval capacity factor, as DeepSpeed's `_capacity` — or null when dropless.
+ */
+export function capacityOf(c: Resolved, n: number, training = true): number | null {
+  const { topK: k, numExperts: e } = c;
+  const cf = training ? c.capacityFactor : c.evalCapacityFactor;
+  return cf === null ? null : Math.max(c.minCapacity, Math.ceil((cf * n * k) / e));
 }
 
 /**
@@ -271,29 +290,35 @@ export function planDispatch(c: Resolved, routing: Routing, n: number, capacity:
 }
 
 /**
- * The choices a balance form counts: every token choice for 'mixtral'; for 'switch'/'gshard' the
+ * The choices a balance form counts: every token choice for 'mixtral' and 'sequence'; for 'switch'/'gshard' the
  * router's argmax (its first choice — grouped routers list choices group by group). Expert-choice
  * routings have no token choices: the argmax stands for them.
  */
 function countedChoices(form: LoadBalanceForm, r: Routing): tf.Tensor2D {
-  return form === 'mixtral' && r.choices ? r.choices : untaped(() => tf.reshape(tf.argMax(r.probs, 1), [-1, 1]) as tf.Tensor2D);
+  return (form === 'mixtral' || form === 'sequence') && r.choices ? r.choices : untaped(() => tf.reshape(tf.argMax(r.probs, 1), [-1, 1]) as tf.Tensor2D);
 }
 
 /**
  * Add a routed layer's aux losses (in training: load balance, z-loss, entropy, weighted by `c`) and,
  * with `ctx.collectStats`, its stats (load, kept load, dropped fraction, entropy, combine weights).
- * `attentionMask` (one entry per token, 1 = token, 0 = padding) leaves padding out of the aux losses.
+ * `attentionMask` (one entry per token, 1 = token, 0 = padding) leaves padding out of the aux losses;
+ * `seqLen` (default: all N rows are one sequence) splits the rows into sequences for the 'sequence' form.
  */
-export function reportRouting(c: Resolved, r: Routing, plan: DispatchPlan, n: number, ctx: ForwardContext, attentionMask?: tf.Tensor): void {
-  if (ctx.training) addLosses(c, r, ctx, attentionMask);
+export function reportRouting(c: Resolved, r: Routing, plan: DispatchPlan, n: number, ctx: ForwardContext, attentionMask?: tf.Tensor, seqLen = n): void {
+  if (ctx.training) addLosses(c, r, ctx, attentionMask, seqLen);
   if (ctx.collectStats) addStats(c, r, plan, n, ctx);
 }
 
-function addLosses(c: Resolved, r: Routing, ctx: ForwardContext, attentionMask: tf.Tensor | undefined): void {
+function addLosses(c: Resolved, r: Routing, ctx: ForwardContext, attentionMask: tf.Tensor | undefined, seqLen: number): void {
   const mask = attentionMask ? { attentionMask } : {};
   if (c.loadBalance !== 'none' && c.loadBalanceWeight > 0) {
     // The router's own distribution and choices (not softmax/top-k of its logits: hash and DSelect-k have none, grouped and noisy routers choose otherwise).
-    const choices = { probs: r.probs, indices: countedChoices(c.loadBalance, r) };
+    let choices = { probs: r.probs as tf.Tensor, indices: countedChoices(c.loadBalance, r) as tf.Tensor };
+    if (c.loadBalance === 'sequence') {
+      const [n, e] = r.probs.shape;
+      const k = choices.indices.shape[1]!;
+      choices = { probs: tf.reshape(r.probs, [n / seqLen, seqLen, e]), indices: tf.reshape(choices.indices, [n / seqLen, seqLen, k]) }; // (N, ·) -> (B, T, ·)
+    }
     ctx.addAuxLoss(`${c.name}.load_balance`, loadBalancingLoss(c.loadBalance, choices, mask), c.loadBalanceWeight);
   }
   if (r.logits && c.zLossWeight > 0) ctx.addAuxLoss(`${c.name}.z_loss`, routerZLoss(r.logits, mask), c.zLossWeight);

@@ -151,7 +151,7 @@ export class PreMixingAttention extends Module<SequenceInput, tf.Tensor> {
 
     // Experts on the pairs' own inputs: each pair is one row of the dispatch.
     const pairs = pairsAsRows(routing);
-    const plan = planDispatch(c, pairs, p, capacityOf(c, n));
+    const plan = planDispatch(c, pairs, p, capacityOf(c, n, ctx.training));
     const combine = c.dispatch === 'dense' ? denseCombine : sparseCombine;
     let y = tf.sum(tf.reshape(combine(pairInputs, pairs, plan, this.experts), [k, n, d]), 0) as tf.Tensor2D; // gated (P, d) -> (k, N, d) -> (N, d)
     if (this.shared && this.sharedQuery) {

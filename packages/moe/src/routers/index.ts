@@ -11,3 +11,4 @@ export * from './dselect.js';
 export * from './hash.js';
 export * from './grouped.js';
 export * from './recurrent.js';
+export * from './deepseek-v3.js';
