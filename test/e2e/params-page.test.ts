@@ -141,7 +141,7 @@ describe('params.html', () => {
     const bad: Array<[string, RegExp]> = [
       ['{"model_type": "llama", "hidden_size": ', /not valid JSON/],
       ['[1, 2, 3]', /expected a JSON object with a model_type, got an array/],
-      ['{"model_type": "gpt2", "n_embd": 768}', /model_type/],
+      ['{"model_type": "falcon", "n_embd": 768}', /model_type="falcon" is not supported/],
       ['{"model_type": "llama", "vocab_size": 1e300, "hidden_size": 64, "num_hidden_layers": 2, "num_attention_heads": 4, "intermediate_size": 128}', /vocab_size=1e\+300 is not allowed/],
       ['{"__proto__": {"polluted": 1}, "model_type": "llama", "vocab_size": 10, "hidden_size": 64, "num_hidden_layers": -2, "num_attention_heads": 4, "intermediate_size": 128}', /num_hidden_layers=-2 is not allowed/],
       [`{"model_type": "llama", "pad": "${'x'.repeat(1_000_100)}"}`, /too long/],

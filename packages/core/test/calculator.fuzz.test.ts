@@ -185,7 +185,8 @@ describe('calculator fuzz', () => {
       }),
       { seed: 0x7e47, numRuns: TEXTS },
     );
-    expect(counts.counted).toBeGreaterThan(TEXTS / 50);
+    // Few edited texts still count: an edit inside a key makes a field the calculator does not know, refused.
+    expect(counts.counted).toBeGreaterThan(TEXTS / 100);
     expect(counts.refused).toBeGreaterThan(TEXTS / 2);
   });
 });

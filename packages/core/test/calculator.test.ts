@@ -494,10 +494,10 @@ describe('rejects bad configs with a message naming the field, the value and wha
   it('not an object', () => bad('[1, 2]', /expected a JSON object with a model_type, got an array/));
   it('text over the size limit', () =>
     bad(' '.repeat(CALCULATOR_LIMITS.maxConfigChars + 1), /characters is too long: expected at most 1000000/));
-  it('unknown model_type', () => bad(llama({ model_type: 'gpt2' }), /model_type="gpt2" is not supported: expected one of bert, albert, llama/));
+  it('unknown model_type', () => bad(llama({ model_type: 'falcon' }), /model_type="falcon" is not supported: expected one of bert, albert, llama/));
   it('missing model_type and architectures', () => bad(llama({ model_type: undefined }), /missing required field model_type/));
   it('unknown architecture', () =>
-    bad(llama({ model_type: undefined, architectures: ['GPT2LMHeadModel'] }), /architectures\[0\]="GPT2LMHeadModel" is not a supported architecture/));
+    bad(llama({ model_type: undefined, architectures: ['FalconForCausalLM'] }), /architectures\[0\]="FalconForCausalLM" is not a supported architecture/));
   it('wrong type', () => bad(llama({ hidden_size: '768' }), /hidden_size="768" is not allowed: expected an integer in \[1, 65536\]/));
   it('negative size', () => bad(llama({ num_hidden_layers: -1 }), /num_hidden_layers=-1 is not allowed: expected an integer in \[1, 1024\]/));
   it('non-integer size', () => bad(llama({ intermediate_size: 3072.5 }), /intermediate_size=3072.5 is not allowed/));

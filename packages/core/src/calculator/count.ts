@@ -7,6 +7,9 @@ import { configKeys, unknownKeyError, describeValue } from '../config.js';
 import { checkIndexBudget, matchedParams, resolveAdapter, type ResolvedAdapter } from './adapters.js';
 import { decoderSpec } from './decoder.js';
 import { encoderSpec } from './encoder.js';
+import { gpt2Spec } from './gpt2.js';
+import { mambaSpec } from './mamba.js';
+import { t5Spec } from './t5.js';
 import type { ModelSpec, ParamEntry, TargetableModule } from './spec.js';
 import {
   PARAM_PRECISIONS,
@@ -19,9 +22,12 @@ import {
   type ParamPrecision,
   type SharingPlan,
 } from './types.js';
-import { resolveConfig, type ResolvedConfig } from './validate.js';
+import { resolveConfig, type ResolvedConfig, type ResolvedDecoder, type ResolvedEncoder } from './validate.js';
+import type { ResolvedGpt2 } from './gpt2.js';
+import type { ResolvedMamba } from './mamba.js';
+import type { ResolvedT5 } from './t5.js';
 
-const COMPONENT_ORDER: ParamComponent[] = ['embeddings', 'attention', 'ffn', 'experts', 'router', 'norms', 'head', 'adapters'];
+const COMPONENT_ORDER: ParamComponent[] = ['embeddings', 'attention', 'ssm', 'ffn', 'experts', 'router', 'norms', 'head', 'adapters'];
 const HEADS: HeadKind[] = ['none', 'lm', 'classifier'];
 const MAX_LABELS = 1_000_000;
 
@@ -56,10 +62,17 @@ export function countSpec(spec: ModelSpec, adapter: ResolvedAdapter | null): Par
   const ad = { stored: 0, effective: 0, active: 0, modules: 0, uses: 0, activeUses: 0 };
   const adapted: TargetableModule[] = [];
   const leafNames = new Set<string>();
+  let inputEmbedding = 0;
+  let largestTensor = { path: '', params: 0 };
 
   const visit = (e: ParamEntry, path: string, uses: number): void => {
     const copies = e.experts?.count ?? 1;
     const activeCopies = e.experts?.topK ?? 1;
+    if (e.inputEmbedding) inputEmbedding = add('input embedding', inputEmbedding, e.params);
+    // The weight alone (a Linear's bias is a tensor of its own); routed experts stacked [E, in, out].
+    const weight = e.module?.kind === 'linear' ? mul(path, e.module.in, e.module.out) : e.params;
+    const tensor = mul(path, weight, copies);
+    if (!e.tied && tensor > largestTensor.params) largestTensor = { path: e.experts ? path.replace('.*.', '.') : path, params: tensor };
     const r = rowOf(e.component, e.row);
     r.stored = add(r.name, r.stored, e.tied ? 0 : mul(path, e.params, copies));
     r.effective = add(r.name, r.effective, mul(path, e.params, copies, uses));
@@ -131,6 +144,16 @@ export function countSpec(spec: ModelSpec, adapter: ResolvedAdapter | null): Par
     });
   }
   const sorted = COMPONENT_ORDER.flatMap((c) => base.filter((r) => r.component === c));
+  let mtp: ParamReport['mtp'] = null;
+  if (spec.mtp) {
+    let params = 0;
+    let activeMtp = 0;
+    for (const e of spec.mtp.entries) {
+      params = add('MTP', params, mul('MTP', e.params, e.experts?.count ?? 1));
+      activeMtp = add('MTP', activeMtp, mul('MTP', e.params, e.experts?.topK ?? 1));
+    }
+    mtp = { params, withSharedCopies: add('MTP', params, spec.mtp.sharedCopies), activePerToken: activeMtp };
+  }
   const stored = add('stored', total, ad.stored);
   const bytes = {} as Record<ParamPrecision, number>;
   for (const p of PARAM_PRECISIONS) bytes[p] = bytesAt(stored, p);
@@ -148,6 +171,10 @@ export function countSpec(spec: ModelSpec, adapter: ResolvedAdapter | null): Par
     activePerToken: add('active', active, ad.active),
     bytes,
     adapter: adapter ? { method: adapter.method, targetedModules: ad.modules, params: ad.stored } : null,
+    inputEmbedding,
+    nonEmbedding: total - inputEmbedding,
+    largestTensor,
+    mtp,
   };
 }
 
@@ -181,9 +208,42 @@ function checkOptions(options: CountOptions, cfg: ResolvedConfig): {
 /** Counts an already resolved config (see `resolveConfig`). */
 export function countResolved(cfg: ResolvedConfig, options: CountOptions = {}): ParamReport {
   const opts = checkOptions(options, cfg);
-  const spec = cfg.family === 'encoder' ? encoderSpec(cfg, opts) : decoderSpec(cfg, opts);
-  const adapter = options.adapter === undefined ? null : resolveAdapter(options.adapter, cfg.modelType);
-  return countSpec(spec, adapter);
+  return countSpec(buildSpec(cfg, opts), options.adapter === undefined ? null : resolveAdapter(options.adapter, cfg.modelType));
+}
+
+/** The parameter spec of a resolved config under checked options. */
+function buildSpec(cfg: ResolvedConfig, opts: ReturnType<typeof checkOptions>): ModelSpec {
+  switch (cfg.modelType) {
+    case 'bert':
+    case 'albert':
+      return encoderSpec(cfg as ResolvedEncoder, opts);
+    case 'gpt2':
+      return gpt2Spec(cfg as ResolvedGpt2, opts);
+    case 't5':
+    case 'switch_transformers':
+      return t5Spec(cfg as ResolvedT5, opts);
+    case 'mamba':
+      if (opts.head === 'classifier') throw new CalculatorError('options: head="classifier" is not counted for mamba: expected none (MambaModel) or lm (MambaForCausalLM)');
+      return mambaSpec(cfg as ResolvedMamba, opts);
+    default:
+      return decoderSpec(cfg as ResolvedDecoder, opts);
+  }
+}
+
+/**
+ * Every module holding stored parameters, with its path as transformers names it (layer indices expanded;
+ * routed experts as one row `…experts.*.name` holding all E copies) — to compare with a checkpoint.
+ */
+export function parameterModules(config: ModelConfig, options: Omit<CountOptions, 'adapter'> = {}): { path: string; params: number }[] {
+  const cfg = resolveConfig(config, 'config');
+  const spec = buildSpec(cfg, checkOptions(options, cfg));
+  const out: { path: string; params: number }[] = [];
+  const push = (e: ParamEntry, path: string) => {
+    if (!e.tied) out.push({ path, params: mul(path, e.params, e.experts?.count ?? 1) });
+  };
+  for (const e of spec.top) push(e, e.path);
+  for (const b of spec.blocks) for (const e of b.spec.entries) push(e, b.path + e.path);
+  return out;
 }
 
 /**

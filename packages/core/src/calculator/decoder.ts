@@ -1,7 +1,12 @@
 // Decoder-only Transformers as parameter specs: the LLaMA family (arXiv:2302.13971, `modeling_llama.py`,
-// `modeling_mistral.py`, `modeling_qwen2.py`: RMSNorm, SwiGLU, grouped-query attention) and DeepSeek-V2's
-// multi-head latent attention (arXiv:2405.04434, `modeling_deepseek_v2.py`). MoE feed-forward blocks come
-// from moe.ts. Cross-layer sharing plans are applied over the layer slots.
+// `modeling_mistral.py`, `modeling_qwen2.py`: RMSNorm, SwiGLU, grouped-query attention) and its 2025
+// descendants as transformers v5 builds them — Qwen3 (q/k RMSNorms per head), Gemma 2/3 (four RMSNorms per
+// layer, tied), Phi-3 (fused qkv_proj and gate_up_proj), PhiMoE (LayerNorms with bias), OLMoE (q/k norms over
+// all heads), gpt-oss (attention sinks and biases), Llama 4 (feed_forward with dense layers of
+// intermediate_size_mlp) — and DeepSeek-V2/V3's multi-head latent attention (arXiv:2405.04434,
+// `modeling_deepseek_v2.py`, `modeling_deepseek_v3.py`) with V3's multi-token-prediction modules
+// (arXiv:2412.19437 §2.2) counted apart. MoE feed-forward blocks come from moe.ts. Cross-layer sharing
+// plans are applied over the layer slots.
 
 import { add, mul } from './arith.js';
 import { moeEntries } from './moe.js';
@@ -17,18 +22,29 @@ export interface DecoderSpecOptions {
   sharing: SharingPlan;
 }
 
-/** Attention modules of one decoder layer (GQA with optional biases, or MLA). */
+/** Attention modules of one decoder layer (GQA with optional biases, norms, sinks, fused qkv; or MLA). */
 export function attentionEntries(att: ResolvedAttention, H: number): ParamEntry[] {
   if (att.kind === 'gqa') {
     const row = 'self-attention (q/k/v/o)';
     const q = mul('q_proj width', att.heads, att.headDim);
     const kv = mul('k_proj width', att.kvHeads, att.headDim);
-    return [
-      linear('self_attn.q_proj', 'attention', row, H, q, att.qkvBias),
-      linear('self_attn.k_proj', 'attention', row, H, kv, att.qkvBias),
-      linear('self_attn.v_proj', 'attention', row, H, kv, att.qkvBias),
-      linear('self_attn.o_proj', 'attention', row, q, H, att.oBias),
-    ];
+    const out: ParamEntry[] = att.fusedQkv
+      ? [linear('self_attn.qkv_proj', 'attention', row, H, add('qkv_proj width', q, kv, kv), att.qkvBias)]
+      : [
+          linear('self_attn.q_proj', 'attention', row, H, q, att.qkvBias),
+          linear('self_attn.k_proj', 'attention', row, H, kv, att.qkvBias),
+          linear('self_attn.v_proj', 'attention', row, H, kv, att.qkvBias),
+        ];
+    out.push(linear('self_attn.o_proj', 'attention', row, q, H, att.oBias));
+    if (att.qkNorm !== 'none') {
+      // Qwen3 / Gemma 3: RMSNorm(head_dim) shared by all heads; OLMoE: RMSNorm over all q (k) heads.
+      out.push(
+        raw('self_attn.q_norm', 'norms', 'q/k norms', att.qkNorm === 'head' ? att.headDim : q),
+        raw('self_attn.k_norm', 'norms', 'q/k norms', att.qkNorm === 'head' ? att.headDim : kv),
+      );
+    }
+    if (att.sinks) out.push(raw('self_attn.sinks', 'attention', 'attention sinks', att.heads));
+    return out;
   }
   const row = 'latent attention (MLA)';
   const qWidth = mul('q width', att.heads, add('qk head dim', att.qkNopeHeadDim, att.qkRopeHeadDim));
@@ -53,19 +69,58 @@ export function attentionEntries(att: ResolvedAttention, H: number): ParamEntry[
   return out;
 }
 
-/** One decoder layer: attention, two RMSNorms, and a dense or MoE feed-forward. */
-function decoderLayer(cfg: ResolvedDecoder, layer: number): BlockSpec {
+/** Name and width of the decoder's norms: RMSNorm (H weights) or LayerNorm with bias (2H). */
+function normOf(cfg: ResolvedDecoder): { row: string; params: number } {
+  return cfg.norm === 'layer' ? { row: 'LayerNorms', params: mul('LayerNorm', 2, cfg.hidden) } : { row: 'RMSNorms', params: cfg.hidden };
+}
+
+/** The dense feed-forward of a layer: SwiGLU gate/up/down, or Phi-3's fused gate_up_proj. */
+function denseFfn(cfg: ResolvedDecoder): ParamEntry[] {
   const H = cfg.hidden;
+  const I = cfg.denseIntermediate;
+  const p = `${cfg.mlpPrefix}.`;
+  if (cfg.fusedGateUp) {
+    return [
+      linear(`${p}gate_up_proj`, 'ffn', 'feed-forward (SwiGLU)', H, mul('gate_up_proj width', 2, I), cfg.mlpBias),
+      linear(`${p}down_proj`, 'ffn', 'feed-forward (SwiGLU)', I, H, cfg.mlpBias),
+    ];
+  }
+  return swiglu(p, H, I, cfg.mlpBias, 'feed-forward (SwiGLU)');
+}
+
+/** One decoder layer: attention, two (Gemma: four) norms, and a dense or MoE feed-forward. */
+function decoderLayer(cfg: ResolvedDecoder, layer: number): BlockSpec {
   const sparse = cfg.moe !== null && cfg.moe.sparse[layer] === true;
+  const norm = normOf(cfg);
+  const norms = cfg.sandwichNorms
+    ? ['input_layernorm', 'post_attention_layernorm', 'pre_feedforward_layernorm', 'post_feedforward_layernorm']
+    : ['input_layernorm', 'post_attention_layernorm'];
   return {
     kind: sparse ? 'moe' : 'dense',
     entries: [
-      ...attentionEntries(cfg.attention, H),
-      raw('input_layernorm', 'norms', 'RMSNorms', H),
-      raw('post_attention_layernorm', 'norms', 'RMSNorms', H),
-      ...(sparse ? moeEntries(cfg, cfg.moe!) : swiglu('mlp.', H, cfg.intermediate, cfg.mlpBias, 'feed-forward (SwiGLU)')),
+      ...attentionEntries(cfg.attention, cfg.hidden),
+      ...norms.map((n) => raw(n, 'norms', norm.row, norm.params)),
+      ...(sparse ? moeEntries(cfg, cfg.moe!) : denseFfn(cfg)),
     ],
   };
+}
+
+/**
+ * DeepSeek-V3's MTP module k (README_WEIGHTS.md of deepseek-ai/DeepSeek-V3: `model.layers.{L+k}`):
+ * `enorm`, `hnorm` (RMSNorm H), `eh_proj` (2H → H, no bias), one MoE decoder layer, `shared_head.norm`;
+ * its `embed_tokens` and `shared_head.head` repeat the main model's (stored again in the checkpoint).
+ */
+function mtpEntries(cfg: ResolvedDecoder, k: number, p: string): ParamEntry[] {
+  const H = cfg.hidden;
+  const at = `${p}layers.${cfg.layers + k}.`;
+  const layer = decoderLayer({ ...cfg, moe: cfg.moe ? { ...cfg.moe, sparse: [true] } : null }, 0);
+  return [
+    raw(`${at}enorm`, 'norms', 'MTP', H),
+    raw(`${at}hnorm`, 'norms', 'MTP', H),
+    linear(`${at}eh_proj`, 'attention', 'MTP', mul('eh_proj in', 2, H), H, false),
+    ...layer.entries.map((e) => ({ ...e, path: at + e.path })),
+    raw(`${at}shared_head.norm`, 'norms', 'MTP', H),
+  ];
 }
 
 /** The parameter spec of a dense or MoE decoder with the requested head and sharing plan. */
@@ -75,16 +130,30 @@ export function decoderSpec(cfg: ResolvedDecoder, opts: DecoderSpecOptions): Mod
   const p = opts.head === 'none' ? '' : 'model.';
   const perLayer = Array.from({ length: cfg.layers }, (_, i) => decoderLayer(cfg, i));
   const { blocks, slots } = applySharingPlan(perLayer, opts.sharing, (i) => `${p}layers.${i}.`);
+  const norm = normOf(cfg);
 
   const top: ParamEntry[] = [
-    embedding(`${p}embed_tokens`, 'token embeddings', cfg.vocab, H),
-    raw(`${p}norm`, 'norms', 'final RMSNorm', H),
+    embedding(`${p}embed_tokens`, 'token embeddings', cfg.vocab, H, true),
+    raw(`${p}norm`, 'norms', `final ${norm.row.slice(0, -1)}`, norm.params),
   ];
   if (opts.head === 'lm') {
     const head = linear('lm_head', 'head', cfg.tie ? 'lm_head (tied to embeddings)' : 'lm_head', H, cfg.vocab, false);
-    top.push(cfg.tie ? { ...head, tied: true } : head);
+    if (cfg.tie) {
+      top.push({ ...head, tied: true });
+      // A tied head's bias (PhiMoE lm_head_bias) is still its own parameter.
+      if (cfg.lmHeadBias) top.push(raw('lm_head.bias', 'head', 'lm_head bias', cfg.vocab));
+    } else {
+      top.push(cfg.lmHeadBias ? linear('lm_head', 'head', 'lm_head', H, cfg.vocab, true) : head);
+    }
   } else if (opts.head === 'classifier') {
     top.push(linear('score', 'head', 'classifier (score)', H, opts.numLabels, false));
   }
-  return { modelType: cfg.modelType, family: cfg.family, head: opts.head, top, blocks, slots };
+  const spec: ModelSpec = { modelType: cfg.modelType, family: cfg.family, head: opts.head, top, blocks, slots };
+  if (cfg.mtpLayers > 0) {
+    spec.mtp = {
+      entries: Array.from({ length: cfg.mtpLayers }, (_, k) => mtpEntries(cfg, k, p)).flat(),
+      sharedCopies: mul('MTP shared copies', cfg.mtpLayers, 2, cfg.vocab, H),
+    };
+  }
+  return spec;
 }

@@ -63,7 +63,7 @@ export function encoderSpec(cfg: ResolvedEncoder, opts: EncoderSpecOptions): Mod
   const p = opts.head === 'none' ? '' : albert ? 'albert.' : 'bert.';
 
   const top: ParamEntry[] = [
-    embedding(`${p}embeddings.word_embeddings`, 'word embeddings', V, E),
+    embedding(`${p}embeddings.word_embeddings`, 'word embeddings', V, E, true),
     embedding(`${p}embeddings.position_embeddings`, 'position embeddings', cfg.positions, E),
     embedding(`${p}embeddings.token_type_embeddings`, 'token-type embeddings', cfg.typeVocab, E),
     raw(`${p}embeddings.LayerNorm`, 'embeddings', 'embedding LayerNorm', 2 * E),

@@ -4,7 +4,7 @@
 
 export * from './types.js';
 export { CalculatorError } from './arith.js';
-export { countParams, bytesAt } from './count.js';
+export { countParams, bytesAt, parameterModules } from './count.js';
 export { parseConfigJson, countParamsFromJson } from './config-json.js';
 export { CALCULATOR_LIMITS, modelTypeOfArchitecture } from './validate.js';
 export {

@@ -26,6 +26,8 @@ export interface ParamEntry {
   experts?: { count: number; topK: number };
   /** A tied weight: stored elsewhere, used again here (counts in effective and active only). */
   tied?: boolean;
+  /** The input token embedding (`get_input_embeddings()`). */
+  inputEmbedding?: boolean;
 }
 
 /** The modules of one layer block; `kind` must agree for slots that share a block. */
@@ -50,6 +52,8 @@ export interface ModelSpec {
   blocks: { path: string; spec: BlockSpec }[];
   /** `slots[i]` is the index into `blocks` used at slot i. */
   slots: number[];
+  /** DeepSeek-V3 MTP modules: entries unique to them, and the embedding and head they reuse. */
+  mtp?: { entries: ParamEntry[]; sharedCopies: number };
 }
 
 /** A `nn.Linear(inF, outF, bias)` entry. */
@@ -66,13 +70,14 @@ export function linear(
 }
 
 /** A `nn.Embedding(num, dim)` entry. */
-export function embedding(path: string, row: string, num: number, dim: number): ParamEntry {
+export function embedding(path: string, row: string, num: number, dim: number, inputEmbedding = false): ParamEntry {
   return {
     path,
     component: 'embeddings',
     row,
     params: mul(path, num, dim),
     module: { kind: 'embedding', num, dim },
+    ...(inputEmbedding ? { inputEmbedding } : {}),
   };
 }
 

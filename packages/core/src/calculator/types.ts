@@ -19,6 +19,7 @@ export type ParamComponent =
   | 'router'
   | 'norms'
   | 'head'
+  | 'ssm'
   | 'adapters';
 
 /**
@@ -31,8 +32,8 @@ export type ParamComponent =
  */
 export type HeadKind = 'none' | 'lm' | 'classifier';
 
-/** Architecture family of a config. */
-export type ModelFamily = 'encoder' | 'decoder' | 'moe';
+/** Architecture family of a config (`moe`: decoder-only or encoder-decoder with routed experts; `ssm`: Mamba). */
+export type ModelFamily = 'encoder' | 'decoder' | 'moe' | 'encoder-decoder' | 'ssm';
 
 /** Every `model_type` the calculator understands. */
 export const SUPPORTED_MODEL_TYPES = [
@@ -45,6 +46,20 @@ export const SUPPORTED_MODEL_TYPES = [
   'qwen2_moe',
   'deepseek',
   'deepseek_v2',
+  'deepseek_v3',
+  'qwen3',
+  'qwen3_moe',
+  'gemma2',
+  'gemma3_text',
+  'phi3',
+  'phimoe',
+  'olmoe',
+  'gpt2',
+  'llama4_text',
+  'gpt_oss',
+  't5',
+  'switch_transformers',
+  'mamba',
 ] as const;
 
 /** A `model_type` the calculator understands. */
@@ -217,6 +232,106 @@ export interface DeepseekV2Config extends CoreSizes {
   tie_word_embeddings?: boolean;
 }
 
+/**
+ * The newer decoders (`modeling_<type>.py` in transformers v5): Qwen3 (q/k RMSNorms of one head's width),
+ * Gemma 2 / Gemma 3 text (four RMSNorms per layer, tied, head_dim default 256; Gemma 3 adds q/k norms),
+ * Phi-3 (fused `qkv_proj` and `gate_up_proj`). Every field is the transformers config field of that name.
+ */
+export interface DenseDecoderConfig extends CoreSizes, DecoderAttentionFields {
+  /** Discriminator. */
+  model_type: 'qwen3' | 'gemma2' | 'gemma3_text' | 'phi3';
+  /** Bias on q/k/v/o (not Phi-3). Default false. */
+  attention_bias?: boolean;
+  /** Other config.json fields: accepted when known not to change the count (field-lists.ts), refused otherwise. */
+  [field: string]: unknown;
+}
+
+/**
+ * The newer MoE decoders: Qwen3-MoE (`num_experts`, `moe_intermediate_size`, `decoder_sparse_step`,
+ * `mlp_only_layers`; no shared expert), OLMoE (q/k norms over all heads), PhiMoE (LayerNorms with bias,
+ * `lm_head_bias`), gpt-oss (attention sinks, biases everywhere, router bias), Llama 4 text (MoE layers by
+ * `moe_layers` or `interleave_moe_layer_step`, a shared expert, dense layers of `intermediate_size_mlp`),
+ * DeepSeek-V3 (MLA, `n_shared_experts`, `first_k_dense_replace`, `num_nextn_predict_layers` MTP modules
+ * counted apart). Expert counts: `num_experts` / `num_local_experts` / `n_routed_experts` as the family names it.
+ */
+export interface MoeDecoderConfig extends CoreSizes, DecoderAttentionFields {
+  /** Discriminator. */
+  model_type: 'qwen3_moe' | 'olmoe' | 'phimoe' | 'gpt_oss' | 'llama4_text' | 'deepseek_v3';
+  /** Routed experts per token. Default: the config class's. */
+  num_experts_per_tok?: number | null;
+  /** Other fields of the family (see the interface comment and field-lists.ts). */
+  [field: string]: unknown;
+}
+
+/** GPT-2 (`modeling_gpt2.py`): learned positions, Conv1D q/k/v/o and MLP with biases, LayerNorms, tied head. */
+export interface Gpt2Config {
+  /** Discriminator. */
+  model_type: 'gpt2';
+  /** Vocabulary size. Default 50257. */
+  vocab_size?: number;
+  /** Rows of the position embedding. Default 1024. */
+  n_positions?: number;
+  /** Hidden size. Default 768. */
+  n_embd?: number;
+  /** Layers. Default 12. */
+  n_layer?: number;
+  /** Heads. Default 12. */
+  n_head?: number;
+  /** MLP width; null: 4 × n_embd. Default null. */
+  n_inner?: number | null;
+  /** Adds a cross-attention block to every layer. Default false. */
+  add_cross_attention?: boolean;
+  /** lm_head shares the token embedding. Default true. */
+  tie_word_embeddings?: boolean;
+  /** Other fields known not to change the count (field-lists.ts). */
+  [field: string]: unknown;
+}
+
+/**
+ * T5 and Switch Transformers encoder-decoders (`modeling_t5.py`, `modeling_switch_transformers.py`): a
+ * shared embedding, relative position bias in the first block of each stack, T5 LayerNorms (no bias),
+ * `feed_forward_proj` "relu" or "gated-gelu" (T5 v1.1), and for Switch a routed FFN in every
+ * `encoder_sparse_step`-th block.
+ */
+export interface T5Config {
+  /** Discriminator. */
+  model_type: 't5' | 'switch_transformers';
+  /** Vocabulary size. Default 32128. */
+  vocab_size?: number;
+  /** Hidden size. Default 512 (T5) / 768 (Switch). */
+  d_model?: number;
+  /** Per-head width. Default 64. */
+  d_kv?: number;
+  /** Feed-forward width. Default 2048. */
+  d_ff?: number;
+  /** Encoder layers. Default 6 (T5) / 12 (Switch). */
+  num_layers?: number;
+  /** Decoder layers; null: num_layers. */
+  num_decoder_layers?: number | null;
+  /** Heads. Default 8 (T5) / 12 (Switch). */
+  num_heads?: number;
+  /** Other fields of the family (field-lists.ts). */
+  [field: string]: unknown;
+}
+
+/** Mamba (`modeling_mamba.py`): in_proj, depthwise conv1d, x_proj, dt_proj, A_log, D, out_proj per layer. */
+export interface MambaConfig {
+  /** Discriminator. */
+  model_type: 'mamba';
+  /** Vocabulary size. Default 50280. */
+  vocab_size?: number;
+  /** Hidden size. Default 768. */
+  hidden_size?: number;
+  /** SSM state size N. Default 16. */
+  state_size?: number;
+  /** Layers. Default 32. */
+  num_hidden_layers?: number;
+  /** Inner width = expand × hidden_size unless intermediate_size is given. Default 2. */
+  expand?: number;
+  /** Other fields of the family (field-lists.ts). */
+  [field: string]: unknown;
+}
+
 /** Any config the calculator understands, discriminated by `model_type`. */
 export type ModelConfig =
   | BertConfig
@@ -225,7 +340,12 @@ export type ModelConfig =
   | MixtralConfig
   | Qwen2MoeConfig
   | DeepseekConfig
-  | DeepseekV2Config;
+  | DeepseekV2Config
+  | DenseDecoderConfig
+  | MoeDecoderConfig
+  | Gpt2Config
+  | T5Config
+  | MambaConfig;
 
 /** Cross-layer sharing plan over the `num_hidden_layers` slots (slot i is the i-th layer a token passes); see sharing-plan.ts. */
 export type { SharingPlan };
@@ -388,4 +508,17 @@ export interface ParamReport {
   bytes: Record<ParamPrecision, number>;
   /** The attached adapter, or null. */
   adapter: AdapterSummary | null;
+  /** Parameters of the input token embedding (`get_input_embeddings()`; T5's `shared`, GPT-2's `wte`). */
+  inputEmbedding: number;
+  /** `total − inputEmbedding`: the "non-embedding" count model cards quote (a tied head is not subtracted twice). */
+  nonEmbedding: number;
+  /** The largest single weight tensor (routed experts stacked `[E, in, out]`, as Weft stores them). */
+  largestTensor: { path: string; params: number };
+  /**
+   * DeepSeek-V3's multi-token-prediction modules (`num_nextn_predict_layers`), which transformers does not
+   * build and the model card quotes apart: `params` unique to them (norms, `eh_proj`, one decoder layer),
+   * `withSharedCopies` adding the embedding and head the checkpoint stores again for them, `activePerToken`
+   * (k routed experts). Null for other models.
+   */
+  mtp: { params: number; withSharedCopies: number; activePerToken: number } | null;
 }

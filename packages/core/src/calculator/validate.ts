@@ -3,8 +3,12 @@
 // that a hostile config cannot make the page loop or allocate for long; errors name the field, the
 // value and what is allowed.
 
-import { describeValue } from '../config.js';
+import { describeValue, nearestName } from '../config.js';
 import { CalculatorError } from './arith.js';
+import { FIELD_LISTS, unknownField } from './field-lists.js';
+import { resolveGpt2, type ResolvedGpt2 } from './gpt2.js';
+import { resolveMamba, type ResolvedMamba } from './mamba.js';
+import { resolveT5, type ResolvedT5 } from './t5.js';
 import { SUPPORTED_MODEL_TYPES, type SupportedModelType } from './types.js';
 
 /** Upper bounds on config fields (and on the pasted text), so counting stays fast and exact. */
@@ -43,6 +47,12 @@ export type ResolvedAttention =
       qkvBias: boolean;
       /** Bias on o. */
       oBias: boolean;
+      /** Per-layer q/k RMSNorms: none, over one head's width (Qwen3, Gemma 3) or over all heads (OLMoE). */
+      qkNorm: 'none' | 'head' | 'full';
+      /** gpt-oss: one learned attention-sink logit per head (`self_attn.sinks`). */
+      sinks: boolean;
+      /** Phi-3: q, k and v in one `qkv_proj`. */
+      fusedQkv: boolean;
     }
   | {
       /** DeepSeek-V2 multi-head latent attention (fields as in the config). */
@@ -60,7 +70,7 @@ export type ResolvedAttention =
 /** MoE part of a resolved decoder. */
 export interface ResolvedMoe {
   /** Module naming and router style. */
-  style: 'mixtral' | 'qwen2_moe' | 'deepseek' | 'deepseek_v2';
+  style: 'mixtral' | 'qwen2_moe' | 'deepseek' | 'deepseek_v2' | 'deepseek_v3' | 'qwen3_moe' | 'olmoe' | 'phimoe' | 'gpt_oss' | 'llama4';
   /** Routed experts per MoE layer. */
   numExperts: number;
   /** Routed experts per token. */
@@ -100,7 +110,7 @@ export interface ResolvedEncoder {
 /** A decoder config (dense or MoE) with defaults filled in. */
 export interface ResolvedDecoder {
   family: 'decoder' | 'moe';
-  modelType: Exclude<SupportedModelType, 'bert' | 'albert'>;
+  modelType: DecoderModelType;
   /** vocab_size, hidden_size, num_hidden_layers, intermediate_size (dense layers; Mixtral: each expert). */
   vocab: number;
   hidden: number;
@@ -113,24 +123,83 @@ export interface ResolvedDecoder {
   attention: ResolvedAttention;
   /** Null for a dense model. */
   moe: ResolvedMoe | null;
+  /** Norm weights per norm: `'rms'` H (RMSNorm), `'layer'` 2H (LayerNorm with bias, PhiMoE). */
+  norm: 'rms' | 'layer';
+  /** Gemma 2/3: RMSNorms before and after the feed-forward too (four per layer). */
+  sandwichNorms: boolean;
+  /** Module holding the feed-forward: `mlp`, or `feed_forward` (Llama 4). */
+  mlpPrefix: 'mlp' | 'feed_forward';
+  /** Phi-3: gate and up in one `gate_up_proj`. */
+  fusedGateUp: boolean;
+  /** Width of the dense feed-forward layers (Llama 4: `intermediate_size_mlp`). */
+  denseIntermediate: number;
+  /** PhiMoE `lm_head_bias`. */
+  lmHeadBias: boolean;
+  /** DeepSeek-V3 multi-token-prediction modules (`num_nextn_predict_layers`), counted apart from the model. */
+  mtpLayers: number;
+  /** KV-cache span of each layer: null = the whole context, n = a sliding window / attention chunk of n tokens. */
+  windows: (number | null)[];
 }
 
+/** Every model_type built by decoder.ts. */
+export type DecoderModelType = Exclude<SupportedModelType, 'bert' | 'albert' | 'gpt2' | 't5' | 'switch_transformers' | 'mamba'>;
+
 /** Any resolved config. */
-export type ResolvedConfig = ResolvedEncoder | ResolvedDecoder;
+export type ResolvedConfig = ResolvedEncoder | ResolvedDecoder | ResolvedGpt2 | ResolvedT5 | ResolvedMamba;
 
 /** A bounded rendering of an untrusted value (never the whole of a deep or huge one). */
 const show = (value: unknown): string => describeValue(value);
 
 /** Reads typed fields from an untrusted object, with errors that name the field and the bound. */
-class Fields {
+export class Fields {
   constructor(
     private readonly obj: Record<string, unknown>,
-    private readonly source: string,
+    /** Prefix of error messages (`config`, `config.json`). */
+    readonly source: string,
     private readonly modelType: string,
   ) {}
 
   private present(name: string): boolean {
     return Object.prototype.hasOwnProperty.call(this.obj, name) && this.obj[name] !== null && this.obj[name] !== undefined;
+  }
+
+  /** The raw value of an own key (undefined when absent). */
+  value(name: string): unknown {
+    return this.has(name) ? this.obj[name] : undefined;
+  }
+
+  /** Whether the field is an own key (even if null). */
+  has(name: string): boolean {
+    return Object.prototype.hasOwnProperty.call(this.obj, name);
+  }
+
+  /**
+   * An integer that transformers accepts under two names (`attribute_map`, renamed fields): either may be
+   * given; both must then agree. `fallback` when neither is present.
+   */
+  aliasInt(name: string, alias: string, min: number, max: number, fallback: number): number {
+    const a = this.optInt(name, min, max, null);
+    const b = this.optInt(alias, min, max, null);
+    if (a !== null && b !== null && a !== b) this.fail(alias, b, `the same value as ${name}=${a} (the two names mean one field)`);
+    return a ?? b ?? fallback;
+  }
+
+  /** A positive integer field that changes no count (attention windows), or null if absent or malformed. */
+  rawNumber(name: string): number | null {
+    const v = this.present(name) ? this.obj[name] : null;
+    return typeof v === 'number' && Number.isSafeInteger(v) && v > 0 ? v : null;
+  }
+
+  /** A boolean field that changes no count, or null. */
+  rawBool(name: string): boolean | null {
+    const v = this.present(name) ? this.obj[name] : null;
+    return typeof v === 'boolean' ? v : null;
+  }
+
+  /** A list of strings that changes no count (`layer_types`), or null if absent or malformed. */
+  rawStrings(name: string): string[] | null {
+    const v = this.present(name) ? this.obj[name] : null;
+    return Array.isArray(v) && v.length <= CALCULATOR_LIMITS.maxLayers && v.every((x) => typeof x === 'string') ? (v as string[]) : null;
   }
 
   fail(name: string, value: unknown, allowed: string): never {
@@ -193,6 +262,22 @@ class Fields {
 }
 
 const ARCHITECTURE_PREFIXES: Record<string, SupportedModelType> = {
+  Qwen3: 'qwen3',
+  Qwen3Moe: 'qwen3_moe',
+  DeepseekV3: 'deepseek_v3',
+  Gemma2: 'gemma2',
+  Gemma3: 'gemma3_text',
+  Phi3: 'phi3',
+  Phimoe: 'phimoe',
+  PhiMoE: 'phimoe',
+  Olmoe: 'olmoe',
+  OLMoE: 'olmoe',
+  GPT2: 'gpt2',
+  Llama4: 'llama4_text',
+  GptOss: 'gpt_oss',
+  SwitchTransformers: 'switch_transformers',
+  T5: 't5',
+  Mamba: 'mamba',
   Bert: 'bert',
   Albert: 'albert',
   Llama: 'llama',
@@ -234,6 +319,31 @@ function resolveModelType(obj: Record<string, unknown>, source: string): Support
 }
 
 /**
+ * Refuses a field the calculator neither reads nor knows to leave the count unchanged (field-lists.ts),
+ * and the generic fields whose non-default values would change the count: `pruned_heads` (removes
+ * attention rows) and `add_cross_attention` (adds a cross-attention block; counted for gpt2 only).
+ */
+function checkFieldsKnown(obj: Record<string, unknown>, source: string, modelType: SupportedModelType): void {
+  const unknown = unknownField(obj, modelType);
+  if (unknown) {
+    const near = nearestName(unknown.key, unknown.known);
+    throw new CalculatorError(
+      `${source}: field ${show(unknown.key)} is not understood for model_type "${modelType}"` +
+        `${near ? ` (did you mean "${near}"?)` : ''}; it might change the parameter count, so it is not ignored. ` +
+        `Fields read: ${FIELD_LISTS[modelType].read.join(', ')}`,
+    );
+  }
+  const pruned = Object.hasOwn(obj, 'pruned_heads') ? obj['pruned_heads'] : null;
+  if (pruned !== null && pruned !== undefined && !(typeof pruned === 'object' && !Array.isArray(pruned) && Object.keys(pruned).length === 0)) {
+    throw new CalculatorError(`${source}: pruned_heads=${show(pruned)} is not allowed: expected {} (pruned attention heads are not counted)`);
+  }
+  const cross = Object.hasOwn(obj, 'add_cross_attention') ? obj['add_cross_attention'] : null;
+  if (modelType !== 'gpt2' && cross !== null && cross !== undefined && cross !== false) {
+    throw new CalculatorError(`${source}: add_cross_attention=${show(cross)} is not allowed for model_type "${modelType}": expected false (cross-attention blocks are counted for gpt2 only)`);
+  }
+}
+
+/**
  * Checks an untrusted config and fills in defaults. `source` prefixes error messages
  * (e.g. `"config.json"`). Throws a `CalculatorError` naming the field, value and allowed range.
  */
@@ -246,7 +356,17 @@ export function resolveConfig(config: unknown, source = 'config'): ResolvedConfi
   const obj = config as Record<string, unknown>;
   const modelType = resolveModelType(obj, source);
   const f = new Fields(obj, source, modelType);
+  const resolved = resolveKnown(obj, f, modelType);
+  // After the fields it reads are checked, so a bad value is named before an unknown field.
+  checkFieldsKnown(obj, source, modelType);
+  return resolved;
+}
+
+function resolveKnown(obj: Record<string, unknown>, f: Fields, modelType: SupportedModelType): ResolvedConfig {
   const L = CALCULATOR_LIMITS;
+  if (modelType === 'gpt2') return resolveGpt2(f);
+  if (modelType === 't5' || modelType === 'switch_transformers') return resolveT5(f, modelType);
+  if (modelType === 'mamba') return resolveMamba(f);
 
   const vocab = f.int('vocab_size', 1, L.maxVocab);
   const hidden = f.int('hidden_size', 1, L.maxWidth);
@@ -287,22 +407,39 @@ export function resolveConfig(config: unknown, source = 'config'): ResolvedConfi
     return enc;
   }
 
-  const tie = f.bool('tie_word_embeddings', false);
+  return resolveDecoder(f, modelType, { vocab, hidden, layers, heads, intermediate });
+}
+
+/** Default `tie_word_embeddings` of each decoder's config class. */
+const TIED_BY_DEFAULT = new Set<string>(['gemma2', 'gemma3_text']);
+
+/** Resolves the decoder families (decoder.ts builds them): attention, norms, feed-forward and MoE. */
+function resolveDecoder(
+  f: Fields,
+  modelType: DecoderModelType,
+  core: { vocab: number; hidden: number; layers: number; heads: number; intermediate: number },
+): ResolvedDecoder {
+  const L = CALCULATOR_LIMITS;
+  const { vocab, hidden, layers, heads, intermediate } = core;
+  const tie = f.bool('tie_word_embeddings', TIED_BY_DEFAULT.has(modelType));
+  const mla = modelType === 'deepseek_v2' || modelType === 'deepseek_v3';
   let attention: ResolvedAttention;
-  if (modelType === 'deepseek_v2') {
-    if (!Object.prototype.hasOwnProperty.call(obj, 'q_lora_rank')) {
+  if (mla) {
+    if (modelType === 'deepseek_v2' && !f.has('q_lora_rank')) {
       throw new CalculatorError(
-        `${source}: missing required field q_lora_rank (null or an integer in [1, ${L.maxWidth}]) for model_type "deepseek_v2"`,
+        `${f.source}: missing required field q_lora_rank (null or an integer in [1, ${L.maxWidth}]) for model_type "deepseek_v2"`,
       );
     }
+    const v3 = modelType === 'deepseek_v3';
     attention = {
       kind: 'mla',
       heads,
-      qLoraRank: f.optInt('q_lora_rank', 1, L.maxWidth, null),
-      kvLoraRank: f.int('kv_lora_rank', 1, L.maxWidth),
-      qkNopeHeadDim: f.int('qk_nope_head_dim', 0, L.maxWidth),
-      qkRopeHeadDim: f.int('qk_rope_head_dim', 0, L.maxWidth),
-      vHeadDim: f.int('v_head_dim', 1, L.maxWidth),
+      // DeepseekV3Config defaults: q_lora_rank 1536, kv_lora_rank 512, nope 128, rope 64, v 128.
+      qLoraRank: v3 && !f.has('q_lora_rank') ? 1536 : f.optInt('q_lora_rank', 1, L.maxWidth, null),
+      kvLoraRank: v3 ? f.optInt('kv_lora_rank', 1, L.maxWidth, 512) : f.int('kv_lora_rank', 1, L.maxWidth),
+      qkNopeHeadDim: v3 ? f.optInt('qk_nope_head_dim', 0, L.maxWidth, 128) : f.int('qk_nope_head_dim', 0, L.maxWidth),
+      qkRopeHeadDim: v3 ? f.optInt('qk_rope_head_dim', 0, L.maxWidth, 64) : f.int('qk_rope_head_dim', 0, L.maxWidth),
+      vHeadDim: v3 ? f.optInt('v_head_dim', 1, L.maxWidth, 128) : f.int('v_head_dim', 1, L.maxWidth),
       bias: f.bool('attention_bias', false),
     };
   } else {
@@ -310,7 +447,9 @@ export function resolveConfig(config: unknown, source = 'config'): ResolvedConfi
     if (heads % kvHeads !== 0) {
       f.fail('num_key_value_heads', kvHeads, `a divisor of num_attention_heads=${heads}`);
     }
-    let headDim = f.optInt('head_dim', 1, L.maxWidth, null);
+    // Gemma's config classes default head_dim to 256 (Gemma 2 27B and Gemma 3 27B set 128).
+    const gemma = modelType === 'gemma2' || modelType === 'gemma3_text';
+    let headDim = f.optInt('head_dim', 1, L.maxWidth, gemma ? 256 : null);
     if (headDim === null) {
       if (hidden % heads !== 0) {
         f.fail('num_attention_heads', heads, `a divisor of hidden_size=${hidden} (or give head_dim)`);
@@ -319,55 +458,111 @@ export function resolveConfig(config: unknown, source = 'config'): ResolvedConfi
     }
     let qkvBias = false;
     let oBias = false;
-    if (modelType === 'llama' || modelType === 'deepseek') {
-      qkvBias = oBias = f.bool('attention_bias', false);
-    } else if (modelType === 'qwen2') {
-      qkvBias = true;
-    } else if (modelType === 'qwen2_moe') {
-      qkvBias = f.bool('qkv_bias', true);
+    switch (modelType) {
+      case 'llama':
+      case 'deepseek':
+      case 'qwen3':
+      case 'qwen3_moe':
+      case 'gemma2':
+      case 'gemma3_text':
+      case 'phimoe':
+      case 'olmoe':
+      case 'llama4_text':
+        qkvBias = oBias = f.bool('attention_bias', false);
+        break;
+      case 'gpt_oss':
+        qkvBias = oBias = f.bool('attention_bias', true);
+        break;
+      case 'qwen2':
+        qkvBias = true;
+        break;
+      case 'qwen2_moe':
+        qkvBias = f.bool('qkv_bias', true);
+        break;
+      default:
+        break;
     }
-    attention = { kind: 'gqa', heads, kvHeads, headDim, qkvBias, oBias };
+    const qkNorm = modelType === 'qwen3' || modelType === 'qwen3_moe' || modelType === 'gemma3_text' ? 'head' : modelType === 'olmoe' ? 'full' : 'none';
+    attention = { kind: 'gqa', heads, kvHeads, headDim, qkvBias, oBias, qkNorm, sinks: modelType === 'gpt_oss', fusedQkv: modelType === 'phi3' };
   }
 
   let moe: ResolvedMoe | null = null;
-  if (modelType === 'mixtral') {
-    const numExperts = f.int('num_local_experts', 1, L.maxExperts);
-    moe = {
-      style: 'mixtral',
-      numExperts,
-      topK: f.int('num_experts_per_tok', 1, numExperts),
-      expertSize: intermediate,
-      sharedSize: null,
-      sparse: new Array<boolean>(layers).fill(true),
-    };
-  } else if (modelType === 'qwen2_moe') {
-    const numExperts = f.int('num_experts', 0, L.maxExperts);
-    const topK = f.int('num_experts_per_tok', numExperts > 0 ? 1 : 0, Math.max(numExperts, 1));
-    const expertSize = f.int('moe_intermediate_size', 1, L.maxIntermediate);
-    const sharedSize = f.int('shared_expert_intermediate_size', 0, L.maxIntermediate);
-    const step = f.optInt('decoder_sparse_step', 1, L.maxLayers, 1);
-    const denseOnly = new Set(f.intList('mlp_only_layers', 0, layers - 1, L.maxLayers));
-    const sparse: boolean[] = [];
-    for (let i = 0; i < layers; i++) sparse.push(!denseOnly.has(i) && numExperts > 0 && (i + 1) % step === 0);
-    moe = { style: 'qwen2_moe', numExperts, topK, expertSize, sharedSize, sparse };
-  } else if (modelType === 'deepseek' || modelType === 'deepseek_v2') {
-    if (modelType === 'deepseek_v2' && !Object.prototype.hasOwnProperty.call(obj, 'n_routed_experts')) {
-      throw new CalculatorError(
-        `${source}: missing required field n_routed_experts (null or an integer in [1, ${L.maxExperts}]) for model_type "deepseek_v2"`,
-      );
+  const allSparse = (): boolean[] => new Array<boolean>(layers).fill(true);
+  switch (modelType) {
+    case 'mixtral':
+    case 'phimoe': {
+      const numExperts = f.int('num_local_experts', 1, L.maxExperts);
+      moe = { style: modelType, numExperts, topK: f.int('num_experts_per_tok', 1, numExperts), expertSize: intermediate, sharedSize: null, sparse: allSparse() };
+      break;
     }
-    const numExperts = f.optInt('n_routed_experts', 1, L.maxExperts, null);
-    const firstDense = f.optInt('first_k_dense_replace', 0, layers, 0);
-    const freq = f.optInt('moe_layer_freq', 1, L.maxLayers, 1);
-    if (numExperts !== null) {
-      const topK = f.int('num_experts_per_tok', 1, numExperts);
-      const expertSize = f.int('moe_intermediate_size', 1, L.maxIntermediate);
-      const nShared = f.optInt('n_shared_experts', 0, L.maxExperts, null);
-      const sharedSize = nShared === null ? null : expertSize * nShared;
+    case 'gpt_oss': {
+      // GptOssConfig: num_local_experts (default 128); some exports name it num_experts.
+      const numExperts = f.aliasInt('num_local_experts', 'num_experts', 1, L.maxExperts, 128);
+      moe = { style: 'gpt_oss', numExperts, topK: f.optInt('num_experts_per_tok', 1, numExperts, Math.min(4, numExperts)), expertSize: intermediate, sharedSize: null, sparse: allSparse() };
+      break;
+    }
+    case 'olmoe': {
+      const numExperts = f.aliasInt('num_experts', 'num_local_experts', 1, L.maxExperts, 64);
+      moe = { style: 'olmoe', numExperts, topK: f.optInt('num_experts_per_tok', 1, numExperts, Math.min(8, numExperts)), expertSize: intermediate, sharedSize: null, sparse: allSparse() };
+      break;
+    }
+    case 'llama4_text': {
+      const numExperts = f.optInt('num_local_experts', 1, L.maxExperts, 16);
+      const topK = f.optInt('num_experts_per_tok', 1, numExperts, 1);
+      // Llama4TextConfig: moe_layers, when given, overrides interleave_moe_layer_step (MoE at step-1, 2·step-1, …).
+      const step = f.optInt('interleave_moe_layer_step', 1, L.maxLayers, 1);
+      const listed = f.has('moe_layers') ? new Set(f.intList('moe_layers', 0, layers - 1, L.maxLayers)) : null;
+      const sparse = Array.from({ length: layers }, (_, i) => (listed ? listed.has(i) : (i + 1) % step === 0));
+      moe = { style: 'llama4', numExperts, topK, expertSize: intermediate, sharedSize: intermediate, sparse };
+      break;
+    }
+    case 'qwen2_moe':
+    case 'qwen3_moe': {
+      const qwen3 = modelType === 'qwen3_moe';
+      const numExperts = qwen3 ? f.aliasInt('num_experts', 'num_local_experts', 0, L.maxExperts, 128) : f.int('num_experts', 0, L.maxExperts);
+      const topK = qwen3
+        ? f.optInt('num_experts_per_tok', numExperts > 0 ? 1 : 0, Math.max(numExperts, 1), Math.min(8, numExperts))
+        : f.int('num_experts_per_tok', numExperts > 0 ? 1 : 0, Math.max(numExperts, 1));
+      const expertSize = qwen3 ? f.optInt('moe_intermediate_size', 1, L.maxIntermediate, 768) : f.int('moe_intermediate_size', 1, L.maxIntermediate);
+      const sharedSize = qwen3 ? null : f.int('shared_expert_intermediate_size', 0, L.maxIntermediate);
+      const step = f.optInt('decoder_sparse_step', 1, L.maxLayers, 1);
+      const denseOnly = new Set(f.intList('mlp_only_layers', 0, layers - 1, L.maxLayers));
       const sparse: boolean[] = [];
-      for (let i = 0; i < layers; i++) sparse.push(i >= firstDense && i % freq === 0);
+      for (let i = 0; i < layers; i++) sparse.push(!denseOnly.has(i) && numExperts > 0 && (i + 1) % step === 0);
       moe = { style: modelType, numExperts, topK, expertSize, sharedSize, sparse };
+      break;
     }
+    case 'deepseek':
+    case 'deepseek_v2':
+    case 'deepseek_v3': {
+      const v3 = modelType === 'deepseek_v3';
+      if (modelType === 'deepseek_v2' && !f.has('n_routed_experts')) {
+        throw new CalculatorError(
+          `${f.source}: missing required field n_routed_experts (null or an integer in [1, ${L.maxExperts}]) for model_type "deepseek_v2"`,
+        );
+      }
+      const numExperts = v3
+        ? f.aliasInt('n_routed_experts', 'num_local_experts', 1, L.maxExperts, 256)
+        : f.optInt('n_routed_experts', 1, L.maxExperts, null);
+      const firstDense = f.optInt('first_k_dense_replace', 0, layers, v3 ? 3 : 0);
+      // transformers' DeepseekV3 makes every layer from first_k_dense_replace on an MoE layer; the
+      // remote code's moe_layer_freq is honoured only where it changes nothing.
+      const freq = v3 ? f.optInt('moe_layer_freq', 1, 1, 1) : f.optInt('moe_layer_freq', 1, L.maxLayers, 1);
+      if (numExperts !== null) {
+        // The count does not depend on k; a null num_experts_per_tok (DeepSeek-V2-Lite's config) means
+        // "not given" and active-per-token counts fall back to the config class default.
+        const topK = f.optInt('num_experts_per_tok', 1, numExperts, Math.min(v3 ? 8 : 6, numExperts));
+        const expertSize = v3 ? f.optInt('moe_intermediate_size', 1, L.maxIntermediate, 2048) : f.int('moe_intermediate_size', 1, L.maxIntermediate);
+        const nShared = f.optInt('n_shared_experts', 0, L.maxExperts, v3 ? 1 : null);
+        const sharedSize = nShared === null || nShared === 0 ? null : expertSize * nShared;
+        const sparse: boolean[] = [];
+        for (let i = 0; i < layers; i++) sparse.push(i >= firstDense && i % freq === 0);
+        moe = { style: modelType, numExperts, topK, expertSize, sharedSize, sparse };
+      }
+      break;
+    }
+    default:
+      break;
   }
 
   return {
@@ -381,5 +576,56 @@ export function resolveConfig(config: unknown, source = 'config'): ResolvedConfi
     mlpBias: modelType === 'llama' ? f.bool('mlp_bias', false) : false,
     attention,
     moe,
+    norm: modelType === 'phimoe' ? 'layer' : 'rms',
+    sandwichNorms: modelType === 'gemma2' || modelType === 'gemma3_text',
+    mlpPrefix: modelType === 'llama4_text' ? 'feed_forward' : 'mlp',
+    fusedGateUp: modelType === 'phi3',
+    denseIntermediate: modelType === 'llama4_text' ? f.optInt('intermediate_size_mlp', 1, L.maxIntermediate, 16384) : intermediate,
+    lmHeadBias: modelType === 'phimoe' ? f.bool('lm_head_bias', false) : false,
+    mtpLayers: modelType === 'deepseek_v3' ? f.optInt('num_nextn_predict_layers', 0, 16, 0) : 0,
+    windows: attentionWindows(f, modelType, layers),
   };
+}
+
+/**
+ * Which layers attend to a bounded span (for the KV cache only; no weight depends on it): `layer_types`
+ * when given ("sliding_attention" → `sliding_window`, "chunked_attention" → `attention_chunk_size`), else
+ * the config class's own pattern (Gemma 2 and gpt-oss alternate sliding/full; Gemma 3 has one full layer in
+ * `sliding_window_pattern`, default 6; Mistral/Mixtral slide everywhere when `sliding_window` is set; Qwen
+ * only with `use_sliding_window`; Llama 4 chunks every layer but each 4th). Values that cannot be read
+ * fall back to full attention, which only over-estimates the cache.
+ */
+function attentionWindows(f: Fields, modelType: DecoderModelType, layers: number): (number | null)[] {
+  const window = f.rawNumber('sliding_window');
+  const chunk = f.rawNumber('attention_chunk_size') ?? (modelType === 'llama4_text' ? 8192 : null);
+  const types = f.rawStrings('layer_types');
+  if (types && types.length >= layers) {
+    return Array.from({ length: layers }, (_, i) =>
+      types[i] === 'sliding_attention' ? window : types[i] === 'chunked_attention' ? chunk : null,
+    );
+  }
+  const every = (pred: (i: number) => boolean, span: number | null) => Array.from({ length: layers }, (_, i) => (pred(i) ? span : null));
+  switch (modelType) {
+    case 'gemma2':
+    case 'gpt_oss':
+      return every((i) => i % 2 === 0, window ?? (modelType === 'gpt_oss' ? 128 : 4096));
+    case 'gemma3_text': {
+      const pattern = f.rawNumber('sliding_window_pattern') ?? f.rawNumber('_sliding_window_pattern') ?? 6;
+      return every((i) => (i + 1) % pattern !== 0, window ?? 4096);
+    }
+    case 'mistral':
+    case 'mixtral':
+    case 'phi3':
+    case 'phimoe':
+      return every(() => true, window);
+    case 'qwen2':
+    case 'qwen3':
+    case 'qwen2_moe':
+    case 'qwen3_moe':
+      return every(() => f.rawBool('use_sliding_window') === true, window);
+    case 'llama4_text':
+      return every((i) => (i + 1) % 4 !== 0, chunk);
+    default:
+      return every(() => false, null);
+  }
 }
