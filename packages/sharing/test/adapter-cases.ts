@@ -25,6 +25,7 @@ const SMALL: Record<string, Record<string, unknown>> = {
   mos: { r: 1, shardSize: 1, poolSize: 8, privateShards: 1 },
   moka: { experts: 2 },
   hyper: { tasks: 2, taskDim: 2, layerDim: 2, hidden: 3, r: 1 },
+  road: { groupSize: 2 },
 };
 
 /** Further cases per method: settings that change the computation. */
@@ -35,6 +36,7 @@ const VARIANTS: Record<string, Array<[string, Record<string, unknown>]>> = {
   taps: [['factored', { r: 1 }]],
   residual: [['bottleneck', { bottleneck: 1, activation: 'identity' }]],
   ether: [['ETHER+', { plus: true }]],
+  road: [['road_2', { variant: 'road_2' }], ['road_4', { variant: 'road_4' }]],
 };
 
 /** Every registered method's cases, in registry order. */

@@ -31,7 +31,6 @@ const CODECS = new Map(adapterMethodNames().flatMap((n) => {
  * codec added to the registry makes its cases run below without editing this list.
  */
 const NOT_IN_WEFT: Record<string, string> = {
-  ROAD: 'not implemented in Weft yet: issue 17 (RoAd)',
   POLY: 'not implemented in Weft yet: issue 17 (Poly and MHR)',
   VERA: 'not implemented in Weft yet (VeRA)',
   HRA: 'not implemented in Weft yet (HRA)',

@@ -26,6 +26,11 @@ export class AdaptedLayer extends Module {
   readonly merged: string[] = [];
   /** When true, forward is the base layer alone (adapters kept). */
   disabled = false;
+  /**
+   * Per-example adapters for the next forwards (PEFT's adapter_names): example n uses adapter
+   * `perExample[n]` ("__base__" or a name this layer lacks: none). Set by {@link forwardPerExample}.
+   */
+  perExample: readonly string[] | null = null;
 
   constructor(readonly baseModule: Module, readonly base: BaseOp) {
     super();
@@ -86,6 +91,7 @@ export class AdaptedLayer extends Module {
     if (linear && x.shape[x.rank - 1] !== base.inFeatures) {
       throw new Error(`AdaptedLayer: input last dimension ${x.shape[x.rank - 1]} (shape [${x.shape}]) must equal inFeatures=${base.inFeatures}`);
     }
+    if (this.perExample && !this.disabled) return this.forwardPerExample(x, this.perExample, ctx);
     const live = this.disabled ? [] : this.active.filter((n) => !this.merged.includes(n)).map((n) => this.adapter(n));
     // Nothing live (disabled, or every active adapter merged): exactly the base layer's forward.
     if (live.length === 0 && this.baseModule instanceof Linear) return this.baseModule.forward(x, ctx);
@@ -96,6 +102,30 @@ export class AdaptedLayer extends Module {
     const yBase = applyWeight(base, xin, base.weight);
     let y = base.bias ? tf.add(yBase, base.bias) : yBase;
     for (const a of live) y = a.transformOutput(x2, y, yBase, ctx);
+    return linear && x.rank !== 2 ? tf.reshape(y, [...lead, base.outFeatures]) : y; // (N, out) -> (..., out)
+  }
+
+  /** The forward of a batch whose example n uses adapter `names[n]`: each method's adapters in one {@link AdapterLayer.mixedBatchOutput}. */
+  private forwardPerExample(x: tf.Tensor, names: readonly string[], ctx: ForwardContext): tf.Tensor {
+    const { base } = this;
+    if (this.merged.length > 0) throw new Error('AdaptedLayer: per-example adapters need every adapter unmerged (unmergeAdapters first)');
+    if (x.shape[0] !== names.length) throw new Error(`AdaptedLayer: ${names.length} per-example adapter names for a batch of ${x.shape[0]}`);
+    const linear = base.kind === 'linear';
+    const lead = x.shape.slice(0, -1);
+    const x2 = linear && x.rank !== 2 ? tf.reshape(x, [-1, base.inFeatures]) : x; // (B, …, in) -> (N, in)
+    const perExample = x2.shape[0]! / names.length; // rows of x2 per example
+    const yBase = applyWeight(base, x2, base.weight);
+    let y = base.bias ? tf.add(yBase, base.bias) : yBase;
+    const present = [...new Set(names)].filter((n) => this.layers.has(n));
+    for (const method of [...new Set(present.map((n) => this.adapter(n).method))]) {
+      const peers = present.filter((n) => this.adapter(n).method === method);
+      const index = names.map((n) => peers.indexOf(n)); // −1: another method or none
+      const rows = tf.tensor1d(index.flatMap((i) => Array<number>(perExample).fill(i)), 'int32');
+      const layers = peers.map((n) => this.adapter(n));
+      // A row of index −1 reads peer slot `layers.length`, which is null (no adapter).
+      const safeRows = tf.where(tf.less(rows, 0), tf.fill(rows.shape, layers.length, 'int32'), rows) as tf.Tensor1D;
+      y = layers[0]!.mixedBatchOutput(x2, y, yBase, ctx, [...layers, null], safeRows);
+    }
     return linear && x.rank !== 2 ? tf.reshape(y, [...lead, base.outFeatures]) : y; // (N, out) -> (..., out)
   }
 }

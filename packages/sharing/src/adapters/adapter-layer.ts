@@ -28,6 +28,21 @@ export abstract class AdapterLayer extends Module<never, never> {
    */
   abstract transformOutput(x: tf.Tensor, y: tf.Tensor, yBase: tf.Tensor, ctx: ForwardContext): tf.Tensor;
 
+  /**
+   * The output of a batch whose row n uses adapter `peers[rows[n]]` (all of this method, `this`
+   * among them; null: no adapter for that row). Default: each peer on the whole batch and its rows
+   * picked by a mask, one pass per peer; an element-wise method (RoAd) overrides it with one pass.
+   */
+  mixedBatchOutput(x: tf.Tensor, y: tf.Tensor, yBase: tf.Tensor, ctx: ForwardContext, peers: ReadonlyArray<AdapterLayer | null>, rows: tf.Tensor1D): tf.Tensor {
+    let out = y;
+    peers.forEach((p, i) => {
+      if (p === null) return;
+      const mine = tf.reshape(tf.equal(rows, i), [-1, ...y.shape.slice(1).map(() => 1)]); // (N) -> (N, 1, …)
+      out = tf.where(tf.broadcastTo(mine, y.shape), p.transformOutput(x, y, yBase, ctx), out);
+    });
+    return out;
+  }
+
   /** The weight update this adapter stands for, flat [fanIn, out]: merged weight − base weight. */
   abstract deltaWeight(): tf.Tensor2D;
 

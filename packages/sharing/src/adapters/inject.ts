@@ -186,6 +186,26 @@ export function setActiveAdapters(model: AnyModule, names: string | string[], op
   }
 }
 
+/**
+ * Run `fn` (forwards of `model`) with example n of each batch using adapter `names[n]` on every
+ * adapted layer, whatever is active: PEFT's `adapter_names` (mixed-adapter batches). "__base__"
+ * means no adapter. Each method's adapters run in one mixed-batch pass (element-wise for RoAd).
+ */
+export function withPerExampleAdapters<T>(model: AnyModule, names: readonly string[], fn: () => T): T {
+  checkModel('withPerExampleAdapters', model);
+  if (!Array.isArray(names) || names.length === 0) throw new Error(`withPerExampleAdapters: names=${describeValue(names)} must be a non-empty list (one adapter name per example)`);
+  const known = adapterNames(model);
+  const bad = names.find((n) => n !== '__base__' && !known.includes(n));
+  if (bad !== undefined) throw new Error(`withPerExampleAdapters: no adapter ${describeValue(bad)} (has: ${known.join(', ') || 'none'}; "__base__" for none)`);
+  const layers = adaptedLayers(model);
+  for (const [, l] of layers) l.perExample = names;
+  try {
+    return fn();
+  } finally {
+    for (const [, l] of layers) l.perExample = null;
+  }
+}
+
 /** Disable every adapter: forward is the base model's (merged adapters are unmerged first). */
 export function disableAdapters(model: AnyModule): void {
   for (const [, l] of adaptedLayers(checkModel('disableAdapters', model))) {
