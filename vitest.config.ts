@@ -22,7 +22,7 @@ const weftSources = [
   { find: /^#tfjs-registrations$/, replacement: src('./packages/core/src/tfjs-registrations.ts') },
   { find: /^@weft\/core\/testing$/, replacement: src('./packages/core/src/testing/index.ts') },
   { find: /^@weft\/core\/internal$/, replacement: src('./packages/core/src/internal.ts') },
-  { find: /^@weft\/(core|sharing|moe|nas)$/, replacement: src('./packages/$1/src/index.ts') },
+  { find: /^@weft\/(core|sharing|moe|nas|hf)$/, replacement: src('./packages/$1/src/index.ts') },
 ];
 const sourceAliases = { alias: [oneTfjsCore, ...weftSources] };
 // In the browser, Vite's dependency optimiser bundles tfjs once (and the alias would defeat it).

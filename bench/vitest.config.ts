@@ -15,7 +15,7 @@ export default defineConfig({
       { find: /^#tfjs-registrations$/, replacement: src('../packages/core/src/tfjs-registrations.ts') },
       { find: /^@weft\/core\/testing$/, replacement: src('../packages/core/src/testing/index.ts') },
       { find: /^@weft\/core\/internal$/, replacement: src('../packages/core/src/internal.ts') },
-      { find: /^@weft\/(core|sharing|moe|nas)$/, replacement: src('../packages/$1/src/index.ts') },
+      { find: /^@weft\/(core|sharing|moe|nas|hf)$/, replacement: src('../packages/$1/src/index.ts') },
     ],
   },
   test: {

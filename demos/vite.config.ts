@@ -36,7 +36,7 @@ export default defineConfig({
       { find: /^@tensorflow\/tfjs-core$/, replacement: tfjsCore },
       { find: /^#tfjs-registrations$/, replacement: here('../packages/core/src/tfjs-registrations.ts') },
       { find: /^@weft\/core\/internal$/, replacement: here('../packages/core/src/internal.ts') },
-      { find: /^@weft\/(core|sharing|moe|nas)$/, replacement: here('../packages/$1/src/index.ts') },
+      { find: /^@weft\/(core|sharing|moe|nas|hf)$/, replacement: here('../packages/$1/src/index.ts') },
     ],
   },
   build: {

@@ -8,6 +8,7 @@ import { IGNORE_INDEX, Rng, TinyTransformer, copyTask, reverseTask, initBackend,
 import { MoE } from '@weft/moe';
 import { injectAdapter } from '@weft/sharing';
 import { createCellSearch, plantedCellTask, runSearch } from '@weft/nas';
+import { buildTransformersModel, loadTransformers, saveTransformers } from '@weft/hf';
 
 function check(ok, message) {
   if (!ok) {
@@ -16,7 +17,7 @@ function check(ok, message) {
   }
 }
 
-const resolved = Object.fromEntries(['@weft/core', '@weft/sharing', '@weft/moe', '@weft/nas'].map((p) => [p, import.meta.resolve(p)]));
+const resolved = Object.fromEntries(['@weft/core', '@weft/sharing', '@weft/moe', '@weft/nas', '@weft/hf'].map((p) => [p, import.meta.resolve(p)]));
 for (const [p, url] of Object.entries(resolved)) check(/\/dist\/index\.js$/.test(url), `${p} resolved to ${url}, not its dist/`);
 
 const backend = await initBackend({ prefer: ['wasm', 'cpu'] });
@@ -64,6 +65,20 @@ check(search.result.normal.length > 0, `DARTS returned no genotype: ${JSON.strin
 searcher.dispose();
 net.dispose();
 tf.dispose([task.x, task.y]);
+
+// A tiny llama config built, saved in transformers' layout and loaded back by @weft/hf.
+const llamaConfig = { model_type: 'llama', vocab_size: 16, hidden_size: 8, intermediate_size: 12, num_hidden_layers: 1, num_attention_heads: 2, num_key_value_heads: 1, max_position_embeddings: 16, rms_norm_eps: 1e-5 };
+const built = buildTransformersModel(llamaConfig, 3);
+const saved = await saveTransformers(built);
+const loadedHf = await loadTransformers({ 'config.json': new TextEncoder().encode(saved.config), 'model.safetensors': saved.safetensors });
+const hfIds = tf.tensor2d([[1, 2, 3]], [1, 3], 'int32');
+const [a, b] = [built.model.call(hfIds), loadedHf.model.call(hfIds)];
+const [la, lb] = [await a.data(), await b.data()];
+const hfSame = la.length === lb.length && la.every((v, i) => v === lb[i]);
+check(hfSame, '@weft/hf: a saved and reloaded llama gives other logits');
+tf.dispose([a, b, hfIds]);
+built.model.dispose();
+loadedHf.model.dispose();
 
 model.dispose();
 const result = { resolved, backend: backend.backend, stored: ledger.stored, active: ledger.active, base, adapted, loraPaths: paths, trainableAfterLora: trainable, genotype: search.result, numTensors: tf.memory().numTensors };

@@ -109,25 +109,9 @@ export class CausalSelfAttention extends Module<SequenceInput, tf.Tensor> {
     const D = this.headDim;
     const heads = (t: tf.Tensor, h: number) => tf.transpose(tf.reshape(t, [B, T, h, D]), [0, 2, 1, 3]); // (B, T, h·D) -> (B, h, T, D)
     const q = heads(this.q.forward(x, ctx), H);
-    let k = heads(this.k.forward(x, ctx), Hkv);
-    let v = heads(this.v.forward(x, ctx), Hkv);
-    if (Hkv !== H) {
-      // Query head h reads key/value head ⌊h / g⌋ (LLaMA's repeat_kv).
-      const g = H / Hkv;
-      // Tiled at rank 3: tfjs has no Tile gradient above rank 4.
-      const repeat = (t: tf.Tensor) =>
-        tf.reshape(tf.tile(tf.reshape(t, [B * Hkv, 1, T * D]), [1, g, 1]), [B, H, T, D]); // (B, Hkv, T, D) -> (B·Hkv, 1, T·D) -> (B·Hkv, g, T·D) -> (B, H, T, D)
-      k = repeat(k);
-      v = repeat(v);
-    }
-    let scores = tf.mul(tf.matMul(q, k, false, true), 1 / Math.sqrt(D)); // (B, H, T, T)
-    if (this.causal) scores = tf.add(scores, causalMask(T));
-    if (attentionMask) {
-      const keep = tf.reshape(tf.cast(attentionMask, 'float32'), [B, 1, 1, T]); // (B, T) -> (B, 1, 1, T)
-      scores = tf.add(scores, tf.mul(tf.sub(1, keep), MASKED_SCORE));
-    }
-    const weights = dropout(tf.softmax(scores, -1), this.rate, ctx); // (B, H, T, T)
-    const y = tf.matMul(weights, v); // (B, H, T, D)
+    const k = heads(this.k.forward(x, ctx), Hkv);
+    const v = heads(this.v.forward(x, ctx), Hkv);
+    const y = attend(q, k, v, { causal: this.causal, attentionMask, dropout: this.rate, ctx }); // (B, H, T, D)
     const merged = tf.reshape(tf.transpose(y, [0, 2, 1, 3]), [B, T, C]); // (B, H, T, D) -> (B, T, H, D) -> (B, T, C)
     return dropout(this.o.forward(merged, ctx), this.rate, ctx);
   }
@@ -135,7 +119,70 @@ export class CausalSelfAttention extends Module<SequenceInput, tf.Tensor> {
 
 /** The additive causal mask (T, T): 0 on and below the diagonal, {@link MASKED_SCORE} above. */
 export function causalMask(T: number): tf.Tensor {
-  const m = new Float32Array(T * T);
-  for (let i = 0; i < T; i++) for (let j = i + 1; j < T; j++) m[i * T + j] = MASKED_SCORE;
-  return tf.tensor2d(m, [T, T]);
+  return positionMask(T, T, 0, null);
+}
+
+/**
+ * The additive mask (Tq, Tk) of queries at positions offset … offset+Tq−1 over keys at 0 … Tk−1:
+ * query i sees key j when j ≤ offset + i and, with a sliding window w, offset + i − j < w
+ * (transformers' sliding-window mask); {@link MASKED_SCORE} elsewhere.
+ */
+export function positionMask(Tq: number, Tk: number, offset: number, window: number | null): tf.Tensor2D {
+  const m = new Float32Array(Tq * Tk);
+  for (let i = 0; i < Tq; i++) {
+    const p = offset + i;
+    for (let j = 0; j < Tk; j++) if (j > p || (window !== null && p - j >= window)) m[i * Tk + j] = MASKED_SCORE;
+  }
+  return tf.tensor2d(m, [Tq, Tk]);
+}
+
+/** Options of {@link attend}. */
+export interface AttendOptions {
+  /** Mask keys after each query's position. Default: true. */
+  causal?: boolean;
+  /** (B, Tk): 1 for real keys, 0 for padding. Default: none. */
+  attentionMask?: tf.Tensor | null;
+  /** Multiplies q·k. Default: 1/√D. */
+  scale?: number;
+  /** Each query sees at most this many keys, its own included (causal only). Default: null (all). */
+  slidingWindow?: number | null;
+  /** Position of the first query among the keys (Tk − Tq when earlier keys come from a KV cache). Default: Tk − Tq. */
+  queryOffset?: number;
+  /** Dropout on the attention weights in training. Default: 0. */
+  dropout?: number;
+  /** Forward context (training flag and randomness for dropout). */
+  ctx?: ForwardContext;
+}
+
+/**
+ * Scaled dot-product attention with grouped-query heads: q (B, H, Tq, D), k (B, Hkv, Tk, D),
+ * v (B, Hkv, Tk, Dv) -> (B, H, Tq, Dv); query head h reads key/value head ⌊h / (H/Hkv)⌋ (LLaMA's repeat_kv).
+ */
+export function attend(q: tf.Tensor, k: tf.Tensor, v: tf.Tensor, options: AttendOptions = {}): tf.Tensor {
+  const [B, H, Tq, D] = q.shape as [number, number, number, number];
+  const [, Hkv, Tk] = k.shape as [number, number, number, number];
+  const Dv = v.shape[3]!;
+  if (H % Hkv !== 0) throw new Error(`attend: ${Hkv} key/value heads must divide ${H} query heads`);
+  if (Hkv !== H) {
+    const g = H / Hkv;
+    // Tiled at rank 3: tfjs has no Tile gradient above rank 4.
+    const repeat = (t: tf.Tensor, d: number) =>
+      tf.reshape(tf.tile(tf.reshape(t, [B * Hkv, 1, Tk * d]), [1, g, 1]), [B, H, Tk, d]); // (B, Hkv, Tk, d) -> (B·Hkv, 1, Tk·d) -> (B·Hkv, g, Tk·d) -> (B, H, Tk, d)
+    k = repeat(k, D);
+    v = repeat(v, Dv);
+  }
+  let scores = tf.mul(tf.matMul(q, k, false, true), options.scale ?? 1 / Math.sqrt(D)); // (B, H, Tq, Tk)
+  const window = options.slidingWindow ?? null;
+  if (options.causal ?? true) scores = tf.add(scores, positionMask(Tq, Tk, options.queryOffset ?? Tk - Tq, window));
+  const mask = options.attentionMask;
+  if (mask) {
+    if (mask.rank !== 2 || mask.shape[0] !== B || mask.shape[1] !== Tk) {
+      throw new Error(`attend: attentionMask has shape [${mask.shape}]; expected [${B}, ${Tk}] (batch, keys)`);
+    }
+    const keep = tf.reshape(tf.cast(mask, 'float32'), [B, 1, 1, Tk]); // (B, Tk) -> (B, 1, 1, Tk)
+    scores = tf.add(scores, tf.mul(tf.sub(1, keep), MASKED_SCORE));
+  }
+  const ctx = options.ctx ?? new ForwardContext({ training: false });
+  const weights = dropout(tf.softmax(scores, -1), options.dropout ?? 0, ctx); // (B, H, Tq, Tk)
+  return tf.matMul(weights, v); // (B, H, Tq, Dv)
 }

@@ -8,6 +8,7 @@ export * from './layer-norm.js';
 export * from './rms-norm.js';
 export * from './mlp.js';
 export * from './attention.js';
+export * from './rotary.js';
 export * from './transformer-block.js';
 export * from './conv2d.js';
 export * from './pooling.js';

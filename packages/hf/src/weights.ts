@@ -1,0 +1,115 @@
+// The map between a loaded model's Weft parameters and transformers' tensor names, layouts and
+// shapes, both ways. PyTorch's Linear stores [out, in], Weft's [in, out] (transposed here); GPT-2's
+// Conv1D stores [in, out] (copied); an MoE block's per-expert matrices are stacked into Weft's
+// [E, in, out] (or read from transformers 5's fused `experts.gate_up_proj` [E, 2I, H] /
+// `experts.down_proj` [E, H, I]); its router and shared expert carry transformers' names.
+import * as tf from '@tensorflow/tfjs-core';
+import { Embedding, LayerNorm, Linear, Module, RMSNorm } from '@weft/core';
+import { MoE } from '@weft/moe';
+
+/** One way a parameter is stored in a checkpoint. */
+export interface WeightForm {
+  /** transformers names, in the order `toWeft` reads them. */
+  names: string[];
+  /** Their shapes. */
+  shapes: number[][];
+  /** The parameter's Weft value from the tensors (the caller disposes inputs and output). */
+  toWeft(ts: tf.Tensor[]): tf.Tensor;
+}
+
+/** A Weft parameter and how transformers stores it. */
+export interface WeightSlot {
+  /** The parameter's Weft path. */
+  path: string;
+  variable: tf.Variable;
+  /** The form save writes (what transformers 5.17's save_pretrained writes). */
+  form: WeightForm;
+  /** Other forms a checkpoint may use (tried when the first form's names are absent). */
+  alternatives: WeightForm[];
+  /** The tensors of {@link form} from the parameter (the caller disposes them). */
+  toHf(v: tf.Tensor): tf.Tensor[];
+}
+
+const T2 = (t: tf.Tensor) => tf.transpose(t); // [out, in] <-> [in, out]
+const T3 = (t: tf.Tensor) => tf.transpose(t, [0, 2, 1]); // [E, a, b] <-> [E, b, a]
+
+function copySlot(path: string, name: string, v: tf.Variable): WeightSlot {
+  return { path, variable: v, form: { names: [name], shapes: [v.shape], toWeft: ([t]) => tf.clone(t!) }, alternatives: [], toHf: (x) => [tf.clone(x)] };
+}
+
+function linearSlots(path: string, hf: string, lin: Linear, conv1d: boolean): WeightSlot[] {
+  const [i, o] = lin.weight.shape as [number, number];
+  const w: WeightSlot = conv1d
+    ? copySlot(`${path}.weight`, `${hf}.weight`, lin.weight)
+    : { path: `${path}.weight`, variable: lin.weight, form: { names: [`${hf}.weight`], shapes: [[o, i]], toWeft: ([t]) => T2(t!) }, alternatives: [], toHf: (x) => [T2(x)] };
+  return lin.bias ? [w, copySlot(`${path}.bias`, `${hf}.bias`, lin.bias)] : [w];
+}
+
+/** Slots of an MoE block whose transformers prefix is `hf` (Mixtral's experts are w1/w3/w2). */
+function moeSlots(path: string, hf: string, moe: MoE, mixtral: boolean): WeightSlot[] {
+  const { numExperts: E, hidden: I, dim: H } = moe.cfg;
+  const [g, u, d] = mixtral ? ['w1', 'w3', 'w2'] : ['gate_proj', 'up_proj', 'down_proj'];
+  const experts = moe.experts.ownParameters();
+  const stacked = (name: string, local: string, shape: number[]): WeightSlot => {
+    const v = experts.get(name)!;
+    const names = Array.from({ length: E }, (_, e) => `${hf}.experts.${e}.${local}.weight`);
+    return {
+      path: `${path}.experts.${name}`,
+      variable: v,
+      form: { names, shapes: names.map(() => shape), toWeft: (ts) => tf.tidy(() => tf.stack(ts.map(T2))) }, // E × [out, in] -> [E, in, out]
+      alternatives: [],
+      toHf: (x) => tf.unstack(x).map((t) => tf.tidy(() => T2(t))),
+    };
+  };
+  const gate = stacked('wGate', g, [I, H]);
+  const up = stacked('wUp', u, [I, H]);
+  const down = stacked('wDown', d, [H, I]);
+  // transformers 5's in-memory layout: gate_up_proj [E, 2I, H] (gate rows first), down_proj [E, H, I].
+  const fused = `${hf}.experts.gate_up_proj`;
+  gate.alternatives.push({ names: [fused], shapes: [[E, 2 * I, H]], toWeft: ([t]) => tf.tidy(() => T3(tf.slice(t!, [0, 0, 0], [E, I, H]))) });
+  up.alternatives.push({ names: [fused], shapes: [[E, 2 * I, H]], toWeft: ([t]) => tf.tidy(() => T3(tf.slice(t!, [0, I, 0], [E, I, H]))) });
+  down.alternatives.push({ names: [`${hf}.experts.down_proj`], shapes: [[E, H, I]], toWeft: ([t]) => T3(t!) });
+  const slots = [...linearSlots(`${path}.router.gate`, `${hf}.gate`, moe.router.namedChildren().get('gate') as Linear, false), gate, up, down];
+  if (moe.shared) {
+    for (const [w, n] of [['gate', 'gate_proj'], ['up', 'up_proj'], ['down', 'down_proj']] as const) {
+      slots.push(...linearSlots(`${path}.shared.${w}`, `${hf}.shared_expert.${n}`, moe.shared[w]!, false));
+    }
+  }
+  if (moe.sharedGate) slots.push(...linearSlots(`${path}.sharedGate`, `${hf}.shared_expert_gate`, moe.sharedGate, false));
+  return slots;
+}
+
+/** How the model names its modules in transformers. */
+export interface NamingRules {
+  /** transformers name of a Weft module path (Mixtral's `mlp` is saved as `block_sparse_moe`). Default: the same. */
+  rename?: (path: string) => string;
+  /** Whether the Linear at this path is a GPT-2 Conv1D ([in, out] in the file). Default: never. */
+  conv1d?: (path: string) => boolean;
+  /** Mixtral's expert names (w1/w3/w2). */
+  mixtralExperts?: boolean;
+}
+
+/**
+ * Every parameter of `model` with its transformers names and layouts. Throws for a module it cannot
+ * map (an adapter still injected: merge or unload it first).
+ */
+export function weightSlots(model: Module<any, any>, rules: NamingRules = {}): WeightSlot[] {
+  const rename = rules.rename ?? ((p: string) => p);
+  const out: WeightSlot[] = [];
+  const seen = new Set<tf.Variable>();
+  const visit = (m: Module<any, any>, path: string) => {
+    const join = (n: string) => (path ? `${path}.${n}` : n);
+    if (m instanceof MoE) out.push(...moeSlots(path, rename(path), m, rules.mixtralExperts ?? false));
+    else if (m instanceof Linear) out.push(...linearSlots(path, rename(path), m, rules.conv1d?.(path) ?? false));
+    else if (m instanceof Embedding || m instanceof RMSNorm || m instanceof LayerNorm) {
+      for (const [n, v] of m.ownParameters()) out.push(copySlot(join(n), `${rename(path)}.${n}`, v));
+    } else {
+      if (m.ownParameters().size > 0) {
+        throw new Error(`transformers layout: ${m.constructor.name} at "${path}" has parameters with no transformers name (merge or unload adapters before saving)`);
+      }
+      for (const [n, c] of m.namedChildren()) visit(c, join(n));
+    }
+  };
+  visit(model, '');
+  return out.filter((s) => (seen.has(s.variable) ? false : (seen.add(s.variable), true)));
+}
