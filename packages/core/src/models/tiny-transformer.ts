@@ -65,18 +65,20 @@ export interface TinyTransformerConfig {
 const TINY_TRANSFORMER_KEYS = configKeys<TinyTransformerConfig>({ vocabSize: true, maxLen: true, dim: true, depth: true, numHeads: true, numKVHeads: true, head: true, numClasses: true, pool: true, tieEmbeddings: true, causal: true, norm: true, normEps: true, gated: true, mlpHidden: true, activation: true, bias: true, dropout: true, embedInitStd: true, ffn: true });
 
 /** Parts a caller can supply instead of the ones built from the config (sharing plans use this). */
-export interface TinyTransformerParts {
+export interface TinyTransformerParts<E extends Module<tf.Tensor, tf.Tensor> = Embedding> {
   /** The blocks, in order (the same object may appear in several slots: that is sharing). Their count is the depth. */
   blocks?: Iterable<Module<SequenceInput, tf.Tensor>>;
+  /** The token embedding, ids (B, T) -> (B, T, dim), instead of a [vocabSize, dim] table (e.g. ALBERT's or Subformer's factorised one). Not with tieEmbeddings. */
+  tokens?: E;
 }
 
 /** Input of {@link TinyTransformer}: token ids (B, T) int32, or ids with an attention mask (B, T), 1 = real token. */
 export type TokenInput = tf.Tensor | { ids: tf.Tensor; attentionMask?: tf.Tensor | null };
 
 /** A small transformer language model or sequence classifier. */
-export class TinyTransformer extends Module<TokenInput, tf.Tensor> {
-  /** Token embedding [vocabSize, dim]. */
-  readonly tokens: Embedding;
+export class TinyTransformer<E extends Module<tf.Tensor, tf.Tensor> = Embedding> extends Module<TokenInput, tf.Tensor> {
+  /** Token embedding: a [vocabSize, dim] table, or the one given in `parts.tokens`. */
+  readonly tokens: E;
   /** Learned position embedding [maxLen, dim]. */
   readonly positions: Embedding;
   /** The blocks, children "blocks.0", "blocks.1", …. */
@@ -89,7 +91,7 @@ export class TinyTransformer extends Module<TokenInput, tf.Tensor> {
   readonly dim: number;
   private readonly rate: number;
 
-  constructor(readonly config: TinyTransformerConfig, rng: Rng = defaultRng(), parts: TinyTransformerParts = {}) {
+  constructor(readonly config: TinyTransformerConfig, rng: Rng = defaultRng(), parts: TinyTransformerParts<E> = {}) {
     super();
     checkKnownKeys('TinyTransformer', config, TINY_TRANSFORMER_KEYS);
     const L = 'TinyTransformer';
@@ -112,7 +114,9 @@ export class TinyTransformer extends Module<TokenInput, tf.Tensor> {
     this.rate = config.dropout ?? 0;
     checkDropoutRate(L, 'dropout', this.rate);
 
-    this.tokens = this.addModule('tokens', new Embedding({ numEmbeddings: config.vocabSize, embeddingDim: dim, initStd: std }, rng));
+    if (parts.tokens !== undefined && !(parts.tokens instanceof Module)) throw new Error(`${L}: parts.tokens must be a Module mapping ids (B, T) to (B, T, dim)`);
+    if (parts.tokens && config.tieEmbeddings) throw new Error(`${L}: tieEmbeddings=true needs the model's own token table; parts.tokens was given`);
+    this.tokens = this.addModule('tokens', parts.tokens ?? (new Embedding({ numEmbeddings: config.vocabSize, embeddingDim: dim, initStd: std }, rng) as Module as E));
     this.positions = this.addModule('positions', new Embedding({ numEmbeddings: config.maxLen, embeddingDim: dim, initStd: std }, rng));
     let blocks: Module<SequenceInput, tf.Tensor>[];
     if (parts.blocks) {
@@ -169,7 +173,7 @@ export class TinyTransformer extends Module<TokenInput, tf.Tensor> {
     h = this.norm.forward(h, ctx);
     if ((this.config.head ?? 'lm') === 'lm') {
       if (this.head) return this.head.forward(h, ctx); // (B, T, vocab)
-      const logits = tf.matMul(tf.reshape(h, [B * T, D]), this.tokens.weight, false, true); // (B·T, D) · (V, D)ᵀ -> (B·T, V)
+      const logits = tf.matMul(tf.reshape(h, [B * T, D]), (this.tokens as Module as Embedding).weight, false, true); // (B·T, D) · (V, D)ᵀ -> (B·T, V)
       return tf.reshape(logits, [B, T, this.config.vocabSize]); // (B·T, V) -> (B, T, V)
     }
     let pooled: tf.Tensor;

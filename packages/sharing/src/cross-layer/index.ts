@@ -5,6 +5,7 @@ export * from './shared-transformer.js';
 export * from './shared-mlp.js';
 export * from './kernel-sharing.js';
 export * from './factorized-embedding.js';
+export * from './safe-embedding.js';
 export * from './universal-transformer.js';
 export * from './mixture-of-recursions.js';
 export * from './no-grad.js';
