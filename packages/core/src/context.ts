@@ -23,6 +23,17 @@ export interface ForwardContextOptions {
   seed?: number;
   /** Collect statistics (kept tensors the caller must read and dispose). Default: false. */
   collectStats?: boolean;
+  /**
+   * The model being run. With it, {@link ForwardContext.keyOf} names a module's aux losses and
+   * statistics by its path in the model (`blocks.1.ffn`), so two layers of one kind never overwrite
+   * each other's. The trainer passes its model. Default: none (modules use their own names).
+   */
+  root?: object;
+}
+
+/** What {@link ForwardContext.keyOf} needs of a module tree (core's Module has it). */
+interface ModuleTree {
+  namedModules(): Array<[string, object]>;
 }
 
 /**
@@ -40,11 +51,41 @@ export class ForwardContext {
   readonly auxLosses: AuxLoss[] = [];
   /** Statistics recorded during the forward pass, by name. */
   readonly stats = new Map<string, tf.Tensor | number>();
+  private readonly root: object | undefined;
+  private paths: Map<object, string> | undefined;
+  private readonly fallbackKeys = new Map<object, string>();
 
   constructor(options: ForwardContextOptions = {}) {
     this.training = options.training ?? false;
     this.collectStats = options.collectStats ?? false;
     this.rng = new Rng(options.seed ?? 0);
+    this.root = options.root;
+  }
+
+  /**
+   * The prefix under which `module` records its aux losses and statistics: `name` when the module
+   * was given one explicitly, else its path in the context's `root` model (the first path, for a
+   * module used in several places; `model` for the root itself), else `defaultName` — with `#2`,
+   * `#3`, … for further modules of this pass that fall back to the same default name.
+   */
+  keyOf(module: object, defaultName: string, name?: string): string {
+    if (name !== undefined) return name;
+    if (this.root !== undefined && typeof (this.root as Partial<ModuleTree>).namedModules === 'function') {
+      if (!this.paths) {
+        this.paths = new Map([[this.root, 'model']]);
+        for (const [path, m] of (this.root as ModuleTree).namedModules()) if (!this.paths.has(m)) this.paths.set(m, path);
+      }
+      const path = this.paths.get(module);
+      if (path !== undefined) return path;
+    }
+    let key = this.fallbackKeys.get(module);
+    if (key === undefined) {
+      const taken = new Set(this.fallbackKeys.values());
+      key = defaultName;
+      for (let i = 2; taken.has(key); i++) key = `${defaultName}#${i}`;
+      this.fallbackKeys.set(module, key);
+    }
+    return key;
   }
 
   /** Record an auxiliary loss `weight · value`. */

@@ -321,7 +321,7 @@ export async function train<B = { x: tf.Tensor; y: tf.Tensor }>(options: TrainOp
         break;
       }
       const reportStep = (i + 1) % reportEvery === 0 || i === steps - 1;
-      const ctx = new ForwardContext({ training: true, seed: seed + i, collectStats: reportStep });
+      const ctx = new ForwardContext({ training: true, seed: seed + i, collectStats: reportStep, root: model });
       // Everything the step makes is freed here but the loss, metrics and verdict it returns.
       let out!: StepOutput;
       if (!primed) out = await firstStep(i, ctx);
