@@ -40,4 +40,20 @@ describe('placeLabels', () => {
       });
     }
   });
+
+  it('points on top of each other get labels stacked above and below, each with a leader line, none overlapping', () => {
+    // Runs with the same parameter count and accuracy, as the compare page's do before they differ.
+    const names = ['Dense baseline', 'Dense, 2 layers', 'Cross-layer sharing', 'Hashed sharing', 'Mixture of experts', 'LoRA fine-tuning', 'NAS-found MLP'];
+    const pts = names.map((text, i) => ({ x: 300 + (i % 2), y: 150, text }));
+    const places = placeLabels(pts, BOUNDS);
+    const boxes = places.map((p, i) => box(p, pts[i]!.text));
+    for (let i = 0; i < boxes.length; i++) {
+      expect(boxes[i]!.left).toBeGreaterThanOrEqual(BOUNDS.left);
+      expect(boxes[i]!.right).toBeLessThanOrEqual(BOUNDS.right);
+      for (let j = i + 1; j < boxes.length; j++) expect(intersects(boxes[i]!, boxes[j]!), `${names[i]} / ${names[j]}`).toBe(false);
+    }
+    // The near places hold a few; the rest are further away and say so.
+    expect(places.filter((p) => p.leader).length).toBeGreaterThan(0);
+    for (const [i, p] of places.entries()) if (!p.leader) expect(Math.abs(p.y - pts[i]!.y)).toBeLessThanOrEqual(20);
+  });
 });

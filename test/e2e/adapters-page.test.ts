@@ -22,8 +22,9 @@ function readZip(zip: Buffer): Map<string, Buffer> {
     const name = zip.subarray(at + 30, at + 30 + nameLength).toString('utf8');
     const start = at + 30 + nameLength + extraLength;
     const data = zip.subarray(start, start + size);
-    if (!name.endsWith('/')) files.set(name, method === 8 ? inflateRawSync(data) : Buffer.from(data));
-    else expect(size).toBe(0);
+    const content = method === 8 ? inflateRawSync(data) : Buffer.from(data);
+    if (!name.endsWith('/')) files.set(name, content);
+    else expect(content.length, `folder entry ${name}`).toBe(0);
     at = start + size;
   }
   expect(zip.readUInt32LE(at), 'central directory after the files').toBe(0x02014b50);

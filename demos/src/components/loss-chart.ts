@@ -178,7 +178,8 @@ export class WeftLossChart extends LitElement {
       {
         width: Math.max(200, size.width),
         height: size.height,
-        padding: [10, 6, 0, 0],
+        // Room on the right for half of the last step label ("400"), unless the metric axis gives it.
+        padding: [10, this.metric ? 6 : 22, 0, 0],
         cursor: { drag: { x: false, y: false, setScale: false }, points: { size: 7 } },
         legend: { live: true },
         scales: {

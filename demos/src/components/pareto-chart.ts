@@ -2,8 +2,10 @@
 // The runs that no other run beats on both axes (fewer or equal parameters and higher or equal
 // accuracy) are joined by the Pareto frontier. A run still training is drawn hollow at its
 // latest batch accuracy and moves as it learns; a finished run sits at its held-out accuracy.
-// Labels take free places around their points (label-placement.ts).
+// Labels take free places around their points (label-placement.ts). The chart is laid out in CSS
+// pixels at the element's width, so its text keeps its size on a phone.
 import { LitElement, css, html, svg, nothing } from 'lit';
+import { WidthController } from '../controllers/width-controller.js';
 import { boxStyles, numberStyles } from '../styles/shared.js';
 import { formatCompact, formatPercent } from '../format.js';
 import { placeLabels } from './label-placement.js';
@@ -35,9 +37,9 @@ export function paretoFrontier(points: readonly ParetoPoint[]): ParetoPoint[] {
   return out;
 }
 
-const W = 640;
-const H = 360;
-const M = { left: 52, right: 20, top: 16, bottom: 44 };
+const M = { left: 58, right: 16, top: 16, bottom: 46 };
+/** Label font metrics for placement (12.5 px semibold). */
+const LABEL_METRICS = { charWidth: 7.3, ascent: 11, descent: 3, radius: 8 };
 
 /** Accuracy vs parameters scatter with the Pareto frontier. */
 export class WeftParetoChart extends LitElement {
@@ -46,6 +48,8 @@ export class WeftParetoChart extends LitElement {
   declare points: ParetoPoint[];
   /** Name of the x axis, e.g. "stored parameters". */
   declare xLabel: string;
+
+  private readonly size = new WidthController(this, 640);
 
   constructor() {
     super();
@@ -65,20 +69,24 @@ export class WeftParetoChart extends LitElement {
         width: 100%;
         height: auto;
         display: block;
-        overflow: visible;
       }
       .grid {
         stroke: var(--border);
         stroke-width: 1;
       }
       .tick {
-        fill: var(--faint);
-        font-size: 11px;
+        fill: var(--muted);
+        font-size: 12px;
       }
       .axis-label {
         fill: var(--muted);
-        font-size: 12px;
+        font-size: 12.5px;
         font-weight: 600;
+      }
+      .leader {
+        stroke: var(--muted);
+        stroke-opacity: 0.6;
+        stroke-width: 1;
       }
       .frontier {
         fill: none;
@@ -88,7 +96,7 @@ export class WeftParetoChart extends LitElement {
         stroke-dasharray: 5 4;
       }
       .label {
-        font-size: 11.5px;
+        font-size: 12.5px;
         font-weight: 600;
         fill: var(--text);
         paint-order: stroke;
@@ -103,6 +111,8 @@ export class WeftParetoChart extends LitElement {
   ];
 
   override render() {
+    const W = Math.max(280, this.size.width);
+    const H = Math.round(Math.min(380, Math.max(300, W * 0.6)));
     const pts = this.points.filter((p) => Number.isFinite(p.params) && p.params > 0 && Number.isFinite(p.accuracy));
     const minP = Math.min(...pts.map((p) => p.params), 1e9);
     const maxP = Math.max(...pts.map((p) => p.params), 1);
@@ -112,14 +122,18 @@ export class WeftParetoChart extends LitElement {
     const yLo = Math.max(0, Math.floor(minAcc * 10) / 10);
     const x = (p: number) => M.left + ((Math.log10(p) - lo) / (hi - lo)) * (W - M.left - M.right);
     const y = (a: number) => M.top + (1 - (a - yLo) / (1 - yLo)) * (H - M.top - M.bottom);
+    // Ticks every half decade, or every decade where half-decade labels would touch.
     const xTicks: number[] = [];
-    for (let e = Math.ceil(lo * 2) / 2; e <= hi; e += 0.5) xTicks.push(10 ** e);
+    const perDecade = (W - M.left - M.right) / (hi - lo);
+    const stepE = perDecade >= 120 ? 0.5 : 1;
+    for (let e = Math.ceil(lo / stepE) * stepE; e <= hi; e += stepE) xTicks.push(10 ** e);
     const yTicks: number[] = [];
     for (let a = yLo; a <= 1.0001; a += 0.1) yTicks.push(Math.round(a * 10) / 10);
     const frontier = paretoFrontier(pts);
     const places = placeLabels(
       pts.map((p) => ({ x: x(p.params), y: y(p.accuracy), text: p.label })),
       { left: M.left, right: W - M.right, top: M.top, bottom: H - M.bottom },
+      LABEL_METRICS,
     );
     return html`<svg viewBox="0 0 ${W} ${H}" role="img" aria-label="Accuracy against ${this.xLabel}">
       ${yTicks.map(
@@ -131,7 +145,7 @@ export class WeftParetoChart extends LitElement {
           <text class="tick num" x=${x(p)} y=${H - M.bottom + 16} text-anchor="middle">${formatCompact(Math.round(p))}</text>`,
       )}
       <text class="axis-label" x=${(M.left + W - M.right) / 2} y=${H - 6} text-anchor="middle">${this.xLabel} (log scale)</text>
-      <text class="axis-label" transform="translate(13 ${(M.top + H - M.bottom) / 2}) rotate(-90)" text-anchor="middle">held-out accuracy</text>
+      <text class="axis-label" transform="translate(15 ${(M.top + H - M.bottom) / 2}) rotate(-90)" text-anchor="middle">held-out accuracy</text>
       ${frontier.length > 1 ? svg`<polyline class="frontier" points=${frontier.map((p) => `${x(p.params)},${y(p.accuracy)}`).join(' ')}></polyline>` : nothing}
       ${pts.length === 0 ? svg`<text class="empty" x=${W / 2} y=${H / 2} text-anchor="middle">Runs appear here as they train.</text>` : nothing}
       ${pts.map((p, i) => {
@@ -141,6 +155,7 @@ export class WeftParetoChart extends LitElement {
         const at = places[i]!;
         return svg`<g data-point=${p.id} data-params=${p.params} data-accuracy=${p.accuracy} data-live=${p.live ? 'true' : 'false'}>
           <title>${p.label}: ${formatCompact(p.params)} parameters, ${formatPercent(p.accuracy)}${p.live ? ' (training, batch accuracy)' : ''}</title>
+          ${at.leader ? svg`<line class="leader" x1=${px} y1=${py} x2=${at.anchor === 'start' ? at.x - 3 : at.x + 3} y2=${at.y - 4}></line>` : nothing}
           <circle cx=${px} cy=${py} r=${p.live ? 6 : 6.5} fill=${p.live ? 'none' : c} stroke=${c} stroke-width=${p.live ? 2.5 : 1.5}></circle>
           <text class="label" x=${at.x} y=${at.y} text-anchor=${at.anchor}>${p.label}</text>
         </g>`;

@@ -1,6 +1,9 @@
 // Views of nas.html: α (or β) as animated bars per edge, and the current genotype drawn as a
-// DARTS cell graph (inputs c_{k-2}, c_{k-1}, intermediate nodes, the concat output).
+// DARTS cell graph (inputs c_{k-2}, c_{k-1}, intermediate nodes, the concat output). The graph is
+// laid out in CSS pixels at its element's width, so op names keep their size on a phone.
 import { LitElement, css, html, svg } from 'lit';
+import { WidthController } from '../controllers/width-controller.js';
+import { placeLabels } from '../components/label-placement.js';
 import type { Genotype } from '@weft/nas';
 import type { BarGroup } from '../jobs/nas-job.js';
 
@@ -25,7 +28,7 @@ export class WeftNasBars extends LitElement {
   static override styles = css`
     :host {
       display: grid;
-      grid-template-columns: repeat(auto-fill, minmax(210px, 1fr));
+      grid-template-columns: repeat(auto-fill, minmax(250px, 1fr));
       gap: 14px 18px;
     }
     .g h3 {
@@ -35,17 +38,16 @@ export class WeftNasBars extends LitElement {
     }
     .row {
       display: grid;
-      grid-template-columns: 92px 1fr 42px;
+      /* The widest DARTS op name ("★ sep_conv_3x3", "★ skip_connect") fits whole. */
+      grid-template-columns: 15ch minmax(40px, 1fr) 4ch;
       align-items: center;
       gap: 6px;
-      font-size: 12px;
-      line-height: 18px;
+      font-size: 12.5px;
+      line-height: 19px;
     }
     .name {
       color: var(--muted, #555);
       white-space: nowrap;
-      overflow: hidden;
-      text-overflow: ellipsis;
     }
     .name.teacher {
       color: inherit;
@@ -98,6 +100,7 @@ export class WeftNasCell extends LitElement {
   declare steps: number;
   /** Which cell of the genotype to draw. */
   declare cell: 'normal' | 'reduce';
+  private readonly size = new WidthController(this, 620);
   constructor() {
     super();
     this.genotype = null;
@@ -111,10 +114,10 @@ export class WeftNasCell extends LitElement {
     svg {
       width: 100%;
       height: auto;
-      max-height: 260px;
+      display: block;
     }
     text {
-      font: 12px system-ui, sans-serif;
+      font: 12.5px system-ui, sans-serif;
       fill: currentColor;
     }
     text.op {
@@ -131,28 +134,46 @@ export class WeftNasCell extends LitElement {
   override render() {
     const g = this.genotype;
     if (!g) return html`<p class="empty">The genotype appears after the first report.</p>`;
-    const W = 620;
+    const W = Math.max(280, this.size.width);
     const H = 230;
-    // Node positions: inputs on the left, intermediates in the middle, output on the right.
+    // Node positions: inputs on the left, intermediates in the middle, output on the right
+    // (x as fractions of the 620 px the layout was drawn for).
+    const sx = (x: number) => 28 + ((x - 28) * (W - 56)) / (620 - 56);
     const pos = new Map<number | 'out', [number, number]>();
-    pos.set(0, [50, 50]);
-    pos.set(1, [50, 180]);
-    for (let i = 0; i < this.steps; i++) pos.set(i + 2, [270 + (i * 200) / Math.max(1, this.steps - 1), 50 + (i % 2) * 130]);
-    pos.set('out', [W - 50, 115]);
+    pos.set(0, [sx(50), 50]);
+    pos.set(1, [sx(50), 180]);
+    for (let i = 0; i < this.steps; i++) pos.set(i + 2, [sx(270 + (i * 200) / Math.max(1, this.steps - 1)), 50 + (i % 2) * 130]);
+    pos.set('out', [sx(570), 115]);
     const gene = this.cell === 'reduce' ? g.reduce : g.normal;
     const concat = this.cell === 'reduce' ? g.reduce_concat : g.normal_concat;
     const edges = gene.map(([op, from], k) => ({ op, from, to: Math.floor(k / 2) + 2, i: k }));
     const label = (n: number) => (n === 0 ? 'k−2' : n === 1 ? 'k−1' : String(n));
+    // Op names go at free places near the middle of their edge, clear of the nodes and each other.
+    const anchors = edges.map(({ from, to, i }) => {
+      const [x1, y1] = pos.get(from)!;
+      const [x2, y2] = pos.get(to)!;
+      const cy = (y1 + y2) / 2 + (i % 2 ? 12 : -12);
+      return [0.25 * (x1 + 22) + 0.5 * ((x1 + x2) / 2) + 0.25 * (x2 - 22), 0.25 * y1 + 0.5 * cy + 0.25 * y2] as const; // the curve at t = 1/2
+    });
+    const nodes = [...pos].map(([n, [x, y]]) => (n === 'out' ? { left: x - 26, right: x + 26, top: y - 16, bottom: y + 16 } : { left: x - 22, right: x + 22, top: y - 22, bottom: y + 22 }));
+    const places = placeLabels(
+      edges.map(({ op }, k) => ({ x: anchors[k]![0], y: anchors[k]![1], text: op })),
+      { left: 0, right: W, top: 0, bottom: H },
+      { charWidth: 7.4, ascent: 11, descent: 3, radius: 3 },
+      nodes,
+    );
     return html`<svg viewBox="0 0 ${W} ${H}" role="img" aria-label=${`${this.cell} cell graph of the current genotype`}>
       <defs><marker id="arr" viewBox="0 0 10 10" refX="9" refY="5" markerWidth="7" markerHeight="7" orient="auto-start-reverse"><path d="M0 0 L10 5 L0 10 z" fill="currentColor" opacity="0.6"></path></marker></defs>
       ${edges.map(({ op, from, to, i }) => {
         const [x1, y1] = pos.get(from)!;
         const [x2, y2] = pos.get(to)!;
-        const f = i % 2 ? 0.62 : 0.38; // alternate label positions so the two edges into a node do not collide
-        const mx = x1 + (x2 - x1) * f;
-        const my = y1 + (y2 - y1) * f + (i % 2 ? 12 : -12);
-        return svg`<g data-op=${op}><path d="M${x1 + 22} ${y1} Q ${(x1 + x2) / 2} ${(y1 + y2) / 2 + (i % 2 ? 12 : -12)} ${x2 - 22} ${y2}" fill="none" stroke=${color(op, i)} stroke-width="2.5" marker-end="url(#arr)"></path>
-          <text class="op" x=${mx} y=${my - 4} text-anchor="middle" .style=${`fill:${color(op, i)};font-weight:600`}>${op}</text></g>`;
+        return svg`<g data-op=${op}><path d="M${x1 + 22} ${y1} Q ${(x1 + x2) / 2} ${(y1 + y2) / 2 + (i % 2 ? 12 : -12)} ${x2 - 22} ${y2}" fill="none" stroke=${color(op, i)} stroke-width="2.5" marker-end="url(#arr)"></path></g>`;
+      })}
+      ${edges.map(({ op, i }, k) => {
+        const at = places[k]!;
+        const [ax, ay] = anchors[k]!;
+        return svg`${at.leader ? svg`<line x1=${ax} y1=${ay} x2=${at.anchor === 'start' ? at.x - 3 : at.x + 3} y2=${at.y - 4} stroke=${color(op, i)} stroke-opacity="0.6"></line>` : ''}
+          <text class="op" x=${at.x} y=${at.y} text-anchor=${at.anchor} .style=${`fill:${color(op, i)};font-weight:600`}>${op}</text>`;
       })}
       ${concat.map((n) => {
         const [x1, y1] = pos.get(n)!;

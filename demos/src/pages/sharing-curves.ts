@@ -1,6 +1,8 @@
 // <weft-sharing-curves>: two or more series (the shared model and its baseline) of one quantity
-// against the step, on the same axes, as plain SVG — so the two runs compare at a glance.
+// against the step, on the same axes, as plain SVG — so the two runs compare at a glance. Laid out
+// in CSS pixels at the element's width, so the axis text keeps its size on a phone.
 import { LitElement, css, html, svg } from 'lit';
+import { WidthController } from '../controllers/width-controller.js';
 
 /** One curve. */
 export interface CurveSeries {
@@ -24,6 +26,8 @@ export class WeftSharingCurves extends LitElement {
   /** Total steps of the run (the x axis end). */
   declare total: number;
 
+  private readonly size = new WidthController(this, 520);
+
   constructor() {
     super();
     this.series = [];
@@ -43,8 +47,8 @@ export class WeftSharingCurves extends LitElement {
     }
     text {
       font-family: var(--font);
-      font-size: 11px;
-      fill: var(--faint);
+      font-size: 12px;
+      fill: var(--muted);
     }
     .grid {
       stroke: var(--chart-grid, var(--border));
@@ -77,9 +81,9 @@ export class WeftSharingCurves extends LitElement {
   `;
 
   override render() {
-    const W = 520;
+    const W = Math.max(240, this.size.width);
     const H = 200;
-    const [l, r, t, b] = [44, 10, 10, 24];
+    const [l, r, t, b] = [46, 10, 10, 26];
     const all = this.series.flatMap((s) => s.points);
     const xMax = Math.max(1, this.total, ...all.map((p) => p[0]));
     const finite = all.map((p) => p[1]).filter(Number.isFinite);
@@ -91,8 +95,8 @@ export class WeftSharingCurves extends LitElement {
     const last = (s: CurveSeries) => s.points.at(-1)?.[1];
     return html`<svg viewBox="0 0 ${W} ${H}" role="img" aria-label=${`${this.label} against the step: ${this.series.map((s) => `${s.label} ${last(s) === undefined ? 'no data' : fmt(last(s)!)}`).join(', ')}`}>
         ${ticks.map((v) => svg`<line class="grid" x1=${l} x2=${W - r} y1=${Y(v)} y2=${Y(v)} /><text x=${l - 6} y=${Y(v) + 4} text-anchor="end">${fmt(v)}</text>`)}
-        <text x=${l} y=${H - 6}>0</text>
-        <text x=${W - r} y=${H - 6} text-anchor="end">${xMax.toLocaleString('en-US')} steps</text>
+        <text x=${l} y=${H - 7}>0</text>
+        <text x=${W - r} y=${H - 7} text-anchor="end">${xMax.toLocaleString('en-US')} steps</text>
         ${all.length === 0 ? svg`<text class="empty" x=${(W + l) / 2} y=${H / 2} text-anchor="middle">press Start to train both models</text>` : ''}
         ${this.series.map(
           (s) => svg`<polyline fill="none" stroke=${s.color} stroke-width="2" stroke-linejoin="round" points=${s.points.filter((p) => Number.isFinite(p[1])).map((p) => `${X(p[0]).toFixed(1)},${Y(p[1]).toFixed(1)}`).join(' ')} />`,

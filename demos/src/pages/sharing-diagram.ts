@@ -1,7 +1,8 @@
 // <weft-sharing-diagram>: a sharing plan drawn as slots → blocks (one coloured box per unique
 // block, a line from every slot to the block it runs), or, for hashed sharing, layers reading one
-// array through a hash. Plain SVG, sized by its container.
+// array through a hash. Plain SVG laid out in CSS pixels at its container's width (text keeps its size).
 import { LitElement, css, html, svg } from 'lit';
+import { WidthController } from '../controllers/width-controller.js';
 
 /** Colour of block `b` (hues spread around the wheel, readable in light and dark schemes). */
 export function blockColor(b: number): string {
@@ -15,6 +16,8 @@ export class WeftSharingDiagram extends LitElement {
   declare slots: readonly number[] | null;
   /** For hashed sharing: the layers' virtual sizes and the memory size (replaces `slots`). */
   declare hashed: { layers: number[]; memory: number } | null;
+
+  private readonly size = new WidthController(this, 560);
 
   constructor() {
     super();
@@ -36,11 +39,11 @@ export class WeftSharingDiagram extends LitElement {
       fill: var(--text);
     }
     .label {
-      font-size: 11px;
+      font-size: 12px;
       fill: var(--muted);
     }
     .row {
-      font-size: 11px;
+      font-size: 12px;
       font-weight: 600;
       fill: var(--faint);
     }
@@ -60,10 +63,10 @@ export class WeftSharingDiagram extends LitElement {
     if (this.hashed) return this.renderHashed(this.hashed);
     const slots = this.slots;
     if (!slots || slots.length === 0) return html``;
-    const W = 560;
+    const W = Math.max(260, this.size.width);
     const L = slots.length;
     const K = Math.max(...slots) + 1;
-    const pad = 64;
+    const pad = 54;
     const span = W - pad - 16;
     const sw = Math.min(40, span / L - 6);
     const slotX = (i: number) => pad + (span / L) * (i + 0.5);
@@ -89,9 +92,9 @@ export class WeftSharingDiagram extends LitElement {
   }
 
   private renderHashed({ layers, memory }: { layers: number[]; memory: number }) {
-    const W = 560;
+    const W = Math.max(260, this.size.width);
     const L = layers.length;
-    const pad = 64;
+    const pad = 54;
     const span = W - pad - 16;
     const lw = Math.min(48, span / L - 6);
     const x = (i: number) => pad + (span / L) * (i + 0.5);
@@ -114,7 +117,9 @@ export class WeftSharingDiagram extends LitElement {
           <text class="label" x=${x(i)} y="41" text-anchor="middle">${i + 1}</text>`,
       )}
       <rect x=${pad} y="118" width=${span} height="34" rx="7" fill=${blockColor(0)} fill-opacity="0.85" />
-      <text class="box-text" x=${pad + span / 2} y="139" text-anchor="middle">${memory.toLocaleString('en-US')} stored values (an array per layer) ← ${total.toLocaleString('en-US')} virtual weights</text>
+      <text class="box-text" x=${pad + span / 2} y="139" text-anchor="middle">${span >= 440
+        ? `${memory.toLocaleString('en-US')} stored values (an array per layer) ← ${total.toLocaleString('en-US')} virtual weights`
+        : `${memory.toLocaleString('en-US')} stored ← ${total.toLocaleString('en-US')} virtual`}</text>
     </svg>`;
   }
 }
