@@ -122,5 +122,49 @@ const mlpStep: BenchCase = {
   },
 };
 
+/**
+ * GB/s of Weft's wasm kernel `name` on a 4096×256 float32 tensor against tfjs wasm's own kernel (the
+ * one Weft replaced), both called directly on the same input; `bytes` counts what the kernel moves.
+ */
+function wasmKernelGbps(caseName: string, name: string, attrs: Record<string, unknown>, bytes: (n: number) => number): BenchCase {
+  return {
+    name: caseName,
+    unit: 'GB/s',
+    backend: 'wasm',
+    target: 20,
+    better: 'higher',
+    async run() {
+      const previous = tf.getBackend();
+      await useBackend('wasm');
+      registerTrainingKernels('wasm');
+      const tfjs = tfjsKernel(name, 'wasm');
+      const weft = tf.getKernel(name, 'wasm');
+      if (!tfjs || !weft || tfjs.kernelFunc === weft.kernelFunc) throw new Error(`bench kernels: Weft did not replace the wasm ${name}`);
+      const backend = tf.backend();
+      const shape = [4096, 256];
+      const x = tf.randomNormal(shape, 0, 1, 'float32', 5);
+      const call = (k: KernelConfig) => () => {
+        const out = k.kernelFunc({ inputs: { x }, backend, attrs: attrs as never }) as TensorInfo;
+        backend.disposeData(out.dataId);
+      };
+      const [weftMs, tfjsMs]: number[][] = [[], []];
+      for (let round = 0; round < 3; round++) {
+        weftMs.push(await medianMs(call(weft), 15, 2));
+        tfjsMs.push(await medianMs(call(tfjs), 3, 1));
+      }
+      x.dispose();
+      if (previous) await tf.setBackend(previous);
+      const [w, t] = [median(weftMs), median(tfjsMs)];
+      const gb = bytes(4096 * 256) / 1e9;
+      return { value: gb / (w / 1000), detail: { shape, attrs, weftMs: w, tfjsMs: t, tfjsGbps: gb / (t / 1000), speedup: t / w, bytesCounted: bytes(4096 * 256) } };
+    },
+  };
+}
+
+/** Sum over the leading axis (a bias gradient): bytes read. */
+const sumAxis0 = wasmKernelGbps('core.sum_axis0_gbps', 'Sum', { axis: [0], keepDims: false }, (n) => 4 * n);
+/** Transpose of a matrix: bytes read and written. */
+const transpose = wasmKernelGbps('core.transpose_gbps', 'Transpose', { perm: [1, 0] }, (n) => 8 * n);
+
 /** The kernel benchmark cases. */
-export const cases: BenchCase[] = [segmentSum, mlpStep];
+export const cases: BenchCase[] = [segmentSum, mlpStep, sumAxis0, transpose];

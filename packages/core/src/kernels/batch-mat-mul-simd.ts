@@ -10,7 +10,7 @@ import { BatchMatMul } from '@tensorflow/tfjs-core';
 import type { KernelConfig, KernelFunc, TensorInfo } from '@tensorflow/tfjs-core';
 import { batchShapes } from './batch-mat-mul-broadcast.js';
 import { isHeapBackend, runBackendKernel, type HeapBackend } from './io.js';
-import { F32, FunctionWriter, I32, V128, writeModule, type Local } from './wasm-module.js';
+import { F32, FunctionWriter, I32, V128, heapKernels, type Local } from './wasm-module.js';
 
 /** Rows × f32x4 vectors per register tile of the main loop. */
 const TILE_ROWS = 4;
@@ -119,29 +119,9 @@ export function writeBatchMatMul(): FunctionWriter {
 
 type Bmm = (...args: number[]) => void;
 
-/** The part of tfjs-backend-wasm's backend that exposes its Emscripten module's memory. */
-interface WasmHeapOwner { wasm?: { asm?: { memory?: unknown } } }
-
-/** One compiled kernel per heap (a backend's WebAssembly.Memory); null where it cannot run. */
-const kernels = new WeakMap<object, Bmm | null>();
-
 /** The kernel bound to `backend`'s heap, or null (no SIMD, or a tfjs build that hides its memory). */
 export function simdBatchMatMulFor(backend: unknown): Bmm | null {
-  const memory = (backend as WasmHeapOwner).wasm?.asm?.memory;
-  if (!(memory instanceof WebAssembly.Memory)) return null;
-  if (!kernels.has(memory)) {
-    let fn: Bmm | null = null;
-    try {
-      const shared = typeof SharedArrayBuffer !== 'undefined' && memory.buffer instanceof SharedArrayBuffer;
-      const bytes = writeModule({ bmm: writeBatchMatMul() }, shared);
-      const instance = new WebAssembly.Instance(new WebAssembly.Module(bytes), { env: { memory } });
-      fn = instance.exports.bmm as Bmm;
-    } catch {
-      fn = null; // no wasm SIMD here: tfjs's own kernel runs instead
-    }
-    kernels.set(memory, fn);
-  }
-  return kernels.get(memory)!;
+  return heapKernels(backend, 'bmm', () => ({ bmm: writeBatchMatMul() }))?.bmm ?? null;
 }
 
 /** Byte offset of `t`'s data on the heap. */

@@ -23,6 +23,8 @@
 //                     batch > 1 (stacked MoE experts): ≈1.5 GFLOP/s, replaced by a wasm SIMD kernel
 //                     (≈15–18 GFLOP/s); Conv2DBackpropInput is a
 //                     direct loop, ≈5–10× slower than XNNPACK (as a conv at stride 1, else matmul+col2im).
+//                     Sum/Mean/Max/Min transpose the reduced axes to the end and reduce with a scalar
+//                     loop (0.4 GB/s over a leading axis), Transpose runs at 0.8 GB/s: SIMD kernels.
 //   slow on cpu:      UnsortedSegmentSum (one full mask per segment: quadratic).
 //   also missing on wasm, not needed for training here: Complex/Real/Imag/FFT/IFFT/ComplexAbs,
 //                     RaggedGather/RaggedRange/RaggedTensorToTensor, StaticRegexReplace,
@@ -54,6 +56,8 @@ import { groupedMatMulConfigs } from './grouped-mat-mul.js';
 import { shortReduceWebGPUConfigs } from './webgpu-short-reduce.js';
 import { stridedSliceWasmConfig } from './strided-slice.js';
 import { selectByScalarConfig } from './select-by-scalar.js';
+import { reduceWasmConfig } from './reduce-simd.js';
+import { transposeWasmConfig } from './transpose-simd.js';
 import { clipActivationConfig, selectLeakyReluConfig, nanKeepingActivationWasmConfigs, nanKeepingSoftmaxConfig, nanKeepingUnaryConfig } from './nan-activations.js';
 
 const registered = new Set<string>();
@@ -91,6 +95,8 @@ function kernelsFor(backend: string): KernelConfig[] {
       ...groupedMatMulConfigs('wasm'),
       ...nanKeepingActivationWasmConfigs,
       selectByScalarConfig('wasm'),
+      ...['Sum', 'Mean', 'Max', 'Min'].flatMap((n) => wrap(n, reduceWasmConfig)),
+      ...wrap('Transpose', transposeWasmConfig),
     ];
   }
   const batchMatMul = wrap('BatchMatMul', (o) => broadcastBatchMatMulConfig(o, backend));

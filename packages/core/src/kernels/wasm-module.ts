@@ -77,10 +77,13 @@ export class FunctionWriter {
   sub(): this { return this.op(0x6b); }
   mul(): this { return this.op(0x6c); }
   shl(): this { return this.op(0x74); }
-  /** Signed `a < b`, `a <= b`. */
+  /** Signed `a < b`, `a <= b`, `a > b`. */
   lt(): this { return this.op(0x48); }
   le(): this { return this.op(0x4c); }
+  gt(): this { return this.op(0x4a); }
   eqz(): this { return this.op(0x45); }
+  /** `c ? a : b` with `a b c` on the stack. */
+  select(): this { return this.op(0x1b); }
 
   /** `l += by` for an i32 local and an i32 local or constant. */
   inc(l: Local, by: Local | { constant: number }): this {
@@ -92,17 +95,38 @@ export class FunctionWriter {
 
   f32Load(offset = 0): this { return this.op(0x2a, 2, ...uleb(offset)); }
   f32Store(offset = 0): this { return this.op(0x38, 2, ...uleb(offset)); }
+  i32Load(offset = 0): this { return this.op(0x28, 2, ...uleb(offset)); }
+  i32Store(offset = 0): this { return this.op(0x36, 2, ...uleb(offset)); }
   f32Zero(): this { return this.op(0x43, 0, 0, 0, 0); }
   f32Add(): this { return this.op(0x92); }
   f32Mul(): this { return this.op(0x94); }
+  /** IEEE min/max with NaN propagation (a NaN operand gives NaN). */
+  f32Min(): this { return this.op(0x96); }
+  f32Max(): this { return this.op(0x97); }
+  /** The f32 whose bits are the i32 on the stack (to pass floats as i32 parameters). */
+  f32FromBits(): this { return this.op(0xbe); }
 
   /** v128.load / v128.store with 4-byte alignment (tensors are float-aligned, not 16-byte aligned). */
   v128Load(offset = 0): this { return this.simd(0x00, 2, ...uleb(offset)); }
   v128Store(offset = 0): this { return this.simd(0x0b, 2, ...uleb(offset)); }
   v128Zero(): this { return this.simd(0x0c, ...new Array<number>(16).fill(0)); }
   f32x4Splat(): this { return this.simd(0x13); }
+  i32x4Splat(): this { return this.simd(0x11); }
   f32x4Add(): this { return this.simd(0xe4); }
   f32x4Mul(): this { return this.simd(0xe6); }
+  /** Lane-wise min/max with NaN propagation (unlike pmin/pmax). */
+  f32x4Min(): this { return this.simd(0xe8); }
+  f32x4Max(): this { return this.simd(0xe9); }
+  i32x4Add(): this { return this.simd(0xae); }
+  i32x4Mul(): this { return this.simd(0xb5); }
+  i32x4MinS(): this { return this.simd(0xb6); }
+  i32x4MaxS(): this { return this.simd(0xb8); }
+  f32x4ExtractLane(lane: number): this { return this.simd(0x1f, lane); }
+  i32x4ExtractLane(lane: number): this { return this.simd(0x1b, lane); }
+  /** i8x16.shuffle of the two vectors on the stack by 32-bit lanes: lane i of the result is lane `lanes[i]` of (a ‖ b). */
+  shuffle32(lanes: readonly [number, number, number, number]): this {
+    return this.simd(0x0d, ...lanes.flatMap((l) => [4 * l, 4 * l + 1, 4 * l + 2, 4 * l + 3]));
+  }
 
   /** `while (cond) body`: `cond` leaves an i32 on the stack. */
   whileLoop(cond: () => void, body: () => void): this {
@@ -159,4 +183,43 @@ export function writeModule(functions: Record<string, FunctionWriter>, sharedMem
     ...section(7, exports),
     ...section(10, code),
   ]);
+}
+
+/** The part of tfjs-backend-wasm's backend that exposes its Emscripten module's memory. */
+interface WasmHeapOwner { wasm?: { asm?: { memory?: unknown }; wasmMemory?: unknown; HEAPU8?: { buffer?: unknown } } }
+
+/**
+ * The WebAssembly.Memory of tfjs wasm's heap: `wasm.asm.memory` in the plain build; the threaded
+ * build (Emscripten with pthreads) imports its shared memory instead and keeps it as `wasmMemory`.
+ */
+export function heapMemory(backend: unknown): WebAssembly.Memory | null {
+  const wasm = (backend as WasmHeapOwner).wasm;
+  for (const m of [wasm?.asm?.memory, wasm?.wasmMemory]) if (m instanceof WebAssembly.Memory) return m;
+  return null;
+}
+
+/** Compiled kernel modules, per heap memory and module name. */
+const instances = new WeakMap<WebAssembly.Memory, Map<string, Record<string, (...args: number[]) => void> | null>>();
+
+/**
+ * The exports of the kernel module `name` (functions written by `write`) bound to `backend`'s heap,
+ * compiled once per heap; null where it cannot run (no wasm SIMD, or a tfjs build that hides its memory).
+ */
+export function heapKernels<K extends string>(backend: unknown, name: string, write: () => Record<K, FunctionWriter>): Record<K, (...args: number[]) => void> | null {
+  const memory = heapMemory(backend);
+  if (!memory) return null;
+  let byName = instances.get(memory);
+  if (!byName) instances.set(memory, (byName = new Map()));
+  if (!byName.has(name)) {
+    let fns: Record<string, (...args: number[]) => void> | null = null;
+    try {
+      const shared = typeof SharedArrayBuffer !== 'undefined' && memory.buffer instanceof SharedArrayBuffer;
+      const instance = new WebAssembly.Instance(new WebAssembly.Module(writeModule(write(), shared)), { env: { memory } });
+      fns = instance.exports as Record<string, (...args: number[]) => void>;
+    } catch {
+      fns = null; // no wasm SIMD here: tfjs's own kernel runs instead
+    }
+    byName.set(name, fns);
+  }
+  return byName.get(name) as Record<K, (...args: number[]) => void> | null;
 }
