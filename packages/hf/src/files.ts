@@ -31,7 +31,12 @@ export async function readBytes(files: HfFiles, name: string): Promise<Uint8Arra
   if (typeof Blob !== 'undefined' && src instanceof Blob) return new Uint8Array(await src.arrayBuffer());
   if (typeof src === 'string') {
     const here = (globalThis as { location?: { href: string; origin: string } }).location;
-    const url = new URL(src, here?.href);
+    let url: URL;
+    try {
+      url = new URL(src, here?.href);
+    } catch {
+      throw new HfFileError(name, `source ${describeValue(src)} is not a URL (give file contents as bytes, a Blob or a File)`);
+    }
     if (here && url.origin !== here.origin) throw new HfFileError(name, `URL ${url.href} is not on this page's origin ${here.origin}; nothing is fetched from elsewhere`);
     const res = await fetch(url);
     if (!res.ok) throw new HfFileError(name, `fetching ${url.href} failed with HTTP ${res.status}`);

@@ -140,12 +140,12 @@ function checkMemory(m: MemoryEstimate, budget: number): void {
 }
 
 /** The first form of `slot` whose names the files all hold, or an error naming what is missing. */
-function formOf(slot: WeightSlot, where: Map<string, { file: string; entry: HeaderEntry }>): WeightForm {
+function formOf(slot: WeightSlot, where: Map<string, { file: string; entry: HeaderEntry }>, source: string): WeightForm {
   const forms = [slot.form, ...slot.alternatives];
   const form = forms.find((f) => f.names.every((n) => where.has(n)));
   if (!form) {
     const missing = slot.form.names.filter((n) => !where.has(n));
-    throw new Error(`checkpoint: tensor ${missing.slice(0, 4).map((n) => `"${n}"`).join(', ')}${missing.length > 4 ? ` (and ${missing.length - 4} more)` : ''} is missing; the config needs it`);
+    throw new HfFileError(source, `tensor ${missing.slice(0, 4).map((n) => `"${n}"`).join(', ')}${missing.length > 4 ? ` (and ${missing.length - 4} more)` : ''} is missing; config.json needs it`);
   }
   form.names.forEach((n, i) => {
     const { file, entry } = where.get(n)!;
@@ -196,7 +196,7 @@ export async function loadTransformers(files: HfFiles, options: LoadTransformers
   try {
     const rules = namingRules(spec, new Set(where.keys()));
     const slots = weightSlots(built.model, rules);
-    const forms = slots.map((s) => formOf(s, where));
+    const forms = slots.map((s) => formOf(s, where, fileOf ? 'model.safetensors.index.json' : 'model.safetensors'));
     const used = new Set(forms.flatMap((f) => f.names));
     const ignoredTensors: string[] = [];
     for (const [name, { file }] of where) {
