@@ -47,7 +47,7 @@ export class MoEJob implements TrainingJob {
     this.model = new Regressor(2, 1, 16, (r) => new MoE({
       dim: 16, numExperts: state.experts, topK: state.k, hidden: 16, expert: state.expert, router: state.router,
       capacityFactor: state.capacity > 0 ? state.capacity : null, dropPolicy: state.drop,
-      loadBalance: state.balance, loadBalanceWeight: state.aux, zLossWeight: state.z, loraZeroInit: false,
+      loadBalance: state.balance, loadBalanceWeight: state.aux, zLossWeight: state.z, loraZeroInit: false, name: 'moe',
     }, r), rng.fork('model'));
     this.moe = this.model.mid as MoE;
     this.x = tf.tensor(this.dataset.x, this.dataset.xShape);

@@ -68,7 +68,11 @@ export interface MoEConfig {
   zLossWeight?: number;
   /** Weight of the router-entropy term (positive sharpens routing). Default: 0. */
   entropyWeight?: number;
-  /** Prefix of the aux-loss and stat names. Default: 'moe'. */
+  /**
+   * Prefix of the aux-loss and stat names. Default: the layer's path in the model the trainer runs
+   * (`blocks.1.ffn.load`), so several MoE layers keep their own; 'moe' (then 'moe#2', …) in a
+   * context without a model.
+   */
   name?: string;
   /** 'sparse' (the layer) or 'dense' (every expert on every token, masked — the test reference). Default: 'sparse'. */
   dispatch?: 'sparse' | 'dense';
@@ -103,6 +107,8 @@ type Resolved = Required<Omit<MoEConfig, 'blockSize' | 'capacityFactor' | 'evalC
   capacityFactor: number | null;
   evalCapacityFactor: number | null;
   routerConfig: Record<string, unknown>;
+  /** Whether `name` was given (it then wins over the layer's path). */
+  explicitName: boolean;
 };
 
 /**
@@ -138,6 +144,7 @@ export function resolveMoEConfig(config: MoEConfig, who = 'MoE', allowed: readon
     zLossWeight: config.zLossWeight ?? 0.001,
     entropyWeight: config.entropyWeight ?? 0,
     name: config.name ?? 'moe',
+    explicitName: config.name !== undefined,
     dispatch: config.dispatch ?? 'sparse',
   };
   checkPositiveInt(who, 'numExperts', c.numExperts);
@@ -264,7 +271,7 @@ export class MoE extends Module {
       const s = this.shared.forward(flat, ctx); // (N, d)
       y = tf.add(y, this.sharedGate ? tf.mul(tf.sigmoid(this.sharedGate.forward(flat, ctx)), s) : s); // σ (N, 1) scales each token's row
     }
-    reportRouting(c, routing, plan, n, ctx, undefined, x.rank >= 3 ? x.shape[x.rank - 2] : n); // sequences: the axis before d
+    reportRouting(c, routing, plan, n, ctx, undefined, x.rank >= 3 ? x.shape[x.rank - 2] : n, this); // sequences: the axis before d
     return tf.reshape(y, x.shape); // (N, d) -> (..., d)
   }
 }
@@ -302,11 +309,13 @@ function countedChoices(form: LoadBalanceForm, r: Routing): tf.Tensor2D {
  * Add a routed layer's aux losses (in training: load balance, z-loss, entropy, weighted by `c`) and,
  * with `ctx.collectStats`, its stats (load, kept load, dropped fraction, entropy, combine weights).
  * `attentionMask` (one entry per token, 1 = token, 0 = padding) leaves padding out of the aux losses;
- * `seqLen` (default: all N rows are one sequence) splits the rows into sequences for the 'sequence' form.
+ * `seqLen` (default: all N rows are one sequence) splits the rows into sequences for the 'sequence' form;
+ * `owner` is the layer reporting, whose path in the model names its losses and stats unless `c.name` was given.
  */
-export function reportRouting(c: Resolved, r: Routing, plan: DispatchPlan, n: number, ctx: ForwardContext, attentionMask?: tf.Tensor, seqLen = n): void {
-  if (ctx.training) addLosses(c, r, ctx, attentionMask, seqLen);
-  if (ctx.collectStats) addStats(c, r, plan, n, ctx);
+export function reportRouting(c: Resolved, r: Routing, plan: DispatchPlan, n: number, ctx: ForwardContext, attentionMask?: tf.Tensor, seqLen = n, owner: object = c): void {
+  const key = ctx.keyOf(owner, c.name, c.explicitName ? c.name : undefined);
+  if (ctx.training) addLosses({ ...c, name: key }, r, ctx, attentionMask, seqLen);
+  if (ctx.collectStats) addStats({ ...c, name: key }, r, plan, n, ctx);
 }
 
 function addLosses(c: Resolved, r: Routing, ctx: ForwardContext, attentionMask: tf.Tensor | undefined, seqLen: number): void {

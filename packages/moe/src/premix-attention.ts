@@ -159,7 +159,7 @@ export class PreMixingAttention extends Module<SequenceInput, tf.Tensor> {
       const mixedShared = tf.reshape(this.mix(qs, keys, values, attentionMask), [n, d]); // (B, 1, T, d) -> (N, d)
       y = tf.add(y, this.shared.forward(mixedShared, ctx));
     }
-    reportRouting(c, routing, plan, n, ctx, attentionMask ?? undefined);
+    reportRouting(c, routing, plan, n, ctx, attentionMask ?? undefined, n, this);
     return tf.reshape(y, [B, T, d]); // (N, d) -> (B, T, d)
   }
 }
