@@ -17,4 +17,7 @@ export * from './select.js';
 export * from './search/index.js';
 export * from './entangled/index.js';
 export * from './proxies.js';
+export * from './gradsign.js';
+export * from './alpha-divergence.js';
+export * from './ranking/index.js';
 export { plantedCellTask, plantedSubnetTask, opRecovery, subnetRecovery, PLANTED_DEFAULTS, type PlantedConfig, type PlantedTask } from './planted.js';

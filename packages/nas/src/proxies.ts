@@ -15,6 +15,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { ForwardContext, checkKnownKeys, configKeys, type Module } from '@weft/core';
 import { RELU_CODE_PREFIX } from './codes.js';
+import { gradSign } from './gradsign.js';
 
 /** What a proxy scores: a module, a batch, a loss. */
 export interface ProxyInput {
@@ -170,4 +171,5 @@ export const PROXIES = {
   snip,
   synflow: (p: ProxyInput) => synflowLog(p),
   naswot: (p: ProxyInput) => naswot(p),
+  gradsign: gradSign,
 } as const;

@@ -1,0 +1,3 @@
+export * from './metrics.js';
+export * from './benchmark.js';
+export * from './table.js';
