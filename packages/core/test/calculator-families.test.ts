@@ -5,7 +5,7 @@
 // paths as transformers names them; v5's fused expert tensors compared with the per-expert rows summed).
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { CalculatorError, countParams, countParamsFromJson, parameterModules, type HeadKind, type ModelConfig } from '../src/calculator/index.js';
+import { CalculatorError, PRESETS, countParams, countParamsFromJson, parameterModules, type HeadKind, type ModelConfig } from '../src/calculator/index.js';
 
 interface FixtureModel {
   model_type: string;
@@ -52,7 +52,9 @@ describe('fixture: every family matches transformers exactly', () => {
       expect(report.modelType).toBe(fx.model_type);
       expect(report.total).toBe(fx.total);
       expect(report.inputEmbedding).toBe(fx.input_embedding);
-      expect(report.nonEmbedding).toBe(fx.total - fx.input_embedding);
+      // Non-embedding: without the input embedding and an untied vocabulary head.
+      const vocabHead = fx.tied_embeddings ? 0 : (fx.per_parameter['lm_head.weight'] ?? 0) + (fx.per_parameter['lm_head.bias'] ?? 0);
+      expect(report.nonEmbedding).toBe(fx.total - fx.input_embedding - vocabHead);
       const expected = sumBy(Object.entries(fx.per_parameter).map(([k, v]) => [moduleKey(k), v]));
       const ours = sumBy(parameterModules(fx.config as ModelConfig, { head }).map((m) => [m.path, m.params]));
       expect(Object.fromEntries(ours)).toEqual(Object.fromEntries(expected));
@@ -76,5 +78,69 @@ describe('fixture configs stay valid and every count-changing field is understoo
       const cfg = { ...fx.config, ...extra, model_type: fx.model_type };
       expect(countParams(cfg as ModelConfig, { head: headOf(fx.class) }).total).toBe(base);
     }
+  });
+});
+
+describe('structure the fixture configs do not exercise, against hand counts', () => {
+  const tiny = (type: string) => structuredClone(FIXTURE[`tiny-${type}`]!.config);
+
+  it('DeepSeek-V2-Lite with num_experts_per_tok null counts the same (the count does not depend on k)', () => {
+    const lite = { ...(PRESETS['DeepSeek-V2-Lite'].config as Record<string, unknown>), num_experts_per_tok: null };
+    expect(countParams(lite as ModelConfig).total).toBe(15_706_484_224);
+  });
+
+  it('Llama 4: interleave_moe_layer_step 2 makes layers 1 and 3 MoE (dense layers use intermediate_size_mlp)', () => {
+    const cfg = { ...tiny('llama4_text'), num_hidden_layers: 4, moe_layers: null, no_rope_layers: null, layer_types: null };
+    const H = 32, I = 48, Imlp = 64, E = 4;
+    const attn = 4 * 8 * H * 2 + 2 * 8 * H * 2; // q, o: 32×32; k, v: 16×32
+    const dense = 3 * H * Imlp;
+    const moe = H * E + E * (H * 2 * I + I * H) + 3 * H * I;
+    const perLayerNorms = 2 * H;
+    const expected = 64 * H * 2 + H + 2 * (attn + dense + perLayerNorms) + 2 * (attn + moe + perLayerNorms);
+    expect(countParams(cfg as ModelConfig).total).toBe(expected);
+  });
+
+  it('T5 v1.1 ("gated-gelu", untied): wi_0 and wi_1 in every block, an lm_head of its own', () => {
+    const base = countParams(tiny('t5') as ModelConfig).total;
+    const gated = countParams({ ...tiny('t5'), feed_forward_proj: 'gated-gelu', is_gated_act: true, tie_word_embeddings: false } as ModelConfig).total;
+    expect(gated - base).toBe((2 + 2) * 32 * 48 + 64 * 32);
+    expect(() => countParams({ ...tiny('t5'), feed_forward_proj: 'gated-gelu', is_gated_act: false } as ModelConfig)).toThrow(/is_gated_act=false is not allowed/);
+  });
+
+  it('GPT-2 with add_cross_attention: c_attn (H→2H), q_attn, c_proj with biases and ln_cross_attn per layer', () => {
+    const H = 32;
+    const plain = countParams(tiny('gpt2') as ModelConfig).total;
+    const cross = countParams({ ...tiny('gpt2'), add_cross_attention: true } as ModelConfig).total;
+    expect(cross - plain).toBe(2 * (H * 2 * H + 2 * H + 2 * (H * H + H) + 2 * H));
+  });
+
+  it('Switch: sparse blocks from num_sparse_encoder_layers when no step is given (12 layers, 6 sparse → 1, 3, …, 11)', () => {
+    const cfg = { ...tiny('switch_transformers'), num_layers: 12, num_decoder_layers: 12, num_sparse_encoder_layers: 6, num_sparse_decoder_layers: 6 };
+    delete (cfg as Record<string, unknown>).encoder_sparse_step;
+    delete (cfg as Record<string, unknown>).decoder_sparse_step;
+    const r = countParams(cfg as ModelConfig);
+    const router = r.rows.find((row) => row.component === 'router')!;
+    expect(router.stored).toBe(12 * 32 * 4);
+  });
+
+  it('Mamba: time_step_rank "auto" is ⌈H/16⌉ and intermediate_size defaults to expand × H', () => {
+    const cfg = { ...tiny('mamba'), time_step_rank: 'auto', intermediate_size: undefined };
+    delete (cfg as Record<string, unknown>).intermediate_size;
+    expect(countParams(cfg as ModelConfig).total).toBe(FIXTURE['tiny-mamba']!.total);
+  });
+
+  it('refuses what it cannot count: moe_layer_freq ≠ 1 on DeepSeek-V3, pruned heads, a multimodal model_type', () => {
+    expect(() => countParams({ ...tiny('deepseek_v3'), moe_layer_freq: 2 } as ModelConfig)).toThrow(/moe_layer_freq=2 is not allowed/);
+    expect(() => countParams({ ...tiny('qwen3'), pruned_heads: { 0: [1] } } as ModelConfig)).toThrow(/pruned_heads=.* is not allowed/);
+    expect(() => countParams({ ...tiny('gemma3_text'), model_type: 'gemma3' } as unknown as ModelConfig)).toThrow(/paste its text_config/);
+  });
+
+  it('the MTP module of DeepSeek-V3 is reported apart and never in the total', () => {
+    const r = countParams(tiny('deepseek_v3') as ModelConfig);
+    expect(r.total).toBe(FIXTURE['tiny-deepseek_v3']!.total);
+    // One MoE layer as in layers 1 and 2 (5,264 + 12,288 + 256 + 1,536 + 64) + enorm, hnorm, shared_head.norm (3×32) + eh_proj (64×32).
+    const layer = Object.entries(FIXTURE['tiny-deepseek_v3']!.per_parameter).filter(([k]) => k.startsWith('model.layers.2.')).reduce((s, [, v]) => s + v, 0);
+    expect(r.mtp!.params).toBe(layer + 3 * 32 + 64 * 32);
+    expect(r.mtp!.withSharedCopies).toBe(r.mtp!.params + 2 * 64 * 32);
   });
 });

@@ -63,12 +63,14 @@ export function countSpec(spec: ModelSpec, adapter: ResolvedAdapter | null): Par
   const adapted: TargetableModule[] = [];
   const leafNames = new Set<string>();
   let inputEmbedding = 0;
+  let vocabHead = 0;
   let largestTensor = { path: '', params: 0 };
 
   const visit = (e: ParamEntry, path: string, uses: number): void => {
     const copies = e.experts?.count ?? 1;
     const activeCopies = e.experts?.topK ?? 1;
     if (e.inputEmbedding) inputEmbedding = add('input embedding', inputEmbedding, e.params);
+    if (e.vocabHead && !e.tied) vocabHead = add('lm_head', vocabHead, e.params);
     // The weight alone (a Linear's bias is a tensor of its own); routed experts stacked [E, in, out].
     const weight = e.module?.kind === 'linear' ? mul(path, e.module.in, e.module.out) : e.params;
     const tensor = mul(path, weight, copies);
@@ -172,7 +174,7 @@ export function countSpec(spec: ModelSpec, adapter: ResolvedAdapter | null): Par
     bytes,
     adapter: adapter ? { method: adapter.method, targetedModules: ad.modules, params: ad.stored } : null,
     inputEmbedding,
-    nonEmbedding: total - inputEmbedding,
+    nonEmbedding: total - inputEmbedding - vocabHead,
     largestTensor,
     mtp,
   };

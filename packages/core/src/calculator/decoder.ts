@@ -137,13 +137,13 @@ export function decoderSpec(cfg: ResolvedDecoder, opts: DecoderSpecOptions): Mod
     raw(`${p}norm`, 'norms', `final ${norm.row.slice(0, -1)}`, norm.params),
   ];
   if (opts.head === 'lm') {
-    const head = linear('lm_head', 'head', cfg.tie ? 'lm_head (tied to embeddings)' : 'lm_head', H, cfg.vocab, false);
+    const head: ParamEntry = { ...linear('lm_head', 'head', cfg.tie ? 'lm_head (tied to embeddings)' : 'lm_head', H, cfg.vocab, false), vocabHead: true };
     if (cfg.tie) {
       top.push({ ...head, tied: true });
       // A tied head's bias (PhiMoE lm_head_bias) is still its own parameter.
       if (cfg.lmHeadBias) top.push(raw('lm_head.bias', 'head', 'lm_head bias', cfg.vocab));
     } else {
-      top.push(cfg.lmHeadBias ? linear('lm_head', 'head', 'lm_head', H, cfg.vocab, true) : head);
+      top.push(cfg.lmHeadBias ? { ...linear('lm_head', 'head', 'lm_head', H, cfg.vocab, true), vocabHead: true } : head);
     }
   } else if (opts.head === 'classifier') {
     top.push(linear('score', 'head', 'classifier (score)', H, opts.numLabels, false));

@@ -84,7 +84,7 @@ export function gpt2Spec(cfg: ResolvedGpt2, opts: { head: HeadKind; numLabels: n
     raw(`${p}ln_f`, 'norms', 'final LayerNorm', mul('ln_f', 2, H)),
   ];
   if (opts.head === 'lm') {
-    const head = linear('lm_head', 'head', cfg.tie ? 'lm_head (tied to embeddings)' : 'lm_head', H, cfg.vocab, false);
+    const head: ParamEntry = { ...linear('lm_head', 'head', cfg.tie ? 'lm_head (tied to embeddings)' : 'lm_head', H, cfg.vocab, false), vocabHead: true };
     top.push(cfg.tie ? { ...head, tied: true } : head);
   } else if (opts.head === 'classifier') {
     top.push(linear('score', 'head', 'classifier (score)', H, opts.numLabels, false));

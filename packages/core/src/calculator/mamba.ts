@@ -80,7 +80,7 @@ export function mambaSpec(cfg: ResolvedMamba, opts: { head: HeadKind; sharing: S
   const { blocks, slots } = applySharingPlan(Array.from({ length: cfg.layers }, () => mambaBlock(cfg)), opts.sharing, (i) => `${p}layers.${i}.`);
   const top: ParamEntry[] = [embedding(`${p}embeddings`, 'token embeddings', cfg.vocab, cfg.hidden, true), raw(`${p}norm_f`, 'norms', 'final RMSNorm', cfg.hidden)];
   if (opts.head === 'lm') {
-    const head = linear('lm_head', 'head', cfg.tie ? 'lm_head (tied to embeddings)' : 'lm_head', cfg.hidden, cfg.vocab, false);
+    const head: ParamEntry = { ...linear('lm_head', 'head', cfg.tie ? 'lm_head (tied to embeddings)' : 'lm_head', cfg.hidden, cfg.vocab, false), vocabHead: true };
     top.push(cfg.tie ? { ...head, tied: true } : head);
   }
   return { modelType: 'mamba', family: 'ssm', head: opts.head, top, blocks, slots };

@@ -28,6 +28,8 @@ export interface ParamEntry {
   tied?: boolean;
   /** The input token embedding (`get_input_embeddings()`). */
   inputEmbedding?: boolean;
+  /** The output projection onto the vocabulary (`lm_head`), subtracted with the embedding for "non-embedding". */
+  vocabHead?: boolean;
 }
 
 /** The modules of one layer block; `kind` must agree for slots that share a block. */

@@ -167,7 +167,7 @@ export function t5Spec(cfg: ResolvedT5, opts: { head: HeadKind; sharing: Sharing
     raw('decoder.final_layer_norm', 'norms', 'final LayerNorms', cfg.hidden),
   ];
   if (opts.head === 'lm') {
-    const head = linear('lm_head', 'head', cfg.tie ? 'lm_head (tied to embeddings)' : 'lm_head', cfg.hidden, cfg.vocab, false);
+    const head: ParamEntry = { ...linear('lm_head', 'head', cfg.tie ? 'lm_head (tied to embeddings)' : 'lm_head', cfg.hidden, cfg.vocab, false), vocabHead: true };
     top.push(cfg.tie ? { ...head, tied: true } : head);
   }
   return { modelType: cfg.modelType, family: cfg.family, head: opts.head, top, blocks, slots: blocks.map((_, i) => i) };

@@ -510,7 +510,10 @@ export interface ParamReport {
   adapter: AdapterSummary | null;
   /** Parameters of the input token embedding (`get_input_embeddings()`; T5's `shared`, GPT-2's `wte`). */
   inputEmbedding: number;
-  /** `total − inputEmbedding`: the "non-embedding" count model cards quote (a tied head is not subtracted twice). */
+  /**
+   * `total − inputEmbedding −` an untied `lm_head`: the "non-embedding" count model cards quote (Qwen2.5/3,
+   * Gemma); a tied head is the embedding and is not subtracted twice.
+   */
   nonEmbedding: number;
   /** The largest single weight tensor (routed experts stacked `[E, in, out]`, as Weft stores them). */
   largestTensor: { path: string; params: number };

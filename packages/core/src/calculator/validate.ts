@@ -303,7 +303,8 @@ function resolveModelType(obj: Record<string, unknown>, source: string): Support
     if (typeof mt === 'string' && (SUPPORTED_MODEL_TYPES as readonly string[]).includes(mt)) {
       return mt as SupportedModelType;
     }
-    throw new CalculatorError(`${source}: model_type=${show(mt)} is not supported: expected one of ${allowed}`);
+    const text = mt === 'gemma3' || mt === 'llama4' || mt === 'gemma3n' ? ` (a multimodal config: paste its text_config, model_type "${mt === 'llama4' ? 'llama4_text' : 'gemma3_text'}")` : '';
+    throw new CalculatorError(`${source}: model_type=${show(mt)} is not supported${text}: expected one of ${allowed}`);
   }
   const archs = obj['architectures'];
   if (Array.isArray(archs) && archs.length > 0) {
@@ -410,6 +411,9 @@ function resolveKnown(obj: Record<string, unknown>, f: Fields, modelType: Suppor
   return resolveDecoder(f, modelType, { vocab, hidden, layers, heads, intermediate });
 }
 
+/** Default `head_dim` of the config classes that do not derive it from hidden_size / num_attention_heads. */
+const DEFAULT_HEAD_DIM: Partial<Record<DecoderModelType, number>> = { gemma2: 256, gemma3_text: 256, qwen3: 128, qwen3_moe: 128, llama4_text: 128, gpt_oss: 64 };
+
 /** Default `tie_word_embeddings` of each decoder's config class. */
 const TIED_BY_DEFAULT = new Set<string>(['gemma2', 'gemma3_text']);
 
@@ -447,9 +451,9 @@ function resolveDecoder(
     if (heads % kvHeads !== 0) {
       f.fail('num_key_value_heads', kvHeads, `a divisor of num_attention_heads=${heads}`);
     }
-    // Gemma's config classes default head_dim to 256 (Gemma 2 27B and Gemma 3 27B set 128).
-    const gemma = modelType === 'gemma2' || modelType === 'gemma3_text';
-    let headDim = f.optInt('head_dim', 1, L.maxWidth, gemma ? 256 : null);
+    // An absent head_dim takes the config class's default: 256 (Gemma 2/3), 128 (Qwen3, Qwen3-MoE,
+    // Llama 4), 64 (gpt-oss); the other classes derive hidden_size / num_attention_heads.
+    let headDim = f.has('head_dim') ? f.optInt('head_dim', 1, L.maxWidth, null) : f.optInt('head_dim', 1, L.maxWidth, DEFAULT_HEAD_DIM[modelType] ?? null);
     if (headDim === null) {
       if (hidden % heads !== 0) {
         f.fail('num_attention_heads', heads, `a divisor of hidden_size=${hidden} (or give head_dim)`);
@@ -511,7 +515,7 @@ function resolveDecoder(
       const topK = f.optInt('num_experts_per_tok', 1, numExperts, 1);
       // Llama4TextConfig: moe_layers, when given, overrides interleave_moe_layer_step (MoE at step-1, 2·step-1, …).
       const step = f.optInt('interleave_moe_layer_step', 1, L.maxLayers, 1);
-      const listed = f.has('moe_layers') ? new Set(f.intList('moe_layers', 0, layers - 1, L.maxLayers)) : null;
+      const listed = f.value('moe_layers') !== null && f.value('moe_layers') !== undefined ? new Set(f.intList('moe_layers', 0, layers - 1, L.maxLayers)) : null;
       const sparse = Array.from({ length: layers }, (_, i) => (listed ? listed.has(i) : (i + 1) % step === 0));
       moe = { style: 'llama4', numExperts, topK, expertSize: intermediate, sharedSize: intermediate, sparse };
       break;
