@@ -9,3 +9,5 @@ export * from './gpt2.js';
 export * from './bert.js';
 export * from './weights.js';
 export * from './load.js';
+export * from './generate.js';
+export * from './tokenizer.js';
