@@ -131,8 +131,14 @@ export function planInjection(model: AnyModule, name: string, config: AnyAdapter
       if (done) throw new Error(`${fn}: this plan was already committed or aborted`);
       const replaced: Array<() => void> = [];
       try {
+        // A module shared by several blocks (a cross-layer plan) is reached at several paths
+        // through one parent: it is wrapped once.
+        const wrapped = new Map<AnyModule, Set<string>>();
         for (const t of targets) {
           if (t.module instanceof AdaptedLayer) continue;
+          const children = wrapped.get(t.parent) ?? new Set<string>();
+          if (children.has(t.child)) continue;
+          wrapped.set(t.parent, children.add(t.child));
           const w = wrappers.get(t.module)!;
           replaceChild(t.parent, t.child, t.module, w);
           replaced.push(() => replaceChild(t.parent, t.child, w, t.module));
