@@ -18,3 +18,6 @@ export {
 export { LORA_COUNT, LOHA_COUNT, LOKR_COUNT, IA3_COUNT, lokrFactorization, lokrShape } from './peft-counts.js';
 export type { TargetableModule } from './spec.js';
 export { PRESETS, PRESET_NAMES, type ModelPreset, type PresetName } from './presets.js';
+export {
+  estimateMemory, MEMORY_MODES, NF4_BITS, type MemoryMode, type MemoryOptions, type MemoryEstimate, type MemoryParts,
+} from './memory.js';

@@ -20,6 +20,20 @@ const LORA_TARGETS: Partial<Record<SupportedModelType, { targetModules: TargetMo
   qwen2: { targetModules: ['q_proj', 'v_proj'] },
   mixtral: { targetModules: ['q_proj', 'v_proj'] },
   qwen2_moe: { targetModules: ['q_proj', 'v_proj'] },
+  // PEFT's TRANSFORMERS_MODELS_TO_LORA_TARGET_MODULES_MAPPING (peft/utils/constants.py) where it names the type.
+  qwen3: { targetModules: ['q_proj', 'v_proj'] },
+  qwen3_moe: { targetModules: ['q_proj', 'v_proj'] },
+  gemma2: { targetModules: ['q_proj', 'v_proj'] },
+  gemma3_text: { targetModules: ['q_proj', 'v_proj'] },
+  phi3: { targetModules: ['qkv_proj'] },
+  phimoe: { targetModules: ['q_proj', 'v_proj'] },
+  olmoe: { targetModules: ['q_proj', 'v_proj'] },
+  llama4_text: { targetModules: ['q_proj', 'v_proj'] },
+  gpt_oss: { targetModules: ['q_proj', 'v_proj'] },
+  gpt2: { targetModules: ['c_attn'] },
+  t5: { targetModules: ['q', 'v'] },
+  switch_transformers: { targetModules: ['q', 'v'] },
+  mamba: { targetModules: ['x_proj', 'embeddings', 'in_proj', 'out_proj'] },
 };
 
 function rank(r: unknown): number {
