@@ -25,11 +25,13 @@ export interface CombineOptions {
   rank?: number;
   /** Seed of the method's randomness (DARE's drops). Default: 0. */
   seed?: number;
+  /** Per-layer weights (layer path → one weight per source) replacing `weights` there (Sens-Merging, evolved recipes). Default: none. */
+  layerWeights?: Record<string, number[]>;
   /** The method's options (density, majoritySign, …); unknown ones are refused with the nearest name. */
   [option: string]: unknown;
 }
 
-const COMMON = ['method', 'rank', 'seed'];
+const COMMON = ['method', 'rank', 'seed', 'layerWeights'];
 
 function rankOf(a: AdapterLayer): number {
   const o = (a as unknown as { options?: { r?: number } }).options;
@@ -47,7 +49,7 @@ export async function combineAdapters(model: Module<any, any>, sources: string[]
   checkKnownKeys(`${fn}: options`, options, [...COMMON, ...Object.keys(mergeMethod(options?.method ?? 'task-arithmetic').defaults)]);
   const methodName = options.method ?? 'task-arithmetic';
   const method = mergeMethod(methodName);
-  const { method: _m, rank: rankOption, seed, ...rest } = options;
+  const { method: _m, rank: rankOption, seed, layerWeights, ...rest } = options;
   const resolved = resolveConfig(`${fn} (${methodName})`, method.defaults as Record<string, unknown>, rest);
   const methodOptions = method.check ? method.check(resolved, `${fn} (${methodName})`) : resolved;
   if (!Array.isArray(sources) || sources.length === 0 || !sources.every((s) => typeof s === 'string')) {
@@ -64,10 +66,20 @@ export async function combineAdapters(model: Module<any, any>, sources: string[]
   const rng = new Rng(seed === undefined ? 0 : checkInt(fn, 'seed', seed, 0));
 
   const layers = adaptedLayers(model).filter(([, l]) => sources.some((s) => l.has(s)));
+  if (layerWeights !== undefined) {
+    if (typeof layerWeights !== 'object' || layerWeights === null || Array.isArray(layerWeights)) throw new Error(`${fn}: layerWeights=${describeValue(layerWeights)} must be an object {layer path: weights}`);
+    for (const [p, w] of Object.entries(layerWeights)) {
+      if (!layers.some(([q]) => q === p)) throw new Error(`${fn}: layerWeights names layer ${describeValue(p)}, which no source adapts (layers: ${layers.map(([q]) => q).join(', ')})`);
+      if (!Array.isArray(w) || w.length !== sources.length || !w.every((x) => typeof x === 'number' && Number.isFinite(x))) {
+        throw new Error(`${fn}: layerWeights[${describeValue(p)}]=${describeValue(w)} must be ${sources.length} finite numbers`);
+      }
+    }
+  }
   const made: Array<[AdaptedLayer, LoraLayer]> = [];
   try {
     for (const [index, [path, l]] of layers.entries()) {
-      const here = sources.map((s, i) => ({ a: l.has(s) ? l.adapter(s) : null, w: weights[i]! })).filter((e) => e.a !== null) as Array<{ a: AdapterLayer; w: number }>;
+      const ws = layerWeights && Object.hasOwn(layerWeights, path) ? layerWeights[path]! : weights;
+      const here = sources.map((s, i) => ({ a: l.has(s) ? l.adapter(s) : null, w: ws[i]! })).filter((e) => e.a !== null) as Array<{ a: AdapterLayer; w: number }>;
       const k = fanIn(l.base), out = l.base.outFeatures;
       const deltas: Float32Array[] = [];
       for (const e of here) {
