@@ -4,7 +4,7 @@
 // (non-finite guard included, Adam), as on the pages. Kernel times under tf.profile include the
 // profiler's own cost per kernel; the step time is measured separately, unprofiled.
 import * as tf from '@tensorflow/tfjs-core';
-import { Activation, Linear, Rng, Sequential, TinyTransformer, initBackend, mse, softmaxCrossEntropy, train, type Module } from '@weft/core';
+import { Activation, Linear, Rng, Sequential, TinyTransformer, initBackend, makeOptimizer, mse, softmaxCrossEntropy, train, type Module } from '@weft/core';
 import { MoE } from '@weft/moe';
 
 /** The models `pnpm profile` knows. */
@@ -100,7 +100,7 @@ export async function profileStep(name: ProfileModel, options: Partial<ProfileOp
   const report = await initBackend({ prefer: [o.backend as 'wasm'], fallback: false });
   if (report.backend !== o.backend) throw new Error(`profile: backend ${o.backend} did not start: ${JSON.stringify(report.reasons)}`);
   const { model, batch, loss, describe } = build(name, o);
-  const optimizer = tf.train.adam(1e-3);
+  const optimizer = makeOptimizer({ name: 'adam', learningRate: 1e-3 }); // as the pages
   const run = (steps: number) => train({ model, optimizer, steps, batch: () => batch, loss, reportEvery: steps });
   try {
     await run(3); // warm-up: optimizer slots, kernel set-up

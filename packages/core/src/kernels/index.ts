@@ -57,6 +57,7 @@ import { shortReduceWebGPUConfigs } from './webgpu-short-reduce.js';
 import { stridedSliceWasmConfig } from './strided-slice.js';
 import { selectByScalarConfig } from './select-by-scalar.js';
 import { reduceWasmConfig } from './reduce-simd.js';
+import { optimizerUpdateConfigs } from './optimizer-update.js';
 import { transposeWasmConfig } from './transpose-simd.js';
 import { clipActivationConfig, selectLeakyReluConfig, nanKeepingActivationWasmConfigs, nanKeepingSoftmaxConfig, nanKeepingUnaryConfig } from './nan-activations.js';
 
@@ -97,10 +98,11 @@ function kernelsFor(backend: string): KernelConfig[] {
       selectByScalarConfig('wasm'),
       ...['Sum', 'Mean', 'Max', 'Min'].flatMap((n) => wrap(n, reduceWasmConfig)),
       ...wrap('Transpose', transposeWasmConfig),
+      ...optimizerUpdateConfigs('wasm'),
     ];
   }
   const batchMatMul = wrap('BatchMatMul', (o) => broadcastBatchMatMulConfig(o, backend));
-  if (backend === 'cpu') return [unsortedSegmentSumConfig('cpu'), resizeNearestNeighborGradConfig('cpu'), ...batchMatMul, ...groupedMatMulConfigs('cpu'), selectByScalarConfig('cpu')];
+  if (backend === 'cpu') return [unsortedSegmentSumConfig('cpu'), resizeNearestNeighborGradConfig('cpu'), ...batchMatMul, ...groupedMatMulConfigs('cpu'), selectByScalarConfig('cpu'), ...optimizerUpdateConfigs('cpu')];
   if (backend === 'webgl') {
     const nanKeeping = [
       ...wrap('Relu', (o) => clipActivationConfig(o, 0, Infinity)),

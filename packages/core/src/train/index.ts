@@ -2,3 +2,4 @@
 export * from './trainer.js';
 export * from './optimizer.js';
 export * from './losses.js';
+export * from './fused-optimizers.js';
