@@ -333,9 +333,9 @@ function readDecoder(r: Reader): DecoderSpec {
   const numHeads = r.int('num_attention_heads');
   const numKVHeads = r.intOr('num_key_value_heads', numHeads);
   if (numHeads % numKVHeads !== 0) throw new HfConfigError(`num_key_value_heads=${numKVHeads} must divide num_attention_heads=${numHeads}`);
-  const hasHeadDim = ['llama', 'mistral', 'qwen3', 'qwen3_moe', 'mixtral'].includes(t);
-  if (!hasHeadDim && hidden % numHeads !== 0) throw new HfConfigError(`num_attention_heads=${numHeads} must divide hidden_size=${hidden}`);
-  const headDim = hasHeadDim ? r.intOr('head_dim', Math.floor(hidden / numHeads)) : hidden / numHeads;
+  // Every decoder reads head_dim when set (transformers: getattr(config, "head_dim", None) or hidden_size // heads).
+  if (!r.has('head_dim') && hidden % numHeads !== 0) throw new HfConfigError(`num_attention_heads=${numHeads} must divide hidden_size=${hidden} (or set head_dim)`);
+  const headDim = r.intOr('head_dim', Math.floor(hidden / numHeads));
   if (headDim % 2 !== 0) throw new HfConfigError(`head_dim=${headDim} must be even (rotary embedding)`);
   const numLayers = r.int('num_hidden_layers');
   const activation = r.activation('hidden_act');

@@ -249,6 +249,22 @@ export async function loadTransformers(files: HfFiles, options: LoadTransformers
   }
 }
 
+/**
+ * transformers' module path of a Weft module path of `m` — the `rename` for PEFT files and adapter
+ * targets: Mixtral's `mlp` is `block_sparse_moe`, an MoE block's `router.gate` is `gate`, its
+ * `shared.{gate,up,down}` are `shared_expert.{gate,up,down}_proj`, `sharedGate` is `shared_expert_gate`.
+ */
+export function transformersPath(m: TransformersModel): (path: string) => string {
+  const rules = namingRules(m.spec, new Set(m.spec.kind === 'gpt2' ? ['transformer.wte.weight'] : []));
+  const rename = rules.rename ?? ((p: string) => p);
+  return (path) => {
+    const moe = /^(.*\.mlp)\.(router\.gate|shared\.(gate|up|down)|sharedGate)$/.exec(path);
+    if (!moe) return rename(path);
+    const local = moe[2] === 'router.gate' ? 'gate' : moe[2] === 'sharedGate' ? 'shared_expert_gate' : `shared_expert.${moe[3]}_proj`;
+    return `${rename(moe[1]!)}.${local}`;
+  };
+}
+
 /** Options of {@link saveTransformers}. */
 export interface SaveTransformersOptions {
   /** The dtype to store the weights in. Default: the model's (`TransformersModel.dtype`). */

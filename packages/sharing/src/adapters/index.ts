@@ -10,6 +10,8 @@ export * from './registry.js';
 export * from './inject.js';
 export * from './peft-codec.js';
 export * from './peft.js';
+export * from './peft-targets.js';
+export * from './peft-directory.js';
 export * from './lora/index.js';
 export * from './loha/index.js';
 export * from './lokr/index.js';

@@ -13,6 +13,7 @@ import type { AdapterLayer } from './adapter-layer.js';
 import type { AdapterConfigBase, ResolvedConfig } from './config.js';
 import { adaptedLayers, planInjection } from './inject.js';
 import { PeftJson, peftConfigError, type PeftCodec, type PeftTensors } from './peft-codec.js';
+import { resolvePeftTargets } from './peft-targets.js';
 import { adapterMethod, adapterMethodNames } from './registry.js';
 
 /** The two files of a PEFT adapter. */
@@ -140,7 +141,9 @@ export async function loadPeftAdapter(model: Module<any, any>, files: PeftAdapte
       peftConfigError(`is not valid JSON (${(e as Error).message})`);
     }
   }
-  const config = peftToWeftConfig(json);
+  const rename = options.rename ?? ((p: string) => p);
+  if (typeof json !== 'object' || json === null || Array.isArray(json)) peftConfigError('must be a JSON object');
+  const config = peftToWeftConfig(resolvePeftTargets(model, json as Record<string, unknown>, rename));
   const codec = peftCodecOf('loadPeftAdapter', config.method);
   let parsed;
   try {
@@ -148,7 +151,6 @@ export async function loadPeftAdapter(model: Module<any, any>, files: PeftAdapte
   } catch (e) {
     throw new Error(`PEFT: adapter_model.safetensors: ${(e as Error).message}`);
   }
-  const rename = options.rename ?? ((p: string) => p);
   // Group tensor names by PEFT module path, and check each tensor's dtype and values, before allocating anything.
   const groups = new Map<string, Map<string, string>>();
   const nonFinite: string[] = [];

@@ -1,0 +1,133 @@
+// PEFT adapters on loaded transformers checkpoints: the files use PEFT's names
+// (base_model.model.<transformers module path>.lora_A.weight, PyTorch's [r, in] / [out, r]) and load
+// back to the same outputs; target_modules "all-linear", layers_to_transform + layers_pattern and
+// GPT-2's fan_in_fan_out select what PEFT selects; several named adapters save and load in PEFT's
+// directory layout; an MoE block's router is named as transformers names it.
+import * as tf from '@tensorflow/tfjs-core';
+import { readFileSync, readdirSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { Rng, parseSafetensors } from '@weft/core';
+import { adaptedLayers, injectAdapter, loadPeftAdapter, loadPeftDirectory, savePeftAdapter, savePeftDirectory, setActiveAdapters } from '@weft/sharing';
+import { loadTransformers, transformersPath, type HfFiles, type LoadedTransformers } from '@weft/hf';
+
+const DIR = new URL('../../../test/fixtures/transformers/', import.meta.url);
+function fixture(name: string): HfFiles {
+  const out: HfFiles = {};
+  for (const f of readdirSync(new URL(`${name}/`, DIR))) if (f !== 'case.json') out[f] = new Uint8Array(readFileSync(new URL(`${name}/${f}`, DIR)));
+  return out;
+}
+const IDS = [[5, 9, 2, 33, 17]];
+
+async function logits(m: LoadedTransformers): Promise<Float32Array> {
+  const y = tf.tidy(() => (m.model as { call(x: tf.Tensor): tf.Tensor }).call(tf.tensor2d(IDS, undefined, 'int32')));
+  const d = (await y.data()) as Float32Array;
+  y.dispose();
+  return d;
+}
+
+/** Make adapter B non-zero so the adapter changes the outputs. */
+function perturb(m: LoadedTransformers, seed: number): void {
+  const rng = new Rng(seed);
+  for (const [, l] of adaptedLayers(m.model)) for (const v of l.parameters()) if (v.trainable) v.assign(tf.tensor(rng.normalArray(v.size, 0, 0.3), v.shape));
+}
+
+const adapterPaths = (cfg: string) => (JSON.parse(cfg).target_modules as string[]).slice().sort();
+
+describe('PEFT on loaded checkpoints', () => {
+  it("llama: LoRA on q_proj/v_proj saves under PEFT's names and layouts and loads back to the same logits", async () => {
+    const a = await loadTransformers(fixture('llama'));
+    a.model.eval();
+    injectAdapter(a.model, 'default', { method: 'lora', targets: ['q_proj', 'v_proj'], r: 4, alpha: 8 }, { rng: new Rng(1) });
+    perturb(a, 2);
+    const files = await savePeftAdapter(a.model);
+    const names = [...parseSafetensors(files.safetensors).tensors].map(([n, e]) => `${n} [${e.shape}]`).sort();
+    expect(names).toContain('base_model.model.model.layers.0.self_attn.q_proj.lora_A.weight [4,32]');
+    expect(names).toContain('base_model.model.model.layers.1.self_attn.v_proj.lora_B.weight [16,4]');
+    expect(names).toHaveLength(8);
+    const cfg = JSON.parse(files.config);
+    expect(cfg).toMatchObject({ peft_type: 'LORA', r: 4, lora_alpha: 8 });
+    const b = await loadTransformers(fixture('llama'));
+    b.model.eval();
+    await loadPeftAdapter(b.model, files);
+    expect(Array.from(await logits(b))).toEqual(Array.from(await logits(a)));
+    a.model.dispose();
+    b.model.dispose();
+  });
+
+  it('target_modules "all-linear" adapts every Linear but lm_head; layers_to_transform + layers_pattern keep those layers', async () => {
+    const m = await loadTransformers(fixture('llama'));
+    const cfg = { peft_type: 'LORA', r: 2, lora_alpha: 4, target_modules: 'all-linear' };
+    const src = await loadTransformers(fixture('llama'));
+    injectAdapter(src.model, 'default', { method: 'lora', targets: ['q_proj', 'k_proj', 'v_proj', 'o_proj', 'gate_proj', 'up_proj', 'down_proj'], r: 2, alpha: 4 });
+    const all = await savePeftAdapter(src.model);
+    const paths = await loadPeftAdapter(m.model, { config: JSON.stringify(cfg), safetensors: all.safetensors });
+    expect(paths).toHaveLength(14);
+    expect(paths.some((p) => p.includes('lm_head'))).toBe(false);
+    // Only layer 1's q_proj/v_proj (the file holds tensors for exactly those).
+    const src1 = await loadTransformers(fixture('llama'));
+    injectAdapter(src1.model, 'default', { method: 'lora', targets: ['model.layers.1.self_attn.q_proj', 'model.layers.1.self_attn.v_proj'], r: 2, alpha: 4 });
+    const one = await savePeftAdapter(src1.model);
+    const m1 = await loadTransformers(fixture('llama'));
+    const got = await loadPeftAdapter(m1.model, { config: JSON.stringify({ ...cfg, target_modules: ['q_proj', 'v_proj'], layers_to_transform: [1], layers_pattern: 'layers' }), safetensors: one.safetensors });
+    expect(got.sort()).toEqual(['model.layers.1.self_attn.q_proj', 'model.layers.1.self_attn.v_proj']);
+    const m2 = await loadTransformers(fixture('llama'));
+    await expect(loadPeftAdapter(m2.model, { config: JSON.stringify({ ...cfg, target_modules: ['q_proj'], layers_to_transform: 1, layers_pattern: 'blocks' }), safetensors: one.safetensors })).rejects.toThrow(
+      /PEFT: adapter_config\.json: target_modules=\["q_proj"\] with layers_to_transform=1 selects no Linear layer of this model/,
+    );
+    for (const x of [m, src, src1, m1, m2]) x.model.dispose();
+  });
+
+  it("gpt2: fan_in_fan_out LoRA on c_attn (Conv1D) loads with the tensors PEFT writes: lora_A [r, in], lora_B [out, r]", async () => {
+    const a = await loadTransformers(fixture('gpt2'));
+    a.model.eval();
+    const base = await logits(a);
+    injectAdapter(a.model, 'default', { method: 'lora', targets: ['c_attn'], r: 4, alpha: 4 }, { rng: new Rng(3) });
+    perturb(a, 4);
+    const adapted = await logits(a);
+    expect(Math.max(...adapted.map((v, i) => Math.abs(v - base[i]!)))).toBeGreaterThan(1e-3);
+    const files = await savePeftAdapter(a.model);
+    const t = parseSafetensors(files.safetensors).tensors;
+    expect(t.get('base_model.model.transformer.h.0.attn.c_attn.lora_A.weight')!.shape).toEqual([4, 32]);
+    expect(t.get('base_model.model.transformer.h.0.attn.c_attn.lora_B.weight')!.shape).toEqual([96, 4]);
+    const b = await loadTransformers(fixture('gpt2'));
+    b.model.eval();
+    await loadPeftAdapter(b.model, { config: JSON.stringify({ ...JSON.parse(files.config), fan_in_fan_out: true }), safetensors: files.safetensors });
+    expect(Array.from(await logits(b))).toEqual(Array.from(adapted));
+    a.model.dispose();
+    b.model.dispose();
+  });
+
+  it("several named adapters save in PEFT's directory layout and load back, each under its name", async () => {
+    const a = await loadTransformers(fixture('qwen3'));
+    a.model.eval();
+    injectAdapter(a.model, 'default', { method: 'lora', targets: ['q_proj'], r: 2 }, { rng: new Rng(5) });
+    injectAdapter(a.model, 'fr', { method: 'lora', targets: ['down_proj'], r: 3 }, { rng: new Rng(6) });
+    setActiveAdapters(a.model, ['default', 'fr']);
+    perturb(a, 7);
+    const dir = await savePeftDirectory(a.model);
+    expect(Object.keys(dir).sort()).toEqual(['adapter_config.json', 'adapter_model.safetensors', 'fr/adapter_config.json', 'fr/adapter_model.safetensors']);
+    expect(adapterPaths(dir['fr/adapter_config.json'] as string)).toEqual(['model.layers.0.mlp.down_proj', 'model.layers.1.mlp.down_proj']);
+    const b = await loadTransformers(fixture('qwen3'));
+    b.model.eval();
+    const loaded = await loadPeftDirectory(b.model, dir);
+    expect(Object.keys(loaded).sort()).toEqual(['default', 'fr']);
+    setActiveAdapters(b.model, ['default', 'fr']);
+    expect(Array.from(await logits(b))).toEqual(Array.from(await logits(a)));
+    a.model.dispose();
+    b.model.dispose();
+  });
+
+  it("mixtral: an adapter on the router is saved under transformers' name block_sparse_moe.gate", async () => {
+    const a = await loadTransformers(fixture('mixtral'));
+    const rename = transformersPath(a);
+    expect(rename('model.layers.0.mlp.router.gate')).toBe('model.layers.0.block_sparse_moe.gate');
+    injectAdapter(a.model, 'default', { method: 'lora', targets: ['block_sparse_moe.gate', 'q_proj'], r: 2 }, { rename });
+    const files = await savePeftAdapter(a.model, { rename });
+    const names = [...parseSafetensors(files.safetensors).tensors.keys()];
+    expect(names).toContain('base_model.model.model.layers.1.block_sparse_moe.gate.lora_B.weight');
+    const b = await loadTransformers(fixture('mixtral'));
+    expect(await loadPeftAdapter(b.model, files, { rename: transformersPath(b) })).toHaveLength(4);
+    a.model.dispose();
+    b.model.dispose();
+  });
+});
