@@ -55,7 +55,8 @@ import { broadcastBatchMatMulConfig } from './batch-mat-mul-broadcast.js';
 import { groupedMatMulConfigs } from './grouped-mat-mul.js';
 import { shortReduceWebGPUConfigs } from './webgpu-short-reduce.js';
 import { stridedSliceWasmConfig } from './strided-slice.js';
-import { selectByScalarConfig } from './select-by-scalar.js';
+import { selectAllByScalarConfig, selectByScalarConfig } from './select-by-scalar.js';
+import { allFiniteConfig } from './all-finite.js';
 import { reduceWasmConfig } from './reduce-simd.js';
 import { optimizerUpdateConfigs } from './optimizer-update.js';
 import { transposeWasmConfig } from './transpose-simd.js';
@@ -99,10 +100,12 @@ function kernelsFor(backend: string): KernelConfig[] {
       ...['Sum', 'Mean', 'Max', 'Min'].flatMap((n) => wrap(n, reduceWasmConfig)),
       ...wrap('Transpose', transposeWasmConfig),
       ...optimizerUpdateConfigs('wasm'),
+      selectAllByScalarConfig('wasm'),
+      allFiniteConfig('wasm'),
     ];
   }
   const batchMatMul = wrap('BatchMatMul', (o) => broadcastBatchMatMulConfig(o, backend));
-  if (backend === 'cpu') return [unsortedSegmentSumConfig('cpu'), resizeNearestNeighborGradConfig('cpu'), ...batchMatMul, ...groupedMatMulConfigs('cpu'), selectByScalarConfig('cpu'), ...optimizerUpdateConfigs('cpu')];
+  if (backend === 'cpu') return [unsortedSegmentSumConfig('cpu'), resizeNearestNeighborGradConfig('cpu'), ...batchMatMul, ...groupedMatMulConfigs('cpu'), selectByScalarConfig('cpu'), ...optimizerUpdateConfigs('cpu'), selectAllByScalarConfig('cpu'), allFiniteConfig('cpu')];
   if (backend === 'webgl') {
     const nanKeeping = [
       ...wrap('Relu', (o) => clipActivationConfig(o, 0, Infinity)),

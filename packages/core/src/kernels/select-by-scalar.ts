@@ -2,7 +2,7 @@
 // `where` broadcasts the condition to the operands' shape first (a Tile that tfjs wasm runs at
 // ~3.6 ms for 256×256, 80× an add) and then selects element by element; with one condition the
 // result is simply one of the two inputs, shared without a copy (as a Reshape shares its input).
-// The trainer's non-finite guard runs it once per variable per step.
+// The trainer's non-finite guard runs WeftSelectAllByScalar, the same for every variable in one call.
 import type { KernelConfig, KernelFunc, TensorInfo } from '@tensorflow/tfjs-core';
 
 /** The kernel's name. */
@@ -28,4 +28,23 @@ const selectByScalar: KernelFunc = ({ inputs, backend }) => {
 /** Weft's WeftSelectByScalar on `backendName` (cpu or wasm: backends whose tensors live in memory). */
 export function selectByScalarConfig(backendName: 'cpu' | 'wasm'): KernelConfig {
   return { kernelName: SELECT_BY_SCALAR, backendName, kernelFunc: selectByScalar };
+}
+
+/** The multi-tensor kernel's name: inputs condition, t{i}, e{i} (i < count); outputs [t0 or e0, t1 or e1, …]. */
+export const SELECT_ALL_BY_SCALAR = 'WeftSelectAllByScalar';
+
+const selectAllByScalar: KernelFunc = ({ inputs, backend, attrs }) => {
+  const { count } = attrs as unknown as { count: number };
+  const ins = inputs as Record<string, TensorInfo>;
+  const pairs = Array.from({ length: count }, (_, i) => {
+    const [t, e] = [ins[`t${i}`], ins[`e${i}`]];
+    if (!t || !e) throw new Error(`${SELECT_ALL_BY_SCALAR}: inputs t${i} and e${i} are required (count=${count})`);
+    return selectByScalar({ inputs: { condition: ins.condition!, t, e }, backend, attrs: {} }) as TensorInfo;
+  });
+  return pairs;
+};
+
+/** Weft's WeftSelectAllByScalar (one call for many pairs) on `backendName` (cpu or wasm). */
+export function selectAllByScalarConfig(backendName: 'cpu' | 'wasm'): KernelConfig {
+  return { kernelName: SELECT_ALL_BY_SCALAR, backendName, kernelFunc: selectAllByScalar };
 }

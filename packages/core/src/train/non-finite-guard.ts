@@ -1,18 +1,23 @@
 // The trainer's guard against non-finite steps, on the device and without a readback (as PyTorch's
 // GradScaler does with a fused optimizer): a step whose loss or gradients hold a NaN or ±Inf is
 // skipped — every variable its update assigned, optimizer state included, gets its old value
-// back through one select per variable (no copy on cpu and wasm: ops/select-by-scalar.ts).
+// back through a select (one kernel for all variables and no copy on cpu and wasm: ops/select-by-scalar.ts).
 import * as tf from '@tensorflow/tfjs-core';
-import { selectByScalar } from '../ops/select-by-scalar.js';
+import { ALL_FINITE } from '../kernels/all-finite.js';
+import { selectAllByScalar } from '../ops/select-by-scalar.js';
 
 /**
- * A bool scalar, true when every tensor is finite: the sum of each (one read of its values, no
- * copy), then the sum of those. A NaN or ±Inf anywhere makes it non-finite; so would sums beyond
- * float32's range (3.4e38), which a training step reaches only when it diverges anyway.
+ * A bool scalar, true when every tensor is finite. On cpu and wasm one WeftAllFinite kernel checks
+ * every element; elsewhere the sum of each (one read of its values, no copy), then the sum of those:
+ * a NaN or ±Inf anywhere makes it non-finite; so would sums beyond float32's range (3.4e38), which a
+ * training step reaches only when it diverges anyway.
  */
 export function allFinite(tensors: readonly tf.Tensor[]): tf.Scalar {
   return tf.tidy(() => {
     if (tensors.length === 0) return tf.scalar(true, 'bool');
+    if (tf.getKernel(ALL_FINITE, tf.getBackend())) {
+      return tf.engine().runKernel(ALL_FINITE, Object.fromEntries(tensors.map((t, i) => [`t${i}`, t])), { count: tensors.length }) as tf.Scalar;
+    }
     const sums = tensors.map((t) => tf.sum(t)); // one scalar each
     return tf.isFinite(sums.length === 1 ? sums[0]! : tf.sum(tf.stack(sums))) as tf.Scalar;
   });
@@ -58,7 +63,8 @@ export class NonFiniteGuard {
     try {
       const out = step();
       const changed = before.filter((b) => !b.v.isDisposed && b.v.dataId !== b.dataId);
-      for (const { v, hold } of changed) v.assign(selectByScalar(out.finite, v as tf.Tensor, hold));
+      const kept = selectAllByScalar(out.finite, changed.map((b) => b.v as tf.Tensor), changed.map((b) => b.hold));
+      changed.forEach(({ v }, i) => v.assign(kept[i]!));
       if (!this.watched) {
         // Variables the step created (an optimizer's slots) are watched from the next step on.
         const known = new Set(candidates);
