@@ -117,6 +117,9 @@ export class FunctionWriter {
   /** Lane-wise min/max with NaN propagation (unlike pmin/pmax). */
   f32x4Min(): this { return this.simd(0xe8); }
   f32x4Max(): this { return this.simd(0xe9); }
+  /** Pseudo-min/max: pmin(a, b) = b < a ? b : a, pmax(a, b) = a < b ? b : a (a NaN `a` is kept). */
+  f32x4PMin(): this { return this.simd(0xea); }
+  f32x4PMax(): this { return this.simd(0xeb); }
   i32x4Add(): this { return this.simd(0xae); }
   i32x4Mul(): this { return this.simd(0xb5); }
   i32x4MinS(): this { return this.simd(0xb6); }
