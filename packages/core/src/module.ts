@@ -33,6 +33,21 @@ export abstract class Module<In = tf.Tensor, Out = tf.Tensor> {
     return v;
   }
 
+  /**
+   * Replace the own parameter `name` by a new variable holding `value` (any shape: growing a layer,
+   * as TokenFormer's appended parameter tokens), keeping its trainable flag; the old variable is
+   * disposed. Optimizer state kept under the old variable does not carry over.
+   */
+  protected replaceParameter(name: string, value: tf.Tensor): tf.Variable {
+    const old = this.params.get(name);
+    if (!old) throw new Error(`${this.constructor.name}.replaceParameter: no own parameter "${name}" (own: ${[...this.params.keys()].join(', ') || 'none'})`);
+    const v = tf.variable(value, old.trainable);
+    value.dispose();
+    this.params.set(name, v);
+    old.dispose();
+    return v;
+  }
+
   /** Register a child module (the same module object under two names is shared). */
   protected addModule<M extends Module<any, any>>(name: string, module: M): M {
     this.checkName(name);

@@ -2,4 +2,5 @@
 // adapter methods with injection, PEFT interop and merging (see the README's technique table).
 export * from './cross-layer/index.js';
 export * from './hashed/index.js';
+export * from './tokenformer/index.js';
 export * from './adapters/index.js';
