@@ -169,6 +169,36 @@ describe('PageStateController', () => {
     expect(built).toHaveLength(1);
   });
 
+  it('hands live settings to the job, mid-run included, without rebuilding it; a mixed change still rebuilds', async () => {
+    const applied: Array<Partial<State>> = [];
+    const { host, page, backends, built, training, job } = setup('', { liveKeys: ['width'], runtimeKeys: ['steps'], applyLive: (p) => applied.push(p) });
+    host.connect();
+    await backends.answer();
+    expect(built).toHaveLength(1);
+
+    await page.set({ width: 4 }); // before a run: the job takes it
+    expect(built).toHaveLength(1);
+    expect(applied).toEqual([{ width: 4 }]);
+
+    const running = job()!;
+    const run = training.start(running);
+    await running.advance(2);
+    await page.set({ width: 6, steps: 70 }); // mid-run: only the live key is handed over
+    expect(applied).toEqual([{ width: 4 }, { width: 6 }]);
+    expect(page.state).toMatchObject({ width: 6, steps: 70 });
+    expect(training.status).toBe('running');
+    expect(running.disposed).toBe(0);
+    await page.set({ width: 6 }); // unchanged: nothing to hand over
+    expect(applied).toHaveLength(2);
+
+    training.stop();
+    await run;
+    await page.set({ width: 7, mode: 'b' }); // with a setting that needs a new model: rebuilt, not handed over
+    expect(applied).toHaveLength(2);
+    expect(built).toHaveLength(2);
+    expect(built.at(-1)).toMatchObject({ width: 7, mode: 'b' });
+  });
+
   it('does not rebuild during a run or a pause, nor for settings read at run time', async () => {
     const { host, page, backends, built, training, job } = setup('', { runtimeKeys: ['steps'] });
     host.connect();

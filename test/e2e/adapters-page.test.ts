@@ -71,6 +71,12 @@ describe('adapters.html', () => {
     expect(rows.full!.trainable).toBe(4482);
     expect(rows.lora!.trainable).toBe(776);
     expect(rows.ia3!.trainable).toBe(64 + 64 + 64);
+    // The base's and every method's decision boundary on the rotated task, side by side.
+    for (const id of ['base', 'lora', 'dora', 'loha', 'lokr', 'ia3', 'full']) {
+      const tile = page.locator(`[data-boundary="${id}"]`);
+      expect(await tile.getAttribute('data-has-field'), id).toBe('true');
+      expect(Number(await tile.locator('[data-predicted]').getAttribute('data-predicted')), id).toBeGreaterThanOrEqual(2);
+    }
     expect(rows.lora!.acc).toBeGreaterThan(baseOnTask + 0.1);
     expect(rows.full!.acc).toBeGreaterThan(baseOnTask + 0.1);
 

@@ -72,6 +72,14 @@ describe('compare.html', () => {
     }
     expect(await cell(page, 'dense', 'accuracy')).toBeGreaterThan(0.6); // spirals are learnable in 150 steps
 
+    // Each model's decision boundary over the task's points, side by side: every one has learned
+    // to tell both classes apart somewhere on the plane.
+    for (const id of IDS) {
+      const tile = page.locator(`weft-compare-page [data-boundary="${id}"]`);
+      expect(await tile.getAttribute('data-has-field'), id).toBe('true');
+      expect(Number(await tile.locator('[data-predicted]').getAttribute('data-predicted')), id).toBe(2);
+    }
+
     // The chart: one point per run at its held-out accuracy, none live; the frontier is marked.
     const points = page.locator('weft-pareto-chart [data-point]');
     expect(await points.count()).toBe(IDS.length);

@@ -51,6 +51,10 @@ describe('sharing.html', () => {
     expect(shared).toBeLessThan(0.9); // 3 classes start at ln 3 ≈ 1.1
     expect(baseline).toBeLessThan(0.9);
     expect(await num(page, '[data-accuracy]', 'data-accuracy')).toBeGreaterThan(0.5);
+    // The data and both models' answers, side by side: each tells the 3 arms apart somewhere.
+    for (const which of ['shared', 'baseline']) {
+      await expect.poll(() => page.locator(`[data-boundary="${which}"] [data-predicted]`).getAttribute('data-predicted'), { timeout: 30_000 }).toBe('3');
+    }
 
     // A new plan rebuilds both models: the ledger and the URL follow.
     await page.locator('select[name="sharing"]').selectOption('groups');

@@ -116,6 +116,29 @@ describe('train.html', () => {
     await page.context().close();
   });
 
+  it('takes a new learning rate while training, without restarting the run', async () => {
+    const w = await openWatched(browser);
+    const { page } = w;
+    await page.goto(demoUrl('train.html?backend=wasm&steps=100000&lr=0.001'));
+    await expect.poll(() => startButton(page).isEnabled(), { timeout: 60_000 }).toBe(true);
+    await startButton(page).click();
+    const before = await waitForStep(page, 100);
+    // Settings that rebuild the model are locked; the learning rate is not.
+    expect(await page.locator('input[name="hidden"]').isDisabled()).toBe(true);
+    const lr = page.locator('input[name="lr"]');
+    expect(await lr.isDisabled()).toBe(false);
+    await lr.fill('0.05');
+    await lr.dispatchEvent('change');
+    await expect.poll(() => new URL(page.url()).searchParams.get('lr')).toBe('0.05');
+    // The same run goes on: the counter keeps climbing from where it was.
+    const after = await waitForStep(page, before + 100);
+    expect(after).toBeGreaterThan(before);
+    expect(await status(page)).toBe('running');
+    await page.locator('button[data-action="stop"]').click();
+    await expectClean(w);
+    await page.context().close();
+  });
+
   it('shows a friendly message for each bad URL value and falls back to the defaults', async () => {
     const w = await openWatched(browser);
     const { page } = w;

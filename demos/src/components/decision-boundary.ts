@@ -64,6 +64,7 @@ export class WeftDecisionBoundary extends LitElement {
     field: { attribute: false },
     extent: { attribute: false },
     caption: { type: String },
+    compact: { type: Boolean },
   };
   /** The dataset's points. */
   declare points: LabelledPoints | null;
@@ -73,6 +74,8 @@ export class WeftDecisionBoundary extends LitElement {
   declare extent: Extent | null;
   /** A short caption under the plot, e.g. "after 400 steps". */
   declare caption: string;
+  /** A small tile among several (side by side): no class legend under it (the page shows one). */
+  declare compact: boolean;
 
   private resize: ResizeObserver | null = null;
   private scheme: MediaQueryList | null = null;
@@ -84,6 +87,7 @@ export class WeftDecisionBoundary extends LitElement {
     this.field = null;
     this.extent = null;
     this.caption = '';
+    this.compact = false;
   }
 
   static override styles = [
@@ -138,13 +142,17 @@ export class WeftDecisionBoundary extends LitElement {
 
   override render() {
     const classes = this.points?.numClasses ?? 0;
-    return html`<div class="frame"><canvas role="img" aria-label=${this.describe()}></canvas></div>
-      <div class="foot">
-        <span class="legend">
-          ${Array.from({ length: classes }, (_, k) => html`<span><i .style=${`background: var(--class-${k % 6})`}></i>class ${k}</span>`)}
-        </span>
-        ${this.caption ? html`<span data-caption>${this.caption}</span>` : nothing}
-      </div>`;
+    return html`<div class="frame" data-predicted=${this.field ? predictedClasses(this.field) : 0}><canvas role="img" aria-label=${this.describe()}></canvas></div>
+      ${this.compact && !this.caption
+        ? nothing
+        : html`<div class="foot">
+            ${this.compact
+              ? nothing
+              : html`<span class="legend">
+                  ${Array.from({ length: classes }, (_, k) => html`<span><i .style=${`background: var(--class-${k % 6})`}></i>class ${k}</span>`)}
+                </span>`}
+            ${this.caption ? html`<span data-caption>${this.caption}</span>` : nothing}
+          </div>`}`;
   }
 
   override connectedCallback(): void {
@@ -251,6 +259,18 @@ export class WeftDecisionBoundary extends LitElement {
     const fallback = ['#e8590c', '#1971c2', '#2b8a3e', '#9c36b5', '#c2255c', '#0c8599'];
     return fallback.map((f, k) => parseColor(ctx, style.getPropertyValue(`--class-${k}`).trim() || f));
   }
+}
+
+/** How many classes are the most probable one somewhere on the field's grid. */
+export function predictedClasses(field: ProbabilityField): number {
+  const C = field.numClasses;
+  const seen = new Set<number>();
+  for (let i = 0; i < field.resolution * field.resolution; i++) {
+    let best = 0;
+    for (let k = 1; k < C; k++) if (field.probs[i * C + k]! > field.probs[i * C + best]!) best = k;
+    seen.add(best);
+  }
+  return seen.size;
 }
 
 /** Any CSS colour → RGB, using the canvas's own parser (it normalises to `#rrggbb`). */

@@ -1,9 +1,12 @@
 // <weft-progress-bar>: a run's progress — a bar, the step count, steps per second, time left
 // and the run's status in words. The live speed is measured from the counter itself (steps shown
 // over the last few seconds of wall time), so it is the rate a person sees the step move.
+// Where the page stacks its settings above its views (≤ 980 px) and this bar is scrolled out of
+// sight during a run, a compact copy of it (status, step, loss) stays pinned to the bottom of the
+// screen; a tap brings the live view back.
 import { LitElement, css, html, nothing, type PropertyValues } from 'lit';
 import type { TrainingStatus } from '../controllers/training-controller.js';
-import { formatDuration, formatInt } from '../format.js';
+import { formatDuration, formatInt, formatLoss } from '../format.js';
 import { boxStyles, numberStyles } from '../styles/shared.js';
 
 const STATUS_TEXT: Record<TrainingStatus, string> = {
@@ -16,6 +19,9 @@ const STATUS_TEXT: Record<TrainingStatus, string> = {
   stopped: 'Stopped',
   error: 'Stopped by an error',
 };
+
+/** The statuses in which the pinned copy may show (a run is live or paused). */
+const LIVE: readonly TrainingStatus[] = ['starting', 'running', 'pausing', 'paused'];
 
 /** Wall time over which the live speed is measured, ms. */
 const RATE_WINDOW_MS = 3000;
@@ -30,6 +36,8 @@ export class WeftProgressBar extends LitElement {
     stepsPerSecond: { type: Number, attribute: 'steps-per-second' },
     elapsedMs: { type: Number, attribute: 'elapsed-ms' },
     status: { type: String, reflect: true },
+    loss: { type: Number },
+    offscreen: { state: true },
   };
   /** Steps done. */
   declare step: number;
@@ -41,6 +49,11 @@ export class WeftProgressBar extends LitElement {
   declare elapsedMs: number;
   /** The run's status. */
   declare status: TrainingStatus;
+  /** The latest loss, for the pinned copy (NaN: not shown). */
+  declare loss: number;
+  /** Where the bar is when out of the viewport (the pinned copy then shows during a run), or false. */
+  private declare offscreen: 'above' | 'below' | false;
+  private visibility: IntersectionObserver | null = null;
 
   /** (step, time shown) of the counter while running, oldest first, spanning about RATE_WINDOW_MS. */
   private samples: Array<{ step: number; at: number }> = [];
@@ -52,6 +65,23 @@ export class WeftProgressBar extends LitElement {
     this.stepsPerSecond = 0;
     this.elapsedMs = 0;
     this.status = 'idle';
+    this.loss = Number.NaN;
+    this.offscreen = false;
+  }
+
+  override connectedCallback(): void {
+    super.connectedCallback();
+    this.visibility = new IntersectionObserver((entries) => {
+      const e = entries.at(-1);
+      if (e) this.offscreen = e.isIntersecting ? false : e.boundingClientRect.top < (e.rootBounds?.top ?? 0) ? 'above' : 'below';
+    });
+    this.visibility.observe(this);
+  }
+
+  override disconnectedCallback(): void {
+    super.disconnectedCallback();
+    this.visibility?.disconnect();
+    this.visibility = null;
   }
 
   static override styles = [
@@ -139,6 +169,52 @@ export class WeftProgressBar extends LitElement {
       :host([status='done']) .fill {
         background: var(--ok);
       }
+      /* The pinned copy: only where the layout stacks, only while a run is live and the bar is out of view. */
+      .pinned {
+        display: none;
+      }
+      @media (max-width: 980px) {
+        .pinned.show {
+          display: flex;
+          position: fixed;
+          left: 0;
+          right: 0;
+          bottom: 0;
+          z-index: 20;
+          align-items: center;
+          gap: 10px;
+          padding: 10px 14px calc(10px + env(safe-area-inset-bottom, 0px));
+          background: var(--surface);
+          border: none;
+          border-top: 1px solid var(--border);
+          box-shadow: 0 -4px 16px rgb(0 0 0 / 0.08);
+          font: inherit;
+          font-size: 14px;
+          color: var(--text);
+          text-align: left;
+          cursor: pointer;
+        }
+      }
+      .pinned > span {
+        white-space: nowrap;
+      }
+      .pinned .mini-track {
+        flex: 1;
+        height: 6px;
+        border-radius: 999px;
+        background: var(--surface-2);
+        overflow: hidden;
+        min-width: 24px;
+      }
+      .pinned .mini-track > div {
+        height: 100%;
+        background: var(--accent);
+      }
+      .pinned .go {
+        color: var(--accent);
+        font-weight: 600;
+        white-space: nowrap;
+      }
     `,
   ];
 
@@ -188,7 +264,20 @@ export class WeftProgressBar extends LitElement {
         <span><span data-rate>${rate > 0 ? rate.toFixed(0) : '—'}</span> steps/s${this.status === 'running' ? '' : ' on average'}</span>
         <span>${this.elapsedMs > 0 ? formatDuration(this.elapsedMs) : '—'} elapsed</span>
         ${Number.isFinite(left) ? html`<span>~${formatDuration(left)} left</span>` : nothing}
-      </div>`;
+      </div>
+      <button
+        type="button"
+        class="pinned ${this.offscreen !== false && LIVE.includes(this.status) ? 'show' : ''}"
+        data-pinned
+        aria-label="Training: step ${this.step} of ${this.total}. Show the live view"
+        @click=${() => this.scrollIntoView({ behavior: 'smooth', block: 'start' })}
+      >
+        <span class="status" title=${STATUS_TEXT[this.status]}><span class="pulse"></span>${this.status === 'running' ? nothing : STATUS_TEXT[this.status]}</span>
+        <span class="num">${formatInt(this.step)} / ${this.total > 0 ? formatInt(this.total) : '—'}</span>
+        ${Number.isFinite(this.loss) ? html`<span class="num">loss <b>${formatLoss(this.loss)}</b></span>` : nothing}
+        <span class="mini-track"><div .style=${`width: ${(fraction * 100).toFixed(2)}%`}></div></span>
+        <span class="go">View ${this.offscreen === 'above' ? '↑' : '↓'}</span>
+      </button>`;
   }
 }
 

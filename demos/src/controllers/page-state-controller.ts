@@ -2,7 +2,8 @@
 // settings (read from the URL, written back on every change), the settings form's field errors,
 // the backend (chosen from the settings, switched one at a time), and rebuilding the page's job
 // when either changes. The page keeps its job and its views; this calls the page's `rebuild` only
-// when a job may be built (a backend is ready and no run is in progress or paused). Switches and
+// when a job may be built (a backend is ready and no run is in progress or paused); settings the
+// job can take live (a learning rate) are handed to it instead, even mid-run. Switches and
 // rebuilds run one after another, and the job is released only once its run has ended.
 import type { ReactiveController, ReactiveControllerHost } from 'lit';
 import type { BackendReport } from '@weft/core';
@@ -27,6 +28,13 @@ export interface PageStateOptions<S> {
    * count): changing only these keeps the job. Default: none (every change rebuilds).
    */
   runtimeKeys?: readonly (keyof S & string)[];
+  /**
+   * Settings the page's job takes while it exists, even during a run (a learning rate): changing
+   * only these (and runtime keys) keeps the job and its run and calls `applyLive`. Default: none.
+   */
+  liveKeys?: readonly (keyof S & string)[];
+  /** Give the current job the new values of live settings (called with only the live keys that changed). */
+  applyLive?: (patch: Partial<S>) => void;
   /** How a backend is initialised. Default: the demos' {@link chooseBackend} (tests pass a fake). */
   chooseBackend?: (choice: BackendChoice) => Promise<BackendReport>;
 }
@@ -97,8 +105,13 @@ export class PageStateController<Schema extends UrlSchema, S extends UrlState<Sc
       return this.enqueue(() => (choice === this.state.backend ? this.switchBackend(choice) : Promise.resolve()));
     }
     const keep = this.options.runtimeKeys ?? [];
+    const live = this.options.liveKeys ?? [];
     const changed = (Object.keys(patch) as (keyof S & string)[]).filter((k) => !Object.is(patch[k], before[k]));
-    if (changed.length > 0 && changed.every((k) => keep.includes(k))) return Promise.resolve();
+    if (changed.length > 0 && changed.every((k) => keep.includes(k) || live.includes(k))) {
+      const liveChanged = changed.filter((k) => live.includes(k));
+      if (liveChanged.length > 0) this.options.applyLive?.(Object.fromEntries(liveChanged.map((k) => [k, this.state[k]])) as Partial<S>);
+      return Promise.resolve();
+    }
     return this.rebuild();
   }
 

@@ -12,6 +12,8 @@ import {
   adapterMethod, adapterNames, combineAdapters, deleteAdapter, injectAdapter, savePeftAdapter, setActiveAdapters, type AdapterConfigBase, type PeftAdapterOutput,
 } from '@weft/sharing';
 import type { AdapterMethodChoice } from '../pages/adapters-state.js';
+import { extentOf, type Extent, type ProbabilityField } from '../components/decision-boundary.js';
+import { probabilityField } from './probability-field.js';
 
 /** Hidden widths of the page's MLP. */
 export const HIDDEN = [64, 64];
@@ -62,6 +64,10 @@ export class AdaptersLab {
   readonly taskPoints: Dataset;
   /** Results by method, in training order. */
   readonly results = new Map<AdapterMethodChoice, MethodResult>();
+  /** The plane around the new task's points, for the decision boundaries. */
+  readonly extent: Extent;
+  /** Class probabilities over {@link extent}: of the base once pretrained or loaded, and of each method once fine-tuned. */
+  readonly fields = new Map<AdapterMethodChoice | 'base', ProbabilityField>();
   /** Whether the base has been pretrained (to the end) or loaded. */
   baseReady = false;
   private disposed = false;
@@ -72,6 +78,7 @@ export class AdaptersLab {
     const [pre, preTest] = split(ds, [0.8, 0.2], config.seed) as [Dataset, Dataset];
     const [task, taskTest] = split(rotated, [0.5, 0.5], config.seed + 1) as [Dataset, Dataset];
     this.taskPoints = taskTest;
+    this.extent = extentOf(rotated.x as Float32Array);
     this.data = { pre: toTensors(pre), preTest: toTensors(preTest), task: toTensors(task), taskTest: toTensors(taskTest) };
     this.base = new MLPClassifier({ inFeatures: 2, hidden: HIDDEN, numClasses: ds.numClasses ?? 2 }, new Rng(config.seed));
   }
@@ -117,6 +124,7 @@ export class AdaptersLab {
     this.base.freeze(false);
     const result = await this.fit(this.base, this.data.pre, steps, 0.01, this.config.seed + 7, onProgress, signal);
     this.baseReady = result.stoppedBy === 'done';
+    if (this.baseReady) this.fields.set('base', await this.field(this.base));
     return result;
   }
 
@@ -125,6 +133,7 @@ export class AdaptersLab {
     this.clearAdapters();
     await loadModule(this.base, bytes);
     this.baseReady = true;
+    this.fields.set('base', await this.field(this.base));
   }
 
   /** The base weights as a Weft safetensors file. */
@@ -136,6 +145,7 @@ export class AdaptersLab {
   private clearAdapters(): void {
     for (const n of adapterNames(this.base)) deleteAdapter(this.base, n);
     this.results.clear();
+    this.fields.clear();
     this.full?.dispose();
     this.full = null;
   }
@@ -158,7 +168,10 @@ export class AdaptersLab {
       }
       this.full = copy;
       const run = await this.fit(copy, this.data.task, steps, 0.003, this.config.seed + 11, onProgress, signal);
-      if (run.stoppedBy === 'done') this.results.set(method, { method, trainable: baseParams, baseParams, accuracy: await this.accuracy('task', copy) });
+      if (run.stoppedBy === 'done') {
+        this.results.set(method, { method, trainable: baseParams, baseParams, accuracy: await this.accuracy('task', copy) });
+        this.fields.set(method, await this.field(copy));
+      }
       return run;
     }
     if (adapterNames(this.base).includes(method)) deleteAdapter(this.base, method);
@@ -166,8 +179,16 @@ export class AdaptersLab {
     injectAdapter(this.base, method, configOf(method, this.config.r), { rng: new Rng(this.config.seed + method.length) });
     const trainable = parameterLedger(this.base).totals.trainable;
     const run = await this.fit(this.base, this.data.task, steps, 0.01, this.config.seed + 13, onProgress, signal);
-    if (run.stoppedBy === 'done') this.results.set(method, { method, trainable, baseParams, accuracy: await this.accuracy('task') });
+    if (run.stoppedBy === 'done') {
+      this.results.set(method, { method, trainable, baseParams, accuracy: await this.accuracy('task') });
+      this.fields.set(method, await this.field(this.base)); // the base with this adapter active
+    }
     return run;
+  }
+
+  /** Class probabilities of `model` (the base with its active adapters, or the full copy) over {@link extent}. */
+  private field(model: MLPClassifier): Promise<ProbabilityField> {
+    return probabilityField(model, this.extent, 56);
   }
 
   /** Accuracy on both tasks of the base plus Σ weightᵢ · ΔWᵢ of the trained adapters (task arithmetic). */

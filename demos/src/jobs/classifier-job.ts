@@ -5,7 +5,6 @@ import * as tf from '@tensorflow/tfjs-core';
 import {
   accuracy,
   batchIndices,
-  ForwardContext,
   makeDataset,
   makeOptimizer,
   MLPClassifier,
@@ -19,7 +18,9 @@ import {
   type TrainResult,
 } from '@weft/core';
 import type { TrainingJob, TrainingSegment } from '../controllers/training-controller.js';
-import { extentOf, gridPoints, type Extent, type LabelledPoints, type ProbabilityField } from '../components/decision-boundary.js';
+import { extentOf, type Extent, type LabelledPoints, type ProbabilityField } from '../components/decision-boundary.js';
+import { probabilityField } from './probability-field.js';
+import { setLearningRate } from './learning-rate.js';
 
 /** Config of {@link ClassifierJob} (the train page's URL state supplies it). */
 export interface ClassifierJobConfig {
@@ -89,6 +90,11 @@ export class ClassifierJob implements TrainingJob {
     return parameterLedger(this.model);
   }
 
+  /** Use learning rate `lr` from the next step on (live, mid-run included). */
+  setLearningRate(lr: number): void {
+    setLearningRate(this.optimizer, lr);
+  }
+
   /** Run steps `[fromStep, fromStep + steps)` (see TrainingController). */
   run(segment: TrainingSegment): Promise<TrainResult> {
     if (this.disposed) throw new Error('ClassifierJob: run() after dispose()');
@@ -110,18 +116,8 @@ export class ClassifierJob implements TrainingJob {
   }
 
   /** Class probabilities on a `resolution²` grid over {@link extent} (one forward pass, one readback). */
-  async predictField(resolution = 72): Promise<ProbabilityField> {
-    const numClasses = this.points.numClasses;
-    const probs = tf.tidy(() => {
-      const grid = tf.tensor2d(gridPoints(this.extent, resolution), [resolution * resolution, 2]);
-      const logits = this.model.forward(grid, new ForwardContext({ training: false })); // (R*R, C)
-      return tf.softmax(logits, -1);
-    });
-    try {
-      return { probs: (await probs.data()) as Float32Array, resolution, numClasses };
-    } finally {
-      probs.dispose();
-    }
+  predictField(resolution = 72): Promise<ProbabilityField> {
+    return probabilityField(this.model, this.extent, resolution);
   }
 
   /** Free the model, optimiser and data tensors. */

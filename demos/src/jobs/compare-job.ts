@@ -21,6 +21,8 @@ import {
   type TrainResult,
 } from '@weft/core';
 import type { TrainingJob, TrainingSegment } from '../controllers/training-controller.js';
+import type { Extent, ProbabilityField } from '../components/decision-boundary.js';
+import { probabilityField } from './probability-field.js';
 
 /** The shared task of the comparison page: every technique gets exactly this. */
 export interface CompareTaskConfig {
@@ -118,6 +120,11 @@ export class CompareJob implements TrainingJob {
       signal: segment.signal,
       seed: segment.fromStep,
     });
+  }
+
+  /** The model's class probabilities over `extent` (one forward, one readback), for its decision boundary. */
+  predictField(extent: Extent, resolution = 48): Promise<ProbabilityField> {
+    return probabilityField(this.built.model, extent, resolution);
   }
 
   /** Accuracy on the held-out split (one forward, one readback). */

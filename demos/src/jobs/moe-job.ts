@@ -7,6 +7,7 @@ import { ForwardContext, Rng, batchIndices, clusterTasks, makeOptimizer, mse, pa
 import { MoE, Regressor, normalizedMutualInformation } from '@weft/moe';
 import type { TrainingJob, TrainingSegment } from '../controllers/training-controller.js';
 import type { MoEState } from '../pages/moe-state.js';
+import { setLearningRate } from './learning-rate.js';
 
 const BATCH = 128;
 const CLUSTERS = 8;
@@ -79,6 +80,11 @@ export class MoEJob implements TrainingJob {
     const weights = this.probeCluster.map((_, i) => flat.slice(i * e, i * e + e));
     const first = weights.map((row) => row.indexOf(Math.max(...row)));
     return { weights, cluster: this.probeCluster, nmi: normalizedMutualInformation(first, this.probeCluster) };
+  }
+
+  /** Use learning rate `lr` from the next step on (live, mid-run included). */
+  setLearningRate(lr: number): void {
+    setLearningRate(this.opt, lr);
   }
 
   run(segment: TrainingSegment): Promise<TrainResult> {

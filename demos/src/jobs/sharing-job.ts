@@ -8,6 +8,9 @@ import {
 } from '@weft/core';
 import { HashedMLPClassifier, SharedMLPClassifier, planSlots, sharedTransformer, type SharingPlan } from '@weft/sharing';
 import type { TrainingJob, TrainingSegment } from '../controllers/training-controller.js';
+import { extentOf, type Extent, type LabelledPoints, type ProbabilityField } from '../components/decision-boundary.js';
+import { probabilityField } from './probability-field.js';
+import { setLearningRate } from './learning-rate.js';
 import { isHashed, planFields, type SharingState } from '../pages/sharing-state.js';
 
 /** The plan a state describes (cross-layer choices only): the page's K and Map fields set the options {@link planFields} names. */
@@ -43,6 +46,7 @@ export class SharingJob implements TrainingJob {
   private readonly optS: tf.Optimizer;
   private readonly optB: tf.Optimizer;
   private readonly order: Generator<Int32Array>;
+  private planeCache: { points: LabelledPoints; extent: Extent } | null = null;
   private disposed = false;
 
   constructor(readonly state: SharingState) {
@@ -77,6 +81,31 @@ export class SharingJob implements TrainingJob {
     this.optS = makeOptimizer({ name: 'adam', learningRate: state.lr });
     this.optB = makeOptimizer({ name: 'adam', learningRate: state.lr });
     this.order = batchIndices(n, BATCH, { rng: rng.fork('batches'), epochs: Infinity });
+  }
+
+  /** MLP: the training points and the plotted plane, for the decision boundaries (null for the Transformer). */
+  get plane(): { points: LabelledPoints; extent: Extent } | null {
+    if (this.model !== 'mlp') return null;
+    this.planeCache ??= (() => {
+      const x = this.dataset.x as Float32Array;
+      return { points: { x, y: this.dataset.y as Int32Array, numClasses: this.dataset.numClasses! }, extent: extentOf(x) };
+    })();
+    return this.planeCache;
+  }
+
+  /** MLP: both models' class probabilities over the plane (two forwards, two readbacks); null for the Transformer. */
+  async predictFields(resolution = 56): Promise<{ shared: ProbabilityField; baseline: ProbabilityField } | null> {
+    const plane = this.plane;
+    if (!plane) return null;
+    const shared = await probabilityField(this.shared as Module<tf.Tensor, tf.Tensor>, plane.extent, resolution);
+    const baseline = await probabilityField(this.baseline as Module<tf.Tensor, tf.Tensor>, plane.extent, resolution);
+    return { shared, baseline };
+  }
+
+  /** Use learning rate `lr` for both models from the next step on (live, mid-run included). */
+  setLearningRate(lr: number): void {
+    setLearningRate(this.optS, lr);
+    setLearningRate(this.optB, lr);
   }
 
   /** Ledgers of both models. */

@@ -10,6 +10,7 @@ import '../components/backend-badge.js';
 import '../components/progress-bar.js';
 import '../components/loss-chart.js';
 import '../components/url-notice.js';
+import '../components/decision-boundary.js';
 import { LitElement, html, nothing } from 'lit';
 import type { TrainResult } from '@weft/core';
 import { TrainingController, type TrainingSegment } from '../controllers/training-controller.js';
@@ -242,6 +243,28 @@ export class WeftAdaptersPage extends LitElement {
     }
   }
 
+  /** The rotated task's points and each model's answer over the plane: the frozen base, then every fine-tuned method. */
+  private renderBoundaries() {
+    const lab = this.lab;
+    if (!lab) return nothing;
+    const points = { x: lab.taskPoints.x as Float32Array, y: lab.taskPoints.y as Int32Array, numClasses: lab.taskPoints.numClasses ?? 2 };
+    const tiles: Array<{ id: string; label: string; accuracy: number | null }> = [
+      { id: 'base', label: 'frozen base', accuracy: this.baseAcc?.task ?? null },
+      ...this.results.map((r) => ({ id: r.method, label: methodInfo(r.method).label, accuracy: r.accuracy })),
+    ];
+    return html`<section class="card" aria-labelledby="boundaries-title">
+      <h2 class="card-title" id="boundaries-title">What each model answers <span class="aside">the rotated task's held-out points</span></h2>
+      <div class="boundaries">
+        ${tiles.map(
+          (t) => html`<figure class="boundary" data-boundary=${t.id} data-has-field=${lab.fields.has(t.id as AdapterMethodChoice) ? 'true' : 'false'}>
+            <weft-decision-boundary compact .points=${points} .extent=${lab.extent} .field=${lab.fields.get(t.id as AdapterMethodChoice) ?? null}></weft-decision-boundary>
+            <figcaption><span class="name">${t.label}</span><span class="num acc">${t.accuracy !== null ? formatPercent(t.accuracy) : ''}</span></figcaption>
+          </figure>`,
+        )}
+      </div>
+    </section>`;
+  }
+
   override render() {
     const t = this.training;
     const s = this.page.state;
@@ -266,7 +289,7 @@ export class WeftAdaptersPage extends LitElement {
           <section class="card" aria-labelledby="progress-title">
             <h2 class="card-title" id="progress-title">Progress</h2>
             <p class="phase" data-phase=${this.phase}>${this.phase}</p>
-            <weft-progress-bar .step=${t.step} .total=${t.totalSteps || s.baseSteps} .stepsPerSecond=${t.latest?.stepsPerSecond ?? 0} .elapsedMs=${t.elapsedMs} .status=${t.status}></weft-progress-bar>
+            <weft-progress-bar .step=${t.step} .total=${t.totalSteps || s.baseSteps} .stepsPerSecond=${t.latest?.stepsPerSecond ?? 0} .loss=${t.latest?.loss ?? Number.NaN} .elapsedMs=${t.elapsedMs} .status=${t.status}></weft-progress-bar>
             <div class="stats num">
               <div class="stat"><div class="k">base on its task</div><div class="v" data-base-acc=${this.baseAcc?.base ?? ''}>${this.baseAcc ? formatPercent(this.baseAcc.base) : '—'}</div></div>
               <div class="stat"><div class="k">base on the rotated task</div><div class="v" data-base-task-acc=${this.baseAcc?.task ?? ''}>${this.baseAcc ? formatPercent(this.baseAcc.task) : '—'}</div></div>
@@ -280,6 +303,7 @@ export class WeftAdaptersPage extends LitElement {
             <h2 class="card-title" id="compare-title">Methods side by side <span class="aside">accuracy on the rotated task's held-out half</span></h2>
             ${this.renderTable()}
           </section>
+          ${this.renderBoundaries()}
           <section class="card" aria-labelledby="mix-title">
             <h2 class="card-title" id="mix-title">Mix the adapters <span class="aside">base + Σ weight · ΔW</span></h2>
             ${this.renderMix()}

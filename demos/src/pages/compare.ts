@@ -11,6 +11,7 @@ import '../components/loss-chart.js';
 import '../components/ledger-table.js';
 import '../components/url-notice.js';
 import '../components/pareto-chart.js';
+import '../components/decision-boundary.js';
 import { LitElement, html, nothing } from 'lit';
 import { Rng, type Ledger } from '@weft/core';
 import { TrainingController, type RunProgress } from '../controllers/training-controller.js';
@@ -19,6 +20,7 @@ import { RunButtonsController } from '../controllers/run-buttons-controller.js';
 import { CompareJob, makeCompareData, type CompareData, type CompareTaskConfig } from '../jobs/compare-job.js';
 import { TECHNIQUES, type TechniqueEntry } from '../compare/techniques.js';
 import { PARETO_COLORS, paretoFrontier, type ParetoPoint } from '../components/pareto-chart.js';
+import { extentOf, type Extent, type LabelledPoints, type ProbabilityField } from '../components/decision-boundary.js';
 import { BACKEND_CHOICES } from '../backend-choice.js';
 import { compareStyles } from '../styles/compare.js';
 import { formatDuration, formatInt, formatLoss, formatPercent } from '../format.js';
@@ -42,9 +44,29 @@ interface RunRecord {
   note: string;
   error: string | null;
   history: RunProgress[];
+  /** The model's class probabilities over the plane (refreshed while it trains), or null. */
+  field: ProbabilityField | null;
 }
 
+/** Minimum time between two refreshes of the training run's decision boundary, ms. */
+const FIELD_REFRESH_MS = 400;
+
 type Key = keyof CompareState;
+
+/** The training points of the task and the plane the decision boundaries are drawn over. */
+function planeOf(data: CompareData): { points: LabelledPoints; extent: Extent } {
+  const x = data.train.x as Float32Array;
+  return { points: { x, y: data.train.y as Int32Array, numClasses: data.numClasses }, extent: extentOf(x) };
+}
+
+/** The plane of the state's task before any run (null if its data cannot be made: the queue says why). */
+function planeOfState(s: CompareState): { points: LabelledPoints; extent: Extent } | null {
+  try {
+    return planeOf(makeCompareData({ dataset: 'spirals', seed: s.seed, steps: s.steps, batch: s.batch, lr: s.lr }));
+  } catch {
+    return null;
+  }
+}
 
 const message = (e: unknown) => (e instanceof Error ? e.message : String(e));
 
@@ -65,13 +87,14 @@ export class WeftComparePage extends LitElement {
   private declare openLedger: string | null;
 
   private readonly training = new TrainingController(this, {
-    onProgress: (p) => {
+    onProgress: async (p) => {
       const r = this.runs[this.current];
       if (!r) return;
       r.liveAccuracy = p.metrics.accuracy ?? r.liveAccuracy;
       r.finalLoss = p.loss;
       r.history = this.training.history;
       this.runs = [...this.runs];
+      if (performance.now() - this.lastField >= FIELD_REFRESH_MS) await this.refreshField(r);
     },
     onStatus: (s) => {
       const r = this.runs[this.current];
@@ -87,7 +110,9 @@ export class WeftComparePage extends LitElement {
     // Each run's job is built when its turn comes and belongs to the TrainingController.
     release: () => undefined,
     rebuild: () => {
-      if (!this.buttons.starting) this.runs = this.freshRuns();
+      if (this.buttons.starting) return;
+      this.runs = this.freshRuns();
+      this.plane = planeOfState(this.page.state);
     },
   });
   private readonly buttons = new RunButtonsController(this, {
@@ -99,9 +124,14 @@ export class WeftComparePage extends LitElement {
     action: 'run',
   });
 
+  /** The task's training points and the plotted plane, once a queue has made the data. */
+  private plane: { points: LabelledPoints; extent: Extent } | null = null;
+  private lastField = 0;
+
   constructor() {
     super();
     this.runs = this.freshRuns();
+    this.plane = planeOfState(this.page.state);
     this.current = -1;
     this.queueError = null;
     this.axis = 'stored';
@@ -135,6 +165,7 @@ export class WeftComparePage extends LitElement {
               .step=${t.step}
               .total=${t.totalSteps || this.page.state.steps}
               .stepsPerSecond=${t.latest?.stepsPerSecond ?? 0}
+              .loss=${t.latest?.loss ?? Number.NaN}
               .elapsedMs=${t.elapsedMs}
               .status=${t.status}
             ></weft-progress-bar>
@@ -164,6 +195,23 @@ export class WeftComparePage extends LitElement {
               <weft-loss-chart .history=${run?.history ?? []} metric="accuracy"></weft-loss-chart>
             </section>
           </div>
+          <section class="card" aria-labelledby="boundaries-title">
+            <h2 class="card-title" id="boundaries-title">What each model learned <span class="aside">predicted class over the plane · training points</span></h2>
+            <div class="boundaries">
+              ${this.runs
+                .filter((r) => r.status !== 'skipped')
+                .map(
+                  (r) => html`<figure class="boundary" data-boundary=${r.technique.id} data-has-field=${r.field ? 'true' : 'false'}>
+                    <weft-decision-boundary compact .points=${this.plane?.points ?? null} .extent=${this.plane?.extent ?? null} .field=${r.field}></weft-decision-boundary>
+                    <figcaption>
+                      <span class="dot" .style=${`background:${PARETO_COLORS[r.color % PARETO_COLORS.length]}`}></span>
+                      <span class="name">${r.technique.title}</span>
+                      <span class="num acc">${r.accuracy !== null ? formatPercent(r.accuracy) : r.status === 'training' && r.liveAccuracy !== null ? `${formatPercent(r.liveAccuracy)} batch` : r.status}</span>
+                    </figcaption>
+                  </figure>`,
+                )}
+            </div>
+          </section>
           <section class="card" aria-labelledby="runs-title">
             <h2 class="card-title" id="runs-title">Runs <span class="aside">same data, seed, batches and ${formatInt(this.page.state.steps)} steps each</span></h2>
             ${this.renderTable()}
@@ -304,7 +352,21 @@ export class WeftComparePage extends LitElement {
       note: '',
       error: null,
       history: [],
+      field: null,
     }));
+  }
+
+  /** Draw run `r`'s current decision boundary (the training job's model). */
+  private async refreshField(r: RunRecord): Promise<void> {
+    const job = this.training.currentJob as CompareJob | null;
+    if (!job || !this.plane) return;
+    this.lastField = performance.now();
+    try {
+      r.field = await job.predictField(this.plane.extent);
+      this.runs = [...this.runs];
+    } catch {
+      // A model that cannot be drawn keeps its last picture; the run itself reports real errors.
+    }
   }
 
   /** The technique checkboxes are one setting (a list); every other field is the controller's. */
@@ -332,6 +394,7 @@ export class WeftComparePage extends LitElement {
       this.queueError = message(e);
       return;
     }
+    this.plane = planeOf(data);
     try {
       for (let i = 0; i < this.runs.length && !signal.aborted; i++) {
         const r = this.runs[i]!;
@@ -369,6 +432,7 @@ export class WeftComparePage extends LitElement {
         if (status === 'done') {
           try {
             r.accuracy = await job.evaluate();
+            await this.refreshField(r);
             r.status = 'done';
           } catch (e) {
             r.status = 'error';

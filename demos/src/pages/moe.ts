@@ -58,6 +58,10 @@ export class WeftMoEPage extends LitElement {
   });
   private readonly page = new PageStateController(this, MOE_SCHEMA, {
     training: this.training,
+    liveKeys: ['lr'],
+    applyLive: (p) => {
+      if (p.lr !== undefined) this.job?.setLearningRate(p.lr);
+    },
     release: () => this.disposeJob(),
     rebuild: () => this.build(),
   });
@@ -122,7 +126,7 @@ export class WeftMoEPage extends LitElement {
             ${this.jobError ? html`<div class="alert" role="alert" data-job-error>${this.jobError}</div>` : nothing}
           </section>
           <section class="card" aria-label="Progress">
-            <weft-progress-bar .step=${t.step} .total=${total} .stepsPerSecond=${latest?.stepsPerSecond ?? 0} .elapsedMs=${t.elapsedMs} .status=${t.status}></weft-progress-bar>
+            <weft-progress-bar .step=${t.step} .total=${total} .stepsPerSecond=${latest?.stepsPerSecond ?? 0} .loss=${latest?.loss ?? Number.NaN} .elapsedMs=${t.elapsedMs} .status=${t.status}></weft-progress-bar>
             <div class="versus num">
               <div class="stat"><div class="k">task loss (MSE + aux)</div><div class="v" data-loss=${latest?.loss ?? ''}>${latest ? formatLoss(latest.loss) : '—'}</div></div>
               <div class="stat"><div class="k">dropped pairs</div><div class="v" data-dropped=${Number.isFinite(dropped) ? dropped : ''}>${Number.isFinite(dropped) ? formatPercent(dropped) : '—'}</div></div>
@@ -196,14 +200,18 @@ export class WeftMoEPage extends LitElement {
         <p class="note">Capacity 0 is dropless; c &gt; 0 gives each expert ⌈c·N·k/E⌉ slots.</p>
         <div class="pair">${select('drop', 'Drop priority', MOE_DROP, s.drop)}${select('balance', 'Balance loss', MOE_BALANCE, s.balance)}</div>
         <div class="pair">${dec('aux', 'Balance weight', s.aux)}${dec('z', 'z-loss weight', s.z)}</div>
-        <div class="pair">${num('steps', 'Steps', s.steps, { min: 1, max: 20000, step: '100' })}${dec('lr', 'Learning rate', s.lr)}</div>
-        <div class="pair">
-          ${num('seed', 'Seed', s.seed, { min: 0, max: 2 ** 31 - 1 })}
-          ${select('backend', 'Backend', BACKEND_CHOICES, s.backend)}
-        </div>
+        <div class="pair">${num('steps', 'Steps', s.steps, { min: 1, max: 20000, step: '100' })}${num('seed', 'Seed', s.seed, { min: 0, max: 2 ** 31 - 1 })}</div>
+        ${select('backend', 'Backend', BACKEND_CHOICES, s.backend)}
+      </fieldset>
+      <fieldset class="live">
+        <label class=${cls('lr')}>
+          <span>Learning rate <small class="live-tag">live</small></span>
+          <input name="lr" inputmode="decimal" .value=${String(s.lr)} autocomplete="off" />
+          ${err('lr')}
+        </label>
       </fieldset>
       <div class="buttons">${this.buttons.render()}</div>
-      ${locked ? html`<p class="note">Settings are locked during a run; stop it to change them.</p>` : html`<p class="note">Adam, batches of 128 points, MSE plus the weighted aux losses.</p>`}
+      ${locked ? html`<p class="note">The settings above the learning rate are locked during a run (they rebuild the model); the learning rate changes at once.</p>` : html`<p class="note">Adam, batches of 128 points, MSE plus the weighted aux losses.</p>`}
       <div class="share">
         <span class="note">The link reproduces this run.</span>
         ${this.link.render()}

@@ -120,7 +120,7 @@ export class WeftNasPage extends LitElement {
         <div class="main">
           <section class="card" aria-label="Progress">
             <p class="about">${this.methodDescription()}</p>
-            <weft-progress-bar .step=${t.step} .total=${total} .stepsPerSecond=${latest?.stepsPerSecond ?? 0} .elapsedMs=${t.elapsedMs} .status=${t.status}></weft-progress-bar>
+            <weft-progress-bar .step=${t.step} .total=${total} .stepsPerSecond=${latest?.stepsPerSecond ?? 0} .loss=${latest?.loss ?? Number.NaN} .elapsedMs=${t.elapsedMs} .status=${t.status}></weft-progress-bar>
             <div class="counts num">
               <div class="stat"><div class="k">train loss</div><div class="v" data-loss=${latest?.loss ?? ''}>${latest ? formatLoss(latest.loss) : '—'}</div></div>
               <div class="stat"><div class="k">validation loss</div><div class="v">${latest?.metrics.valLoss !== undefined ? formatLoss(latest.metrics.valLoss) : '—'}</div></div>

@@ -10,6 +10,7 @@ import '../components/ledger-table.js';
 import '../components/url-notice.js';
 import './sharing-diagram.js';
 import './sharing-curves.js';
+import '../components/decision-boundary.js';
 import { LitElement, html, nothing } from 'lit';
 import type { Ledger } from '@weft/core';
 import { HashedLinear, SHARING_PLANS } from '@weft/sharing';
@@ -22,11 +23,14 @@ import { sharingStyles } from '../styles/sharing.js';
 import { formatInt, formatLoss, formatPercent } from '../format.js';
 import { BACKEND_CHOICES } from '../backend-choice.js';
 import { SharingJob, slotsOf } from '../jobs/sharing-job.js';
+import type { Extent, LabelledPoints, ProbabilityField } from '../components/decision-boundary.js';
 import { SHARING_CHOICES, SHARING_MODELS, SHARING_SCHEMA, isHashed, planFields, type SharingChoice, type SharingState } from './sharing-state.js';
 
 type Key = keyof SharingState;
 
 const SHARED_COLOR = 'var(--accent)';
+/** Minimum time between two refreshes of the decision boundaries while training, ms. */
+const FIELD_REFRESH_MS = 400;
 const BASELINE_COLOR = 'hsl(28 85% 52%)';
 
 /** What each hashed method is, in one line (a plan's line is its registry description). */
@@ -66,9 +70,21 @@ export class WeftSharingPage extends LitElement {
   private declare slots: number[] | null;
   private declare jobError: string | null;
 
-  private readonly training = new TrainingController(this);
+  private readonly training = new TrainingController(this, {
+    onProgress: async (p) => {
+      if (performance.now() - this.lastField >= FIELD_REFRESH_MS || p.step === this.training.totalSteps) await this.refreshFields();
+    },
+  });
+  /** MLP: both models' decision boundaries, side by side. */
+  private fields: { shared: ProbabilityField; baseline: ProbabilityField } | null = null;
+  private fieldStep = 0;
+  private lastField = 0;
   private readonly page = new PageStateController(this, SHARING_SCHEMA, {
     training: this.training,
+    liveKeys: ['lr'],
+    applyLive: (p) => {
+      if (p.lr !== undefined) this.job?.setLearningRate(p.lr);
+    },
     release: () => this.disposeJob(),
     rebuild: () => this.build(),
   });
@@ -126,7 +142,7 @@ export class WeftSharingPage extends LitElement {
             ${this.jobError ? html`<div class="alert" role="alert" data-job-error>${this.jobError}</div>` : nothing}
           </section>
           <section class="card" aria-label="Progress">
-            <weft-progress-bar .step=${t.step} .total=${t.totalSteps || s.steps} .stepsPerSecond=${latest?.stepsPerSecond ?? 0} .elapsedMs=${t.elapsedMs} .status=${t.status}></weft-progress-bar>
+            <weft-progress-bar .step=${t.step} .total=${t.totalSteps || s.steps} .stepsPerSecond=${latest?.stepsPerSecond ?? 0} .loss=${latest?.loss ?? Number.NaN} .elapsedMs=${t.elapsedMs} .status=${t.status}></weft-progress-bar>
             <div class="versus num">
               <div class="stat"><div class="k">loss · shared</div><div class="v" data-loss=${latest?.loss ?? ''}>${latest ? formatLoss(latest.loss) : '—'}</div></div>
               <div class="stat"><div class="k">loss · baseline</div><div class="v">${latest?.metrics.baseline_loss !== undefined ? formatLoss(latest.metrics.baseline_loss) : '—'}</div></div>
@@ -151,6 +167,7 @@ export class WeftSharingPage extends LitElement {
               ]}></weft-sharing-curves>
             </section>
           </div>
+          ${this.job?.plane ? this.renderBoundaries(this.job.plane) : nothing}
           <section class="card" aria-labelledby="ledger-title">
             <h2 class="card-title" id="ledger-title">Parameter ledger of the shared model <span class="aside">${L ? `${L.shared.rows.length} paths` : ''}</span></h2>
             <weft-ledger-table .ledger=${L?.shared ?? null} max-rows="14"></weft-ledger-table>
@@ -163,6 +180,42 @@ export class WeftSharingPage extends LitElement {
           </ul>
         </section>
       </div>`;
+  }
+
+  /** The data and both models' answers over the plane, side by side (MLP on spirals). */
+  private renderBoundaries(plane: { points: LabelledPoints; extent: Extent }) {
+    const f = this.fields;
+    const step = this.fieldStep;
+    return html`<section class="card" aria-labelledby="boundary-title">
+      <h2 class="card-title" id="boundary-title">Decision boundaries <span class="aside">${f ? (step === 0 ? 'untrained' : `after ${step.toLocaleString('en-US')} steps`) : '3-arm spirals'}</span></h2>
+      <div class="boundaries">
+        <figure data-boundary="shared">
+          <weft-decision-boundary compact .points=${plane.points} .extent=${plane.extent} .field=${f?.shared ?? null}></weft-decision-boundary>
+          <figcaption><span class="sw" .style=${`background:${SHARED_COLOR}`}></span>shared · ${this.ledgers ? `${formatInt(this.ledgers.shared.totals.stored)} stored` : ''}</figcaption>
+        </figure>
+        <figure data-boundary="baseline">
+          <weft-decision-boundary compact .points=${plane.points} .extent=${plane.extent} .field=${f?.baseline ?? null}></weft-decision-boundary>
+          <figcaption><span class="sw" .style=${`background:${BASELINE_COLOR}`}></span>baseline · ${this.ledgers ? `${formatInt(this.ledgers.baseline.totals.stored)} stored` : ''}</figcaption>
+        </figure>
+      </div>
+    </section>`;
+  }
+
+  private async refreshFields(): Promise<void> {
+    const job = this.job;
+    if (!job?.plane) return;
+    this.lastField = performance.now();
+    const step = this.training.currentJob === job ? this.training.step : 0;
+    try {
+      const fields = await job.predictFields();
+      if (this.job === job) {
+        this.fields = fields;
+        this.fieldStep = step;
+        this.requestUpdate();
+      }
+    } catch {
+      // The picture keeps its last state; training reports its own errors.
+    }
   }
 
   private hashedView(): { layers: number[]; memory: number } | null {
@@ -232,18 +285,11 @@ export class WeftSharingPage extends LitElement {
               ${this.page.fieldErrors.map ? err('map') : html`<small>block index of each slot, comma-separated</small>`}
             </label>`
           : nothing}
-        <div class="pair">
-          <label class=${cls('steps')}>
-            <span>Steps</span>
-            <input name="steps" type="number" min="1" max="20000" step="100" .value=${String(s.steps)} />
-            ${err('steps')}
-          </label>
-          <label class=${cls('lr')}>
-            <span>Learning rate</span>
-            <input name="lr" inputmode="decimal" .value=${String(s.lr)} autocomplete="off" />
-            ${err('lr')}
-          </label>
-        </div>
+        <label class=${cls('steps')}>
+          <span>Steps</span>
+          <input name="steps" type="number" min="1" max="20000" step="100" .value=${String(s.steps)} />
+          ${err('steps')}
+        </label>
         <div class="pair">
           <label class=${cls('seed')}>
             <span>Seed</span>
@@ -258,8 +304,15 @@ export class WeftSharingPage extends LitElement {
           </label>
         </div>
       </fieldset>
+      <fieldset class="live">
+        <label class=${cls('lr')}>
+          <span>Learning rate <small class="live-tag">live</small></span>
+          <input name="lr" inputmode="decimal" .value=${String(s.lr)} autocomplete="off" />
+          ${err('lr')}
+        </label>
+      </fieldset>
       <div class="buttons">${this.buttons.render()}</div>
-      ${locked ? html`<p class="note">Settings are locked during a run; stop it to change them.</p>` : html`<p class="note">Each step trains both models on the same batch (Adam).</p>`}
+      ${locked ? html`<p class="note">The settings above the learning rate are locked during a run (they rebuild the models); the learning rate changes at once, for both.</p>` : html`<p class="note">Each step trains both models on the same batch (Adam).</p>`}
       <div class="share">
         <span class="note">The link reproduces this run.</span>
         ${this.link.render()}
@@ -279,12 +332,16 @@ export class WeftSharingPage extends LitElement {
       return;
     }
     this.ledgers = this.job.ledgers();
+    this.fields = null;
+    this.fieldStep = 0;
+    await this.refreshFields();
   }
 
   private disposeJob(): void {
     this.job?.dispose();
     this.job = null;
     this.ledgers = null;
+    this.fields = null;
   }
 }
 

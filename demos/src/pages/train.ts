@@ -62,6 +62,10 @@ export class WeftTrainPage extends LitElement {
   });
   private readonly page = new PageStateController(this, TRAIN_SCHEMA, {
     training: this.training,
+    liveKeys: ['lr'],
+    applyLive: (p) => {
+      if (p.lr !== undefined) this.job?.setLearningRate(p.lr);
+    },
     release: () => this.disposeJob(),
     rebuild: () => this.build(),
   });
@@ -110,6 +114,7 @@ export class WeftTrainPage extends LitElement {
               .step=${t.step}
               .total=${t.totalSteps || this.page.state.steps}
               .stepsPerSecond=${latest?.stepsPerSecond ?? 0}
+              .loss=${latest?.loss ?? Number.NaN}
               .elapsedMs=${t.elapsedMs}
               .status=${t.status}
             ></weft-progress-bar>
@@ -176,19 +181,12 @@ export class WeftTrainPage extends LitElement {
           <input name="hidden" .value=${TRAIN_SCHEMA.hidden.format(s.hidden)} placeholder="e.g. 32,32" spellcheck="false" autocomplete="off" />
           ${this.page.fieldErrors.hidden ? err('hidden') : html`<small>widths, comma-separated (empty: logistic regression)</small>`}
         </label>
-        <div class="pair">
-          <label class="field">
-            <span>Optimiser</span>
-            <select name="optimizer">
-              ${TRAIN_OPTIMIZERS.map((o) => html`<option value=${o} ?selected=${o === s.optimizer}>${o}</option>`)}
-            </select>
-          </label>
-          <label class=${cls('lr')}>
-            <span>Learning rate</span>
-            <input name="lr" inputmode="decimal" .value=${String(s.lr)} autocomplete="off" />
-            ${err('lr')}
-          </label>
-        </div>
+        <label class="field">
+          <span>Optimiser</span>
+          <select name="optimizer">
+            ${TRAIN_OPTIMIZERS.map((o) => html`<option value=${o} ?selected=${o === s.optimizer}>${o}</option>`)}
+          </select>
+        </label>
         <div class="pair">
           <label class=${cls('steps')}>
             <span>Steps</span>
@@ -218,8 +216,15 @@ export class WeftTrainPage extends LitElement {
           </label>
         </div>
       </fieldset>
+      <fieldset class="live">
+        <label class=${cls('lr')}>
+          <span>Learning rate <small class="live-tag">live</small></span>
+          <input name="lr" inputmode="decimal" .value=${String(s.lr)} autocomplete="off" />
+          ${err('lr')}
+        </label>
+      </fieldset>
       <div class="buttons">${this.buttons.render()}</div>
-      ${locked ? html`<p class="note">Settings are locked during a run; stop it to change them.</p>` : nothing}
+      ${locked ? html`<p class="note">The settings above the learning rate are locked during a run (they rebuild the model); the learning rate changes at once.</p>` : nothing}
       <div class="share">
         <span class="note">The link reproduces this run.</span>
         ${this.link.render()}

@@ -145,5 +145,28 @@ export const adaptersStyles = [
       display: grid;
       gap: 6px;
     }
+      /* The base's and every method's decision boundary, side by side. */
+    .boundaries {
+      display: grid;
+      grid-template-columns: repeat(auto-fill, minmax(140px, 1fr));
+      gap: 14px;
+    }
+    .boundary {
+      margin: 0;
+      min-width: 0;
+    }
+    .boundary figcaption {
+      display: flex;
+      justify-content: space-between;
+      gap: 6px;
+      margin-top: 6px;
+      font-size: 13px;
+    }
+    .boundary .name {
+      font-weight: 600;
+    }
+    .boundary .acc {
+      color: var(--muted);
+    }
   `,
 ];

@@ -162,5 +162,37 @@ export const compareStyles = [
         margin-left: 6px;
       }
     }
+      .boundaries {
+      display: grid;
+      grid-template-columns: repeat(auto-fill, minmax(150px, 1fr));
+      gap: 14px;
+    }
+    .boundary {
+      margin: 0;
+      min-width: 0;
+    }
+    .boundary figcaption {
+      display: flex;
+      align-items: center;
+      gap: 6px;
+      margin-top: 6px;
+      font-size: 13px;
+    }
+    .boundary .dot {
+      width: 10px;
+      height: 10px;
+      border-radius: 50%;
+      flex: none;
+    }
+    .boundary .name {
+      font-weight: 600;
+      min-width: 0;
+      overflow-wrap: anywhere;
+    }
+    .boundary .acc {
+      margin-left: auto;
+      color: var(--muted);
+      white-space: nowrap;
+    }
   `,
 ];

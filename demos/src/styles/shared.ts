@@ -119,6 +119,16 @@ export const fieldStyles = css`
     font-size: 12px;
     color: var(--faint);
   }
+  /* A setting that changes while training (outside the fieldset a run locks). */
+  .field .live-tag {
+    margin-left: 6px;
+    padding: 0 6px;
+    border-radius: 999px;
+    font-size: 11px;
+    font-weight: 600;
+    color: var(--ok);
+    border: 1px solid currentColor;
+  }
   input,
   select {
     width: 100%;
