@@ -2,8 +2,12 @@
 // registered on every backend:
 //   WeftGroupedMatMul            x (G, b, K), w (E, K, N), group (G,) int32 -> y (G, b, N), y[g] = x[g]·w[group[g]]
 //   WeftGroupedMatMulWeightGrad  x (G, b, K), dy (G, b, N), group (G,) -> dw (E, K, N), dw[e] = Σ_{group[g]=e} x[g]ᵀ·dy[g]
-// wasm runs each block on the SIMD kernel in place (no weight copies); cpu runs plain loops; webgl
-// and webgpu run their own GatherV2 + BatchMatMul (and BatchMatMul + UnsortedSegmentSum) kernels.
+// wasm runs each block on the SIMD kernel in place (no weight copies); cpu runs plain loops; webgpu
+// runs two WGSL programs that read each block's expert matrix in place (one thread per output
+// element; the weight gradient loops over the blocks in order, so it is deterministic, no atomics);
+// webgl runs its own GatherV2 + BatchMatMul (and BatchMatMul + UnsortedSegmentSum) kernels.
+// On webgpu the group indices are not read back: a block naming no expert gives NaN rows (forward)
+// and adds to no expert (weight gradient).
 import type { KernelBackend, KernelConfig, KernelFunc, TensorInfo } from '@tensorflow/tfjs-core';
 import { simdBatchMatMulFor } from './batch-mat-mul-simd.js';
 import { assertDtype, computeOutput, isHeapBackend, runBackendKernel, type HeapBackend } from './io.js';
@@ -39,6 +43,85 @@ function weightGradComposite(backendName: string, backend: unknown, x: TensorInf
   } finally {
     (backend as KernelBackend).disposeData(perBlock.dataId);
   }
+}
+
+/** The part of tfjs-backend-webgpu's program interface the WGSL kernels use. */
+interface WebGPUProgramLike {
+  outputShape: number[];
+  shaderKey: string;
+  dispatchLayout: { x: number[] };
+  dispatch: [number, number, number];
+  variableNames: string[];
+  uniforms: string;
+  workgroupSize: [number, number, number];
+  size: boolean;
+  getUserCode(): string;
+}
+interface WebGPUBackendLike {
+  runWebGPUProgram(program: WebGPUProgramLike, inputs: TensorInfo[], dtype: string, uniforms: Array<{ type: string; data: number[] }>): TensorInfo;
+}
+const isWebGPU = (backend: unknown): backend is WebGPUBackendLike => typeof (backend as Partial<WebGPUBackendLike>).runWebGPUProgram === 'function';
+const WORKGROUP = 64;
+
+/** A one-thread-per-output WGSL program over `outputShape` reading `inputs`, with int uniforms `names`. */
+function wgslProgram(key: string, outputShape: number[], inputs: string[], names: string[], body: string): WebGPUProgramLike {
+  const size = outputShape.reduce((a, c) => a * c, 1);
+  return {
+    outputShape,
+    shaderKey: key,
+    dispatchLayout: { x: outputShape.map((_, i) => i) },
+    dispatch: [Math.ceil(size / WORKGROUP), 1, 1],
+    variableNames: inputs,
+    uniforms: names.map((n) => `${n} : i32,`).join(' '),
+    workgroupSize: [WORKGROUP, 1, 1],
+    size: true,
+    getUserCode: () => `
+      fn main(index : i32) {
+        if (index < uniforms.size) {
+          ${body}
+        }
+      }`,
+  };
+}
+
+const ints = (...v: number[]) => v.map((d) => ({ type: 'int32', data: [d] }));
+
+/** y[g, i, n] = Σ_k x[g, i, k] · w[group[g], k, n], reading w in place. */
+function forwardWebGPU(backend: WebGPUBackendLike, x: TensorInfo, w: TensorInfo, group: TensorInfo, G: number, b: number, K: number, E: number, N: number): TensorInfo {
+  const body = `
+          let n = index % uniforms.N;
+          let row = index / uniforms.N;
+          let e = group[row / uniforms.B];
+          if (e < 0 || e >= uniforms.E) { setOutputAtIndex(index, bitcast<f32>(u32(uniforms.E) * 0u + 0x7fc00000u)); return; } // NaN (runtime: WGSL refuses a constant NaN)
+          let xo = row * uniforms.K;
+          let wo = e * uniforms.K * uniforms.N + n;
+          var acc = 0.0;
+          for (var k = 0; k < uniforms.K; k = k + 1) {
+            acc = acc + f32(x[xo + k]) * f32(w[wo + k * uniforms.N]);
+          }
+          setOutputAtIndex(index, acc);`;
+  const program = wgslProgram('weft_grouped_mat_mul', [G, b, N], ['x', 'w', 'group'], ['B', 'K', 'N', 'E'], body);
+  return backend.runWebGPUProgram(program, [x, w, group], 'float32', ints(b, K, N, E));
+}
+
+/** dw[e, k, n] = Σ over blocks g of expert e, in order, of Σ_i x[g, i, k] · dy[g, i, n]. */
+function weightGradWebGPU(backend: WebGPUBackendLike, x: TensorInfo, dy: TensorInfo, group: TensorInfo, G: number, b: number, K: number, E: number, N: number): TensorInfo {
+  const body = `
+          let n = index % uniforms.N;
+          let k = (index / uniforms.N) % uniforms.K;
+          let e = index / (uniforms.N * uniforms.K);
+          var acc = 0.0;
+          for (var g = 0; g < uniforms.G; g = g + 1) {
+            if (group[g] == e) {
+              for (var i = 0; i < uniforms.B; i = i + 1) {
+                let row = g * uniforms.B + i;
+                acc = acc + f32(x[row * uniforms.K + k]) * f32(dy[row * uniforms.N + n]);
+              }
+            }
+          }
+          setOutputAtIndex(index, acc);`;
+  const program = wgslProgram('weft_grouped_mat_mul_weight_grad', [E, K, N], ['x', 'dy', 'group'], ['G', 'B', 'K', 'N'], body);
+  return backend.runWebGPUProgram(program, [x, dy, group], 'float32', ints(G, b, K, N));
 }
 
 function shapes(kernel: string, x: TensorInfo, other: TensorInfo, group: TensorInfo) {
@@ -82,6 +165,7 @@ function forwardKernel(backendName: string): KernelFunc {
         }
       });
     }
+    if (backendName === 'webgpu' && isWebGPU(backend) && G * b * N > 0) return forwardWebGPU(backend, x, w, group, G, b, K, E, N);
     return forwardComposite(backendName, backend, x, w, group);
   };
 }
@@ -123,6 +207,7 @@ function weightGradKernel(backendName: string): KernelFunc {
         }
       });
     }
+    if (backendName === 'webgpu' && isWebGPU(backend) && E * K * N > 0) return weightGradWebGPU(backend, x, dy, group, G, b, K, E, N);
     return weightGradComposite(backendName, backend, x, dy, group, E);
   };
 }
