@@ -3,4 +3,5 @@
 export * from './cross-layer/index.js';
 export * from './hashed/index.js';
 export * from './tokenformer/index.js';
+export * from './low-rank/index.js';
 export * from './adapters/index.js';
