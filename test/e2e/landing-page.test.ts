@@ -3,6 +3,8 @@
 // CSP in light and dark, and talks to no other origin.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser } from 'playwright';
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import { CSP, demoUrl, launch, openWatched, resultPath } from './browser.js';
 
 describe('index.html', () => {
@@ -32,6 +34,16 @@ describe('index.html', () => {
         if (href === null) expect(await card.textContent()).toContain('Coming');
         else expect((await page.request.get(new URL(href, page.url()).href)).status(), href).toBe(200);
       }
+
+      // Every row of the README's techniques table is listed; each one with a page links to it.
+      const readme = readFileSync(fileURLToPath(new URL('../../README.md', import.meta.url)), 'utf8').split('\n');
+      const head = readme.findIndex((l) => l.startsWith('| technique | package | demo page |'));
+      let rows = 0;
+      for (let i = head + 2; readme[i]?.startsWith('|'); i++) rows++;
+      expect(await page.locator('weft-landing [data-technique]').count()).toBe(rows);
+      const hrefs = new Set(await page.locator('weft-landing a[data-technique]').evaluateAll((els) => els.map((e) => e.getAttribute('href')!)));
+      expect(hrefs.size).toBeGreaterThan(5);
+      for (const href of hrefs) expect((await page.request.get(new URL(href, page.url()).href)).status(), href).toBe(200);
 
       await page.screenshot({ path: resultPath(dark ? 'landing-dark.png' : 'landing.png'), fullPage: true });
       await page.locator('weft-landing a[data-page="train"]').click();

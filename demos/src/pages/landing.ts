@@ -1,10 +1,23 @@
-// index.html: what Weft is, the MLP page, and one card per technique family — linking to the
-// family's page when it exists (src/site.ts), marked "coming" otherwise.
+// index.html: what Weft is, the MLP page, one card per technique family — linking to the
+// family's page when it exists (src/site.ts), marked "coming" otherwise — and every technique of
+// the README's table with a link to the view that shows it (read from the README at build time).
 import '../styles/base.css';
 import '../components/site-header.js';
 import { LitElement, html } from 'lit';
 import { FAMILIES, FAMILY_INFO, PAGES, hrefOf, pageOf } from '../site.js';
 import { landingStyles } from '../styles/landing.js';
+import { shortName, techniqueRows, type TechniqueRow } from '../techniques-table.js';
+import readme from '../../../README.md?raw';
+
+/** The README's techniques, grouped by the page of their first view (in the site's order), then those on no page. */
+function techniqueGroups(): Array<{ file: string | null; title: string; rows: TechniqueRow[] }> {
+  const rows = techniqueRows(readme);
+  const pageOf = (r: TechniqueRow) => r.views[0]?.replace(/[?#].*$/, '').replace(/\.html$/, '') ?? null;
+  const groups = PAGES.map((p) => ({ file: p.file as string | null, title: p.title, rows: rows.filter((r) => pageOf(r) === p.file) }));
+  const known = new Set(PAGES.map((p) => p.file));
+  groups.push({ file: null, title: 'In the library (no page of its own)', rows: rows.filter((r) => pageOf(r) === null || !known.has(pageOf(r)!)) });
+  return groups.filter((g) => g.rows.length > 0);
+}
 
 /** The landing page. */
 export class WeftLanding extends LitElement {
@@ -54,6 +67,22 @@ export class WeftLanding extends LitElement {
             ? html`<a class="card family" href=${hrefOf(page)} data-family=${f}>${body}</a>`
             : html`<div class="card family" data-family=${f} data-coming>${body}</div>`;
         })}
+      </div>
+      <h2 class="section" id="techniques">Every technique</h2>
+      <p class="section-lead">The README's table, row by row: each links to the page (or the view on it) that shows it working.</p>
+      <div class="techniques">
+        ${techniqueGroups().map(
+          (g) => html`<section class="card tech-group" data-group=${g.file ?? 'library'}>
+            <h3>${g.file ? html`<a href=${g.file === 'index' ? './' : `./${g.file}.html`}>${g.title}</a>` : g.title}</h3>
+            <ul>
+              ${g.rows.map((r) =>
+                g.file
+                  ? html`<li><a href=${`./${r.views[0]}`} data-technique title=${r.technique}>${shortName(r.technique)}</a></li>`
+                  : html`<li data-technique data-library title=${r.technique}>${shortName(r.technique)} <span class="pkg">${r.pkg}</span></li>`,
+              )}
+            </ul>
+          </section>`,
+        )}
       </div>
       <footer>Everything on these pages runs in this tab: data, models and training. Nothing is sent anywhere.</footer>`;
   }

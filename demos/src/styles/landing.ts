@@ -184,5 +184,34 @@ export const landingStyles = [
       color: var(--faint);
       font-size: 13.5px;
     }
+      .techniques {
+      display: grid;
+      grid-template-columns: repeat(auto-fill, minmax(300px, 1fr));
+      gap: 16px;
+      align-items: start;
+      margin-bottom: 40px;
+    }
+    .tech-group h3 {
+      margin: 0 0 8px;
+      font-size: 16px;
+    }
+    .tech-group h3 a {
+      color: var(--text);
+    }
+    .tech-group ul {
+      margin: 0;
+      padding-left: 18px;
+      display: grid;
+      gap: 5px;
+      font-size: 14px;
+    }
+    .tech-group li {
+      color: var(--muted);
+    }
+    .tech-group .pkg {
+      font-size: 12px;
+      color: var(--faint);
+      white-space: nowrap;
+    }
   `,
 ];
