@@ -7,11 +7,14 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, Locator, Page } from 'playwright';
 import { CSP, demoUrl, launch, openWatched, resultPath, type WatchedPage } from './browser.js';
 
-const value = async (page: Page, side: 'a' | 'b', metric: string): Promise<number> =>
+type S = 'a' | 'b' | 'c' | 'd';
+const value = async (page: Page, side: S, metric: string): Promise<number> =>
   Number(await page.locator(`weft-params-page td[data-side="${side}"][data-metric="${metric}"]`).getAttribute('data-value'));
 const bytes = async (page: Page, side: 'a' | 'b', precision: string): Promise<number> =>
   Number(await page.locator(`weft-params-page td[data-side="${side}"][data-bytes="${precision}"]`).getAttribute('data-value'));
-const side = (page: Page, s: 'a' | 'b') => page.locator(`weft-params-page section[data-side="${s}"]`);
+const side = (page: Page, s: S) => page.locator(`weft-params-page section[data-side="${s}"]`);
+const mem = async (page: Page, s: S, part: string): Promise<number> =>
+  Number(await page.locator(`weft-params-page td[data-side="${s}"][data-mem="${part}"]`).getAttribute('data-value'));
 
 /** Move a range input (Playwright's fill does not drive sliders). */
 async function slide(slider: Locator, to: number): Promise<void> {
@@ -173,6 +176,95 @@ describe('params.html', () => {
     await slide(side(page, 'b').locator('input[name="layers"]'), 32);
     await side(page, 'b').locator('select[name="head"]').selectOption('none');
     await expect.poll(() => value(page, 'b', 'total')).toBe(46_702_792_704 - 32000 * 4096);
+    await expectClean(w);
+    await page.context().close();
+  });
+
+  it('compares four models, finds presets by name, estimates memory against context and a GPU, keeps pastes out of the link', async () => {
+    const w = await openWatched(browser);
+    const { page } = w;
+    await page.goto(demoUrl('params.html?n=4&a=DeepSeek-V3&b=Qwen3-235B-A22B&c=gpt-oss-120b&d=Llama-4-Scout-17B-16E&ctx=32768&gpu=141'));
+    await expect.poll(() => value(page, 'a', 'total')).toBe(671_026_404_352);
+    expect(await value(page, 'c', 'total')).toBe(116_829_156_672);
+    expect(await page.locator('weft-params-page section.side').count()).toBe(4);
+    expect(await page.locator('weft-bar-chart[data-chart="params"] [data-group="Stored"] [data-series]').count()).toBe(4);
+    // The breakdown: one stacked bar per model; DeepSeek-V3's experts segment is its routed + shared experts.
+    const experts = Number(await page.locator('weft-params-stack [data-stack="0"] [data-part="experts"]').getAttribute('data-value'));
+    expect(experts / 671e9).toBeGreaterThan(0.95);
+    // Memory curves: one line per model and the GPU line.
+    expect(await page.locator('weft-memory-curves polyline[data-curve]').count()).toBe(4);
+    expect(Number(await page.locator('weft-memory-curves line[data-limit]').getAttribute('data-limit'))).toBe(141e9);
+    // MLA's compressed cache: 576 values × 61 layers × 2 bytes per token.
+    await expect.poll(() => mem(page, 'a', 'kvCache')).toBe(576 * 61 * 2 * 32768);
+    expect(await page.locator('td[data-side="a"][data-fits]').getAttribute('data-fits')).toBe('too-large');
+    // The WebGPU row says something definite once the adapter is read (Chromium here has a software adapter).
+    await expect.poll(() => page.locator('weft-params-page').evaluate((el) => el.shadowRoot!.textContent!.includes('reading the adapter'))).toBe(false);
+    await page.screenshot({ path: resultPath('params-four.png'), fullPage: true });
+
+    // Remove B: C and D move up; the link follows.
+    await page.locator('button[data-remove="b"]').click();
+    await expect.poll(() => page.locator('weft-params-page section.side').count()).toBe(3);
+    expect(Object.fromEntries(new URL(page.url()).searchParams)).toMatchObject({ n: '3', a: 'DeepSeek-V3', b: 'gpt-oss-120b', c: 'Llama-4-Scout-17B-16E' });
+
+    // Search by name: Enter picks the first match.
+    const search = side(page, 'a').locator('input[name="preset-search"]');
+    await search.fill('8b');
+    expect(await side(page, 'a').locator('[data-matches="a"]').textContent()).toMatch(/presets match/);
+    await search.press('Enter');
+    await expect.poll(() => value(page, 'a', 'total')).toBe(8_030_261_248);
+
+    // Inference memory of Llama-3.1-8B at 8192 tokens in bf16: weights + 128 KiB per token of KV cache.
+    await page.goto(demoUrl('params.html?n=1&a=Llama-3.1-8B&ctx=8192&gpu=24'));
+    await expect.poll(() => mem(page, 'a', 'total')).toBe(2 * 8_030_261_248 + 131_072 * 8192);
+    expect(await page.locator('td[data-side="a"][data-fits]').getAttribute('data-fits')).toBe('fits');
+    await page.locator('weft-params-page select[name="gpu"]').selectOption('16');
+    await expect.poll(() => page.locator('td[data-side="a"][data-fits]').getAttribute('data-fits')).toBe('too-large');
+    await page.locator('weft-params-page select[name="mode"]').selectOption('full');
+    await expect.poll(() => mem(page, 'a', 'optimizer')).toBe(8 * 8_030_261_248);
+    expect(Object.fromEntries(new URL(page.url()).searchParams)).toMatchObject({ mode: 'full', gpu: '16' }); // ctx=8192 is the default, left out of the link
+
+    // An out-of-range k for the model is explained, and the model's own k is used.
+    await page.goto(demoUrl('params.html?a=Mixtral-8x7B&a_k=99'));
+    await expect.poll(() => page.locator('weft-url-notice li[data-param="a_k"]').textContent()).toContain('more than the 8 routed experts of Mixtral-8x7B');
+    expect(await value(page, 'a', 'activePerToken')).toBe(12_879_925_248);
+
+    // A pasted config stays out of the link, is kept in localStorage and comes back on reload.
+    await paste(page, 'b', MIXTRAL_JSON);
+    await expect.poll(() => value(page, 'b', 'total')).toBe(46_702_792_704);
+    expect(page.url()).not.toContain('vocab_size');
+    expect(new URL(page.url()).searchParams.get('b_pasted')).toBe('1');
+    await page.reload();
+    await expect.poll(() => value(page, 'b', 'total')).toBe(46_702_792_704);
+    await expectClean(w);
+    await page.context().close();
+  });
+
+  it('charts keep 11 px text or more and no clipped labels at phone width', async () => {
+    const w = await openWatched(browser, { width: 390 });
+    const { page } = w;
+    await page.goto(demoUrl('params.html?n=2&a=Llama-3.1-8B&b=Qwen3-8B'));
+    await expect.poll(() => page.locator('weft-memory-curves polyline[data-curve]').count()).toBe(2);
+    const texts = await page.locator('weft-memory-curves').evaluate((el) => {
+      const svg = el.shadowRoot!.querySelector('svg')!;
+      const box = svg.getBoundingClientRect();
+      return [...svg.querySelectorAll('text')].map((t) => {
+        const r = t.getBoundingClientRect();
+        return { size: parseFloat(getComputedStyle(t).fontSize), inside: r.left >= box.left - 1 && r.right <= box.right + 1, left: r.left, right: r.right, y: Math.round(r.top) };
+      });
+    });
+    expect(texts.length).toBeGreaterThan(5);
+    for (const t of texts) {
+      expect(t.size).toBeGreaterThanOrEqual(11);
+      expect(t.inside).toBe(true);
+    }
+    // No two labels on one line overlap.
+    const rows = new Map<number, typeof texts>();
+    for (const t of texts) rows.set(t.y, [...(rows.get(t.y) ?? []), t]);
+    for (const row of rows.values()) {
+      const sorted = row.sort((p, q) => p.left - q.left);
+      for (let i = 1; i < sorted.length; i++) expect(sorted[i]!.left).toBeGreaterThanOrEqual(sorted[i - 1]!.right - 0.5);
+    }
+    await page.screenshot({ path: resultPath('params-phone.png'), fullPage: true });
     await expectClean(w);
     await page.context().close();
   });

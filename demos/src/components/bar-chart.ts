@@ -68,6 +68,9 @@ export class WeftBarChart extends LitElement {
       .s2 {
         background: #3aa17e;
       }
+      .s3 {
+        background: #9b5de5;
+      }
       .group {
         display: grid;
         grid-template-columns: 118px minmax(0, 1fr);

@@ -1,7 +1,9 @@
-// The URL state of params.html: two sides (a, b), each a preset plus the slider settings. A value
-// of 0 for layers / width / experts / k means "the preset's own", so a link stays short and
-// survives a preset change. Pasted config.json files are not put in the link (they can be large).
-import { PRESET_NAMES, SHARING_PLANS, adapterCount, adapterCountNames, type PresetName, type SharingPlan } from '@weft/core';
+// The URL state of params.html: up to four sides (a–d; `n` says how many are shown), each a preset plus
+// the slider settings, and the memory settings (mode, precision, context, batch, checkpointing, GPU
+// memory). A value of 0 for layers / width / experts / k means "the preset's own", so a link stays short
+// and survives a preset change. Pasted config.json files are not put in the link (they can be large and
+// private): `a_pasted=1` says side a uses the config pasted in this browser, kept in its localStorage.
+import { MEMORY_MODES, PARAM_PRECISIONS, PRESET_NAMES, SHARING_PLANS, adapterCount, adapterCountNames, type PresetName, type SharingPlan } from '@weft/core';
 import { choiceParam, intParam, type ParamSpec } from '../url-state.js';
 
 /** The values the comparator offers for a plan's one integer option (groups-2, groups-4, …). */
@@ -77,6 +79,8 @@ export interface SideState {
   targets: TargetChoice;
   /** Model class counted (`default`: AutoModel for encoders, …ForCausalLM for decoders). */
   head: HeadChoice;
+  /** 1: the side uses the config.json pasted in this browser (localStorage), not the preset. */
+  pasted: number;
 }
 
 const presetNames = PRESET_NAMES as readonly PresetName[];
@@ -94,20 +98,60 @@ function sideSpecs(defaultPreset: PresetName, defaults: Partial<SideState> = {})
     rank: intParam({ min: 1, max: 4096, default: 8 }),
     targets: choiceParam(TARGET_CHOICES, 'qv'),
     head: choiceParam(HEAD_CHOICES, 'default'),
+    pasted: intParam({ min: 0, max: 1, default: 0 }),
   };
 }
 
-/** Query parameters of params.html: `a`, `a_layers`, …, `b`, `b_layers`, …. */
+/** GPU memory sizes offered, in GB (10⁹ bytes): laptop GPUs to an H200 and a B200. */
+export const GPU_CHOICES = ['4', '8', '12', '16', '24', '32', '40', '48', '80', '96', '141', '192'] as const;
+
+/** The memory settings (shared by every side). */
+export interface MemoryState {
+  /** What the memory is for. */
+  mode: (typeof MEMORY_MODES)[number];
+  /** Weight format / training precision. */
+  prec: (typeof PARAM_PRECISIONS)[number];
+  /** Context length in tokens. */
+  ctx: number;
+  /** Sequences at once. */
+  batch: number;
+  /** Training with activation checkpointing. */
+  ckpt: 'off' | 'on';
+  /** GPU memory to fit into, GB. */
+  gpu: (typeof GPU_CHOICES)[number];
+}
+
+/** Specs of the memory settings. */
+const MEMORY_SPECS: { [K in keyof MemoryState]: ParamSpec<MemoryState[K]> } = {
+  mode: choiceParam(MEMORY_MODES, 'inference'),
+  prec: choiceParam(PARAM_PRECISIONS, 'bf16'),
+  ctx: intParam({ min: 1, max: 1_048_576, default: 8192 }),
+  batch: intParam({ min: 1, max: 1024, default: 1 }),
+  ckpt: choiceParam(['off', 'on'] as const, 'off'),
+  gpu: choiceParam(GPU_CHOICES, '24'),
+};
+
+/** The memory settings out of a parsed URL state. */
+export function memoryOf(state: Record<string, unknown>): MemoryState {
+  return Object.fromEntries(Object.keys(MEMORY_SPECS).map((k) => [k, state[k]])) as unknown as MemoryState;
+}
+
+/** The most models compared at once. */
+export const MAX_SIDES = 4;
+
+/** Query parameters of params.html: `n`, `a`, `a_layers`, …, `d_pasted`, then the memory settings. */
 export const PARAMS_SCHEMA = (() => {
-  const out: Record<string, ParamSpec<any>> = {};
-  for (const [side, preset] of [['a', 'bert-base-uncased'], ['b', 'albert-base-v2']] as const) {
+  const out: Record<string, ParamSpec<any>> = { n: intParam({ min: 1, max: MAX_SIDES, default: 2 }) };
+  const defaults = [['a', 'bert-base-uncased'], ['b', 'albert-base-v2'], ['c', 'Llama-3.1-8B'], ['d', 'Qwen3-30B-A3B']] as const;
+  for (const [side, preset] of defaults) {
     for (const [field, spec] of Object.entries(sideSpecs(preset))) out[field === 'preset' ? side : `${side}_${field}`] = spec;
   }
+  Object.assign(out, MEMORY_SPECS);
   return out;
 })();
 
-/** The two sides. */
-export const SIDES = ['a', 'b'] as const;
+/** The sides, in order; the first `n` are shown. */
+export const SIDES = ['a', 'b', 'c', 'd'] as const;
 /** A side. */
 export type Side = (typeof SIDES)[number];
 
@@ -130,19 +174,29 @@ export function sideOf(state: Record<string, unknown>, side: Side): SideState {
     rank: f('rank') as number,
     targets: f('targets') as TargetChoice,
     head: f('head') as HeadChoice,
+    pasted: f('pasted') as number,
   };
 }
 
-/** The query string of two sides: only values that differ from the defaults (short links). */
-export function formatSides(sides: Record<Side, SideState>): string {
+/**
+ * The query string of the shown sides and the memory settings: only values that differ from the defaults
+ * (short links), every shown side's preset.
+ */
+export function formatSides(sides: Record<Side, SideState>, n = 2, memory?: MemoryState): string {
   const params = new URLSearchParams();
-  for (const side of SIDES) {
+  if (n !== 2) params.set('n', String(n));
+  for (const side of SIDES.slice(0, n)) {
     for (const [field, value] of Object.entries(sides[side]) as [keyof SideState, unknown][]) {
       const key = keyOf(side, field);
       const spec = PARAMS_SCHEMA[key]!;
       const text = spec.format(value);
       if (field === 'preset' || text !== spec.format(spec.default)) params.set(key, text);
     }
+  }
+  for (const [key, value] of Object.entries(memory ?? {})) {
+    const spec = PARAMS_SCHEMA[key]!;
+    const text = spec.format(value);
+    if (text !== spec.format(spec.default)) params.set(key, text);
   }
   return `?${params.toString()}`;
 }

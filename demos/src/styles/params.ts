@@ -17,6 +17,86 @@ export const paramsStyles = [
       gap: 20px;
       margin-bottom: 20px;
     }
+    .sides.n1 {
+      grid-template-columns: minmax(0, 640px);
+    }
+    .sides.n3,
+    .sides.n4 {
+      grid-template-columns: repeat(auto-fit, minmax(280px, 1fr));
+    }
+    .count-row {
+      display: flex;
+      align-items: center;
+      gap: 8px;
+      flex-wrap: wrap;
+      margin: 14px 0 16px;
+      font-size: 14px;
+      color: var(--muted);
+    }
+    .count-row .btn {
+      min-width: 40px;
+    }
+    .remove {
+      margin-left: 6px;
+      padding: 0 8px;
+      min-height: 24px;
+      border: 1px solid var(--border);
+      border-radius: var(--radius-sm);
+      background: var(--surface);
+      color: var(--muted);
+      font-size: 15px;
+      line-height: 1;
+      cursor: pointer;
+    }
+    .mem-controls {
+      display: grid;
+      grid-template-columns: repeat(auto-fit, minmax(150px, 1fr));
+      gap: 10px 16px;
+      align-items: end;
+    }
+    .field.check.off {
+      opacity: 0.5;
+    }
+    .field.check input {
+      width: auto;
+      min-height: 0;
+      margin-right: 4px;
+      vertical-align: -2px;
+    }
+    .verdict {
+      font-weight: 700;
+    }
+    .verdict.yes {
+      color: var(--ok, #2e8b57);
+    }
+    .verdict.no {
+      color: var(--danger, #d14343);
+    }
+    td.total {
+      font-weight: 700;
+    }
+    .mem-table td {
+      white-space: normal;
+      text-align: right;
+    }
+    .mem-table td.metric {
+      text-align: left;
+    }
+    h3.sub {
+      margin: 18px 0 8px;
+      font-size: 14px;
+      color: var(--muted);
+    }
+    .note {
+      margin: 10px 0 0;
+      font-size: 12.5px;
+      color: var(--faint);
+      max-width: 90ch;
+    }
+    .faint {
+      font-size: 12px;
+      color: var(--faint);
+    }
     @media (max-width: 860px) {
       .sides,
       .charts {
@@ -46,6 +126,12 @@ export const paramsStyles = [
     }
     .side-name.b {
       background: #e8853d;
+    }
+    .side-name.c {
+      background: #3aa17e;
+    }
+    .side-name.d {
+      background: #9b5de5;
     }
     .source {
       font-size: 12.5px;
