@@ -26,6 +26,7 @@ const SMALL: Record<string, Record<string, unknown>> = {
   moka: { experts: 2 },
   hyper: { tasks: 2, taskDim: 2, layerDim: 2, hidden: 3, r: 1 },
   road: { groupSize: 2 },
+  poly: { r: 1, nSkills: 2, nTasks: 2 },
 };
 
 /** Further cases per method: settings that change the computation. */

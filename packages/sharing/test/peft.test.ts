@@ -7,11 +7,11 @@
 // formulas; hostile files are refused with the model unchanged.
 import * as tf from '@tensorflow/tfjs-core';
 import { describe, expect, it } from 'vitest';
-import { Rng, parseSafetensors, serializeSafetensors, stateDict, type SafetensorsInput } from '@weft/core';
+import { ForwardContext, Rng, parseSafetensors, serializeSafetensors, stateDict, type SafetensorsInput } from '@weft/core';
 import { describeBackends } from '@weft/core/testing';
 import {
   adapterMethod, adapterMethodNames, adapterNames, disableAdapters, enableAdapters, loadPeftAdapter, mergeAdapters, mergeAndUnload, savePeftAdapter,
-  unmergeAdapters,
+  unmergeAdapters, withTaskIds,
 } from '../src/index.js';
 import {
   T, Tiny, add, kronRef, linearRef, loadTorch, matmul, maxDiff, peftCaseNames, randMat, readCase, relu, scale, type Mat,
@@ -31,7 +31,6 @@ const CODECS = new Map(adapterMethodNames().flatMap((n) => {
  * codec added to the registry makes its cases run below without editing this list.
  */
 const NOT_IN_WEFT: Record<string, string> = {
-  POLY: 'not implemented in Weft yet: issue 17 (Poly and MHR)',
   VERA: 'not implemented in Weft yet (VeRA)',
   HRA: 'not implemented in Weft yet (HRA)',
   OFT: 'not implemented in Weft yet (OFT)',
@@ -72,12 +71,15 @@ describeBackends('PEFT 0.21 fixtures', () => {
       const { files, config, c } = readCase(name);
       const err: Record<string, number> = {};
       const x = tf.tensor(c.x);
+      // Task-routed methods (Poly/MHR) get PEFT's task_ids per example, in eval mode (in training Poly samples its router).
+      const ids = (c as { task_ids?: number[] }).task_ids;
+      const adapted = (m: Tiny) => (ids ? withTaskIds(m, ids, () => m.forward(x, new ForwardContext({ training: false }))) : m.call(x));
       const model = new Tiny(new Rng(1));
       loadTorch(model, c.base_state_dict);
       const yBase = model.call(x);
       err['y_base'] = await maxDiff(yBase, c.y_base);
       expect(await loadPeftAdapter(model, files)).toEqual(['fc1', 'fc2']);
-      err['y_adapted'] = await maxDiff(model.call(x), c.y_adapted);
+      err['y_adapted'] = await maxDiff(adapted(model), c.y_adapted);
       disableAdapters(model);
       expect(await maxDiff(model.call(x), yBase)).toBe(0); // exactly the base model's output
       enableAdapters(model);
@@ -101,7 +103,7 @@ describeBackends('PEFT 0.21 fixtures', () => {
       const again = new Tiny(new Rng(2));
       loadTorch(again, c.base_state_dict);
       await loadPeftAdapter(again, saved);
-      err['y_adapted (saved, reloaded)'] = await maxDiff(again.call(x), c.y_adapted);
+      err['y_adapted (saved, reloaded)'] = await maxDiff(adapted(again), c.y_adapted);
       again.dispose();
 
       if (c.merged_state_dict && c.y_merged) {

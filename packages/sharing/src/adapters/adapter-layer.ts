@@ -12,6 +12,8 @@ export abstract class AdapterLayer extends Module<never, never> {
   abstract readonly method: string;
   /** The resolved config the adapter was created from (set at injection; PEFT save writes it back). */
   resolvedConfig: ResolvedConfig<AdapterConfigBase> | null = null;
+  /** The task id of each example of the batch, for task-routed methods (Poly/MHR); set by withTaskIds. */
+  taskIds: readonly number[] | null = null;
 
   constructor(readonly base: BaseOp) {
     super();

@@ -23,6 +23,7 @@ export * from './mos/index.js';
 export * from './moka/index.js';
 export * from './hyper/index.js';
 export * from './road/index.js';
+export * from './poly/index.js';
 export * from './svd.js';
 export * from './merging/index.js';
 export * from './layers-model.js';

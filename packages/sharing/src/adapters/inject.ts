@@ -212,6 +212,23 @@ export function withPerExampleAdapters<T>(model: AnyModule, names: readonly stri
   }
 }
 
+/**
+ * Run `fn` (forwards of `model`) with example n of each batch belonging to task `taskIds[n]`, for
+ * task-routed adapters (Poly/MHR; PEFT's `task_ids`). Other methods ignore the ids.
+ */
+export function withTaskIds<T>(model: AnyModule, taskIds: ArrayLike<number>, fn: () => T): T {
+  checkModel('withTaskIds', model);
+  const ids = Array.from(taskIds ?? []);
+  if (ids.length === 0 || !ids.every((t) => Number.isInteger(t) && t >= 0)) throw new Error(`withTaskIds: taskIds=${describeValue(taskIds)} must be a non-empty list of task ids (integers ≥ 0)`);
+  const layers = adaptedLayers(model).flatMap(([, l]) => l.names().map((n) => l.adapter(n)));
+  for (const a of layers) a.taskIds = ids;
+  try {
+    return fn();
+  } finally {
+    for (const a of layers) a.taskIds = null;
+  }
+}
+
 /** Disable every adapter: forward is the base model's (merged adapters are unmerged first). */
 export function disableAdapters(model: AnyModule): void {
   for (const [, l] of adaptedLayers(checkModel('disableAdapters', model))) {
