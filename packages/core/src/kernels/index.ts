@@ -57,6 +57,7 @@ import { shortReduceWebGPUConfigs } from './webgpu-short-reduce.js';
 import { stridedSliceWasmConfig } from './strided-slice.js';
 import { selectAllByScalarConfig, selectByScalarConfig } from './select-by-scalar.js';
 import { allFiniteConfig } from './all-finite.js';
+import { layerNormConfigs } from './layer-norm.js';
 import { reduceWasmConfig } from './reduce-simd.js';
 import { optimizerUpdateConfigs } from './optimizer-update.js';
 import { transposeWasmConfig } from './transpose-simd.js';
@@ -102,10 +103,11 @@ function kernelsFor(backend: string): KernelConfig[] {
       ...optimizerUpdateConfigs('wasm'),
       selectAllByScalarConfig('wasm'),
       allFiniteConfig('wasm'),
+      ...layerNormConfigs('wasm'),
     ];
   }
   const batchMatMul = wrap('BatchMatMul', (o) => broadcastBatchMatMulConfig(o, backend));
-  if (backend === 'cpu') return [unsortedSegmentSumConfig('cpu'), resizeNearestNeighborGradConfig('cpu'), ...batchMatMul, ...groupedMatMulConfigs('cpu'), selectByScalarConfig('cpu'), ...optimizerUpdateConfigs('cpu'), selectAllByScalarConfig('cpu'), allFiniteConfig('cpu')];
+  if (backend === 'cpu') return [unsortedSegmentSumConfig('cpu'), resizeNearestNeighborGradConfig('cpu'), ...batchMatMul, ...groupedMatMulConfigs('cpu'), selectByScalarConfig('cpu'), ...optimizerUpdateConfigs('cpu'), selectAllByScalarConfig('cpu'), allFiniteConfig('cpu'), ...layerNormConfigs('cpu')];
   if (backend === 'webgl') {
     const nanKeeping = [
       ...wrap('Relu', (o) => clipActivationConfig(o, 0, Infinity)),

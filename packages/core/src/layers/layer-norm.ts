@@ -5,6 +5,7 @@ import type { ForwardContext } from '../context.js';
 import { Module } from '../module.js';
 import { checkPositive, checkPositiveInt } from '../check.js';
 import { checkKnownKeys, configKeys } from '../config.js';
+import { layerNorm } from '../ops/layer-norm.js';
 
 /** Config of {@link LayerNorm}. */
 export interface LayerNormConfig {
@@ -43,13 +44,7 @@ export class LayerNorm extends Module {
 
   forward(x: tf.Tensor, _ctx?: ForwardContext): tf.Tensor {
     checkLastDim('LayerNorm', x, this.config.dim);
-    const mean = tf.mean(x, -1, true); // (..., C) -> (..., 1)
-    const xc = tf.sub(x, mean);
-    const variance = tf.mean(tf.square(xc), -1, true); // (..., 1)
-    let y = tf.mul(xc, tf.rsqrt(tf.add(variance, this.eps)));
-    if (this.weight) y = tf.mul(y, this.weight);
-    if (this.bias) y = tf.add(y, this.bias);
-    return y;
+    return layerNorm(x, this.weight, this.bias, this.eps); // fused on cpu and wasm (ops/layer-norm.ts)
   }
 }
 

@@ -1,0 +1,121 @@
+// Fused LayerNorm over the last axis on cpu and wasm ("Layer Normalization", arXiv:1607.06450):
+// one kernel forward, one backward, where tfjs's op-by-op LayerNorm runs 8 kernels forward and
+// about 20 for its gradient (mean, subtract, square, mean, add, rsqrt, multiply … and their
+// broadcast-reducing gradients). Rows of C values: mean μ, rstd r = 1/√(var + ε) (biased variance),
+// x̂ = (x − μ)·r, y = x̂·w + b.
+//   WeftLayerNorm: inputs x, and w, b when present (attr eps); outputs
+//     [y, mean, rstd] with mean and rstd shaped (…, 1).
+//   WeftLayerNormGrad: inputs dy, x, mean, rstd, and w when present; outputs [dx, dw, db], each
+//     [C] parameter gradient whether or not the layer has that parameter: g = dy·w (dy without w),
+//     dx = r·(g − mean(g) − x̂·mean(g·x̂)), dw = Σ_rows dy·x̂, db = Σ_rows dy.
+// Sums run in float64 (JS numbers) and round once per stored value.
+import type { KernelConfig, KernelFunc, TensorInfo } from '@tensorflow/tfjs-core';
+import { isArrayBackend, isHeapBackend } from './io.js';
+
+/** The kernels' names. */
+export const LAYER_NORM = 'WeftLayerNorm';
+export const LAYER_NORM_GRAD = 'WeftLayerNormGrad';
+
+/**
+ * Outputs of `shapes` (float32) on `backend`, filled by `fill(ins, outs)` with the input and output
+ * arrays (wasm: heap views taken after every allocation).
+ */
+function outputs(kernel: string, backend: unknown, inputs: TensorInfo[], shapes: number[][], fill: (ins: Float32Array[], outs: Float32Array[]) => void): TensorInfo[] {
+  for (const t of inputs) if (t.dtype !== 'float32') throw new Error(`${kernel}: an input has dtype ${t.dtype}; allowed: float32`);
+  if (isHeapBackend(backend)) {
+    const outs = shapes.map((s) => backend.makeOutput(s, 'float32'));
+    try {
+      fill(inputs.map((t) => backend.typedArrayFromHeap(t) as Float32Array), outs.map((t) => backend.typedArrayFromHeap(t) as Float32Array));
+    } catch (e) {
+      for (const o of outs) backend.disposeData(o.dataId);
+      throw e;
+    }
+    return outs;
+  }
+  if (isArrayBackend(backend)) {
+    const arrays = shapes.map((s) => new Float32Array(s.reduce((p, d) => p * d, 1)));
+    fill(inputs.map((t) => backend.readSync(t.dataId) as Float32Array), arrays);
+    return shapes.map((s, i) => backend.makeTensorInfo(s, 'float32', arrays[i]));
+  }
+  throw new Error(`${kernel}: the backend is neither tfjs wasm nor tfjs cpu; Weft registers this kernel only there`);
+}
+
+/** The last axis of `x` (C) and the statistics' shape (…, 1). */
+function rowsOf(kernel: string, x: TensorInfo, w?: TensorInfo, b?: TensorInfo): { C: number; statShape: number[] } {
+  if (x.shape.length < 1) throw new Error(`${kernel}: x has shape []; expected rank ≥ 1`);
+  const C = x.shape[x.shape.length - 1]!;
+  for (const [name, p] of [['w', w], ['b', b]] as const) {
+    if (p && (p.shape.length !== 1 || p.shape[0] !== C)) throw new Error(`${kernel}: ${name} has shape [${p.shape}]; expected [${C}] (x's last axis)`);
+  }
+  return { C, statShape: [...x.shape.slice(0, -1), 1] };
+}
+
+const layerNorm: KernelFunc = ({ inputs, backend, attrs }) => {
+  const { x, w, b } = inputs as { x: TensorInfo; w?: TensorInfo; b?: TensorInfo };
+  const { eps } = attrs as unknown as { eps: number };
+  const { C, statShape } = rowsOf(LAYER_NORM, x, w, b);
+  const ins = [x, ...(w ? [w] : []), ...(b ? [b] : [])];
+  return outputs(LAYER_NORM, backend, ins, [x.shape.slice(), statShape, statShape], (arrays, [y, mean, rstd]) => {
+    const xs = arrays[0]!;
+    const ws = w ? arrays[1]! : null;
+    const bs = b ? arrays[w ? 2 : 1]! : null;
+    const rows = C === 0 ? 0 : xs.length / C;
+    for (let r = 0, o = 0; r < rows; r++, o += C) {
+      let s = 0;
+      for (let c = 0; c < C; c++) s += xs[o + c]!;
+      const mu = s / C;
+      let v = 0;
+      for (let c = 0; c < C; c++) {
+        const d = xs[o + c]! - mu;
+        v += d * d;
+      }
+      const rs = 1 / Math.sqrt(v / C + eps);
+      mean![r] = mu;
+      rstd![r] = rs;
+      for (let c = 0; c < C; c++) {
+        const h = (xs[o + c]! - mu) * rs;
+        y![o + c] = (ws ? h * ws[c]! : h) + (bs ? bs[c]! : 0);
+      }
+    }
+  });
+};
+
+const layerNormGrad: KernelFunc = ({ inputs, backend }) => {
+  const { dy, x, mean, rstd, w } = inputs as { dy: TensorInfo; x: TensorInfo; mean: TensorInfo; rstd: TensorInfo; w?: TensorInfo };
+  const { C } = rowsOf(LAYER_NORM_GRAD, x, w);
+  const shapes = [x.shape.slice(), [C], [C]];
+  return outputs(LAYER_NORM_GRAD, backend, [dy, x, mean, rstd, ...(w ? [w] : [])], shapes, ([dys, xs, mus, rss, ws], [dx, dw, db]) => {
+    const rows = C === 0 ? 0 : xs!.length / C;
+    const [accW, accB] = [new Float64Array(C), new Float64Array(C)];
+    for (let r = 0, o = 0; r < rows; r++, o += C) {
+      const [mu, rs] = [mus![r]!, rss![r]!];
+      let sg = 0;
+      let sgh = 0;
+      for (let c = 0; c < C; c++) {
+        const h = (xs![o + c]! - mu) * rs;
+        const d = dys![o + c]!;
+        const g = ws ? d * ws[c]! : d;
+        sg += g;
+        sgh += g * h;
+        accW[c] += d * h;
+        accB[c] += d;
+      }
+      const [mg, mgh] = [sg / C, sgh / C];
+      for (let c = 0; c < C; c++) {
+        const h = (xs![o + c]! - mu) * rs;
+        const g = ws ? dys![o + c]! * ws[c]! : dys![o + c]!;
+        dx![o + c] = rs * (g - mg - h * mgh);
+      }
+    }
+    dw!.set(accW);
+    db!.set(accB);
+  });
+};
+
+/** Weft's fused LayerNorm forward and backward kernels on `backendName` (cpu or wasm). */
+export function layerNormConfigs(backendName: 'cpu' | 'wasm'): KernelConfig[] {
+  return [
+    { kernelName: LAYER_NORM, backendName, kernelFunc: layerNorm },
+    { kernelName: LAYER_NORM_GRAD, backendName, kernelFunc: layerNormGrad },
+  ];
+}

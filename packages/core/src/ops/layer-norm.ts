@@ -1,0 +1,51 @@
+// layerNorm(x, weight, bias, eps) over the last axis ("Layer Normalization", arXiv:1607.06450),
+// with the biased variance as PyTorch's nn.LayerNorm: one fused kernel forward and one backward on
+// cpu and wasm (kernels/layer-norm.ts), tfjs ops (and their autodiff) elsewhere.
+import * as tf from '@tensorflow/tfjs-core';
+import { LAYER_NORM, LAYER_NORM_GRAD } from '../kernels/layer-norm.js';
+
+/** The op-by-op LayerNorm (the reference, and the path on backends without the fused kernels). */
+export function layerNormUnfused(x: tf.Tensor, weight: tf.Tensor | null, bias: tf.Tensor | null, eps: number): tf.Tensor {
+  return tf.tidy(() => {
+    const mean = tf.mean(x, -1, true); // (..., C) -> (..., 1)
+    const xc = tf.sub(x, mean);
+    const variance = tf.mean(tf.square(xc), -1, true); // (..., 1)
+    let y = tf.mul(xc, tf.rsqrt(tf.add(variance, eps)));
+    if (weight) y = tf.mul(y, weight);
+    if (bias) y = tf.add(y, bias);
+    return y;
+  });
+}
+
+/** The fused op for one combination of present parameters (customGrad needs tensor arguments). */
+function fusedOp(hasWeight: boolean, hasBias: boolean, eps: number) {
+  return tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
+    const save = args.pop() as tf.GradSaveFunc;
+    const [x, ...params] = args as tf.Tensor[];
+    const w = hasWeight ? params[0]! : undefined;
+    const inputs: tf.NamedTensorMap = { x: x!, ...(w ? { w } : {}), ...(hasBias ? { b: params[hasWeight ? 1 : 0]! } : {}) };
+    const [y, mean, rstd] = tf.engine().runKernel(LAYER_NORM, inputs, { eps }) as unknown as tf.Tensor[];
+    save([x!, mean!, rstd!, ...(w ? [w] : [])]);
+    return {
+      value: y!,
+      gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
+        const [sx, sm, sr, sw] = saved;
+        const [dx, dw, db] = tf.engine().runKernel(LAYER_NORM_GRAD, { dy, x: sx!, mean: sm!, rstd: sr!, ...(sw ? { w: sw } : {}) }, {}) as unknown as tf.Tensor[];
+        const out = [dx!, ...(hasWeight ? [dw!] : []), ...(hasBias ? [db!] : [])];
+        tf.dispose([dw!, db!].filter((t) => !out.includes(t)));
+        return out;
+      },
+    };
+  });
+}
+
+/**
+ * LayerNorm of `x` over its last axis: (x − mean)/√(var + eps) · weight + bias (weight, bias [C] or
+ * null). Fused on cpu and wasm (one kernel forward, one backward), tfjs ops elsewhere.
+ */
+export function layerNorm(x: tf.Tensor, weight: tf.Tensor | null, bias: tf.Tensor | null, eps: number): tf.Tensor {
+  const backend = tf.getBackend();
+  if (x.dtype !== 'float32' || !tf.getKernel(LAYER_NORM, backend) || !tf.getKernel(LAYER_NORM_GRAD, backend)) return layerNormUnfused(x, weight, bias, eps);
+  const op = fusedOp(weight !== null, bias !== null, eps) as unknown as (...t: tf.Tensor[]) => tf.Tensor;
+  return op(x, ...(weight ? [weight] : []), ...(bias ? [bias] : []));
+}
