@@ -184,7 +184,10 @@ export const landingStyles = [
       color: var(--faint);
       font-size: 13.5px;
     }
-      .techniques {
+      #techniques {
+      margin-top: 40px;
+    }
+    .techniques {
       display: grid;
       grid-template-columns: repeat(auto-fill, minmax(300px, 1fr));
       gap: 16px;
