@@ -4,4 +4,5 @@ export * from './cross-layer/index.js';
 export * from './hashed/index.js';
 export * from './tokenformer/index.js';
 export * from './low-rank/index.js';
+export * from './shapeshifter/index.js';
 export * from './adapters/index.js';
