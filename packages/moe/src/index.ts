@@ -14,3 +14,4 @@ export * from './specialisation.js';
 export * from './pkm.js';
 export * from './transformers.js';
 export * from './loss-free-balance.js';
+export * from './chain-of-experts.js';
