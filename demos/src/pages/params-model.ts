@@ -222,6 +222,7 @@ function memoryOptions(r: SideResult, m: MemoryState, context: number) {
     ...(training ? { checkpointing: m.ckpt === 'on' } : {}),
     ...(adapter ? { adapter } : {}),
     ...(r.options.head ? { head: r.options.head } : {}),
+    ...(r.options.sharing ? { sharing: r.options.sharing } : {}),
   };
 }
 

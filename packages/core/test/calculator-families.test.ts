@@ -144,3 +144,66 @@ describe('structure the fixture configs do not exercise, against hand counts', (
     expect(r.mtp!.withSharedCopies).toBe(r.mtp!.params + 2 * 64 * 32);
   });
 });
+
+describe('published config.json files (every field as on the Hub) are accepted and count as their presets', () => {
+  // Field sets as the Hub's config.json files have them (values that do not change the count abridged).
+  const HUB: Array<[keyof typeof PRESETS, Record<string, unknown>]> = [
+    ['gpt-oss-20b', {
+      architectures: ['GptOssForCausalLM'], attention_bias: true, attention_dropout: 0.0, eos_token_id: 200002, experts_per_token: 4, head_dim: 64,
+      hidden_act: 'silu', hidden_size: 2880, initial_context_length: 4096, initializer_range: 0.02, intermediate_size: 2880,
+      layer_types: Array.from({ length: 24 }, (_, i) => (i % 2 ? 'full_attention' : 'sliding_attention')), max_position_embeddings: 131072,
+      model_type: 'gpt_oss', num_attention_heads: 64, num_experts_per_tok: 4, num_hidden_layers: 24, num_key_value_heads: 8, num_local_experts: 32,
+      output_router_logits: false, pad_token_id: 199999, quantization_config: { modules_to_not_convert: ['model.layers.*.self_attn'], quant_method: 'mxfp4' },
+      rms_norm_eps: 1e-5, rope_scaling: { beta_fast: 32.0, beta_slow: 1.0, factor: 32.0, original_max_position_embeddings: 4096, rope_type: 'yarn', truncate: false },
+      rope_theta: 150000, router_aux_loss_coef: 0.9, sliding_window: 128, swiglu_limit: 7.0, tie_word_embeddings: false, transformers_version: '4.55.0.dev0',
+      use_cache: true, vocab_size: 201088,
+    }],
+    ['Phi-3.5-MoE', {
+      architectures: ['PhiMoEForCausalLM'], auto_map: { AutoConfig: 'configuration_phimoe.PhiMoEConfig' }, attention_bias: true, attention_dropout: 0.0,
+      bos_token_id: 1, eos_token_id: 32000, hidden_act: 'silu', hidden_dropout: 0.0, hidden_size: 4096, initializer_range: 0.02, input_jitter_noise: 0.01,
+      intermediate_size: 6400, lm_head_bias: true, max_position_embeddings: 131072, model_type: 'phimoe', num_attention_heads: 32, num_experts_per_tok: 2,
+      num_hidden_layers: 32, num_key_value_heads: 8, num_local_experts: 16, original_max_position_embeddings: 4096, output_router_logits: false,
+      rms_norm_eps: 1e-5, rope_scaling: { long_factor: [1.0], short_factor: [1.0], type: 'longrope' }, rope_theta: 10000.0, router_aux_loss_coef: 0.0,
+      router_jitter_noise: 0.01, sliding_window: 131072, tie_word_embeddings: false, torch_dtype: 'bfloat16', transformers_version: '4.43.3', use_cache: true, vocab_size: 32064,
+    }],
+    ['DeepSeek-V3', {
+      architectures: ['DeepseekV3ForCausalLM'], attention_bias: false, attention_dropout: 0.0, auto_map: {}, aux_loss_alpha: 0.001, bos_token_id: 0, eos_token_id: 1,
+      ep_size: 1, first_k_dense_replace: 3, hidden_act: 'silu', hidden_size: 7168, initializer_range: 0.02, intermediate_size: 18432, kv_lora_rank: 512,
+      max_position_embeddings: 163840, model_type: 'deepseek_v3', moe_intermediate_size: 2048, moe_layer_freq: 1, n_group: 8, n_routed_experts: 256,
+      n_shared_experts: 1, norm_topk_prob: true, num_attention_heads: 128, num_experts_per_tok: 8, num_hidden_layers: 61, num_key_value_heads: 128,
+      num_nextn_predict_layers: 1, q_lora_rank: 1536, qk_nope_head_dim: 128, qk_rope_head_dim: 64,
+      quantization_config: { activation_scheme: 'dynamic', fmt: 'e4m3', quant_method: 'fp8', weight_block_size: [128, 128] }, rms_norm_eps: 1e-6,
+      rope_scaling: { beta_fast: 32, beta_slow: 1, factor: 40, mscale: 1.0, mscale_all_dim: 1.0, original_max_position_embeddings: 4096, type: 'yarn' },
+      rope_theta: 10000, routed_scaling_factor: 2.5, scoring_func: 'sigmoid', seq_aux: true, tie_word_embeddings: false, topk_group: 4, topk_method: 'noaux_tc',
+      torch_dtype: 'bfloat16', transformers_version: '4.33.1', use_cache: true, v_head_dim: 128, vocab_size: 129280,
+    }],
+    ['gemma-2-2b', {
+      architectures: ['Gemma2ForCausalLM'], attention_bias: false, attention_dropout: 0.0, attn_logit_softcapping: 50.0, bos_token_id: 2, cache_implementation: 'hybrid',
+      eos_token_id: 1, final_logit_softcapping: 30.0, head_dim: 256, hidden_act: 'gelu_pytorch_tanh', hidden_activation: 'gelu_pytorch_tanh', hidden_size: 2304,
+      initializer_range: 0.02, intermediate_size: 9216, max_position_embeddings: 8192, model_type: 'gemma2', num_attention_heads: 8, num_hidden_layers: 26,
+      num_key_value_heads: 4, pad_token_id: 0, query_pre_attn_scalar: 256, rms_norm_eps: 1e-6, rope_theta: 10000.0, sliding_window: 4096,
+      torch_dtype: 'float32', transformers_version: '4.42.4', use_cache: true, vocab_size: 256000,
+    }],
+    ['Qwen3-30B-A3B', {
+      architectures: ['Qwen3MoeForCausalLM'], attention_bias: false, attention_dropout: 0.0, bos_token_id: 151643, decoder_sparse_step: 1, eos_token_id: 151645,
+      head_dim: 128, hidden_act: 'silu', hidden_size: 2048, initializer_range: 0.02, intermediate_size: 6144, max_position_embeddings: 40960, max_window_layers: 48,
+      mlp_only_layers: [], model_type: 'qwen3_moe', moe_intermediate_size: 768, norm_topk_prob: true, num_attention_heads: 32, num_experts: 128,
+      num_experts_per_tok: 8, num_hidden_layers: 48, num_key_value_heads: 4, output_router_logits: false, rms_norm_eps: 1e-6, rope_scaling: null,
+      rope_theta: 1000000.0, router_aux_loss_coef: 0.001, sliding_window: null, tie_word_embeddings: false, torch_dtype: 'bfloat16',
+      transformers_version: '4.51.0', use_cache: true, use_sliding_window: false, vocab_size: 151936,
+    }],
+    ['mamba-130m', {
+      architectures: ['MambaForCausalLM'], bos_token_id: 0, conv_kernel: 4, eos_token_id: 0, expand: 2, hidden_act: 'silu', hidden_size: 768, initializer_range: 0.1,
+      intermediate_size: 1536, layer_norm_epsilon: 1e-5, model_type: 'mamba', n_layer: undefined, num_hidden_layers: 24, pad_token_id: 0,
+      rescale_prenorm_residual: false, residual_in_fp32: true, state_size: 16, time_step_floor: 0.0001, time_step_init_scheme: 'random', time_step_max: 0.1,
+      time_step_min: 0.001, time_step_rank: 48, time_step_scale: 1.0, torch_dtype: 'float32', transformers_version: '4.39.0.dev0', use_bias: false,
+      use_cache: true, use_conv_bias: true, vocab_size: 50280,
+    }],
+  ];
+  for (const [name, config] of HUB) {
+    it(name, () => {
+      const text = JSON.stringify(config); // drops undefined fields, as a file would not have them
+      expect(countParamsFromJson(text).total).toBe(countParams(PRESETS[name].config as ModelConfig).total);
+    });
+  }
+});

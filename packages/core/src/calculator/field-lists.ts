@@ -24,7 +24,10 @@ const COMMON = [
   'rope_theta', 'rope_scaling', 'rope_parameters', 'partial_rotary_factor', 'rms_norm_eps', 'layer_norm_eps', 'layer_norm_epsilon',
   'classifier_dropout', 'output_router_logits', 'router_aux_loss_coef', 'router_z_loss_coef', 'router_jitter_noise', 'norm_topk_prob',
   'sliding_window', 'use_sliding_window', 'max_window_layers', 'layer_types', 'pruned_heads', 'add_cross_attention',
-  'use_flash_attn', 'use_flash_attention_2', 'fused_mlp', 'embedding_multiplier', 'pretrained_config_archive_map',
+  'use_flash_attn', 'use_flash_attention_2', 'fused_mlp', 'pretrained_config_archive_map',
+  // Dropout rates under every name the configuration classes use.
+  'hidden_dropout', 'hidden_dropout_prob', 'attention_probs_dropout_prob', 'resid_pdrop', 'embd_pdrop', 'attn_pdrop', 'dropout',
+  'dropout_rate', 'activation_dropout',
 ] as const;
 
 const DENSE_DECODER = ['vocab_size', 'hidden_size', 'num_hidden_layers', 'num_attention_heads', 'intermediate_size', 'num_key_value_heads', 'head_dim', 'tie_word_embeddings'];
@@ -57,9 +60,9 @@ export const FIELD_LISTS: Record<SupportedModelType, { read: readonly string[]; 
     ignored: ['scoring_func', 'aux_loss_alpha', 'seq_aux', 'topk_method', 'n_group', 'topk_group', 'routed_scaling_factor', 'ep_size'],
   },
   deepseek_v2: {
-    read: ['vocab_size', 'hidden_size', 'num_hidden_layers', 'num_attention_heads', 'intermediate_size', 'tie_word_embeddings', 'n_routed_experts', 'n_shared_experts', 'num_experts_per_tok', 'moe_intermediate_size', 'first_k_dense_replace', 'moe_layer_freq', 'q_lora_rank', 'kv_lora_rank', 'qk_nope_head_dim', 'qk_rope_head_dim', 'v_head_dim', 'attention_bias'],
+    read: ['vocab_size', 'hidden_size', 'num_hidden_layers', 'num_attention_heads', 'intermediate_size', 'tie_word_embeddings', 'n_routed_experts', 'n_shared_experts', 'num_experts_per_tok', 'moe_intermediate_size', 'first_k_dense_replace', 'moe_layer_freq', 'q_lora_rank', 'kv_lora_rank', 'qk_nope_head_dim', 'qk_rope_head_dim', 'v_head_dim', 'attention_bias', 'mlp_bias'],
     // num_key_value_heads and head_dim exist on the config class but MLA does not use them.
-    ignored: ['num_key_value_heads', 'head_dim', 'qk_head_dim', 'scoring_func', 'aux_loss_alpha', 'seq_aux', 'topk_method', 'n_group', 'topk_group', 'routed_scaling_factor', 'ep_size', 'rope_interleave', 'mlp_bias'],
+    ignored: ['num_key_value_heads', 'head_dim', 'qk_head_dim', 'scoring_func', 'aux_loss_alpha', 'seq_aux', 'topk_method', 'n_group', 'topk_group', 'routed_scaling_factor', 'ep_size', 'rope_interleave'],
   },
   deepseek_v3: {
     read: ['vocab_size', 'hidden_size', 'num_hidden_layers', 'num_attention_heads', 'intermediate_size', 'tie_word_embeddings', 'n_routed_experts', 'num_local_experts', 'n_shared_experts', 'num_experts_per_tok', 'moe_intermediate_size', 'first_k_dense_replace', 'moe_layer_freq', 'q_lora_rank', 'kv_lora_rank', 'qk_nope_head_dim', 'qk_rope_head_dim', 'v_head_dim', 'attention_bias', 'num_nextn_predict_layers'],
@@ -92,7 +95,7 @@ export const FIELD_LISTS: Record<SupportedModelType, { read: readonly string[]; 
   },
   gpt_oss: {
     read: [...DENSE_DECODER, 'num_local_experts', 'num_experts', 'num_experts_per_tok', 'attention_bias'],
-    ignored: ['swiglu_limit', 'experts_per_token'],
+    ignored: ['swiglu_limit', 'experts_per_token', 'initial_context_length'],
   },
   gpt2: {
     read: ['vocab_size', 'n_positions', 'n_embd', 'n_layer', 'n_head', 'n_inner', 'tie_word_embeddings', 'add_cross_attention', 'hidden_size', 'num_hidden_layers', 'num_attention_heads'],

@@ -31,7 +31,7 @@ import { describeValue } from '../config.js';
 import type { ResolvedGpt2 } from './gpt2.js';
 import type { ResolvedMamba } from './mamba.js';
 import type { ResolvedT5 } from './t5.js';
-import type { AdapterConfig, HeadKind, ModelConfig, ParamPrecision, ParamReport } from './types.js';
+import type { AdapterConfig, HeadKind, ModelConfig, ParamPrecision, ParamReport, SharingPlan } from './types.js';
 import { PARAM_PRECISIONS } from './types.js';
 import { resolveConfig, type ResolvedConfig, type ResolvedDecoder } from './validate.js';
 
@@ -61,6 +61,8 @@ export interface MemoryOptions {
   adapter?: AdapterConfig;
   /** Model class counted (see `CountOptions.head`). Default: the family's usual one. */
   head?: HeadKind;
+  /** Cross-layer sharing plan: shared blocks are stored (and trained) once. Default `'none'`. */
+  sharing?: SharingPlan;
 }
 
 /** Bytes by part; parts a mode does not have are 0. */
@@ -250,7 +252,7 @@ function qloraBaseBytes(report: ParamReport): number {
  */
 export function estimateMemory(config: ModelConfig, options: MemoryOptions = {}): MemoryEstimate {
   if (options === null || typeof options !== 'object') throw new CalculatorError(`estimateMemory: options=${describeValue(options)} must be an object`);
-  const allowed = ['mode', 'precision', 'kvPrecision', 'context', 'batch', 'checkpointing', 'flashAttention', 'adapter', 'head'];
+  const allowed = ['mode', 'precision', 'kvPrecision', 'context', 'batch', 'checkpointing', 'flashAttention', 'adapter', 'head', 'sharing'];
   const unknown = Object.keys(options).find((k) => !allowed.includes(k));
   if (unknown !== undefined) throw new CalculatorError(`estimateMemory: unknown option ${describeValue(unknown)} (allowed: ${allowed.join(', ')})`);
   const mode = checkChoice('mode', options.mode, MEMORY_MODES, 'inference');
@@ -266,7 +268,11 @@ export function estimateMemory(config: ModelConfig, options: MemoryOptions = {})
   }
   const cfg = resolveConfig(config, 'config');
   const adapter = mode === 'lora' || mode === 'qlora' ? (options.adapter ?? { method: 'lora', r: 16 }) : undefined;
-  const report = countResolved(cfg, { ...(options.head ? { head: options.head } : {}), ...(adapter ? { adapter } : {}) });
+  const report = countResolved(cfg, {
+    ...(options.head ? { head: options.head } : {}),
+    ...(options.sharing ? { sharing: options.sharing } : {}),
+    ...(adapter ? { adapter } : {}),
+  });
   const parts: MemoryParts = { weights: 0, masterWeights: 0, gradients: 0, optimizer: 0, adapter: 0, kvCache: 0, activations: 0 };
   let kvBytesPerToken = 0;
   let activationBytesPerToken = 0;

@@ -411,6 +411,12 @@ function resolveKnown(obj: Record<string, unknown>, f: Fields, modelType: Suppor
   return resolveDecoder(f, modelType, { vocab, hidden, layers, heads, intermediate });
 }
 
+/** A bias flag the calculator counts only when false (DeepSeek-V2's `mlp_bias`): true is refused by name. */
+function noBias(f: Fields, name: string): false {
+  if (f.bool(name, false)) f.fail(name, true, 'false (only MLPs without bias are counted for this model type)');
+  return false;
+}
+
 /** Default `head_dim` of the config classes that do not derive it from hidden_size / num_attention_heads. */
 const DEFAULT_HEAD_DIM: Partial<Record<DecoderModelType, number>> = { gemma2: 256, gemma3_text: 256, qwen3: 128, qwen3_moe: 128, llama4_text: 128, gpt_oss: 64 };
 
@@ -577,7 +583,7 @@ function resolveDecoder(
     layers,
     intermediate,
     tie,
-    mlpBias: modelType === 'llama' ? f.bool('mlp_bias', false) : false,
+    mlpBias: modelType === 'llama' ? f.bool('mlp_bias', false) : modelType === 'deepseek_v2' ? noBias(f, 'mlp_bias') : false,
     attention,
     moe,
     norm: modelType === 'phimoe' ? 'layer' : 'rms',
