@@ -29,6 +29,7 @@ export const PAGES: readonly PageInfo[] = [
   { file: 'params', title: 'Parameter comparator', summary: 'Exact stored, effective, trainable and active parameters and memory of real-scale models side by side.', family: 'comparator' },
   { file: 'sharing', title: 'Weight sharing', summary: 'Cross-layer plans and hashed sharing trained live beside an unshared baseline, with stored vs effective parameters.', family: 'weight-sharing' },
   { file: 'adapters', title: 'Adapters', summary: 'LoRA, DoRA, LoHa, LoKr and IA³ fine-tuned on a frozen base side by side, mixed with sliders, exported in PEFT format.', family: 'adapters' },
+  { file: 'finetune', title: 'Fine-tune', summary: 'A transformers checkpoint from your disk in the tab: ledger and memory, text generation, LoRA fine-tuning live, the PEFT adapter and merged model to download.' },
   { file: 'moe', title: 'Mixture of experts', summary: 'Routers, capacity and aux losses trained live: token-to-expert heatmap, per-expert load, total vs active parameters.', family: 'mixture-of-experts' },
   { file: 'nas', title: 'Supernets & NAS', summary: 'DARTS-style and weight-entangled supernets searched live on a planted teacher: α as bars, the genotype as a cell, retrain vs random.', family: 'supernets' },
   { file: 'compare', title: 'Compare techniques', summary: 'Every technique on one toy task with the same step budget: a live Pareto chart of accuracy against stored and active parameters.' },

@@ -6,6 +6,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { Embedding, LayerNorm, Linear, Module, RMSNorm } from '@weft/core';
 import { MoE } from '@weft/moe';
+import { AdaptedLayer } from '@weft/sharing';
 
 /** One way a parameter is stored in a checkpoint. */
 export interface WeightForm {
@@ -99,13 +100,20 @@ export function weightSlots(model: Module<any, any>, rules: NamingRules = {}): W
   const seen = new Set<tf.Variable>();
   const visit = (m: Module<any, any>, path: string) => {
     const join = (n: string) => (path ? `${path}.${n}` : n);
-    if (m instanceof MoE) out.push(...moeSlots(path, rename(path), m, rules.mixtralExperts ?? false));
+    if (m instanceof AdaptedLayer) {
+      // A Linear with adapters: its base weight is what transformers stores, once every live adapter is merged into it.
+      const live = m.disabled ? [] : m.active.filter((n) => !m.merged.includes(n));
+      if (live.length > 0 || !(m.baseModule instanceof Linear)) {
+        throw new Error(`transformers layout: "${path}" has unmerged adapters (${live.join(', ')}); merge them (mergeAdapters) or unload them before saving`);
+      }
+      out.push(...linearSlots(path, rename(path), m.baseModule, rules.conv1d?.(path) ?? false));
+    } else if (m instanceof MoE) out.push(...moeSlots(path, rename(path), m, rules.mixtralExperts ?? false));
     else if (m instanceof Linear) out.push(...linearSlots(path, rename(path), m, rules.conv1d?.(path) ?? false));
     else if (m instanceof Embedding || m instanceof RMSNorm || m instanceof LayerNorm) {
       for (const [n, v] of m.ownParameters()) out.push(copySlot(join(n), `${rename(path)}.${n}`, v));
     } else {
       if (m.ownParameters().size > 0) {
-        throw new Error(`transformers layout: ${m.constructor.name} at "${path}" has parameters with no transformers name (merge or unload adapters before saving)`);
+        throw new Error(`transformers layout: ${m.constructor.name} at "${path}" has parameters with no transformers name`);
       }
       for (const [n, c] of m.namedChildren()) visit(c, join(n));
     }
