@@ -46,7 +46,7 @@ export class ArrowLayer extends AdapterLayer {
     if (this.base.kind !== 'linear') throw new Error('Arrow: only Linear/Dense layers');
     if (this.experts.some((e) => e.loraA.isDisposed)) throw new Error('Arrow: an expert of this router was deleted; delete the router too or rebuild it with addArrowRouter');
     const w = this.routing(x as tf.Tensor2D);
-    ctx.addStat('arrow/load', tf.mean(w, 0));
+    ctx.addStat(`${ctx.keyOf(this, 'arrow')}/load`, tf.mean(w, 0)); // per layer: its path in the trainer's model
     let out = y;
     this.experts.forEach((ex, i) => {
       const d = tf.mul(channelMatMul(applyFlat(this.base, x, ex.loraA), ex.loraB), ex.scaling); // (N, out)

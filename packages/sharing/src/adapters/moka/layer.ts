@@ -46,7 +46,7 @@ export class MokaLayer extends AdapterLayer {
     const K = this.options.experts;
     const n = x.shape[0]!;
     const g = tf.softmax(tf.matMul(x as tf.Tensor2D, this.gate)); // (N, K)
-    ctx.addStat('moka/gate', tf.mean(g, 0));
+    ctx.addStat(`${ctx.keyOf(this, 'moka')}/gate`, tf.mean(g, 0)); // per layer: its path in the trainer's model
     const X = tf.reshape(x, [n, inM, inN]); // (N, in) -> (N, in_m, in_n)
     let delta: tf.Tensor | null = null;
     for (let k = 0; k < K; k++) {

@@ -68,7 +68,8 @@ export class TapsLayer extends AdditiveAdapter {
   override transformOutput(x: tf.Tensor, y: tf.Tensor, _yBase: tf.Tensor, ctx: ForwardContext): tf.Tensor {
     const gate = straightThrough(this.score, this.options.threshold);
     if (ctx.training && this.options.sparsity > 0) ctx.addAuxLoss('taps_sparsity', tf.abs(this.score) as tf.Scalar, this.options.sparsity);
-    ctx.addStat('taps/active', gate);
+    // Keyed by the layer's path in the trainer's model (`blocks.0.attn.q.taps/active`), so every layer's gate is kept.
+    ctx.addStat(`${ctx.keyOf(this, 'taps')}/active`, gate);
     const x2 = x as tf.Tensor2D;
     const dy = this.delta ? tf.matMul(x2, this.delta) : tf.matMul(tf.matMul(x2, this.loraA!), this.loraB!);
     return tf.add(y, tf.mul(dy, gate));
