@@ -71,6 +71,10 @@ export class NasJob implements TrainingJob {
   private readonly all: tf.Tensor[];
   private readonly rng: Rng;
   private disposed = false;
+  /** Steps trained so far (for a searcher's pause). */
+  private stepsDone = 0;
+  /** Whether the searcher's pause (few-shot's split) has run. */
+  private pausedOnce = false;
 
   constructor(readonly state: NasState) {
     this.totalSteps = state.steps;
@@ -128,6 +132,7 @@ export class NasJob implements TrainingJob {
 
   /** α / β bars, the current architecture and its recovery of the teacher. */
   async view(selection: NasState['selection']): Promise<NasView> {
+    await this.pauseIfDue();
     if (this.cell) {
       const { net } = this.cell;
       const w = await net.edgeWeights();
@@ -170,6 +175,25 @@ export class NasJob implements TrainingJob {
     return { groups, genotype: null, subnet, text: JSON.stringify(subnet), recovery: subnetRecovery(teacher, subnet, s), skipShare: 0 };
   }
 
+  /**
+   * A searcher with a pause (few-shot NAS splits its supernet there; see runSearch) gets it at the
+   * first progress report at or after its step: reports are awaited between steps, so the split
+   * sees one batch of the training half and the training goes on after it.
+   */
+  private async pauseIfDue(): Promise<void> {
+    const searcher = this.cell?.searcher ?? this.entangled!.searcher;
+    if (this.pausedOnce || !searcher.atPause || searcher.pauseAt === undefined || this.stepsDone < searcher.pauseAt) return;
+    this.pausedOnce = true;
+    const rng = this.rng.fork('pause');
+    const i = tf.tensor1d(Int32Array.from({ length: this.batch }, () => rng.int(N / 2)), 'int32');
+    const b = { x: tf.gather(this.train.x, i), y: tf.gather(this.train.y, i) };
+    try {
+      await searcher.atPause(b);
+    } finally {
+      tf.dispose([i, b.x, b.y]);
+    }
+  }
+
   run(segment: TrainingSegment): Promise<TrainResult> {
     if (this.disposed) throw new Error('NasJob: run() after dispose()');
     const searcher = this.cell?.searcher ?? this.entangled!.searcher;
@@ -184,7 +208,10 @@ export class NasJob implements TrainingJob {
         const b = draw();
         return { train: { x: tf.gather(this.train.x, a), y: tf.gather(this.train.y, a) }, val: { x: tf.gather(this.val.x, b), y: tf.gather(this.val.y, b) } };
       },
-      step: (b, s) => searcher.step(b, s),
+      step: (b, s) => {
+        this.stepsDone = segment.fromStep + s.step + 1;
+        return searcher.step(b, { ...s, step: segment.fromStep + s.step });
+      },
       onProgress: segment.onProgress,
       signal: segment.signal,
       seed: this.state.seed * 100_003 + segment.fromStep,

@@ -1,3 +1,4 @@
 export * from './space.js';
 export * from './supernet.js';
 export * from './subnet.js';
+export * from './decisions.js';

@@ -59,6 +59,13 @@ export interface Searcher<R> {
   dispose(): void;
   /** Resolves when host-side state the steps read is current (GDAS' host copy of α); runSearch awaits it. */
   ready?(): Promise<void>;
+  /**
+   * A step before which runSearch stops the trainer, awaits {@link atPause} with that step's
+   * training batch and resumes (a host decision that needs a readback, e.g. few-shot splitting).
+   */
+  readonly pauseAt?: number;
+  /** See {@link pauseAt}. */
+  atPause?(batch: Batch): Promise<void>;
 }
 
 /** The loss of `net` on `b` in a fresh forward context. */

@@ -87,7 +87,18 @@ export class GdasSearch extends DartsSearch {
   private refresh(): void {
     if (this.reads) return;
     const net = this.net;
-    this.reads = Promise.all(net.kinds().map(async (k) => void this.host.set(k, (await net.alpha(k).data()) as Float32Array))).then(() => {
+    // Read clones: the next architecture step assigns α, which frees the variable's old data while
+    // a webgpu read of it may still be pending (a clone holds a reference to that data).
+    const copies = net.kinds().map((k) => [k, tf.keep(tf.clone(net.alpha(k)))] as const);
+    this.reads = Promise.all(
+      copies.map(async ([k, t]) => {
+        try {
+          this.host.set(k, (await t.data()) as Float32Array);
+        } finally {
+          t.dispose();
+        }
+      }),
+    ).then(() => {
       this.reads = null;
     });
   }

@@ -14,6 +14,8 @@ import { GDAS_DEFAULTS, GDAS_KEYS, GdasSearch } from './gdas.js';
 import { SPOS_DEFAULTS, SPOS_KEYS, SposSearch } from './spos.js';
 import { SPOS_ENTANGLED_DEFAULTS, SPOS_ENTANGLED_KEYS, SposEntangledSearch } from './spos-entangled.js';
 import { TANGLENAS_DEFAULTS, TANGLENAS_KEYS, TangleNasSearch } from './tanglenas.js';
+import { FEW_SHOT_GM_DEFAULTS, FEW_SHOT_GM_KEYS, FewShotGmSearch } from './few-shot-gm.js';
+import { ALPHANET_DEFAULTS, ALPHANET_KEYS, AlphaNetSearch } from './alphanet.js';
 
 /** A cell-space method entry. */
 export interface CellMethod {
@@ -175,4 +177,18 @@ registerSearchMethod('spos-entangled', {
   defaults: plain(SPOS_ENTANGLED_DEFAULTS),
   options: SPOS_ENTANGLED_KEYS,
   factory: (net, loss, c) => new SposEntangledSearch(net, loss, c),
+});
+registerSearchMethod('few-shot-gm', {
+  family: 'entangled',
+  description: 'Few-shot NAS: SPOS, then the supernet split at the decisions whose choices\' gradients agree least (gradient matching)',
+  defaults: plain(FEW_SHOT_GM_DEFAULTS),
+  options: FEW_SHOT_GM_KEYS,
+  factory: (net, loss, c) => new FewShotGmSearch(net, loss, c),
+});
+registerSearchMethod('alphanet', {
+  family: 'entangled',
+  description: 'AlphaNet: sandwich training, the smaller subnets distilled in place from the largest by the adaptive α-divergence',
+  defaults: plain(ALPHANET_DEFAULTS),
+  options: ALPHANET_KEYS,
+  factory: (net, loss, c) => new AlphaNetSearch(net, loss, c),
 });

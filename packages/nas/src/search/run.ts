@@ -65,15 +65,43 @@ export async function runSearch<R>(o: RunSearchOptions<R>): Promise<RunSearchRes
   };
   await searcher.ready?.();
   const t0 = performance.now();
-  const training = await train<SearchBatch>({
-    steps,
-    batch: (i) => ({ train: pick(o.train, ti[i]!), val: pick(o.val, vi[i]!) }),
-    step: (b, s) => searcher.step(b, s),
-    reportEvery: o.reportEvery ?? 10,
-    onProgress: o.onProgress,
-    signal: o.signal,
-    seed: o.seed ?? 0,
-  });
+  // One trainer run, or two around the searcher's pause; step numbers and the contexts' seeds
+  // (seed + step) continue across the pause as in one run.
+  const p = searcher.pauseAt;
+  const cuts = p !== undefined && searcher.atPause && p > 0 && p < steps ? [0, p, steps] : [0, steps];
+  const runs: TrainResult[] = [];
+  for (let c = 0; c + 1 < cuts.length; c++) {
+    const from = cuts[c]!;
+    if (from > 0) {
+      if (runs.at(-1)!.stoppedBy === 'abort') break;
+      const b = tf.tidy(() => pick(o.train, ti[from]!) as unknown as tf.TensorContainer) as unknown as Batch;
+      try {
+        await searcher.atPause!(b);
+      } finally {
+        tf.dispose([b.x, b.y]);
+      }
+    }
+    runs.push(
+      await train<SearchBatch>({
+        steps: cuts[c + 1]! - from,
+        batch: (i) => ({ train: pick(o.train, ti[from + i]!), val: pick(o.val, vi[from + i]!) }),
+        step: (b, s) => searcher.step(b, { ...s, step: s.step + from }),
+        reportEvery: o.reportEvery ?? 10,
+        onProgress: o.onProgress ? (q) => o.onProgress!({ ...q, step: q.step + from }) : undefined,
+        signal: o.signal,
+        seed: (o.seed ?? 0) + from,
+      }),
+    );
+  }
+  const last = runs.at(-1)!;
+  const done = runs.reduce((n, r) => n + r.steps, 0);
+  const training: TrainResult = runs.length === 1 ? last : {
+    ...last,
+    steps: done,
+    history: runs.flatMap((r, k) => r.history.map((h) => ({ ...h, step: h.step + cuts[k]! }))),
+    skippedSteps: runs.reduce((n, r) => n + r.skippedSteps, 0),
+    stepsPerSecond: done / Math.max(1e-9, (performance.now() - t0) / 1000),
+  };
   const result = await searcher.result(o.val);
   return { result, training, seconds: (performance.now() - t0) / 1000 };
 }

@@ -2,13 +2,16 @@
 // space, the black-box baseline to TangleNAS: each step trains one uniformly sampled subnet's
 // slices (as Once-for-All's sampling, without progressive shrinking); `result(val)` searches
 // subnets scored with the inherited weights — SPOS' evolutionary search (search/evolution.ts; a
-// gene per choice: depth, each layer's width, kernel and activation) or random search.
+// gene per choice: depth, each layer's width, kernel and activation) or random search. The super-net
+// training heuristics of How to Train Your Super-Net (arXiv 2003.04276) are options: a warm-up /
+// cosine schedule of the weight rate and fair path sampling (see supernet-heuristics.ts).
 import * as tf from '@tensorflow/tfjs-core';
 import { ForwardContext, checkKnownKeys, configKeys, makeOptimizer, Rng, type OptimizerConfig, type StepContext, type StepOutput, describeValue } from '@weft/core';
 import { randomSubnet, type EntangledSpaceConfig, type SubnetConfig } from '../entangled/space.js';
 import { evolve, resolveEvolution, type EvolutionConfig, type EvolutionResult, type GeneSpace } from './evolution.js';
 import type { EntangledSupernet } from '../entangled/supernet.js';
 import type { Batch, SearchBatch, Searcher, TaskLoss } from './bilevel.js';
+import { FairSubnetSampler, PATH_SAMPLINGS, checkLrSchedule, scheduledLr, type LrSchedule, type PathSampling } from './supernet-heuristics.js';
 
 /** Config of {@link SposEntangledSearch}. */
 export interface SposEntangledConfig {
@@ -24,13 +27,17 @@ export interface SposEntangledConfig {
   seed: number;
   /** Penalty λ · params(subnet)/params(largest) added to the validation loss when ranking. Default 0. */
   costWeight: number;
+  /** Path sampling: 'uniform' (SPOS) or 'fair' (each choice equally often). Default 'uniform'. */
+  sampling: PathSampling;
+  /** Schedule of the weight learning rate (warm-up, cosine decay). Default: none (constant rate). */
+  lrSchedule?: LrSchedule;
 }
 
 /** Every key of {@link SposEntangledConfig}. */
-export const SPOS_ENTANGLED_KEYS = configKeys<SposEntangledConfig>({ weightOptimizer: true, search: true, evolution: true, candidates: true, seed: true, costWeight: true });
+export const SPOS_ENTANGLED_KEYS = configKeys<SposEntangledConfig>({ weightOptimizer: true, search: true, evolution: true, candidates: true, seed: true, costWeight: true, sampling: true, lrSchedule: true });
 
 /** Defaults of {@link SposEntangledConfig}. */
-export const SPOS_ENTANGLED_DEFAULTS: SposEntangledConfig = { weightOptimizer: { name: 'adam', learningRate: 0.01 }, search: 'evolution', evolution: {}, candidates: 20, seed: 0, costWeight: 0 };
+export const SPOS_ENTANGLED_DEFAULTS: SposEntangledConfig = { weightOptimizer: { name: 'adam', learningRate: 0.01 }, search: 'evolution', evolution: {}, candidates: 20, seed: 0, costWeight: 0, sampling: 'uniform' };
 
 /** Subnets of `space` as genes: depth, then each layer's width, kernel and activation (where the space has them). */
 export function subnetGenes(space: EntangledSpaceConfig): GeneSpace<SubnetConfig> {
@@ -68,6 +75,7 @@ export class SposEntangledSearch implements Searcher<SubnetConfig> {
   readonly method = 'spos-entangled';
   readonly config: SposEntangledConfig;
   private readonly opt: tf.Optimizer;
+  private readonly fair: FairSubnetSampler | null;
 
   constructor(readonly net: EntangledSupernet, readonly loss: TaskLoss, config: Partial<SposEntangledConfig> = {}) {
     checkKnownKeys('spos-entangled', config, SPOS_ENTANGLED_KEYS);
@@ -75,11 +83,17 @@ export class SposEntangledSearch implements Searcher<SubnetConfig> {
     if (!Number.isInteger(this.config.candidates) || this.config.candidates < 1) throw new Error(`spos-entangled: candidates=${this.config.candidates} must be an integer ≥ 1`);
     if (this.config.search !== 'evolution' && this.config.search !== 'random') throw new Error(`spos-entangled: search=${describeValue(this.config.search)} must be 'evolution' or 'random'`);
     resolveEvolution('spos-entangled', this.config.evolution);
+    if (!PATH_SAMPLINGS.includes(this.config.sampling)) throw new Error(`spos-entangled: sampling=${describeValue(this.config.sampling)} must be one of ${PATH_SAMPLINGS.join(', ')}`);
+    if (this.config.lrSchedule !== undefined) checkLrSchedule('spos-entangled', this.config.lrSchedule);
     this.opt = makeOptimizer(this.config.weightOptimizer);
+    this.fair = this.config.sampling === 'fair' ? new FairSubnetSampler(net.space, new Rng(this.config.seed).fork('fair')) : null;
   }
 
   step(batch: SearchBatch, s: StepContext): StepOutput {
-    this.net.subnet = randomSubnet(this.net.space, s.ctx.rng);
+    const sc = this.config.lrSchedule;
+    // tfjs' optimisers read `learningRate` on every applyGradients.
+    if (sc) (this.opt as unknown as { learningRate: number }).learningRate = scheduledLr(s.step, this.config.weightOptimizer.learningRate, sc);
+    this.net.subnet = this.fair ? this.fair.next() : randomSubnet(this.net.space, s.ctx.rng);
     try {
       const loss = this.opt.minimize(() => this.loss(this.net.forward(batch.train.x, s.ctx), batch.train.y), true, this.net.weightParameters())!;
       return { loss };
