@@ -58,6 +58,7 @@ import { stridedSliceWasmConfig } from './strided-slice.js';
 import { selectAllByScalarConfig, selectByScalarConfig } from './select-by-scalar.js';
 import { allFiniteConfig } from './all-finite.js';
 import { layerNormConfigs } from './layer-norm.js';
+import { activationConfigs } from './activation.js';
 import { reduceWasmConfig } from './reduce-simd.js';
 import { optimizerUpdateConfigs } from './optimizer-update.js';
 import { transposeWasmConfig } from './transpose-simd.js';
@@ -104,10 +105,11 @@ function kernelsFor(backend: string): KernelConfig[] {
       selectAllByScalarConfig('wasm'),
       allFiniteConfig('wasm'),
       ...layerNormConfigs('wasm'),
+      ...activationConfigs('wasm'),
     ];
   }
   const batchMatMul = wrap('BatchMatMul', (o) => broadcastBatchMatMulConfig(o, backend));
-  if (backend === 'cpu') return [unsortedSegmentSumConfig('cpu'), resizeNearestNeighborGradConfig('cpu'), ...batchMatMul, ...groupedMatMulConfigs('cpu'), selectByScalarConfig('cpu'), ...optimizerUpdateConfigs('cpu'), selectAllByScalarConfig('cpu'), allFiniteConfig('cpu'), ...layerNormConfigs('cpu')];
+  if (backend === 'cpu') return [unsortedSegmentSumConfig('cpu'), resizeNearestNeighborGradConfig('cpu'), ...batchMatMul, ...groupedMatMulConfigs('cpu'), selectByScalarConfig('cpu'), ...optimizerUpdateConfigs('cpu'), selectAllByScalarConfig('cpu'), allFiniteConfig('cpu'), ...layerNormConfigs('cpu'), ...activationConfigs('cpu')];
   if (backend === 'webgl') {
     const nanKeeping = [
       ...wrap('Relu', (o) => clipActivationConfig(o, 0, Infinity)),

@@ -5,21 +5,21 @@ import type { ForwardContext } from '../context.js';
 import { Module } from '../module.js';
 import { checkOneOf } from '../check.js';
 import { checkKnownKeys, configKeys } from '../config.js';
+import { fusedActivation } from '../ops/activation.js';
 
-/** Exact GELU, x·Φ(x) = ½x(1 + erf(x/√2)) (PyTorch `gelu`, approximate='none'). */
+/** Exact GELU, x·Φ(x) = ½x(1 + erf(x/√2)) (PyTorch `gelu`, approximate='none'); fused on cpu and wasm. */
 export function gelu(x: tf.Tensor): tf.Tensor {
-  return tf.mul(tf.mul(x, 0.5), tf.add(1, tf.erf(tf.mul(x, Math.SQRT1_2))));
+  return fusedActivation('gelu', x);
 }
 
-/** Tanh-approximated GELU, ½x(1 + tanh(√(2/π)(x + 0.044715x³))) (PyTorch approximate='tanh', GPT-2's "gelu_new"). */
+/** Tanh-approximated GELU, ½x(1 + tanh(√(2/π)(x + 0.044715x³))) (PyTorch approximate='tanh', GPT-2's "gelu_new"); fused on cpu and wasm. */
 export function geluTanh(x: tf.Tensor): tf.Tensor {
-  const inner = tf.mul(tf.add(x, tf.mul(tf.mul(tf.mul(x, x), x), 0.044715)), Math.sqrt(2 / Math.PI));
-  return tf.mul(tf.mul(x, 0.5), tf.add(1, tf.tanh(inner)));
+  return fusedActivation('gelu_tanh', x);
 }
 
-/** SiLU / swish, x·σ(x). */
+/** SiLU / swish, x·σ(x); fused on cpu and wasm. */
 export function silu(x: tf.Tensor): tf.Tensor {
-  return tf.mul(x, tf.sigmoid(x));
+  return fusedActivation('silu', x);
 }
 
 /** ReLU, max(x, 0). */

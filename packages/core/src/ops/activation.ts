@@ -1,0 +1,38 @@
+// GELU (exact and tanh) and SiLU as one fused kernel forward and one backward on cpu and wasm
+// (kernels/activation.ts), tfjs ops (and their autodiff) elsewhere.
+import * as tf from '@tensorflow/tfjs-core';
+import { ACTIVATION, ACTIVATION_GRAD, type FusedActivation } from '../kernels/activation.js';
+
+/** The op-by-op forms (the reference, and the path on backends without the fused kernels). */
+export const UNFUSED_ACTIVATIONS: Record<FusedActivation, (x: tf.Tensor) => tf.Tensor> = {
+  gelu: (x) => tf.mul(tf.mul(x, 0.5), tf.add(1, tf.erf(tf.mul(x, Math.SQRT1_2)))),
+  gelu_tanh: (x) => {
+    const inner = tf.mul(tf.add(x, tf.mul(tf.mul(tf.mul(x, x), x), 0.044715)), Math.sqrt(2 / Math.PI));
+    return tf.mul(tf.mul(x, 0.5), tf.add(1, tf.tanh(inner)));
+  },
+  silu: (x) => tf.mul(x, tf.sigmoid(x)),
+};
+
+const fused = new Map<FusedActivation, (x: tf.Tensor) => tf.Tensor>();
+
+function fusedOp(fn: FusedActivation): (x: tf.Tensor) => tf.Tensor {
+  let op = fused.get(fn);
+  if (!op) {
+    op = tf.customGrad((x: tf.Tensor, save: tf.GradSaveFunc) => {
+      save([x]);
+      return {
+        value: tf.engine().runKernel(ACTIVATION, { x }, { fn }) as tf.Tensor,
+        gradFunc: (dy: tf.Tensor, [sx]: tf.Tensor[]) => tf.engine().runKernel(ACTIVATION_GRAD, { dy, x: sx! }, { fn }) as tf.Tensor,
+      };
+    }) as unknown as (x: tf.Tensor) => tf.Tensor;
+    fused.set(fn, op);
+  }
+  return op;
+}
+
+/** Activation `fn` of `x`: fused on cpu and wasm for float32, op by op elsewhere. */
+export function fusedActivation(fn: FusedActivation, x: tf.Tensor): tf.Tensor {
+  const backend = tf.getBackend();
+  if (x.dtype !== 'float32' || !tf.getKernel(ACTIVATION, backend) || !tf.getKernel(ACTIVATION_GRAD, backend)) return tf.tidy(() => UNFUSED_ACTIVATIONS[fn](x)); // its scalar constants freed
+  return fusedOp(fn)(x);
+}
