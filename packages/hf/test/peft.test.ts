@@ -7,8 +7,8 @@ import * as tf from '@tensorflow/tfjs-core';
 import { readFileSync, readdirSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { Rng, parseSafetensors } from '@weft/core';
-import { adaptedLayers, injectAdapter, loadPeftAdapter, loadPeftDirectory, savePeftAdapter, savePeftDirectory, setActiveAdapters } from '@weft/sharing';
-import { loadTransformers, transformersPath, type HfFiles, type LoadedTransformers } from '@weft/hf';
+import { adaptedLayers, injectAdapter, loadPeftAdapter, loadPeftDirectory, mergeAdapters, savePeftAdapter, savePeftDirectory, setActiveAdapters, unmergeAdapters } from '@weft/sharing';
+import { loadTransformers, saveTransformers, transformersPath, type HfFiles, type LoadedTransformers } from '@weft/hf';
 
 const DIR = new URL('../../../test/fixtures/transformers/', import.meta.url);
 function fixture(name: string): HfFiles {
@@ -127,6 +127,24 @@ describe('PEFT on loaded checkpoints', () => {
     expect(names).toContain('base_model.model.model.layers.1.block_sparse_moe.gate.lora_B.weight');
     const b = await loadTransformers(fixture('mixtral'));
     expect(await loadPeftAdapter(b.model, files, { rename: transformersPath(b) })).toHaveLength(4);
+    a.model.dispose();
+    b.model.dispose();
+  });
+
+  it('a model with merged adapters saves as a plain checkpoint whose logits are the adapted ones; unmerged adapters are refused', async () => {
+    const a = await loadTransformers(fixture('qwen2'));
+    a.model.eval();
+    injectAdapter(a.model, 'default', { method: 'lora', targets: ['q_proj', 'down_proj'], r: 2 }, { rng: new Rng(8) });
+    perturb(a, 9);
+    const adapted = await logits(a);
+    await expect(saveTransformers(a)).rejects.toThrow(/transformers layout: "model\.layers\.0\.self_attn\.q_proj" has unmerged adapters \(default\); merge them/);
+    mergeAdapters(a.model);
+    const saved = await saveTransformers(a);
+    unmergeAdapters(a.model);
+    const b = await loadTransformers({ 'config.json': new TextEncoder().encode(saved.config), 'model.safetensors': saved.safetensors });
+    b.model.eval();
+    const got = await logits(b);
+    expect(Math.max(...got.map((v, i) => Math.abs(v - adapted[i]!)))).toBeLessThan(1e-5);
     a.model.dispose();
     b.model.dispose();
   });
