@@ -5,4 +5,5 @@ export * from './hashed/index.js';
 export * from './tokenformer/index.js';
 export * from './low-rank/index.js';
 export * from './shapeshifter/index.js';
+export * from './fold/index.js';
 export * from './adapters/index.js';
