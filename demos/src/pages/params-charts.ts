@@ -148,8 +148,6 @@ export interface MemoryCurve {
   values: Array<number | null>;
 }
 
-const GB = 1e9;
-
 /** Memory against context length (log₂ axis), one line per model, the GPU's memory dashed. */
 export class WeftMemoryCurves extends LitElement {
   static override properties = { curves: { attribute: false }, contexts: { attribute: false }, limit: { type: Number }, marker: { type: Number } };
@@ -233,7 +231,10 @@ export class WeftMemoryCurves extends LitElement {
     const xs = this.contexts;
     if (xs.length < 2) return nothing;
     const all = this.curves.flatMap((c) => c.values).filter((v): v is number => v !== null);
-    const yMax = Math.max(this.limit * 1.1, ...all, GB) * 1.05;
+    const top0 = Math.max(1e6, ...all);
+    // The GPU line is drawn when it is within reach of the curves; far above them it would flatten them.
+    const showLimit = this.limit > 0 && this.limit <= top0 * 3;
+    const yMax = Math.max(showLimit ? this.limit : 0, top0) * 1.1;
     const lx = (ctx: number) => left + ((Math.log2(ctx) - Math.log2(xs[0]!)) / (Math.log2(xs[xs.length - 1]!) - Math.log2(xs[0]!))) * (W - left - right);
     const ly = (v: number) => top + (1 - v / yMax) * (Hh - top - bottom);
     const ticks = niceTicks(yMax);
@@ -242,7 +243,11 @@ export class WeftMemoryCurves extends LitElement {
     const ctxLabel = (n: number) => (n >= 1024 ? `${n / 1024}k` : String(n));
     return html`<div class="legend">
         ${this.curves.map((c) => html`<span><span class="swatch" .style=${`background:${SIDE_COLORS[c.index]}`}></span>${c.label}</span>`)}
-        ${this.limit > 0 ? html`<span><span class="swatch" .style=${'background:var(--danger, #d14343)'}></span>GPU memory</span>` : nothing}
+        ${this.limit > 0
+          ? showLimit
+            ? html`<span><span class="swatch" .style=${'background:var(--danger, #d14343)'}></span>GPU memory (${formatBytes(this.limit)})</span>`
+            : html`<span data-limit-off>GPU memory (${formatBytes(this.limit)}) is above this range: every curve fits</span>`
+          : nothing}
       </div>
       <svg viewBox="0 0 ${W} ${Hh}" height=${Hh} role="img" aria-label="memory against context length">
         ${ticks.map(
@@ -252,7 +257,7 @@ export class WeftMemoryCurves extends LitElement {
         ${xs.map((x, i) => ((i % every === 0 && xs.length - 1 - i >= every) || i === xs.length - 1 ? svg`<text x=${lx(x)} y=${Hh - bottom + 16} text-anchor=${i === xs.length - 1 ? 'end' : 'middle'}>${ctxLabel(x)}</text>` : nothing))}
         <text x=${(left + W - right) / 2} y=${Hh - 4} text-anchor="middle">context length (tokens, log scale)</text>
         ${this.marker > 0 && this.marker >= xs[0]! && this.marker <= xs[xs.length - 1]! ? svg`<line class="marker" x1=${lx(this.marker)} x2=${lx(this.marker)} y1=${top} y2=${Hh - bottom}></line>` : nothing}
-        ${this.limit > 0 ? svg`<line class="limit" data-limit=${this.limit} x1=${left} x2=${W - right} y1=${ly(this.limit)} y2=${ly(this.limit)}></line>` : nothing}
+        ${showLimit ? svg`<line class="limit" data-limit=${this.limit} x1=${left} x2=${W - right} y1=${ly(this.limit)} y2=${ly(this.limit)}></line>` : nothing}
         ${this.curves.map((c) => {
           const pts = c.values.map((v, i) => (v === null ? null : `${lx(xs[i]!).toFixed(1)},${ly(v).toFixed(1)}`)).filter((p) => p !== null);
           return svg`<polyline class="line" data-curve=${c.index} points=${pts.join(' ')} .style=${`stroke:${SIDE_COLORS[c.index]}`}></polyline>`;

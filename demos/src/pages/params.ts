@@ -365,7 +365,7 @@ export class WeftParamsPage extends LitElement {
       </label>
       <p class="source">${preset ? html`${preset.source} · ${preset.reference}` : 'A pasted config.json (kept in this browser’s local storage; the link says only that this side is pasted).'}</p>
       <div class="sliders">
-        ${this.slider(side, 'layers', 'Layers', now.layers, 1, maxLayers, 1, formatInt(now.layers), true, 'layers (each stack for T5)')}
+        ${this.slider(side, 'layers', 'Layers', now.layers, 1, maxLayers, 1, formatInt(now.layers), true, cfg.model_type === 't5' || cfg.model_type === 'switch_transformers' ? 'layers of each stack' : 'layer blocks in the stack')}
         ${this.slider(side, 'width', 'Width', now.width, step, maxWidth, step, formatInt(now.width), true, 'hidden size; FFN widths scale with it')}
         ${this.slider(side, 'experts', 'Experts', usedMoe?.experts ?? 0, 1, Math.max(256, (moe?.experts ?? 0) * 2), 1, usedMoe ? formatInt(usedMoe.experts) : '—', moe !== null, moe ? 'routed experts per MoE layer' : 'dense model: no experts')}
         ${this.slider(side, 'k', 'Experts per token (k)', usedMoe?.k ?? 0, 1, Math.max(1, usedMoe?.experts ?? 1), 1, usedMoe ? String(usedMoe.k) : '—', moe !== null && cfg.model_type !== 'switch_transformers', moe ? (cfg.model_type === 'switch_transformers' ? 'Switch routes to one expert' : 'num_experts_per_tok') : 'dense model')}
