@@ -7,7 +7,7 @@
 import { LitElement, css, html, svg, nothing } from 'lit';
 import { RANKING_BENCHMARKS, RANKING_TABLES, kendallTau, rankingAgreement, rankingBenchmark, standaloneMeans, topIndices, type RankingBenchmarkName } from '@weft/nas';
 import { WidthController } from '../controllers/width-controller.js';
-import { boxStyles, fieldStyles, numberStyles } from '../styles/shared.js';
+import { boxStyles, fieldStyles, numberStyles, tableStyles } from '../styles/shared.js';
 import { formatPercent } from '../format.js';
 
 const M = { left: 62, right: 14, top: 12, bottom: 44 };
@@ -25,12 +25,33 @@ function niceTicks(lo: number, hi: number): number[] {
   return out;
 }
 
+/** Readers' names of the supernet trainings in the table (key between `supernet_` and `_seed`). */
+const SUPERNET_LABELS: Record<string, string> = {
+  spos: 'SPOS supernet (uniform)',
+  fair: 'SPOS, fair sampling',
+  cosine: 'SPOS, warm-up + cosine rate',
+  fewshot_gm: 'Few-shot, gradient matching',
+  alphanet_alpha: 'AlphaNet (α-divergence)',
+  alphanet_kl: 'Sandwich, KL distillation',
+};
+/** Readers' names of the other rankings. */
+const LABELS: Record<string, string> = { params: 'parameter count', grad_norm: 'grad-norm', snip: 'SNIP', synflow: 'SynFlow (log)', naswot: 'NASWOT', gradsign: 'GradSign' };
+
+/** A ranking key's group (one per supernet training or proxy) and seed. */
+function parseKey(key: string): { group: string; seed: number | null } {
+  const m = /^supernet_(.+)_seed(\d+)$/.exec(key);
+  return m ? { group: m[1]!, seed: Number(m[2]) } : { group: key, seed: null };
+}
+
 /** A reader's name of a ranking in the table. */
 function scoreLabel(key: string): string {
-  const seed = /^supernet_spos_seed(\d+)$/.exec(key);
-  if (seed) return `SPOS supernet, seed ${seed[1]}`;
-  return ({ params: 'parameter count', grad_norm: 'grad-norm', snip: 'SNIP', synflow: 'SynFlow (log)', naswot: 'NASWOT', gradsign: 'GradSign' } as Record<string, string>)[key] ?? key;
+  const { group, seed } = parseKey(key);
+  if (seed !== null) return `${SUPERNET_LABELS[group] ?? group}, seed ${seed}`;
+  return LABELS[key] ?? key;
 }
+
+const mean = (a: number[]) => a.reduce((s, v) => s + v, 0) / a.length;
+const sd = (a: number[]) => Math.sqrt(a.reduce((s, v) => s + (v - mean(a)) ** 2, 0) / Math.max(1, a.length - 1));
 
 /** Scatter of one ranking against the stand-alone accuracies, with τ and top-k overlap. */
 export class WeftNasRanking extends LitElement {
@@ -49,6 +70,7 @@ export class WeftNasRanking extends LitElement {
     boxStyles,
     fieldStyles,
     numberStyles,
+    tableStyles,
     css`
       :host {
         display: block;
@@ -111,12 +133,37 @@ export class WeftNasRanking extends LitElement {
         stroke: var(--muted);
         stroke-width: 1.5;
       }
+      .summary {
+        margin-top: 14px;
+      }
+      tr.current td {
+        font-weight: 700;
+      }
       .pt.top {
         fill: var(--accent);
         stroke: var(--accent);
       }
     `,
   ];
+
+  private renderSummary(ref: number[], k: number, current: string) {
+    const rows = summaryRows(RANKING_TABLES[this.bench].scores, ref, k);
+    return html`<div class="scroll summary">
+      <table class="num" data-summary>
+        <thead><tr><th>ranking</th><th>Kendall τ-b</th><th>top-${k} overlap</th><th>runs</th></tr></thead>
+        <tbody>
+          ${rows.map(
+            (r) => html`<tr class=${r.keys.includes(current) ? 'current' : ''} data-group=${r.group} data-tau-mean=${mean(r.taus)}>
+              <td>${r.label}</td>
+              <td>${r.taus.length > 1 ? `${mean(r.taus).toFixed(2)} ± ${sd(r.taus).toFixed(2)}` : r.taus[0]!.toFixed(2)}</td>
+              <td>${formatPercent(mean(r.tops), 0)}</td>
+              <td>${r.taus.length > 1 ? `${r.taus.length} seeds` : 'init seed 0'}</td>
+            </tr>`,
+          )}
+        </tbody>
+      </table>
+    </div>`;
+  }
 
   override render() {
     const table = RANKING_TABLES[this.bench];
@@ -168,9 +215,25 @@ export class WeftNasRanking extends LitElement {
             : nothing,
         )}
       </svg>
+      ${this.renderSummary(ref, agree.k, score)}
       <p class="note">Filled: the ${agree.k} best subnets by stand-alone accuracy. The table was made once by
         <code>node scripts/nas-ranking-table.mjs</code> (this benchmark: ${table.seconds} s on a shared 2-core machine); τ and the overlap are computed here from it.</p>`;
   }
+}
+
+/** τ and top-k overlap of every ranking of the table, supernet trainings as mean ± sd over their seeds. */
+function summaryRows(scores: Record<string, number[]>, ref: number[], k: number) {
+  const groups = new Map<string, { taus: number[]; tops: number[]; keys: string[] }>();
+  for (const [key, v] of Object.entries(scores)) {
+    const { group } = parseKey(key);
+    const g = groups.get(group) ?? { taus: [], tops: [], keys: [] };
+    const a = rankingAgreement(v, ref, k);
+    g.taus.push(a.tau);
+    g.tops.push(a.topK);
+    g.keys.push(key);
+    groups.set(group, g);
+  }
+  return [...groups].map(([group, g]) => ({ group, label: SUPERNET_LABELS[group] ?? LABELS[group] ?? group, ...g }));
 }
 
 customElements.define('weft-nas-ranking', WeftNasRanking);

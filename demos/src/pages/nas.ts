@@ -12,6 +12,7 @@ import '../components/progress-bar.js';
 import '../components/loss-chart.js';
 import '../components/url-notice.js';
 import './nas-views.js';
+import './nas-ranking.js';
 import { LitElement, html, nothing } from 'lit';
 import type { Ledger } from '@weft/core';
 import { searchMethod } from '@weft/nas';
@@ -156,6 +157,10 @@ export class WeftNasPage extends LitElement {
               <weft-loss-chart .history=${valHistory} metric=""></weft-loss-chart>
             </section>
           </div>
+          <section class="card" aria-labelledby="ranking-title" data-ranking>
+            <h2 class="card-title" id="ranking-title">Does the supernet rank like training does? <span class="aside">24 subnets, cached stand-alone accuracies</span></h2>
+            <weft-nas-ranking></weft-nas-ranking>
+          </section>
         </div>
         <section class="card try" aria-labelledby="try-title">
           <h2 class="card-title" id="try-title">Things to try</h2>
