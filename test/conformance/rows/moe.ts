@@ -6,6 +6,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { Sequential, TransformerBlock, type Rng } from '@weft/core';
 import { MoE, PreMixingAttention, ProductKeyMemory, RouterGRU, routerEntry, routerNames, UMoEBlock, type MoEConfig } from '@weft/moe';
 import { addConformanceRows, addRegistryRows, type ConformanceRow } from '../matrix.js';
+import { megrez2Transformer } from '@weft/moe';
 
 const floats = (rng: Rng, shape: number[]) => tf.tensor(rng.normalArray(shape.reduce((a, b) => a * b, 1)), shape);
 const base: MoEConfig = { dim: 4, numExperts: 4, topK: 2, hidden: 4 };
@@ -69,3 +70,10 @@ const all: ConformanceRow<any>[] = [
 
 addRegistryRows(routerRows);
 addConformanceRows(...all);
+
+// Megrez2's cross-layer expert banks (issue 16): 3 blocks on one bank, per-block routers.
+addConformanceRows({
+  name: 'moe/Megrez2 transformer (3 blocks, one expert bank)',
+  make: (rng) => megrez2Transformer({ vocabSize: 7, maxLen: 6, dim: 8, depth: 3, numHeads: 2, moe: { numExperts: 4, topK: 2, hidden: 8, router: 'mixtral' } }, rng),
+  input: () => ({ x: tf.tensor2d([[0, 1, 2, 3, 4, 5], [6, 5, 4, 3, 2, 1]], [2, 6], 'int32') }),
+});

@@ -1,12 +1,13 @@
 // Conformance rows of @weft/sharing (cross-layer, recurrent and hashed sharing): tiny models so the
 // rows stay fast on webgpu in Node and in Chromium. Every registered sharing plan gets a row.
 import * as tf from '@tensorflow/tfjs-core';
-import { TransformerBlock, type Rng } from '@weft/core';
+import { Sequential, TransformerBlock, type Rng } from '@weft/core';
 import {
   FactorizedEmbedding, HashedLinear, HashedMLPClassifier, KernelSharingCNN, MixtureOfRecursions, RecurrentBlock, SHARING_PLANS, SharedMLPClassifier, sharedTransformer,
   type SharingPlan,
 } from '@weft/sharing';
 import { addConformanceRows, addRegistryRows } from '../matrix.js';
+import { LowRankGRU, LowRankLinear, Pattention, SafeEmbedding, ScaledBlock, ShapeshifterMLP, TokenFormerBlock } from '@weft/sharing';
 
 const floats = (rng: Rng, shape: number[]) => tf.tensor(rng.normalArray(shape.reduce((a, b) => a * b, 1)), shape);
 const ints = (rng: Rng, shape: number[], n: number) =>
@@ -79,5 +80,60 @@ addConformanceRows(
     make: (rng) => new HashedMLPClassifier({ inFeatures: 3, hidden: [8], numClasses: 3, compression: 5, scope: 'global' }, rng),
     input: (rng) => ({ x: floats(rng, [6, 3]), y: ints(rng, [6], 3) }),
     loss: xent,
+  },
+);
+
+// Wave 2 (issue 16): MobiLlama's shared FFN, SAFE, TokenFormer, low-rank passthrough, Shapeshifter, FoldGPT.
+addConformanceRows(
+  {
+    name: 'sharing/Transformer, MobiLlama shared FFN (3 blocks)',
+    make: (rng) => sharedTransformer({ vocabSize: 7, maxLen: 6, dim: 8, depth: 3, numHeads: 2, mlpHidden: 16, ffnPlan: 'all-shared' }, rng),
+    input: (rng) => ({ x: ids(), y: ints(rng, [2, 6], 7) }),
+    loss: xent,
+  },
+  {
+    name: 'sharing/SafeEmbedding (Subformer SAFE)',
+    make: (rng) => new SafeEmbedding({ vocabSize: 7, embeddingDim: 4, hidden: 8, numHeads: 2 }, rng),
+    input: () => ({ x: ids() }),
+  },
+  {
+    name: 'sharing/Pattention (TokenFormer)',
+    make: (rng) => new Pattention({ inFeatures: 6, outFeatures: 5, tokens: 7, initStd: 0.5 }, rng),
+    input: (rng) => ({ x: floats(rng, [4, 6]) }),
+  },
+  {
+    name: 'sharing/TokenFormerBlock',
+    make: (rng) => new TokenFormerBlock({ dim: 8, numHeads: 2, attnTokens: 4, ffnTokens: 8 }, rng),
+    input: (rng) => ({ x: floats(rng, [2, 4, 8]) }),
+  },
+  {
+    name: 'sharing/LowRankLinear (low-rank plus diagonal)',
+    make: (rng) => new LowRankLinear({ inFeatures: 6, outFeatures: 6, rank: 2 }, rng),
+    input: (rng) => ({ x: floats(rng, [4, 6]) }),
+  },
+  {
+    name: 'sharing/LowRankGRU (low-rank passthrough)',
+    make: (rng) => new LowRankGRU({ inFeatures: 3, hidden: 6, rank: 2 }, rng),
+    input: (rng) => ({ x: floats(rng, [2, 4, 3]) }),
+  },
+  {
+    name: 'sharing/ShapeshifterMLP (bank smaller than the network)',
+    make: (rng) => new ShapeshifterMLP({ inFeatures: 3, numClasses: 3, hidden: [8], budget: 20 }, rng),
+    input: (rng) => ({ x: floats(rng, [5, 3]), y: ints(rng, [5], 3) }),
+    loss: xent,
+  },
+  {
+    name: 'sharing/ShapeshifterMLP (bank larger than the network)',
+    make: (rng) => new ShapeshifterMLP({ inFeatures: 3, numClasses: 3, hidden: [8], budget: 200, templates: 3 }, rng),
+    input: (rng) => ({ x: floats(rng, [5, 3]), y: ints(rng, [5], 3) }),
+    loss: xent,
+  },
+  {
+    name: 'sharing/ScaledBlock (FoldGPT, one block in two scaled layers)',
+    make: (rng) => {
+      const b = block(rng);
+      return new Sequential([new ScaledBlock(b, 8), new ScaledBlock(b, 8)] as never[]); // ScaledBlock takes a SequenceInput, of which a tensor is one
+    },
+    input: (rng) => ({ x: floats(rng, [2, 4, 8]) }),
   },
 );
