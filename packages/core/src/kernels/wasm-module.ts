@@ -98,6 +98,8 @@ export class FunctionWriter {
   i32Load(offset = 0): this { return this.op(0x28, 2, ...uleb(offset)); }
   i32Store(offset = 0): this { return this.op(0x36, 2, ...uleb(offset)); }
   f32Zero(): this { return this.op(0x43, 0, 0, 0, 0); }
+  /** f32.const `v` (rounded to float32). */
+  f32Const(v: number): this { return this.op(0x43, ...new Uint8Array(new Float32Array([v]).buffer)); }
   f32Add(): this { return this.op(0x92); }
   f32Mul(): this { return this.op(0x94); }
   /** IEEE min/max with NaN propagation (a NaN operand gives NaN). */
@@ -124,6 +126,16 @@ export class FunctionWriter {
   i32x4Mul(): this { return this.simd(0xb5); }
   i32x4MinS(): this { return this.simd(0xb6); }
   i32x4MaxS(): this { return this.simd(0xb8); }
+  f32x4Abs(): this { return this.simd(0xe0); }
+  f32x4Sub(): this { return this.simd(0xe5); }
+  f32x4Div(): this { return this.simd(0xe7); }
+  /** Round to nearest, ties to even. */
+  f32x4Nearest(): this { return this.simd(0x6a); }
+  /** f32 lanes to i32 lanes, truncating (saturating; NaN gives 0). */
+  i32x4TruncSatF32x4S(): this { return this.simd(0xf8); }
+  i32x4Shl(): this { return this.simd(0xab); }
+  v128And(): this { return this.simd(0x4e); }
+  v128Or(): this { return this.simd(0x50); }
   f32x4ExtractLane(lane: number): this { return this.simd(0x1f, lane); }
   i32x4ExtractLane(lane: number): this { return this.simd(0x1b, lane); }
   /** i8x16.shuffle of the two vectors on the stack by 32-bit lanes: lane i of the result is lane `lanes[i]` of (a ‖ b). */
