@@ -61,7 +61,7 @@ describe('adapters.html', () => {
     await page.locator('button[data-action="finetune"]').click();
     await expect
       .poll(async () => ((await page.locator('[role="alert"]').count()) > 0 ? await page.locator('[role="alert"]').first().textContent() : await page.locator('tr[data-result]').count()), { timeout: 90_000 })
-      .toBe(6);
+      .toBe(8); // lora, dora, loha, lokr, ia3, road, poly (every method with a PEFT form) and full
     const rows = Object.fromEntries(
       await Promise.all(
         ['lora', 'dora', 'loha', 'lokr', 'ia3', 'full'].map(async (m) => [m, { trainable: await attr(page, `tr[data-result="${m}"]`, 'data-trainable'), acc: await attr(page, `tr[data-result="${m}"]`, 'data-accuracy') }] as const),
@@ -116,4 +116,35 @@ describe('adapters.html', () => {
     expect(await w.cspViolations()).toEqual([]);
     expect(w.foreign).toEqual([]);
   }, 120_000);
+
+  it('merge explorer: trains 3 task LoRAs, merges them by every registry method, and the sliders recompute the merged model at once', async () => {
+    const w = await openWatched(browser);
+    const { page } = w;
+    await page.goto(demoUrl('adapters.html?backend=wasm&baseSteps=400&steps=150&angle=90'));
+    const pretrain = page.locator('button[data-action="pretrain"]');
+    await expect.poll(() => pretrain.isEnabled(), { timeout: 60_000 }).toBe(true);
+    await pretrain.click();
+    await expect.poll(() => page.locator('[data-base-acc]').getAttribute('data-base-acc'), { timeout: 60_000 }).not.toBe('');
+    await page.locator('button[data-action="train-tasks"]').click();
+    await expect
+      .poll(async () => ((await page.locator('[role="alert"]').count()) > 0 ? await page.locator('[role="alert"]').first().textContent() : await page.locator('tr[data-merge-row]').count()), { timeout: 90_000 })
+      .toBe(8); // task-arithmetic, magnitude-prune, ties-merging, dare, dare-ties, pcb, cabs, copa
+    await expect.poll(() => page.locator('[data-merge-average]').getAttribute('data-merge-average'), { timeout: 30_000 }).not.toBe('');
+    for (const r of await page.locator('tr[data-merge-row]').all()) expect(Number(await r.getAttribute('data-average'))).toBeGreaterThan(0.3);
+    // Task arithmetic with every weight 0 is the base itself; weight 1 on task 1 alone is task 1's own LoRA.
+    await page.locator('select[name="merge-method"]').selectOption('task-arithmetic');
+    const setRange = (name: string, v: number) => page.locator(`input[name="${name}"]`).evaluate((el, value) => {
+      (el as HTMLInputElement).value = String(value);
+      el.dispatchEvent(new Event('input', { bubbles: true }));
+    }, v);
+    for (const k of [0, 1, 2]) await setRange(`merge-w${k}`, 0);
+    const cell = (k: number, col: number) => page.locator(`tr[data-merge-task="${k}"] td`).nth(col).textContent();
+    await expect.poll(async () => [await cell(0, 1), await cell(1, 1), await cell(2, 1)], { timeout: 20_000 }).toEqual([await cell(0, 4), await cell(1, 4), await cell(2, 4)]);
+    await setRange('merge-w0', 1);
+    await expect.poll(() => cell(0, 1), { timeout: 20_000 }).toBe(await cell(0, 3));
+    await page.locator('section[aria-labelledby="merge-title"]').screenshot({ path: resultPath('adapters-merge.png') });
+    expect(w.errors).toEqual([]);
+    expect(await w.cspViolations()).toEqual([]);
+    expect(w.foreign).toEqual([]);
+  }, 180_000);
 });

@@ -46,6 +46,7 @@ function configOf(method: AdapterMethodChoice, r: number): AdapterConfigBase & R
     case 'loha': return { method: 'loha', targets, r, alpha: r, rankPattern };
     case 'lokr': return { method: 'lokr', targets, r, alpha: r };
     case 'ia3': return { method: 'ia3', targets, feedforward: ['1', '2'] };
+    case 'road': return { method: 'road', targets, groupSize: 2 }; // the head has 2 outputs: one pair
     default: {
       // A registered method without a tuned line here: its registry defaults, with the page's rank
       // (capped on the 2-wide layers) where the method has those options.
@@ -89,7 +90,8 @@ export class AdaptersLab {
   }
 
   private adapterParams(): number {
-    return this.base.namedParameters().filter(([p]) => /\.(lora|dora|loha|lokr|ia3|mix)\./.test(p)).reduce((s, [, v]) => s + v.size, 0);
+    const names = adapterNames(this.base);
+    return this.base.namedParameters().filter(([p]) => names.some((n) => p.includes(`.${n}.`))).reduce((s, [, v]) => s + v.size, 0);
   }
 
   private fit(model: MLPClassifier, d: DatasetTensors, steps: number, lr: number, seed: number, onProgress: (p: TrainProgress) => Promise<void> | void, signal?: AbortSignal): Promise<TrainResult> {

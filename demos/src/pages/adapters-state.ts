@@ -40,6 +40,8 @@ const WHAT: Readonly<Record<string, string>> = {
   loha: 'ΔW = (U₁V₁) ⊙ (U₂V₂)',
   lokr: 'ΔW = kron(K₁, K₂)',
   ia3: 'learned rescaling of inputs / outputs',
+  road: '2-D rotation and scale of output pairs',
+  poly: 'mixture of LoRA skills routed per task',
   full: 'every weight trains (reference)',
 };
 

@@ -20,6 +20,7 @@ import { adaptersStyles } from '../styles/adapters.js';
 import { formatInt, formatPercent } from '../format.js';
 import { ADAPTER_DATASETS, ADAPTER_METHODS, ADAPTERS_SCHEMA, methodInfo, type AdapterMethodChoice, type AdaptersState } from './adapters-state.js';
 import { AdaptersLab, type MethodResult } from '../jobs/adapters-job.js';
+import { MERGE_TASKS, MergeExplorer, mergeChoices, type MergeOutcome, type MergeRow } from '../jobs/merge-explorer-job.js';
 import { peftAdapterZip } from '../peft-zip.js';
 
 type Key = keyof AdaptersState;
@@ -49,7 +50,25 @@ export class WeftAdaptersPage extends LitElement {
     mixAcc: { state: true },
     error: { state: true },
     sequence: { state: true },
+    explorer: { state: true },
+    mergeMethod: { state: true },
+    mergeWeights: { state: true },
+    mergeOptions: { state: true },
+    mergeOutcome: { state: true },
+    mergeRefs: { state: true },
+    mergeTable: { state: true },
+    tableWeights: { state: true },
   };
+  /** The per-task weights the all-methods table was computed with. */
+  private declare tableWeights: number[];
+  /** The merge explorer (task LoRAs on the lab's base), once its tasks are being trained. */
+  private declare explorer: MergeExplorer | null;
+  private declare mergeMethod: string;
+  private declare mergeWeights: number[];
+  private declare mergeOptions: Record<string, number>;
+  private declare mergeOutcome: MergeOutcome | null;
+  private declare mergeRefs: { own: MergeOutcome[]; base: MergeOutcome } | null;
+  private declare mergeTable: MergeRow[];
   private declare lab: AdaptersLab | null;
   private declare phase: string;
   private declare results: MethodResult[];
@@ -81,6 +100,14 @@ export class WeftAdaptersPage extends LitElement {
     this.mixAcc = null;
     this.error = null;
     this.sequence = null;
+    this.explorer = null;
+    this.mergeMethod = 'ties-merging';
+    this.mergeWeights = Array<number>(MERGE_TASKS).fill(1);
+    this.mergeOptions = { ...mergeChoices().find((c) => c.name === 'ties-merging')?.options };
+    this.mergeOutcome = null;
+    this.mergeRefs = null;
+    this.mergeTable = [];
+    this.tableWeights = [];
   }
 
   static override styles = adaptersStyles;
@@ -116,6 +143,11 @@ export class WeftAdaptersPage extends LitElement {
     this.results = [];
     this.weights = {};
     this.mixAcc = null;
+    this.explorer?.dispose();
+    this.explorer = null;
+    this.mergeOutcome = null;
+    this.mergeRefs = null;
+    this.mergeTable = [];
   }
 
   /** Run `body` on the lab as the page's one sequence; Stop and leaving the page abort `signal`. */
@@ -172,6 +204,75 @@ export class WeftAdaptersPage extends LitElement {
       this.phase = 'Done: compare the methods, mix them, download one in PEFT format.';
       await this.remix();
     });
+
+  /** Train the merge explorer's task LoRAs one after another, then merge them and fill the table. */
+  private readonly trainTasks = () =>
+    this.run(async (lab, signal) => {
+      this.explorer?.dispose();
+      const ex = new MergeExplorer(lab.base, lab.config);
+      this.explorer = ex;
+      this.mergeOutcome = null;
+      this.mergeRefs = null;
+      this.mergeTable = [];
+      const steps = this.page.state.steps;
+      for (const [k, angle] of ex.angles.entries()) {
+        if (!(await this.trainPhase(`Training task LoRA ${k + 1}/${MERGE_TASKS} (rotated ${angle}°)`, steps, signal, (s) => ex.trainTask(k, s.steps, s.onProgress, s.signal)))) return;
+      }
+      this.mergeRefs = await ex.references();
+      this.tableWeights = [...this.mergeWeights];
+      this.mergeTable = await ex.table(this.tableWeights);
+      this.phase = 'Task adapters ready: pick a merge method and move the sliders.';
+      await this.remerge();
+    });
+
+  /** Merge the task LoRAs with the explorer's settings (one merge at a time, in order). */
+  private remerge(): Promise<void> {
+    const ex = this.explorer;
+    if (!ex?.ready) return Promise.resolve();
+    const [method, weights, options] = [this.mergeMethod, [...this.mergeWeights], { ...this.mergeOptions }];
+    this.mixing = this.mixing.then(async () => {
+      if (this.explorer !== ex) return;
+      try {
+        this.mergeOutcome = await ex.merge(method, weights, options);
+      } catch (e) {
+        this.error = message(e);
+      }
+    });
+    return this.mixing;
+  }
+
+  private onMergeMethod(e: Event) {
+    this.mergeMethod = (e.target as HTMLSelectElement).value;
+    this.mergeOptions = { ...mergeChoices().find((c) => c.name === this.mergeMethod)?.options };
+    void this.remerge();
+  }
+
+  private onMergeWeight(k: number, e: Event) {
+    this.mergeWeights = this.mergeWeights.map((w, i) => (i === k ? Number((e.target as HTMLInputElement).value) : w));
+    void this.remerge();
+  }
+
+  private onMergeOption(name: string, e: Event) {
+    this.mergeOptions = { ...this.mergeOptions, [name]: Number((e.target as HTMLInputElement).value) };
+    void this.remerge();
+  }
+
+  /** Recompute the all-methods table with the current per-task weights. */
+  private readonly retable = () => {
+    const ex = this.explorer;
+    if (!ex?.ready) return;
+    const weights = [...this.mergeWeights];
+    this.mixing = this.mixing.then(async () => {
+      if (this.explorer !== ex) return;
+      try {
+        this.mergeTable = await ex.table(weights);
+        this.tableWeights = weights;
+        this.mergeOutcome = await ex.merge(this.mergeMethod, this.mergeWeights, this.mergeOptions);
+      } catch (e) {
+        this.error = message(e);
+      }
+    });
+  };
 
   private readonly loadBaseFile = (e: Event) => {
     const input = e.target as HTMLInputElement;
@@ -308,6 +409,10 @@ export class WeftAdaptersPage extends LitElement {
             <h2 class="card-title" id="mix-title">Mix the adapters <span class="aside">base + Σ weight · ΔW</span></h2>
             ${this.renderMix()}
           </section>
+          <section class="card" aria-labelledby="merge-title">
+            <h2 class="card-title" id="merge-title">Merge task adapters <span class="aside">${MERGE_TASKS} LoRAs, one per rotation, merged into one</span></h2>
+            ${this.renderMerge()}
+          </section>
         </div>
         <section class="card try" aria-labelledby="how-title">
           <h2 class="card-title" id="how-title">How it works</h2>
@@ -379,6 +484,85 @@ export class WeftAdaptersPage extends LitElement {
         </tbody>
       </table>
     </div>`;
+  }
+
+  private renderMerge() {
+    const ex = this.explorer;
+    const canTrain = this.lab?.baseReady && !this.busy && this.page.backend !== null;
+    const intro = html`<p class="note">
+      Three LoRAs learn the base task rotated by ${[1, 2, 3].map((k) => `${Math.round((this.page.state.angle * k) / 2)}°`).join(', ')};
+      a merge method folds them into one adapter (Weft's merges of the weight updates ΔW; PEFT's own <code>add_weighted_adapter</code> is
+      <code>addWeightedAdapter</code> in @weft/sharing). Each task keeps its held-out half.
+    </p>
+    <button class="btn" type="button" data-action="train-tasks" ?disabled=${!canTrain} @click=${this.trainTasks}>Train the ${MERGE_TASKS} task LoRAs</button>`;
+    if (!ex?.ready || !this.mergeRefs) return intro;
+    const choice = mergeChoices().find((c) => c.name === this.mergeMethod);
+    const RANGES: Record<string, [number, number, number]> = { density: [0.05, 1, 0.05], ratio: [0.05, 1, 0.05], n: [1, 8, 1], m: [1, 8, 1] };
+    const bar = (v: number) => html`<div class="bar" aria-hidden="true"><span .style=${`width:${(100 * v).toFixed(1)}%`}></span></div>`;
+    const outcome = this.mergeOutcome;
+    return html`${intro}
+      <div class="merge-controls">
+        <label class="field"><span>Method</span>
+          <select name="merge-method" @change=${(e: Event) => this.onMergeMethod(e)}>
+            ${mergeChoices().map((c) => html`<option value=${c.name} ?selected=${c.name === this.mergeMethod}>${c.label}</option>`)}
+          </select>
+        </label>
+        <p class="paper">${choice?.paper ?? ''}</p>
+        <div class="sliders">
+          ${ex.angles.map(
+            (a, k) => html`<label class="slider"><span>weight ${a}°</span>
+              <input type="range" min="0" max="2" step="0.05" name=${`merge-w${k}`} .value=${String(this.mergeWeights[k])} @input=${(e: Event) => this.onMergeWeight(k, e)} />
+              <span class="num">${this.mergeWeights[k]!.toFixed(2)}</span></label>`,
+          )}
+          ${Object.keys(choice?.options ?? {}).map((name) => {
+            const [min, max, step] = RANGES[name] ?? [0, 1, 0.05];
+            const v = this.mergeOptions[name] ?? 0;
+            return html`<label class="slider"><span>${name}</span>
+              <input type="range" min=${min} max=${max} step=${step} name=${`merge-${name}`} .value=${String(v)} @input=${(e: Event) => this.onMergeOption(name, e)} />
+              <span class="num">${step < 1 ? v.toFixed(2) : String(v)}</span></label>`;
+          })}
+        </div>
+      </div>
+      <div class="scroll">
+        <table class="merge-tasks">
+          <thead><tr><th>task</th><th class="n">merged</th><th class="barcell"></th><th class="n">own LoRA</th><th class="n">base</th></tr></thead>
+          <tbody>
+            ${ex.angles.map(
+              (a, k) => html`<tr data-merge-task=${k} data-accuracy=${outcome?.perTask[k] ?? ''}>
+                <td>rotated ${a}°</td>
+                <td class="n">${outcome ? formatPercent(outcome.perTask[k]!) : '—'}</td>
+                <td class="barcell">${outcome ? bar(outcome.perTask[k]!) : nothing}</td>
+                <td class="n">${formatPercent(this.mergeRefs!.own[k]!.perTask[k]!)}</td>
+                <td class="n">${formatPercent(this.mergeRefs!.base.perTask[k]!)}</td>
+              </tr>`,
+            )}
+            <tr class="total" data-merge-average=${outcome?.average ?? ''}>
+              <td><strong>average</strong></td>
+              <td class="n"><strong>${outcome ? formatPercent(outcome.average) : '—'}</strong></td>
+              <td class="barcell">${outcome ? bar(outcome.average) : nothing}</td>
+              <td class="n">${formatPercent(this.mergeRefs.own.reduce((s, o, k) => s + o.perTask[k]!, 0) / MERGE_TASKS)}</td>
+              <td class="n">${formatPercent(this.mergeRefs.base.average)}</td>
+            </tr>
+          </tbody>
+        </table>
+      </div>
+      <h3 class="sub">Every method on the same three adapters <span class="aside" data-table-weights=${this.tableWeights.join(',')}>default options, weights ${this.tableWeights.map((v) => v.toFixed(2)).join(' · ')}</span></h3>
+      <div class="scroll">
+        <table class="merge-all">
+          <thead><tr><th>method</th>${ex.angles.map((a) => html`<th class="n">${a}°</th>`)}<th class="n">average</th><th class="barcell"></th></tr></thead>
+          <tbody>
+            ${this.mergeTable.map(
+              (r) => html`<tr data-merge-row=${r.method} data-average=${r.average}>
+                <td>${r.label}</td>
+                ${r.perTask.map((v) => html`<td class="n">${formatPercent(v)}</td>`)}
+                <td class="n"><strong>${formatPercent(r.average)}</strong></td>
+                <td class="barcell">${bar(r.average)}</td>
+              </tr>`,
+            )}
+          </tbody>
+        </table>
+      </div>
+      <button class="btn" type="button" data-action="merge-table" ?disabled=${this.busy} @click=${this.retable}>Recompute the table with these weights</button>`;
   }
 
   private renderMix() {

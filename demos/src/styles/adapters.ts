@@ -168,5 +168,31 @@ export const adaptersStyles = [
     .boundary .acc {
       color: var(--muted);
     }
+    /* The merge explorer: method, weights and options, then per-task and all-method tables. */
+    .merge-controls {
+      display: grid;
+      gap: 10px;
+      margin: 14px 0;
+    }
+    .paper {
+      margin: 0;
+      color: var(--faint);
+      font-size: 12px;
+    }
+    .sub {
+      font-size: 15px;
+      margin: 18px 0 6px;
+    }
+    .sub .aside {
+      font-weight: 400;
+      color: var(--faint);
+      font-size: 12px;
+    }
+    tr.total td {
+      border-bottom: none;
+    }
+    section > .btn {
+      margin-top: 12px;
+    }
   `,
 ];

@@ -8,7 +8,7 @@ import { describe, expect, it } from 'vitest';
 import { Rng, softmaxCrossEntropy } from '@weft/core';
 import {
   AdaptedLayer, cabsMasks, combineAdapters, evolveMergeRecipe, injectAdapter, mediatorMerge, mergeMethod, mergeMethodNames, oneBitMerge, oneBitQuantize,
-  registerMergeMethod, routeByUncertainty, sensMergingWeights, signConflict,
+  registerMergeMethod, routeByUncertainty, sensMergingWeights, signConflict, svd,
 } from '../src/index.js';
 import { Tiny, maxDiff } from './adapters-helpers.js';
 
@@ -24,7 +24,7 @@ function threeAdapters(): Tiny {
 
 describe('merge methods', () => {
   it('the registry lists the paper methods, refuses duplicates and bad names', () => {
-    expect(mergeMethodNames()).toEqual(expect.arrayContaining(['task-arithmetic', 'ties-merging', 'dare', 'dare-ties', 'magnitude-prune', 'pcb', 'cabs']));
+    expect(mergeMethodNames()).toEqual(expect.arrayContaining(['task-arithmetic', 'ties-merging', 'dare', 'dare-ties', 'magnitude-prune', 'pcb', 'cabs', 'copa']));
     expect(() => registerMergeMethod('pcb', mergeMethod('pcb'))).toThrow(/"pcb" is already registered/);
     expect(() => registerMergeMethod('My_Method', mergeMethod('pcb'))).toThrow(/must be lower-case letters, digits and "-"/);
   });
@@ -65,6 +65,25 @@ describe('merge methods', () => {
     const m = threeAdapters();
     await expect(combineAdapters(m, ['a', 'b'], [1, 1], 'x', { method: 'cabs', n: 5, m: 4 })).rejects.toThrow(/n=5 must be ≤ m=4/);
     m.dispose();
+  });
+
+  it('CoPA: each pruned task vector is rescaled to its σ₁ and entries are averaged over the tasks that kept them (naive reference)', () => {
+    const rng = new Rng(6);
+    const c = { ...ctx, rows: 4, cols: 5 };
+    const tasks = [0, 1].map(() => f32(rng.normalArray(20)));
+    const got = mergeMethod('copa').merge(tasks, [1, 0.5], { density: 0.3 }, c);
+    const s1 = (x: Float32Array) => svd(x, 4, 5).s[0]!;
+    const pruned = tasks.map((t) => {
+      const thr = [...t].map(Math.abs).sort((a, b) => b - a)[5]!; // ⌊0.3·20⌋ = 6 kept: |v| ≥ the 6th largest
+      return t.map((v) => (Math.abs(v) >= thr ? v : 0));
+    });
+    const scales = tasks.map((t, i) => s1(t) / s1(pruned[i]!));
+    got.forEach((v, j) => {
+      const kept = pruned.map((p) => p[j] !== 0);
+      const sum = pruned.reduce((s, p, i) => s + [1, 0.5][i]! * scales[i]! * p[j]!, 0);
+      expect(v).toBeCloseTo(sum / Math.max(kept.filter(Boolean).length, 1), 5);
+    });
+    expect(scales.every((s) => s >= 1)).toBe(true); // pruning can only lower σ₁
   });
 
   it('Mediator: sign conflict counts disagreeing signs among marked entries; low-conflict layers are averaged, the others routed per task', async () => {

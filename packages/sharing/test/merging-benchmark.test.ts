@@ -126,6 +126,7 @@ describe('merging benchmark (4 task LoRAs, rotated-spirals family, 3 seeds)', ()
       await tuned('DARE + TIES (density 0.5)', { method: 'dare-ties', density: 0.5 });
       await tuned('PCB-Merging (ratio 0.2)', { method: 'pcb', ratio: 0.2 });
       await tuned('CABS (1:4)', { method: 'cabs', n: 1, m: 4 });
+      await tuned('CoPA-Merging (density 0.2, reconstructed)', { method: 'copa', density: 0.2 });
 
       // Sens-Merging: layer-wise coefficients from 128 calibration examples per task, over task arithmetic.
       const calib = tasks.map((t) => ({ x: tf.slice(t.train.x, 0, 128), y: tf.slice(t.train.y, 0, 128) }));

@@ -7,6 +7,7 @@ export * from './ties.js';
 export * from './dare.js';
 export * from './pcb.js';
 export * from './cabs.js';
+export * from './copa.js';
 export * from './delta.js';
 export * from './task-adapters.js';
 export * from './mediator.js';

@@ -1,0 +1,134 @@
+// The adapters page's merge explorer: three task LoRAs on the page's frozen base, each trained on the
+// base task rotated by a different angle (½, 1 and 1½ times the page's rotation), then merged into one
+// adapter by any method of @weft/sharing's merge registry (combineAdapters, Weft's ΔW-space merges)
+// with per-task weights and the method's options; the merged model is scored on every task's held-out
+// half. No UI here: the page trains the tasks as jobs of its TrainingController.
+import * as tf from '@tensorflow/tfjs-core';
+import {
+  MLPClassifier, Rng, accuracy, makeDataset, makeOptimizer, rotation, softmaxCrossEntropy, split, toTensors, train, type DatasetTensors, type TrainProgress,
+  type TrainResult,
+} from '@weft/core';
+import { adapterNames, combineAdapters, deleteAdapter, injectAdapter, mergeMethod, mergeMethodNames, setActiveAdapters } from '@weft/sharing';
+import type { AdaptersLabConfig } from './adapters-job.js';
+
+/** Number of task adapters the explorer merges. */
+export const MERGE_TASKS = 3;
+
+/** One merge's result: accuracy of the merged model on each task's held-out half, and their mean. */
+export interface MergeOutcome {
+  perTask: number[];
+  average: number;
+}
+
+/** One row of the all-methods table. */
+export interface MergeRow extends MergeOutcome {
+  method: string;
+  label: string;
+}
+
+/** The registry's merge methods, with their labels and numeric options (defaults). */
+export function mergeChoices(): Array<{ name: string; label: string; paper: string; options: Record<string, number> }> {
+  return mergeMethodNames().map((name) => {
+    const m = mergeMethod(name);
+    const options = Object.fromEntries(Object.entries(m.defaults as Record<string, unknown>).filter(([, v]) => typeof v === 'number')) as Record<string, number>;
+    return { name, label: m.label, paper: m.paper, options };
+  });
+}
+
+const MERGED = 'merged';
+
+/** The explorer: task data on the device once, task LoRAs named task1..task3 on the lab's base. */
+export class MergeExplorer {
+  /** Rotation of each task, degrees. */
+  readonly angles: number[];
+  readonly names = Array.from({ length: MERGE_TASKS }, (_, k) => `task${k + 1}`);
+  private readonly data: Array<{ train: DatasetTensors; test: DatasetTensors }>;
+  /** Tasks whose LoRA has trained to the end. */
+  readonly trained = new Set<string>();
+  private disposed = false;
+
+  constructor(private readonly base: MLPClassifier, readonly config: AdaptersLabConfig) {
+    const ds = makeDataset(config.dataset, { n: 600 }, config.seed + 100);
+    this.angles = this.names.map((_, k) => Math.round((config.angle * (k + 1)) / 2));
+    this.data = this.angles.map((a, k) => {
+      const [tr, te] = split(rotation((a * Math.PI) / 180)(ds, 1), [0.5, 0.5], config.seed + 20 + k);
+      return { train: toTensors(tr!), test: toTensors(te!) };
+    });
+  }
+
+  /** Whether every task LoRA has trained. */
+  get ready(): boolean {
+    return this.trained.size === MERGE_TASKS;
+  }
+
+  /** Train task `k`'s LoRA (r as the page's, capped at 2 on the 2-wide layers) on its rotation. */
+  async trainTask(k: number, steps: number, onProgress: (p: TrainProgress) => Promise<void> | void, signal?: AbortSignal): Promise<TrainResult> {
+    const name = this.names[k]!;
+    for (const n of [name, MERGED]) if (adapterNames(this.base).includes(n)) deleteAdapter(this.base, n);
+    this.trained.delete(name);
+    const r = this.config.r;
+    injectAdapter(this.base, name, { method: 'lora', targets: 'layers\\.[0-9]+', r, alpha: 2 * r, rankPattern: { 'layers\\.(0|2)': Math.min(r, 2) } }, { rng: new Rng(this.config.seed + 31 + k) });
+    setActiveAdapters(this.base, [name]);
+    const rng = new Rng(this.config.seed + 41 + k);
+    const d = this.data[k]!.train;
+    const n = d.x.shape[0]!;
+    const run = await train({
+      model: this.base, steps, signal, reportEvery: Math.max(5, Math.floor(steps / 100)),
+      optimizer: makeOptimizer({ name: 'adam', learningRate: 0.01 }),
+      batch: () => tf.tidy(() => {
+        const idx = tf.tensor1d(Int32Array.from({ length: 64 }, () => rng.int(n)), 'int32');
+        return { x: tf.gather(d.x, idx), y: tf.gather(d.y, idx) };
+      }),
+      loss: (logits, b) => softmaxCrossEntropy(logits, b.y),
+      metrics: { accuracy: (logits, b) => accuracy(logits, b.y) },
+      onProgress,
+    });
+    if (run.stoppedBy === 'done') this.trained.add(name);
+    return run;
+  }
+
+  /** Accuracy of the base with its active adapters on every task's held-out half. */
+  private async score(): Promise<MergeOutcome> {
+    const perTask: number[] = [];
+    for (const { test } of this.data) {
+      const a = tf.tidy(() => accuracy(this.base.call(test.x), test.y));
+      perTask.push((await a.data())[0]!);
+      a.dispose();
+    }
+    return { perTask, average: perTask.reduce((s, v) => s + v, 0) / perTask.length };
+  }
+
+  /** Each task's own LoRA on each task (row k: LoRA k), and the frozen base alone. */
+  async references(): Promise<{ own: MergeOutcome[]; base: MergeOutcome }> {
+    const own: MergeOutcome[] = [];
+    for (const n of this.names) {
+      setActiveAdapters(this.base, [n]);
+      own.push(await this.score());
+    }
+    setActiveAdapters(this.base, []);
+    return { own, base: await this.score() };
+  }
+
+  /** Merge the task LoRAs by `method` with per-task `weights` and the method's `options`, and score the result. */
+  async merge(method: string, weights: number[], options: Record<string, number> = {}): Promise<MergeOutcome> {
+    if (!this.ready) throw new Error('Train the task adapters first');
+    if (adapterNames(this.base).includes(MERGED)) deleteAdapter(this.base, MERGED);
+    // Full rank (the hidden width): the re-factorised merge holds every method's ΔW exactly.
+    await combineAdapters(this.base, this.names, weights, MERGED, { method, rank: Math.max(...(this.base.config.hidden ?? [2])), seed: this.config.seed, ...options });
+    return this.score();
+  }
+
+  /** Every registered method at its defaults with `weights`: the same adapters, one row each. */
+  async table(weights: number[]): Promise<MergeRow[]> {
+    const rows: MergeRow[] = [];
+    for (const c of mergeChoices()) rows.push({ method: c.name, label: c.label, ...(await this.merge(c.name, weights)) });
+    return rows;
+  }
+
+  /** Free the task data (the adapters live on the lab's base and go with it). */
+  dispose(): void {
+    if (this.disposed) return;
+    this.disposed = true;
+    tf.dispose(this.data as unknown as tf.TensorContainer);
+  }
+}
