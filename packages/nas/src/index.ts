@@ -14,6 +14,7 @@ export * from './supernet.js';
 export * from './genotype.js';
 export * from './discrete.js';
 export * from './select.js';
+export * from './collapse.js';
 export * from './search/index.js';
 export * from './entangled/index.js';
 export * from './proxies.js';
