@@ -15,3 +15,4 @@ export * from './pkm.js';
 export * from './transformers.js';
 export * from './loss-free-balance.js';
 export * from './chain-of-experts.js';
+export * from './grove.js';
