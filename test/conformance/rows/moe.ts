@@ -4,7 +4,7 @@
 // Every row runs on every backend, webgpu (Dawn in Node, Chromium) and webgl included.
 import * as tf from '@tensorflow/tfjs-core';
 import { Sequential, TransformerBlock, type Rng } from '@weft/core';
-import { MoE, PreMixingAttention, ProductKeyMemory, RouterGRU, routerEntry, routerNames, UMoEBlock, type MoEConfig } from '@weft/moe';
+import { ChainOfExperts, GroveMoE, MoE, PreMixingAttention, ProductKeyMemory, RouterGRU, routerEntry, routerNames, UMoEBlock, type MoEConfig } from '@weft/moe';
 import { addConformanceRows, addRegistryRows, type ConformanceRow } from '../matrix.js';
 import { megrez2Transformer } from '@weft/moe';
 
@@ -46,6 +46,16 @@ const all: ConformanceRow<any>[] = [
   row('MoE (SwiGLU experts, 1 shared expert)', { router: 'mixtral', expert: 'swiglu', sharedExperts: 1 }),
   row('MoE (MoV: IA3 experts)', { router: 'mixtral', expert: 'ia3' }),
   row('MoE (MoLoRA: LoRA experts)', { router: 'mixtral', expert: 'lora', loraRank: 2, loraZeroInit: false }),
+  {
+    name: 'moe/ChainOfExperts (2 routed iterations over one set of experts)',
+    make: (rng) => new ChainOfExperts({ ...base, router: 'mixtral', iterations: 2 }, rng),
+    input: (rng) => ({ x: floats(rng, [2, 5, 4]) }),
+  },
+  {
+    name: 'moe/GroveMoE (2 groups with adjugate experts)',
+    make: (rng) => new GroveMoE({ ...base, router: 'mixtral', groups: 2, adjugateHidden: 2 }, rng),
+    input: (rng) => ({ x: floats(rng, [2, 5, 4]) }),
+  },
   {
     name: 'moe/ProductKeyMemory (2 heads)',
     make: (rng) => new ProductKeyMemory({ dim: 4, numSubKeys: 3, topK: 2, heads: 2 }, rng),
