@@ -51,5 +51,7 @@ export default defineConfig({
       input: Object.fromEntries(PAGES.map((p) => [p.file, here(`${p.file}.html`)])),
     },
   },
+  // Training workers are ES modules (they import tfjs and the packages, which split into chunks).
+  worker: { format: 'es' },
   preview: { strictPort: false },
 });

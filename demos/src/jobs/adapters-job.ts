@@ -12,7 +12,7 @@ import {
   adapterMethod, adapterNames, combineAdapters, deleteAdapter, injectAdapter, savePeftAdapter, setActiveAdapters, type AdapterConfigBase, type PeftAdapterOutput,
 } from '@weft/sharing';
 import type { AdapterMethodChoice } from '../pages/adapters-state.js';
-import { extentOf, type Extent, type ProbabilityField } from '../components/decision-boundary.js';
+import { extentOf, type Extent, type ProbabilityField } from '../plane.js';
 import { probabilityField } from './probability-field.js';
 
 /** Hidden widths of the page's MLP. */

@@ -18,7 +18,7 @@ import {
   type TrainResult,
 } from '@weft/core';
 import type { TrainingJob, TrainingSegment } from '../controllers/training-controller.js';
-import { extentOf, type Extent, type LabelledPoints, type ProbabilityField } from '../components/decision-boundary.js';
+import { extentOf, type Extent, type LabelledPoints, type ProbabilityField } from '../plane.js';
 import { probabilityField } from './probability-field.js';
 import { setLearningRate } from './learning-rate.js';
 

@@ -21,7 +21,7 @@ import {
   type TrainResult,
 } from '@weft/core';
 import type { TrainingJob, TrainingSegment } from '../controllers/training-controller.js';
-import type { Extent, ProbabilityField } from '../components/decision-boundary.js';
+import type { Extent, ProbabilityField } from '../plane.js';
 import { probabilityField } from './probability-field.js';
 
 /** The shared task of the comparison page: every technique gets exactly this. */

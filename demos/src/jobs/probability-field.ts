@@ -2,7 +2,7 @@
 // batched forward pass over a grid and one `await data()` (no per-step readback, no dataSync).
 import * as tf from '@tensorflow/tfjs-core';
 import { ForwardContext, type Module } from '@weft/core';
-import { gridPoints, type Extent, type ProbabilityField } from '../components/decision-boundary.js';
+import { gridPoints, type Extent, type ProbabilityField } from '../plane.js';
 
 /** Softmax of `model`'s logits on a `resolution²` grid over `extent` (evaluation mode). */
 export async function probabilityField(model: Module<tf.Tensor, tf.Tensor>, extent: Extent, resolution = 72): Promise<ProbabilityField> {

@@ -8,7 +8,7 @@ import {
 } from '@weft/core';
 import { HashedMLPClassifier, SharedMLPClassifier, planSlots, sharedTransformer, type SharingPlan } from '@weft/sharing';
 import type { TrainingJob, TrainingSegment } from '../controllers/training-controller.js';
-import { extentOf, type Extent, type LabelledPoints, type ProbabilityField } from '../components/decision-boundary.js';
+import { extentOf, type Extent, type LabelledPoints, type ProbabilityField } from '../plane.js';
 import { probabilityField } from './probability-field.js';
 import { setLearningRate } from './learning-rate.js';
 import { isHashed, planFields, type SharingState } from '../pages/sharing-state.js';

@@ -1,6 +1,7 @@
 // train.html: an MLP learning a 2-D toy dataset live — controls bound to the URL, a backend
 // badge, start / pause / stop, progress, loss and accuracy curves, the decision boundary and
-// the parameter ledger. The run itself belongs to a TrainingController.
+// the parameter ledger. The run itself belongs to a TrainingController; the model trains in a Web
+// Worker (ClassifierWorker), so this page's main thread only draws.
 import '../styles/base.css';
 import '../components/site-header.js';
 import '../components/backend-badge.js';
@@ -16,7 +17,7 @@ import { PageStateController } from '../controllers/page-state-controller.js';
 import { RunButtonsController } from '../controllers/run-buttons-controller.js';
 import { CopyLinkController } from '../controllers/copy-link-controller.js';
 import type { ProbabilityField } from '../components/decision-boundary.js';
-import { ClassifierJob } from '../jobs/classifier-job.js';
+import { ClassifierWorker, type ClassifierWorkerJob } from '../jobs/classifier-worker-job.js';
 import { formatUrlState } from '../url-state.js';
 import { trainStyles } from '../styles/train.js';
 import { formatInt, formatLoss, formatPercent } from '../format.js';
@@ -46,7 +47,7 @@ export class WeftTrainPage extends LitElement {
     fieldStep: { state: true },
     jobError: { state: true },
   };
-  private declare job: ClassifierJob | null;
+  private declare job: ClassifierWorkerJob | null;
   private declare ledger: Ledger | null;
   private declare field: ProbabilityField | null;
   private declare fieldStep: number;
@@ -60,8 +61,11 @@ export class WeftTrainPage extends LitElement {
       if (s === 'done' || s === 'paused' || s === 'stopped' || s === 'error') void this.refreshField();
     },
   });
+  /** Where the model lives and trains. */
+  private readonly worker = new ClassifierWorker();
   private readonly page = new PageStateController(this, TRAIN_SCHEMA, {
     training: this.training,
+    chooseBackend: (choice) => this.worker.chooseBackend(choice),
     liveKeys: ['lr'],
     applyLive: (p) => {
       if (p.lr !== undefined) this.job?.setLearningRate(p.lr);
@@ -240,7 +244,7 @@ export class WeftTrainPage extends LitElement {
   private async build(): Promise<void> {
     this.jobError = null;
     try {
-      this.job = new ClassifierJob({ ...this.page.state, hidden: [...this.page.state.hidden] });
+      this.job = await this.worker.build({ ...this.page.state, hidden: [...this.page.state.hidden] });
     } catch (e) {
       this.jobError = e instanceof Error ? e.message : String(e);
       return;
