@@ -59,10 +59,14 @@ export class WeftNasPage extends LitElement {
   private declare jobError: string | null;
   private declare retrained: RetrainResult | null;
   private declare retraining: boolean;
+  /** Skip-connection share of the derived cell by step (cell spaces). */
+  private readonly skipAt = new Map<number, number>();
 
   private readonly training = new TrainingController(this, {
-    onProgress: async () => {
+    onProgress: async (p) => {
       if (this.job) this.view = await this.job.view(this.page.state.selection);
+      // DARTS collapse over time: the derived cell's skip-connection share at every report.
+      if (this.view && this.page.state.space !== 'entangled') this.skipAt.set(p.step, this.view.skipShare);
     },
   });
   private readonly page = new PageStateController(this, NAS_SCHEMA, {
@@ -99,7 +103,7 @@ export class WeftNasPage extends LitElement {
     const s = this.page.state;
     const v = this.view;
     const total = t.totalSteps || s.steps;
-    const valHistory = t.history.map((p) => ({ ...p, loss: p.metrics.valLoss ?? Number.NaN }));
+    const valHistory = t.history.map((p) => ({ ...p, loss: p.metrics.valLoss ?? Number.NaN, metrics: this.skipAt.has(p.step) ? { ...p.metrics, 'skip share': this.skipAt.get(p.step)! } : p.metrics }));
     const L = this.ledgers;
     return html`<div class="top">
         <div>
@@ -153,8 +157,8 @@ export class WeftNasPage extends LitElement {
             <section class="card" aria-labelledby="loss-title">
               <h2 class="card-title" id="loss-title">Supernet loss <span class="aside">train (w step)</span></h2>
               <weft-loss-chart .history=${t.history} metric=""></weft-loss-chart>
-              <h2 class="card-title spaced">Validation loss <span class="aside">(α step)</span></h2>
-              <weft-loss-chart .history=${valHistory} metric=""></weft-loss-chart>
+              <h2 class="card-title spaced">Validation loss <span class="aside">(α step)${s.space !== 'entangled' ? ' · right: skip-connection share of the cell' : ''}</span></h2>
+              <weft-loss-chart .history=${valHistory} metric=${s.space !== 'entangled' ? 'skip share' : ''}></weft-loss-chart>
             </section>
           </div>
           <section class="card" aria-labelledby="ranking-title" data-ranking>
@@ -238,6 +242,7 @@ export class WeftNasPage extends LitElement {
   }
 
   private async build(): Promise<void> {
+    this.skipAt.clear();
     this.jobError = null;
     this.view = null;
     this.retrained = null;
