@@ -27,6 +27,7 @@ const SMALL: Record<string, Record<string, unknown>> = {
   hyper: { tasks: 2, taskDim: 2, layerDim: 2, hidden: 3, r: 1 },
   road: { groupSize: 2 },
   poly: { r: 1, nSkills: 2, nTasks: 2 },
+  shears: { ranks: [2, 1], alpha: 2 },
 };
 
 /** Further cases per method: settings that change the computation. */
@@ -39,6 +40,25 @@ const VARIANTS: Record<string, Array<[string, Record<string, unknown>]>> = {
   ether: [['ETHER+', { plus: true }]],
   road: [['road_2', { variant: 'road_2' }], ['road_4', { variant: 'road_4' }]],
 };
+
+/** Methods that refuse Conv2d layers, with the reason; every other registered method runs the matrix on Conv2d too. */
+export const CONV_UNSUPPORTED: Record<string, string> = {
+  poly: "PEFT's Poly adapts Linear layers only",
+  shears: 'an elastic-rank supernet over sparsified Linear layers',
+};
+
+/** Further cases on Conv2d layers: the settings that change a conv computation. */
+const CONV_VARIANTS: Record<string, Array<[string, Record<string, unknown>]>> = {
+  loha: [['Tucker', { effectiveConv2d: true }]],
+  lokr: [['Tucker', { effectiveConv2d: true }]],
+};
+
+/** The cases of the matrix on Conv2d layers: every case of a method not in {@link CONV_UNSUPPORTED}, plus its conv variants. */
+export function convAdapterCases(): AdapterCase[] {
+  return adapterCases()
+    .filter((c) => !(c.method in CONV_UNSUPPORTED))
+    .flatMap((c) => [c, ...(c.label === c.method ? CONV_VARIANTS[c.method] ?? [] : []).map(([v, o]) => ({ label: `${c.method} (${v})`, method: c.method, config: { ...c.config, ...o } }))]);
+}
 
 /** Every registered method's cases, in registry order. */
 export function adapterCases(): AdapterCase[] {
