@@ -18,7 +18,8 @@ const fused = new Map<FusedActivation, (x: tf.Tensor) => tf.Tensor>();
 function fusedOp(fn: FusedActivation): (x: tf.Tensor) => tf.Tensor {
   let op = fused.get(fn);
   if (!op) {
-    op = tf.customGrad((x: tf.Tensor, save: tf.GradSaveFunc) => {
+    op = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
+      const [x, save] = args as [tf.Tensor, tf.GradSaveFunc];
       save([x]);
       return {
         value: tf.engine().runKernel(ACTIVATION, { x }, { fn }) as tf.Tensor,

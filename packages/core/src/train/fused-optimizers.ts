@@ -8,7 +8,9 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { ADAM_UPDATE, SGD_UPDATE } from '../kernels/optimizer-update.js';
 
-type Gradients = tf.NamedTensorMap | tf.NamedTensor[];
+/** A named tensor, as tfjs optimizers list their weights (tfjs-core does not export the type). */
+type NamedTensor = { name: string; tensor: tf.Tensor };
+type Gradients = tf.NamedTensorMap | NamedTensor[];
 
 /** (variable, gradient) pairs of the gradients that are present. */
 function pairs(gradients: Gradients): [tf.Variable, tf.Tensor][] {
@@ -116,12 +118,12 @@ export class FusedAdam extends tf.Optimizer {
     this.acc = null;
   }
 
-  override async getWeights(): Promise<tf.NamedTensor[]> {
+  override async getWeights(): Promise<NamedTensor[]> {
     const moments = [...this.moments].flatMap(([name, { m, v }]) => [{ name: `${name}/m`, tensor: m }, { name: `${name}/v`, tensor: v }]);
     return [await this.saveIterations(), ...(this.acc ? [{ name: 'acc', tensor: this.acc }] : []), ...moments];
   }
 
-  override async setWeights(weightValues: tf.NamedTensor[]): Promise<void> {
+  override async setWeights(weightValues: NamedTensor[]): Promise<void> {
     const rest = await this.extractIterations(weightValues);
     for (const { name, tensor } of rest) {
       if (name === 'acc') {
@@ -142,7 +144,7 @@ export class FusedAdam extends tf.Optimizer {
   }
 
   /** The optimizer of a config from {@link getConfig}. */
-  static fromConfig<T extends tf.serialization.Serializable>(cls: tf.serialization.SerializableConstructor<T>, config: tf.serialization.ConfigDict): T {
+  static override fromConfig<T extends tf.serialization.Serializable>(cls: tf.serialization.SerializableConstructor<T>, config: tf.serialization.ConfigDict): T {
     const c = config as unknown as { learningRate: number } & FusedAdamOptions;
     return new (cls as unknown as typeof FusedAdam)(c.learningRate, c) as unknown as T;
   }
@@ -181,7 +183,7 @@ export class FusedSGD extends tf.Optimizer {
   }
 
   /** The optimizer of a config from {@link getConfig}. */
-  static fromConfig<T extends tf.serialization.Serializable>(cls: tf.serialization.SerializableConstructor<T>, config: tf.serialization.ConfigDict): T {
+  static override fromConfig<T extends tf.serialization.Serializable>(cls: tf.serialization.SerializableConstructor<T>, config: tf.serialization.ConfigDict): T {
     return new (cls as unknown as typeof FusedSGD)((config as { learningRate: number }).learningRate) as unknown as T;
   }
 }
