@@ -93,6 +93,31 @@ describe('Pattention', () => {
     m.dispose();
   });
 
+  it('grows inside one train() call (a custom step, as sharing.html does): the non-finite guard follows the new variables', async () => {
+    const m = tokenformer(new Rng(6));
+    const ids = tf.tensor2d([[0, 1, 2, 3, 4, 5]], [1, 6], 'int32');
+    let opt = makeOptimizer({ name: 'adam', learningRate: 1e-2 });
+    let step = 0;
+    const losses: number[] = [];
+    await train({
+      steps: 8, reportEvery: 1, batch: () => ({ x: ids, y: ids }),
+      step: (b) => {
+        if (step++ === 4) {
+          growTokenFormer(m, 4);
+          opt.dispose();
+          opt = makeOptimizer({ name: 'adam', learningRate: 1e-2 });
+        }
+        return { loss: opt.minimize(() => softmaxCrossEntropy(m.call(b.x), b.y), true, m.trainableParameters())! };
+      },
+      onProgress: (p) => { losses.push(p.loss); },
+    });
+    expect(losses).toHaveLength(8);
+    expect(losses.every(Number.isFinite)).toBe(true);
+    expect((m.blocks.at(0) as TokenFormerBlock).q.tokens).toBe(8);
+    opt.dispose();
+    m.dispose();
+  });
+
   it('refuses typos and bad sizes', () => {
     expect(() => new Pattention({ inFeatures: 2, outFeatures: 2, token: 3 } as never)).toThrow(/did you mean 'tokens'/);
     expect(() => new TokenFormerBlock({ dim: 6, numHeads: 4 })).toThrow(/numHeads=4 must divide dim=6/);

@@ -58,6 +58,8 @@ export class NonFiniteGuard {
    * a tidy.
    */
   run<T extends { finite: tf.Scalar }>(step: () => T): T {
+    // A watched variable was disposed (a layer grew and replaced it, as TokenFormer's): look again.
+    if (this.watched?.some((v) => v.isDisposed)) this.watched = null;
     const candidates = this.watched ?? Object.values(tf.engine().registeredVariables).filter(onCurrentBackend);
     const before = candidates.map((v) => ({ v, dataId: v.dataId, hold: holdData(v) }));
     try {
