@@ -12,6 +12,7 @@ import { extentOf, type Extent, type LabelledPoints, type ProbabilityField } fro
 import { probabilityField } from './probability-field.js';
 import { setLearningRate } from './learning-rate.js';
 import { isHashed, planFields, type SharingState } from '../pages/sharing-state.js';
+import { PAGE_TECHNIQUES, isTechnique, type PageTechnique } from '../pages/sharing-techniques.js';
 
 /** The plan a state describes (cross-layer choices only): the page's K and Map fields set the options {@link planFields} names. */
 export function planOf(s: SharingState): SharingPlan {
@@ -43,7 +44,12 @@ export class SharingJob implements TrainingJob {
   readonly dataset: Dataset;
   private readonly x: tf.Tensor;
   private readonly y: tf.Tensor;
-  private readonly optS: tf.Optimizer;
+  /** The technique of the page's table (MobiLlama, Megrez2, …), or null for a plan or hashed method. */
+  readonly technique: PageTechnique | null;
+  /** Growth events so far (TokenFormer): the step and what changed. */
+  readonly growth: Array<{ step: number; label: string }> = [];
+  private stepsDone = 0;
+  private optS: tf.Optimizer;
   private readonly optB: tf.Optimizer;
   private readonly order: Generator<Int32Array>;
   private planeCache: { points: LabelledPoints; extent: Extent } | null = null;
@@ -52,11 +58,17 @@ export class SharingJob implements TrainingJob {
   constructor(readonly state: SharingState) {
     this.totalSteps = state.steps;
     const hashed = isHashed(state.sharing);
-    this.model = hashed ? 'mlp' : state.model;
+    this.technique = isTechnique(state.sharing) ? PAGE_TECHNIQUES[state.sharing]! : null;
+    this.model = hashed ? 'mlp' : (this.technique?.model ?? state.model);
     const rng = new Rng(state.seed);
     const W = state.width;
     const L = state.depth;
-    if (this.model === 'mlp') {
+    if (this.technique) {
+      this.dataset = this.model === 'mlp' ? spirals({ n: 900, arms: 3, turns: 1.25, noise: 0.04 }, state.seed) : sortTask({ n: 2000, length: 5, vocabSize: 6 }, state.seed);
+      const built = this.technique.build({ depth: L, width: W, unique: state.unique, compression: state.compression, vocabSize: this.dataset.vocabSize ?? 0, maxLen: 10 }, rng);
+      this.shared = built.shared;
+      this.baseline = built.baseline;
+    } else if (this.model === 'mlp') {
       this.dataset = spirals({ n: 900, arms: 3, turns: 1.25, noise: 0.04 }, state.seed);
       if (hashed) {
         const hidden = Array.from({ length: L }, () => W);
@@ -129,6 +141,7 @@ export class SharingJob implements TrainingJob {
         return { x: tf.gather(this.x, idx), y: tf.gather(this.y, idx) };
       },
       step: (b) => {
+        this.maybeGrow();
         const metrics: Record<string, tf.Scalar> = {};
         this.shared.train();
         this.baseline.train();
@@ -141,6 +154,18 @@ export class SharingJob implements TrainingJob {
       signal: segment.signal,
       seed: segment.fromStep,
     });
+  }
+
+  /** Grow the shared model at the technique's step (TokenFormer); its optimizer restarts with the new variables, at the same learning rate. */
+  private maybeGrow(): void {
+    const grow = this.technique?.grow;
+    const step = this.stepsDone++;
+    if (!grow || this.growth.length > 0 || step !== grow.at(this.totalSteps)) return;
+    const label = grow.apply(this.shared);
+    const lr = (this.optS as unknown as { learningRate: number }).learningRate;
+    this.optS.dispose();
+    this.optS = makeOptimizer({ name: 'adam', learningRate: lr });
+    this.growth.push({ step, label });
   }
 
   dispose(): void {

@@ -16,7 +16,7 @@ export interface CurveSeries {
 
 /** Curves on shared axes. */
 export class WeftSharingCurves extends LitElement {
-  static override properties = { series: { attribute: false }, percent: { type: Boolean }, label: { type: String }, total: { type: Number } };
+  static override properties = { series: { attribute: false }, percent: { type: Boolean }, label: { type: String }, total: { type: Number }, markers: { attribute: false } };
   /** The curves. */
   declare series: readonly CurveSeries[];
   /** Values are fractions shown as percentages on a fixed 0–100% axis. */
@@ -25,6 +25,8 @@ export class WeftSharingCurves extends LitElement {
   declare label: string;
   /** Total steps of the run (the x axis end). */
   declare total: number;
+  /** Events drawn as a dashed vertical line with a label (e.g. TokenFormer's growth). */
+  declare markers: ReadonlyArray<{ step: number; label: string }>;
 
   private readonly size = new WidthController(this, 520);
 
@@ -34,6 +36,7 @@ export class WeftSharingCurves extends LitElement {
     this.percent = false;
     this.label = '';
     this.total = 0;
+    this.markers = [];
   }
 
   static override styles = css`
@@ -74,6 +77,12 @@ export class WeftSharingCurves extends LitElement {
       vertical-align: middle;
       margin-right: 6px;
     }
+    .marker {
+      stroke: var(--text);
+      stroke-width: 1.2;
+      stroke-dasharray: 4 3;
+      opacity: 0.7;
+    }
     .empty {
       fill: var(--faint);
       font-size: 13px;
@@ -98,6 +107,7 @@ export class WeftSharingCurves extends LitElement {
         <text x=${l} y=${H - 7}>0</text>
         <text x=${W - r} y=${H - 7} text-anchor="end">${xMax.toLocaleString('en-US')} steps</text>
         ${all.length === 0 ? svg`<text class="empty" x=${(W + l) / 2} y=${H / 2} text-anchor="middle">press Start to train both models</text>` : ''}
+        ${this.markers.map((m) => svg`<line class="marker" data-marker=${m.step} x1=${X(m.step)} x2=${X(m.step)} y1=${t} y2=${H - b} /><text x=${X(m.step) + (X(m.step) > W / 2 ? -4 : 4)} y=${t + 12} text-anchor=${X(m.step) > W / 2 ? 'end' : 'start'}>${m.label} · step ${m.step.toLocaleString('en-US')}</text>`)}
         ${this.series.map(
           (s) => svg`<polyline fill="none" stroke=${s.color} stroke-width="2" stroke-linejoin="round" points=${s.points.filter((p) => Number.isFinite(p[1])).map((p) => `${X(p[0]).toFixed(1)},${Y(p[1]).toFixed(1)}`).join(' ')} />`,
         )}

@@ -14,8 +14,8 @@ export class WeftSharingDiagram extends LitElement {
   static override properties = { slots: { attribute: false }, hashed: { attribute: false } };
   /** The slot → block map (null: nothing to draw). */
   declare slots: readonly number[] | null;
-  /** For hashed sharing: the layers' virtual sizes and the memory size (replaces `slots`). */
-  declare hashed: { layers: number[]; memory: number } | null;
+  /** For hashed sharing: the layers' virtual sizes and the memory size (replaces `slots`); `note` says how the array is held. */
+  declare hashed: { layers: number[]; memory: number; note?: string } | null;
 
   private readonly size = new WidthController(this, 560);
 
@@ -91,7 +91,7 @@ export class WeftSharingDiagram extends LitElement {
     </svg>`;
   }
 
-  private renderHashed({ layers, memory }: { layers: number[]; memory: number }) {
+  private renderHashed({ layers, memory, note = 'an array per layer' }: { layers: number[]; memory: number; note?: string }) {
     const W = Math.max(260, this.size.width);
     const L = layers.length;
     const pad = 54;
@@ -118,7 +118,7 @@ export class WeftSharingDiagram extends LitElement {
       )}
       <rect x=${pad} y="118" width=${span} height="34" rx="7" fill=${blockColor(0)} fill-opacity="0.85" />
       <text class="box-text" x=${pad + span / 2} y="139" text-anchor="middle">${span >= 440
-        ? `${memory.toLocaleString('en-US')} stored values (an array per layer) ← ${total.toLocaleString('en-US')} virtual weights`
+        ? `${memory.toLocaleString('en-US')} stored values (${note}) ← ${total.toLocaleString('en-US')} virtual weights`
         : `${memory.toLocaleString('en-US')} stored ← ${total.toLocaleString('en-US')} virtual`}</text>
     </svg>`;
   }

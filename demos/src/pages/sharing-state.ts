@@ -4,12 +4,13 @@
 import { HASH_METHODS, SHARING_PLANS, type HashMethod } from '@weft/sharing';
 import { BACKEND_CHOICES } from '../backend-choice.js';
 import { choiceParam, intListParam, intParam, numberParam, type UrlState } from '../url-state.js';
+import { PAGE_TECHNIQUES, isTechnique } from './sharing-techniques.js';
 
 /**
  * Every registered cross-layer plan except `none` — the page trains each plan beside the unshared
- * baseline, which is `none` — then the hashed methods.
+ * baseline, which is `none` — then the hashed methods, then the other techniques of the page's table.
  */
-export const SHARING_CHOICES = [...Object.keys(SHARING_PLANS).filter((name) => name !== 'none'), ...HASH_METHODS] as string[] as [string, ...string[]];
+export const SHARING_CHOICES = [...Object.keys(SHARING_PLANS).filter((name) => name !== 'none'), ...HASH_METHODS, ...Object.keys(PAGE_TECHNIQUES)] as string[] as [string, ...string[]];
 /** A sharing choice of the page: a plan name or a hashed method. */
 export type SharingChoice = string;
 /** Whether a choice is hashed sharing (an MLP whose weights live in one hashed array). */
@@ -20,6 +21,7 @@ export const isHashed = (s: SharingChoice): s is HashMethod => (HASH_METHODS as 
  * option (groups, unique, repeat) takes the "K" field, its list option (the custom map) the Map field.
  */
 export function planFields(choice: SharingChoice): { size: string | null; map: string | null } {
+  if (isTechnique(choice)) return { size: PAGE_TECHNIQUES[choice]!.sizeField, map: null };
   const defaults = (!isHashed(choice) && Object.hasOwn(SHARING_PLANS, choice) ? SHARING_PLANS[choice]!.defaults : {}) as Record<string, unknown>;
   const keys = Object.keys(defaults);
   return {

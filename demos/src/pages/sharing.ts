@@ -10,10 +10,12 @@ import '../components/ledger-table.js';
 import '../components/url-notice.js';
 import './sharing-diagram.js';
 import './sharing-curves.js';
+import './sharing-modules-diagram.js';
 import '../components/decision-boundary.js';
 import { LitElement, html, nothing } from 'lit';
 import type { Ledger } from '@weft/core';
-import { HashedLinear, SHARING_PLANS } from '@weft/sharing';
+import { BankLinear, HashedLinear, SHARING_PLANS, ShapeshifterMLP } from '@weft/sharing';
+import { PAGE_TECHNIQUES, isTechnique } from './sharing-techniques.js';
 import { TrainingController } from '../controllers/training-controller.js';
 import { PageStateController } from '../controllers/page-state-controller.js';
 import { RunButtonsController } from '../controllers/run-buttons-controller.js';
@@ -41,6 +43,7 @@ const HASHED_ABOUT: Readonly<Record<string, string>> = {
 
 /** One line on a choice. */
 function about(choice: SharingChoice): string {
+  if (isTechnique(choice)) return PAGE_TECHNIQUES[choice]!.about;
   return isHashed(choice) ? (HASHED_ABOUT[choice] ?? `${choice}: hashed sharing (MLP).`) : `${SHARING_PLANS[choice]?.description ?? choice}.`;
 }
 
@@ -72,9 +75,16 @@ export class WeftSharingPage extends LitElement {
 
   private readonly training = new TrainingController(this, {
     onProgress: async (p) => {
+      // A model that grew (TokenFormer) stores more: the ledger follows.
+      if (this.job && this.job.growth.length !== this.grownLedger) {
+        this.grownLedger = this.job.growth.length;
+        this.ledgers = this.job.ledgers();
+      }
       if (performance.now() - this.lastField >= FIELD_REFRESH_MS || p.step === this.training.totalSteps) await this.refreshFields();
     },
   });
+  /** Growth events the shown ledger includes. */
+  private grownLedger = 0;
   /** MLP: both models' decision boundaries, side by side. */
   private fields: { shared: ProbabilityField; baseline: ProbabilityField } | null = null;
   private fieldStep = 0;
@@ -127,15 +137,20 @@ export class WeftSharingPage extends LitElement {
         <div class="main">
           <section class="card" aria-labelledby="plan-title">
             <h2 class="card-title" id="plan-title">
-              ${isHashed(s.sharing) ? 'Hashed layers' : 'Plan'} <span class="aside">${s.sharing}${isHashed(s.sharing) ? ` · ${s.compression}×` : ` · ${s.depth} slots`}</span>
+              ${isHashed(s.sharing) ? 'Hashed layers' : isTechnique(s.sharing) ? 'What is shared' : 'Plan'} <span class="aside">${s.sharing}${isHashed(s.sharing) || PAGE_TECHNIQUES[s.sharing]?.usesCompression ? ` · ${s.compression}×` : ` · ${s.depth} ${isTechnique(s.sharing) ? 'layers' : 'slots'}`}</span>
             </h2>
-            <weft-sharing-diagram .slots=${isHashed(s.sharing) ? null : this.slots} .hashed=${this.hashedView()}></weft-sharing-diagram>
+            ${isTechnique(s.sharing)
+              ? this.renderTechniqueView()
+              : html`<weft-sharing-diagram .slots=${isHashed(s.sharing) ? null : this.slots} .hashed=${this.hashedView()}></weft-sharing-diagram>`}
             <p class="about">${about(s.sharing)}</p>
             ${L
               ? html`<div class="counts num" data-ledger>
                   <div class="stat"><div class="k">stored (shared)</div><div class="v" data-stored=${L.shared.totals.stored}>${formatInt(L.shared.totals.stored)}</div><div class="s">unique parameters</div></div>
                   <div class="stat"><div class="k">effective (shared)</div><div class="v" data-effective=${Math.round(L.shared.totals.effective)}>${formatInt(Math.round(L.shared.totals.effective))}</div><div class="s">counted once per use</div></div>
                   <div class="stat"><div class="k">stored (baseline)</div><div class="v" data-baseline=${L.baseline.totals.stored}>${formatInt(L.baseline.totals.stored)}</div><div class="s">nothing shared</div></div>
+                  ${L.shared.totals.active < 0.995 * L.shared.totals.stored
+                    ? html`<div class="stat"><div class="k">active per token (shared)</div><div class="v" data-active=${Math.round(L.shared.totals.active)}>${formatInt(Math.round(L.shared.totals.active))}</div><div class="s">baseline ${formatInt(Math.round(L.baseline.totals.active))}</div></div>`
+                    : nothing}
                   <div class="stat"><div class="k">shared / baseline</div><div class="v" data-ratio=${L.shared.totals.stored / L.baseline.totals.stored}>${formatPercent(L.shared.totals.stored / L.baseline.totals.stored)}</div><div class="s">of the stored parameters</div></div>
                 </div>`
               : nothing}
@@ -154,7 +169,7 @@ export class WeftSharingPage extends LitElement {
           <div class="curves">
             <section class="card" aria-labelledby="loss-title">
               <h2 class="card-title" id="loss-title">Loss <span class="aside">mean over each report</span></h2>
-              <weft-sharing-curves label="loss" .total=${t.totalSteps || s.steps} .series=${[
+              <weft-sharing-curves label="loss" .total=${t.totalSteps || s.steps} .markers=${this.job?.growth ?? []} .series=${[
                 { label: 'shared', color: SHARED_COLOR, points: pts((p) => p.loss) },
                 { label: 'baseline', color: BASELINE_COLOR, points: pts((p) => p.metrics.baseline_loss) },
               ]}></weft-sharing-curves>
@@ -218,6 +233,20 @@ export class WeftSharingPage extends LitElement {
     }
   }
 
+  /** The picture of a technique of the table: its sub-module rows, or (Shapeshifter) its layers reading one bank, or its baseline in words. */
+  private renderTechniqueView() {
+    const s = this.page.state;
+    const t = PAGE_TECHNIQUES[s.sharing]!;
+    const job = this.job;
+    const rows = t.rows({ depth: s.depth, width: s.width, unique: s.unique, compression: s.compression, vocabSize: 0, maxLen: 0 });
+    if (rows) return html`<weft-sharing-modules .rows=${rows}></weft-sharing-modules>`;
+    if (job?.shared instanceof ShapeshifterMLP) {
+      const layers = job.shared.modules().filter((m): m is BankLinear => m instanceof BankLinear);
+      return html`<weft-sharing-diagram .hashed=${{ layers: layers.map((l) => l.cfg.inFeatures * l.cfg.outFeatures), memory: job.shared.bank.cfg.size, note: 'one bank for all layers' }}></weft-sharing-diagram>`;
+    }
+    return html`<p class="about" data-baseline-about>Baseline: ${t.baseline}.${t.grow && job ? (job.growth.length ? ` The shared model ${job.growth[0]!.label} at step ${job.growth[0]!.step.toLocaleString('en-US')} (dashed line on the loss).` : ` It grows at step ${t.grow.at(job.totalSteps).toLocaleString('en-US')}.`) : ''}</p>`;
+  }
+
   private hashedView(): { layers: number[]; memory: number } | null {
     const job = this.job;
     if (!job || !isHashed(this.page.state.sharing)) return null;
@@ -231,6 +260,7 @@ export class WeftSharingPage extends LitElement {
     const err = (k: Key) => (this.page.fieldErrors[k] ? html`<span class="error" role="alert">${this.page.fieldErrors[k]}</span>` : nothing);
     const cls = (k: Key) => `field ${this.page.fieldErrors[k] ? 'invalid' : ''}`;
     const hashed = isHashed(s.sharing);
+    const technique = PAGE_TECHNIQUES[s.sharing] ?? null;
     const fields = planFields(s.sharing);
     return html`<form @submit=${(e: Event) => e.preventDefault()} @change=${this.page.onChange}>
       <fieldset ?disabled=${locked}>
@@ -243,13 +273,18 @@ export class WeftSharingPage extends LitElement {
             <optgroup label="Hashed (MLP)">
               ${SHARING_CHOICES.filter(isHashed).map((c) => html`<option value=${c} ?selected=${c === s.sharing}>${c}</option>`)}
             </optgroup>
+            ${[...new Set(Object.values(PAGE_TECHNIQUES).map((x) => x.group))].map(
+              (g) => html`<optgroup label=${g}>
+                ${Object.entries(PAGE_TECHNIQUES).filter(([, x]) => x.group === g).map(([c, x]) => html`<option value=${c} ?selected=${c === s.sharing}>${c} (${x.model === 'mlp' ? 'MLP' : 'Transformer'})</option>`)}
+              </optgroup>`,
+            )}
           </select>
           <small>${about(s.sharing)}</small>
         </label>
         <label class="field">
           <span>Model</span>
-          <select name="model" ?disabled=${hashed}>
-            ${SHARING_MODELS.map((m) => html`<option value=${m} ?selected=${m === (hashed ? 'mlp' : s.model)}>${m === 'mlp' ? 'MLP · 3-arm spirals' : 'Transformer · sort 5 tokens'}</option>`)}
+          <select name="model" ?disabled=${hashed || technique !== null}>
+            ${SHARING_MODELS.map((m) => html`<option value=${m} ?selected=${m === (hashed ? 'mlp' : (technique?.model ?? s.model))}>${m === 'mlp' ? 'MLP · 3-arm spirals' : 'Transformer · sort 5 tokens'}</option>`)}
           </select>
         </label>
         <div class="pair">
@@ -264,7 +299,7 @@ export class WeftSharingPage extends LitElement {
             ${err('width')}
           </label>
         </div>
-        ${hashed
+        ${hashed || technique?.usesCompression
           ? html`<label class=${cls('compression')}>
               <span>Compression</span>
               <input name="compression" inputmode="decimal" .value=${String(s.compression)} autocomplete="off" />
@@ -324,7 +359,7 @@ export class WeftSharingPage extends LitElement {
   private async build(): Promise<void> {
     this.jobError = null;
     try {
-      this.slots = isHashed(this.page.state.sharing) ? null : slotsOf(this.page.state);
+      this.slots = isHashed(this.page.state.sharing) || isTechnique(this.page.state.sharing) ? null : slotsOf(this.page.state);
       this.job = new SharingJob({ ...this.page.state, map: [...this.page.state.map] });
     } catch (e) {
       this.slots = null;
@@ -332,6 +367,7 @@ export class WeftSharingPage extends LitElement {
       return;
     }
     this.ledgers = this.job.ledgers();
+    this.grownLedger = 0;
     this.fields = null;
     this.fieldStep = 0;
     await this.refreshFields();

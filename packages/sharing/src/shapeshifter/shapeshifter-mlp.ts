@@ -43,7 +43,7 @@ export class ShapeshifterMLP extends Module {
     const widths = [checkPositiveInt(W, 'inFeatures', c.inFeatures), ...c.hidden.map((h, i) => checkPositiveInt(W, `hidden[${i}]`, h)), checkPositiveInt(W, 'numClasses', c.numClasses)];
     checkPositiveInt(W, 'budget', c.budget);
     this.act = activationFn(c.activation, W);
-    this.bank = this.addModule('bank', new ParameterBank({ size: c.budget }, rng));
+    this.bank = new ParameterBank({ size: c.budget }, rng); // registered by each layer that reads it (the ledger counts one use per layer)
     this.layers = this.addModule('layers', new ModuleList(widths.slice(1).map((o, i) => new BankLinear({ inFeatures: widths[i]!, outFeatures: o, templates: c.templates }, this.bank, rng))));
   }
 

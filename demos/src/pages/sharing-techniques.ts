@@ -1,0 +1,143 @@
+// The sharing techniques of sharing.html beyond the cross-layer plans and hashed layers (issue 16):
+// for each, the model it trains against which baseline, on which task, and what its view draws.
+// The page's option list, its job and its views read this table; nothing else names a technique.
+import { MLPClassifier, TinyTransformer, planSlots, type Module, type Rng } from '@weft/core';
+import { ShapeshifterMLP, TokenFormerBlock, growTokenFormer, sharedTransformer } from '@weft/sharing';
+import { megrez2Transformer } from '@weft/moe';
+
+/** What a technique's model is built from: the page's fields. */
+export interface TechniqueInput {
+  /** Blocks or hidden layers. */
+  depth: number;
+  /** Width. */
+  width: number;
+  /** The page's K field (Megrez2: layers per expert bank). */
+  unique: number;
+  /** The page's compression field (Shapeshifter: network weights per bank value). */
+  compression: number;
+  /** Vocabulary of the sort task (Transformer techniques). */
+  vocabSize: number;
+  /** Longest sequence of the sort task. */
+  maxLen: number;
+}
+
+/** A row of the modules diagram: one box per layer slot, slots running one module joined in one box. */
+export interface ModuleRow {
+  /** Row label (e.g. 'attention', 'FFN'). */
+  label: string;
+  /** Module index of each slot. */
+  map: number[];
+}
+
+/** A technique on the page. */
+export interface PageTechnique {
+  /** The option group it is listed under. */
+  group: string;
+  /** One line on what it is (paper and what is shared). */
+  about: string;
+  /** 'mlp' (3-arm spirals) or 'transformer' (sorting 5 tokens). */
+  model: 'mlp' | 'transformer';
+  /** What the baseline is, for the legend. */
+  baseline: string;
+  /** The page's integer field this technique reads, with its label, or null. */
+  sizeField: string | null;
+  /** Whether it reads the compression field. */
+  usesCompression: boolean;
+  /** The shared model and its baseline. */
+  build(input: TechniqueInput, rng: Rng): { shared: Module; baseline: Module };
+  /** The modules diagram's rows, or null when the technique has no slot picture. */
+  rows(input: TechniqueInput): ModuleRow[] | null;
+  /** Growth during training (TokenFormer): the step to grow at and what it does to the shared model; returns a label. */
+  grow?: { at: (totalSteps: number) => number; apply: (shared: Module) => string };
+}
+
+const heads = (w: number) => (w % 4 === 0 ? 4 : w % 2 === 0 ? 2 : 1);
+const tf = (i: TechniqueInput) => ({ vocabSize: i.vocabSize, maxLen: i.maxLen, dim: i.width, depth: i.depth, numHeads: heads(i.width) });
+const own = (n: number) => Array.from({ length: n }, (_, i) => i);
+/** TokenFormer's parameter tokens before growth (attention, FFN) and the factor it grows by. */
+const TOKENS = { attn: 4, ffn: 16, factor: 4 };
+
+const tokenformer = (i: TechniqueInput, rng: Rng, scale: number) =>
+  new TinyTransformer({ ...tf(i) }, rng, {
+    blocks: own(i.depth).map(() => new TokenFormerBlock({ dim: i.width, numHeads: heads(i.width), attnTokens: TOKENS.attn * scale, ffnTokens: TOKENS.ffn * scale }, rng)),
+  });
+
+/** The techniques by option name. */
+export const PAGE_TECHNIQUES: Readonly<Record<string, PageTechnique>> = {
+  mobillama: {
+    group: 'Sub-module sharing',
+    about: 'MobiLlama: one feed-forward network shared by every block; each block keeps its own attention.',
+    model: 'transformer',
+    baseline: 'every block its own FFN',
+    sizeField: null,
+    usesCompression: false,
+    build: (i, rng) => ({ shared: sharedTransformer({ ...tf(i), ffnPlan: 'all-shared' }, rng.fork('shared')), baseline: new TinyTransformer(tf(i), rng.fork('baseline')) }),
+    rows: (i) => [{ label: 'attention', map: own(i.depth) }, { label: 'FFN', map: planSlots('all-shared', i.depth) }],
+  },
+  megrez2: {
+    group: 'Sub-module sharing',
+    about: 'Megrez2: adjacent layers reuse one bank of experts (8 experts, top-2), each layer with its own router.',
+    model: 'transformer',
+    baseline: 'a bank of experts per layer',
+    sizeField: 'Layers per expert bank',
+    usesCompression: false,
+    build: (i, rng) => {
+      const moe = { numExperts: 8, topK: 2, hidden: i.width, router: 'mixtral' };
+      return {
+        shared: megrez2Transformer({ ...tf(i), moe, expertPlan: { name: 'block-repeat', repeat: i.unique } }, rng.fork('shared')),
+        baseline: megrez2Transformer({ ...tf(i), moe, expertPlan: 'none' }, rng.fork('baseline')),
+      };
+    },
+    rows: (i) => [{ label: 'attention', map: own(i.depth) }, { label: 'router', map: own(i.depth) }, { label: 'experts', map: planSlots({ name: 'block-repeat', repeat: i.unique }, i.depth) }],
+  },
+  safe: {
+    group: 'Embeddings',
+    about: 'Subformer SAFE: a 4-wide token table and a small self-attention in that width, projected to the model width. With this task\'s 7 symbols it saves nothing; it pays off when vocabulary × width dominates.',
+    model: 'transformer',
+    baseline: 'a full token table',
+    sizeField: null,
+    usesCompression: false,
+    build: (i, rng) => ({
+      shared: sharedTransformer({ ...tf(i), plan: 'none', embedding: { method: 'safe', embeddingDim: 4, numHeads: 1 } }, rng.fork('shared')),
+      baseline: new TinyTransformer(tf(i), rng.fork('baseline')),
+    }),
+    rows: () => null,
+  },
+  tokenformer: {
+    group: 'Growing',
+    about: `TokenFormer: every projection attends to learnable parameter tokens; halfway it grows ${TOKENS.factor}× by appending zero-key tokens, its function unchanged.`,
+    model: 'transformer',
+    baseline: `the grown size from the start`,
+    sizeField: null,
+    usesCompression: false,
+    build: (i, rng) => ({ shared: tokenformer(i, rng.fork('shared'), 1), baseline: tokenformer(i, rng.fork('baseline'), TOKENS.factor) }),
+    rows: () => null,
+    grow: {
+      at: (total) => Math.floor(total / 2),
+      apply: (shared) => {
+        growTokenFormer(shared, (l) => (TOKENS.factor - 1) * l.tokens);
+        return `grown ${TOKENS.factor}×`;
+      },
+    },
+  },
+  shapeshifter: {
+    group: 'Parameter banks',
+    about: 'Shapeshifter (NPAS): every layer draws its weights from one bank of a fixed budget (here the network size ÷ compression).',
+    model: 'mlp',
+    baseline: 'the same MLP, dense',
+    sizeField: null,
+    usesCompression: true,
+    build: (i, rng) => {
+      const hidden = own(i.depth).map(() => i.width);
+      const weights = 2 * i.width + (i.depth - 1) * i.width * i.width + 3 * i.width;
+      return {
+        shared: new ShapeshifterMLP({ inFeatures: 2, numClasses: 3, hidden, budget: Math.max(1, Math.round(weights / i.compression)) }, rng.fork('shared')),
+        baseline: new MLPClassifier({ inFeatures: 2, numClasses: 3, hidden }, rng.fork('baseline')),
+      };
+    },
+    rows: () => null,
+  },
+};
+
+/** Whether a page choice is one of {@link PAGE_TECHNIQUES}. */
+export const isTechnique = (choice: string): boolean => Object.hasOwn(PAGE_TECHNIQUES, choice);
