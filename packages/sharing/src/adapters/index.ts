@@ -26,6 +26,7 @@ export * from './road/index.js';
 export * from './poly/index.js';
 export * from './composition/index.js';
 export * from './shears/index.js';
+export * from './crash/index.js';
 export * from './svd.js';
 export * from './merging/index.js';
 export * from './layers-model.js';
