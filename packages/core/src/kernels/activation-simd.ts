@@ -13,8 +13,8 @@ const SQRT_2_OVER_PI = Math.sqrt(2 / Math.PI);
 const INV_SQRT_2PI = 1 / Math.sqrt(2 * Math.PI);
 const C = 0.044715;
 
-/** Emits the vector math of one function: constants as splats, exp, erf. */
-class VectorMath {
+/** Emits the vector math of one function: constants as splats, exp. */
+export class VectorMath {
   constructor(readonly f: FunctionWriter) {}
   /** Push splat(v). */
   k(v: number): this {

@@ -59,6 +59,7 @@ import { selectAllByScalarConfig, selectByScalarConfig } from './select-by-scala
 import { allFiniteConfig } from './all-finite.js';
 import { layerNormConfigs } from './layer-norm.js';
 import { activationConfigs } from './activation.js';
+import { maskedSoftmaxConfigs } from './masked-softmax.js';
 import { reduceWasmConfig } from './reduce-simd.js';
 import { optimizerUpdateConfigs } from './optimizer-update.js';
 import { transposeWasmConfig } from './transpose-simd.js';
@@ -106,10 +107,11 @@ function kernelsFor(backend: string): KernelConfig[] {
       allFiniteConfig('wasm'),
       ...layerNormConfigs('wasm'),
       ...activationConfigs('wasm'),
+      ...maskedSoftmaxConfigs('wasm'),
     ];
   }
   const batchMatMul = wrap('BatchMatMul', (o) => broadcastBatchMatMulConfig(o, backend));
-  if (backend === 'cpu') return [unsortedSegmentSumConfig('cpu'), resizeNearestNeighborGradConfig('cpu'), ...batchMatMul, ...groupedMatMulConfigs('cpu'), selectByScalarConfig('cpu'), ...optimizerUpdateConfigs('cpu'), selectAllByScalarConfig('cpu'), allFiniteConfig('cpu'), ...layerNormConfigs('cpu'), ...activationConfigs('cpu')];
+  if (backend === 'cpu') return [unsortedSegmentSumConfig('cpu'), resizeNearestNeighborGradConfig('cpu'), ...batchMatMul, ...groupedMatMulConfigs('cpu'), selectByScalarConfig('cpu'), ...optimizerUpdateConfigs('cpu'), selectAllByScalarConfig('cpu'), allFiniteConfig('cpu'), ...layerNormConfigs('cpu'), ...activationConfigs('cpu'), ...maskedSoftmaxConfigs('cpu')];
   if (backend === 'webgl') {
     const nanKeeping = [
       ...wrap('Relu', (o) => clipActivationConfig(o, 0, Infinity)),

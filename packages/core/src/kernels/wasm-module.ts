@@ -76,6 +76,8 @@ export class FunctionWriter {
   add(): this { return this.op(0x6a); }
   sub(): this { return this.op(0x6b); }
   mul(): this { return this.op(0x6c); }
+  /** Unsigned i32 division. */
+  divU(): this { return this.op(0x6e); }
   shl(): this { return this.op(0x74); }
   /** Signed `a < b`, `a <= b`, `a > b`. */
   lt(): this { return this.op(0x48); }

@@ -10,6 +10,7 @@ import { checkPositiveInt, checkRank } from '../check.js';
 import { checkDropoutRate, dropout } from './dropout.js';
 import { Linear } from './linear.js';
 import { checkKnownKeys, configKeys } from '../config.js';
+import { maskedSoftmax } from '../ops/masked-softmax.js';
 
 /**
  * Input of sequence modules: a (B, T, C) tensor, or the tensor with an attention mask
@@ -171,18 +172,16 @@ export function attend(q: tf.Tensor, k: tf.Tensor, v: tf.Tensor, options: Attend
     k = repeat(k, D);
     v = repeat(v, Dv);
   }
-  let scores = tf.mul(tf.matMul(q, k, false, true), options.scale ?? 1 / Math.sqrt(D)); // (B, H, Tq, Tk)
+  const scores = tf.matMul(q, k, false, true); // (B, H, Tq, Tk), scaled inside the softmax
   const window = options.slidingWindow ?? null;
-  if (options.causal ?? true) scores = tf.add(scores, positionMask(Tq, Tk, options.queryOffset ?? Tk - Tq, window));
+  const position = options.causal ?? true ? positionMask(Tq, Tk, options.queryOffset ?? Tk - Tq, window) : null; // (Tq, Tk)
   const mask = options.attentionMask;
-  if (mask) {
-    if (mask.rank !== 2 || mask.shape[0] !== B || mask.shape[1] !== Tk) {
-      throw new Error(`attend: attentionMask has shape [${mask.shape}]; expected [${B}, ${Tk}] (batch, keys)`);
-    }
-    const keep = tf.reshape(tf.cast(mask, 'float32'), [B, 1, 1, Tk]); // (B, Tk) -> (B, 1, 1, Tk)
-    scores = tf.add(scores, tf.mul(tf.sub(1, keep), MASKED_SCORE));
+  if (mask && (mask.rank !== 2 || mask.shape[0] !== B || mask.shape[1] !== Tk)) {
+    throw new Error(`attend: attentionMask has shape [${mask.shape}]; expected [${B}, ${Tk}] (batch, keys)`);
   }
+  const keys = mask ? tf.mul(tf.sub(1, tf.cast(mask, 'float32')), MASKED_SCORE) : null; // (B, Tk): 0 or MASKED_SCORE
   const ctx = options.ctx ?? new ForwardContext({ training: false });
-  const weights = dropout(tf.softmax(scores, -1), options.dropout ?? 0, ctx); // (B, H, Tq, Tk)
+  // softmax(scale·scores + position + keys): one kernel each way on cpu and wasm (ops/masked-softmax.ts)
+  const weights = dropout(maskedSoftmax(scores, options.scale ?? 1 / Math.sqrt(D), position, keys), options.dropout ?? 0, ctx); // (B, H, Tq, Tk)
   return tf.matMul(weights, v); // (B, H, Tq, Dv)
 }
