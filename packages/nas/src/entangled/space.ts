@@ -90,6 +90,15 @@ export function largestSubnet(space: EntangledSpaceConfig): SubnetConfig {
   return cfg;
 }
 
+/** The smallest subnet of a space: least depth, narrowest widths, smallest kernels, the first activation. */
+export function smallestSubnet(space: EntangledSpaceConfig): SubnetConfig {
+  const D = space.depthChoices.at(-1)!;
+  const cfg: SubnetConfig = { depth: space.depthChoices[0]!, widths: new Array(D).fill(space.widthChoices[0]!) };
+  if (space.kind === 'cnn') cfg.kernels = new Array(D).fill(space.kernelChoices[0]!);
+  if (space.activationChoices.length > 1) cfg.activations = new Array(D).fill(space.activationChoices[0]!);
+  return cfg;
+}
+
 /** Check a subnet fits the space (elastic choices in range). */
 export function validateSubnet(space: EntangledSpaceConfig, s: SubnetConfig): void {
   const D = space.depthChoices.at(-1)!;

@@ -92,24 +92,7 @@ export class EntangledSupernet extends Module {
 
   /** One subnet's slices. */
   forwardSubnet(x: tf.Tensor, ctx: ForwardContext, cfg: SubnetConfig): tf.Tensor {
-    validateSubnet(this.space, cfg);
-    const s = this.space;
-    const K = s.kind === 'cnn' ? s.kernelChoices.at(-1)! : 1;
-    let h = x;
-    let cin = s.inFeatures;
-    for (let l = 0; l < cfg.depth; l++) {
-      const wout = cfg.widths[l]!;
-      let w: tf.Tensor;
-      let k = 1;
-      if (s.kind === 'cnn') {
-        k = cfg.kernels![l]!;
-        const o = (K - k) / 2; // centre crop
-        w = tf.slice(this.weights[l]!, [o, o, 0, 0], [k, k, cin, wout]);
-      } else w = tf.slice(this.weights[l]!, [0, 0], [cin, wout]);
-      h = activate(activationOf(s, cfg, l), this.linear(h, w, tf.slice(this.biases[l]!, [0], [wout]), k), ctx);
-      cin = wout;
-    }
-    return this.headOf(h, tf.slice(this.headWeight, [0, 0], [cin, s.numOutputs]), this.headBias);
+    return subnetForward(this.space, { weights: this.weights, biases: this.biases, headWeight: this.headWeight, headBias: this.headBias }, x, ctx, cfg);
   }
 
   /** TangleNAS superposition of every subnet, weighted by softmax(β). */
@@ -174,4 +157,35 @@ export class EntangledSupernet extends Module {
     if (this.betaActivation) cfg.activations = (await argmaxRows(this.betaActivation)).map((i) => s.activationChoices[i]!);
     return cfg;
   }
+}
+
+/** The full-size tensors a subnet's slices are taken from (a supernet's variables, or weights generated for it). */
+export interface EntangledWeights {
+  /** Per layer: mlp [in, Wmax], cnn [Kmax, Kmax, in, Wmax]. */
+  weights: readonly tf.Tensor[];
+  biases: readonly tf.Tensor[];
+  headWeight: tf.Tensor;
+  headBias: tf.Tensor;
+}
+
+/** One subnet's forward on the leading slices (centre crop of kernels) of full-size weights: (B, F) or (B, H, W, C) -> (B, numOutputs). */
+export function subnetForward(s: EntangledSpaceConfig, w: EntangledWeights, x: tf.Tensor, ctx: ForwardContext, cfg: SubnetConfig): tf.Tensor {
+  validateSubnet(s, cfg);
+  const K = s.kind === 'cnn' ? s.kernelChoices.at(-1)! : 1;
+  let h = x;
+  let cin = s.inFeatures;
+  for (let l = 0; l < cfg.depth; l++) {
+    const wout = cfg.widths[l]!;
+    const b = tf.slice(w.biases[l]!, [0], [wout]);
+    if (s.kind === 'cnn') {
+      const k = cfg.kernels![l]!;
+      const o = (K - k) / 2; // centre crop
+      const wl = tf.slice(w.weights[l]!, [o, o, 0, 0], [k, k, cin, wout]) as tf.Tensor4D;
+      // Explicit zero padding then 'valid' (as core's Conv2d; tfjs webgpu's filter gradient is zero with a numeric pad).
+      h = activate(activationOf(s, cfg, l), tf.add(tf.conv2d(padSpatial(h as tf.Tensor4D, [(k - 1) / 2, (k - 1) / 2]), wl, 1, 'valid'), b), ctx);
+    } else h = activate(activationOf(s, cfg, l), tf.add(tf.matMul(h, tf.slice(w.weights[l]!, [0, 0], [cin, wout])), b), ctx);
+    cin = wout;
+  }
+  const pooled = s.kind === 'cnn' ? tf.mean(h, [1, 2]) : h; // (B, H, W, C) -> (B, C)
+  return tf.add(tf.matMul(pooled, tf.slice(w.headWeight, [0, 0], [cin, s.numOutputs])), w.headBias);
 }

@@ -10,7 +10,6 @@ import * as tf from '@tensorflow/tfjs-core';
 import { ForwardContext, Rng, accuracy, describeValue, makeOptimizer, shapes, softmaxCrossEntropy, spirals, toTensors, train, type Module } from '@weft/core';
 import { resolveEntangledSpace, validateSubnet, type EntangledSpaceConfig, type SubnetConfig } from '../entangled/space.js';
 import { SubnetNetwork } from '../entangled/subnet.js';
-import type { EntangledSupernet } from '../entangled/supernet.js';
 import type { Batch } from '../search/bilevel.js';
 
 /** The benchmark names. */
@@ -156,11 +155,14 @@ export async function trainStandalone(b: RankingBenchmark, data: { train: Batch;
   }
 }
 
+/** A module that runs the subnet it is set to (an entangled supernet, a mixture of supernets). */
+export type SubnetRunner = Module & { subnet: SubnetConfig | null };
+
 /**
  * The held-out accuracy each subnet gets with a supernet's inherited weights (its ranking scores).
  * `net` is the supernet, or a function giving the supernet that holds a subnet (few-shot parts).
  */
-export async function supernetAccuracies(net: EntangledSupernet | ((s: SubnetConfig) => EntangledSupernet), subnets: readonly SubnetConfig[], val: Batch): Promise<number[]> {
+export async function supernetAccuracies(net: SubnetRunner | ((s: SubnetConfig) => SubnetRunner), subnets: readonly SubnetConfig[], val: Batch): Promise<number[]> {
   const out: number[] = [];
   for (const s of subnets) {
     const n = typeof net === 'function' ? net(s) : net;

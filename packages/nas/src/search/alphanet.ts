@@ -9,7 +9,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { ForwardContext, Rng, checkKnownKeys, configKeys, describeValue, makeOptimizer, type OptimizerConfig, type StepContext, type StepOutput } from '@weft/core';
 import { checkInt } from '@weft/core/internal';
 import { alphaDivergence, klDistillation } from '../alpha-divergence.js';
-import { largestSubnet, randomSubnet, type EntangledSpaceConfig, type SubnetConfig } from '../entangled/space.js';
+import { largestSubnet, randomSubnet, smallestSubnet, type SubnetConfig } from '../entangled/space.js';
 import type { EntangledSupernet } from '../entangled/supernet.js';
 import type { Batch, SearchBatch, Searcher, TaskLoss } from './bilevel.js';
 import { evolve, resolveEvolution, type EvolutionConfig, type EvolutionResult } from './evolution.js';
@@ -46,15 +46,6 @@ export const ALPHANET_KEYS = configKeys<AlphaNetConfig>({ weightOptimizer: true,
 export const ALPHANET_DEFAULTS: AlphaNetConfig = {
   weightOptimizer: { name: 'adam', learningRate: 0.01 }, divergence: 'alpha', alphaMin: -1, alphaMax: 1, clip: 5, randomSubnets: 2, search: 'evolution', evolution: {}, candidates: 20, seed: 0,
 };
-
-/** The smallest subnet of a space: least depth, narrowest widths, smallest kernels, the first activation. */
-export function smallestSubnet(space: EntangledSpaceConfig): SubnetConfig {
-  const D = space.depthChoices.at(-1)!;
-  const cfg: SubnetConfig = { depth: space.depthChoices[0]!, widths: new Array(D).fill(space.widthChoices[0]!) };
-  if (space.kind === 'cnn') cfg.kernels = new Array(D).fill(space.kernelChoices[0]!);
-  if (space.activationChoices.length > 1) cfg.activations = new Array(D).fill(space.activationChoices[0]!);
-  return cfg;
-}
 
 /** AlphaNet (or KL in-place distillation) over an entangled supernet. */
 export class AlphaNetSearch implements Searcher<SubnetConfig> {

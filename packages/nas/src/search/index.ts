@@ -8,6 +8,7 @@ export * from './spos-entangled.js';
 export * from './supernet-heuristics.js';
 export * from './few-shot-gm.js';
 export * from './alphanet.js';
+export * from './mixture-supernet.js';
 export * from './evolution.js';
 export * from './schedule.js';
 export * from './registry.js';

@@ -16,6 +16,7 @@ import { SPOS_ENTANGLED_DEFAULTS, SPOS_ENTANGLED_KEYS, SposEntangledSearch } fro
 import { TANGLENAS_DEFAULTS, TANGLENAS_KEYS, TangleNasSearch } from './tanglenas.js';
 import { FEW_SHOT_GM_DEFAULTS, FEW_SHOT_GM_KEYS, FewShotGmSearch } from './few-shot-gm.js';
 import { ALPHANET_DEFAULTS, ALPHANET_KEYS, AlphaNetSearch } from './alphanet.js';
+import { MIXTURE_SUPERNET_DEFAULTS, MIXTURE_SUPERNET_KEYS, MixtureSupernetSearch } from './mixture-supernet.js';
 
 /** A cell-space method entry. */
 export interface CellMethod {
@@ -191,4 +192,11 @@ registerSearchMethod('alphanet', {
   defaults: plain(ALPHANET_DEFAULTS),
   options: ALPHANET_KEYS,
   factory: (net, loss, c) => new AlphaNetSearch(net, loss, c),
+});
+registerSearchMethod('mixture-supernet', {
+  family: 'entangled',
+  description: 'Mixture-of-Supernets: each subnet runs on a router-gated mix of expert weights, trained by single-path sampling',
+  defaults: plain(MIXTURE_SUPERNET_DEFAULTS),
+  options: MIXTURE_SUPERNET_KEYS,
+  factory: (net, loss, c) => new MixtureSupernetSearch(net, loss, c),
 });
