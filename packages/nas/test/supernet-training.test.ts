@@ -9,7 +9,7 @@ import { describe, expect, it } from 'vitest';
 import { Rng, softmaxCrossEntropy } from '@weft/core';
 import {
   FairSubnetSampler, RANKING_BENCHMARKS, RANKING_TABLES, benchmarkData, benchmarkSubnets, createEntangledSearch, kendallTau, rankingBenchmark, relativeImprovement,
-  resolveEntangledSpace, runSearch, scheduledLr, standaloneMeans, subnetKey, supernetAccuracies, topKOverlap, trainStandalone, type RankingBenchmarkName,
+  resolveEntangledSpace, runSearch, scheduledLr, searchMethodNames, standaloneMeans, subnetKey, supernetAccuracies, topKOverlap, trainStandalone, type RankingBenchmarkName,
 } from '../src/index.js';
 
 const mean = (a: number[]) => a.reduce((s, v) => s + v, 0) / a.length;
@@ -99,6 +99,8 @@ describe('supernet training heuristics', () => {
   }, 1_800_000);
 
   it('experiment: relative improvement of each entangled search method\'s subnet over the benchmark\'s 24 random subnets, seeds 0–2', async () => {
+    // WEFT_NAS_RI_METHODS=a,b picks methods (the full run takes long on a shared machine).
+    const only = process.env.WEFT_NAS_RI_METHODS?.split(',');
     const before = tf.memory().numTensors;
     const lines: string[] = [];
     for (const name of RANKING_BENCHMARKS) {
@@ -106,7 +108,7 @@ describe('supernet training heuristics', () => {
       const data = benchmarkData(b);
       // The average architecture: the mean stand-alone accuracy of the benchmark's random subnets (same recipe).
       const random = RANKING_TABLES[name].rows.flatMap((r) => r.standalone);
-      for (const method of ['spos-entangled', 'tanglenas']) {
+      for (const method of searchMethodNames('entangled').filter((m) => !only || only.includes(m))) {
         const ris: number[] = [];
         const found: string[] = [];
         for (const seed of [0, 1, 2]) {
