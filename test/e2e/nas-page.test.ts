@@ -94,4 +94,42 @@ describe('nas.html', () => {
     expect(w.foreign, 'requests to other origins').toEqual([]);
     expect(await w.cspViolations(), 'CSP violations').toEqual([]);
   });
+
+  it('shows the ranking benchmark: the τ-b and top-6 overlap it prints agree with the points it plots, for each ranking picked', async () => {
+    const w = await openWatched(browser);
+    const { page } = w;
+    await page.goto(demoUrl('nas.html?backend=wasm'));
+    const card = page.locator('weft-nas-ranking');
+    await expect.poll(() => card.locator('circle[data-point]').count(), { timeout: 60_000 }).toBe(24);
+    /** τ-b from its textbook formula over the plotted (x, y). */
+    const tauB = (x: number[], y: number[]) => {
+      let s = 0;
+      const n0 = (x.length * (x.length - 1)) / 2;
+      const ties = (v: number[]) => [...v.reduce((m, a) => m.set(a, (m.get(a) ?? 0) + 1), new Map<number, number>()).values()].reduce((t, c) => t + (c * (c - 1)) / 2, 0);
+      for (let i = 0; i < x.length; i++) for (let j = i + 1; j < x.length; j++) s += Math.sign(x[i]! - x[j]!) * Math.sign(y[i]! - y[j]!);
+      return s / Math.sqrt((n0 - ties(x)) * (n0 - ties(y)));
+    };
+    const options = await card.locator('select[data-score] option').evaluateAll((os) => os.map((o) => (o as HTMLOptionElement).value));
+    expect(options).toContain('supernet_spos_seed0');
+    expect(options).toContain('grad_norm');
+    for (const bench of ['conv8', 'vector']) {
+      await card.locator('select[data-bench]').selectOption(bench);
+      for (const score of ['supernet_spos_seed0', 'grad_norm']) {
+        await card.locator('select[data-score]').selectOption(score);
+        const pts = await card.locator('circle[data-point]').evaluateAll((cs) => cs.map((c) => [Number(c.getAttribute('data-x')), Number(c.getAttribute('data-y')), c.classList.contains('top') ? 1 : 0]));
+        expect(pts).toHaveLength(24);
+        const shown = Number(await card.locator('[data-tau]').getAttribute('data-tau'));
+        expect(Math.abs(shown - tauB(pts.map((p) => p[0]!), pts.map((p) => p[1]!))), `${bench} ${score}`).toBeLessThanOrEqual(1e-9);
+        // The 6 filled points are the 6 best by stand-alone accuracy; the overlap is how many of them are also the 6 best by the score.
+        const byX = pts.map((p, i) => [p[0]!, i] as const).sort((a, b) => b[0] - a[0] || a[1] - b[1]).slice(0, 6).map(([, i]) => i);
+        expect(pts.filter((p) => p[2] === 1).length).toBe(6);
+        expect(byX.every((i) => pts[i]![2] === 1)).toBe(true);
+        const byY = new Set(pts.map((p, i) => [p[1]!, i] as const).sort((a, b) => b[0] - a[0] || a[1] - b[1]).slice(0, 6).map(([, i]) => i));
+        expect(Number(await card.locator('[data-topk]').getAttribute('data-topk'))).toBeCloseTo(byX.filter((i) => byY.has(i)).length / 6, 12);
+      }
+      expect(await card.locator('table[data-summary] tbody tr').count()).toBeGreaterThanOrEqual(5);
+    }
+    expect(w.errors, 'console errors').toEqual([]);
+    expect(await w.cspViolations(), 'CSP violations').toEqual([]);
+  });
 });

@@ -211,7 +211,7 @@ export class WeftNasRanking extends LitElement {
         <text class="axis-label" transform="translate(14 ${(M.top + H - M.bottom) / 2}) rotate(-90)" text-anchor="middle">${scoreLabel(score)}</text>
         ${table.rows.map((r, i) =>
           Number.isFinite(ys[i]!)
-            ? svg`<circle class=${top.has(i) ? 'pt top' : 'pt'} data-point=${r.key} cx=${x(ref[i]!)} cy=${y(ys[i]!)} r="5"><title>${r.key}: stand-alone ${r.standalone.map((a) => formatPercent(a)).join(' / ')}, ${scoreLabel(score)} ${asPercent ? formatPercent(ys[i]!) : fmt(ys[i]!)}</title></circle>`
+            ? svg`<circle class=${top.has(i) ? 'pt top' : 'pt'} data-point=${r.key} data-x=${ref[i]!} data-y=${ys[i]!} cx=${x(ref[i]!)} cy=${y(ys[i]!)} r="5"><title>${r.key}: stand-alone ${r.standalone.map((a) => formatPercent(a)).join(' / ')}, ${scoreLabel(score)} ${asPercent ? formatPercent(ys[i]!) : fmt(ys[i]!)}</title></circle>`
             : nothing,
         )}
       </svg>
