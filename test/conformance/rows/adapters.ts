@@ -11,11 +11,14 @@ import { addRegistryRows } from '../matrix.js';
 
 const floats = (rng: Rng, shape: number[]) => tf.tensor(rng.normalArray(shape.reduce((a, b) => a * b, 1)), shape);
 
+/** Output widths other than 3, by method: RoAd rotates output pairs, so its layer needs an even width. */
+const CLASSES: Record<string, number> = { road: 4 };
+
 addRegistryRows(() =>
-  adapterCases().map(({ label, config }) => ({
+  adapterCases().map(({ label, method, config }) => ({
     name: `adapters/${label}`,
     make: (rng: Rng) => {
-      const model = new MLPClassifier({ inFeatures: 4, hidden: [], numClasses: 3 }, rng);
+      const model = new MLPClassifier({ inFeatures: 4, hidden: [], numClasses: CLASSES[method] ?? 3 }, rng);
       injectAdapter(model, 'a', { ...config, targets: 'layers\\.[0-9]+' } as AdapterConfigBase, { rng: rng.fork('adapter') });
       perturbAdapters(model, rng.int(1 << 30));
       return model;
