@@ -103,10 +103,8 @@ export function weightSlots(model: Module<any, any>, rules: NamingRules = {}): W
     if (m instanceof AdaptedLayer) {
       // A Linear with adapters: its base weight is what transformers stores, once every live adapter is merged into it.
       const live = m.disabled ? [] : m.active.filter((n) => !m.merged.includes(n));
-      if (live.length > 0 || !(m.baseModule instanceof Linear)) {
-        throw new Error(`transformers layout: "${path}" has unmerged adapters (${live.join(', ')}); merge them (mergeAdapters) or unload them before saving`);
-      }
-      out.push(...linearSlots(path, rename(path), m.baseModule, rules.conv1d?.(path) ?? false));
+      if (live.length > 0) throw new Error(`transformers layout: "${path}" has unmerged adapters (${live.join(', ')}); merge them (mergeAdapters) or unload them before saving`);
+      visit(m.baseModule, path);
     } else if (m instanceof MoE) out.push(...moeSlots(path, rename(path), m, rules.mixtralExperts ?? false));
     else if (m instanceof Linear) out.push(...linearSlots(path, rename(path), m, rules.conv1d?.(path) ?? false));
     else if (m instanceof Embedding || m instanceof RMSNorm || m instanceof LayerNorm) {

@@ -17,7 +17,7 @@ function linearPaths(model: Module<any, any>, rename: (p: string) => string): st
   const byPath = new Map(model.namedModules());
   const out: string[] = [];
   for (const [path, m] of byPath) {
-    if (path === '' || !(m instanceof Linear || m instanceof AdaptedLayer)) continue;
+    if (path === '' || !(m instanceof Linear || (m instanceof AdaptedLayer && m.base.kind === 'linear'))) continue;
     const dot = path.lastIndexOf('.');
     if (byPath.get(dot < 0 ? '' : path.slice(0, dot)) instanceof AdaptedLayer) continue;
     out.push(rename(path));
