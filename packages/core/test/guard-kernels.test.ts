@@ -7,6 +7,14 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { initBackend, Rng } from '@weft/core';
 import { allFinite } from '../src/train/non-finite-guard.js';
 import { selectAllByScalar } from '../src/ops/select-by-scalar.js';
+import { writeFiniteCheck } from '../src/kernels/all-finite.js';
+import { writeAdamModule } from '../src/kernels/optimizer-update-simd.js';
+import { writeModule } from '../src/kernels/wasm-module.js';
+
+it('the wasm SIMD modules of the finite check and of Adam are under 4 KB', () => {
+  expect(writeModule({ check: writeFiniteCheck() }, false).length).toBeLessThan(4096);
+  expect(writeModule(writeAdamModule(), false).length).toBeLessThan(4096);
+});
 
 beforeAll(async () => {
   expect((await initBackend({ prefer: ['cpu'], fallback: false })).backend).toBe('cpu');

@@ -7,9 +7,14 @@
 //     (tfjs's Adam when wd = 0; decoupled weight decay, AdamW, as in PyTorch, otherwise) and
 //     acc' = acc·(β1, β2).
 //   WeftSgdUpdate: inputs x{i}, g{i}; attr learningRate. Outputs [x0', …] with x' = x − lr·g.
-// Moments m', v' are rounded to float32 before x' uses them, as tfjs's op-by-op Adam stores them.
+// On wasm the Adam update runs as SIMD in float32 (optimizer-update-simd.ts); on cpu as JS in
+// float64 with the moments m', v' rounded to float32 before x' uses them, as tfjs stores them.
 import type { KernelConfig, KernelFunc, TensorInfo } from '@tensorflow/tfjs-core';
 import { isArrayBackend, isHeapBackend } from './io.js';
+import { heapKernels } from './wasm-module.js';
+import { writeAdamModule } from './optimizer-update-simd.js';
+
+const bitsOf = (v: number) => new Int32Array(new Float32Array([v]).buffer)[0]!;
 
 /** The kernels' names. */
 export const ADAM_UPDATE = 'WeftAdamUpdate';
@@ -70,14 +75,21 @@ const adamUpdate: KernelFunc = ({ inputs, backend, attrs }) => {
   const acc = ins.acc;
   if (!acc || acc.shape.length !== 1 || acc.shape[0] !== 2) throw new Error(`${ADAM_UPDATE}: input acc must have shape [2] ([β1^t, β2^t]); got ${acc ? `[${acc.shape}]` : 'none'}`);
   const like = [...xs.flatMap((x, i) => [x, ms[i]!, vs[i]!]), acc];
+  const simd = isHeapBackend(backend) ? heapKernels(backend, 'adam', writeAdamModule) : null;
   return multiOutput(ADAM_UPDATE, backend, [...xs, ...gs, ...ms, ...vs, acc], like, (arrays, outs) => {
     const a = arrays[4 * count]!;
     const [c1, c2] = [1 - a[0]!, 1 - a[1]!];
     const decay = 1 - lr * weightDecay;
+    const constants = simd ? [lr, beta1, beta2, c1, c2, epsilon, decay].map(bitsOf) : [];
     for (let i = 0; i < count; i++) {
       const [x, g, m, v] = [arrays[i]!, arrays[count + i]!, arrays[2 * count + i]!, arrays[3 * count + i]!];
       const [xo, mo, vo] = [outs[3 * i]!, outs[3 * i + 1]!, outs[3 * i + 2]!];
-      for (let k = 0; k < x.length; k++) {
+      let start = 0;
+      if (simd) {
+        simd.adam(x.byteOffset, g.byteOffset, m.byteOffset, v.byteOffset, xo.byteOffset, mo.byteOffset, vo.byteOffset, x.length, ...constants);
+        start = x.length - (x.length % 4);
+      }
+      for (let k = start; k < x.length; k++) {
         const gk = g[k]!;
         const mk = Math.fround(beta1 * m[k]! + (1 - beta1) * gk);
         const vk = Math.fround(beta2 * v[k]! + (1 - beta2) * gk * gk);

@@ -130,6 +130,7 @@ export class FunctionWriter {
   i32x4MaxS(): this { return this.simd(0xb8); }
   f32x4Abs(): this { return this.simd(0xe0); }
   f32x4Sub(): this { return this.simd(0xe5); }
+  f32x4Sqrt(): this { return this.simd(0xe3); }
   f32x4Div(): this { return this.simd(0xe7); }
   /** Round to nearest, ties to even. */
   f32x4Nearest(): this { return this.simd(0x6a); }
