@@ -6,4 +6,5 @@ export * from './tokenformer/index.js';
 export * from './low-rank/index.js';
 export * from './shapeshifter/index.js';
 export * from './fold/index.js';
+export * from './parameter-free/index.js';
 export * from './adapters/index.js';

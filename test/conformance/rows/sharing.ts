@@ -7,7 +7,7 @@ import {
   type SharingPlan,
 } from '@weft/sharing';
 import { addConformanceRows, addRegistryRows } from '../matrix.js';
-import { LowRankGRU, LowRankLinear, Pattention, SafeEmbedding, ScaledBlock, ShapeshifterMLP, TokenFormerBlock } from '@weft/sharing';
+import { LowRankGRU, LowRankLinear, Pattention, PfCNN, SafeEmbedding, ScaledBlock, ShapeshifterMLP, TokenFormerBlock } from '@weft/sharing';
 
 const floats = (rng: Rng, shape: number[]) => tf.tensor(rng.normalArray(shape.reduce((a, b) => a * b, 1)), shape);
 const ints = (rng: Rng, shape: number[], n: number) =>
@@ -127,6 +127,13 @@ addConformanceRows(
     make: (rng) => new ShapeshifterMLP({ inFeatures: 3, numClasses: 3, hidden: [8], budget: 200, templates: 3 }, rng),
     input: (rng) => ({ x: floats(rng, [5, 3]), y: ints(rng, [5], 3) }),
     loss: xent,
+  },
+  {
+    name: 'sharing/PfCNN (parameter-free max-pool blocks)',
+    make: (rng) => new PfCNN({ size: 6, channels: 4, blocks: 2, numClasses: 3 }, rng),
+    input: (rng) => ({ x: tf.tensor(rng.uniformArray(2 * 36), [2, 6, 6, 1]), y: ints(rng, [2], 3) }),
+    loss: xent,
+    parityTolerance: 1e-3,
   },
   {
     name: 'sharing/ScaledBlock (FoldGPT, one block in two scaled layers)',
