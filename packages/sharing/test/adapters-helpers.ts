@@ -2,7 +2,7 @@
 // naive dense reference (plain JS loops) of PEFT's formulas.
 import * as tf from '@tensorflow/tfjs-core';
 import { readFileSync, readdirSync } from 'node:fs';
-import { Linear, Module, Rng, type ForwardContext } from '@weft/core';
+import { Conv2d, Linear, Module, Rng, type ForwardContext } from '@weft/core';
 
 /**
  * The repository's PEFT fixtures, test/fixtures/peft/<case>/ (made by scripts/fixtures/make_fixtures.py
@@ -21,6 +21,20 @@ export class Tiny extends Module {
   }
   forward(x: tf.Tensor, ctx: ForwardContext): tf.Tensor {
     return this.fc2.forward(tf.relu(this.fc1.forward(x, ctx)), ctx);
+  }
+}
+
+/** A small CNN for the adapter matrix on Conv2d: conv1 = Conv2d(2→8, 3×3, zero padding 1), ReLU, conv2 = Conv2d(8→4, 3×3, stride 2, 'same'). */
+export class TinyConv extends Module {
+  conv1: Conv2d;
+  conv2: Conv2d;
+  constructor(rng: Rng, channels: [number, number, number] = [2, 8, 4]) {
+    super();
+    this.conv1 = this.addModule('conv1', new Conv2d({ inChannels: channels[0], outChannels: channels[1], kernelSize: 3, padding: 1 }, rng));
+    this.conv2 = this.addModule('conv2', new Conv2d({ inChannels: channels[1], outChannels: channels[2], kernelSize: 3, stride: 2, padding: 'same' }, rng));
+  }
+  forward(x: tf.Tensor, ctx: ForwardContext): tf.Tensor {
+    return this.conv2.forward(tf.relu(this.conv1.forward(x, ctx)), ctx);
   }
 }
 

@@ -9,8 +9,8 @@ export interface ConvSpec {
   kernel: [number, number];
   /** Strides [sh, sw]. */
   strides: [number, number];
-  /** tfjs padding. */
-  padding: 'same' | 'valid';
+  /** tfjs padding: 'same', 'valid' or explicit [[0, 0], [top, bottom], [left, right], [0, 0]] (a Weft Conv2d's zeros). */
+  padding: 'same' | 'valid' | [[number, number], [number, number], [number, number], [number, number]];
   /** Dilations [dh, dw]. */
   dilations: [number, number];
 }

@@ -2,10 +2,11 @@
 // users expect: several named adapters, set active, disable (= base exactly), delete, merge /
 // unmerge, merge-and-unload. Injection is planned first (every adapter created and checked) and
 // committed only when nothing failed, so a bad config or file leaves the model unchanged.
-import { Linear, Module, checkKnownKeys, configKeys, defaultRng, type Rng, describeValue } from '@weft/core';
+import { Conv2d, Linear, Module, checkKnownKeys, configKeys, defaultRng, type Rng, describeValue } from '@weft/core';
 import type { AdapterLayer } from './adapter-layer.js';
 import { AdaptedLayer, checkAdapterName } from './adapted-layer.js';
 import type { BaseOp } from './base-op.js';
+import { conv2dBaseOp } from './conv2d-base.js';
 import { adapterMethod, resolveAdapterConfig, type AnyAdapterConfig } from './registry.js';
 import { replaceChild, targetMatcher } from './tree.js';
 
@@ -82,13 +83,13 @@ export function planInjection(model: AnyModule, name: string, config: AnyAdapter
 
   const byPath = new Map(model.namedModules());
   const linears: string[] = [];
-  const targets: Array<{ path: string; module: Linear | AdaptedLayer; parent: AnyModule; child: string }> = [];
+  const targets: Array<{ path: string; module: Linear | Conv2d | AdaptedLayer; parent: AnyModule; child: string }> = [];
   for (const [path, m] of byPath) {
     if (path === '') continue;
     const dot = path.lastIndexOf('.');
     const parent = byPath.get(dot < 0 ? '' : path.slice(0, dot))!;
     if (parent instanceof AdaptedLayer) continue; // the base inside a wrapper
-    if (!(m instanceof Linear || m instanceof AdaptedLayer)) continue;
+    if (!(m instanceof Linear || m instanceof AdaptedLayer || m instanceof Conv2d)) continue;
     linears.push(path);
     const key = rename(path);
     if (match(key) && !exclude(key)) targets.push({ path, module: m, parent, child: dot < 0 ? path : path.slice(dot + 1) });
@@ -97,7 +98,7 @@ export function planInjection(model: AnyModule, name: string, config: AnyAdapter
     throw new Error(`${fn}: targets=${describeValue(resolved.targets)} matched no Linear layer; the model's Linear layers are: ${linears.map(rename).join(', ') || 'none'}`);
   }
 
-  const wrappers = new Map<Linear | AdaptedLayer, AdaptedLayer>();
+  const wrappers = new Map<Linear | Conv2d | AdaptedLayer, AdaptedLayer>();
   const layers = new Map<string, AdapterLayer>();
   const perWrapper = new Map<AdaptedLayer, AdapterLayer>();
   try {
@@ -106,7 +107,8 @@ export function planInjection(model: AnyModule, name: string, config: AnyAdapter
       if (!wrapper) {
         if (t.module instanceof AdaptedLayer) wrapper = t.module;
         else {
-          wrapper = new AdaptedLayer(t.module, linearBaseOp(t.module));
+          const base = t.module instanceof Conv2d ? conv2dBaseOp(t.module, rename(t.path)) : linearBaseOp(t.module);
+          wrapper = new AdaptedLayer(t.module, base);
         }
         wrappers.set(t.module, wrapper);
         const layer = method.factory(wrapper.base, resolved, { path: rename(t.path), rng: rng.fork(t.path), strictRank: options.strictRank ?? true });

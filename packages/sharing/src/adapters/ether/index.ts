@@ -17,7 +17,6 @@ export const etherMethod: AdapterMethod<EtherConfig, EtherLayer> = {
   factory(base, c, ctx) {
     const bad = etherBlocksError(c, base.inFeatures, base.outFeatures, ctx.path);
     if (bad) throw new Error(bad);
-    if (c.plus && base.kind !== 'linear') throw new Error(`ETHER+: "${ctx.path}" is a conv2d layer; ETHER+ supports Linear/Dense layers`);
     return new EtherLayer(base, { plus: c.plus, blocks: c.blocks }, ctx.rng);
   },
   peft: null,

@@ -4,7 +4,8 @@
 // ETHER+: the relaxed H⁺ = diag(I − ûᵢûᵢᵀ + v̂ᵢv̂ᵢᵀ) on both sides, y = ((x H⁺ᵢₙ) W) H⁺ₒᵤₜ + b.
 // Applied to activations, never materialised: h H = h − 2 (h·û) ûᵀ per block. ETHER starts from a
 // random reflection (as the paper); ETHER+ starts at the identity (v = u). Merge folds H into W;
-// ETHER unmerges exactly (H² = I), ETHER+ restores a kept copy.
+// ETHER unmerges exactly (H² = I), ETHER+ restores a kept copy. Conv bases: H acts on the channels
+// of every pixel (input side: of every kernel tap of W).
 import * as tf from '@tensorflow/tfjs-core';
 import type { ForwardContext, Rng } from '@weft/core';
 import { AdapterLayer } from '../adapter-layer.js';
@@ -54,7 +55,7 @@ export class EtherLayer extends AdapterLayer {
 
   override transformInput(x: tf.Tensor, _ctx: ForwardContext): tf.Tensor {
     if (!this.uIn) return x;
-    if (this.base.kind !== 'linear') throw new Error('ETHER+: the input-side transform supports Linear/Dense layers only');
+    // Per pixel on a conv input: conv(x H, W) = conv(x, H W), H acting on the input channels.
     return transform(x, this.uIn, this.vIn, this.options.blocks);
   }
 
@@ -65,7 +66,12 @@ export class EtherLayer extends AdapterLayer {
   /** H_in W H_out, flat [fanIn, out]. */
   private transformed(): tf.Tensor2D {
     let w: tf.Tensor = flatWeight(this.base);
-    if (this.uIn) w = tf.transpose(transform(tf.transpose(w), this.uIn, this.vIn, this.options.blocks)); // H symmetric: H W = (Wᵀ H)ᵀ
+    if (this.uIn) {
+      // H symmetric: H W = (Wᵀ H)ᵀ, on the input-channel axis of each kernel tap (one tap for Linear).
+      const [k, i, o] = [w.shape[0]! / this.base.inFeatures, this.base.inFeatures, this.base.outFeatures];
+      const wt = tf.transpose(tf.reshape(w, [k, i, o]), [0, 2, 1]); // (kh·kw·in, out) -> (kh·kw, in, out) -> (kh·kw, out, in)
+      w = tf.reshape(tf.transpose(transform(wt, this.uIn, this.vIn, this.options.blocks), [0, 2, 1]), [k * i, o]); // -> (kh·kw·in, out)
+    }
     return transform(w, this.uOut, this.vOut, this.options.blocks) as tf.Tensor2D;
   }
 

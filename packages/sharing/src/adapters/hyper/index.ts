@@ -2,6 +2,7 @@
 // count; no PEFT form), registered here. The hypernetwork is created once per injection (keyed by
 // the resolved config, shared by its layers); each targeted layer has its own layer embedding.
 import type { Module } from '@weft/core';
+import { fanIn } from '../base-op.js';
 import type { ResolvedConfig } from '../config.js';
 import { adaptedLayers } from '../inject.js';
 import { registerAdapterMethod, type AdapterMethod } from '../registry.js';
@@ -21,15 +22,16 @@ export const hyperMethod: AdapterMethod<HyperConfig, HyperLayer> = {
   defaults: HYPER_DEFAULTS,
   check: checkHyperOptions,
   factory(base, c, ctx) {
-    if (base.kind !== 'linear') throw new Error(`Hypernetwork adapter: "${ctx.path}" is a conv2d layer; Linear/Dense only`);
+    // The generated factors are A [fanIn, r] and B [r, out]: a conv layer's fanIn is kh·kw·in.
+    const k = fanIn(base);
     let entry = nets.get(c);
     if (!entry) {
-      if (c.r > Math.min(base.inFeatures, base.outFeatures)) throw new Error(`Hypernetwork adapter: r=${c.r} must be in 1..${Math.min(base.inFeatures, base.outFeatures)}`);
-      entry = { net: makeHyperNet({ ...c, inF: base.inFeatures, outF: base.outFeatures }, ctx.rng.fork('hypernetwork')), shape: [base.inFeatures, base.outFeatures] };
+      if (c.r > Math.min(k, base.outFeatures)) throw new Error(`Hypernetwork adapter: r=${c.r} must be in 1..${Math.min(k, base.outFeatures)}`);
+      entry = { net: makeHyperNet({ ...c, inF: k, outF: base.outFeatures }, ctx.rng.fork('hypernetwork')), shape: [k, base.outFeatures] };
       nets.set(c, entry);
     }
-    if (entry.shape[0] !== base.inFeatures || entry.shape[1] !== base.outFeatures) {
-      throw new Error(`Hypernetwork adapter: "${ctx.path}" is ${base.inFeatures}→${base.outFeatures} but the first targeted layer is ${entry.shape[0]}→${entry.shape[1]}; all targets must have one shape`);
+    if (entry.shape[0] !== k || entry.shape[1] !== base.outFeatures) {
+      throw new Error(`Hypernetwork adapter: "${ctx.path}" is ${k}→${base.outFeatures} but the first targeted layer is ${entry.shape[0]}→${entry.shape[1]}; all targets must have one shape`);
     }
     return new HyperLayer(base, entry.net, c.layerDim, c.r, ctx.rng);
   },

@@ -9,7 +9,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { ForwardContext, Rng } from '@weft/core';
 import { AdditiveAdapter, kaimingBound } from '../adapter-layer.js';
-import type { BaseOp } from '../base-op.js';
+import { applyFlat, channelMatMul, fanIn, type BaseOp } from '../base-op.js';
 
 /** The hypernetwork shared by the layers of one injection. */
 export interface HyperNet {
@@ -42,7 +42,7 @@ export function makeHyperNet(o: { tasks: number; taskDim: number; layerDim: numb
   };
 }
 
-/** A hypernetwork-generated adapter on one Linear base. */
+/** A hypernetwork-generated adapter on one Linear or Conv2d base (A [fanIn, r], fanIn = kh·kw·in on a conv). */
 export class HyperLayer extends AdditiveAdapter {
   readonly method = 'hyper';
 
@@ -56,10 +56,10 @@ export class HyperLayer extends AdditiveAdapter {
     net.refs++;
   }
 
-  /** The generated A [in, r] and B [r, out] for the current task. */
+  /** The generated A [fanIn, r] and B [r, out] for the current task. */
   factors(): [tf.Tensor2D, tf.Tensor2D] {
     const { net, r } = this;
-    const [i, o] = [this.base.inFeatures, this.base.outFeatures];
+    const [i, o] = [fanIn(this.base), this.base.outFeatures];
     const t = tf.slice(net.taskEmb, [net.task, 0], [1, -1]);
     const l = this.layerEmb;
     const zed = tf.relu(tf.add(tf.matMul(tf.concat([t, l], 1), net.proj), net.projBias)); // (1, h)
@@ -78,7 +78,7 @@ export class HyperLayer extends AdditiveAdapter {
 
   override transformOutput(x: tf.Tensor, y: tf.Tensor, _yBase: tf.Tensor, _ctx: ForwardContext): tf.Tensor {
     const [a, b] = this.factors();
-    return tf.add(y, tf.matMul(tf.matMul(x as tf.Tensor2D, a), b));
+    return tf.add(y, channelMatMul(applyFlat(this.base, x, a), b)); // conv: A a kernel [kh, kw, in, r], B a 1×1 conv
   }
 
   override dispose(): void {

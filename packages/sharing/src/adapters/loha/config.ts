@@ -16,6 +16,8 @@ export interface LohaConfig extends AdapterConfigBase, RankPatterns {
   moduleDropout?: number;
   /** true: one factor starts at zero so the adapter is a no-op (PEFT's default). Default: true. */
   initWeights?: boolean;
+  /** Conv2d layers with kernels above 1×1: each factor in Tucker form, a core [kh, kw, r, r] between [in, r] and [r, out] (PEFT's use_effective_conv2d). Default: false. */
+  effectiveConv2d?: boolean;
 }
 
 declare module '../registry.js' {
@@ -27,7 +29,7 @@ declare module '../registry.js' {
 
 /** LoHa's defaults. */
 export const LOHA_DEFAULTS: Readonly<ResolvedOptions<LohaConfig>> = {
-  r: 8, alpha: 8, rankDropout: 0, moduleDropout: 0, initWeights: true, rankPattern: {}, alphaPattern: {},
+  r: 8, alpha: 8, rankDropout: 0, moduleDropout: 0, initWeights: true, effectiveConv2d: false, rankPattern: {}, alphaPattern: {},
 };
 
 /** A LoHa config with defaults filled in. */
@@ -41,6 +43,7 @@ export function checkLohaOptions(o: ResolvedOptions<LohaConfig>, where: string):
     rankDropout: checkRate(where, 'rankDropout', o.rankDropout),
     moduleDropout: checkRate(where, 'moduleDropout', o.moduleDropout),
     initWeights: checkBool(where, 'initWeights', o.initWeights),
+    effectiveConv2d: checkBool(where, 'effectiveConv2d', o.effectiveConv2d),
     rankPattern: checkPatternMap(where, 'rankPattern', o.rankPattern, true),
     alphaPattern: checkPatternMap(where, 'alphaPattern', o.alphaPattern, false),
   };

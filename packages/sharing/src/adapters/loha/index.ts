@@ -1,6 +1,7 @@
 // LoHa: one registry entry (defaults, checks, the per-layer factory with rank/alpha patterns, the
 // PEFT codec, core's real-scale count), registered here.
 import { LOHA_COUNT } from '@weft/core';
+import { fanIn } from '../base-op.js';
 import { layerRankAlpha } from '../config.js';
 import { registerAdapterMethod, type AdapterMethod } from '../registry.js';
 import { LOHA_DEFAULTS, checkLohaOptions, type LohaConfig } from './config.js';
@@ -17,9 +18,10 @@ export const lohaMethod: AdapterMethod<LohaConfig, LohaLayer> = {
   defaults: LOHA_DEFAULTS,
   check: checkLohaOptions,
   factory(base, c, ctx) {
-    const [i, o] = [base.inFeatures, base.outFeatures];
+    const [i, o] = [fanIn(base), base.outFeatures];
     const { r, alpha } = layerRankAlpha('LoHa', c, ctx.path, ctx.strictRank ? Math.min(i, o) : Math.max(i, o), `${i}→${o}`);
-    return new LohaLayer(base, { r, alpha, rankDropout: c.rankDropout, moduleDropout: c.moduleDropout, initWeights: c.initWeights }, ctx.rng);
+    const { rankDropout, moduleDropout, initWeights, effectiveConv2d } = c;
+    return new LohaLayer(base, { r, alpha, rankDropout, moduleDropout, initWeights, effectiveConv2d }, ctx.rng);
   },
   peft: LOHA_PEFT,
   count: LOHA_COUNT,

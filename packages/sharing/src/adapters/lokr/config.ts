@@ -23,6 +23,8 @@ export interface LokrConfig extends AdapterConfigBase, RankPatterns {
   moduleDropout?: number;
   /** true: the left factor starts at zero so the adapter is a no-op (PEFT's default). Default: true. */
   initWeights?: boolean;
+  /** Conv2d layers with kernels above 1×1: a low-rank right factor in Tucker form, a core [kh, kw, r, r] between [in_n, r] and [r, out_k] (PEFT's use_effective_conv2d). Default: false. */
+  effectiveConv2d?: boolean;
 }
 
 declare module '../registry.js' {
@@ -34,7 +36,7 @@ declare module '../registry.js' {
 
 /** LoKr's defaults. */
 export const LOKR_DEFAULTS: Readonly<ResolvedOptions<LokrConfig>> = {
-  r: 8, alpha: 8, decomposeBoth: false, decomposeFactor: -1, rankDropout: 0, rankDropoutScale: false, moduleDropout: 0, initWeights: true,
+  r: 8, alpha: 8, decomposeBoth: false, decomposeFactor: -1, rankDropout: 0, rankDropoutScale: false, moduleDropout: 0, initWeights: true, effectiveConv2d: false,
   rankPattern: {}, alphaPattern: {},
 };
 
@@ -57,6 +59,7 @@ export function checkLokrOptions(o: ResolvedOptions<LokrConfig>, where: string):
     rankDropoutScale: checkBool(where, 'rankDropoutScale', o.rankDropoutScale),
     moduleDropout: checkRate(where, 'moduleDropout', o.moduleDropout),
     initWeights: checkBool(where, 'initWeights', o.initWeights),
+    effectiveConv2d: checkBool(where, 'effectiveConv2d', o.effectiveConv2d),
     rankPattern: checkPatternMap(where, 'rankPattern', o.rankPattern, true),
     alphaPattern: checkPatternMap(where, 'alphaPattern', o.alphaPattern, false),
   };

@@ -20,8 +20,8 @@ export const lokrMethod: AdapterMethod<LokrConfig, LokrLayer> = {
     const [i, o] = [base.inFeatures, base.outFeatures];
     // A rank above min(in, out) still means something here (it decides which factors are full), so only max bounds it.
     const { r, alpha } = layerRankAlpha('LoKr', c, ctx.path, Math.max(i, o), `${i}→${o}`);
-    const { decomposeBoth, decomposeFactor, rankDropout, rankDropoutScale, moduleDropout, initWeights } = c;
-    return new LokrLayer(base, { r, alpha, decomposeBoth, decomposeFactor, rankDropout, rankDropoutScale, moduleDropout, initWeights }, ctx.rng);
+    const { decomposeBoth, decomposeFactor, rankDropout, rankDropoutScale, moduleDropout, initWeights, effectiveConv2d } = c;
+    return new LokrLayer(base, { r, alpha, decomposeBoth, decomposeFactor, rankDropout, rankDropoutScale, moduleDropout, initWeights, effectiveConv2d }, ctx.rng);
   },
   peft: LOKR_PEFT,
   count: LOKR_COUNT,

@@ -15,7 +15,6 @@ export const mokaMethod: AdapterMethod<MokaConfig, MokaLayer> = {
   defaults: MOKA_DEFAULTS,
   check: checkMokaOptions,
   factory(base, c, ctx) {
-    if (base.kind !== 'linear') throw new Error(`MoKA: "${ctx.path}" is a conv2d layer; MoKA supports Linear/Dense layers`);
     return new MokaLayer(base, { experts: c.experts, decomposeFactor: c.decomposeFactor, alpha: c.alpha }, ctx.rng);
   },
   peft: null,

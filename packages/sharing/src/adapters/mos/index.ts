@@ -4,6 +4,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { Rng } from '@weft/core';
 import { kaimingBound } from '../adapter-layer.js';
+import { fanIn } from '../base-op.js';
 import type { ResolvedConfig } from '../config.js';
 import { registerAdapterMethod, type AdapterMethod } from '../registry.js';
 import { MOS_DEFAULTS, checkMosOptions, mosLayerError, type MosConfig } from './config.js';
@@ -22,13 +23,12 @@ export const mosMethod: AdapterMethod<MosConfig, MosLayer> = {
   defaults: MOS_DEFAULTS,
   check: checkMosOptions,
   factory(base, c, ctx) {
-    if (base.kind !== 'linear') throw new Error(`MoS: "${ctx.path}" is a conv2d layer; MoS supports Linear/Dense layers`);
-    const bad = mosLayerError(c, base.inFeatures, base.outFeatures, ctx.path);
+    const bad = mosLayerError(c, fanIn(base), base.outFeatures, ctx.path);
     if (bad) throw new Error(bad);
     const s = c.shardSize;
     let p = pools.get(c);
     if (!p) {
-      const fan = base.inFeatures;
+      const fan = fanIn(base);
       p = {
         a: tf.tidy(() => tf.variable(tf.tensor2d(ctx.rng.fork('pool').uniformArray(c.poolSize * s, -kaimingBound(fan), kaimingBound(fan)), [c.poolSize, s]))),
         b: tf.tidy(() => tf.variable(tf.zeros([c.poolSize, s]))),

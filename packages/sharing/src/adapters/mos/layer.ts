@@ -10,7 +10,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { ForwardContext, Rng } from '@weft/core';
 import { AdditiveAdapter, kaimingBound } from '../adapter-layer.js';
-import type { BaseOp } from '../base-op.js';
+import { applyFlat, channelMatMul, fanIn, type BaseOp } from '../base-op.js';
 
 /** The global pools of one MoS injection. */
 export interface MosPools {
@@ -32,7 +32,7 @@ export interface MosLayerOptions {
   selection: Rng;
 }
 
-/** A MoS adapter on one Linear base. */
+/** A MoS adapter on one Linear or Conv2d base. */
 export class MosLayer extends AdditiveAdapter {
   readonly method = 'mos';
   readonly scaling: number;
@@ -45,7 +45,7 @@ export class MosLayer extends AdditiveAdapter {
   constructor(base: BaseOp, readonly options: MosLayerOptions, readonly pools: MosPools, rng: Rng) {
     super(base);
     const { r, shardSize: s, privateShards: p } = options;
-    const [i, o] = [base.inFeatures, base.outFeatures];
+    const [i, o] = [fanIn(base), base.outFeatures];
     this.scaling = options.alpha / r;
     this.addParameter('pool_a', pools.a); // shared by identity
     this.addParameter('pool_b', pools.b);
@@ -67,10 +67,10 @@ export class MosLayer extends AdditiveAdapter {
     return tf.gather(table, idx); // (slots, s)
   }
 
-  /** A [in, r] and B [r, out] assembled from shards. */
+  /** A [fanIn, r] and B [r, out] assembled from shards (fanIn = kh·kw·in on a conv base). */
   factors(): [tf.Tensor2D, tf.Tensor2D] {
     const { r } = this.options;
-    const [i, o] = [this.base.inFeatures, this.base.outFeatures];
+    const [i, o] = [fanIn(this.base), this.base.outFeatures];
     const a = tf.transpose(tf.reshape(this.side(this.pools.a, this.privateA, this.idxA), [r, i])) as tf.Tensor2D; // (r·i/s, s) -> (r, i) -> (i, r)
     const b = tf.reshape(this.side(this.pools.b, this.privateB, this.idxB), [r, o]) as tf.Tensor2D; // (r·o/s, s) -> (r, o)
     return [a, b];
@@ -85,7 +85,7 @@ export class MosLayer extends AdditiveAdapter {
 
   override transformOutput(x: tf.Tensor, y: tf.Tensor, _yBase: tf.Tensor, _ctx: ForwardContext): tf.Tensor {
     const [a, b] = this.factors();
-    return tf.add(y, tf.mul(tf.matMul(tf.matMul(x as tf.Tensor2D, a), b), this.scaling));
+    return tf.add(y, tf.mul(channelMatMul(applyFlat(this.base, x, a), b), this.scaling)); // conv: A a kernel [kh, kw, in, r], B a 1×1 conv
   }
 
   override dispose(): void {

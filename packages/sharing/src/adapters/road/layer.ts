@@ -102,7 +102,9 @@ export class RoadLayer extends AdapterLayer {
     const w = this.base.weight;
     w.assign(tf.tidy(() => toWeightShape(this.base, RoadLayer.rotate(flatWeight(this.base), f, s, g))));
     const b = this.base.bias;
-    if (b) b.assign(tf.tidy(() => tf.reshape(RoadLayer.rotate(tf.reshape(b, [1, -1]), f, s, g), b.shape)));
+    // On the rank-1 bias itself: a reshaped result keeps its source's shape in the wasm backend, whose
+    // FusedConv2D (a tfjs Conv2D's own call after unload) then refuses it as a rank-2 bias.
+    if (b) b.assign(tf.tidy(() => RoadLayer.rotate(b, f, s, g)));
     f.dispose();
     s.dispose();
   }

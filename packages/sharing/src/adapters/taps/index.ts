@@ -1,6 +1,7 @@
-// TAPS: one registry entry (defaults, checks, the per-layer factory for Linear/Dense layers, its
-// real-scale count; no PEFT form), registered here; and the query of which layers it adapts.
+// TAPS: one registry entry (defaults, checks, the per-layer factory for Linear/Dense and Conv2d
+// layers, its real-scale count; no PEFT form), registered here; and the query of which layers it adapts.
 import type { Module } from '@weft/core';
+import { fanIn } from '../base-op.js';
 import { adaptedLayers } from '../inject.js';
 import { registerAdapterMethod, type AdapterMethod } from '../registry.js';
 import { TAPS_DEFAULTS, checkTapsOptions, type TapsConfig } from './config.js';
@@ -17,10 +18,8 @@ export const tapsMethod: AdapterMethod<TapsConfig, TapsLayer> = {
   defaults: TAPS_DEFAULTS,
   check: checkTapsOptions,
   factory(base, c, ctx) {
-    if (base.kind !== 'linear') throw new Error(`TAPS: "${ctx.path}" is a conv2d layer; TAPS supports Linear/Dense layers`);
-    if (c.r !== null && c.r > Math.min(base.inFeatures, base.outFeatures)) {
-      throw new Error(`TAPS: r=${c.r} at "${ctx.path}" must be an integer in 1..${Math.min(base.inFeatures, base.outFeatures)}`);
-    }
+    const limit = Math.min(fanIn(base), base.outFeatures);
+    if (c.r !== null && c.r > limit) throw new Error(`TAPS: r=${c.r} at "${ctx.path}" must be an integer in 1..${limit}`);
     return new TapsLayer(base, { threshold: c.threshold, initScore: c.initScore, sparsity: c.sparsity, r: c.r }, ctx.rng);
   },
   peft: null,

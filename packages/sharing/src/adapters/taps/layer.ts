@@ -3,11 +3,12 @@
 // for the indicator (forward: step; backward: identity), and the sparsity penalty λ·|s| added to
 // the forward context as an aux loss, so layers whose δW does not pay for itself fall back to the
 // shared base. δW is dense (the paper) or LoRA-factored (Selective LoRA). Departure: the penalty is
-// not scaled by each layer's parameter count (the paper's optional weighting).
+// not scaled by each layer's parameter count (the paper's optional weighting). Conv bases: δW is
+// the flattened kernel [kh·kw·in, out].
 import * as tf from '@tensorflow/tfjs-core';
 import type { ForwardContext, Rng } from '@weft/core';
 import { AdditiveAdapter, kaimingBound } from '../adapter-layer.js';
-import { fanIn, type BaseOp } from '../base-op.js';
+import { applyFlat, applyWeight, channelMatMul, fanIn, toWeightShape, type BaseOp } from '../base-op.js';
 
 /** Per-layer settings of a TAPS adapter. */
 export interface TapsLayerOptions {
@@ -70,8 +71,8 @@ export class TapsLayer extends AdditiveAdapter {
     if (ctx.training && this.options.sparsity > 0) ctx.addAuxLoss('taps_sparsity', tf.abs(this.score) as tf.Scalar, this.options.sparsity);
     // Keyed by the layer's path in the trainer's model (`blocks.0.attn.q.taps/active`), so every layer's gate is kept.
     ctx.addStat(`${ctx.keyOf(this, 'taps')}/active`, gate);
-    const x2 = x as tf.Tensor2D;
-    const dy = this.delta ? tf.matMul(x2, this.delta) : tf.matMul(tf.matMul(x2, this.loraA!), this.loraB!);
+    // Conv bases: δW is a kernel (dense), or A a kernel [kh, kw, in, r] and B a 1×1 conv (factored).
+    const dy = this.delta ? applyWeight(this.base, x, toWeightShape(this.base, this.delta)) : channelMatMul(applyFlat(this.base, x, this.loraA!), this.loraB!);
     return tf.add(y, tf.mul(dy, gate));
   }
 }
