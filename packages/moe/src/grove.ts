@@ -4,7 +4,7 @@
 // for it, weighted by λ times the sum of the gates of the group's chosen experts:
 //   y = Σ_{i ∈ topk} g_i·E_i(x) + λ·Σ_{groups j hit} (Σ_{i ∈ topk ∩ G_j} g_i)·A_j(x).
 // A token hitting fewer groups (two choices in one group) computes fewer adjugates: per-token compute
-// varies, and `collectStats` reports it (`<name>.adjugates`, per token). The adjugates run through the
+// varies, and `collectStats` reports it (`<key>.adjugates` beside the layer's routing stats, per token). The adjugates run through the
 // same sparse dispatch as the experts (one pair per chosen expert; a repeated group's pair gets
 // gate 0 — its rows are still computed, so the saving is counted, not realised, here).
 // Departs from the paper: trained from scratch (no upcycling of Qwen3-30B-A3B); token-choice routers
@@ -14,7 +14,7 @@ import { checkKnownKeys, defaultRng, ForwardContext, Module, type Rng } from '@w
 import { checkNumber, checkPositiveInt } from '@weft/core/internal';
 import { autoBlockSize, droplessPlan, sparseCombine } from './dispatch.js';
 import { StackedExperts } from './experts.js';
-import { MOE_CONFIG_KEYS, MoE, reportRouting, type MoEConfig } from './moe.js';
+import { MOE_CONFIG_KEYS, MoE, type MoEConfig } from './moe.js';
 import { routerEntry, untaped, type Routing } from './routers/index.js';
 
 /** Config of {@link GroveMoE}: an {@link MoEConfig} plus the groups and their adjugate experts. */
@@ -87,17 +87,11 @@ export class GroveMoE extends Module {
     const flat = tf.reshape(x, [-1, c.dim]) as tf.Tensor2D; // (..., d) -> (N, d)
     const n = flat.shape[0];
     if (n === 0) return tf.clone(x);
-    const { routing, plan } = this.moe.plan(flat, ctx);
-    let y = sparseCombine(flat, routing, plan, this.moe.experts);
+    const { y: routed, routing } = this.moe.run(flat, ctx, x.rank >= 3 ? x.shape[x.rank - 2] : n);
     const adj = this.adjugateRouting(routing, n);
     const adjPlan = droplessPlan(adj.routing, n, this.groups, autoBlockSize(adj.routing.expert.shape[0], this.groups));
-    y = tf.add(y, sparseCombine(flat, adj.routing, adjPlan, this.adjugate));
-    if (this.moe.shared) {
-      const s = this.moe.shared.forward(flat, ctx);
-      y = tf.add(y, this.moe.sharedGate ? tf.mul(tf.sigmoid(this.moe.sharedGate.forward(flat, ctx)), s) : s);
-    }
-    reportRouting(c, routing, plan, n, ctx, undefined, x.rank >= 3 ? x.shape[x.rank - 2] : n);
-    if (ctx.collectStats) ctx.addStat(`${c.name}.adjugates`, adj.perToken);
+    const y = tf.add(routed, sparseCombine(flat, adj.routing, adjPlan, this.adjugate));
+    if (ctx.collectStats) ctx.addStat(`${ctx.keyOf(this.moe, c.name, c.explicitName ? c.name : undefined)}.adjugates`, adj.perToken); // beside the layer's routing stats
     return tf.reshape(y, x.shape); // (N, d) -> (..., d)
   }
 }

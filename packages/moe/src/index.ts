@@ -16,3 +16,4 @@ export * from './transformers.js';
 export * from './loss-free-balance.js';
 export * from './chain-of-experts.js';
 export * from './grove.js';
+export * from './perft.js';

@@ -265,14 +265,26 @@ export class MoE extends Module {
     const flat = tf.reshape(x, [-1, c.dim]) as tf.Tensor2D; // (..., d) -> (N, d)
     const n = flat.shape[0];
     if (n === 0) return tf.clone(x);
+    const { y } = this.run(flat, ctx, x.rank >= 3 ? x.shape[x.rank - 2] : n); // sequences: the axis before d
+    return tf.reshape(y, x.shape); // (N, d) -> (..., d)
+  }
+
+  /**
+   * The layer on N ≥ 1 flat tokens (N, d) -> (N, d), with the routing and dispatch plan it used
+   * (for layers built on this one: Grove's adjugates, PERFT's embedded adapters); reports the aux
+   * losses and stats. `seqLen` splits the rows into sequences for the 'sequence' balance loss.
+   */
+  run(flat: tf.Tensor2D, ctx: ForwardContext, seqLen = flat.shape[0]): { y: tf.Tensor2D; routing: Routing; plan: DispatchPlan } {
+    const c = this.cfg;
+    const n = flat.shape[0];
     const { routing, plan } = this.plan(flat, ctx);
     let y = c.dispatch === 'dense' ? denseCombine(flat, routing, plan, this.experts) : sparseCombine(flat, routing, plan, this.experts);
     if (this.shared) {
       const s = this.shared.forward(flat, ctx); // (N, d)
-      y = tf.add(y, this.sharedGate ? tf.mul(tf.sigmoid(this.sharedGate.forward(flat, ctx)), s) : s); // σ (N, 1) scales each token's row
+      y = tf.add(y, this.sharedGate ? tf.mul(tf.sigmoid(this.sharedGate.forward(flat, ctx)), s) : s) as tf.Tensor2D; // σ (N, 1) scales each token's row
     }
-    reportRouting(c, routing, plan, n, ctx, undefined, x.rank >= 3 ? x.shape[x.rank - 2] : n, this); // sequences: the axis before d
-    return tf.reshape(y, x.shape); // (N, d) -> (..., d)
+    reportRouting(c, routing, plan, n, ctx, undefined, seqLen, this);
+    return { y, routing, plan };
   }
 }
 

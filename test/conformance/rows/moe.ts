@@ -4,7 +4,7 @@
 // Every row runs on every backend, webgpu (Dawn in Node, Chromium) and webgl included.
 import * as tf from '@tensorflow/tfjs-core';
 import { Sequential, TransformerBlock, type Rng } from '@weft/core';
-import { ChainOfExperts, GroveMoE, MoE, PreMixingAttention, ProductKeyMemory, RouterGRU, routerEntry, routerNames, UMoEBlock, type MoEConfig } from '@weft/moe';
+import { ChainOfExperts, GroveMoE, MoE, PERFT, PreMixingAttention, ProductKeyMemory, RouterGRU, routerEntry, routerNames, UMoEBlock, type MoEConfig } from '@weft/moe';
 import { addConformanceRows, addRegistryRows, type ConformanceRow } from '../matrix.js';
 import { megrez2Transformer } from '@weft/moe';
 
@@ -56,6 +56,13 @@ const all: ConformanceRow<any>[] = [
     make: (rng) => new GroveMoE({ ...base, router: 'mixtral', groups: 2, adjugateHidden: 2 }, rng),
     input: (rng) => ({ x: floats(rng, [2, 5, 4]) }),
   },
+  ...(['shared', 'routed', 'embedded'] as const).map((variant) => ({
+    name: `moe/PERFT (${variant} adapters beside a frozen MoE)`,
+    make: (rng: Rng) => new PERFT(new MoE({ ...base, router: 'mixtral' }, rng), { variant, numAdapters: 3, rank: 2 }, rng),
+    input: (rng: Rng) => ({ x: floats(rng, [2, 5, 4]) }),
+    // Δ = 0 at the start (up projection zero, as LoRA's B): what feeds it gets its gradient from the second step on.
+    noGradient: { paths: ['adapters.w1', 'adapters.b1', ...(variant === 'routed' ? ['router.gate.weight'] : [])], why: "the adapters' up projection starts at zero (PERFT starts as the frozen model)" },
+  })),
   {
     name: 'moe/ProductKeyMemory (2 heads)',
     make: (rng) => new ProductKeyMemory({ dim: 4, numSubKeys: 3, topK: 2, heads: 2 }, rng),
