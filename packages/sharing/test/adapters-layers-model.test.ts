@@ -6,7 +6,7 @@ import * as tfl from '@tensorflow/tfjs-layers';
 import { describe, expect, it } from 'vitest';
 import { Rng, makeOptimizer, train } from '@weft/core';
 import {
-  LoraLayer, adapterNames, disableAdapters, enableAdapters, injectIntoLayersModel, mergeAdapters, unmergeAdapters, type LayersModelAdapters,
+  LoraLayer, adapterNames, type AdapterConfigBase, disableAdapters, enableAdapters, injectIntoLayersModel, mergeAdapters, unmergeAdapters, type LayersModelAdapters,
 } from '../src/index.js';
 import { maxDiff } from './adapters-helpers.js';
 
@@ -83,7 +83,7 @@ describe('adapters in a tfjs LayersModel', () => {
     const xs = x();
     const y0 = await (model.predict(xs) as tf.Tensor).data();
     expect(() => injectIntoLayersModel(model, 'a', { method: 'lora', targets: ['flat'] })).toThrow(/matched no Dense or Conv2D layer; the model's are: conv, hidden, out/);
-    expect(() => injectIntoLayersModel(model, 'a', { method: 'loha', targets: ['conv', 'out'], r: 2 })).toThrow(/LoHa: only Linear\/Dense layers/);
+    expect(() => injectIntoLayersModel(model, 'a', { method: 'poly', targets: ['conv', 'out'], r: 1 } as AdapterConfigBase)).toThrow(/Poly: "conv" is a conv2d layer/);
     expect(() => injectIntoLayersModel(model, 'a', { method: 'lora', targets: ['out'], r: 9 })).toThrow(/r=9 at "out" must be an integer in 1\.\.3/);
     expect(Array.from(await (model.predict(xs) as tf.Tensor).data())).toEqual(Array.from(y0));
     const h = injectIntoLayersModel(model, 'a', { method: 'lora', targets: ['out'], r: 2 });
