@@ -145,6 +145,12 @@ export const NOT_COMPUTED: Record<string, string> = {
   summary_first_dropout: "GPT2DoubleHeadsModel's head (not loaded)",
   reorder_and_upcast_attn: 'float32 here throughout, so upcasting changes nothing',
   n_ctx: 'the same as n_positions',
+  is_llama_config: "a marker in SmolLM's configs",
+  'transformers.js_config': "transformers.js's download settings",
+  _attn_implementation_autoset: 'which attention kernel PyTorch uses, same values',
+  attn_implementation: 'which attention kernel PyTorch uses, same values',
+  chunk_size_feed_forward: 'memory/speed trade-off, same values',
+  torchscript: 'a PyTorch export switch',
 };
 
 /** The class defaults transformers 5 uses when a field is missing (only fields with a default). */
@@ -271,6 +277,9 @@ function readRope(r: Reader, headDim: number): RotaryConfig {
     if (typeof v !== 'number' || !Number.isFinite(v) || v <= 0) throw new HfConfigError(`${where}.${k}=${describeValue(v)} must be a number > 0`);
     return v;
   };
+  // SmolLM writes rope_interleaved: false (rotate-half, transformers' only form); true pairs neighbours.
+  const interleaved = r.raw('rope_interleaved');
+  if (interleaved !== undefined && interleaved !== false) throw new HfConfigError(`rope_interleaved=${describeValue(interleaved)} is not supported (transformers' llama rotates halves; only false)`);
   const partial = num('partial_rotary_factor', 1);
   if (partial !== 1) throw new HfConfigError(`${where}.partial_rotary_factor=${partial} is not supported (Weft rotates the whole head)`);
   const theta = num('rope_theta', 10000)!;

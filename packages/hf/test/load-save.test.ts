@@ -95,6 +95,15 @@ describe('loadTransformers refuses bad input, naming the file and the field', ()
     await refuses({ ...llama(), 'config.json': new TextEncoder().encode('{"model_type": "llama",') }, /config\.json: is not valid JSON/);
   });
 
+  it("hub configs' extra fields: SmolLM's markers load; interleaved rope and quantization are refused by name", async () => {
+    const smol = { ...config(), is_llama_config: true, rope_interleaved: false, 'transformers.js_config': { kv_cache_dtype: { q4f16: 'float16' } }, torch_dtype: 'bfloat16', pretraining_tp: 1 };
+    const ok = await loadTransformers({ ...llama(), 'config.json': enc(smol) });
+    expect(ok.notComputed).toEqual(expect.arrayContaining(['is_llama_config', 'transformers.js_config', 'torch_dtype', 'pretraining_tp']));
+    ok.model.dispose();
+    await refuses({ ...llama(), 'config.json': enc({ ...smol, rope_interleaved: true }) }, /config\.json: rope_interleaved=true is not supported/);
+    await refuses({ ...llama(), 'config.json': enc({ ...config(), quantization_config: { quant_method: 'bitsandbytes' } }) }, /config\.json: field quantization_config=.* is not known to Weft's "llama" loader.*refused/);
+  });
+
   it('names or shapes that do not match the config', async () => {
     await refuses({ ...llama(), 'config.json': enc({ ...config(), intermediate_size: 40 }) }, /model\.safetensors: tensor "model\.layers\.0\.mlp\.gate_proj\.weight" has shape \[48,32\]; config\.json implies \[40,32\]/);
     await refuses({ ...llama(), 'config.json': enc({ ...config(), num_hidden_layers: 3 }) }, /model\.safetensors: tensor "model\.layers\.2\.[a-z_.]+" .*is missing/);
