@@ -5,7 +5,8 @@
 // x̂ = (x − μ)·r, y = x̂·w + b.
 //   WeftLayerNorm: inputs x, and w, b when present (attr eps); outputs
 //     [y, mean, rstd] with mean and rstd shaped (…, 1).
-//   WeftLayerNormGrad: inputs dy, x, mean, rstd, and w when present; outputs [dx, dw, db], each
+//   WeftLayerNormGrad: inputs dy, x, and w when present (attr eps; μ and r recomputed, so the
+//     forward saves no statistics); outputs [dx, dw, db], each
 //     [C] parameter gradient whether or not the layer has that parameter: g = dy·w (dy without w),
 //     dx = r·(g − mean(g) − x̂·mean(g·x̂)), dw = Σ_rows dy·x̂, db = Σ_rows dy.
 // Sums run in float64 (JS numbers) and round once per stored value.
@@ -61,15 +62,7 @@ const layerNorm: KernelFunc = ({ inputs, backend, attrs }) => {
     const bs = b ? arrays[w ? 2 : 1]! : null;
     const rows = C === 0 ? 0 : xs.length / C;
     for (let r = 0, o = 0; r < rows; r++, o += C) {
-      let s = 0;
-      for (let c = 0; c < C; c++) s += xs[o + c]!;
-      const mu = s / C;
-      let v = 0;
-      for (let c = 0; c < C; c++) {
-        const d = xs[o + c]! - mu;
-        v += d * d;
-      }
-      const rs = 1 / Math.sqrt(v / C + eps);
+      const [mu, rs] = stats(xs, o, C, eps);
       mean![r] = mu;
       rstd![r] = rs;
       for (let c = 0; c < C; c++) {
@@ -80,15 +73,26 @@ const layerNorm: KernelFunc = ({ inputs, backend, attrs }) => {
   });
 };
 
-const layerNormGrad: KernelFunc = ({ inputs, backend }) => {
-  const { dy, x, mean, rstd, w } = inputs as { dy: TensorInfo; x: TensorInfo; mean: TensorInfo; rstd: TensorInfo; w?: TensorInfo };
+/** Mean and 1/√(var + eps) of the row of C values at offset o. */
+function stats(xs: Float32Array, o: number, C: number, eps: number): [number, number] {
+  let s = 0;
+  for (let c = 0; c < C; c++) s += xs[o + c]!;
+  const mu = s / C;
+  let v = 0;
+  for (let c = 0; c < C; c++) v += (xs[o + c]! - mu) ** 2;
+  return [mu, 1 / Math.sqrt(v / C + eps)];
+}
+
+const layerNormGrad: KernelFunc = ({ inputs, backend, attrs }) => {
+  const { dy, x, w } = inputs as { dy: TensorInfo; x: TensorInfo; w?: TensorInfo };
+  const { eps } = attrs as unknown as { eps: number };
   const { C } = rowsOf(LAYER_NORM_GRAD, x, w);
   const shapes = [x.shape.slice(), [C], [C]];
-  return outputs(LAYER_NORM_GRAD, backend, [dy, x, mean, rstd, ...(w ? [w] : [])], shapes, ([dys, xs, mus, rss, ws], [dx, dw, db]) => {
+  return outputs(LAYER_NORM_GRAD, backend, [dy, x, ...(w ? [w] : [])], shapes, ([dys, xs, ws], [dx, dw, db]) => {
     const rows = C === 0 ? 0 : xs!.length / C;
     const [accW, accB] = [new Float64Array(C), new Float64Array(C)];
     for (let r = 0, o = 0; r < rows; r++, o += C) {
-      const [mu, rs] = [mus![r]!, rss![r]!];
+      const [mu, rs] = stats(xs!, o, C, eps);
       let sg = 0;
       let sgh = 0;
       for (let c = 0; c < C; c++) {

@@ -24,13 +24,13 @@ function fusedOp(hasWeight: boolean, hasBias: boolean, eps: number) {
     const [x, ...params] = args as tf.Tensor[];
     const w = hasWeight ? params[0]! : undefined;
     const inputs: tf.NamedTensorMap = { x: x!, ...(w ? { w } : {}), ...(hasBias ? { b: params[hasWeight ? 1 : 0]! } : {}) };
-    const [y, mean, rstd] = tf.engine().runKernel(LAYER_NORM, inputs, { eps }) as unknown as tf.Tensor[];
-    save([x!, mean!, rstd!, ...(w ? [w] : [])]);
+    const [y] = tf.engine().runKernel(LAYER_NORM, inputs, { eps }) as unknown as tf.Tensor[]; // (y, mean, rstd): the tidy frees the statistics
+    save([x!, ...(w ? [w] : [])]); // the backward recomputes mean and rstd: fewer tensors kept per step
     return {
       value: y!,
       gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
-        const [sx, sm, sr, sw] = saved;
-        const [dx, dw, db] = tf.engine().runKernel(LAYER_NORM_GRAD, { dy, x: sx!, mean: sm!, rstd: sr!, ...(sw ? { w: sw } : {}) }, {}) as unknown as tf.Tensor[];
+        const [sx, sw] = saved;
+        const [dx, dw, db] = tf.engine().runKernel(LAYER_NORM_GRAD, { dy, x: sx!, ...(sw ? { w: sw } : {}) }, { eps }) as unknown as tf.Tensor[];
         const out = [dx!, ...(hasWeight ? [dw!] : []), ...(hasBias ? [db!] : [])];
         tf.dispose([dw!, db!].filter((t) => !out.includes(t)));
         return out;
