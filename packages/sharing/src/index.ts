@@ -7,4 +7,5 @@ export * from './low-rank/index.js';
 export * from './shapeshifter/index.js';
 export * from './fold/index.js';
 export * from './parameter-free/index.js';
+export * from './diffusion/index.js';
 export * from './adapters/index.js';
