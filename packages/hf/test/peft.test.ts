@@ -148,4 +148,31 @@ describe('PEFT on loaded checkpoints', () => {
     a.model.dispose();
     b.model.dispose();
   });
+
+  it("LoRA on an Embedding saves PEFT's lora_embedding_A [r, vocab] / lora_embedding_B [dim, r], loads back, and merges to the same logits", async () => {
+    const a = await loadTransformers(fixture('llama'));
+    a.model.eval();
+    const base = await logits(a);
+    const paths = injectAdapter(a.model, 'default', { method: 'lora', targets: ['embed_tokens', 'v_proj'], r: 3, alpha: 6 }, { rng: new Rng(10) });
+    expect(paths).toContain('model.embed_tokens');
+    perturb(a, 11);
+    const adapted = await logits(a);
+    expect(Math.max(...adapted.map((v, i) => Math.abs(v - base[i]!)))).toBeGreaterThan(1e-3);
+    mergeAdapters(a.model);
+    const merged = await logits(a);
+    unmergeAdapters(a.model);
+    expect(Math.max(...merged.map((v, i) => Math.abs(v - adapted[i]!)))).toBeLessThan(1e-5);
+    const files = await savePeftAdapter(a.model);
+    const t = parseSafetensors(files.safetensors).tensors;
+    expect(t.get('base_model.model.model.embed_tokens.lora_embedding_A')!.shape).toEqual([3, 64]);
+    expect(t.get('base_model.model.model.embed_tokens.lora_embedding_B')!.shape).toEqual([32, 3]);
+    const b = await loadTransformers(fixture('llama'));
+    b.model.eval();
+    await loadPeftAdapter(b.model, files);
+    expect(Array.from(await logits(b))).toEqual(Array.from(adapted));
+    // Only LoRA adapts embeddings: IA3 on the same targets adapts v_proj alone.
+    const c = await loadTransformers(fixture('llama'));
+    expect(injectAdapter(c.model, 'ia3', { method: 'ia3', targets: ['embed_tokens', 'v_proj'] })).toEqual(['model.layers.0.self_attn.v_proj', 'model.layers.1.self_attn.v_proj']);
+    for (const x of [a, b, c]) x.model.dispose();
+  });
 });

@@ -2,7 +2,7 @@
 // active, unmerged adapters around the base op; merge/unmerge fold adapters into the base
 // variables (PEFT's merge_adapter/unmerge_adapter), disable gives the base output exactly.
 import * as tf from '@tensorflow/tfjs-core';
-import { Conv2d, ForwardContext, Linear, Module, describeValue } from '@weft/core';
+import { Conv2d, Embedding, ForwardContext, Linear, Module, describeValue } from '@weft/core';
 import { applyWeight, type BaseOp } from './base-op.js';
 import type { AdapterLayer } from './adapter-layer.js';
 import { removeChild, setChild } from './tree.js';
@@ -94,7 +94,12 @@ export class AdaptedLayer extends Module {
     if (this.perExample && !this.disabled) return this.forwardPerExample(x, this.perExample, ctx);
     const live = this.disabled ? [] : this.active.filter((n) => !this.merged.includes(n)).map((n) => this.adapter(n));
     // Nothing live (disabled, or every active adapter merged): exactly the base layer's forward.
-    if (live.length === 0 && (this.baseModule instanceof Linear || this.baseModule instanceof Conv2d)) return this.baseModule.forward(x, ctx);
+    if (live.length === 0 && (this.baseModule instanceof Linear || this.baseModule instanceof Embedding || this.baseModule instanceof Conv2d)) return this.baseModule.forward(x, ctx);
+    if (base.kind === 'embedding') {
+      // ids (...) -> (..., dim): the looked-up rows plus each adapter's rows (LoRA: rows of A, times B).
+      const yBase = this.baseModule.forward(x, ctx);
+      return live.reduce((y, a) => a.transformOutput(x, y, yBase, ctx), yBase);
+    }
     const lead = x.shape.slice(0, -1);
     const x2 = linear && x.rank !== 2 ? tf.reshape(x, [-1, base.inFeatures]) : x; // (..., in) -> (N, in)
     let xin = x2;

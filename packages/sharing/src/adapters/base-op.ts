@@ -1,5 +1,6 @@
-// The frozen base operation an adapter attaches to: a Weft Linear, a tfjs Dense or a tfjs Conv2D,
-// seen uniformly as a weight variable in tfjs layout (linear [in, out]; conv [kh, kw, in, out]),
+// The frozen base operation an adapter attaches to: a Weft Linear or Embedding, a tfjs Dense or a
+// tfjs Conv2D, seen uniformly as a weight variable in tfjs layout (linear [in, out]; conv
+// [kh, kw, in, out]; embedding [numEmbeddings, dim], a lookup = one-hot(ids) · W done as a gather),
 // an optional bias, and the op that applies a weight of that shape to an input.
 import * as tf from '@tensorflow/tfjs-core';
 
@@ -17,13 +18,13 @@ export interface ConvSpec {
 
 /** A base layer as adapters see it. */
 export interface BaseOp {
-  /** 'linear' (x W over the last axis) or 'conv2d' (NHWC convolution). */
-  kind: 'linear' | 'conv2d';
-  /** The weight variable: linear [in, out]; conv2d [kh, kw, in, out]. Adapters never train it. */
+  /** 'linear' (x W over the last axis), 'conv2d' (NHWC convolution) or 'embedding' (rows of W by int32 ids). */
+  kind: 'linear' | 'conv2d' | 'embedding';
+  /** The weight variable: linear [in, out]; conv2d [kh, kw, in, out]; embedding [numEmbeddings, dim]. Adapters never train it. */
   weight: tf.Variable;
   /** The bias variable [out], or null. */
   bias: tf.Variable | null;
-  /** Input features (linear) or input channels (conv2d). */
+  /** Input features (linear), input channels (conv2d) or table rows (embedding). */
   inFeatures: number;
   /** Output features / channels. */
   outFeatures: number;
@@ -36,9 +37,10 @@ export function fanIn(base: BaseOp): number {
   return base.conv ? base.conv.kernel[0] * base.conv.kernel[1] * base.inFeatures : base.inFeatures;
 }
 
-/** Apply a weight shaped like `base.weight` (no bias). Linear: x (N, in) → (N, out); conv: NHWC. */
+/** Apply a weight shaped like `base.weight` (no bias). Linear: x (N, in) → (N, out); conv: NHWC; embedding: ids (...) → (..., out). */
 export function applyWeight(base: BaseOp, x: tf.Tensor, w: tf.Tensor): tf.Tensor {
   if (base.kind === 'linear') return tf.matMul(x as tf.Tensor2D, w as tf.Tensor2D);
+  if (base.kind === 'embedding') return tf.gather(w, x); // one-hot(ids) · W
   const c = base.conv!;
   return tf.conv2d(x as tf.Tensor4D, w as tf.Tensor4D, c.strides, c.padding, 'NHWC', c.dilations);
 }
@@ -46,6 +48,7 @@ export function applyWeight(base: BaseOp, x: tf.Tensor, w: tf.Tensor): tf.Tensor
 /** Apply a flat [fanIn, r] matrix as a weight of `r` outputs (a conv kernel [kh, kw, in, r] for conv bases). */
 export function applyFlat(base: BaseOp, x: tf.Tensor, a: tf.Tensor): tf.Tensor {
   if (base.kind === 'linear') return tf.matMul(x as tf.Tensor2D, a as tf.Tensor2D);
+  if (base.kind === 'embedding') return tf.gather(a, x); // (...) -> (..., r)
   const c = base.conv!;
   const r = a.shape[1]!;
   const k = tf.reshape(a, [c.kernel[0], c.kernel[1], base.inFeatures, r]); // (kh·kw·in, r) -> (kh, kw, in, r)
@@ -62,12 +65,12 @@ export function channelMatMul(h: tf.Tensor, m: tf.Tensor): tf.Tensor {
 
 /** Reshape a flat [fanIn, out] matrix to the base weight's shape. */
 export function toWeightShape(base: BaseOp, flat: tf.Tensor): tf.Tensor {
-  return base.kind === 'linear' ? flat : tf.reshape(flat, base.weight.shape); // (kh·kw·in, out) -> (kh, kw, in, out)
+  return base.kind !== 'conv2d' ? flat : tf.reshape(flat, base.weight.shape); // (kh·kw·in, out) -> (kh, kw, in, out)
 }
 
 /** The base weight as a flat [fanIn, out] matrix. */
 export function flatWeight(base: BaseOp, w: tf.Tensor = base.weight): tf.Tensor2D {
-  return (base.kind === 'linear' ? w : tf.reshape(w, [fanIn(base), base.outFeatures])) as tf.Tensor2D; // (kh, kw, in, out) -> (kh·kw·in, out)
+  return (base.kind !== 'conv2d' ? w : tf.reshape(w, [fanIn(base), base.outFeatures])) as tf.Tensor2D; // (kh, kw, in, out) -> (kh·kw·in, out)
 }
 
 /** A value that blocks gradients (tfjs has no stopGradient): identity forward, zero backward. */

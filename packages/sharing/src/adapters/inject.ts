@@ -2,7 +2,7 @@
 // users expect: several named adapters, set active, disable (= base exactly), delete, merge /
 // unmerge, merge-and-unload. Injection is planned first (every adapter created and checked) and
 // committed only when nothing failed, so a bad config or file leaves the model unchanged.
-import { Conv2d, Linear, Module, checkKnownKeys, configKeys, defaultRng, type Rng, describeValue } from '@weft/core';
+import { Conv2d, Embedding, Linear, Module, checkKnownKeys, configKeys, defaultRng, type Rng, describeValue } from '@weft/core';
 import type { AdapterLayer } from './adapter-layer.js';
 import { AdaptedLayer, checkAdapterName } from './adapted-layer.js';
 import type { BaseOp } from './base-op.js';
@@ -15,6 +15,11 @@ type AnyModule = Module<any, any>;
 /** The base op of a Weft Linear. */
 export function linearBaseOp(linear: Linear): BaseOp {
   return { kind: 'linear', weight: linear.weight, bias: linear.bias, inFeatures: linear.config.inFeatures, outFeatures: linear.config.outFeatures };
+}
+
+/** The base op of a Weft Embedding (a lookup: one-hot(ids) · W with W [numEmbeddings, dim]); LoRA adapts it as PEFT's lora_embedding_A/B. */
+export function embeddingBaseOp(embedding: Embedding): BaseOp {
+  return { kind: 'embedding', weight: embedding.weight, bias: null, inFeatures: embedding.config.numEmbeddings, outFeatures: embedding.config.embeddingDim };
 }
 
 /** Options of {@link injectAdapter}. */
@@ -83,13 +88,15 @@ export function planInjection(model: AnyModule, name: string, config: AnyAdapter
 
   const byPath = new Map(model.namedModules());
   const linears: string[] = [];
-  const targets: Array<{ path: string; module: Linear | Conv2d | AdaptedLayer; parent: AnyModule; child: string }> = [];
+  const targets: Array<{ path: string; module: Linear | Embedding | Conv2d | AdaptedLayer; parent: AnyModule; child: string }> = [];
   for (const [path, m] of byPath) {
     if (path === '') continue;
     const dot = path.lastIndexOf('.');
     const parent = byPath.get(dot < 0 ? '' : path.slice(0, dot))!;
     if (parent instanceof AdaptedLayer) continue; // the base inside a wrapper
-    if (!(m instanceof Linear || m instanceof AdaptedLayer || m instanceof Conv2d)) continue;
+    // Embeddings are LoRA targets only (PEFT's Embedding LoRA); other methods adapt Linear layers.
+    const embedding = m instanceof Embedding || (m instanceof AdaptedLayer && m.base.kind === 'embedding');
+    if (!(m instanceof Linear || m instanceof AdaptedLayer || m instanceof Embedding || m instanceof Conv2d) || (embedding && resolved.method !== 'lora')) continue;
     linears.push(path);
     const key = rename(path);
     if (match(key) && !exclude(key)) targets.push({ path, module: m, parent, child: dot < 0 ? path : path.slice(dot + 1) });
@@ -98,7 +105,7 @@ export function planInjection(model: AnyModule, name: string, config: AnyAdapter
     throw new Error(`${fn}: targets=${describeValue(resolved.targets)} matched no Linear layer; the model's Linear layers are: ${linears.map(rename).join(', ') || 'none'}`);
   }
 
-  const wrappers = new Map<Linear | Conv2d | AdaptedLayer, AdaptedLayer>();
+  const wrappers = new Map<Linear | Embedding | Conv2d | AdaptedLayer, AdaptedLayer>();
   const layers = new Map<string, AdapterLayer>();
   const perWrapper = new Map<AdaptedLayer, AdapterLayer>();
   try {
@@ -107,7 +114,7 @@ export function planInjection(model: AnyModule, name: string, config: AnyAdapter
       if (!wrapper) {
         if (t.module instanceof AdaptedLayer) wrapper = t.module;
         else {
-          const base = t.module instanceof Conv2d ? conv2dBaseOp(t.module, rename(t.path)) : linearBaseOp(t.module);
+          const base = t.module instanceof Embedding ? embeddingBaseOp(t.module) : t.module instanceof Conv2d ? conv2dBaseOp(t.module, rename(t.path)) : linearBaseOp(t.module);
           wrapper = new AdaptedLayer(t.module, base);
         }
         wrappers.set(t.module, wrapper);

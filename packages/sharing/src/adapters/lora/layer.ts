@@ -2,7 +2,8 @@
 // DoRA: Weight-Decomposed Low-Rank Adaptation (arXiv:2402.09353).
 // y = x W + b + s · (drop(x) A) B with A [fanIn, r], B [r, out] (PEFT's lora_A/lora_B transposed),
 // s = alpha/r or alpha/√r. DoRA: y = b + m/‖W + sAB‖ ⊙ (x W + s·x A B), the column norm detached as
-// in PEFT (DoRA §4.3). Conv bases: A is a conv kernel [kh, kw, in, r], B a 1×1 conv.
+// in PEFT (DoRA §4.3). Conv bases: A is a conv kernel [kh, kw, in, r], B a 1×1 conv. Embedding
+// bases: rows of A [numEmbeddings, r] by id, times B (PEFT's lora_embedding_A/B transposed).
 import * as tf from '@tensorflow/tfjs-core';
 import { dropout, type ForwardContext, type Rng } from '@weft/core';
 import { AdapterLayer, kaimingBound } from '../adapter-layer.js';
@@ -69,7 +70,7 @@ export class LoraLayer extends AdapterLayer {
   }
 
   transformOutput(x: tf.Tensor, y: tf.Tensor, yBase: tf.Tensor, ctx: ForwardContext): tf.Tensor {
-    const xd = dropout(x, this.options.dropout, ctx);
+    const xd = this.base.kind === 'embedding' ? x : dropout(x, this.options.dropout, ctx); // ids are not dropped (PEFT's Embedding LoRA has no dropout)
     // Scale the small (N, r) projection, not the (N, out) output (tfjs wasm's fused matMul takes
     // only a rank-1 bias, so y is added separately).
     const h = tf.mul(applyFlat(this.base, xd, this.loraA), this.scaling); // (N, r) or (B, H, W, r)

@@ -1,6 +1,7 @@
 // LoRA's PEFT form (peft_type LORA, incl. rsLoRA and DoRA): lora_A.weight [r, in] and lora_B.weight
-// [out, r] (conv: [r, in, kh, kw] and [out, r, 1, 1]), lora_magnitude_vector [out] for DoRA, in
-// PyTorch's layout, transposed at this boundary.
+// [out, r] (conv: [r, in, kh, kw] and [out, r, 1, 1]; embedding: lora_embedding_A [r, numEmbeddings]
+// and lora_embedding_B [dim, r]), lora_magnitude_vector [out] for DoRA, in PyTorch's layout,
+// transposed at this boundary.
 import * as tf from '@tensorflow/tfjs-core';
 import { describeValue } from '@weft/core';
 import { checkNoExtraTensors, peftConfigError, peftTensor, type PeftCodec, type PeftTensors } from '../peft-codec.js';
@@ -10,7 +11,7 @@ import type { LoraLayer } from './layer.js';
 /** LoRA's PEFT codec. */
 export const LORA_PEFT: PeftCodec<LoraConfig, LoraLayer> = {
   type: 'LORA',
-  tensor: /\.(lora_A\.weight|lora_B\.weight|lora_magnitude_vector)$/,
+  tensor: /\.(lora_A\.weight|lora_B\.weight|lora_embedding_A|lora_embedding_B|lora_magnitude_vector)$/,
   options: ['r', 'lora_alpha', 'lora_dropout', 'use_rslora', 'use_dora', 'rank_pattern', 'alpha_pattern', 'bias'],
   fromPeft(j) {
     const bias = j.raw('bias') ?? 'none';
@@ -34,6 +35,9 @@ export const LORA_PEFT: PeftCodec<LoraConfig, LoraLayer> = {
       if (base.kind === 'linear') {
         out['lora_A.weight'] = tf.transpose(layer.loraA); // [in, r] -> [r, in]
         out['lora_B.weight'] = tf.transpose(layer.loraB); // [r, out] -> [out, r]
+      } else if (base.kind === 'embedding') {
+        out['lora_embedding_A'] = tf.transpose(layer.loraA); // [numEmbeddings, r] -> [r, numEmbeddings]
+        out['lora_embedding_B'] = tf.transpose(layer.loraB); // [r, dim] -> [dim, r]
       } else {
         const [kh, kw] = base.conv!.kernel;
         out['lora_A.weight'] = tf.transpose(tf.reshape(layer.loraA, [kh, kw, base.inFeatures, r]), [3, 2, 0, 1]); // -> [r, in, kh, kw]
@@ -49,6 +53,16 @@ export const LORA_PEFT: PeftCodec<LoraConfig, LoraLayer> = {
   load(layer, tensors, where) {
     const { base } = layer;
     const r = layer.options.r;
+    if (base.kind === 'embedding') {
+      const a = peftTensor(tensors, 'lora_embedding_A', [r, base.inFeatures], where);
+      const b = peftTensor(tensors, 'lora_embedding_B', [base.outFeatures, r], where);
+      checkNoExtraTensors(tensors, ['lora_embedding_A', 'lora_embedding_B'], where, 'for LoRA on an Embedding');
+      tf.tidy(() => {
+        layer.loraA.assign(tf.transpose(a)); // [r, numEmbeddings] -> [numEmbeddings, r]
+        layer.loraB.assign(tf.transpose(b)); // [dim, r] -> [r, dim]
+      });
+      return;
+    }
     const linear = base.kind === 'linear';
     const [kh, kw] = base.conv?.kernel ?? [1, 1];
     const a = peftTensor(tensors, 'lora_A.weight', linear ? [r, base.inFeatures] : [r, base.inFeatures, kh, kw], where);
