@@ -17,3 +17,4 @@ export * from './loss-free-balance.js';
 export * from './chain-of-experts.js';
 export * from './grove.js';
 export * from './perft.js';
+export * from './shared-moe-blocks.js';

@@ -5,7 +5,9 @@
 // (seeds 0–2): a clusterTasks MoE regressor trained on one task, frozen, then fine-tuned on another
 // with each variant at the same activated adapter width (routed: 2 of 4 adapters of rank 4; shared:
 // 2 adapters of rank 4; embedded: 8 adapters of rank 4 routed as the experts, 2 per token); test
-// MSE on the new task printed beside the frozen model's.
+// MSE on the new task printed beside the frozen model's. Measured (wasm): frozen 3.16 ± 1.17, shared
+// 0.93 ± 0.39, routed 0.42 ± 0.15, embedded 0.32 ± 0.09; routed beats shared on each seed at the same
+// activated width, the paper's finding that routing the PEFT experts pays (PERFT-R over PERFT-S).
 import * as tf from '@tensorflow/tfjs-core';
 import { describe, expect, it } from 'vitest';
 import { clusterTasks, ForwardContext, gelu, makeOptimizer, mse, Rng, split, toTensors, train } from '@weft/core';
@@ -119,6 +121,7 @@ it('experiment: fine-tuning a frozen MoE on a new task with each PERFT variant (
       runs[variant]!.push(r.tuned);
       expect(r.tuned).toBeLessThan(r.frozen);
     }
+    expect(runs.routed![seed]!).toBeLessThan(runs.shared![seed]!);
     console.log(`[perft] seed ${seed}: ${Object.entries(runs).map(([k, v]) => `${k} ${v[seed]!.toFixed(4)}`).join(', ')}`);
   }
   const stat = (xs: number[]) => {

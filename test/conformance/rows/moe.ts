@@ -4,7 +4,7 @@
 // Every row runs on every backend, webgpu (Dawn in Node, Chromium) and webgl included.
 import * as tf from '@tensorflow/tfjs-core';
 import { Sequential, TransformerBlock, type Rng } from '@weft/core';
-import { ChainOfExperts, GroveMoE, MoE, PERFT, PreMixingAttention, ProductKeyMemory, RouterGRU, routerEntry, routerNames, UMoEBlock, type MoEConfig } from '@weft/moe';
+import { ChainOfExperts, GroveMoE, MoE, PERFT, PreMixingAttention, sharedMoETransformer, ProductKeyMemory, RouterGRU, routerEntry, routerNames, UMoEBlock, type MoEConfig } from '@weft/moe';
 import { addConformanceRows, addRegistryRows, type ConformanceRow } from '../matrix.js';
 import { megrez2Transformer } from '@weft/moe';
 
@@ -63,6 +63,11 @@ const all: ConformanceRow<any>[] = [
     // Δ = 0 at the start (up projection zero, as LoRA's B): what feeds it gets its gradient from the second step on.
     noGradient: { paths: ['adapters.w1', 'adapters.b1', ...(variant === 'routed' ? ['router.gate.weight'] : [])], why: "the adapters' up projection starts at zero (PERFT starts as the frozen model)" },
   })),
+  {
+    name: 'moe/sharedMoETransformer (Parameter-efficient Conformers: 3 blocks sharing attention and experts, own routers and norms)',
+    make: (rng) => sharedMoETransformer({ vocabSize: 7, maxLen: 6, dim: 8, depth: 3, numHeads: 2, head: 'lm', moe: { numExperts: 4, topK: 2, hidden: 8, router: 'mixtral' } }, rng),
+    input: (rng) => ({ x: tf.tensor2d(Array.from({ length: 8 }, () => rng.int(7)), [2, 4], 'int32') }),
+  },
   {
     name: 'moe/ProductKeyMemory (2 heads)',
     make: (rng) => new ProductKeyMemory({ dim: 4, numSubKeys: 3, topK: 2, heads: 2 }, rng),
