@@ -4,7 +4,7 @@
 // autodiff, and central finite differences of a float64 softmax. Shapes (B, H, Tq, Tk) with Tk = 32
 // and 12 (SIMD on wasm) and 5 (JS), with and without the position and key masks, a fully masked
 // row, and a row holding NaN. Tolerances: forward 1e-6, gradients vs autodiff 1e-5, vs finite
-// differences (h = 1e-3) 1e-3. No tensor leaks; one kernel each way on cpu and wasm.
+// differences (h = 1e-3, every 7th score) 1e-3. No tensor leaks; one kernel each way on cpu and wasm.
 import * as tf from '@tensorflow/tfjs-core';
 import { expect, it } from 'vitest';
 import { describeBackends } from '@weft/core/testing';
@@ -73,7 +73,10 @@ describeBackends('fused masked softmax', (backend) => {
         const g = await gF!.data();
         expect(maxDiff(g, await gU.data()), 'gradient vs autodiff').toBeLessThanOrEqual(1e-5);
         const h = 1e-3;
-        const numeric = ss.map((v, i) => {
+        // Every 7th score (plus the last): each difference re-evaluates the whole loss.
+        const picked = Array.from(ss.keys()).filter((i) => i % 7 === 0 || i === n - 1);
+        const numeric = picked.map((i) => {
+          const v = ss[i]!;
           ss[i] = v + h;
           const up = lossF64(ss, rs, shape, scale, bias, keys);
           ss[i] = v - h;
@@ -81,7 +84,7 @@ describeBackends('fused masked softmax', (backend) => {
           ss[i] = v;
           return (up - down) / (2 * h);
         });
-        expect(maxDiff(g, numeric), 'gradient vs finite differences').toBeLessThanOrEqual(1e-3);
+        expect(maxDiff(picked.map((i) => g[i]!), numeric), 'gradient vs finite differences').toBeLessThanOrEqual(1e-3);
         tf.dispose([yF, yU, gF!, gU]);
         expect(tf.memory().numTensors, 'no tensor left behind').toBe(before);
         if (['cpu', 'wasm'].includes(backend)) {
