@@ -25,7 +25,8 @@ export function maskedSoftmax(scores: tf.Tensor, scale: number, bias: tf.Tensor 
     return maskedSoftmaxUnfused(scores, scale, bias, keyBias);
   }
   const masks: tf.NamedTensorMap = { ...(bias ? { bias } : {}), ...(keyBias ? { keyBias } : {}) };
-  const op = tf.customGrad((s: tf.Tensor, save: tf.GradSaveFunc) => {
+  const op = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
+    const [s, save] = args as [tf.Tensor, tf.GradSaveFunc];
     const y = tf.engine().runKernel(MASKED_SOFTMAX, { s, ...masks }, { scale }) as tf.Tensor;
     save([y]);
     return { value: y, gradFunc: (dy: tf.Tensor, [sy]: tf.Tensor[]) => tf.engine().runKernel(MASKED_SOFTMAX_GRAD, { dy, y: sy! }, { scale }) as tf.Tensor };
