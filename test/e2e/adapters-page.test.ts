@@ -117,6 +117,28 @@ describe('adapters.html', () => {
     expect(w.foreign).toEqual([]);
   }, 120_000);
 
+  it('more adapter methods: every registered method without a PEFT form fine-tunes on the rotated task and gets its row', async () => {
+    const w = await openWatched(browser);
+    const { page } = w;
+    await page.goto(demoUrl('adapters.html?backend=wasm&baseSteps=400&steps=150&angle=90'));
+    const pretrain = page.locator('button[data-action="pretrain"]');
+    await expect.poll(() => pretrain.isEnabled(), { timeout: 60_000 }).toBe(true);
+    await pretrain.click();
+    await expect.poll(() => page.locator('[data-base-acc]').getAttribute('data-base-acc'), { timeout: 60_000 }).not.toBe('');
+    const baseOnTask = await attr(page, '[data-base-task-acc]', 'data-base-task-acc');
+    await page.locator('button[data-action="finetune-others"]').click();
+    await expect
+      .poll(async () => ((await page.locator('[role="alert"]').count()) > 0 ? await page.locator('[role="alert"]').first().textContent() : await page.locator('tr[data-other]').count()), { timeout: 120_000 })
+      .toBe(7); // taps, residual, ether, mos, moka, hyper, shears
+    for (const r of await page.locator('tr[data-other]').all()) {
+      expect(Number(await r.getAttribute('data-trainable'))).toBeGreaterThan(0);
+      expect(Number(await r.getAttribute('data-accuracy')), (await r.getAttribute('data-other')) ?? '').toBeGreaterThan(baseOnTask);
+    }
+    await page.screenshot({ path: resultPath('adapters-others.png'), fullPage: true });
+    expect(w.errors).toEqual([]);
+    expect(await w.cspViolations()).toEqual([]);
+  }, 180_000);
+
   it('merge explorer: trains 3 task LoRAs, merges them by every registry method, and the sliders recompute the merged model at once', async () => {
     const w = await openWatched(browser);
     const { page } = w;

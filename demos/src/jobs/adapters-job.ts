@@ -47,6 +47,10 @@ function configOf(method: AdapterMethodChoice, r: number): AdapterConfigBase & R
     case 'lokr': return { method: 'lokr', targets, r, alpha: r };
     case 'ia3': return { method: 'ia3', targets, feedforward: ['1', '2'] };
     case 'road': return { method: 'road', targets, groupSize: 2 }; // the head has 2 outputs: one pair
+    case 'taps': return { method: 'taps', targets }; // TAPS as the paper: a dense δW per layer behind its gate
+    case 'mos': return { method: 'mos', targets, r: Math.min(r, 2), shardSize: 2 }; // shards and rank fit the 2-wide layers
+    case 'hyper': return { method: 'hyper', targets: 'layers\\.1', r }; // one generator makes one shape: the 64×64 layer
+    case 'shears': return { method: 'shears', targets: 'layers\\.1', ranks: [2 * r, r], alpha: 4 * r }; // the elastic ranks need a wide layer
     default: {
       // A registered method without a tuned line here: its registry defaults, with the page's rank
       // (capped on the 2-wide layers) where the method has those options.
@@ -91,7 +95,9 @@ export class AdaptersLab {
 
   private adapterParams(): number {
     const names = adapterNames(this.base);
-    return this.base.namedParameters().filter(([p]) => names.some((n) => p.includes(`.${n}.`))).reduce((s, [, v]) => s + v.size, 0);
+    // Each variable once: a shard pool or hypernetwork shared by several layers appears under each path.
+    const vars = new Set(this.base.namedParameters().filter(([p]) => names.some((n) => p.includes(`.${n}.`))).map(([, v]) => v));
+    return [...vars].reduce((s, v) => s + v.size, 0);
   }
 
   private fit(model: MLPClassifier, d: DatasetTensors, steps: number, lr: number, seed: number, onProgress: (p: TrainProgress) => Promise<void> | void, signal?: AbortSignal): Promise<TrainResult> {

@@ -18,7 +18,7 @@ import { PageStateController } from '../controllers/page-state-controller.js';
 import { BACKEND_CHOICES } from '../backend-choice.js';
 import { adaptersStyles } from '../styles/adapters.js';
 import { formatInt, formatPercent } from '../format.js';
-import { ADAPTER_DATASETS, ADAPTER_METHODS, ADAPTERS_SCHEMA, methodInfo, type AdapterMethodChoice, type AdaptersState } from './adapters-state.js';
+import { ADAPTER_DATASETS, ADAPTER_METHODS, ADAPTERS_SCHEMA, OTHER_METHODS, methodInfo, type AdapterMethodChoice, type AdaptersState } from './adapters-state.js';
 import { AdaptersLab, type MethodResult } from '../jobs/adapters-job.js';
 import { MERGE_TASKS, MergeExplorer, mergeChoices, type MergeOutcome, type MergeRow } from '../jobs/merge-explorer-job.js';
 import { peftAdapterZip } from '../peft-zip.js';
@@ -58,7 +58,10 @@ export class WeftAdaptersPage extends LitElement {
     mergeRefs: { state: true },
     mergeTable: { state: true },
     tableWeights: { state: true },
+    otherResults: { state: true },
   };
+  /** Results of the methods without a PEFT form (their own table). */
+  private declare otherResults: MethodResult[];
   /** The per-task weights the all-methods table was computed with. */
   private declare tableWeights: number[];
   /** The merge explorer (task LoRAs on the lab's base), once its tasks are being trained. */
@@ -108,6 +111,7 @@ export class WeftAdaptersPage extends LitElement {
     this.mergeRefs = null;
     this.mergeTable = [];
     this.tableWeights = [];
+    this.otherResults = [];
   }
 
   static override styles = adaptersStyles;
@@ -148,6 +152,7 @@ export class WeftAdaptersPage extends LitElement {
     this.mergeOutcome = null;
     this.mergeRefs = null;
     this.mergeTable = [];
+    this.otherResults = [];
   }
 
   /** Run `body` on the lab as the page's one sequence; Stop and leaving the page abort `signal`. */
@@ -203,6 +208,20 @@ export class WeftAdaptersPage extends LitElement {
       this.weights = { lora: 1 };
       this.phase = 'Done: compare the methods, mix them, download one in PEFT format.';
       await this.remix();
+    });
+
+  /** Fine-tune every method without a PEFT form on the rotated task, one after another. */
+  private readonly finetuneOthers = () =>
+    this.run(async (lab, signal) => {
+      this.otherResults = [];
+      const steps = this.page.state.steps;
+      for (const [i, method] of OTHER_METHODS.entries()) {
+        const label = `Fine-tuning ${methodInfo(method).label} (${i + 1}/${OTHER_METHODS.length})`;
+        if (!(await this.trainPhase(label, steps, signal, (s) => lab.finetune(method, s.steps, s.onProgress, s.signal)))) return;
+        const result = lab.results.get(method);
+        if (result) this.otherResults = [...this.otherResults, result];
+      }
+      this.phase = 'Done: every other method is in its table.';
     });
 
   /** Train the merge explorer's task LoRAs one after another, then merge them and fill the table. */
@@ -409,6 +428,10 @@ export class WeftAdaptersPage extends LitElement {
             <h2 class="card-title" id="mix-title">Mix the adapters <span class="aside">base + Σ weight · ΔW</span></h2>
             ${this.renderMix()}
           </section>
+          <section class="card" aria-labelledby="others-title">
+            <h2 class="card-title" id="others-title">More adapter methods <span class="aside">no PEFT form: not mixed or downloaded</span></h2>
+            ${this.renderOthers()}
+          </section>
           <section class="card" aria-labelledby="merge-title">
             <h2 class="card-title" id="merge-title">Merge task adapters <span class="aside">${MERGE_TASKS} LoRAs, one per rotation, merged into one</span></h2>
             ${this.renderMerge()}
@@ -484,6 +507,32 @@ export class WeftAdaptersPage extends LitElement {
         </tbody>
       </table>
     </div>`;
+  }
+
+  private renderOthers() {
+    const canTrain = this.lab?.baseReady && !this.busy && this.page.backend !== null;
+    const button = html`<button class="btn" type="button" data-action="finetune-others" ?disabled=${!canTrain} @click=${this.finetuneOthers}>
+      Fine-tune ${OTHER_METHODS.map((m) => methodInfo(m).label).join(', ')}
+    </button>`;
+    if (this.otherResults.length === 0) return button;
+    return html`<div class="scroll">
+        <table>
+          <thead><tr><th>method</th><th class="n">trainable</th><th class="n">of base</th><th class="n">accuracy</th><th class="barcell"></th></tr></thead>
+          <tbody>
+            ${this.otherResults.map((r) => {
+              const info = methodInfo(r.method);
+              return html`<tr data-other=${r.method} data-trainable=${r.trainable} data-accuracy=${r.accuracy}>
+                <td><strong>${info.label}</strong><span class="what">${info.what}</span></td>
+                <td class="n">${formatInt(r.trainable)}</td>
+                <td class="n">${formatPercent(r.trainable / r.baseParams)}</td>
+                <td class="n">${formatPercent(r.accuracy)}</td>
+                <td class="barcell"><div class="bar" aria-hidden="true"><span .style=${`width:${(100 * r.accuracy).toFixed(1)}%`}></span></div></td>
+              </tr>`;
+            })}
+          </tbody>
+        </table>
+      </div>
+      ${button}`;
   }
 
   private renderMerge() {
