@@ -6,8 +6,8 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { readFileSync, readdirSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { Rng, parseSafetensors } from '@weft/core';
-import { adaptedLayers, injectAdapter, loadPeftAdapter, loadPeftDirectory, mergeAdapters, savePeftAdapter, savePeftDirectory, setActiveAdapters, unmergeAdapters } from '@weft/sharing';
+import { Linear, Rng, parseSafetensors, serializeSafetensors } from '@weft/core';
+import { ModulesToSave, adaptedLayers, addModulesToSave, disableAdapters, enableAdapters, injectAdapter, loadPeftAdapter, loadPeftDirectory, mergeAdapters, mergeAndUnload, savePeftAdapter, savePeftDirectory, setActiveAdapters, unmergeAdapters } from '@weft/sharing';
 import { loadTransformers, saveTransformers, transformersPath, type HfFiles, type LoadedTransformers } from '@weft/hf';
 
 const DIR = new URL('../../../test/fixtures/transformers/', import.meta.url);
@@ -173,6 +173,46 @@ describe('PEFT on loaded checkpoints', () => {
     // Only LoRA adapts embeddings: IA3 on the same targets adapts v_proj alone.
     const c = await loadTransformers(fixture('llama'));
     expect(injectAdapter(c.model, 'ia3', { method: 'ia3', targets: ['embed_tokens', 'v_proj'] })).toEqual(['model.layers.0.self_attn.v_proj', 'model.layers.1.self_attn.v_proj']);
+    for (const x of [a, b, c]) x.model.dispose();
+  });
+
+  it("modules_to_save: lm_head trains as the adapter's own copy, saves as base_model.model.lm_head.weight [vocab, dim], disables to the original, loads back, and merge-and-unload keeps the copy", async () => {
+    const a = await loadTransformers(fixture('llama'));
+    a.model.eval();
+    const base = await logits(a);
+    injectAdapter(a.model, 'default', { method: 'lora', targets: ['q_proj'], r: 2 }, { rng: new Rng(12) });
+    expect(addModulesToSave(a.model, 'default', ['lm_head'])).toEqual(['lm_head']);
+    setActiveAdapters(a.model, ['default']);
+    const wrapper = a.model.namedChildren().get('lm_head') as ModulesToSave;
+    expect(wrapper).toBeInstanceOf(ModulesToSave);
+    const copy = wrapper.copy('default') as Linear;
+    expect(copy.weight.trainable).toBe(true);
+    expect(wrapper.original.parameters().every((v) => !v.trainable)).toBe(true);
+    perturb(a, 13);
+    copy.weight.assign(tf.add(copy.weight, tf.mul(0.2, tf.randomNormal(copy.weight.shape, 0, 1, 'float32', 3))));
+    const adapted = await logits(a);
+    disableAdapters(a.model);
+    expect(Array.from(await logits(a))).toEqual(Array.from(base));
+    enableAdapters(a.model);
+    const files = await savePeftAdapter(a.model);
+    expect(JSON.parse(files.config).modules_to_save).toEqual(['lm_head']);
+    const t = parseSafetensors(files.safetensors).tensors;
+    expect(t.get('base_model.model.lm_head.weight')!.shape).toEqual([64, 32]);
+    const b = await loadTransformers(fixture('llama'));
+    b.model.eval();
+    await loadPeftAdapter(b.model, files);
+    expect(Array.from(await logits(b))).toEqual(Array.from(adapted));
+    mergeAndUnload(b.model);
+    expect(b.model.namedChildren().get('lm_head')).toBeInstanceOf(Linear);
+    expect(Math.max(...(await logits(b)).map((v, i) => Math.abs(v - adapted[i]!)))).toBeLessThan(1e-5);
+    const c = await loadTransformers(fixture('llama'));
+    const n = tf.memory().numTensors;
+    await expect(loadPeftAdapter(c.model, { config: JSON.stringify({ ...JSON.parse(files.config), modules_to_save: 'lm_head' }), safetensors: files.safetensors })).rejects.toThrow(/modules_to_save="lm_head" must be a list of module names/);
+    const loraOnly = serializeSafetensors(new Map([...t].filter(([k]) => k.includes('lora_')).map(([k, e]) => [k, { shape: e.shape, data: e.data }])));
+    await expect(loadPeftAdapter(c.model, { config: JSON.stringify({ ...JSON.parse(files.config), modules_to_save: ['score'] }), safetensors: loraOnly })).rejects.toThrow(/PEFT: adapter_config\.json: modules_to_save=\["score"\] matched no module of the model/);
+    await expect(loadPeftAdapter(c.model, { config: JSON.stringify({ ...JSON.parse(files.config), modules_to_save: ['score'] }), safetensors: files.safetensors })).rejects.toThrow(/tensor "base_model\.model\.lm_head\.weight" is not a lora tensor/);
+    expect(tf.memory().numTensors).toBe(n);
+    expect(adaptedLayers(c.model)).toHaveLength(0);
     for (const x of [a, b, c]) x.model.dispose();
   });
 });

@@ -12,6 +12,7 @@ export * from './peft-codec.js';
 export * from './peft.js';
 export * from './peft-targets.js';
 export * from './peft-directory.js';
+export * from './modules-to-save.js';
 export * from './lora/index.js';
 export * from './loha/index.js';
 export * from './lokr/index.js';

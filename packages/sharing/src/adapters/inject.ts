@@ -7,6 +7,7 @@ import type { AdapterLayer } from './adapter-layer.js';
 import { AdaptedLayer, checkAdapterName } from './adapted-layer.js';
 import type { BaseOp } from './base-op.js';
 import { conv2dBaseOp } from './conv2d-base.js';
+import { modulesToSaveWrappers, setActiveModulesToSave, unwrapModulesToSave } from './modules-to-save.js';
 import { adapterMethod, resolveAdapterConfig, type AnyAdapterConfig } from './registry.js';
 import { replaceChild, targetMatcher } from './tree.js';
 
@@ -199,6 +200,7 @@ export function setActiveAdapters(model: AnyModule, names: string | string[], op
     l.active = list.filter((n) => l.has(n));
     for (const n of l.names()) l.adapter(n).freeze(!l.active.includes(n));
   }
+  setActiveModulesToSave(model, list);
 }
 
 /**
@@ -244,17 +246,20 @@ export function disableAdapters(model: AnyModule): void {
     l.unmergeAll();
     l.disabled = true;
   }
+  for (const [, w] of modulesToSaveWrappers(model)) w.disabled = true;
 }
 
 /** Re-enable the active adapters after {@link disableAdapters}. */
 export function enableAdapters(model: AnyModule): void {
   for (const [, l] of adaptedLayers(checkModel('enableAdapters', model))) l.disabled = false;
+  for (const [, w] of modulesToSaveWrappers(model)) w.disabled = false;
 }
 
 /** Delete adapter `name` everywhere (unmerging it first). */
 export function deleteAdapter(model: AnyModule, name: string): void {
   checkNames('deleteAdapter', checkModel('deleteAdapter', model), [name]);
   for (const [, l] of adaptedLayers(model)) if (l.has(name)) l.delete(name);
+  for (const [, w] of modulesToSaveWrappers(model)) w.delete(name);
 }
 
 /** Fold the active adapters into the base weights (forward unchanged to round-off, faster). */
@@ -280,6 +285,7 @@ function unwrap(model: AnyModule, merge: boolean): void {
     replaceChild(byPath.get(dot < 0 ? '' : path.slice(0, dot))!, dot < 0 ? path : path.slice(dot + 1), m, m.baseModule);
   }
   for (const [, l] of layers) for (const n of l.names()) l.adapter(n).dispose();
+  unwrapModulesToSave(model, merge);
 }
 
 /** Merge the active adapters into the base weights and put the base Linears back (PEFT's merge_and_unload). */

@@ -14,6 +14,7 @@ import type { AdapterConfigBase, ResolvedConfig } from './config.js';
 import { adaptedLayers, planInjection } from './inject.js';
 import { PeftJson, peftConfigError, type PeftCodec, type PeftTensors } from './peft-codec.js';
 import { resolvePeftTargets } from './peft-targets.js';
+import { addModulesToSave, loadModuleToSave, matchModulesToSave, modulesToSaveTensors, setActiveModulesToSave } from './modules-to-save.js';
 import { adapterMethod, adapterMethodNames } from './registry.js';
 
 /** The two files of a PEFT adapter. */
@@ -58,7 +59,7 @@ const IGNORED = new Set([
   'lora_ga_config', 'qalora_group_size', 'ensure_weight_tying', 'use_effective_conv2d',
 ]);
 /** Options every method reads (the adapted modules). */
-const COMMON = ['target_modules', 'exclude_modules'];
+const COMMON = ['target_modules', 'exclude_modules', 'modules_to_save'];
 
 const isDefault = (v: unknown) =>
   v === null || v === false || v === '' || (Array.isArray(v) && v.length === 0) || (typeof v === 'object' && v !== null && !Array.isArray(v) && Object.keys(v).length === 0);
@@ -151,12 +152,28 @@ export async function loadPeftAdapter(model: Module<any, any>, files: PeftAdapte
   } catch (e) {
     throw new Error(`PEFT: adapter_model.safetensors: ${(e as Error).message}`);
   }
+  // modules_to_save: module names whose full trained copies the file holds (PEFT's ModulesToSaveWrapper).
+  const mtsRaw = (json as Record<string, unknown>)['modules_to_save'];
+  if (mtsRaw !== undefined && mtsRaw !== null && !(Array.isArray(mtsRaw) && mtsRaw.every((x) => typeof x === 'string' && x.length > 0))) {
+    peftConfigError(`modules_to_save=${describeValue(mtsRaw)} must be a list of module names`);
+  }
+  const mts = (mtsRaw ?? []) as string[];
+  const savedModule = (key: string): string | null => {
+    const path = key.slice(PREFIX.length, key.lastIndexOf('.'));
+    return key.startsWith(PREFIX) && mts.some((n) => path === n || path.endsWith(`.${n}`)) ? path : null;
+  };
   // Group tensor names by PEFT module path, and check each tensor's dtype and values, before allocating anything.
   const groups = new Map<string, Map<string, string>>();
+  const mtsGroups = new Map<string, Map<string, string>>();
   const nonFinite: string[] = [];
   for (const [key, entry] of parsed.tensors) {
     const m = codec.tensor.exec(key);
-    if (!key.startsWith(PREFIX) || !m) {
+    const saved = m ? null : savedModule(key);
+    if (saved !== null) {
+      if (!mtsGroups.has(saved)) mtsGroups.set(saved, new Map());
+      mtsGroups.get(saved)!.set(key.slice(key.lastIndexOf('.') + 1), key);
+    }
+    if (saved === null && (!key.startsWith(PREFIX) || !m)) {
       throw new Error(`PEFT: adapter_model.safetensors: tensor "${key.slice(0, 200)}" is not a ${config.method} tensor named "${PREFIX}<module>.<tensor>"`);
     }
     if (!FLOAT_DTYPES.includes(entry.dtype)) {
@@ -164,9 +181,10 @@ export async function loadPeftAdapter(model: Module<any, any>, files: PeftAdapte
     }
     const bad = options.allowNonFinite ? 0 : nonFiniteCount(entry.data);
     if (bad > 0) nonFinite.push(`"${key.slice(0, 200)}" (${bad} of ${entry.data.length} values)`);
-    const module = key.slice(PREFIX.length, key.length - m[0].length);
+    if (saved !== null) continue;
+    const module = key.slice(PREFIX.length, key.length - m![0].length);
     if (!groups.has(module)) groups.set(module, new Map());
-    groups.get(module)!.set(m[1]!, key);
+    groups.get(module)!.set(m![1]!, key);
   }
   if (nonFinite.length > 0) {
     throw new Error(`PEFT: adapter_model.safetensors: non-finite values (NaN or ±Inf, or beyond float32's range) in ${list(nonFinite)}; pass allowNonFinite: true to load them anyway`);
@@ -207,7 +225,47 @@ export async function loadPeftAdapter(model: Module<any, any>, files: PeftAdapte
     plan.abort();
     throw e;
   }
+  // modules_to_save: check every saved module's tensors against the model's module before changing anything.
+  const name = options.name ?? 'default';
+  if (mts.length > 0) {
+    try {
+      matchModulesToSave(model, mts, rename);
+    } catch (e) {
+      plan.abort();
+      throw new Error(`PEFT: adapter_config.json: ${(e as Error).message}`);
+    }
+  }
+  const byRenamed = new Map(model.namedModules().map(([p, m]) => [rename(p), m]));
+  for (const [path, params] of mtsGroups) {
+    const target = byRenamed.get(path);
+    const own = target ? new Map(target.namedParameters()) : null;
+    if (!own || own.size === 0) {
+      plan.abort();
+      throw new Error(`PEFT: adapter_model.safetensors has tensors for module "${path}", which is not a module of this model with parameters`);
+    }
+    for (const [param, key] of params) {
+      const v = own.get(param);
+      const e = parsed.tensors.get(key)!;
+      const want = v && v.rank === 2 && param === 'weight' && target!.constructor.name === 'Linear' ? [v.shape[1]!, v.shape[0]!] : v?.shape;
+      if (!v || !tf.util.arraysEqual(e.shape, want!)) {
+        plan.abort();
+        throw new Error(`PEFT: module "${path}" (modules_to_save): tensor "${param}" ${v ? `has shape [${e.shape}], expected [${want}]` : 'is not a parameter of the module'}`);
+      }
+    }
+  }
   plan.commit();
+  if (mts.length > 0) {
+    addModulesToSave(model, name, mts, rename);
+    for (const [path, params] of mtsGroups) {
+      const tensors = tensorsFromEntries(new Map([...params].map(([param, key]) => [param, parsed.tensors.get(key)!])));
+      try {
+        loadModuleToSave(model, name, path, tensors, rename);
+      } finally {
+        tf.dispose(Object.values(tensors));
+      }
+    }
+    setActiveModulesToSave(model, [name]);
+  }
   return [...plan.layers.keys()];
 }
 
@@ -233,7 +291,10 @@ export async function savePeftAdapter(model: Module<any, any>, options: PeftOpti
   const tensors: Record<string, tf.Tensor> = {};
   try {
     for (const [p, a] of saved) for (const [local, t] of Object.entries(codec.save(a))) tensors[`${PREFIX}${p}.${local}`] = t;
+    const mts = modulesToSaveTensors(model, name, rename);
+    for (const [k, t] of Object.entries(mts.tensors)) tensors[`${PREFIX}${k}`] = t;
     const config = weftToPeftConfig(first.resolvedConfig, saved);
+    if (mts.modules.length > 0) config['modules_to_save'] = mts.modules;
     const bytes = await saveSafetensors(tensors, { metadata: { format: 'pt' } });
     return { config: JSON.stringify(config, null, 2), safetensors: bytes };
   } finally {
