@@ -1,4 +1,4 @@
-// The fused LayerNorm (ops/layer-norm.ts; kernels/layer-norm.ts on cpu and wasm) on every backend:
+// The fused LayerNorm and RMSNorm (ops/layer-norm.ts; kernels/layer-norm.ts on cpu and wasm) on every backend:
 // forward and gradients (x, weight, bias) equal the op-by-op composition and its autodiff, and the
 // gradients equal central finite differences of a float64 LayerNorm written out in JS (the
 // published formula, arXiv:1607.06450). Shapes: rank 2 and 3, C = 1, 5, 64; with weight and bias,
@@ -9,16 +9,16 @@ import * as tf from '@tensorflow/tfjs-core';
 import { expect, it } from 'vitest';
 import { describeBackends } from '@weft/core/testing';
 import { Rng } from '@weft/core';
-import { layerNorm, layerNormUnfused } from '../src/ops/layer-norm.js';
+import { layerNorm, layerNormUnfused, rmsNorm, rmsNormUnfused } from '../src/ops/layer-norm.js';
 
 const EPS = 1e-5;
 
-/** Σ y·r of a float64 LayerNorm over the last axis (the finite-difference reference). */
-function lossF64(x: Float64Array, w: Float64Array | null, b: Float64Array | null, r: Float64Array, C: number): number {
+/** Σ y·r of a float64 LayerNorm (RMSNorm when not `center`) over the last axis (the finite-difference reference). */
+function lossF64(x: Float64Array, w: Float64Array | null, b: Float64Array | null, r: Float64Array, C: number, center = true): number {
   let loss = 0;
   for (let o = 0; o < x.length; o += C) {
     let mu = 0;
-    for (let c = 0; c < C; c++) mu += x[o + c]!;
+    if (center) for (let c = 0; c < C; c++) mu += x[o + c]!;
     mu /= C;
     let v = 0;
     for (let c = 0; c < C; c++) v += (x[o + c]! - mu) ** 2;
@@ -47,7 +47,7 @@ function maxDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
   return m;
 }
 
-describeBackends('fused LayerNorm', (backend) => {
+describeBackends('fused LayerNorm and RMSNorm', (backend) => {
   const shapes = [[6, 5], [2, 3, 64], [4, 1], [3, 7, 5]];
   for (const shape of shapes) {
     for (const [hasW, hasB] of [[true, true], [true, false], [false, true], [false, false]] as const) {
@@ -89,6 +89,38 @@ describeBackends('fused LayerNorm', (backend) => {
           expect(names2.filter((k) => k === 'WeftLayerNormGrad').length).toBe(1);
           expect(names2.filter((k) => ['Mean', 'Rsqrt', 'Square'].includes(k))).toEqual([]);
         }
+        tf.dispose([...params, r]);
+      });
+    }
+  }
+  for (const shape of [[6, 5], [2, 3, 64], [4, 1]]) {
+    for (const hasW of [true, false]) {
+      it(`RMSNorm [${shape}] weight=${hasW}: forward and gradients equal the composition and finite differences`, async () => {
+        const rng = new Rng(shape.reduce((p, d) => p * 17 + d, 3));
+        const C = shape.at(-1)!;
+        const n = shape.reduce((p, d) => p * d, 1);
+        const xs = Float64Array.from(rng.normalArray(n), (v, i) => v * 2 + (i % C) * 0.3);
+        const ws = hasW ? Float64Array.from(rng.normalArray(C), (v) => 1 + 0.5 * v) : null;
+        const rs = Float64Array.from(rng.normalArray(n));
+        const [x, r] = [tf.tensor(Float32Array.from(xs), shape), tf.tensor(Float32Array.from(rs), shape)];
+        const w = ws ? tf.tensor1d(Float32Array.from(ws)) : null;
+        const params = [x, ...(w ? [w] : [])];
+        const eps = 1e-6;
+        const loss = (fn: typeof rmsNorm) => (...p: tf.Tensor[]) => tf.sum(tf.mul(fn(p[0]!, hasW ? p[1]! : null, eps), r));
+        const before = tf.memory().numTensors;
+        const [yF, yU] = [rmsNorm(x, w, eps), rmsNormUnfused(x, w, eps)];
+        expect(maxDiff(await yF.data(), await yU.data()), 'forward').toBeLessThanOrEqual(1e-5);
+        const gF = tf.grads(loss(rmsNorm))(params);
+        const gU = tf.grads(loss(rmsNormUnfused))(params);
+        const refs = [xs, ws].filter((a): a is Float64Array => a !== null);
+        for (let i = 0; i < params.length; i++) {
+          const got = await gF[i]!.data();
+          expect(maxDiff(got, await gU[i]!.data()), `grad ${i} vs autodiff`).toBeLessThanOrEqual(1e-4);
+          const numeric = numericGrad(refs[i]!, () => lossF64(xs, ws, null, rs, C, false));
+          expect(maxDiff(got, numeric), `grad ${i} vs finite differences`).toBeLessThanOrEqual(2e-3);
+        }
+        tf.dispose([yF, yU, ...gF, ...gU]);
+        expect(tf.memory().numTensors, 'no tensor left behind').toBe(before);
         tf.dispose([...params, r]);
       });
     }

@@ -1,4 +1,5 @@
-// Fused LayerNorm over the last axis on cpu and wasm ("Layer Normalization", arXiv:1607.06450):
+// Fused LayerNorm over the last axis on cpu and wasm ("Layer Normalization", arXiv:1607.06450), and
+// RMSNorm (arXiv:1910.07467) with attr center = false (μ = 0, var = mean(x²), no dx mean term):
 // one kernel forward, one backward, where tfjs's op-by-op LayerNorm runs 8 kernels forward and
 // about 20 for its gradient (mean, subtract, square, mean, add, rsqrt, multiply … and their
 // broadcast-reducing gradients). Rows of C values: mean μ, rstd r = 1/√(var + ε) (biased variance),
@@ -53,7 +54,7 @@ function rowsOf(kernel: string, x: TensorInfo, w?: TensorInfo, b?: TensorInfo): 
 
 const layerNorm: KernelFunc = ({ inputs, backend, attrs }) => {
   const { x, w, b } = inputs as { x: TensorInfo; w?: TensorInfo; b?: TensorInfo };
-  const { eps } = attrs as unknown as { eps: number };
+  const { eps, center = true } = attrs as unknown as { eps: number; center?: boolean };
   const { C, statShape } = rowsOf(LAYER_NORM, x, w, b);
   const ins = [x, ...(w ? [w] : []), ...(b ? [b] : [])];
   return outputs(LAYER_NORM, backend, ins, [x.shape.slice(), statShape, statShape], (arrays, [y, mean, rstd]) => {
@@ -62,7 +63,7 @@ const layerNorm: KernelFunc = ({ inputs, backend, attrs }) => {
     const bs = b ? arrays[w ? 2 : 1]! : null;
     const rows = C === 0 ? 0 : xs.length / C;
     for (let r = 0, o = 0; r < rows; r++, o += C) {
-      const [mu, rs] = stats(xs, o, C, eps);
+      const [mu, rs] = stats(xs, o, C, eps, center);
       mean![r] = mu;
       rstd![r] = rs;
       for (let c = 0; c < C; c++) {
@@ -73,10 +74,10 @@ const layerNorm: KernelFunc = ({ inputs, backend, attrs }) => {
   });
 };
 
-/** Mean and 1/√(var + eps) of the row of C values at offset o. */
-function stats(xs: Float32Array, o: number, C: number, eps: number): [number, number] {
+/** Mean (0 unless `center`) and 1/√(var + eps) of the row of C values at offset o. */
+function stats(xs: Float32Array, o: number, C: number, eps: number, center: boolean): [number, number] {
   let s = 0;
-  for (let c = 0; c < C; c++) s += xs[o + c]!;
+  if (center) for (let c = 0; c < C; c++) s += xs[o + c]!;
   const mu = s / C;
   let v = 0;
   for (let c = 0; c < C; c++) v += (xs[o + c]! - mu) ** 2;
@@ -85,14 +86,14 @@ function stats(xs: Float32Array, o: number, C: number, eps: number): [number, nu
 
 const layerNormGrad: KernelFunc = ({ inputs, backend, attrs }) => {
   const { dy, x, w } = inputs as { dy: TensorInfo; x: TensorInfo; w?: TensorInfo };
-  const { eps } = attrs as unknown as { eps: number };
+  const { eps, center = true } = attrs as unknown as { eps: number; center?: boolean };
   const { C } = rowsOf(LAYER_NORM_GRAD, x, w);
   const shapes = [x.shape.slice(), [C], [C]];
   return outputs(LAYER_NORM_GRAD, backend, [dy, x, ...(w ? [w] : [])], shapes, ([dys, xs, ws], [dx, dw, db]) => {
     const rows = C === 0 ? 0 : xs!.length / C;
     const [accW, accB] = [new Float64Array(C), new Float64Array(C)];
     for (let r = 0, o = 0; r < rows; r++, o += C) {
-      const [mu, rs] = stats(xs!, o, C, eps);
+      const [mu, rs] = stats(xs!, o, C, eps, center);
       let sg = 0;
       let sgh = 0;
       for (let c = 0; c < C; c++) {
@@ -104,7 +105,7 @@ const layerNormGrad: KernelFunc = ({ inputs, backend, attrs }) => {
         accW[c] += d * h;
         accB[c] += d;
       }
-      const [mg, mgh] = [sg / C, sgh / C];
+      const [mg, mgh] = [center ? sg / C : 0, sgh / C];
       for (let c = 0; c < C; c++) {
         const h = (xs![o + c]! - mu) * rs;
         const g = ws ? dys![o + c]! * ws[c]! : dys![o + c]!;

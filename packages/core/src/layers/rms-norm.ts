@@ -6,6 +6,7 @@ import { Module } from '../module.js';
 import { checkPositive, checkPositiveInt } from '../check.js';
 import { checkLastDim } from './layer-norm.js';
 import { checkKnownKeys, configKeys } from '../config.js';
+import { rmsNorm } from '../ops/layer-norm.js';
 
 /** Config of {@link RMSNorm}. */
 export interface RMSNormConfig {
@@ -38,8 +39,6 @@ export class RMSNorm extends Module {
 
   forward(x: tf.Tensor, _ctx?: ForwardContext): tf.Tensor {
     checkLastDim('RMSNorm', x, this.config.dim);
-    const ms = tf.mean(tf.square(x), -1, true); // (..., C) -> (..., 1)
-    const y = tf.mul(x, tf.rsqrt(tf.add(ms, this.eps)));
-    return this.weight ? tf.mul(y, this.weight) : y;
+    return rmsNorm(x, this.weight, this.eps); // fused on cpu and wasm (ops/layer-norm.ts)
   }
 }

@@ -17,20 +17,29 @@ export function layerNormUnfused(x: tf.Tensor, weight: tf.Tensor | null, bias: t
   });
 }
 
+/** The op-by-op RMSNorm (the reference, and the path on backends without the fused kernels). */
+export function rmsNormUnfused(x: tf.Tensor, weight: tf.Tensor | null, eps: number): tf.Tensor {
+  return tf.tidy(() => {
+    const ms = tf.mean(tf.square(x), -1, true); // (..., C) -> (..., 1)
+    const y = tf.mul(x, tf.rsqrt(tf.add(ms, eps)));
+    return weight ? tf.mul(y, weight) : y;
+  });
+}
+
 /** The fused op for one combination of present parameters (customGrad needs tensor arguments). */
-function fusedOp(hasWeight: boolean, hasBias: boolean, eps: number) {
+function fusedOp(hasWeight: boolean, hasBias: boolean, eps: number, center = true) {
   return tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
     const save = args.pop() as tf.GradSaveFunc;
     const [x, ...params] = args as tf.Tensor[];
     const w = hasWeight ? params[0]! : undefined;
     const inputs: tf.NamedTensorMap = { x: x!, ...(w ? { w } : {}), ...(hasBias ? { b: params[hasWeight ? 1 : 0]! } : {}) };
-    const [y] = tf.engine().runKernel(LAYER_NORM, inputs, { eps }) as unknown as tf.Tensor[]; // (y, mean, rstd): the tidy frees the statistics
+    const [y] = tf.engine().runKernel(LAYER_NORM, inputs, { eps, center }) as unknown as tf.Tensor[]; // (y, mean, rstd): the tidy frees the statistics
     save([x!, ...(w ? [w] : [])]); // the backward recomputes mean and rstd: fewer tensors kept per step
     return {
       value: y!,
       gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
         const [sx, sw] = saved;
-        const [dx, dw, db] = tf.engine().runKernel(LAYER_NORM_GRAD, { dy, x: sx!, ...(sw ? { w: sw } : {}) }, { eps }) as unknown as tf.Tensor[];
+        const [dx, dw, db] = tf.engine().runKernel(LAYER_NORM_GRAD, { dy, x: sx!, ...(sw ? { w: sw } : {}) }, { eps, center }) as unknown as tf.Tensor[];
         const out = [dx!, ...(hasWeight ? [dw!] : []), ...(hasBias ? [db!] : [])];
         tf.dispose([dw!, db!].filter((t) => !out.includes(t)));
         return out;
@@ -48,4 +57,12 @@ export function layerNorm(x: tf.Tensor, weight: tf.Tensor | null, bias: tf.Tenso
   if (x.dtype !== 'float32' || !tf.getKernel(LAYER_NORM, backend) || !tf.getKernel(LAYER_NORM_GRAD, backend)) return layerNormUnfused(x, weight, bias, eps);
   const op = fusedOp(weight !== null, bias !== null, eps) as unknown as (...t: tf.Tensor[]) => tf.Tensor;
   return op(x, ...(weight ? [weight] : []), ...(bias ? [bias] : []));
+}
+
+/** RMSNorm of `x` over its last axis: x/√(mean(x²) + eps) · weight (weight [C] or null). Fused on cpu and wasm. */
+export function rmsNorm(x: tf.Tensor, weight: tf.Tensor | null, eps: number): tf.Tensor {
+  const backend = tf.getBackend();
+  if (x.dtype !== 'float32' || !tf.getKernel(LAYER_NORM, backend) || !tf.getKernel(LAYER_NORM_GRAD, backend)) return rmsNormUnfused(x, weight, eps);
+  const op = fusedOp(weight !== null, false, eps, false) as unknown as (...t: tf.Tensor[]) => tf.Tensor;
+  return op(x, ...(weight ? [weight] : []));
 }
