@@ -2,6 +2,7 @@
 // context, aux losses on), each pair measured interleaved in one run, reported as ratios.
 // - moe.sparse_vs_dense: top-2 of 16 sparse (dropless, the layer's default) / all 16 experts dense.
 // - moe.cost_vs_experts: top-2 at E=32 / at E=4, capacity factor 1.25 (cost should follow k, not E).
+// - moe.cost_vs_experts_dropless: the same dropless, E=64 / E=4.
 // - moe.router_overhead: (layer − expert compute) / expert compute at top-2 of 16, capacity 1.25.
 // - moe.sparse_vs_dense_webgpu: moe.sparse_vs_dense on tfjs webgpu (Dawn on SwiftShader, a CPU
 //   Vulkan: a check that dispatch stays sparse on the GPU backend, not a GPU speed).
@@ -92,6 +93,23 @@ export const cases: BenchCase[] = [
         value: t32! / t4!,
         detail: { e4Ms: t4, e32Ms: t32, droplessE4Ms: t4d, droplessE32Ms: t32d, droplessRatio: t32d! / t4d!, capacityFactor: 1.25, tokens: TOKENS, dim: DIM, hidden: HIDDEN, topK: 2 },
       };
+    },
+  },
+  {
+    // Issue 13: a dropless layer's step at E=64 / at E=4 (512 tokens, d=64, hidden 256, top-2: equal FLOPs).
+    name: 'moe.cost_vs_experts_dropless',
+    unit: 'ratio',
+    backend: 'wasm',
+    target: 1.2,
+    better: 'lower',
+    async run() {
+      await useWasm();
+      const x = tf.tensor2d(new Rng(6).normalArray(TOKENS * DIM), [TOKENS, DIM]);
+      const [e4, e64] = [layer({ numExperts: 4 }), layer({ numExperts: 64 })];
+      const [t4, t64] = await interleaved([stepOf(e4, x), stepOf(e64, x)]);
+      for (const m of [e4, e64]) m.dispose();
+      x.dispose();
+      return { value: t64! / t4!, detail: { e4Ms: t4, e64Ms: t64, tokens: TOKENS, dim: DIM, hidden: HIDDEN, topK: 2, router: 'mixtral' } };
     },
   },
   {
