@@ -215,4 +215,28 @@ describe('PEFT on loaded checkpoints', () => {
     expect(adaptedLayers(c.model)).toHaveLength(0);
     for (const x of [a, b, c]) x.model.dispose();
   });
+
+  for (const [method, config] of [
+    ['dora', { method: 'lora', dora: true, r: 2 }],
+    ['rank/alpha patterns', { method: 'lora', r: 2, alpha: 4, rankPattern: { 'layers\\.1\\..*': 3 }, alphaPattern: { 'layers\\.1\\..*': 9 } }],
+    ['loha', { method: 'loha', r: 2 }],
+    ['lokr', { method: 'lokr', r: 2 }],
+    ['ia3', { method: 'ia3', feedforward: ['down_proj'] }],
+  ] as const) {
+    it(`${method} on a loaded qwen3 saves PEFT's file and loads back to identical logits`, async () => {
+      const a = await loadTransformers(fixture('qwen3'));
+      a.model.eval();
+      injectAdapter(a.model, 'default', { ...config, targets: ['q_proj', 'v_proj', 'down_proj'] } as Parameters<typeof injectAdapter>[2], { rng: new Rng(14) });
+      perturb(a, 15);
+      const adapted = await logits(a);
+      const files = await savePeftAdapter(a.model);
+      for (const k of parseSafetensors(files.safetensors).tensors.keys()) expect(k).toMatch(/^base_model\.model\.model\.layers\.[01]\.(self_attn\.[qv]_proj|mlp\.down_proj)\./);
+      const b = await loadTransformers(fixture('qwen3'));
+      b.model.eval();
+      await loadPeftAdapter(b.model, files);
+      expect(Array.from(await logits(b))).toEqual(Array.from(adapted));
+      a.model.dispose();
+      b.model.dispose();
+    });
+  }
 });
