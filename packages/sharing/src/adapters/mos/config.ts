@@ -18,6 +18,15 @@ export interface MosConfig extends AdapterConfigBase {
   privateShards?: number;
   /** Seed of the shard selection (the index tables are a function of it and the layer's path, so a saved adapter reloads with the same tables). Default: 0. */
   seed?: number;
+  /**
+   * Candidate pool shards per shard slot (a row of the layer's index matrix). 1: each slot reads one
+   * fixed, seeded shard; above 1: a learned router per slot picks its `topK` best candidates and mixes
+   * them by a softmax over their router logits (MoS' MoE-like routing; input-independent, so the
+   * adapter still merges). Default: 1.
+   */
+  candidates?: number;
+  /** Candidates each slot mixes (≤ candidates). Default: 1. */
+  topK?: number;
 }
 
 declare module '../registry.js' {
@@ -28,7 +37,7 @@ declare module '../registry.js' {
 }
 
 /** MoS' defaults. */
-export const MOS_DEFAULTS: Readonly<ResolvedOptions<MosConfig>> = { r: 4, alpha: 8, shardSize: 4, poolSize: 64, privateShards: 1, seed: 0 };
+export const MOS_DEFAULTS: Readonly<ResolvedOptions<MosConfig>> = { r: 4, alpha: 8, shardSize: 4, poolSize: 64, privateShards: 1, seed: 0, candidates: 1, topK: 1 };
 
 /** A MoS config with defaults filled in. */
 export type ResolvedMosConfig = ResolvedConfig<MosConfig>;
@@ -42,11 +51,15 @@ export function checkMosOptions(o: ResolvedOptions<MosConfig>, where: string): R
     poolSize: checkPositiveInt(where, 'poolSize', o.poolSize),
     privateShards: checkInt(where, 'privateShards', o.privateShards, 0),
     seed: checkNumber(where, 'seed', o.seed),
+    candidates: checkPositiveInt(where, 'candidates', o.candidates),
+    topK: checkPositiveInt(where, 'topK', o.topK),
   };
 }
 
-/** The error of a layer MoS cannot shard (null when it can): s must divide in and out, r ≤ min(in, out). */
-export function mosLayerError(c: { r: number; shardSize: number }, inF: number, outF: number, path: string): string | null {
+/** The error of a layer MoS cannot shard (null when it can): s must divide in and out, r ≤ min(in, out); inF is the fan-in (kh·kw·in on a conv). */
+export function mosLayerError(c: { r: number; shardSize: number; poolSize: number; candidates: number; topK: number }, inF: number, outF: number, path: string): string | null {
+  if (c.candidates > c.poolSize) return `MoS: candidates=${c.candidates} must be ≤ poolSize=${c.poolSize}`;
+  if (c.topK > c.candidates) return `MoS: topK=${c.topK} must be ≤ candidates=${c.candidates}`;
   const s = c.shardSize;
   if (inF % s !== 0 || outF % s !== 0) return `MoS: shardSize=${s} at "${path}" must divide in=${inF} and out=${outF}`;
   if (c.r > Math.min(inF, outF)) return `MoS: r=${c.r} at "${path}" must be in 1..${Math.min(inF, outF)}`;

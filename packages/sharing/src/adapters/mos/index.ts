@@ -36,7 +36,7 @@ export const mosMethod: AdapterMethod<MosConfig, MosLayer> = {
       };
       pools.set(c, p);
     }
-    return new MosLayer(base, { r: c.r, alpha: c.alpha, shardSize: s, privateShards: c.privateShards, selection: new Rng(c.seed).fork(ctx.path) }, p, ctx.rng);
+    return new MosLayer(base, { r: c.r, alpha: c.alpha, shardSize: s, privateShards: c.privateShards, selection: new Rng(c.seed).fork(ctx.path), candidates: c.candidates, topK: c.topK }, p, ctx.rng);
   },
   peft: null,
   count: MOS_COUNT,
