@@ -9,8 +9,15 @@
 //    sums; their gradients are UnsortedSegmentSum, linear-time on wasm/cpu thanks to core's kernel).
 // `denseCombine` is the reference: every expert on every token, masked by the same kept pairs.
 import * as tf from '@tensorflow/tfjs-core';
-import type { StackedExperts } from './experts.js';
 import { untaped, type Routing } from './routers/router.js';
+
+/** What dispatch needs of a set of experts: blocks of rows through the experts the blocks name (StackedExperts, MPOE's experts). */
+export interface ExpertBlocks {
+  /** The number of experts E. */
+  readonly config: { readonly numExperts: number };
+  /** buf (G, b, d) -> (G, b, d): block g through expert blockExpert[g], or through expert g when blockExpert is null (G = E). */
+  apply(buf: tf.Tensor3D, blockExpert: tf.Tensor1D | null): tf.Tensor3D;
+}
 
 /** Which pairs are kept when an expert is over capacity. */
 export const DROP_POLICIES = ['position', 'probability'] as const;
@@ -113,7 +120,7 @@ export function pairsAsRows(r: Routing): Routing {
 }
 
 /** Sparse: gather the planned tokens, run the experts on the blocks, scatter-add gated outputs. x (N, d) -> (N, d). */
-export function sparseCombine(x: tf.Tensor2D, r: Routing, plan: DispatchPlan, experts: StackedExperts): tf.Tensor2D {
+export function sparseCombine(x: tf.Tensor2D, r: Routing, plan: DispatchPlan, experts: ExpertBlocks): tf.Tensor2D {
   const [n, d] = x.shape;
   const rows = plan.groups * plan.blockSize;
   const zero = tf.zeros([1, d]);
@@ -149,7 +156,7 @@ export function combineWeights(r: Routing, plan: DispatchPlan, n: number, e: num
 }
 
 /** Dense reference (tests only): every expert on every token, weighted by the kept gates. x (N, d) -> (N, d). */
-export function denseCombine(x: tf.Tensor2D, r: Routing, plan: DispatchPlan, experts: StackedExperts): tf.Tensor2D {
+export function denseCombine(x: tf.Tensor2D, r: Routing, plan: DispatchPlan, experts: ExpertBlocks): tf.Tensor2D {
   const [n, d] = x.shape;
   const e = experts.config.numExperts;
   const all = tf.tile(tf.reshape(x, [1, n, d]), [e, 1, 1]) as tf.Tensor3D; // (N, d) -> (E, N, d)

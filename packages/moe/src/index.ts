@@ -18,3 +18,4 @@ export * from './chain-of-experts.js';
 export * from './grove.js';
 export * from './perft.js';
 export * from './shared-moe-blocks.js';
+export * from './mpoe.js';

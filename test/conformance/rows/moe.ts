@@ -4,7 +4,7 @@
 // Every row runs on every backend, webgpu (Dawn in Node, Chromium) and webgl included.
 import * as tf from '@tensorflow/tfjs-core';
 import { Sequential, TransformerBlock, type Rng } from '@weft/core';
-import { ChainOfExperts, GroveMoE, MoE, PERFT, PreMixingAttention, sharedMoETransformer, ProductKeyMemory, RouterGRU, routerEntry, routerNames, UMoEBlock, type MoEConfig } from '@weft/moe';
+import { ChainOfExperts, GroveMoE, MoE, MPOEMoE, PERFT, PreMixingAttention, sharedMoETransformer, ProductKeyMemory, RouterGRU, routerEntry, routerNames, UMoEBlock, type MoEConfig } from '@weft/moe';
 import { addConformanceRows, addRegistryRows, type ConformanceRow } from '../matrix.js';
 import { megrez2Transformer } from '@weft/moe';
 
@@ -67,6 +67,11 @@ const all: ConformanceRow<any>[] = [
     name: 'moe/sharedMoETransformer (Parameter-efficient Conformers: 3 blocks sharing attention and experts, own routers and norms)',
     make: (rng) => sharedMoETransformer({ vocabSize: 7, maxLen: 6, dim: 8, depth: 3, numHeads: 2, head: 'lm', moe: { numExperts: 4, topK: 2, hidden: 8, router: 'mixtral' } }, rng),
     input: (rng) => ({ x: tf.tensor2d(Array.from({ length: 8 }, () => rng.int(7)), [2, 4], 'int32') }),
+  },
+  {
+    name: 'moe/MPOEMoE (MPO experts sharing their central cores)',
+    make: (rng) => new MPOEMoE({ ...base, router: 'mixtral', dimFactors: [1, 2, 2], hiddenFactors: [2, 1, 2], bond: 2 }, rng),
+    input: (rng) => ({ x: floats(rng, [2, 5, 4]) }),
   },
   {
     name: 'moe/ProductKeyMemory (2 heads)',
