@@ -190,9 +190,12 @@ describe('PageStateController', () => {
     expect(running.disposed).toBe(0);
     await page.set({ width: 6 }); // unchanged: nothing to hand over
     expect(applied).toHaveLength(2);
-
     training.stop();
     await run;
+    await page.set({ width: 6, mode: 'a' }); // a change event that changes nothing keeps the job
+    expect(built).toHaveLength(1);
+    expect(running.disposed).toBe(0);
+
     await page.set({ width: 7, mode: 'b' }); // with a setting that needs a new model: rebuilt, not handed over
     expect(applied).toHaveLength(2);
     expect(built).toHaveLength(2);

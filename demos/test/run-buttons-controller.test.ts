@@ -71,6 +71,30 @@ function setup(options: { run?: (signal: AbortSignal) => Promise<void>; beforeSt
 }
 
 describe('RunButtonsController', () => {
+  it('Start waits for a rebuild in progress and starts the job of the latest settings', async () => {
+    const { settings, buttons, training } = setup();
+    const stale = settings.job!;
+    // A setting changed just before the press: its rebuild (a worker round trip) is still running.
+    let finish!: () => void;
+    const pending = new Promise<void>((resolve) => (finish = resolve)).then(() => {
+      stale.dispose();
+      settings.job = new ManualJob(5);
+    });
+    (settings as FakeSettings & { settled(): Promise<void> }).settled = () => pending;
+    const started = buttons.start();
+    await flush();
+    expect(training.status).toBe('idle'); // nothing started on the job about to be freed
+    finish();
+    await flush();
+    const fresh = settings.job!;
+    expect(fresh).not.toBe(stale);
+    await fresh.advance(5);
+    await started;
+    expect(training.status).toBe('done');
+    expect(training.step).toBe(5);
+    expect(stale.disposed).toBe(1);
+  });
+
   it('refuses to be built without a job or a run', () => {
     const host = new FakeHost();
     expect(() => new RunButtonsController(host, { training: new TrainingController(host), settings: new FakeSettings() })).toThrow(/give job .* or run/);

@@ -106,11 +106,12 @@ describe('train.html', () => {
     const from = samples.find((s) => s.at >= last.at - 3000)!;
     const counter = ((last.step - from.step) * 1000) / (last.at - from.at);
     expect(counter).toBeGreaterThan(0);
-    // The speed shown over the last seconds (its median, as it is re-measured on every report).
-    const shown = samples.filter((s) => s.at >= from.at && s.rate > 0).map((s) => s.rate).sort((a, b) => a - b);
-    const median = shown[Math.floor(shown.length / 2)]!;
-    expect(median / counter, `shown ${median} steps/s, counter ${counter.toFixed(1)} steps/s`).toBeGreaterThan(0.67);
-    expect(median / counter, `shown ${median} steps/s, counter ${counter.toFixed(1)} steps/s`).toBeLessThan(1.5);
+    // The speed shown at the end measures the same last seconds of the same counter (the page
+    // times its own renders, this test its DOM reads: on a loaded machine they differ by a third at
+    // most; the bug this guards against showed 1.3–2.2× the counter's speed).
+    const shown = last.rate;
+    expect(shown / counter, `shown ${shown} steps/s, counter ${counter.toFixed(1)} steps/s`).toBeGreaterThan(0.6);
+    expect(shown / counter, `shown ${shown} steps/s, counter ${counter.toFixed(1)} steps/s`).toBeLessThan(1.5);
     await page.locator('button[data-action="stop"]').click();
     await expectClean(w);
     await page.context().close();

@@ -107,7 +107,10 @@ export class PageStateController<Schema extends UrlSchema, S extends UrlState<Sc
     const keep = this.options.runtimeKeys ?? [];
     const live = this.options.liveKeys ?? [];
     const changed = (Object.keys(patch) as (keyof S & string)[]).filter((k) => !Object.is(patch[k], before[k]));
-    if (changed.length > 0 && changed.every((k) => keep.includes(k) || live.includes(k))) {
+    // A change event that changes nothing (a field losing focus after its value was taken) keeps
+    // the job: rebuilding it would free the job a Start press is about to run.
+    if (changed.length === 0) return Promise.resolve();
+    if (changed.every((k) => keep.includes(k) || live.includes(k))) {
       const liveChanged = changed.filter((k) => live.includes(k));
       if (liveChanged.length > 0) this.options.applyLive?.(Object.fromEntries(liveChanged.map((k) => [k, this.state[k]])) as Partial<S>);
       return Promise.resolve();

@@ -14,6 +14,8 @@ export interface RunSettings {
   readonly hasFieldErrors: boolean;
   /** Build a fresh job from the settings (resolves when built). */
   rebuild(): Promise<void>;
+  /** Resolves when the settings' pending backend switches and rebuilds are done (Start waits for them). */
+  settled?(): Promise<void>;
 }
 
 /** Options of {@link RunButtonsController}. */
@@ -128,6 +130,9 @@ export class RunButtonsController implements ReactiveController {
         await run(abort.signal);
         return;
       }
+      // A setting changed just before the press is rebuilding the job (in a worker that takes a
+      // round trip): start the job of the latest settings, not one a rebuild is about to free.
+      await settings.settled?.();
       if (training.status !== 'idle' || !job!()) {
         await training.reset();
         await settings.rebuild();

@@ -22,7 +22,8 @@ import { formatUrlState } from '../url-state.js';
 import { moeStyles } from '../styles/moe.js';
 import { formatInt, formatLoss, formatPercent } from '../format.js';
 import { BACKEND_CHOICES } from '../backend-choice.js';
-import { MoEJob, type MoEView } from '../jobs/moe-job.js';
+import type { MoEView } from '../jobs/moe-job.js';
+import { JobWorker, type WorkerJob } from '../jobs/worker-job.js';
 import { MOE_BALANCE, MOE_DROP, MOE_EXPERTS, MOE_ROUTERS, MOE_SCHEMA, type MoEState } from './moe-state.js';
 
 type Key = keyof MoEState;
@@ -46,18 +47,21 @@ export class WeftMoEPage extends LitElement {
     view: { state: true },
     jobError: { state: true },
   };
-  private declare job: MoEJob | null;
+  private declare job: WorkerJob<object> | null;
   private declare ledger: Ledger | null;
   private declare view: MoEView | null;
   private declare jobError: string | null;
 
   private readonly training = new TrainingController(this, {
     onProgress: async () => {
-      if (this.job) this.view = await this.job.view();
+      if (this.job) this.view = await this.job.call<MoEView>('view');
     },
   });
+  /** Where the model lives and trains (the main thread only draws). */
+  private readonly worker = new JobWorker<MoEState, object>(() => new Worker(new URL('../workers/moe-worker.ts', import.meta.url), { type: 'module', name: 'weft-moe' }));
   private readonly page = new PageStateController(this, MOE_SCHEMA, {
     training: this.training,
+    chooseBackend: (choice) => this.worker.chooseBackend(choice),
     liveKeys: ['lr'],
     applyLive: (p) => {
       if (p.lr !== undefined) this.job?.setLearningRate(p.lr);
@@ -224,7 +228,7 @@ export class WeftMoEPage extends LitElement {
     this.jobError = null;
     this.view = null;
     try {
-      this.job = new MoEJob({ ...this.page.state });
+      this.job = await this.worker.build({ ...this.page.state });
     } catch (e) {
       this.jobError = e instanceof Error ? e.message : String(e);
       return;

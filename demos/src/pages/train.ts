@@ -17,7 +17,12 @@ import { PageStateController } from '../controllers/page-state-controller.js';
 import { RunButtonsController } from '../controllers/run-buttons-controller.js';
 import { CopyLinkController } from '../controllers/copy-link-controller.js';
 import type { ProbabilityField } from '../components/decision-boundary.js';
-import { ClassifierWorker, type ClassifierWorkerJob } from '../jobs/classifier-worker-job.js';
+import { JobWorker, type WorkerJob } from '../jobs/worker-job.js';
+import type { ClassifierJobConfig } from '../jobs/classifier-job.js';
+import type { Extent, LabelledPoints } from '../plane.js';
+
+/** What the train page draws of its job besides the ledger. */
+type TrainJobInfo = { points: LabelledPoints; extent: Extent };
 import { formatUrlState } from '../url-state.js';
 import { trainStyles } from '../styles/train.js';
 import { formatInt, formatLoss, formatPercent } from '../format.js';
@@ -47,7 +52,7 @@ export class WeftTrainPage extends LitElement {
     fieldStep: { state: true },
     jobError: { state: true },
   };
-  private declare job: ClassifierWorkerJob | null;
+  private declare job: WorkerJob<TrainJobInfo> | null;
   private declare ledger: Ledger | null;
   private declare field: ProbabilityField | null;
   private declare fieldStep: number;
@@ -62,7 +67,9 @@ export class WeftTrainPage extends LitElement {
     },
   });
   /** Where the model lives and trains. */
-  private readonly worker = new ClassifierWorker();
+  private readonly worker = new JobWorker<ClassifierJobConfig, TrainJobInfo>(
+    () => new Worker(new URL('../workers/classifier-worker.ts', import.meta.url), { type: 'module', name: 'weft-train' }),
+  );
   private readonly page = new PageStateController(this, TRAIN_SCHEMA, {
     training: this.training,
     chooseBackend: (choice) => this.worker.chooseBackend(choice),
@@ -137,8 +144,8 @@ export class WeftTrainPage extends LitElement {
             <section class="card" aria-labelledby="boundary-title">
               <h2 class="card-title" id="boundary-title">Decision boundary <span class="aside">${this.page.state.dataset}</span></h2>
               <weft-decision-boundary
-                .points=${this.job?.points ?? null}
-                .extent=${this.job?.extent ?? null}
+                .points=${this.job?.info.points ?? null}
+                .extent=${this.job?.info.extent ?? null}
                 .field=${this.field}
                 caption=${this.field ? (this.fieldStep === 0 ? 'untrained model' : `after ${formatInt(this.fieldStep)} steps`) : ''}
               ></weft-decision-boundary>
@@ -268,7 +275,7 @@ export class WeftTrainPage extends LitElement {
     this.lastField = performance.now();
     const step = this.training.currentJob === job ? this.training.step : 0;
     try {
-      const field = await job.predictField();
+      const field = await job.call<ProbabilityField>('field');
       if (this.job === job) {
         this.field = field;
         this.fieldStep = step;
