@@ -19,3 +19,4 @@ export * from './grove.js';
 export * from './perft.js';
 export * from './shared-moe-blocks.js';
 export * from './mpoe.js';
+export * from './wemoe.js';
