@@ -8,7 +8,7 @@ import { Rng, makeOptimizer, parameterLedger, softmaxCrossEntropy, train, type T
 import { adapterNames, deleteAdapter, injectAdapter, mergeAdapters, savePeftAdapter, unmergeAdapters, type PeftAdapterOutput } from '@weft/sharing';
 import {
   HfTokenizer, buildTransformersModel, generate, loadTokenizer, loadTransformers, saveTransformers, transformersPath,
-  type CausalLM, type HfFiles, type MemoryEstimate, type SavedTransformers, type TransformersModel,
+  type CausalLM, type HfFiles, type CheckpointMemory, type SavedTransformers, type TransformersModel,
 } from '@weft/hf';
 
 /** The adapter's name on the model. */
@@ -72,7 +72,7 @@ export interface ModelSummary {
   /** Trainable parameters now (the adapter's once one is attached). */
   trainable: number;
   /** Memory figures (from the safetensors headers for a loaded folder; from the built weights for the demo). */
-  memory: MemoryEstimate;
+  memory: CheckpointMemory;
 }
 
 /** Settings of one fine-tuning run. */
@@ -103,7 +103,7 @@ export class FinetuneLab {
   /** Parameters of the checkpoint itself. */
   readonly baseParams: number;
 
-  private constructor(readonly hf: TransformersModel & { memory: MemoryEstimate }, readonly tokenizer: HfTokenizer, readonly source: string) {
+  private constructor(readonly hf: TransformersModel & { memory: CheckpointMemory }, readonly tokenizer: HfTokenizer, readonly source: string) {
     this.baseParams = parameterLedger(hf.model).totals.stored;
   }
 
@@ -111,7 +111,7 @@ export class FinetuneLab {
   static demo(seed = 0): FinetuneLab {
     const built = buildTransformersModel(demoConfig(), seed);
     const params = built.model.parameters().reduce((n, v) => n + v.size, 0);
-    const memory: MemoryEstimate = { parameters: params, fileBytes: 0, weightBytes: 4 * params, peakBytes: 4 * params, largestTensorBytes: 4 * Math.max(...built.model.parameters().map((v) => v.size)) };
+    const memory: CheckpointMemory = { parameters: params, fileBytes: 0, weightBytes: 4 * params, peakBytes: 4 * params, largestTensorBytes: 4 * Math.max(...built.model.parameters().map((v) => v.size)), calculator: null };
     return new FinetuneLab({ ...built, memory }, HfTokenizer.fromJson(charTokenizerJson()), 'demo');
   }
 

@@ -323,6 +323,9 @@ export class WeftFinetunePage extends LitElement {
               <div class="stat"><div class="k">parameters</div><div class="v" data-stored=${m.stored}>${formatInt(m.stored)}</div></div>
               <div class="stat"><div class="k">weights (float32)</div><div class="v">${bytes(m.memory.weightBytes)}</div></div>
               <div class="stat"><div class="k">peak while loading</div><div class="v" data-peak=${m.memory.peakBytes}>${bytes(m.memory.peakBytes)}</div></div>
+              ${m.memory.calculator
+                ? html`<div class="stat"><div class="k">LoRA training (calculator, ${formatInt(m.memory.calculator.context)} tokens)</div><div class="v" data-lora-bytes=${m.memory.calculator.loraBytes}>${bytes(m.memory.calculator.loraBytes)}</div></div>`
+                : nothing}
             </div>`
         : html`<p class="empty">${this.loading ? 'Loading the model…' : 'No model yet.'}</p>`}
     </section>`;

@@ -5,7 +5,7 @@
 // the config, so a checkpoint that does not match it is refused naming the file and the tensor, and
 // nothing is assigned.
 import * as tf from '@tensorflow/tfjs-core';
-import { Rng, checkKnownKeys, configKeys, describeValue, parseSafetensors, saveSafetensors, tensorsFromEntries, type Module, type SafetensorsEntry } from '@weft/core';
+import { Rng, checkKnownKeys, configKeys, describeValue, estimateMemory, parseConfigJson, parseSafetensors, saveSafetensors, tensorsFromEntries, type Module, type SafetensorsEntry } from '@weft/core';
 import { BertModel } from './bert.js';
 import { readHfConfig, type ModelSpec } from './config.js';
 import { HfCausalLM } from './decoder.js';
@@ -34,7 +34,7 @@ export interface TransformersModel {
 }
 
 /** Memory figures of a checkpoint, from its safetensors headers. */
-export interface MemoryEstimate {
+export interface CheckpointMemory {
   /** Parameters in the files. */
   parameters: number;
   /** Bytes of the files. */
@@ -45,12 +45,31 @@ export interface MemoryEstimate {
   peakBytes: number;
   /** The largest tensor in float32 bytes (one GPU buffer). */
   largestTensorBytes: number;
+  /**
+   * The real-scale calculator's figures from config.json alone (core's estimateMemory, float32):
+   * inference with a KV cache of `context` tokens, and LoRA fine-tuning (r = 8 on its default
+   * targets, Adam, one sequence of `context` tokens); null when the calculator does not read this config.
+   */
+  calculator: { context: number; inferenceBytes: number; loraBytes: number } | null;
+}
+
+/** The calculator's inference and LoRA figures for a config.json (null when it does not read it). */
+function calculatorMemory(configText: string, maxPositions: number): CheckpointMemory['calculator'] {
+  const context = Math.min(maxPositions, 2048);
+  try {
+    const config = parseConfigJson(configText);
+    const inference = estimateMemory(config, { mode: 'inference', precision: 'fp32', context, batch: 1 });
+    const lora = estimateMemory(config, { mode: 'lora', precision: 'fp32', context, batch: 1 });
+    return { context, inferenceBytes: inference.total, loraBytes: lora.total };
+  } catch {
+    return null;
+  }
 }
 
 /** What {@link loadTransformers} returns. */
 export interface LoadedTransformers extends TransformersModel {
   /** The memory figures checked before loading. */
-  memory: MemoryEstimate;
+  memory: CheckpointMemory;
   /** Tensors in the files that the model does not use, with the reason (a tied lm_head, GPT-2's attention-mask buffers, BERT's pre-training heads). */
   ignoredTensors: string[];
 }
@@ -123,12 +142,13 @@ async function shardMap(files: HfFiles): Promise<{ shards: string[]; fileOf: Map
 }
 
 /** The budget check, in words a user can act on. */
-function checkMemory(m: MemoryEstimate, budget: number): void {
+function checkMemory(m: CheckpointMemory, budget: number): void {
   const fmt = (b: number) => `${(b / GiB).toFixed(2)} GiB`;
-  if (m.peakBytes > budget) {
+  const inference = m.calculator ? `; running it with a ${m.calculator.context}-token KV cache takes about ${fmt(m.calculator.inferenceBytes)} and LoRA fine-tuning about ${fmt(m.calculator.loraBytes)} (core's calculator)` : '';
+  if (m.peakBytes > budget || (m.calculator !== null && m.calculator.inferenceBytes > budget)) {
     throw new Error(
       `loadTransformers: the model needs about ${fmt(m.peakBytes)} while loading (${m.parameters.toLocaleString('en')} parameters: ${fmt(m.weightBytes)} as float32, ` +
-        `files ${fmt(m.fileBytes)}), more than the budget of ${fmt(budget)} (options.memoryBudgetBytes)`,
+        `files ${fmt(m.fileBytes)})${inference}, more than the budget of ${fmt(budget)} (options.memoryBudgetBytes)`,
     );
   }
   if (tf.getBackend() === 'webgpu') {
@@ -189,7 +209,10 @@ export async function loadTransformers(files: HfFiles, options: LoadTransformers
   if (fileOf) for (const [name, file] of fileOf) if (!where.has(name)) throw new HfFileError('model.safetensors.index.json', `weight_map lists "${name.slice(0, 200)}" in ${file}, which does not hold it`);
   const parameters = [...where.values()].reduce((n, { entry }) => n + entry.size, 0);
   const largest = [...where.values()].reduce((n, { entry }) => Math.max(n, entry.size), 0);
-  const memory: MemoryEstimate = { parameters, fileBytes, weightBytes: 4 * parameters, peakBytes: fileBytes + 3 * 4 * parameters, largestTensorBytes: 4 * largest };
+  const memory: CheckpointMemory = {
+    parameters, fileBytes, weightBytes: 4 * parameters, peakBytes: fileBytes + 3 * 4 * parameters, largestTensorBytes: 4 * largest,
+    calculator: calculatorMemory(configText, spec.maxPositions),
+  };
   checkMemory(memory, options.memoryBudgetBytes ?? 4 * GiB);
 
   const built = buildTransformersModel(configText);

@@ -132,8 +132,14 @@ describe('loadTransformers refuses bad input, naming the file and the field', ()
     bad[3] = NaN;
     const entries = new Map([...t].map(([n, e]) => [n, n === 'model.norm.weight' ? { shape: e.shape, data: bad } : { shape: e.shape, data: e.data }]));
     await refuses({ ...llama(), 'model.safetensors': serializeSafetensors(entries) }, /model\.safetensors: tensor "model\.norm\.weight" holds NaN or ±Inf \(at element 3\)/);
+    // core's calculator from config.json alone agrees with the headers: 19,616 float32 weights, plus a
+    // KV cache of 2 layers × (k, v) × 2 heads × 8 dims × 64 tokens × 4 bytes for inference.
+    const ok = await loadTransformers(llama());
+    expect(ok.memory.weightBytes).toBe(4 * 19_616);
+    expect(ok.memory.calculator).toMatchObject({ context: 64, inferenceBytes: 4 * 19_616 + 2 * 2 * 2 * 8 * 64 * 4 });
+    ok.model.dispose();
     const n = tf.memory().numTensors;
-    await expect(loadTransformers(llama(), { memoryBudgetBytes: 100_000 })).rejects.toThrow(/needs about 0\.00 GiB while loading \(19,616 parameters/);
+    await expect(loadTransformers(llama(), { memoryBudgetBytes: 90_000 })).rejects.toThrow(/needs about 0\.00 GiB while loading \(19,616 parameters.*a 64-token KV cache takes about 0\.00 GiB/);
     expect(tf.memory().numTensors).toBe(n);
   });
 });
