@@ -75,7 +75,7 @@ describe('ranking benchmark', () => {
     expect(() => rankingBenchmark('cifar' as never)).toThrow(/name="cifar" is unknown; allowed: vector, conv8/);
   });
 
-  it('re-running the stand-alone training of two rows per benchmark gives the cached accuracies (within one held-out example)', async () => {
+  it('re-running the stand-alone training of two rows per benchmark gives the cached accuracies (vector: within one held-out example; conv8: within 12 of 256)', async () => {
     const before = tf.memory().numTensors;
     for (const name of RANKING_BENCHMARKS) {
       const b = rankingBenchmark(name);
@@ -83,7 +83,11 @@ describe('ranking benchmark', () => {
       const t = RANKING_TABLES[name];
       for (const row of [0, 23]) {
         const acc = await trainStandalone(b, data, t.rows[row]!.subnet, b.standalone.seeds[0]!);
-        expect(Math.abs(acc - t.rows[row]!.standalone[0]!), `${name} row ${row}`).toBeLessThanOrEqual(1 / b.split.val + 1e-6);
+        // Conv training on tfjs wasm is not bit-reproducible across processes (repeats within one process
+        // match): two runs of the table script differed by up to 4 of 256 held-out examples on a row, so
+        // conv8 rows are checked to 12 examples; the MLP rows reproduce (checked to one example).
+        const tol = name === 'conv8' ? 12 / b.split.val : 1 / b.split.val;
+        expect(Math.abs(acc - t.rows[row]!.standalone[0]!), `${name} row ${row}`).toBeLessThanOrEqual(tol + 1e-6);
       }
       tf.dispose([data.train.x, data.train.y, data.val.x, data.val.y]);
       // The noise floor of the reference: τ between stand-alone runs with different seeds.
