@@ -3,7 +3,7 @@
 // batch — on 3-arm spirals (MLP stacks, hashed MLPs) or on sorting 5 tokens (tiny Transformers).
 import * as tf from '@tensorflow/tfjs-core';
 import {
-  IGNORE_INDEX, MLPClassifier, Rng, TinyTransformer, accuracy, batchIndices, makeOptimizer, parameterLedger, softmaxCrossEntropy, sortTask, spirals, train,
+  IGNORE_INDEX, MLPClassifier, Rng, TinyTransformer, accuracy, batchIndices, makeOptimizer, moons, parameterLedger, softmaxCrossEntropy, sortTask, spirals, train,
   type Dataset, type Ledger, type Module, type TrainResult,
 } from '@weft/core';
 import { HashedMLPClassifier, SharedMLPClassifier, planSlots, sharedTransformer, type SharingPlan } from '@weft/sharing';
@@ -38,8 +38,8 @@ export class SharingJob implements TrainingJob {
   readonly shared: Module;
   /** The unshared baseline. */
   readonly baseline: Module;
-  /** 'mlp' (spirals) or 'transformer' (sort). */
-  readonly model: 'mlp' | 'transformer';
+  /** 'mlp' (spirals), 'transformer' (sort) or 'diffusion' (generating two moons). */
+  readonly model: 'mlp' | 'transformer' | 'diffusion';
   /** The data (plain arrays). */
   readonly dataset: Dataset;
   private readonly x: tf.Tensor;
@@ -49,6 +49,10 @@ export class SharingJob implements TrainingJob {
   /** Growth events so far (TokenFormer): the step and what changed. */
   readonly growth: Array<{ step: number; label: string }> = [];
   private stepsDone = 0;
+  /** After a growth: the restarted optimizer's learning rate ramps up to `lr` over `steps` steps from `from`. */
+  private warmup: { from: number; steps: number; lr: number } | null = null;
+  /** The diffusion noise stream (DiT-Air). */
+  private readonly noise: Rng;
   private optS: tf.Optimizer;
   private readonly optB: tf.Optimizer;
   private readonly order: Generator<Int32Array>;
@@ -64,7 +68,10 @@ export class SharingJob implements TrainingJob {
     const W = state.width;
     const L = state.depth;
     if (this.technique) {
-      this.dataset = this.model === 'mlp' ? spirals({ n: 900, arms: 3, turns: 1.25, noise: 0.04 }, state.seed) : sortTask({ n: 2000, length: 5, vocabSize: 6 }, state.seed);
+      this.dataset =
+        this.model === 'mlp' ? spirals({ n: 900, arms: 3, turns: 1.25, noise: 0.04 }, state.seed)
+        : this.model === 'diffusion' ? moons({ n: 1000, noise: 0.05 }, state.seed)
+        : sortTask({ n: 2000, length: 5, vocabSize: 6 }, state.seed);
       const built = this.technique.build({ depth: L, width: W, unique: state.unique, compression: state.compression, vocabSize: this.dataset.vocabSize ?? 0, maxLen: 10 }, rng);
       this.shared = built.shared;
       this.baseline = built.baseline;
@@ -93,6 +100,7 @@ export class SharingJob implements TrainingJob {
     this.optS = makeOptimizer({ name: 'adam', learningRate: state.lr });
     this.optB = makeOptimizer({ name: 'adam', learningRate: state.lr });
     this.order = batchIndices(n, BATCH, { rng: rng.fork('batches'), epochs: Infinity });
+    this.noise = rng.fork('noise');
   }
 
   /** MLP: the training points and the plotted plane, for the decision boundaries (null for the Transformer). */
@@ -103,6 +111,16 @@ export class SharingJob implements TrainingJob {
       return { points: { x, y: this.dataset.y as Int32Array, numClasses: this.dataset.numClasses! }, extent: extentOf(x) };
     })();
     return this.planeCache;
+  }
+
+  /** Diffusion: `n` points drawn by each model (reverse diffusion from seeded noise, one readback each), beside the data; null otherwise. */
+  async samples(n = 300): Promise<{ data: Float32Array; shared: Float32Array; baseline: Float32Array } | null> {
+    const gen = this.technique?.generate;
+    if (!gen) return null;
+    const seed = new Rng(this.state.seed).fork('samples');
+    const shared = await gen.sample(this.shared, n, seed.fork('shared'));
+    const baseline = await gen.sample(this.baseline, n, seed.fork('baseline'));
+    return { data: (this.dataset.x as Float32Array).slice(0, 2 * n), shared, baseline };
   }
 
   /** MLP: both models' class probabilities over the plane (two forwards, two readbacks); null for the Transformer. */
@@ -116,6 +134,7 @@ export class SharingJob implements TrainingJob {
 
   /** Use learning rate `lr` for both models from the next step on (live, mid-run included). */
   setLearningRate(lr: number): void {
+    if (this.warmup) this.warmup.lr = lr;
     setLearningRate(this.optS, lr);
     setLearningRate(this.optB, lr);
   }
@@ -128,7 +147,9 @@ export class SharingJob implements TrainingJob {
   run(segment: TrainingSegment): Promise<TrainResult> {
     if (this.disposed) throw new Error('SharingJob: run() after dispose()');
     const ignore = this.model === 'transformer' ? IGNORE_INDEX : undefined;
+    const gen = this.technique?.generate;
     const lossOf = (m: Module, b: { x: tf.Tensor; y: tf.Tensor }, keep: Record<string, tf.Scalar>, prefix: string) => {
+      if (gen) return gen.loss(m, b.x, this.noise); // the denoising loss: no accuracy
       const out = m.forward(b.x, undefined as never);
       keep[`${prefix}accuracy`] = tf.keep(accuracy(out, b.y, ignore));
       return softmaxCrossEntropy(out, b.y, ignore === undefined ? {} : { ignoreIndex: ignore });
@@ -160,11 +181,15 @@ export class SharingJob implements TrainingJob {
   private maybeGrow(): void {
     const grow = this.technique?.grow;
     const step = this.stepsDone++;
+    const w = this.warmup;
+    if (w && step - w.from < w.steps) setLearningRate(this.optS, (w.lr * (step - w.from + 1)) / w.steps);
     if (!grow || this.growth.length > 0 || step !== grow.at(this.totalSteps)) return;
     const label = grow.apply(this.shared);
     const lr = (this.optS as unknown as { learningRate: number }).learningRate;
     this.optS.dispose();
-    this.optS = makeOptimizer({ name: 'adam', learningRate: lr });
+    // A fresh Adam's first steps move every weight by about the learning rate: ramp it up again.
+    this.warmup = { from: step, steps: Math.max(5, Math.round(this.totalSteps / 20)), lr };
+    this.optS = makeOptimizer({ name: 'adam', learningRate: lr / this.warmup.steps });
     this.growth.push({ step, label });
   }
 

@@ -2,7 +2,10 @@
 // for each, the model it trains against which baseline, on which task, and what its view draws.
 // The page's option list, its job and its views read this table; nothing else names a technique.
 import { MLPClassifier, TinyTransformer, planSlots, type Module, type Rng } from '@weft/core';
-import { ShapeshifterMLP, TokenFormerBlock, growTokenFormer, sharedTransformer } from '@weft/sharing';
+/** Any model of the page (classifiers, language models, denoisers). */
+type AnyModule = Module<any, tf.Tensor>;
+import type * as tf from '@tensorflow/tfjs-core';
+import { DdpmSchedule, DiTDenoiser, ShapeshifterMLP, TokenFormerBlock, ddpmLoss, ddpmSample, growTokenFormer, sharedTransformer } from '@weft/sharing';
 import { megrez2Transformer } from '@weft/moe';
 
 /** What a technique's model is built from: the page's fields. */
@@ -35,8 +38,8 @@ export interface PageTechnique {
   group: string;
   /** One line on what it is (paper and what is shared). */
   about: string;
-  /** 'mlp' (3-arm spirals) or 'transformer' (sorting 5 tokens). */
-  model: 'mlp' | 'transformer';
+  /** 'mlp' (3-arm spirals), 'transformer' (sorting 5 tokens) or 'diffusion' (generating two moons). */
+  model: 'mlp' | 'transformer' | 'diffusion';
   /** What the baseline is, for the legend. */
   baseline: string;
   /** The page's integer field this technique reads, with its label, or null. */
@@ -44,23 +47,29 @@ export interface PageTechnique {
   /** Whether it reads the compression field. */
   usesCompression: boolean;
   /** The shared model and its baseline. */
-  build(input: TechniqueInput, rng: Rng): { shared: Module; baseline: Module };
+  build(input: TechniqueInput, rng: Rng): { shared: AnyModule; baseline: AnyModule };
   /** The modules diagram's rows, or null when the technique has no slot picture. */
   rows(input: TechniqueInput): ModuleRow[] | null;
+  /** A generative technique (DiT-Air): its training loss on a batch of points and its sampler, instead of classification. */
+  generate?: { loss: (m: AnyModule, x: tf.Tensor, rng: Rng) => tf.Scalar; sample: (m: AnyModule, n: number, rng: Rng) => Promise<Float32Array> };
   /** Growth during training (TokenFormer): the step to grow at and what it does to the shared model; returns a label. */
-  grow?: { at: (totalSteps: number) => number; apply: (shared: Module) => string };
+  grow?: { at: (totalSteps: number) => number; apply: (shared: AnyModule) => string };
 }
 
 const heads = (w: number) => (w % 4 === 0 ? 4 : w % 2 === 0 ? 2 : 1);
-const tf = (i: TechniqueInput) => ({ vocabSize: i.vocabSize, maxLen: i.maxLen, dim: i.width, depth: i.depth, numHeads: heads(i.width) });
+const tcfg = (i: TechniqueInput) => ({ vocabSize: i.vocabSize, maxLen: i.maxLen, dim: i.width, depth: i.depth, numHeads: heads(i.width) });
 const own = (n: number) => Array.from({ length: n }, (_, i) => i);
 /** TokenFormer's parameter tokens before growth (attention, FFN) and the factor it grows by. */
 const TOKENS = { attn: 4, ffn: 16, factor: 4 };
 
 const tokenformer = (i: TechniqueInput, rng: Rng, scale: number) =>
-  new TinyTransformer({ ...tf(i) }, rng, {
+  new TinyTransformer({ ...tcfg(i) }, rng, {
     blocks: own(i.depth).map(() => new TokenFormerBlock({ dim: i.width, numHeads: heads(i.width), attnTokens: TOKENS.attn * scale, ffnTokens: TOKENS.ffn * scale }, rng)),
   });
+
+/** DiT-Air's diffusion schedule on the page (50 steps). */
+const SCHEDULE = new DdpmSchedule(50);
+const denoiser = (i: TechniqueInput, rng: Rng, plan: 'all-shared' | 'none') => new DiTDenoiser({ dim: i.width, depth: i.depth, plan, timesteps: SCHEDULE.steps }, rng);
 
 /** The techniques by option name. */
 export const PAGE_TECHNIQUES: Readonly<Record<string, PageTechnique>> = {
@@ -71,7 +80,7 @@ export const PAGE_TECHNIQUES: Readonly<Record<string, PageTechnique>> = {
     baseline: 'every block its own FFN',
     sizeField: null,
     usesCompression: false,
-    build: (i, rng) => ({ shared: sharedTransformer({ ...tf(i), ffnPlan: 'all-shared' }, rng.fork('shared')), baseline: new TinyTransformer(tf(i), rng.fork('baseline')) }),
+    build: (i, rng) => ({ shared: sharedTransformer({ ...tcfg(i), ffnPlan: 'all-shared' }, rng.fork('shared')), baseline: new TinyTransformer(tcfg(i), rng.fork('baseline')) }),
     rows: (i) => [{ label: 'attention', map: own(i.depth) }, { label: 'FFN', map: planSlots('all-shared', i.depth) }],
   },
   megrez2: {
@@ -84,8 +93,8 @@ export const PAGE_TECHNIQUES: Readonly<Record<string, PageTechnique>> = {
     build: (i, rng) => {
       const moe = { numExperts: 8, topK: 2, hidden: i.width, router: 'mixtral' };
       return {
-        shared: megrez2Transformer({ ...tf(i), moe, expertPlan: { name: 'block-repeat', repeat: i.unique } }, rng.fork('shared')),
-        baseline: megrez2Transformer({ ...tf(i), moe, expertPlan: 'none' }, rng.fork('baseline')),
+        shared: megrez2Transformer({ ...tcfg(i), moe, expertPlan: { name: 'block-repeat', repeat: i.unique } }, rng.fork('shared')),
+        baseline: megrez2Transformer({ ...tcfg(i), moe, expertPlan: 'none' }, rng.fork('baseline')),
       };
     },
     rows: (i) => [{ label: 'attention', map: own(i.depth) }, { label: 'router', map: own(i.depth) }, { label: 'experts', map: planSlots({ name: 'block-repeat', repeat: i.unique }, i.depth) }],
@@ -98,14 +107,14 @@ export const PAGE_TECHNIQUES: Readonly<Record<string, PageTechnique>> = {
     sizeField: null,
     usesCompression: false,
     build: (i, rng) => ({
-      shared: sharedTransformer({ ...tf(i), plan: 'none', embedding: { method: 'safe', embeddingDim: 4, numHeads: 1 } }, rng.fork('shared')),
-      baseline: new TinyTransformer(tf(i), rng.fork('baseline')),
+      shared: sharedTransformer({ ...tcfg(i), plan: 'none', embedding: { method: 'safe', embeddingDim: 4, numHeads: 1 } }, rng.fork('shared')),
+      baseline: new TinyTransformer(tcfg(i), rng.fork('baseline')),
     }),
     rows: () => null,
   },
   tokenformer: {
     group: 'Growing',
-    about: `TokenFormer: every projection attends to learnable parameter tokens; halfway it grows ${TOKENS.factor}× by appending zero-key tokens, its function unchanged.`,
+    about: `TokenFormer: every projection attends to learnable parameter tokens; halfway it grows ${TOKENS.factor}× by appending zero-key tokens, its function unchanged (its optimizer restarts, warmed up).`,
     model: 'transformer',
     baseline: `the grown size from the start`,
     sizeField: null,
@@ -118,6 +127,20 @@ export const PAGE_TECHNIQUES: Readonly<Record<string, PageTechnique>> = {
         growTokenFormer(shared, (l) => (TOKENS.factor - 1) * l.tokens);
         return `grown ${TOKENS.factor}×`;
       },
+    },
+  },
+  'dit-air': {
+    group: 'Generating',
+    about: 'DiT-Air: a diffusion denoiser of DiT blocks whose weights are shared by every layer (each keeps its own adaLN); it learns to draw two moons from noise.',
+    model: 'diffusion',
+    baseline: 'every layer its own block',
+    sizeField: null,
+    usesCompression: false,
+    build: (i, rng) => ({ shared: denoiser(i, rng.fork('shared'), 'all-shared'), baseline: denoiser(i, rng.fork('baseline'), 'none') }),
+    rows: (i) => [{ label: 'adaLN', map: own(i.depth) }, { label: 'MLP block', map: planSlots('all-shared', i.depth) }],
+    generate: {
+      loss: (m, x, rng) => ddpmLoss(m as DiTDenoiser, x, SCHEDULE, rng),
+      sample: (m, n, rng) => ddpmSample(m as DiTDenoiser, SCHEDULE, n, 2, rng),
     },
   },
   shapeshifter: {

@@ -88,6 +88,8 @@ export class WeftSharingPage extends LitElement {
   /** MLP: both models' decision boundaries, side by side. */
   private fields: { shared: ProbabilityField; baseline: ProbabilityField } | null = null;
   private fieldStep = 0;
+  /** DiT-Air: samples of both models beside the data, and the step they were drawn at. */
+  private samples: { data: Float32Array; shared: Float32Array; baseline: Float32Array; step: number } | null = null;
   private lastField = 0;
   private readonly page = new PageStateController(this, SHARING_SCHEMA, {
     training: this.training,
@@ -174,15 +176,16 @@ export class WeftSharingPage extends LitElement {
                 { label: 'baseline', color: BASELINE_COLOR, points: pts((p) => p.metrics.baseline_loss) },
               ]}></weft-sharing-curves>
             </section>
-            <section class="card" aria-labelledby="acc-title">
+            ${this.job?.technique?.generate ? nothing : html`<section class="card" aria-labelledby="acc-title">
               <h2 class="card-title" id="acc-title">Accuracy <span class="aside">${this.job?.model === 'transformer' ? 'sorted tokens, training batches' : 'training batches'}</span></h2>
               <weft-sharing-curves label="accuracy" percent .total=${t.totalSteps || s.steps} .series=${[
                 { label: 'shared', color: SHARED_COLOR, points: pts((p) => p.metrics.accuracy) },
                 { label: 'baseline', color: BASELINE_COLOR, points: pts((p) => p.metrics.baseline_accuracy) },
               ]}></weft-sharing-curves>
-            </section>
+            </section>`}
           </div>
           ${this.job?.plane ? this.renderBoundaries(this.job.plane) : nothing}
+          ${this.job?.technique?.generate ? this.renderSamples() : nothing}
           <section class="card" aria-labelledby="ledger-title">
             <h2 class="card-title" id="ledger-title">Parameter ledger of the shared model <span class="aside">${L ? `${L.shared.rows.length} paths` : ''}</span></h2>
             <weft-ledger-table .ledger=${L?.shared ?? null} max-rows="14"></weft-ledger-table>
@@ -216,8 +219,50 @@ export class WeftSharingPage extends LitElement {
     </section>`;
   }
 
+  /** DiT-Air: each model's samples (dark) over the data (light), side by side. */
+  private renderSamples() {
+    const smp = this.samples;
+    const view = (pts: Float32Array | undefined) => {
+      if (!smp || !pts) return null;
+      const n = smp.data.length / 2;
+      const m = pts.length / 2;
+      const x = new Float32Array([...smp.data, ...pts]);
+      const y = Int32Array.from({ length: n + m }, (_, i) => (i < n ? 0 : 1));
+      return { points: { x, y, numClasses: 2 }, extent: [-1.6, 2.6, -1.2, 1.7] as const };
+    };
+    const [sv, bv] = [view(smp?.shared), view(smp?.baseline)];
+    return html`<section class="card" aria-labelledby="samples-title">
+      <h2 class="card-title" id="samples-title">Samples <span class="aside">${smp ? (smp.step === 0 ? 'untrained: noise' : `drawn after ${smp.step.toLocaleString('en-US')} steps`) : 'drawing…'} · 300 points, 50 denoising steps</span></h2>
+      <div class="boundaries">
+        <figure data-samples="shared">
+          <weft-decision-boundary compact .points=${sv?.points ?? null} .extent=${sv?.extent ?? null} .field=${null}></weft-decision-boundary>
+          <figcaption><span class="sw" .style=${`background:${SHARED_COLOR}`}></span>shared · ${this.ledgers ? `${formatInt(this.ledgers.shared.totals.stored)} stored` : ''}</figcaption>
+        </figure>
+        <figure data-samples="baseline">
+          <weft-decision-boundary compact .points=${bv?.points ?? null} .extent=${bv?.extent ?? null} .field=${null}></weft-decision-boundary>
+          <figcaption><span class="sw" .style=${`background:${BASELINE_COLOR}`}></span>baseline · ${this.ledgers ? `${formatInt(this.ledgers.baseline.totals.stored)} stored` : ''}</figcaption>
+        </figure>
+      </div>
+      <p class="about">Orange: the data. Blue: 300 points each model generates from noise.</p>
+    </section>`;
+  }
+
   private async refreshFields(): Promise<void> {
     const job = this.job;
+    if (job?.technique?.generate) {
+      this.lastField = performance.now() + 2600; // sampling costs more than a field: refresh less often
+      const step = this.training.currentJob === job ? this.training.step : 0;
+      try {
+        const s = await job.samples();
+        if (this.job === job && s) {
+          this.samples = { ...s, step };
+          this.requestUpdate();
+        }
+      } catch {
+        // The picture keeps its last state; training reports its own errors.
+      }
+      return;
+    }
     if (!job?.plane) return;
     this.lastField = performance.now();
     const step = this.training.currentJob === job ? this.training.step : 0;
@@ -275,7 +320,7 @@ export class WeftSharingPage extends LitElement {
             </optgroup>
             ${[...new Set(Object.values(PAGE_TECHNIQUES).map((x) => x.group))].map(
               (g) => html`<optgroup label=${g}>
-                ${Object.entries(PAGE_TECHNIQUES).filter(([, x]) => x.group === g).map(([c, x]) => html`<option value=${c} ?selected=${c === s.sharing}>${c} (${x.model === 'mlp' ? 'MLP' : 'Transformer'})</option>`)}
+                ${Object.entries(PAGE_TECHNIQUES).filter(([, x]) => x.group === g).map(([c, x]) => html`<option value=${c} ?selected=${c === s.sharing}>${c} (${x.model === 'mlp' ? 'MLP' : x.model === 'diffusion' ? 'diffusion' : 'Transformer'})</option>`)}
               </optgroup>`,
             )}
           </select>
@@ -284,7 +329,9 @@ export class WeftSharingPage extends LitElement {
         <label class="field">
           <span>Model</span>
           <select name="model" ?disabled=${hashed || technique !== null}>
-            ${SHARING_MODELS.map((m) => html`<option value=${m} ?selected=${m === (hashed ? 'mlp' : (technique?.model ?? s.model))}>${m === 'mlp' ? 'MLP · 3-arm spirals' : 'Transformer · sort 5 tokens'}</option>`)}
+            ${technique?.model === 'diffusion'
+              ? html`<option selected>DiT denoiser · two moons</option>`
+              : SHARING_MODELS.map((m) => html`<option value=${m} ?selected=${m === (hashed ? 'mlp' : (technique?.model ?? s.model))}>${m === 'mlp' ? 'MLP · 3-arm spirals' : 'Transformer · sort 5 tokens'}</option>`)}
           </select>
         </label>
         <div class="pair">
@@ -368,6 +415,7 @@ export class WeftSharingPage extends LitElement {
     }
     this.ledgers = this.job.ledgers();
     this.grownLedger = 0;
+    this.samples = null;
     this.fields = null;
     this.fieldStep = 0;
     await this.refreshFields();
