@@ -38,6 +38,7 @@ const VARIANTS: Record<string, Array<[string, Record<string, unknown>]>> = {
   taps: [['factored', { r: 1 }]],
   residual: [['bottleneck', { bottleneck: 1, activation: 'identity' }]],
   ether: [['ETHER+', { plus: true }]],
+  hyper: [['bottleneck', { form: 'bottleneck' }]],
   mos: [['routed', { candidates: 3, topK: 3 }]], // all candidates kept: smooth in the logits (top-k's switches: mos.test.ts)
   road: [['road_2', { variant: 'road_2' }], ['road_4', { variant: 'road_4' }]],
 };

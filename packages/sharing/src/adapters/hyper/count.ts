@@ -13,7 +13,7 @@ export const HYPER_COUNT: AdapterCount<ResolvedOptions<HyperConfig>> = {
       name: `Hypernetwork adapter r=${c.r}, ${c.tasks} tasks`,
       params(module, path) {
         const m = linearSizes('hyper', module, path);
-        if (c.r > Math.min(m.in, m.out)) throw new CalculatorError(`adapter: r=${c.r} is not allowed on ${path}: expected at most ${Math.min(m.in, m.out)}`);
+        if (c.r > (c.form === 'bottleneck' ? m.out : Math.min(m.in, m.out))) throw new CalculatorError(`adapter: r=${c.r} is not allowed on ${path}: expected at most ${Math.min(m.in, m.out)}`);
         return c.layerDim;
       },
       shared(modules) {

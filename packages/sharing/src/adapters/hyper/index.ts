@@ -22,8 +22,8 @@ export const hyperMethod: AdapterMethod<HyperConfig, HyperLayer> = {
   defaults: HYPER_DEFAULTS,
   check: checkHyperOptions,
   factory(base, c, ctx) {
-    // The generated factors are A [fanIn, r] and B [r, out]: a conv layer's fanIn is kh·kw·in.
-    const k = fanIn(base);
+    // The generated factors are A [fanIn, r] and B [r, out] (a conv layer's fanIn is kh·kw·in); a bottleneck's [out, r] and [r, out].
+    const k = c.form === 'bottleneck' ? base.outFeatures : fanIn(base);
     let entry = nets.get(c);
     if (!entry) {
       if (c.r > Math.min(k, base.outFeatures)) throw new Error(`Hypernetwork adapter: r=${c.r} must be in 1..${Math.min(k, base.outFeatures)}`);
@@ -33,7 +33,7 @@ export const hyperMethod: AdapterMethod<HyperConfig, HyperLayer> = {
     if (entry.shape[0] !== k || entry.shape[1] !== base.outFeatures) {
       throw new Error(`Hypernetwork adapter: "${ctx.path}" is ${k}→${base.outFeatures} but the first targeted layer is ${entry.shape[0]}→${entry.shape[1]}; all targets must have one shape`);
     }
-    return new HyperLayer(base, entry.net, c.layerDim, c.r, ctx.rng);
+    return new HyperLayer(base, entry.net, c.layerDim, c.r, ctx.rng, c.form);
   },
   peft: null,
   count: HYPER_COUNT,

@@ -4,8 +4,10 @@
 // [in, r]), B = reshape(z H_b, [r, out]) (H_b starts at zero: a no-op at first), ΔW = A B / √hidden
 // (the Hyper-Adapters rescaling of the generated weights). The active task is a shared setting
 // (`setHyperTask`). All targeted layers must have the same shape (as a Transformer's q/k/v/o).
-// Departures: LoRA factors are generated instead of HyperFormer's bottleneck adapters; no
-// conditional layer norms.
+// With form "bottleneck" the same generator makes HyperFormer's adapter instead: D [out, r] and
+// U [r, out] (U's head starts at zero), applied to the layer's output y as y + ReLU(y D) U (per pixel
+// on a conv output); a ReLU bottleneck cannot be merged. Departure: no conditional layer norms, and
+// the bottleneck sits on the adapted layer's output (Weft's adapter seam), not after a sublayer.
 import * as tf from '@tensorflow/tfjs-core';
 import type { ForwardContext, Rng } from '@weft/core';
 import { AdditiveAdapter, kaimingBound } from '../adapter-layer.js';
@@ -49,17 +51,18 @@ export class HyperLayer extends AdditiveAdapter {
   /** This layer's embedding [1, dl] (its own; the rest of the hypernetwork is shared). */
   readonly layerEmb: tf.Variable;
 
-  constructor(base: BaseOp, readonly net: HyperNet, layerDim: number, readonly r: number, rng: Rng) {
+  constructor(base: BaseOp, readonly net: HyperNet, layerDim: number, readonly r: number, rng: Rng, readonly form: 'lora' | 'bottleneck' = 'lora') {
     super(base);
     for (const [k, v] of Object.entries(net)) if (v instanceof tf.Variable) this.addParameter(k, v); // shared by identity
     this.layerEmb = this.addParameter('layer_emb', tf.tensor2d(rng.normalArray(layerDim), [1, layerDim]));
     net.refs++;
   }
 
-  /** The generated A [fanIn, r] and B [r, out] for the current task. */
+  /** The generated A [fanIn, r] and B [r, out] for the current task (bottleneck: D [out, r] and U [r, out]). */
   factors(): [tf.Tensor2D, tf.Tensor2D] {
     const { net, r } = this;
-    const [i, o] = [fanIn(this.base), this.base.outFeatures];
+    const o = this.base.outFeatures;
+    const i = this.form === 'bottleneck' ? o : fanIn(this.base);
     const t = tf.slice(net.taskEmb, [net.task, 0], [1, -1]);
     const l = this.layerEmb;
     const zed = tf.relu(tf.add(tf.matMul(tf.concat([t, l], 1), net.proj), net.projBias)); // (1, h)
@@ -70,6 +73,7 @@ export class HyperLayer extends AdditiveAdapter {
   }
 
   deltaWeight(): tf.Tensor2D {
+    if (this.form === 'bottleneck') throw new Error('Hypernetwork adapter: a generated bottleneck with a ReLU cannot be merged into the base weights (use form "lora")');
     return tf.tidy(() => {
       const [a, b] = this.factors();
       return tf.matMul(a, b);
@@ -78,7 +82,12 @@ export class HyperLayer extends AdditiveAdapter {
 
   override transformOutput(x: tf.Tensor, y: tf.Tensor, _yBase: tf.Tensor, _ctx: ForwardContext): tf.Tensor {
     const [a, b] = this.factors();
+    if (this.form === 'bottleneck') return tf.add(y, channelMatMul(tf.relu(channelMatMul(y, a)), b)); // y + ReLU(y D) U
     return tf.add(y, channelMatMul(applyFlat(this.base, x, a), b)); // conv: A a kernel [kh, kw, in, r], B a 1×1 conv
+  }
+
+  override unmerge(): void {
+    if (this.form === 'lora') super.unmerge();
   }
 
   override dispose(): void {
