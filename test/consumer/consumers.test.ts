@@ -30,7 +30,7 @@ function runMain(name: string): Promise<Record<string, any>> {
 describe('a user project on the built packages', () => {
   it('plain Node ESM: the four packages import from dist/; an MoE Transformer learns to copy, a LoRA adapter on its frozen base learns to reverse, DARTS runs', async () => {
     const r = await runMain('node');
-    for (const p of ['core', 'sharing', 'moe', 'nas']) expect(r.resolved[`@weft/${p}`]).toMatch(new RegExp(`/packages/${p}/dist/index\\.js$`));
+    for (const p of ['core', 'sharing', 'moe', 'nas', 'hf']) expect(r.resolved[`@weft/${p}`]).toMatch(new RegExp(`/packages/${p}/dist/index\\.js$`));
     expect(r.active).toBeLessThan(r.stored);
     expect(r.base.last).toBeLessThan(r.base.first * 0.8);
     expect(r.adapted.last).toBeLessThan(r.adapted.first * 0.8);
