@@ -28,6 +28,9 @@ import { MOE_BALANCE, MOE_DROP, MOE_EXPERTS, MOE_ROUTERS, MOE_SCHEMA, type MoESt
 
 type Key = keyof MoEState;
 
+/** Minimum time between two refreshes of the token → expert heatmap while training, ms. */
+const VIEW_REFRESH_MS = 300;
+
 /** Links that change a setting or two to show something. */
 const TRY: Array<{ label: string; why: string; patch: Partial<MoEState> }> = [
   { label: 'A tight capacity', why: '(0.5): half the routed pairs are dropped — watch the dropped fraction.', patch: { capacity: 0.5 } },
@@ -53,8 +56,14 @@ export class WeftMoEPage extends LitElement {
   private declare jobError: string | null;
 
   private readonly training = new TrainingController(this, {
-    onProgress: async () => {
-      if (this.job) this.view = await this.job.call<MoEView>('view');
+    onProgress: async (p) => {
+      // The heatmap's probe pass and its 96 × E cells at most every VIEW_REFRESH_MS (and at the end).
+      if (!this.job || (performance.now() - this.lastView < VIEW_REFRESH_MS && p.step < this.training.totalSteps)) return;
+      this.lastView = performance.now();
+      this.view = await this.job.call<MoEView>('view');
+    },
+    onStatus: (s) => {
+      if ((s === 'paused' || s === 'stopped') && this.job) void this.job.call<MoEView>('view').then((v) => (this.view = v), () => undefined);
     },
   });
   /** Where the model lives and trains (the main thread only draws). */
@@ -71,6 +80,7 @@ export class WeftMoEPage extends LitElement {
   });
   private readonly buttons = new RunButtonsController(this, { training: this.training, settings: this.page, job: () => this.job });
   private readonly link = new CopyLinkController(this);
+  private lastView = 0;
 
   constructor() {
     super();
