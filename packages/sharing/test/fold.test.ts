@@ -34,13 +34,13 @@ describe('FoldGPT', () => {
     const m = new TinyTransformer(CFG, new Rng(3));
     const dead = m.blocks.at(2) as TransformerBlock;
     for (const [path, v] of dead.namedParameters()) if (/^(attn\.o|ffn\.fc2)\./.test(path)) v.assign(tf.zerosLike(v));
-    const before = m.namedParameters().map(([p, v]) => [p, v.dataSync().slice()] as const);
+    const before = await Promise.all(m.namedParameters().map(async ([p, v]) => [p, (await v.data()).slice()] as const));
     const x = ids();
     const imp = await blockImportance(m, { batch: () => ({ x, y: x }), loss: (o, b) => softmaxCrossEntropy(o, b.y) }, { steps: 40 });
     expect(imp).toHaveLength(6);
     expect(imp.indexOf(Math.min(...imp))).toBe(2);
     expect(m.blocks.items).toHaveLength(6);
-    m.namedParameters().forEach(([p, v], i) => expect(Array.from(v.dataSync()), p).toEqual(Array.from(before[i]![1])));
+    for (const [i, [p, v]] of m.namedParameters().entries()) expect(Array.from(await v.data()), p).toEqual(Array.from(before[i]![1]));
     m.dispose();
   });
 
