@@ -29,6 +29,7 @@ export * from './composition/index.js';
 export * from './shears/index.js';
 export * from './crash/index.js';
 export * from './controllable/index.js';
+export * from './s2a/index.js';
 export * from './svd.js';
 export * from './merging/index.js';
 export * from './layers-model.js';
