@@ -3,8 +3,8 @@
 // UMoE's attention MoE alone and in a block sharing its experts with the FFN MoE.
 // Every row runs on every backend, webgpu (Dawn in Node, Chromium) and webgl included.
 import * as tf from '@tensorflow/tfjs-core';
-import { Sequential, TransformerBlock, type Rng } from '@weft/core';
-import { ChainOfExperts, GroveMoE, MoE, MPOEMoE, PERFT, PreMixingAttention, sharedMoETransformer, ProductKeyMemory, RouterGRU, routerEntry, routerNames, UMoEBlock, type MoEConfig } from '@weft/moe';
+import { MLP, Sequential, TransformerBlock, type Rng } from '@weft/core';
+import { ChainOfExperts, GroveMoE, MoE, MPOEMoE, PERFT, WEMoE, PreMixingAttention, sharedMoETransformer, ProductKeyMemory, RouterGRU, routerEntry, routerNames, UMoEBlock, type MoEConfig } from '@weft/moe';
 import { addConformanceRows, addRegistryRows, type ConformanceRow } from '../matrix.js';
 import { megrez2Transformer } from '@weft/moe';
 
@@ -71,6 +71,11 @@ const all: ConformanceRow<any>[] = [
   {
     name: 'moe/MPOEMoE (MPO experts sharing their central cores)',
     make: (rng) => new MPOEMoE({ ...base, router: 'mixtral', dimFactors: [1, 2, 2], hiddenFactors: [2, 1, 2], bond: 2 }, rng),
+    input: (rng) => ({ x: floats(rng, [2, 5, 4]) }),
+  },
+  {
+    name: 'moe/WEMoE (an MLP merged from a base and two fine-tunes, per-token weights)',
+    make: (rng) => new WEMoE(new MLP({ dim: 4, hidden: 6 }, rng), [new MLP({ dim: 4, hidden: 6 }, rng), new MLP({ dim: 4, hidden: 6 }, rng)], 0.3, rng),
     input: (rng) => ({ x: floats(rng, [2, 5, 4]) }),
   },
   {
