@@ -2,7 +2,10 @@
 // (W[(a1 a2 a3),(b1 b2 b3)] = Σ L[a1,b1,r]·C[r,a2,b2,s]·R[s,a3,b3], 1e-5); the layer equals an MoE
 // with 'ffn' experts holding those rebuilt weights (1e-5); the ledger stores the central cores once
 // and counts them active for every token. Experiment (seeds 0–2): stored parameters and clusterTasks
-// test MSE of MPOE vs a plain MoE with the same expert count; figures printed.
+// test MSE of MPOE vs a plain MoE with the same expert count; figures printed. Measured (wasm, 400
+// steps): MoE 0.127 ± 0.033 with 4480 layer parameters, MPOE (bond 4) 0.130 ± 0.022 with 1408 (3.2×
+// fewer): comparable accuracy at a third of the stored parameters (the paper: 27.2× fewer than Switch
+// with better accuracy, from MPO-decomposing a pre-trained model, which this toy does not do).
 import * as tf from '@tensorflow/tfjs-core';
 import { describe, expect, it } from 'vitest';
 import { clusterTasks, ForwardContext, makeOptimizer, mse, parameterLedger, Rng, split, toTensors, train } from '@weft/core';
