@@ -127,6 +127,23 @@ export class LayersModelAdapters extends Module {
 const registry = new WeakMap<tfl.LayersModel, LayersModelAdapters>();
 
 /**
+ * The adapter handle of a built tfjs model with every Dense and Conv2D layer wrapped and no adapter
+ * yet (the wrapped layers compute exactly what they did), so a PEFT file loads onto it directly —
+ * `await loadPeftAdapter(layersModelAdapters(model), files)` — its target_modules naming the tfjs
+ * layers. The same handle as {@link injectIntoLayersModel}'s.
+ */
+export function layersModelAdapters(model: tfl.LayersModel): LayersModelAdapters {
+  const fn = 'layersModelAdapters';
+  if (!model || !Array.isArray((model as unknown as { layers?: unknown }).layers)) throw new Error(`${fn}: model must be a tf.LayersModel`);
+  const layers = allLayers((model as unknown as { layers: TfjsLayerInternals[] }).layers).filter((l) => SUPPORTED.includes(l.getClassName()));
+  for (const l of layers) if (!l.built || !l.kernel) throw new Error(`${fn}: layer "${l.name}" is not built (call the model once or build it first)`);
+  const handle = registry.get(model) ?? new LayersModelAdapters(model);
+  for (const l of layers) handle.wrap(l);
+  registry.set(model, handle);
+  return handle;
+}
+
+/**
  * Inject adapter `name` into the Dense and Conv2D layers of a built tfjs model whose layer names
  * match `config.targets` (PEFT's rule). The base kernels are frozen; the adapter becomes the only
  * active one. Returns the model's adapter handle (the same one for later injections). On any error
