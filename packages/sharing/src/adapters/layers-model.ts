@@ -128,7 +128,7 @@ const registry = new WeakMap<tfl.LayersModel, LayersModelAdapters>();
 
 /**
  * The adapter handle of a built tfjs model with every Dense and Conv2D layer wrapped and no adapter
- * yet (the wrapped layers compute exactly what they did), so a PEFT file loads onto it directly —
+ * yet (the wrapped layers compute what they did, to float rounding), so a PEFT file loads onto it directly —
  * `await loadPeftAdapter(layersModelAdapters(model), files)` — its target_modules naming the tfjs
  * layers. The same handle as {@link injectIntoLayersModel}'s.
  */
