@@ -7,7 +7,7 @@ import {
   type SharingPlan,
 } from '@weft/sharing';
 import { addConformanceRows, addRegistryRows } from '../matrix.js';
-import { LowRankGRU, LowRankLinear, Pattention, PfCNN, SafeEmbedding, ScaledBlock, ShapeshifterMLP, TokenFormerBlock } from '@weft/sharing';
+import { HashedConv2d, HashedEmbedding, LowRankGRU, LowRankLinear, Pattention, PfCNN, SafeEmbedding, ScaledBlock, ShapeshifterMLP, TokenFormerBlock } from '@weft/sharing';
 
 const floats = (rng: Rng, shape: number[]) => tf.tensor(rng.normalArray(shape.reduce((a, b) => a * b, 1)), shape);
 const ints = (rng: Rng, shape: number[], n: number) =>
@@ -127,6 +127,17 @@ addConformanceRows(
     make: (rng) => new ShapeshifterMLP({ inFeatures: 3, numClasses: 3, hidden: [8], budget: 200, templates: 3 }, rng),
     input: (rng) => ({ x: floats(rng, [5, 3]), y: ints(rng, [5], 3) }),
     loss: xent,
+  },
+  {
+    name: 'sharing/HashedEmbedding (STABLE-RPS)',
+    make: (rng) => new HashedEmbedding({ vocabSize: 7, dim: 8, compression: 4 }, rng),
+    input: () => ({ x: ids() }),
+  },
+  {
+    name: 'sharing/HashedConv2d (ROAST)',
+    make: (rng) => new HashedConv2d({ inChannels: 1, outChannels: 3, kernelSize: 3, method: 'roast', compression: 3 }, rng),
+    input: (rng) => ({ x: tf.tensor(rng.uniformArray(2 * 36), [2, 6, 6, 1]) }),
+    parityTolerance: 1e-3,
   },
   {
     name: 'sharing/PfCNN (parameter-free max-pool blocks)',

@@ -130,6 +130,17 @@ export class HashedLinear extends Module {
     return { weight, bias };
   }
 
+  /**
+   * Rows `ids` of the recovered weight, (...S) int32 -> (...S, out), reading only those rows' slots
+   * (an embedding lookup: row i of a [vocab, dim] table is its weight row i); same gradient scaling.
+   */
+  rows(ids: tf.Tensor): tf.Tensor {
+    const A = this.method === 'stable-rps' ? scaleGrad(this.memory.weight, 1 / (this.lambda * this.lambda)) : this.memory.weight;
+    const scaled = tf.mul(A, this.lambda); // (m)
+    const signed = tf.concat([scaled, tf.neg(scaled)]); // (m) -> (2m)
+    return tf.gather(signed, tf.gather(this.weightIndex, ids)); // (...S) -> (...S, out) slot indices -> values
+  }
+
   /** (..., in) -> (..., out). */
   forward(x: tf.Tensor, _ctx?: ForwardContext): tf.Tensor {
     const { inFeatures: I, outFeatures: O } = this.config;

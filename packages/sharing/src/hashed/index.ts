@@ -4,3 +4,4 @@ export * from './memory.js';
 export * from './scale-grad.js';
 export * from './hashed-linear.js';
 export * from './hashed-mlp.js';
+export * from './hashed-layers.js';
