@@ -1,7 +1,8 @@
 // sharing.html, built and served as a user gets it: the plan's ledger (stored vs effective) is
 // right before training and follows a change of plan, both models train side by side (the step
 // moves, both losses fall), the state is in the URL, a bad plan shows the library's error, and the
-// page logs no errors, keeps its CSP and talks to no other origin.
+// page logs no errors, keeps its CSP and talks to no other origin. The techniques of the page's
+// table (issue 16) show their diagrams and counts, TokenFormer grows mid-run, DiT-Air draws samples.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, Page } from 'playwright';
 import { CSP, demoUrl, launch, openWatched } from './browser.js';
@@ -75,6 +76,42 @@ describe('sharing.html', () => {
     await page.goto(demoUrl('sharing.html?backend=wasm&sharing=sandwich&depth=2'));
     await expect.poll(() => page.locator('[data-job-error]').textContent(), { timeout: 60_000 }).toMatch(/depth=2 must be ≥ 3/);
     expect(await startButton(page).isDisabled()).toBe(true);
+
+    expect(w.errors, 'console errors').toEqual([]);
+    expect(w.foreign, 'requests to other origins').toEqual([]);
+    expect(await w.cspViolations(), 'CSP violations').toEqual([]);
+  });
+
+  it('the other techniques (issue 16): MobiLlama and Megrez2 diagrams and counts, TokenFormer growing mid-run, DiT-Air drawing samples', async () => {
+    const w = await openWatched(browser);
+    const { page } = w;
+    const diff = async () => (await num(page, '[data-baseline]', 'data-baseline')) - (await num(page, '[data-stored]', 'data-stored'));
+    // MobiLlama, width 32: one FFN (32·128 + 128 + 128·32 + 32 = 8352) stored instead of 6.
+    await page.goto(demoUrl('sharing.html?backend=wasm&sharing=mobillama'));
+    await expect.poll(() => startButton(page).isEnabled(), { timeout: 60_000 }).toBe(true);
+    expect(await diff()).toBe(5 * 8352);
+    expect(await page.locator('weft-sharing-modules svg').getAttribute('aria-label')).toBe('6 layers. attention: 6 for 6 layers; FFN: 1 for 6 layers');
+    // Megrez2: 2 banks of 8 experts (each 32·32 + 32 + 32·32 + 32) for 6 layers instead of 6; the same active count per token.
+    await page.locator('select[name="sharing"]').selectOption('megrez2');
+    await page.locator('input[name="unique"]').fill('3');
+    await page.locator('input[name="unique"]').dispatchEvent('change');
+    await expect.poll(() => diff()).toBe(4 * 8 * 2112);
+    expect(await page.locator('weft-sharing-modules svg').getAttribute('aria-label')).toBe('6 layers. attention: 6 for 6 layers; router: 6 for 6 layers; experts: 2 for 6 layers');
+    expect(await page.locator('[data-active]').count()).toBe(1);
+    // TokenFormer: grows 4× at step 30 of 60; the growth is marked on the loss and the ledger follows it.
+    await page.goto(demoUrl('sharing.html?backend=wasm&sharing=tokenformer&steps=60&depth=2&width=16'));
+    await expect.poll(() => startButton(page).isEnabled(), { timeout: 60_000 }).toBe(true);
+    const before = await num(page, '[data-stored]', 'data-stored');
+    await startButton(page).click();
+    await expect.poll(() => page.locator('[data-marker]').first().getAttribute('data-marker'), { timeout: 90_000 }).toBe('30');
+    await expect.poll(() => num(page, '[data-stored]', 'data-stored'), { timeout: 60_000 }).toBe(await num(page, '[data-baseline]', 'data-baseline'));
+    expect(await num(page, '[data-stored]', 'data-stored')).toBeGreaterThan(before);
+    // DiT-Air: both denoisers train on two moons and draw samples.
+    await page.goto(demoUrl('sharing.html?backend=wasm&sharing=dit-air&steps=40&depth=3&width=16'));
+    await expect.poll(() => startButton(page).isEnabled(), { timeout: 60_000 }).toBe(true);
+    await startButton(page).click();
+    await expect.poll(() => page.locator('#samples-title').textContent(), { timeout: 90_000 }).toMatch(/drawn after [1-9]/);
+    expect(await page.locator('[data-samples]').count()).toBe(2);
 
     expect(w.errors, 'console errors').toEqual([]);
     expect(w.foreign, 'requests to other origins').toEqual([]);
