@@ -3,8 +3,8 @@
 // against full fine-tuning. Each pair is measured in interleaved rounds in one run.
 import * as tf from '@tensorflow/tfjs-core';
 import { Linear, Module, Rng, initBackend, type ForwardContext } from '@weft/core';
-import { injectAdapter, mergeAdapters } from '@weft/sharing';
-import type { BenchCase } from '../case.js';
+import { injectAdapter, mergeAdapters, setActiveAdapters, withPerExampleAdapters } from '@weft/sharing';
+import { medianMs, type BenchCase } from '../case.js';
 
 /** Linear layers with ReLU between them. */
 class Stack extends Module {
@@ -118,6 +118,45 @@ export const cases: BenchCase[] = [
       base.dispose();
       lora.dispose();
       return { value: ratio, detail: { unmergedMs: tl, baseMs: tb, width, depth, batch, r: 8, rounds: 61, passes: 3 } };
+    },
+  },
+  {
+    // RoAd (arXiv:2409.00119): a batch whose 64 examples use 8 different adapters, in one element-wise
+    // pass, against the same batch all on one adapter; the detail has LoRA's generic mixed batch.
+    name: 'adapters.road_mixed_batch',
+    unit: 'ratio',
+    backend: 'wasm',
+    target: null,
+    better: 'lower',
+    async run() {
+      await useWasm();
+      const width = 512, depth = 4, batch = 64, adapters = 8;
+      const x = tf.tensor2d(new Rng(3).normalArray(batch * width), [batch, width]);
+      const names = Array.from({ length: adapters }, (_, i) => `a${i}`);
+      const perExample = Array.from({ length: batch }, (_, i) => names[i % adapters]!);
+      const timing = async (method: 'road' | 'lora') => {
+        const m = new Stack(width, depth, new Rng(1));
+        for (const [i, n] of names.entries()) {
+          injectAdapter(m, n, method === 'road' ? { method: 'road', targets: 'fc[0-9]+', initWeights: false } : { method: 'lora', targets: 'fc[0-9]+', r: 8, initWeights: false }, { rng: new Rng(10 + i) });
+        }
+        setActiveAdapters(m, [names[0]!]);
+        const run = (mixed: boolean) => async () => {
+          const y = tf.tidy(() => (mixed ? withPerExampleAdapters(m, perExample, () => m.call(x)) : m.call(x)));
+          await y.data();
+          y.dispose();
+        };
+        const single = await medianMs(run(false), 21, 3);
+        const mixed = await medianMs(run(true), 21, 3);
+        m.dispose();
+        return { single, mixed };
+      };
+      const road = await timing('road');
+      const lora = await timing('lora');
+      tf.dispose(x);
+      return {
+        value: road.mixed / road.single,
+        detail: { roadSingleMs: road.single, roadMixedMs: road.mixed, loraSingleMs: lora.single, loraMixedMs: lora.mixed, loraMixedOverSingle: lora.mixed / lora.single, width, depth, batch, adapters },
+      };
     },
   },
   {
