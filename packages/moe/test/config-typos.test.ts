@@ -7,6 +7,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { describe, expect, it } from 'vitest';
 import { Rng } from '@weft/core';
 import {
+  ChainOfExperts, GroveMoE, lossFreeBalanceExperiment, MPOEMoE, PERFT, sequenceLoadBalancingLoss, sharedMoETransformer,
   gshardLoadBalancingLoss, loadBalancingLoss, makeRouter, MixtralRouter, mixtralLoadBalancingLoss, MoE, PreMixingAttention, ProductKeyMemory,
   resolveMoEConfig, routerEntry, routerNames, routerZLoss, specialisationExperiment, StackedExperts, SwitchRouter, switchLoadBalancingLoss, UMoEBlock,
 } from '../src/index.js';
@@ -43,12 +44,22 @@ describe('every @weft/moe config entry point refuses a typo', () => {
     ['mixtralLoadBalancingLoss', () => mixtralLoadBalancingLoss(logits(), { topk: 2 } as never), 'topk', 'topK'],
     ['loadBalancingLoss', () => loadBalancingLoss('mixtral', logits(), { top_k: 2 } as never), 'top_k', 'topK'],
     ['routerZLoss', () => routerZLoss(logits(), { attentionMsk: null } as never), 'attentionMsk', 'attentionMask'],
+    ['sequenceLoadBalancingLoss', () => sequenceLoadBalancingLoss(logits(), { topk: 2 } as never), 'topk', 'topK'],
+    ['ChainOfExperts', () => new ChainOfExperts({ dim: 4, iteration: 2 } as never), 'iteration', 'iterations'],
+    ['GroveMoE', () => new GroveMoE({ dim: 4, group: 2 } as never), 'group', 'groups'],
+    ['MPOEMoE', () => new MPOEMoE({ dim: 4, dimFactors: [1, 2, 2], hiddenFactor: [1, 2, 8] } as never), 'hiddenFactor', 'hiddenFactors'],
+    ['PERFT', () => new PERFT(new MoE({ dim: 4 }), { rnak: 2 } as never), 'rnak', 'rank'],
+    ['sharedMoETransformer', () => sharedMoETransformer({ vocabSize: 4, moe: {}, ownRouters: true } as never), 'ownRouters', 'ownRoutersAndNorms'],
   ];
   for (const [name, make, key, suggestion] of cases) {
     it(name, () => {
       expect(make).toThrow(refusal(key, suggestion));
     });
   }
+
+  it('lossFreeBalanceExperiment', async () => {
+    await expect(lossFreeBalanceExperiment({ stpes: 5 } as never)).rejects.toThrow(refusal('stpes', 'steps'));
+  });
 
   it('specialisationExperiment (and its moe config)', async () => {
     await expect(specialisationExperiment({ stpes: 5 } as never)).rejects.toThrow(refusal('stpes', 'steps'));
