@@ -1,9 +1,11 @@
 // Losses and metrics as scalar tensors (synchronous, for use inside a training step's tidy).
-// Cross-entropy goes through logSoftmax (max-shifted) and a one-hot product, so it is stable
-// and its gradient needs no scatter kernel.
+// Cross-entropy is one fused kernel each way on cpu and wasm (kernels/softmax-cross-entropy.ts);
+// elsewhere it goes through logSoftmax (max-shifted) and a one-hot product, so it is stable and its
+// gradient needs no scatter kernel.
 import * as tf from '@tensorflow/tfjs-core';
 import { checkKnownKeys } from '../config.js';
 import { IGNORE_INDEX } from '../data/dataset.js';
+import { SOFTMAX_XENT, SOFTMAX_XENT_GRAD } from '../kernels/softmax-cross-entropy.js';
 
 /** Options of {@link softmaxCrossEntropy}. */
 export interface CrossEntropyOptions {
@@ -41,6 +43,21 @@ function scoredMask(labels: tf.Tensor, ignoreIndex: number | null): tf.Tensor | 
 export function softmaxCrossEntropy(logits: tf.Tensor, labels: tf.Tensor, options: CrossEntropyOptions = {}): tf.Scalar {
   checkKnownKeys('softmaxCrossEntropy', options, ['ignoreIndex']);
   checkLabels('softmaxCrossEntropy', logits, labels);
+  const ignoreIndex = options.ignoreIndex === undefined ? IGNORE_INDEX : options.ignoreIndex;
+  if (ignoreIndex !== null && !Number.isInteger(ignoreIndex)) throw new Error(`ignoreIndex=${ignoreIndex} must be an integer`);
+  if (logits.dtype === 'float32' && tf.getKernel(SOFTMAX_XENT, tf.getBackend()) && tf.getKernel(SOFTMAX_XENT_GRAD, tf.getBackend())) {
+    // One kernel each way on cpu and wasm (kernels/softmax-cross-entropy.ts). labels need no
+    // gradient; they stay alive through the backward pass as the step's batch.
+    const attrs = { ignoreIndex: ignoreIndex ?? 0, hasIgnore: ignoreIndex !== null };
+    const op = tf.customGrad((z: tf.Tensor, save: tf.GradSaveFunc) => {
+      save([z]);
+      return {
+        value: tf.engine().runKernel(SOFTMAX_XENT, { logits: z, labels }, attrs) as tf.Scalar,
+        gradFunc: (dy: tf.Tensor, [sz]: tf.Tensor[]) => tf.engine().runKernel(SOFTMAX_XENT_GRAD, { dy, logits: sz!, labels }, attrs) as tf.Tensor,
+      };
+    }) as unknown as (z: tf.Tensor) => tf.Scalar;
+    return op(logits);
+  }
   return tf.tidy(() => {
     const C = logits.shape[logits.rank - 1]!;
     const logp = tf.logSoftmax(logits, -1); // (..., C)
