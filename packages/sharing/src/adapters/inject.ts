@@ -95,7 +95,7 @@ export function planInjection(model: AnyModule, name: string, config: AnyAdapter
     const dot = path.lastIndexOf('.');
     const parent = byPath.get(dot < 0 ? '' : path.slice(0, dot))!;
     if (parent instanceof AdaptedLayer) continue; // the base inside a wrapper
-    // Embeddings are LoRA targets only (PEFT's Embedding LoRA); other methods adapt Linear layers.
+    // Embeddings are LoRA targets only (PEFT's Embedding LoRA); other methods adapt Linear and Conv2d layers (a method may refuse Conv2d).
     const embedding = m instanceof Embedding || (m instanceof AdaptedLayer && m.base.kind === 'embedding');
     if (!(m instanceof Linear || m instanceof AdaptedLayer || m instanceof Embedding || m instanceof Conv2d) || (embedding && resolved.method !== 'lora')) continue;
     linears.push(path);
@@ -170,8 +170,9 @@ export function planInjection(model: AnyModule, name: string, config: AnyAdapter
 }
 
 /**
- * Inject adapter `name` of `config.method` into every Linear of `model` whose path matches
- * `config.targets` (a Linear already wrapped gets one more adapter). The base Linear is shared by
+ * Inject adapter `name` of `config.method` into every Linear (or dense, undilated Conv2d; Embedding
+ * for LoRA) of `model` whose path matches `config.targets` (a layer already wrapped gets one more
+ * adapter). The base layer is shared by
  * the wrapper, never copied. Returns the adapted paths.
  */
 export function injectAdapter(model: AnyModule, name: string, config: AnyAdapterConfig, options: InjectOptions = {}): string[] {
