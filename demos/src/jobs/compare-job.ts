@@ -23,6 +23,7 @@ import {
 import type { TrainingJob, TrainingSegment } from '../controllers/training-controller.js';
 import type { Extent, ProbabilityField } from '../plane.js';
 import { probabilityField } from './probability-field.js';
+import { setLearningRate } from './learning-rate.js';
 
 /** The shared task of the comparison page: every technique gets exactly this. */
 export interface CompareTaskConfig {
@@ -94,6 +95,11 @@ export class CompareJob implements TrainingJob {
     this.y = tf.tensor1d(data.train.y as Int32Array, 'int32');
     this.optimizer = makeOptimizer({ name: 'adam', learningRate: config.lr });
     this.order = batchIndices(n, Math.min(config.batch, n), { rng: new Rng(config.seed).fork('batches'), epochs: Infinity });
+  }
+
+  /** Use learning rate `lr` from the next step on. */
+  setLearningRate(lr: number): void {
+    setLearningRate(this.optimizer, lr);
   }
 
   /** The model's parameter ledger. */

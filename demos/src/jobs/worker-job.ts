@@ -26,9 +26,9 @@ export class JobWorker<C, D extends object> {
     return this.worker.call('backend', [choice]);
   }
 
-  /** A fresh job built from `config` in the worker (the previous one is freed there). */
-  async build(config: C): Promise<WorkerJob<D>> {
-    return new WorkerJob(this.worker, await this.worker.call<Built<D>>('build', [config]));
+  /** A fresh job built from `config` in the worker (the previous one is freed there); `signal` aborts a long build. */
+  async build(config: C, signal?: AbortSignal): Promise<WorkerJob<D>> {
+    return new WorkerJob(this.worker, await this.worker.call<Built<D>>('build', [config], { signal }));
   }
 }
 

@@ -13,11 +13,12 @@ import '../components/url-notice.js';
 import '../components/pareto-chart.js';
 import '../components/decision-boundary.js';
 import { LitElement, html, nothing } from 'lit';
-import { Rng, type Ledger } from '@weft/core';
+import type { Ledger } from '@weft/core';
 import { TrainingController, type RunProgress } from '../controllers/training-controller.js';
 import { PageStateController } from '../controllers/page-state-controller.js';
 import { RunButtonsController } from '../controllers/run-buttons-controller.js';
-import { CompareJob, makeCompareData, type CompareData, type CompareTaskConfig } from '../jobs/compare-job.js';
+import { makeCompareData, type CompareData, type CompareTaskConfig } from '../jobs/compare-job.js';
+import { JobWorker, type WorkerJob } from '../jobs/worker-job.js';
 import { TECHNIQUES, type TechniqueEntry } from '../compare/techniques.js';
 import { PARETO_COLORS, paretoFrontier, type ParetoPoint } from '../components/pareto-chart.js';
 import { extentOf, type Extent, type LabelledPoints, type ProbabilityField } from '../components/decision-boundary.js';
@@ -105,8 +106,13 @@ export class WeftComparePage extends LitElement {
       }
     },
   });
+  /** Where each technique's model is built, trained and evaluated (the main thread only draws). */
+  private readonly worker = new JobWorker<{ technique: string; config: CompareTaskConfig }, { note: string }>(
+    () => new Worker(new URL('../workers/compare-worker.ts', import.meta.url), { type: 'module', name: 'weft-compare' }),
+  );
   private readonly page = new PageStateController(this, COMPARE_SCHEMA, {
     training: this.training,
+    chooseBackend: (choice) => this.worker.chooseBackend(choice),
     // Each run's job is built when its turn comes and belongs to the TrainingController.
     release: () => undefined,
     rebuild: () => {
@@ -358,11 +364,11 @@ export class WeftComparePage extends LitElement {
 
   /** Draw run `r`'s current decision boundary (the training job's model). */
   private async refreshField(r: RunRecord): Promise<void> {
-    const job = this.training.currentJob as CompareJob | null;
+    const job = this.training.currentJob as WorkerJob<{ note: string }> | null;
     if (!job || !this.plane) return;
     this.lastField = performance.now();
     try {
-      r.field = await job.predictField(this.plane.extent);
+      r.field = await job.call<ProbabilityField>('field', this.plane.extent);
       this.runs = [...this.runs];
     } catch {
       // A model that cannot be drawn keeps its last picture; the run itself reports real errors.
@@ -403,17 +409,16 @@ export class WeftComparePage extends LitElement {
         r.status = 'building';
         this.runs = [...this.runs];
         await new Promise((res) => setTimeout(res, 0)); // paint "building" first
-        let job: CompareJob;
+        let job: WorkerJob<{ note: string }>;
         try {
-          const built = await r.technique.build({ data, config: cfg, rng: new Rng(cfg.seed).fork('init'), signal });
+          // Built (pretrained or searched first, where the technique does) and trained in the worker.
+          job = await this.worker.build({ technique: r.technique.id, config: cfg }, signal);
           if (signal.aborted) {
-            built.model.dispose();
-            built.dispose?.();
+            job.dispose();
             r.status = 'stopped';
             break;
           }
-          job = new CompareJob(built, data, cfg);
-          r.note = built.note ?? '';
+          r.note = job.info.note;
           r.ledger = job.ledger();
         } catch (e) {
           r.status = signal.aborted ? 'stopped' : 'error';
@@ -431,7 +436,7 @@ export class WeftComparePage extends LitElement {
         const status = this.training.status;
         if (status === 'done') {
           try {
-            r.accuracy = await job.evaluate();
+            r.accuracy = await job.call<number>('evaluate');
             await this.refreshField(r);
             r.status = 'done';
           } catch (e) {

@@ -17,12 +17,13 @@ export interface HostedJob {
 }
 
 /**
- * Serve a page's job from this worker: `make` builds it from the page's config, `describe` says
+ * Serve a page's job from this worker: `make` builds it from the page's config (it may take a
+ * while, e.g. pretraining a base, and should stop when `signal` aborts), `describe` says
  * what the page draws of a new job besides its ledger (plain data), `methods` answer the page's
  * other questions about the current job.
  */
 export function hostJob<C, J extends HostedJob>(
-  make: (config: C) => J,
+  make: (config: C, signal: AbortSignal) => J | Promise<J>,
   describe: (job: J) => object,
   methods: Record<string, (job: J, ...args: any[]) => unknown> = {},
 ): void {
@@ -34,12 +35,17 @@ export function hostJob<C, J extends HostedJob>(
   };
   exposeInWorker({
     backend: (choice: BackendChoice) => chooseBackend(choice),
-    build: (config: C) => {
+    build: async (config: C, ctx: CallContext) => {
       job?.dispose();
       job = null;
-      job = make(config);
-      jobId++;
-      return { id: jobId, totalSteps: job.totalSteps, ledger: job.ledger(), ...describe(job) };
+      const id = ++jobId;
+      const made = await make(config, ctx.signal);
+      if (id !== jobId) {
+        made.dispose(); // a newer build started meanwhile
+        throw new Error('training worker: a newer job was built meanwhile');
+      }
+      job = made;
+      return { id, totalSteps: made.totalSteps, ledger: made.ledger(), ...describe(made) };
     },
     run: (id: number, segment: { fromStep: number; steps: number }, ctx: CallContext) =>
       current(id).run({ ...segment, signal: ctx.signal, onProgress: async (p) => ctx.progress(p) }),
