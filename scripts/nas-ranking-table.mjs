@@ -1,7 +1,8 @@
 // Make @weft/nas's cached ranking benchmark, packages/nas/src/ranking/table.ts: the stand-alone
 // accuracy of each benchmark subnet over the recipe's seeds, zero-cost proxies at initialisation and
 // the accuracies an SPOS supernet gives the same subnets (see packages/nas/src/ranking/benchmark.ts).
-// Deterministic (seeded; tfjs wasm). About 5 minutes on one free core (vector ≈ 1 min, conv8 ≈ 4 min).
+// Seeded, but tfjs wasm training is not bit-reproducible across processes (repeats within one process
+// match; see packages/nas/test/ranking.test.ts). About 5 minutes on one free core, 11–35 on the shared machine.
 // Usage: node scripts/nas-ranking-table.mjs
 import { ensureDependencies, pnpm, run } from './env.mjs';
 
