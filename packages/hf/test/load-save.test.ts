@@ -74,6 +74,39 @@ describe('saveTransformers', () => {
   });
 });
 
+describe('checkpoint layouts of other classes', () => {
+  const logitsOf = async (files: HfFiles) => {
+    const l = await loadTransformers(files);
+    const y = tf.tidy(() => {
+      const o = l.model.eval().call(tf.tensor2d([[1, 5, 9, 3]], [1, 4], 'int32')) as tf.Tensor | { lastHiddenState: tf.Tensor };
+      return o instanceof tf.Tensor ? o : o.lastHiddenState;
+    });
+    const d = Array.from(await y.data());
+    y.dispose();
+    l.model.dispose();
+    return { d, ignored: l.ignoredTensors };
+  };
+  const rewrite = (files: HfFiles, rename: (n: string) => string, extra: Record<string, { shape: number[]; data: number[] }> = {}) => {
+    const t = tensorsOf(files);
+    const entries = new Map<string, { shape: number[]; data: ArrayLike<number> }>([...t].map(([n, e]) => [rename(n), { shape: e.shape, data: e.data }]));
+    for (const [n, e] of Object.entries(extra)) entries.set(n, e);
+    return { ...files, 'model.safetensors': serializeSafetensors(entries) };
+  };
+
+  it("GPT2Model's bare names with the old attention-mask buffers, and BertForPreTraining's bert. prefix with its cls. heads, load to the same outputs", async () => {
+    const gpt2 = fixture('gpt2');
+    const bare = rewrite(gpt2, (n) => n.replace(/^transformer\./, ''), { 'h.0.attn.bias': { shape: [1, 1, 2, 2], data: [1, 0, 1, 1] }, 'h.1.attn.masked_bias': { shape: [], data: [-1e4] } });
+    const [g1, g2] = [await logitsOf(gpt2), await logitsOf(bare)];
+    expect(g2.d).toEqual(g1.d);
+    expect(g2.ignored).toEqual(["h.0.attn.bias (a causal-mask buffer of GPT-2's attention)", "h.1.attn.masked_bias (a causal-mask buffer of GPT-2's attention)"]);
+    const bert = fixture('bert');
+    const pre = rewrite(bert, (n) => `bert.${n}`, { 'cls.predictions.bias': { shape: [64], data: new Array(64).fill(0) } });
+    const [b1, b2] = [await logitsOf(bert), await logitsOf(pre)];
+    expect(b2.d).toEqual(b1.d);
+    expect(b2.ignored).toEqual(['cls.predictions.bias (a pre-training head (BertModel does not use it))']);
+  });
+});
+
 describe('loadTransformers refuses bad input, naming the file and the field', () => {
   const llama = () => fixture('llama');
   const config = () => JSON.parse(new TextDecoder().decode(llama()['config.json'] as Uint8Array));
