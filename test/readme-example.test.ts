@@ -55,6 +55,15 @@ describe('README examples run as written', () => {
     expect(ex.paths.length).toBe(2); // one shared block: its q and v, once
   }, 300_000);
 
+  it('packages/hf: a llama saved and loaded back counts 19,616 parameters, decodes 8 tokens, and its LoRA saves under PEFT names', async () => {
+    const ex = await runExample<{ memory: { parameters: number }; tokens: number[]; adapted: string[]; peft: { config: string; safetensors: Uint8Array }; model: Module }>('packages/hf/README.md', ['memory', 'tokens', 'adapted', 'peft', 'model']);
+    expect(ex.memory.parameters).toBe(19_616);
+    expect(ex.tokens).toHaveLength(8);
+    expect(ex.adapted).toEqual(['model.layers.0.self_attn.q_proj', 'model.layers.0.self_attn.v_proj', 'model.layers.1.self_attn.q_proj', 'model.layers.1.self_attn.v_proj']);
+    expect(JSON.parse(ex.peft.config).peft_type).toBe('LORA');
+    ex.model.dispose();
+  }, 300_000);
+
   it('packages/nas: DARTS returns a genotype', async () => {
     const ex = await runExample<{ search: { result: { normal: unknown[] } } }>('packages/nas/README.md', ['search']);
     expect(ex.search.result.normal.length).toBeGreaterThan(0);
