@@ -173,8 +173,9 @@ export const compareStyles = [
     }
     .boundary figcaption {
       display: flex;
+      flex-wrap: wrap;
       align-items: center;
-      gap: 6px;
+      gap: 2px 6px;
       margin-top: 6px;
       font-size: 13px;
     }
@@ -187,7 +188,6 @@ export const compareStyles = [
     .boundary .name {
       font-weight: 600;
       min-width: 0;
-      overflow-wrap: anywhere;
     }
     .boundary .acc {
       margin-left: auto;
