@@ -89,6 +89,16 @@ describe('AdapterHub composition and ScaLearn', () => {
     expect(m.trainableParameters().reduce((s, v) => s + v.size, 0)).toBe(3 * 2);
     setActiveAdapters(m, ['fu']);
     expect(m.trainableParameters().reduce((s, v) => s + v.size, 0)).toBe(3 * (16 * 16 + 4 * 4));
+    // Training a composition keeps the tensor count flat (after the optimizer's first step creates its state).
+    for (const name of ['fu', 'sl']) {
+      setActiveAdapters(m, [name]);
+      const opt = makeOptimizer({ name: 'adam', learningRate: 0.01 });
+      const step = () => opt.minimize(() => tf.mean(tf.square(m.call(x, ctx()))) as tf.Scalar, false, m.trainableParameters());
+      step();
+      const before = tf.memory().numTensors;
+      for (let k = 0; k < 5; k++) step();
+      expect(tf.memory().numTensors, name).toBe(before);
+    }
     m.dispose();
   });
 
