@@ -42,7 +42,7 @@ function download(name: string, data: BlobPart, type: string): void {
 }
 
 const message = (e: unknown) => (e instanceof Error ? e.message : String(e));
-const bytes = (b: number) => (b >= 2 ** 30 ? `${(b / 2 ** 30).toFixed(2)} GiB` : `${(b / 2 ** 20).toFixed(1)} MiB`);
+const bytes = (b: number) => (b >= 2 ** 30 ? `${(b / 2 ** 30).toFixed(2)} GiB` : b >= 2 ** 20 ? `${(b / 2 ** 20).toFixed(1)} MiB` : `${(b / 2 ** 10).toFixed(1)} KiB`);
 
 /** The fine-tune page. */
 export class WeftFinetunePage extends LitElement {
