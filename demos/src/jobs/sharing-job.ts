@@ -3,7 +3,7 @@
 // batch — on 3-arm spirals (MLP stacks, hashed MLPs) or on sorting 5 tokens (tiny Transformers).
 import * as tf from '@tensorflow/tfjs-core';
 import {
-  IGNORE_INDEX, MLPClassifier, Rng, TinyTransformer, accuracy, batchIndices, makeOptimizer, moons, parameterLedger, softmaxCrossEntropy, sortTask, spirals, train,
+  IGNORE_INDEX, MLPClassifier, Rng, TinyTransformer, accuracy, batchIndices, makeOptimizer, moons, parameterLedger, shapes, softmaxCrossEntropy, sortTask, spirals, train,
   type Dataset, type Ledger, type Module, type TrainResult,
 } from '@weft/core';
 import { HashedMLPClassifier, SharedMLPClassifier, planSlots, sharedTransformer, type SharingPlan } from '@weft/sharing';
@@ -38,8 +38,8 @@ export class SharingJob implements TrainingJob {
   readonly shared: Module;
   /** The unshared baseline. */
   readonly baseline: Module;
-  /** 'mlp' (spirals), 'transformer' (sort) or 'diffusion' (generating two moons). */
-  readonly model: 'mlp' | 'transformer' | 'diffusion';
+  /** 'mlp' (spirals), 'transformer' (sort), 'cnn' (8×8 shapes) or 'diffusion' (generating two moons). */
+  readonly model: 'mlp' | 'transformer' | 'cnn' | 'diffusion';
   /** The data (plain arrays). */
   readonly dataset: Dataset;
   private readonly x: tf.Tensor;
@@ -71,6 +71,7 @@ export class SharingJob implements TrainingJob {
       this.dataset =
         this.model === 'mlp' ? spirals({ n: 900, arms: 3, turns: 1.25, noise: 0.04 }, state.seed)
         : this.model === 'diffusion' ? moons({ n: 1000, noise: 0.05 }, state.seed)
+        : this.model === 'cnn' ? shapes({ n: 900 }, state.seed)
         : sortTask({ n: 2000, length: 5, vocabSize: 6 }, state.seed);
       const built = this.technique.build({ depth: L, width: W, unique: state.unique, compression: state.compression, vocabSize: this.dataset.vocabSize ?? 0, maxLen: 10 }, rng);
       this.shared = built.shared;

@@ -5,7 +5,7 @@ import { MLPClassifier, TinyTransformer, planSlots, type Module, type Rng } from
 /** Any model of the page (classifiers, language models, denoisers). */
 type AnyModule = Module<any, tf.Tensor>;
 import type * as tf from '@tensorflow/tfjs-core';
-import { DdpmSchedule, DiTDenoiser, ShapeshifterMLP, TokenFormerBlock, ddpmLoss, ddpmSample, growTokenFormer, sharedTransformer } from '@weft/sharing';
+import { DdpmSchedule, DiTDenoiser, PfCNN, ShapeshifterMLP, TokenFormerBlock, ddpmLoss, ddpmSample, growTokenFormer, sharedTransformer } from '@weft/sharing';
 import { megrez2Transformer } from '@weft/moe';
 
 /** What a technique's model is built from: the page's fields. */
@@ -38,8 +38,8 @@ export interface PageTechnique {
   group: string;
   /** One line on what it is (paper and what is shared). */
   about: string;
-  /** 'mlp' (3-arm spirals), 'transformer' (sorting 5 tokens) or 'diffusion' (generating two moons). */
-  model: 'mlp' | 'transformer' | 'diffusion';
+  /** 'mlp' (3-arm spirals), 'transformer' (sorting 5 tokens), 'cnn' (8×8 shapes) or 'diffusion' (generating two moons). */
+  model: 'mlp' | 'transformer' | 'cnn' | 'diffusion';
   /** What the baseline is, for the legend. */
   baseline: string;
   /** The page's integer field this technique reads, with its label, or null. */
@@ -142,6 +142,19 @@ export const PAGE_TECHNIQUES: Readonly<Record<string, PageTechnique>> = {
       loss: (m, x, rng) => ddpmLoss(m as DiTDenoiser, x, SCHEDULE, rng),
       sample: (m, n, rng) => ddpmSample(m as DiTDenoiser, SCHEDULE, n, 2, rng),
     },
+  },
+  'parameter-free': {
+    group: 'Parameter-free layers',
+    about: 'Learning Features with Parameter-Free Layers: each block\'s 3×3 depthwise convolution replaced by a 3×3 max-pool (no weights, no multiplies), on 8×8 shapes.',
+    model: 'cnn',
+    baseline: 'the same CNN with depthwise convolutions',
+    sizeField: null,
+    usesCompression: false,
+    build: (i, rng) => {
+      const cfg = { channels: i.width, blocks: i.depth, numClasses: 6 };
+      return { shared: new PfCNN({ ...cfg, spatial: 'maxpool' }, rng.fork('shared')), baseline: new PfCNN({ ...cfg, spatial: 'depthwise' }, rng.fork('baseline')) };
+    },
+    rows: () => null,
   },
   shapeshifter: {
     group: 'Parameter banks',

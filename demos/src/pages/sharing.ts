@@ -14,7 +14,7 @@ import './sharing-modules-diagram.js';
 import '../components/decision-boundary.js';
 import { LitElement, html, nothing } from 'lit';
 import type { Ledger } from '@weft/core';
-import { BankLinear, HashedLinear, SHARING_PLANS, ShapeshifterMLP } from '@weft/sharing';
+import { BankLinear, HashedLinear, PfCNN, SHARING_PLANS, ShapeshifterMLP } from '@weft/sharing';
 import { PAGE_TECHNIQUES, isTechnique } from './sharing-techniques.js';
 import { TrainingController } from '../controllers/training-controller.js';
 import { PageStateController } from '../controllers/page-state-controller.js';
@@ -289,6 +289,9 @@ export class WeftSharingPage extends LitElement {
       const layers = job.shared.modules().filter((m): m is BankLinear => m instanceof BankLinear);
       return html`<weft-sharing-diagram .hashed=${{ layers: layers.map((l) => l.cfg.inFeatures * l.cfg.outFeatures), memory: job.shared.bank.cfg.size, note: 'one bank for all layers' }}></weft-sharing-diagram>`;
     }
+    if (job?.shared instanceof PfCNN && job.baseline instanceof PfCNN) {
+      return html`<p class="about" data-baseline-about>Baseline: ${t.baseline}. Multiply-adds per image: <b data-flops=${job.shared.flops()}>${formatInt(job.shared.flops())}</b> with max-pools, ${formatInt(job.baseline.flops())} with depthwise convolutions.</p>`;
+    }
     return html`<p class="about" data-baseline-about>Baseline: ${t.baseline}.${t.grow && job ? (job.growth.length ? ` The shared model ${job.growth[0]!.label} at step ${job.growth[0]!.step.toLocaleString('en-US')} (dashed line on the loss).` : ` It grows at step ${t.grow.at(job.totalSteps).toLocaleString('en-US')}.`) : ''}</p>`;
   }
 
@@ -320,7 +323,7 @@ export class WeftSharingPage extends LitElement {
             </optgroup>
             ${[...new Set(Object.values(PAGE_TECHNIQUES).map((x) => x.group))].map(
               (g) => html`<optgroup label=${g}>
-                ${Object.entries(PAGE_TECHNIQUES).filter(([, x]) => x.group === g).map(([c, x]) => html`<option value=${c} ?selected=${c === s.sharing}>${c} (${x.model === 'mlp' ? 'MLP' : x.model === 'diffusion' ? 'diffusion' : 'Transformer'})</option>`)}
+                ${Object.entries(PAGE_TECHNIQUES).filter(([, x]) => x.group === g).map(([c, x]) => html`<option value=${c} ?selected=${c === s.sharing}>${c} (${({ mlp: 'MLP', transformer: 'Transformer', cnn: 'CNN', diffusion: 'diffusion' } as const)[x.model]})</option>`)}
               </optgroup>`,
             )}
           </select>
@@ -329,8 +332,8 @@ export class WeftSharingPage extends LitElement {
         <label class="field">
           <span>Model</span>
           <select name="model" ?disabled=${hashed || technique !== null}>
-            ${technique?.model === 'diffusion'
-              ? html`<option selected>DiT denoiser · two moons</option>`
+            ${technique?.model === 'diffusion' || technique?.model === 'cnn'
+              ? html`<option selected>${technique.model === 'cnn' ? 'CNN · 8×8 shapes' : 'DiT denoiser · two moons'}</option>`
               : SHARING_MODELS.map((m) => html`<option value=${m} ?selected=${m === (hashed ? 'mlp' : (technique?.model ?? s.model))}>${m === 'mlp' ? 'MLP · 3-arm spirals' : 'Transformer · sort 5 tokens'}</option>`)}
           </select>
         </label>
