@@ -59,17 +59,17 @@ describe('DiTDenoiser', () => {
 });
 
 describe('experiment (DiT-Air): shared vs unshared denoiser blocks on two moons, energy distance of samples to data', () => {
-  it('reports D² over 3 seeds', { timeout: 1_800_000 }, async () => {
+  it('reports D² over 3 seeds', { timeout: 3_000_000 }, async () => {
     const SEEDS = [1, 2, 3];
-    const STEPS = 1500;
+    const STEPS = 500;
     const data = moons({ n: 2000, noise: 0.05 }, 4);
     const x = tf.tensor2d(data.x as Float32Array, [2000, 2]);
     const ref = (data.x as Float32Array).slice(0, 800); // 400 data points for D²
     const schedule = new DdpmSchedule(50);
     const variants = {
-      shared: (r: Rng) => new DiTDenoiser({ dim: 48, depth: 6, plan: 'all-shared' }, r),
-      unshared: (r: Rng) => new DiTDenoiser({ dim: 48, depth: 6, plan: 'none' }, r),
-      shallow: (r: Rng) => new DiTDenoiser({ dim: 48, depth: 1, plan: 'none' }, r),
+      shared: (r: Rng) => new DiTDenoiser({ dim: 32, depth: 4, plan: 'all-shared' }, r),
+      unshared: (r: Rng) => new DiTDenoiser({ dim: 32, depth: 4, plan: 'none' }, r),
+      shallow: (r: Rng) => new DiTDenoiser({ dim: 32, depth: 1, plan: 'none' }, r),
     };
     const d2: Record<string, number[]> = {};
     const stored: Record<string, number> = {};
@@ -93,10 +93,10 @@ describe('experiment (DiT-Air): shared vs unshared denoiser blocks on two moons,
     }
     const noise = energyDistance(new Rng(9).normalArray(800), ref);
     console.log(
-      `DiT-Air experiment (two moons, DDPM T=50, width 48, ${STEPS} Adam steps, seeds ${SEEDS}): energy distance D² of 400 samples to 400 data points, mean ± half-range (Gaussian noise scores ${noise.toFixed(3)})\n` +
+      `DiT-Air experiment (two moons, DDPM T=50, width 32, depth 4 (shallow: 1), ${STEPS} Adam steps, seeds ${SEEDS}): energy distance D² of 400 samples to 400 data points, mean ± half-range (Gaussian noise scores ${noise.toFixed(3)})\n` +
         Object.keys(d2).map((k) => `  ${k.padEnd(8)} stored ${stored[k]}: ${meanSpread(d2[k]!, false, 4)}`).join('\n'),
     );
-    expect(stored.shared!).toBeLessThan(stored.unshared! / 3);
+    expect(stored.shared!).toBeLessThan(stored.unshared! / 2);
     tf.dispose(x);
   });
 });
