@@ -49,7 +49,8 @@ export function softmaxCrossEntropy(logits: tf.Tensor, labels: tf.Tensor, option
     // One kernel each way on cpu and wasm (kernels/softmax-cross-entropy.ts). labels need no
     // gradient; they stay alive through the backward pass as the step's batch.
     const attrs = { ignoreIndex: ignoreIndex ?? 0, hasIgnore: ignoreIndex !== null };
-    const op = tf.customGrad((z: tf.Tensor, save: tf.GradSaveFunc) => {
+    const op = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
+      const [z, save] = args as [tf.Tensor, tf.GradSaveFunc];
       save([z]);
       return {
         value: tf.engine().runKernel(SOFTMAX_XENT, { logits: z, labels }, attrs) as tf.Scalar,
