@@ -2,7 +2,11 @@
 // key, naming it and the nearest allowed key: one table row per entry point, plus a typo of every
 // option of every registered sharing plan (the registry is the list, so a new plan is covered).
 import { describe, expect, it } from 'vitest';
-import { Rng, TransformerBlock, countParams } from '@weft/core';
+import { Rng, TinyTransformer, TransformerBlock, countParams } from '@weft/core';
+import {
+  BankLinear, DiTDenoiser, HashedConv2d, HashedEmbedding, LowRankGRU, LowRankLinear, ParameterBank, Pattention, PfBlock, PfCNN, SafeEmbedding, ShapeshifterMLP,
+  TokenFormerBlock, blockImportance, foldTransformer,
+} from '@weft/sharing';
 import {
   FactorizedEmbedding, HashedLinear, HashedMemory, HashedMLPClassifier, KernelSharingCNN, MixtureOfRecursions, RecurrentBlock, SHARING_PLANS, SharedMLPClassifier,
   applyPlan, planSlots, registerSharingPlan, sharedTransformer,
@@ -35,12 +39,33 @@ describe('every cross-layer and hashed sharing config entry point refuses a typo
     ['HashedLinear (STABLE-RPS)', () => new HashedLinear({ inFeatures: 4, outFeatures: 4, method: 'stable-rps', compresion: 2 } as never), 'compresion', 'compression'],
     ['HashedMLPClassifier', () => new HashedMLPClassifier({ inFeatures: 2, numClasses: 2, scoep: 'layer' } as never), 'scoep', 'scope'],
     ['HashedMemory', () => new HashedMemory({ size: 4, int: 0.1 } as never), 'int', 'init'],
+    ['HashedEmbedding', () => new HashedEmbedding({ vocabSize: 4, dim: 2, compresion: 2 } as never), 'compresion', 'compression'],
+    ['HashedConv2d', () => new HashedConv2d({ inChannels: 1, outChannels: 2, kernelSize: 3, paddin: 'same' } as never), 'paddin', 'padding'],
+    ['sharedTransformer ffnPlan (MobiLlama)', () => sharedTransformer({ vocabSize: 8, maxLen: 4, dim: 8, depth: 4, numHeads: 2, ffnPlan: { name: 'groups', grups: 2 } }), 'grups', 'groups'],
+    ['sharedTransformer embedding', () => sharedTransformer({ vocabSize: 8, maxLen: 4, dim: 8, numHeads: 2, embedding: { method: 'safe', embedingDim: 2 } } as never), 'embedingDim', 'embeddingDim'],
+    ['SafeEmbedding', () => new SafeEmbedding({ vocabSize: 8, embeddingDim: 2, hidden: 4, numHeds: 1 } as never), 'numHeds', 'numHeads'],
+    ['Pattention', () => new Pattention({ inFeatures: 2, outFeatures: 2, tokns: 4 } as never), 'tokns', 'tokens'],
+    ['TokenFormerBlock', () => new TokenFormerBlock({ dim: 8, ffnTokns: 4 } as never), 'ffnTokns', 'ffnTokens'],
+    ['LowRankLinear', () => new LowRankLinear({ inFeatures: 4, outFeatures: 4, diagonl: true } as never), 'diagonl', 'diagonal'],
+    ['LowRankGRU', () => new LowRankGRU({ inFeatures: 2, hiden: 4 } as never), 'hiden', 'hidden'],
+    ['ParameterBank', () => new ParameterBank({ siz: 4 } as never), 'siz', 'size'],
+    ['BankLinear', () => new BankLinear({ inFeatures: 2, outFeatures: 2, templtes: 2 } as never, new ParameterBank({ size: 4 })), 'templtes', 'templates'],
+    ['ShapeshifterMLP', () => new ShapeshifterMLP({ inFeatures: 2, numClasses: 2, budgt: 10 } as never), 'budgt', 'budget'],
+    ['foldTransformer', () => foldTransformer(new TinyTransformer({ vocabSize: 4, maxLen: 4, dim: 8, depth: 2, numHeads: 2 }), [1, 2], { grops: 1 } as never), 'grops', 'groups'],
+    ['PfBlock', () => new PfBlock({ channels: 4, expnd: 2 } as never), 'expnd', 'expand'],
+    ['PfCNN', () => new PfCNN({ blcks: 2 } as never), 'blcks', 'blocks'],
+    ['DiTDenoiser', () => new DiTDenoiser({ timestep: 10 } as never), 'timestep', 'timesteps'],
   ];
   for (const [name, make, key, suggestion] of cases) {
     it(name, () => {
       expect(make).toThrow(refusal(key, suggestion));
     });
   }
+
+  it('blockImportance (FoldGPT)', async () => {
+    const m = new TinyTransformer({ vocabSize: 4, maxLen: 4, dim: 8, depth: 2, numHeads: 2 });
+    await expect(blockImportance(m, { batch: () => { throw new Error('unused'); }, loss: () => { throw new Error('unused'); } }, { stpes: 2 } as never)).rejects.toThrow(refusal('stpes', 'steps'));
+  });
 
   it('an unknown plan name suggests the nearest registered one', () => {
     expect(() => planSlots('all', 4)).toThrow(/plan name="all" is not registered; did you mean 'all-shared'\?/);

@@ -3,7 +3,7 @@
 // [vocab, dim] or the kernel [k, k, in, out] is a HashedLinear's virtual weight, so both read one
 // (own or global) hashed memory with the same maps, scaling and gradient rule.
 import * as tf from '@tensorflow/tfjs-core';
-import { Module, defaultRng, type ForwardContext, type Rng } from '@weft/core';
+import { Module, checkKnownKeys, defaultRng, type ForwardContext, type Rng } from '@weft/core';
 import { checkOneOf, checkPositiveInt } from '@weft/core/internal';
 import { HashedLinear, type HashMethod } from './hashed-linear.js';
 import type { HashedMemory } from './memory.js';
@@ -18,12 +18,15 @@ export interface HashedOptions {
   hashSeed?: number;
 }
 
+const HASH_KEYS = ['method', 'compression', 'hashSeed'];
+
 /** ids (...S) -> (...S, dim) from a hashed [vocab, dim] table. */
 export class HashedEmbedding extends Module<tf.Tensor, tf.Tensor> {
   /** The hashed [vocab, dim] table (a HashedLinear without bias; its rows are the embeddings). */
   readonly table: HashedLinear;
   constructor(readonly config: { vocabSize: number; dim: number } & HashedOptions, rng: Rng = defaultRng(), memory?: HashedMemory) {
     super();
+    checkKnownKeys('HashedEmbedding', config, ['vocabSize', 'dim', ...HASH_KEYS]);
     checkPositiveInt('HashedEmbedding', 'vocabSize', config.vocabSize);
     checkPositiveInt('HashedEmbedding', 'dim', config.dim);
     const { vocabSize, dim, ...hash } = config;
@@ -46,6 +49,7 @@ export class HashedConv2d extends Module<tf.Tensor, tf.Tensor> {
   ) {
     super();
     const W = 'HashedConv2d';
+    checkKnownKeys(W, config, ['inChannels', 'outChannels', 'kernelSize', 'stride', 'padding', ...HASH_KEYS]);
     for (const k of ['inChannels', 'outChannels', 'kernelSize'] as const) checkPositiveInt(W, k, config[k]);
     if (config.stride !== undefined) checkPositiveInt(W, 'stride', config.stride);
     checkOneOf(W, 'padding', config.padding ?? 'same', ['same', 'valid'] as const);
