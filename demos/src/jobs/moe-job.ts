@@ -4,7 +4,7 @@
 // on a fixed probe of 12 points per cluster, the token → expert combine weights for the heatmap.
 import * as tf from '@tensorflow/tfjs-core';
 import { ForwardContext, Rng, batchIndices, clusterTasks, makeOptimizer, mse, parameterLedger, train, type Dataset, type Ledger, type TrainResult } from '@weft/core';
-import { MoE, Regressor, normalizedMutualInformation } from '@weft/moe';
+import { ChainOfExperts, GroveMoE, MoE, MPOEMoE, Regressor, normalizedMutualInformation, type MoEConfig } from '@weft/moe';
 import type { TrainingJob, TrainingSegment } from '../controllers/training-controller.js';
 import type { MoEState } from '../pages/moe-state.js';
 import { setLearningRate } from './learning-rate.js';
@@ -28,8 +28,6 @@ export class MoEJob implements TrainingJob {
   readonly totalSteps: number;
   /** The model. */
   readonly model: Regressor;
-  /** Its MoE layer. */
-  readonly moe: MoE;
   /** The data. */
   readonly dataset: Dataset;
   private readonly x: tf.Tensor;
@@ -45,12 +43,18 @@ export class MoEJob implements TrainingJob {
     const rng = new Rng(state.seed);
     this.dataset = clusterTasks({ n: 2048, clusters: CLUSTERS, dim: 2, target: 'nonlinear', outputs: 1 }, state.seed);
     // Throws the library's error for a bad combination (k > E, Switch with k = 2, DSelect-k with E = 6, …).
-    this.model = new Regressor(2, 1, 16, (r) => new MoE({
+    const cfg: MoEConfig = {
       dim: 16, numExperts: state.experts, topK: state.k, hidden: 16, expert: state.expert, router: state.router,
       capacityFactor: state.capacity > 0 ? state.capacity : null, dropPolicy: state.drop,
       loadBalance: state.balance, loadBalanceWeight: state.aux, zLossWeight: state.z, loraZeroInit: false, name: 'moe',
-    }, r), rng.fork('model'));
-    this.moe = this.model.mid as MoE;
+    };
+    // Each layer reports its routing under the name 'moe' (Chain-of-Experts: its first iteration's).
+    this.model = new Regressor(2, 1, 16, (r) => {
+      if (state.layer === 'chain-of-experts') return new ChainOfExperts({ ...cfg, iterations: 2 }, r);
+      if (state.layer === 'grove') return new GroveMoE(cfg, r);
+      if (state.layer === 'mpoe') return new MPOEMoE({ ...cfg, dimFactors: [2, 4, 2], hiddenFactors: [2, 4, 2] }, r);
+      return new MoE(cfg, r);
+    }, rng.fork('model'));
     this.x = tf.tensor(this.dataset.x, this.dataset.xShape);
     this.y = tf.tensor(this.dataset.y, this.dataset.yShape);
     const cluster = this.dataset.extra!.cluster as Int32Array;

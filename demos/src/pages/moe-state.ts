@@ -11,9 +11,13 @@ export const MOE_BALANCE = [...LOAD_BALANCE_FORMS, 'none'] as const;
 export const MOE_EXPERTS = EXPERT_KINDS;
 /** Drop policies of @weft/moe's capacity dispatch. */
 export const MOE_DROP = DROP_POLICIES;
+/** The layer in the middle of the regressor: the plain MoE or one of the layers built on it. */
+export const MOE_LAYERS = ['moe', 'chain-of-experts', 'grove', 'mpoe'] as const;
 
 /** Query parameters of moe.html, their defaults and bounds (bounded so a link cannot freeze the tab). */
 export const MOE_SCHEMA = {
+  /** Layer: MoE, Chain-of-Experts (2 iterations), Grove MoE (adjugate experts), MPOE (MPO experts). */
+  layer: choiceParam(MOE_LAYERS, 'moe'),
   /** Router name. */
   router: choiceParam(MOE_ROUTERS, 'mixtral'),
   /** Routed experts E. */

@@ -24,7 +24,7 @@ import { formatInt, formatLoss, formatPercent } from '../format.js';
 import { BACKEND_CHOICES } from '../backend-choice.js';
 import type { MoEView } from '../jobs/moe-job.js';
 import { JobWorker, type WorkerJob } from '../jobs/worker-job.js';
-import { MOE_BALANCE, MOE_DROP, MOE_EXPERTS, MOE_ROUTERS, MOE_SCHEMA, type MoEState } from './moe-state.js';
+import { MOE_BALANCE, MOE_DROP, MOE_EXPERTS, MOE_LAYERS, MOE_ROUTERS, MOE_SCHEMA, type MoEState } from './moe-state.js';
 
 type Key = keyof MoEState;
 
@@ -208,6 +208,8 @@ export class WeftMoEPage extends LitElement {
     </label>`;
     return html`<form @submit=${(e: Event) => e.preventDefault()} @change=${this.page.onChange}>
       <fieldset ?disabled=${locked}>
+        ${select('layer', 'Layer', MOE_LAYERS, s.layer)}
+        <p class="note">chain-of-experts: 2 routed iterations through one set of experts; grove: expert groups of 2 with an adjugate expert each; mpoe: experts as matrix product operators sharing their central cores.</p>
         ${select('router', 'Router', MOE_ROUTERS, s.router)}
         <div class="pair">${num('experts', 'Experts E', s.experts, { min: 2, max: 32 })}${num('k', 'Top-k', s.k, { min: 1, max: 8 })}</div>
         <div class="pair">${select('expert', 'Expert kind', MOE_EXPERTS, s.expert)}${dec('capacity', 'Capacity', s.capacity)}</div>
