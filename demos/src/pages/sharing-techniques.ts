@@ -5,7 +5,7 @@ import { MLPClassifier, TinyTransformer, planSlots, type Module, type Rng } from
 /** Any model of the page (classifiers, language models, denoisers). */
 type AnyModule = Module<any, tf.Tensor>;
 import type * as tf from '@tensorflow/tfjs-core';
-import { DdpmSchedule, DiTDenoiser, PfCNN, ShapeshifterMLP, TokenFormerBlock, ddpmLoss, ddpmSample, growTokenFormer, sharedTransformer } from '@weft/sharing';
+import { DdpmSchedule, DiTDenoiser, KernelSharingCNN, PfCNN, ShapeshifterMLP, TokenFormerBlock, ddpmLoss, ddpmSample, growTokenFormer, sharedTransformer } from '@weft/sharing';
 import { megrez2Transformer } from '@weft/moe';
 
 /** What a technique's model is built from: the page's fields. */
@@ -142,6 +142,19 @@ export const PAGE_TECHNIQUES: Readonly<Record<string, PageTechnique>> = {
       loss: (m, x, rng) => ddpmLoss(m as DiTDenoiser, x, SCHEDULE, rng),
       sample: (m, n, rng) => ddpmSample(m as DiTDenoiser, SCHEDULE, n, 2, rng),
     },
+  },
+  'kernel-sharing': {
+    group: 'Convolutions',
+    about: 'Inter-layer kernel sharing: every 3×3 convolution after the stem reads one kernel bank; each keeps its own bias (8×8 shapes).',
+    model: 'cnn',
+    baseline: 'every convolution its own kernel',
+    sizeField: null,
+    usesCompression: false,
+    build: (i, rng) => {
+      const cfg = { channels: i.width, depth: i.depth, numClasses: 6 };
+      return { shared: new KernelSharingCNN({ ...cfg, plan: 'all-shared' }, rng.fork('shared')), baseline: new KernelSharingCNN({ ...cfg, plan: 'none' }, rng.fork('baseline')) };
+    },
+    rows: (i) => [{ label: 'bias', map: own(i.depth) }, { label: 'kernel', map: planSlots('all-shared', i.depth) }],
   },
   'parameter-free': {
     group: 'Parameter-free layers',
