@@ -60,6 +60,8 @@ interface Fixture {
   input(rng: Rng, n?: number): tf.Tensor;
   /** A regression target for a batch of n. */
   target(rng: Rng, n: number): tf.Tensor;
+  /** Examples in the training check's batch. */
+  trainBatch: number;
 }
 
 const FIXTURES: Fixture[] = [
@@ -70,6 +72,7 @@ const FIXTURES: Fixture[] = [
     smoothInput: (rng) => tf.tensor2d(rng.normalArray(6), [2, 3]),
     input: (rng, n = 6) => tf.tensor2d(rng.normalArray(n * 8), [n, 8]),
     target: (rng, n) => tf.tensor2d(rng.normalArray(n * 4), [n, 4]),
+    trainBatch: 32,
   },
   {
     label: 'Conv2d', cases: convAdapterCases(), layers: ['conv1', 'conv2'], base: Conv2d,
@@ -78,6 +81,7 @@ const FIXTURES: Fixture[] = [
     smoothInput: (rng) => tf.tensor4d(rng.normalArray(2 * 3 * 3 * 2), [2, 3, 3, 2]),
     input: (rng, n = 3) => tf.tensor4d(rng.normalArray(n * 5 * 5 * 2), [n, 5, 5, 2]),
     target: (rng, n) => tf.tensor4d(rng.normalArray(n * 3 * 3 * 4), [n, 3, 3, 4]),
+    trainBatch: 8, // 8 images of 5×5: 72 output pixels per step
   },
 ];
 
@@ -166,8 +170,8 @@ describe('adapter matrix', () => {
       it('only adapter parameters train (optimizer state only for them), and the loss falls', async () => {
         const model = fx.make(new Rng(1));
         const rng = new Rng(5);
-        const x = fx.input(rng, 32);
-        const y = fx.target(rng, 32);
+        const x = fx.input(rng, fx.trainBatch);
+        const y = fx.target(rng, fx.trainBatch);
         inject(model, fx, method, cfg);
         const trainable = model.trainableParameters();
         const adapterVars = new Set(model.namedParameters().filter(([p]) => p.includes('.a.')).map(([, v]) => v));
