@@ -9,3 +9,4 @@ export * from './safe-embedding.js';
 export * from './universal-transformer.js';
 export * from './mixture-of-recursions.js';
 export * from './no-grad.js';
+export * from './active-rows.js';

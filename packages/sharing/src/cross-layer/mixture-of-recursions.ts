@@ -7,14 +7,17 @@
 //   their original order), and scattered back: compute and attention really shrink. An auxiliary
 //   BCE loss teaches the router scores to predict the selection (the paper's auxiliary loss).
 // - token-choice: one router (softmax over Nr depths) at the start assigns each token a depth,
-//   with a Switch-style balancing loss; here the block runs on every token and inactive ones are
-//   masked out of attention and updates (the saving is reported, not realised).
+//   with a Switch-style balancing loss. At recursion r the tokens with depth > r are active; the
+//   inactive ones are out of attention and keep their state. `inactiveTokens: 'masked'` (default)
+//   runs the block on every row with them masked (static shapes, any backend); 'gathered' computes
+//   the same on the active tokens only (active-rows.ts; not on webgpu), so compute really falls.
 // Update of a selected token: h ← h + g·(f(h) − h), the block's residual update scaled by the
 // router gate g (the paper writes g·f(h) + h with f the layer stack without its residual).
 // Not implemented: the KV-sharing / recursion-wise KV caching variants (inference-time only).
 import * as tf from '@tensorflow/tfjs-core';
 import { ForwardContext, Linear, Module, ModuleList, checkKnownKeys, configKeys, defaultRng, splitSequenceInput, type Rng, type SequenceInput, describeValue } from '@weft/core';
 import { gatherRows, noGrad, scatterRows } from './no-grad.js';
+import { runOnActiveRows } from './active-rows.js';
 
 /** Config of {@link MixtureOfRecursions}. */
 export interface MixtureOfRecursionsConfig {
@@ -28,9 +31,11 @@ export interface MixtureOfRecursionsConfig {
   capacity?: number[];
   /** Weight of the router aux loss (BCE for expert-choice, balancing for token-choice). Default: 0.01. */
   auxWeight?: number;
+  /** Token-choice: 'masked' (the block runs on every row, inactive ones masked) or 'gathered' (on the active rows only; not on webgpu). Same result. Default: 'masked'. */
+  inactiveTokens?: 'masked' | 'gathered';
 }
 
-const KEYS = configKeys<MixtureOfRecursionsConfig>({ dim: true, maxRecursions: true, routing: true, capacity: true, auxWeight: true });
+const KEYS = configKeys<MixtureOfRecursionsConfig>({ dim: true, maxRecursions: true, routing: true, capacity: true, auxWeight: true, inactiveTokens: true });
 
 /** One shared block, a per-token number of recursions: (B, T, dim) [+ mask] -> (B, T, dim). */
 export class MixtureOfRecursions extends Module<SequenceInput, tf.Tensor> {
@@ -39,7 +44,7 @@ export class MixtureOfRecursions extends Module<SequenceInput, tf.Tensor> {
   /** Routers: one per recursion (expert-choice, dim -> 1) or one (token-choice, dim -> Nr). */
   readonly routers: ModuleList<Linear>;
   /** Resolved settings. */
-  readonly settings: { maxRecursions: number; routing: 'expert-choice' | 'token-choice'; capacity: number[]; auxWeight: number };
+  readonly settings: { maxRecursions: number; routing: 'expert-choice' | 'token-choice'; capacity: number[]; auxWeight: number; inactiveTokens: 'masked' | 'gathered' };
   private observedDepth: number | null = null;
 
   constructor(block: Module<SequenceInput, tf.Tensor>, readonly config: MixtureOfRecursionsConfig, rng: Rng = defaultRng()) {
@@ -60,7 +65,9 @@ export class MixtureOfRecursions extends Module<SequenceInput, tf.Tensor> {
     });
     const auxWeight = config.auxWeight ?? 0.01;
     if (!(auxWeight >= 0 && Number.isFinite(auxWeight))) throw new Error(`${L}: auxWeight=${describeValue(auxWeight)} must be a finite number ≥ 0`);
-    this.settings = { maxRecursions: Nr, routing, capacity, auxWeight };
+    const inactiveTokens = config.inactiveTokens ?? 'masked';
+    if (inactiveTokens !== 'masked' && inactiveTokens !== 'gathered') throw new Error(`${L}: inactiveTokens=${describeValue(inactiveTokens)} must be 'masked' or 'gathered'`);
+    this.settings = { maxRecursions: Nr, routing, capacity, auxWeight, inactiveTokens };
     this.block = this.addModule('block', block);
     const routers = routing === 'expert-choice'
       ? Array.from({ length: Nr }, () => new Linear({ inFeatures: config.dim, outFeatures: 1 }, rng))
@@ -143,10 +150,20 @@ export class MixtureOfRecursions extends Module<SequenceInput, tf.Tensor> {
     const chosen = noGrad([choice], (c) => tf.sum(tf.mul(c, tf.range(1, Nr + 1)), -1)); // (B, T) depth in 1..Nr
     const real = attentionMask ? tf.cast(attentionMask, 'float32') : null;
     let h = x;
+    let rows = 0;
     for (let r = 0; r < Nr; r++) {
       let active = noGrad([chosen], (d) => tf.cast(tf.greater(d, r), 'float32')); // (B, T)
       if (real) active = tf.mul(active, real);
-      const y = this.block.forward({ x: h, attentionMask: active }, ctx);
+      let y: tf.Tensor;
+      if (this.settings.inactiveTokens === 'gathered') {
+        const g = runOnActiveRows('MixtureOfRecursions', this.block, h, active, ctx);
+        if (!g) break; // no token goes deeper
+        y = g.y;
+        rows += g.rows;
+      } else {
+        y = this.block.forward({ x: h, attentionMask: active }, ctx);
+        rows += B * T;
+      }
       h = tf.add(h, tf.mul(tf.expandDims(tf.mul(active, gate), -1), tf.sub(y, h))); // (B, T) -> (B, T, 1)
     }
     // Switch-style balance: Nr · Σᵢ fᵢ·Pᵢ over depths (1 when uniform).
@@ -159,6 +176,7 @@ export class MixtureOfRecursions extends Module<SequenceInput, tf.Tensor> {
       const avgDepth = real ? tf.div(tf.sum(tf.mul(chosen, real)), n) : tf.mean(chosen);
       const applied = tf.div(avgDepth, Nr); // fraction of the Nr·T block-token applications done
       this.recordStats(ctx, chosen, attentionMask, applied, null);
+      ctx.addStat('mor.block_rows', rows); // token rows the block processed (padding rows of a gathered batch included)
     }
     return h;
   }

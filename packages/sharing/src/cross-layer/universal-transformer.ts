@@ -5,9 +5,16 @@
 // The output is Graves' mean-field Σₙ pₙ·sₙ of the per-step states (weights sum to 1).
 // Departures: the timestep signal is a learned embedding (the paper adds a sinusoidal one); every
 // token is forced to halt at the last step so the update weights sum to 1 (tensor2tensor leaves
-// them partial); all tokens run every step (static shapes, no readback) and halted ones are
-// masked, so compute is not saved, only reported as the average depth.
+// them partial).
+// Halted tokens (`haltedTokens`): 'compute' (default) runs every token every step, as
+// tensor2tensor's UT does — a halted token's state keeps being transformed and serves as a key/value,
+// only its output weight is zero — so no compute is saved. 'masked' freezes a halted token's state
+// and removes it from attention (the block still runs on every row, static shapes, any backend);
+// 'gathered' computes exactly the same but runs the block on the still-running tokens only (see
+// active-rows.ts) and stops once every token has halted, so compute really falls. In both, padding
+// tokens never run (their output is zero).
 import * as tf from '@tensorflow/tfjs-core';
+import { runOnActiveRows } from './active-rows.js';
 import { ForwardContext, Linear, Module, checkKnownKeys, configKeys, defaultRng, normalInit, splitSequenceInput, type Rng, type SequenceInput, describeValue } from '@weft/core';
 
 /** Config of {@link RecurrentBlock}. */
@@ -26,9 +33,11 @@ export interface RecurrentBlockConfig {
   stepEmbedding?: boolean;
   /** Initial bias of the halting unit (UT: 1.0, so p ≈ 0.73 and tokens halt after about 2 steps). Default: 1. */
   haltBias?: number;
+  /** ACT: what halted tokens do — 'compute' (keep being transformed, t2t's UT), 'masked' (frozen, out of attention, dense compute) or 'gathered' (as 'masked', the block runs on running tokens only; not on webgpu). Default: 'compute'. */
+  haltedTokens?: 'compute' | 'masked' | 'gathered';
 }
 
-const KEYS = configKeys<RecurrentBlockConfig>({ dim: true, halting: true, maxSteps: true, threshold: true, ponderWeight: true, stepEmbedding: true, haltBias: true });
+const KEYS = configKeys<RecurrentBlockConfig>({ dim: true, halting: true, maxSteps: true, threshold: true, ponderWeight: true, stepEmbedding: true, haltBias: true, haltedTokens: true });
 
 /** One shared block applied recurrently in depth: (B, T, dim) [+ mask] -> (B, T, dim). Can fill a TinyTransformer slot. */
 export class RecurrentBlock extends Module<SequenceInput, tf.Tensor> {
@@ -48,9 +57,10 @@ export class RecurrentBlock extends Module<SequenceInput, tf.Tensor> {
     if (!(block instanceof Module)) throw new Error(`${L}: block must be a Module`);
     checkKnownKeys(L, config, KEYS);
     if (!Number.isInteger(config.dim) || config.dim < 1) throw new Error(`${L}: dim=${describeValue(config.dim)} must be a positive integer`);
-    const s = { halting: 'act' as const, maxSteps: 4, threshold: 0.99, ponderWeight: 0.01, stepEmbedding: true, haltBias: 1, ...config };
+    const s = { halting: 'act' as const, maxSteps: 4, threshold: 0.99, ponderWeight: 0.01, stepEmbedding: true, haltBias: 1, haltedTokens: 'compute' as const, ...config };
     if (s.halting !== 'act' && s.halting !== 'fixed') throw new Error(`${L}: halting=${describeValue(s.halting)} must be 'act' or 'fixed'`);
     if (!Number.isInteger(s.maxSteps) || s.maxSteps < 1) throw new Error(`${L}: maxSteps=${describeValue(s.maxSteps)} must be an integer ≥ 1 (depth 0 is not a model)`);
+    if (!['compute', 'masked', 'gathered'].includes(s.haltedTokens)) throw new Error(`${L}: haltedTokens=${describeValue(s.haltedTokens)} must be 'compute', 'masked' or 'gathered'`);
     if (!(s.threshold > 0 && s.threshold <= 1)) throw new Error(`${L}: threshold=${describeValue(s.threshold)} must be in (0, 1]`);
     if (!(s.ponderWeight >= 0 && Number.isFinite(s.ponderWeight))) throw new Error(`${L}: ponderWeight=${describeValue(s.ponderWeight)} must be a finite number ≥ 0`);
     const { dim: _d, ...settings } = s;
@@ -100,11 +110,18 @@ export class RecurrentBlock extends Module<SequenceInput, tf.Tensor> {
     let haltingProb: tf.Tensor = tf.zeros([B, T]);
     let remainders: tf.Tensor = tf.zeros([B, T]);
     let updates: tf.Tensor = tf.zeros([B, T]);
-    let running: tf.Tensor = tf.ones([B, T]);
+    const mode = this.settings.haltedTokens;
+    const real = attentionMask ? tf.cast(attentionMask, 'float32') : null;
+    // Frozen modes: padding tokens never run, so their output is zero.
+    let running: tf.Tensor = mode !== 'compute' && real ? real : tf.ones([B, T]);
     let state = x;
     let out: tf.Tensor = tf.zerosLike(x);
+    let rows = 0;
     for (let s = 0; s < S; s++) {
       const inp = this.stepInput(state, s);
+      // The tokens running at the start of this step (those halting in it included) apply the block.
+      const gathered = mode === 'gathered' ? runOnActiveRows('RecurrentBlock', this.block, inp, running, ctx) : null;
+      if (mode === 'gathered' && !gathered) break; // every token has halted: the remaining steps change nothing
       const p = tf.sigmoid(tf.reshape(this.halt!.forward(inp, ctx), [B, T])); // (B, T, 1) -> (B, T)
       const cand = tf.add(haltingProb, tf.mul(p, running));
       // greaterEqual is the comparison tfjs can differentiate (to zero); 1[cand > thr] = 1 − 1[thr ≥ cand].
@@ -115,15 +132,31 @@ export class RecurrentBlock extends Module<SequenceInput, tf.Tensor> {
       haltingProb = tf.add(haltingProb, tf.mul(halted, remainders));
       updates = tf.add(updates, running);
       const w = tf.expandDims(tf.add(tf.mul(p, stay), tf.mul(halted, remainders)), -1); // (B, T) -> (B, T, 1)
-      state = this.block.forward({ x: inp, attentionMask }, ctx);
+      if (mode === 'compute') {
+        state = this.block.forward({ x: inp, attentionMask }, ctx);
+        rows += B * T;
+      } else {
+        let y: tf.Tensor;
+        if (gathered) {
+          y = gathered.y;
+          rows += gathered.rows;
+        } else {
+          y = this.block.forward({ x: inp, attentionMask: running }, ctx);
+          rows += B * T;
+        }
+        state = tf.add(state, tf.mul(tf.expandDims(running, -1), tf.sub(y, state))); // halted tokens keep their state: (B, T) -> (B, T, 1)
+      }
       out = tf.add(out, tf.mul(state, w));
       running = stay;
     }
     // Ponder cost ρ = N + R per token, averaged over the real tokens.
-    const m = attentionMask ? tf.cast(attentionMask, 'float32') : null;
+    const m = real;
     const avg = (t: tf.Tensor) => (m ? tf.div(tf.sum(tf.mul(t, m)), tf.maximum(tf.sum(m), 1)) : tf.mean(t)) as tf.Scalar;
     ctx.addAuxLoss('ut.ponder', avg(tf.add(updates, remainders)), this.settings.ponderWeight);
-    if (ctx.collectStats) ctx.addStat('ut.avg_depth', avg(updates));
+    if (ctx.collectStats) {
+      ctx.addStat('ut.avg_depth', avg(updates));
+      ctx.addStat('ut.block_rows', rows); // token rows the block processed (padding rows of a gathered batch included)
+    }
     return out;
   }
 }
