@@ -2,7 +2,7 @@
 // read (it changes the computation, and is honoured), refused unless it has the value Weft computes
 // with, or listed as not affecting the forward pass with the reason; an unknown field is refused by
 // name, so nothing that changes the computation is silently given a default.
-import { describeValue, nearestName, type ActivationName, type RotaryConfig } from '@weft/core';
+import { describeValue, nearestName, ropeParameters, type ActivationName, type RotaryConfig } from '@weft/core';
 
 /** The `model_type`s Weft loads. */
 export const HF_MODEL_TYPES = ['llama', 'mistral', 'qwen2', 'qwen3', 'mixtral', 'qwen2_moe', 'qwen3_moe', 'olmoe', 'gpt2', 'bert'] as const;
@@ -42,7 +42,7 @@ export interface DecoderSpec {
   activation: ActivationName;
   rmsEps: number;
   rope: RotaryConfig;
-  /** cos/sin multiplier of the rope type (1 for the supported types). */
+  /** cos/sin multiplier of the rope type at init (transformers' attention_scaling: 1 except for yarn and longrope). */
   ropeAttentionScaling: number;
   tieEmbeddings: boolean;
   /** Biases of q, k, v and of o. */
@@ -267,9 +267,24 @@ function readRope(r: Reader, headDim: number): RotaryConfig {
   if (typeof p !== 'object' || p === null || Array.isArray(p)) throw new HfConfigError(`rope_parameters=${describeValue(p)} must be an object`);
   const o = p as Record<string, unknown>;
   const type = o['rope_type'] ?? o['type'] ?? 'default';
-  const known = new Set(['rope_type', 'type', 'rope_theta', 'factor', 'low_freq_factor', 'high_freq_factor', 'original_max_position_embeddings', 'partial_rotary_factor']);
+  // The fields each rope_type reads (transformers 5's modeling_rope_utils); others set are refused by name.
+  const fields: Record<string, string[]> = {
+    default: [],
+    linear: ['factor'],
+    dynamic: ['factor'],
+    yarn: ['factor', 'original_max_position_embeddings', 'attention_factor', 'beta_fast', 'beta_slow', 'truncate', 'mscale', 'mscale_all_dim'],
+    longrope: ['factor', 'original_max_position_embeddings', 'attention_factor', 'short_factor', 'long_factor'],
+    llama3: ['factor', 'low_freq_factor', 'high_freq_factor', 'original_max_position_embeddings'],
+  };
+  if (typeof type !== 'string' || !Object.hasOwn(fields, type)) {
+    throw new HfConfigError(`${where}.rope_type=${describeValue(type)} is not supported; allowed: ${Object.keys(fields).map((f) => `"${f}"`).join(', ')}`);
+  }
+  const known = new Set(['rope_type', 'type', 'rope_theta', 'partial_rotary_factor', ...Object.values(fields).flat()]);
   for (const k of Object.keys(o)) {
     if (!known.has(k)) throw new HfConfigError(`${where}.${k}=${describeValue(o[k])} is not supported (Weft reads ${[...known].join(', ')})`);
+    if (!['rope_type', 'type', 'rope_theta', 'partial_rotary_factor', ...fields[type]!].includes(k) && o[k] !== undefined && o[k] !== null) {
+      throw new HfConfigError(`${where}.${k} is set but rope_type is "${type}", which does not use it`);
+    }
   }
   const num = (k: string, fallback?: number): number | undefined => {
     const v = o[k] ?? fallback;
@@ -283,13 +298,10 @@ function readRope(r: Reader, headDim: number): RotaryConfig {
   const partial = num('partial_rotary_factor', 1);
   if (partial !== 1) throw new HfConfigError(`${where}.partial_rotary_factor=${partial} is not supported (Weft rotates the whole head)`);
   const theta = num('rope_theta', 10000)!;
-  if (type === 'default') {
-    for (const k of ['factor', 'low_freq_factor', 'high_freq_factor', 'original_max_position_embeddings']) {
-      if (o[k] !== undefined && o[k] !== null) throw new HfConfigError(`${where}.${k} is set but rope_type is "default", which does not use it`);
-    }
-    return { dim: headDim, theta };
-  }
+  const maxPositions = r.int('max_position_embeddings');
+  if (type === 'default') return { dim: headDim, theta };
   if (type === 'linear') return { dim: headDim, theta, scaling: 'linear', factor: num('factor') ?? missing(`${where}.factor`) };
+  if (type === 'dynamic') return { dim: headDim, theta, scaling: 'dynamic', factor: num('factor') ?? missing(`${where}.factor`), maxPositions };
   if (type === 'llama3') {
     return {
       dim: headDim, theta, scaling: 'llama3',
@@ -299,7 +311,24 @@ function readRope(r: Reader, headDim: number): RotaryConfig {
       originalMaxPositions: num('original_max_position_embeddings') ?? missing(`${where}.original_max_position_embeddings`),
     };
   }
-  throw new HfConfigError(`${where}.rope_type=${describeValue(type)} is not supported; allowed: "default", "linear", "llama3"`);
+  // yarn and longrope: an unset factor is max_position_embeddings / original_max_position_embeddings,
+  // an unset original_max_position_embeddings is max_position_embeddings (transformers 5).
+  const common = { dim: headDim, theta, maxPositions, factor: num('factor'), originalMaxPositions: num('original_max_position_embeddings'), attentionFactor: num('attention_factor') };
+  if (type === 'yarn') {
+    const truncate = o['truncate'];
+    if (truncate !== undefined && truncate !== null && typeof truncate !== 'boolean') throw new HfConfigError(`${where}.truncate=${describeValue(truncate)} must be true or false`);
+    // transformers reads `beta_fast or 32`, `mscale and mscale_all_dim`: a 0 counts as unset, so 0 is allowed here.
+    const opt = (k: string): number | undefined => (o[k] === 0 ? 0 : num(k));
+    return { ...common, scaling: 'yarn', betaFast: opt('beta_fast'), betaSlow: opt('beta_slow'), mscale: opt('mscale'), mscaleAllDim: opt('mscale_all_dim'), truncate: truncate ?? undefined };
+  }
+  const list = (k: string): number[] => {
+    const v = o[k];
+    if (!Array.isArray(v) || v.length !== headDim / 2 || !v.every((f) => typeof f === 'number' && Number.isFinite(f) && f > 0)) {
+      throw new HfConfigError(`${where}.${k}=${describeValue(v)} must be a list of ${headDim / 2} numbers > 0 (head_dim / 2)`);
+    }
+    return v as number[];
+  };
+  return { ...common, scaling: 'longrope', shortFactor: list('short_factor'), longFactor: list('long_factor') };
 }
 
 function missing(field: string): never {
@@ -390,7 +419,7 @@ function readDecoder(r: Reader): DecoderSpec {
     activation,
     rmsEps: r.num('rms_norm_eps', Number.MIN_VALUE),
     rope,
-    ropeAttentionScaling: 1,
+    ropeAttentionScaling: ropeParameters(rope).attentionScaling,
     tieEmbeddings: r.bool('tie_word_embeddings'),
     qkvBias,
     oBias: t === 'llama' || t === 'qwen3' || t === 'qwen3_moe' || t === 'olmoe' ? attnBias : false,

@@ -6,7 +6,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import {
   Embedding, ForwardContext, Linear, Module, ModuleList, RMSNorm, activationFn, applyRotary, attend, defaultRng,
-  ropeInverseFrequencies, rotaryTables, type Rng,
+  RopeFrequencies, rotaryTables, type Rng,
 } from '@weft/core';
 import { MoE } from '@weft/moe';
 import type { DecoderSpec } from './config.js';
@@ -155,13 +155,14 @@ export class HfCausalLM extends Module<CausalLMInput, tf.Tensor> {
   readonly model: DecoderBody;
   /** The output Linear, or null when tied to `model.embed_tokens`. */
   readonly lm_head: Linear | null;
-  private readonly invFreq: Float32Array;
+  /** The rope frequencies per call (dynamic and longrope change with the sequence length, as in transformers). */
+  private readonly rope: RopeFrequencies;
 
   constructor(readonly spec: DecoderSpec, rng: Rng = defaultRng()) {
     super();
     this.model = this.addModule('model', new DecoderBody(spec, rng));
     this.lm_head = spec.tieEmbeddings ? null : this.addModule('lm_head', new Linear({ inFeatures: spec.hidden, outFeatures: spec.vocabSize, bias: false }, rng));
-    this.invFreq = ropeInverseFrequencies(spec.rope);
+    this.rope = new RopeFrequencies(spec.rope);
   }
 
   /** Hidden states after the final norm (B, T, C). */
@@ -172,7 +173,8 @@ export class HfCausalLM extends Module<CausalLMInput, tf.Tensor> {
     }
     const T = ids.shape[1]!;
     const offset = cache ? cache.length : 0;
-    const { cos, sin } = rotaryTables(this.invFreq, offset, T, this.spec.ropeAttentionScaling);
+    const rope = this.rope.at(offset + T); // transformers: seq_len = max(position_ids) + 1
+    const { cos, sin } = rotaryTables(rope.invFreq, offset, T, rope.attentionScaling);
     let x = this.model.embed_tokens.forward(ids, ctx); // (B, T, C)
     for (const layer of this.model.layers.items) x = layer.forward({ x, cos, sin, attentionMask, cache }, ctx);
     if (cache) cache.advance(T);

@@ -123,7 +123,10 @@ describe('loadTransformers refuses bad input, naming the file and the field', ()
 
   it('a config field Weft does not know, and one it does not compute with a non-default value', async () => {
     await refuses({ ...llama(), 'config.json': enc({ ...config(), rms_norm_epsilon: 1e-6 }) }, /config\.json: field rms_norm_epsilon=.*not known.*did you mean rms_norm_eps/);
-    await refuses({ ...llama(), 'config.json': enc({ ...config(), rope_parameters: { rope_type: 'yarn', factor: 2, rope_theta: 1e4 } }) }, /config\.json: rope_parameters\.rope_type="yarn" is not supported/);
+    await refuses({ ...llama(), 'config.json': enc({ ...config(), rope_parameters: { rope_type: 'ntk', factor: 2, rope_theta: 1e4 } }) }, /config\.json: rope_parameters\.rope_type="ntk" is not supported; allowed: "default", "linear", "dynamic", "yarn", "longrope", "llama3"/);
+    await refuses({ ...llama(), 'config.json': enc({ ...config(), rope_parameters: { rope_type: 'dynamic', factor: 2, beta_fast: 8, rope_theta: 1e4 } }) }, /config\.json: rope_parameters\.beta_fast is set but rope_type is "dynamic", which does not use it/);
+    await refuses({ ...llama(), 'config.json': enc({ ...config(), rope_parameters: { rope_type: 'longrope', short_factor: [1, 2], long_factor: [1, 2], rope_theta: 1e4 } }) }, /config\.json: rope_parameters\.short_factor=\[1,2\] must be a list of \d+ numbers > 0 \(head_dim \/ 2\)/);
+    await refuses({ ...llama(), 'config.json': enc({ ...config(), rope_parameters: { rope_type: 'yarn', factor: 2, truncate: 'yes', rope_theta: 1e4 } }) }, /config\.json: rope_parameters\.truncate="yes" must be true or false/);
     await refuses({ ...llama(), 'config.json': enc({ ...config(), hidden_act: 'mish' }) }, /config\.json: hidden_act="mish" is not supported/);
     await refuses({ ...llama(), 'config.json': new TextEncoder().encode('{"model_type": "llama",') }, /config\.json: is not valid JSON/);
   });

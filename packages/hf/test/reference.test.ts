@@ -1,6 +1,6 @@
 // Weft's loaded models against a float64 reference written from transformers' modeling code
 // (reference.ts) on configs whose computation-changing options the fixtures leave at their defaults:
-// attention and MLP biases, head_dim ≠ hidden/heads, linear rope scaling, sliding windows per layer,
+// attention and MLP biases, head_dim ≠ hidden/heads, linear, yarn, dynamic and longrope rope scaling, sliding windows per layer,
 // Qwen3's per-head and OLMoE's whole-projection q/k norms, clip_qkv, norm_topk_prob, Qwen2-MoE's
 // decoder_sparse_step / mlp_only_layers and gated shared expert, GPT-2's unscaled and
 // inverse-layer-scaled attention with another activation, BERT's token types and padding mask.
@@ -38,6 +38,11 @@ const base = { vocab_size: 48, hidden_size: 24, intermediate_size: 40, num_hidde
 
 const DECODERS: Array<[string, Record<string, unknown>]> = [
   ['llama: attention and MLP biases, head_dim 8 ≠ 24/4, linear rope ×2, untied head', { ...base, model_type: 'llama', head_dim: 8, attention_bias: true, mlp_bias: true, rope_parameters: { rope_type: 'linear', factor: 2, rope_theta: 500 } }],
+  ['llama: yarn rope ×4 over 16 pre-training positions (ramped frequencies, attention factor 1.139)', { ...base, model_type: 'llama', head_dim: 16, rope_parameters: { rope_type: 'yarn', factor: 4, original_max_position_embeddings: 16, rope_theta: 10000 } }],
+  ['llama: yarn rope, DeepSeek mscale ratio, betas 8/2, not truncated, factor from 64/8', { ...base, model_type: 'llama', head_dim: 16, rope_scaling: { type: 'yarn', original_max_position_embeddings: 8, mscale: 1, mscale_all_dim: 0.5, beta_fast: 8, beta_slow: 2, truncate: false }, rope_theta: 100 }],
+  ['qwen2: dynamic NTK rope ×3 beyond max_position_embeddings 4 (7 ids)', { ...base, model_type: 'qwen2', max_position_embeddings: 4, rope_scaling: { rope_type: 'dynamic', factor: 3 }, rope_theta: 1000 }],
+  ['llama: longrope, 7 ids beyond original 4: long factors, attention factor from 64/4', { ...base, model_type: 'llama', head_dim: 8, rope_parameters: { rope_type: 'longrope', original_max_position_embeddings: 4, short_factor: [1, 1.2, 1.5, 2], long_factor: [1.5, 3, 9, 20], rope_theta: 10000 } }],
+  ['llama: longrope within original 8: short factors, given attention factor', { ...base, model_type: 'llama', head_dim: 8, rope_parameters: { rope_type: 'longrope', original_max_position_embeddings: 8, factor: 4, attention_factor: 1.3, short_factor: [1, 1.2, 1.5, 2], long_factor: [1.5, 3, 9, 20], rope_theta: 10000 } }],
   ['mistral: a sliding window of 3', { ...base, model_type: 'mistral', head_dim: 6, sliding_window: 3 }],
   ['qwen2: q/k/v biases, tied head, transformers 4 rope_theta', { ...base, model_type: 'qwen2', tie_word_embeddings: true, rope_theta: 1000 }],
   ['qwen3: attention bias, per-head q/k norm, layer 0 sliding (window 2), layer 1 full', { ...base, model_type: 'qwen3', head_dim: 8, attention_bias: true, use_sliding_window: true, sliding_window: 2, layer_types: ['sliding_attention', 'full_attention'] }],

@@ -83,30 +83,61 @@ function attention(q: Mat, k: Mat, v: Mat, H: number, Hkv: number, D: number, sc
   return out;
 }
 
-/** transformers' rope: inv_freq per the config's rope_type, rotate-half. */
-function rope(x: Mat, heads: number, D: number, inv: number[]): Mat {
+/** transformers' rope: inv_freq per the config's rope_type, rotate-half, cos and sin times the attention factor. */
+function rope(x: Mat, heads: number, D: number, { inv, att }: { inv: number[]; att: number }): Mat {
   return x.map((r, t) => {
     const o = r.slice();
     for (let h = 0; h < heads; h++) {
       for (let i = 0; i < D / 2; i++) {
         const a = t * inv[i]!;
         const [x1, x2] = [r[h * D + i]!, r[h * D + i + D / 2]!];
-        o[h * D + i] = x1 * Math.cos(a) - x2 * Math.sin(a);
-        o[h * D + i + D / 2] = x2 * Math.cos(a) + x1 * Math.sin(a);
+        o[h * D + i] = x1 * att * Math.cos(a) - x2 * att * Math.sin(a);
+        o[h * D + i + D / 2] = x2 * att * Math.cos(a) + x1 * att * Math.sin(a);
       }
     }
     return o;
   });
 }
 
-function invFreq(c: Record<string, any>, D: number): number[] {
+/**
+ * inv_freq and attention factor of transformers 5's modeling_rope_utils for a sequence of seqLen
+ * positions (dynamic_rope_update / longrope_frequency_update with seq_len = max(position_ids) + 1).
+ */
+function invFreq(c: Record<string, any>, D: number, seqLen: number): { inv: number[]; att: number } {
   const p = c.rope_parameters ?? { rope_theta: c.rope_theta ?? 10000, ...(c.rope_scaling ?? {}) };
-  const base = p.rope_theta ?? 10000;
-  let inv = Array.from({ length: D / 2 }, (_, i) => 1 / base ** ((2 * i) / D));
+  let base = p.rope_theta ?? 10000;
   const type = p.rope_type ?? p.type ?? 'default';
-  if (type === 'linear') inv = inv.map((f) => f / p.factor);
-  if (type === 'llama3') throw new Error('reference: llama3 rope is checked against transformers fixtures');
-  return inv;
+  const maxPos = c.max_position_embeddings as number;
+  const pos = (b: number) => Array.from({ length: D / 2 }, (_, i) => b ** ((2 * i) / D));
+  if (type === 'default') return { inv: pos(base).map((f) => 1 / f), att: 1 };
+  if (type === 'linear') return { inv: pos(base).map((f) => 1 / f / p.factor), att: 1 };
+  if (type === 'dynamic') {
+    const L = Math.max(seqLen, maxPos);
+    base = base * ((p.factor * L) / maxPos - (p.factor - 1)) ** (D / (D - 2));
+    return { inv: pos(base).map((f) => 1 / f), att: 1 };
+  }
+  const L0 = p.original_max_position_embeddings ?? maxPos;
+  const s = p.factor ?? maxPos / L0;
+  if (type === 'yarn') {
+    const ms = (x: number, m = 1) => (x <= 1 ? 1 : 0.1 * m * Math.log(x) + 1);
+    const att = p.attention_factor ?? (p.mscale && p.mscale_all_dim ? ms(s, p.mscale) / ms(s, p.mscale_all_dim) : ms(s));
+    const dimFor = (rot: number) => (D * Math.log(L0 / (rot * 2 * Math.PI))) / (2 * Math.log(base));
+    let [lo, hi] = [dimFor(p.beta_fast || 32), dimFor(p.beta_slow || 1)];
+    if (p.truncate ?? true) [lo, hi] = [Math.floor(lo), Math.ceil(hi)];
+    [lo, hi] = [Math.max(lo, 0), Math.min(hi, D - 1)];
+    if (lo === hi) hi += 0.001;
+    const inv = pos(base).map((f, i) => {
+      const extra = 1 - Math.min(1, Math.max(0, (i - lo) / (hi - lo)));
+      return (1 / (s * f)) * (1 - extra) + (1 / f) * extra;
+    });
+    return { inv, att };
+  }
+  if (type === 'longrope') {
+    const att = p.attention_factor ?? (s <= 1 ? 1 : Math.sqrt(1 + Math.log(s) / Math.log(L0)));
+    const ext: number[] = seqLen > L0 ? p.long_factor : p.short_factor;
+    return { inv: pos(base).map((f, i) => 1 / (ext[i]! * f)), att };
+  }
+  throw new Error(`reference: rope_type ${type} is checked against transformers fixtures`);
 }
 
 /** Logits [T][V] of a decoder-only model (llama family, MoE relatives). */
@@ -117,7 +148,7 @@ export function decoderLogits(c: Record<string, any>, t: Tensors, ids: number[])
   const D = (c.head_dim ?? c.hidden_size / H) as number;
   const eps = c.rms_norm_eps as number;
   const act = ACT[c.hidden_act ?? 'silu']!;
-  const inv = invFreq(c, D);
+  const inv = invFreq(c, D, ids.length);
   const emb = mat(t, 'model.embed_tokens.weight');
   let x: Mat = ids.map((i) => emb[i]!.slice());
   const bias = (n: string) => (has(t, `${n}.bias`) ? vec(t, `${n}.bias`) : undefined);
