@@ -46,22 +46,22 @@ async function fit(model: Module, data: { x: tf.Tensor; y: tf.Tensor }, steps: n
 }
 
 describe('experiment: TAPS sparsity penalty', () => {
-  it('on two related tasks, a larger λ adapts fewer layers; a moderate λ drops layers at a small accuracy cost', async () => {
-    const SEED = 11;
-    const family = rotatedSpirals({ n: 800, tasks: 4, maxAngle: Math.PI, noise: 0.05 }, SEED); // angles 0, 45°, 90°, 135°
+  // One seed's curve: pretrain on task 0, then per λ adapt to tasks 1 and 2 (45° and 90° rotations)
+  // with TAPS on every layer; the number of adapted layers and the test accuracy, averaged over the two tasks.
+  async function curveFor(seed: number, lambdas: number[]): Promise<Array<{ lambda: number; active: number; acc: number }>> {
+    const family = rotatedSpirals({ n: 800, tasks: 4, maxAngle: Math.PI, noise: 0.05 }, seed); // angles 0, 45°, 90°, 135°
     const tasks = splitByTask(family) as Dataset[];
-    const pre = toTensors(split(tasks[0]!, [0.8], SEED)[0]!);
+    const pre = toTensors(split(tasks[0]!, [0.8], seed)[0]!);
     const widths = { inFeatures: 2, hidden: [32, 32, 32, 32], numClasses: 2 };
-    const base = new MLPClassifier(widths, new Rng(SEED));
+    const base = new MLPClassifier(widths, new Rng(seed));
     await fit(base, pre, 250, 0.01, 1);
     const weights = await Promise.all(base.parameters().map((v) => v.data()));
-    const lambdas = [0, 0.03, 0.3];
     const curve: Array<{ lambda: number; active: number; acc: number }> = [];
     for (const lambda of lambdas) {
       let active = 0, acc = 0;
       for (const k of [1, 2]) {
-        const [tr, te] = split(tasks[k]!, [0.5, 0.5], SEED + k).map(toTensors) as [ReturnType<typeof toTensors>, ReturnType<typeof toTensors>];
-        const m = new MLPClassifier(widths, new Rng(SEED));
+        const [tr, te] = split(tasks[k]!, [0.5, 0.5], seed + k).map(toTensors) as [ReturnType<typeof toTensors>, ReturnType<typeof toTensors>];
+        const m = new MLPClassifier(widths, new Rng(seed));
         m.parameters().forEach((v, i) => v.assign(tf.tensor(weights[i]!, v.shape)));
         injectAdapter(m, 'task', { method: 'taps', targets: 'layers\\.[0-9]+', sparsity: lambda, threshold: 0.1, initScore: 0.3 });
         await fit(m, tr, 100, 0.015, 2 + k);
@@ -74,13 +74,28 @@ describe('experiment: TAPS sparsity penalty', () => {
       }
       curve.push({ lambda, active: active / 2, acc: acc / 2 });
     }
-    console.log(`[experiment taps] seed=${SEED} layers=5, tasks=rotations 45° and 90°: ${curve.map((c) => `λ=${c.lambda}: ${c.active} layers adapted, acc ${c.acc.toFixed(3)}`).join('; ')}`);
-    expect(curve[0]!.active).toBe(5);
-    // Fewer adapted layers as λ grows; and a λ > 0 that drops at least one layer costs ≤ 3 points.
-    curve.slice(1).forEach((c, i) => expect(c.active).toBeLessThanOrEqual(curve[i]!.active));
-    expect(curve.at(-1)!.active).toBeLessThan(curve[0]!.active - 1);
-    expect(curve.some((c) => c.lambda > 0 && c.active <= curve[0]!.active - 1 && c.acc >= curve[0]!.acc - 0.03)).toBe(true);
     base.dispose();
     tf.dispose(pre as unknown as tf.TensorContainer);
-  }, 60_000);
+    return curve;
+  }
+
+  it('on two related tasks, a larger λ adapts fewer layers; a moderate λ drops layers at a small accuracy cost (mean over 3 seeds)', async () => {
+    // Which layers cross the gate's threshold is sensitive to float rounding along a run (one seed's
+    // curve moves by a layer between equivalent optimisers), so the claim is checked on the mean of 3 seeds.
+    const SEEDS = [11, 12, 13];
+    const lambdas = [0, 0.03, 0.3];
+    const curves = [];
+    for (const seed of SEEDS) curves.push(await curveFor(seed, lambdas));
+    const mean = lambdas.map((lambda, i) => ({
+      lambda,
+      active: curves.reduce((a, c) => a + c[i]!.active, 0) / SEEDS.length,
+      acc: curves.reduce((a, c) => a + c[i]!.acc, 0) / SEEDS.length,
+    }));
+    console.log(`[experiment taps] seeds=${SEEDS.join(',')} layers=5, tasks=rotations 45° and 90°: ${curves.map((c, s) => `seed ${SEEDS[s]}: ${c.map((p) => `λ=${p.lambda} ${p.active} layers ${p.acc.toFixed(3)}`).join(', ')}`).join('; ')}; mean: ${mean.map((c) => `λ=${c.lambda}: ${c.active.toFixed(2)} layers, acc ${c.acc.toFixed(3)}`).join('; ')}`);
+    expect(mean[0]!.active).toBe(5);
+    // Fewer adapted layers as λ grows; and a λ > 0 that drops at least one layer costs ≤ 3 points.
+    mean.slice(1).forEach((c, i) => expect(c.active).toBeLessThanOrEqual(mean[i]!.active));
+    expect(mean.at(-1)!.active).toBeLessThan(mean[0]!.active - 1);
+    expect(mean.some((c) => c.lambda > 0 && c.active <= mean[0]!.active - 1 && c.acc >= mean[0]!.acc - 0.03)).toBe(true);
+  }, 240_000);
 });
