@@ -27,6 +27,9 @@ const devInlineStyles: Plugin = {
   },
 };
 
+/** The headers that make a page cross-origin isolated (`crossOriginIsolated`, SharedArrayBuffer). */
+const crossOriginIsolation = { 'Cross-Origin-Opener-Policy': 'same-origin', 'Cross-Origin-Embedder-Policy': 'require-corp' };
+
 export default defineConfig({
   root: here('.'),
   plugins: [devInlineStyles],
@@ -53,5 +56,8 @@ export default defineConfig({
   },
   // Training workers are ES modules (they import tfjs and the packages, which split into chunks).
   worker: { format: 'es' },
-  preview: { strictPort: false },
+  // Cross-origin isolation (COOP + COEP), so tfjs loads its threaded wasm build (SharedArrayBuffer);
+  // a static host must send the same two headers (README, "Deploying the demos").
+  server: { headers: crossOriginIsolation },
+  preview: { strictPort: false, headers: crossOriginIsolation },
 });

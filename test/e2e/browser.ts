@@ -9,9 +9,11 @@ import { mkdirSync } from 'node:fs';
  * The Content-Security-Policy every demo page must carry. No 'unsafe-inline' styles: Lit's styles
  * are constructable stylesheets and inline styles are set through the CSSOM (`.style=${…}`
  * bindings, uPlot's `element.style`), which CSP allows; a `style` attribute in a template is blocked.
+ * `blob:` scripts: tfjs's threaded wasm build (the pages are cross-origin isolated) starts its thread
+ * pool as `blob:` workers that `importScripts` a `blob:` copy of its loader; nothing else needs it.
  */
 export const CSP =
-  "default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; style-src 'self'; img-src 'self' data: blob:; connect-src 'self'; base-uri 'none'; form-action 'none'";
+  "default-src 'self'; script-src 'self' 'wasm-unsafe-eval' blob:; style-src 'self'; img-src 'self' data: blob:; connect-src 'self'; base-uri 'none'; form-action 'none'";
 
 /** Launch the Chromium of this machine the way every Weft browser test does. */
 export function launch(): Promise<Browser> {
