@@ -2,7 +2,8 @@
 // accuracy of each benchmark subnet over the recipe's seeds, zero-cost proxies at initialisation and
 // the accuracies an SPOS supernet gives the same subnets (see packages/nas/src/ranking/benchmark.ts).
 // Seeded, but tfjs wasm training is not bit-reproducible across processes (repeats within one process
-// match; see packages/nas/test/ranking.test.ts). About 5 minutes on one free core, 11–35 on the shared machine.
+// match; see packages/nas/test/ranking.test.ts). The stand-alone rows take about 11 minutes on the shared
+// 2-core machine; the 36 supernet trainings (6 kinds × 3 seeds × 2 benchmarks) over an hour there.
 // Usage: node scripts/nas-ranking-table.mjs
 import { ensureDependencies, pnpm, run } from './env.mjs';
 

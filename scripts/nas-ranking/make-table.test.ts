@@ -5,13 +5,23 @@ import { writeFileSync } from 'node:fs';
 import { it } from 'vitest';
 import { Rng, softmaxCrossEntropy } from '@weft/core';
 import {
-  RANKING_BENCHMARKS, SubnetNetwork, benchmarkData, benchmarkSubnets, createEntangledSearch, gradNorm, naswot, rankingBenchmark, runSearch, snip,
+  FewShotGmSearch, RANKING_BENCHMARKS, SubnetNetwork, benchmarkData, benchmarkSubnets, createEntangledSearch, gradNorm, gradSign, naswot, rankingBenchmark, runSearch, snip,
   subnetKey, subnetParams, supernetAccuracies, synflowLog, trainStandalone, type RankingTable,
 } from '@weft/nas';
 
-/** SPOS supernet training of the table: steps per benchmark, Adam 0.01, batch 64, seeds 0–2. */
+/** Supernet training of the table: steps per benchmark (AlphaNet's sandwich steps run 4 subnets: fewer), batch 64, seeds 0–2. */
 const SUPERNET_STEPS = { vector: 2000, conv8: 1500 } as const;
+const SANDWICH_STEPS = { vector: 1000, conv8: 500 } as const;
 const SUPERNET_SEEDS = [0, 1, 2];
+/** The supernets ranked: key, method, config, steps, how. */
+const SUPERNETS = (steps: number, sandwich: number) => [
+  ['spos', 'spos-entangled', {}, steps, 'SPOS: uniform sampling, Adam 0.01'],
+  ['fair', 'spos-entangled', { sampling: 'fair' }, steps, 'SPOS with fair sampling (each choice equally often)'],
+  ['cosine', 'spos-entangled', { lrSchedule: { totalSteps: steps, warmupSteps: steps / 10, decay: 'cosine' } }, steps, 'SPOS with 10% linear warm-up and cosine decay of the rate'],
+  ['fewshot_gm', 'few-shot-gm', { splitStep: steps / 4, splits: 2 }, steps, 'few-shot NAS: split at 25% of the steps at the 2 decisions of least gradient matching (4 sub-supernets)'],
+  ['alphanet_alpha', 'alphanet', {}, sandwich, 'AlphaNet: sandwich steps, in-place distillation by the adaptive α-divergence'],
+  ['alphanet_kl', 'alphanet', { divergence: 'kl' }, sandwich, 'sandwich steps, in-place distillation by KL'],
+] as const;
 
 it('writes the ranking table', async () => {
   if (process.env.WEFT_NAS_RANKING_WRITE !== '1') throw new Error('run through node scripts/nas-ranking-table.mjs');
@@ -21,12 +31,13 @@ it('writes the ranking table', async () => {
     const b = rankingBenchmark(name);
     const subnets = benchmarkSubnets(b);
     const data = benchmarkData(b);
-    const scores: Record<string, number[]> = { params: [], grad_norm: [], snip: [], synflow: [] };
+    const scores: Record<string, number[]> = { params: [], grad_norm: [], snip: [], synflow: [], gradsign: [] };
     const notes: Record<string, string> = {
       params: 'parameter count',
       grad_norm: 'grad-norm at initialisation (init seed 0), the first 64 training examples',
       snip: 'SNIP at initialisation, same network and batch',
       synflow: 'log SynFlow at initialisation, same network',
+      gradsign: 'GradSign at initialisation, same network and batch',
     };
     if (b.space.activationChoices.length === 1) {
       scores.naswot = [];
@@ -46,6 +57,7 @@ it('writes the ranking table', async () => {
       scores.grad_norm!.push(await gradNorm(p));
       scores.snip!.push(await snip(p));
       scores.synflow!.push(await synflowLog(p));
+      scores.gradsign!.push(await gradSign(p));
       if (scores.naswot) scores.naswot.push(await naswot(p));
       tf.dispose([x, y]);
       net.dispose();
@@ -54,14 +66,17 @@ it('writes the ranking table', async () => {
     }
     probe.searcher.dispose();
     probe.net.dispose();
-    for (const seed of SUPERNET_SEEDS) {
-      const { net, searcher } = createEntangledSearch('spos-entangled', b.space, softmaxCrossEntropy, { search: 'random', candidates: 1 }, seed);
-      await runSearch({ searcher, train: data.train, val: data.val, steps: SUPERNET_STEPS[name], batchSize: 64, seed, reportEvery: SUPERNET_STEPS[name] });
-      const key = `supernet_spos_seed${seed}`;
-      scores[key] = await supernetAccuracies(net, subnets, data.val);
-      notes[key] = `held-out accuracy with the weights of an SPOS supernet (uniform sampling, Adam 0.01, ${SUPERNET_STEPS[name]} steps of 64, seed ${seed})`;
-      searcher.dispose();
-      net.dispose();
+    for (const [key, method, config, steps, how] of SUPERNETS(SUPERNET_STEPS[name], SANDWICH_STEPS[name])) {
+      for (const seed of SUPERNET_SEEDS) {
+        const { net, searcher } = createEntangledSearch(method, b.space, softmaxCrossEntropy, { ...config, search: 'random', candidates: 1, seed }, seed);
+        await runSearch({ searcher, train: data.train, val: data.val, steps, batchSize: 64, seed, reportEvery: steps });
+        const fs = searcher instanceof FewShotGmSearch ? searcher : null;
+        scores[`supernet_${key}_seed${seed}`] = await supernetAccuracies(fs ? (s) => fs.netFor(s) : net, subnets, data.val);
+        notes[`supernet_${key}_seed${seed}`] = `held-out accuracy with the weights of a supernet trained by ${how} (${steps} steps of 64, seed ${seed})`;
+        searcher.dispose();
+        net.dispose();
+      }
+      console.log(`[${name}] supernets ${key} done`);
     }
     tf.dispose([data.train.x, data.train.y, data.val.x, data.val.y]);
     tables.push({ benchmark: name, rows, scores, notes, seconds: Math.round((performance.now() - t0) / 1000) });

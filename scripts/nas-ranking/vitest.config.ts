@@ -24,7 +24,7 @@ export default defineConfig({
     root: src('../..'),
     include: ['scripts/nas-ranking/make-table.test.ts'],
     setupFiles: ['test/setup/node.ts'],
-    testTimeout: 3_600_000,
+    testTimeout: 4 * 3_600_000,
     server: { deps: { inline: [/@tensorflow\//, /@weft\//] } },
   },
 });
