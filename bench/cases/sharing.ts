@@ -3,8 +3,8 @@
 // training step against a dense Linear at compression 8 (the gather and its scatter-add gradient
 // must not dominate). Pairs are measured interleaved in one run on Weft's wasm backend.
 import * as tf from '@tensorflow/tfjs-core';
-import { IGNORE_INDEX, Linear, Rng, TinyTransformer, initBackend, parameterLedger, softmaxCrossEntropy, train, type Module } from '@weft/core';
-import { HashedLinear, sharedTransformer } from '@weft/sharing';
+import { ForwardContext, IGNORE_INDEX, Linear, Rng, TransformerBlock, TinyTransformer, initBackend, parameterLedger, softmaxCrossEntropy, train, type Module } from '@weft/core';
+import { HashedLinear, RecurrentBlock, sharedTransformer } from '@weft/sharing';
 import { medianMs, type BenchCase } from '../case.js';
 
 async function useWasm(): Promise<void> {
@@ -116,6 +116,80 @@ export const cases: BenchCase[] = [
       dense.dispose();
       roast.dispose();
       return { value: med(r) / med(d), detail: { roastStepMs: med(r), denseStepMs: med(d), gatherAndScatterMs: gatherMs, inFeatures: I, outFeatures: O, batch: B, compression: 8, chunkSize: 32 } };
+    },
+  },
+  {
+    // ACT that really skips halted tokens (haltedTokens: 'gathered') against the same shared block
+    // at fixed depth maxSteps, forward + backward, at a halting rate of about 50% (average depth ≈
+    // maxSteps / 2). The halting unit's bias is set once so the depth is ≈ 2 of 4; weights are not
+    // updated, so the rate stays put. The gathered batch is padded to each step's busiest sequence,
+    // so the rows the block runs on (reported) fall less than the token-steps do.
+    name: 'sharing.act_step_vs_fixed_depth',
+    unit: 'ratio',
+    backend: 'wasm',
+    target: null,
+    better: 'lower',
+    async run() {
+      await useWasm();
+      const [Bn, T, D, S] = [32, 16, 64, 4];
+      const make = (halting: 'act' | 'fixed', haltedTokens: 'gathered' | 'masked' = 'gathered') => {
+        const rng = new Rng(5);
+        return new RecurrentBlock(new TransformerBlock({ dim: D, numHeads: 4 }, rng), { dim: D, maxSteps: S, halting, haltedTokens }, rng);
+      };
+      const act = make('act');
+      const masked = make('act', 'masked'); // the same ACT without the skipping
+      const fixed = make('fixed');
+      const x = tf.tensor3d(new Rng(6).normalArray(Bn * T * D), [Bn, T, D]);
+      const probe = tf.tensor3d(new Rng(7).normalArray(Bn * T * D), [Bn, T, D]);
+      // Halting unit: weights spread the depths over tokens, then the bias is bisected to depth ≈ S/2.
+      act.halt!.weight.assign(tf.tidy(() => tf.mul(tf.tensor(new Rng(8).normalArray(D), [D, 1]), 0.5)));
+      const depthAt = async (b: number) => {
+        act.halt!.bias!.assign(tf.tidy(() => tf.fill([1], b)));
+        const ctx = new ForwardContext({ collectStats: true });
+        tf.tidy(() => { act.forward(x, ctx); });
+        const st = await ctx.readStats();
+        return { depth: st['ut.avg_depth'] as number, rows: st['ut.block_rows'] as number };
+      };
+      let lo = -6, hi = 6;
+      for (let i = 0; i < 14; i++) {
+        const mid = (lo + hi) / 2;
+        if ((await depthAt(mid)).depth > S / 2) lo = mid; else hi = mid;
+      }
+      const { depth, rows } = await depthAt((lo + hi) / 2);
+      masked.halt!.weight.assign(act.halt!.weight);
+      masked.halt!.bias!.assign(act.halt!.bias!);
+      const step = (m: RecurrentBlock) => async () => {
+        const g = tf.tidy(() => {
+          const ctx = new ForwardContext({ training: true });
+          const { value, grads } = tf.variableGrads(() => {
+            const y = m.forward(x, ctx);
+            const aux = ctx.auxLosses.reduce((s, a) => tf.add(s, tf.mul(a.value, a.weight)), tf.scalar(0));
+            return tf.add(tf.mean(tf.mul(y, probe)), aux) as tf.Scalar;
+          }, m.trainableParameters());
+          return [value, ...Object.values(grads)];
+        });
+        await g[0]!.data();
+        tf.dispose(g);
+      };
+      const a: number[] = [];
+      const mk: number[] = [];
+      const f: number[] = [];
+      await step(act)();
+      await step(masked)();
+      await step(fixed)();
+      for (let k = 0; k < 7; k++) {
+        a.push(await medianMs(step(act), 3, 0));
+        mk.push(await medianMs(step(masked), 3, 0));
+        f.push(await medianMs(step(fixed), 3, 0));
+      }
+      tf.dispose([x, probe]);
+      act.dispose();
+      masked.dispose();
+      fixed.dispose();
+      return {
+        value: med(a) / med(f),
+        detail: { actStepMs: med(a), actMaskedStepMs: med(mk), fixedStepMs: med(f), avgDepth: depth, haltedShare: 1 - depth / S, blockRowsShare: rows / (S * Bn * T), batch: Bn, time: T, dim: D, maxSteps: S },
+      };
     },
   },
 ];
