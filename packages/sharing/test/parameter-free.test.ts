@@ -65,8 +65,9 @@ describe('PfBlock', () => {
 describe('experiment (parameter-free layers): depthwise vs max-pool vs identity in the 8×8 CNN, core shapes', () => {
   it('reports accuracy, stored parameters and multiply-adds over 3 seeds', { timeout: 1_800_000 }, async () => {
     const SEEDS = [1, 2, 3];
-    const STEPS = 300;
-    const ds = shapes({ n: 1200 }, 21);
+    const STEPS = 150;
+    // Noisy images and a short run: at noise 0.05 and 300 steps all three reach 99.7% and cannot be told apart.
+    const ds = shapes({ n: 1200, noise: 0.35 }, 21);
     const [a, b] = split(ds, [0.8, 0.2], 21);
     const tr = toTensors(a!);
     const te = toTensors(b!);
@@ -82,7 +83,7 @@ describe('experiment (parameter-free layers): depthwise vs max-pool vs identity 
       }
     }
     console.log(
-      `Parameter-free layers experiment (shapes 8×8, ${ds.numClasses} classes, 3 blocks × 16 channels, ${STEPS} Adam steps, seeds ${SEEDS}): accuracy mean ± half-range\n` +
+      `Parameter-free layers experiment (shapes 8×8 at noise 0.35, ${ds.numClasses} classes, 3 blocks × 16 channels, ${STEPS} Adam steps, seeds ${SEEDS}): accuracy mean ± half-range\n` +
         Object.keys(acc).map((k) => `  ${k.padEnd(9)} ${info[k]}: ${meanSpread(acc[k]!)}`).join('\n'),
     );
     expect(Object.keys(acc)).toHaveLength(3);
