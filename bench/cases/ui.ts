@@ -8,6 +8,7 @@ import { fileURLToPath } from 'node:url';
 import { PAGES } from '../../demos/src/site.js';
 import { measureSliderPage, measureTrainingPage, trainingPages, type PageMeasurement } from '../ui-probe.js';
 import type { BenchCase } from '../case.js';
+import { openThreadsSession, probeThreadsIn } from '../threads-probe.js';
 
 const demos = fileURLToPath(new URL('../../demos/', import.meta.url));
 const configFile = fileURLToPath(new URL('../../demos/vite.config.ts', import.meta.url));
@@ -80,4 +81,32 @@ export const cases: BenchCase[] = [
     run: async () => result(await withSession((s) => measureSliderPage(s.browser, s.url))),
   },
 ];
-remaining = cases.length;
+remaining = cases.length; // the page cases above share one session; the threads case opens its own
+
+/**
+ * `ui.threads_matmul_speedup`: a 512×512 matMul on tfjs's threaded wasm in a cross-origin-isolated
+ * page (the demos' dev server), 1 thread's median time / 2 threads'. Each page also checks that
+ * Weft's SIMD batched product runs on the threaded build's shared heap and equals a JS product.
+ */
+cases.push({
+  name: 'ui.threads_matmul_speedup',
+  unit: 'ratio',
+  backend: 'wasm (threaded, Chromium)',
+  target: 1.6,
+  better: 'higher',
+  run: async () => {
+    const s = await openThreadsSession();
+    try {
+      const one = await probeThreadsIn(s, 1, 512, 15);
+      const two = await probeThreadsIn(s, 2, 512, 15);
+      for (const p of [one, two]) {
+        if (!p.crossOriginIsolated || !p.sharedHeap || !p.simdBmm || !(p.groupedMaxAbsError < 1e-4)) {
+          throw new Error(`ui.threads_matmul_speedup: the page is not running the threaded build with Weft's SIMD kernels: ${JSON.stringify(p)}`);
+        }
+      }
+      return { value: one.matmulMs / two.matmulMs, detail: { oneThread: one, twoThreads: two, n: 512, reps: 15, browser: 'chromium headless' } };
+    } finally {
+      await s.close();
+    }
+  },
+});

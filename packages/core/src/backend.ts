@@ -10,6 +10,7 @@ import { registerTrainingKernels } from './kernels/index.js';
 import { registerGradientFixes } from './gradients/index.js';
 import { checkKnownKeys, configKeys, describeValue } from './config.js';
 import { softwareWebglRenderer, softwareWebgpuAdapter } from './software-renderer.js';
+import { withThreadCap } from './wasm-threads.js';
 
 /** Backend names Weft knows, in its default order of preference. */
 export const BACKENDS = ['webgpu', 'webgl', 'wasm', 'cpu'] as const;
@@ -34,6 +35,13 @@ export interface InitBackendOptions {
    * every other backend but `cpu`, because for small models it runs 10–150× slower than wasm.
    */
   allowSoftware?: boolean;
+  /**
+   * Threads of the wasm backend's matrix kernels (XNNPACK), where tfjs loads its threaded build
+   * (cross-origin-isolated pages). tfjs caps any count at navigator.hardwareConcurrency / 2 (one
+   * thread on a 2-core machine); Weft lifts that cap to this count. Set before the wasm backend
+   * first starts. Default: tfjs's own (hardwareConcurrency / 2).
+   */
+  wasmThreads?: number;
 }
 
 /** What {@link initBackend} picked, and why the others were not picked. */
@@ -81,6 +89,7 @@ const loaders: Record<BackendName, (o: InitBackendOptions) => Promise<LoaderResu
       const paths = o.wasmPaths ?? (await shippedPathsFor(wasm.version_wasm));
       if (paths !== undefined) wasm.setWasmPaths(paths as string);
       wasmPathsUsed = paths;
+      if (o.wasmThreads !== undefined) wasm.setThreadsCount(o.wasmThreads);
     }
     return null;
   },
@@ -95,7 +104,10 @@ const loaders: Record<BackendName, (o: InitBackendOptions) => Promise<LoaderResu
  * kernels on it. Never throws for an unavailable backend; throws only if none works.
  */
 export async function initBackend(options: InitBackendOptions = {}): Promise<BackendReport> {
-  checkKnownKeys('initBackend', options, configKeys<InitBackendOptions>({ prefer: true, fallback: true, wasmPaths: true, allowSoftware: true }));
+  checkKnownKeys('initBackend', options, configKeys<InitBackendOptions>({ prefer: true, fallback: true, wasmPaths: true, allowSoftware: true, wasmThreads: true }));
+  if (options.wasmThreads !== undefined && !(Number.isInteger(options.wasmThreads) && options.wasmThreads >= 1)) {
+    throw new Error(`initBackend: wasmThreads is ${describeValue(options.wasmThreads)}; allowed: an integer ≥ 1`);
+  }
   const prefer = options.prefer ?? BACKENDS;
   for (const name of prefer) {
     if (!BACKENDS.includes(name)) {
@@ -121,7 +133,8 @@ export async function initBackend(options: InitBackendOptions = {}): Promise<Bac
         reasons[name] = `tfjs did not register the ${name} backend`;
         return null;
       }
-      if (!(await tf.setBackend(name))) {
+      const threads = name === 'wasm' ? options.wasmThreads : undefined;
+      if (!(await (threads === undefined ? tf.setBackend(name) : withThreadCap(threads, () => tf.setBackend(name))))) {
         reasons[name] = name === 'wasm' ? await explainWasmFailure(wasmPathsUsed) : `tf.setBackend('${name}') failed to initialise`;
         return null;
       }
