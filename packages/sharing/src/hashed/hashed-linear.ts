@@ -9,7 +9,8 @@
 //   scaling: A's gradient from this layer is divided by λ², so an SGD step on A moves w exactly as
 //   an SGD step on an unshared w would — stable for any array init, and at compression 1 the
 //   trajectory is the dense layer's. (Scaling a gradient does not change Adam's step: the
-//   guarantee is for SGD/momentum; Adam's step on w is still λ·lr.)
+//   guarantee is for SGD/momentum; Adam's step on w is still λ·lr. Under Adam the dense trajectory
+//   is recovered by giving the array lr/λ and ε/λ — exact at compression 1, hashed-compression-one.test.ts.)
 // The index map is computed once (int32) and applied with a gather; its gradient is an
 // UnsortedSegmentSum, for which Weft registers fast wasm/cpu kernels.
 import * as tf from '@tensorflow/tfjs-core';
