@@ -21,6 +21,7 @@ registerDataset('test-moons', { description: 'moons again', defaults: {}, make: 
 const moe = await import('../src/pages/moe-state.js');
 const sharing = await import('../src/pages/sharing-state.js');
 const sharingJob = await import('../src/jobs/sharing-job.js');
+const techniques = await import('../src/pages/sharing-techniques.js');
 const adapters = await import('../src/pages/adapters-state.js');
 const params = await import('../src/pages/params-state.js');
 const paramsModel = await import('../src/pages/params-model.js');
@@ -39,8 +40,8 @@ describe('moe.html', () => {
 });
 
 describe('sharing.html', () => {
-  it('offers every registered plan but the baseline, then the hashed methods', () => {
-    expect(sharing.SHARING_CHOICES).toEqual([...Object.keys(SHARING_PLANS).filter((p) => p !== 'none'), ...HASH_METHODS]);
+  it('offers every registered plan but the baseline, then the hashed methods, then the page\'s techniques', () => {
+    expect(sharing.SHARING_CHOICES).toEqual([...Object.keys(SHARING_PLANS).filter((p) => p !== 'none'), ...HASH_METHODS, ...Object.keys(techniques.PAGE_TECHNIQUES)]);
     expect(sharing.SHARING_CHOICES).toContain('test-every-other');
     expect(sharing.SHARING_CHOICES).not.toContain('none');
   });
@@ -54,7 +55,7 @@ describe('sharing.html', () => {
     expect(planFor('custom')).toEqual({ name: 'custom', map: [0, 1, 1, 2, 2, 0] });
     expect(planFor('sandwich')).toEqual({ name: 'sandwich' });
     expect(planFor('test-every-other')).toEqual({ name: 'test-every-other', period: 3 });
-    for (const choice of sharing.SHARING_CHOICES.filter((c) => !sharing.isHashed(c))) {
+    for (const choice of sharing.SHARING_CHOICES.filter((c) => !sharing.isHashed(c) && !techniques.isTechnique(c))) {
       expect(planSlots(planFor(choice), 6), choice).toHaveLength(6);
     }
     expect(sharing.planFields('roast')).toEqual({ size: null, map: null });
