@@ -12,3 +12,4 @@ export * from './hash.js';
 export * from './grouped.js';
 export * from './recurrent.js';
 export * from './deepseek-v3.js';
+export * from './sigma.js';
