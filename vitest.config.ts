@@ -18,13 +18,17 @@ const src = (p: string) => fileURLToPath(new URL(p, import.meta.url));
 const requireFromCore = createRequire(new URL('./packages/core/package.json', import.meta.url));
 const tfjsCore = requireFromCore.resolve('@tensorflow/tfjs-core/package.json').replace(/package\.json$/, 'dist/index.js');
 const oneTfjsCore = { find: /^@tensorflow\/tfjs-core$/, replacement: tfjsCore };
+// tfjs-layers too: its package "main" is a CommonJS bundle requiring tfjs-core's CommonJS build, a
+// second tfjs-core whose serialization registry (tf.serialization.registerClass) is not the one above.
+const tfjsLayers = createRequire(new URL('./packages/sharing/package.json', import.meta.url)).resolve('@tensorflow/tfjs-layers/package.json').replace(/package\.json$/, 'dist/index.js');
+const oneTfjsLayers = { find: /^@tensorflow\/tfjs-layers$/, replacement: tfjsLayers };
 const weftSources = [
   { find: /^#tfjs-registrations$/, replacement: src('./packages/core/src/tfjs-registrations.ts') },
   { find: /^@weft\/core\/testing$/, replacement: src('./packages/core/src/testing/index.ts') },
   { find: /^@weft\/core\/internal$/, replacement: src('./packages/core/src/internal.ts') },
   { find: /^@weft\/(core|sharing|moe|nas|hf)$/, replacement: src('./packages/$1/src/index.ts') },
 ];
-const sourceAliases = { alias: [oneTfjsCore, ...weftSources] };
+const sourceAliases = { alias: [oneTfjsCore, oneTfjsLayers, ...weftSources] };
 // In the browser, Vite's dependency optimiser bundles tfjs once (and the alias would defeat it).
 const browserAliases = { alias: weftSources };
 

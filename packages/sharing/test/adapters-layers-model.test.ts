@@ -1,12 +1,14 @@
 // Adapters in a user's tfjs LayersModel (Dense and Conv2D): the adapted output equals a plain tfjs
 // model holding W + ΔW (ΔW built independently from A and B), merge == unmerged, disable == base
-// exactly, training moves only the adapters, unload restores the layer, bad input refused.
+// exactly, training moves only the adapters (Weft's trainer, and tfjs's own compile/fit), model.save /
+// tf.loadLayersModel keep the adapters (same outputs to 1e-6, same adapter weights exactly), unload
+// restores the layer, bad input refused.
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
 import { describe, expect, it } from 'vitest';
 import { Rng, makeOptimizer, train } from '@weft/core';
 import {
-  LoraLayer, adapterNames, type AdapterConfigBase, disableAdapters, enableAdapters, injectIntoLayersModel, mergeAdapters, unmergeAdapters, type LayersModelAdapters,
+  LoraLayer, adapterNames, layersModelAdapters, registerTfjsAdaptedLayers, type AdapterConfigBase, disableAdapters, enableAdapters, injectIntoLayersModel, mergeAdapters, unmergeAdapters, type LayersModelAdapters,
 } from '../src/index.js';
 import { maxDiff } from './adapters-helpers.js';
 
@@ -61,7 +63,13 @@ describe('adapters in a tfjs LayersModel', () => {
     const handle: LayersModelAdapters = injectIntoLayersModel(model, 'a', { method: 'lora', targets: ['hidden', 'out', 'conv'], r: 2 }, { rng: new Rng(3) });
     injectIntoLayersModel(model, 'ia', { method: 'ia3', targets: ['hidden'], feedforward: ['hidden'] }, { activate: false });
     expect(adapterNames(handle)).toEqual(['a', 'ia']);
-    const kernels = await Promise.all(model.getWeights().map((w) => w.data()));
+    // model.getWeights() lists every weight model.save writes — the adapters' too (as a PyTorch
+    // state_dict holds lora_A): the base weights are those outside the adapters' names.
+    const baseWeights = () => model.weights.filter((w) => !/\/(a|ia)\//.test(w.originalName)).map((w) => w.read());
+    expect(baseWeights().length).toBe(6);
+    expect(model.getWeights().length).toBe(6 + 6 + 1);
+    expect(model.trainableWeights.map((w) => w.originalName)).toEqual(['conv/a/lora_A', 'conv/a/lora_B', 'hidden/a/lora_A', 'hidden/a/lora_B', 'out/a/lora_A', 'out/a/lora_B']);
+    const kernels = await Promise.all(baseWeights().map((w) => w.data()));
     const xs = x();
     const labels = tf.oneHot(tf.tensor1d([0, 1, 2, 1, 0], 'int32'), 3);
     const losses: number[] = [];
@@ -73,8 +81,70 @@ describe('adapters in a tfjs LayersModel', () => {
       onProgress: (p) => { losses.push(p.loss); },
     });
     expect(losses.at(-1)!).toBeLessThan(0.5 * losses[0]!);
-    const after = await Promise.all(model.getWeights().map((w) => w.data()));
+    const after = await Promise.all(baseWeights().map((w) => w.data()));
     after.forEach((a, i) => expect(Array.from(a)).toEqual(Array.from(kernels[i]!)));
+    handle.unload();
+  });
+
+  it("trains with tfjs's own compile/fit: only the adapters move (untargeted layers too stay bit-identical), loss falls", async () => {
+    const model = build(4);
+    const handle = injectIntoLayersModel(model, 'a', { method: 'lora', targets: ['hidden'], r: 2 }, { rng: new Rng(5) });
+    const adapterVars = () => model.weights.filter((w) => w.originalName.startsWith('hidden/a/')).map((w) => w.read());
+    const baseVars = () => model.weights.filter((w) => !w.originalName.startsWith('hidden/a/')).map((w) => w.read());
+    expect(model.trainableWeights.map((w) => w.originalName)).toEqual(['hidden/a/lora_A', 'hidden/a/lora_B']);
+    const base0 = await Promise.all(baseVars().map((w) => w.data()));
+    const ad0 = await Promise.all(adapterVars().map((w) => w.data()));
+    expect(base0.length).toBe(6); // kernel and bias of conv, hidden and out
+    const xs = x();
+    const labels = tf.oneHot(tf.tensor1d([0, 1, 2, 1, 0], 'int32'), 3);
+    model.compile({ optimizer: tf.train.adam(0.05), loss: (yt: tf.Tensor, yp: tf.Tensor) => tf.losses.softmaxCrossEntropy(yt, yp) }); // the model outputs logits
+    const before = tf.memory().numTensors;
+    const h = await model.fit(xs, labels, { epochs: 40, batchSize: 5, verbose: 0 });
+    const losses = h.history['loss'] as number[];
+    expect(losses.at(-1)!).toBeLessThan(0.7 * losses[0]!);
+    const base1 = await Promise.all(baseVars().map((w) => w.data()));
+    base1.forEach((b, i) => expect(Array.from(b)).toEqual(Array.from(base0[i]!)));
+    const ad1 = await Promise.all(adapterVars().map((w) => w.data()));
+    expect(ad1.some((a, i) => Array.from(a).some((v, j) => v !== ad0[i]![j]))).toBe(true);
+    expect(tf.memory().numTensors).toBeLessThanOrEqual(before + 8); // fit's optimizer slots (adam: 2 per adapter variable + step counters), no growth per epoch
+    handle.unload();
+  });
+
+  it('model.save / tf.loadLayersModel keep the adapters: same outputs, adapter weights and active set; the loaded model gets a handle and trains', async () => {
+    registerTfjsAdaptedLayers(tfl);
+    const model = build(5);
+    injectIntoLayersModel(model, 'a', { method: 'lora', targets: ['conv', 'out'], r: 2, alpha: 3, initWeights: false }, { rng: new Rng(6) });
+    injectIntoLayersModel(model, 'b', { method: 'ia3', targets: ['hidden'], feedforward: ['hidden'] }, { activate: false });
+    const xs = x();
+    const y = await (model.predict(xs) as tf.Tensor).data();
+    let artifacts: tf.io.ModelArtifacts | null = null;
+    await model.save(tf.io.withSaveHandler(async (a) => {
+      artifacts = a;
+      return { modelArtifactsInfo: { dateSaved: new Date(), modelTopologyType: 'JSON' } };
+    }));
+    const names = (artifacts!.weightSpecs ?? []).map((w) => w.name).sort();
+    expect(names).toEqual(['conv/a/lora_A', 'conv/a/lora_B', 'conv/bias', 'conv/kernel', 'hidden/b/ia3_l', 'hidden/bias', 'hidden/kernel', 'out/a/lora_A', 'out/a/lora_B', 'out/bias', 'out/kernel']);
+    const loaded = await tfl.loadLayersModel(tf.io.fromMemory(artifacts!));
+    expect(loaded.getLayer('conv').getClassName()).toBe('WeftAdaptedConv2D');
+    expect(loaded.getLayer('flat').getClassName()).toBe('Flatten');
+    expect(await maxDiff(loaded.predict(xs) as tf.Tensor, tf.tensor(y, [5, 3]))).toBeLessThan(1e-6);
+    const byName = (m: tfl.LayersModel) => new Map(m.weights.map((w) => [w.originalName, w.read()]));
+    const [w0, w1] = [byName(model), byName(loaded)];
+    for (const [n, v] of w0) expect(Array.from(await w1.get(n)!.data())).toEqual(Array.from(await v.data()));
+    // The loaded adapters behave as adapters: a handle finds them, 'a' active, base frozen, fit moves only 'a'.
+    const handle = layersModelAdapters(loaded);
+    expect(adapterNames(handle)).toEqual(['a', 'b']);
+    expect(loaded.trainableWeights.map((w) => w.originalName).sort()).toEqual(['conv/a/lora_A', 'conv/a/lora_B', 'out/a/lora_A', 'out/a/lora_B']);
+    const kernel0 = await w1.get('conv/kernel')!.data();
+    const b0 = await w1.get('out/a/lora_B')!.data();
+    loaded.compile({ optimizer: tf.train.sgd(0.1), loss: (yt: tf.Tensor, yp: tf.Tensor) => tf.losses.softmaxCrossEntropy(yt, yp) });
+    await loaded.fit(xs, tf.oneHot(tf.tensor1d([0, 1, 2, 1, 0], 'int32'), 3), { epochs: 3, batchSize: 5, verbose: 0 });
+    expect(Array.from(await w1.get('conv/kernel')!.data())).toEqual(Array.from(kernel0));
+    expect(Array.from(await w1.get('out/a/lora_B')!.data())).not.toEqual(Array.from(b0));
+    disableAdapters(handle);
+    const base = build(5);
+    expect(await maxDiff(loaded.predict(xs) as tf.Tensor, base.predict(xs) as tf.Tensor)).toBeLessThan(1e-6);
+    enableAdapters(handle);
     handle.unload();
   });
 

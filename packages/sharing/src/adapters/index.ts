@@ -33,4 +33,5 @@ export * from './s2a/index.js';
 export * from './svd.js';
 export * from './merging/index.js';
 export * from './layers-model.js';
+export { registerTfjsAdaptedLayers } from './tfjs-adapted-layer.js';
 export * from './library/arrow.js';

@@ -1,75 +1,33 @@
 // Adapters on a user's existing tfjs model: inject into the Dense and Conv2D layers of a
 // `tf.LayersModel` by layer-name pattern, so it can be fine-tuned in the browser with only the
-// adapter weights training. Each targeted layer's `call` is replaced (on that instance only) by the
-// adapted computation — base kernel and bias shared, never copied — followed by the layer's own
-// activation. The returned handle is a Weft Module: train it with Weft's trainer, and use the
-// model-level operations (setActiveAdapters, mergeAdapters, disableAdapters, …) on it.
+// adapter weights training. Each targeted layer becomes an instance of a registered tfjs custom layer
+// class (tfjs-adapted-layer.ts) computing the adapted layer — base kernel and bias shared, never
+// copied — then the layer's own activation; its weights list carries the adapters, so tfjs's own
+// compile/fit train them and model.save/tf.loadLayersModel keep them. The returned handle is a Weft
+// Module: train it with Weft's trainer, and use the model-level operations (setActiveAdapters,
+// mergeAdapters, disableAdapters, …) on it.
 import * as tf from '@tensorflow/tfjs-core';
 import type * as tfl from '@tensorflow/tfjs-layers';
 import { ForwardContext, Module, checkKnownKeys, defaultRng, describeValue } from '@weft/core';
 import { AdaptedLayer, checkAdapterName } from './adapted-layer.js';
-import type { BaseOp } from './base-op.js';
+import { TfjsLayerBase, adaptTfjsLayer, baseOpOf, isAdaptedTfjsLayer, unadaptTfjsLayer, type TfjsLayerInternals, type WeftAdaptedTfjsLayer } from './tfjs-adapted-layer.js';
 import { INJECT_OPTIONS, adapterNames, setActiveAdapters, type InjectOptions } from './inject.js';
 import { adapterMethod, resolveAdapterConfig, type AnyAdapterConfig } from './registry.js';
 import type { AdapterLayer } from './adapter-layer.js';
 import { removeChild, targetMatcher } from './tree.js';
 
-/** The parts of a tfjs Dense / Conv2D layer the adapters read (private in tfjs's typings). */
-interface TfjsLayerInternals {
-  name: string;
-  built: boolean;
-  trainable: boolean;
-  kernel?: { read(): tf.Variable };
-  bias?: { read(): tf.Variable } | null;
-  activation?: { apply(x: tf.Tensor): tf.Tensor; getClassName(): string } | null;
-  strides?: number[];
-  padding?: string;
-  dataFormat?: string;
-  dilationRate?: number | number[];
-  kernelSize?: number[];
-  call: (inputs: tf.Tensor | tf.Tensor[], kwargs: Record<string, unknown>) => tf.Tensor | tf.Tensor[];
-  getClassName(): string;
-  layers?: TfjsLayerInternals[];
-}
-
-/** The frozen kernel and bias of one tfjs layer, registered as Weft parameters (shared, not copied). */
-class TfjsLayerBase extends Module {
-  constructor(readonly layer: TfjsLayerInternals, kernel: tf.Variable, bias: tf.Variable | null) {
-    super();
-    this.addParameter('kernel', kernel);
-    if (bias) this.addParameter('bias', bias);
-  }
-  forward(): never {
-    throw new Error('TfjsLayerBase is applied by its AdaptedLayer');
-  }
-}
-
-function baseOpOf(layer: TfjsLayerInternals): BaseOp {
-  const kernel = layer.kernel!.read();
-  const bias = layer.bias ? layer.bias.read() : null;
-  if (layer.getClassName() === 'Dense') {
-    return { kind: 'linear', weight: kernel, bias, inFeatures: kernel.shape[0]!, outFeatures: kernel.shape[1]! };
-  }
-  if (layer.dataFormat !== 'channelsLast') throw new Error(`injectIntoLayersModel: layer "${layer.name}" has dataFormat=${layer.dataFormat}; only channelsLast is supported`);
-  const d = layer.dilationRate ?? 1;
-  const dil = (typeof d === 'number' ? [d, d] : d.length === 1 ? [d[0]!, d[0]!] : d) as [number, number];
-  if (layer.padding !== 'same' && layer.padding !== 'valid') throw new Error(`injectIntoLayersModel: layer "${layer.name}" has padding=${layer.padding}; allowed: same, valid`);
-  return {
-    kind: 'conv2d', weight: kernel, bias, inFeatures: kernel.shape[2]!, outFeatures: kernel.shape[3]!,
-    conv: { kernel: [kernel.shape[0]!, kernel.shape[1]!], strides: layer.strides as [number, number], padding: layer.padding, dilations: dil },
-  };
-}
-
 function allLayers(layers: TfjsLayerInternals[]): TfjsLayerInternals[] {
   return layers.flatMap((l) => (Array.isArray(l.layers) ? allLayers(l.layers) : [l]));
 }
 
-const SUPPORTED = ['Dense', 'Conv2D'];
+const SUPPORTED = ['Dense', 'Conv2D', 'WeftAdaptedDense', 'WeftAdaptedConv2D'];
 
 /** Adapters injected into a tfjs LayersModel: a Weft Module whose forward is the model's. */
 export class LayersModelAdapters extends Module {
   /** The adapted tfjs layers, by layer name. */
-  readonly adapted = new Map<string, { layer: TfjsLayerInternals; wrapper: AdaptedLayer; original: TfjsLayerInternals['call']; child: string }>();
+  readonly adapted = new Map<string, { layer: WeftAdaptedTfjsLayer; wrapper: AdaptedLayer; child: string }>();
+  /** Layers with weights and no adapter that this handle made non-trainable (PEFT freezes the whole base), to restore on unload. */
+  private readonly frozenLayers = new Set<TfjsLayerInternals>();
   private ctx: ForwardContext | null = null;
 
   constructor(readonly model: tfl.LayersModel) {
@@ -86,39 +44,48 @@ export class LayersModelAdapters extends Module {
     }
   }
 
-  /** Wrap tfjs layer `layer` (once) and return its AdaptedLayer. */
+  /** Wrap tfjs layer `layer` (once) and return its AdaptedLayer; a layer tf.loadLayersModel rebuilt with adapters keeps them. */
   wrap(layer: TfjsLayerInternals): AdaptedLayer {
     const have = this.adapted.get(layer.name);
     if (have) return have.wrapper;
-    const base = baseOpOf(layer);
-    const wrapper = new AdaptedLayer(new TfjsLayerBase(layer, base.weight, base.bias), base);
-    const original = layer.call;
+    let wrapper: AdaptedLayer;
+    if (isAdaptedTfjsLayer(layer)) wrapper = layer.weftAdapted;
+    else {
+      const base = baseOpOf(layer);
+      wrapper = new AdaptedLayer(new TfjsLayerBase(layer, base.weight, base.bias), base);
+      wrapper.baseModule.freeze();
+    }
     let child = layer.name.replace(/[^A-Za-z0-9_]/g, '_').replace(/^([0-9])/, '_$1');
     while (this.namedChildren().has(child)) child += '_';
-    this.adapted.set(layer.name, { layer, wrapper, original, child });
+    const adaptedLayer = adaptTfjsLayer(layer, wrapper, () => this.ctx);
+    this.adapted.set(layer.name, { layer: adaptedLayer, wrapper, child });
     this.addModule(child, wrapper);
-    layer.trainable = false;
-    layer.call = (inputs, _kwargs) =>
-      tf.tidy(() => {
-        const x = Array.isArray(inputs) ? inputs[0]! : inputs;
-        const y = wrapper.forward(x, this.ctx ?? new ForwardContext());
-        return layer.activation ? layer.activation.apply(y) : y;
-      });
     return wrapper;
   }
 
-  /** Put every layer's own `call` back, merging the active adapters into the kernels first when `merge`; the adapters are disposed. */
+  /** Make every layer of the model that has weights and no adapter non-trainable for tfjs's fit (undone by unload). */
+  freezeOtherLayers(): void {
+    for (const l of allLayers((this.model as unknown as { layers: TfjsLayerInternals[] }).layers)) {
+      if (this.adapted.has(l.name) || !l.trainable || l._trainableWeights.length === 0) continue;
+      l.trainable = false;
+      this.frozenLayers.add(l);
+    }
+  }
+
+  /** Give every layer its own tfjs class back, merging the active adapters into the kernels first when `merge`; the adapters are disposed. */
   unload(options: { merge?: boolean } = {}): void {
     checkKnownKeys('LayersModelAdapters.unload: options', options, ['merge']);
-    for (const { layer, wrapper, original, child } of this.adapted.values()) {
+    for (const { layer, wrapper, child } of this.adapted.values()) {
       removeChild(this, child);
       wrapper.unmergeAll();
       if (options.merge && !wrapper.disabled) wrapper.merge();
       wrapper.merged.length = 0;
       for (const n of wrapper.names()) wrapper.adapter(n).dispose();
-      if ((Object.getPrototypeOf(layer) as TfjsLayerInternals).call === original) delete (layer as Partial<TfjsLayerInternals>).call;
-      else layer.call = original;
+      unadaptTfjsLayer(layer);
+      wrapper.baseModule.freeze(false);
     }
+    for (const l of this.frozenLayers) l.trainable = true;
+    this.frozenLayers.clear();
     this.adapted.clear();
     registry.delete(this.model);
   }
@@ -139,6 +106,7 @@ export function layersModelAdapters(model: tfl.LayersModel): LayersModelAdapters
   for (const l of layers) if (!l.built || !l.kernel) throw new Error(`${fn}: layer "${l.name}" is not built (call the model once or build it first)`);
   const handle = registry.get(model) ?? new LayersModelAdapters(model);
   for (const l of layers) handle.wrap(l);
+  handle.freezeOtherLayers();
   registry.set(model, handle);
   return handle;
 }
@@ -147,7 +115,10 @@ export function layersModelAdapters(model: tfl.LayersModel): LayersModelAdapters
  * Inject adapter `name` into the Dense and Conv2D layers of a built tfjs model whose layer names
  * match `config.targets` (PEFT's rule). The base kernels are frozen; the adapter becomes the only
  * active one. Returns the model's adapter handle (the same one for later injections). On any error
- * the model is unchanged.
+ * the model is unchanged. With `freezeBase` (default) the model's other layers become non-trainable too,
+ * so tfjs's own `model.compile(...)` — called after injecting or changing the active adapters, as tfjs
+ * collects the trainable weights at compile — then `model.fit` trains the active adapters only.
+ * `model.save` writes the adapters; call {@link registerTfjsAdaptedLayers} before `tf.loadLayersModel`.
  */
 export function injectIntoLayersModel(model: tfl.LayersModel, name: string, config: AnyAdapterConfig, options: InjectOptions = {}): LayersModelAdapters {
   const fn = 'injectIntoLayersModel';
@@ -185,6 +156,7 @@ export function injectIntoLayersModel(model: tfl.LayersModel, name: string, conf
     if (!(options.activate ?? true)) a.freeze();
   }
   registry.set(model, handle);
+  if (options.freezeBase ?? true) handle.freezeOtherLayers();
   if (options.activate ?? true) setActiveAdapters(handle, [name], { freezeBase: options.freezeBase ?? true });
   return handle;
 }
