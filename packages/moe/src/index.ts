@@ -20,4 +20,6 @@ export * from './perft.js';
 export * from './shared-moe-blocks.js';
 export * from './mpoe.js';
 export * from './wemoe.js';
+export * from './hydra.js';
+export * from './mup.js';
 export * from './sigma-moe.js';

@@ -7,6 +7,7 @@ import { MLP, Sequential, TransformerBlock, type Rng } from '@weft/core';
 import { ChainOfExperts, GroveMoE, MoE, MPOEMoE, PERFT, WEMoE, PreMixingAttention, sharedMoETransformer, ProductKeyMemory, RouterGRU, routerEntry, routerNames, UMoEBlock, type MoEConfig } from '@weft/moe';
 import { addConformanceRows, addRegistryRows, type ConformanceRow } from '../matrix.js';
 import { megrez2Transformer } from '@weft/moe';
+import { HydraBlock } from '@weft/moe';
 
 const floats = (rng: Rng, shape: number[]) => tf.tensor(rng.normalArray(shape.reduce((a, b) => a * b, 1)), shape);
 const base: MoEConfig = { dim: 4, numExperts: 4, topK: 2, hidden: 4 };
@@ -108,4 +109,11 @@ addConformanceRows({
   name: 'moe/Megrez2 transformer (3 blocks, one expert bank)',
   make: (rng) => megrez2Transformer({ vocabSize: 7, maxLen: 6, dim: 8, depth: 3, numHeads: 2, moe: { numExperts: 4, topK: 2, hidden: 8, router: 'mixtral' } }, rng),
   input: () => ({ x: tf.tensor2d([[0, 1, 2, 3, 4, 5], [6, 5, 4, 3, 2, 1]], [2, 6], 'int32') }),
+});
+
+// Hydra's toy hybrid block (issue 18): recurrence mixer, MoE feed-forward, product-key memory.
+addConformanceRows({
+  name: 'moe/HydraBlock (recurrence mixer, MoE ffn, product-key memory)',
+  make: (rng) => new HydraBlock({ dim: 4, moe: { numExperts: 4, topK: 2, hidden: 4 }, pkm: { numSubKeys: 3, topK: 2 } }, rng),
+  input: (rng) => ({ x: floats(rng, [2, 5, 4]) }),
 });
