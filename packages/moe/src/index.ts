@@ -21,4 +21,5 @@ export * from './shared-moe-blocks.js';
 export * from './mpoe.js';
 export * from './wemoe.js';
 export * from './hydra.js';
+export * from './mup.js';
 export * from './sigma-moe.js';
