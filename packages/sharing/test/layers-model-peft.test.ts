@@ -1,12 +1,12 @@
 // A PEFT adapter loads onto a tfjs LayersModel without a placeholder adapter: layersModelAdapters
 // wraps its Dense and Conv2D layers (outputs unchanged to 1e-6: tfjs fuses the bias into its matmul,
 // the wrapper adds it after), and loadPeftAdapter injects and fills the file's adapter; the result
-// equals the model the file was saved from (1e-6).
+// equals the model the file was saved from (1e-6), and survives model.save / tf.loadLayersModel (1e-6).
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
 import { describe, expect, it } from 'vitest';
 import { Rng } from '@weft/core';
-import { adaptedLayers, injectIntoLayersModel, layersModelAdapters, loadPeftAdapter, savePeftAdapter } from '../src/index.js';
+import { adaptedLayers, injectIntoLayersModel, layersModelAdapters, loadPeftAdapter, registerTfjsAdaptedLayers, savePeftAdapter } from '../src/index.js';
 
 function build(): tfl.LayersModel {
   const init = (s: number) => tfl.initializers.randomNormal({ stddev: 0.3, seed: s });
@@ -39,6 +39,13 @@ describe('PEFT onto a tfjs LayersModel', () => {
     let worst = 0;
     for (let i = 0; i < want.length; i++) worst = Math.max(worst, Math.abs(got[i]! - want[i]!));
     expect(worst).toBeLessThan(1e-6);
+    // The PEFT-loaded adapters are tfjs weights too: model.save / tf.loadLayersModel keep them.
+    registerTfjsAdaptedLayers(tfl);
+    let saved: tf.io.ModelArtifacts | null = null;
+    await b.save(tf.io.withSaveHandler(async (m) => ((saved = m), { modelArtifactsInfo: { dateSaved: new Date(), modelTopologyType: 'JSON' } })));
+    const c = await tfl.loadLayersModel(tf.io.fromMemory(saved!));
+    const again = await (c.predict(xs) as tf.Tensor).data();
+    expect(Math.max(...Array.from(again, (v, i) => Math.abs(v - got[i]!)))).toBeLessThan(1e-6);
     expect(() => layersModelAdapters({} as tfl.LayersModel)).toThrow(/layersModelAdapters: model must be a tf\.LayersModel/);
   });
 });
