@@ -5,9 +5,13 @@
 // experts (k/E) and the memory's value rows (k·H/n²). Tensors flat over training steps.
 // The experiment (seeds 0–2): a delayed copy task (6 tokens, 10 blank steps, then copy) — Hydra
 // block vs the same recurrence with a dense MLP vs an attention TransformerBlock, each with the
-// same stored parameters; answer-token accuracy printed as mean ± spread. The paper claims no
-// end-task gain at toy scale (its toy runs only show feasibility); the test asserts nothing about
-// which wins.
+// same stored parameters (~5070); answer-token accuracy printed as mean ± spread (population SD).
+// Measured (wasm, 300 Adam steps, batch 32): Hydra 0.583 ± 0.084 vs recurrence+MLP 0.606 ± 0.088 vs
+// attention 1.000 ± 0.000 (chance 0.125). The paper claims no end-task gain at toy scale (its toy runs
+// only show feasibility); here the MoE and memory add nothing to the recurrence on recall (a tie
+// within the spread), and one attention block with positions solves the copy outright: the
+// recurrence's fixed-size state is the limit. The test asserts only that every arm learns (mean
+// accuracy above chance), not which wins.
 import * as tf from '@tensorflow/tfjs-core';
 import { describe, expect, it } from 'vitest';
 import {
@@ -235,5 +239,5 @@ it('claim: Hydra block on a delayed copy task vs a recurrence+MLP and an attenti
     return `${m.toFixed(3)} ± ${Math.sqrt(xs.reduce((a, b) => a + (b - m) ** 2, 0) / xs.length).toFixed(3)}`;
   };
   console.log(`[hydra] delayed copy (L=${L}, delay ${D}, ${STEPS} steps): ${Object.entries(res).map(([k, v]) => `${k} ${stat(v)}`).join(' vs ')} (chance ${(1 / V).toFixed(3)})`);
-  Object.values(res).flat().forEach((a) => expect(a).toBeGreaterThanOrEqual(0));
+  Object.values(res).forEach((accs) => expect(accs.reduce((a, b) => a + b, 0) / accs.length).toBeGreaterThan(1 / V));
 }, 900_000);
