@@ -40,10 +40,11 @@ export function alphaDivergence(studentLogits: tf.Tensor, teacherLogits: tf.Tens
     throw new Error(`alphaDivergence: student logits [${studentLogits.shape}] and teacher logits [${teacherLogits.shape}] must both be (B, C)`);
   }
   return tf.tidy(() => {
-    const p = tf.softmax(stopGradient(teacherLogits), -1);
+    // Probabilities floored at 1e-12: a teacher probability that underflows to 0 made D_α− (q²/p) infinite.
+    const p = tf.maximum(tf.softmax(stopGradient(teacherLogits), -1), 1e-12);
     const logq = tf.logSoftmax(studentLogits, -1);
     const q = tf.exp(logq);
-    const qc = stopGradient(q);
+    const qc = tf.maximum(stopGradient(q), 1e-12);
     const [dMin, dMax] = [divergence(p, qc, aMin), divergence(p, qc, aMax)];
     const useMax = tf.greaterEqual(dMax, dMin); // (B,) which α is adaptive's max
     const value = tf.where(useMax, dMax, dMin);

@@ -65,8 +65,8 @@ export async function synflowLog(p: Omit<ProxyInput, 'y' | 'loss'>): Promise<num
   const vars = p.variables ?? p.model.trainableParameters();
   if (vars.length === 0) throw new Error('synflow: the model has no trainable parameters to score');
   const saved = vars.map((v) => tf.clone(v));
+  const logScales: tf.Tensor[] = [];
   try {
-    const logScales: tf.Tensor[] = [];
     tf.tidy(() => {
       for (const v of vars) {
         if (v.rank < 2) v.assign(tf.zerosLike(v));
@@ -89,7 +89,7 @@ export async function synflowLog(p: Omit<ProxyInput, 'y' | 'loss'>): Promise<num
     return await scalar(t);
   } finally {
     vars.forEach((v, i) => v.assign(saved[i]!));
-    tf.dispose(saved);
+    tf.dispose([...saved, ...logScales]);
   }
 }
 

@@ -72,3 +72,11 @@ describe('alpha-divergence', () => {
     z.dispose();
   });
 });
+
+describe('alpha-divergence, a confident teacher', () => {
+  it('stays finite when a teacher probability underflows to 0 in float32 (it made D_α− infinite and AlphaNet\'s conv8 run stop)', async () => {
+    const v = tf.tidy(() => alphaDivergence(tf.tensor2d([[0, 0, 0]]), tf.tensor2d([[200, 0, -200]])));
+    expect(Number.isFinite((await v.data())[0]!)).toBe(true);
+    v.dispose();
+  });
+});

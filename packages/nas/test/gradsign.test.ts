@@ -76,3 +76,15 @@ describe('GradSign', () => {
     for (const name of RANKING_BENCHMARKS) expect(result[name]!.gradsign!.every(Number.isFinite)).toBe(true);
   }, 900_000);
 });
+
+describe('SynFlow', () => {
+  it('leaks no tensor (its per-tensor log scales were kept and never freed)', async () => {
+    const model = new Linear({ inFeatures: 3, outFeatures: 2 }, new Rng(1));
+    const x = tf.ones([2, 3]);
+    const before = tf.memory().numTensors;
+    await synflowLog({ model, x });
+    expect(tf.memory().numTensors).toBe(before);
+    x.dispose();
+    model.dispose();
+  });
+});
