@@ -8,4 +8,5 @@ export * from './shapeshifter/index.js';
 export * from './fold/index.js';
 export * from './parameter-free/index.js';
 export * from './diffusion/index.js';
+export * from './moeut/index.js';
 export * from './adapters/index.js';
