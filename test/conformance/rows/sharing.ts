@@ -7,6 +7,8 @@ import {
   type SharingPlan,
 } from '@weft/sharing';
 import { addConformanceRows, addRegistryRows } from '../matrix.js';
+import { moeut } from '@weft/sharing';
+import { sigmaMoE } from '@weft/moe';
 import { HashedConv2d, HashedEmbedding, LowRankGRU, LowRankLinear, Pattention, PfCNN, SafeEmbedding, ScaledBlock, ShapeshifterMLP, TokenFormerBlock } from '@weft/sharing';
 
 const floats = (rng: Rng, shape: number[]) => tf.tensor(rng.normalArray(shape.reduce((a, b) => a * b, 1)), shape);
@@ -153,5 +155,11 @@ addConformanceRows(
       return new Sequential([new ScaledBlock(b, 8), new ScaledBlock(b, 8)] as never[]); // ScaledBlock takes a SequenceInput, of which a tensor is one
     },
     input: (rng) => ({ x: floats(rng, [2, 4, 8]) }),
+  },
+  {
+    name: 'sharing/MoEUT (SwitchHead + σ-MoE, 2 layers cycled over 4 slots)',
+    make: (rng) => moeut({ vocabSize: 7, maxLen: 6, dim: 8, depth: 4, groupSize: 2, attention: { numHeads: 2, numExperts: 3, topK: 2 } }, sigmaMoE({ numExperts: 4, topK: 2, hidden: 8 }), rng),
+    input: (rng) => ({ x: ids(), y: ints(rng, [2, 6], 7) }),
+    loss: xent,
   },
 );
