@@ -1,0 +1,164 @@
+// Distributed neural architectures — Cowsik, He & Gromov, "Towards Distributed Neural
+// Architectures", arXiv:2506.22389. A pool of modules (causal self-attention and FFN modules, each
+// pre-normed) and one learned router per hop: at hop r every token picks one module of the pool, or
+// "skip", by the arg-max of its router's logits on its current state, and adds that module's output
+// scaled by the router probability of the choice: h ← h + p_r(j)·M_j(norm_j(h)). So tokens take
+// their own paths through the pool, in any order, visiting at most `hops` modules (the compute
+// budget). A compute loss, `computeWeight` · (expected modules visited per token and hop, 1 − p(skip)),
+// lets the model learn to spend less. Path statistics (`<key>.choices` (N, hops), `<key>.modules`
+// (N,)) go to the context's stats; {@link dnaPathStats} summarises them.
+// Departs from the paper: modules run densely on every token and their outputs are kept only for
+// the tokens that chose them (the saving is counted, not realised); an attention module's keys and
+// values come from every token of the sequence at that hop, not only from the tokens routed to it;
+// top-1 routing; no load-balancing loss.
+import * as tf from '@tensorflow/tfjs-core';
+import { CausalSelfAttention, checkKnownKeys, configKeys, defaultRng, ForwardContext, LayerNorm, Linear, MLP, Module, type Rng } from '@weft/core';
+import { checkInt, checkNumber, checkPositiveInt } from '@weft/core/internal';
+import { untaped } from './routers/router.js';
+
+/** Config of {@link DistributedModules}. */
+export interface DistributedModulesConfig {
+  /** Model width d. */
+  dim: number;
+  /** Attention modules in the pool. Default: 2. */
+  attention?: number;
+  /** FFN modules in the pool. Default: 2. */
+  ffn?: number;
+  /** Heads of each attention module (must divide dim). Default: 2. */
+  numHeads?: number;
+  /** Hidden width of each FFN module. Default: 4·dim. */
+  ffnHidden?: number;
+  /** Routing hops: the most modules a token visits (the compute budget). Default: attention + ffn. */
+  hops?: number;
+  /** Whether a router may choose "skip" (no module this hop). Default: true. */
+  allowSkip?: boolean;
+  /** Weight of the compute loss (expected modules visited per token and hop). Default: 0.01. */
+  computeWeight?: number;
+  /** Name of the stats and the compute loss. Default: the module's path in the context's root, else 'dna'. */
+  name?: string;
+}
+
+const DNA_KEYS = configKeys<DistributedModulesConfig>({ dim: true, attention: true, ffn: true, numHeads: true, ffnHidden: true, hops: true, allowSkip: true, computeWeight: true, name: true });
+
+/** One module of the pool: a pre-norm attention or FFN, (B, T, d) -> (B, T, d). */
+export class PoolModule extends Module {
+  readonly norm: LayerNorm;
+  readonly op: CausalSelfAttention | MLP;
+  constructor(readonly kind: 'attention' | 'ffn', dim: number, numHeads: number, hidden: number, rng: Rng) {
+    super();
+    this.norm = this.addModule('norm', new LayerNorm({ dim }));
+    this.op = this.addModule('op', kind === 'attention' ? new CausalSelfAttention({ dim, numHeads }, rng) : new MLP({ dim, hidden }, rng));
+  }
+
+  /** (B, T, d) -> (B, T, d). */
+  forward(x: tf.Tensor, ctx: ForwardContext = new ForwardContext({ training: this.training })): tf.Tensor {
+    return this.op.forward(this.norm.forward(x, ctx), ctx);
+  }
+}
+
+/** Tokens routed along their own paths through a pool of attention and FFN modules: (B, T, d) -> (B, T, d). */
+export class DistributedModules extends Module {
+  /** The pool: attention modules first, then FFN modules. */
+  readonly pool: PoolModule[];
+  /** One router per hop, d -> pool size (+1 for skip). */
+  readonly routers: Linear[];
+  readonly hops: number;
+  readonly allowSkip: boolean;
+  readonly computeWeight: number;
+  readonly dim: number;
+  private readonly name?: string;
+
+  constructor(config: DistributedModulesConfig, rng: Rng = defaultRng()) {
+    super();
+    const who = 'DistributedModules';
+    checkKnownKeys(who, config, DNA_KEYS);
+    this.dim = checkPositiveInt(who, 'dim', config.dim);
+    const nA = checkInt(who, 'attention', config.attention ?? 2, 0);
+    const nF = checkInt(who, 'ffn', config.ffn ?? 2, 0);
+    if (nA + nF === 0) throw new Error(`${who}: attention=0 and ffn=0; the pool needs at least one module`);
+    const heads = checkPositiveInt(who, 'numHeads', config.numHeads ?? 2);
+    if (nA > 0 && this.dim % heads !== 0) throw new Error(`${who}: numHeads=${heads} must divide dim=${this.dim}`);
+    const hidden = checkPositiveInt(who, 'ffnHidden', config.ffnHidden ?? 4 * this.dim);
+    this.hops = checkPositiveInt(who, 'hops', config.hops ?? nA + nF);
+    this.allowSkip = config.allowSkip ?? true;
+    if (typeof this.allowSkip !== 'boolean') throw new Error(`${who}: allowSkip=${String(this.allowSkip)} must be true or false`);
+    this.computeWeight = checkNumber(who, 'computeWeight', config.computeWeight ?? 0.01, 0);
+    this.name = config.name;
+    this.pool = [...Array.from({ length: nA }, () => 'attention' as const), ...Array.from({ length: nF }, () => 'ffn' as const)]
+      .map((kind, i) => this.addModule(`pool${i}`, new PoolModule(kind, this.dim, heads, hidden, rng)));
+    const options = this.pool.length + (this.allowSkip ? 1 : 0);
+    this.routers = Array.from({ length: this.hops }, (_, r) => this.addModule(`router${r}`, new Linear({ inFeatures: this.dim, outFeatures: options }, rng)));
+  }
+
+  /** A token visits at most `hops` of the pool's modules: each pool module's share is min(1, hops / pool size). */
+  override activeShareOf(name: string): number {
+    return name.startsWith('pool') ? Math.min(1, this.hops / this.pool.length) : 1;
+  }
+
+  /** (B, T, d) -> (B, T, d). */
+  forward(x: tf.Tensor, ctx: ForwardContext = new ForwardContext({ training: this.training })): tf.Tensor {
+    if (x.rank !== 3 || x.shape[2] !== this.dim) throw new Error(`DistributedModules: input shape [${x.shape}] must be (B, T, dim=${this.dim})`);
+    const [B, T] = x.shape as [number, number, number];
+    const M = this.pool.length;
+    const options = M + (this.allowSkip ? 1 : 0);
+    let h = x;
+    const choices: tf.Tensor[] = [];
+    const spent: tf.Tensor[] = [];
+    for (const router of this.routers) {
+      const probs = tf.softmax(router.forward(h, ctx)); // (B, T, options)
+      const choice = untaped(() => tf.argMax(probs, -1) as tf.Tensor2D); // (B, T) int32
+      const onehot = untaped(() => tf.oneHot(choice, options, 1, 0, 'float32')); // (B, T, options)
+      const gated = tf.mul(probs, onehot); // (B, T, options): p(choice) at the chosen slot, 0 elsewhere
+      let upd: tf.Tensor = tf.zerosLike(h);
+      this.pool.forEach((m, j) => {
+        const w = tf.slice(gated, [0, 0, j], [B, T, 1]); // (B, T, 1)
+        upd = tf.add(upd, tf.mul(w, m.forward(h, ctx)));
+      });
+      h = tf.add(h, upd);
+      choices.push(choice);
+      spent.push(this.allowSkip ? tf.sub(1, tf.mean(tf.slice(probs, [0, 0, M], [B, T, 1]))) : tf.scalar(1));
+    }
+    const key = ctx.keyOf(this, 'dna', this.name);
+    if (this.computeWeight > 0 && this.allowSkip) ctx.addAuxLoss(`${key}.compute`, tf.div(tf.addN(spent), this.hops) as tf.Scalar, this.computeWeight);
+    if (ctx.collectStats) {
+      const all = tf.reshape(tf.stack(choices, 2), [B * T, this.hops]); // (B, T, hops) -> (N, hops)
+      ctx.addStat(`${key}.choices`, all);
+      ctx.addStat(`${key}.modules`, tf.sum(tf.cast(tf.less(all, M), 'int32'), 1));
+    }
+    return h;
+  }
+}
+
+/** Summary of recorded paths: mean modules per token, visits per module, and path counts (most frequent first). */
+export interface DnaPathStats {
+  meanModules: number;
+  /** Visits of each pool module, over tokens and hops. */
+  moduleVisits: number[];
+  /** Each distinct path (module indices joined by '-', skips left out; '' visits none) and its token count. */
+  paths: [string, number][];
+}
+
+/** Summarise `choices` (N·hops, row-major per token, as `<key>.choices`) of a pool of `poolSize` modules. */
+export function dnaPathStats(choices: ArrayLike<number>, hops: number, poolSize: number): DnaPathStats {
+  checkPositiveInt('dnaPathStats', 'hops', hops);
+  checkPositiveInt('dnaPathStats', 'poolSize', poolSize);
+  if (choices.length % hops !== 0) throw new Error(`dnaPathStats: choices.length=${choices.length} must be a multiple of hops=${hops}`);
+  const n = choices.length / hops;
+  const moduleVisits = new Array<number>(poolSize).fill(0);
+  const counts = new Map<string, number>();
+  let visits = 0;
+  for (let i = 0; i < n; i++) {
+    const path: number[] = [];
+    for (let r = 0; r < hops; r++) {
+      const c = choices[i * hops + r]!;
+      if (c < poolSize) {
+        path.push(c);
+        moduleVisits[c]! += 1;
+      }
+    }
+    visits += path.length;
+    const key = path.join('-');
+    counts.set(key, (counts.get(key) ?? 0) + 1);
+  }
+  return { meanModules: n ? visits / n : 0, moduleVisits, paths: [...counts].sort((a, b) => b[1] - a[1]) };
+}
