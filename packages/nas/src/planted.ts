@@ -33,7 +33,8 @@ export interface PlantedTask<A> {
 }
 
 function makeData(model: Module, xShape: number[], c: PlantedConfig, rng: Rng) {
-  for (const v of model.parameters()) v.assign(tf.tidy(() => tf.mul(v, c.gain)));
+  // Assign inside the tidy: the scaled tensor returned from a tidy stayed allocated after assign (one tensor per parameter).
+  tf.tidy(() => model.parameters().forEach((v) => v.assign(tf.mul(v, c.gain))));
   const x = tf.tensor(rng.normalArray(xShape.reduce((a, b) => a * b, 1)), xShape);
   const y = tf.tidy(() => {
     // Standardise each target to zero mean and unit variance, so a loss of 1 is "predicts the mean".

@@ -26,6 +26,13 @@ describe('DARTS collapse', () => {
     expect(collapseShare({ normal: [[0, 0.9, 0.1, 0], [0, 0, 0.8, 0.2]], reduce: [[0, 0, 0, 1], [0, 0, 0, 1]] }, conv)).toEqual({ skip: 0, parameterFree: 0.5 });
   });
 
+  it('the planted cell task leaks nothing (its teacher\'s scaled weights stayed allocated: 8 tensors a task, found by the experiment below)', () => {
+    const before = tf.memory().numTensors;
+    const task = plantedCellTask(SPACE, 0, { n: 64 });
+    tf.dispose([task.x, task.y]);
+    expect(tf.memory().numTensors).toBe(before);
+  });
+
   it('experiment: skip-connection share of the derived cell over 400 search steps, every cell-space method, seeds 0–2', async () => {
     const before = tf.memory().numTensors;
     for (const method of searchMethodNames('cell')) {
