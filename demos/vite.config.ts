@@ -27,12 +27,30 @@ const devInlineStyles: Plugin = {
   },
 };
 
+/**
+ * The build only: tfjs's threaded wasm build sends its pthread workers its loader as
+ * `factory.toString()` in a blob, so that function must not read its enclosing scope. It reads the
+ * enclosing `_scriptDir` once, behind `typeof _scriptDir !== "undefined"`, which the minifier,
+ * seeing the variable declared, drops after renaming it: every thread then fails with "e is not
+ * defined". That line only sets a prefix for files tfjs locates itself (setWasmPaths), so it goes.
+ */
+const threadedWasmLoader: Plugin = {
+  name: 'weft-threaded-wasm-loader',
+  apply: 'build',
+  transform(code, id) {
+    if (!/tfjs-backend-wasm[\\/]wasm-out[\\/]tfjs-backend-wasm-threaded-simd\.js$/.test(id)) return null;
+    const outer = 'if(typeof _scriptDir !== "undefined" && _scriptDir){scriptDirectory=_scriptDir}';
+    if (!code.includes(outer)) throw new Error(`weft-threaded-wasm-loader: ${id} has no "${outer}" to remove (a new tfjs version?)`);
+    return { code: code.replace(outer, ''), map: null };
+  },
+};
+
 /** The headers that make a page cross-origin isolated (`crossOriginIsolated`, SharedArrayBuffer). */
 const crossOriginIsolation = { 'Cross-Origin-Opener-Policy': 'same-origin', 'Cross-Origin-Embedder-Policy': 'require-corp' };
 
 export default defineConfig({
   root: here('.'),
-  plugins: [devInlineStyles],
+  plugins: [devInlineStyles, threadedWasmLoader],
   base: './',
   resolve: {
     alias: [
@@ -55,7 +73,7 @@ export default defineConfig({
     },
   },
   // Training workers are ES modules (they import tfjs and the packages, which split into chunks).
-  worker: { format: 'es' },
+  worker: { format: 'es', plugins: () => [threadedWasmLoader] },
   // Cross-origin isolation (COOP + COEP), so tfjs loads its threaded wasm build (SharedArrayBuffer);
   // a static host must send the same two headers (README, "Deploying the demos").
   server: { headers: crossOriginIsolation },
