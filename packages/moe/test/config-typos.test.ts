@@ -7,7 +7,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { describe, expect, it } from 'vitest';
 import { Rng } from '@weft/core';
 import {
-  ChainOfExperts, GroveMoE, HydraBlock, LinearRecurrenceMixer, lossFreeBalanceExperiment, MPOEMoE, PERFT, sequenceLoadBalancingLoss, sharedMoETransformer,
+  ChainOfExperts, DistributedModules, GroveMoE, HydraBlock, LinearRecurrenceMixer, lossFreeBalanceExperiment, MPOEMoE, PERFT, sequenceLoadBalancingLoss, sharedMoETransformer,
   gshardLoadBalancingLoss, loadBalancingLoss, makeRouter, MixtralRouter, mixtralLoadBalancingLoss, MoE, PreMixingAttention, ProductKeyMemory,
   resolveMoEConfig, routerEntry, routerNames, routerZLoss, specialisationExperiment, StackedExperts, SwitchRouter, switchLoadBalancingLoss, UMoEBlock,
 } from '../src/index.js';
@@ -49,6 +49,7 @@ describe('every @weft/moe config entry point refuses a typo', () => {
     ['GroveMoE', () => new GroveMoE({ dim: 4, group: 2 } as never), 'group', 'groups'],
     ['HydraBlock', () => new HydraBlock({ dim: 4, decayInti: 0.9 } as never), 'decayInti', 'decayInit'],
     ['LinearRecurrenceMixer', () => new LinearRecurrenceMixer({ dim: 4, decayInti: 0.9 } as never), 'decayInti', 'decayInit'],
+    ['DistributedModules', () => new DistributedModules({ dim: 4, hosp: 2 } as never), 'hosp', 'hops'],
     ['MPOEMoE', () => new MPOEMoE({ dim: 4, dimFactors: [1, 2, 2], hiddenFactor: [1, 2, 8] } as never), 'hiddenFactor', 'hiddenFactors'],
     ['PERFT', () => new PERFT(new MoE({ dim: 4 }), { rnak: 2 } as never), 'rnak', 'rank'],
     ['sharedMoETransformer', () => sharedMoETransformer({ vocabSize: 4, moe: {}, ownRouters: true } as never), 'ownRouters', 'ownRoutersAndNorms'],

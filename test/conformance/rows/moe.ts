@@ -7,7 +7,7 @@ import { MLP, Sequential, TransformerBlock, type Rng } from '@weft/core';
 import { ChainOfExperts, GroveMoE, MoE, MPOEMoE, PERFT, WEMoE, PreMixingAttention, sharedMoETransformer, ProductKeyMemory, RouterGRU, routerEntry, routerNames, UMoEBlock, type MoEConfig } from '@weft/moe';
 import { addConformanceRows, addRegistryRows, type ConformanceRow } from '../matrix.js';
 import { megrez2Transformer } from '@weft/moe';
-import { HydraBlock } from '@weft/moe';
+import { DistributedModules, HydraBlock } from '@weft/moe';
 
 const floats = (rng: Rng, shape: number[]) => tf.tensor(rng.normalArray(shape.reduce((a, b) => a * b, 1)), shape);
 const base: MoEConfig = { dim: 4, numExperts: 4, topK: 2, hidden: 4 };
@@ -116,4 +116,11 @@ addConformanceRows({
   name: 'moe/HydraBlock (recurrence mixer, MoE ffn, product-key memory)',
   make: (rng) => new HydraBlock({ dim: 4, moe: { numExperts: 4, topK: 2, hidden: 4 }, pkm: { numSubKeys: 3, topK: 2 } }, rng),
   input: (rng) => ({ x: floats(rng, [2, 5, 4]) }),
+});
+
+// Distributed neural architectures (issue 18): tokens route through a pool of attention and FFN modules.
+addConformanceRows({
+  name: 'moe/DistributedModules (pool of 1 attention + 1 FFN module, 3 hops, skip)',
+  make: (rng) => new DistributedModules({ dim: 4, attention: 1, ffn: 1, ffnHidden: 4, hops: 3 }, rng),
+  input: (rng) => ({ x: floats(rng, [2, 6, 4]) }),
 });
