@@ -116,10 +116,10 @@ export class DistributedModules extends Module {
       });
       h = tf.add(h, upd);
       choices.push(choice);
-      spent.push(this.allowSkip ? tf.sub(1, tf.mean(tf.slice(probs, [0, 0, M], [B, T, 1]))) : tf.scalar(1));
+      if (this.allowSkip) spent.push(tf.sub(1, tf.mean(tf.slice(probs, [0, 0, M], [B, T, 1])))); // expected modules this hop
     }
     const key = ctx.keyOf(this, 'dna', this.name);
-    if (this.computeWeight > 0 && this.allowSkip) ctx.addAuxLoss(`${key}.compute`, tf.div(tf.addN(spent), this.hops) as tf.Scalar, this.computeWeight);
+    if (this.computeWeight > 0 && spent.length) ctx.addAuxLoss(`${key}.compute`, tf.div(tf.addN(spent), this.hops) as tf.Scalar, this.computeWeight);
     if (ctx.collectStats) {
       const all = tf.reshape(tf.stack(choices, 2), [B * T, this.hops]); // (B, T, hops) -> (N, hops)
       ctx.addStat(`${key}.choices`, all);
