@@ -1,7 +1,7 @@
 // adapters.html, built and served as a user gets it: pretrain a base, fine-tune every method on the
 // rotated task (accuracy against trainable parameters, full fine-tuning as the reference), mix
 // with the sliders (weight 0 = base, weight 1 = the adapter), download a PEFT adapter, refuse a
-// bad base file with a message; no console errors, CSP kept, no other origin contacted.
+// bad base file with a message; the merge explorer's task LoRAs merged and routed by Arrow; no console errors, CSP kept, no other origin contacted.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, Page } from 'playwright';
 import { readFile } from 'node:fs/promises';
@@ -164,6 +164,16 @@ describe('adapters.html', () => {
     await expect.poll(async () => [await cell(0, 1), await cell(1, 1), await cell(2, 1)], { timeout: 20_000 }).toEqual([await cell(0, 4), await cell(1, 4), await cell(2, 4)]);
     await setRange('merge-w0', 1);
     await expect.poll(() => cell(0, 1), { timeout: 20_000 }).toBe(await cell(0, 3));
+    // Arrow routes the same three LoRAs per point: each adapted layer's share of each task's points per LoRA (sums to 1), and its accuracy.
+    expect(await page.locator('tr[data-arrow-layer]').evaluateAll((rows) => rows.map((r) => r.getAttribute('data-arrow-layer')))).toEqual(['layers.0.arrow', 'layers.1.arrow', 'layers.2.arrow']);
+    for (const c of await page.locator('td.routing').all()) {
+      const load = (await c.getAttribute('data-load'))!.split(',').map(Number);
+      expect(load).toHaveLength(3);
+      expect(Math.abs(load.reduce((a, b) => a + b, 0) - 1)).toBeLessThan(1e-3);
+    }
+    const arrowAcc = (await page.locator('[data-arrow-accuracy]').getAttribute('data-arrow-accuracy'))!.split(',').map(Number);
+    expect(arrowAcc).toHaveLength(3);
+    for (const a of arrowAcc) expect(a > 0 && a <= 1, `Arrow accuracy ${a}`).toBe(true);
     await page.locator('section[aria-labelledby="merge-title"]').screenshot({ path: resultPath('adapters-merge.png') });
     expect(w.errors).toEqual([]);
     expect(await w.cspViolations()).toEqual([]);

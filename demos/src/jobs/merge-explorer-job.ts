@@ -5,10 +5,10 @@
 // half. No UI here: the page trains the tasks as jobs of its TrainingController.
 import * as tf from '@tensorflow/tfjs-core';
 import {
-  MLPClassifier, Rng, accuracy, makeDataset, makeOptimizer, rotation, softmaxCrossEntropy, split, toTensors, train, type DatasetTensors, type TrainProgress,
+  ForwardContext, MLPClassifier, Rng, accuracy, makeDataset, makeOptimizer, rotation, softmaxCrossEntropy, split, toTensors, train, type DatasetTensors, type TrainProgress,
   type TrainResult,
 } from '@weft/core';
-import { adapterNames, combineAdapters, deleteAdapter, injectAdapter, mergeMethod, mergeMethodNames, setActiveAdapters } from '@weft/sharing';
+import { addArrowRouter, adapterNames, combineAdapters, deleteAdapter, injectAdapter, mergeMethod, mergeMethodNames, setActiveAdapters } from '@weft/sharing';
 import type { AdaptersLabConfig } from './adapters-job.js';
 
 /** Number of task adapters the explorer merges. */
@@ -18,6 +18,12 @@ export const MERGE_TASKS = 3;
 export interface MergeOutcome {
   perTask: number[];
   average: number;
+}
+
+/** Arrow's zero-shot routing over the task LoRAs: its accuracy per task and where each task's points went. */
+export interface ArrowOutcome extends MergeOutcome {
+  /** Per adapted layer (its path in the model), per task k: the mean routing weight of each task LoRA over task k's held-out points. */
+  layers: Array<{ path: string; load: number[][] }>;
 }
 
 /** One row of the all-methods table. */
@@ -36,6 +42,7 @@ export function mergeChoices(): Array<{ name: string; label: string; paper: stri
 }
 
 const MERGED = 'merged';
+const ARROW = 'arrow';
 
 /** The explorer: task data on the device once, task LoRAs named task1..task3 on the lab's base. */
 export class MergeExplorer {
@@ -116,6 +123,35 @@ export class MergeExplorer {
     // Full rank (the hidden width): the re-factorised merge holds every method's ΔW exactly.
     await combineAdapters(this.base, this.names, weights, MERGED, { method, rank: Math.max(...(this.base.config.hidden ?? [2])), seed: this.config.seed, ...options });
     return this.score();
+  }
+
+  /**
+   * Arrow (library routing): a router over the task LoRAs on every adapted layer, built from their
+   * ΔW alone (nothing trains), top-1 so that a layer's `…/load` statistic — the mean routing
+   * weight per LoRA — is the share of points routed to each; read for each task's held-out points.
+   */
+  async arrow(): Promise<ArrowOutcome> {
+    if (!this.ready) throw new Error('Train the task adapters first');
+    for (const n of [ARROW, MERGED]) if (adapterNames(this.base).includes(n)) deleteAdapter(this.base, n);
+    await addArrowRouter(this.base, ARROW, this.names, { topK: 1 });
+    try {
+      const byPath = new Map<string, number[][]>();
+      for (const { test } of this.data) {
+        const ctx = new ForwardContext({ collectStats: true, root: this.base });
+        tf.tidy(() => void this.base.forward(test.x, ctx)); // only the statistics are kept
+        const stats = await ctx.readStats();
+        ctx.disposeStats();
+        for (const [key, v] of Object.entries(stats)) {
+          if (!key.endsWith('/load') || !Array.isArray(v)) continue;
+          const path = key.slice(0, -'/load'.length);
+          byPath.set(path, [...(byPath.get(path) ?? []), v]);
+        }
+      }
+      const outcome = await this.score();
+      return { ...outcome, layers: [...byPath].map(([path, load]) => ({ path, load })) };
+    } finally {
+      deleteAdapter(this.base, ARROW);
+    }
   }
 
   /** Every registered method at its defaults with `weights`: the same adapters, one row each. */

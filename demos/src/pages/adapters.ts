@@ -19,8 +19,10 @@ import { BACKEND_CHOICES } from '../backend-choice.js';
 import { adaptersStyles } from '../styles/adapters.js';
 import { formatInt, formatPercent } from '../format.js';
 import { ADAPTER_DATASETS, ADAPTER_METHODS, ADAPTERS_SCHEMA, OTHER_METHODS, methodInfo, type AdapterMethodChoice, type AdaptersState } from './adapters-state.js';
-import { AdaptersLab, type MethodResult } from '../jobs/adapters-job.js';
-import { MERGE_TASKS, MergeExplorer, mergeChoices, type MergeOutcome, type MergeRow } from '../jobs/merge-explorer-job.js';
+import type { AdaptersLabConfig, MethodResult } from '../jobs/adapters-job.js';
+import { AdaptersLabClient, type AdaptersLabInfo, type MergeExplorerClient } from '../jobs/adapters-lab-client.js';
+import { JobWorker } from '../jobs/worker-job.js';
+import { MERGE_TASKS, mergeChoices, type ArrowOutcome, type MergeOutcome, type MergeRow } from '../jobs/merge-explorer-job.js';
 import { peftAdapterZip } from '../peft-zip.js';
 
 type Key = keyof AdaptersState;
@@ -59,20 +61,23 @@ export class WeftAdaptersPage extends LitElement {
     mergeTable: { state: true },
     tableWeights: { state: true },
     otherResults: { state: true },
+    arrowOutcome: { state: true },
   };
+  /** Arrow's routing over the merge explorer's task LoRAs, once they are trained. */
+  private declare arrowOutcome: ArrowOutcome | null;
   /** Results of the methods without a PEFT form (their own table). */
   private declare otherResults: MethodResult[];
   /** The per-task weights the all-methods table was computed with. */
   private declare tableWeights: number[];
   /** The merge explorer (task LoRAs on the lab's base), once its tasks are being trained. */
-  private declare explorer: MergeExplorer | null;
+  private declare explorer: MergeExplorerClient | null;
   private declare mergeMethod: string;
   private declare mergeWeights: number[];
   private declare mergeOptions: Record<string, number>;
   private declare mergeOutcome: MergeOutcome | null;
   private declare mergeRefs: { own: MergeOutcome[]; base: MergeOutcome } | null;
   private declare mergeTable: MergeRow[];
-  private declare lab: AdaptersLab | null;
+  private declare lab: AdaptersLabClient | null;
   private declare phase: string;
   private declare results: MethodResult[];
   private declare baseAcc: { base: number; task: number } | null;
@@ -85,8 +90,11 @@ export class WeftAdaptersPage extends LitElement {
   private mixing: Promise<void> = Promise.resolve();
 
   private readonly training = new TrainingController(this);
+  /** Where the lab lives and trains (the main thread only draws). */
+  private readonly worker = new JobWorker<AdaptersLabConfig, AdaptersLabInfo>(() => new Worker(new URL('../workers/adapters-worker.ts', import.meta.url), { type: 'module', name: 'weft-adapters' }));
   private readonly page = new PageStateController(this, ADAPTERS_SCHEMA, {
     training: this.training,
+    chooseBackend: (choice) => this.worker.chooseBackend(choice),
     release: () => this.releaseLab(),
     rebuild: () => this.newLab(),
     // The step counts are read when a phase starts: changing them keeps the trained base.
@@ -112,6 +120,7 @@ export class WeftAdaptersPage extends LitElement {
     this.mergeTable = [];
     this.tableWeights = [];
     this.otherResults = [];
+    this.arrowOutcome = null;
   }
 
   static override styles = adaptersStyles;
@@ -126,9 +135,10 @@ export class WeftAdaptersPage extends LitElement {
     return this.sequence !== null || this.training.busy;
   }
 
-  private newLab(): void {
+  private async newLab(): Promise<void> {
     const { dataset, angle, seed, r } = this.page.state;
-    this.lab = new AdaptersLab({ dataset, angle, seed, r });
+    this.clearResults();
+    this.lab = await AdaptersLabClient.build(this.worker, { dataset, angle, seed, r });
     this.clearResults();
     this.baseAcc = null;
     this.phase = START;
@@ -153,10 +163,11 @@ export class WeftAdaptersPage extends LitElement {
     this.mergeRefs = null;
     this.mergeTable = [];
     this.otherResults = [];
+    this.arrowOutcome = null;
   }
 
   /** Run `body` on the lab as the page's one sequence; Stop and leaving the page abort `signal`. */
-  private run(body: (lab: AdaptersLab, signal: AbortSignal) => Promise<void>): Promise<void> {
+  private run(body: (lab: AdaptersLabClient, signal: AbortSignal) => Promise<void>): Promise<void> {
     const lab = this.lab;
     if (!lab || this.busy) return Promise.resolve();
     const abort = new AbortController();
@@ -228,11 +239,13 @@ export class WeftAdaptersPage extends LitElement {
   private readonly trainTasks = () =>
     this.run(async (lab, signal) => {
       this.explorer?.dispose();
-      const ex = new MergeExplorer(lab.base, lab.config);
+      this.explorer = null;
+      const ex = await lab.explorer();
       this.explorer = ex;
       this.mergeOutcome = null;
       this.mergeRefs = null;
       this.mergeTable = [];
+      this.arrowOutcome = null;
       const steps = this.page.state.steps;
       for (const [k, angle] of ex.angles.entries()) {
         if (!(await this.trainPhase(`Training task LoRA ${k + 1}/${MERGE_TASKS} (rotated ${angle}°)`, steps, signal, (s) => ex.trainTask(k, s.steps, s.onProgress, s.signal)))) return;
@@ -240,6 +253,7 @@ export class WeftAdaptersPage extends LitElement {
       this.mergeRefs = await ex.references();
       this.tableWeights = [...this.mergeWeights];
       this.mergeTable = await ex.table(this.tableWeights);
+      this.arrowOutcome = await ex.arrow();
       this.phase = 'Task adapters ready: pick a merge method and move the sliders.';
       await this.remerge();
     });
@@ -317,7 +331,7 @@ export class WeftAdaptersPage extends LitElement {
     this.training.stop();
   };
 
-  private async measureBase(lab: AdaptersLab): Promise<void> {
+  private async measureBase(lab: AdaptersLabClient): Promise<void> {
     this.baseAcc = { base: await lab.accuracy('base'), task: await lab.accuracy('task') };
   }
 
@@ -367,7 +381,7 @@ export class WeftAdaptersPage extends LitElement {
   private renderBoundaries() {
     const lab = this.lab;
     if (!lab) return nothing;
-    const points = { x: lab.taskPoints.x as Float32Array, y: lab.taskPoints.y as Int32Array, numClasses: lab.taskPoints.numClasses ?? 2 };
+    const points = lab.taskPoints;
     const tiles: Array<{ id: string; label: string; accuracy: number | null }> = [
       { id: 'base', label: 'frozen base', accuracy: this.baseAcc?.task ?? null },
       ...this.results.map((r) => ({ id: r.method, label: methodInfo(r.method).label, accuracy: r.accuracy })),
@@ -611,7 +625,41 @@ export class WeftAdaptersPage extends LitElement {
           </tbody>
         </table>
       </div>
-      <button class="btn" type="button" data-action="merge-table" ?disabled=${this.busy} @click=${this.retable}>Recompute the table with these weights</button>`;
+      <button class="btn" type="button" data-action="merge-table" ?disabled=${this.busy} @click=${this.retable}>Recompute the table with these weights</button>
+      ${this.renderArrow(ex.angles)}`;
+  }
+
+  /** Arrow's routing of each task's points over the task LoRAs, layer by layer, and its accuracy. */
+  private renderArrow(angles: number[]) {
+    const arrow = this.arrowOutcome;
+    if (!arrow || !this.mergeRefs) return nothing;
+    const lora = (e: number) => html`<span class="swatch e${e}" aria-hidden="true"></span>LoRA ${angles[e]}°`;
+    const cell = (load: number[]) => {
+      const top = load.indexOf(Math.max(...load));
+      return html`<td class="routing" data-load=${load.map((v) => v.toFixed(4)).join(',')}>
+        <div class="stack" aria-hidden="true">${load.map((v, e) => html`<span class="e${e}" .style=${`width:${(100 * v).toFixed(1)}%`}></span>`)}</div>
+        <span class="top">${angles[top]}° ${formatPercent(load[top]!)}</span>
+      </td>`;
+    };
+    return html`<h3 class="sub">Or route instead of merging: Arrow <span class="aside">arXiv:2405.11157 · nothing trains</span></h3>
+      <p class="note">
+        Arrow keeps the three LoRAs and adds a router to each layer: a LoRA's prototype is the top singular direction of its ΔW, and every point
+        goes to the LoRA whose prototype aligns best with its input to that layer (largest |⟨x, prototype⟩|, top-1). Each bar is the share of one
+        task's held-out points routed to each LoRA: ${[0, 1, 2].map((e) => html`<span class="legend">${lora(e)}</span>`)}. The tasks here are the same
+        points rotated, so they share one input region: where the routing does not follow the task, Arrow falls below each task's own LoRA.
+      </p>
+      <div class="scroll">
+        <table class="arrow">
+          <thead><tr><th>layer</th>${angles.map((a) => html`<th>points of ${a}°</th>`)}</tr></thead>
+          <tbody>
+            ${arrow.layers.map((l) => html`<tr data-arrow-layer=${l.path}><td><code>${l.path.replace(/\.arrow$/, '')}</code></td>${l.load.map(cell)}</tr>`)}
+            <tr class="total" data-arrow-accuracy=${arrow.perTask.join(',')}>
+              <td><strong>accuracy</strong> <span class="what">own LoRA in brackets</span></td>
+              ${arrow.perTask.map((v, k) => html`<td class="num"><strong>${formatPercent(v)}</strong> <span class="faint">(${formatPercent(this.mergeRefs!.own[k]!.perTask[k]!)})</span></td>`)}
+            </tr>
+          </tbody>
+        </table>
+      </div>`;
   }
 
   private renderMix() {

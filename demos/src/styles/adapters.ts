@@ -194,5 +194,56 @@ export const adaptersStyles = [
     section > .btn {
       margin-top: 12px;
     }
+    /* Arrow's routing: one stacked bar per layer and task, a colour per task LoRA. */
+    .stack {
+      display: flex;
+      height: 10px;
+      border-radius: 5px;
+      overflow: hidden;
+      background: var(--border);
+      min-width: 60px;
+    }
+    .e0 {
+      background: var(--class-3);
+    }
+    .e1 {
+      background: var(--class-5);
+    }
+    .e2 {
+      background: var(--class-2);
+    }
+    td.routing .top {
+      display: block;
+      font-size: 12px;
+      color: var(--muted);
+      font-variant-numeric: tabular-nums;
+      margin-top: 3px;
+    }
+    .swatch {
+      display: inline-block;
+      width: 10px;
+      height: 10px;
+      border-radius: 2px;
+      margin: 0 4px 0 8px;
+      vertical-align: -1px;
+    }
+    .legend {
+      white-space: nowrap;
+    }
+    .faint {
+      color: var(--faint);
+      font-size: 12px;
+    }
+    @media (max-width: 560px) {
+      table.arrow th {
+        white-space: normal;
+      }
+      .stack {
+        min-width: 44px;
+      }
+      table.arrow code {
+        font-size: 11px;
+      }
+    }
   `,
 ];
