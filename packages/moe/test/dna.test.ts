@@ -3,13 +3,20 @@
 // attention module on its causal prefix, last row kept), added with the router probability of the
 // choice — 1e-5 against the layer's dense masked evaluation; the recorded choices and per-token
 // module counts equal the reference's; the ledger's active share; tensors flat over training steps.
-// The claim's experiment (seeds 0–2, copyTask): DNA (a pool of 2 attention + 2 FFN modules, 4 hops,
-// skip allowed, compute loss 0.01) vs a fixed-depth model of 2 transformer blocks (4 module
-// applications per token, the DNA's budget), with path statistics. Figures printed.
+// The claim's experiment (seeds 0–2, copyTask and sortTask, L=6, V=8, 300 Adam steps): DNA (a pool
+// of 2 attention + 2 FFN modules, 4 hops, skip allowed, compute loss 0.01; 7421 stored) vs a
+// fixed-depth model of 2 transformer blocks (4 module applications per token, the DNA's budget;
+// 7081 stored), with path statistics. Measured (wasm): copy — DNA 1.000 ± 0.000 using 1.45 ± 0.07
+// modules per token vs fixed depth 1.000 ± 0.000 using 4; sort — DNA 0.932 ± 0.054 using 2.18 ± 0.20
+// vs fixed depth 0.996 ± 0.003. The paper's "competitive with dense, compute efficiency learnt"
+// holds on copy (same accuracy at ~36% of the compute, the harder sort task drawing more modules),
+// and not quite on sort at this scale (6 points lower, seed 0 at 0.855). Paths are spread over 20–66
+// distinct ones, the top path taking 15–40% of tokens (a heavy head, as the paper's power law, not
+// fitted here). The test asserts only the budget (≤ hops) and that DNA learns (above chance).
 import * as tf from '@tensorflow/tfjs-core';
 import { describe, expect, it } from 'vitest';
 import {
-  accuracy, copyTask, Embedding, ForwardContext, LayerNorm, Linear, makeOptimizer, Module, parameterLedger, Rng, softmaxCrossEntropy, train, TransformerBlock,
+  accuracy, copyTask, Embedding, sortTask, ForwardContext, LayerNorm, Linear, makeOptimizer, Module, parameterLedger, Rng, softmaxCrossEntropy, train, TransformerBlock,
 } from '@weft/core';
 import { DistributedModules, dnaPathStats } from '../src/index.js';
 
@@ -102,9 +109,9 @@ class SeqLM extends Module {
 
 const [L, V, d, STEPS] = [6, 8, 16, 300];
 
-async function fit(body: (r: Rng) => Module<tf.Tensor, tf.Tensor>[], seed: number): Promise<{ acc: number; stored: number; choices: number[] | null }> {
-  const tr = copyTask({ n: 2048, length: L, vocabSize: V }, seed);
-  const te = copyTask({ n: 512, length: L, vocabSize: V }, seed + 100);
+async function fit(task: typeof copyTask, body: (r: Rng) => Module<tf.Tensor, tf.Tensor>[], seed: number): Promise<{ acc: number; stored: number; choices: number[] | null }> {
+  const tr = task({ n: 2048, length: L, vocabSize: V }, seed);
+  const te = task({ n: 512, length: L, vocabSize: V }, seed + 100);
   const T = 2 * L;
   const [trx, try_, tex, tey] = [tf.tensor2d(tr.x, [2048, T], 'int32'), tf.tensor2d(tr.y, [2048, T], 'int32'), tf.tensor2d(te.x, [512, T], 'int32'), tf.tensor2d(te.y, [512, T], 'int32')];
   const rng = new Rng(seed + 2);
@@ -130,7 +137,7 @@ async function fit(body: (r: Rng) => Module<tf.Tensor, tf.Tensor>[], seed: numbe
   return { acc, stored, choices };
 }
 
-it('claim: DNA paths through a module pool vs a fixed-depth model at equal compute (copyTask, seeds 0–2)', async () => {
+it.each([['copy', copyTask], ['sort', sortTask]] as const)('claim: DNA paths through a module pool vs a fixed-depth model at equal compute (%s, seeds 0–2)', async (name, task) => {
   const hops = 4;
   const dna: number[] = [];
   const fixed: number[] = [];
@@ -140,17 +147,17 @@ it('claim: DNA paths through a module pool vs a fixed-depth model at equal compu
     return `${m.toFixed(3)} ± ${Math.sqrt(xs.reduce((a, b) => a + (b - m) ** 2, 0) / xs.length).toFixed(3)}`;
   };
   for (const seed of [0, 1, 2]) {
-    const dn = await fit((r) => [new DistributedModules({ dim: d, attention: 2, ffn: 2, numHeads: 2, ffnHidden: 4 * d, hops }, r)], seed);
-    const fx = await fit((r) => [0, 1].map(() => new TransformerBlock({ dim: d, numHeads: 2, mlpHidden: 4 * d }, r) as unknown as Module<tf.Tensor, tf.Tensor>), seed);
+    const dn = await fit(task, (r) => [new DistributedModules({ dim: d, attention: 2, ffn: 2, numHeads: 2, ffnHidden: 4 * d, hops }, r)], seed);
+    const fx = await fit(task, (r) => [0, 1].map(() => new TransformerBlock({ dim: d, numHeads: 2, mlpHidden: 4 * d }, r) as unknown as Module<tf.Tensor, tf.Tensor>), seed);
     const ps = dnaPathStats(dn.choices!, hops, 4);
     dna.push(dn.acc);
     fixed.push(fx.acc);
     used.push(ps.meanModules);
     const n = dn.choices!.length / hops;
     const top = ps.paths.slice(0, 3).map(([p, c]) => `[${p}] ${((100 * c) / n).toFixed(0)}%`).join(', ');
-    console.log(`[dna] seed ${seed}: DNA ${dn.acc.toFixed(3)} (${dn.stored} stored; ${ps.meanModules.toFixed(2)} modules/token of ${hops}; visits ${ps.moduleVisits.join('/')} (attn,attn,ffn,ffn); ${ps.paths.length} distinct paths, top ${top}) vs fixed depth ${fx.acc.toFixed(3)} (${fx.stored} stored, 4 modules/token)`);
+    console.log(`[dna] ${name} seed ${seed}: DNA ${dn.acc.toFixed(3)} (${dn.stored} stored; ${ps.meanModules.toFixed(2)} modules/token of ${hops}; visits ${ps.moduleVisits.join('/')} (attn,attn,ffn,ffn); ${ps.paths.length} distinct paths, top ${top}) vs fixed depth ${fx.acc.toFixed(3)} (${fx.stored} stored, 4 modules/token)`);
   }
-  console.log(`[dna] copy (L=${L}, ${STEPS} steps) answer accuracy: DNA ${stat(dna)} (modules/token ${stat(used)} of ${hops}) vs fixed depth ${stat(fixed)}`);
+  console.log(`[dna] ${name} (L=${L}, ${STEPS} steps) answer accuracy: DNA ${stat(dna)} (modules/token ${stat(used)} of ${hops}) vs fixed depth ${stat(fixed)}`);
   used.forEach((u) => expect(u).toBeLessThanOrEqual(hops));
   dna.forEach((a) => expect(a).toBeGreaterThan(1 / V));
 }, 900_000);
