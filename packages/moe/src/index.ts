@@ -24,3 +24,4 @@ export * from './hydra.js';
 export * from './dna.js';
 export * from './mup.js';
 export * from './sigma-moe.js';
+export * from './routed-scaling-law.js';

@@ -215,7 +215,7 @@ async function run(c: MuTransferConfig, parametrisation: 'mup' | 'sp', width: nu
   }
   const test = tf.tidy(() => mse(model.forward(te.x, new ForwardContext()) as tf.Tensor, te.y));
   const v = (await test.data())[0]!;
-  tf.dispose([test, tr.x, tr.y, te.x, te.y]);
+  tf.dispose([test, tr.x, tr.y, te.x, te.y, ...Object.values(tr.extra), ...Object.values(te.extra)]);
   opt.dispose();
   model.dispose();
   return Number.isFinite(v) ? v : Infinity;

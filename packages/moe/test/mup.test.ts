@@ -136,7 +136,9 @@ describe('MuPAdam', () => {
 
 describe('muTransferSweep (the paper\'s claim: the best learning rate stays put across widths under μP, drifts under SP)', () => {
   it('sweeps 7 rates at widths 16/32/64 over 2 seeds for both parametrisations', async () => {
+    const before = tf.memory().numTensors;
     const r = await muTransferSweep();
+    expect(tf.memory().numTensors).toBe(before);
     const fmt = (c: typeof r.mup) => c.loss.map((row, w) => `  d=${r.widths[w]}: ${row.map((v) => v.toFixed(4)).join(' ')}  argmin ${c.argmin[w]} (per seed ${c.argminPerSeed.map((s) => s[w]).join(', ')})`).join('\n');
     console.log(`μP test MSE [width × lr ${r.learningRates.join(', ')}]\n${fmt(r.mup)}\nSP\n${fmt(r.sp)}`);
     expect(r.mup.loss.flat().every((v) => v > 0)).toBe(true);
