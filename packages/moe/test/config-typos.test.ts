@@ -10,6 +10,7 @@ import {
   ChainOfExperts, DistributedModules, GroveMoE, HydraBlock, LinearRecurrenceMixer, lossFreeBalanceExperiment, MPOEMoE, PERFT, sequenceLoadBalancingLoss, sharedMoETransformer,
   gshardLoadBalancingLoss, loadBalancingLoss, makeRouter, MixtralRouter, mixtralLoadBalancingLoss, MoE, PreMixingAttention, ProductKeyMemory,
   resolveMoEConfig, routerEntry, routerNames, routerZLoss, specialisationExperiment, StackedExperts, SwitchRouter, switchLoadBalancingLoss, UMoEBlock,
+  fitRoutedScalingLaw, muParametrise, muPRule, muTransferSweep, routedScalingSweep,
 } from '../src/index.js';
 
 /** The message every unknown key produces: the key, then the suggestion. */
@@ -53,12 +54,20 @@ describe('every @weft/moe config entry point refuses a typo', () => {
     ['MPOEMoE', () => new MPOEMoE({ dim: 4, dimFactors: [1, 2, 2], hiddenFactor: [1, 2, 8] } as never), 'hiddenFactor', 'hiddenFactors'],
     ['PERFT', () => new PERFT(new MoE({ dim: 4 }), { rnak: 2 } as never), 'rnak', 'rank'],
     ['sharedMoETransformer', () => sharedMoETransformer({ vocabSize: 4, moe: {}, ownRouters: true } as never), 'ownRouters', 'ownRoutersAndNorms'],
+    ['muPRule', () => muPRule('hidden', 4, { baseWidht: 4 } as never), 'baseWidht', 'baseWidth'],
+    ['muParametrise', () => muParametrise(new MoE({ dim: 4 }), () => 'hidden', { sigam: 1 } as never), 'sigam', 'sigma'],
+    ['fitRoutedScalingLaw', () => fitRoutedScalingLaw([], { eStrat: 1 } as never), 'eStrat', 'eStart'],
   ];
   for (const [name, make, key, suggestion] of cases) {
     it(name, () => {
       expect(make).toThrow(refusal(key, suggestion));
     });
   }
+
+  it('muTransferSweep and routedScalingSweep', async () => {
+    await expect(muTransferSweep({ widht: [16] } as never)).rejects.toThrow(refusal('widht', 'widths'));
+    await expect(routedScalingSweep({ expert: [1] } as never)).rejects.toThrow(refusal('expert', 'experts'));
+  });
 
   it('lossFreeBalanceExperiment', async () => {
     await expect(lossFreeBalanceExperiment({ stpes: 5 } as never)).rejects.toThrow(refusal('stpes', 'steps'));
