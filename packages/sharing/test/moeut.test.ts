@@ -3,7 +3,9 @@
 // the grouped recurrence (G layers reused by identity over depth; ledger stored vs effective), and
 // a seeded experiment on the paper's claim: at equal stored parameters MoEUT beats a dense
 // Universal Transformer (all-shared) on a sequence task. The σ-MoE is @weft/moe's (its own test:
-// packages/moe/test/sigma-moe.test.ts).
+// packages/moe/test/sigma-moe.test.ts). At toy scale the claim does not hold: on sort (length 8,
+// 15.4k stored each, seeds 1-3) MoEUT reached 71.0 ± 3.5% after 100 steps vs the UT's 81.3 ± 1.0%
+// (84.0 ± 1.6% vs 89.6 ± 0.5% after 150), with 44% of the UT's active parameters per token.
 import * as tf from '@tensorflow/tfjs-core';
 import { describe, expect, it } from 'vitest';
 import { ForwardContext, Rng, parameterLedger, sortTask, split, toTensors, type TinyTransformer } from '@weft/core';
@@ -101,7 +103,7 @@ describe('MoEUT: grouped recurrence', () => {
 describe('experiment (MoEUT): vs a dense Universal Transformer at equal stored parameters, sort of 8 tokens', () => {
   it('reports accuracy over 3 seeds', { timeout: 900_000 }, async () => {
     const SEEDS = [1, 2, 3];
-    const STEPS = 150;
+    const STEPS = 100;
     const ds = sortTask({ n: 1600, length: 8, vocabSize: 12 }, 7);
     const [a, b] = split(ds, [0.8, 0.2], 7);
     const tr = toTensors(a!);
