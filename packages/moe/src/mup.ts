@@ -2,8 +2,9 @@
 // μP (Tensor Programs V's Adam table) applied to a MoE model: each weight has a role, and its init std
 // and Adam learning-rate multiplier follow from the role, its fan-in and the width multiplier
 // m = width / baseWidth. Expert matrices (w1: d → h, w2: h → d, h ∝ d) are hidden weights; the router
-// (d → E, E fixed as d grows) is an output weight (init variance ∝ 1/d², Adam LR ∝ 1/d), as the paper
-// derives for a router whose fan-out does not grow with width. At m = 1 μP equals the standard
+// (d → E, E fixed as d grows) follows μP's rule for an output weight (init variance ∝ 1/d², Adam LR ∝ 1/d),
+// the rule for a weight whose fan-out stays fixed (only the abstract was at hand here, not the paper's
+// table: if it prescribes another router rule, change the 'router' branch of muPRule). At m = 1 μP equals the standard
 // parametrisation (SP), so a learning rate tuned at the base width is the same run under both.
 // Departs from the paper: no attention (a toy in → MoE → out regressor); biases start at 0.
 import * as tf from '@tensorflow/tfjs-core';

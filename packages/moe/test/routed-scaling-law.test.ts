@@ -26,7 +26,7 @@ describe('saturatedExperts', () => {
 });
 
 describe('fitRoutedScalingLaw', () => {
-  const truth = { a: -0.082, b: -0.108, c: 0.009, d: 1.104 }; // of the paper's order of magnitude
+  const truth = { a: -0.082, b: -0.108, c: 0.009, d: 1.104 }; // arbitrary, small like fitted exponents
   const synth = (eStart: number, eMax: number): ScalingPoint[] =>
     [1e3, 1e4, 1e5, 1e6, 1e7].flatMap((n) =>
       [1, 2, 4, 8, 16, 64, 256].map((e) => {
