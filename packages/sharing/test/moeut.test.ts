@@ -4,7 +4,7 @@
 // a seeded experiment on the paper's claim: at equal stored parameters MoEUT beats a dense
 // Universal Transformer (all-shared) on a sequence task. The σ-MoE is @weft/moe's (its own test:
 // packages/moe/test/sigma-moe.test.ts). At toy scale the claim does not hold: on sort (length 8,
-// 15.4k stored each, seeds 1-3) MoEUT reached 71.0 ± 3.5% after 100 steps vs the UT's 81.3 ± 1.0%
+// 15.4k stored each, seeds 1-3) MoEUT reached 71.5 ± 2.9% after 100 steps vs the UT's 81.3 ± 1.0%
 // (84.0 ± 1.6% vs 89.6 ± 0.5% after 150), with 44% of the UT's active parameters per token.
 import * as tf from '@tensorflow/tfjs-core';
 import { describe, expect, it } from 'vitest';
@@ -61,7 +61,29 @@ describe('SwitchHead attention', () => {
     dense.dispose();
   });
 
+  it('training: expert dropout (sparse and dense still agree) and the selections\' entropy terms Σ p̄·log p̄ (1e-6)', async () => {
+    const cfg = { dim: 8, numHeads: 2, numExperts: 4, topK: 2, expertDropout: 0.5, entropyWeight: 0.002 };
+    const l = new SwitchHeadAttention(cfg, new Rng(4));
+    const dense = new SwitchHeadAttention({ ...cfg, dispatch: 'dense' }, new Rng(4));
+    const x = tf.tensor3d(new Rng(5).normalArray(2 * 6 * 8), [2, 6, 8]);
+    const ctx = new ForwardContext({ training: true, seed: 3 });
+    const yTrain = l.forward(x, ctx);
+    expect(await maxAbs(yTrain, dense.forward(x, new ForwardContext({ training: true, seed: 3 })))).toBeLessThan(1e-5);
+    expect(await maxAbs(yTrain, l.forward(x, new ForwardContext({ training: false })))).toBeGreaterThan(1e-3); // dropout changed the choice
+    expect(ctx.auxLosses.map((a) => a.name)).toEqual(['switch-head.value.entropy', 'switch-head.output.entropy']);
+    const n = l.norm!.forward(tf.reshape(x, [12, 8]), new ForwardContext());
+    for (const [i, sel] of [l.selV, l.selO].entries()) {
+      const p = await tf.mean(tf.softmax(tf.reshape(tf.matMul(n, sel.weight), [12, 2, 4])), 0).array() as number[][]; // p̄ (H, E)
+      const want = p.reduce((a, row) => a + row.reduce((b, q) => b + q * Math.log(q), 0), 0) / 2;
+      expect(Math.abs((await ctx.auxLosses[i]!.value.data())[0]! - want)).toBeLessThan(1e-6);
+      expect(ctx.auxLosses[i]!.weight).toBe(0.002);
+    }
+    l.dispose();
+    dense.dispose();
+  });
+
   it('refuses bad options', () => {
+    expect(() => new SwitchHeadAttention({ dim: 8, expertDropout: 1 })).toThrow(/expertDropout/);
     expect(() => new SwitchHeadAttention({ dim: 8, numExpert: 4 } as never)).toThrow(/numExperts/);
     expect(() => new SwitchHeadAttention({ dim: 8, topK: 5, numExperts: 4 })).toThrow(/topK/);
     expect(() => new SwitchHeadAttention({ dim: 9, numHeads: 2 })).toThrow(/numHeads=2 must divide dim=9/);

@@ -8,8 +8,9 @@
 // model's `norm`). Values and feed-forward experts read the raw residual stream.
 // The σ-MoE lives in @weft/moe (which may depend on this package, not the other way): pass
 // `ffn: sigmaMoE({...})` from @weft/moe; the layer puts no norm before it (σ-MoE's router norms
-// its own selection input). Departures: learned absolute positions (TinyTransformer's table)
-// where the paper uses relative ones; no per-layer-in-group input scaling.
+// its own selection input). Both MoEs add their entropy balancing terms in training (σ-MoE 0.01,
+// SwitchHead 0.001 by default, as the paper's code). Departures: learned absolute positions
+// (TinyTransformer's table) where the paper uses rotary ones; its scaled init is not reproduced.
 import type * as tf from '@tensorflow/tfjs-core';
 import { ForwardContext, Module, TinyTransformer, defaultRng, resolveConfig, splitSequenceInput, type FfnFactory, type Rng, type SequenceInput } from '@weft/core';
 import { checkInt, checkPositiveInt } from '@weft/core/internal';

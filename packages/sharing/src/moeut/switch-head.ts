@@ -8,10 +8,15 @@
 // the softmax- and sigmoid-followed projections (queries, keys, both selections) are LayerNorm(x);
 // the value experts see the raw residual x. `dispatch: 'sparse'` gathers the k chosen expert
 // matrices per (token, head); 'dense' runs every expert and masks by the gates (the test reference).
-// Departures: no expert dropout in attention (the papers use none there either); no biases.
+// In training: expert dropout (each (token, head, expert) pair left out of the choice with
+// probability `expertDropout`; one that must still be picked gets gate 0) and the entropy balancing
+// regulariser of each selection, mean over heads of Σ_e p̄_e·log p̄_e with p̄ the batch-mean softmax
+// of the selection logits, added to the context with weight `entropyWeight` (MoEUT: 0.001).
+// Departures: p̄ is taken over the tokens of one call (MoEUT pools it over the group's layers and
+// per sequence); no biases; no rotary positions (the surrounding model gives positions).
 import * as tf from '@tensorflow/tfjs-core';
 import { ForwardContext, LayerNorm, Linear, Module, attend, defaultRng, resolveConfig, splitSequenceInput, type Rng, type SequenceInput } from '@weft/core';
-import { checkBool, checkInt, checkOneOf, checkPositiveInt } from '@weft/core/internal';
+import { checkBool, checkInt, checkNumber, checkOneOf, checkPositiveInt } from '@weft/core/internal';
 import { gatherRows, noGrad } from '../cross-layer/no-grad.js';
 
 /** Config of {@link SwitchHeadAttention}. */
@@ -32,10 +37,14 @@ export interface SwitchHeadConfig {
   periNorm: boolean;
   /** 'sparse' (gather the chosen experts) or 'dense' (every expert, masked — the reference). Default: 'sparse'. */
   dispatch: 'sparse' | 'dense';
+  /** Probability of leaving a (token, head, expert) pair out of the choice in training, in [0, 1). Default: 0. */
+  expertDropout: number;
+  /** Weight of the selections' entropy balancing regulariser (0: off). Default: 0.001. */
+  entropyWeight: number;
 }
 
 /** The documented defaults of {@link SwitchHeadConfig}. */
-export const SWITCH_HEAD_DEFAULTS: SwitchHeadConfig = { dim: 0, numHeads: 2, headDim: null, numExperts: 4, topK: 2, causal: true, periNorm: true, dispatch: 'sparse' };
+export const SWITCH_HEAD_DEFAULTS: SwitchHeadConfig = { dim: 0, numHeads: 2, headDim: null, numExperts: 4, topK: 2, causal: true, periNorm: true, dispatch: 'sparse', expertDropout: 0, entropyWeight: 0.001 };
 
 /** (B, T, d) [+ mask] -> (B, T, d): SwitchHead attention (MoE values and outputs per head). */
 export class SwitchHeadAttention extends Module<SequenceInput, tf.Tensor> {
@@ -68,6 +77,8 @@ export class SwitchHeadAttention extends Module<SequenceInput, tf.Tensor> {
     checkInt(W, 'topK', c.topK, 1, E);
     checkBool(W, 'causal', c.causal);
     checkBool(W, 'periNorm', c.periNorm);
+    checkNumber(W, 'expertDropout', c.expertDropout, 0, 0.999);
+    checkNumber(W, 'entropyWeight', c.entropyWeight, 0);
     checkOneOf(W, 'dispatch', c.dispatch, ['sparse', 'dense'] as const);
     this.cfg = { ...c, headDim: dh };
     const lin = (out: number) => new Linear({ inFeatures: d, outFeatures: out, bias: false }, rng);
@@ -86,22 +97,37 @@ export class SwitchHeadAttention extends Module<SequenceInput, tf.Tensor> {
     return name === 'wv' || name === 'wo' ? this.cfg.topK / this.cfg.numExperts : 1;
   }
 
-  /** Sigmoid selection scores (N, H, E) of the flat tokens `n` (N, d) through `sel`. */
-  private scores(sel: Linear, n: tf.Tensor2D, ctx: ForwardContext): tf.Tensor3D {
-    const { numHeads: H, numExperts: E } = this.cfg;
-    return tf.reshape(tf.sigmoid(sel.forward(n, ctx)), [n.shape[0], H, E]); // (N, H·E) -> (N, H, E)
+  /**
+   * Selection of the flat tokens `n` (N, d) through `sel`: the gates σ(n·W_S) (N, H, E) (dropped
+   * pairs 0 in training) and the scores the top-k is taken over (dropped pairs below every kept
+   * one); adds the entropy balancing term in training.
+   */
+  private select(sel: Linear, n: tf.Tensor2D, ctx: ForwardContext, which: string): { gate: tf.Tensor3D; pick: tf.Tensor3D } {
+    const { numHeads: H, numExperts: E, expertDropout, entropyWeight } = this.cfg;
+    const N = n.shape[0];
+    const logits = tf.reshape(sel.forward(n, ctx), [N, H, E]) as tf.Tensor3D; // (N, H·E) -> (N, H, E)
+    if (ctx.training && entropyWeight > 0) {
+      const mean = tf.mean(tf.softmax(logits), 0); // p̄ (H, E)
+      const negEntropy = tf.mean(tf.sum(tf.mul(mean, tf.log(tf.add(mean, 1e-12))), 1)) as tf.Scalar;
+      ctx.addAuxLoss(`${ctx.keyOf(this, 'switch-head')}.${which}.entropy`, negEntropy, entropyWeight);
+    }
+    const s = tf.sigmoid(logits) as tf.Tensor3D;
+    if (!ctx.training || expertDropout === 0) return { gate: s, pick: s };
+    const keep = tf.tensor3d(Float32Array.from(ctx.rng.uniformArray(N * H * E), (u) => (u < expertDropout ? 0 : 1)), [N, H, E]);
+    const gate = tf.mul(s, keep) as tf.Tensor3D;
+    return { gate, pick: noGrad([gate, keep], (g, k) => tf.sub(g, tf.mul(tf.sub(1, k!), 2))) as tf.Tensor3D }; // dropped pairs sort last (score − 2 < 0)
   }
 
   /**
    * Mix each (token, head)'s experts: inp (N, H, in) times the experts w [H·E, in, out] chosen by
-   * the top-k of s (N, H, E), weighted by their scores -> (N, H, out).
+   * the top-k of `pick` (N, H, E), weighted by their `s` (N, H, E) -> (N, H, out).
    */
-  private mix(inp: tf.Tensor3D, w: tf.Variable, s: tf.Tensor3D): tf.Tensor3D {
+  private mix(inp: tf.Tensor3D, w: tf.Variable, { gate: s, pick }: { gate: tf.Tensor3D; pick: tf.Tensor3D }): tf.Tensor3D {
     const { numHeads: H, numExperts: E, topK: K } = this.cfg;
     const [N, , I] = inp.shape;
     const O = w.shape[2]!;
     if (this.cfg.dispatch === 'dense') {
-      const mask = noGrad([s], (t) => tf.sum(tf.oneHot(tf.topk(t, K).indices, E), 2)); // (N, H, K, E) -> (N, H, E), 1 on the chosen
+      const mask = noGrad([pick], (t) => tf.sum(tf.oneHot(tf.topk(t, K).indices, E), 2)); // (N, H, K, E) -> (N, H, E), 1 on the chosen
       const g = tf.mul(s, mask); // (N, H, E), the gates of the chosen, 0 elsewhere
       const wh = tf.reshape(tf.transpose(tf.reshape(w, [H, E, I, O]), [0, 2, 1, 3]), [H, I, E * O]); // [H·E, I, O] -> [H, I, E, O] -> [H, I, E·O]
       const all = tf.matMul(tf.transpose(inp, [1, 0, 2]), wh); // (H, N, I)·(H, I, E·O) -> (H, N, E·O)
@@ -109,7 +135,7 @@ export class SwitchHeadAttention extends Module<SequenceInput, tf.Tensor> {
       return tf.sum(tf.mul(per, tf.expandDims(g, 3)), 2) as tf.Tensor3D; // (N, H, O)
     }
     // Expert row h·E + e of each chosen pair, (N·H·K,), and its flat position in s, computed off the tape.
-    const rows = noGrad([s], (t) => tf.reshape(tf.add(tf.topk(t, K).indices, tf.reshape(tf.mul(tf.range(0, H, 1, 'int32'), tf.scalar(E, 'int32')), [1, H, 1])), [N * H * K]));
+    const rows = noGrad([pick], (t) => tf.reshape(tf.add(tf.topk(t, K).indices, tf.reshape(tf.mul(tf.range(0, H, 1, 'int32'), tf.scalar(E, 'int32')), [1, H, 1])), [N * H * K]));
     const at = tf.add(tf.reshape(rows, [N, H * K]), tf.reshape(tf.mul(tf.range(0, N, 1, 'int32'), tf.scalar(H * E, 'int32')), [N, 1])); // (N, H·K) into s flat (N·H·E)
     const gates = tf.reshape(gatherRows(tf.reshape(s, [N * H * E]), tf.reshape(at, [N * H * K])), [N, H, K]); // σ of the chosen (N, H, K)
     const ws = gatherRows(w, rows); // (N·H·K, I, O)
@@ -128,10 +154,10 @@ export class SwitchHeadAttention extends Module<SequenceInput, tf.Tensor> {
     const n = this.norm ? (this.norm.forward(flat, ctx) as tf.Tensor2D) : flat;
     const heads = (t: tf.Tensor) => tf.transpose(tf.reshape(t, [B, T, H, dh]), [0, 2, 1, 3]); // (N, H·dh) -> (B, T, H, dh) -> (B, H, T, dh)
     const xh = tf.tile(tf.reshape(flat, [N, 1, d]), [1, H, 1]) as tf.Tensor3D; // (N, d) -> (N, 1, d) -> (N, H, d): every head reads the raw x
-    const v = this.mix(xh, this.wv, this.scores(this.selV, n, ctx)); // (N, H, dh)
+    const v = this.mix(xh, this.wv, this.select(this.selV, n, ctx, 'value')); // (N, H, dh)
     const a = attend(heads(this.q.forward(n, ctx)), heads(this.k.forward(n, ctx)), heads(tf.reshape(v, [N, H * dh])), { causal: this.cfg.causal, attentionMask, ctx }); // (B, H, T, dh)
     const perToken = tf.reshape(tf.transpose(a, [0, 2, 1, 3]), [N, H, dh]) as tf.Tensor3D; // (B, H, T, dh) -> (B, T, H, dh) -> (N, H, dh)
-    const y = tf.sum(this.mix(perToken, this.wo, this.scores(this.selO, n, ctx)), 1); // (N, H, d) -> (N, d)
+    const y = tf.sum(this.mix(perToken, this.wo, this.select(this.selO, n, ctx, 'output')), 1); // (N, H, d) -> (N, d)
     return tf.reshape(y, [B, T, d]); // (N, d) -> (B, T, d)
   }
 }
