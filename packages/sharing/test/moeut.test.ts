@@ -5,7 +5,7 @@
 // Universal Transformer (all-shared) on a sequence task. The σ-MoE is @weft/moe's (its own test:
 // packages/moe/test/sigma-moe.test.ts). At toy scale the claim does not hold: on sort (length 8,
 // 15.4k stored each, seeds 1-3) MoEUT reached 71.5 ± 2.9% after 100 steps vs the UT's 81.3 ± 1.0%
-// (84.0 ± 1.6% vs 89.6 ± 0.5% after 150), with 44% of the UT's active parameters per token.
+// (84.0 ± 1.6% vs 89.6 ± 0.5% after 150 steps, measured before SwitchHead had its entropy term), with 44% of the UT's active parameters per token.
 import * as tf from '@tensorflow/tfjs-core';
 import { describe, expect, it } from 'vitest';
 import { ForwardContext, Rng, parameterLedger, sortTask, split, toTensors, type TinyTransformer } from '@weft/core';
