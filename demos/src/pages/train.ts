@@ -130,7 +130,7 @@ export class WeftTrainPage extends LitElement {
               .status=${t.status}
             ></weft-progress-bar>
             <div class="stats num">
-              <div class="stat"><div class="k">loss</div><div class="v" data-loss=${latest?.loss ?? ''}>${latest ? formatLoss(latest.loss) : '—'}</div></div>
+              <div class="stat"><div class="k">loss</div><div class="v" data-loss=${latest?.loss ?? ''} data-first-loss=${t.history[0]?.loss ?? ''}>${latest ? formatLoss(latest.loss) : '—'}</div></div>
               <div class="stat">
                 <div class="k">accuracy (batch)</div>
                 <div class="v" data-accuracy=${latest?.metrics.accuracy ?? ''}>${latest?.metrics.accuracy !== undefined ? formatPercent(latest.metrics.accuracy) : '—'}</div>
