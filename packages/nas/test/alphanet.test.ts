@@ -10,6 +10,7 @@ import {
   RANKING_BENCHMARKS, RANKING_TABLES, benchmarkData, benchmarkSubnets, createEntangledSearch, kendallTau, rankingBenchmark, resolveEntangledSpace, runSearch, smallestSubnet,
   standaloneMeans, supernetAccuracies, type RankingBenchmarkName,
 } from '../src/index.js';
+import { LONG_EXPERIMENTS } from './long-experiments.js';
 
 const mean = (a: number[]) => a.reduce((s, v) => s + v, 0) / a.length;
 const sd = (a: number[]) => Math.sqrt(a.reduce((s, v) => s + (v - mean(a)) ** 2, 0) / Math.max(1, a.length - 1));
@@ -26,7 +27,7 @@ describe('AlphaNet', () => {
     expect(() => createEntangledSearch('alphanet', space, softmaxCrossEntropy, { clip: -1 })).toThrow(/clip=-1/);
   });
 
-  it('experiment: smallest-subnet accuracy with α-divergence vs KL in-place distillation, seeds 0–2 (both benchmarks)', async () => {
+  it.runIf(LONG_EXPERIMENTS)('experiment: smallest-subnet accuracy with α-divergence vs KL in-place distillation, seeds 0–2 (both benchmarks)', async () => {
     const before = tf.memory().numTensors;
     const smallest: Record<string, Record<string, number[]>> = {};
     for (const name of RANKING_BENCHMARKS) {

@@ -5,6 +5,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { describe, expect, it } from 'vitest';
 import { mse } from '@weft/core';
 import { collapseShare, createCellSearch, plantedCellTask, resolveSpace, runSearch, searchMethodNames, trackCollapse } from '../src/index.js';
+import { LONG_EXPERIMENTS } from './long-experiments.js';
 
 const SPACE = resolveSpace({ space: 'vector', steps: 2, channels: 8, inChannels: 4, numOutputs: 4, ops: ['none', 'skip_connect', 'linear', 'relu', 'tanh', 'sigmoid'] });
 const mean = (a: number[]) => a.reduce((s, v) => s + v, 0) / a.length;
@@ -33,7 +34,7 @@ describe('DARTS collapse', () => {
     expect(tf.memory().numTensors).toBe(before);
   });
 
-  it('experiment: skip-connection share of the derived cell over 400 search steps, every cell-space method, seeds 0–2', async () => {
+  it.runIf(LONG_EXPERIMENTS)('experiment: skip-connection share of the derived cell over 400 search steps, every cell-space method, seeds 0–2', async () => {
     const before = tf.memory().numTensors;
     for (const method of searchMethodNames('cell')) {
       const traj: number[][] = [];

@@ -9,6 +9,7 @@ import {
   EntangledSupernet, FewShotGmSearch, RANKING_BENCHMARKS, RANKING_TABLES, benchmarkData, benchmarkSubnets, createEntangledSearch, gradientMatching, kendallTau, minCutBipartition,
   rankingBenchmark, runSearch, standaloneMeans, supernetAccuracies, type RankingBenchmarkName,
 } from '../src/index.js';
+import { LONG_EXPERIMENTS } from './long-experiments.js';
 
 const mean = (a: number[]) => a.reduce((s, v) => s + v, 0) / a.length;
 const sd = (a: number[]) => Math.sqrt(a.reduce((s, v) => s + (v - mean(a)) ** 2, 0) / Math.max(1, a.length - 1));
@@ -85,7 +86,7 @@ describe('few-shot NAS by gradient matching', () => {
     tf.dispose([data.train.x, data.train.y, data.val.x, data.val.y]);
   });
 
-  it('experiment: Kendall τ vs stand-alone accuracy — one-shot SPOS, few-shot with gradient-matching splits, few-shot with random splits; same steps, seeds 0–2', async () => {
+  it.runIf(LONG_EXPERIMENTS)('experiment: Kendall τ vs stand-alone accuracy — one-shot SPOS, few-shot with gradient-matching splits, few-shot with random splits; same steps, seeds 0–2', async () => {
     const before = tf.memory().numTensors;
     const out: Record<string, Record<string, number[]>> = {};
     for (const name of RANKING_BENCHMARKS) {

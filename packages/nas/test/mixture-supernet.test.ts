@@ -9,6 +9,7 @@ import {
   EntangledSupernet, MixtureSupernet, MixtureSupernetSearch, RANKING_BENCHMARKS, RANKING_TABLES, benchmarkData, benchmarkSubnets, createEntangledSearch, encodeSubnet, kendallTau,
   rankingBenchmark, runSearch, standaloneMeans, supernetAccuracies, type RankingBenchmarkName, type SubnetConfig,
 } from '../src/index.js';
+import { LONG_EXPERIMENTS } from './long-experiments.js';
 
 const mean = (a: number[]) => a.reduce((s, v) => s + v, 0) / a.length;
 const sd = (a: number[]) => Math.sqrt(a.reduce((s, v) => s + (v - mean(a)) ** 2, 0) / Math.max(1, a.length - 1));
@@ -54,7 +55,7 @@ describe('Mixture-of-Supernets', () => {
     expect(() => new MixtureSupernet(space, 0)).toThrow(/experts/);
   });
 
-  it('experiment: Kendall τ vs stand-alone accuracy, one supernet (SPOS) against a mixture of 2 and of 4, seeds 0–2', async () => {
+  it.runIf(LONG_EXPERIMENTS)('experiment: Kendall τ vs stand-alone accuracy, one supernet (SPOS) against a mixture of 2 and of 4, seeds 0–2', async () => {
     const before = tf.memory().numTensors;
     for (const name of RANKING_BENCHMARKS) {
       const b = rankingBenchmark(name);

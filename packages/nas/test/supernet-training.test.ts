@@ -11,6 +11,7 @@ import {
   FairSubnetSampler, RANKING_BENCHMARKS, RANKING_TABLES, benchmarkData, benchmarkSubnets, createEntangledSearch, kendallTau, rankingBenchmark, relativeImprovement,
   resolveEntangledSpace, runSearch, scheduledLr, searchMethodNames, standaloneMeans, subnetKey, supernetAccuracies, topKOverlap, trainStandalone, type RankingBenchmarkName,
 } from '../src/index.js';
+import { LONG_EXPERIMENTS } from './long-experiments.js';
 
 const mean = (a: number[]) => a.reduce((s, v) => s + v, 0) / a.length;
 const sd = (a: number[]) => Math.sqrt(a.reduce((s, v) => s + (v - mean(a)) ** 2, 0) / Math.max(1, a.length - 1));
@@ -55,7 +56,7 @@ describe('supernet training heuristics', () => {
     expect(() => createEntangledSearch('spos-entangled', space, softmaxCrossEntropy, { lrSchedule: { totalSteps: 10, decay: 'linear' } })).toThrow(/decay="linear" must be 'constant' or 'cosine'/);
   });
 
-  it('experiment: Kendall τ of the supernet ranking vs stand-alone, for each heuristic over seeds 0–2 (both benchmarks)', async () => {
+  it.runIf(LONG_EXPERIMENTS)('experiment: Kendall τ of the supernet ranking vs stand-alone, for each heuristic over seeds 0–2 (both benchmarks)', async () => {
     const variants: Array<[string, (steps: number) => Record<string, unknown>]> = [
       ['SPOS: uniform, Adam 0.01', () => ({})],
       ['lr 0.003', () => ({ weightOptimizer: { name: 'adam', learningRate: 0.003 } })],
@@ -98,7 +99,7 @@ describe('supernet training heuristics', () => {
     for (const name of RANKING_BENCHMARKS) for (const t of baseline[name]!) expect(t).toBeGreaterThan(0.2);
   }, 1_800_000);
 
-  it('experiment: relative improvement of each entangled search method\'s subnet over the benchmark\'s 24 random subnets, seeds 0–2', async () => {
+  it.runIf(LONG_EXPERIMENTS)('experiment: relative improvement of each entangled search method\'s subnet over the benchmark\'s 24 random subnets, seeds 0–2', async () => {
     // WEFT_NAS_RI_METHODS=a,b picks methods (the full run takes long on a shared machine).
     const only = process.env.WEFT_NAS_RI_METHODS?.split(',');
     const before = tf.memory().numTensors;
