@@ -11,6 +11,9 @@ import { describe, expect, it } from 'vitest';
 import { clusterTasks, ForwardContext, makeOptimizer, mse, parameterLedger, Rng, split, toTensors, train } from '@weft/core';
 import { ChainOfExperts, MixtralRouter, MoE, Regressor } from '../src/index.js';
 
+/** Seeded experiments on a paper's claim run with WEFT_LONG_EXPERIMENTS=1 (minutes each; the suite has a 25-minute budget). */
+const LONG_EXPERIMENTS = process.env.WEFT_LONG_EXPERIMENTS === '1';
+
 const base = { dim: 4, numExperts: 4, topK: 2, hidden: 6, router: 'mixtral' } as const;
 
 describe('ChainOfExperts', () => {
@@ -72,7 +75,7 @@ async function fit(mid: (r: Rng) => ChainOfExperts | MoE, seed: number): Promise
   return v;
 }
 
-it('claim: 2 iterations × top-1 beat one pass of top-2 at equal compute (8 experts, clusterTasks, seeds 0–2)', async () => {
+it.runIf(LONG_EXPERIMENTS)('claim: 2 iterations × top-1 beat one pass of top-2 at equal compute (8 experts, clusterTasks, seeds 0–2)', async () => {
   const moe = { dim: 16, numExperts: 8, hidden: 8, router: 'mixtral', routerConfig: { normalize: false }, loadBalance: 'switch', loadBalanceWeight: 0.01 } as const; // gates = probabilities (top-1 renormalised would be 1: no router gradient)
   const runs = { 'CoE 2×top-1': [] as number[], 'MoE top-2': [] as number[], 'MoE top-1': [] as number[] };
   for (const seed of [0, 1, 2]) {

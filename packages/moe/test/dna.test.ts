@@ -137,7 +137,7 @@ async function fit(task: typeof copyTask, body: (r: Rng) => Module<tf.Tensor, tf
   return { acc, stored, choices };
 }
 
-it.each([['copy', copyTask], ['sort', sortTask]] as const)('claim: DNA paths through a module pool vs a fixed-depth model at equal compute (%s, seeds 0–2)', async (name, task) => {
+it.runIf(process.env.WEFT_LONG_EXPERIMENTS === '1').each([['copy', copyTask], ['sort', sortTask]] as const)('claim: DNA paths through a module pool vs a fixed-depth model at equal compute (%s, seeds 0–2)', async (name, task) => {
   const hops = 4;
   const dna: number[] = [];
   const fixed: number[] = [];

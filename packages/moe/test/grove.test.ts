@@ -13,6 +13,9 @@ import { describe, expect, it } from 'vitest';
 import { clusterTasks, ForwardContext, makeOptimizer, mse, parameterLedger, Rng, split, toTensors, train } from '@weft/core';
 import { GroveMoE, MoE, Regressor } from '../src/index.js';
 
+/** Seeded experiments on a paper's claim run with WEFT_LONG_EXPERIMENTS=1 (minutes each; the suite has a 25-minute budget). */
+const LONG_EXPERIMENTS = process.env.WEFT_LONG_EXPERIMENTS === '1';
+
 describe('GroveMoE', () => {
   it('equals the dense reference, counts adjugates per token, reports to the ledger', async () => {
     const [n, d, e, g, lambda] = [12, 4, 6, 3, 0.3];
@@ -78,7 +81,7 @@ async function fit(mid: (r: Rng) => GroveMoE | MoE, seed: number): Promise<{ mse
   return { mse: v, adjugates };
 }
 
-it('claim: adjugate experts add capacity at a small varying cost (Grove vs plain MoE, seeds 0–2)', async () => {
+it.runIf(LONG_EXPERIMENTS)('claim: adjugate experts add capacity at a small varying cost (Grove vs plain MoE, seeds 0–2)', async () => {
   const moe = { dim: 16, numExperts: 8, topK: 2, hidden: 8, router: 'mixtral', loadBalance: 'switch', loadBalanceWeight: 0.01 } as const;
   const grove: number[] = [];
   const plain: number[] = [];

@@ -19,6 +19,9 @@ import {
 } from '@weft/core';
 import { HydraBlock, LinearRecurrenceMixer } from '../src/index.js';
 
+/** Seeded experiments on a paper's claim run with WEFT_LONG_EXPERIMENTS=1 (minutes each; the suite has a 25-minute budget). */
+const LONG_EXPERIMENTS = process.env.WEFT_LONG_EXPERIMENTS === '1';
+
 const sig = (z: number) => 1 / (1 + Math.exp(-z));
 
 /** The mixer step by step in float64: x (B·T·d, row-major), W (d × 4d), c (4d), Wo (d × d), co (d). */
@@ -214,7 +217,7 @@ async function fit(block: (r: Rng) => Module<tf.Tensor, tf.Tensor>, seed: number
   return { acc, stored };
 }
 
-it('claim: Hydra block on a delayed copy task vs a recurrence+MLP and an attention block of equal stored parameters (seeds 0–2)', async () => {
+it.runIf(LONG_EXPERIMENTS)('claim: Hydra block on a delayed copy task vs a recurrence+MLP and an attention block of equal stored parameters (seeds 0–2)', async () => {
   const hydra = (r: Rng) => new HydraBlock({ dim: d, moe: { numExperts: 4, topK: 2, hidden: d }, pkm: { numSubKeys: 8, topK: 4 } }, r);
   const probe = hydra(new Rng(0));
   const target = count(probe);

@@ -13,6 +13,9 @@ import { describe, expect, it } from 'vitest';
 import { clusterTasks, ForwardContext, gelu, makeOptimizer, mse, Rng, split, toTensors, train } from '@weft/core';
 import { combineWeights, MoE, PERFT, Regressor, type PerftVariant } from '../src/index.js';
 
+/** Seeded experiments on a paper's claim run with WEFT_LONG_EXPERIMENTS=1 (minutes each; the suite has a 25-minute budget). */
+const LONG_EXPERIMENTS = process.env.WEFT_LONG_EXPERIMENTS === '1';
+
 const moeCfg = { dim: 4, numExperts: 4, topK: 2, hidden: 6, router: 'mixtral' } as const;
 
 /** Σ_m w[t, m]·FFN_m(x_t) from the adapters' weights, (N, d). */
@@ -112,7 +115,7 @@ async function finetune(variant: PerftVariant, seed: number): Promise<{ frozen: 
   return result;
 }
 
-it('experiment: fine-tuning a frozen MoE on a new task with each PERFT variant (seeds 0–2)', async () => {
+it.runIf(LONG_EXPERIMENTS)('experiment: fine-tuning a frozen MoE on a new task with each PERFT variant (seeds 0–2)', async () => {
   const runs: Record<string, number[]> = { frozen: [], shared: [], routed: [], embedded: [] };
   for (const seed of [0, 1, 2]) {
     for (const variant of ['shared', 'routed', 'embedded'] as const) {

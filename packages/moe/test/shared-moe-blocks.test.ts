@@ -14,6 +14,9 @@ import { describe, expect, it } from 'vitest';
 import { ForwardContext, makeOptimizer, parameterLedger, reverseTask, Rng, softmaxCrossEntropy, TinyTransformer, train } from '@weft/core';
 import { MoE, sharedMoETransformer } from '../src/index.js';
 
+/** Seeded experiments on a paper's claim run with WEFT_LONG_EXPERIMENTS=1 (minutes each; the suite has a 25-minute budget). */
+const LONG_EXPERIMENTS = process.env.WEFT_LONG_EXPERIMENTS === '1';
+
 const moe = { numExperts: 4, topK: 2, hidden: 16, router: 'mixtral' } as const;
 const vocab = reverseTask({ n: 1, length: 5, vocabSize: 6 }, 0).vocabSize!; // the task's vocabulary (tokens and markers)
 const model = { vocabSize: vocab, maxLen: 14, dim: 8, depth: 6, numHeads: 2, head: 'lm', causal: false } as const;
@@ -52,7 +55,7 @@ describe('sharedMoETransformer', () => {
   });
 });
 
-it('experiment: 1/3 of the attention and experts, own routers and norms, on reversal (seeds 0–2)', async () => {
+it.runIf(LONG_EXPERIMENTS)('experiment: 1/3 of the attention and experts, own routers and norms, on reversal (seeds 0–2)', async () => {
   const runs: Record<string, { loss: number[]; stored: number }> = {};
   const data = reverseTask({ n: 64, length: 6, vocabSize: 6 }, 0);
   const x = tf.tensor(data.x, data.xShape, 'int32');

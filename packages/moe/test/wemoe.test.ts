@@ -10,6 +10,9 @@ import { describe, expect, it } from 'vitest';
 import { ForwardContext, MLP, Rng } from '@weft/core';
 import { WEMoE } from '../src/index.js';
 
+/** Seeded experiments on a paper's claim run with WEFT_LONG_EXPERIMENTS=1 (minutes each; the suite has a 25-minute budget). */
+const LONG_EXPERIMENTS = process.env.WEFT_LONG_EXPERIMENTS === '1';
+
 const erf = (x: number) => {
   // Abramowitz–Stegun 7.1.26 is too coarse for 1e-4; integrate instead (Simpson, 2000 steps).
   const n = 2000;
@@ -116,7 +119,7 @@ async function mergeExperiment(seed: number): Promise<{ individual: number; arit
   return result;
 }
 
-it('experiment: WEMoE vs task arithmetic merging three task models (seeds 0–2)', async () => {
+it.runIf(LONG_EXPERIMENTS)('experiment: WEMoE vs task arithmetic merging three task models (seeds 0–2)', async () => {
   const rows = [];
   for (const seed of [0, 1, 2]) {
     const r = await mergeExperiment(seed);

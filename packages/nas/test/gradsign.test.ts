@@ -8,6 +8,9 @@ import {
   RANKING_BENCHMARKS, RANKING_TABLES, SubnetNetwork, benchmarkData, benchmarkSubnets, gradNorm, gradSign, kendallTau, naswot, rankingBenchmark, snip, standaloneMeans, synflowLog,
 } from '../src/index.js';
 
+/** Seeded experiments on a paper's claim run with WEFT_LONG_EXPERIMENTS=1 (minutes each; the suite has a 25-minute budget). */
+const LONG_EXPERIMENTS = process.env.WEFT_LONG_EXPERIMENTS === '1';
+
 const mean = (a: number[]) => a.reduce((s, v) => s + v, 0) / a.length;
 const sd = (a: number[]) => Math.sqrt(a.reduce((s, v) => s + (v - mean(a)) ** 2, 0) / Math.max(1, a.length - 1));
 
@@ -42,7 +45,7 @@ describe('GradSign', () => {
     tf.dispose([x, y, y1]);
   });
 
-  it('experiment: Kendall τ vs stand-alone accuracy on the ranking benchmark, GradSign next to grad-norm, SNIP, SynFlow and NASWOT, init seeds 0–2', async () => {
+  it.runIf(LONG_EXPERIMENTS)('experiment: Kendall τ vs stand-alone accuracy on the ranking benchmark, GradSign next to grad-norm, SNIP, SynFlow and NASWOT, init seeds 0–2', async () => {
     const before = tf.memory().numTensors;
     const result: Record<string, Record<string, number[]>> = {};
     for (const name of RANKING_BENCHMARKS) {

@@ -14,6 +14,9 @@ import { AdaptedLayer, HyperLayer, injectAdapter, mergeAdapters, setActiveAdapte
 import { Tiny, maxDiff } from './adapters-helpers.js';
 import { mean, meanSpread } from './wave2-helpers.js';
 
+/** Seeded experiments on a paper's claim run with WEFT_LONG_EXPERIMENTS=1 (minutes each; the suite has a 25-minute budget). */
+const LONG_EXPERIMENTS = process.env.WEFT_LONG_EXPERIMENTS === '1';
+
 type M = number[][];
 const mat = async (t: tf.Tensor, rows: number, cols: number): Promise<M> => {
   const d = await t.data();
@@ -60,7 +63,7 @@ describe('hypernetwork-generated bottleneck adapters (HyperFormer)', () => {
 });
 
 describe('experiment: shared hypernetwork vs per-task bottleneck adapters', () => {
-  it('4 rotated-spirals tasks over a frozen MLP (3 seeds): mean accuracy over tasks and stored adapter parameters', async () => {
+  it.runIf(LONG_EXPERIMENTS)('4 rotated-spirals tasks over a frozen MLP (3 seeds): mean accuracy over tasks and stored adapter parameters', async () => {
     const T = 4;
     const steps = 150; // per task
     const widths = { inFeatures: 2, hidden: [32, 32, 32], numClasses: 2 };

@@ -15,6 +15,9 @@ import {
   combineAdapters, deleteAdapter, evolveMergeRecipe, injectAdapter, mediatorMerge, oneBitMerge, routeByUncertainty, sensMergingWeights, setActiveAdapters,
 } from '../src/index.js';
 
+/** Seeded experiments on a paper's claim run with WEFT_LONG_EXPERIMENTS=1 (minutes each; the suite has a 25-minute budget). */
+const LONG_EXPERIMENTS = process.env.WEFT_LONG_EXPERIMENTS === '1';
+
 type Split = { x: tf.Tensor; y: tf.Tensor };
 const TASKS = 4;
 const LAMBDAS = [0.4, 0.7, 1, 1.3];
@@ -81,7 +84,7 @@ async function routedAcc(model: MLPClassifier, tasks: ReturnType<typeof taskSpli
 }
 
 describe('merging benchmark (4 task LoRAs, rotated-spirals family, 3 seeds)', () => {
-  it('prints every method\'s average accuracy over tasks; every merge beats the base body, none reaches the task LoRAs; 1bit stores < 1/30 of float32', async () => {
+  it.runIf(LONG_EXPERIMENTS)('prints every method\'s average accuracy over tasks; every merge beats the base body, none reaches the task LoRAs; 1bit stores < 1/30 of float32', async () => {
     const rows = new Map<string, number[]>();
     const add = (k: string, v: number) => rows.set(k, [...(rows.get(k) ?? []), v]);
     const storage: Record<string, number[]> = { mediator: [], '1bit': [] };

@@ -9,6 +9,9 @@ import { ForwardContext, MLPClassifier, Rng, accuracy, makeOptimizer, parameterL
 import { AdaptedLayer, PolyLayer, adaptedLayers, injectAdapter, mergeAdapters, setActiveAdapters, setPolyTask, withTaskIds } from '../src/index.js';
 import { Tiny, maxDiff } from './adapters-helpers.js';
 
+/** Seeded experiments on a paper's claim run with WEFT_LONG_EXPERIMENTS=1 (minutes each; the suite has a 25-minute budget). */
+const LONG_EXPERIMENTS = process.env.WEFT_LONG_EXPERIMENTS === '1';
+
 const evalCtx = () => new ForwardContext({ training: false });
 
 describe('Poly / MHR', () => {
@@ -35,7 +38,7 @@ describe('Poly / MHR', () => {
     m.dispose();
   });
 
-  it('claim: after multi-task training and few-shot adaptation to held-out tasks, MHR ≥ Poly ≥ one shared LoRA (mean over seeds)', async () => {
+  it.runIf(LONG_EXPERIMENTS)('claim: after multi-task training and few-shot adaptation to held-out tasks, MHR ≥ Poly ≥ one shared LoRA (mean over seeds)', async () => {
     const TRAIN = [0, 1, 2, 3, 4, 5], HELD = [6, 7], PER = 16;
     const sizes: Record<string, number> = {};
     const results: Record<string, number[]> = { 'shared LoRA r=8': [], 'Poly 4×r2': [], 'MHR 4×r2, 2 heads': [] };

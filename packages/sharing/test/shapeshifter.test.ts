@@ -11,6 +11,9 @@ import { BankLinear, ParameterBank, ShapeshifterMLP } from '@weft/sharing';
 import { fit } from './sharing-exp-helpers.js';
 import { meanSpread } from './wave2-helpers.js';
 
+/** Seeded experiments on a paper's claim run with WEFT_LONG_EXPERIMENTS=1 (minutes each; the suite has a 25-minute budget). */
+const LONG_EXPERIMENTS = process.env.WEFT_LONG_EXPERIMENTS === '1';
+
 const arr = async <T>(t: tf.Tensor) => (await t.array()) as T;
 
 /** W[i][j] = λ·Σₖ αₖ·bank[idx(k, i·out + j)] in float64, from the layer's index map. */
@@ -70,7 +73,7 @@ describe('BankLinear', () => {
 });
 
 describe('experiment (Shapeshifter): a [64, 64] network on a bank vs dense networks of the same stored size, 3-arm spirals', () => {
-  it('reports accuracy over 3 seeds at a small and a large budget', { timeout: 900_000 }, async () => {
+  it.runIf(LONG_EXPERIMENTS)('reports accuracy over 3 seeds at a small and a large budget', { timeout: 900_000 }, async () => {
     const SEEDS = [1, 2, 3];
     const STEPS = 400;
     const ds = spirals({ n: 1500, arms: 3, turns: 1.25, noise: 0.04 }, 3);

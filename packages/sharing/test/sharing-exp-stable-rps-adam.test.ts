@@ -11,12 +11,15 @@ import { Rng, split, spirals, toTensors } from '@weft/core';
 import { HashedMLPClassifier } from '@weft/sharing';
 import { fit } from './sharing-exp-helpers.js';
 
+/** Seeded experiments on a paper's claim run with WEFT_LONG_EXPERIMENTS=1 (minutes each; the suite has a 25-minute budget). */
+const LONG_EXPERIMENTS = process.env.WEFT_LONG_EXPERIMENTS === '1';
+
 const SEEDS = [1, 2, 3];
 const STEPS = 300;
 const LR = 0.01;
 
 describe('experiment: STABLE-RPS with Adam — plain learning rate vs lr/λ̄', () => {
-  it('lr/λ̄ and ε/λ̄ beat plain Adam on the small-init array (held-out accuracy, 3 seeds)', { timeout: 600_000 }, async () => {
+  it.runIf(LONG_EXPERIMENTS)('lr/λ̄ and ε/λ̄ beat plain Adam on the small-init array (held-out accuracy, 3 seeds)', { timeout: 600_000 }, async () => {
     const ds = spirals({ n: 800 }, 0);
     const [a, b] = split(ds, [0.75, 0.25], 0);
     const tr = toTensors(a!);
