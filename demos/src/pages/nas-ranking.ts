@@ -207,8 +207,8 @@ export class WeftNasRanking extends LitElement {
           <text class="tick num" x=${x(v)} y=${H - M.bottom + 16} text-anchor="middle">${formatPercent(v, 0)}</text>`)}
         ${niceTicks(y0, y1).map((v) => svg`<line class="grid" x1=${M.left} x2=${W - M.right} y1=${y(v)} y2=${y(v)}></line>
           <text class="tick num" x=${M.left - 6} y=${y(v) + 4} text-anchor="end">${asPercent ? formatPercent(v, 0) : fmt(v)}</text>`)}
-        <text class="axis-label" x=${(M.left + W - M.right) / 2} y=${H - 6} text-anchor="middle">stand-alone accuracy (mean of ${b.standalone.seeds.length} seeds)</text>
-        <text class="axis-label" transform="translate(14 ${(M.top + H - M.bottom) / 2}) rotate(-90)" text-anchor="middle">${scoreLabel(score)}</text>
+        <text class="axis-label" x=${W < 480 ? W / 2 : (M.left + W - M.right) / 2} y=${H - 6} text-anchor="middle">stand-alone accuracy (${W < 480 ? `${b.standalone.seeds.length}-seed mean` : `mean of ${b.standalone.seeds.length} seeds`})</text>
+        <text class="axis-label" transform="translate(14 ${W < 480 ? H / 2 : (M.top + H - M.bottom) / 2}) rotate(-90)" text-anchor="middle">${scoreLabel(score)}</text>
         ${table.rows.map((r, i) =>
           Number.isFinite(ys[i]!)
             ? svg`<circle class=${top.has(i) ? 'pt top' : 'pt'} data-point=${r.key} data-x=${ref[i]!} data-y=${ys[i]!} cx=${x(ref[i]!)} cy=${y(ys[i]!)} r="5"><title>${r.key}: stand-alone ${r.standalone.map((a) => formatPercent(a)).join(' / ')}, ${scoreLabel(score)} ${asPercent ? formatPercent(ys[i]!) : fmt(ys[i]!)}</title></circle>`
