@@ -147,7 +147,11 @@ export function resolveMoEConfig(config: MoEConfig, who = 'MoE', allowed: readon
     explicitName: config.name !== undefined,
     dispatch: config.dispatch ?? 'sparse',
   };
-  checkPositiveInt(who, 'numExperts', c.numExperts);
+  if (c.numExperts === 1) {
+    // One expert: every router's choice is forced and a softmax gate is 1 (no gradient, nothing to balance).
+    throw new Error(`${who}: numExperts=1 must be ≥ 2 (one expert takes every token: that is a dense FFN, core's MLP, without the routing)`);
+  }
+  checkInt(who, 'numExperts', c.numExperts, 2);
   checkPositiveInt(who, 'topK', c.topK);
   if (c.topK > c.numExperts) throw new Error(`${who}: topK=${c.topK} must be ≤ numExperts=${c.numExperts}`);
   checkPositiveInt(who, 'hidden', c.hidden);

@@ -157,6 +157,12 @@ describe('bad input', () => {
   const base = { dim: 4, numExperts: 4, hidden: 4 };
   it('names the argument, the value and what is allowed', () => {
     expect(() => new MoE({ ...base, topK: 5 })).toThrow('MoE: topK=5 must be ≤ numExperts=4');
+    // One expert is refused, not run: tfjs's oneHot would fail inside routing (depth 1), and one expert with gate 1 is a dense FFN.
+    for (const router of ['mixtral', 'switch', 'sigma', 'expert-choice']) {
+      expect(() => new MoE({ ...base, numExperts: 1, topK: 1, router })).toThrow("MoE: numExperts=1 must be ≥ 2 (one expert takes every token: that is a dense FFN, core's MLP, without the routing)");
+    }
+    expect(() => new MoE({ ...base, numExperts: 0, topK: 1 })).toThrow('MoE: numExperts=0 must be an integer ≥ 2');
+    expect(() => makeRouter('mixtral', {}, { dim: 4, numExperts: 1, topK: 1, capacityFactor: null }, new Rng(0))).toThrow('router "mixtral": numExperts=1 must be an integer ≥ 2 (with one expert there is nothing to route)');
     expect(() => new MoE({ ...base, topK: 0 })).toThrow('MoE: topK=0 must be a positive integer');
     expect(() => new MoE({ ...base, topK: -1 })).toThrow('topK=-1');
     expect(() => new MoE({ ...base, capacityFactor: 0 })).toThrow('MoE: capacityFactor=0 must be a finite number > 0 (or null for dropless)');

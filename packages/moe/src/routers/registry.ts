@@ -88,6 +88,9 @@ export function routerActiveShare(name: string, config: Record<string, unknown> 
 /** Build router `name` with `config` over its defaults (unknown keys are refused). */
 export function makeRouter(name: string, config: Record<string, unknown> | undefined, shape: RouterShape, rng: Rng, extras: RouterExtras = {}): Router {
   const entry = routerEntry(name);
+  if (!(Number.isInteger(shape.numExperts) && shape.numExperts >= 2)) {
+    throw new Error(`router "${name}": numExperts=${String(shape.numExperts)} must be an integer ≥ 2 (with one expert there is nothing to route)`);
+  }
   if (entry.fixedTopK !== undefined && shape.topK !== entry.fixedTopK) {
     throw new Error(`router "${name}": topK=${shape.topK} must be ${entry.fixedTopK}`);
   }
