@@ -28,6 +28,7 @@ describe('MixtureOfRecursions', () => {
     // run the block on the picked tokens only (in position order), apply h += g·(f(h) − h).
     let h = x.clone();
     let cand = [[...Array(8).keys()], [...Array(8).keys()]];
+    const depthRef: number[] = Array(2 * 8).fill(0);
     for (const [r, k] of [[0, 8], [1, 4], [2, 2]] as const) {
       const logits = tf.tidy(() => tf.reshape(mor.routers.at(r).call(h), [2, 8]));
       const l = await logits.array() as number[][];
@@ -48,7 +49,9 @@ describe('MixtureOfRecursions', () => {
       h.dispose();
       h = next;
       cand = picks;
+      picks.forEach((c, b) => c.forEach((i) => depthRef[b * 8 + i]!++));
     }
+    expect(stats['mor.token_depth']).toEqual(depthRef); // recursions of each token: how many selections hold it
     const d = tf.max(tf.abs(tf.sub(y, h)));
     expect((await d.data())[0]).toBeLessThan(1e-5);
     ctx.disposeStats();
@@ -88,6 +91,7 @@ describe('MixtureOfRecursions', () => {
     const depth = l.flat().map((row) => row.indexOf(Math.max(...row)) + 1);
     const avg = depth.reduce((a, b) => a + b, 0) / depth.length;
     expect(stats['mor.avg_depth']).toBeCloseTo(avg, 6);
+    expect(stats['mor.token_depth']).toEqual(depth);
     expect(stats['mor.compute_saved']).toBeCloseTo(1 - avg / 3, 6);
     const probs = l.flat().map((row) => {
       const e = row.map((v) => Math.exp(v - Math.max(...row)));

@@ -63,6 +63,7 @@ describe('RecurrentBlock (Universal Transformer)', () => {
       expect(await maxDiff(y, ref)).toBeLessThan(1e-6);
       const stats = await ctx.readStats();
       expect(stats['ut.avg_depth']).toBeCloseTo(depth, 5);
+      expect(stats['ut.token_depth']).toEqual(Array(2 * 3).fill(depth)); // every token of the (2, 3) batch
       // ρ = N + R with R = 1 − (Σ p before the halting step): 1 + 1 after one step; 4 + (1 − 3·2e-9) ≈ 5 after four.
       expect((await ponder.data())[0]).toBeCloseTo(depth + 1, 5);
       ctx.disposeStats();

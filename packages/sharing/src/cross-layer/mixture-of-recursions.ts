@@ -185,6 +185,7 @@ export class MixtureOfRecursions extends Module<SequenceInput, tf.Tensor> {
     const real = mask ? tf.cast(mask, 'float32') : null;
     const avg = real ? tf.div(tf.sum(tf.mul(depth, real)), tf.maximum(tf.sum(real), 1)) : tf.mean(depth);
     ctx.addStat('mor.avg_depth', avg);
+    ctx.addStat('mor.token_depth', real ? tf.mul(depth, real) : depth); // (B, T): recursions of each token (0 for padding)
     ctx.addStat('mor.compute_saved', typeof applied === 'number' ? 1 - applied : tf.sub(1, applied));
     if (attention !== null) ctx.addStat('mor.attention_saved', 1 - attention);
     const hist = tf.sum(tf.oneHot(tf.cast(tf.reshape(depth, [-1]), 'int32') as tf.Tensor1D, this.settings.maxRecursions + 1, 1, 0, 'float32'), 0); // tokens per depth 0..Nr

@@ -155,6 +155,7 @@ export class RecurrentBlock extends Module<SequenceInput, tf.Tensor> {
     ctx.addAuxLoss('ut.ponder', avg(tf.add(updates, remainders)), this.settings.ponderWeight);
     if (ctx.collectStats) {
       ctx.addStat('ut.avg_depth', avg(updates));
+      ctx.addStat('ut.token_depth', m ? tf.mul(updates, m) : updates); // (B, T): block applications N of each token (0 for padding)
       ctx.addStat('ut.block_rows', rows); // token rows the block processed (padding rows of a gathered batch included)
     }
     return out;
