@@ -9,6 +9,7 @@ export * from './supernet-heuristics.js';
 export * from './few-shot-gm.js';
 export * from './alphanet.js';
 export * from './mixture-supernet.js';
+export * from './smash.js';
 export * from './evolution.js';
 export * from './schedule.js';
 export * from './registry.js';

@@ -17,6 +17,7 @@ import { TANGLENAS_DEFAULTS, TANGLENAS_KEYS, TangleNasSearch } from './tanglenas
 import { FEW_SHOT_GM_DEFAULTS, FEW_SHOT_GM_KEYS, FewShotGmSearch } from './few-shot-gm.js';
 import { ALPHANET_DEFAULTS, ALPHANET_KEYS, AlphaNetSearch } from './alphanet.js';
 import { MIXTURE_SUPERNET_DEFAULTS, MIXTURE_SUPERNET_KEYS, MixtureSupernetSearch } from './mixture-supernet.js';
+import { SMASH_DEFAULTS, SMASH_KEYS, SmashSearch } from './smash.js';
 
 /** A cell-space method entry. */
 export interface CellMethod {
@@ -199,4 +200,11 @@ registerSearchMethod('mixture-supernet', {
   defaults: plain(MIXTURE_SUPERNET_DEFAULTS),
   options: MIXTURE_SUPERNET_KEYS,
   factory: (net, loss, c) => new MixtureSupernetSearch(net, loss, c),
+});
+registerSearchMethod('smash', {
+  family: 'entangled',
+  description: 'SMASH: a HyperNet generates each sampled subnet\'s weights from its encoding; subnets ranked by validation loss on generated weights',
+  defaults: plain(SMASH_DEFAULTS),
+  options: SMASH_KEYS,
+  factory: (net, loss, c) => new SmashSearch(net, loss, c),
 });
