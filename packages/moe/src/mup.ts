@@ -187,6 +187,27 @@ export interface MuTransferCurves {
   argmin: number[];
 }
 
+/** One finished run of {@link muTransferSweep}. */
+export interface MuTransferRun {
+  parametrisation: 'mup' | 'sp';
+  width: number;
+  learningRate: number;
+  seed: number;
+  /** Test MSE (+∞ for a run that diverged). */
+  loss: number;
+  /** Runs done so far (this one included) and in all. */
+  done: number;
+  total: number;
+}
+
+/** Optional hooks of {@link muTransferSweep} (not config: functions and a signal). */
+export interface MuTransferHooks {
+  /** Called after each run (awaited), e.g. to draw the sweep as it fills in. */
+  onRun?: (run: MuTransferRun) => void | Promise<void>;
+  /** Aborting stops the sweep before its next run; the sweep then rejects with an error saying so. */
+  signal?: AbortSignal;
+}
+
 /** What {@link muTransferSweep} measured, for μP and SP. */
 export interface MuTransferResult {
   widths: number[];
@@ -227,7 +248,7 @@ async function run(c: MuTransferConfig, parametrisation: 'mup' | 'sp', width: nu
  * clusterTasks regressor (in → MoE residual → out). The paper's claim: under μP the best learning
  * rate stays put as the width grows; under SP it drifts (down, for Adam).
  */
-export async function muTransferSweep(config: Partial<MuTransferConfig> = {}): Promise<MuTransferResult> {
+export async function muTransferSweep(config: Partial<MuTransferConfig> = {}, hooks: MuTransferHooks = {}): Promise<MuTransferResult> {
   const who = 'muTransferSweep';
   const c = resolveConfig(who, MU_TRANSFER_DEFAULTS, config);
   for (const [name, list] of [['widths', c.widths], ['learningRates', c.learningRates], ['seeds', c.seeds]] as const) {
@@ -241,13 +262,20 @@ export async function muTransferSweep(config: Partial<MuTransferConfig> = {}): P
   checkPositiveInt(who, 'numExperts', c.numExperts);
   checkInt(who, 'topK', c.topK, 1, c.numExperts);
   checkNumber(who, 'data.n', c.data.n ?? 1, 2);
+  const total = 2 * c.seeds.length * c.widths.length * c.learningRates.length;
+  let done = 0;
   const sweep = async (p: 'mup' | 'sp'): Promise<MuTransferCurves> => {
     const perSeed: number[][][] = []; // [seed][width][rate]
     for (const seed of c.seeds) {
       const grid: number[][] = [];
       for (const w of c.widths) {
         const row: number[] = [];
-        for (const lr of c.learningRates) row.push(await run(c, p, w, lr, seed));
+        for (const lr of c.learningRates) {
+          if (hooks.signal?.aborted) throw new Error(`${who}: aborted after ${done} of ${total} runs`);
+          const loss = await run(c, p, w, lr, seed);
+          row.push(loss);
+          await hooks.onRun?.({ parametrisation: p, width: w, learningRate: lr, seed, loss, done: ++done, total });
+        }
         grid.push(row);
       }
       perSeed.push(grid);

@@ -205,6 +205,28 @@ export interface RoutedScalingSweepPoint extends ScalingPoint {
   perSeed: number[];
 }
 
+/** One finished run of {@link routedScalingSweep}. */
+export interface RoutedScalingRun {
+  width: number;
+  /** Expert count E and dense parameter count N. */
+  e: number;
+  n: number;
+  seed: number;
+  /** Test cross-entropy (nats per token). */
+  loss: number;
+  /** Runs done so far (this one included) and in all. */
+  done: number;
+  total: number;
+}
+
+/** Optional hooks of {@link routedScalingSweep} (not config: a function and a signal). */
+export interface RoutedScalingHooks {
+  /** Called after each run (awaited), e.g. to draw the points as they come. */
+  onRun?: (run: RoutedScalingRun) => void | Promise<void>;
+  /** Aborting stops the sweep before its next run; the sweep then rejects with an error saying so. */
+  signal?: AbortSignal;
+}
+
 /** What {@link routedScalingSweep} measured, and the law fitted to it. */
 export interface RoutedScalingSweepResult {
   points: RoutedScalingSweepPoint[];
@@ -212,7 +234,7 @@ export interface RoutedScalingSweepResult {
 }
 
 /** Train the toy routed LM at every (width, E) and seed, and fit the law to the mean test losses. */
-export async function routedScalingSweep(config: Partial<RoutedScalingSweepConfig> = {}): Promise<RoutedScalingSweepResult> {
+export async function routedScalingSweep(config: Partial<RoutedScalingSweepConfig> = {}, hooks: RoutedScalingHooks = {}): Promise<RoutedScalingSweepResult> {
   const who = 'routedScalingSweep';
   const c = resolveConfig(who, ROUTED_SCALING_SWEEP_DEFAULTS, config);
   for (const [name, list] of [['widths', c.widths], ['experts', c.experts], ['seeds', c.seeds]] as const) {
@@ -225,6 +247,8 @@ export async function routedScalingSweep(config: Partial<RoutedScalingSweepConfi
   checkPositiveInt(who, 'steps', c.steps);
   checkPositiveInt(who, 'batchSize', c.batchSize);
   checkPositive(who, 'learningRate', c.learningRate);
+  const total = c.seeds.length * c.widths.length * c.experts.length;
+  let done = 0;
   const points: RoutedScalingSweepPoint[] = [];
   const losses = new Map<string, number[]>();
   for (const seed of c.seeds) {
@@ -240,6 +264,10 @@ export async function routedScalingSweep(config: Partial<RoutedScalingSweepConfi
     const n = tr.x.shape[0];
     for (const width of c.widths) {
       for (const e of c.experts) {
+        if (hooks.signal?.aborted) {
+          tf.dispose([tr.x, tr.y, te.x, te.y]);
+          throw new Error(`${who}: aborted after ${done} of ${total} runs`);
+        }
         const model = new TrigramMoELM(c.vocabSize, width, e, new Rng(seed + 1));
         const opt = makeOptimizer({ name: 'adam', learningRate: c.learningRate });
         const draw = new Rng(seed + 2);
@@ -259,8 +287,10 @@ export async function routedScalingSweep(config: Partial<RoutedScalingSweepConfi
         const key = `${width}/${e}`;
         losses.set(key, [...(losses.get(key) ?? []), v]);
         if (seed === c.seeds[0]) points.push({ width, e, n: model.denseParameters(), loss: NaN, perSeed: [] });
+        const dense = model.denseParameters();
         opt.dispose();
         model.dispose();
+        await hooks.onRun?.({ width, e, n: dense, seed, loss: v, done: ++done, total });
       }
     }
     tf.dispose([tr.x, tr.y, te.x, te.y]);

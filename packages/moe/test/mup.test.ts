@@ -134,6 +134,30 @@ describe('MuPAdam', () => {
   });
 });
 
+describe('muTransferSweep hooks', () => {
+  it('reports every run (μP then SP; the mean over seeds is the result) and stops when aborted, tensors flat', async () => {
+    const tiny = { widths: [4, 8], learningRates: [0.01, 0.04], seeds: [0, 1], steps: 2, batchSize: 16, data: { n: 64, clusters: 2, dim: 2, target: 'nonlinear' as const, outputs: 1 } };
+    const before = tf.memory().numTensors;
+    const runs: Array<{ parametrisation: string; width: number; learningRate: number; seed: number; loss: number; done: number; total: number }> = [];
+    const r = await muTransferSweep(tiny, { onRun: (x) => void runs.push(x) });
+    expect(runs).toHaveLength(16);
+    expect(runs.map((x) => x.done)).toEqual(Array.from({ length: 16 }, (_, i) => i + 1));
+    expect(runs.every((x) => x.total === 16)).toBe(true);
+    expect(runs.slice(0, 8).every((x) => x.parametrisation === 'mup') && runs.slice(8).every((x) => x.parametrisation === 'sp')).toBe(true);
+    for (const p of ['mup', 'sp'] as const) {
+      r.widths.forEach((w, wi) => r.learningRates.forEach((lr, li) => {
+        const mine = runs.filter((x) => x.parametrisation === p && x.width === w && x.learningRate === lr).map((x) => x.loss);
+        expect(mine).toHaveLength(2);
+        expect(Math.abs((mine[0]! + mine[1]!) / 2 - r[p].loss[wi]![li]!)).toBeLessThan(1e-12);
+      }));
+    }
+    const abort = new AbortController();
+    let seen = 0;
+    await expect(muTransferSweep(tiny, { signal: abort.signal, onRun: () => void (++seen === 5 && abort.abort()) })).rejects.toThrow('muTransferSweep: aborted after 5 of 16 runs');
+    expect(tf.memory().numTensors).toBe(before);
+  });
+});
+
 describe('muTransferSweep (the paper\'s claim: the best learning rate stays put across widths under μP, drifts under SP)', () => {
   it('sweeps 7 rates at widths 16/32/64 over 2 seeds for both parametrisations', async () => {
     const before = tf.memory().numTensors;

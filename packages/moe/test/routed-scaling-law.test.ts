@@ -55,6 +55,21 @@ describe('fitRoutedScalingLaw', () => {
   });
 });
 
+describe('routedScalingSweep hooks', () => {
+  it('reports every run (the per-seed losses of the result, in order) and stops when aborted, tensors flat', async () => {
+    const tiny = { widths: [4, 8], experts: [1, 2], seeds: [0, 1], tokens: 256, steps: 2, batchSize: 16 };
+    const before = tf.memory().numTensors;
+    const runs: Array<{ width: number; e: number; seed: number; loss: number; done: number; total: number }> = [];
+    const r = await routedScalingSweep(tiny, { onRun: (x) => void runs.push(x) });
+    expect(runs.map((x) => `${x.seed}/${x.width}/${x.e}/${x.done}/${x.total}`)).toEqual(['0/4/1/1/8', '0/4/2/2/8', '0/8/1/3/8', '0/8/2/4/8', '1/4/1/5/8', '1/4/2/6/8', '1/8/1/7/8', '1/8/2/8/8']);
+    for (const p of r.points) expect(runs.filter((x) => x.width === p.width && x.e === p.e).map((x) => x.loss)).toEqual(p.perSeed);
+    const abort = new AbortController();
+    let seen = 0;
+    await expect(routedScalingSweep(tiny, { signal: abort.signal, onRun: () => void (++seen === 3 && abort.abort()) })).rejects.toThrow('routedScalingSweep: aborted after 3 of 8 runs');
+    expect(tf.memory().numTensors).toBe(before);
+  });
+});
+
 describe('routedScalingSweep (the paper\'s claim: loss falls with N and with E, and the law fits both axes)', () => {
   it('trains widths 8/16/32 × E 1/2/4/8 over 2 seeds and fits the law', async () => {
     const before = tf.memory().numTensors;
