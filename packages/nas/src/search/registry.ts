@@ -17,7 +17,9 @@ import { TANGLENAS_DEFAULTS, TANGLENAS_KEYS, TangleNasSearch } from './tanglenas
 import { FEW_SHOT_GM_DEFAULTS, FEW_SHOT_GM_KEYS, FewShotGmSearch } from './few-shot-gm.js';
 import { ALPHANET_DEFAULTS, ALPHANET_KEYS, AlphaNetSearch } from './alphanet.js';
 import { MIXTURE_SUPERNET_DEFAULTS, MIXTURE_SUPERNET_KEYS, MixtureSupernetSearch } from './mixture-supernet.js';
+import { SHARPDARTS_DEFAULTS, SHARPDARTS_KEYS, SharpDartsSearch } from './sharpdarts.js';
 import { SMASH_DEFAULTS, SMASH_KEYS, SmashSearch } from './smash.js';
+import { AUTOHAS_DEFAULTS, AUTOHAS_KEYS, AutoHasSearch } from './autohas.js';
 
 /** A cell-space method entry. */
 export interface CellMethod {
@@ -144,6 +146,13 @@ registerSearchMethod('gdas', {
   options: GDAS_KEYS,
   factory: (net, loss, c) => new GdasSearch(net, loss, c),
 });
+registerSearchMethod('sharpdarts', {
+  family: 'cell',
+  description: 'sharpDARTS: DARTS with Max-W edge weights (1 − max w + w: the strongest op enters with weight 1)',
+  defaults: plain(SHARPDARTS_DEFAULTS),
+  options: SHARPDARTS_KEYS,
+  factory: (net, loss, c) => new SharpDartsSearch(net, loss, c),
+});
 registerSearchMethod('dropnas', {
   family: 'cell',
   description: 'DropNAS: DARTS with grouped operation dropout',
@@ -207,4 +216,11 @@ registerSearchMethod('smash', {
   defaults: plain(SMASH_DEFAULTS),
   options: SMASH_KEYS,
   factory: (net, loss, c) => new SmashSearch(net, loss, c),
+});
+registerSearchMethod('autohas', {
+  family: 'entangled',
+  description: 'AutoHAS: a REINFORCE controller samples the architecture and the learning rate and weight decay together; its reward is the validation loss after one step with the sampled rate and decay',
+  defaults: plain(AUTOHAS_DEFAULTS),
+  options: AUTOHAS_KEYS,
+  factory: (net, loss, c) => new AutoHasSearch(net, loss, c),
 });
