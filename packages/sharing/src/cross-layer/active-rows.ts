@@ -19,10 +19,17 @@ export interface ActiveBlockOutput {
 }
 
 /**
+ * What runs on the gathered rows: a block (given `{ x, attentionMask: keep }`), or a function of the
+ * gathered tokens (B, k, D), their 0/1 padding mask `keep` (B, k) and their positions in the original
+ * sequence (B, k) int32 (for attention to keys outside the batch, e.g. shared KV).
+ */
+export type ActiveRowsBlock = Module<SequenceInput, tf.Tensor> | ((x: tf.Tensor, keep: tf.Tensor, positions: tf.Tensor) => tf.Tensor);
+
+/**
  * `block` applied to the tokens of `x` (B, T, D) where `active` (B, T) is 1, gathered per sequence.
  * Returns null when no token is active (the block is not run at all). `who` names the caller in errors.
  */
-export function runOnActiveRows(who: string, block: Module<SequenceInput, tf.Tensor>, x: tf.Tensor, active: tf.Tensor, ctx: ForwardContext): ActiveBlockOutput | null {
+export function runOnActiveRows(who: string, block: ActiveRowsBlock, x: tf.Tensor, active: tf.Tensor, ctx: ForwardContext): ActiveBlockOutput | null {
   if (tf.getBackend() === 'webgpu') {
     throw new Error(`${who}: gathering the active tokens reads their mask back synchronously, which the webgpu backend cannot do; use the masked dense form there (it computes the same)`);
   }
@@ -47,7 +54,9 @@ export function runOnActiveRows(who: string, block: Module<SequenceInput, tf.Ten
   const rows = tf.tensor1d(rowIdx, 'int32');
   const keep = tf.tensor2d(pad, [B, k]);
   const xSel = tf.reshape(gatherRows(tf.reshape(x, [B * T, D]), rows), [B, k, D]); // (B·T, D) -> (B·k, D) -> (B, k, D)
-  const ySel = block.forward({ x: xSel, attentionMask: keep }, ctx); // (B, k, D)
+  const ySel = block instanceof Module
+    ? block.forward({ x: xSel, attentionMask: keep }, ctx) // (B, k, D)
+    : block(xSel, keep, tf.tensor2d(rowIdx.map((r, i) => r - Math.floor(i / k) * T), [B, k], 'int32')); // positions: flat row − sequence start
   const yPad = tf.reshape(tf.mul(ySel, tf.expandDims(keep, -1)), [B * k, D]); // padding rows zeroed: (B, k, D) -> (B·k, D)
   const y = tf.reshape(scatterRows(yPad, rows, B * T), [B, T, D]); // (B·T, D) -> (B, T, D)
   return { y, rows: B * k };

@@ -13,11 +13,17 @@
 //   the same on the active tokens only (active-rows.ts; not on webgpu), so compute really falls.
 // Update of a selected token: h ← h + g·(f(h) − h), the block's residual update scaled by the
 // router gate g (the paper writes g·f(h) + h with f the layer stack without its residual).
-// Not implemented: the KV-sharing / recursion-wise KV caching variants (inference-time only).
+// Keys and values (`kv`): 'recursion-wise' (default; the paper's recursion-wise caching) — at
+// recursion r only the tokens active there write K/V and attend to each other; 'shared' (the paper's
+// recursion-wise KV sharing) — the K/V computed at the first recursion are reused by every later one:
+// active tokens' queries read the first recursion's keys of every token (needs a TransformerBlock,
+// recursion-kv.ts). Stats `mor.kv_tokens` (K/V entries cached per sequence) and `mor.kv_saved`
+// (against Nr per token, a plain recursive transformer's cache); MoRKVCache decodes token by token.
 import * as tf from '@tensorflow/tfjs-core';
-import { ForwardContext, Linear, Module, ModuleList, checkKnownKeys, configKeys, defaultRng, splitSequenceInput, type Rng, type SequenceInput, describeValue } from '@weft/core';
+import { ForwardContext, Linear, Module, ModuleList, type TransformerBlock, checkKnownKeys, configKeys, defaultRng, splitSequenceInput, type Rng, type SequenceInput, describeValue } from '@weft/core';
 import { gatherRows, noGrad, scatterRows } from './no-grad.js';
 import { runOnActiveRows } from './active-rows.js';
+import { allowedKeys, blockAttendingKV, kvBlock, projectKV, type BlockKV } from './recursion-kv.js';
 
 /** Config of {@link MixtureOfRecursions}. */
 export interface MixtureOfRecursionsConfig {
@@ -33,9 +39,11 @@ export interface MixtureOfRecursionsConfig {
   auxWeight?: number;
   /** Token-choice: 'masked' (the block runs on every row, inactive ones masked) or 'gathered' (on the active rows only; not on webgpu). Same result. Default: 'masked'. */
   inactiveTokens?: 'masked' | 'gathered';
+  /** 'recursion-wise' (each recursion caches and attends to the K/V of its own active tokens) or 'shared' (every recursion reads the first recursion's K/V; the block must be a TransformerBlock). Default: 'recursion-wise'. */
+  kv?: 'recursion-wise' | 'shared';
 }
 
-const KEYS = configKeys<MixtureOfRecursionsConfig>({ dim: true, maxRecursions: true, routing: true, capacity: true, auxWeight: true, inactiveTokens: true });
+const KEYS = configKeys<MixtureOfRecursionsConfig>({ dim: true, maxRecursions: true, routing: true, capacity: true, auxWeight: true, inactiveTokens: true, kv: true });
 
 /** One shared block, a per-token number of recursions: (B, T, dim) [+ mask] -> (B, T, dim). */
 export class MixtureOfRecursions extends Module<SequenceInput, tf.Tensor> {
@@ -44,7 +52,7 @@ export class MixtureOfRecursions extends Module<SequenceInput, tf.Tensor> {
   /** Routers: one per recursion (expert-choice, dim -> 1) or one (token-choice, dim -> Nr). */
   readonly routers: ModuleList<Linear>;
   /** Resolved settings. */
-  readonly settings: { maxRecursions: number; routing: 'expert-choice' | 'token-choice'; capacity: number[]; auxWeight: number; inactiveTokens: 'masked' | 'gathered' };
+  readonly settings: { maxRecursions: number; routing: 'expert-choice' | 'token-choice'; capacity: number[]; auxWeight: number; inactiveTokens: 'masked' | 'gathered'; kv: 'recursion-wise' | 'shared' };
   private observedDepth: number | null = null;
 
   constructor(block: Module<SequenceInput, tf.Tensor>, readonly config: MixtureOfRecursionsConfig, rng: Rng = defaultRng()) {
@@ -67,7 +75,10 @@ export class MixtureOfRecursions extends Module<SequenceInput, tf.Tensor> {
     if (!(auxWeight >= 0 && Number.isFinite(auxWeight))) throw new Error(`${L}: auxWeight=${describeValue(auxWeight)} must be a finite number ≥ 0`);
     const inactiveTokens = config.inactiveTokens ?? 'masked';
     if (inactiveTokens !== 'masked' && inactiveTokens !== 'gathered') throw new Error(`${L}: inactiveTokens=${describeValue(inactiveTokens)} must be 'masked' or 'gathered'`);
-    this.settings = { maxRecursions: Nr, routing, capacity, auxWeight, inactiveTokens };
+    const kv = config.kv ?? 'recursion-wise';
+    if (kv !== 'recursion-wise' && kv !== 'shared') throw new Error(`${L}: kv=${describeValue(kv)} must be 'recursion-wise' or 'shared'`);
+    if (kv === 'shared') kvBlock(L, "kv='shared'", block);
+    this.settings = { maxRecursions: Nr, routing, capacity, auxWeight, inactiveTokens, kv };
     this.block = this.addModule('block', block);
     const routers = routing === 'expert-choice'
       ? Array.from({ length: Nr }, () => new Linear({ inFeatures: config.dim, outFeatures: 1 }, rng))
@@ -85,6 +96,21 @@ export class MixtureOfRecursions extends Module<SequenceInput, tf.Tensor> {
     if (name !== 'block') return 1;
     if (this.settings.routing === 'expert-choice') return this.settings.capacity.reduce((a, b) => a + b, 0);
     return this.observedDepth ?? this.settings.maxRecursions;
+  }
+
+  /**
+   * K/V entries (token × recursion pairs) one sequence of T real tokens caches for the shared block:
+   * recursion-wise Σ_r k_r (expert-choice, exact) or T × average depth (token-choice, observed; Nr
+   * until {@link observeDepth}); shared: the first recursion's tokens only. A plain recursive
+   * transformer caches Nr·T.
+   */
+  kvEntries(T: number): number {
+    if (!Number.isInteger(T) || T < 1) throw new Error(`MixtureOfRecursions.kvEntries: T=${describeValue(T)} must be a positive integer`);
+    if (this.settings.routing === 'expert-choice') {
+      const kept = this.keptPerStep(T);
+      return this.settings.kv === 'shared' ? kept[0]! : kept.reduce((a, b) => a + b, 0);
+    }
+    return this.settings.kv === 'shared' ? T : T * (this.observedDepth ?? this.settings.maxRecursions);
   }
 
   /** Tell the ledger the average depth read from the `mor.avg_depth` stat (token-choice). */
@@ -107,6 +133,8 @@ export class MixtureOfRecursions extends Module<SequenceInput, tf.Tensor> {
     let h = x;
     let candidates: tf.Tensor = attentionMask ? tf.cast(attentionMask, 'float32') : tf.ones([B, T]); // (B, T)
     let depth: tf.Tensor = tf.zeros([B, T]);
+    const sharedKV = this.settings.kv === 'shared' ? (this.block as TransformerBlock) : null;
+    let first: { kv: BlockKV; keys: tf.Tensor } | null = null; // the first recursion's K/V and which tokens wrote them
     for (let r = 0; r < kept.length; r++) {
       const k = kept[r]!;
       const logits = tf.reshape(this.routers.at(r).forward(h, ctx), [B, T]); // (B, T, 1) -> (B, T)
@@ -126,7 +154,11 @@ export class MixtureOfRecursions extends Module<SequenceInput, tf.Tensor> {
       const hSel = tf.reshape(gatherRows(tf.reshape(h, [B * T, D]), flat), [B, k, D]); // (B·T, D) -> (B·k, D) -> (B, k, D)
       const gate = tf.reshape(gatherRows(tf.reshape(tf.sigmoid(logits), [B * T]), flat), [B, k, 1]); // (B·k) -> (B, k, 1)
       const maskSel = maskFlat ? tf.reshape(gatherRows(maskFlat, flat), [B, k]) : null;
-      const y = this.block.forward({ x: hSel, attentionMask: maskSel }, ctx); // (B, k, D)
+      let y: tf.Tensor; // (B, k, D)
+      if (sharedKV) {
+        first ??= { kv: projectKV(sharedKV, h, ctx), keys: maskFlat ? tf.mul(selected, tf.reshape(maskFlat, [B, T])) : selected };
+        y = blockAttendingKV(sharedKV, hSel, first.kv, allowedKeys(first.keys, idx, sharedKV.attn.causal), ctx);
+      } else y = this.block.forward({ x: hSel, attentionMask: maskSel }, ctx);
       const delta = tf.reshape(tf.mul(gate, tf.sub(y, hSel)), [B * k, D]); // (B, k, D) -> (B·k, D)
       h = tf.add(h, tf.reshape(scatterRows(delta, flat, B * T), [B, T, D])); // scatter back: (B·T, D) -> (B, T, D)
       // Aux loss: the router's score predicts the selection (BCE on the logits).
@@ -136,7 +168,10 @@ export class MixtureOfRecursions extends Module<SequenceInput, tf.Tensor> {
       depth = tf.add(depth, selected);
       candidates = selected;
     }
-    if (ctx.collectStats) this.recordStats(ctx, depth, attentionMask, kept.reduce((a, k) => a + k, 0) / (kept.length * T), kept.reduce((a, k) => a + k * k, 0) / (kept.length * T * T));
+    if (ctx.collectStats) {
+      this.recordStats(ctx, depth, attentionMask, kept.reduce((a, k) => a + k, 0) / (kept.length * T), kept.reduce((a, k) => a + k * k, 0) / (kept.length * T * T));
+      this.recordKV(ctx, this.kvEntries(T), T);
+    }
     return h;
   }
 
@@ -151,17 +186,21 @@ export class MixtureOfRecursions extends Module<SequenceInput, tf.Tensor> {
     const real = attentionMask ? tf.cast(attentionMask, 'float32') : null;
     let h = x;
     let rows = 0;
+    // Shared K/V: every real token runs the first recursion, so its K/V are those of x for every token.
+    const sharedKV = this.settings.kv === 'shared' ? (this.block as TransformerBlock) : null;
+    const first = sharedKV ? { kv: projectKV(sharedKV, x, ctx), keys: real ?? tf.ones([B, T]) } : null;
+    const onShared = (hq: tf.Tensor, positions: tf.Tensor) => blockAttendingKV(sharedKV!, hq, first!.kv, allowedKeys(first!.keys, positions, sharedKV!.attn.causal), ctx);
     for (let r = 0; r < Nr; r++) {
       let active = noGrad([chosen], (d) => tf.cast(tf.greater(d, r), 'float32')); // (B, T)
       if (real) active = tf.mul(active, real);
       let y: tf.Tensor;
       if (this.settings.inactiveTokens === 'gathered') {
-        const g = runOnActiveRows('MixtureOfRecursions', this.block, h, active, ctx);
+        const g = runOnActiveRows('MixtureOfRecursions', sharedKV ? (hq, _keep, pos) => onShared(hq, pos) : this.block, h, active, ctx);
         if (!g) break; // no token goes deeper
         y = g.y;
         rows += g.rows;
       } else {
-        y = this.block.forward({ x: h, attentionMask: active }, ctx);
+        y = sharedKV ? onShared(h, tf.tile(tf.reshape(tf.range(0, T, 1, 'int32'), [1, T]), [B, 1])) : this.block.forward({ x: h, attentionMask: active }, ctx); // positions (1, T) -> (B, T)
         rows += B * T;
       }
       h = tf.add(h, tf.mul(tf.expandDims(tf.mul(active, gate), -1), tf.sub(y, h))); // (B, T) -> (B, T, 1)
@@ -177,8 +216,16 @@ export class MixtureOfRecursions extends Module<SequenceInput, tf.Tensor> {
       const applied = tf.div(avgDepth, Nr); // fraction of the Nr·T block-token applications done
       this.recordStats(ctx, chosen, attentionMask, applied, null);
       ctx.addStat('mor.block_rows', rows); // token rows the block processed (padding rows of a gathered batch included)
+      const perSeq = tf.div(n, B); // real tokens per sequence
+      this.recordKV(ctx, this.settings.kv === 'shared' ? perSeq : tf.mul(perSeq, avgDepth), perSeq);
     }
     return h;
+  }
+
+  /** `mor.kv_tokens`: K/V entries cached per sequence; `mor.kv_saved`: 1 − that / (Nr × real tokens per sequence). */
+  private recordKV(ctx: ForwardContext, entries: number | tf.Tensor, tokens: number | tf.Tensor): void {
+    ctx.addStat('mor.kv_tokens', entries);
+    ctx.addStat('mor.kv_saved', tf.sub(1, tf.div(entries, tf.mul(tokens, this.settings.maxRecursions))));
   }
 
   private recordStats(ctx: ForwardContext, depth: tf.Tensor, mask: tf.Tensor | null, applied: number | tf.Tensor, attention: number | null): void {
