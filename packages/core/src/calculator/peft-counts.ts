@@ -41,7 +41,7 @@ function rank(r: unknown): number {
   return r;
 }
 
-/** LoRA: `r·(in + out)` per Linear (lora_A r × in, lora_B out × r), `r·(V + H)` per Embedding; DoRA adds `out`. */
+/** LoRA: `r·(in + out)` per Linear (lora_A r × in, lora_B out × r), `r·(V + H)` per Embedding; DoRA adds `out` (an Embedding's `H`). */
 export const LORA_COUNT: AdapterCount<{ r: number | null; dora: boolean }> = {
   options: { r: null, dora: false },
   defaultTargets: LORA_TARGETS,
@@ -52,8 +52,8 @@ export const LORA_COUNT: AdapterCount<{ r: number | null; dora: boolean }> = {
       params(module, path) {
         const what = `adapter on ${path}`;
         if (module.kind === 'embedding') {
-          if (o.dora) throw new CalculatorError(`adapter: dora cannot wrap the embedding ${path}; only plain LoRA wraps embeddings (narrow targetModules)`);
-          return mul(what, r, add(what, module.num, module.dim)); // lora_embedding_A (r × num), lora_embedding_B (dim × r)
+          // lora_embedding_A (r × num), lora_embedding_B (dim × r); DoRA's lora_magnitude_vector (dim)
+          return add(what, mul(what, r, add(what, module.num, module.dim)), o.dora ? module.dim : 0);
         }
         return add(what, mul(what, r, add(what, module.in, module.out)), o.dora ? module.out : 0);
       },

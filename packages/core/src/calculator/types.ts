@@ -358,7 +358,7 @@ export type TargetModules = string[] | string;
 
 /**
  * LoRA (`r·(in + out)` per targeted Linear, `r·(V + H)` per targeted Embedding); with `dora`, plus the
- * DoRA magnitude vector of `out` per Linear.
+ * DoRA magnitude vector of `out` per Linear (`H` per Embedding).
  */
 export interface LoraAdapter {
   /** Discriminator. */
@@ -370,7 +370,7 @@ export interface LoraAdapter {
    * Mixtral, Qwen2-MoE); required for DeepSeek (as PEFT requires it for models it has no default for).
    */
   targetModules?: TargetModules;
-  /** DoRA: add the magnitude vector (`out` per Linear). Default false. */
+  /** DoRA: add the magnitude vector (`out` per Linear, `H` per Embedding). Default false. */
   dora?: boolean;
 }
 

@@ -21,7 +21,6 @@ export const loraMethod: AdapterMethod<LoraConfig, LoraLayer> = {
     const k = fanIn(base);
     const limit = ctx.strictRank ? Math.min(k, base.outFeatures) : Math.max(k, base.outFeatures);
     const { r, alpha } = layerRankAlpha('LoRA', c, ctx.path, limit, `${k}→${base.outFeatures}`);
-    if (c.dora && base.kind !== 'linear' && base.kind !== 'conv2d') throw new Error(`LoRA: dora=true at "${ctx.path}" is supported on Linear/Dense and Conv2d layers only`);
     return new LoraLayer(base, { r, alpha, dropout: c.dropout, rslora: c.rslora, dora: c.dora, initWeights: c.initWeights }, ctx.rng);
   },
   peft: LORA_PEFT,

@@ -2,8 +2,10 @@
 // DoRA: Weight-Decomposed Low-Rank Adaptation (arXiv:2402.09353).
 // y = x W + b + s · (drop(x) A) B with A [fanIn, r], B [r, out] (PEFT's lora_A/lora_B transposed),
 // s = alpha/r or alpha/√r. DoRA: y = b + m/‖W + sAB‖ ⊙ (x W + s·x A B), the column norm detached as
-// in PEFT (DoRA §4.3). Conv bases: A is a conv kernel [kh, kw, in, r], B a 1×1 conv. Embedding
-// bases: rows of A [numEmbeddings, r] by id, times B (PEFT's lora_embedding_A/B transposed).
+// in PEFT (DoRA §4.3). Conv bases: A is a conv kernel [kh, kw, in, r], B a 1×1 conv; DoRA's norm is
+// per output channel over kh·kw·in (PEFT's DoraConv2dLayer). Embedding bases: rows of A
+// [numEmbeddings, r] by id, times B (PEFT's lora_embedding_A/B transposed); DoRA's m and norm are per
+// embedding dimension, the norm over the vocabulary (PEFT's DoraEmbeddingLayer, fan_in_fan_out=True).
 import * as tf from '@tensorflow/tfjs-core';
 import { dropout, type ForwardContext, type Rng } from '@weft/core';
 import { AdapterLayer, kaimingBound } from '../adapter-layer.js';
@@ -31,7 +33,7 @@ export class LoraLayer extends AdapterLayer {
   readonly loraA: tf.Variable;
   /** B, [r, out]. */
   readonly loraB: tf.Variable;
-  /** DoRA magnitude m, [out], or null. */
+  /** DoRA magnitude m, [out] (an embedding's [dim]), or null. */
   readonly magnitude: tf.Variable | null;
   /** The scaling factor s. */
   readonly scaling: number;
