@@ -5,7 +5,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { ForwardContext, checkKnownKeys, configKeys, makeOptimizer, type OptimizerConfig, type StepOutput, type StepContext } from '@weft/core';
 import { checkInt } from '@weft/core/internal';
-import type { SearchNetwork } from '../supernet.js';
+import type { CellKind, SearchNetwork } from '../supernet.js';
 import { cosinePowerAnnealing } from './schedule.js';
 
 /** A labelled batch. */
@@ -66,6 +66,11 @@ export interface Searcher<R> {
   readonly pauseAt?: number;
   /** See {@link pauseAt}. */
   atPause?(batch: Batch): Promise<void>;
+  /**
+   * A cell search whose genotype is not DARTS' parse of the network's softmax α (ROME's topology
+   * logits): per cell type, edge rows that parse to its genotype, for views and the collapse measure.
+   */
+  edgeWeights?(): Promise<Record<CellKind, number[][]>>;
 }
 
 /** The loss of `net` on `b` in a fresh forward context. */

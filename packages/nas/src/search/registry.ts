@@ -18,8 +18,10 @@ import { FEW_SHOT_GM_DEFAULTS, FEW_SHOT_GM_KEYS, FewShotGmSearch } from './few-s
 import { ALPHANET_DEFAULTS, ALPHANET_KEYS, AlphaNetSearch } from './alphanet.js';
 import { MIXTURE_SUPERNET_DEFAULTS, MIXTURE_SUPERNET_KEYS, MixtureSupernetSearch } from './mixture-supernet.js';
 import { SHARPDARTS_DEFAULTS, SHARPDARTS_KEYS, SharpDartsSearch } from './sharpdarts.js';
+import { ROME_DEFAULTS, ROME_KEYS, RomeSearch } from './rome.js';
 import { SMASH_DEFAULTS, SMASH_KEYS, SmashSearch } from './smash.js';
 import { AUTOHAS_DEFAULTS, AUTOHAS_KEYS, AutoHasSearch } from './autohas.js';
+import { L2NAS_DEFAULTS, L2NAS_KEYS, L2NasSearch } from './l2nas.js';
 
 /** A cell-space method entry. */
 export interface CellMethod {
@@ -153,6 +155,13 @@ registerSearchMethod('sharpdarts', {
   options: SHARPDARTS_KEYS,
   factory: (net, loss, c) => new SharpDartsSearch(net, loss, c),
 });
+registerSearchMethod('rome', {
+  family: 'cell',
+  description: 'ROME: single-path search with the topology (2 edges per node, Gumbel-Top2 on β) apart from the op choice, gradients accumulated over K sampled subnets',
+  defaults: plain(ROME_DEFAULTS),
+  options: ROME_KEYS,
+  factory: (net, loss, c) => new RomeSearch(net, loss, c),
+});
 registerSearchMethod('dropnas', {
   family: 'cell',
   description: 'DropNAS: DARTS with grouped operation dropout',
@@ -223,4 +232,11 @@ registerSearchMethod('autohas', {
   defaults: plain(AUTOHAS_DEFAULTS),
   options: AUTOHAS_KEYS,
   factory: (net, loss, c) => new AutoHasSearch(net, loss, c),
+});
+registerSearchMethod('l2nas', {
+  family: 'entangled',
+  description: 'L²NAS: SPOS supernet training, then an actor-critic over continuous architecture encodings proposes subnets, rewarded above the quantile of the search history',
+  defaults: plain(L2NAS_DEFAULTS),
+  options: L2NAS_KEYS,
+  factory: (net, loss, c) => new L2NasSearch(net, loss, c),
 });
