@@ -2,7 +2,8 @@
 // right before training and follows a change of plan, both models train side by side (the step
 // moves, both losses fall), the state is in the URL, a bad plan shows the library's error, and the
 // page logs no errors, keeps its CSP and talks to no other origin. The techniques of the page's
-// table (issue 16) show their diagrams and counts, TokenFormer grows mid-run, DiT-Air draws samples.
+// table (issue 16) show their diagrams and counts, TokenFormer grows mid-run, DiT-Air draws samples,
+// UT/ACT and MoR draw each token's depth. Both models train in the page's worker.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, Page } from 'playwright';
 import { CSP, demoUrl, launch, openWatched } from './browser.js';
@@ -112,6 +113,29 @@ describe('sharing.html', () => {
     await startButton(page).click();
     await expect.poll(() => page.locator('#samples-title').textContent(), { timeout: 90_000 }).toMatch(/drawn after [1-9]/);
     expect(await page.locator('[data-samples]').count()).toBe(2);
+
+    expect(w.errors, 'console errors').toEqual([]);
+    expect(w.foreign, 'requests to other origins').toEqual([]);
+    expect(await w.cspViolations(), 'CSP violations').toEqual([]);
+  });
+
+  it('UT/ACT and Mixture-of-Recursions show each token\'s depth as a heatmap, trained in the worker', async () => {
+    const w = await openWatched(browser);
+    const { page } = w;
+    const heat = page.locator('svg[data-depth-heatmap]');
+    // Expert-choice MoR, 3 recursions over 10 positions: 10, 7 and 3 tokens kept, so every sequence's mean depth is 2.
+    await page.goto(demoUrl('sharing.html?backend=wasm&sharing=mor&depth=3&width=16&steps=20'));
+    await expect.poll(() => heat.count(), { timeout: 60_000 }).toBe(1);
+    expect(await heat.locator('[data-cell]').count()).toBe(12 * 10);
+    expect(Number(await heat.getAttribute('data-mean-depth'))).toBe(2);
+    // ACT: trains, and every token's depth is a whole number of block applications in 1..3.
+    await page.goto(demoUrl('sharing.html?backend=wasm&sharing=ut-act&depth=3&width=16&steps=20'));
+    await expect.poll(() => startButton(page).isEnabled(), { timeout: 60_000 }).toBe(true);
+    await startButton(page).click();
+    await expect.poll(() => page.locator('weft-progress-bar [data-step]').getAttribute('data-step'), { timeout: 90_000 }).toBe('20');
+    await expect.poll(() => heat.locator('[data-cell]').count(), { timeout: 30_000 }).toBe(120);
+    const depths = await heat.locator('[data-cell]').evaluateAll((cells) => cells.map((c) => Number(c.getAttribute('data-d'))));
+    expect(depths.every((d) => Number.isInteger(d) && d >= 1 && d <= 3)).toBe(true);
 
     expect(w.errors, 'console errors').toEqual([]);
     expect(w.foreign, 'requests to other origins').toEqual([]);

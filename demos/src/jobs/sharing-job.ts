@@ -1,18 +1,22 @@
 // The training job of sharing.html: a shared model and its unshared baseline (same depth and
 // width, every slot its own weights) trained side by side — each step trains both on the same
 // batch — on 3-arm spirals (MLP stacks, hashed MLPs) or on sorting 5 tokens (tiny Transformers).
+// It lives in the page's worker (../workers/sharing-worker.ts); `describe`, `predictFields`,
+// `samples`, `growthNow` and `depths` answer the page in plain data.
 import * as tf from '@tensorflow/tfjs-core';
 import {
-  IGNORE_INDEX, MLPClassifier, Rng, TinyTransformer, accuracy, batchIndices, makeOptimizer, moons, parameterLedger, shapes, softmaxCrossEntropy, sortTask, spirals, train,
+  ForwardContext, IGNORE_INDEX, MLPClassifier, Rng, TinyTransformer, accuracy, batchIndices, makeOptimizer, moons, parameterLedger, shapes, softmaxCrossEntropy, sortTask, spirals, train,
   type Dataset, type Ledger, type Module, type TrainResult,
 } from '@weft/core';
-import { HashedMLPClassifier, SharedMLPClassifier, planSlots, sharedTransformer, type SharingPlan } from '@weft/sharing';
+import {
+  BankLinear, HashedLinear, HashedMLPClassifier, MixtureOfRecursions, PfCNN, RecurrentBlock, ShapeshifterMLP, SharedMLPClassifier, planSlots, sharedTransformer, type SharingPlan,
+} from '@weft/sharing';
 import type { TrainingJob, TrainingSegment } from '../controllers/training-controller.js';
 import { extentOf, type Extent, type LabelledPoints, type ProbabilityField } from '../plane.js';
 import { probabilityField } from './probability-field.js';
 import { setLearningRate } from './learning-rate.js';
 import { isHashed, planFields, type SharingState } from '../pages/sharing-state.js';
-import { PAGE_TECHNIQUES, isTechnique, type PageTechnique } from '../pages/sharing-techniques.js';
+import { PAGE_TECHNIQUES, isTechnique, type PageTechnique, type TechniqueInput } from '../pages/sharing-techniques.js';
 
 /** The plan a state describes (cross-layer choices only): the page's K and Map fields set the options {@link planFields} names. */
 export function planOf(s: SharingState): SharingPlan {
@@ -30,6 +34,44 @@ export function slotsOf(s: SharingState): number[] {
 }
 
 const BATCH = 64;
+/** Sequences of the per-token depth heatmap (the first ones of the data set, the same at every refresh). */
+const DEPTH_PROBE = 12;
+
+/** What the page draws of a job besides its curves, in plain data (it crosses from the worker). */
+export interface SharingJobInfo {
+  /** 'mlp', 'transformer', 'cnn' or 'diffusion'. */
+  model: SharingJob['model'];
+  /** Ledgers of both models at build time. */
+  ledgers: { shared: Ledger; baseline: Ledger };
+  /** MLP: the training points and the plotted plane; null otherwise. */
+  plane: { points: LabelledPoints; extent: Extent } | null;
+  /** What the plan card draws besides a slot diagram (see {@link SharingPicture}). */
+  picture: SharingPicture;
+}
+
+/** The plan card's picture of a model that has no slot map: hashed layers or a parameter bank (virtual weights of each layer, stored values), or two CNNs' multiply-adds. */
+export type SharingPicture =
+  | { kind: 'memory'; layers: number[]; memory: number; note?: string }
+  | { kind: 'flops'; shared: number; baseline: number }
+  | null;
+
+/** Each token's depth in the probe sequences (ACT halting steps, MoR recursions), row-major (sequence, position). */
+export interface TokenDepths {
+  /** The probe's token ids, [rows × cols]. */
+  tokens: number[];
+  /** Depth of each token, [rows × cols]. */
+  depth: number[];
+  /** Sequences. */
+  rows: number;
+  /** Positions per sequence. */
+  cols: number;
+  /** The deepest a token can go. */
+  max: number;
+  /** The separator's token id (sort task: between the string and its sorted answer). */
+  sep: number;
+  /** The shared model's ledger, its block counted once per mean applied depth of the probe. */
+  ledger: Ledger;
+}
 
 /** Two models, one batch stream, one step trains both. */
 export class SharingJob implements TrainingJob {
@@ -46,6 +88,8 @@ export class SharingJob implements TrainingJob {
   private readonly y: tf.Tensor;
   /** The technique of the page's table (MobiLlama, Megrez2, …), or null for a plan or hashed method. */
   readonly technique: PageTechnique | null;
+  /** The fields the technique's models were built from (null for a plan or hashed method). */
+  private readonly input: TechniqueInput | null = null;
   /** Growth events so far (TokenFormer): the step and what changed. */
   readonly growth: Array<{ step: number; label: string }> = [];
   private stepsDone = 0;
@@ -73,7 +117,8 @@ export class SharingJob implements TrainingJob {
         : this.model === 'diffusion' ? moons({ n: 1000, noise: 0.05 }, state.seed)
         : this.model === 'cnn' ? shapes({ n: 900 }, state.seed)
         : sortTask({ n: 2000, length: 5, vocabSize: 6 }, state.seed);
-      const built = this.technique.build({ depth: L, width: W, unique: state.unique, compression: state.compression, vocabSize: this.dataset.vocabSize ?? 0, maxLen: 10 }, rng);
+      this.input = { depth: L, width: W, unique: state.unique, compression: state.compression, vocabSize: this.dataset.vocabSize ?? 0, maxLen: 10 };
+      const built = this.technique.build(this.input, rng);
       this.shared = built.shared;
       this.baseline = built.baseline;
     } else if (this.model === 'mlp') {
@@ -145,15 +190,72 @@ export class SharingJob implements TrainingJob {
     return { shared: parameterLedger(this.shared), baseline: parameterLedger(this.baseline) };
   }
 
+  /** The shared model's ledger. */
+  ledger(): Ledger {
+    return parameterLedger(this.shared);
+  }
+
+  /** What the page draws of this job besides its curves (plain data). */
+  describe(): SharingJobInfo {
+    return { model: this.model, ledgers: this.ledgers(), plane: this.plane, picture: this.picture() };
+  }
+
+  /** Growth events so far (TokenFormer) and both ledgers as they are now. */
+  growthNow(): { growth: Array<{ step: number; label: string }>; ledgers: { shared: Ledger; baseline: Ledger } } {
+    return { growth: this.growth.map((g) => ({ ...g })), ledgers: this.ledgers() };
+  }
+
+  /** Hashed layers or a bank: virtual weights per layer and the values stored; parameter-free CNNs: multiply-adds of both. */
+  private picture(): SharingPicture {
+    const m = this.shared;
+    if (m instanceof ShapeshifterMLP) {
+      const layers = m.modules().filter((l): l is BankLinear => l instanceof BankLinear);
+      return { kind: 'memory', layers: layers.map((l) => l.cfg.inFeatures * l.cfg.outFeatures), memory: m.bank.cfg.size, note: 'one bank for all layers' };
+    }
+    if (m instanceof PfCNN && this.baseline instanceof PfCNN) return { kind: 'flops', shared: m.flops(), baseline: this.baseline.flops() };
+    const hashed = m.modules().filter((l): l is HashedLinear => l instanceof HashedLinear);
+    if (hashed.length) return { kind: 'memory', layers: hashed.map((l) => l.virtualSize), memory: hashed.reduce((a, l) => a + l.memory.config.size, 0) };
+    return null;
+  }
+
+  /**
+   * ACT / MoR: each token's depth in the first {@link DEPTH_PROBE} sequences (one forward pass of
+   * the shared model, one readback); the recurrent module is told the probe's mean depth, so the
+   * returned ledger counts its block once per application. Null for the other techniques.
+   */
+  async depths(): Promise<TokenDepths | null> {
+    const d = this.technique?.depth;
+    if (!d || this.model !== 'transformer') return null;
+    const [N, T] = this.dataset.xShape as [number, number];
+    const rows = Math.min(DEPTH_PROBE, N);
+    const ctx = new ForwardContext({ collectStats: true, root: this.shared });
+    tf.tidy(() => void this.shared.forward(tf.slice(this.x, [0, 0], [rows, T]), ctx)); // (rows, T) -> logits
+    const stat = ctx.stats.get(d.stat);
+    if (!(stat instanceof tf.Tensor)) {
+      ctx.disposeStats();
+      throw new Error(`sharing job: the shared model recorded no "${d.stat}" statistic`);
+    }
+    const depth = Array.from(await stat.data()); // (rows, T) flat
+    ctx.disposeStats();
+    const mean = depth.reduce((a, v) => a + v, 0) / depth.length;
+    for (const m of this.shared.modules()) if (m instanceof RecurrentBlock || m instanceof MixtureOfRecursions) m.observeDepth(mean);
+    return {
+      tokens: Array.from((this.dataset.x as Int32Array).subarray(0, rows * T)),
+      depth, rows, cols: T, max: d.max(this.input!), sep: Number(this.dataset.meta?.sep ?? -1), ledger: this.ledger(),
+    };
+  }
+
   run(segment: TrainingSegment): Promise<TrainResult> {
     if (this.disposed) throw new Error('SharingJob: run() after dispose()');
     const ignore = this.model === 'transformer' ? IGNORE_INDEX : undefined;
     const gen = this.technique?.generate;
     const lossOf = (m: Module, b: { x: tf.Tensor; y: tf.Tensor }, keep: Record<string, tf.Scalar>, prefix: string) => {
       if (gen) return gen.loss(m, b.x, this.noise); // the denoising loss: no accuracy
-      const out = m.forward(b.x, undefined as never);
+      // The model's aux losses (ACT's ponder cost, MoR's router loss, Megrez2's balance) join the task loss.
+      const ctx = new ForwardContext({ training: true, seed: this.stepsDone, root: m });
+      const out = m.forward(b.x, ctx);
       keep[`${prefix}accuracy`] = tf.keep(accuracy(out, b.y, ignore));
-      return softmaxCrossEntropy(out, b.y, ignore === undefined ? {} : { ignoreIndex: ignore });
+      return tf.add(softmaxCrossEntropy(out, b.y, ignore === undefined ? {} : { ignoreIndex: ignore }), ctx.totalAuxLoss()) as tf.Scalar;
     };
     return train({
       steps: segment.steps,

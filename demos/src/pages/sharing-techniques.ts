@@ -1,11 +1,11 @@
 // The sharing techniques of sharing.html beyond the cross-layer plans and hashed layers (issue 16):
 // for each, the model it trains against which baseline, on which task, and what its view draws.
 // The page's option list, its job and its views read this table; nothing else names a technique.
-import { MLPClassifier, TinyTransformer, planSlots, type Module, type Rng } from '@weft/core';
+import { MLPClassifier, TinyTransformer, TransformerBlock, planSlots, type Module, type Rng } from '@weft/core';
 /** Any model of the page (classifiers, language models, denoisers). */
 type AnyModule = Module<any, tf.Tensor>;
 import type * as tf from '@tensorflow/tfjs-core';
-import { DdpmSchedule, DiTDenoiser, KernelSharingCNN, PfCNN, ShapeshifterMLP, TokenFormerBlock, ddpmLoss, ddpmSample, growTokenFormer, sharedTransformer } from '@weft/sharing';
+import { DdpmSchedule, DiTDenoiser, KernelSharingCNN, MixtureOfRecursions, PfCNN, RecurrentBlock, ShapeshifterMLP, TokenFormerBlock, ddpmLoss, ddpmSample, growTokenFormer, sharedTransformer } from '@weft/sharing';
 import { megrez2Transformer } from '@weft/moe';
 
 /** What a technique's model is built from: the page's fields. */
@@ -54,6 +54,8 @@ export interface PageTechnique {
   generate?: { loss: (m: AnyModule, x: tf.Tensor, rng: Rng) => tf.Scalar; sample: (m: AnyModule, n: number, rng: Rng) => Promise<Float32Array> };
   /** Growth during training (TokenFormer): the step to grow at and what it does to the shared model; returns a label. */
   grow?: { at: (totalSteps: number) => number; apply: (shared: AnyModule) => string };
+  /** A per-token depth (ACT, MoR): the (B, T) statistic that holds it, the deepest value, and what one unit of depth is. */
+  depth?: { stat: string; max: (input: TechniqueInput) => number; unit: string };
 }
 
 const heads = (w: number) => (w % 4 === 0 ? 4 : w % 2 === 0 ? 2 : 1);
@@ -66,6 +68,13 @@ const tokenformer = (i: TechniqueInput, rng: Rng, scale: number) =>
   new TinyTransformer({ ...tcfg(i) }, rng, {
     blocks: own(i.depth).map(() => new TokenFormerBlock({ dim: i.width, numHeads: heads(i.width), attnTokens: TOKENS.attn * scale, ffnTokens: TOKENS.ffn * scale }, rng)),
   });
+
+/** One causal block applied recurrently: ACT halting (UT) or a Mixture-of-Recursions router, depth = the page's depth. */
+const recurrent = (i: TechniqueInput, rng: Rng, kind: 'act' | 'expert-choice' | 'token-choice') => {
+  const block = new TransformerBlock({ dim: i.width, numHeads: heads(i.width), causal: true }, rng);
+  const core = kind === 'act' ? new RecurrentBlock(block, { dim: i.width, maxSteps: i.depth }, rng) : new MixtureOfRecursions(block, { dim: i.width, maxRecursions: i.depth, routing: kind }, rng);
+  return new TinyTransformer({ vocabSize: i.vocabSize, maxLen: i.maxLen, dim: i.width, numHeads: heads(i.width) }, rng, { blocks: [core] });
+};
 
 /** DiT-Air's diffusion schedule on the page (50 steps). */
 const SCHEDULE = new DdpmSchedule(50);
@@ -142,6 +151,39 @@ export const PAGE_TECHNIQUES: Readonly<Record<string, PageTechnique>> = {
       loss: (m, x, rng) => ddpmLoss(m as DiTDenoiser, x, SCHEDULE, rng),
       sample: (m, n, rng) => ddpmSample(m as DiTDenoiser, SCHEDULE, n, 2, rng),
     },
+  },
+  'ut-act': {
+    group: 'Recurrent depth',
+    about: 'Universal Transformer with ACT: one block applied up to depth times; each token stops on its own when its halting probabilities sum past 0.99 (ponder cost 0.01).',
+    model: 'transformer',
+    baseline: 'depth separate blocks, every token through all of them',
+    sizeField: null,
+    usesCompression: false,
+    build: (i, rng) => ({ shared: recurrent(i, rng.fork('shared'), 'act'), baseline: new TinyTransformer(tcfg(i), rng.fork('baseline')) }),
+    rows: (i) => [{ label: 'block', map: planSlots('all-shared', i.depth) }],
+    depth: { stat: 'ut.token_depth', max: (i) => i.depth, unit: 'block applications before the token halts' },
+  },
+  mor: {
+    group: 'Recurrent depth',
+    about: 'Mixture-of-Recursions, expert-choice: one block applied up to depth times; before each recursion a router keeps the top (depth − r)/depth of the tokens still going, so later recursions run on fewer tokens.',
+    model: 'transformer',
+    baseline: 'depth separate blocks, every token through all of them',
+    sizeField: null,
+    usesCompression: false,
+    build: (i, rng) => ({ shared: recurrent(i, rng.fork('shared'), 'expert-choice'), baseline: new TinyTransformer(tcfg(i), rng.fork('baseline')) }),
+    rows: (i) => [{ label: 'block', map: planSlots('all-shared', i.depth) }],
+    depth: { stat: 'mor.token_depth', max: (i) => i.depth, unit: 'recursions the routers kept the token for' },
+  },
+  'mor-token-choice': {
+    group: 'Recurrent depth',
+    about: 'Mixture-of-Recursions, token-choice: one router assigns each token its number of recursions (1 to depth) up front, with a balancing loss; tokens past their depth leave attention.',
+    model: 'transformer',
+    baseline: 'depth separate blocks, every token through all of them',
+    sizeField: null,
+    usesCompression: false,
+    build: (i, rng) => ({ shared: recurrent(i, rng.fork('shared'), 'token-choice'), baseline: new TinyTransformer(tcfg(i), rng.fork('baseline')) }),
+    rows: (i) => [{ label: 'block', map: planSlots('all-shared', i.depth) }],
+    depth: { stat: 'mor.token_depth', max: (i) => i.depth, unit: 'recursions the router gave the token' },
   },
   'kernel-sharing': {
     group: 'Convolutions',

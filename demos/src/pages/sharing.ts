@@ -1,7 +1,9 @@
 // sharing.html: cross-layer and hashed weight sharing live — choose a plan (drawn as slots →
 // blocks), depth, width or compression; a shared model and its unshared baseline train side by
 // side on the same batches; their loss and accuracy curves share axes, and the parameter ledger
-// (stored vs effective) follows every change of the settings. The state lives in the URL.
+// (stored vs effective) follows every change of the settings; ACT and MoR show each token's depth.
+// Both models live and train in a Web Worker (../workers/sharing-worker.ts): the main thread only
+// draws. The state lives in the URL.
 import '../styles/base.css';
 import '../components/site-header.js';
 import '../components/backend-badge.js';
@@ -12,10 +14,11 @@ import './sharing-diagram.js';
 import './sharing-curves.js';
 import './sharing-modules-diagram.js';
 import '../components/decision-boundary.js';
+import './sharing-depth.js';
 import { LitElement, html, nothing } from 'lit';
 import type { Ledger } from '@weft/core';
-import { BankLinear, HashedLinear, PfCNN, SHARING_PLANS, ShapeshifterMLP } from '@weft/sharing';
-import { PAGE_TECHNIQUES, isTechnique } from './sharing-techniques.js';
+import { SHARING_PLANS } from '@weft/sharing';
+import { PAGE_TECHNIQUES, isTechnique, type PageTechnique } from './sharing-techniques.js';
 import { TrainingController } from '../controllers/training-controller.js';
 import { PageStateController } from '../controllers/page-state-controller.js';
 import { RunButtonsController } from '../controllers/run-buttons-controller.js';
@@ -24,7 +27,8 @@ import { formatUrlState } from '../url-state.js';
 import { sharingStyles } from '../styles/sharing.js';
 import { formatInt, formatLoss, formatPercent } from '../format.js';
 import { BACKEND_CHOICES } from '../backend-choice.js';
-import { SharingJob, slotsOf } from '../jobs/sharing-job.js';
+import { slotsOf, type SharingJobInfo, type TokenDepths } from '../jobs/sharing-job.js';
+import { JobWorker, type WorkerJob } from '../jobs/worker-job.js';
 import type { Extent, LabelledPoints, ProbabilityField } from '../components/decision-boundary.js';
 import { SHARING_CHOICES, SHARING_MODELS, SHARING_SCHEMA, isHashed, planFields, type SharingChoice, type SharingState } from './sharing-state.js';
 
@@ -68,23 +72,37 @@ export class WeftSharingPage extends LitElement {
     slots: { state: true },
     jobError: { state: true },
   };
-  private declare job: SharingJob | null;
+  private declare job: WorkerJob<SharingJobInfo> | null;
   private declare ledgers: { shared: Ledger; baseline: Ledger } | null;
   private declare slots: number[] | null;
   private declare jobError: string | null;
 
   private readonly training = new TrainingController(this, {
     onProgress: async (p) => {
-      // A model that grew (TokenFormer) stores more: the ledger follows.
-      if (this.job && this.job.growth.length !== this.grownLedger) {
-        this.grownLedger = this.job.growth.length;
-        this.ledgers = this.job.ledgers();
+      const job = this.job;
+      // A model that grew (TokenFormer) stores more: once its growth step has passed, the ledger follows.
+      const grow = this.technique?.grow;
+      if (job && grow && this.growth.length === 0 && p.step > grow.at(job.totalSteps)) {
+        const g = await job.call<{ growth: Array<{ step: number; label: string }>; ledgers: { shared: Ledger; baseline: Ledger } }>('growth');
+        if (this.job === job && g.growth.length) {
+          this.growth = g.growth;
+          this.ledgers = g.ledgers;
+        }
       }
       if (performance.now() - this.lastField >= FIELD_REFRESH_MS || p.step === this.training.totalSteps) await this.refreshFields();
     },
+    onStatus: (s) => {
+      if (s === 'paused' || s === 'stopped') void this.refreshFields();
+    },
   });
-  /** Growth events the shown ledger includes. */
-  private grownLedger = 0;
+  /** Where both models live and train (the main thread only draws). */
+  private readonly worker = new JobWorker<SharingState, SharingJobInfo>(() => new Worker(new URL('../workers/sharing-worker.ts', import.meta.url), { type: 'module', name: 'weft-sharing' }));
+  /** The state the current job was built from. */
+  private builtState: SharingState | null = null;
+  /** Growth events of the current run (TokenFormer): the step and what changed. */
+  private growth: Array<{ step: number; label: string }> = [];
+  /** ACT / MoR: each probe token's depth, refreshed with the boundaries. */
+  private depths: TokenDepths | null = null;
   /** MLP: both models' decision boundaries, side by side. */
   private fields: { shared: ProbabilityField; baseline: ProbabilityField } | null = null;
   private fieldStep = 0;
@@ -93,6 +111,7 @@ export class WeftSharingPage extends LitElement {
   private lastField = 0;
   private readonly page = new PageStateController(this, SHARING_SCHEMA, {
     training: this.training,
+    chooseBackend: (choice) => this.worker.chooseBackend(choice),
     liveKeys: ['lr'],
     applyLive: (p) => {
       if (p.lr !== undefined) this.job?.setLearningRate(p.lr);
@@ -112,6 +131,11 @@ export class WeftSharingPage extends LitElement {
   }
 
   static override styles = sharingStyles;
+
+  /** The technique of the page's table the current job trains, or null (a plan, a hashed method, no job). */
+  private get technique(): PageTechnique | null {
+    return this.job && this.builtState ? (PAGE_TECHNIQUES[this.builtState.sharing] ?? null) : null;
+  }
 
   override render() {
     const t = this.training;
@@ -171,21 +195,22 @@ export class WeftSharingPage extends LitElement {
           <div class="curves">
             <section class="card" aria-labelledby="loss-title">
               <h2 class="card-title" id="loss-title">Loss <span class="aside">mean over each report</span></h2>
-              <weft-sharing-curves label="loss" .total=${t.totalSteps || s.steps} .markers=${this.job?.growth ?? []} .series=${[
+              <weft-sharing-curves label="loss" .total=${t.totalSteps || s.steps} .markers=${this.growth} .series=${[
                 { label: 'shared', color: SHARED_COLOR, points: pts((p) => p.loss) },
                 { label: 'baseline', color: BASELINE_COLOR, points: pts((p) => p.metrics.baseline_loss) },
               ]}></weft-sharing-curves>
             </section>
-            ${this.job?.technique?.generate ? nothing : html`<section class="card" aria-labelledby="acc-title">
-              <h2 class="card-title" id="acc-title">Accuracy <span class="aside">${this.job?.model === 'transformer' ? 'sorted tokens, training batches' : 'training batches'}</span></h2>
+            ${this.technique?.generate ? nothing : html`<section class="card" aria-labelledby="acc-title">
+              <h2 class="card-title" id="acc-title">Accuracy <span class="aside">${this.job?.info.model === 'transformer' ? 'sorted tokens, training batches' : 'training batches'}</span></h2>
               <weft-sharing-curves label="accuracy" percent .total=${t.totalSteps || s.steps} .series=${[
                 { label: 'shared', color: SHARED_COLOR, points: pts((p) => p.metrics.accuracy) },
                 { label: 'baseline', color: BASELINE_COLOR, points: pts((p) => p.metrics.baseline_accuracy) },
               ]}></weft-sharing-curves>
             </section>`}
           </div>
-          ${this.job?.plane ? this.renderBoundaries(this.job.plane) : nothing}
-          ${this.job?.technique?.generate ? this.renderSamples() : nothing}
+          ${this.job?.info.plane ? this.renderBoundaries(this.job.info.plane) : nothing}
+          ${this.technique?.generate ? this.renderSamples() : nothing}
+          ${this.technique?.depth ? this.renderDepths(this.technique.depth.unit) : nothing}
           <section class="card" aria-labelledby="ledger-title">
             <h2 class="card-title" id="ledger-title">Parameter ledger of the shared model <span class="aside">${L ? `${L.shared.rows.length} paths` : ''}</span></h2>
             <weft-ledger-table .ledger=${L?.shared ?? null} max-rows="14"></weft-ledger-table>
@@ -247,13 +272,38 @@ export class WeftSharingPage extends LitElement {
     </section>`;
   }
 
+  /** ACT / MoR: each probe token's depth, tokens × positions. */
+  private renderDepths(unit: string) {
+    const d = this.depths;
+    const mean = d ? d.depth.reduce((a, v) => a + v, 0) / d.depth.length : NaN;
+    return html`<section class="card" aria-labelledby="depth-title">
+      <h2 class="card-title" id="depth-title">Per-token depth <span class="aside">${d ? `${d.rows} sequences · mean ${mean.toFixed(2)} of at most ${d.max}` : ''}</span></h2>
+      <weft-sharing-depth .depths=${d}></weft-sharing-depth>
+      <p class="about">Each row is one sequence of the sort task: 5 tokens, the separator →, then the sorted answer so far. A cell's shade is the token's depth: ${unit}. The baseline runs every token through all ${d?.max ?? this.page.state.depth} blocks.</p>
+    </section>`;
+  }
+
   private async refreshFields(): Promise<void> {
     const job = this.job;
-    if (job?.technique?.generate) {
+    if (job && this.technique?.depth) {
+      this.lastField = performance.now();
+      try {
+        const d = await job.call<TokenDepths | null>('depths');
+        if (this.job === job && d) {
+          this.depths = d;
+          this.ledgers = this.ledgers ? { ...this.ledgers, shared: d.ledger } : null;
+          this.requestUpdate();
+        }
+      } catch {
+        // The picture keeps its last state; training reports its own errors.
+      }
+      return;
+    }
+    if (job && this.technique?.generate) {
       this.lastField = performance.now() + 2600; // sampling costs more than a field: refresh less often
       const step = this.training.currentJob === job ? this.training.step : 0;
       try {
-        const s = await job.samples();
+        const s = await job.call<{ data: Float32Array; shared: Float32Array; baseline: Float32Array } | null>('samples');
         if (this.job === job && s) {
           this.samples = { ...s, step };
           this.requestUpdate();
@@ -263,11 +313,11 @@ export class WeftSharingPage extends LitElement {
       }
       return;
     }
-    if (!job?.plane) return;
+    if (!job?.info.plane) return;
     this.lastField = performance.now();
     const step = this.training.currentJob === job ? this.training.step : 0;
     try {
-      const fields = await job.predictFields();
+      const fields = await job.call<{ shared: ProbabilityField; baseline: ProbabilityField } | null>('fields');
       if (this.job === job) {
         this.fields = fields;
         this.fieldStep = step;
@@ -285,21 +335,18 @@ export class WeftSharingPage extends LitElement {
     const job = this.job;
     const rows = t.rows({ depth: s.depth, width: s.width, unique: s.unique, compression: s.compression, vocabSize: 0, maxLen: 0 });
     if (rows) return html`<weft-sharing-modules .rows=${rows}></weft-sharing-modules>`;
-    if (job?.shared instanceof ShapeshifterMLP) {
-      const layers = job.shared.modules().filter((m): m is BankLinear => m instanceof BankLinear);
-      return html`<weft-sharing-diagram .hashed=${{ layers: layers.map((l) => l.cfg.inFeatures * l.cfg.outFeatures), memory: job.shared.bank.cfg.size, note: 'one bank for all layers' }}></weft-sharing-diagram>`;
+    const pic = job?.info.picture;
+    if (pic?.kind === 'memory') return html`<weft-sharing-diagram .hashed=${pic}></weft-sharing-diagram>`;
+    if (pic?.kind === 'flops') {
+      return html`<p class="about" data-baseline-about>Baseline: ${t.baseline}. Multiply-adds per image: <b data-flops=${pic.shared}>${formatInt(pic.shared)}</b> with max-pools, ${formatInt(pic.baseline)} with depthwise convolutions.</p>`;
     }
-    if (job?.shared instanceof PfCNN && job.baseline instanceof PfCNN) {
-      return html`<p class="about" data-baseline-about>Baseline: ${t.baseline}. Multiply-adds per image: <b data-flops=${job.shared.flops()}>${formatInt(job.shared.flops())}</b> with max-pools, ${formatInt(job.baseline.flops())} with depthwise convolutions.</p>`;
-    }
-    return html`<p class="about" data-baseline-about>Baseline: ${t.baseline}.${t.grow && job ? (job.growth.length ? ` The shared model ${job.growth[0]!.label} at step ${job.growth[0]!.step.toLocaleString('en-US')} (dashed line on the loss).` : ` It grows at step ${t.grow.at(job.totalSteps).toLocaleString('en-US')}.`) : ''}</p>`;
+    const g = this.growth;
+    return html`<p class="about" data-baseline-about>Baseline: ${t.baseline}.${t.grow && job ? (g.length ? ` The shared model ${g[0]!.label} at step ${g[0]!.step.toLocaleString('en-US')} (dashed line on the loss).` : ` It grows at step ${t.grow.at(job.totalSteps).toLocaleString('en-US')}.`) : ''}</p>`;
   }
 
   private hashedView(): { layers: number[]; memory: number } | null {
-    const job = this.job;
-    if (!job || !isHashed(this.page.state.sharing)) return null;
-    const layers = job.shared.modules().filter((m): m is HashedLinear => m instanceof HashedLinear);
-    return { layers: layers.map((l) => l.virtualSize), memory: layers.reduce((a, l) => a + l.memory.config.size, 0) };
+    const pic = this.job?.info.picture;
+    return isHashed(this.page.state.sharing) && pic?.kind === 'memory' ? pic : null;
   }
 
   private renderForm() {
@@ -408,16 +455,19 @@ export class WeftSharingPage extends LitElement {
   /** Build both untrained models from the state: diagram, ledgers (a bad plan shows the library's error). */
   private async build(): Promise<void> {
     this.jobError = null;
+    const state = { ...this.page.state, map: [...this.page.state.map] };
     try {
-      this.slots = isHashed(this.page.state.sharing) || isTechnique(this.page.state.sharing) ? null : slotsOf(this.page.state);
-      this.job = new SharingJob({ ...this.page.state, map: [...this.page.state.map] });
+      this.slots = isHashed(state.sharing) || isTechnique(state.sharing) ? null : slotsOf(state);
+      this.job = await this.worker.build(state);
     } catch (e) {
       this.slots = null;
       this.jobError = e instanceof Error ? e.message : String(e);
       return;
     }
-    this.ledgers = this.job.ledgers();
-    this.grownLedger = 0;
+    this.builtState = state;
+    this.ledgers = this.job.info.ledgers;
+    this.growth = [];
+    this.depths = null;
     this.samples = null;
     this.fields = null;
     this.fieldStep = 0;
@@ -427,6 +477,8 @@ export class WeftSharingPage extends LitElement {
   private disposeJob(): void {
     this.job?.dispose();
     this.job = null;
+    this.builtState = null;
+    this.depths = null;
     this.ledgers = null;
     this.fields = null;
   }

@@ -1,0 +1,13 @@
+// The sharing page's worker: its SharingJob (the shared model, its unshared baseline, both
+// optimisers, the data) lives and trains here, and the decision boundaries, the diffusion samples,
+// TokenFormer's growth and the per-token depths are computed here, so the page's main thread only draws.
+import { hostJob } from './job-host.js';
+import { SharingJob } from '../jobs/sharing-job.js';
+import type { SharingState } from '../pages/sharing-state.js';
+
+hostJob((state: SharingState) => new SharingJob(state), (job) => job.describe(), {
+  fields: (job, resolution?: number) => job.predictFields(resolution),
+  samples: (job) => job.samples(),
+  growth: (job) => job.growthNow(),
+  depths: (job) => job.depths(),
+});
