@@ -12,7 +12,7 @@ import { createCellSearch, createEntangledSearch, resolveEntangledSpace, resolve
 const CELL = { space: 'vector' as const, steps: 1, multiplier: 1, channels: 4, inChannels: 3, numOutputs: 2 };
 const ENTANGLED = { kind: 'mlp' as const, inFeatures: 3, numOutputs: 2, depthChoices: [1, 2], widthChoices: [2, 4] };
 /** Smaller result searches and an early pause, for the methods that take these options. */
-const SMALL: Record<string, unknown> = { search: 'random', candidates: 2, splitStep: 1, gmSamples: 1, randomSubnets: 1 };
+const SMALL: Record<string, unknown> = { search: 'random', candidates: 2, splitStep: 1, gmSamples: 1, randomSubnets: 1, evaluations: 3, warmup: 1, updates: 1 };
 
 describeBackends('every search method runs two steps', () => {
   for (const name of searchMethodNames()) {

@@ -91,8 +91,8 @@ export class AutoHasSearch implements Searcher<SubnetConfig> {
     this.offsets = this.groups.reduce<number[]>((o, g) => [...o, o.at(-1)! + g.length], [0]);
     // Uniform policy at the start, as the paper's controller.
     this.host = new Float32Array(this.offsets.at(-1)!);
-    this.logits = tf.variable(tf.zeros([this.host.length]));
-    this.baseline = tf.variable(tf.scalar(0));
+    this.logits = tf.tidy(() => tf.variable(tf.zeros([this.host.length])));
+    this.baseline = tf.tidy(() => tf.variable(tf.scalar(0)));
     this.opt = makeOptimizer(c.archOptimizer);
   }
 
