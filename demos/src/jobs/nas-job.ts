@@ -135,7 +135,8 @@ export class NasJob implements TrainingJob {
     await this.pauseIfDue();
     if (this.cell) {
       const { net } = this.cell;
-      const w = await net.edgeWeights();
+      // A search with its own genotype rows (ROME's topology β) shows those; the others, softmax α.
+      const w = await (this.cell.searcher.edgeWeights?.() ?? net.edgeWeights());
       const teacher = this.teacher as Genotype | null;
       const edges = net.edges();
       const groups = net.kinds().flatMap((kind: CellKind) =>

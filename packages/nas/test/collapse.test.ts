@@ -45,8 +45,10 @@ describe('DARTS collapse', () => {
         const train = { x: tf.slice(task.x, 0, half), y: tf.slice(task.y, 0, half) };
         const val = { x: tf.slice(task.x, half, half), y: tf.slice(task.y, half, half) };
         const { net, searcher } = createCellSearch(method, SPACE, mse, {}, seed + 10);
-        const t = trackCollapse(net);
-        t.points.push({ step: 0, ...collapseShare(await net.edgeWeights(), net.space) });
+        // ROME derives its genotype from its own rows (topology β); the others from softmax α.
+        const rows = { edgeWeights: () => (searcher.edgeWeights ? searcher.edgeWeights() : net.edgeWeights()), space: net.space };
+        const t = trackCollapse(rows);
+        t.points.push({ step: 0, ...collapseShare(await rows.edgeWeights(), net.space) });
         await runSearch({ searcher, train, val, steps: 400, batchSize: 64, seed, reportEvery: 50, onProgress: t.onProgress });
         traj.push(t.points.map((p) => p.skip));
         pf.push(t.points.at(-1)!.parameterFree);
