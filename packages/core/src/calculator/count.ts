@@ -11,6 +11,7 @@ import { gpt2Spec } from './gpt2.js';
 import { mambaSpec } from './mamba.js';
 import { t5Spec } from './t5.js';
 import type { ModelSpec, ParamEntry, TargetableModule } from './spec.js';
+import { shareEntries } from './sharing-plan.js';
 import {
   PARAM_PRECISIONS,
   type BreakdownRow,
@@ -185,11 +186,13 @@ function checkOptions(options: CountOptions, cfg: ResolvedConfig): {
   pooler: boolean;
   numLabels: number;
   sharing: SharingPlan;
+  ffnSharing: SharingPlan | null;
+  expertSharing: SharingPlan | null;
 } {
   if (options === null || typeof options !== 'object') {
     throw new CalculatorError(`options: expected an object, got ${describeValue(options)}`);
   }
-  const allowed = configKeys<CountOptions>({ head: true, pooler: true, numLabels: true, sharing: true, adapter: true });
+  const allowed = configKeys<CountOptions>({ head: true, pooler: true, numLabels: true, sharing: true, ffnSharing: true, expertSharing: true, adapter: true });
   const unknown = Object.keys(options).find((k) => !allowed.includes(k as keyof CountOptions));
   if (unknown !== undefined) throw new CalculatorError(unknownKeyError('options', unknown, allowed).message);
   const head = options.head ?? (cfg.family === 'encoder' ? 'none' : 'lm');
@@ -204,7 +207,7 @@ function checkOptions(options: CountOptions, cfg: ResolvedConfig): {
   if (typeof numLabels !== 'number' || !Number.isInteger(numLabels) || numLabels < 1 || numLabels > MAX_LABELS) {
     throw new CalculatorError(`options: numLabels=${describeValue(numLabels)} is not allowed: expected an integer in [1, ${MAX_LABELS}]`);
   }
-  return { head, pooler, numLabels, sharing: options.sharing ?? 'none' };
+  return { head, pooler, numLabels, sharing: options.sharing ?? 'none', ffnSharing: options.ffnSharing ?? null, expertSharing: options.expertSharing ?? null };
 }
 
 /** Counts an already resolved config (see `resolveConfig`). */
@@ -215,6 +218,14 @@ export function countResolved(cfg: ResolvedConfig, options: CountOptions = {}): 
 
 /** The parameter spec of a resolved config under checked options. */
 function buildSpec(cfg: ResolvedConfig, opts: ReturnType<typeof checkOptions>): ModelSpec {
+  let spec = familySpec(cfg, opts);
+  if (opts.ffnSharing !== null) spec = shareEntries(spec, opts.ffnSharing, 'ffnSharing', (e) => e.component === 'ffn');
+  if (opts.expertSharing !== null) spec = shareEntries(spec, opts.expertSharing, 'expertSharing', (e) => e.experts !== undefined);
+  return spec;
+}
+
+/** The parameter spec of a family before sub-module sharing. */
+function familySpec(cfg: ResolvedConfig, opts: ReturnType<typeof checkOptions>): ModelSpec {
   switch (cfg.modelType) {
     case 'bert':
     case 'albert':

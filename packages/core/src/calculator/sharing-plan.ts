@@ -10,7 +10,7 @@
 import { CalculatorError } from './arith.js';
 import { checkKnownKeys, configKeys, nearestName, resolveConfig, describeValue } from '../config.js';
 import { checkInt } from '../check.js';
-import type { BlockSpec } from './spec.js';
+import type { BlockSpec, ModelSpec, ParamEntry } from './spec.js';
 
 /** The `slot -> block` map of a plan: entry i is the block index (0..K-1) used at slot i. */
 export type SlotMap = number[];
@@ -203,4 +203,36 @@ export function applySharingPlan(
     }
   });
   return { blocks, slots };
+}
+
+/**
+ * Sub-module sharing (MobiLlama's one FFN, Megrez2's expert banks): `plan` over the layers places
+ * banks of the entries `pick` selects; a layer reusing a bank an earlier layer stores gets those
+ * entries as tied (counted in effective and active per token, not stored). Layers without such
+ * entries (a dense layer under `expertSharing`) take no part: the plan runs over the layers that have
+ * them. Needs one block per layer (block plan 'none'). `option` names the count option in errors.
+ */
+export function shareEntries(spec: ModelSpec, plan: SharingPlan, option: string, pick: (e: ParamEntry) => boolean): ModelSpec {
+  if (spec.blocks.length !== spec.slots.length) {
+    throw new CalculatorError(`${option}: shares sub-modules across layers and needs every layer its own block; got sharing with ${spec.blocks.length} unique blocks for ${spec.slots.length} layers (use sharing 'none')`);
+  }
+  const layers = spec.slots.map((b) => b).filter((b) => spec.blocks[b]!.spec.entries.some(pick));
+  if (layers.length === 0) throw new CalculatorError(`${option}: this ${spec.modelType} config has no layer with the modules it shares`);
+  let map: SlotMap;
+  try {
+    map = planSlots(plan, layers.length);
+  } catch (e) {
+    throw new CalculatorError(`${option}: ${(e as Error).message} (the slots are the ${layers.length} layers with these modules)`);
+  }
+  const stored = new Set<number>();
+  const blocks = spec.blocks.map((b) => ({ ...b, spec: { ...b.spec, entries: [...b.spec.entries] } }));
+  layers.forEach((blockIndex, i) => {
+    if (!stored.has(map[i]!)) {
+      stored.add(map[i]!);
+      return;
+    }
+    const b = blocks[blockIndex]!;
+    b.spec.entries = b.spec.entries.map((e) => (pick(e) ? { ...e, tied: true } : e));
+  });
+  return { ...spec, blocks };
 }

@@ -447,6 +447,16 @@ export interface CountOptions {
   numLabels?: number;
   /** Cross-layer sharing plan (not for ALBERT, which shares through its own config). Default `'none'`. */
   sharing?: SharingPlan;
+  /**
+   * A plan over the layers' dense feed-forward modules only (MobiLlama, arXiv:2402.16840: `'all-shared'`,
+   * one FFN for every layer); attention and norms stay per layer. Needs `sharing` 'none'. Default: none.
+   */
+  ffnSharing?: SharingPlan;
+  /**
+   * A plan over the MoE layers' routed expert banks (Megrez2, arXiv:2507.17728: `{ name: 'block-repeat', repeat: 3 }`,
+   * adjacent layers reuse one bank); routers, shared experts and attention stay per layer. Needs `sharing` 'none'. Default: none.
+   */
+  expertSharing?: SharingPlan;
   /** Adapter to attach; when set, only its parameters are trainable. Default: none. */
   adapter?: AdapterConfig;
 }
