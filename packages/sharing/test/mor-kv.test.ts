@@ -9,6 +9,10 @@
 //   the cache holds exactly Σ depths (recursion-wise) or T (shared) entries, as `mor.kv_tokens` says.
 // Experiment (WEFT_LONG_EXPERIMENTS=1): sort with a TinyTransformer whose one slot is an
 // expert-choice MoR, recursion-wise vs shared KV, 3 seeds: K/V entries cached and held-out accuracy.
+// Measured (400 steps, dim 32, T = 16, capacity 1, 2/3, 1/3): recursion-wise 32 entries per sequence,
+// 98.4 ± 1.4%; shared 16 entries (half), 97.4 ± 2.5%; a plain recursion would cache 48. The paper's
+// claim (KV sharing cuts the cache with a small quality cost) holds at toy scale: the accuracy
+// difference is inside the spread over seeds. 5 minutes on 2 cores.
 import * as tf from '@tensorflow/tfjs-core';
 import { describe, expect, it } from 'vitest';
 import { ForwardContext, Linear, Rng, TinyTransformer, TransformerBlock, sortTask, split, toTensors } from '@weft/core';
