@@ -25,6 +25,8 @@
 //                     direct loop, ≈5–10× slower than XNNPACK (as a conv at stride 1, else matmul+col2im).
 //                     Sum/Mean/Max/Min transpose the reduced axes to the end and reduce with a scalar
 //                     loop (0.4 GB/s over a leading axis), Transpose runs at 0.8 GB/s: SIMD kernels.
+//                     Binary ops outside XNNPACK (comparisons, logical ops, Maximum/Minimum, int32
+//                     Add/Sub/Mul) broadcast at ~100 ns per element: broadcast in JS (broadcast-binary.ts).
 //   slow on cpu:      UnsortedSegmentSum (one full mask per segment: quadratic).
 //   also missing on wasm, not needed for training here: Complex/Real/Imag/FFT/IFFT/ComplexAbs,
 //                     RaggedGather/RaggedRange/RaggedTensorToTensor, StaticRegexReplace,
@@ -64,6 +66,7 @@ import { softmaxCrossEntropyConfigs } from './softmax-cross-entropy.js';
 import { reduceWasmConfig } from './reduce-simd.js';
 import { optimizerUpdateConfigs } from './optimizer-update.js';
 import { transposeWasmConfig } from './transpose-simd.js';
+import { BROADCAST_BINARY_KERNELS, broadcastBinaryWasmConfig } from './broadcast-binary.js';
 import { clipActivationConfig, selectLeakyReluConfig, nanKeepingActivationWasmConfigs, nanKeepingSoftmaxConfig, nanKeepingUnaryConfig } from './nan-activations.js';
 
 const registered = new Set<string>();
@@ -103,6 +106,7 @@ function kernelsFor(backend: string): KernelConfig[] {
       selectByScalarConfig('wasm'),
       ...['Sum', 'Mean', 'Max', 'Min'].flatMap((n) => wrap(n, reduceWasmConfig)),
       ...wrap('Transpose', transposeWasmConfig),
+      ...BROADCAST_BINARY_KERNELS.flatMap((n) => wrap(n, broadcastBinaryWasmConfig)),
       ...optimizerUpdateConfigs('wasm'),
       selectAllByScalarConfig('wasm'),
       allFiniteConfig('wasm'),
