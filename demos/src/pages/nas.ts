@@ -4,7 +4,8 @@
 // mark the teacher's op on every edge. Watch α (or β) move as bars, the current
 // genotype drawn as a cell, the supernet's training and validation loss, a warning when
 // skip-connections take over (DARTS collapse); switch to perturbation-based selection; retrain
-// the found architecture and a random one. The state lives in the URL.
+// the found architecture and a random one. The search lives and runs in a Web Worker
+// (../workers/nas-worker.ts): the main thread only draws. The state lives in the URL.
 import '../styles/base.css';
 import '../components/site-header.js';
 import '../components/backend-badge.js';
@@ -23,10 +24,17 @@ import { formatUrlState } from '../url-state.js';
 import { nasStyles } from '../styles/nas.js';
 import { formatInt, formatLoss, formatPercent } from '../format.js';
 import { BACKEND_CHOICES } from '../backend-choice.js';
-import { CELL_SPACE, CONV_SPACE, ENTANGLED_SPACE, NasJob, type NasView, type RetrainResult } from '../jobs/nas-job.js';
+import { CELL_SPACE, CONV_SPACE, ENTANGLED_SPACE, type NasView, type RetrainResult } from '../jobs/nas-job.js';
+import { JobWorker, type WorkerJob } from '../jobs/worker-job.js';
 import { NAS_METHODS, NAS_SCHEMA, NAS_SELECTION, NAS_SPACES, type NasState } from './nas-state.js';
 
 type Key = keyof NasState;
+
+/** What the worker says of a built search besides its ledger. */
+interface NasJobInfo {
+  /** The supernet's ledger, and (entangled) its largest subnet's. */
+  ledgers: { supernet: Ledger; largest: Ledger | null };
+}
 
 /** Chance of guessing the teacher's op on a cell edge: one of the ops besides `none` (never selected). */
 const CELL_CHANCE = 1 / CELL_SPACE.ops.filter((op) => op !== 'none').length;
@@ -53,7 +61,7 @@ export class WeftNasPage extends LitElement {
     retrained: { state: true },
     retraining: { state: true },
   };
-  private declare job: NasJob | null;
+  private declare job: WorkerJob<NasJobInfo> | null;
   private declare ledgers: { supernet: Ledger; largest: Ledger | null } | null;
   private declare view: NasView | null;
   private declare jobError: string | null;
@@ -64,13 +72,20 @@ export class WeftNasPage extends LitElement {
 
   private readonly training = new TrainingController(this, {
     onProgress: async (p) => {
-      if (this.job) this.view = await this.job.view(this.page.state.selection);
+      const job = this.job;
+      if (!job) return;
+      const view = await job.call<NasView | null>('view');
+      if (this.job !== job || !view) return;
+      this.view = view;
       // DARTS collapse over time: the derived cell's skip-connection share at every report.
       if (this.view && this.page.state.space !== 'entangled') this.skipAt.set(p.step, this.view.skipShare);
     },
   });
+  /** Where the search lives and runs (the main thread only draws). */
+  private readonly worker = new JobWorker<NasState, NasJobInfo>(() => new Worker(new URL('../workers/nas-worker.ts', import.meta.url), { type: 'module', name: 'weft-nas' }));
   private readonly page = new PageStateController(this, NAS_SCHEMA, {
     training: this.training,
+    chooseBackend: (choice) => this.worker.chooseBackend(choice),
     release: () => this.disposeJob(),
     rebuild: () => this.build(),
     // Keep the method consistent with the space when the space changes.
@@ -247,12 +262,12 @@ export class WeftNasPage extends LitElement {
     this.view = null;
     this.retrained = null;
     try {
-      this.job = new NasJob({ ...this.page.state });
+      this.job = await this.worker.build({ ...this.page.state });
     } catch (e) {
       this.jobError = e instanceof Error ? e.message : String(e);
       return;
     }
-    this.ledgers = this.job.ledgers();
+    this.ledgers = this.job.info.ledgers;
   }
 
   private disposeJob(): void {
@@ -266,7 +281,7 @@ export class WeftNasPage extends LitElement {
     if (!g || !this.job) return;
     this.retraining = true;
     try {
-      this.retrained = await this.job.retrain(g);
+      this.retrained = await this.job.call<RetrainResult>('retrain', g);
     } catch (e) {
       this.jobError = e instanceof Error ? e.message : String(e);
     } finally {
