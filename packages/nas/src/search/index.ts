@@ -14,6 +14,7 @@ export * from './rome.js';
 export * from './smash.js';
 export * from './autohas.js';
 export * from './l2nas.js';
+export * from './epnas.js';
 export * from './evolution.js';
 export * from './schedule.js';
 export * from './registry.js';

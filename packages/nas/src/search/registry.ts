@@ -22,6 +22,7 @@ import { ROME_DEFAULTS, ROME_KEYS, RomeSearch } from './rome.js';
 import { SMASH_DEFAULTS, SMASH_KEYS, SmashSearch } from './smash.js';
 import { AUTOHAS_DEFAULTS, AUTOHAS_KEYS, AutoHasSearch } from './autohas.js';
 import { L2NAS_DEFAULTS, L2NAS_KEYS, L2NasSearch } from './l2nas.js';
+import { EPNAS_DEFAULTS, EPNAS_KEYS, EpnasSearch } from './epnas.js';
 
 /** A cell-space method entry. */
 export interface CellMethod {
@@ -239,4 +240,11 @@ registerSearchMethod('l2nas', {
   defaults: plain(L2NAS_DEFAULTS),
   options: L2NAS_KEYS,
   factory: (net, loss, c) => new L2NasSearch(net, loss, c),
+});
+registerSearchMethod('epnas', {
+  family: 'entangled',
+  description: 'EPNAS: SPOS supernet training, then progressive growth layer by layer; a ridge surrogate of the evaluations so far sets which expansions are evaluated (sampled, not greedy)',
+  defaults: plain(EPNAS_DEFAULTS),
+  options: EPNAS_KEYS,
+  factory: (net, loss, c) => new EpnasSearch(net, loss, c),
 });
