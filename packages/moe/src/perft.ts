@@ -65,7 +65,7 @@ export class PERFT extends Module {
     this.moe = this.addModule('moe', moe.freeze());
     const adapters = new StackedExperts({ dim: moe.cfg.dim, numExperts: m, hidden: c.rank, kind: 'ffn' }, rng);
     const named = new Map(adapters.namedParameters());
-    for (const p of ['w2', 'b2']) named.get(p)!.assign(tf.zerosLike(named.get(p)!)); // Δ = 0 at the start
+    for (const p of ['w2', 'b2']) tf.tidy(() => named.get(p)!.assign(tf.zerosLike(named.get(p)!))); // Δ = 0 at the start
     this.adapters = this.addModule('adapters', adapters);
     if (c.variant === 'routed') {
       if (routerEntry(c.router).kind !== 'token-choice') throw new Error(`${who}: router='${c.router}' must be a token-choice router`);

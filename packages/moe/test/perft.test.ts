@@ -36,7 +36,10 @@ describe('PERFT', () => {
   for (const variant of ['shared', 'routed', 'embedded'] as const) {
     it(`${variant}: = the frozen MoE at the start; = the dense reference with trained-looking adapters; only adapters train`, async () => {
       const moe = new MoE(moeCfg, new Rng(1));
+      const before = tf.memory().numTensors;
       const p = new PERFT(moe, { variant, numAdapters: 3, topK: 2, rank: 3 }, new Rng(2));
+      // Building it leaves only its own variables (the zeroed up projection once leaked two tensors).
+      expect(tf.memory().numTensors - before).toBe(p.parameters().length - moe.parameters().length);
       const x = tf.tensor2d(new Rng(3).normalArray(7 * 4), [7, 4]);
       const ctx = () => new ForwardContext();
       const d0 = tf.tidy(() => tf.max(tf.abs(tf.sub(p.forward(x, ctx()), moe.forward(x, ctx())))));
