@@ -2,12 +2,16 @@
 // (arXiv:2502.04411): per layer, the conflict between the task vectors (the fraction of entries,
 // among those some task changes markedly, whose signs disagree) ranks the layers: the `routed`
 // fraction with the most conflict keep each task's own ΔW as a routed expert, the rest are averaged once. Expert t is written as
-// adapter `${prefix}${t}` (averaged layers + task t's conflicting layers); at inference examples are
-// routed to the expert with the least uncertain prediction (routeByUncertainty). Departures: the
-// routed experts are stored dense (the paper splits them into a dense and sparse parts); routing
-// picks one expert per example (the paper may mix experts for out-of-distribution inputs).
+// adapter `${prefix}${t}` (averaged layers + task t's conflicting layers). The paper's compression of
+// the routed layers (`density` < 1): the experts are decoupled into one dense expert, their average
+// τ̄, and per task a sparse expert, the residual τ_t − τ̄ magnitude-pruned to `density` (as TIES
+// trims), so expert t = τ̄ + prune(τ_t − τ̄). At inference each example is routed by the uncertainty
+// of the experts' predictions (routeByUncertainty): the least uncertain expert when confident, a
+// mixture of experts weighted by certainty otherwise (the paper's out-of-distribution case).
+// Departure: that mixture weighs the experts' outputs, where the paper merges their parameters.
 import type { Module } from '@weft/core';
 import { checkNumber } from '@weft/core/internal';
+import { magnitudePrune } from './prune.js';
 import { addDeltaAdapter, readTaskVectors } from './task-adapters.js';
 
 /** Options of {@link mediatorMerge}. */
@@ -16,6 +20,11 @@ export interface MediatorOptions {
   routed?: number;
   /** Entries counted in the conflict: those whose |τ| is in some task's top `significant` fraction. Default: 0.2. */
   significant?: number;
+  /**
+   * Share of each routed layer's task-specific residual τ_t − τ̄ kept (largest magnitudes), in (0, 1];
+   * 1 keeps every routed expert whole (τ_t exactly). Default: 1.
+   */
+  density?: number;
 }
 
 /** What {@link mediatorMerge} built. */
@@ -24,7 +33,11 @@ export interface MediatorResult {
   experts: string[];
   /** Per layer path: its sign-conflict ratio and whether it was routed. */
   layers: Array<{ path: string; conflict: number; routed: boolean }>;
-  /** Stored ΔW entries of the merge ÷ those of keeping every task's ΔW (averaged layers once, routed ones per task). */
+  /**
+   * Stored numbers of the merge ÷ those of keeping every task's ΔW: averaged layers once; routed layers
+   * per task when dense (density 1), else the dense expert once plus each sparse expert's kept values
+   * and their int32 indices (two numbers per kept entry).
+   */
   storageRatio: number;
 }
 
@@ -50,6 +63,8 @@ export async function mediatorMerge(model: Module<any, any>, sources: string[], 
   const fn = 'mediatorMerge';
   const routedShare = checkNumber(fn, 'routed', options.routed ?? 0.5, 0, 1);
   const significant = checkNumber(fn, 'significant', options.significant ?? 0.2, 0, 1);
+  const density = checkNumber(fn, 'density', options.density ?? 1, 0, 1);
+  if (density === 0) throw new Error(`${fn}: density=0 must be > 0 (0 would drop every task-specific residual: use routed=0 to average every layer)`);
   const layers = await readTaskVectors(model, sources, fn);
   const T = sources.length;
   const info = layers.map((l) => ({ path: l.path, conflict: signConflict(l.tasks, significant) }));
@@ -57,18 +72,23 @@ export async function mediatorMerge(model: Module<any, any>, sources: string[], 
   const routedSet = new Set(order.slice(0, Math.round(routedShare * info.length)));
   const routed = info.map((_, k) => routedSet.has(k));
   let stored = 0, full = 0;
+  const averages = layers.map((l) => l.tasks[0]!.map((_, j) => l.tasks.reduce((s, x) => s + x[j]!, 0) / T)); // τ̄ per layer
+  /** Expert t's ΔW on routed layer k: τ_t whole, or the dense τ̄ plus the sparse residual. */
+  const routedDelta = (k: number, t: number): Float32Array => {
+    const task = layers[k]!.tasks[t]!, avg = averages[k]!;
+    if (density >= 1) return task;
+    const sparse = magnitudePrune(task.map((v, j) => v - avg[j]!), density);
+    return avg.map((v, j) => v + sparse[j]!);
+  };
   const experts = sources.map((_, t) => `${prefix}${t}`);
   experts.forEach((name, t) => {
-    const deltas = new Map<string, Float32Array>();
-    layers.forEach((l, k) => {
-      if (routed[k]) deltas.set(l.path, l.tasks[t]!);
-      else deltas.set(l.path, l.tasks[0]!.map((_, j) => l.tasks.reduce((s, x) => s + x[j]!, 0) / T));
-    });
-    addDeltaAdapter(layers, deltas, name, fn);
+    addDeltaAdapter(layers, new Map(layers.map((l, k) => [l.path, routed[k] ? routedDelta(k, t) : averages[k]!])), name, fn);
   });
   layers.forEach((l, k) => {
-    full += T * l.tasks[0]!.length;
-    stored += (routed[k] ? T : 1) * l.tasks[0]!.length;
+    const n = l.tasks[0]!.length;
+    full += T * n;
+    if (!routed[k]) stored += n;
+    else stored += density >= 1 ? T * n : n + T * 2 * Math.floor(density * n);
   });
   return { experts, layers: info.map((i, k) => ({ ...i, routed: routed[k]! })), storageRatio: stored / full };
 }

@@ -2,7 +2,8 @@
 // read once, per-task LoRA adapters written from per-layer ΔW, and routing each example to the task
 // expert whose prediction is least uncertain (lowest entropy), Mediator's uncertainty-based routing.
 import * as tf from '@tensorflow/tfjs-core';
-import { Rng, describeValue, type Module } from '@weft/core';
+import { Rng, checkKnownKeys, describeValue, type Module } from '@weft/core';
+import { checkNumber, checkPositive } from '@weft/core/internal';
 import type { AdaptedLayer } from '../adapted-layer.js';
 import { checkAdapterName } from '../adapted-layer.js';
 import { fanIn } from '../base-op.js';
@@ -65,19 +66,41 @@ export function addDeltaAdapter(layers: LayerTaskVectors[], deltas: Map<string, 
   }
 }
 
+/** Options of {@link routeByUncertainty}. */
+export interface UncertaintyRouting {
+  /**
+   * Certainty an example needs for one expert: its experts' weights are softmax(−entropy / temperature);
+   * when the largest is below `confidence` (an out-of-distribution example) the example's logits are
+   * the weighted mixture of every expert's logits instead of the chosen expert's. In [0, 1]; 0 always
+   * picks one expert. Default: 0.
+   */
+  confidence?: number;
+  /** Temperature of those weights (> 0). Default: 1. */
+  temperature?: number;
+}
+
 /**
- * Uncertainty-based routing: given each expert's logits for the same batch ([N, C] each), pick per
- * example the expert with the lowest predictive entropy and return its logits [N, C] and the choice [N].
+ * Uncertainty-based routing (Mediator's): given each expert's logits for the same batch ([N, C] each),
+ * pick per example the expert with the lowest predictive entropy — or, for an example whose certainty
+ * is below `options.confidence`, mix the experts by softmax(−entropy / temperature) — and return the
+ * logits [N, C], the least uncertain expert [N] and the per-example expert weights used [N, E].
  */
-export function routeByUncertainty(expertLogits: tf.Tensor2D[]): { logits: tf.Tensor2D; choice: tf.Tensor1D } {
+export function routeByUncertainty(expertLogits: tf.Tensor2D[], options: UncertaintyRouting = {}): { logits: tf.Tensor2D; choice: tf.Tensor1D; weights: tf.Tensor2D } {
+  checkKnownKeys('routeByUncertainty: options', options, ['confidence', 'temperature']);
+  const confidence = checkNumber('routeByUncertainty', 'confidence', options.confidence ?? 0, 0, 1);
+  const temperature = checkPositive('routeByUncertainty', 'temperature', options.temperature ?? 1);
+  if (!Array.isArray(expertLogits) || expertLogits.length === 0) throw new Error('routeByUncertainty: expertLogits must be a non-empty list of [N, C] logits');
   return tf.tidy(() => {
     const entropy = tf.stack(expertLogits.map((z) => {
       const logp = tf.logSoftmax(z);
       return tf.neg(tf.sum(tf.mul(tf.exp(logp), logp), 1)); // (N)
     }), 1); // (N, E)
     const choice = tf.argMin(entropy, 1) as tf.Tensor1D;
+    const onehot = tf.oneHot(choice, expertLogits.length); // (N, E)
+    const soft = tf.softmax(tf.div(tf.neg(entropy), temperature)); // (N, E)
+    const sure = tf.greaterEqual(tf.max(soft, 1, true), confidence); // (N, 1)
+    const weights = tf.where(tf.broadcastTo(sure, soft.shape), tf.cast(onehot, 'float32'), soft) as tf.Tensor2D;
     const stacked = tf.stack(expertLogits, 1); // (N, E, C)
-    const onehot = tf.expandDims(tf.oneHot(choice, expertLogits.length), 2); // (N, E, 1)
-    return { logits: tf.sum(tf.mul(stacked, onehot), 1) as tf.Tensor2D, choice };
+    return { logits: tf.sum(tf.mul(stacked, tf.expandDims(weights, 2)), 1) as tf.Tensor2D, choice, weights }; // (N, E, C) -> (N, C)
   });
 }
