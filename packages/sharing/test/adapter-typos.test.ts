@@ -7,8 +7,8 @@ import * as tfl from '@tensorflow/tfjs-layers';
 import { describe, expect, it } from 'vitest';
 import { CalculatorError, PRESETS, Rng, adapterCount, countParams, stateDict } from '@weft/core';
 import {
-  addArrowRouter, adapterMethod, adapterMethodNames, combineAdapters, injectAdapter, injectIntoLayersModel, loadPeftAdapter, savePeftAdapter,
-  setActiveAdapters, type AdapterConfigBase,
+  addArrowRouter, adapterMethod, adapterMethodNames, combineAdapters, injectAdapter, injectIntoLayersModel, loadPeftAdapter, mediatorMerge, oneBitMerge,
+  routeByUncertainty, savePeftAdapter, setActiveAdapters, type AdapterConfigBase,
 } from '../src/index.js';
 import { Tiny, readCase } from './adapters-helpers.js';
 
@@ -95,6 +95,19 @@ describe('the other entry points', () => {
     const model = withAdapters();
     await expect(addArrowRouter(model, 'router', ['a', 'b'], { topk: 1 } as object)).rejects.toThrow(hint('topk', 'topK'));
     await expect(addArrowRouter(model, 'router', ['a', 'b'], { temprature: 1 } as object)).rejects.toThrow(hint('temprature', 'temperature'));
+    await expect(addArrowRouter(model, 'router', ['a'], { genral: ['b'] } as object)).rejects.toThrow(hint('genral', 'general'));
+    model.dispose();
+  });
+
+  it('routed merges (Mediator, 1bit-Merging, uncertainty routing) options', async () => {
+    const model = withAdapters();
+    await expect(mediatorMerge(model, ['a', 'b'], 'med', { densty: 0.5 } as object)).rejects.toThrow(hint('densty', 'density'));
+    await expect(mediatorMerge(model, ['a', 'b'], 'med', { rotued: 0.5 } as object)).rejects.toThrow(hint('rotued', 'routed'));
+    await expect(oneBitMerge(model, ['a', 'b'], 'bit', { routedLayer: {} } as object)).rejects.toThrow(hint('routedLayer', 'routedLayers'));
+    await expect(oneBitMerge(model, ['a', 'b'], 'bit', { fusedWieght: 1 } as object)).rejects.toThrow(hint('fusedWieght', 'fusedWeight'));
+    const z = tf.zeros([2, 3]) as tf.Tensor2D;
+    expect(() => routeByUncertainty([z], { confidnce: 0.5 } as object)).toThrow(hint('confidnce', 'confidence'));
+    z.dispose();
     model.dispose();
   });
 

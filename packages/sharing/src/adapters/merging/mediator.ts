@@ -9,7 +9,7 @@
 // of the experts' predictions (routeByUncertainty): the least uncertain expert when confident, a
 // mixture of experts weighted by certainty otherwise (the paper's out-of-distribution case).
 // Departure: that mixture weighs the experts' outputs, where the paper merges their parameters.
-import type { Module } from '@weft/core';
+import { checkKnownKeys, type Module } from '@weft/core';
 import { checkNumber } from '@weft/core/internal';
 import { magnitudePrune } from './prune.js';
 import { addDeltaAdapter, readTaskVectors } from './task-adapters.js';
@@ -61,6 +61,7 @@ export function signConflict(tasks: Float32Array[], significant: number): number
 /** Mediator's layer-wise average-or-route merge of adapters `sources` (see the file header). */
 export async function mediatorMerge(model: Module<any, any>, sources: string[], prefix: string, options: MediatorOptions = {}): Promise<MediatorResult> {
   const fn = 'mediatorMerge';
+  checkKnownKeys(`${fn}: options`, options, ['routed', 'significant', 'density']);
   const routedShare = checkNumber(fn, 'routed', options.routed ?? 0.5, 0, 1);
   const significant = checkNumber(fn, 'significant', options.significant ?? 0.2, 0, 1);
   const density = checkNumber(fn, 'density', options.density ?? 1, 0, 1);
