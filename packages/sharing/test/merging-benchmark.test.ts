@@ -67,18 +67,18 @@ async function avgAcc(model: MLPClassifier, tasks: ReturnType<typeof taskSplits>
   return mean(accs);
 }
 
-/** Mean accuracy over tasks of experts routed per example by uncertainty. */
-async function routedAcc(model: MLPClassifier, tasks: ReturnType<typeof taskSplits>, experts: string[]): Promise<number> {
+/** Mean accuracy over tasks of experts routed per example by uncertainty (`confidence`: below it an example mixes the experts). */
+async function routedAcc(model: MLPClassifier, tasks: ReturnType<typeof taskSplits>, experts: string[], confidence = 0): Promise<number> {
   const accs: number[] = [];
   for (const [k, t] of tasks.entries()) {
     const logits = experts.map((e) => {
       setActiveAdapters(model, [e, `h${k}`]);
       return model.forward(t.test.x, new ForwardContext()) as tf.Tensor2D;
     });
-    const { logits: z, choice } = routeByUncertainty(logits);
+    const { logits: z, choice, weights } = routeByUncertainty(logits, { confidence });
     const a = tf.tidy(() => accuracy(z, t.test.y));
     accs.push((await a.data())[0]!);
-    tf.dispose([...logits, z, choice, a]);
+    tf.dispose([...logits, z, choice, weights, a]);
   }
   return mean(accs);
 }
@@ -87,7 +87,7 @@ describe('merging benchmark (4 task LoRAs, rotated-spirals family, 3 seeds)', ()
   it.runIf(LONG_EXPERIMENTS)('prints every method\'s average accuracy over tasks; every merge beats the base body, none reaches the task LoRAs; 1bit stores < 1/30 of float32', async () => {
     const rows = new Map<string, number[]>();
     const add = (k: string, v: number) => rows.set(k, [...(rows.get(k) ?? []), v]);
-    const storage: Record<string, number[]> = { mediator: [], '1bit': [] };
+    const storage: Record<string, number[]> = { mediator: [], 'mediator sparse': [], '1bit': [], '1bit fused': [] };
     for (const seed of [1, 2, 3]) {
       const family = rotatedSpirals({ n: 600, tasks: TASKS + 1, maxAngle: ((TASKS + 1) * Math.PI) / 4, noise: 0.05 }, seed);
       const tasks = taskSplits(family, seed);
@@ -153,18 +153,28 @@ describe('merging benchmark (4 task LoRAs, rotated-spirals family, 3 seeds)', ()
       const med = await mediatorMerge(model, names, 'med');
       add('Mediator (routed by uncertainty)', await routedAcc(model, tasks, med.experts));
       storage['mediator']!.push(med.storageRatio);
+      add('Mediator (uncertain examples mix experts, confidence 0.6)', await routedAcc(model, tasks, med.experts, 0.6));
       med.experts.forEach((e) => deleteAdapter(model, e));
+      const sparse = await mediatorMerge(model, names, 'meds', { density: 0.2 });
+      add('Mediator (dense + sparse experts, density 0.2)', await routedAcc(model, tasks, sparse.experts));
+      storage['mediator sparse']!.push(sparse.storageRatio);
+      sparse.experts.forEach((e) => deleteAdapter(model, e));
       const one = await oneBitMerge(model, names, 'bit');
       add('1bit-Merging (routed by uncertainty)', await routedAcc(model, tasks, one.experts));
       storage['1bit']!.push(one.storageRatio);
       one.experts.forEach((e) => deleteAdapter(model, e));
+      // The paper's targeted form: each task keeps 1-bit vectors on one layer, the other layer's task vectors fused (mean).
+      const fused = await oneBitMerge(model, names, 'bitf', { routedLayers: Object.fromEntries(names.map((n) => [n, ['layers.1']])) });
+      add('1bit-Merging (layers.1 routed, layers.0 fused)', await routedAcc(model, tasks, fused.experts));
+      storage['1bit fused']!.push(fused.storageRatio);
+      fused.experts.forEach((e) => deleteAdapter(model, e));
 
       model.dispose();
       tf.dispose([pre, ...tasks.flatMap((t) => [t.train, t.val, t.test])] as unknown as tf.TensorContainer);
     }
     const table = [...rows].map(([k, v]) => `| ${k} | ${mean(v).toFixed(3)} ± ${sd(v).toFixed(3)} | ${v.map((x) => x.toFixed(3)).join(' ')} |`);
     console.log(['[experiment merging-benchmark] average test accuracy over 4 tasks (mean ± sd over seeds 1-3, per seed)', '| method | mean ± sd | seeds |', '|---|---|---|', ...table,
-      `storage of the task vectors vs keeping every task's ΔW: Mediator ${storage['mediator']!.map((x) => x.toFixed(2)).join(' ')}, 1bit-Merging ${storage['1bit']!.map((x) => x.toFixed(3)).join(' ')}`].join('\n'));
+      `storage of the task vectors vs keeping every task's ΔW: ${Object.entries(storage).map(([k, v]) => `${k} ${v.map((x) => x.toFixed(3)).join(' ')}`).join(', ')}`].join('\n'));
     const m = (k: string) => mean(rows.get(k)!);
     for (const [k] of rows) if (!k.startsWith('base') && !k.startsWith('each')) expect(m(k), k).toBeGreaterThan(m('base (no adapter)'));
     for (const [k] of rows) if (!k.startsWith('each')) expect(m('each task\'s own LoRA (upper bound)'), k).toBeGreaterThan(m(k));
