@@ -98,7 +98,9 @@ describe('AutoHAS', () => {
       for (let i = 0; i < 600; i++) {
         tf.tidy(() => {
           const idx = tf.tensor1d(Int32Array.from({ length: 64 }, () => r.int(n)), 'int32');
-          const { grads } = tf.variableGrads(() => softmaxCrossEntropy(net.forward(tf.gather(data.train.x, idx), new ForwardContext()), tf.gather(data.train.y, idx)), vars);
+          const bx = tf.gather(data.train.x, idx); // (64, F); gathered outside the closure, as the trainer's batches
+          const by = tf.gather(data.train.y, idx);
+          const { grads } = tf.variableGrads(() => softmaxCrossEntropy(net.forward(bx, new ForwardContext()), by), vars);
           for (const v of vars) v.assign(tf.sub(v, tf.mul(tf.add(grads[v.name]!, tf.mul(v, wd)), lr)));
         });
       }
