@@ -11,6 +11,9 @@ import '../components/loss-chart.js';
 import '../components/ledger-table.js';
 import '../components/url-notice.js';
 import './moe-views.js';
+import './moe-mup-view.js';
+import './moe-scaling-view.js';
+import './moe-perft-view.js';
 import { LitElement, html, nothing } from 'lit';
 import type { Ledger } from '@weft/core';
 import { routerEntry } from '@weft/moe';
@@ -24,6 +27,7 @@ import { formatInt, formatLoss, formatPercent } from '../format.js';
 import { BACKEND_CHOICES } from '../backend-choice.js';
 import type { MoEView } from '../jobs/moe-job.js';
 import { JobWorker, type WorkerJob } from '../jobs/worker-job.js';
+import { MoELabClient } from '../jobs/moe-lab-client.js';
 import { MOE_BALANCE, MOE_DROP, MOE_EXPERTS, MOE_LAYERS, MOE_ROUTERS, MOE_SCHEMA, type MoEState } from './moe-state.js';
 
 type Key = keyof MoEState;
@@ -80,6 +84,8 @@ export class WeftMoEPage extends LitElement {
   });
   private readonly buttons = new RunButtonsController(this, { training: this.training, settings: this.page, job: () => this.job });
   private readonly link = new CopyLinkController(this);
+  /** The technique views' experiments run in their own worker, on the page's backend choice. */
+  private readonly lab = new MoELabClient(() => this.page.state.backend);
   private lastView = 0;
 
   constructor() {
@@ -176,6 +182,19 @@ export class WeftMoEPage extends LitElement {
           <section class="card" aria-labelledby="ledger-title">
             <h2 class="card-title" id="ledger-title">Parameter ledger <span class="aside">${L ? `${L.rows.length} paths` : ''}</span></h2>
             <weft-ledger-table .ledger=${L} max-rows="14"></weft-ledger-table>
+          </section>
+          <h2 class="section-title" id="lab-title">More techniques of @weft/moe <span class="aside">each runs its own seeded experiment in a worker when you press its button</span></h2>
+          <section class="card" aria-labelledby="mup-title">
+            <h2 class="card-title" id="mup-title"><span><span class="keep">μP</span> for MoE</span><span class="aside">the best learning rate across widths</span></h2>
+            <weft-moe-mup-view .lab=${this.lab}></weft-moe-mup-view>
+          </section>
+          <section class="card" aria-labelledby="scaling-title">
+            <h2 class="card-title" id="scaling-title">Scaling law for routed models <span class="aside">loss vs N and E, with the fitted law</span></h2>
+            <weft-moe-scaling-view .lab=${this.lab}></weft-moe-scaling-view>
+          </section>
+          <section class="card" aria-labelledby="perft-title">
+            <h2 class="card-title" id="perft-title">PERFT <span class="aside">routed adapters beside a frozen MoE: the variants compared</span></h2>
+            <weft-moe-perft-view .lab=${this.lab} .seed=${s.seed}></weft-moe-perft-view>
           </section>
         </div>
         <section class="card try" aria-labelledby="try-title">

@@ -1,0 +1,132 @@
+// The seeded experiments behind moe.html's technique views, run in the lab worker
+// (../workers/moe-lab-worker.ts): each runs a @weft/moe module or experiment and returns plain data
+// the views draw; a sweep reports each finished run as progress so its view fills in.
+import * as tf from '@tensorflow/tfjs-core';
+import { clusterTasks, ForwardContext, makeOptimizer, mse, parameterLedger, Rng, split, toTensors, train, type Module } from '@weft/core';
+import {
+  MoE, MU_TRANSFER_DEFAULTS, PERFT, PERFT_VARIANTS, Regressor, ROUTED_SCALING_SWEEP_DEFAULTS, muTransferSweep, routedScalingSweep,
+  type MuTransferResult, type MuTransferRun, type PerftConfig, type PerftVariant, type RoutedScalingRun, type RoutedScalingSweepResult,
+} from '@weft/moe';
+
+type Progress<P> = (p: P) => void;
+
+/** One loss report of a lab experiment's training phase. */
+export interface PhaseLoss {
+  /** What trains (e.g. 'pretrain', a PERFT variant). */
+  phase: string;
+  step: number;
+  loss: number;
+}
+
+/** Train `model` with Adam on MSE over batches of 256 from `x`, `y`; reports every `every` steps. */
+async function fitMSE(model: Module, x: tf.Tensor, y: tf.Tensor, steps: number, seed: number, phase: string, progress: Progress<PhaseLoss>, signal: AbortSignal): Promise<void> {
+  const opt = makeOptimizer({ name: 'adam', learningRate: 0.01 });
+  const draw = new Rng(seed);
+  const n = x.shape[0]!;
+  const r = await train({
+    model, steps, optimizer: opt, signal, seed, reportEvery: 10,
+    batch: () => {
+      const idx = tf.tensor1d(Int32Array.from({ length: 256 }, () => draw.int(n)), 'int32'); // (256,)
+      return { x: tf.gather(x, idx), y: tf.gather(y, idx) };
+    },
+    loss: (o, b) => mse(o, b.y),
+    onProgress: (p) => progress({ phase, step: p.step, loss: p.loss }),
+  });
+  opt.dispose();
+  if (r.stoppedBy === 'abort') throw new Error(`${phase}: stopped`);
+}
+
+/** Test MSE of `model` on (x, y). */
+async function testMSE(model: Module, x: tf.Tensor, y: tf.Tensor): Promise<number> {
+  const m = tf.tidy(() => mse(model.forward(x, new ForwardContext()) as tf.Tensor, y));
+  const v = (await m.data())[0]!;
+  m.dispose();
+  return v;
+}
+
+/** The PERFT view's setup: the base MoE, the steps, and each variant's adapters (the same activated adapter width, 2 × rank 4). */
+export const PERFT_LAB_CONFIG = {
+  moe: { dim: 16, numExperts: 8, topK: 2, hidden: 8, router: 'mixtral' },
+  pretrainSteps: 300,
+  finetuneSteps: 300,
+  variants: {
+    shared: { variant: 'shared', numAdapters: 2, rank: 4 },
+    routed: { variant: 'routed', numAdapters: 4, topK: 2, rank: 4 },
+    embedded: { variant: 'embedded', rank: 4 },
+  } satisfies Record<PerftVariant, Partial<PerftConfig>>,
+} as const;
+
+/** What the PERFT experiment measured on the new task. */
+export interface PerftLabResult {
+  /** Test MSE of the frozen pretrained model on the new task. */
+  frozen: number;
+  /** Test MSE on the new task after fine-tuning each variant, its trainable parameters and its adapters' active parameters per token. */
+  variants: Array<{ variant: PerftVariant; mse: number; trainable: number; activeAdapters: number; stored: number }>;
+  /** Parameters of the frozen model. */
+  baseParams: number;
+}
+
+/**
+ * PERFT: pretrain a clusterTasks MoE regressor on one task, freeze it, then fine-tune each PERFT
+ * variant beside its MoE on a new task (in/out Linears stay frozen): test MSE of each on the new task.
+ */
+async function perftExperiment(progress: Progress<PhaseLoss>, signal: AbortSignal, seed: number): Promise<PerftLabResult> {
+  const c = PERFT_LAB_CONFIG;
+  const task = (s: number) => {
+    const ds = clusterTasks({ n: 4096, clusters: 8, dim: 2, target: 'nonlinear', outputs: 1 }, s);
+    const [a, b] = split(ds, [0.75, 0.25], s + 1);
+    return { tr: toTensors(a!), te: toTensors(b!) };
+  };
+  const first = task(seed);
+  const second = task(seed + 100);
+  const model = new Regressor(2, 1, 16, (r) => new MoE({ ...c.moe }, r), new Rng(seed + 2));
+  const made: Module[] = [model];
+  try {
+    await fitMSE(model, first.tr.x, first.tr.y, c.pretrainSteps, seed, 'pretrain', progress, signal);
+    model.freeze();
+    const frozen = await testMSE(model, second.te.x, second.te.y);
+    const variants: PerftLabResult['variants'] = [];
+    for (const variant of PERFT_VARIANTS) {
+      const tuned = new Regressor(2, 1, 16, () => new PERFT(model.mid as MoE, { ...c.variants[variant] }, new Rng(seed + 5)), new Rng(0));
+      made.push(tuned);
+      for (const [to, from] of [[tuned.inp, model.inp], [tuned.out, model.out]] as const) {
+        to.weight.assign(from.weight);
+        to.bias!.assign(from.bias!);
+        to.freeze();
+      }
+      await fitMSE(tuned, second.tr.x, second.tr.y, c.finetuneSteps, seed + 10, variant, progress, signal);
+      const L = parameterLedger(tuned);
+      const adapters = L.rows.filter((r) => r.path.startsWith('mid.adapters.') || r.path.startsWith('mid.router.'));
+      variants.push({
+        variant,
+        mse: await testMSE(tuned, second.te.x, second.te.y),
+        trainable: L.totals.trainable,
+        activeAdapters: Math.round(adapters.reduce((s, r) => s + r.size * r.activeShare, 0)),
+        stored: adapters.reduce((s, r) => s + r.size, 0),
+      });
+    }
+    return { frozen, variants, baseParams: parameterLedger(model).totals.stored };
+  } finally {
+    for (const d of [first, second]) tf.dispose([d.tr.x, d.tr.y, d.te.x, d.te.y, ...Object.values(d.tr.extra), ...Object.values(d.te.extra)]);
+    // The tuned regressors share the frozen MoE: free their own variables, then the pretrained model.
+    const base = new Set(model.parameters());
+    for (const m of made.slice(1)) for (const v of m.parameters()) if (!base.has(v)) v.dispose();
+    model.dispose();
+  }
+}
+
+/** The μP view's sweep: @weft/moe's muTransferSweep at its defaults (the configuration its test reports). */
+export const MUP_LAB_CONFIG = MU_TRANSFER_DEFAULTS;
+
+/** The scaling-law view's sweep: routedScalingSweep at its defaults. */
+export const SCALING_LAB_CONFIG = ROUTED_SCALING_SWEEP_DEFAULTS;
+
+/** The experiments by name; each takes (progress, signal, ...args). */
+export const MOE_LAB = {
+  /** μP vs SP: a learning-rate sweep at three widths. */
+  mup: (progress: Progress<MuTransferRun>, signal: AbortSignal): Promise<MuTransferResult> => muTransferSweep(MUP_LAB_CONFIG, { onRun: progress, signal }),
+  /** Loss over dense size N and expert count E, and the fitted law. */
+  scaling: (progress: Progress<RoutedScalingRun>, signal: AbortSignal): Promise<RoutedScalingSweepResult> => routedScalingSweep(SCALING_LAB_CONFIG, { onRun: progress, signal }),
+  /** PERFT's three placements fine-tuned beside a frozen MoE on a new task. */
+  perft: perftExperiment,
+};

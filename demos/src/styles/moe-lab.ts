@@ -1,0 +1,47 @@
+// The styles of moe.html's technique views (μP, scaling law, PERFT, DNA, …): an explanation, a run
+// row (button and status), an SVG chart laid out in CSS pixels, a legend and a summary line.
+import { css } from 'lit';
+import { boxStyles, buttonStyles, numberStyles } from './shared.js';
+
+/** Every style of a technique view's shadow root. */
+export const labViewStyles = [
+  boxStyles,
+  buttonStyles,
+  numberStyles,
+  css`
+    :host { display: block; }
+    svg { width: 100%; height: auto; display: block; }
+    .about { margin: 0 0 10px; font-size: 14px; color: var(--muted); max-width: 80ch; }
+    .run-row { display: flex; align-items: center; gap: 12px; flex-wrap: wrap; margin: 4px 0 10px; }
+    .status { font-size: 13px; color: var(--muted); }
+    .alert { padding: 10px 12px; border-radius: var(--radius-sm); background: var(--danger-soft); color: var(--danger); font-size: 14px; overflow-wrap: anywhere; margin-bottom: 10px; }
+    .legend-row { display: flex; flex-wrap: wrap; gap: 6px 16px; font-size: 13px; color: var(--muted); margin-bottom: 6px; }
+    .swatch { display: inline-flex; align-items: center; gap: 6px; }
+    .swatch i { display: inline-block; width: 14px; height: 4px; border-radius: 2px; }
+    .swatch i.c0 { background: var(--class-1); }
+    .swatch i.c1 { background: var(--class-0); }
+    .swatch i.c2 { background: var(--class-2); }
+    .swatch i.c3 { background: var(--class-3); }
+    .swatch i.p-pretrain { background: var(--faint); }
+    .swatch i.p-shared { background: var(--class-1); }
+    .swatch i.p-routed { background: var(--class-0); }
+    .swatch i.p-embedded { background: var(--class-2); }
+    .swatch i.ring { width: 12px; height: 12px; border-radius: 50%; border: 2.5px solid var(--muted); }
+    .lbl { font: 12px var(--font); fill: var(--muted); }
+    .title { font: 600 13px var(--font); fill: var(--text); }
+    .div { font: 700 14px var(--font); }
+    .grid { stroke: var(--chart-grid); }
+    .summary { display: grid; gap: 4px; margin: 10px 0 0; font-size: 14px; }
+    .summary .note { font-size: 13px; color: var(--muted); }
+    .legend { margin: 8px 0 0; font-size: 13px; color: var(--muted); }
+    .empty { color: var(--faint); font-size: 14px; padding: 18px 0; text-align: center; }
+    table { border-collapse: collapse; font-size: 13.5px; width: 100%; }
+    th, td { padding: 6px 10px; text-align: right; border-bottom: 1px solid var(--border); white-space: nowrap; }
+    th:first-child, td:first-child { text-align: left; }
+    thead th { font-size: 12px; font-weight: 600; color: var(--muted); background: var(--surface-2); }
+    td .sub { font-size: 12px; color: var(--faint); white-space: normal; min-width: 180px; }
+    td.bars, th.bars { width: 30%; min-width: 80px; }
+    svg.bar { width: 100%; height: 12px; }
+    .scroll { overflow-x: auto; border: 1px solid var(--border); border-radius: var(--radius-sm); }
+  `,
+];
