@@ -20,6 +20,8 @@ export * from './search/index.js';
 export * from './entangled/index.js';
 export * from './proxies.js';
 export * from './gradsign.js';
+export * from './node-stats.js';
+export * from './parzc.js';
 export * from './alpha-divergence.js';
 export * from './ranking/index.js';
 export * from './regnet/index.js';
