@@ -25,4 +25,5 @@ export * from './parzc.js';
 export * from './alpha-divergence.js';
 export * from './ranking/index.js';
 export * from './regnet/index.js';
+export * from './puzzle/index.js';
 export { plantedCellTask, plantedSubnetTask, opRecovery, subnetRecovery, PLANTED_DEFAULTS, type PlantedConfig, type PlantedTask } from './planted.js';
