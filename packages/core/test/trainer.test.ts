@@ -136,6 +136,28 @@ describe('train', () => {
     tf.dispose([a, w]);
   });
 
+  it('adds at most 3 kernels per step to a bare minimize step (the guard’s two; the running sums are folded every 32 steps)', async () => {
+    const model = new Linear({ inFeatures: 3, outFeatures: 1 }, new Rng(2));
+    const optimizer = makeOptimizer({ name: 'adam', learningRate: 0.01 });
+    const b = batch();
+    const vars = model.trainableParameters();
+    const lossOf = () => mse(model.forward(b.x), b);
+    await train({ steps: 2, model, optimizer, batch: () => b, loss: mse }); // optimizer slots
+    const steps = 64;
+    // tf.profile returns the engine's one profile object: read each count before the next profile.
+    const perBare = (await tf.profile(() => {
+      for (let i = 0; i < steps; i++) optimizer.minimize(lossOf, false, vars);
+    })).kernels.length / steps;
+    const perTrainer = (await tf.profile(async () => {
+      await train({ steps, model, optimizer, batch: () => b, loss: mse, reportEvery: steps });
+    })).kernels.length / steps;
+    expect(perTrainer - perBare).toBeGreaterThanOrEqual(2); // the guard runs: WeftAllFinite and WeftSelectAllByScalar
+    expect(perTrainer - perBare).toBeLessThanOrEqual(3);
+    tf.dispose([b.x, b.y]);
+    optimizer.dispose();
+    model.dispose();
+  });
+
   it('rejects bad options with clear errors', async () => {
     await expect(train({ steps: -1, batch })).rejects.toThrow('train: steps=-1 must be an integer ≥ 0');
     await expect(train({ steps: 1, batch })).rejects.toThrow('give `model`');
