@@ -16,11 +16,12 @@ async function maxDiff(a: tf.Tensor, b: tf.Tensor): Promise<number> {
 }
 
 describeBackends('groupedMatMul', (backend) => {
-  // [G, b, K, E, N, groups]: tile remainders (b mod 4, N mod 8), repeated and unused groups.
+  // [G, b, K, E, N, groups]: tile remainders (b mod 4, N mod 8), repeated and unused groups, runs of one group.
   const cases: [number, number, number, number, number, number[]][] = [
     [4, 3, 5, 3, 7, [2, 0, 2, 1]],
     [5, 8, 16, 4, 12, [0, 0, 1, 3, 3]], // expert 2 unused
     [3, 1, 2, 2, 1, [1, 1, 0]],
+    [6, 2, 5, 2, 9, [1, 1, 1, 0, 0, 1]], // runs of one expert (one product of run·b rows on wasm)
   ];
   for (const [G, b, K, E, N, groups] of cases) {
     it(`G=${G} b=${b} K=${K} E=${E} N=${N}: equals a JS loop, gradients equal gather + matMul (1e-4)`, async () => {

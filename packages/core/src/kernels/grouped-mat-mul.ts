@@ -2,7 +2,7 @@
 // registered on every backend:
 //   WeftGroupedMatMul            x (G, b, K), w (E, K, N), group (G,) int32 -> y (G, b, N), y[g] = x[g]·w[group[g]]
 //   WeftGroupedMatMulWeightGrad  x (G, b, K), dy (G, b, N), group (G,) -> dw (E, K, N), dw[e] = Σ_{group[g]=e} x[g]ᵀ·dy[g]
-// wasm runs each block on the SIMD kernel in place (no weight copies); cpu runs plain loops; webgpu
+// wasm runs each run of consecutive blocks of one expert as one SIMD product in place (no weight copies); cpu runs plain loops; webgpu
 // runs two WGSL programs that read each block's expert matrix in place (one thread per output
 // element; the weight gradient loops over the blocks in order, so it is deterministic, no atomics);
 // webgl runs its own GatherV2 + BatchMatMul (and BatchMatMul + UnsortedSegmentSum) kernels.
@@ -20,6 +20,16 @@ function checkGroups(kernel: string, groups: ArrayLike<number>, e: number): void
   for (let g = 0; g < groups.length; g++) {
     const v = groups[g]!;
     if (!(v >= 0 && v < e)) throw new Error(`${kernel}: group[${g}]=${v} is not in [0, ${e - 1}]`);
+  }
+}
+
+/** Call `f(g, r)` for each run of r consecutive blocks g … g + r − 1 naming the same group. */
+function forRuns(groups: ArrayLike<number>, f: (g: number, r: number) => void): void {
+  for (let g = 0; g < groups.length; ) {
+    let r = 1;
+    while (g + r < groups.length && groups[g + r] === groups[g]) r++;
+    f(g, r);
+    g += r;
   }
 }
 
@@ -142,7 +152,8 @@ function forwardKernel(backendName: string): KernelFunc {
         const groups = backend.typedArrayFromHeap(group);
         checkGroups(GROUPED_MAT_MUL, groups, E);
         const [xp, wp, yp] = [offset(backend, x), offset(backend, w), offset(backend, out)];
-        for (let g = 0; g < G; g++) bmm(xp + 4 * g * b * K, wp + 4 * groups[g]! * K * N, yp + 4 * g * b * N, 1, b, K, N, 0, 0, K, 1, 0);
+        // A run of consecutive blocks of one expert is one product of run·b rows (dropless plans give each expert consecutive blocks).
+        forRuns(groups, (g, r) => bmm(xp + 4 * g * b * K, wp + 4 * groups[g]! * K * N, yp + 4 * g * b * N, 1, r * b, K, N, 0, 0, K, 1, 0));
       } catch (e) {
         backend.disposeData(out.dataId);
         throw e;
@@ -184,7 +195,7 @@ function weightGradKernel(backendName: string): KernelFunc {
         checkGroups(GROUPED_MAT_MUL_WEIGHT_GRAD, groups, E);
         const [xp, dp, wp] = [offset(backend, x), offset(backend, dy), offset(backend, out)];
         // dw[group[g]] += x[g]ᵀ·dy[g]: A = x[g]ᵀ read through strides (row i of A is column i of x[g]).
-        for (let g = 0; g < G; g++) bmm(xp + 4 * g * b * K, dp + 4 * g * b * N, wp + 4 * groups[g]! * K * N, 1, K, b, N, 0, 0, 1, K, 1);
+        forRuns(groups, (g, r) => bmm(xp + 4 * g * b * K, dp + 4 * g * b * N, wp + 4 * groups[g]! * K * N, 1, K, r * b, N, 0, 0, 1, K, 1));
       } catch (e) {
         backend.disposeData(out.dataId);
         throw e;
