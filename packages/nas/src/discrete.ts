@@ -28,7 +28,7 @@ export class DiscreteNetwork extends Module {
     const cells: DiscreteCell[] = [];
     for (let i = 0; i < space.layers; i++) {
       if (red[i]) c *= 2;
-      const gene = red[i] ? genotype.reduce : genotype.normal;
+      const gene = genotype.cells?.[i] ?? (red[i] ? genotype.reduce : genotype.normal); // D-DARTS: the cell's own genes
       const concat = red[i] ? genotype.reduce_concat : genotype.normal_concat;
       cells.push(new DiscreteCell(space, { cPrevPrev: cPP, cPrev: cP, c, reduction: red[i]!, reductionPrev }, gene, concat, rng));
       reductionPrev = red[i]!;

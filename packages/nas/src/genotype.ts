@@ -19,9 +19,15 @@ export interface Genotype {
   reduce: GenePair[];
   /** Nodes the reduction cell concatenates (empty when `reduce` is). */
   reduce_concat: number[];
+  /**
+   * D-DARTS (arXiv 2108.09306): the genes of every cell of the network, in order, each overriding
+   * its type's `normal`/`reduce` (concat still by type). Absent in DARTS genotypes; DARTS' text form
+   * ({@link toDartsString}) leaves it out.
+   */
+  cells?: GenePair[][];
 }
 
-const GENOTYPE_KEYS = configKeys<Genotype>({ normal: true, normal_concat: true, reduce: true, reduce_concat: true });
+const GENOTYPE_KEYS = configKeys<Genotype>({ normal: true, normal_concat: true, reduce: true, reduce_concat: true, cells: true });
 
 /**
  * DARTS' `_parse`: from per-edge op weights (edges in α order, each a row over `ops`) pick 2
@@ -168,6 +174,11 @@ export function validateGenotype(g: unknown, space: CellSpaceConfig): asserts g 
       }
       return;
     }
+    checkGene(name, gene);
+    if (concat.length === 0) throw new Error(`genotype.${name}_concat is empty`);
+    checkConcat(`genotype.${name}_concat`, concat, space.steps);
+  };
+  const checkGene = (name: string, gene: unknown[]) => {
     if (gene.length !== 2 * space.steps) throw new Error(`genotype.${name} has ${gene.length} entries; the space has steps=${space.steps}, so it needs ${2 * space.steps} (two per node)`);
     gene.forEach((p, k) => {
       if (!Array.isArray(p) || p.length !== 2 || typeof p[0] !== 'string' || !Number.isInteger(p[1])) {
@@ -180,11 +191,17 @@ export function validateGenotype(g: unknown, space: CellSpaceConfig): asserts g 
       const node = Math.floor(k / 2);
       if (j < 0 || j >= node + 2) throw new Error(`genotype.${name}[${k}]: input ${j} of node ${node + 2} must be in [0, ${node + 2})`);
     });
-    if (concat.length === 0) throw new Error(`genotype.${name}_concat is empty`);
-    checkConcat(`genotype.${name}_concat`, concat, space.steps);
   };
   cell('normal', true);
   cell('reduce', hasReduce);
+  if (Object.hasOwn(o, 'cells') && o.cells !== undefined) {
+    const cells = o.cells;
+    if (!Array.isArray(cells) || cells.length !== space.layers) throw new Error(`genotype.cells=${describeValue(cells)} must list the genes of each of the space's ${space.layers} cells`);
+    cells.forEach((gene, i) => {
+      if (!Array.isArray(gene)) throw new Error(`genotype.cells[${i}]=${describeValue(gene)} must be an array of [op name, input index]`);
+      checkGene(`cells[${i}]`, gene);
+    });
+  }
 }
 
 /** A uniformly random genotype of a space (two distinct inputs per node, a non-`none` op on each). */

@@ -31,17 +31,19 @@ export interface CellSpaceConfig {
   partialChannels: number;
   /** PC-DARTS edge normalisation (β per incoming edge of each node). Default false. */
   edgeNormalization: boolean;
+  /** D-DARTS: one α per cell of the network instead of one per cell type. Default false. */
+  cellAlphas: boolean;
 }
 
 const SPACE_KEYS = configKeys<CellSpaceConfig>({
-  space: true, ops: true, steps: true, multiplier: true, channels: true, layers: true, inChannels: true, numOutputs: true, stemMultiplier: true, partialChannels: true, edgeNormalization: true,
+  space: true, ops: true, steps: true, multiplier: true, channels: true, layers: true, inChannels: true, numOutputs: true, stemMultiplier: true, partialChannels: true, edgeNormalization: true, cellAlphas: true,
 });
 
 /** Default config of each space. */
 export function defaultSpace(space: OpSpace): CellSpaceConfig {
   return space === 'conv'
-    ? { space, ops: [...DARTS_PRIMITIVES], steps: 4, multiplier: 4, channels: 4, layers: 3, inChannels: 1, numOutputs: 6, stemMultiplier: 3, partialChannels: 1, edgeNormalization: false }
-    : { space, ops: [...VECTOR_PRIMITIVES], steps: 2, multiplier: 2, channels: 8, layers: 1, inChannels: 4, numOutputs: 1, stemMultiplier: 1, partialChannels: 1, edgeNormalization: false };
+    ? { space, ops: [...DARTS_PRIMITIVES], steps: 4, multiplier: 4, channels: 4, layers: 3, inChannels: 1, numOutputs: 6, stemMultiplier: 3, partialChannels: 1, edgeNormalization: false, cellAlphas: false }
+    : { space, ops: [...VECTOR_PRIMITIVES], steps: 2, multiplier: 2, channels: 8, layers: 1, inChannels: 4, numOutputs: 1, stemMultiplier: 1, partialChannels: 1, edgeNormalization: false, cellAlphas: false };
 }
 
 /** Fill defaults and validate a space config. */

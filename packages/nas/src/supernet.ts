@@ -4,7 +4,9 @@
 // under `alpha_*` / `beta_*`; `weightParameters()` and `archParameters()` split them for the two
 // optimisers of bilevel search. How α becomes per-edge weights is the pluggable `sampler`
 // (softmax for DARTS, Gumbel for GDAS, masks for DropNAS, one path for SPOS); `overrides` fix or
-// remove ops per edge (perturbation-based selection, discretisation).
+// remove ops per edge (perturbation-based selection, discretisation). With the space's `cellAlphas`
+// (D-DARTS: Distributed Differentiable Architecture Search, arXiv 2108.09306) every cell has its own
+// α (`alpha_cell<i>`), and `alphaNormal`/`alphaReduce` are the first normal/reduce cell's.
 import * as tf from '@tensorflow/tfjs-core';
 import { Module, ModuleList, type ForwardContext, Rng } from '@weft/core';
 import { SearchCell, type EdgeChoice } from './cell.js';
@@ -45,6 +47,8 @@ export class SearchNetwork extends Module {
   readonly alphaNormal: tf.Variable;
   /** α of reduction cells, (edges, ops), or null when no cell reduces. */
   readonly alphaReduce: tf.Variable | null;
+  /** D-DARTS: α of every cell, (edges, ops) each, or null without `cellAlphas`. */
+  readonly alphaCells: tf.Variable[] | null;
   /** PC-DARTS edge-normalisation β per cell type, (edges,), or null. */
   readonly betaNormal: tf.Variable | null;
   readonly betaReduce: tf.Variable | null;
@@ -64,8 +68,16 @@ export class SearchNetwork extends Module {
     const n = space.ops.length;
     // DARTS: α = 1e-3 · N(0, 1).
     const init = (shape: number[]) => tf.tensor(rng.normalArray(shape.reduce((a, b) => a * b, 1), 0, 1e-3), shape);
-    this.alphaNormal = this.addParameter('alpha_normal', init([E, n]));
-    this.alphaReduce = reductionLayers(space).some(Boolean) ? this.addParameter('alpha_reduce', init([E, n])) : null;
+    const red = reductionLayers(space);
+    if (space.cellAlphas) {
+      this.alphaCells = red.map((_, i) => this.addParameter(`alpha_cell${i}`, init([E, n])));
+      this.alphaNormal = this.alphaCells[red.indexOf(false)] ?? this.alphaCells[0]!;
+      this.alphaReduce = red.some(Boolean) ? this.alphaCells[red.indexOf(true)]! : null;
+    } else {
+      this.alphaCells = null;
+      this.alphaNormal = this.addParameter('alpha_normal', init([E, n]));
+      this.alphaReduce = red.some(Boolean) ? this.addParameter('alpha_reduce', init([E, n])) : null;
+    }
     this.betaNormal = space.edgeNormalization ? this.addParameter('beta_normal', init([E])) : null;
     this.betaReduce = space.edgeNormalization && this.alphaReduce ? this.addParameter('beta_reduce', init([E])) : null;
   }
@@ -82,9 +94,10 @@ export class SearchNetwork extends Module {
     return a;
   }
 
-  /** The architecture parameters (α, and β with edge normalisation). */
+  /** The architecture parameters (α — per cell with `cellAlphas` — and β with edge normalisation). */
   archParameters(): tf.Variable[] {
-    return [this.alphaNormal, this.alphaReduce, this.betaNormal, this.betaReduce].filter((v): v is tf.Variable => v !== null);
+    const alphas = this.alphaCells ?? [this.alphaNormal, this.alphaReduce];
+    return [...alphas, this.betaNormal, this.betaReduce].filter((v): v is tf.Variable => v !== null);
   }
 
   /** Every other trainable parameter (the network weights w). */
@@ -108,8 +121,8 @@ export class SearchNetwork extends Module {
     return out;
   }
 
-  private choices(kind: CellKind, ctx: ForwardContext): EdgeChoice[] {
-    const ch = this.sampler(kind, this.alpha(kind), ctx);
+  private choices(kind: CellKind, ctx: ForwardContext, alpha: tf.Tensor = this.alpha(kind)): EdgeChoice[] {
+    const ch = this.sampler(kind, alpha, ctx);
     if (this.overrides.size === 0) return ch;
     return ch.map((c, e) => {
       const o = this.overrides.get(`${kind}:${e}`);
@@ -128,7 +141,9 @@ export class SearchNetwork extends Module {
     this.cells.items.forEach((cell, i) => {
       const k: CellKind = red[i] ? 'reduce' : 'normal';
       const { choices, scales } = byKind.get(k)!;
-      [s0, s1] = [s1, cell.run(s0, s1, ctx, choices, scales ?? undefined)];
+      // D-DARTS: cell i mixes its edges by its own α.
+      const own = this.alphaCells && this.alphaCells[i] !== this.alpha(k) ? this.choices(k, ctx, this.alphaCells[i]!) : choices;
+      [s0, s1] = [s1, cell.run(s0, s1, ctx, own, scales ?? undefined)];
     });
     return this.head.forward(s1, ctx);
   }
@@ -152,6 +167,34 @@ export class SearchNetwork extends Module {
     }
     out.reduce ??= [];
     return out as Record<CellKind, number[][]>;
+  }
+
+  /**
+   * D-DARTS: the edge weights of every cell (softmax of its α, times the β-softmax with edge
+   * normalisation), in network order; without `cellAlphas`, each cell's type's. Awaits the data.
+   */
+  async cellEdgeWeights(): Promise<number[][][]> {
+    const byKind = await this.edgeWeights();
+    const red = reductionLayers(this.space);
+    const n = this.space.ops.length;
+    const out: number[][][] = [];
+    for (let i = 0; i < this.space.layers; i++) {
+      const k: CellKind = red[i] ? 'reduce' : 'normal';
+      const a = this.alphaCells?.[i];
+      if (!a || a === this.alpha(k)) {
+        out.push(byKind[k]);
+        continue;
+      }
+      const t = tf.tidy(() => {
+        const w = tf.softmax(a, -1);
+        const scales = this.edgeScales(k);
+        return scales ? tf.mul(w, tf.expandDims(tf.stack(scales), 1)) : w;
+      });
+      const data = await t.data();
+      t.dispose();
+      out.push(Array.from({ length: data.length / n }, (_, e) => Array.from(data.subarray(e * n, (e + 1) * n))));
+    }
+    return out;
   }
 
   /** The (node, input) of every edge of a cell, in α order. */

@@ -15,6 +15,7 @@ export * from './smash.js';
 export * from './autohas.js';
 export * from './l2nas.js';
 export * from './epnas.js';
+export * from './d-darts.js';
 export * from './evolution.js';
 export * from './schedule.js';
 export * from './registry.js';

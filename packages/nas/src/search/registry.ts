@@ -23,6 +23,7 @@ import { SMASH_DEFAULTS, SMASH_KEYS, SmashSearch } from './smash.js';
 import { AUTOHAS_DEFAULTS, AUTOHAS_KEYS, AutoHasSearch } from './autohas.js';
 import { L2NAS_DEFAULTS, L2NAS_KEYS, L2NasSearch } from './l2nas.js';
 import { EPNAS_DEFAULTS, EPNAS_KEYS, EpnasSearch } from './epnas.js';
+import { DDartsSearch } from './d-darts.js';
 
 /** A cell-space method entry. */
 export interface CellMethod {
@@ -247,4 +248,12 @@ registerSearchMethod('epnas', {
   defaults: plain(EPNAS_DEFAULTS),
   options: EPNAS_KEYS,
   factory: (net, loss, c) => new EpnasSearch(net, loss, c),
+});
+registerSearchMethod('d-darts', {
+  family: 'cell',
+  description: 'D-DARTS: DARTS with one α per cell instead of one per cell type; every cell gets its own genes',
+  defaults: plain({ ...DARTS_DEFAULTS, order: 1 }),
+  options: DARTS_KEYS,
+  spaceDefaults: { cellAlphas: true },
+  factory: (net, loss, c) => new DDartsSearch(net, loss, c),
 });
