@@ -61,3 +61,17 @@ export function relativeImprovement(accuracy: number, randomAccuracies: readonly
   if (!(mean > 0)) throw new Error(`relativeImprovement: the random architectures' mean accuracy ${mean} must be > 0`);
   return (100 * (accuracy - mean)) / mean;
 }
+
+/**
+ * The same comparison for a loss (lower = better), where a task has no accuracy (the planted
+ * regression tasks): 100 · (mean − loss) / mean, in percent, positive = a lower loss than the
+ * average random architecture. A departure: the paper defines it on accuracy only.
+ */
+export function relativeLossImprovement(loss: number, randomLosses: readonly number[]): number {
+  checkScores('relativeLossImprovement', 'randomLosses', randomLosses);
+  if (typeof loss !== 'number' || !Number.isFinite(loss)) throw new Error(`relativeLossImprovement: loss=${describeValue(loss)} must be a finite number`);
+  if (randomLosses.length === 0) throw new Error('relativeLossImprovement: randomLosses=[] needs at least one sampled architecture');
+  const mean = randomLosses.reduce((a, b) => a + b, 0) / randomLosses.length;
+  if (!(mean > 0)) throw new Error(`relativeLossImprovement: the random architectures' mean loss ${mean} must be > 0`);
+  return (100 * (mean - loss)) / mean;
+}
