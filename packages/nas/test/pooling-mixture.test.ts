@@ -1,0 +1,152 @@
+// Balanced Mixture of SuperNets (arXiv 2306.11982): the pooling space's network against a forward
+// written with raw tfjs convs and a reshape-mean 2×2 pool (|Δ| ≤ 1e-5); the association gradient
+// against central finite differences of its objective (float64, |Δ| ≤ 1e-7); what the balance term
+// does (configurations spread over the models with it, on one model without it); the mixture's
+// training keeps tensors flat; and — with WEFT_LONG_EXPERIMENTS=1 — the toy experiment on the
+// paper's claim: the 8 pooling configurations of a 3-layer CNN on 8×8 shapes ranked (Kendall τ-b
+// against stand-alone training, 3 seeds each) by one supernet and by the balanced mixture.
+import * as tf from '@tensorflow/tfjs-core';
+import { describe, expect, it } from 'vitest';
+import { ForwardContext, Rng, makeOptimizer, shapes, softmaxCrossEntropy, toTensors, train } from '@weft/core';
+import {
+  BalancedMixture, PoolingNetwork, accuracyOn, associationGradient, associationObjective, kendallTau, poolingConfigs, poolingKey, resolvePoolingSpace, type Batch,
+} from '../src/index.js';
+import { LONG_EXPERIMENTS } from './long-experiments.js';
+
+const mean = (a: number[]) => a.reduce((s, v) => s + v, 0) / a.length;
+const sd = (a: number[]) => Math.sqrt(a.reduce((s, v) => s + (v - mean(a)) ** 2, 0) / Math.max(1, a.length - 1));
+
+describe('pooling space', () => {
+  it('has 2^layers configurations; the network equals raw convs, ReLU and reshape-mean 2×2 pools (|Δ| ≤ 1e-5)', async () => {
+    expect(poolingConfigs(2)).toEqual([[0, 0], [0, 1], [1, 0], [1, 1]]);
+    expect(poolingKey([0, 1, 1])).toBe('·PP');
+    const space = resolvePoolingSpace({ channels: 3 });
+    const net = new PoolingNetwork(space, new Rng(1));
+    const x = tf.tensor(new Rng(2).normalArray(2 * 8 * 8), [2, 8, 8, 1]);
+    const conv = (h: tf.Tensor, c: { weight: tf.Variable; bias: tf.Variable | null }) => tf.relu(tf.add(tf.conv2d(h as tf.Tensor4D, c.weight as tf.Tensor4D, 1, 'same'), c.bias!));
+    const pool = (h: tf.Tensor) => {
+      const [B, H, W, C] = h.shape as number[];
+      return tf.mean(tf.reshape(h, [B!, H! / 2, 2, W! / 2, 2, C!]), [2, 4]); // (B, H, W, C) -> (B, H/2, 2, W/2, 2, C) -> (B, H/2, W/2, C)
+    };
+    for (const cfg of [[0, 1, 1], [1, 0, 0], [1, 1, 1]]) {
+      net.pooling = cfg;
+      const got = net.forward(x, new ForwardContext());
+      let h = conv(x, net.stem);
+      net.convs.items.forEach((c, l) => {
+        h = conv(h, c);
+        if (cfg[l]) h = pool(h);
+      });
+      const ref = net.head.forward(tf.mean(h, [1, 2]));
+      expect((await tf.max(tf.abs(tf.sub(got, ref))).data())[0]).toBeLessThanOrEqual(1e-5);
+    }
+    net.pooling = [1, 2, 0];
+    expect(() => net.forward(x, new ForwardContext())).toThrow(/pooling=\[1,2,0\] must be 3 bits/);
+    x.dispose();
+    net.dispose();
+  });
+});
+
+describe('balanced mixture: associations', () => {
+  it('the gradient of J(θ) = mean_c Σ_m p(m|c) L̂(c,m) + λ·KL(q ‖ uniform) matches central finite differences (|Δ| ≤ 1e-7)', () => {
+    const rng = new Rng(3);
+    const [C, M] = [5, 3];
+    const theta = Float64Array.from({ length: C * M }, () => rng.normal());
+    const L = Float64Array.from({ length: C * M }, () => rng.uniform(0.2, 2));
+    for (const lambda of [0, 0.7]) {
+      const g = associationGradient(theta, L, C, M, lambda);
+      const h = 1e-5;
+      for (let i = 0; i < C * M; i++) {
+        const at = (d: number) => associationObjective(theta.map((v, k) => (k === i ? v + d : v)), L, C, M, lambda);
+        expect(Math.abs(g[i]! - (at(h) - at(-h)) / (2 * h))).toBeLessThanOrEqual(1e-7);
+      }
+    }
+  });
+
+  it('descending J with equal losses everywhere but model 0 slightly better: without balance every configuration goes to model 0, with it they spread (q within 0.1 of uniform)', () => {
+    const [C, M] = [8, 2];
+    const L = Float64Array.from({ length: C * M }, (_, i) => (i % M === 0 ? 1 : 1.1));
+    const q = (lambda: number) => {
+      const theta = Float64Array.from({ length: C * M }, (_, i) => 0.01 * Math.sin(i));
+      for (let t = 0; t < 3000; t++) associationGradient(theta, L, C, M, lambda).forEach((g, i) => (theta[i]! -= 2 * g));
+      const p = theta.map((_, i) => i); // p(m | c) by softmax of each row
+      for (let c = 0; c < C; c++) {
+        const e = [Math.exp(theta[c * M]!), Math.exp(theta[c * M + 1]!)];
+        p[c * M] = e[0]! / (e[0]! + e[1]!);
+        p[c * M + 1] = e[1]! / (e[0]! + e[1]!);
+      }
+      return [0, 1].map((m) => mean(Array.from({ length: C }, (_, c) => p[c * M + m]!)));
+    };
+    expect(q(0)[0]).toBeGreaterThan(0.95);
+    expect(Math.abs(q(1)[0]! - 0.5)).toBeLessThanOrEqual(0.1);
+  });
+
+  it('training steps keep tensors flat; options are checked', async () => {
+    const t = toTensors(shapes({ n: 64, size: 8 }, 1));
+    const mix = new BalancedMixture({ channels: 4 }, { supernets: 2 });
+    await mix.train({ x: t.x, y: t.y }, 20, 16); // both models get Adam state
+    const before = tf.memory().numTensors;
+    await mix.train({ x: t.x, y: t.y }, 5, 16);
+    expect(tf.memory().numTensors).toBe(before);
+    const s = await mix.scores({ x: t.x, y: t.y });
+    expect(s).toHaveLength(8);
+    expect(s.every((a) => a >= 0 && a <= 1)).toBe(true);
+    mix.dispose();
+    tf.dispose([t.x, t.y, ...Object.values(t.extra ?? {})]);
+    expect(() => new BalancedMixture({}, { supernets: 0 })).toThrow(/supernets=0/);
+    expect(() => new BalancedMixture({}, { balanse: 1 } as never)).toThrow(/did you mean 'balance'/);
+  });
+});
+
+describe('balanced mixture: experiment', () => {
+  it.runIf(LONG_EXPERIMENTS)('8 pooling configurations on 8×8 shapes: τ-b against stand-alone accuracy of one supernet vs the balanced mixture (M = 2) vs the mixture without balance, seeds 0–2', async () => {
+    const before = tf.memory().numTensors;
+    const space = resolvePoolingSpace({});
+    const configs = poolingConfigs(space.layers);
+    const d = toTensors(shapes({ n: 2048, size: 8 }, 5));
+    const tr: Batch = { x: tf.slice(d.x, 0, 1536), y: tf.slice(d.y, 0, 1536) };
+    const va: Batch = { x: tf.slice(d.x, 1536, 512), y: tf.slice(d.y, 1536, 512) };
+    // Stand-alone: each configuration trained alone, Adam 0.01, 400 steps of 64, seeds 0–2.
+    const standalone: number[] = [];
+    for (const cfg of configs) {
+      const accs: number[] = [];
+      for (const seed of [0, 1, 2]) {
+        const rng = new Rng(100 + seed);
+        const net = new PoolingNetwork(space, rng.fork('init'));
+        net.pooling = [...cfg];
+        const draw = rng.fork('batches');
+        const opt = makeOptimizer({ name: 'adam', learningRate: 0.01 });
+        await train({
+          model: net, optimizer: opt, steps: 400, reportEvery: 400, seed,
+          loss: (o, b: Batch) => softmaxCrossEntropy(o, b.y),
+          batch: () => {
+            const i = tf.tensor1d(Int32Array.from({ length: 64 }, () => draw.int(1536)), 'int32');
+            return { x: tf.gather(tr.x, i), y: tf.gather(tr.y, i) };
+          },
+        });
+        accs.push(await accuracyOn(net, va));
+        opt.dispose();
+        net.dispose();
+      }
+      standalone.push(mean(accs));
+    }
+    console.log(`[pooling] stand-alone accuracy per configuration: ${configs.map((c, i) => `${poolingKey(c)} ${standalone[i]!.toFixed(3)}`).join(', ')}`);
+    const runs: Record<string, { supernets: number; balance: number }> = { 'one supernet': { supernets: 1, balance: 1 }, 'balanced mixture M=2': { supernets: 2, balance: 1 }, 'mixture M=2, no balance': { supernets: 2, balance: 0 } };
+    const taus: Record<string, number[]> = {};
+    for (const [name, c] of Object.entries(runs)) {
+      taus[name] = [];
+      for (const seed of [0, 1, 2]) {
+        const mix = new BalancedMixture(space, { ...c, seed });
+        await mix.train(tr, 2400, 64);
+        taus[name]!.push(kendallTau(await mix.scores(va), standalone));
+        const used = new Set(configs.map((_, i) => mix.modelOf(i)));
+        console.log(`[pooling] ${name} seed ${seed}: τ ${taus[name]!.at(-1)!.toFixed(2)}, models used ${used.size}, config → model ${configs.map((cfg, i) => `${poolingKey(cfg)}:${mix.modelOf(i)}`).join(' ')}`);
+        mix.dispose();
+      }
+      console.log(`[pooling] ${name}: τ-b ${mean(taus[name]!).toFixed(2)} ± ${sd(taus[name]!).toFixed(2)}`);
+    }
+    tf.dispose([d.x, d.y, tr.x, tr.y, va.x, va.y, ...Object.values(d.extra ?? {})]);
+    expect(tf.memory().numTensors).toBe(before);
+    // The claim: the balanced mixture ranks the pooling configurations better than one supernet.
+    expect(mean(taus['balanced mixture M=2']!)).toBeGreaterThan(mean(taus['one supernet']!));
+  }, 3_600_000);
+});
