@@ -22,6 +22,7 @@ export * from './proxies.js';
 export * from './gradsign.js';
 export * from './node-stats.js';
 export * from './parzc.js';
+export * from './pooling/index.js';
 export * from './alpha-divergence.js';
 export * from './ranking/index.js';
 export * from './regnet/index.js';
