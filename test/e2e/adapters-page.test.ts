@@ -1,7 +1,7 @@
 // adapters.html, built and served as a user gets it: pretrain a base, fine-tune every method on the
 // rotated task (accuracy against trainable parameters, full fine-tuning as the reference), mix
 // with the sliders (weight 0 = base, weight 1 = the adapter), download a PEFT adapter, refuse a
-// bad base file with a message; the merge explorer's task LoRAs merged and routed by Arrow; no console errors, CSP kept, no other origin contacted.
+// bad base file with a message; the merge explorer's task LoRAs merged, routed by Arrow and by Mediator / 1bit-Merging; no console errors, CSP kept, no other origin contacted.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, Page } from 'playwright';
 import { readFile } from 'node:fs/promises';
@@ -150,7 +150,7 @@ describe('adapters.html', () => {
     await page.locator('button[data-action="train-tasks"]').click();
     await expect
       .poll(async () => ((await page.locator('[role="alert"]').count()) > 0 ? await page.locator('[role="alert"]').first().textContent() : await page.locator('tr[data-merge-row]').count()), { timeout: 90_000 })
-      .toBe(8); // task-arithmetic, magnitude-prune, ties-merging, dare, dare-ties, pcb, cabs, copa
+      .toBe(10); // task-arithmetic, magnitude-prune, ties-merging, dare, dare-ties, pcb, cabs, copa, then Sens-Merging and the evolved recipe
     await expect.poll(() => page.locator('[data-merge-average]').getAttribute('data-merge-average'), { timeout: 30_000 }).not.toBe('');
     for (const r of await page.locator('tr[data-merge-row]').all()) expect(Number(await r.getAttribute('data-average'))).toBeGreaterThan(0.3);
     // Task arithmetic with every weight 0 is the base itself; weight 1 on task 1 alone is task 1's own LoRA.
@@ -174,7 +174,20 @@ describe('adapters.html', () => {
     const arrowAcc = (await page.locator('[data-arrow-accuracy]').getAttribute('data-arrow-accuracy'))!.split(',').map(Number);
     expect(arrowAcc).toHaveLength(3);
     for (const a of arrowAcc) expect(a > 0 && a <= 1, `Arrow accuracy ${a}`).toBe(true);
+    // Mediator and 1bit-Merging route the same LoRAs by uncertainty; Mediator's density slider trims its stored experts.
+    await expect.poll(() => page.locator('tr[data-routed-row]').count(), { timeout: 30_000 }).toBe(2);
+    const routed = async (key: string, a: string) => Number(await page.locator(`tr[data-routed-row="${key}"]`).getAttribute(a));
+    for (const key of ['mediator', '1bit']) expect(await routed(key, 'data-average'), key).toBeGreaterThan(0.3);
+    expect(await routed('1bit', 'data-storage')).toBeLessThan(0.05);
+    const dense = await routed('mediator', 'data-storage');
+    await page.locator('input[name="routed-density"]').evaluate((el) => {
+      (el as HTMLInputElement).value = '0.2';
+      el.dispatchEvent(new Event('change', { bubbles: true }));
+    });
+    await expect.poll(() => routed('mediator', 'data-storage'), { timeout: 30_000 }).toBeLessThan(dense);
     await page.locator('section[aria-labelledby="merge-title"]').screenshot({ path: resultPath('adapters-merge.png') });
+    await page.setViewportSize({ width: 390, height: 844 });
+    await page.locator('section[aria-labelledby="merge-title"]').screenshot({ path: resultPath('adapters-merge-phone.png') });
     expect(w.errors).toEqual([]);
     expect(await w.cspViolations()).toEqual([]);
     expect(w.foreign).toEqual([]);

@@ -6,6 +6,7 @@ import type { PeftAdapterOutput } from '@weft/sharing';
 import type { JobWorker, WorkerJob } from './worker-job.js';
 import type { AdaptersLabConfig, MethodResult } from './adapters-job.js';
 import { MERGE_TASKS, type ArrowOutcome, type MergeOutcome, type MergeRow } from './merge-explorer-job.js';
+import type { RoutedMerges, RoutedOptions } from './routed-merges.js';
 import type { AdaptersPhase } from '../workers/adapters-worker.js';
 import type { AdapterMethodChoice } from '../pages/adapters-state.js';
 import type { Extent, ProbabilityField } from '../plane.js';
@@ -162,6 +163,11 @@ export class MergeExplorerClient {
   /** Arrow's zero-shot routing over the task LoRAs. */
   arrow(): Promise<ArrowOutcome> {
     return this.job.call('arrow');
+  }
+
+  /** Mediator and 1bit-Merging over the task LoRAs, routed by uncertainty. */
+  routed(options: RoutedOptions): Promise<RoutedMerges> {
+    return this.job.call('routed', options);
   }
 
   /** Nothing to free here: the task LoRAs live on the lab's base, the task data goes with the next explorer or the lab. */

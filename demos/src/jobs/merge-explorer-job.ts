@@ -8,8 +8,11 @@ import {
   ForwardContext, MLPClassifier, Rng, accuracy, makeDataset, makeOptimizer, rotation, softmaxCrossEntropy, split, toTensors, train, type DatasetTensors, type TrainProgress,
   type TrainResult,
 } from '@weft/core';
-import { addArrowRouter, adapterNames, combineAdapters, deleteAdapter, injectAdapter, mergeMethod, mergeMethodNames, setActiveAdapters } from '@weft/sharing';
+import {
+  addArrowRouter, adapterNames, combineAdapters, deleteAdapter, evolveMergeRecipe, injectAdapter, mergeMethod, mergeMethodNames, sensMergingWeights, setActiveAdapters,
+} from '@weft/sharing';
 import type { AdaptersLabConfig } from './adapters-job.js';
+import { routedMerges, type RoutedMerges, type RoutedOptions } from './routed-merges.js';
 
 /** Number of task adapters the explorer merges. */
 export const MERGE_TASKS = 3;
@@ -94,11 +97,11 @@ export class MergeExplorer {
     return run;
   }
 
-  /** Accuracy of the base with its active adapters on every task's held-out half. */
-  private async score(): Promise<MergeOutcome> {
+  /** Accuracy of the base with its active adapters on every task's held-out half (or, for a recipe search, its training half). */
+  private async score(part: 'test' | 'train' = 'test'): Promise<MergeOutcome> {
     const perTask: number[] = [];
-    for (const { test } of this.data) {
-      const a = tf.tidy(() => accuracy(this.base.call(test.x), test.y));
+    for (const d of this.data) {
+      const a = tf.tidy(() => accuracy(this.base.call(d[part].x), d[part].y));
       perTask.push((await a.data())[0]!);
       a.dispose();
     }
@@ -154,10 +157,38 @@ export class MergeExplorer {
     }
   }
 
-  /** Every registered method at its defaults with `weights`: the same adapters, one row each. */
+  /** Mediator and 1bit-Merging over the task LoRAs, routed by uncertainty (routed-merges.ts). */
+  async routed(options: RoutedOptions): Promise<RoutedMerges> {
+    if (!this.ready) throw new Error('Train the task adapters first');
+    if (adapterNames(this.base).includes(MERGED)) deleteAdapter(this.base, MERGED);
+    return routedMerges(this.base, this.names, this.data.map((d) => d.test), options);
+  }
+
+  /**
+   * Every registered method at its defaults with `weights`: the same adapters, one row each; then the
+   * two recipes over task arithmetic: Sens-Merging's layer-wise weights (sensitivity × cross-task
+   * alignment on 128 training points per task) and an evolved per-layer recipe (scored on the
+   * training halves: the explorer keeps no separate validation split).
+   */
   async table(weights: number[]): Promise<MergeRow[]> {
     const rows: MergeRow[] = [];
     for (const c of mergeChoices()) rows.push({ method: c.name, label: c.label, ...(await this.merge(c.name, weights)) });
+    const byLayers = async (layerWeights: Record<string, number[]>, part: 'test' | 'train' = 'test') => {
+      if (adapterNames(this.base).includes(MERGED)) deleteAdapter(this.base, MERGED);
+      await combineAdapters(this.base, this.names, weights, MERGED, { method: 'task-arithmetic', rank: Math.max(...(this.base.config.hidden ?? [2])), layerWeights });
+      return this.score(part);
+    };
+    const calib = this.data.map((d) => ({ x: tf.slice(d.train.x, 0, 128), y: tf.slice(d.train.y, 0, 128) }));
+    try {
+      const sens = await sensMergingWeights(this.base, this.names, calib, (z, y) => softmaxCrossEntropy(z, y));
+      const scaled = Object.fromEntries(Object.entries(sens.layerWeights).map(([p, w]) => [p, w.map((v, k) => v * weights[k]!)]));
+      rows.push({ method: 'sens-merging', label: 'Sens-Merging (+ task arithmetic)', ...(await byLayers(scaled)) });
+    } finally {
+      tf.dispose(calib as unknown as tf.TensorContainer);
+    }
+    const layers = ['layers.0', 'layers.1', 'layers.2'];
+    const evo = await evolveMergeRecipe(layers, weights, async (w) => (await byLayers(w, 'train')).average, { population: 6, parents: 2, generations: 4, seed: this.config.seed });
+    rows.push({ method: 'evolutionary', label: 'Evolved recipe (+ task arithmetic)', ...(await byLayers(evo.layerWeights)) });
     return rows;
   }
 

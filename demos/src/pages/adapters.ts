@@ -24,6 +24,8 @@ import { AdaptersLabClient, type AdaptersLabInfo, type MergeExplorerClient } fro
 import { JobWorker } from '../jobs/worker-job.js';
 import { MERGE_TASKS, mergeChoices, type ArrowOutcome, type MergeOutcome, type MergeRow } from '../jobs/merge-explorer-job.js';
 import { peftAdapterZip } from '../peft-zip.js';
+import type { RoutedMerges, RoutedOptions } from '../jobs/routed-merges.js';
+import { renderRoutedMerges } from './adapters-routed-view.js';
 
 type Key = keyof AdaptersState;
 
@@ -62,7 +64,13 @@ export class WeftAdaptersPage extends LitElement {
     tableWeights: { state: true },
     otherResults: { state: true },
     arrowOutcome: { state: true },
+    routedOutcome: { state: true },
+    routedOptions: { state: true },
   };
+  /** Mediator and 1bit-Merging over the merge explorer's task LoRAs, once they are trained. */
+  private declare routedOutcome: RoutedMerges | null;
+  /** The routed merges' settings (the library's defaults: experts whole, one expert per point). */
+  private declare routedOptions: RoutedOptions;
   /** Arrow's routing over the merge explorer's task LoRAs, once they are trained. */
   private declare arrowOutcome: ArrowOutcome | null;
   /** Results of the methods without a PEFT form (their own table). */
@@ -121,6 +129,8 @@ export class WeftAdaptersPage extends LitElement {
     this.tableWeights = [];
     this.otherResults = [];
     this.arrowOutcome = null;
+    this.routedOutcome = null;
+    this.routedOptions = { density: 1, confidence: 0 };
   }
 
   static override styles = adaptersStyles;
@@ -164,6 +174,7 @@ export class WeftAdaptersPage extends LitElement {
     this.mergeTable = [];
     this.otherResults = [];
     this.arrowOutcome = null;
+    this.routedOutcome = null;
   }
 
   /** Run `body` on the lab as the page's one sequence; Stop and leaving the page abort `signal`. */
@@ -246,6 +257,7 @@ export class WeftAdaptersPage extends LitElement {
       this.mergeRefs = null;
       this.mergeTable = [];
       this.arrowOutcome = null;
+      this.routedOutcome = null;
       const steps = this.page.state.steps;
       for (const [k, angle] of ex.angles.entries()) {
         if (!(await this.trainPhase(`Training task LoRA ${k + 1}/${MERGE_TASKS} (rotated ${angle}°)`, steps, signal, (s) => ex.trainTask(k, s.steps, s.onProgress, s.signal)))) return;
@@ -254,6 +266,7 @@ export class WeftAdaptersPage extends LitElement {
       this.tableWeights = [...this.mergeWeights];
       this.mergeTable = await ex.table(this.tableWeights);
       this.arrowOutcome = await ex.arrow();
+      this.routedOutcome = await ex.routed(this.routedOptions);
       this.phase = 'Task adapters ready: pick a merge method and move the sliders.';
       await this.remerge();
     });
@@ -273,6 +286,22 @@ export class WeftAdaptersPage extends LitElement {
     });
     return this.mixing;
   }
+
+  /** A routed-merges slider moved: recompute Mediator and 1bit-Merging (after any merge in flight). */
+  private readonly onRoutedOption = (name: keyof RoutedOptions, value: number) => {
+    const ex = this.explorer;
+    this.routedOptions = { ...this.routedOptions, [name]: value };
+    if (!ex?.ready) return;
+    const options = { ...this.routedOptions };
+    this.mixing = this.mixing.then(async () => {
+      if (this.explorer !== ex) return;
+      try {
+        this.routedOutcome = await ex.routed(options);
+      } catch (e) {
+        this.error = message(e);
+      }
+    });
+  };
 
   private onMergeMethod(e: Event) {
     this.mergeMethod = (e.target as HTMLSelectElement).value;
@@ -626,7 +655,10 @@ export class WeftAdaptersPage extends LitElement {
         </table>
       </div>
       <button class="btn" type="button" data-action="merge-table" ?disabled=${this.busy} @click=${this.retable}>Recompute the table with these weights</button>
-      ${this.renderArrow(ex.angles)}`;
+      ${this.renderArrow(ex.angles)}
+      ${renderRoutedMerges({
+        outcome: this.routedOutcome, angles: ex.angles, own: this.mergeRefs.own.map((o, k) => o.perTask[k]!), options: this.routedOptions, onOption: this.onRoutedOption,
+      })}`;
   }
 
   /** Arrow's routing of each task's points over the task LoRAs, layer by layer, and its accuracy. */

@@ -1,12 +1,13 @@
 // The adapters page's worker: its lab (the base MLP, every method's adapter, the full fine-tuning
 // copy) and the merge explorer's task LoRAs live and train here, and their accuracies, decision
-// boundaries, mixes, merges, Arrow routing and PEFT files are computed here, so the page's main
+// boundaries, mixes, merges, Arrow routing, the routed merges and PEFT files are computed here, so the page's main
 // thread only draws. The page sets which phase the job's next run trains (pretraining, one method,
 // one task LoRA), then runs it as a job of its TrainingController.
 import { parameterLedger, type Ledger, type TrainResult } from '@weft/core';
 import { hostJob, type HostedJob } from './job-host.js';
 import { AdaptersLab, type AdaptersLabConfig } from '../jobs/adapters-job.js';
 import { MergeExplorer } from '../jobs/merge-explorer-job.js';
+import type { RoutedOptions } from '../jobs/routed-merges.js';
 import type { TrainingSegment } from '../controllers/training-controller.js';
 import type { AdapterMethodChoice } from '../pages/adapters-state.js';
 
@@ -87,5 +88,6 @@ hostJob(
     merge: (h, method: string, weights: number[], options: Record<string, number>) => h.ex.merge(method, weights, options),
     table: (h, weights: number[]) => h.ex.table(weights),
     arrow: (h) => h.ex.arrow(),
+    routed: (h, options: RoutedOptions) => h.ex.routed(options),
   },
 );
