@@ -9,7 +9,7 @@ import {
   DartsSearch, DiscreteNetwork, DropNasSearch, EntangledSupernet, GdasSearch, MixedOp, SearchNetwork, SposEntangledSearch, SposSearch, TangleNasSearch,
   cosinePowerAnnealing, createCellSearch, createEntangledSearch, defaultEntangledSpace, defaultSpace, extractSubnet, gradNorm, naswot, perturbationSelect,
   plantedCellTask, plantedSubnetTask, randomGenotype, registerOp, registerSearchMethod, resolveEvolution, resolveSpace, runSearch, searchMethod,
-  searchMethodNames, snip, synflowLog, validateGenotype, validateSubnet,
+  searchMethodNames, snip, synflowLog, validateGenotype, validateSubnet, regnetStages, AnyNet, sampleDesigns, resolvePuzzle,
 } from '../src/index.js';
 
 /** The message every unknown key produces: the key, then the suggestion. */
@@ -53,6 +53,11 @@ describe('every @weft/nas config entry point refuses a typo', () => {
     ['plantedSubnetTask', () => plantedSubnetTask(mlp, 0, { gian: 2 } as never), 'gian', 'gain'],
     ['registerOp', () => registerOp({ name: 'typo_op', spaces: ['vector'], stakced: { slots: [], output: (read: never) => read } } as never), 'stakced', 'stacked'],
     ['registerSearchMethod', () => registerSearchMethod('typo-search', { ...searchMethod('darts'), descripton: '' } as never), 'descripton', 'description'],
+    ['regnetStages', () => regnetStages({ depth: 2, w0: 8, wa: 8, wm: 2, bottleneck: 1, groupWidth: 8, quantm: 8 } as never), 'quantm', 'quantum'],
+    ['AnyNet', () => new AnyNet({ stages: [{ depth: 1, width: 8, bottleneck: 1, groupWidth: 8 }], stemWidht: 8 } as never), 'stemWidht', 'stemWidth'],
+    ['AnyNet stage', () => new AnyNet({ stages: [{ depth: 1, width: 8, bottleneck: 1, groupWdith: 8 }] } as never), 'groupWdith', 'groupWidth'],
+    ['sampleDesigns', () => sampleDesigns('regnet', 1, new Rng(0), { maxDetph: 3 } as never), 'maxDetph', 'maxDepth'],
+    ['resolvePuzzle', () => resolvePuzzle({ ffnVariant: [] } as never), 'ffnVariant', 'ffnVariants'],
   ];
   for (const [name, make, key, suggestion] of cases) {
     it(name, () => {
