@@ -36,7 +36,7 @@ async function scoreRouted(base: MLPClassifier, experts: string[], tests: Datase
   for (const [k, test] of tests.entries()) {
     const logits = experts.map((e) => {
       setActiveAdapters(base, [e]);
-      return base.call(test.x) as tf.Tensor2D;
+      return tf.tidy(() => base.call(test.x) as tf.Tensor2D); // the forward's intermediates freed
     });
     const { logits: z, choice, weights } = routeByUncertainty(logits, { confidence });
     const [a, own] = tf.tidy(() => [accuracy(z, test.y), tf.mean(tf.cast(tf.equal(choice, k), 'float32'))]);

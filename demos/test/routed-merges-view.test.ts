@@ -1,0 +1,44 @@
+// adapters.html's routed merges and recipe rows without a page: Mediator and 1bit-Merging over the
+// merge explorer's three task LoRAs, routed by uncertainty, and the all-methods table's Sens-Merging
+// and evolved-recipe rows. Checked: 1bit's storage equals its formula on the lab's layer sizes
+// (2→64, 64→64, 64→2: 1 bit per entry + a 32-bit scale per layer and task), Mediator's sparse
+// experts store less than its whole ones, the shares are fractions, the experts are deleted (no
+// tensor or adapter left behind).
+import { describe, expect, it } from 'vitest';
+import * as tf from '@tensorflow/tfjs-core';
+import { adapterNames } from '@weft/sharing';
+import { AdaptersLab } from '../src/jobs/adapters-job.js';
+import { MergeExplorer } from '../src/jobs/merge-explorer-job.js';
+
+describe('adapters page: routed merges over the task LoRAs', () => {
+  it('Mediator and 1bit-Merging score every task, report storage and own-expert shares, and leave nothing behind; the table ends with Sens-Merging and the evolved recipe', async () => {
+    const config = { dataset: 'moons', angle: 90, seed: 3, r: 4 };
+    const lab = new AdaptersLab(config);
+    const quiet = () => undefined;
+    expect((await lab.pretrain(40, quiet)).stoppedBy).toBe('done');
+    const ex = new MergeExplorer(lab.base, config);
+    await expect(ex.routed({ density: 1, confidence: 0 })).rejects.toThrow(/Train the task adapters first/);
+    for (let k = 0; k < 3; k++) await ex.trainTask(k, 20, quiet);
+    const names = adapterNames(lab.base);
+    const before = tf.memory().numTensors;
+    const whole = await ex.routed({ density: 1, confidence: 0 });
+    const sparse = await ex.routed({ density: 0.2, confidence: 0.6 });
+    expect(tf.memory().numTensors).toBe(before);
+    expect(adapterNames(lab.base)).toEqual(names);
+    const n = 2 * 64 + 64 * 64 + 64 * 2;
+    expect(whole.oneBit.storageRatio).toBeCloseTo((n + 3 * 32) / (32 * n), 12);
+    expect(sparse.mediator.storageRatio).toBeLessThan(whole.mediator.storageRatio);
+    expect(whole.mediator.layers.map((l) => l.path)).toEqual(['layers.0', 'layers.1', 'layers.2']);
+    for (const o of [whole.mediator, whole.oneBit, sparse.mediator, sparse.oneBit]) {
+      expect(o.perTask).toHaveLength(3);
+      expect(o.ownShare).toHaveLength(3);
+      for (const v of [...o.perTask, ...o.ownShare]) expect(v >= 0 && v <= 1).toBe(true);
+      expect(o.average).toBeCloseTo(o.perTask.reduce((s, v) => s + v, 0) / 3, 12);
+    }
+    const rows = await ex.table([1, 1, 1]);
+    expect(rows.slice(-2).map((r) => r.method)).toEqual(['sens-merging', 'evolutionary']);
+    for (const r of rows) expect(r.average).toBeGreaterThan(0);
+    ex.dispose();
+    lab.dispose();
+  }, 180_000);
+});
