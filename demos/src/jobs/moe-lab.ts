@@ -2,9 +2,12 @@
 // (../workers/moe-lab-worker.ts): each runs a @weft/moe module or experiment and returns plain data
 // the views draw; a sweep reports each finished run as progress so its view fills in.
 import * as tf from '@tensorflow/tfjs-core';
-import { clusterTasks, ForwardContext, makeOptimizer, mse, parameterLedger, Rng, split, toTensors, train, type Module } from '@weft/core';
 import {
-  MoE, MU_TRANSFER_DEFAULTS, PERFT, PERFT_VARIANTS, Regressor, ROUTED_SCALING_SWEEP_DEFAULTS, muTransferSweep, routedScalingSweep,
+  accuracy, clusterTasks, copyTask, Embedding, ForwardContext, LayerNorm, Linear, makeOptimizer, Module, mse, parameterLedger, Rng, softmaxCrossEntropy, sortTask,
+  split, toTensors, train,
+} from '@weft/core';
+import {
+  DistributedModules, dnaPathStats, MoE, MU_TRANSFER_DEFAULTS, PERFT, PERFT_VARIANTS, Regressor, ROUTED_SCALING_SWEEP_DEFAULTS, muTransferSweep, routedScalingSweep,
   type MuTransferResult, type MuTransferRun, type PerftConfig, type PerftVariant, type RoutedScalingRun, type RoutedScalingSweepResult,
 } from '@weft/moe';
 
@@ -121,6 +124,112 @@ export const MUP_LAB_CONFIG = MU_TRANSFER_DEFAULTS;
 /** The scaling-law view's sweep: routedScalingSweep at its defaults. */
 export const SCALING_LAB_CONFIG = ROUTED_SCALING_SWEEP_DEFAULTS;
 
+/** The DNA view's setup: the pool, the hops (the compute budget), the task shape and the steps (as the DNA test's experiment). */
+export const DNA_LAB_CONFIG = { attention: 2, ffn: 2, hops: 4, dim: 16, length: 6, vocabSize: 8, steps: 300, batch: 32, reportEvery: 20, computeWeight: 0.01 } as const;
+
+/** The DNA view's tasks. */
+export const DNA_TASKS = { copy: copyTask, sort: sortTask } as const;
+
+/** A DNA path report: the training loss so far and the paths of held-out sequences. */
+export interface DnaLabReport {
+  step: number;
+  loss: number;
+  /** Answer accuracy on the held-out sequences. */
+  accuracy: number;
+  /** Mean modules visited per token (of `hops`). */
+  meanModules: number;
+  /** Share of tokens choosing each option at each hop: [hop][attention…, ffn…, skip]. */
+  hopShare: number[][];
+  /** Mean modules visited per token at each position of the sequence. */
+  perPosition: number[];
+  /** The most frequent paths (module indices joined by '-'; '' none) and their share of tokens. */
+  topPaths: Array<[string, number]>;
+  /** Distinct paths taken. */
+  distinctPaths: number;
+}
+
+/** Token and position embeddings, a DNA pool, a final norm and a head: ids (B, T) -> logits (B, T, V). */
+class DnaSeqLM extends Module {
+  readonly tok: Embedding;
+  readonly pos: Embedding;
+  readonly body: DistributedModules;
+  readonly norm: LayerNorm;
+  readonly head: Linear;
+  constructor(vocab: number, T: number, rng: Rng) {
+    super();
+    const c = DNA_LAB_CONFIG;
+    this.tok = this.addModule('tok', new Embedding({ numEmbeddings: vocab, embeddingDim: c.dim }, rng));
+    this.pos = this.addModule('pos', new Embedding({ numEmbeddings: T, embeddingDim: c.dim }, rng));
+    this.body = this.addModule('body', new DistributedModules({ dim: c.dim, attention: c.attention, ffn: c.ffn, numHeads: 2, hops: c.hops, computeWeight: c.computeWeight, name: 'dna' }, rng));
+    this.norm = this.addModule('norm', new LayerNorm({ dim: c.dim }));
+    this.head = this.addModule('head', new Linear({ inFeatures: c.dim, outFeatures: vocab }, rng));
+  }
+  forward(ids: tf.Tensor, ctx: ForwardContext): tf.Tensor {
+    const h = tf.add(this.tok.forward(ids), this.pos.forward(tf.range(0, ids.shape[1]!, 1, 'int32'))); // (B, T, d)
+    return this.head.forward(this.norm.forward(this.body.forward(h, ctx), ctx));
+  }
+}
+
+/** DNA on copy or sort: train, and every few steps the paths of 256 held-out sequences. */
+async function dnaExperiment(progress: Progress<DnaLabReport>, signal: AbortSignal, task: keyof typeof DNA_TASKS, seed: number): Promise<DnaLabReport> {
+  const c = DNA_LAB_CONFIG;
+  const make = DNA_TASKS[task];
+  if (!make) throw new Error(`dna: task=${String(task)} must be one of ${Object.keys(DNA_TASKS).join(', ')}`);
+  const tr = make({ n: 2048, length: c.length, vocabSize: c.vocabSize }, seed);
+  const te = make({ n: 256, length: c.length, vocabSize: c.vocabSize }, seed + 100);
+  const T = 2 * c.length;
+  const pool = c.attention + c.ffn;
+  const [trx, try_, tex, tey] = [tf.tensor2d(tr.x, [2048, T], 'int32'), tf.tensor2d(tr.y, [2048, T], 'int32'), tf.tensor2d(te.x, [256, T], 'int32'), tf.tensor2d(te.y, [256, T], 'int32')];
+  const rng = new Rng(seed + 2);
+  const model = new DnaSeqLM(c.vocabSize + 1, T, rng);
+  const opt = makeOptimizer({ name: 'adam', learningRate: 0.01 });
+  const draw = new Rng(seed + 4);
+  let last: DnaLabReport | null = null;
+  const look = async (step: number, loss: number): Promise<DnaLabReport> => {
+    model.eval();
+    const ctx = new ForwardContext({ collectStats: true });
+    const a = tf.tidy(() => accuracy(model.forward(tex, ctx), tey));
+    const acc = (await a.data())[0]!;
+    const choices = await (ctx.stats.get('dna.choices') as tf.Tensor).data(); // (256·T, hops), row-major per token
+    tf.dispose(a);
+    ctx.disposeStats();
+    model.train();
+    const stats = dnaPathStats(choices, c.hops, pool);
+    const n = choices.length / c.hops;
+    const hopShare = Array.from({ length: c.hops }, (_, r) => {
+      const row = new Array<number>(pool + 1).fill(0);
+      for (let i = 0; i < n; i++) row[choices[i * c.hops + r]!]! += 1 / n;
+      return row;
+    });
+    const perPosition = Array.from({ length: T }, (_, t) => {
+      let used = 0;
+      for (let b = 0; b < n / T; b++) for (let r = 0; r < c.hops; r++) if (choices[(b * T + t) * c.hops + r]! < pool) used++;
+      return used / (n / T);
+    });
+    return { step, loss, accuracy: acc, meanModules: stats.meanModules, hopShare, perPosition, topPaths: stats.paths.slice(0, 6).map(([p, k]) => [p, k / n]), distinctPaths: stats.paths.length };
+  };
+  try {
+    const r = await train({
+      model, steps: c.steps, optimizer: opt, signal, seed, reportEvery: c.reportEvery,
+      batch: () => {
+        const idx = tf.tensor1d(Int32Array.from({ length: c.batch }, () => draw.int(2048)), 'int32'); // (B,)
+        return { x: tf.gather(trx, idx), y: tf.gather(try_, idx) };
+      },
+      loss: (o, b) => softmaxCrossEntropy(o, b.y),
+      onProgress: async (p) => {
+        last = await look(p.step, p.loss);
+        progress(last);
+      },
+    });
+    if (r.stoppedBy === 'abort') throw new Error('dna: stopped');
+    return last ?? (await look(0, NaN));
+  } finally {
+    opt.dispose();
+    model.dispose();
+    tf.dispose([trx, try_, tex, tey]);
+  }
+}
+
 /** The experiments by name; each takes (progress, signal, ...args). */
 export const MOE_LAB = {
   /** μP vs SP: a learning-rate sweep at three widths. */
@@ -129,4 +238,6 @@ export const MOE_LAB = {
   scaling: (progress: Progress<RoutedScalingRun>, signal: AbortSignal): Promise<RoutedScalingSweepResult> => routedScalingSweep(SCALING_LAB_CONFIG, { onRun: progress, signal }),
   /** PERFT's three placements fine-tuned beside a frozen MoE on a new task. */
   perft: perftExperiment,
+  /** DNA: tokens' paths through a pool of modules while it trains on copy or sort. */
+  dna: dnaExperiment,
 };

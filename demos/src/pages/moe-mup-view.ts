@@ -73,7 +73,7 @@ export class WeftMoEMuPView extends LitElement {
       ${this.renderPlots(m, c.widths, c.learningRates)}
       ${runs.length
         ? html`<p class="summary num">
-            ${PARAMS.map(([p, label]) => {
+            ${PARAMS.filter(([p]) => runs.some((r) => r.parametrisation === p)).map(([p, label]) => {
               const b = bestRates(p);
               const done = b.every((v) => Number.isFinite(v));
               const drift = done ? b.at(-1)! / b[0]! : NaN;

@@ -93,7 +93,7 @@ export class WeftMoEScalingView extends LitElement {
 
   private renderPlot(pts: Point[], fit: RoutedScalingFit | null, experts: number[]) {
     const W = Math.max(280, this.size.width), H = 260;
-    const left = 52, right = 14, top = 12, bottom = 40;
+    const left = 52, right = 14, top = 26, bottom = 40;
     if (!pts.length) return html`<div class="empty">Run the sweep to see the loss against N and E.</div>`;
     const ns = [...new Set(pts.map((p) => p.n))].sort((a, b) => a - b);
     const nLo = Math.log10(ns[0]!) - 0.1, nHi = Math.log10(ns.at(-1)!) + 0.1;
@@ -107,7 +107,8 @@ export class WeftMoEScalingView extends LitElement {
     return html`<svg viewBox="0 0 ${W} ${H}" role="img" aria-label="test loss against dense parameters N, per expert count E" data-scaling-plot>
       ${yTicks.map((v) => svg`<line class="grid" x1=${left} x2=${W - right} y1=${y(v)} y2=${y(v)}></line><text class="lbl" x=${left - 6} y=${y(v) + 4} text-anchor="end">${v.toFixed(2)}</text>`)}
       ${ns.map((n) => svg`<text class="lbl" x=${x(n)} y=${H - bottom + 16} text-anchor="middle">${n.toLocaleString('en-US')}</text>`)}
-      <text class="lbl" x=${(left + W - right) / 2} y=${H - 6} text-anchor="middle">dense parameters N (log scale) · test loss, nats/token (log scale)</text>
+      <text class="lbl" x=${left - 44} y=${12}>test loss, nats/token (log scale)</text>
+      <text class="lbl" x=${(left + W - right) / 2} y=${H - 6} text-anchor="middle">dense parameters N (log scale)</text>
       ${experts.map((e, i) => {
         const d = curve(e).map(([n, l], j) => `${j ? 'L' : 'M'}${x(n).toFixed(1)},${y(l).toFixed(1)}`).join('');
         return svg`<path d=${d} fill="none" stroke=${COLOURS[i % COLOURS.length]!} stroke-width="1.6" stroke-dasharray="5 3" opacity="0.9"></path>`;

@@ -14,6 +14,7 @@ import './moe-views.js';
 import './moe-mup-view.js';
 import './moe-scaling-view.js';
 import './moe-perft-view.js';
+import './moe-dna-view.js';
 import { LitElement, html, nothing } from 'lit';
 import type { Ledger } from '@weft/core';
 import { routerEntry } from '@weft/moe';
@@ -195,6 +196,10 @@ export class WeftMoEPage extends LitElement {
           <section class="card" aria-labelledby="perft-title">
             <h2 class="card-title" id="perft-title">PERFT <span class="aside">routed adapters beside a frozen MoE: the variants compared</span></h2>
             <weft-moe-perft-view .lab=${this.lab} .seed=${s.seed}></weft-moe-perft-view>
+          </section>
+          <section class="card" aria-labelledby="dna-title">
+            <h2 class="card-title" id="dna-title">Distributed neural architectures <span class="aside">each token's path through a pool of modules</span></h2>
+            <weft-moe-dna-view .lab=${this.lab} .seed=${s.seed}></weft-moe-dna-view>
           </section>
         </div>
         <section class="card try" aria-labelledby="try-title">

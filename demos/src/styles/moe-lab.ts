@@ -42,6 +42,30 @@ export const labViewStyles = [
     td .sub { font-size: 12px; color: var(--faint); white-space: normal; min-width: 180px; }
     td.bars, th.bars { width: 30%; min-width: 80px; }
     svg.bar { width: 100%; height: 12px; }
+    @media (max-width: 560px) { td.bars, th.bars { display: none; } }
+    h3 { margin: 14px 0 6px; font-size: 13px; font-weight: 600; color: var(--muted); }
+    .inline { display: inline-flex; align-items: center; gap: 6px; font-size: 14px; color: var(--muted); }
+    select { font: inherit; font-size: 14px; padding: 6px 8px; border: 1px solid var(--border); border-radius: var(--radius-sm); background: var(--surface); color: var(--text); }
+    .tiles { display: grid; grid-template-columns: repeat(4, minmax(0, 1fr)); gap: 12px; padding: 10px 0; border-top: 1px solid var(--border); border-bottom: 1px solid var(--border); }
+    .tiles .k { font-size: 12px; font-weight: 600; color: var(--muted); }
+    .tiles .v { font-size: 18px; font-weight: 700; }
+    .tiles .v small { font-size: 12px; font-weight: 500; color: var(--faint); }
+    .tiles .s { font-size: 12px; color: var(--faint); }
+    @media (max-width: 560px) { .tiles { grid-template-columns: 1fr 1fr; } }
+    .two { display: grid; grid-template-columns: minmax(0, 1fr) minmax(0, 1fr); gap: 20px; }
+    @media (max-width: 760px) { .two { grid-template-columns: minmax(0, 1fr); } }
+    .grid-table td { font-variant-numeric: tabular-nums; }
+    td.heat { color: var(--text); }
+    td.h1 { background: color-mix(in srgb, var(--accent) 10%, transparent); }
+    td.h2 { background: color-mix(in srgb, var(--accent) 18%, transparent); }
+    td.h3 { background: color-mix(in srgb, var(--accent) 26%, transparent); }
+    td.h4 { background: color-mix(in srgb, var(--accent) 34%, transparent); }
+    td.h5 { background: color-mix(in srgb, var(--accent) 42%, transparent); }
+    td.h6, td.h7, td.h8, td.h9 { background: color-mix(in srgb, var(--accent) 55%, transparent); color: var(--on-accent); }
+    .paths { list-style: none; margin: 0; padding: 0; display: grid; gap: 6px; font-size: 14px; }
+    .paths li { display: grid; grid-template-columns: minmax(0, 14em) minmax(0, 1fr) 4em; align-items: center; gap: 10px; }
+    .paths .path { white-space: nowrap; overflow: hidden; text-overflow: ellipsis; }
+    .paths .num { text-align: right; color: var(--muted); }
     .scroll { overflow-x: auto; border: 1px solid var(--border); border-radius: var(--radius-sm); }
   `,
 ];
