@@ -27,6 +27,7 @@
 //                     loop (0.4 GB/s over a leading axis), Transpose runs at 0.8 GB/s: SIMD kernels.
 //                     Binary ops outside XNNPACK (comparisons, logical ops, Maximum/Minimum, int32
 //                     Add/Sub/Mul) broadcast at ~100 ns per element: broadcast in JS (broadcast-binary.ts).
+//                     Identity copies (the engine clones every tensor a gradient saves): shared (identity.ts).
 //   slow on cpu:      UnsortedSegmentSum (one full mask per segment: quadratic).
 //   also missing on wasm, not needed for training here: Complex/Real/Imag/FFT/IFFT/ComplexAbs,
 //                     RaggedGather/RaggedRange/RaggedTensorToTensor, StaticRegexReplace,
@@ -67,6 +68,7 @@ import { reduceWasmConfig } from './reduce-simd.js';
 import { optimizerUpdateConfigs } from './optimizer-update.js';
 import { transposeWasmConfig } from './transpose-simd.js';
 import { BROADCAST_BINARY_KERNELS, broadcastBinaryWasmConfig } from './broadcast-binary.js';
+import { identityWasmConfig } from './identity.js';
 import { clipActivationConfig, selectLeakyReluConfig, nanKeepingActivationWasmConfigs, nanKeepingSoftmaxConfig, nanKeepingUnaryConfig } from './nan-activations.js';
 
 const registered = new Set<string>();
@@ -107,6 +109,7 @@ function kernelsFor(backend: string): KernelConfig[] {
       ...['Sum', 'Mean', 'Max', 'Min'].flatMap((n) => wrap(n, reduceWasmConfig)),
       ...wrap('Transpose', transposeWasmConfig),
       ...BROADCAST_BINARY_KERNELS.flatMap((n) => wrap(n, broadcastBinaryWasmConfig)),
+      identityWasmConfig,
       ...optimizerUpdateConfigs('wasm'),
       selectAllByScalarConfig('wasm'),
       allFiniteConfig('wasm'),
