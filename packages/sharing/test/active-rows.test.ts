@@ -141,3 +141,38 @@ describeBackends('Mixture-of-Recursions token-choice skipping inactive tokens (i
     });
   }
 }, { only: ['wasm', 'cpu'] });
+
+// A plain TransformerBlock gets the active tokens of several sequences packed into one row (attention
+// kept within each sequence by a block-diagonal mask): the same result, fewer rows than padding each
+// sequence to the busiest one (the Counting wrapper above is not a TransformerBlock, so it is padded).
+describeBackends('gathered rows packed for a TransformerBlock (ACT and token-choice MoR)', () => {
+  for (const [causal, withMask] of CASES) {
+    it(`ACT: packed equals masked — output, ponder loss, gradients; fewer rows than padded (${label(causal, withMask)})`, async () => {
+      const make = (haltedTokens: 'masked' | 'gathered', wrap: boolean) => {
+        const rng = new Rng(3);
+        const inner = new TransformerBlock({ dim, numHeads: 2, causal }, rng);
+        const block = wrap ? new Counting(dim, new Rng(3), causal) : inner;
+        if (wrap) for (const [i, v] of (block as Counting).inner.parameters().entries()) v.assign(inner.parameters()[i]!);
+        const r = new RecurrentBlock(block, { dim, maxSteps: 4, haltBias: 0.5, haltedTokens }, rng);
+        r.halt!.weight.assign(tf.tensor(new Rng(5).normalArray(dim).map((v) => 1.5 * v), r.halt!.weight.shape));
+        return r;
+      };
+      const a = await run(make('masked', false), withMask), b = await run(make('gathered', false), withMask), c = await run(make('gathered', true), withMask);
+      await expectSame(a, b);
+      expect(b.stats['ut.avg_depth']).toBeCloseTo(c.stats['ut.avg_depth'] as number, 6);
+      expect(b.stats['ut.block_rows']).toBeLessThan(c.stats['ut.block_rows'] as number); // packed < padded per sequence
+    });
+  }
+
+  it('MoR token-choice: packed equals masked, gradients included', async () => {
+    const make = (inactiveTokens: 'masked' | 'gathered') => {
+      const rng = new Rng(4);
+      const m = new MixtureOfRecursions(new TransformerBlock({ dim, numHeads: 2, causal: true }, rng), { dim, maxRecursions: 3, routing: 'token-choice', inactiveTokens }, rng);
+      for (const v of m.routers.at(0).parameters()) v.assign(tf.mul(v, 8));
+      return m;
+    };
+    const a = await run(make('masked'), true), b = await run(make('gathered'), true);
+    await expectSame(a, b);
+    expect(b.stats['mor.block_rows']).toBeLessThan(a.stats['mor.block_rows'] as number);
+  });
+}, { only: ['wasm', 'cpu'] });

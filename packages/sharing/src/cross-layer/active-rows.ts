@@ -1,20 +1,26 @@
 // Run a shared block on the active tokens only — how per-token adaptive depth (ACT halting in
 // "Universal Transformers", arXiv:1807.03819; token-choice routing in "Mixture-of-Recursions",
-// arXiv:2507.10524) really skips the compute of halted or unselected tokens: each sequence's active
-// positions are gathered in their original order into a (B, k) batch (k = the most active tokens of
-// any sequence; shorter sequences are padded with masked rows), the block runs on that batch with the
-// active tokens attending only to each other, and its output is scattered back to (B, T).
-// The active mask is read back synchronously (B·T numbers per call), so shapes follow the data; webgpu
-// cannot read back synchronously and is refused (the masked dense form computes the same there).
+// arXiv:2507.10524) really skips the compute of halted or unselected tokens. Each sequence's active
+// positions are gathered in their original order, the block runs on them with the active tokens
+// attending only to each other (and to earlier ones when causal), and its output is scattered back.
+// - A TransformerBlock gets the sequences' active tokens packed into rows of at most T (first-fit
+//   decreasing; a row holds several short sequences, attention stays within each one by a
+//   block-diagonal mask), so the rows processed fall with the active tokens.
+// - Any other block (or a function of the tokens) gets one row per sequence, padded to the busiest
+//   sequence's count (masked rows): the block's key mask cannot keep packed sequences apart.
+// The active mask is read back synchronously (B·T numbers per call), so shapes follow the data. A
+// backend that cannot read back synchronously (webgpu) cannot do this inside a taped forward:
+// {@link canGatherRows} says so, and the callers run their masked dense form there (the same result).
 import * as tf from '@tensorflow/tfjs-core';
-import { ForwardContext, Module, type SequenceInput } from '@weft/core';
+import { ForwardContext, Module, TransformerBlock, type SequenceInput } from '@weft/core';
 import { gatherRows, scatterRows } from './no-grad.js';
+import { blockAttendingKV, projectKV } from './recursion-kv.js';
 
 /** The block's output on the active tokens, scattered back, and how many token rows it processed. */
 export interface ActiveBlockOutput {
   /** (B, T, D): the block's output at active positions, zeros elsewhere. */
   y: tf.Tensor;
-  /** Token rows the block processed, padding included (B·k). */
+  /** Token rows the block processed, padding included. */
   rows: number;
 }
 
@@ -25,13 +31,18 @@ export interface ActiveBlockOutput {
  */
 export type ActiveRowsBlock = Module<SequenceInput, tf.Tensor> | ((x: tf.Tensor, keep: tf.Tensor, positions: tf.Tensor) => tf.Tensor);
 
+/** Whether the current backend can gather the active rows (it reads the mask back synchronously; webgpu cannot). */
+export function canGatherRows(): boolean {
+  return tf.getBackend() !== 'webgpu';
+}
+
 /**
- * `block` applied to the tokens of `x` (B, T, D) where `active` (B, T) is 1, gathered per sequence.
- * Returns null when no token is active (the block is not run at all). `who` names the caller in errors.
+ * `block` applied to the tokens of `x` (B, T, D) where `active` (B, T) is 1. Returns null when no
+ * token is active (the block is not run at all). `who` names the caller in errors.
  */
 export function runOnActiveRows(who: string, block: ActiveRowsBlock, x: tf.Tensor, active: tf.Tensor, ctx: ForwardContext): ActiveBlockOutput | null {
-  if (tf.getBackend() === 'webgpu') {
-    throw new Error(`${who}: gathering the active tokens reads their mask back synchronously, which the webgpu backend cannot do; use the masked dense form there (it computes the same)`);
+  if (!canGatherRows()) {
+    throw new Error(`${who}: gathering the active tokens reads their mask back synchronously, which the ${tf.getBackend()} backend cannot do; use the masked dense form there (it computes the same)`);
   }
   const [B, T, D] = x.shape as [number, number, number];
   const a = active.dataSync(); // (B, T) 0/1, data-dependent shapes need it on the host
@@ -41,23 +52,61 @@ export function runOnActiveRows(who: string, block: ActiveRowsBlock, x: tf.Tenso
     for (let t = 0; t < T; t++) if (a[b * T + t]! > 0.5) l.push(b * T + t);
     lists.push(l);
   }
-  const k = Math.max(...lists.map((l) => l.length));
-  if (k === 0) return null;
-  const rowIdx = new Int32Array(B * k);
-  const pad = new Float32Array(B * k);
-  lists.forEach((l, b) => {
-    for (let j = 0; j < k; j++) {
-      rowIdx[b * k + j] = j < l.length ? l[j]! : b * T; // padding repeats the sequence's first row, masked out below
-      pad[b * k + j] = j < l.length ? 1 : 0;
+  if (lists.every((l) => l.length === 0)) return null;
+  const packed = block instanceof TransformerBlock;
+  // Rows of the gathered batch: each a list of segments (one sequence's active rows, in order).
+  const rowsOf: number[][][] = [];
+  if (packed) {
+    const fill: number[] = [];
+    for (const s of [...lists.keys()].sort((p, q) => lists[q]!.length - lists[p]!.length)) {
+      const n = lists[s]!.length;
+      if (n === 0) continue;
+      let r = fill.findIndex((f) => f + n <= T);
+      if (r < 0) {
+        r = fill.length;
+        fill.push(0);
+        rowsOf.push([]);
+      }
+      fill[r] += n;
+      rowsOf[r]!.push(lists[s]!);
     }
+  } else lists.forEach((l) => rowsOf.push([l]));
+  const R = rowsOf.length;
+  const k = Math.max(...rowsOf.map((segs) => segs.reduce((s, l) => s + l.length, 0)));
+  const rowIdx = new Int32Array(R * k);
+  const seg = new Int32Array(R * k).fill(-1); // segment of each slot within its row; -1 = padding
+  rowsOf.forEach((segs, r) => {
+    let j = 0;
+    segs.forEach((l, s) => {
+      for (const flat of l) {
+        rowIdx[r * k + j] = flat;
+        seg[r * k + j++] = s;
+      }
+    });
+    for (; j < k; j++) rowIdx[r * k + j] = segs[0]![0] ?? r * T; // padding repeats a row (unpacked: row r is sequence r), masked out below
   });
   const rows = tf.tensor1d(rowIdx, 'int32');
-  const keep = tf.tensor2d(pad, [B, k]);
-  const xSel = tf.reshape(gatherRows(tf.reshape(x, [B * T, D]), rows), [B, k, D]); // (B·T, D) -> (B·k, D) -> (B, k, D)
-  const ySel = block instanceof Module
-    ? block.forward({ x: xSel, attentionMask: keep }, ctx) // (B, k, D)
-    : block(xSel, keep, tf.tensor2d(rowIdx.map((r, i) => r - Math.floor(i / k) * T), [B, k], 'int32')); // positions: flat row − sequence start
-  const yPad = tf.reshape(tf.mul(ySel, tf.expandDims(keep, -1)), [B * k, D]); // padding rows zeroed: (B, k, D) -> (B·k, D)
+  const keep = tf.tensor2d(seg.map((s) => (s >= 0 ? 1 : 0)), [R, k], 'float32');
+  const xSel = tf.reshape(gatherRows(tf.reshape(x, [B * T, D]), rows), [R, k, D]); // (B·T, D) -> (R·k, D) -> (R, k, D)
+  let ySel: tf.Tensor; // (R, k, D)
+  if (block instanceof TransformerBlock) {
+    // Query i sees key j of its own segment (and j ≤ i when causal: segments keep their tokens' order).
+    const causal = block.attn.causal;
+    const allowed = new Float32Array(R * k * k);
+    for (let r = 0; r < R; r++) {
+      for (let i = 0; i < k; i++) {
+        const si = seg[r * k + i]!;
+        if (si < 0) continue;
+        for (let j = 0; j < (causal ? i + 1 : k); j++) if (seg[r * k + j] === si) allowed[(r * k + i) * k + j] = 1;
+      }
+    }
+    ySel = blockAttendingKV(block, xSel, projectKV(block, xSel, ctx), tf.tensor3d(allowed, [R, k, k]), ctx);
+  } else if (block instanceof Module) {
+    ySel = block.forward({ x: xSel, attentionMask: keep }, ctx);
+  } else {
+    ySel = block(xSel, keep, tf.tensor2d(rowIdx.map((flat, i) => flat - Math.floor(i / k) * T), [R, k], 'int32')); // positions: flat row − sequence start (one sequence per row here)
+  }
+  const yPad = tf.reshape(tf.mul(ySel, tf.expandDims(keep, -1)), [R * k, D]); // padding rows zeroed: (R, k, D) -> (R·k, D)
   const y = tf.reshape(scatterRows(yPad, rows, B * T), [B, T, D]); // (B·T, D) -> (B, T, D)
-  return { y, rows: B * k };
+  return { y, rows: R * k };
 }

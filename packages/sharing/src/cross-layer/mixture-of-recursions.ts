@@ -10,7 +10,7 @@
 //   with a Switch-style balancing loss. At recursion r the tokens with depth > r are active; the
 //   inactive ones are out of attention and keep their state. `inactiveTokens: 'masked'` (default)
 //   runs the block on every row with them masked (static shapes, any backend); 'gathered' computes
-//   the same on the active tokens only (active-rows.ts; not on webgpu), so compute really falls.
+//   the same on the active tokens only (active-rows.ts; webgpu runs the masked form), so compute really falls.
 // Update of a selected token: h ← h + g·(f(h) − h), the block's residual update scaled by the
 // router gate g (the paper writes g·f(h) + h with f the layer stack without its residual).
 // Keys and values (`kv`): 'recursion-wise' (default; the paper's recursion-wise caching) — at
@@ -22,7 +22,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { ForwardContext, Linear, Module, ModuleList, type TransformerBlock, checkKnownKeys, configKeys, defaultRng, splitSequenceInput, type Rng, type SequenceInput, describeValue } from '@weft/core';
 import { gatherRows, noGrad, scatterRows } from './no-grad.js';
-import { runOnActiveRows } from './active-rows.js';
+import { canGatherRows, runOnActiveRows } from './active-rows.js';
 import { allowedKeys, blockAttendingKV, kvBlock, projectKV, type BlockKV } from './recursion-kv.js';
 
 /** Config of {@link MixtureOfRecursions}. */
@@ -37,7 +37,7 @@ export interface MixtureOfRecursionsConfig {
   capacity?: number[];
   /** Weight of the router aux loss (BCE for expert-choice, balancing for token-choice). Default: 0.01. */
   auxWeight?: number;
-  /** Token-choice: 'masked' (the block runs on every row, inactive ones masked) or 'gathered' (on the active rows only; not on webgpu). Same result. Default: 'masked'. */
+  /** Token-choice: 'masked' (the block runs on every row, inactive ones masked) or 'gathered' (on the active rows only; on webgpu, which cannot read the mask back synchronously, the masked form runs). Same result. Default: 'masked'. */
   inactiveTokens?: 'masked' | 'gathered';
   /** 'recursion-wise' (each recursion caches and attends to the K/V of its own active tokens) or 'shared' (every recursion reads the first recursion's K/V; the block must be a TransformerBlock). Default: 'recursion-wise'. */
   kv?: 'recursion-wise' | 'shared';
@@ -194,7 +194,7 @@ export class MixtureOfRecursions extends Module<SequenceInput, tf.Tensor> {
       let active = noGrad([chosen], (d) => tf.cast(tf.greater(d, r), 'float32')); // (B, T)
       if (real) active = tf.mul(active, real);
       let y: tf.Tensor;
-      if (this.settings.inactiveTokens === 'gathered') {
+      if (this.settings.inactiveTokens === 'gathered' && canGatherRows()) {
         const g = runOnActiveRows('MixtureOfRecursions', sharedKV ? (hq, _keep, pos) => onShared(hq, pos) : this.block, h, active, ctx);
         if (!g) break; // no token goes deeper
         y = g.y;

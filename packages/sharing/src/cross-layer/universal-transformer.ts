@@ -11,10 +11,11 @@
 // only its output weight is zero — so no compute is saved. 'masked' freezes a halted token's state
 // and removes it from attention (the block still runs on every row, static shapes, any backend);
 // 'gathered' computes exactly the same but runs the block on the still-running tokens only (see
-// active-rows.ts) and stops once every token has halted, so compute really falls. In both, padding
+// active-rows.ts; webgpu runs the masked form) and stops once every token has halted, so compute
+// really falls. In both, padding
 // tokens never run (their output is zero).
 import * as tf from '@tensorflow/tfjs-core';
-import { runOnActiveRows } from './active-rows.js';
+import { canGatherRows, runOnActiveRows } from './active-rows.js';
 import { ForwardContext, Linear, Module, checkKnownKeys, configKeys, defaultRng, normalInit, splitSequenceInput, type Rng, type SequenceInput, describeValue } from '@weft/core';
 
 /** Config of {@link RecurrentBlock}. */
@@ -33,7 +34,7 @@ export interface RecurrentBlockConfig {
   stepEmbedding?: boolean;
   /** Initial bias of the halting unit (UT: 1.0, so p ≈ 0.73 and tokens halt after about 2 steps). Default: 1. */
   haltBias?: number;
-  /** ACT: what halted tokens do — 'compute' (keep being transformed, t2t's UT), 'masked' (frozen, out of attention, dense compute) or 'gathered' (as 'masked', the block runs on running tokens only; not on webgpu). Default: 'compute'. */
+  /** ACT: what halted tokens do — 'compute' (keep being transformed, t2t's UT), 'masked' (frozen, out of attention, dense compute) or 'gathered' (as 'masked', the block runs on running tokens only; on webgpu, which cannot read the mask back synchronously, the masked form runs). Default: 'compute'. */
   haltedTokens?: 'compute' | 'masked' | 'gathered';
 }
 
@@ -120,8 +121,9 @@ export class RecurrentBlock extends Module<SequenceInput, tf.Tensor> {
     for (let s = 0; s < S; s++) {
       const inp = this.stepInput(state, s);
       // The tokens running at the start of this step (those halting in it included) apply the block.
-      const gathered = mode === 'gathered' ? runOnActiveRows('RecurrentBlock', this.block, inp, running, ctx) : null;
-      if (mode === 'gathered' && !gathered) break; // every token has halted: the remaining steps change nothing
+      const gather = mode === 'gathered' && canGatherRows(); // webgpu: the masked form (same result)
+      const gathered = gather ? runOnActiveRows('RecurrentBlock', this.block, inp, running, ctx) : null;
+      if (gather && !gathered) break; // every token has halted: the remaining steps change nothing
       const p = tf.sigmoid(tf.reshape(this.halt!.forward(inp, ctx), [B, T])); // (B, T, 1) -> (B, T)
       const cand = tf.add(haltingProb, tf.mul(p, running));
       // greaterEqual is the comparison tfjs can differentiate (to zero); 1[cand > thr] = 1 − 1[thr ≥ cand].
