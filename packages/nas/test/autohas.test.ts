@@ -5,6 +5,11 @@
 // tensor count; and the experiment on the paper's claim — searching the learning rate and weight
 // decay with the architecture finds a better model than architecture search at a fixed rate
 // (held-out accuracy of the found subnet trained alone with the found rate and decay; seeds 0–2).
+// Measured (WEFT_LONG_EXPERIMENTS=1, spirals, 1500 search steps, 3000 SGD retraining steps, seeds 0–2):
+// joint search 0.457 ± 0.077 (it chose lr 0.1, 0.1, 0.01); architecture only at lr 0.1 0.459 ± 0.064,
+// at lr 0.01 0.383 ± 0.010. The joint search matches the better fixed rate without being told it and
+// beats the worse one, but does not beat a well-chosen fixed rate at toy scale; its controller
+// favours one-layer networks (the one-step reward favours what learns fastest).
 import * as tf from '@tensorflow/tfjs-core';
 import { describe, expect, it } from 'vitest';
 import { ForwardContext, Rng, mse, softmaxCrossEntropy } from '@weft/core';
@@ -89,13 +94,13 @@ describe('AutoHAS', () => {
     const before = tf.memory().numTensors;
     const bench = rankingBenchmark('vector');
     const data = benchmarkData(bench);
-    /** Train `subnet` alone by SGD at `lr` with L2 `wd` (the search's update), 600 steps of 64; held-out accuracy. */
+    /** Train `subnet` alone by SGD at `lr` with L2 `wd` (the search's update), 3000 steps of 64; held-out accuracy. */
     const retrain = async (subnet: SubnetConfig, lr: number, wd: number, seed: number) => {
       const r = new Rng(seed);
       const net = new SubnetNetwork(bench.space, subnet, r.fork('init'));
       const n = data.train.x.shape[0]!;
       const vars = net.trainableParameters();
-      for (let i = 0; i < 600; i++) {
+      for (let i = 0; i < 3000; i++) {
         tf.tidy(() => {
           const idx = tf.tensor1d(Int32Array.from({ length: 64 }, () => r.int(n)), 'int32');
           const bx = tf.gather(data.train.x, idx); // (64, F); gathered outside the closure, as the trainer's batches
