@@ -7,14 +7,18 @@
 // budget). A compute loss, `computeWeight` · (expected modules visited per token and hop, 1 − p(skip)),
 // lets the model learn to spend less. Path statistics (`<key>.choices` (N, hops), `<key>.modules`
 // (N,)) go to the context's stats; {@link dnaPathStats} summarises them.
-// Departs from the paper: modules run densely on every token and their outputs are kept only for
-// the tokens that chose them (the saving is counted, not realised); an attention module's keys and
-// values come from every token of the sequence at that hop, not only from the tokens routed to it;
-// top-1 routing; no load-balancing loss.
+// Compute: each hop's FFN modules run only on the tokens that chose them (`dispatch: 'sparse'`, the
+// default: MoE's dropless block dispatch over the FFN modules' weights stacked for the pass, about N
+// rows per hop whatever the pool's FFN count); attention modules run on every token, since their
+// keys and values come from the whole sequence. `dispatch: 'dense'` runs every module on every token
+// and keeps the chosen outputs (the reference; the same values).
+// Departs from the paper: an attention module's keys and values come from every token of the
+// sequence at that hop, not only from the tokens routed to it; top-1 routing; no load-balancing loss.
 import * as tf from '@tensorflow/tfjs-core';
-import { CausalSelfAttention, checkKnownKeys, configKeys, defaultRng, ForwardContext, LayerNorm, Linear, MLP, Module, type Rng } from '@weft/core';
-import { checkInt, checkNumber, checkPositiveInt } from '@weft/core/internal';
-import { untaped } from './routers/router.js';
+import { activationFn, CausalSelfAttention, checkKnownKeys, configKeys, defaultRng, ForwardContext, groupedMatMul, LayerNorm, Linear, MLP, Module, type Rng } from '@weft/core';
+import { checkInt, checkNumber, checkOneOf, checkPositiveInt } from '@weft/core/internal';
+import { autoBlockSize, droplessPlan, sparseCombine, type ExpertBlocks } from './dispatch.js';
+import { untaped, type Routing } from './routers/router.js';
 
 /** Config of {@link DistributedModules}. */
 export interface DistributedModulesConfig {
@@ -36,9 +40,11 @@ export interface DistributedModulesConfig {
   computeWeight?: number;
   /** Name of the stats and the compute loss. Default: the module's path in the context's root, else 'dna'. */
   name?: string;
+  /** 'sparse': each FFN module runs only on the tokens that chose it; 'dense': every module on every token (the reference). Default: 'sparse'. */
+  dispatch?: 'sparse' | 'dense';
 }
 
-const DNA_KEYS = configKeys<DistributedModulesConfig>({ dim: true, attention: true, ffn: true, numHeads: true, ffnHidden: true, hops: true, allowSkip: true, computeWeight: true, name: true });
+const DNA_KEYS = configKeys<DistributedModulesConfig>({ dim: true, attention: true, ffn: true, numHeads: true, ffnHidden: true, hops: true, allowSkip: true, computeWeight: true, name: true, dispatch: true });
 
 /** One module of the pool: a pre-norm attention or FFN, (B, T, d) -> (B, T, d). */
 export class PoolModule extends Module {
@@ -66,6 +72,7 @@ export class DistributedModules extends Module {
   readonly allowSkip: boolean;
   readonly computeWeight: number;
   readonly dim: number;
+  readonly dispatch: 'sparse' | 'dense';
   private readonly name?: string;
 
   constructor(config: DistributedModulesConfig, rng: Rng = defaultRng()) {
@@ -84,6 +91,8 @@ export class DistributedModules extends Module {
     if (typeof this.allowSkip !== 'boolean') throw new Error(`${who}: allowSkip=${String(this.allowSkip)} must be true or false`);
     this.computeWeight = checkNumber(who, 'computeWeight', config.computeWeight ?? 0.01, 0);
     this.name = config.name;
+    this.dispatch = config.dispatch ?? 'sparse';
+    checkOneOf(who, 'dispatch', this.dispatch, ['sparse', 'dense'] as const);
     this.pool = [...Array.from({ length: nA }, () => 'attention' as const), ...Array.from({ length: nF }, () => 'ffn' as const)]
       .map((kind, i) => this.addModule(`pool${i}`, new PoolModule(kind, this.dim, heads, hidden, rng)));
     const options = this.pool.length + (this.allowSkip ? 1 : 0);
@@ -93,6 +102,37 @@ export class DistributedModules extends Module {
   /** A token visits at most `hops` of the pool's modules: each pool module's share is min(1, hops / pool size). */
   override activeShareOf(name: string): number {
     return name.startsWith('pool') ? Math.min(1, this.hops / this.pool.length) : 1;
+  }
+
+  /**
+   * Σ over the FFN modules of p(choice)·FFN_j(norm_j(h)) for the tokens that chose FFN module j, run
+   * on those tokens only: each token is one pair (expert j − first, or an extra empty slot for the
+   * tokens that chose attention or skip, gate 0), dispatched in blocks as MoE's dropless plan, each
+   * block through its module's weights (stacked for this pass). h (B, T, d) -> (N, d).
+   */
+  private ffnOnChosen(h: tf.Tensor, choice: tf.Tensor2D, gated: tf.Tensor, first: number, ctx: ForwardContext): tf.Tensor2D {
+    const [B, T, d] = h.shape as [number, number, number];
+    const n = B * T;
+    const ffns = this.pool.slice(first);
+    const f = ffns.length;
+    const options = gated.shape[2]!;
+    const flatH = tf.reshape(h, [n, d]) as tf.Tensor2D; // (B, T, d) -> (N, d)
+    const flatGated = tf.reshape(gated, [n, options]) as tf.Tensor2D; // (B, T, options) -> (N, options)
+    // Slot of each token among the FFN modules, f for a token that chose none of them.
+    const expert = untaped(() => {
+      const c = tf.sub(tf.reshape(choice, [n]), tf.scalar(first, 'int32')); // (N,)
+      return tf.where(tf.logicalAnd(tf.greaterEqual(c, 0), tf.less(c, f)), c, tf.fill([n], f, 'int32')) as tf.Tensor1D;
+    });
+    const gate = tf.sum(tf.slice(flatGated, [0, first], [n, f]), 1) as tf.Tensor1D; // (N,): p(choice) if an FFN, else 0
+    // Each module's own pre-norm, kept for the tokens that chose it (a per-token O(d) cost per module).
+    const pick = untaped(() => tf.oneHot(expert, f + 1, 1, 0, 'float32')); // (N, f + 1)
+    let normed: tf.Tensor = tf.zeros([n, d]);
+    ffns.forEach((m, j) => {
+      normed = tf.add(normed, tf.mul(tf.slice(pick, [0, j], [n, 1]), m.norm.forward(flatH, ctx)));
+    });
+    const routing: Routing = { logits: null, probs: flatGated, expert, token: tf.range(0, n, 1, 'int32') as tf.Tensor1D, gate, choices: tf.reshape(expert, [n, 1]) as tf.Tensor2D };
+    const plan = droplessPlan(routing, n, f + 1, autoBlockSize(n, f + 1));
+    return sparseCombine(normed as tf.Tensor2D, routing, plan, stackedFfns(ffns.map((m) => m.op as MLP)));
   }
 
   /** (B, T, d) -> (B, T, d). */
@@ -110,10 +150,13 @@ export class DistributedModules extends Module {
       const onehot = untaped(() => tf.oneHot(choice, options, 1, 0, 'float32')); // (B, T, options)
       const gated = tf.mul(probs, onehot); // (B, T, options): p(choice) at the chosen slot, 0 elsewhere
       let upd: tf.Tensor = tf.zerosLike(h);
+      const sparse = this.dispatch === 'sparse' ? this.pool.findIndex((m) => m.kind === 'ffn') : -1; // the first FFN module's index, or -1
       this.pool.forEach((m, j) => {
+        if (sparse >= 0 && j >= sparse) return; // FFN modules: below, on their tokens only
         const w = tf.slice(gated, [0, 0, j], [B, T, 1]); // (B, T, 1)
         upd = tf.add(upd, tf.mul(w, m.forward(h, ctx)));
       });
+      if (sparse >= 0) upd = tf.add(upd, tf.reshape(this.ffnOnChosen(h, choice, gated, sparse, ctx), [B, T, this.dim])); // (N, d) -> (B, T, d)
       h = tf.add(h, upd);
       choices.push(choice);
       if (this.allowSkip) spent.push(tf.sub(1, tf.mean(tf.slice(probs, [0, 0, M], [B, T, 1])))); // expected modules this hop
@@ -127,6 +170,32 @@ export class DistributedModules extends Module {
     }
     return h;
   }
+}
+
+/**
+ * The plain MLPs `mlps` (fc1, fc2 with biases, one activation) as dispatch's blocks: their weights
+ * stacked for one pass, with an all-zero last slot for rows that belong to no module.
+ */
+function stackedFfns(mlps: MLP[]): ExpertBlocks {
+  const act = activationFn(mlps[0]!.config.activation ?? 'gelu', 'DistributedModules');
+  const part = (get: (m: MLP) => tf.Tensor) => {
+    const ws = mlps.map(get);
+    return tf.stack([...ws, tf.zerosLike(ws[0]!)]); // (f + 1, ...)
+  };
+  const fc = (m: MLP) => m as MLP & { fc1: Linear; fc2: Linear };
+  const w1 = part((m) => fc(m).fc1.weight) as tf.Tensor3D; // (f + 1, d, hidden)
+  const b1 = part((m) => fc(m).fc1.bias!) as tf.Tensor2D; // (f + 1, hidden)
+  const w2 = part((m) => fc(m).fc2.weight) as tf.Tensor3D; // (f + 1, hidden, d)
+  const b2 = part((m) => fc(m).fc2.bias!) as tf.Tensor2D; // (f + 1, d)
+  const bias = (b: tf.Tensor2D, group: tf.Tensor1D) => tf.expandDims(tf.gather(b, group), 1); // (G, out) -> (G, 1, out)
+  return {
+    config: { numExperts: mlps.length + 1 },
+    apply(buf: tf.Tensor3D, group: tf.Tensor1D | null): tf.Tensor3D {
+      if (!group) throw new Error('DistributedModules: FFN dispatch needs a dropless plan (blocks naming their module)');
+      const hid = act(tf.add(groupedMatMul(buf, w1, group), bias(b1, group))) as tf.Tensor3D; // (G, b, hidden)
+      return tf.add(groupedMatMul(hid, w2, group), bias(b2, group)) as tf.Tensor3D; // (G, b, d)
+    },
+  };
 }
 
 /** Summary of recorded paths: mean modules per token, visits per module, and path counts (most frequent first). */

@@ -3,6 +3,8 @@
 // attention module on its causal prefix, last row kept), added with the router probability of the
 // choice — 1e-5 against the layer's dense masked evaluation; the recorded choices and per-token
 // module counts equal the reference's; the ledger's active share; tensors flat over training steps.
+// The sparse FFN dispatch (the default: each FFN module on its tokens only) equals the dense masked
+// path ('dense': every module on every token) in outputs (1e-5) and every gradient (1e-4).
 // The claim's experiment (seeds 0–2, copyTask and sortTask, L=6, V=8, 300 Adam steps): DNA (a pool
 // of 2 attention + 2 FFN modules, 4 hops, skip allowed, compute loss 0.01; 7421 stored) vs a
 // fixed-depth model of 2 transformer blocks (4 module applications per token, the DNA's budget;
@@ -82,6 +84,48 @@ describe('DistributedModules', () => {
     opt.dispose();
     x.dispose();
     m.dispose();
+  });
+});
+
+describe('DistributedModules sparse FFN dispatch', () => {
+  it('equals the dense masked path in outputs (1e-5) and every gradient (1e-4), with 1 and 3 FFN modules, and tensors stay flat', async () => {
+    for (const [attention, ffn] of [[2, 3], [1, 1], [0, 2]] as const) {
+      const [B, T, d] = [4, 8, 8];
+      const sparse = new DistributedModules({ dim: d, attention, ffn, ffnHidden: 12, hops: 3 }, new Rng(11));
+      const dense = new DistributedModules({ dim: d, attention, ffn, ffnHidden: 12, hops: 3, dispatch: 'dense' }, new Rng(11));
+      for (const [[, a], [, b]] of sparse.namedParameters().map((p, i) => [p, dense.namedParameters()[i]!] as const)) b.assign(a); // same weights
+      const x = tf.tensor3d(new Rng(12).normalArray(B * T * d, 0, 2), [B, T, d]);
+      const run = (m: DistributedModules) => tf.variableGrads(() => {
+        const ctx = new ForwardContext({ training: true });
+        return tf.add(tf.sum(tf.mul(m.forward(x, ctx), tf.range(0, B * T * d).reshape([B, T, d]).div(100))), ctx.totalAuxLoss()) as tf.Scalar;
+      }, m.trainableParameters());
+      const before = tf.memory().numTensors;
+      const s = run(sparse);
+      const r = run(dense);
+      const stats = new ForwardContext({ collectStats: true });
+      tf.tidy(() => void sparse.forward(x, stats));
+      const ch = Array.from(await (stats.stats.get('dna.choices') as tf.Tensor).data());
+      stats.disposeStats();
+      // Every FFN module is chosen somewhere (so each block path is checked), and so is a non-FFN option.
+      for (let j = attention; j < attention + ffn; j++) expect(ch.includes(j), `ffn ${j} chosen (${attention}+${ffn})`).toBe(true);
+      expect(ch.some((c) => c < attention || c === attention + ffn)).toBe(true);
+      expect(Math.abs((await s.value.data())[0]! - (await r.value.data())[0]!)).toBeLessThan(1e-5 * Math.max(1, Math.abs((await r.value.data())[0]!)));
+      const names = sparse.namedParameters().map(([n]) => n);
+      const sg = Object.values(s.grads);
+      const rg = Object.values(r.grads);
+      expect(sg.length).toBe(rg.length);
+      for (const [i, g] of sg.entries()) {
+        const [a, b] = [await g.data(), await rg[i]!.data()];
+        const scale = Math.max(1, ...Array.from(b, Math.abs));
+        a.forEach((v, k) => expect(Math.abs(v - b[k]!) / scale, `${names[i]} (${attention}+${ffn})`).toBeLessThan(1e-4));
+      }
+      tf.dispose([s.value, r.value, ...sg, ...rg]);
+      expect(tf.memory().numTensors).toBe(before);
+      tf.dispose(x);
+      sparse.dispose();
+      dense.dispose();
+    }
+    expect(() => new DistributedModules({ dim: 4, dispatch: 'sparce' as never })).toThrow(/dispatch="sparce" must be one of "sparse", "dense"/);
   });
 });
 
