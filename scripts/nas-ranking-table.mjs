@@ -9,4 +9,4 @@ import { ensureDependencies, pnpm, run } from './env.mjs';
 
 ensureDependencies();
 const [pn, pre] = pnpm();
-run(pn, [...pre, 'exec', 'vitest', 'run', '--config', 'scripts/nas-ranking/vitest.config.ts'], { env: { WEFT_NAS_RANKING_WRITE: '1' } });
+run(pn, [...pre, 'exec', 'vitest', 'run', '--config', 'scripts/nas-ranking/vitest.config.ts', 'scripts/nas-ranking/make-table.test.ts'], { env: { WEFT_NAS_RANKING_WRITE: '1' } });

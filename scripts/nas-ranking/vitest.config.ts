@@ -1,5 +1,6 @@
-// `node scripts/nas-ranking-table.mjs`: runs make-table.test.ts in Node on tfjs wasm (as the node
-// test project does) and writes packages/nas/src/ranking/table.ts.
+// `node scripts/nas-ranking-table.mjs` / `node scripts/nas-parzc-scores.mjs`: run make-table.test.ts
+// or make-parzc.test.ts in Node on tfjs wasm (as the node test project does) and write
+// packages/nas/src/ranking/table.ts or parzc-scores.ts.
 import { defineConfig } from 'vitest/config';
 import { fileURLToPath } from 'node:url';
 import { createRequire } from 'node:module';
@@ -22,7 +23,7 @@ export default defineConfig({
   test: {
     name: 'nas-ranking-table',
     root: src('../..'),
-    include: ['scripts/nas-ranking/make-table.test.ts'],
+    include: ['scripts/nas-ranking/make-*.test.ts'],
     setupFiles: ['test/setup/node.ts'],
     testTimeout: 4 * 3_600_000,
     server: { deps: { inline: [/@tensorflow\//, /@weft\//] } },

@@ -112,9 +112,10 @@ describe('nas.html', () => {
     const options = await card.locator('select[data-score] option').evaluateAll((os) => os.map((o) => (o as HTMLOptionElement).value));
     expect(options).toContain('supernet_spos_seed0');
     expect(options).toContain('grad_norm');
+    expect(options).toContain('parzc_seed0');
     for (const bench of ['conv8', 'vector']) {
       await card.locator('select[data-bench]').selectOption(bench);
-      for (const score of ['supernet_spos_seed0', 'grad_norm']) {
+      for (const score of ['supernet_spos_seed0', 'grad_norm', 'parzc_seed0']) {
         await card.locator('select[data-score]').selectOption(score);
         const pts = await card.locator('circle[data-point]').evaluateAll((cs) => cs.map((c) => [Number(c.getAttribute('data-x')), Number(c.getAttribute('data-y')), c.classList.contains('top') ? 1 : 0]));
         expect(pts).toHaveLength(24);

@@ -1,11 +1,11 @@
 // <weft-nas-ranking>: @weft/nas's ranking benchmark on nas.html. 24 subnets of a weight-entangled
 // space, each trained stand-alone with three seeds (the cached table, made by
 // scripts/nas-ranking-table.mjs), against another ranking of the same subnets: a supernet's
-// inherited-weight accuracy or a zero-cost proxy. A scatter (x: stand-alone accuracy, y: the other
+// inherited-weight accuracy, a zero-cost proxy, or ParZC's held-out scores (scripts/nas-parzc-scores.mjs). A scatter (x: stand-alone accuracy, y: the other
 // score), Kendall τ-b and top-k overlap computed here from the table, and the τ between two
 // stand-alone seeds, the noise floor no ranking can be judged beyond.
 import { LitElement, css, html, svg, nothing } from 'lit';
-import { RANKING_BENCHMARKS, RANKING_TABLES, kendallTau, rankingAgreement, rankingBenchmark, standaloneMeans, topIndices, type RankingBenchmarkName } from '@weft/nas';
+import { PARZC_SCORES, RANKING_BENCHMARKS, RANKING_TABLES, kendallTau, rankingAgreement, rankingBenchmark, standaloneMeans, topIndices, type RankingBenchmarkName } from '@weft/nas';
 import { WidthController } from '../controllers/width-controller.js';
 import { boxStyles, fieldStyles, numberStyles, tableStyles } from '../styles/shared.js';
 import { formatPercent } from '../format.js';
@@ -35,19 +35,26 @@ const SUPERNET_LABELS: Record<string, string> = {
   alphanet_kl: 'Sandwich, KL distillation',
 };
 /** Readers' names of the other rankings. */
-const LABELS: Record<string, string> = { params: 'parameter count', grad_norm: 'grad-norm', snip: 'SNIP', synflow: 'SynFlow (log)', naswot: 'NASWOT', gradsign: 'GradSign' };
+const LABELS: Record<string, string> = { params: 'parameter count', grad_norm: 'grad-norm', snip: 'SNIP', synflow: 'SynFlow (log)', naswot: 'NASWOT', gradsign: 'GradSign', parzc: 'ParZC (held out)' };
 
 /** A ranking key's group (one per supernet training or proxy) and seed. */
 function parseKey(key: string): { group: string; seed: number | null } {
-  const m = /^supernet_(.+)_seed(\d+)$/.exec(key);
+  const m = /^(?:supernet_)?(.+)_seed(\d+)$/.exec(key);
   return m ? { group: m[1]!, seed: Number(m[2]) } : { group: key, seed: null };
 }
 
 /** A reader's name of a ranking in the table. */
 function scoreLabel(key: string): string {
   const { group, seed } = parseKey(key);
-  if (seed !== null) return `${SUPERNET_LABELS[group] ?? group}, seed ${seed}`;
+  if (seed !== null) return `${SUPERNET_LABELS[group] ?? LABELS[group] ?? group}, seed ${seed}`;
   return LABELS[key] ?? key;
+}
+
+/** A benchmark's rankings: the cached table's and ParZC's held-out scores (parzc-scores.ts), with how each was made. */
+function rankings(bench: RankingBenchmarkName): { scores: Record<string, number[]>; notes: Record<string, string> } {
+  const t = RANKING_TABLES[bench];
+  const p = PARZC_SCORES[bench];
+  return { scores: { ...t.scores, ...p.scores }, notes: { ...t.notes, ...p.notes } };
 }
 
 const mean = (a: number[]) => a.reduce((s, v) => s + v, 0) / a.length;
@@ -147,7 +154,7 @@ export class WeftNasRanking extends LitElement {
   ];
 
   private renderSummary(ref: number[], k: number, current: string) {
-    const rows = summaryRows(RANKING_TABLES[this.bench].scores, ref, k);
+    const rows = summaryRows(rankings(this.bench).scores, ref, k);
     return html`<div class="scroll summary">
       <table class="num" data-summary>
         <thead><tr><th>ranking</th><th>Kendall τ-b</th><th>top-${k} overlap</th><th>runs</th></tr></thead>
@@ -168,10 +175,11 @@ export class WeftNasRanking extends LitElement {
   override render() {
     const table = RANKING_TABLES[this.bench];
     const b = rankingBenchmark(this.bench);
-    const names = Object.keys(table.scores);
+    const all = rankings(this.bench);
+    const names = Object.keys(all.scores);
     const score = names.includes(this.score) ? this.score : names[0]!;
     const ref = standaloneMeans(table);
-    const ys = table.scores[score]!;
+    const ys = all.scores[score]!;
     const agree = rankingAgreement(ys, ref);
     const seedTau = kendallTau(table.rows.map((r) => r.standalone[0]!), table.rows.map((r) => r.standalone[1]!));
     const top = new Set(topIndices(ref, agree.k));
@@ -196,7 +204,7 @@ export class WeftNasRanking extends LitElement {
           </select>
         </label>
       </div>
-      <p class="note">${b.description}. Ranking: ${table.notes[score] ?? score}.</p>
+      <p class="note">${b.description}. Ranking: ${all.notes[score] ?? score}.</p>
       <div class="stats num">
         <div><div class="k">Kendall τ-b</div><div class="v" data-tau=${agree.tau}>${agree.tau.toFixed(2)}</div><div class="s">vs mean stand-alone accuracy</div></div>
         <div><div class="k">top-${agree.k} overlap</div><div class="v" data-topk=${agree.topK}>${formatPercent(agree.topK, 0)}</div><div class="s">random: ${formatPercent(agree.k / ref.length, 0)}</div></div>
