@@ -5,7 +5,7 @@
 // Each report reads α (or β) and the current architecture; `retrain` trains the found genotype
 // and a random one from scratch for comparison.
 import * as tf from '@tensorflow/tfjs-core';
-import { ForwardContext, Rng, makeOptimizer, mse, parameterLedger, shapes, softmaxCrossEntropy, toTensors, train, type Ledger, type TrainResult } from '@weft/core';
+import { ForwardContext, Rng, accuracy, makeOptimizer, mse, parameterLedger, shapes, softmaxCrossEntropy, toTensors, train, type Ledger, type TrainResult } from '@weft/core';
 import {
   DiscreteNetwork, createCellSearch, createEntangledSearch, searchMethod, extractSubnet, largestSubnet, opRecovery, parseGenotype, perturbationSelect,
   plantedCellTask, plantedSubnetTask, randomGenotype, subnetRecovery, toDartsString, type CellSearch, type EntangledSearch, type Genotype,
@@ -51,11 +51,26 @@ export interface NasView {
   skipShare: number;
 }
 
-/** Retraining result: validation loss (MSE, or cross-entropy on shapes) of the found and a random architecture. */
+/** Random genotypes retrained beside the found one (their mean is the "average architecture"). */
+export const RANDOM_RETRAINS = 3;
+
+/**
+ * Retraining result: validation loss (MSE, or cross-entropy on shapes) of the found architecture and
+ * of {@link RANDOM_RETRAINS} random ones of the same space, and on shapes their accuracies (for the
+ * relative improvement of NAS evaluation is frustratingly hard).
+ */
 export interface RetrainResult {
   found: number;
+  /** Mean validation loss of the random genotypes. */
   random: number;
+  /** The first random genotype, DARTS' text form. */
   randomText: string;
+  /** Validation loss of each random genotype. */
+  randoms: number[];
+  /** Held-out accuracy of the found genotype (conv space), else null. */
+  foundAccuracy: number | null;
+  /** Held-out accuracy of each random genotype (conv space), else null. */
+  randomAccuracies: number[] | null;
 }
 
 /** One search. */
@@ -219,9 +234,11 @@ export class NasJob implements TrainingJob {
     });
   }
 
-  /** Train the found genotype and a random one from scratch (150 steps each); validation loss of both. */
+  /** Train the found genotype and {@link RANDOM_RETRAINS} random ones from scratch (150 steps each); validation loss (and accuracy on shapes) of each. */
   async retrain(found: Genotype): Promise<RetrainResult> {
-    const random = randomGenotype(this.cell!.net.space, new Rng(this.state.seed + 7));
+    const grng = new Rng(this.state.seed + 7);
+    const randoms = Array.from({ length: RANDOM_RETRAINS }, () => randomGenotype(this.cell!.net.space, grng));
+    const conv = this.state.space === 'conv';
     const fit = async (g: Genotype) => {
       const net = new DiscreteNetwork(g, this.cell!.net.space, new Rng(this.state.seed + 3));
       const opt = makeOptimizer({ name: 'adam', learningRate: 0.01 });
@@ -233,14 +250,28 @@ export class NasJob implements TrainingJob {
           return { x: tf.gather(this.train.x, i), y: tf.gather(this.train.y, i) };
         },
       });
-      const l = tf.tidy(() => this.loss(net.forward(this.val.x, new ForwardContext()), this.val.y));
-      const v = (await l.data())[0]!;
+      const l = tf.tidy(() => {
+        const out = net.forward(this.val.x, new ForwardContext());
+        return tf.stack([this.loss(out, this.val.y), conv ? accuracy(out, this.val.y) : tf.scalar(0)]);
+      });
+      const [loss, acc] = await l.data();
       l.dispose();
       opt.dispose();
       net.dispose();
-      return v;
+      return { loss: loss!, accuracy: acc! };
     };
-    return { found: await fit(found), random: await fit(random), randomText: toDartsString(random) };
+    const f = await fit(found);
+    const r: Array<{ loss: number; accuracy: number }> = [];
+    for (const g of randoms) r.push(await fit(g));
+    const randomLosses = r.map((x) => x.loss);
+    return {
+      found: f.loss,
+      random: randomLosses.reduce((a, b) => a + b, 0) / randomLosses.length,
+      randomText: toDartsString(randoms[0]!),
+      randoms: randomLosses,
+      foundAccuracy: conv ? f.accuracy : null,
+      randomAccuracies: conv ? r.map((x) => x.accuracy) : null,
+    };
   }
 
   dispose(): void {

@@ -14,6 +14,7 @@ import '../components/loss-chart.js';
 import '../components/url-notice.js';
 import './nas-views.js';
 import './nas-ranking.js';
+import { renderRetrainResult } from './nas-retrain.js';
 import { LitElement, html, nothing } from 'lit';
 import type { Ledger } from '@weft/core';
 import { searchMethod } from '@weft/nas';
@@ -221,11 +222,8 @@ export class WeftNasPage extends LitElement {
     return html`<div class="spaced">
       <button type="button" class="btn" data-action="retrain" ?disabled=${!v?.genotype || busy} @click=${this.retrain}>${this.retraining ? 'Retraining…' : 'Retrain found vs random'}</button>
       ${r
-        ? html`<div class="counts num" data-retrain>
-            <div class="stat"><div class="k">found genotype</div><div class="v" data-found=${r.found}>${formatLoss(r.found)}</div><div class="s">val ${this.page.state.space === 'conv' ? 'cross-entropy' : 'MSE'} after 150 steps</div></div>
-            <div class="stat"><div class="k">random genotype</div><div class="v" data-random=${r.random}>${formatLoss(r.random)}</div><div class="s">same budget</div></div>
-          </div>`
-        : html`<p class="legend">Trains the genotype from scratch as a discrete network, and a random genotype of the same space.</p>`}
+        ? renderRetrainResult(r, this.page.state.space === 'conv')
+        : html`<p class="legend">Trains the genotype from scratch as a discrete network, and three random genotypes of the same space: the relative improvement over their mean (Yang et al.).</p>`}
     </div>`;
   }
 
