@@ -1,6 +1,6 @@
 // Sparse dispatch: route only the chosen (token, expert) pairs through the experts, so compute
 // grows with k, not with E. All index work is int/float tensor ops on the device (no readback):
-// 1. rank each pair inside its expert (one-hot cumsum, in priority order);
+// 1. rank each pair inside its expert (a stable sort by expert, in priority order);
 // 2. give it a row of a block buffer: capacity mode — E blocks of C rows, pairs ranked ≥ C are
 //    dropped; dropless — blocks of b rows, each expert gets ⌈count/b⌉ consecutive blocks (a static
 //    upper bound of ⌊(P + E(b−1))/b⌋ blocks, MegaBlocks-style), each block names its expert;
@@ -40,11 +40,25 @@ export interface DispatchPlan {
   keep: tf.Tensor1D;
 }
 
-/** Rank of each pair among the earlier pairs with the same expert (P,) float32. */
-function rankInExpert(expert: tf.Tensor1D, e: number): tf.Tensor1D {
-  const oh = tf.oneHot(expert, e, 1, 0, 'float32') as tf.Tensor2D; // (P, E)
-  const before = tf.cumsum(oh, 0, true); // exclusive: earlier pairs per expert
-  return tf.sum(tf.mul(before, oh), 1) as tf.Tensor1D;
+/**
+ * Rank of each pair among the earlier pairs with the same expert (P,) float32, and the pairs per
+ * expert (E,) float32, in O(P log P) whatever E: a stable sort of the pairs by expert (TopK of
+ * −(expert·P + p), exact in float32 while E·P ≤ 2²⁴), each pair's sorted position minus its
+ * expert's first position. (A (P, E) one-hot cumsum grew with E: 1 ms of a 24 ms MoE step at E=64.)
+ */
+function rankInExpert(expert: tf.Tensor1D, e: number): { rank: tf.Tensor1D; counts: tf.Tensor1D } {
+  const p = expert.shape[0];
+  const counts = tf.unsortedSegmentSum(tf.ones([p]), expert, e) as tf.Tensor1D; // (E,)
+  if (e * p > 2 ** 24) {
+    const oh = tf.oneHot(expert, e, 1, 0, 'float32') as tf.Tensor2D; // (P, E)
+    return { rank: tf.sum(tf.mul(tf.cumsum(oh, 0, true), oh), 1) as tf.Tensor1D, counts }; // exclusive: earlier pairs per expert
+  }
+  const order = tf.range(0, p, 1, 'float32');
+  const key = tf.add(tf.mul(tf.cast(expert, 'float32'), p), order); // distinct, ascending = by expert, then pair order
+  const perm = tf.topk(tf.neg(key), p).indices as tf.Tensor1D; // sorted position -> pair
+  const position = tf.unsortedSegmentSum(order, perm, p); // pair -> sorted position
+  const first = tf.sub(tf.cumsum(counts), counts); // (E,) sorted position of each expert's first pair
+  return { rank: tf.sub(position, tf.gather(first, expert)) as tf.Tensor1D, counts };
 }
 
 /** Buffer row -> token (N for empty rows), from the rows the pairs occupy. */
@@ -63,10 +77,10 @@ export function capacityPlan(r: Routing, n: number, e: number, capacity: number,
   let rank: tf.Tensor1D;
   if (policy === 'probability') {
     const perm = untaped(() => tf.topk(r.gate, p).indices as tf.Tensor1D); // pairs by gate, highest first
-    const ranked = rankInExpert(tf.gather(r.expert, perm), e);
+    const ranked = rankInExpert(tf.gather(r.expert, perm), e).rank;
     rank = tf.unsortedSegmentSum(ranked, perm, p) as tf.Tensor1D; // back to pair order
   } else {
-    rank = rankInExpert(r.expert, e);
+    rank = rankInExpert(r.expert, e).rank;
   }
   const keep = tf.cast(tf.less(rank, capacity), 'float32') as tf.Tensor1D;
   const rows = e * capacity;
@@ -94,18 +108,17 @@ export function droplessPlan(r: Routing, n: number, e: number, blockSize: number
   const p = r.expert.shape[0];
   const b = blockSize;
   const groups = Math.max(1, Math.floor((p + e * (b - 1)) / b)); // Σ_e ⌈c_e/b⌉ ≤ this for any loads
-  const oh = tf.oneHot(r.expert, e, 1, 0, 'float32') as tf.Tensor2D; // (P, E)
-  const counts = tf.sum(oh, 0); // (E,)
+  const { rank, counts } = rankInExpert(r.expert, e);
   const blocksPer = tf.ceil(tf.div(counts, b));
   const cumBlocks = tf.cumsum(blocksPer, 0); // inclusive
   const start = tf.sub(cumBlocks, blocksPer); // first block of each expert
-  const rank = tf.sum(tf.mul(tf.cumsum(oh, 0, true), oh), 1);
   const slotF = tf.add(tf.mul(tf.gather(start, r.expert), b), rank);
   const pairSlot = tf.cast(slotF, 'int32') as tf.Tensor1D;
   const keep = tf.ones([p]) as tf.Tensor1D;
-  // Block g belongs to the number of experts whose blocks all end at or before g (unused tail blocks: the last expert).
-  const g = tf.reshape(tf.range(0, groups, 1, 'float32'), [groups, 1]);
-  const owner = tf.sum(tf.cast(tf.lessEqual(tf.reshape(cumBlocks, [1, e]), g), 'float32'), 1); // (G,)
+  // Block g belongs to the number of experts whose blocks all end at or before g (unused tail
+  // blocks: the last expert): a count of the experts ending at each block, summed up to g.
+  const ends = tf.unsortedSegmentSum(tf.ones([e]), tf.cast(tf.minimum(cumBlocks, groups), 'int32') as tf.Tensor1D, groups + 1); // (G + 1,); index G: ends past the buffer
+  const owner = tf.cumsum(tf.slice(ends, [0], [groups])); // (G,)
   const blockExpert = tf.cast(tf.minimum(owner, e - 1), 'int32') as tf.Tensor1D;
   return { groups, blockSize: b, blockExpert, slotToken: tokensOfRows(r.token, pairSlot, keep, groups * b, n), pairSlot, keep };
 }

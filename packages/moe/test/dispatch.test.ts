@@ -1,10 +1,11 @@
 // Capacity: no expert gets more than C tokens and the dropped pairs are exactly those a plain JS
-// simulation of the policy drops (sparse = dense is dispatch.backends.test.ts).
+// simulation of the policy drops; the dropless plan (blocks per expert, each pair's row, each block's
+// expert) equals a plain JS plan on skewed loads (sparse = dense is dispatch.backends.test.ts).
 import * as tf from '@tensorflow/tfjs-core';
 import { expect, it } from 'vitest';
 import { ForwardContext, Rng } from '@weft/core';
 import { describeBackends } from '@weft/core/testing';
-import { MoE, routerEntry, routerNames, type MoEConfig } from '../src/index.js';
+import { droplessPlan, MoE, routerEntry, routerNames, type MoEConfig, type Routing } from '../src/index.js';
 
 const DIM = 6;
 
@@ -73,4 +74,36 @@ describeBackends('capacity', () => {
     tf.dispose([x, probs, token]);
     m.dispose();
   });
+});
+
+describeBackends('dropless plan', () => {
+  // [E, b, experts of the pairs]: one expert takes everything, empty experts first/last, ties of loads.
+  const cases: Array<[number, number, number[]]> = [
+    [5, 2, [2, 2, 2, 2, 2, 2, 2]],
+    [4, 3, [3, 0, 3, 3, 1, 3, 0, 3, 3, 1]],
+    [6, 1, [5, 4, 3, 2, 1, 0, 5, 5]],
+    [3, 4, [1, 1, 1, 1, 1, 1, 1, 1, 1, 0]],
+  ];
+  for (const [e, b, experts] of cases) {
+    it(`E=${e} b=${b}, experts [${experts}]: equals a plain JS plan`, async () => {
+      const p = experts.length;
+      const n = p; // one pair per token
+      const r = { expert: tf.tensor1d(experts, 'int32'), token: tf.range(0, p, 1, 'int32'), gate: tf.ones([p]) } as unknown as Routing;
+      const plan = droplessPlan(r, n, e, b);
+      // Plain JS: experts in order, ⌈count/b⌉ blocks each, pairs in order inside their expert.
+      const counts = Array.from({ length: e }, (_, j) => experts.filter((x) => x === j).length);
+      const start: number[] = [];
+      counts.reduce((acc, c, j) => ((start[j] = acc), acc + Math.ceil(c / b)), 0);
+      const seen = new Array<number>(e).fill(0);
+      const pairSlot = experts.map((x) => start[x]! * b + seen[x]!++);
+      const blockExpert = Array.from({ length: plan.groups }, (_, g) => Math.min(e - 1, start.filter((s0, j) => s0 + Math.ceil(counts[j]! / b) <= g).length));
+      const slotToken = new Array<number>(plan.groups * b).fill(n);
+      pairSlot.forEach((s0, i) => (slotToken[s0] = i));
+      expect(plan.groups).toBe(Math.floor((p + e * (b - 1)) / b));
+      expect(Array.from(await plan.pairSlot.data())).toEqual(pairSlot);
+      expect(Array.from(await plan.blockExpert!.data())).toEqual(blockExpert);
+      expect(Array.from(await plan.slotToken.data())).toEqual(slotToken);
+      tf.dispose([r.expert, r.token, r.gate, plan.blockExpert!, plan.slotToken, plan.pairSlot, plan.keep]);
+    });
+  }
 });
