@@ -1,12 +1,12 @@
 // The sharing techniques of sharing.html beyond the cross-layer plans and hashed layers (issue 16):
 // for each, the model it trains against which baseline, on which task, and what its view draws.
 // The page's option list, its job and its views read this table; nothing else names a technique.
-import { MLPClassifier, TinyTransformer, TransformerBlock, planSlots, type Module, type Rng } from '@weft/core';
+import { MLPClassifier, TinyTransformer, TransformerBlock, parameterLedger, planSlots, type Module, type Rng } from '@weft/core';
 /** Any model of the page (classifiers, language models, denoisers). */
 type AnyModule = Module<any, tf.Tensor>;
 import type * as tf from '@tensorflow/tfjs-core';
-import { DdpmSchedule, DiTDenoiser, KernelSharingCNN, MixtureOfRecursions, PfCNN, RecurrentBlock, ShapeshifterMLP, TokenFormerBlock, ddpmLoss, ddpmSample, growTokenFormer, sharedTransformer } from '@weft/sharing';
-import { megrez2Transformer } from '@weft/moe';
+import { DdpmSchedule, DiTDenoiser, KernelSharingCNN, MixtureOfRecursions, PfCNN, RecurrentBlock, ShapeshifterMLP, TokenFormerBlock, ddpmLoss, ddpmSample, growTokenFormer, moeut, sharedTransformer } from '@weft/sharing';
+import { megrez2Transformer, sigmaMoE } from '@weft/moe';
 
 /** What a technique's model is built from: the page's fields. */
 export interface TechniqueInput {
@@ -76,6 +76,23 @@ const recurrent = (i: TechniqueInput, rng: Rng, kind: 'act' | 'expert-choice' | 
   return new TinyTransformer({ vocabSize: i.vocabSize, maxLen: i.maxLen, dim: i.width, numHeads: heads(i.width) }, rng, { blocks: [core] });
 };
 
+/** MoEUT's group size on the page: 2 layers cycled over the depth (1 when the depth is odd). */
+const moeutGroup = (i: TechniqueInput) => (i.depth % 2 === 0 ? 2 : 1);
+const moeutModel = (i: TechniqueInput, rng: Rng) =>
+  moeut({ vocabSize: i.vocabSize, maxLen: i.maxLen, dim: i.width, depth: i.depth, groupSize: moeutGroup(i), attention: { numHeads: heads(i.width), numExperts: 4, topK: 2 } }, sigmaMoE({ numExperts: 8, topK: 2, hidden: i.width }), rng);
+/** A dense Universal Transformer (one block in every slot) whose FFN width makes its stored parameters MoEUT's (stored is affine in the width). */
+const matchedUT = (i: TechniqueInput, target: number, rng: Rng) => {
+  const ut = (h: number, r: Rng) => sharedTransformer({ ...tcfg(i), plan: 'all-shared', mlpHidden: h }, r);
+  const stored = (h: number) => {
+    const m = ut(h, rng.fork(`probe-${h}`));
+    const n = parameterLedger(m).totals.stored;
+    m.dispose();
+    return n;
+  };
+  const [p1, p2] = [stored(1), stored(2)];
+  return ut(Math.max(1, Math.round((target - p1) / (p2 - p1)) + 1), rng);
+};
+
 /** DiT-Air's diffusion schedule on the page (50 steps). */
 const SCHEDULE = new DdpmSchedule(50);
 const denoiser = (i: TechniqueInput, rng: Rng, plan: 'all-shared' | 'none') => new DiTDenoiser({ dim: i.width, depth: i.depth, plan, timesteps: SCHEDULE.steps }, rng);
@@ -107,6 +124,19 @@ export const PAGE_TECHNIQUES: Readonly<Record<string, PageTechnique>> = {
       };
     },
     rows: (i) => [{ label: 'attention', map: own(i.depth) }, { label: 'router', map: own(i.depth) }, { label: 'experts', map: planSlots({ name: 'block-repeat', repeat: i.unique }, i.depth) }],
+  },
+  moeut: {
+    group: 'Recurrent depth',
+    about: 'MoEUT: a Universal Transformer of mixtures of experts — σ-MoE feed-forward (8 experts, sigmoid top-2) and SwitchHead attention (4 value/output experts, top-2), 2 layers cycled over the depth — against a dense UT with the same stored parameters.',
+    model: 'transformer',
+    baseline: 'a dense UT, same stored parameters',
+    sizeField: null,
+    usesCompression: false,
+    build: (i, rng) => {
+      const shared = moeutModel(i, rng.fork('shared'));
+      return { shared, baseline: matchedUT(i, parameterLedger(shared).totals.stored, rng.fork('baseline')) };
+    },
+    rows: (i) => [{ label: 'attention', map: own(i.depth).map((l) => l % moeutGroup(i)) }, { label: 'σ-MoE', map: own(i.depth).map((l) => l % moeutGroup(i)) }],
   },
   safe: {
     group: 'Embeddings',
