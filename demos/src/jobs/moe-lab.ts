@@ -7,7 +7,7 @@ import {
   split, toTensors, train,
 } from '@weft/core';
 import {
-  DistributedModules, dnaPathStats, MoE, MU_TRANSFER_DEFAULTS, PERFT, PERFT_VARIANTS, Regressor, ROUTED_SCALING_SWEEP_DEFAULTS, muTransferSweep, routedScalingSweep,
+  DistributedModules, dnaPathStats, MoE, ProductKeyMemory, MU_TRANSFER_DEFAULTS, PERFT, PERFT_VARIANTS, Regressor, ROUTED_SCALING_SWEEP_DEFAULTS, muTransferSweep, routedScalingSweep,
   type MuTransferResult, type MuTransferRun, type PerftConfig, type PerftVariant, type RoutedScalingRun, type RoutedScalingSweepResult,
 } from '@weft/moe';
 
@@ -230,6 +230,84 @@ async function dnaExperiment(progress: Progress<DnaLabReport>, signal: AbortSign
   }
 }
 
+/** The PKM view's setup: 8 × 8 sub-keys (64 memory slots), 4 read per token, one head, 16 wide. */
+export const PKM_LAB_CONFIG = { dim: 16, numSubKeys: 8, topK: 4, steps: 300, clusters: 8, probesPerCluster: 1 } as const;
+
+/** One probe point's lookup: the k best sub-keys of each half, and the k slots read with their weights. */
+export interface PkmProbe {
+  cluster: number;
+  /** The point (2-d). */
+  x: [number, number];
+  /** Best sub-keys of the query's first and second half (k each, best first). */
+  keys1: number[];
+  keys2: number[];
+  /** Memory slots read (slot = key1·n + key2), best first, and their softmax weights. */
+  slots: number[];
+  weights: number[];
+}
+
+/** What the PKM experiment measured. */
+export interface PkmLabResult {
+  /** Share of all reads (test points × k) that went to each of the n² slots. */
+  usage: number[];
+  /** Slots read at least once by the test points. */
+  usedSlots: number;
+  /** A probe point per cluster and what it read. */
+  probes: PkmProbe[];
+  /** Test MSE of the regressor with the memory, and with the memory's output removed. */
+  testMSE: number;
+  withoutMemoryMSE: number;
+}
+
+/** A 2-d clusterTasks regressor whose middle layer is a product-key memory: train, then trace its lookups. */
+async function pkmExperiment(progress: Progress<PhaseLoss>, signal: AbortSignal, seed: number): Promise<PkmLabResult> {
+  const c = PKM_LAB_CONFIG;
+  const ds = clusterTasks({ n: 4096, clusters: c.clusters, dim: 2, target: 'nonlinear', outputs: 1 }, seed);
+  const [a, b] = split(ds, [0.75, 0.25], seed + 1);
+  const tr = toTensors(a!);
+  const te = toTensors(b!);
+  const model = new Regressor(2, 1, c.dim, (r) => new ProductKeyMemory({ dim: c.dim, numSubKeys: c.numSubKeys, topK: c.topK }, r), new Rng(seed + 2));
+  const pkm = model.mid as ProductKeyMemory;
+  try {
+    await fitMSE(model, tr.x, tr.y, c.steps, seed, 'pkm', progress, signal);
+    const withMemory = await testMSE(model, te.x, te.y);
+    const bare = tf.tidy(() => mse(model.out.forward(model.inp.forward(te.x, new ForwardContext()), new ForwardContext()), te.y));
+    const withoutMemoryMSE = (await bare.data())[0]!;
+    bare.dispose();
+    // The test points' reads: the slots and weights of each, and each half's best sub-keys.
+    const { n, k } = pkm;
+    const half = pkm.keyDim / 2;
+    const looked = tf.tidy(() => {
+      const h = model.inp.forward(te.x, new ForwardContext()) as tf.Tensor2D;
+      const { index, weight } = pkm.lookup(h, new ForwardContext());
+      const q = pkm.query.forward(h, new ForwardContext()); // (N, keyDim)
+      const s1 = tf.matMul(tf.slice(q, [0, 0], [-1, half]), tf.reshape(pkm.keys1, [n, half]), false, true); // (N, n)
+      const s2 = tf.matMul(tf.slice(q, [0, half], [-1, half]), tf.reshape(pkm.keys2, [n, half]), false, true);
+      return [index, weight, tf.topk(s1, k).indices, tf.topk(s2, k).indices];
+    });
+    const [index, weight, best1, best2] = await Promise.all(looked.map((t) => t.data()));
+    tf.dispose(looked);
+    const N = te.x.shape[0]!;
+    const usage = new Array<number>(n * n).fill(0);
+    for (const slot of index!) usage[slot]! += 1 / (N * k);
+    const cluster = te.extra.cluster ? await te.extra.cluster.data() : new Int32Array(N);
+    const xs = await te.x.data();
+    const probes: PkmProbe[] = [];
+    for (let cl = 0; cl < c.clusters; cl++) {
+      for (let i = 0, got = 0; i < N && got < c.probesPerCluster; i++) {
+        if (cluster[i] !== cl) continue;
+        got++;
+        const row = (t: ArrayLike<number>) => Array.from({ length: k }, (_, j) => Number(t[i * k + j]));
+        probes.push({ cluster: cl, x: [xs[2 * i]!, xs[2 * i + 1]!], keys1: row(best1!), keys2: row(best2!), slots: row(index!), weights: row(weight!) });
+      }
+    }
+    return { usage, usedSlots: usage.filter((u) => u > 0).length, probes, testMSE: withMemory, withoutMemoryMSE };
+  } finally {
+    tf.dispose([tr.x, tr.y, te.x, te.y, ...Object.values(tr.extra), ...Object.values(te.extra)]);
+    model.dispose();
+  }
+}
+
 /** The experiments by name; each takes (progress, signal, ...args). */
 export const MOE_LAB = {
   /** μP vs SP: a learning-rate sweep at three widths. */
@@ -240,4 +318,6 @@ export const MOE_LAB = {
   perft: perftExperiment,
   /** DNA: tokens' paths through a pool of modules while it trains on copy or sort. */
   dna: dnaExperiment,
+  /** Product-key memory: which sub-keys and memory slots each query picks. */
+  pkm: pkmExperiment,
 };

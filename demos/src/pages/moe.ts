@@ -15,6 +15,7 @@ import './moe-mup-view.js';
 import './moe-scaling-view.js';
 import './moe-perft-view.js';
 import './moe-dna-view.js';
+import './moe-pkm-view.js';
 import { LitElement, html, nothing } from 'lit';
 import type { Ledger } from '@weft/core';
 import { routerEntry } from '@weft/moe';
@@ -200,6 +201,10 @@ export class WeftMoEPage extends LitElement {
           <section class="card" aria-labelledby="dna-title">
             <h2 class="card-title" id="dna-title">Distributed neural architectures <span class="aside">each token's path through a pool of modules</span></h2>
             <weft-moe-dna-view .lab=${this.lab} .seed=${s.seed}></weft-moe-dna-view>
+          </section>
+          <section class="card" aria-labelledby="pkm-title">
+            <h2 class="card-title" id="pkm-title">Product-key memory <span class="aside">which keys and values a query picks</span></h2>
+            <weft-moe-pkm-view .lab=${this.lab} .seed=${s.seed}></weft-moe-pkm-view>
           </section>
         </div>
         <section class="card try" aria-labelledby="try-title">

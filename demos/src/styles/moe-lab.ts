@@ -66,6 +66,10 @@ export const labViewStyles = [
     .paths li { display: grid; grid-template-columns: minmax(0, 14em) minmax(0, 1fr) 4em; align-items: center; gap: 10px; }
     .paths .path { white-space: nowrap; overflow: hidden; text-overflow: ellipsis; }
     .paths .num { text-align: right; color: var(--muted); }
+    .cell { font: 600 11px var(--font); fill: var(--on-accent); }
+    .chips { display: flex; flex-wrap: wrap; gap: 6px; margin-bottom: 8px; }
+    .chip { font: inherit; font-size: 13px; padding: 3px 10px; border: 1px solid var(--border); border-radius: 999px; background: var(--surface); color: var(--muted); cursor: pointer; }
+    .chip.on { background: var(--accent); border-color: var(--accent); color: var(--on-accent); }
     .scroll { overflow-x: auto; border: 1px solid var(--border); border-radius: var(--radius-sm); }
   `,
 ];
