@@ -190,12 +190,19 @@ function weightGradKernel(backendName: string): KernelFunc {
     if (isHeapBackend(backend) && bmm) {
       const out = backend.makeOutput([E, K, N], 'float32');
       try {
-        backend.typedArrayFromHeap(out).fill(0);
         const groups = backend.typedArrayFromHeap(group);
         checkGroups(GROUPED_MAT_MUL_WEIGHT_GRAD, groups, E);
         const [xp, dp, wp] = [offset(backend, x), offset(backend, dy), offset(backend, out)];
-        // dw[group[g]] += x[g]ᵀ·dy[g]: A = x[g]ᵀ read through strides (row i of A is column i of x[g]).
-        forRuns(groups, (g, r) => bmm(xp + 4 * g * b * K, dp + 4 * g * b * N, wp + 4 * groups[g]! * K * N, 1, K, r * b, N, 0, 0, 1, K, 1));
+        // dw[group[g]] (+)= x[g]ᵀ·dy[g]: A = x[g]ᵀ read through strides (row i of A is column i of x[g]).
+        // An expert's first run writes its matrix, later runs add to it; experts with no block are zeroed (no fill of all E first).
+        const written = new Uint8Array(E);
+        forRuns(groups, (g, r) => {
+          const e = groups[g]!;
+          bmm(xp + 4 * g * b * K, dp + 4 * g * b * N, wp + 4 * e * K * N, 1, K, r * b, N, 0, 0, 1, K, written[e]!);
+          written[e] = 1;
+        });
+        const dw = backend.typedArrayFromHeap(out);
+        for (let e = 0; e < E; e++) if (!written[e]) dw.fill(0, e * K * N, (e + 1) * K * N);
       } catch (e) {
         backend.disposeData(out.dataId);
         throw e;
