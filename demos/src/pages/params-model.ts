@@ -12,7 +12,7 @@ import {
   type ModelConfig,
   type ParamReport,
 } from '@weft/core';
-import { keyOf, planOfChoice, type MemoryState, type Side, type SideState, type TargetChoice } from './params-state.js';
+import { keyOf, planOfChoice, sharingScope, type MemoryState, type Side, type SideState, type TargetChoice } from './params-state.js';
 import type { UrlProblem } from '../url-state.js';
 
 type Rec = Record<string, unknown>;
@@ -196,7 +196,7 @@ export function computeSide(base: ModelConfig, s: SideState): SideResult {
   const config = applySliders(base, s);
   const options: CountOptions = {};
   try {
-    if (s.sharing !== 'none' && sharingApplies(base)) options.sharing = sharingPlan(s.sharing);
+    if (s.sharing !== 'none' && sharingApplies(base)) options[sharingScope(s.sharing)] = sharingPlan(s.sharing);
     if (s.head !== 'default') options.head = s.head;
     const adapter = adapterOf(base, s);
     if (adapter) options.adapter = adapter;
@@ -223,6 +223,8 @@ function memoryOptions(r: SideResult, m: MemoryState, context: number) {
     ...(adapter ? { adapter } : {}),
     ...(r.options.head ? { head: r.options.head } : {}),
     ...(r.options.sharing ? { sharing: r.options.sharing } : {}),
+    ...(r.options.ffnSharing ? { ffnSharing: r.options.ffnSharing } : {}),
+    ...(r.options.expertSharing ? { expertSharing: r.options.expertSharing } : {}),
   };
 }
 

@@ -20,14 +20,32 @@ function sizeOption(plan: string): string | undefined {
  * its name, a plan with an integer option as `<plan>-2` and `<plan>-4`. Left out: `custom`, whose
  * per-slot map the comparator has no field for.
  */
-export const SHARING_CHOICES = Object.keys(SHARING_PLANS)
-  .filter((name) => name !== 'custom')
-  .flatMap((name) => (sizeOption(name) ? PLAN_SIZES.map((n) => `${name}-${n}`) : [name])) as [string, ...string[]];
+export const SHARING_CHOICES = [
+  ...Object.keys(SHARING_PLANS)
+    .filter((name) => name !== 'custom')
+    .flatMap((name) => (sizeOption(name) ? PLAN_SIZES.map((n) => `${name}-${n}`) : [name])),
+  ...subModuleChoices(),
+] as [string, ...string[]];
+
+/**
+ * Sub-module sharing (the calculator's `ffnSharing` / `expertSharing`): `ffn:all-shared` is MobiLlama's
+ * one FFN for every layer; `experts:block-repeat-2` and `-3` are Megrez2's expert banks reused by 2 or 3
+ * adjacent MoE layers.
+ */
+function subModuleChoices(): string[] {
+  return ['ffn:all-shared', 'experts:block-repeat-2', 'experts:block-repeat-3'];
+}
+
+/** What a choice shares: whole blocks (the `sharing` count option), the FFNs (`ffnSharing`) or the expert banks (`expertSharing`). */
+export function sharingScope(choice: SharingChoice): 'sharing' | 'ffnSharing' | 'expertSharing' {
+  return choice.startsWith('ffn:') ? 'ffnSharing' : choice.startsWith('experts:') ? 'expertSharing' : 'sharing';
+}
 /** A sharing choice (see {@link SHARING_CHOICES}). */
 export type SharingChoice = string;
 
 /** The calculator's plan of a choice: `groups-4` is `{ name: 'groups', groups: 4 }`. */
 export function planOfChoice(choice: SharingChoice): SharingPlan {
+  if (sharingScope(choice) !== 'sharing') return planOfChoice(choice.slice(choice.indexOf(':') + 1));
   if (Object.hasOwn(SHARING_PLANS, choice)) return choice;
   const cut = choice.lastIndexOf('-');
   const name = choice.slice(0, cut);

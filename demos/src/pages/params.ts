@@ -44,6 +44,7 @@ import {
   keyOf,
   memoryOf,
   planOfChoice,
+  sharingScope,
   sideOf,
   type MemoryState,
   type Side,
@@ -58,8 +59,18 @@ const planName = (choice: string): string => {
   const plan = planOfChoice(choice);
   return typeof plan === 'string' ? plan : plan.name;
 };
+/** What a sub-module sharing choice does (ffnSharing / expertSharing in the calculator). */
+const SUB_MODULE_NOTES: Readonly<Record<string, string>> = {
+  ffnSharing: 'MobiLlama: every layer keeps its attention and norms; one feed-forward network serves them all',
+  expertSharing: 'Megrez2: adjacent MoE layers reuse one bank of routed experts; each keeps its own router (MoE models only)',
+};
 /** A sharing choice in words: `groups-4` is "groups (groups = 4)". */
 function sharingLabel(choice: string): string {
+  const scope = sharingScope(choice);
+  if (scope !== 'sharing') {
+    const plan = planOfChoice(choice);
+    return scope === 'ffnSharing' ? 'MobiLlama: one FFN for every layer' : `Megrez2: an expert bank per ${typeof plan === 'string' ? '' : String(plan.repeat)} adjacent MoE layers`;
+  }
   const plan = planOfChoice(choice);
   if (typeof plan === 'string') return plan === 'none' ? 'none (every layer its own)' : plan;
   const { name, ...options } = plan;
@@ -381,7 +392,7 @@ export class WeftParamsPage extends LitElement {
         <select name="sharing" ?disabled=${!sharingOk} @change=${(e: Event) => this.set(side, { sharing: (e.target as HTMLSelectElement).value as SideState['sharing'] })}>
           ${SHARING_CHOICES.map((c) => html`<option value=${c} ?selected=${c === s.sharing}>${sharingLabel(c)}</option>`)}
         </select>
-        <small>${sharingOk ? (SHARING_PLANS[planName(s.sharing)]?.description ?? 'which layer slots use the same block') : cfg.model_type === 'albert' ? 'ALBERT shares through its own num_hidden_groups' : 'an encoder-decoder has two stacks; plans map one'}</small>
+        <small>${sharingOk ? (SUB_MODULE_NOTES[sharingScope(s.sharing)] ?? SHARING_PLANS[planName(s.sharing)]?.description ?? 'which layer slots use the same block') : cfg.model_type === 'albert' ? 'ALBERT shares through its own num_hidden_groups' : 'an encoder-decoder has two stacks; plans map one'}</small>
       </label>
       <div class="pair">
         <label class="field">

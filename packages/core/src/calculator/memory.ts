@@ -63,6 +63,10 @@ export interface MemoryOptions {
   head?: HeadKind;
   /** Cross-layer sharing plan: shared blocks are stored (and trained) once. Default `'none'`. */
   sharing?: SharingPlan;
+  /** Sub-module sharing of the feed-forward modules (see `CountOptions.ffnSharing`). Default: none. */
+  ffnSharing?: SharingPlan;
+  /** Sub-module sharing of the routed expert banks (see `CountOptions.expertSharing`). Default: none. */
+  expertSharing?: SharingPlan;
 }
 
 /** Bytes by part; parts a mode does not have are 0. */
@@ -252,7 +256,7 @@ function qloraBaseBytes(report: ParamReport): number {
  */
 export function estimateMemory(config: ModelConfig, options: MemoryOptions = {}): MemoryEstimate {
   if (options === null || typeof options !== 'object') throw new CalculatorError(`estimateMemory: options=${describeValue(options)} must be an object`);
-  const allowed = ['mode', 'precision', 'kvPrecision', 'context', 'batch', 'checkpointing', 'flashAttention', 'adapter', 'head', 'sharing'];
+  const allowed = ['mode', 'precision', 'kvPrecision', 'context', 'batch', 'checkpointing', 'flashAttention', 'adapter', 'head', 'sharing', 'ffnSharing', 'expertSharing'];
   const unknown = Object.keys(options).find((k) => !allowed.includes(k));
   if (unknown !== undefined) throw new CalculatorError(`estimateMemory: unknown option ${describeValue(unknown)} (allowed: ${allowed.join(', ')})`);
   const mode = checkChoice('mode', options.mode, MEMORY_MODES, 'inference');
@@ -271,6 +275,8 @@ export function estimateMemory(config: ModelConfig, options: MemoryOptions = {})
   const report = countResolved(cfg, {
     ...(options.head ? { head: options.head } : {}),
     ...(options.sharing ? { sharing: options.sharing } : {}),
+    ...(options.ffnSharing ? { ffnSharing: options.ffnSharing } : {}),
+    ...(options.expertSharing ? { expertSharing: options.expertSharing } : {}),
     ...(adapter ? { adapter } : {}),
   });
   const parts: MemoryParts = { weights: 0, masterWeights: 0, gradients: 0, optimizer: 0, adapter: 0, kvCache: 0, activations: 0 };
