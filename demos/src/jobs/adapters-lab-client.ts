@@ -7,6 +7,7 @@ import type { JobWorker, WorkerJob } from './worker-job.js';
 import type { AdaptersLabConfig, MethodResult } from './adapters-job.js';
 import { MERGE_TASKS, type ArrowOutcome, type MergeOutcome, type MergeRow } from './merge-explorer-job.js';
 import type { RoutedMerges, RoutedOptions } from './routed-merges.js';
+import type { TransferRow } from './transfer.js';
 import type { AdaptersPhase } from '../workers/adapters-worker.js';
 import type { AdapterMethodChoice } from '../pages/adapters-state.js';
 import type { Extent, ProbabilityField } from '../plane.js';
@@ -163,6 +164,11 @@ export class MergeExplorerClient {
   /** Arrow's zero-shot routing over the task LoRAs. */
   arrow(): Promise<ArrowOutcome> {
     return this.job.call('arrow');
+  }
+
+  /** Average, ScaLearn and AdapterFusion over the outer task LoRAs, for the middle task. */
+  transfer(steps: number): Promise<TransferRow[]> {
+    return this.job.call('transfer', steps);
   }
 
   /** Mediator and 1bit-Merging over the task LoRAs, routed by uncertainty. */

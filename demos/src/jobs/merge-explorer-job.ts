@@ -13,6 +13,7 @@ import {
 } from '@weft/sharing';
 import type { AdaptersLabConfig } from './adapters-job.js';
 import { routedMerges, type RoutedMerges, type RoutedOptions } from './routed-merges.js';
+import { TRANSFER_POINTS, transferRows, type TransferRow } from './transfer.js';
 
 /** Number of task adapters the explorer merges. */
 export const MERGE_TASKS = 3;
@@ -162,6 +163,22 @@ export class MergeExplorer {
     if (!this.ready) throw new Error('Train the task adapters first');
     if (adapterNames(this.base).includes(MERGED)) deleteAdapter(this.base, MERGED);
     return routedMerges(this.base, this.names, this.data.map((d) => d.test), options);
+  }
+
+  /**
+   * Compose the outer task LoRAs (½× and 1½× the angle) for the middle task (the page's own angle)
+   * from its first {@link TRANSFER_POINTS} training points, `steps` steps each (transfer.ts).
+   */
+  async transfer(steps: number): Promise<TransferRow[]> {
+    if (!this.ready) throw new Error('Train the task adapters first');
+    if (adapterNames(this.base).includes(MERGED)) deleteAdapter(this.base, MERGED);
+    const { train: all, test } = this.data[1]!;
+    const few = { ...all, x: tf.slice(all.x, 0, TRANSFER_POINTS), y: tf.slice(all.y, 0, TRANSFER_POINTS) };
+    try {
+      return await transferRows(this.base, [this.names[0]!, this.names[2]!], few, test, steps, this.config.seed);
+    } finally {
+      tf.dispose([few.x, few.y]);
+    }
   }
 
   /**

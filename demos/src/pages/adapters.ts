@@ -26,6 +26,8 @@ import { MERGE_TASKS, mergeChoices, type ArrowOutcome, type MergeOutcome, type M
 import { peftAdapterZip } from '../peft-zip.js';
 import type { RoutedMerges, RoutedOptions } from '../jobs/routed-merges.js';
 import { renderRoutedMerges } from './adapters-routed-view.js';
+import type { TransferRow } from '../jobs/transfer.js';
+import { renderTransfer } from './adapters-transfer-view.js';
 
 type Key = keyof AdaptersState;
 
@@ -66,7 +68,10 @@ export class WeftAdaptersPage extends LitElement {
     arrowOutcome: { state: true },
     routedOutcome: { state: true },
     routedOptions: { state: true },
+    transferRows: { state: true },
   };
+  /** The compositions over the outer task LoRAs for the middle task (empty until computed). */
+  private declare transferRows: TransferRow[];
   /** Mediator and 1bit-Merging over the merge explorer's task LoRAs, once they are trained. */
   private declare routedOutcome: RoutedMerges | null;
   /** The routed merges' settings (the library's defaults: experts whole, one expert per point). */
@@ -131,6 +136,7 @@ export class WeftAdaptersPage extends LitElement {
     this.arrowOutcome = null;
     this.routedOutcome = null;
     this.routedOptions = { density: 1, confidence: 0 };
+    this.transferRows = [];
   }
 
   static override styles = adaptersStyles;
@@ -175,6 +181,7 @@ export class WeftAdaptersPage extends LitElement {
     this.otherResults = [];
     this.arrowOutcome = null;
     this.routedOutcome = null;
+    this.transferRows = [];
   }
 
   /** Run `body` on the lab as the page's one sequence; Stop and leaving the page abort `signal`. */
@@ -258,6 +265,7 @@ export class WeftAdaptersPage extends LitElement {
       this.mergeTable = [];
       this.arrowOutcome = null;
       this.routedOutcome = null;
+      this.transferRows = [];
       const steps = this.page.state.steps;
       for (const [k, angle] of ex.angles.entries()) {
         if (!(await this.trainPhase(`Training task LoRA ${k + 1}/${MERGE_TASKS} (rotated ${angle}°)`, steps, signal, (s) => ex.trainTask(k, s.steps, s.onProgress, s.signal)))) return;
@@ -267,6 +275,8 @@ export class WeftAdaptersPage extends LitElement {
       this.mergeTable = await ex.table(this.tableWeights);
       this.arrowOutcome = await ex.arrow();
       this.routedOutcome = await ex.routed(this.routedOptions);
+      this.phase = 'Composing the outer task LoRAs for the middle task…';
+      this.transferRows = await ex.transfer(steps);
       this.phase = 'Task adapters ready: pick a merge method and move the sliders.';
       await this.remerge();
     });
@@ -658,7 +668,8 @@ export class WeftAdaptersPage extends LitElement {
       ${this.renderArrow(ex.angles)}
       ${renderRoutedMerges({
         outcome: this.routedOutcome, angles: ex.angles, own: this.mergeRefs.own.map((o, k) => o.perTask[k]!), options: this.routedOptions, onOption: this.onRoutedOption,
-      })}`;
+      })}
+      ${renderTransfer({ rows: this.transferRows, angles: ex.angles, own: this.mergeRefs.own[1]!.perTask[1]!, base: this.mergeRefs.base.perTask[1]! })}`;
   }
 
   /** Arrow's routing of each task's points over the task LoRAs, layer by layer, and its accuracy. */

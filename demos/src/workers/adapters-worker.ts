@@ -89,5 +89,6 @@ hostJob(
     table: (h, weights: number[]) => h.ex.table(weights),
     arrow: (h) => h.ex.arrow(),
     routed: (h, options: RoutedOptions) => h.ex.routed(options),
+    transfer: (h, steps: number) => h.ex.transfer(steps),
   },
 );
