@@ -51,6 +51,26 @@ describeBackends('groupedMatMul', (backend) => {
     });
   }
 
+  it('transposeW (the x gradient: x·w[e]ᵀ, w read transposed) equals the product with tf.transpose(w), gradients too (1e-4)', async () => {
+    const rng = new Rng(5);
+    const [G, b, K, E, N] = [5, 3, 6, 3, 9];
+    const x = tf.tensor3d(rng.normalArray(G * b * K), [G, b, K]);
+    const w = tf.tensor3d(rng.normalArray(E * N * K), [E, N, K]); // read as (E, K, N) transposed
+    const group = tf.tensor1d([2, 2, 0, 1, 1], 'int32');
+    const probe = tf.tensor3d(rng.normalArray(G * b * N), [G, b, N]);
+    const transposed = (a: tf.Tensor, c: tf.Tensor) => tf.engine().runKernel('WeftGroupedMatMul', { x: a, w: c, group }, { transposeW: true } as unknown as tf.NamedAttrMap) as tf.Tensor;
+    const reference = (a: tf.Tensor, c: tf.Tensor) => groupedMatMul(a as tf.Tensor3D, tf.transpose(c, [0, 2, 1]) as tf.Tensor3D, group);
+    const [y, r] = [transposed(x, w), reference(x, w)];
+    expect(y.shape).toEqual([G, b, N]);
+    expect(await maxDiff(y, r)).toBeLessThan(TOL);
+    const grads = (f: (a: tf.Tensor, c: tf.Tensor) => tf.Tensor) => tf.grads((a: tf.Tensor, c: tf.Tensor) => tf.sum(tf.mul(f(a, c), probe)))([x, w]);
+    const [gx, gw] = grads(transposed);
+    const [rx, rw] = grads(reference);
+    expect(await maxDiff(gx!, rx!)).toBeLessThan(TOL);
+    expect(await maxDiff(gw!, rw!)).toBeLessThan(TOL);
+    tf.dispose([x, w, group, probe, y, r, gx!, gw!, rx!, rw!]);
+  });
+
   it('gradients match finite differences', async () => {
     const rng = new Rng(3);
     const x = tf.variable(tf.tensor3d(rng.normalArray(3 * 2 * 4), [3, 2, 4]));

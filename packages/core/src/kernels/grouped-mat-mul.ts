@@ -1,6 +1,7 @@
 // The kernels of Weft's grouped matrix product (the op and its gradient: ops/grouped-mat-mul.ts),
 // registered on every backend:
-//   WeftGroupedMatMul            x (G, b, K), w (E, K, N), group (G,) int32 -> y (G, b, N), y[g] = x[g]·w[group[g]]
+//   WeftGroupedMatMul            x (G, b, K), w (E, K, N), group (G,) int32 -> y (G, b, N), y[g] = x[g]·w[group[g]];
+//                                with attr transposeW, w (E, N, K) and y[g] = x[g]·w[group[g]]ᵀ (the gradient for x)
 //   WeftGroupedMatMulWeightGrad  x (G, b, K), dy (G, b, N), group (G,) -> dw (E, K, N), dw[e] = Σ_{group[g]=e} x[g]ᵀ·dy[g]
 // wasm runs each run of consecutive blocks of one expert as one SIMD product in place (no weight copies); cpu runs plain loops; webgpu
 // runs two WGSL programs that read each block's expert matrix in place (one thread per output
@@ -11,6 +12,8 @@
 import type { KernelBackend, KernelConfig, KernelFunc, TensorInfo } from '@tensorflow/tfjs-core';
 import { simdBatchMatMulFor } from './batch-mat-mul-simd.js';
 import { assertDtype, computeOutput, isHeapBackend, runBackendKernel, type HeapBackend } from './io.js';
+import { writeTransposeModule } from './transpose-simd.js';
+import { heapKernels } from './wasm-module.js';
 
 export const GROUPED_MAT_MUL = 'WeftGroupedMatMul';
 export const GROUPED_MAT_MUL_WEIGHT_GRAD = 'WeftGroupedMatMulWeightGrad';
@@ -142,23 +145,48 @@ function shapes(kernel: string, x: TensorInfo, other: TensorInfo, group: TensorI
 }
 
 function forwardKernel(backendName: string): KernelFunc {
-  return ({ inputs, backend }) => {
+  const kernel: KernelFunc = ({ inputs, backend, attrs }) => {
     const { x, w, group } = inputs as { x: TensorInfo; w: TensorInfo; group: TensorInfo };
-    const { G, b, K, other: [E, , N] } = shapes(GROUPED_MAT_MUL, x, w, group);
+    const transposeW = !!(attrs as { transposeW?: boolean } | undefined)?.transposeW;
+    const { G, b, K, other } = shapes(GROUPED_MAT_MUL, x, w, group);
+    const [E, , N] = transposeW ? [other[0], other[2], other[1]] : other; // w (E, K, N), or (E, N, K) read transposed
     const bmm = isHeapBackend(backend) ? simdBatchMatMulFor(backend) : null;
-    if (isHeapBackend(backend) && bmm) {
+    const t2d = isHeapBackend(backend) && transposeW ? heapKernels(backend, 'transpose', writeTransposeModule)?.t2d : undefined;
+    if (isHeapBackend(backend) && bmm && (!transposeW || t2d)) {
       const out = backend.makeOutput([G, b, N], 'float32');
+      // transposeW: each run's expert matrix is transposed into one K×N scratch (in cache) before its product.
+      const scratch = transposeW ? backend.makeOutput([K, N], 'float32') : null;
       try {
         const groups = backend.typedArrayFromHeap(group);
         checkGroups(GROUPED_MAT_MUL, groups, E);
         const [xp, wp, yp] = [offset(backend, x), offset(backend, w), offset(backend, out)];
+        const sp = scratch ? offset(backend, scratch) : 0;
+        const [tileRows, tileColumns] = K > N ? [16, 64] : [64, 8];
         // A run of consecutive blocks of one expert is one product of run·b rows (dropless plans give each expert consecutive blocks).
-        forRuns(groups, (g, r) => bmm(xp + 4 * g * b * K, wp + 4 * groups[g]! * K * N, yp + 4 * g * b * N, 1, r * b, K, N, 0, 0, K, 1, 0));
+        forRuns(groups, (g, r) => {
+          let we = wp + 4 * groups[g]! * K * N;
+          if (t2d) {
+            t2d(we, sp, 1, N, K, tileRows, tileColumns); // w[e] (N, K) -> (K, N)
+            we = sp;
+          }
+          bmm(xp + 4 * g * b * K, we, yp + 4 * g * b * N, 1, r * b, K, N, 0, 0, K, 1, 0);
+        });
       } catch (e) {
         backend.disposeData(out.dataId);
         throw e;
+      } finally {
+        if (scratch) backend.disposeData(scratch.dataId);
       }
       return out;
+    }
+    if (transposeW) {
+      // Other backends: the transposed weights as a tensor, then the plain kernel.
+      const wT = runBackendKernel('Transpose', backendName, backend, { x: w }, { perm: [0, 2, 1] });
+      try {
+        return kernel({ inputs: { x, w: wT, group }, backend, attrs: {} }) as TensorInfo;
+      } finally {
+        (backend as KernelBackend).disposeData(wT.dataId);
+      }
     }
     if (backendName === 'cpu') {
       return computeOutput(GROUPED_MAT_MUL, backend, [G, b, N], 'float32', [x, w, group], (out, xs, ws, gs) => {
@@ -179,6 +207,7 @@ function forwardKernel(backendName: string): KernelFunc {
     if (backendName === 'webgpu' && isWebGPU(backend) && G * b * N > 0) return forwardWebGPU(backend, x, w, group, G, b, K, E, N);
     return forwardComposite(backendName, backend, x, w, group);
   };
+  return kernel;
 }
 
 function weightGradKernel(backendName: string): KernelFunc {

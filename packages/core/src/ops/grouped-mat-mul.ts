@@ -38,15 +38,20 @@ function groupedWeightGrad(x: tf.Tensor, dy: tf.Tensor, group: tf.Tensor, numGro
   return tf.engine().runKernel(GROUPED_MAT_MUL_WEIGHT_GRAD, { x, dy, group }, { numGroups } as unknown as tf.NamedAttrMap);
 }
 
-/** dx = grouped(dy, wᵀ), dw = grouped weight gradient; the integer group gets none. */
+/** dx = grouped(dy, wᵀ), dw = grouped weight gradient; the integer group gets none. With transposeW (y = x·wᵀ): dx = grouped(dy, w), dw = Σ dyᵀ·x. */
 export const groupedMatMulGrad: GradConfig = {
   kernelName: GROUPED_MAT_MUL,
   inputsToSave: ['x', 'w', 'group'],
-  gradFunc: (dy, saved) => {
+  gradFunc: (dy, saved, attrs) => {
     const [x, w, group] = saved as [tf.Tensor3D, tf.Tensor3D, tf.Tensor1D];
     const g = dy as tf.Tensor3D;
+    const run = (a: tf.Tensor3D, transposeW: boolean) => tf.engine().runKernel(GROUPED_MAT_MUL, { x: a, w, group }, { transposeW } as unknown as tf.NamedAttrMap) as tf.Tensor3D;
+    if ((attrs as { transposeW?: boolean } | undefined)?.transposeW) {
+      return { x: () => run(g, false), w: () => groupedWeightGrad(g, x, group, w.shape[0]), group: () => tf.zerosLike(group) };
+    }
     return {
-      x: () => groupedMatMul(g, tf.transpose(w, [0, 2, 1]), group),
+      // dy[g]·w[e]ᵀ: the kernel reads w transposed (wasm: per expert, into a cache-sized scratch; no [E, N, K] copy).
+      x: () => run(g, true),
       w: () => groupedWeightGrad(x, g, group, w.shape[0]),
       group: () => tf.zerosLike(group),
     };
