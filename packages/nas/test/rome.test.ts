@@ -120,17 +120,20 @@ describe('ROME: gradient accumulation', () => {
     tf.dispose([b.x, b.y]);
   });
 
-  it('a search keeps tensors flat; options are checked', async () => {
-    const { net, searcher } = createCellSearch('rome', VSPACE, mse, { samples: 2 }, 1);
+  it('a search keeps tensors flat and leaves nothing after dispose; options are checked', async () => {
     const rng = new Rng(1);
     const data = { x: randn(rng, [64, 3]), y: randn(rng, [64, 2]) };
+    const start = tf.memory().numTensors;
+    const { net, searcher } = createCellSearch('rome', VSPACE, mse, { samples: 2 }, 1);
     await runSearch({ searcher, train: data, val: data, steps: 2, batchSize: 16, reportEvery: 2 }); // the optimisers make their state
     const before = tf.memory().numTensors;
     await runSearch({ searcher, train: data, val: data, steps: 6, batchSize: 16, reportEvery: 3 });
     expect(tf.memory().numTensors).toBe(before);
-    tf.dispose([data.x, data.y]);
+    await searcher.result();
     searcher.dispose();
     net.dispose();
+    expect(tf.memory().numTensors).toBe(start);
+    tf.dispose([data.x, data.y]);
     expect(() => createCellSearch('rome', VSPACE, mse, { samples: 0 })).toThrow(/samples=0/);
     expect(() => createCellSearch('rome', VSPACE, mse, { tauMin: 0 })).toThrow(/tauMin=0/);
     expect(() => createCellSearch('rome', { ...VSPACE, ops: ['none'] }, mse)).toThrow(/no op besides "none"/);

@@ -97,7 +97,7 @@ export class RomeSearch implements Searcher<Genotype> {
     this.tau = c.tauMax;
     this.noneMask = Float32Array.from(net.space.ops, (o) => (o === NONE ? -1e9 : 0));
     const E = net.alpha('normal').shape[0]!;
-    for (const k of net.kinds()) this.beta.set(k, tf.variable(tf.zeros([E]), true));
+    for (const k of net.kinds()) this.beta.set(k, tf.tidy(() => tf.variable(tf.zeros([E]), true)));
     this.opts = new BilevelOptimizers(this.config);
     this.refresh();
   }
