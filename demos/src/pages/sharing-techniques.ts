@@ -7,6 +7,7 @@ type AnyModule = Module<any, tf.Tensor>;
 import type * as tf from '@tensorflow/tfjs-core';
 import { DdpmSchedule, DiTDenoiser, KernelSharingCNN, MixtureOfRecursions, PfCNN, RecurrentBlock, ShapeshifterMLP, TokenFormerBlock, ddpmLoss, ddpmSample, growTokenFormer, moeut, sharedTransformer } from '@weft/sharing';
 import { megrez2Transformer, sigmaMoE } from '@weft/moe';
+import { GruLM } from './sharing-gru-lm.js';
 
 /** What a technique's model is built from: the page's fields. */
 export interface TechniqueInput {
@@ -40,6 +41,8 @@ export interface PageTechnique {
   about: string;
   /** 'mlp' (3-arm spirals), 'transformer' (sorting 5 tokens), 'cnn' (8×8 shapes) or 'diffusion' (generating two moons). */
   model: 'mlp' | 'transformer' | 'cnn' | 'diffusion';
+  /** The architecture's name where it is not the model kind's usual one (a GRU on the token task). Default: the kind's. */
+  architecture?: string;
   /** What the baseline is, for the legend. */
   baseline: string;
   /** The page's integer field this technique reads, with its label, or null. */
@@ -137,6 +140,20 @@ export const PAGE_TECHNIQUES: Readonly<Record<string, PageTechnique>> = {
       return { shared, baseline: matchedUT(i, parameterLedger(shared).totals.stored, rng.fork('baseline')) };
     },
     rows: (i) => [{ label: 'attention', map: own(i.depth).map((l) => l % moeutGroup(i)) }, { label: 'σ-MoE', map: own(i.depth).map((l) => l % moeutGroup(i)) }],
+  },
+  'low-rank-gru': {
+    group: 'Low-rank state',
+    about: 'Low-rank passthrough: stacked GRUs (depth) whose three state matrices are each diagonal + a rank-K product (K from the field), against full-rank GRUs, as language models on the sort task.',
+    model: 'transformer',
+    architecture: 'GRU',
+    baseline: 'full-rank GRUs',
+    sizeField: 'State matrix rank',
+    usesCompression: false,
+    build: (i, rng) => ({
+      shared: new GruLM({ vocabSize: i.vocabSize, width: i.width, depth: i.depth, rank: Math.min(i.unique, i.width) }, rng.fork('shared')),
+      baseline: new GruLM({ vocabSize: i.vocabSize, width: i.width, depth: i.depth, rank: null }, rng.fork('baseline')),
+    }),
+    rows: () => null,
   },
   safe: {
     group: 'Embeddings',

@@ -370,7 +370,7 @@ export class WeftSharingPage extends LitElement {
             </optgroup>
             ${[...new Set(Object.values(PAGE_TECHNIQUES).map((x) => x.group))].map(
               (g) => html`<optgroup label=${g}>
-                ${Object.entries(PAGE_TECHNIQUES).filter(([, x]) => x.group === g).map(([c, x]) => html`<option value=${c} ?selected=${c === s.sharing}>${c} (${({ mlp: 'MLP', transformer: 'Transformer', cnn: 'CNN', diffusion: 'diffusion' } as const)[x.model]})</option>`)}
+                ${Object.entries(PAGE_TECHNIQUES).filter(([, x]) => x.group === g).map(([c, x]) => html`<option value=${c} ?selected=${c === s.sharing}>${c} (${x.architecture ?? ({ mlp: 'MLP', transformer: 'Transformer', cnn: 'CNN', diffusion: 'diffusion' } as const)[x.model]})</option>`)}
               </optgroup>`,
             )}
           </select>
@@ -379,8 +379,8 @@ export class WeftSharingPage extends LitElement {
         <label class="field">
           <span>Model</span>
           <select name="model" ?disabled=${hashed || technique !== null}>
-            ${technique?.model === 'diffusion' || technique?.model === 'cnn'
-              ? html`<option selected>${technique.model === 'cnn' ? 'CNN · 8×8 shapes' : 'DiT denoiser · two moons'}</option>`
+            ${technique?.model === 'diffusion' || technique?.model === 'cnn' || technique?.architecture
+              ? html`<option selected>${technique.architecture ? `${technique.architecture} · sort 5 tokens` : technique.model === 'cnn' ? 'CNN · 8×8 shapes' : 'DiT denoiser · two moons'}</option>`
               : SHARING_MODELS.map((m) => html`<option value=${m} ?selected=${m === (hashed ? 'mlp' : (technique?.model ?? s.model))}>${m === 'mlp' ? 'MLP · 3-arm spirals' : 'Transformer · sort 5 tokens'}</option>`)}
           </select>
         </label>
