@@ -13,7 +13,7 @@ import { describe, expect, it } from 'vitest';
 import { ForwardContext, Rng, parameterLedger } from '@weft/core';
 import {
   AnyNet, anynetParamCount, benchmarkData, compareEdfs, compatibleWidth, designKey, designSpaceErrors, edfAt, errorEdf, rankingBenchmark, regnetStages,
-  roundHalfEven, sampleDesigns, trainDesign,
+  roundHalfEven, sampleDesigns, trainDesign, fitRegNet, regnetFitError,
 } from '../src/index.js';
 import { LONG_EXPERIMENTS } from './long-experiments.js';
 
@@ -59,6 +59,20 @@ describe('RegNet: the quantized linear width rule', () => {
     expect(() => regnetStages({ ...ok, w0: 12 })).toThrow(/w0=12 must be a multiple of quantum=8/);
     expect(() => regnetStages({ ...ok, depth: 0 })).toThrow(/depth=0/);
     expect(() => regnetStages({ ...ok, wА: 1 } as never)).toThrow(/unknown option/);
+  });
+});
+
+describe('RegNet: fitting the rule to a network (e_fit)', () => {
+  it('the published parameters fit their own per-block widths exactly; the grid fit comes close; an alternating network fits badly', () => {
+    const x200 = { depth: 13, w0: 24, wa: 36.44, wm: 2.49, bottleneck: 1, groupWidth: 8 };
+    const blocks = regnetStages(x200).quantized; // 24, 56, 152 ×4, 368 ×7
+    expect(regnetFitError({ w0: 24, wa: 36.44, wm: 2.49 }, blocks)).toBe(0);
+    // By hand: the rule's widths 24, 56, 152… against observed 24, 64, 152… miss by |log(56/64)| on one of 3 blocks.
+    expect(regnetFitError({ w0: 24, wa: 36.44, wm: 2.49 }, [24, 64, 152])).toBeCloseTo(Math.abs(Math.log(56 / 64)) / 3, 12);
+    const f = fitRegNet(blocks);
+    expect(f.efit).toBeLessThan(0.05);
+    expect(fitRegNet([48, 8, 48, 8]).efit).toBeGreaterThan(0.5);
+    expect(() => fitRegNet([16, 0])).toThrow(/blockWidths=\[16,0\] must be a non-empty array of positive integers/);
   });
 });
 

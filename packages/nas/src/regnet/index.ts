@@ -5,3 +5,4 @@ export * from './network.js';
 export * from './space.js';
 export * from './edf.js';
 export * from './train.js';
+export * from './fit.js';
