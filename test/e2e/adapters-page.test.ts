@@ -185,6 +185,12 @@ describe('adapters.html', () => {
       el.dispatchEvent(new Event('change', { bubbles: true }));
     });
     await expect.poll(() => routed('mediator', 'data-storage'), { timeout: 30_000 }).toBeLessThan(dense);
+    // Average, ScaLearn and AdapterFusion over the outer LoRAs for the middle task: ScaLearn trains far fewer parameters than Fusion.
+    await expect.poll(() => page.locator('tr[data-transfer-row]').count(), { timeout: 60_000 }).toBe(3);
+    const transfer = async (kind: string, a: string) => Number(await page.locator(`tr[data-transfer-row="${kind}"]`).getAttribute(a));
+    expect(await transfer('average', 'data-trainable')).toBe(0);
+    expect(100 * (await transfer('scalearn', 'data-trainable'))).toBeLessThan(await transfer('fuse', 'data-trainable'));
+    for (const kind of ['average', 'scalearn', 'fuse']) expect(await transfer(kind, 'data-accuracy'), kind).toBeGreaterThan(0.3);
     await page.locator('section[aria-labelledby="merge-title"]').screenshot({ path: resultPath('adapters-merge.png') });
     await page.setViewportSize({ width: 390, height: 844 });
     await page.locator('section[aria-labelledby="merge-title"]').screenshot({ path: resultPath('adapters-merge-phone.png') });

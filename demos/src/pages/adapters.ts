@@ -271,12 +271,17 @@ export class WeftAdaptersPage extends LitElement {
         if (!(await this.trainPhase(`Training task LoRA ${k + 1}/${MERGE_TASKS} (rotated ${angle}°)`, steps, signal, (s) => ex.trainTask(k, s.steps, s.onProgress, s.signal)))) return;
       }
       this.mergeRefs = await ex.references();
-      this.tableWeights = [...this.mergeWeights];
-      this.mergeTable = await ex.table(this.tableWeights);
-      this.arrowOutcome = await ex.arrow();
-      this.routedOutcome = await ex.routed(this.routedOptions);
-      this.phase = 'Composing the outer task LoRAs for the middle task…';
-      this.transferRows = await ex.transfer(steps);
+      // In line with the sliders' merges: the worker runs its calls on one model, so none may overlap.
+      const views = this.mixing.then(async () => {
+        this.tableWeights = [...this.mergeWeights];
+        this.mergeTable = await ex.table(this.tableWeights);
+        this.arrowOutcome = await ex.arrow();
+        this.routedOutcome = await ex.routed(this.routedOptions);
+        this.phase = 'Composing the outer task LoRAs for the middle task…';
+        this.transferRows = await ex.transfer(steps);
+      });
+      this.mixing = views.catch(() => undefined);
+      await views;
       this.phase = 'Task adapters ready: pick a merge method and move the sliders.';
       await this.remerge();
     });
