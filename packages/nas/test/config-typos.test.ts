@@ -6,7 +6,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { describe, expect, it } from 'vitest';
 import { Rng, mse } from '@weft/core';
 import {
-  DartsSearch, DiscreteNetwork, DropNasSearch, EntangledSupernet, GdasSearch, MixedOp, SearchNetwork, SposEntangledSearch, SposSearch, TangleNasSearch,
+  AutoHasSearch, DDartsSearch, EpnasSearch, L2NasSearch, SmashSearch, DartsSearch, DiscreteNetwork, DropNasSearch, EntangledSupernet, GdasSearch, MixedOp, SearchNetwork, SposEntangledSearch, SposSearch, TangleNasSearch,
   cosinePowerAnnealing, createCellSearch, createEntangledSearch, defaultEntangledSpace, defaultSpace, extractSubnet, gradNorm, naswot, perturbationSelect,
   plantedCellTask, plantedSubnetTask, randomGenotype, registerOp, registerSearchMethod, resolveEvolution, resolveSpace, runSearch, searchMethod,
   searchMethodNames, snip, synflowLog, validateGenotype, validateSubnet, regnetStages, AnyNet, sampleDesigns, resolvePuzzle,
@@ -58,6 +58,11 @@ describe('every @weft/nas config entry point refuses a typo', () => {
     ['AnyNet stage', () => new AnyNet({ stages: [{ depth: 1, width: 8, bottleneck: 1, groupWdith: 8 }] } as never), 'groupWdith', 'groupWidth'],
     ['sampleDesigns', () => sampleDesigns('regnet', 1, new Rng(0), { maxDetph: 3 } as never), 'maxDetph', 'maxDepth'],
     ['resolvePuzzle', () => resolvePuzzle({ ffnVariant: [] } as never), 'ffnVariant', 'ffnVariants'],
+    ['SmashSearch', () => new SmashSearch(enet(), mse, { hiden: 8 } as never), 'hiden', 'hidden'],
+    ['AutoHasSearch', () => new AutoHasSearch(enet(), mse, { learningRate: [0.1] } as never), 'learningRate', 'learningRates'],
+    ['L2NasSearch', () => new L2NasSearch(enet(), mse, { evaluation: 3 } as never), 'evaluation', 'evaluations'],
+    ['EpnasSearch', () => new EpnasSearch(enet(), mse, { bema: 2 } as never), 'bema', 'beam'],
+    ['DDartsSearch', () => new DDartsSearch(net(), mse, { ordr: 1 } as never), 'ordr', 'order'],
   ];
   for (const [name, make, key, suggestion] of cases) {
     it(name, () => {
