@@ -176,6 +176,28 @@ describe('PEFT on loaded checkpoints', () => {
     for (const x of [a, b, c]) x.model.dispose();
   });
 
+  it("DoRA on an Embedding and Linears of a loaded llama: lora_magnitude_vector [dim] on embed_tokens, [out] on v_proj; loads back to the same logits and merges to them", async () => {
+    const a = await loadTransformers(fixture('llama'));
+    a.model.eval();
+    injectAdapter(a.model, 'default', { method: 'lora', targets: ['embed_tokens', 'v_proj'], r: 2, alpha: 4, dora: true }, { rng: new Rng(14) });
+    perturb(a, 15);
+    const adapted = await logits(a);
+    const files = await savePeftAdapter(a.model);
+    expect(JSON.parse(files.config)).toMatchObject({ peft_type: 'LORA', use_dora: true });
+    const t = parseSafetensors(files.safetensors).tensors;
+    expect(t.get('base_model.model.model.embed_tokens.lora_magnitude_vector')!.shape).toEqual([32]);
+    const v = t.get('base_model.model.model.layers.0.self_attn.v_proj.lora_magnitude_vector')!.shape;
+    expect(v).toEqual([t.get('base_model.model.model.layers.0.self_attn.v_proj.lora_B.weight')!.shape[0]!]);
+    const b = await loadTransformers(fixture('llama'));
+    b.model.eval();
+    await loadPeftAdapter(b.model, files);
+    expect(Array.from(await logits(b))).toEqual(Array.from(adapted));
+    mergeAdapters(b.model);
+    const merged = await logits(b);
+    expect(Math.max(...merged.map((x, i) => Math.abs(x - adapted[i]!)))).toBeLessThan(1e-4);
+    for (const x of [a, b]) x.model.dispose();
+  });
+
   it("modules_to_save: lm_head trains as the adapter's own copy, saves as base_model.model.lm_head.weight [vocab, dim], disables to the original, loads back, and merge-and-unload keeps the copy", async () => {
     const a = await loadTransformers(fixture('llama'));
     a.model.eval();
