@@ -61,8 +61,10 @@ export class WEMoE extends Module {
     this.tb2 = frozen('tb2', vec((m) => m.fc2.bias!));
     const [d] = b.fc1.weight.shape as [number, number];
     this.router = this.addModule('router', new Linear({ inFeatures: d, outFeatures: ts.length }, rng));
-    this.router.weight.assign(tf.zerosLike(this.router.weight));
-    this.router.bias!.assign(tf.fill([ts.length], lambda));
+    tf.tidy(() => {
+      this.router.weight.assign(tf.zerosLike(this.router.weight));
+      this.router.bias!.assign(tf.fill([ts.length], lambda));
+    });
   }
 
   /** x·W(h) + b(h) for W(h) = W₀ + Σ_t r_t·τ_t, without building W(h): x (N, in), r (N, T) -> (N, out). */

@@ -28,7 +28,9 @@ describe('WEMoE', () => {
     const [d, hid, T] = [4, 6, 3];
     const base = new MLP({ dim: d, hidden: hid }, new Rng(1));
     const tasks = [2, 3, 4].map((s) => new MLP({ dim: d, hidden: hid }, new Rng(s)));
+    const before = tf.memory().numTensors;
     const m = new WEMoE(base, tasks, 0.3, new Rng(5));
+    expect(tf.memory().numTensors - before, 'building it leaves only its own variables').toBe(m.parameters().length);
     const x = tf.tensor2d(new Rng(6).normalArray(5 * d), [5, d]);
     const arr = async (t: tf.Tensor) => Array.from(await t.data());
     const B = { w1: await arr(base.fc1!.weight), b1: await arr(base.fc1!.bias!), w2: await arr(base.fc2!.weight), b2: await arr(base.fc2!.bias!) };
