@@ -105,4 +105,27 @@ describe('moe.html', () => {
     await expectShown();
     expect(w.errors, 'console errors').toEqual([]);
   });
+
+  it('runs a technique view in the lab worker: product-key memory reads 4 of 64 slots per query, over the 4 × 4 product candidates', async () => {
+    const w = await openWatched(browser);
+    const { page } = w;
+    await page.goto(demoUrl('moe.html?backend=wasm'));
+    const view = page.locator('weft-moe-pkm-view');
+    await view.locator('button[data-lab="run"]').click();
+    await expect.poll(() => view.locator('[data-pkm-used]').count(), { timeout: 120_000, interval: 300 }).toBe(1);
+    const used = Number(await view.locator('[data-pkm-used]').getAttribute('data-pkm-used'));
+    expect(used).toBeGreaterThanOrEqual(4);
+    expect(used).toBeLessThanOrEqual(64);
+    expect(await view.locator('[data-pkm-grid="usage"] rect').count()).toBe(64);
+    // The probe grid: 4 + 4 bands, 64 cells, 16 of them outlined as candidates, 4 filled (the reads), each read among the candidates.
+    const slots = (await view.locator('[data-pkm-probe]').getAttribute('data-pkm-probe'))!.split(',').map(Number);
+    expect(slots).toHaveLength(4);
+    expect(new Set(slots).size).toBe(4);
+    const text = (await view.locator('[data-pkm-probe]').textContent())!.replace(/\s+/g, ' ');
+    const [k1, k2] = [...text.matchAll(/sub-keys are ([\d, ]+) \(blue|half's ([\d, ]+) \(orange/g)].map((m) => (m[1] ?? m[2])!.split(',').map(Number));
+    for (const s of slots) expect(k1!.includes(Math.floor(s / 8)) && k2!.includes(s % 8), `slot ${s} in the candidates ${k1} × ${k2}`).toBe(true);
+    expect(Number(await view.locator('[data-pkm-mse]').getAttribute('data-pkm-mse'))).toBeGreaterThan(0);
+    expect(w.errors, 'console errors').toEqual([]);
+    expect(await w.cspViolations(), 'CSP violations').toEqual([]);
+  });
 });

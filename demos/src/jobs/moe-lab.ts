@@ -3,11 +3,11 @@
 // the views draw; a sweep reports each finished run as progress so its view fills in.
 import * as tf from '@tensorflow/tfjs-core';
 import {
-  accuracy, clusterTasks, copyTask, Embedding, ForwardContext, LayerNorm, Linear, makeOptimizer, Module, mse, parameterLedger, Rng, softmaxCrossEntropy, sortTask,
+  accuracy, clusterTasks, copyTask, Embedding, ForwardContext, LayerNorm, Linear, makeOptimizer, MLP, Module, mse, parameterLedger, Rng, softmaxCrossEntropy, sortTask,
   split, toTensors, train,
 } from '@weft/core';
 import {
-  DistributedModules, dnaPathStats, MoE, ProductKeyMemory, MU_TRANSFER_DEFAULTS, PERFT, PERFT_VARIANTS, Regressor, ROUTED_SCALING_SWEEP_DEFAULTS, muTransferSweep, routedScalingSweep,
+  DistributedModules, dnaPathStats, MoE, ProductKeyMemory, WEMoE, MU_TRANSFER_DEFAULTS, PERFT, PERFT_VARIANTS, Regressor, ROUTED_SCALING_SWEEP_DEFAULTS, muTransferSweep, routedScalingSweep,
   type MuTransferResult, type MuTransferRun, type PerftConfig, type PerftVariant, type RoutedScalingRun, type RoutedScalingSweepResult,
 } from '@weft/moe';
 
@@ -308,6 +308,87 @@ async function pkmExperiment(progress: Progress<PhaseLoss>, signal: AbortSignal,
   }
 }
 
+/** The WEMoE view's setup (as the WEMoE test's experiment): three regression tasks in 4-d, a GELU MLP 4 → 32 → 1. */
+export const WEMOE_LAB_CONFIG = { tasks: 3, dim: 4, hidden: 32, baseSteps: 50, taskSteps: 300, routerSteps: 200, lambda: 0.3, fewPerTask: 64 } as const;
+
+/** What the WEMoE experiment measured. */
+export interface WemoeLabResult {
+  /** Test MSE on each task: its own fine-tuned model, the base, task arithmetic (λ), WEMoE. */
+  own: number[];
+  base: number[];
+  arithmetic: number[];
+  wemoe: number[];
+  /** Mean router output r(h) over each task's test inputs: [task of the input][task vector]; at the start every entry is λ. */
+  routing: number[][];
+}
+
+/**
+ * WEMoE: a base MLP trained on three tasks together, a copy fine-tuned per task, the fine-tunes
+ * merged by task arithmetic (θ₀ + λ·Σ τ_t) and by WEMoE (a router choosing the task vectors' weights
+ * per input, trained on 64 labelled points per task): test MSE per task and the router's weights.
+ */
+async function wemoeExperiment(progress: Progress<PhaseLoss>, signal: AbortSignal, seed: number): Promise<WemoeLabResult> {
+  const c = WEMOE_LAB_CONFIG;
+  const rng = new Rng(seed);
+  const centres = Array.from({ length: c.tasks }, () => Array.from(rng.normalArray(c.dim), (v) => 2 * v));
+  const dirs = Array.from({ length: c.tasks }, () => Array.from(rng.normalArray(c.dim)));
+  // Task t: inputs around its own centre, target sin(⟨x, dir_t⟩).
+  const draw = (t: number, n: number) => {
+    const xs = Array.from({ length: n }, () => Array.from(rng.normalArray(c.dim), (v, i) => centres[t]![i]! + 0.5 * v));
+    const ys = xs.map((x) => [Math.sin(x.reduce((s, v, i) => s + v * dirs[t]![i]!, 0))]);
+    return { x: tf.tensor2d(xs), y: tf.tensor2d(ys) };
+  };
+  const trainSets = Array.from({ length: c.tasks }, (_, t) => draw(t, 512));
+  const testSets = Array.from({ length: c.tasks }, (_, t) => draw(t, 256));
+  const few = Array.from({ length: c.tasks }, (_, t) => draw(t, c.fewPerTask));
+  const cat = (sets: Array<{ x: tf.Tensor2D; y: tf.Tensor2D }>) => ({ x: tf.concat(sets.map((d) => d.x)), y: tf.concat(sets.map((d) => d.y)) });
+  const all = cat(trainSets);
+  const fewAll = cat(few);
+  const made: Module[] = [];
+  const fit = async (model: Module, data: { x: tf.Tensor; y: tf.Tensor }, steps: number, phase: string) => {
+    const opt = makeOptimizer({ name: 'adam', learningRate: 0.01 });
+    const r = await train({ model, steps, optimizer: opt, signal, seed, reportEvery: 10, batch: () => data, loss: (o, b) => mse(o, b.y), onProgress: (p) => progress({ phase, step: p.step, loss: p.loss }) });
+    opt.dispose();
+    if (r.stoppedBy === 'abort') throw new Error(`${phase}: stopped`);
+  };
+  const perTask = async (model: Module) => {
+    const out: number[] = [];
+    for (const d of testSets) out.push(await testMSE(model, d.x, d.y));
+    return out;
+  };
+  try {
+    const base = new MLP({ dim: c.dim, hidden: c.hidden, outDim: 1 }, new Rng(seed + 1));
+    made.push(base);
+    await fit(base, all, c.baseSteps, 'base');
+    const tuned: MLP[] = [];
+    const own: number[] = [];
+    for (let t = 0; t < c.tasks; t++) {
+      const m = new MLP({ dim: c.dim, hidden: c.hidden, outDim: 1 }, new Rng(0));
+      made.push(m);
+      for (const [a, b] of [[m.fc1!.weight, base.fc1!.weight], [m.fc1!.bias!, base.fc1!.bias!], [m.fc2!.weight, base.fc2!.weight], [m.fc2!.bias!, base.fc2!.bias!]] as const) a.assign(b);
+      await fit(m, trainSets[t]!, c.taskSteps, `task ${t + 1}`);
+      own.push(await testMSE(m, testSets[t]!.x, testSets[t]!.y));
+      tuned.push(m);
+    }
+    const wemoe = new WEMoE(base, tuned, c.lambda, new Rng(seed + 2));
+    made.push(wemoe);
+    const baseMSE = await perTask(base);
+    const arithmetic = await perTask(wemoe); // before its router trains, WEMoE is task arithmetic
+    await fit(wemoe, fewAll, c.routerSteps, 'router');
+    const merged = await perTask(wemoe);
+    const routing: number[][] = [];
+    for (const d of testSets) {
+      const r = tf.tidy(() => tf.mean(wemoe.router.forward(d.x, new ForwardContext()), 0)); // (T,)
+      routing.push(Array.from(await r.data()));
+      r.dispose();
+    }
+    return { own, base: baseMSE, arithmetic, wemoe: merged, routing };
+  } finally {
+    tf.dispose([all.x, all.y, fewAll.x, fewAll.y, ...[...trainSets, ...testSets, ...few].flatMap((d) => [d.x, d.y])]);
+    for (const m of made) m.dispose();
+  }
+}
+
 /** The experiments by name; each takes (progress, signal, ...args). */
 export const MOE_LAB = {
   /** μP vs SP: a learning-rate sweep at three widths. */
@@ -320,4 +401,6 @@ export const MOE_LAB = {
   dna: dnaExperiment,
   /** Product-key memory: which sub-keys and memory slots each query picks. */
   pkm: pkmExperiment,
+  /** WEMoE: merging task models by a router over their task vectors, vs task arithmetic. */
+  wemoe: wemoeExperiment,
 };
