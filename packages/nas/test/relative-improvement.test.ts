@@ -1,14 +1,15 @@
 // NAS evaluation is frustratingly hard (arXiv 1912.12522): relative improvement over the randomly
 // sampled average architecture, RI = 100·(acc − mean)/mean, for the cell (DARTS-family) methods on
-// DARTS' conv cell over 8×8 shapes (the page's conv space and recipe). Reference: RI and its loss
-// form against hand values. Experiment (long): for seeds 0–2, six random genotypes and each cell
-// method's found genotype retrained with one recipe (Adam 0.01, 150 steps of 32), RI per method.
+// nas.html's two cell spaces: the planted vector cell (RI on the validation MSE) and DARTS' conv
+// cell over 8×8 shapes (RI on accuracy). Reference: RI and its loss form against hand values.
+// Experiments (long): for seeds 0–2, six random genotypes and each cell method's found genotype
+// retrained with one recipe (Adam 0.01, 150 steps, as the page), RI per method.
 // The entangled methods' RI on both ranking benchmarks is in supernet-training.test.ts.
 import * as tf from '@tensorflow/tfjs-core';
 import { describe, expect, it } from 'vitest';
-import { ForwardContext, Rng, accuracy, makeOptimizer, shapes, softmaxCrossEntropy, toTensors, train } from '@weft/core';
+import { ForwardContext, Rng, accuracy, makeOptimizer, mse, shapes, softmaxCrossEntropy, toTensors, train } from '@weft/core';
 import {
-  DiscreteNetwork, createCellSearch, randomGenotype, relativeImprovement, relativeLossImprovement, resolveSpace, runSearch, searchMethodNames, toDartsString,
+  DiscreteNetwork, createCellSearch, plantedCellTask, randomGenotype, relativeImprovement, relativeLossImprovement, resolveSpace, runSearch, searchMethodNames, toDartsString,
   type Genotype,
 } from '../src/index.js';
 import { LONG_EXPERIMENTS } from './long-experiments.js';
@@ -19,6 +20,8 @@ const pm = (a: number[], d = 3) => `${mean(a).toFixed(d)} ± ${sd(a).toFixed(d)}
 
 /** nas.html's conv space: DARTS cells with 2 nodes, normal–reduce–reduce, the 8 DARTS primitives, 4 channels. */
 const CONV_SPACE = { space: 'conv' as const, steps: 2, multiplier: 2, channels: 4, layers: 3, inChannels: 1, numOutputs: 6 };
+/** nas.html's vector cell space: 2 nodes over vector ops, a planted teacher makes the data. */
+const CELL_SPACE = { space: 'vector' as const, steps: 2, channels: 8, inChannels: 4, numOutputs: 4, ops: ['none', 'skip_connect', 'linear', 'relu', 'tanh', 'sigmoid'] };
 
 describe('relative improvement (NAS evaluation is frustratingly hard)', () => {
   it('RI on accuracy and on a loss, by hand', () => {
@@ -30,58 +33,74 @@ describe('relative improvement (NAS evaluation is frustratingly hard)', () => {
     expect(() => relativeLossImprovement(Infinity, [0.1])).toThrow(/loss=Infinity must be a finite number/);
   });
 
-  it.runIf(LONG_EXPERIMENTS)('experiment: RI of every cell method on the conv cell space over 6 random genotypes, seeds 0–2', async () => {
-    // WEFT_NAS_RI_METHODS=a,b picks methods.
+  /**
+   * For seeds 0–2: six random genotypes and each cell method's found genotype (search: `steps` of
+   * batches of `batch`) retrained with one recipe (Adam 0.01, 150 steps, as nas.html); RI per method.
+   * WEFT_NAS_RI_METHODS=a,b picks methods.
+   */
+  async function cellRi(kind: 'conv' | 'vector', steps: number, batch: number) {
     const only = process.env.WEFT_NAS_RI_METHODS?.split(',');
     const methods = searchMethodNames('cell').filter((m) => !only || only.includes(m));
+    const spaceConfig = kind === 'conv' ? CONV_SPACE : CELL_SPACE;
+    const loss = kind === 'conv' ? softmaxCrossEntropy : mse;
     const before = tf.memory().numTensors;
-    const space = resolveSpace(CONV_SPACE);
+    const space = resolveSpace(spaceConfig);
     const ris: Record<string, number[]> = {};
     const randomMeans: number[] = [];
+    const tag = `[nas RI ${kind} cell]`;
     for (const seed of [0, 1, 2]) {
-      const t = toTensors(shapes({ n: 1024 }, seed));
+      const t = kind === 'conv' ? toTensors(shapes({ n: 1024 }, seed)) : plantedCellTask(CELL_SPACE, seed, { n: 1024 });
       const cut = (from: number) => ({ x: tf.slice(t.x, from, 512), y: tf.slice(t.y, from, 512) }); // (1024, …) -> (512, …)
       const data = { train: cut(0), val: cut(512) };
+      // The score RI compares: held-out accuracy on shapes, validation MSE on the planted task.
       const fit = async (g: Genotype) => {
         const net = new DiscreteNetwork(g, space, new Rng(seed + 3));
         const opt = makeOptimizer({ name: 'adam', learningRate: 0.01 });
         const rng = new Rng(seed + 5);
         await train({
-          model: net, optimizer: opt, steps: 150, reportEvery: 150, loss: (o, b) => softmaxCrossEntropy(o, b.y),
+          model: net, optimizer: opt, steps: 150, reportEvery: 150, loss: (o, b) => loss(o, b.y),
           batch: () => {
-            const i = tf.tensor1d(Int32Array.from({ length: 32 }, () => rng.int(512)), 'int32');
+            const i = tf.tensor1d(Int32Array.from({ length: batch }, () => rng.int(512)), 'int32');
             return { x: tf.gather(data.train.x, i), y: tf.gather(data.train.y, i) };
           },
         });
-        const a = tf.tidy(() => accuracy(net.forward(data.val.x, new ForwardContext({ training: false })), data.val.y));
+        const a = tf.tidy(() => {
+          const out = net.forward(data.val.x, new ForwardContext({ training: false }));
+          return kind === 'conv' ? accuracy(out, data.val.y) : mse(out, data.val.y);
+        });
         const v = (await a.data())[0]!;
         tf.dispose([a]);
         opt.dispose();
         net.dispose();
         return v;
       };
+      const ri = (v: number, random: number[]) => (kind === 'conv' ? relativeImprovement(v, random) : relativeLossImprovement(v, random));
       const grng = new Rng(seed + 7);
       const random: number[] = [];
       for (let k = 0; k < 6; k++) random.push(await fit(randomGenotype(space, grng)));
       randomMeans.push(mean(random));
-      console.log(`[nas RI conv seed ${seed}] random genotypes: ${random.map((a) => a.toFixed(3)).join(', ')} (mean ${mean(random).toFixed(3)})`);
+      console.log(`${tag} seed ${seed}: random genotypes ${random.map((a) => a.toFixed(3)).join(', ')} (mean ${mean(random).toFixed(3)})`);
       for (const method of methods) {
         const t0 = performance.now();
-        const { net, searcher } = createCellSearch(method, CONV_SPACE, softmaxCrossEntropy, {}, seed + 1);
-        const r = await runSearch({ searcher, train: data.train, val: data.val, steps: 150, batchSize: 32, seed, reportEvery: 150 });
+        const { net, searcher } = createCellSearch(method, spaceConfig, loss, {}, seed + 1);
+        const r = await runSearch({ searcher, train: data.train, val: data.val, steps, batchSize: batch, seed, reportEvery: steps });
         searcher.dispose();
         net.dispose();
-        const acc = await fit(r.result);
-        (ris[method] ??= []).push(relativeImprovement(acc, random));
-        console.log(`[nas RI conv seed ${seed}] ${method}: accuracy ${acc.toFixed(3)}, RI ${ris[method]!.at(-1)!.toFixed(1)} %; ${toDartsString(r.result)}; ${((performance.now() - t0) / 1000).toFixed(0)} s`);
+        const v = await fit(r.result);
+        (ris[method] ??= []).push(ri(v, random));
+        console.log(`${tag} seed ${seed} ${method}: ${kind === 'conv' ? 'accuracy' : 'val MSE'} ${v.toFixed(4)}, RI ${ris[method]!.at(-1)!.toFixed(1)} %; ${toDartsString(r.result)}; ${((performance.now() - t0) / 1000).toFixed(0)} s`);
       }
       tf.dispose([t.x, t.y, data.train.x, data.train.y, data.val.x, data.val.y]);
     }
-    console.log(`[nas RI conv] random mean accuracy ${pm(randomMeans)}`);
+    console.log(`${tag} random mean ${kind === 'conv' ? 'accuracy' : 'val MSE'} ${pm(randomMeans, 4)}`);
     for (const [m, v] of Object.entries(ris)) {
-      console.log(`[nas RI conv] ${m}: RI ${pm(v, 1)} % (${v.map((x) => x.toFixed(1)).join(', ')})`);
+      console.log(`${tag} ${m}: RI ${pm(v, 1)} % (${v.map((x) => x.toFixed(1)).join(', ')})`);
       expect(v.every(Number.isFinite)).toBe(true);
     }
     expect(tf.memory().numTensors).toBe(before);
-  }, 3_600_000);
+  }
+
+  it.runIf(LONG_EXPERIMENTS)('experiment: RI (on validation MSE) of every cell method on the planted vector cell, seeds 0–2', () => cellRi('vector', 300, 64), 3_600_000);
+
+  it.runIf(LONG_EXPERIMENTS)('experiment: RI (on accuracy) of every cell method on the conv cell over 8×8 shapes, seeds 0–2', () => cellRi('conv', 150, 32), 7_200_000);
 });

@@ -100,11 +100,12 @@ describe('supernet training heuristics', () => {
   }, 1_800_000);
 
   it.runIf(LONG_EXPERIMENTS)('experiment: relative improvement of each entangled search method\'s subnet over the benchmark\'s 24 random subnets, seeds 0–2', async () => {
-    // WEFT_NAS_RI_METHODS=a,b picks methods (the full run takes long on a shared machine).
+    // WEFT_NAS_RI_METHODS=a,b picks methods, WEFT_NAS_RI_BENCHMARKS=conv8 benchmarks (the full run takes long on a shared machine).
     const only = process.env.WEFT_NAS_RI_METHODS?.split(',');
+    const benches = process.env.WEFT_NAS_RI_BENCHMARKS?.split(',');
     const before = tf.memory().numTensors;
     const lines: string[] = [];
-    for (const name of RANKING_BENCHMARKS) {
+    for (const name of RANKING_BENCHMARKS.filter((b) => !benches || benches.includes(b))) {
       const b = rankingBenchmark(name);
       const data = benchmarkData(b);
       // The average architecture: the mean stand-alone accuracy of the benchmark's random subnets (same recipe).
