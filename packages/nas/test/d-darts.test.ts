@@ -68,6 +68,8 @@ describe('D-DARTS', () => {
     // Without per-cell α the method says how to get them.
     const plain = new SearchNetwork(space, new Rng(0));
     await expect(new DDartsSearch(plain, softmaxCrossEntropy).result()).rejects.toThrow(/cellAlphas=true/);
+    // GDAS samples from a host copy of α per cell type: it refuses per-cell α.
+    expect(() => createCellSearch('gdas', { ...space, cellAlphas: true }, softmaxCrossEntropy)).toThrow(/gdas: the space has cellAlphas=true/);
     for (const m of [d, plain, net]) m.dispose();
     searcher.dispose();
   });

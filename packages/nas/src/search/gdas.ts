@@ -69,6 +69,7 @@ export class GdasSearch extends DartsSearch {
     const c = { ...GDAS_DEFAULTS, ...config, order: 1 as const };
     const { tauMax: _max, tauMin: _min, annealSteps: _steps, ...darts } = c;
     super(net, loss, darts);
+    if (net.alphaCells) throw new Error('gdas: the space has cellAlphas=true (one α per cell, D-DARTS); GDAS samples from a host copy of α per cell type, so give a space without it');
     if (!(c.tauMin > 0 && c.tauMax >= c.tauMin)) throw new Error(`gdas: need 0 < tauMin=${c.tauMin} ≤ tauMax=${c.tauMax}`);
     if (!Number.isInteger(c.annealSteps) || c.annealSteps < 1) throw new Error(`gdas: annealSteps=${c.annealSteps} must be an integer ≥ 1`);
     this.tau = c.tauMax;
