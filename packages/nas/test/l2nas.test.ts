@@ -4,10 +4,11 @@
 // the experiment on the paper's claim — the actor-critic finds better architectures than random
 // search at equal evaluations (the best validation loss on the same SPOS supernet, and the found
 // subnet's stand-alone accuracy with the ranking benchmark's recipe; seeds 0–2).
-// Measured (WEFT_LONG_EXPERIMENTS=1, spirals, 2000 SPOS steps, 15 evaluations, seeds 0–2): L²NAS best
-// supernet loss 0.912 ± 0.011 vs random 0.925 ± 0.017; stand-alone accuracy of the found subnet 0.606 ±
-// 0.104 vs random's 0.659 ± 0.102. L²NAS finds slightly lower supernet losses, within the seeds' spread,
-// and no better networks: the claim does not hold at this toy scale and budget.
+// Measured (WEFT_LONG_EXPERIMENTS=1, spirals, 2000 SPOS steps, seeds 0–2): at 15 evaluations L²NAS' best
+// supernet loss 0.912 ± 0.011 vs random 0.925 ± 0.017, the found subnet's stand-alone accuracy 0.606 ±
+// 0.104 vs 0.659 ± 0.102; at 30, 0.910 ± 0.015 vs 0.916 ± 0.012 and 0.598 ± 0.093 vs 0.713 ± 0.039.
+// L²NAS finds slightly lower supernet losses (within the seeds' spread) but no better networks: the
+// claim does not hold at this toy scale and budget (the supernet's own ranking is weak, τ ≈ 0.4).
 import * as tf from '@tensorflow/tfjs-core';
 import { describe, expect, it } from 'vitest';
 import { Rng, mse, softmaxCrossEntropy } from '@weft/core';
@@ -85,28 +86,33 @@ describe('L²NAS', () => {
     tf.dispose([x, y]);
   });
 
-  it.runIf(LONG_EXPERIMENTS)('experiment: L²NAS against random search at equal evaluations on one SPOS supernet (spirals, 15 evaluations, seeds 0–2)', async () => {
+  it.runIf(LONG_EXPERIMENTS)('experiment: L²NAS against random search at equal evaluations on one SPOS supernet (spirals, 15 and 30 evaluations, seeds 0–2)', async () => {
     const before = tf.memory().numTensors;
     const bench = rankingBenchmark('vector');
     const data = benchmarkData(bench);
-    const E = 15;
-    const rows: Record<'l2nas' | 'random', { loss: number[]; acc: number[]; found: string[] }> = { l2nas: { loss: [], acc: [], found: [] }, random: { loss: [], acc: [], found: [] } };
+    type Row = { loss: number[]; acc: number[]; found: string[] };
+    const rows = new Map<string, Row>();
+    const row = (k: string) => rows.get(k) ?? rows.set(k, { loss: [], acc: [], found: [] }).get(k)!;
     for (const seed of [0, 1, 2]) {
-      const { net, searcher } = createEntangledSearch('l2nas', bench.space, softmaxCrossEntropy, { evaluations: E, seed }, seed);
+      const { net, searcher } = createEntangledSearch('l2nas', bench.space, softmaxCrossEntropy, { seed }, seed);
       await runSearch({ searcher, train: data.train, val: data.val, steps: 2000, batchSize: 64, seed, reportEvery: 2000 });
-      const l2 = await (searcher as L2NasSearch).search(data.val);
-      const random = new SposEntangledSearch(net, softmaxCrossEntropy, { search: 'random', candidates: E, seed });
-      const rs = await random.search(data.val);
-      for (const [k, r] of [['l2nas', l2], ['random', rs]] as const) {
-        rows[k].loss.push(r.score);
-        rows[k].acc.push(await trainStandalone(bench, data, r.best, 0));
-        rows[k].found.push(`${subnetKey(r.best)} (${r.evaluated} evaluated)`);
+      for (const E of [15, 30]) {
+        const agent = new L2NasSearch(net, softmaxCrossEntropy, { evaluations: E, seed });
+        const l2 = await agent.search(data.val);
+        agent.dispose();
+        const random = new SposEntangledSearch(net, softmaxCrossEntropy, { search: 'random', candidates: E, seed });
+        const rs = await random.search(data.val);
+        for (const [k, r] of [[`l2nas, ${E} evaluations`, l2], [`random, ${E} candidates`, rs]] as const) {
+          row(k).loss.push(r.score);
+          row(k).acc.push(await trainStandalone(bench, data, r.best, 0));
+          row(k).found.push(`${subnetKey(r.best)} (${r.evaluated} evaluated)`);
+        }
+        random.dispose();
       }
-      random.dispose();
       searcher.dispose();
       net.dispose();
     }
-    for (const [k, r] of Object.entries(rows)) {
+    for (const [k, r] of rows) {
       console.log(`[nas l2nas] ${k}: best supernet val loss ${mean(r.loss).toFixed(3)} ± ${sd(r.loss).toFixed(3)}; its stand-alone accuracy ${mean(r.acc).toFixed(3)} ± ${sd(r.acc).toFixed(3)} (${r.acc.map((v) => v.toFixed(3)).join(', ')}); found ${r.found.join(' | ')}`);
       expect(r.loss.every(Number.isFinite)).toBe(true);
     }
