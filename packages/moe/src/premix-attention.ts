@@ -40,7 +40,9 @@ export type ResolvedPreMixingAttentionConfig = ResolvedMoEConfig & Required<Pick
 /** Fill the defaults of a {@link PreMixingAttentionConfig} and check it. */
 export function resolvePreMixingAttentionConfig(config: PreMixingAttentionConfig): ResolvedPreMixingAttentionConfig {
   const who = 'PreMixingAttention';
-  const base = resolveMoEConfig({ ...config, name: config.name ?? 'attn_moe' }, who, PREMIX_ATTENTION_CONFIG_KEYS);
+  // Unnamed, its stats are keyed by its module path like MoE's (two blocks' attention no longer share 'attn_moe').
+  const resolved = resolveMoEConfig(config, who, PREMIX_ATTENTION_CONFIG_KEYS);
+  const base = config.name === undefined ? { ...resolved, name: 'attn_moe' } : resolved;
   if (routerEntry(base.router).kind !== 'token-choice') {
     const tokenChoice = routerNames().filter((n) => routerEntry(n).kind === 'token-choice');
     throw new Error(`${who}: router='${base.router}' is ${routerEntry(base.router).kind}; each pair needs its own query, so use a token-choice router (${tokenChoice.join(', ')})`);

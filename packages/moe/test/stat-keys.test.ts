@@ -4,7 +4,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { describe, expect, it } from 'vitest';
 import { ForwardContext, IGNORE_INDEX, Rng, TinyTransformer, makeOptimizer, softmaxCrossEntropy, train } from '@weft/core';
-import { MoE } from '@weft/moe';
+import { MoE, UMoEBlock } from '@weft/moe';
 
 const model = (names?: [string, string]) => {
   let i = 0;
@@ -29,6 +29,18 @@ describe('MoE statistics and aux losses of several layers', () => {
     const load0 = run.history.at(-1)!.stats['blocks.0.ffn.load'] as number[];
     expect(load0.reduce((a, b) => a + b, 0)).toBeCloseTo(1, 5);
     opt.dispose();
+    m.dispose();
+  });
+
+  it('UMoE blocks: each block\'s attention MoE and FFN MoE have their own keys (the attention\'s default name once made every block share one)', () => {
+    const rng = new Rng(2);
+    const blocks = [0, 1].map(() => new UMoEBlock({ dim: 8, numExperts: 4, hidden: 8, attention: { topK: 2, headDim: 4 }, ffn: { topK: 2 } }, rng));
+    const m = new TinyTransformer({ vocabSize: 6, dim: 8, maxLen: 4, numHeads: 2 }, rng, { blocks });
+    const ctx = new ForwardContext({ training: true, collectStats: true, root: m });
+    tf.tidy(() => void m.forward(tokens(), ctx));
+    expect([...ctx.stats.keys()].filter((k) => k.endsWith('.load')).sort()).toEqual(['blocks.0.attn.load', 'blocks.0.ffn.load', 'blocks.1.attn.load', 'blocks.1.ffn.load']);
+    expect(ctx.auxLosses.map((a) => a.name).filter((n) => n.endsWith('load_balance')).sort()).toEqual(['blocks.0.attn.load_balance', 'blocks.0.ffn.load_balance', 'blocks.1.attn.load_balance', 'blocks.1.ffn.load_balance']);
+    ctx.disposeStats();
     m.dispose();
   });
 
