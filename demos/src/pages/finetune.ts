@@ -3,13 +3,13 @@
 // ledger and memory figures; generate text; LoRA-fine-tune it live on pasted text or JSONL with the
 // loss curve and tokens/s; generate again; download the PEFT adapter and the merged model. The
 // settings live in the URL (PageStateController); fine-tuning is a job of the TrainingController.
+// The model lives and trains in a Web Worker (../workers/finetune-worker.ts): the main thread only draws.
 import '../styles/base.css';
 import '../components/site-header.js';
 import '../components/backend-badge.js';
 import '../components/progress-bar.js';
 import '../components/loss-chart.js';
 import '../components/url-notice.js';
-import * as tf from '@tensorflow/tfjs-core';
 import { zipSync } from 'fflate';
 import { LitElement, html, nothing } from 'lit';
 import type { HfFiles } from '@weft/hf';
@@ -20,7 +20,17 @@ import { BACKEND_CHOICES } from '../backend-choice.js';
 import { finetuneStyles } from '../styles/finetune.js';
 import { formatCompact, formatInt, formatLoss } from '../format.js';
 import { FINETUNE_SCHEMA, type FinetuneState } from './finetune-state.js';
-import { FinetuneLab, type GenerationResult, type ModelSummary } from '../jobs/finetune-job.js';
+import type { FinetuneSettings, GenerationResult, ModelSummary } from '../jobs/finetune-job.js';
+import { JobWorker, type WorkerJob } from '../jobs/worker-job.js';
+import type { FinetuneLabConfig } from '../workers/finetune-worker.js';
+import type { PeftAdapterOutput } from '@weft/sharing';
+import type { SavedTransformers } from '@weft/hf';
+
+/** What the worker says of a loaded model: its summary and the longest window it takes (null: no bound). */
+interface LabInfo {
+  summary: ModelSummary;
+  maxWindow: number | null;
+}
 import { peftAdapterZip } from '../peft-zip.js';
 
 type Key = keyof FinetuneState;
@@ -60,8 +70,12 @@ export class WeftFinetunePage extends LitElement {
   private declare loading: boolean;
   private declare error: string | null;
   private declare trainTokens: number;
-  private lab: FinetuneLab | null = null;
+  /** The model in the worker, or null while none is loaded. */
+  private lab: WorkerJob<LabInfo> | null = null;
+  /** The backend the lab was loaded on (a switch loads it again). */
   private labBackend = '';
+  /** Where the model lives and trains (the main thread only draws). */
+  private readonly worker = new JobWorker<FinetuneLabConfig, LabInfo>(() => new Worker(new URL('../workers/finetune-worker.ts', import.meta.url), { type: 'module', name: 'weft-finetune' }));
   /** The picked folder's files, kept so a backend switch can load them again. */
   private files: { files: HfFiles; name: string } | null = null;
   private job: TrainingJob | null = null;
@@ -75,6 +89,7 @@ export class WeftFinetunePage extends LitElement {
   });
   private readonly page = new PageStateController(this, FINETUNE_SCHEMA, {
     training: this.training,
+    chooseBackend: (choice) => this.worker.chooseBackend(choice),
     release: () => this.releaseJob(),
     rebuild: () => this.build(),
   });
@@ -113,8 +128,8 @@ export class WeftFinetunePage extends LitElement {
   private async build(): Promise<void> {
     this.error = null;
     try {
-      if (!this.lab || this.labBackend !== tf.getBackend()) await this.loadLab();
-      this.job = this.newJob();
+      if (!this.lab || this.labBackend !== this.page.backend?.backend) await this.loadLab();
+      this.job = await this.newJob();
     } catch (e) {
       this.job = null;
       this.error = message(e);
@@ -128,38 +143,35 @@ export class WeftFinetunePage extends LitElement {
     this.generation = null;
     this.loading = true;
     try {
-      this.lab = this.files ? await FinetuneLab.fromFiles(this.files.files, this.files.name) : FinetuneLab.demo(this.page.state.seed);
-      this.labBackend = tf.getBackend();
-      this.summary = this.lab.summary();
+      this.lab = await this.worker.build({ files: this.files?.files ?? null, name: this.files?.name ?? 'demo', seed: this.page.state.seed });
+      this.labBackend = this.page.backend?.backend ?? '';
+      this.summary = this.lab.info.summary;
     } finally {
       this.loading = false;
     }
   }
 
   /** A fresh adapter and the tokenized training text, as a resumable job. */
-  private newJob(): TrainingJob | null {
+  private async newJob(): Promise<TrainingJob | null> {
     const lab = this.lab;
     if (!lab) return null;
     const s = this.page.state;
     const window = Math.min(s.window, this.maxWindow());
-    this.trainTokens = lab.setTrainingText(this.text, window);
-    lab.startAdapter(s.r, s.lr, s.seed);
-    this.summary = lab.summary();
-    const settings = { steps: s.steps, r: s.r, learningRate: s.lr, window, batch: s.batch, seed: s.seed };
-    return {
-      totalSteps: s.steps,
-      run: (seg) => lab.finetune(settings, seg.fromStep, seg.steps, seg.onProgress, seg.signal),
-    };
+    const settings: FinetuneSettings = { steps: s.steps, r: s.r, learningRate: s.lr, window, batch: s.batch, seed: s.seed };
+    const prepared = await lab.call<{ tokens: number; summary: ModelSummary }>('prepare', this.text, settings);
+    this.trainTokens = prepared.tokens;
+    this.summary = prepared.summary;
+    return { totalSteps: s.steps, run: (seg) => lab.run(seg) };
   }
 
   /** The longest window the model takes (GPT-2's learned positions bound it). */
   private maxWindow(): number {
-    const spec = this.lab?.hf.spec;
-    return spec && spec.kind === 'gpt2' ? spec.maxPositions : Number.MAX_SAFE_INTEGER;
+    return this.lab?.info.maxWindow ?? Number.MAX_SAFE_INTEGER;
   }
 
   private refreshSummary(): void {
-    if (this.lab) this.summary = this.lab.summary();
+    const lab = this.lab;
+    if (lab) void lab.call<ModelSummary>('summary').then((s) => (this.lab === lab ? (this.summary = s) : undefined), () => undefined);
   }
 
   private readonly pickFolder = async (e: Event) => {
@@ -193,13 +205,13 @@ export class WeftFinetunePage extends LitElement {
     await this.training.reset();
     try {
       await this.loadLab();
-      this.job = this.newJob();
+      this.job = await this.newJob();
     } catch (e) {
       const why = message(e);
       this.files = previous;
       try {
         await this.loadLab();
-        this.job = this.newJob();
+        this.job = await this.newJob();
       } catch {
         /* the previous model loaded before; keep the page usable */
       }
@@ -223,7 +235,7 @@ export class WeftFinetunePage extends LitElement {
     this.generating = true;
     this.error = null;
     try {
-      const r = await lab.generate(this.prompt, 48, 0.8, this.page.state.seed);
+      const r = await lab.call<GenerationResult>('generate', this.prompt, 48, 0.8, this.page.state.seed);
       this.generation = { ...r, prompt: this.prompt, adapted: this.training.step > 0 };
     } catch (e) {
       this.error = message(e);
@@ -235,7 +247,7 @@ export class WeftFinetunePage extends LitElement {
   private async downloadAdapter(): Promise<void> {
     if (!this.lab) return;
     try {
-      download('weft-lora-adapter.zip', peftAdapterZip('weft-lora-adapter', await this.lab.peft()) as BlobPart, 'application/zip');
+      download('weft-lora-adapter.zip', peftAdapterZip('weft-lora-adapter', await this.lab.call<PeftAdapterOutput>('peft')) as BlobPart, 'application/zip');
     } catch (e) {
       this.error = message(e);
     }
@@ -244,7 +256,7 @@ export class WeftFinetunePage extends LitElement {
   private async downloadMerged(): Promise<void> {
     if (!this.lab) return;
     try {
-      const m = await this.lab.merged();
+      const m = await this.lab.call<SavedTransformers>('merged');
       const zip = zipSync({ 'weft-merged-model': { 'config.json': new TextEncoder().encode(m.config), 'model.safetensors': m.safetensors } });
       download('weft-merged-model.zip', zip as BlobPart, 'application/zip');
     } catch (e) {
