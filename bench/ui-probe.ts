@@ -164,6 +164,9 @@ export async function measureSliderPage(browser: import('playwright').Browser, b
 export const TRAINING_QUERIES: Record<string, Omit<TrainingPageSpec, 'file'>> = {
   train: { query: '?steps=5000&hidden=64,64', watchMs: 3000 },
   compare: { query: '?steps=100', watchMs: 25_000 },
+  // Long enough for several decision-boundary redraws (sharing) and α / genotype views (nas).
+  sharing: { query: '', watchMs: 8000 },
+  nas: { query: '', watchMs: 8000 },
 };
 
 /** Pages of the site map that train something (everything but the landing page and the calculator). */
