@@ -4,10 +4,10 @@
 import * as tf from '@tensorflow/tfjs-core';
 import {
   accuracy, clusterTasks, copyTask, Embedding, ForwardContext, LayerNorm, Linear, makeOptimizer, MLP, Module, mse, parameterLedger, Rng, softmaxCrossEntropy, sortTask,
-  split, toTensors, train,
+  split, TinyTransformer, toTensors, train,
 } from '@weft/core';
 import {
-  DistributedModules, dnaPathStats, MoE, ProductKeyMemory, WEMoE, MU_TRANSFER_DEFAULTS, PERFT, PERFT_VARIANTS, Regressor, ROUTED_SCALING_SWEEP_DEFAULTS, muTransferSweep, routedScalingSweep,
+  DistributedModules, dnaPathStats, MoE, ProductKeyMemory, UMoEBlock, WEMoE, MU_TRANSFER_DEFAULTS, PERFT, PERFT_VARIANTS, Regressor, ROUTED_SCALING_SWEEP_DEFAULTS, muTransferSweep, routedScalingSweep,
   type MuTransferResult, type MuTransferRun, type PerftConfig, type PerftVariant, type RoutedScalingRun, type RoutedScalingSweepResult,
 } from '@weft/moe';
 
@@ -389,6 +389,80 @@ async function wemoeExperiment(progress: Progress<PhaseLoss>, signal: AbortSigna
   }
 }
 
+/** The UMoE view's setup: two UMoE blocks (8 experts shared by attention and FFN, top-2 each) in a TinyTransformer on sort. */
+export const UMOE_LAB_CONFIG = { blocks: 2, dim: 16, numExperts: 8, hidden: 16, topK: 2, headDim: 8, length: 6, vocabSize: 8, steps: 200, batch: 32 } as const;
+
+/** What the UMoE experiment measured. */
+export interface UmoeLabResult {
+  /** Answer accuracy on held-out sequences. */
+  accuracy: number;
+  /** Per block: the share of the attention MoE's and of the FFN MoE's routed pairs each shared expert took. */
+  load: Array<{ attention: number[]; ffn: number[] }>;
+  /** Stored parameters with the experts shared, and of the same model with one set per layer. */
+  stored: number;
+  storedUnshared: number;
+}
+
+function umoeModel(share: boolean, T: number, rng: Rng): TinyTransformer {
+  const c = UMOE_LAB_CONFIG;
+  const blocks = Array.from({ length: c.blocks }, () => new UMoEBlock({
+    dim: c.dim, numExperts: c.numExperts, hidden: c.hidden, shareExperts: share,
+    attention: { topK: c.topK, headDim: c.headDim, router: 'mixtral' }, ffn: { topK: c.topK, router: 'mixtral' },
+  }, rng));
+  return new TinyTransformer({ vocabSize: c.vocabSize + 1, dim: c.dim, maxLen: T, numHeads: 2 }, rng, { blocks });
+}
+
+/** UMoE blocks in a small LM learn sort; then which shared experts the attention and the FFN layers use on held-out sequences. */
+async function umoeExperiment(progress: Progress<PhaseLoss>, signal: AbortSignal, seed: number): Promise<UmoeLabResult> {
+  const c = UMOE_LAB_CONFIG;
+  const tr = sortTask({ n: 2048, length: c.length, vocabSize: c.vocabSize }, seed);
+  const te = sortTask({ n: 256, length: c.length, vocabSize: c.vocabSize }, seed + 100);
+  const T = 2 * c.length;
+  const [trx, try_, tex, tey] = [tf.tensor2d(tr.x, [2048, T], 'int32'), tf.tensor2d(tr.y, [2048, T], 'int32'), tf.tensor2d(te.x, [256, T], 'int32'), tf.tensor2d(te.y, [256, T], 'int32')];
+  const model = umoeModel(true, T, new Rng(seed + 2));
+  const twin = umoeModel(false, T, new Rng(seed + 2));
+  const storedUnshared = parameterLedger(twin).totals.stored;
+  twin.dispose();
+  const opt = makeOptimizer({ name: 'adam', learningRate: 0.01 });
+  const draw = new Rng(seed + 4);
+  try {
+    const r = await train({
+      model, steps: c.steps, optimizer: opt, signal, seed, reportEvery: 10,
+      batch: () => {
+        const idx = tf.tensor1d(Int32Array.from({ length: c.batch }, () => draw.int(2048)), 'int32'); // (B,)
+        return { x: tf.gather(trx, idx), y: tf.gather(try_, idx) };
+      },
+      loss: (o, b) => softmaxCrossEntropy(o, b.y),
+      onProgress: (p) => progress({ phase: 'umoe', step: p.step, loss: p.loss }),
+    });
+    if (r.stoppedBy === 'abort') throw new Error('umoe: stopped');
+    model.eval();
+    const ctx = new ForwardContext({ collectStats: true, root: model });
+    const a = tf.tidy(() => accuracy(model.forward(tex, ctx) as tf.Tensor, tey));
+    const acc = (await a.data())[0]!;
+    a.dispose();
+    const read = async (key: string) => {
+      const t = ctx.stats.get(key) as tf.Tensor | undefined;
+      if (!t) throw new Error(`umoe: no stat '${key}' (have ${[...ctx.stats.keys()].join(', ')})`);
+      return Array.from(await t.data());
+    };
+    const loadKeys = [...ctx.stats.keys()].filter((k) => k.endsWith('.load'));
+    const load: UmoeLabResult['load'] = [];
+    for (let b = 0; b < c.blocks; b++) {
+      const attn = loadKeys.find((k) => k.includes(`${b}`) && k.includes('attn'));
+      const ffn = loadKeys.find((k) => k.includes(`${b}`) && k.includes('ffn'));
+      if (!attn || !ffn) throw new Error(`umoe: block ${b}'s load stats are missing (have ${loadKeys.join(', ')})`);
+      load.push({ attention: await read(attn), ffn: await read(ffn) });
+    }
+    ctx.disposeStats();
+    return { accuracy: acc, load, stored: parameterLedger(model).totals.stored, storedUnshared };
+  } finally {
+    opt.dispose();
+    model.dispose();
+    tf.dispose([trx, try_, tex, tey]);
+  }
+}
+
 /** The experiments by name; each takes (progress, signal, ...args). */
 export const MOE_LAB = {
   /** μP vs SP: a learning-rate sweep at three widths. */
@@ -403,4 +477,6 @@ export const MOE_LAB = {
   pkm: pkmExperiment,
   /** WEMoE: merging task models by a router over their task vectors, vs task arithmetic. */
   wemoe: wemoeExperiment,
+  /** UMoE: one set of experts used by the attention and the FFN layers. */
+  umoe: umoeExperiment,
 };

@@ -17,6 +17,7 @@ import './moe-perft-view.js';
 import './moe-dna-view.js';
 import './moe-pkm-view.js';
 import './moe-wemoe-view.js';
+import './moe-umoe-view.js';
 import { LitElement, html, nothing } from 'lit';
 import type { Ledger } from '@weft/core';
 import { routerEntry } from '@weft/moe';
@@ -206,6 +207,10 @@ export class WeftMoEPage extends LitElement {
           <section class="card" aria-labelledby="pkm-title">
             <h2 class="card-title" id="pkm-title">Product-key memory <span class="aside">which keys and values a query picks</span></h2>
             <weft-moe-pkm-view .lab=${this.lab} .seed=${s.seed}></weft-moe-pkm-view>
+          </section>
+          <section class="card" aria-labelledby="umoe-title">
+            <h2 class="card-title" id="umoe-title">UMoE <span class="aside">one set of experts for attention and FFN</span></h2>
+            <weft-moe-umoe-view .lab=${this.lab} .seed=${s.seed}></weft-moe-umoe-view>
           </section>
           <section class="card" aria-labelledby="wemoe-title">
             <h2 class="card-title" id="wemoe-title">WEMoE <span class="aside">merging task models: a router over their task vectors</span></h2>

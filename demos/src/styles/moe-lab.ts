@@ -64,6 +64,7 @@ export const labViewStyles = [
     td.h6, td.h7, td.h8, td.h9 { background: color-mix(in srgb, var(--accent) 55%, transparent); color: var(--on-accent); }
     .paths { list-style: none; margin: 0; padding: 0; display: grid; gap: 6px; font-size: 14px; }
     .paths li { display: grid; grid-template-columns: minmax(0, 14em) minmax(0, 1fr) 4em; align-items: center; gap: 10px; }
+    @media (max-width: 560px) { .paths li { grid-template-columns: minmax(0, 1.3fr) minmax(0, 1fr) 3.5em; } }
     .paths .path { white-space: nowrap; overflow: hidden; text-overflow: ellipsis; }
     .paths .num { text-align: right; color: var(--muted); }
     .cell { font: 600 11px var(--font); fill: var(--on-accent); }
