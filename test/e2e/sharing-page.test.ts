@@ -99,6 +99,16 @@ describe('sharing.html', () => {
     await expect.poll(() => diff()).toBe(4 * 8 * 2112);
     expect(await page.locator('weft-sharing-modules svg').getAttribute('aria-label')).toBe('6 layers. attention: 6 for 6 layers; router: 6 for 6 layers; experts: 2 for 6 layers');
     expect(await page.locator('[data-active]').count()).toBe(1);
+    // MoEUT: 2 layers cycled over 6 slots, against a dense UT whose FFN width gives the same stored parameters.
+    await page.goto(demoUrl('sharing.html?backend=wasm&sharing=moeut'));
+    await expect.poll(() => startButton(page).isEnabled(), { timeout: 60_000 }).toBe(true);
+    expect(await page.locator('weft-sharing-modules svg').getAttribute('aria-label')).toBe('6 layers. attention: 2 for 6 layers; σ-MoE: 2 for 6 layers');
+    expect(Math.abs(await diff()) / (await num(page, '[data-stored]', 'data-stored'))).toBeLessThan(0.01);
+    // Low-rank passthrough, width 32: each of the 2 × 3 state matrices is diag (32) + 32·2 + 2·32 instead of 32·32.
+    await page.goto(demoUrl('sharing.html?backend=wasm&sharing=low-rank-gru&depth=2&unique=2&width=32'));
+    await expect.poll(() => startButton(page).isEnabled(), { timeout: 60_000 }).toBe(true);
+    expect(await diff()).toBe(6 * (32 * 32 - (32 + 2 * 32 * 2)));
+    expect(await page.locator('select[name="model"] option').first().textContent()).toBe('GRU · sort 5 tokens');
     // TokenFormer: grows 4× at step 30 of 60; the growth is marked on the loss and the ledger follows it.
     await page.goto(demoUrl('sharing.html?backend=wasm&sharing=tokenformer&steps=60&depth=2&width=16'));
     await expect.poll(() => startButton(page).isEnabled(), { timeout: 60_000 }).toBe(true);
