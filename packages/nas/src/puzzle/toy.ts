@@ -97,3 +97,11 @@ export async function puzzleToy(seed: number, config?: Partial<PuzzleToyConfig>)
     tf.dispose([data.train.x, data.train.y, data.val.x, data.val.y]);
   }
 }
+
+/** The cached table of {@link puzzleToy} runs (puzzle/table.ts, made by scripts/nas-design-tables.mjs). */
+export interface PuzzleTable {
+  task: string;
+  seeds: Array<{ seed: number; parent: PuzzleToyResult['parent']; budgets: PuzzleToyResult['budgets']; scores: VariantScore[] }>;
+  /** Seconds the script took on the machine that made it. */
+  seconds: number;
+}

@@ -6,3 +6,5 @@ export * from './space.js';
 export * from './edf.js';
 export * from './train.js';
 export * from './fit.js';
+export * from './table-types.js';
+export * from './edf-table.js';
