@@ -55,6 +55,16 @@ export type SharingPicture =
   | { kind: 'flops'; shared: number; baseline: number }
   | null;
 
+/** Expert usage of the shared model's MoE layers on the probe sequences (MoEUT, Megrez2). */
+export interface ExpertLoads {
+  /** Each MoE layer's statistic name (its path in the model). */
+  layers: string[];
+  /** Per layer, the share of its routed (token, expert) pairs each expert took (sums to 1). */
+  loads: number[][];
+  /** Tokens in the probe. */
+  tokens: number;
+}
+
 /** Each token's depth in the probe sequences (ACT halting steps, MoR recursions), row-major (sequence, position). */
 export interface TokenDepths {
   /** The probe's token ids, [rows × cols]. */
@@ -243,6 +253,29 @@ export class SharingJob implements TrainingJob {
       tokens: Array.from((this.dataset.x as Int32Array).subarray(0, rows * T)),
       depth, rows, cols: T, max: d.max(this.input!), sep: Number(this.dataset.meta?.sep ?? -1), ledger: this.ledger(),
     };
+  }
+
+  /**
+   * MoE techniques (MoEUT, Megrez2): each MoE layer's expert loads (the `.load` statistics) on the
+   * first {@link DEPTH_PROBE} sequences, one forward pass of the shared model. A layer object used in
+   * several slots (MoEUT's cycled group) reports its last slot. Null for the other techniques.
+   */
+  async expertLoads(): Promise<ExpertLoads | null> {
+    if (!this.technique?.experts || this.model !== 'transformer') return null;
+    const [N, T] = this.dataset.xShape as [number, number];
+    const rows = Math.min(DEPTH_PROBE, N);
+    const ctx = new ForwardContext({ collectStats: true, root: this.shared });
+    tf.tidy(() => void this.shared.forward(tf.slice(this.x, [0, 0], [rows, T]), ctx)); // (rows, T) -> logits
+    const layers: string[] = [];
+    const loads: number[][] = [];
+    for (const [name, v] of ctx.stats) {
+      if (!name.endsWith('.load') || !(v instanceof tf.Tensor)) continue;
+      layers.push(name.slice(0, -'.load'.length));
+      loads.push(Array.from(await v.data()));
+    }
+    ctx.disposeStats();
+    if (layers.length === 0) throw new Error('sharing job: the shared model recorded no ".load" statistic (no MoE layer ran)');
+    return { layers, loads, tokens: rows * T };
   }
 
   run(segment: TrainingSegment): Promise<TrainResult> {

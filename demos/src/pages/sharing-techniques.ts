@@ -57,6 +57,8 @@ export interface PageTechnique {
   generate?: { loss: (m: AnyModule, x: tf.Tensor, rng: Rng) => tf.Scalar; sample: (m: AnyModule, n: number, rng: Rng) => Promise<Float32Array> };
   /** Growth during training (TokenFormer): the step to grow at and what it does to the shared model; returns a label. */
   grow?: { at: (totalSteps: number) => number; apply: (shared: AnyModule) => string };
+  /** Mixture-of-experts techniques: the page shows each MoE layer's expert loads, with this note on what is routed. */
+  experts?: { note: string };
   /** A per-token depth (ACT, MoR): the (B, T) statistic that holds it, the deepest value, and what one unit of depth is. */
   depth?: { stat: string; max: (input: TechniqueInput) => number; unit: string };
 }
@@ -127,6 +129,7 @@ export const PAGE_TECHNIQUES: Readonly<Record<string, PageTechnique>> = {
       };
     },
     rows: (i) => [{ label: 'attention', map: own(i.depth) }, { label: 'router', map: own(i.depth) }, { label: 'experts', map: planSlots({ name: 'block-repeat', repeat: i.unique }, i.depth) }],
+    experts: { note: 'Each layer routes with its own router into the bank it shares with its neighbours: layers on one bank may use its experts differently.' },
   },
   moeut: {
     group: 'Recurrent depth',
@@ -140,6 +143,7 @@ export const PAGE_TECHNIQUES: Readonly<Record<string, PageTechnique>> = {
       return { shared, baseline: matchedUT(i, parameterLedger(shared).totals.stored, rng.fork('baseline')) };
     },
     rows: (i) => [{ label: 'attention', map: own(i.depth).map((l) => l % moeutGroup(i)) }, { label: 'σ-MoE', map: own(i.depth).map((l) => l % moeutGroup(i)) }],
+    experts: { note: 'The σ-MoE feed-forward layers (8 experts, top-2 by sigmoid score); each layer of the group runs in several slots and shows its last one.' },
   },
   'low-rank-gru': {
     group: 'Low-rank state',

@@ -15,6 +15,7 @@ import './sharing-curves.js';
 import './sharing-modules-diagram.js';
 import '../components/decision-boundary.js';
 import './sharing-depth.js';
+import './sharing-experts.js';
 import { LitElement, html, nothing } from 'lit';
 import type { Ledger } from '@weft/core';
 import { SHARING_PLANS } from '@weft/sharing';
@@ -27,7 +28,7 @@ import { formatUrlState } from '../url-state.js';
 import { sharingStyles } from '../styles/sharing.js';
 import { formatInt, formatLoss, formatPercent } from '../format.js';
 import { BACKEND_CHOICES } from '../backend-choice.js';
-import { slotsOf, type SharingJobInfo, type TokenDepths } from '../jobs/sharing-job.js';
+import { slotsOf, type ExpertLoads, type SharingJobInfo, type TokenDepths } from '../jobs/sharing-job.js';
 import { JobWorker, type WorkerJob } from '../jobs/worker-job.js';
 import type { Extent, LabelledPoints, ProbabilityField } from '../components/decision-boundary.js';
 import { SHARING_CHOICES, SHARING_MODELS, SHARING_SCHEMA, isHashed, planFields, type SharingChoice, type SharingState } from './sharing-state.js';
@@ -103,6 +104,7 @@ export class WeftSharingPage extends LitElement {
   private growth: Array<{ step: number; label: string }> = [];
   /** ACT / MoR: each probe token's depth, refreshed with the boundaries. */
   private depths: TokenDepths | null = null;
+  private experts: ExpertLoads | null = null;
   /** MLP: both models' decision boundaries, side by side. */
   private fields: { shared: ProbabilityField; baseline: ProbabilityField } | null = null;
   private fieldStep = 0;
@@ -211,6 +213,7 @@ export class WeftSharingPage extends LitElement {
           ${this.job?.info.plane ? this.renderBoundaries(this.job.info.plane) : nothing}
           ${this.technique?.generate ? this.renderSamples() : nothing}
           ${this.technique?.depth ? this.renderDepths(this.technique.depth.unit) : nothing}
+          ${this.technique?.experts ? this.renderExperts(this.technique.experts.note) : nothing}
           <section class="card" aria-labelledby="ledger-title">
             <h2 class="card-title" id="ledger-title">Parameter ledger of the shared model <span class="aside">${L ? `${L.shared.rows.length} paths` : ''}</span></h2>
             <weft-ledger-table .ledger=${L?.shared ?? null} max-rows="14"></weft-ledger-table>
@@ -276,15 +279,40 @@ export class WeftSharingPage extends LitElement {
   private renderDepths(unit: string) {
     const d = this.depths;
     const mean = d ? d.depth.reduce((a, v) => a + v, 0) / d.depth.length : NaN;
+    // What the ledger counts per token for the shared block (ACT and token-choice: the probe's mean; expert-choice: Σ capacity).
+    const uses = d?.ledger.rows.find((r) => r.path.startsWith('blocks.0.block.'))?.uses;
     return html`<section class="card" aria-labelledby="depth-title">
       <h2 class="card-title" id="depth-title">Per-token depth <span class="aside">${d ? `${d.rows} sequences · mean ${mean.toFixed(2)} of at most ${d.max}` : ''}</span></h2>
       <weft-sharing-depth .depths=${d}></weft-sharing-depth>
-      <p class="about">Each row is one sequence of the sort task: 5 tokens, the separator →, then the sorted answer so far. A cell's shade is the token's depth: ${unit}. The baseline runs every token through all ${d?.max ?? this.page.state.depth} blocks.</p>
+      <p class="about">Each row is one sequence of the sort task: 5 tokens, the separator →, then the sorted answer so far. A cell's shade is the token's depth: ${unit}. The baseline runs every token through all ${d?.max ?? this.page.state.depth} blocks.${uses !== undefined && Math.abs(uses - mean) > 1e-6 ? ` The ledger counts the block ${uses.toFixed(2)} times per token, the sum of the routers' capacities; at ${d!.cols} positions each router keeps a whole number of tokens, ${mean.toFixed(2)} per token here.` : ''}</p>
+    </section>`;
+  }
+
+  /** MoE techniques: each MoE layer's expert loads on the probe. */
+  private renderExperts(note: string) {
+    const d = this.experts;
+    return html`<section class="card" aria-labelledby="experts-title">
+      <h2 class="card-title" id="experts-title">Expert usage <span class="aside">${d ? `${d.layers.length} MoE layers · ${d.tokens} tokens` : ''}</span></h2>
+      <weft-sharing-experts .loads=${d}></weft-sharing-experts>
+      <p class="about">A cell is the share of the layer's routed (token, expert) pairs that went to that expert, in percent, on the first sequences of the sort task; an even split is ${d ? (100 / d.loads[0]!.length).toFixed(1) : '—'}%. ${note}</p>
     </section>`;
   }
 
   private async refreshFields(): Promise<void> {
     const job = this.job;
+    if (job && this.technique?.experts) {
+      this.lastField = performance.now();
+      try {
+        const d = await job.call<ExpertLoads | null>('experts');
+        if (this.job === job && d) {
+          this.experts = d;
+          this.requestUpdate();
+        }
+      } catch {
+        // The picture keeps its last state; training reports its own errors.
+      }
+      return;
+    }
     if (job && this.technique?.depth) {
       this.lastField = performance.now();
       try {
@@ -468,6 +496,7 @@ export class WeftSharingPage extends LitElement {
     this.ledgers = this.job.info.ledgers;
     this.growth = [];
     this.depths = null;
+    this.experts = null;
     this.samples = null;
     this.fields = null;
     this.fieldStep = 0;

@@ -10,4 +10,5 @@ hostJob((state: SharingState) => new SharingJob(state), (job) => job.describe(),
   samples: (job) => job.samples(),
   growth: (job) => job.growthNow(),
   depths: (job) => job.depths(),
+  experts: (job) => job.expertLoads(),
 });
