@@ -4,11 +4,11 @@
 // the experiment on the paper's claim — the actor-critic finds better architectures than random
 // search at equal evaluations (the best validation loss on the same SPOS supernet, and the found
 // subnet's stand-alone accuracy with the ranking benchmark's recipe; seeds 0–2).
-// Measured (WEFT_LONG_EXPERIMENTS=1, spirals, 2000 SPOS steps, seeds 0–2): at 15 evaluations L²NAS' best
-// supernet loss 0.912 ± 0.011 vs random 0.925 ± 0.017, the found subnet's stand-alone accuracy 0.606 ±
-// 0.104 vs 0.659 ± 0.102; at 30, 0.910 ± 0.015 vs 0.916 ± 0.012 and 0.598 ± 0.093 vs 0.713 ± 0.039.
-// L²NAS finds slightly lower supernet losses (within the seeds' spread) but no better networks: the
-// claim does not hold at this toy scale and budget (the supernet's own ranking is weak, τ ≈ 0.4).
+// Measured (WEFT_LONG_EXPERIMENTS=1, spirals, 2000 SPOS steps, defaults, seeds 0–2): at 15 evaluations
+// L²NAS' best supernet loss 0.913 ± 0.011 vs random 0.925 ± 0.017, the found subnet's stand-alone
+// accuracy 0.651 ± 0.137 vs 0.659 ± 0.102; at 30, 0.912 ± 0.012 vs 0.916 ± 0.012 and 0.659 ± 0.143 vs
+// 0.713 ± 0.039. L²NAS finds slightly lower supernet losses (within the seeds' spread) but no better
+// networks: the claim does not hold at this toy scale (the supernet's own ranking is weak, τ ≈ 0.4).
 import * as tf from '@tensorflow/tfjs-core';
 import { describe, expect, it } from 'vitest';
 import { Rng, mse, softmaxCrossEntropy } from '@weft/core';

@@ -8,7 +8,8 @@
 // r = p − Q_ρ(history), positive only above the ρ-quantile of every p seen so far (recomputed as the
 // quantile moves). The critic Q(s, a) regresses r over the whole history; the actor ascends
 // Q(s, μ(s)) (deterministic policy gradient). Departures: one-step episodes, small MLPs, the first
-// `warmup` evaluations uniformly random; a proposal already evaluated costs no evaluation.
+// `warmup` evaluations uniformly random; a proposal already evaluated costs no evaluation and no
+// agent update, and after three such in a row the next proposal is uniformly random.
 import * as tf from '@tensorflow/tfjs-core';
 import { ForwardContext, Linear, Module, Rng, checkKnownKeys, configKeys, makeOptimizer, type OptimizerConfig, type StepContext, type StepOutput } from '@weft/core';
 import { checkInt, checkNumber } from '@weft/core/internal';
@@ -36,7 +37,7 @@ export interface L2NasConfig {
   hidden: number;
   /** Optimiser of the actor and the critic. Default Adam 0.01. */
   agentOptimizer: OptimizerConfig;
-  /** Critic and actor gradient steps after each evaluation. Default 10. */
+  /** Critic and actor gradient steps after each evaluation. Default 4 (nas.html re-runs the search at every report). */
   updates: number;
   /** Seed of the agent's initialisation, the noise and the warm-up draws. Default 0. */
   seed: number;
@@ -54,7 +55,7 @@ export const L2NAS_DEFAULTS: L2NasConfig = {
   noise: 0.2,
   hidden: 32,
   agentOptimizer: { name: 'adam', learningRate: 0.01 },
-  updates: 10,
+  updates: 4,
   seed: 0,
 };
 
@@ -181,9 +182,10 @@ export class L2NasSearch implements Searcher<SubnetConfig> {
     };
     try {
       let state = encodeSubnet(space, randomSubnet(space, rng));
+      let stale = 0; // proposals in a row that were evaluated before
       for (let tries = 0; seen.size < c.evaluations && tries < 50 * c.evaluations; tries++) {
         let action: number[];
-        if (seen.size < c.warmup) action = Array.from({ length: A }, () => rng.uniform(0, 1)); // argmax per decision: a uniform choice
+        if (seen.size < c.warmup || stale >= 3) action = Array.from({ length: A }, () => rng.uniform(0, 1)); // argmax per decision: a uniform choice
         else {
           const mu = tf.tidy(() => agent.act(tf.tensor2d([state])));
           const m = await mu.data();
@@ -194,6 +196,7 @@ export class L2NasSearch implements Searcher<SubnetConfig> {
         const key = JSON.stringify(encodeSubnet(space, cfg));
         let l = seen.get(key);
         const fresh = l === undefined;
+        stale = fresh ? 0 : stale + 1;
         if (fresh) {
           l = await score(cfg);
           seen.set(key, l);
@@ -205,7 +208,7 @@ export class L2NasSearch implements Searcher<SubnetConfig> {
         actions.push(action);
         perf.push(-l!);
         state = encodeSubnet(space, best!.s);
-        if (seen.size >= c.warmup && c.updates > 0) this.update(agent, opt, states, actions, perf);
+        if (fresh && seen.size >= c.warmup && c.updates > 0) this.update(agent, opt, states, actions, perf);
       }
     } finally {
       opt.dispose();
