@@ -18,6 +18,7 @@ import './moe-dna-view.js';
 import './moe-pkm-view.js';
 import './moe-wemoe-view.js';
 import './moe-umoe-view.js';
+import './moe-hydra-view.js';
 import { LitElement, html, nothing } from 'lit';
 import type { Ledger } from '@weft/core';
 import { routerEntry } from '@weft/moe';
@@ -215,6 +216,10 @@ export class WeftMoEPage extends LitElement {
           <section class="card" aria-labelledby="wemoe-title">
             <h2 class="card-title" id="wemoe-title">WEMoE <span class="aside">merging task models: a router over their task vectors</span></h2>
             <weft-moe-wemoe-view .lab=${this.lab} .seed=${s.seed}></weft-moe-wemoe-view>
+          </section>
+          <section class="card" aria-labelledby="hydra-title">
+            <h2 class="card-title" id="hydra-title">Hydra <span class="aside">a recurrence with MoE and memory on a delayed copy</span></h2>
+            <weft-moe-hydra-view .lab=${this.lab} .seed=${s.seed}></weft-moe-hydra-view>
           </section>
         </div>
         <section class="card try" aria-labelledby="try-title">

@@ -26,6 +26,9 @@ export const labViewStyles = [
     .swatch i.p-shared { background: var(--class-1); }
     .swatch i.p-routed { background: var(--class-0); }
     .swatch i.p-embedded { background: var(--class-2); }
+    .swatch i.a-hydra { background: var(--class-0); }
+    .swatch i.a-rec { background: var(--class-1); }
+    .swatch i.a-attention { background: var(--class-2); }
     .swatch i.ring { width: 12px; height: 12px; border-radius: 50%; border: 2.5px solid var(--muted); }
     .lbl { font: 12px var(--font); fill: var(--muted); }
     .title { font: 600 13px var(--font); fill: var(--text); }
