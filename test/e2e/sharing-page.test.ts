@@ -99,6 +99,9 @@ describe('sharing.html', () => {
     await expect.poll(() => diff()).toBe(4 * 8 * 2112);
     expect(await page.locator('weft-sharing-modules svg').getAttribute('aria-label')).toBe('6 layers. attention: 6 for 6 layers; router: 6 for 6 layers; experts: 2 for 6 layers');
     expect(await page.locator('[data-active]').count()).toBe(1);
+    // Its expert usage: one row of 8 loads per layer, from the worker's probe.
+    await expect.poll(() => page.locator('[data-expert-loads]').getAttribute('data-expert-loads'), { timeout: 60_000 }).toBe('6');
+    expect(await page.locator('weft-sharing-experts [data-cell]').count()).toBe(6 * 8);
     // MoEUT: 2 layers cycled over 6 slots, against a dense UT whose FFN width gives the same stored parameters.
     await page.goto(demoUrl('sharing.html?backend=wasm&sharing=moeut'));
     await expect.poll(() => startButton(page).isEnabled(), { timeout: 60_000 }).toBe(true);
