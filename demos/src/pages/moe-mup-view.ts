@@ -87,7 +87,17 @@ export class WeftMoEMuPView extends LitElement {
             return `${p === 'mup' ? 'μP' : 'SP'} seed ${seed}: ${rows.map((row) => c.learningRates[best(row)]).join(' → ')}`;
           }).join('; ')).join('; ')}.</p>`
         : nothing}
+      ${s.status === 'done' ? this.verdict(bestRates('mup'), bestRates('sp')) : nothing}
       <p class="legend">Mean test MSE over the seeds (log scale); × marks a run that diverged. The claim holds when μP's rings line up across widths while SP's move left.</p>`;
+  }
+
+  /** Whether the sweep shows the claim: μP's best rate moves less (first to last width, in factors of 2) than SP's. */
+  private verdict(mup: number[], sp: number[]) {
+    const move = (b: number[]) => Math.abs(Math.log2(b.at(-1)! / b[0]!));
+    const [m, p] = [move(mup), move(sp)];
+    const x = (v: number) => (v === 0 ? 'not at all' : `${2 ** v}×`);
+    return html`<p class="summary" data-mup-verdict=${m < p ? 'holds' : m === p ? 'tie' : 'fails'}><span>From the smallest to the largest width μP's best rate moved ${x(m)}, SP's ${x(p)}:
+      ${m < p ? 'μP moved less, as the paper claims.' : m === p ? 'as far as each other — this sweep does not separate them.' : 'μP moved more — the claim does not show in this sweep.'}</span></p>`;
   }
 
   private renderPlots(m: Record<'mup' | 'sp', number[][]>, widths: number[], rates: number[]) {
