@@ -2,7 +2,9 @@
 // the aux-loss weights; an MoE regressor trains on Gaussian clusters with a different target per
 // cluster; a heatmap shows where probe tokens go (grouped by cluster), bars show per-expert load,
 // curves show the task loss, the balance loss and the z-loss; the ledger gives total vs active
-// parameters. The state lives in the URL.
+// parameters. The state lives in the URL. Below, one view per further @weft/moe technique (μP, the
+// routed scaling law, PERFT, DNA, product-key memory, UMoE, WEMoE, Hydra) runs its own seeded
+// experiment on demand in a second worker (jobs/moe-lab.ts), one experiment at a time.
 import '../styles/base.css';
 import '../components/site-header.js';
 import '../components/backend-badge.js';
