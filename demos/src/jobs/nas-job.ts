@@ -49,6 +49,8 @@ export interface NasView {
   recovery: number | null;
   /** Share of skip_connect among the genotype's ops (DARTS collapse shows as a high share). */
   skipShare: number;
+  /** The bars and genotype are the searcher's own edge rows (ROME: topology weight × op share), not softmax α. */
+  ownRows: boolean;
 }
 
 /** Random genotypes retrained beside the found one (their mean is the "average architecture"). */
@@ -169,7 +171,7 @@ export class NasJob implements TrainingJob {
             ? await perturbationSelect(net, this.val, this.loss, { metric: teacher ? 'loss' : 'accuracy' })
             : parseGenotype(w, net.space);
       const skip = genotype.normal.filter(([op]) => op === 'skip_connect').length / genotype.normal.length;
-      return { groups, genotype, subnet: null, text: toDartsString(genotype), recovery: teacher ? opRecovery(teacher, w, net.space) : null, skipShare: skip };
+      return { groups, genotype, subnet: null, text: toDartsString(genotype), recovery: teacher ? opRecovery(teacher, w, net.space) : null, skipShare: skip, ownRows: this.cell.searcher.edgeWeights !== undefined };
     }
     const net = this.entangled!.net;
     const soft = async (v: tf.Variable) => {
@@ -188,7 +190,7 @@ export class NasJob implements TrainingJob {
       groups.push({ label: `width of layer ${l + 1}`, names: s.widthChoices.map(String), weights: pw.slice(l * W, l * W + W), teacher: l < teacher.depth ? s.widthChoices.indexOf(teacher.widths[l]!) : -1 });
     }
     const subnet = await this.entangled!.searcher.result(this.val);
-    return { groups, genotype: null, subnet, text: JSON.stringify(subnet), recovery: subnetRecovery(teacher, subnet, s), skipShare: 0 };
+    return { groups, genotype: null, subnet, text: JSON.stringify(subnet), recovery: subnetRecovery(teacher, subnet, s), skipShare: 0, ownRows: false };
   }
 
   /**
