@@ -156,12 +156,12 @@ export class WeftNasPage extends LitElement {
             ${t.error ? html`<div class="alert" role="alert">${t.error}</div>` : nothing}
           </section>
           <section class="card" aria-labelledby="alpha-title">
-            <h2 class="card-title" id="alpha-title">${s.space === 'entangled' ? 'Architecture weights per choice' : 'Architecture weights per edge'} <span class="aside">${s.space === 'entangled' ? 'softmax(β) · ★ = teacher' : s.space === 'conv' ? 'softmax(α), normal then reduction cell' : 'softmax(α) · ★ = teacher'}</span></h2>
+            <h2 class="card-title" id="alpha-title">${s.space === 'entangled' ? 'Architecture weights per choice' : 'Architecture weights per edge'} <span class="aside">${s.space === 'entangled' ? 'softmax(β) · ★ = teacher' : `${v?.ownRows ? 'edge weight × op share' : 'softmax(α)'}${s.space === 'conv' ? ', normal then reduction cell' : ' · ★ = teacher'}`}</span></h2>
             <weft-nas-bars .groups=${v?.groups ?? []}></weft-nas-bars>
           </section>
           <div class="two">
             <section class="card" aria-labelledby="geno-title">
-              <h2 class="card-title" id="geno-title">${s.space === 'entangled' ? 'Current subnet' : 'Current genotype'} <span class="aside">${s.space === 'entangled' ? 'argmax β' : s.method === 'spos' ? 'best random genotype' : s.selection === 'perturbation' ? 'perturbation selection' : 'α-argmax, top-2 inputs'}</span></h2>
+              <h2 class="card-title" id="geno-title">${s.space === 'entangled' ? 'Current subnet' : 'Current genotype'} <span class="aside">${s.space === 'entangled' ? 'argmax β' : s.method === 'spos' ? 'best random genotype' : s.selection === 'perturbation' ? 'perturbation selection' : v?.ownRows ? 'top-2 edges by weight, strongest op' : 'α-argmax, top-2 inputs'}</span></h2>
               ${s.space === 'cell' ? html`<weft-nas-cell .genotype=${v?.genotype ?? null} .steps=${CELL_SPACE.steps}></weft-nas-cell>` : nothing}
               ${s.space === 'conv'
                 ? html`<p class="legend">Normal cell</p><weft-nas-cell .genotype=${v?.genotype ?? null} .steps=${CONV_SPACE.steps}></weft-nas-cell>
