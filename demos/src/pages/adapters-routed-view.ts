@@ -2,7 +2,8 @@
 // LoRAs, each held-out point routed to the expert whose prediction is least uncertain, with sliders
 // for Mediator's density (its sparse task residuals) and the routing confidence (below it a point
 // mixes the experts). A table per method: accuracy per task, average, storage, and how often a task's
-// points picked that task's own expert. Drawn with the page's styles (styles/adapters.ts).
+// points picked that task's own expert (on a phone the per-task columns go, as the bars do). Drawn
+// with the page's styles (styles/adapters.ts).
 import { html, nothing } from 'lit';
 import { formatPercent } from '../format.js';
 import type { RoutedMerges, RoutedOptions, RoutedOutcome } from '../jobs/routed-merges.js';
@@ -19,8 +20,8 @@ export interface RoutedViewProps {
 }
 
 const SLIDERS: Array<{ name: keyof RoutedOptions; label: string }> = [
-  { name: 'density', label: 'Mediator density' },
-  { name: 'confidence', label: 'routing confidence' },
+  { name: 'density', label: 'density' },
+  { name: 'confidence', label: 'confidence' },
 ];
 
 /** The routed merges: explanation, sliders, one table. */
@@ -31,7 +32,7 @@ export function renderRoutedMerges(p: RoutedViewProps) {
   const mean = (x: number[]) => x.reduce((s, v) => s + v, 0) / x.length;
   const row = (key: string, label: string, r: RoutedOutcome) => html`<tr data-routed-row=${key} data-average=${r.average} data-storage=${r.storageRatio}>
       <td>${label}</td>
-      ${r.perTask.map((v) => html`<td class="n">${formatPercent(v)}</td>`)}
+      ${r.perTask.map((v) => html`<td class="n task">${formatPercent(v)}</td>`)}
       <td class="n"><strong>${formatPercent(r.average)}</strong></td>
       <td class="barcell">${bar(r.average)}</td>
       <td class="n">${formatPercent(r.storageRatio)}</td>
@@ -57,11 +58,11 @@ export function renderRoutedMerges(p: RoutedViewProps) {
     </div>
     <div class="scroll">
       <table class="merge-all routed">
-        <thead><tr><th>method</th>${p.angles.map((a) => html`<th class="n">${a}°</th>`)}<th class="n">average</th><th class="barcell"></th><th class="n">storage</th><th class="n">own expert</th></tr></thead>
+        <thead><tr><th>method</th>${p.angles.map((a) => html`<th class="n task">${a}°</th>`)}<th class="n">average</th><th class="barcell"></th><th class="n">storage</th><th class="n">own expert</th></tr></thead>
         <tbody>
           ${row('mediator', 'Mediator', o.mediator)}
           ${row('1bit', '1bit-Merging', o.oneBit)}
-          <tr class="total"><td>each task's own LoRA</td>${p.own.map((v) => html`<td class="n">${formatPercent(v)}</td>`)}<td class="n">${formatPercent(mean(p.own))}</td><td class="barcell">${bar(mean(p.own))}</td><td class="n">100%</td><td class="n">—</td></tr>
+          <tr class="total"><td>own LoRAs</td>${p.own.map((v) => html`<td class="n task">${formatPercent(v)}</td>`)}<td class="n">${formatPercent(mean(p.own))}</td><td class="barcell">${bar(mean(p.own))}</td><td class="n">100%</td><td class="n">—</td></tr>
         </tbody>
       </table>
     </div>

@@ -235,6 +235,9 @@ export const adaptersStyles = [
       font-size: 12px;
     }
     @media (max-width: 560px) {
+      table.routed .task {
+        display: none;
+      }
       table.arrow th {
         white-space: normal;
       }
