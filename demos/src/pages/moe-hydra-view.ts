@@ -62,16 +62,17 @@ export class WeftMoEHydraView extends LitElement {
 
   private renderCurves(losses: PhaseLoss[]) {
     if (!losses.length) return html`<div class="empty">Train to compare the blocks.</div>`;
-    const W = Math.max(280, this.size.width), H = 160, left = 48, right = 10, top = 8, bottom = 30;
+    const W = Math.max(280, this.size.width), H = 170, left = 52, right = 10, top = 22, bottom = 30;
     const vals = losses.map((l) => l.loss).filter((v) => v > 0 && Number.isFinite(v));
     const lo = Math.log10(Math.min(...vals)), hi = Math.log10(Math.max(...vals));
     const span = Math.max(0.1, hi - lo);
     const x = (s: number) => left + ((W - left - right) * s) / c.steps;
     const y = (v: number) => top + (H - top - bottom) * (1 - (Math.log10(v) - lo + span * 0.05) / (span * 1.1));
     return html`<svg viewBox="0 0 ${W} ${H}" role="img" aria-label="training loss of each block" data-hydra-curves>
-      ${[10 ** lo, 10 ** ((lo + hi) / 2), 10 ** hi].map((v) => svg`<line class="grid" x1=${left} x2=${W - right} y1=${y(v)} y2=${y(v)}></line><text class="lbl" x=${left - 6} y=${y(v) + 4} text-anchor="end">${v.toPrecision(2)}</text>`)}
+      ${[10 ** lo, 10 ** ((lo + hi) / 2), 10 ** hi].map((v) => svg`<line class="grid" x1=${left} x2=${W - right} y1=${y(v)} y2=${y(v)}></line><text class="lbl" x=${left - 6} y=${y(v) + 4} text-anchor="end">${v < 0.01 ? v.toExponential(1) : v.toPrecision(2)}</text>`)}
       <text class="lbl" x=${left} y=${H - 10}>0</text>
-      <text class="lbl" x=${W - right} y=${H - 10} text-anchor="end">step ${c.steps} · training cross-entropy (log scale)</text>
+      <text class="lbl" x=${W - right} y=${H - 10} text-anchor="end">step ${c.steps}</text>
+      <text class="lbl" x=${4} y=${11}>training cross-entropy (log scale)</text>
       ${HYDRA_ARMS.map((a) => {
         const pts = losses.filter((l) => l.phase === a && l.loss > 0 && Number.isFinite(l.loss));
         return svg`<path d=${pts.map((l, i) => `${i ? 'L' : 'M'}${x(l.step).toFixed(1)},${y(l.loss).toFixed(1)}`).join('')} fill="none" stroke=${COLOURS[a]!} stroke-width="2" stroke-linejoin="round"></path>`;
@@ -85,8 +86,8 @@ export class WeftMoEHydraView extends LitElement {
     const rec = r.arms.find((a) => a.name === 'recurrence+MLP')!;
     const att = r.arms.find((a) => a.name === 'attention')!;
     return html`<div class="scroll"><table class="grid-table" data-hydra-table>
-        <thead><tr><th>block</th><th>stored</th><th>answer accuracy</th>${hydra.perPosition.map((_, i) => html`<th>token ${i + 1}</th>`)}</tr></thead>
-        <tbody>${r.arms.map((a) => html`<tr><td><b>${a.name}</b><div class="sub">${ABOUT[a.name]}</div></td><td class="num">${formatInt(a.stored)}</td><td class="num" data-hydra-accuracy=${a.name}>${formatPercent(a.accuracy)}</td>${a.perPosition.map((v) => html`<td class=${byPos(v)}>${Math.round(v * 100)}%</td>`)}</tr>`)}</tbody>
+        <thead><tr><th>block</th><th>answer accuracy</th>${hydra.perPosition.map((_, i) => html`<th>token ${i + 1}</th>`)}<th>stored</th></tr></thead>
+        <tbody>${r.arms.map((a) => html`<tr><td><b>${a.name}</b><div class="sub">${ABOUT[a.name]}</div></td><td class="num" data-hydra-accuracy=${a.name}>${formatPercent(a.accuracy)}</td>${a.perPosition.map((v) => html`<td class=${byPos(v)}>${Math.round(v * 100)}%</td>`)}<td class="num">${formatInt(a.stored)}</td></tr>`)}</tbody>
       </table></div>
       <p class="summary"><span>Hydra ${formatPercent(hydra.accuracy)} vs the recurrence with a dense MLP ${formatPercent(rec.accuracy)} vs attention ${formatPercent(att.accuracy)}.
         ${hydra.accuracy > rec.accuracy + 0.05 ? 'Here the MoE and the memory help the recurrence recall.' : hydra.accuracy < rec.accuracy - 0.05 ? 'Here the MoE and the memory cost the recurrence accuracy.' : 'The MoE and the memory add little to the recurrence on recall (within 5 points).'}

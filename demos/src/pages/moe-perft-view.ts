@@ -66,7 +66,7 @@ export class WeftMoEPerftView extends LitElement {
 
   private renderCurves(losses: PhaseLoss[]) {
     if (!losses.length) return html`<div class="empty">Run the experiment to see each phase train.</div>`;
-    const W = Math.max(280, this.size.width), H = 170, left = 48, right = 10, top = 8, bottom = 30;
+    const W = Math.max(280, this.size.width), H = 180, left = 52, right = 10, top = 22, bottom = 30;
     const steps = Math.max(PERFT_LAB_CONFIG.pretrainSteps, PERFT_LAB_CONFIG.finetuneSteps);
     const vals = losses.map((l) => l.loss).filter((v) => v > 0 && Number.isFinite(v));
     const lo = Math.log10(Math.min(...vals)), hi = Math.log10(Math.max(...vals));
@@ -75,9 +75,10 @@ export class WeftMoEPerftView extends LitElement {
     const y = (v: number) => top + (H - top - bottom) * (1 - (Math.log10(v) - lo + span * 0.05) / (span * 1.1));
     const ticks = [10 ** lo, 10 ** ((lo + hi) / 2), 10 ** hi];
     return html`<svg viewBox="0 0 ${W} ${H}" role="img" aria-label="training loss of each phase" data-perft-curves>
-      ${ticks.map((v) => svg`<line class="grid" x1=${left} x2=${W - right} y1=${y(v)} y2=${y(v)}></line><text class="lbl" x=${left - 6} y=${y(v) + 4} text-anchor="end">${v.toPrecision(2)}</text>`)}
+      ${ticks.map((v) => svg`<line class="grid" x1=${left} x2=${W - right} y1=${y(v)} y2=${y(v)}></line><text class="lbl" x=${left - 6} y=${y(v) + 4} text-anchor="end">${v < 0.01 ? v.toExponential(1) : v.toPrecision(2)}</text>`)}
       <text class="lbl" x=${left} y=${H - 10}>0</text>
-      <text class="lbl" x=${W - right} y=${H - 10} text-anchor="end">step ${steps} · training MSE (log scale)</text>
+      <text class="lbl" x=${W - right} y=${H - 10} text-anchor="end">step ${steps}</text>
+      <text class="lbl" x=${4} y=${11}>training MSE (log scale)</text>
       ${PHASES.map((p) => {
         const pts = losses.filter((l) => l.phase === p && l.loss > 0 && Number.isFinite(l.loss));
         const d = pts.map((l, i) => `${i ? 'L' : 'M'}${x(l.step).toFixed(1)},${y(l.loss).toFixed(1)}`).join('');

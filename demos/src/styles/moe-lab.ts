@@ -45,7 +45,11 @@ export const labViewStyles = [
     td .sub { font-size: 12px; color: var(--faint); white-space: normal; min-width: 180px; }
     td.bars, th.bars { width: 30%; min-width: 80px; }
     svg.bar { width: 100%; height: 12px; }
-    @media (max-width: 560px) { td.bars, th.bars { display: none; } }
+    @media (max-width: 560px) {
+      td.bars, th.bars { display: none; }
+      td .sub { display: none; }
+      th, td { padding: 6px 7px; }
+    }
     h3 { margin: 14px 0 6px; font-size: 13px; font-weight: 600; color: var(--muted); }
     .inline { display: inline-flex; align-items: center; gap: 6px; font-size: 14px; color: var(--muted); }
     select { font: inherit; font-size: 14px; padding: 6px 8px; border: 1px solid var(--border); border-radius: var(--radius-sm); background: var(--surface); color: var(--text); }
