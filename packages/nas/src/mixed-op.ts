@@ -97,7 +97,10 @@ export class MixedOp extends Module {
     for (const i of run) {
       if (!this.place[i]!.stacked) terms.push(tf.mul(this.candidates!.at(this.place[i]!.at).forward(xin, ctx), tf.reshape(tf.slice(w, [i], [1]), [])));
     }
-    const out = terms.length === 0 ? (this.stride === 1 ? tf.zerosLike(xin) : zerosStrided(xin, this.stride)) : terms.length === 1 ? terms[0]! : tf.addN(terms);
+    // No op computed (every active op is none): zeros, tied to the weights by a zero factor, so a
+    // step in which every edge sampled none (GDAS) still has a path, with zero gradient, to α.
+    const none = () => tf.mul(this.stride === 1 ? tf.zerosLike(xin) : zerosStrided(xin, this.stride), tf.mul(tf.sum(w), 0));
+    const out = terms.length === 0 ? none() : terms.length === 1 ? terms[0]! : tf.addN(terms);
     if (this.k === 1) return out;
     // PC-DARTS: the bypassed channels join the op output, then the channels are shuffled.
     let rest = tf.slice(x, [...new Array(x.rank - 1).fill(0), part], [...x.shape.slice(0, -1), C - part]);

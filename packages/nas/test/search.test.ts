@@ -207,4 +207,18 @@ describe('cell search methods', () => {
     searcher.dispose();
     net.dispose();
   });
+
+  it('a GDAS step in which every edge samples none runs (α gets a zero gradient; it threw "Cannot find a connection" before)', async () => {
+    const { net, searcher } = createCellSearch('gdas', { ...vectorSpace, ops: ['none', 'linear'] }, mse, {}, 3);
+    net.alphaNormal.assign(tf.tensor2d(Array.from({ length: 5 }, () => [60, 0]))); // none wins every Gumbel draw
+    await searcher.ready?.();
+    const rng = new Rng(3);
+    const b = { x: randn(rng, [8, 3]), y: randn(rng, [8, 2]) };
+    const before = await net.alphaNormal.data();
+    expect(() => tf.tidy(() => searcher.step({ train: b, val: b }, { step: 0, ctx: new ForwardContext({ training: true, seed: 1 }) }))).not.toThrow();
+    expect(Array.from(await net.alphaNormal.data())).toEqual(Array.from(before));
+    tf.dispose([b.x, b.y]);
+    searcher.dispose();
+    net.dispose();
+  });
 });
