@@ -25,3 +25,4 @@ export * from './dna.js';
 export * from './mup.js';
 export * from './sigma-moe.js';
 export * from './routed-scaling-law.js';
+export * from './inference/index.js';
