@@ -26,7 +26,7 @@ export interface NodeStatistics {
   params: number;
 }
 
-const KEYS = configKeys<ProxyInput>({ model: true, x: true, y: true, loss: true, variables: true });
+const KEYS = configKeys<Omit<ProxyInput, 'variables'>>({ model: true, x: true, y: true, loss: true });
 
 /** The model's parameters grouped by node (module path), in parameter order. */
 export function parameterNodes(model: Module): Array<{ node: string; variables: tf.Variable[] }> {
@@ -43,9 +43,13 @@ export function parameterNodes(model: Module): Array<{ node: string; variables: 
   return out;
 }
 
-/** Node-wise zero-cost statistics of `model` on one batch (parameters are restored after SynFlow). */
-export async function nodeStatistics(p: Omit<ProxyInput, 'variables'>): Promise<NodeStatistics[]> {
+/** Node-wise zero-cost statistics of `model` on one batch (parameters are restored after SynFlow). Bad options throw at the call. */
+export function nodeStatistics(p: Omit<ProxyInput, 'variables'>): Promise<NodeStatistics[]> {
   checkKnownKeys('nodeStatistics', p, KEYS);
+  return computeNodeStatistics(p);
+}
+
+async function computeNodeStatistics(p: Omit<ProxyInput, 'variables'>): Promise<NodeStatistics[]> {
   const nodes = parameterNodes(p.model);
   if (nodes.length === 0) throw new Error('nodeStatistics: the model has no trainable parameters to score');
   const vars = nodes.flatMap((n) => n.variables);

@@ -10,6 +10,7 @@ import {
   cosinePowerAnnealing, createCellSearch, createEntangledSearch, defaultEntangledSpace, defaultSpace, extractSubnet, gradNorm, naswot, perturbationSelect,
   plantedCellTask, plantedSubnetTask, randomGenotype, registerOp, registerSearchMethod, resolveEvolution, resolveSpace, runSearch, searchMethod,
   searchMethodNames, snip, synflowLog, validateGenotype, validateSubnet, regnetStages, AnyNet, sampleDesigns, resolvePuzzle,
+  SharpSepConv, SharpDartsSearch, RomeSearch, nodeStatistics, fitParzc, parzcData, resolvePoolingSpace, BalancedMixture,
 } from '../src/index.js';
 
 /** The message every unknown key produces: the key, then the suggestion. */
@@ -58,6 +59,13 @@ describe('every @weft/nas config entry point refuses a typo', () => {
     ['AnyNet stage', () => new AnyNet({ stages: [{ depth: 1, width: 8, bottleneck: 1, groupWdith: 8 }] } as never), 'groupWdith', 'groupWidth'],
     ['sampleDesigns', () => sampleDesigns('regnet', 1, new Rng(0), { maxDetph: 3 } as never), 'maxDetph', 'maxDepth'],
     ['resolvePuzzle', () => resolvePuzzle({ ffnVariant: [] } as never), 'ffnVariant', 'ffnVariants'],
+    ['SharpSepConv', () => new SharpSepConv({ inChannels: 2, outChannels: 2, kernelSize: 3, dilaton: 2 } as never, new Rng(0)), 'dilaton', 'dilation'],
+    ['SharpDartsSearch', () => new SharpDartsSearch(net(), mse, { weightng: 'max_w' } as never), 'weightng', 'weighting'],
+    ['RomeSearch', () => new RomeSearch(net(), mse, { sampels: 2 } as never), 'sampels', 'samples'],
+    ['nodeStatistics', () => nodeStatistics({ ...proxy(), los: mse } as never), 'los', 'loss'],
+    ['fitParzc', () => fitParzc(parzcData([[{ node: 'a', grad_norm: 1, snip: 1, synflow: 1, params: 1 }]], 1), [0], [0], { hiden: 4 } as never), 'hiden', 'hidden'],
+    ['resolvePoolingSpace', () => resolvePoolingSpace({ chanels: 4 } as never), 'chanels', 'channels'],
+    ['BalancedMixture', () => new BalancedMixture({}, { supernet: 2 } as never), 'supernet', 'supernets'],
     ['SmashSearch', () => new SmashSearch(enet(), mse, { hiden: 8 } as never), 'hiden', 'hidden'],
     ['AutoHasSearch', () => new AutoHasSearch(enet(), mse, { learningRate: [0.1] } as never), 'learningRate', 'learningRates'],
     ['L2NasSearch', () => new L2NasSearch(enet(), mse, { evaluation: 3 } as never), 'evaluation', 'evaluations'],
