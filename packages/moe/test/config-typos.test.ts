@@ -11,6 +11,7 @@ import {
   gshardLoadBalancingLoss, loadBalancingLoss, makeRouter, MixtralRouter, mixtralLoadBalancingLoss, MoE, PreMixingAttention, ProductKeyMemory,
   resolveMoEConfig, routerEntry, routerNames, routerZLoss, specialisationExperiment, StackedExperts, SwitchRouter, switchLoadBalancingLoss, UMoEBlock,
   fitRoutedScalingLaw, muParametrise, muPRule, muTransferSweep, routedScalingSweep,
+  inferenceOptimisationStudy, mergePlan, prunePlan, simulateExpertCache,
 } from '../src/index.js';
 
 /** The message every unknown key produces: the key, then the suggestion. */
@@ -57,6 +58,9 @@ describe('every @weft/moe config entry point refuses a typo', () => {
     ['muPRule', () => muPRule('hidden', 4, { baseWidht: 4 } as never), 'baseWidht', 'baseWidth'],
     ['muParametrise', () => muParametrise(new MoE({ dim: 4 }), () => 'hidden', { sigam: 1 } as never), 'sigam', 'sigma'],
     ['fitRoutedScalingLaw', () => fitRoutedScalingLaw([], { eStrat: 1 } as never), 'eStrat', 'eStart'],
+    ['prunePlan', () => prunePlan({} as never, {} as never, { kep: 2 } as never), 'kep', 'keep'],
+    ['mergePlan', () => mergePlan({} as never, {} as never, { group: 2 } as never), 'group', 'groups'],
+    ['simulateExpertCache', () => simulateExpertCache([], { capacty: 2 } as never), 'capacty', 'capacity'],
   ];
   for (const [name, make, key, suggestion] of cases) {
     it(name, () => {
@@ -67,6 +71,10 @@ describe('every @weft/moe config entry point refuses a typo', () => {
   it('muTransferSweep and routedScalingSweep', async () => {
     await expect(muTransferSweep({ widht: [16] } as never)).rejects.toThrow(refusal('widht', 'widths'));
     await expect(routedScalingSweep({ expert: [1] } as never)).rejects.toThrow(refusal('expert', 'experts'));
+  });
+
+  it('inferenceOptimisationStudy', async () => {
+    await expect(inferenceOptimisationStudy({} as never, {} as never, {} as never, { treshold: 0.5 } as never)).rejects.toThrow(refusal('treshold', 'threshold'));
   });
 
   it('lossFreeBalanceExperiment', async () => {
