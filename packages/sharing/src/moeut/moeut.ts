@@ -11,7 +11,7 @@
 // its own selection input). Both MoEs add their entropy balancing terms in training (σ-MoE 0.01,
 // SwitchHead 0.001 by default, as the paper's code). Departures: learned absolute positions
 // (TinyTransformer's table) where the paper uses rotary ones; its scaled init is not reproduced.
-import type * as tf from '@tensorflow/tfjs-core';
+import * as tf from '@tensorflow/tfjs-core';
 import { ForwardContext, Module, TinyTransformer, defaultRng, resolveConfig, splitSequenceInput, type FfnFactory, type Rng, type SequenceInput } from '@weft/core';
 import { checkInt, checkPositiveInt } from '@weft/core/internal';
 import { buildShared } from '../cross-layer/apply.js';
@@ -32,8 +32,8 @@ export class MoEUTLayer extends Module<SequenceInput, tf.Tensor> {
 
   forward(input: SequenceInput, ctx: ForwardContext = new ForwardContext({ training: this.training })): tf.Tensor {
     const { x, attentionMask } = splitSequenceInput(input);
-    const h = x.add(this.attn.forward({ x, attentionMask }, ctx));
-    return h.add(this.ffn.forward(h, ctx));
+    const h = tf.add(x, this.attn.forward({ x, attentionMask }, ctx));
+    return tf.add(h, this.ffn.forward(h, ctx));
   }
 }
 
