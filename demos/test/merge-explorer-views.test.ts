@@ -1,7 +1,8 @@
 // adapters.html's routed merges, compositions and recipe rows without a page: Mediator and
 // 1bit-Merging over the merge explorer's three task LoRAs, routed by uncertainty; Average, ScaLearn and
 // AdapterFusion over the outer LoRAs for the middle task (trained parameters: ScaLearn 1 per source and
-// layer, Fusion 3·out² per layer); the all-methods table's Sens-Merging and evolved-recipe rows.
+// layer, Fusion 3·out² per layer). (The all-methods table's Sens-Merging and evolved-recipe rows are
+// checked by the page's e2e test: the evolution's merges take seconds.)
 // Checked: 1bit's storage equals its formula on the lab's layer sizes
 // (2→64, 64→64, 64→2: 1 bit per entry + a 32-bit scale per layer and task), Mediator's sparse
 // experts store less than its whole ones, the shares are fractions, the experts are deleted (no
@@ -13,7 +14,7 @@ import { AdaptersLab } from '../src/jobs/adapters-job.js';
 import { MergeExplorer } from '../src/jobs/merge-explorer-job.js';
 
 describe('adapters page: routed merges, compositions and recipes over the task LoRAs', () => {
-  it('Mediator and 1bit-Merging score every task with storage and own-expert shares; the compositions train only their own parameters; nothing is left behind; the table ends with Sens-Merging and the evolved recipe', async () => {
+  it('Mediator and 1bit-Merging score every task with storage and own-expert shares; the compositions train only their own parameters; nothing is left behind', async () => {
     const config = { dataset: 'moons', angle: 90, seed: 3, r: 4 };
     const lab = new AdaptersLab(config);
     const quiet = () => undefined;
@@ -45,9 +46,6 @@ describe('adapters page: routed merges, compositions and recipes over the task L
     expect(adapterNames(lab.base)).toEqual(names);
     expect(transfer.map((r) => [r.kind, r.trainable])).toEqual([['average', 0], ['scalearn', 2 * 3], ['fuse', 3 * (64 * 64 + 64 * 64 + 2 * 2)]]);
     for (const r of transfer) expect(r.accuracy > 0 && r.accuracy <= 1).toBe(true);
-    const rows = await ex.table([1, 1, 1]);
-    expect(rows.slice(-2).map((r) => r.method)).toEqual(['sens-merging', 'evolutionary']);
-    for (const r of rows) expect(r.average).toBeGreaterThan(0);
     ex.dispose();
     lab.dispose();
   }, 180_000);
