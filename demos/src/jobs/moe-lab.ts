@@ -8,6 +8,7 @@ import {
 } from '@weft/core';
 import {
   DistributedModules, dnaPathStats, HydraBlock, LinearRecurrenceMixer, MoE, ProductKeyMemory, UMoEBlock, WEMoE, MU_TRANSFER_DEFAULTS, PERFT, PERFT_VARIANTS, Regressor, ROUTED_SCALING_SWEEP_DEFAULTS, muTransferSweep, routedScalingSweep,
+  INFERENCE_STUDY_DEFAULTS, inferenceOptimisationStudy, type InferenceStudy,
   type MuTransferResult, type MuTransferRun, type PerftConfig, type PerftVariant, type RoutedScalingRun, type RoutedScalingSweepResult,
 } from '@weft/moe';
 
@@ -601,6 +602,32 @@ async function hydraExperiment(progress: Progress<PhaseLoss>, signal: AbortSigna
   }
 }
 
+/** The inference-optimisation view's setup: the trained toy MoE regressor and the study's options (as the test's experiment). */
+export const INFERENCE_LAB_CONFIG = {
+  moe: { dim: 16, numExperts: 8, topK: 2, hidden: 16, router: 'mixtral', loadBalance: 'switch', loadBalanceWeight: 0.01 },
+  steps: 400,
+  study: INFERENCE_STUDY_DEFAULTS,
+} as const;
+
+/** The MoE inference survey's optimisations: train a clusterTasks MoE regressor, then prune, merge, quantise, dynamic top-k and cache its experts. */
+async function inferenceExperiment(progress: Progress<PhaseLoss>, signal: AbortSignal, seed: number): Promise<InferenceStudy> {
+  const c = INFERENCE_LAB_CONFIG;
+  const ds = clusterTasks({ n: 4096, clusters: 8, dim: 2, target: 'nonlinear', outputs: 1 }, seed);
+  const [a, b] = split(ds, [0.75, 0.25], seed + 1);
+  const tr = toTensors(a!);
+  const te = toTensors(b!);
+  const model = new Regressor(2, 1, 16, (r) => new MoE({ ...c.moe }, r), new Rng(seed + 2));
+  const calib = tf.slice(tr.x, [0, 0], [512, -1]) as tf.Tensor2D; // (512, 2) calibration tokens
+  try {
+    await fitMSE(model, tr.x, tr.y, c.steps, seed + 4, 'train', progress, signal);
+    model.eval();
+    return await inferenceOptimisationStudy(model, calib, { x: te.x as tf.Tensor2D, y: te.y }, c.study);
+  } finally {
+    tf.dispose([calib, tr.x, tr.y, te.x, te.y, ...Object.values(tr.extra), ...Object.values(te.extra)]);
+    model.dispose();
+  }
+}
+
 /** The experiments by name; each takes (progress, signal, ...args). */
 export const MOE_LAB = {
   /** μP vs SP: a learning-rate sweep at three widths. */
@@ -619,4 +646,6 @@ export const MOE_LAB = {
   umoe: umoeExperiment,
   /** Hydra's hybrid block (recurrence, MoE, memory) vs a recurrence+MLP and attention on a delayed copy. */
   hydra: hydraExperiment,
+  /** The MoE inference survey: pruning, merging, quantisation, dynamic top-k and expert caching on a trained MoE. */
+  inference: inferenceExperiment,
 };

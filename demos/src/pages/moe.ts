@@ -21,6 +21,7 @@ import './moe-pkm-view.js';
 import './moe-wemoe-view.js';
 import './moe-umoe-view.js';
 import './moe-hydra-view.js';
+import './moe-inference-view.js';
 import { LitElement, html, nothing } from 'lit';
 import type { Ledger } from '@weft/core';
 import { routerEntry } from '@weft/moe';
@@ -222,6 +223,10 @@ export class WeftMoEPage extends LitElement {
           <section class="card" aria-labelledby="hydra-title">
             <h2 class="card-title" id="hydra-title">Hydra <span class="aside">a recurrence with MoE and memory on a delayed copy</span></h2>
             <weft-moe-hydra-view .lab=${this.lab} .seed=${s.seed}></weft-moe-hydra-view>
+          </section>
+          <section class="card" aria-labelledby="inference-title">
+            <h2 class="card-title" id="inference-title">Inference optimisations <span class="aside">pruning, merging, quantising, dynamic top-k and caching a trained MoE</span></h2>
+            <weft-moe-inference-view .lab=${this.lab} .seed=${s.seed}></weft-moe-inference-view>
           </section>
         </div>
         <section class="card try" aria-labelledby="try-title">

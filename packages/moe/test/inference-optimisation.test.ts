@@ -240,7 +240,10 @@ it.runIf(LONG_EXPERIMENTS)('experiment: accuracy vs stored bytes / experts per t
   };
   for (const [k, v] of Object.entries(runs)) console.log(`[moe-inference] ${k}: test MSE ${stat(v.mse)}, bytes ${v.bytes[0]}, experts/token ${stat(v.per, 2)}`);
   console.log(`[moe-inference] offloading: ${caches.join('; ')}`);
-  // Stored bytes fall as the survey says; accuracy is reported, not asserted.
-  expect(runs.int8!.bytes[0]).toBeLessThan(runs.baseline!.bytes[0]! / 3);
+  // Stored bytes fall as the survey says (int8 at d = h = 16: 1 byte a weight + a float32 scale a row
+  // + float32 biases = 6144 of 17408); accuracy is reported, not asserted.
+  expect(runs.int8!.bytes[0]).toBeLessThan(runs.baseline!.bytes[0]! / 2);
+  expect(runs.int4!.bytes[0]).toBeLessThan(runs.int8!.bytes[0]!);
+  expect(runs['dynamic top-k (≥ 0.7)']!.per.every((k) => k < 2)).toBe(true);
   expect(runs['prune (frequency)']!.bytes[0]).toBeLessThan(runs.baseline!.bytes[0]!);
 }, 900_000);
