@@ -49,6 +49,7 @@ export const labViewStyles = [
       td.bars, th.bars { display: none; }
       td .sub { display: none; }
       th, td { padding: 6px 7px; }
+      th:first-child, td:first-child { white-space: normal; min-width: 7em; }
     }
     h3 { margin: 14px 0 6px; font-size: 13px; font-weight: 600; color: var(--muted); }
     .inline { display: inline-flex; align-items: center; gap: 6px; font-size: 14px; color: var(--muted); }
