@@ -144,7 +144,7 @@ export class NasJob implements TrainingJob {
     const sub = extractSubnet(net, largestSubnet(net.space));
     const largest = parameterLedger(sub);
     sub.dispose();
-    return { supernet: parameterLedger(net), largest };
+    return { supernet: parameterLedger(this.entangled!.searcher.weightsModule ?? net), largest };
   }
 
   /** α / β bars, the current architecture and its recovery of the teacher. */

@@ -3,7 +3,7 @@
 // and the step the trainer's custom `step` hook runs. Everything here is synchronous and runs
 // inside the trainer's tidy; variable names key the gradients given to `applyGradients`.
 import * as tf from '@tensorflow/tfjs-core';
-import { ForwardContext, checkKnownKeys, configKeys, makeOptimizer, type OptimizerConfig, type StepOutput, type StepContext } from '@weft/core';
+import { ForwardContext, checkKnownKeys, configKeys, makeOptimizer, type Module, type OptimizerConfig, type StepOutput, type StepContext } from '@weft/core';
 import { checkInt } from '@weft/core/internal';
 import type { CellKind, SearchNetwork } from '../supernet.js';
 import { cosinePowerAnnealing } from './schedule.js';
@@ -71,6 +71,11 @@ export interface Searcher<R> {
    * logits): per cell type, edge rows that parse to its genotype, for views and the collapse measure.
    */
   edgeWeights?(): Promise<Record<CellKind, number[][]>>;
+  /**
+   * The module holding the weights the search trains, when it is not the supernet the search was
+   * built on (a HyperNet, a mixture of supernets): what a parameter count of the search should read.
+   */
+  readonly weightsModule?: Module;
 }
 
 /** The loss of `net` on `b` in a fresh forward context. */

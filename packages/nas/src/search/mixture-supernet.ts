@@ -53,6 +53,11 @@ export class MixtureSupernetSearch implements Searcher<SubnetConfig> {
     this.opt = makeOptimizer(c.weightOptimizer);
   }
 
+  /** The mixture holds the trained weights (the supernet gives the space only). */
+  get weightsModule(): MixtureSupernet {
+    return this.mixture;
+  }
+
   /** The module that scores subnets (the mixture, for every subnet). */
   netFor(_s: SubnetConfig): MixtureSupernet {
     return this.mixture;

@@ -56,6 +56,11 @@ export class SmashSearch implements Searcher<SubnetConfig> {
     this.opt = makeOptimizer(c.weightOptimizer);
   }
 
+  /** The HyperNet holds the trained weights (the supernet gives the space only). */
+  get weightsModule(): SmashHyperNet {
+    return this.hypernet;
+  }
+
   /** The module that scores subnets (the HyperNet, for every subnet). */
   netFor(_s: SubnetConfig): SmashHyperNet {
     return this.hypernet;
