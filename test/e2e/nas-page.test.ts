@@ -8,6 +8,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, Page } from 'playwright';
 import { CSP, demoUrl, launch, openWatched } from './browser.js';
+import { DESIGN_EDF_TABLE } from '../../packages/nas/src/regnet/edf-table.js';
+import { PUZZLE_TABLE } from '../../packages/nas/src/puzzle/table.js';
 
 const root = 'weft-nas-page';
 const startButton = (page: Page) => page.locator('button[data-action="start"]');
@@ -45,6 +47,10 @@ describe('nas.html', () => {
     await expect.poll(() => page.locator('[data-retrain]').count(), { timeout: 60_000 }).toBe(1);
     expect(Number(await page.locator('[data-found]').getAttribute('data-found'))).toBeGreaterThan(0);
     expect(Number(await page.locator('[data-random]').getAttribute('data-random'))).toBeGreaterThan(0);
+    // The relative improvement over the random genotypes' mean (NAS evaluation is frustratingly hard): a loss reduction here.
+    const found = Number(await page.locator('[data-found]').getAttribute('data-found'));
+    const random = Number(await page.locator('[data-random]').getAttribute('data-random'));
+    expect(Number(await page.locator('[data-ri]').getAttribute('data-ri'))).toBeCloseTo((100 * (random - found)) / random, 9);
     if (process.env.WEFT_SCREENSHOTS) await page.screenshot({ path: `${process.env.WEFT_SCREENSHOTS}/nas.png`, fullPage: true });
 
     // The entangled space: β bars (depth + 3 widths) and the stored/largest ratio ≤ 1.05; the URL follows.
@@ -130,6 +136,41 @@ describe('nas.html', () => {
       }
       expect(await card.locator('table[data-summary] tbody tr').count()).toBeGreaterThanOrEqual(5);
     }
+    expect(w.errors, 'console errors').toEqual([]);
+    expect(await w.cspViolations(), 'CSP violations').toEqual([]);
+  });
+
+  it('shows the RegNet design-space EDFs and the Puzzle searched vs uniform children, and their numbers agree with the table', async () => {
+    const w = await openWatched(browser);
+    const { page } = w;
+    await page.goto(demoUrl('nas.html?backend=wasm'));
+    const regnet = page.locator('weft-nas-regnet');
+    await expect.poll(() => regnet.locator('path[data-edf]').count(), { timeout: 60_000 }).toBe(2);
+    // The quantized linear rule, computed in the page, gives RegNetX-200MF's published stages.
+    expect(await regnet.locator('[data-published="RegNetX-200MF"]').textContent()).toContain('widths 24 · 56 · 152 · 368, depths 1 · 1 · 4 · 7');
+    const meanOf = (a: number[]) => a.reduce((x, y) => x + y, 0) / a.length;
+    for (const seed of ['all', '0', '2']) {
+      await regnet.locator('select[data-design-seed]').selectOption(seed);
+      const rows = DESIGN_EDF_TABLE.seeds.filter((s) => seed === 'all' || String(s.seed) === seed);
+      for (const space of ['regnet', 'anynet'] as const) {
+        const shown = Number(await regnet.locator(`[data-mean-error="${space}"]`).getAttribute('data-value'));
+        expect(shown, `${seed} ${space}`).toBeCloseTo(meanOf(rows.flatMap((r) => r[space].map((m) => m.error))), 12);
+      }
+      expect(Number(await regnet.locator('[data-ks]').getAttribute('data-ks'))).toBeGreaterThan(0);
+    }
+    const puzzle = page.locator('weft-nas-puzzle');
+    const rows = await puzzle.locator('table[data-puzzle-table] tbody tr').count();
+    expect(rows).toBeGreaterThanOrEqual(3);
+    expect(await puzzle.locator('circle[data-point="searched"]').count()).toBe(rows);
+    // Each searched point sits at its budget's mean accuracy over the seeds; each choice fits the budget it names.
+    const shown = await puzzle.locator('circle[data-point="searched"]').evaluateAll((cs) => cs.map((c) => Number(c.getAttribute('data-accuracy'))));
+    shown.forEach((a, i) => expect(a).toBeCloseTo(meanOf(PUZZLE_TABLE.seeds.map((s) => s.budgets[i]!.searched.accuracy)), 12));
+    for (const r of await puzzle.locator('table[data-puzzle-table] tbody tr td:first-child').allTextContents()) {
+      const [used, budget] = r.replace(/^[^\d]*\d+ ?%/, '').split('/').map((v) => Number(v.replace(/[^\d]/g, '')));
+      expect(used!).toBeLessThanOrEqual(budget!);
+    }
+    await puzzle.locator('select[data-puzzle-seed]').selectOption('1');
+    expect(await puzzle.locator('table[data-puzzle-table] tbody tr').count()).toBe(rows);
     expect(w.errors, 'console errors').toEqual([]);
     expect(await w.cspViolations(), 'CSP violations').toEqual([]);
   });

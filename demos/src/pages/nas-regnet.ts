@@ -153,7 +153,7 @@ export class WeftNasRegnet extends LitElement {
         </label>
       </div>
       <div class="stats num">
-        ${SPACES.map((s) => html`<div><div class="k">${s.label}: mean error</div><div class="v" data-mean-error=${s.key} data-value=${s.key === 'regnet' ? cmp.meanA : cmp.meanB}>${formatPercent(s.key === 'regnet' ? cmp.meanA : cmp.meanB)}</div><div class="s">F(10 %) = ${formatPercent(edfAt(errs[s.key], 0.1), 0)}</div></div>`)}
+        ${SPACES.map((s) => html`<div><div class="k">${s.label}: mean error</div><div class="v" data-mean-error=${s.key} data-value=${s.key === 'regnet' ? cmp.meanA : cmp.meanB}>${formatPercent(s.key === 'regnet' ? cmp.meanA : cmp.meanB)}</div><div class="s">F(10%) = ${formatPercent(edfAt(errs[s.key], 0.1), 0)}</div></div>`)}
         <div><div class="k">KS distance</div><div class="v" data-ks=${cmp.ks}>${cmp.ks.toFixed(2)}</div><div class="s">${cmp.aBetter ? 'RegNet' : 'AnyNet'}'s EDF above</div></div>
       </div>
       <div class="legend">${SPACES.map((s) => html`<span><span class="dot ${s.cls}"></span>${s.label} (${n})</span>`)}</div>
@@ -169,7 +169,7 @@ export class WeftNasRegnet extends LitElement {
       <p class="note">Each space: ${t.n} models per seed drawn with ${formatInt(t.ranges.minParams)}–${formatInt(t.ranges.maxParams)} stored parameters, each trained
         ${t.recipe.steps} Adam steps of ${t.recipe.batchSize} (rate ${t.recipe.learningRate}) on the ${t.data}. AnyNet: 3 stages, each with its own depth 1–${t.ranges.maxStageDepth}, width ≤ ${t.ranges.maxWidth},
         bottleneck and group width. RegNet: depth ≤ ${t.ranges.maxDepth}, w0 ≤ ${t.ranges.maxW0}, wa &lt; ${t.ranges.maxWa}, wm ${t.ranges.minWm}–${t.ranges.maxWm}, one bottleneck and group width.
-        Made by <code>node scripts/nas-design-tables.mjs</code> (${Math.round(t.seconds / 60)} min with the Puzzle table on a shared 2-core machine).</p>
+        Made by <code>node scripts/nas-design-tables.mjs</code> (this table: ${Math.round(t.seconds / 60)} min on a shared 2-core machine).</p>
       <p class="note">The quantized linear rule, computed here from each model's published d, w0, wa, wm and group width:</p>
       <ul class="rule num">
         ${PUBLISHED.map(({ name, p }) => {

@@ -14,6 +14,8 @@ import '../components/loss-chart.js';
 import '../components/url-notice.js';
 import './nas-views.js';
 import './nas-ranking.js';
+import './nas-regnet.js';
+import './nas-puzzle.js';
 import { renderRetrainResult } from './nas-retrain.js';
 import { LitElement, html, nothing } from 'lit';
 import type { Ledger } from '@weft/core';
@@ -180,6 +182,14 @@ export class WeftNasPage extends LitElement {
           <section class="card" aria-labelledby="ranking-title" data-ranking>
             <h2 class="card-title" id="ranking-title">Does the supernet rank like training does? <span class="aside">24 subnets, cached stand-alone accuracies</span></h2>
             <weft-nas-ranking></weft-nas-ranking>
+          </section>
+          <section class="card" aria-labelledby="regnet-title" data-regnet>
+            <h2 class="card-title" id="regnet-title">Design spaces: AnyNet vs RegNet <span class="aside">error EDFs of trained samples (Radosavovic et al.)</span></h2>
+            <weft-nas-regnet></weft-nas-regnet>
+          </section>
+          <section class="card" aria-labelledby="puzzle-title" data-puzzle>
+            <h2 class="card-title" id="puzzle-title">Puzzle: distil cheaper blocks, then choose per block <span class="aside">searched vs uniform child by budget</span></h2>
+            <weft-nas-puzzle></weft-nas-puzzle>
           </section>
         </div>
         <section class="card try" aria-labelledby="try-title">

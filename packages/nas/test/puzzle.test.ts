@@ -4,7 +4,14 @@
 // against the parent with every unit kept, and its kept units against channel contributions
 // computed by loops; the all-full child against the parent (1e-5). BLD lowers every variant's
 // normalised MSE and leaks nothing. Experiment (long): seeds 0–2, the searched child against the
-// best uniform child at four parameter budgets (the paper: the searched child is better).
+// best uniform child at seven parameter budgets (the paper: the searched child is better).
+// Measured (reverse 6 of 8 tokens, parent 34,176 subblock parameters, 100 % token accuracy; held-out
+// accuracy searched vs best uniform, mean over seeds 0–2): 10 %: 12.6 vs 12.8 % (both at chance, and the
+// searched child's loss is worse, 6.1 vs 3.0: the replace-one scores add up badly when nearly every
+// subblock goes); 15 %: 93.0 ± 6.1 vs 12.8 %; 20–45 %: 100 vs 12.8 %; 60 %: 100 vs 95.5 ± 5.2 %;
+// 75 %: both 100 % (searched loss lower in 3/3 seeds, by < 1e-4). The claim holds from 15 % up; the
+// toy parent is over-sized for the task, and a uniform child below 50 % of the parameters cannot keep
+// full attention in every block, which reversal needs somewhere.
 import * as tf from '@tensorflow/tfjs-core';
 import { describe, expect, it } from 'vitest';
 import { ForwardContext, MLP, Rng, TinyTransformer, parameterLedger } from '@weft/core';
@@ -152,7 +159,7 @@ describe('Puzzle: children, BLD and the search', () => {
     p.dispose();
   });
 
-  it.runIf(LONG_EXPERIMENTS)('experiment: searched child vs the best uniform child at 30/45/60/75% of the subblock parameters, seeds 0–2', async () => {
+  it.runIf(LONG_EXPERIMENTS)('experiment: searched child vs the best uniform child at 10–75% of the subblock parameters, seeds 0–2', async () => {
     const before = tf.memory().numTensors;
     const gaps: Record<number, number[]> = {};
     const lines: string[] = [];

@@ -5,3 +5,4 @@ export * from './child.js';
 export * from './bld.js';
 export * from './search.js';
 export * from './toy.js';
+export * from './table.js';

@@ -13,14 +13,14 @@ import { choiceCost, fullChoice, lmEval, puzzleSearch, replaceOneScores, uniform
 export interface PuzzleToyConfig {
   /** Parent training steps (Adam 0.003, batches of 32). Default: 600. */
   parentSteps: number;
-  /** Budgets as shares of the parent's summed subblock parameters. Default: [0.3, 0.45, 0.6, 0.75]. */
+  /** Budgets as shares of the parent's summed subblock parameters. Default: [0.1, 0.15, 0.2, 0.3, 0.45, 0.6, 0.75]. */
   budgets: number[];
   /** Library and BLD options. Default: Puzzle's defaults. */
   puzzle: Partial<PuzzleConfig>;
 }
 
 /** Defaults of {@link PuzzleToyConfig}. */
-export const PUZZLE_TOY_DEFAULTS: PuzzleToyConfig = { parentSteps: 600, budgets: [0.3, 0.45, 0.6, 0.75], puzzle: {} };
+export const PUZZLE_TOY_DEFAULTS: PuzzleToyConfig = { parentSteps: 600, budgets: [0.1, 0.15, 0.2, 0.3, 0.45, 0.6, 0.75], puzzle: {} };
 
 /** One child's result. */
 export interface PuzzleChildResult {
