@@ -86,4 +86,20 @@ describeBackends('fused softmax cross-entropy', (backend) => {
       tf.dispose([z, y]);
     });
   }
+
+  it('labels made inside the gradient closure (disposed by its tidy before the backward pass) give the same gradient', async () => {
+    const rng = new Rng(7);
+    const z = tf.variable(tf.tensor2d(Float32Array.from(rng.normalArray(5 * 4)), [5, 4]));
+    const ys = [0, 3, -100, 2, 1];
+    const outside = tf.tensor1d(ys, 'int32');
+    const before = tf.memory().numTensors;
+    const inner = tf.variableGrads(() => softmaxCrossEntropy(z, tf.tensor1d(ys, 'int32')), [z]);
+    const outer = tf.variableGrads(() => softmaxCrossEntropy(z, outside), [z]);
+    const [gi, go] = [await inner.grads[z.name]!.data(), await outer.grads[z.name]!.data()];
+    expect(Array.from(gi)).toEqual(Array.from(go));
+    expect(Math.max(...Array.from(go, Math.abs))).toBeGreaterThan(1e-3);
+    tf.dispose([inner.value, outer.value, ...Object.values(inner.grads), ...Object.values(outer.grads)]);
+    expect(tf.memory().numTensors).toBe(before);
+    tf.dispose([z, outside]);
+  });
 });

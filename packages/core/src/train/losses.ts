@@ -47,14 +47,15 @@ export function softmaxCrossEntropy(logits: tf.Tensor, labels: tf.Tensor, option
   if (ignoreIndex !== null && !Number.isInteger(ignoreIndex)) throw new Error(`ignoreIndex=${ignoreIndex} must be an integer`);
   if (logits.dtype === 'float32' && tf.getKernel(SOFTMAX_XENT, tf.getBackend()) && tf.getKernel(SOFTMAX_XENT_GRAD, tf.getBackend())) {
     // One kernel each way on cpu and wasm (kernels/softmax-cross-entropy.ts). labels need no
-    // gradient; they stay alive through the backward pass as the step's batch.
+    // gradient but are saved with the logits: a caller may make them inside the gradient's
+    // closure, whose tidy disposes them before the backward pass runs.
     const attrs = { ignoreIndex: ignoreIndex ?? 0, hasIgnore: ignoreIndex !== null };
     const op = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
       const [z, save] = args as [tf.Tensor, tf.GradSaveFunc];
-      save([z]);
+      save([z, labels]);
       return {
         value: tf.engine().runKernel(SOFTMAX_XENT, { logits: z, labels }, attrs) as tf.Scalar,
-        gradFunc: (dy: tf.Tensor, [sz]: tf.Tensor[]) => tf.engine().runKernel(SOFTMAX_XENT_GRAD, { dy, logits: sz!, labels }, attrs) as tf.Tensor,
+        gradFunc: (dy: tf.Tensor, [sz, sy]: tf.Tensor[]) => tf.engine().runKernel(SOFTMAX_XENT_GRAD, { dy, logits: sz!, labels: sy! }, attrs) as tf.Tensor,
       };
     }) as unknown as (z: tf.Tensor) => tf.Scalar;
     return op(logits);
