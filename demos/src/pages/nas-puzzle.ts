@@ -139,6 +139,14 @@ export class WeftNasPuzzle extends LitElement {
         .join(' ');
     // Ticks down from 100 % in steps of 10 % (20 % when there would be more than 6).
     const tickStep = (1 - y0) / 0.1 > 5 ? 0.2 : 0.1;
+    // Budget labels left to right, skipping one that would touch the last one drawn (narrow screens).
+    const labelled = new Set<number>();
+    let lastX = -Infinity;
+    for (const s of shares) {
+      if (x(s) - lastX < 36) continue;
+      labelled.add(s);
+      lastX = x(s);
+    }
     const yTicks = Array.from({ length: Math.floor((1 - y0) / tickStep + 1e-9) + 1 }, (_, i) => Number((1 - i * tickStep).toFixed(1)));
     const run = t.seeds.find((s) => s.seed === this.seed) ?? t.seeds[0]!;
     const attentionShare = run.scores.filter((r) => r.kind === 'attention' && r.variant === 'full').reduce((a, r) => a + r.params, 0) / run.parent.params;
@@ -150,7 +158,7 @@ export class WeftNasPuzzle extends LitElement {
       </div>
       <svg viewBox="0 0 ${W} ${H}" role="img" aria-label="Token accuracy against parameter budget, searched and uniform children, ${t.seeds.length} seeds">
         ${shares.map((s) => svg`<line class="grid" x1=${x(s)} x2=${x(s)} y1=${M.top} y2=${H - M.bottom} stroke-dasharray="2 4"></line>
-          <text class="tick num" x=${x(s)} y=${H - M.bottom + 16} text-anchor="middle">${formatPercent(s, 0)}</text>`)}
+          ${labelled.has(s) ? svg`<text class="tick num" x=${x(s)} y=${H - M.bottom + 16} text-anchor="middle">${formatPercent(s, 0)}</text>` : nothing}`)}
         ${yTicks.map((v) => svg`<line class="grid" x1=${M.left} x2=${W - M.right} y1=${y(v)} y2=${y(v)}></line>
           <text class="tick num" x=${M.left - 6} y=${y(v) + 4} text-anchor="end">${formatPercent(v, 0)}</text>`)}
         <line class="parent" x1=${M.left} x2=${W - M.right} y1=${y(parentAcc)} y2=${y(parentAcc)}></line>
