@@ -13,8 +13,8 @@
 // against float64 of values ~1), gradients 1e-3 relative.
 import * as tf from '@tensorflow/tfjs-core';
 import { describe, expect, it } from 'vitest';
-import { Conv2d, Embedding, Module, PRESETS, Rng, countParams, parameterLedger, parseSafetensors, serializeSafetensors, type ForwardContext } from '@weft/core';
-import { AdaptedLayer, LoraLayer, injectAdapter, loadPeftAdapter, mergeAdapters, savePeftAdapter, unmergeAdapters } from '../src/index.js';
+import { Conv2d, Embedding, Linear, Module, PRESETS, Rng, countParams, parameterLedger, parseSafetensors, serializeSafetensors, type ForwardContext } from '@weft/core';
+import { AdaptedLayer, LoraLayer, injectAdapter, loadPeftAdapter, mergeAdapters, savePeftAdapter, setActiveAdapters, unmergeAdapters } from '../src/index.js';
 import { perturbAdapters } from './adapter-cases.js';
 
 const [R, ALPHA] = [2, 6];
@@ -322,5 +322,51 @@ describe('DoRA on Embedding in PEFT form', () => {
     const cfg = PRESETS['Llama-2-7b'].config;
     const r = countParams(cfg, { adapter: { method: 'lora', r: 8, dora: true, targetModules: ['embed_tokens'] } });
     expect(r.adapter!.params).toBe(8 * (cfg.vocab_size + cfg.hidden_size) + cfg.hidden_size);
+  });
+});
+
+describe('several DoRA adapters active at once, as PEFT stacks them', () => {
+  // PEFT's LoRA Linear forward (no dropout) loops over the active adapters and gives each DoRA
+  // adapter the running result less the bias as its base_result:
+  //   r₀ = xW + b,  rᵢ = rᵢ₋₁ + (mᵢ/‖W + s·AᵢBᵢ‖ − 1)·(rᵢ₋₁ − b) + mᵢ/‖W + s·AᵢBᵢ‖ · s·xAᵢBᵢ
+  // (Weft layout: W [in, out], A [in, r], B [r, out]; each norm per output column, over the base
+  // weight plus that adapter's own update only). Tolerance 1e-5 (float32 against float64).
+  it('a Linear with bias and two active DoRA adapters equals the stacked formula', async () => {
+    class OneLinear extends Module {
+      lin: Linear;
+      constructor(rng: Rng) {
+        super();
+        this.lin = this.addModule('lin', new Linear({ inFeatures: 4, outFeatures: 3, bias: true }, rng));
+      }
+      forward(x: tf.Tensor, ctx: ForwardContext): tf.Tensor {
+        return this.lin.forward(x, ctx);
+      }
+    }
+    const [IN, OUT, N] = [4, 3, 6];
+    const model = new OneLinear(new Rng(3));
+    for (const name of ['a', 'b']) injectAdapter(model, name, { method: 'lora', targets: ['lin'], r: R, alpha: ALPHA, dora: true }, { rng: new Rng(name === 'a' ? 4 : 5) });
+    setActiveAdapters(model, ['a', 'b']);
+    perturbAdapters(model, 11);
+    const layer = model.lin as unknown as AdaptedLayer;
+    tf.tidy(() => layer.base.bias!.assign(tf.tensor1d([0.5, -1, 2])));
+    const x = tf.tensor2d(new Rng(6).normalArray(N * IN), [N, IN]);
+    const W = await arr(layer.base.weight);
+    const b = await arr(layer.base.bias!);
+    const X = await arr(x);
+    const r = Array.from({ length: N }, (_, n) => Array.from({ length: OUT }, (_, o) => b.d[o]! + Array.from({ length: IN }, (_, k) => X.d[n * IN + k]! * at(W, k, o)).reduce((p, q) => p + q, 0)));
+    for (const name of ['a', 'b']) {
+      const ad = layer.adapter(name) as LoraLayer;
+      const [A, B, m] = [await arr(ad.loraA), await arr(ad.loraB), await arr(ad.magnitude!)];
+      const delta = (k: number, o: number) => S * Array.from({ length: R }, (_, j) => at(A, k, j) * at(B, j, o)).reduce((p, q) => p + q, 0);
+      const scale = Array.from({ length: OUT }, (_, o) => m.d[o]! / Math.sqrt(Array.from({ length: IN }, (_, k) => (at(W, k, o) + delta(k, o)) ** 2).reduce((p, q) => p + q, 0)));
+      for (let n = 0; n < N; n++) {
+        for (let o = 0; o < OUT; o++) {
+          const lora = Array.from({ length: IN }, (_, k) => X.d[n * IN + k]! * delta(k, o)).reduce((p, q) => p + q, 0);
+          r[n]![o] = r[n]![o]! + (scale[o]! - 1) * (r[n]![o]! - b.d[o]!) + scale[o]! * lora;
+        }
+      }
+    }
+    const got = await model.call(x).data();
+    expect(maxAbs(got, r.flat())).toBeLessThan(1e-5);
   });
 });

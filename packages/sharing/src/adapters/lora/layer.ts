@@ -79,7 +79,11 @@ export class LoraLayer extends AdapterLayer {
     if (!this.magnitude) return tf.add(y, channelMatMul(h, this.loraB));
     const lora = channelMatMul(h, this.loraB);
     const scale = tf.div(this.magnitude, detach(this.adaptedNorm())); // [out]
-    const baseResult = xd === x ? yBase : applyWeight(this.base, xd, this.base.weight);
+    // As PEFT: without dropout the DoRA rescale applies to the running result less the bias (so
+    // with several active adapters, to the base plus the adapters before this one); with dropout,
+    // to the base weight on the dropped input.
+    const { bias } = this.base;
+    const baseResult = xd !== x ? applyWeight(this.base, xd, this.base.weight) : y === yBase || !bias ? y : tf.sub(y, bias);
     return tf.add(y, tf.add(tf.mul(tf.sub(scale, 1), baseResult), tf.mul(scale, lora)));
   }
 
