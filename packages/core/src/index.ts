@@ -8,6 +8,7 @@ import { registerGradientFixes } from './gradients/index.js';
 registerGradientFixes();
 
 export * from './config.js';
+export * from './modularity.js';
 export * from './safe-regexp.js';
 export * from './random.js';
 export * from './backend.js';

@@ -101,6 +101,7 @@ describe('a router registered with one line is picked up by the layers', () => {
   registerRouter('test-half-share', {
     description: 'Mixtral routing whose entry declares an active share of ½ (test only)',
     kind: 'token-choice',
+    modularity: { computation: 'function', routing: 'learned-hard', aggregation: 'representation' },
     defaults: { normalize: true },
     activeShare: () => 0.5,
     factory: (c, sh, r) => new HalfShareRouter(c, sh, r),
@@ -108,6 +109,7 @@ describe('a router registered with one line is picked up by the layers', () => {
   registerRouter('test-expert-choice', {
     description: 'An expert-choice router under another name (test only)',
     kind: 'expert-choice',
+    modularity: routerEntry('expert-choice').modularity,
     defaults: routerEntry('expert-choice').defaults,
     activeShare: routerEntry('expert-choice').activeShare,
     factory: routerEntry('expert-choice').factory,
@@ -135,6 +137,15 @@ describe('a router registered with one line is picked up by the layers', () => {
     expect(() => registerRouter('test-bad-kind', { ...base, kind: 'soft' as never })).toThrow('registerRouter("test-bad-kind"): kind="soft" must be one of "token-choice", "expert-choice"');
     expect(() => registerRouter('test-bad-key', { ...base, activeshare: () => 1 } as never)).toThrow("unknown option 'activeshare'; did you mean 'activeShare'?");
     expect(routerNames()).not.toContain('test-bad-kind');
+  });
+
+  it('refuses an entry without its Modular Deep Learning dimensions (arXiv:2302.11529)', () => {
+    const { modularity: _, ...bare } = routerEntry('mixtral');
+    expect(() => registerRouter('test-no-modularity', bare as never)).toThrow('registerRouter("test-no-modularity"): modularity=undefined must be an object');
+    expect(() => registerRouter('test-bad-routing', { ...routerEntry('mixtral'), modularity: { computation: 'function', routing: 'soft', aggregation: 'none' } as never })).toThrow(
+      "registerRouter(\"test-bad-routing\"): modularity.routing=\"soft\" must be one of 'fixed', 'learned-hard', 'learned-soft'",
+    );
+    for (const name of routerNames()) expect(routerEntry(name).modularity.computation, name).toBe('function');
   });
 });
 

@@ -99,6 +99,7 @@ export class DeepSeekV3Router extends Router {
 registerRouter('deepseek-v3', {
   description: 'Sigmoid scores, group-limited top-k, a selection-only bias for loss-free balancing (DeepSeek-V3)',
   kind: 'token-choice',
+  modularity: { computation: 'function', routing: 'learned-hard', aggregation: 'representation' },
   defaults: DEEPSEEK_V3_DEFAULTS,
   activeShare: topKShare,
   factory: (c, s, r) => new DeepSeekV3Router(c, s, r),

@@ -85,6 +85,7 @@ export class DSelectKRouter extends Router {
 registerRouter('dselect', {
   description: 'DSelect-k: differentiable binary-code selection (Hazimeh et al. 2021)',
   kind: 'token-choice',
+  modularity: { computation: 'function', routing: 'learned-soft', aggregation: 'representation' },
   defaults: DSELECT_DEFAULTS,
   activeShare: topKShare, // k selectors, one expert each (at most k distinct)
   factory: (c, s, r) => new DSelectKRouter(c, s, r),

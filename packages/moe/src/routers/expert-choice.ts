@@ -103,6 +103,7 @@ export class ExpertChoiceRouter extends Router {
 registerRouter('expert-choice', {
   description: 'Each expert picks its top tokens (Zhou et al. 2022)',
   kind: 'expert-choice',
+  modularity: { computation: 'function', routing: 'learned-hard', aggregation: 'representation' },
   defaults: EXPERT_CHOICE_DEFAULTS,
   // Each expert takes c·N·k/E of the N tokens: c·k/E of the experts per token on average.
   activeShare: (_c, s) => Math.min(1, ((s.capacityFactor ?? 1) * s.topK) / s.numExperts),

@@ -57,6 +57,7 @@ export class GroupedRouter extends Router {
 registerRouter('grouped', {
   description: 'Grouped experts: top-k/G inside each of G groups (Pangu MoGE)',
   kind: 'token-choice',
+  modularity: { computation: 'function', routing: 'learned-hard', aggregation: 'representation' },
   defaults: GROUPED_DEFAULTS,
   activeShare: topKShare,
   factory: (c, s, r) => new GroupedRouter(c, s, r),

@@ -43,6 +43,7 @@ export class HashRouter extends Router {
 registerRouter('hash', {
   description: 'Fixed random-projection hash, nothing learned (after Roller et al. 2021)',
   kind: 'token-choice',
+  modularity: { computation: 'function', routing: 'fixed', aggregation: 'representation' },
   defaults: HASH_DEFAULTS,
   activeShare: topKShare,
   factory: (c, s, r) => new HashRouter(c, s, r),

@@ -43,6 +43,7 @@ export class MixtralRouter extends Router {
 registerRouter('mixtral', {
   description: 'Softmax → top-k → renormalise (Mixtral)',
   kind: 'token-choice',
+  modularity: { computation: 'function', routing: 'learned-hard', aggregation: 'representation' },
   defaults: MIXTRAL_DEFAULTS,
   activeShare: topKShare,
   factory: (c, s, r) => new MixtralRouter(c, s, r),

@@ -103,6 +103,7 @@ export class RecurrentRouter extends Router {
 registerRouter('recurrent', {
   description: 'GRU routing state across layers (RMoE, Qiu et al. 2024)',
   kind: 'token-choice',
+  modularity: { computation: 'function', routing: 'learned-hard', aggregation: 'representation' },
   defaults: RECURRENT_DEFAULTS,
   activeShare: topKShare,
   factory: (c, s, r, x) => new RecurrentRouter(c, s, r, x.gru),

@@ -3,7 +3,7 @@
 // uses, and its factory. Each router registers itself at the end of its own file and
 // `routers/index.ts` lists the files, so a new router is its file plus one line there. Nothing
 // outside an entry checks a router by name.
-import { checkKnownKeys, resolveConfig, describeValue } from '@weft/core';
+import { checkKnownKeys, checkModularity, resolveConfig, describeValue, type Modularity } from '@weft/core';
 import type { Rng } from '@weft/core';
 import type { RouterGRU } from './recurrent.js';
 import type { Router, RouterShape } from './router.js';
@@ -31,6 +31,8 @@ export interface RouterEntry<C extends object = object> {
   description: string;
   /** How it assigns work (what the layer must support). */
   kind: RouterKind;
+  /** Its place in Modular Deep Learning's taxonomy (arXiv:2302.11529): experts are function modules, combined by gate-weighted sum. */
+  modularity: Modularity;
   /** Default config (plain JSON); every allowed key is here. */
   defaults: C;
   /**
@@ -53,7 +55,8 @@ const registry = new Map<string, RouterEntry<any>>();
 /** Register a router under `name` (throws if taken). */
 export function registerRouter<C extends object>(name: string, entry: RouterEntry<C>): void {
   if (registry.has(name)) throw new Error(`registerRouter: a router named "${name}" is already registered`);
-  checkKnownKeys(`registerRouter("${name}")`, entry, ['description', 'kind', 'defaults', 'activeShare', 'fixedTopK', 'factory']);
+  checkKnownKeys(`registerRouter("${name}")`, entry, ['description', 'kind', 'modularity', 'defaults', 'activeShare', 'fixedTopK', 'factory']);
+  checkModularity(`registerRouter("${name}")`, entry.modularity);
   if (!ROUTER_KINDS.includes(entry.kind)) {
     throw new Error(`registerRouter("${name}"): kind=${describeValue(entry.kind)} must be one of ${ROUTER_KINDS.map((k) => JSON.stringify(k)).join(', ')}`);
   }

@@ -77,6 +77,7 @@ export class SigmaRouter extends Router {
 registerRouter('sigma', {
   description: 'σ-MoE: sigmoid top-k, no renormalisation, expert dropout, entropy balancing (Csordás et al. 2023)',
   kind: 'token-choice',
+  modularity: { computation: 'function', routing: 'learned-hard', aggregation: 'representation' },
   defaults: SIGMA_ROUTER_DEFAULTS,
   activeShare: topKShare,
   factory: (c, s, r) => new SigmaRouter(c, s, r),

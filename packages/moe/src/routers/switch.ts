@@ -51,6 +51,7 @@ export class SwitchRouter extends Router {
 registerRouter('switch', {
   description: 'Switch top-1 with input jitter (Fedus et al. 2021)',
   kind: 'token-choice',
+  modularity: { computation: 'function', routing: 'learned-hard', aggregation: 'representation' },
   defaults: SWITCH_DEFAULTS,
   activeShare: topKShare,
   fixedTopK: 1,

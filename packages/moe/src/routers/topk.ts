@@ -52,6 +52,7 @@ export class NoisyTopKRouter extends Router {
 registerRouter('topk', {
   description: 'Noisy top-k softmax (Shazeer et al. 2017)',
   kind: 'token-choice',
+  modularity: { computation: 'function', routing: 'learned-hard', aggregation: 'representation' },
   defaults: NOISY_TOPK_DEFAULTS,
   activeShare: topKShare,
   factory: (c, s, r) => new NoisyTopKRouter(c, s, r),

@@ -7,6 +7,7 @@ export * from './adapted-layer.js';
 export type { AdapterConfigBase, AdapterOptions, ResolvedOptions, ResolvedConfig, RankPatterns } from './config.js';
 export * from './tree.js';
 export * from './registry.js';
+export * from './taxonomy.js';
 export * from './inject.js';
 export * from './peft-codec.js';
 export * from './peft.js';

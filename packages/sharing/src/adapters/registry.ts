@@ -9,6 +9,7 @@ import type { AdapterLayer } from './adapter-layer.js';
 import type { BaseOp } from './base-op.js';
 import type { AdapterConfigBase, ResolvedConfig, ResolvedOptions } from './config.js';
 import type { PeftCodec } from './peft-codec.js';
+import { checkAdapterTaxonomy, type AdapterTaxonomy } from './taxonomy.js';
 
 /**
  * The config type of each registered method, by name. Each method's config.ts adds its own by
@@ -34,6 +35,8 @@ export interface AdapterFactoryContext {
 export interface AdapterMethod<C extends AdapterConfigBase = any, L extends AdapterLayer = any> {
   /** Its name in messages, e.g. "LoRA". */
   label: string;
+  /** Its PEFT-survey category and Modular Deep Learning dimensions (taxonomy.ts). */
+  taxonomy: AdapterTaxonomy;
   /**
    * Every option besides `method`, `targets` and `exclude`, with its documented default: the one
    * place the defaults are written. A config key that is not here is refused with the nearest name.
@@ -59,6 +62,7 @@ export function registerAdapterMethod(name: string, method: AdapterMethod): void
   for (const k of ['method', 'targets', 'exclude']) {
     if (k in method.defaults) throw new Error(`registerAdapterMethod: "${name}" defaults must not set the common field "${k}"`);
   }
+  checkAdapterTaxonomy(`registerAdapterMethod("${name}")`, method.taxonomy);
   if (method.count) registerAdapterCount(name, method.count);
   methods.set(name, method);
 }

@@ -12,6 +12,7 @@ export * from './layer.js';
 /** The ETHER method (registered as "ether"; `plus: true` for ETHER+). */
 export const etherMethod: AdapterMethod<EtherConfig, EtherLayer> = {
   label: 'ETHER',
+  taxonomy: { peft: 'reparameterised', modular: { computation: 'parameter', routing: 'fixed', aggregation: 'none' } },
   defaults: ETHER_DEFAULTS,
   check: checkEtherOptions,
   factory(base, c, ctx) {

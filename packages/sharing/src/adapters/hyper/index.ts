@@ -19,6 +19,7 @@ const nets = new WeakMap<ResolvedConfig<HyperConfig>, { net: HyperNet; shape: [n
 /** The hypernetwork adapter method (registered as "hyper"). */
 export const hyperMethod: AdapterMethod<HyperConfig, HyperLayer> = {
   label: 'Hypernetwork adapter',
+  taxonomy: { peft: 'reparameterised', modular: { computation: 'parameter', routing: 'fixed', aggregation: 'none' } },
   defaults: HYPER_DEFAULTS,
   check: checkHyperOptions,
   factory(base, c, ctx) {

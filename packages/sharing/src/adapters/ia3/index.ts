@@ -13,6 +13,7 @@ export * from './peft.js';
 /** The IA3 method (registered as "ia3"). */
 export const ia3Method: AdapterMethod<Ia3Config, Ia3Layer> = {
   label: 'IA3',
+  taxonomy: { peft: 'additive', modular: { computation: 'function', routing: 'fixed', aggregation: 'none' } },
   defaults: IA3_DEFAULTS,
   check: checkIa3Options,
   factory(base, c, ctx) {

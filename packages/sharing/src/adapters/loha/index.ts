@@ -15,6 +15,7 @@ export * from './peft.js';
 /** The LoHa method (registered as "loha"). */
 export const lohaMethod: AdapterMethod<LohaConfig, LohaLayer> = {
   label: 'LoHa',
+  taxonomy: { peft: 'reparameterised', modular: { computation: 'parameter', routing: 'fixed', aggregation: 'none' } },
   defaults: LOHA_DEFAULTS,
   check: checkLohaOptions,
   factory(base, c, ctx) {

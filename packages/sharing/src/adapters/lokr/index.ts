@@ -14,6 +14,7 @@ export * from './peft.js';
 /** The LoKr method (registered as "lokr"). */
 export const lokrMethod: AdapterMethod<LokrConfig, LokrLayer> = {
   label: 'LoKr',
+  taxonomy: { peft: 'reparameterised', modular: { computation: 'parameter', routing: 'fixed', aggregation: 'none' } },
   defaults: LOKR_DEFAULTS,
   check: checkLokrOptions,
   factory(base, c, ctx) {

@@ -15,6 +15,7 @@ export * from './peft.js';
 /** The LoRA method (registered as "lora"). */
 export const loraMethod: AdapterMethod<LoraConfig, LoraLayer> = {
   label: 'LoRA',
+  taxonomy: { peft: 'reparameterised', modular: { computation: 'parameter', routing: 'fixed', aggregation: 'none' } },
   defaults: LORA_DEFAULTS,
   check: checkLoraOptions,
   factory(base, c, ctx) {

@@ -12,6 +12,7 @@ export * from './layer.js';
 /** The MoKA method (registered as "moka"). */
 export const mokaMethod: AdapterMethod<MokaConfig, MokaLayer> = {
   label: 'MoKA',
+  taxonomy: { peft: 'reparameterised', modular: { computation: 'parameter', routing: 'learned-soft', aggregation: 'parameter' } },
   defaults: MOKA_DEFAULTS,
   check: checkMokaOptions,
   factory(base, c, ctx) {

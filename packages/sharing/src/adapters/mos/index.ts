@@ -20,6 +20,7 @@ const pools = new WeakMap<ResolvedConfig<MosConfig>, MosPools>();
 /** The MoS method (registered as "mos"). */
 export const mosMethod: AdapterMethod<MosConfig, MosLayer> = {
   label: 'MoS',
+  taxonomy: { peft: 'reparameterised', modular: { computation: 'parameter', routing: 'fixed', aggregation: 'parameter' } },
   defaults: MOS_DEFAULTS,
   check: checkMosOptions,
   factory(base, c, ctx) {

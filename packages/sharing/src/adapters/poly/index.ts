@@ -16,6 +16,7 @@ export * from './peft.js';
 /** The Poly method (registered as "poly"; nSplits > 1 is MHR). */
 export const polyMethod: AdapterMethod<PolyConfig, PolyLayer> = {
   label: 'Poly',
+  taxonomy: { peft: 'reparameterised', modular: { computation: 'parameter', routing: 'learned-soft', aggregation: 'parameter' } },
   defaults: POLY_DEFAULTS,
   check: checkPolyOptions,
   factory(base, c, ctx) {

@@ -12,6 +12,7 @@ export * from './layer.js';
 /** The residual adapter method (registered as "residual"). */
 export const residualMethod: AdapterMethod<ResidualConfig, ResidualLayer> = {
   label: 'Residual adapter',
+  taxonomy: { peft: 'additive', modular: { computation: 'function', routing: 'fixed', aggregation: 'none' } },
   defaults: RESIDUAL_DEFAULTS,
   check: checkResidualOptions,
   factory(base, c, ctx) {

@@ -15,6 +15,7 @@ export * from './compose.js';
 /** The RoAd method (registered as "road"). */
 export const roadMethod: AdapterMethod<RoadConfig, RoadLayer> = {
   label: 'RoAd',
+  taxonomy: { peft: 'additive', modular: { computation: 'function', routing: 'fixed', aggregation: 'none' } },
   defaults: ROAD_DEFAULTS,
   check: checkRoadOptions,
   factory(base, c, ctx) {

@@ -13,6 +13,7 @@ export * from './sparsify.js';
 /** The Shears method (registered as "shears"). */
 export const shearsMethod: AdapterMethod<ShearsConfig, ShearsLayer> = {
   label: 'Shears',
+  taxonomy: { peft: 'hybrid', modular: { computation: 'parameter', routing: 'fixed', aggregation: 'none' } },
   defaults: SHEARS_DEFAULTS,
   check: checkShearsOptions,
   factory(base, c, ctx) {

@@ -15,6 +15,7 @@ export * from './layer.js';
 /** The TAPS method (registered as "taps"). */
 export const tapsMethod: AdapterMethod<TapsConfig, TapsLayer> = {
   label: 'TAPS',
+  taxonomy: { peft: 'selective', modular: { computation: 'parameter', routing: 'learned-hard', aggregation: 'none' } },
   defaults: TAPS_DEFAULTS,
   check: checkTapsOptions,
   factory(base, c, ctx) {
