@@ -27,10 +27,13 @@ export interface ExpertPlan {
   threshold: number | null;
   /** Bits per stored matrix weight (32 = float32; 8/4 = symmetric per-row integer codes + one float32 scale per row). */
   bits: number;
-  /** w1 (E', d, h), b1 (E', h), w2 (E', h, d), b2 (E', d), as used in the forward (dequantised when `bits` < 32). */
+  /** First matrices (E', d, h), as used in the forward (dequantised when `bits` < 32). */
   w1: Float32Array;
+  /** First biases (E', h). */
   b1: Float32Array;
+  /** Second matrices (E', h, d), as used in the forward (dequantised when `bits` < 32). */
   w2: Float32Array;
+  /** Second biases (E', d). */
   b2: Float32Array;
 }
 
