@@ -3,11 +3,15 @@
 // - node/: plain `node main.mjs`, no bundler, no transform: all four packages.
 // - tfjs/: plain `node main.mjs` on the @tensorflow/tfjs umbrella with @weft/core: one tfjs-core, one engine.
 // - vite/: `vite build` of a page, served and opened in Chromium: an MoE Transformer with LoRA trains.
+// - webpack/: the same page built by webpack 5 with no configuration beyond entry and output.
 // Each project checks itself and prints `RESULT {json}`; these tests assert on that JSON too. No
 // timing is asserted; the waits are generous (a busy machine is slow, not wrong).
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { execFile } from 'node:child_process';
 import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { extname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { gzipSync } from 'node:zlib';
 import { build, preview, type PreviewServer } from 'vite';
@@ -17,11 +21,11 @@ import { launch, resultPath } from '../e2e/browser.js';
 const project = (name: string) => fileURLToPath(new URL(`./${name}/`, import.meta.url));
 
 /** Run `node main.mjs` in a project; its `RESULT` line, parsed. */
-function runMain(name: string): Promise<Record<string, any>> {
+function runMain(name: string, script = 'main.mjs'): Promise<Record<string, any>> {
   return new Promise((resolve, reject) => {
-    execFile(process.execPath, ['main.mjs'], { cwd: project(name), timeout: 600_000, maxBuffer: 16 << 20 }, (error, stdout, stderr) => {
+    execFile(process.execPath, [script], { cwd: project(name), timeout: 600_000, maxBuffer: 16 << 20 }, (error, stdout, stderr) => {
       const line = stdout.split('\n').find((l) => l.startsWith('RESULT '));
-      if (error || !line) reject(new Error(`${name}/main.mjs failed (${error?.message ?? 'no RESULT line'}):\n${stderr}\n${stdout}`));
+      if (error || !line) reject(new Error(`${name}/${script} failed (${error?.message ?? 'no RESULT line'}):\n${stderr}\n${stdout}`));
       else resolve(JSON.parse(line.slice('RESULT '.length)));
     });
   });
@@ -101,6 +105,55 @@ describe('a user project on the built packages', () => {
       console.log(`consumer Vite page: ${r.backend}, loss ${r.firstLoss.toFixed(3)} -> ${r.finalLoss.toFixed(3)}; JS gzipped: ${size.allJsGzipKiB} KiB emitted, ${size.loadedJsGzipKiB} KiB loaded (+ ${size.loadedWasmGzipKiB} KiB of .wasm)`);
       expect(loaded.length).toBeGreaterThan(0);
       expect(wasmLoaded.length).toBe(1);
+    });
+  });
+
+  describe('a webpack 5 page in Chromium', () => {
+    let browser: Browser;
+    let server: Server;
+    let url: string;
+    let built: Record<string, any>;
+    const dist = `${project('webpack')}dist/`;
+    const types: Record<string, string> = { '.html': 'text/html', '.js': 'text/javascript', '.wasm': 'application/wasm' };
+    beforeAll(async () => {
+      built = await runMain('webpack', 'build.mjs');
+      // A plain static server, as any host of a built app: the files, their types, nothing else.
+      server = createServer((req, res) => {
+        const path = new URL(req.url ?? '/', 'http://x').pathname.replace(/^\/$/, '/index.html');
+        const file = path.slice(1);
+        if (!built.files.includes(file)) return void res.writeHead(404).end();
+        res.writeHead(200, { 'content-type': types[extname(file)] ?? 'application/octet-stream' }).end(readFileSync(`${dist}${file}`));
+      });
+      await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+      url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/`;
+      browser = await launch();
+    });
+    afterAll(async () => {
+      await browser?.close();
+      await new Promise((resolve) => (server ? server.close(resolve) : resolve(undefined)));
+    });
+
+    it('builds with no loaders or fallbacks, emits the wasm binaries, and trains the same model: the loss falls', async () => {
+      expect(built.warnings).toEqual([]);
+      expect(built.files.filter((f: string) => f.endsWith('.wasm')).length).toBeGreaterThan(0);
+      const page = await browser.newPage();
+      const errors: string[] = [];
+      const wasm: string[] = [];
+      page.on('pageerror', (e) => errors.push(e.message));
+      page.on('console', (m) => m.type() === 'error' && errors.push(m.text()));
+      page.on('response', (res) => res.url().endsWith('.wasm') && wasm.push(`${res.status()} ${res.headers()['content-type']}`));
+      await page.goto(url);
+      await page.waitForFunction(() => document.body.dataset.result ?? document.body.dataset.error, null, { timeout: 600_000, polling: 250 });
+      expect(await page.evaluate(() => document.body.dataset.error)).toBeUndefined();
+      const r = JSON.parse((await page.evaluate(() => document.body.dataset.result))!);
+      expect(r.backend).toBe('wasm');
+      expect(wasm).toEqual(['200 application/wasm']);
+      expect(r.loraPaths).toEqual(['blocks.0.attn.q', 'blocks.0.attn.v']);
+      expect(r.active).toBeLessThan(r.stored);
+      expect(r.finalLoss).toBeLessThan(r.firstLoss * 0.8);
+      expect(errors).toEqual([]);
+      console.log(`consumer webpack page: ${r.backend}, loss ${r.firstLoss.toFixed(3)} -> ${r.finalLoss.toFixed(3)}; emitted ${built.files.length} files`);
+      await page.close();
     });
   });
 });
