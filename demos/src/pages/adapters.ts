@@ -28,6 +28,7 @@ import type { RoutedMerges, RoutedOptions } from '../jobs/routed-merges.js';
 import { renderRoutedMerges } from './adapters-routed-view.js';
 import type { TransferRow } from '../jobs/transfer.js';
 import { renderTransfer } from './adapters-transfer-view.js';
+import './adapters-taxonomy-view.js';
 
 type Key = keyof AdaptersState;
 
@@ -489,6 +490,10 @@ export class WeftAdaptersPage extends LitElement {
           <section class="card" aria-labelledby="others-title">
             <h2 class="card-title" id="others-title">More adapter methods <span class="aside">no PEFT form: not mixed or downloaded</span></h2>
             ${this.renderOthers()}
+          </section>
+          <section class="card" aria-labelledby="taxonomy-title">
+            <h2 class="card-title" id="taxonomy-title">Every method by taxonomy <span class="aside">PEFT survey category · Modular Deep Learning's computation, routing, aggregation</span></h2>
+            <weft-adapter-taxonomy></weft-adapter-taxonomy>
           </section>
           <section class="card" aria-labelledby="merge-title">
             <h2 class="card-title" id="merge-title">Merge task adapters <span class="aside">${MERGE_TASKS} LoRAs, one per rotation, merged into one</span></h2>
