@@ -9,7 +9,7 @@ import {
   type Dataset, type Ledger, type Module, type TrainResult,
 } from '@weft/core';
 import {
-  BankLinear, HashedLinear, HashedMLPClassifier, MixtureOfRecursions, PfCNN, RecurrentBlock, ShapeshifterMLP, SharedMLPClassifier, planSlots, sharedTransformer, type SharingPlan,
+  BankLinear, HashedLinear, HashedMLPClassifier, MixtureOfRecursions, PfCNN, RecurrentBlock, ShapeshifterMLP, SharedMLPClassifier, blockImportance, foldPlan, foldTransformer, planSlots, sharedTransformer, type SharingPlan,
 } from '@weft/sharing';
 import type { TrainingJob, TrainingSegment } from '../controllers/training-controller.js';
 import { extentOf, type Extent, type LabelledPoints, type ProbabilityField } from '../plane.js';
@@ -65,6 +65,29 @@ export interface ExpertLoads {
   tokens: number;
 }
 
+/** FoldGPT's cut of the parent (plain data): what the gates scored, what each model kept, and what that stores. */
+export interface FoldReport {
+  /** The step the fold happened at (the first report from the technique's fold step on). */
+  step: number;
+  /** Gate-training steps that scored the blocks. */
+  gateSteps: number;
+  /** |gate| of each parent block after gate training. */
+  importance: number[];
+  /** The fold: parent indices of the kept blocks, ascending, and each one's group. */
+  folded: { kept: number[]; group: number[] };
+  /** Parent indices of the blocks pruning alone keeps (one per group, the most important). */
+  pruned: number[];
+  /** Stored parameters of the parent, the fold and pruning alone (their ledgers' totals). */
+  stored: { parent: number; folded: number; pruned: number };
+  /** Token accuracy on the first {@link FOLD_PROBE} sequences right after the cut, before fine-tuning. */
+  probe: { sequences: number; parent: number; folded: number; pruned: number };
+  /** Ledgers of the fold (shared) and pruning alone (baseline). */
+  ledgers: { shared: Ledger; baseline: Ledger };
+}
+
+/** Sequences FoldGPT's before-fine-tuning accuracies are measured on. */
+export const FOLD_PROBE = 256;
+
 /** Each token's depth in the probe sequences (ACT halting steps, MoR recursions), row-major (sequence, position). */
 export interface TokenDepths {
   /** The probe's token ids, [rows × cols]. */
@@ -87,9 +110,9 @@ export interface TokenDepths {
 export class SharingJob implements TrainingJob {
   readonly totalSteps: number;
   /** The shared model. */
-  readonly shared: Module;
+  shared: Module;
   /** The unshared baseline. */
-  readonly baseline: Module;
+  baseline: Module;
   /** 'mlp' (spirals), 'transformer' (sort), 'cnn' (8×8 shapes) or 'diffusion' (generating two moons). */
   readonly model: 'mlp' | 'transformer' | 'cnn' | 'diffusion';
   /** The data (plain arrays). */
@@ -103,12 +126,14 @@ export class SharingJob implements TrainingJob {
   /** Growth events so far (TokenFormer): the step and what changed. */
   readonly growth: Array<{ step: number; label: string }> = [];
   private stepsDone = 0;
+  /** FoldGPT's cut, once it happened (null before, and for the other techniques). */
+  foldReport: FoldReport | null = null;
   /** After a growth: the restarted optimizer's learning rate ramps up to `lr` over `steps` steps from `from`. */
   private warmup: { from: number; steps: number; lr: number } | null = null;
   /** The diffusion noise stream (DiT-Air). */
   private readonly noise: Rng;
   private optS: tf.Optimizer;
-  private readonly optB: tf.Optimizer;
+  private optB: tf.Optimizer;
   private readonly order: Generator<Int32Array>;
   private planeCache: { points: LabelledPoints; extent: Extent } | null = null;
   private disposed = false;
@@ -290,27 +315,89 @@ export class SharingJob implements TrainingJob {
       keep[`${prefix}accuracy`] = tf.keep(accuracy(out, b.y, ignore));
       return tf.add(softmaxCrossEntropy(out, b.y, ignore === undefined ? {} : { ignoreIndex: ignore }), ctx.totalAuxLoss()) as tf.Scalar;
     };
+    const fold = this.technique?.fold;
     return train({
       steps: segment.steps,
       reportEvery: Math.max(5, Math.round(this.totalSteps / 150)),
-      batch: () => {
-        const idx = tf.tensor1d(this.order.next().value!, 'int32'); // (B,)
-        return { x: tf.gather(this.x, idx), y: tf.gather(this.y, idx) };
-      },
+      batch: () => this.batch(),
       step: (b) => {
         this.maybeGrow();
         const metrics: Record<string, tf.Scalar> = {};
         this.shared.train();
         this.baseline.train();
         const loss = this.optS.minimize(() => lossOf(this.shared, b, metrics, ''), true, this.shared.trainableParameters())!;
+        if (this.baseline === this.shared) {
+          // FoldGPT before its cut: one parent, trained once; both curves are its.
+          metrics.baseline_loss = tf.keep(tf.clone(loss));
+          if (metrics.accuracy) metrics.baseline_accuracy = tf.keep(tf.clone(metrics.accuracy));
+          return { loss, metrics };
+        }
         const lossB = this.optB.minimize(() => lossOf(this.baseline, b, metrics, 'baseline_'), true, this.baseline.trainableParameters())!;
         metrics.baseline_loss = lossB;
         return { loss, metrics };
       },
-      onProgress: segment.onProgress,
+      onProgress: fold
+        ? async (p) => {
+            if (!this.foldReport && this.stepsDone >= fold.at(this.totalSteps)) await this.foldNow();
+            await segment.onProgress?.(p);
+          }
+        : segment.onProgress,
       signal: segment.signal,
       seed: segment.fromStep,
     });
+  }
+
+  /** A training batch: the next indices of the seeded order. */
+  private batch(): { x: tf.Tensor; y: tf.Tensor } {
+    const idx = tf.tensor1d(this.order.next().value!, 'int32'); // (B,)
+    const out = { x: tf.gather(this.x, idx), y: tf.gather(this.y, idx) };
+    idx.dispose();
+    return out;
+  }
+
+  /**
+   * FoldGPT's cut: score the parent's blocks by gates (the library's blockImportance on the job's
+   * batches), then the shared model becomes the fold and the baseline pruning alone (both copies;
+   * the parent is freed), each with a fresh Adam at the current learning rate.
+   */
+  private async foldNow(): Promise<void> {
+    const f = this.technique!.fold!;
+    const parent = this.shared as TinyTransformer;
+    const keep = f.keep(this.input!);
+    const groups = Math.min(f.groups(this.input!), keep);
+    const importance = await blockImportance(
+      parent,
+      { batch: () => this.batch(), loss: (o, b) => softmaxCrossEntropy(o, b.y, { ignoreIndex: IGNORE_INDEX }) },
+      { steps: f.gateSteps },
+    );
+    const folded = foldTransformer(parent, importance, { keep, groups });
+    const pruned = foldTransformer(parent, importance, { keep: groups, groups });
+    const [N, T] = this.dataset.xShape as [number, number];
+    const rows = Math.min(FOLD_PROBE, N);
+    const probeAcc = async (m: Module) => {
+      m.eval();
+      const acc = tf.tidy(() => accuracy((m as Module<tf.Tensor, tf.Tensor>).call(tf.slice(this.x, [0, 0], [rows, T])), tf.slice(this.y, [0, 0], [rows, T]), IGNORE_INDEX)); // (rows, T) -> scalar
+      const v = (await acc.data())[0]!;
+      acc.dispose();
+      return v;
+    };
+    const probe = { sequences: rows, parent: await probeAcc(parent), folded: await probeAcc(folded), pruned: await probeAcc(pruned) };
+    const storedParent = parameterLedger(parent).totals.stored;
+    const lr = (this.optS as unknown as { learningRate: number }).learningRate;
+    parent.dispose();
+    this.optS.dispose();
+    this.optB.dispose();
+    this.optS = makeOptimizer({ name: 'adam', learningRate: lr });
+    this.optB = makeOptimizer({ name: 'adam', learningRate: lr });
+    this.shared = folded;
+    this.baseline = pruned;
+    const ledgers = this.ledgers();
+    this.foldReport = {
+      step: this.stepsDone, gateSteps: f.gateSteps, importance,
+      folded: foldPlan(importance, { keep, groups }), pruned: foldPlan(importance, { keep: groups, groups }).kept,
+      stored: { parent: storedParent, folded: ledgers.shared.totals.stored, pruned: ledgers.baseline.totals.stored },
+      probe, ledgers,
+    };
   }
 
   /** Grow the shared model at the technique's step (TokenFormer); its optimizer restarts with the new variables, at the same learning rate. */
@@ -333,7 +420,7 @@ export class SharingJob implements TrainingJob {
     if (this.disposed) return;
     this.disposed = true;
     this.shared.dispose();
-    this.baseline.dispose();
+    if (this.baseline !== this.shared) this.baseline.dispose(); // FoldGPT's parent is both before its cut
     this.optS.dispose();
     this.optB.dispose();
     tf.dispose([this.x, this.y]);

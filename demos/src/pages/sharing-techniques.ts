@@ -57,6 +57,13 @@ export interface PageTechnique {
   generate?: { loss: (m: AnyModule, x: tf.Tensor, rng: Rng) => tf.Scalar; sample: (m: AnyModule, n: number, rng: Rng) => Promise<Float32Array> };
   /** Growth during training (TokenFormer): the step to grow at and what it does to the shared model; returns a label. */
   grow?: { at: (totalSteps: number) => number; apply: (shared: AnyModule) => string };
+  /**
+   * Compression of a parent mid-run (FoldGPT): `build` returns the parent as both models; at the
+   * first report from step `at` on, the job scores the parent's blocks (`gateSteps` of gate
+   * training), the shared model becomes the fold (`keep` blocks in `groups` groups) and the baseline
+   * pruning alone to `groups` blocks (the same stored parameters but the scales); both fine-tune on.
+   */
+  fold?: { at: (totalSteps: number) => number; gateSteps: number; keep: (input: TechniqueInput) => number; groups: (input: TechniqueInput) => number };
   /** Mixture-of-experts techniques: the page shows each MoE layer's expert loads, with this note on what is routed. */
   experts?: { note: string };
   /** A per-token depth (ACT, MoR): the (B, T) statistic that holds it, the deepest value, and what one unit of depth is. */
@@ -144,6 +151,20 @@ export const PAGE_TECHNIQUES: Readonly<Record<string, PageTechnique>> = {
     },
     rows: (i) => [{ label: 'attention', map: own(i.depth).map((l) => l % moeutGroup(i)) }, { label: 'σ-MoE', map: own(i.depth).map((l) => l % moeutGroup(i)) }],
     experts: { note: 'The σ-MoE feed-forward layers (8 experts, top-2 by sigmoid score); each layer of the group runs in several slots and shows its last one.' },
+  },
+  foldgpt: {
+    group: 'Compression',
+    about: 'FoldGPT: a parent Transformer trains for the first half; then learnable gates score its blocks, the least important third is removed and the rest folded into K groups that each share one block, every layer with its own channel scale; the fold fine-tunes beside pruning alone to K blocks (the same stored parameters but the scales).',
+    model: 'transformer',
+    baseline: 'pruning alone: the K most important blocks of the same parent kept, the rest removed',
+    sizeField: 'Groups after folding',
+    usesCompression: false,
+    build: (i, rng) => {
+      const parent = new TinyTransformer(tcfg(i), rng.fork('parent'));
+      return { shared: parent, baseline: parent };
+    },
+    rows: () => null,
+    fold: { at: (total) => Math.floor(total / 2), gateSteps: 60, keep: (i) => i.depth - Math.floor(i.depth / 3), groups: (i) => Math.min(i.unique, i.depth - Math.floor(i.depth / 3)) },
   },
   'low-rank-gru': {
     group: 'Low-rank state',

@@ -16,6 +16,7 @@ import './sharing-modules-diagram.js';
 import '../components/decision-boundary.js';
 import './sharing-depth.js';
 import './sharing-experts.js';
+import './sharing-fold.js';
 import { LitElement, html, nothing } from 'lit';
 import type { Ledger } from '@weft/core';
 import { SHARING_PLANS } from '@weft/sharing';
@@ -28,7 +29,7 @@ import { formatUrlState } from '../url-state.js';
 import { sharingStyles } from '../styles/sharing.js';
 import { formatInt, formatLoss, formatPercent } from '../format.js';
 import { BACKEND_CHOICES } from '../backend-choice.js';
-import { slotsOf, type ExpertLoads, type SharingJobInfo, type TokenDepths } from '../jobs/sharing-job.js';
+import { slotsOf, type ExpertLoads, type FoldReport, type SharingJobInfo, type TokenDepths } from '../jobs/sharing-job.js';
 import { JobWorker, type WorkerJob } from '../jobs/worker-job.js';
 import type { Extent, LabelledPoints, ProbabilityField } from '../components/decision-boundary.js';
 import { SHARING_CHOICES, SHARING_MODELS, SHARING_SCHEMA, isHashed, planFields, type SharingChoice, type SharingState } from './sharing-state.js';
@@ -90,6 +91,16 @@ export class WeftSharingPage extends LitElement {
           this.ledgers = g.ledgers;
         }
       }
+      // FoldGPT: once its cut has happened, the view, the ledgers and a marker on the loss follow it.
+      const fold = this.technique?.fold;
+      if (job && fold && !this.foldReport && p.step >= fold.at(job.totalSteps)) {
+        const r = await job.call<FoldReport | null>('fold');
+        if (this.job === job && r) {
+          this.foldReport = r;
+          this.growth = [{ step: r.step, label: 'cut and folded' }];
+          this.ledgers = r.ledgers;
+        }
+      }
       if (performance.now() - this.lastField >= FIELD_REFRESH_MS || p.step === this.training.totalSteps) await this.refreshFields();
     },
     onStatus: (s) => {
@@ -105,6 +116,7 @@ export class WeftSharingPage extends LitElement {
   /** ACT / MoR: each probe token's depth, refreshed with the boundaries. */
   private depths: TokenDepths | null = null;
   private experts: ExpertLoads | null = null;
+  private foldReport: FoldReport | null = null;
   /** MLP: both models' decision boundaries, side by side. */
   private fields: { shared: ProbabilityField; baseline: ProbabilityField } | null = null;
   private fieldStep = 0;
@@ -214,6 +226,7 @@ export class WeftSharingPage extends LitElement {
           ${this.technique?.generate ? this.renderSamples() : nothing}
           ${this.technique?.depth ? this.renderDepths(this.technique.depth.unit) : nothing}
           ${this.technique?.experts ? this.renderExperts(this.technique.experts.note) : nothing}
+          ${this.technique?.fold ? this.renderFold(this.technique.fold.at(this.job?.totalSteps ?? s.steps)) : nothing}
           <section class="card" aria-labelledby="ledger-title">
             <h2 class="card-title" id="ledger-title">Parameter ledger of the shared model <span class="aside">${L ? `${L.shared.rows.length} paths` : ''}</span></h2>
             <weft-ledger-table .ledger=${L?.shared ?? null} max-rows="14"></weft-ledger-table>
@@ -285,6 +298,18 @@ export class WeftSharingPage extends LitElement {
       <h2 class="card-title" id="depth-title">Per-token depth <span class="aside">${d ? `${d.rows} sequences · mean ${mean.toFixed(2)} of at most ${d.max}` : ''}</span></h2>
       <weft-sharing-depth .depths=${d}></weft-sharing-depth>
       <p class="about">Each row is one sequence of the sort task: 5 tokens, the separator →, then the sorted answer so far. A cell's shade is the token's depth: ${unit}. The baseline runs every token through all ${d?.max ?? this.page.state.depth} blocks.${uses !== undefined && Math.abs(uses - mean) > 1e-6 ? ` The ledger counts the block ${uses.toFixed(2)} times per token, the sum of the routers' capacities; at ${d!.cols} positions each router keeps a whole number of tokens, ${mean.toFixed(2)} per token here.` : ''}</p>
+    </section>`;
+  }
+
+  /** FoldGPT: each parent block's importance and fate; parent, fold and pruning alone side by side. */
+  private renderFold(at: number) {
+    const r = this.foldReport;
+    const p = this.training.history.at(-1);
+    const latest = r && p && p.step > r.step ? { folded: p.metrics.accuracy ?? Number.NaN, pruned: p.metrics.baseline_accuracy ?? Number.NaN } : null;
+    return html`<section class="card" aria-labelledby="fold-title">
+      <h2 class="card-title" id="fold-title">Blocks of the parent <span class="aside">${r ? `scored by ${r.gateSteps} gate steps at step ${r.step.toLocaleString('en-US')}` : 'before the cut'}</span></h2>
+      <weft-sharing-fold .report=${r} .depth=${this.page.state.depth} .foldAt=${at} .latest=${latest}></weft-sharing-fold>
+      <p class="about">Each block's score is its |gate| after the gates alone trained with an L1 pull towards 0 (the parent frozen): a block the model can do without ends near 0. The fold keeps the most important blocks and shares one block per group, each layer scaling its output by its own learnable channel scale; pruning alone keeps one block per group, so both store about the same. Accuracy after the cut is on the first ${r?.probe.sequences ?? 256} sequences before any fine-tuning; now is on the latest training batches (the curves).</p>
     </section>`;
   }
 
@@ -497,6 +522,7 @@ export class WeftSharingPage extends LitElement {
     this.growth = [];
     this.depths = null;
     this.experts = null;
+    this.foldReport = null;
     this.samples = null;
     this.fields = null;
     this.fieldStep = 0;

@@ -1,6 +1,6 @@
 // The sharing page's worker: its SharingJob (the shared model, its unshared baseline, both
 // optimisers, the data) lives and trains here, and the decision boundaries, the diffusion samples,
-// TokenFormer's growth and the per-token depths are computed here, so the page's main thread only draws.
+// TokenFormer's growth, the per-token depths and FoldGPT's cut are computed here, so the page's main thread only draws.
 import { hostJob } from './job-host.js';
 import { SharingJob } from '../jobs/sharing-job.js';
 import type { SharingState } from '../pages/sharing-state.js';
@@ -11,4 +11,5 @@ hostJob((state: SharingState) => new SharingJob(state), (job) => job.describe(),
   growth: (job) => job.growthNow(),
   depths: (job) => job.depths(),
   experts: (job) => job.expertLoads(),
+  fold: (job) => job.foldReport,
 });

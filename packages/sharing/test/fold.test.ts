@@ -6,7 +6,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { describe, expect, it } from 'vitest';
 import { IGNORE_INDEX, Rng, TinyTransformer, TransformerBlock, makeOptimizer, parameterLedger, softmaxCrossEntropy, sortTask, split, toTensors, train } from '@weft/core';
-import { GatedBlock, ScaledBlock, blockImportance, foldTransformer } from '@weft/sharing';
+import { GatedBlock, ScaledBlock, blockImportance, foldPlan, foldTransformer } from '@weft/sharing';
 import { fitSequence, meanSpread } from './wave2-helpers.js';
 
 /** Seeded experiments on a paper's claim run with WEFT_LONG_EXPERIMENTS=1 (minutes each; the suite has a 25-minute budget). */
@@ -45,6 +45,13 @@ describe('FoldGPT', () => {
     expect(m.blocks.items).toHaveLength(6);
     for (const [i, [p, v]] of m.namedParameters().entries()) expect(Array.from(await v.data()), p).toEqual(Array.from(before[i]![1]));
     m.dispose();
+  });
+
+  it('foldPlan: the keep most important blocks in order, consecutive groups, ties to the earlier block', () => {
+    expect(foldPlan([0.9, 0.1, 0.8, 0.7, 0.2, 0.6], { keep: 4, groups: 2 })).toEqual({ kept: [0, 2, 3, 5], group: [0, 0, 1, 1] });
+    expect(foldPlan([0.5, 0.5, 0.1, 0.5], { keep: 2, groups: 2 })).toEqual({ kept: [0, 1], group: [0, 1] });
+    expect(foldPlan([3, 1, 2], { keep: 3, groups: 2 })).toEqual({ kept: [0, 1, 2], group: [0, 0, 1] });
+    expect(() => foldPlan([1, Number.NaN], {})).toThrow(/importance must be/);
   });
 
   it('fold: groups share their first kept block behind per-layer scales; equals a model of copies of those blocks (1e-5)', async () => {

@@ -70,6 +70,33 @@ export interface FoldConfig {
 /** The documented defaults of {@link FoldConfig}. */
 export const FOLD_DEFAULTS: FoldConfig = { keep: 4, groups: 2 };
 
+/** Which blocks a fold keeps and the group of each: see {@link foldPlan}. */
+export interface FoldPlan {
+  /** Indices of the kept blocks, ascending (the `keep` most important; ties: the earlier block). */
+  kept: number[];
+  /** Group of each kept block (same order): consecutive kept blocks, `keep`/`groups` to a group. */
+  group: number[];
+}
+
+/**
+ * FoldGPT's plan for blocks of the given `importance`: the `keep` most important blocks, in model
+ * order, split into `groups` consecutive groups (kept block k goes to group ⌊k·groups/keep⌋).
+ */
+export function foldPlan(importance: number[], config: Partial<FoldConfig> = {}): FoldPlan {
+  const W = 'foldPlan';
+  const c = resolveConfig(W, FOLD_DEFAULTS, config);
+  if (!Array.isArray(importance) || importance.length === 0 || !importance.every(Number.isFinite)) throw new Error(`${W}: importance must be a non-empty array of finite numbers (one per block)`);
+  checkInt(W, 'keep', c.keep, 1, importance.length);
+  checkInt(W, 'groups', c.groups, 1, c.keep);
+  const kept = importance
+    .map((v, i) => [v, i] as const)
+    .sort((a, b) => b[0] - a[0] || a[1] - b[1])
+    .slice(0, c.keep)
+    .map(([, i]) => i)
+    .sort((a, b) => a - b);
+  return { kept, group: kept.map((_, k) => Math.floor((k * c.groups) / c.keep)) };
+}
+
 /**
  * Remove the blocks of `model` with the smallest `importance`, fold the `keep` left (in their
  * order) into `groups` groups — each group's layers share its first block, each behind its own
@@ -83,12 +110,7 @@ export function foldTransformer(model: TinyTransformer, importance: number[], co
   if (!Array.isArray(importance) || importance.length !== L) throw new Error(`${W}: importance has ${Array.isArray(importance) ? importance.length : 'no'} entries; the model has ${L} blocks`);
   checkInt(W, 'keep', c.keep, 1, L);
   checkInt(W, 'groups', c.groups, 1, c.keep);
-  const kept = importance
-    .map((v, i) => [v, i] as const)
-    .sort((a, b) => b[0] - a[0] || a[1] - b[1])
-    .slice(0, c.keep)
-    .map(([, i]) => i)
-    .sort((a, b) => a - b);
+  const { kept, group } = foldPlan(importance, c);
   const copies = new Map<number, TransformerBlock>();
   const copyOf = (i: number): TransformerBlock => {
     const b = model.blocks.at(i);
@@ -101,9 +123,8 @@ export function foldTransformer(model: TinyTransformer, importance: number[], co
     }
     return copies.get(i)!;
   };
-  const groupOf = (k: number) => Math.floor((k * c.groups) / c.keep); // kept block k -> its group
   const blocks: Module<SequenceInput, tf.Tensor>[] = kept.map((_, k) => {
-    const anchor = copyOf(kept[kept.findIndex((_, j) => groupOf(j) === groupOf(k))]!);
+    const anchor = copyOf(kept[group.indexOf(group[k]!)]!);
     return c.groups === c.keep ? anchor : new ScaledBlock(anchor, model.dim);
   });
   const out = new TinyTransformer({ ...model.config, depth: kept.length }, undefined, { blocks });
