@@ -36,3 +36,4 @@ export * from './merging/index.js';
 export * from './layers-model.js';
 export { registerTfjsAdaptedLayers } from './tfjs-adapted-layer.js';
 export * from './library/arrow.js';
+export * from './peft-scaling-study.js';
