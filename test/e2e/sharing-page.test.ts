@@ -132,6 +132,28 @@ describe('sharing.html', () => {
     expect(await w.cspViolations(), 'CSP violations').toEqual([]);
   });
 
+  it('FoldGPT: the parent trains, then its blocks are scored, cut and folded in the worker; fold and pruning alone store what their ledgers say', async () => {
+    const w = await openWatched(browser);
+    const { page } = w;
+    // 6 blocks of width 16, K = 2: the cut at step 15 of 30 removes 2, folds 4 into 2 groups, and pruning alone keeps 2.
+    await page.goto(demoUrl('sharing.html?backend=wasm&sharing=foldgpt&steps=30&depth=6&width=16&unique=2'));
+    await expect.poll(() => startButton(page).isEnabled(), { timeout: 60_000 }).toBe(true);
+    expect(await page.locator('weft-sharing-fold [data-block]').count()).toBe(6);
+    await startButton(page).click();
+    await expect.poll(() => page.locator('[data-fold-blocks]').count(), { timeout: 90_000 }).toBe(1);
+    const fates = await page.locator('weft-sharing-fold [data-fate]').evaluateAll((b) => b.map((e) => e.getAttribute('data-fate')));
+    expect([...fates].sort()).toEqual(['group 0', 'group 0', 'group 1', 'group 1', 'removed', 'removed']);
+    expect(await page.locator('[data-marker]').first().getAttribute('data-marker')).toBe('15');
+    const stored = (row: string) => num(page, `[data-fold-row="${row}"]`, 'data-fold-stored');
+    expect((await stored('folded')) - (await stored('pruned'))).toBe(4 * 16); // one channel scale per kept layer
+    await expect.poll(() => num(page, '[data-stored]', 'data-stored'), { timeout: 30_000 }).toBe(await stored('folded'));
+    expect(await num(page, '[data-baseline]', 'data-baseline')).toBe(await stored('pruned'));
+
+    expect(w.errors, 'console errors').toEqual([]);
+    expect(w.foreign, 'requests to other origins').toEqual([]);
+    expect(await w.cspViolations(), 'CSP violations').toEqual([]);
+  });
+
   it('UT/ACT and Mixture-of-Recursions show each token\'s depth as a heatmap, trained in the worker', async () => {
     const w = await openWatched(browser);
     const { page } = w;

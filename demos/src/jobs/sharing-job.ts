@@ -128,8 +128,8 @@ export class SharingJob implements TrainingJob {
   private stepsDone = 0;
   /** FoldGPT's cut, once it happened (null before, and for the other techniques). */
   foldReport: FoldReport | null = null;
-  /** After a growth: the restarted optimizer's learning rate ramps up to `lr` over `steps` steps from `from`. */
-  private warmup: { from: number; steps: number; lr: number } | null = null;
+  /** After a growth (or FoldGPT's cut, `both` models): the restarted optimizer's learning rate ramps up to `lr` over `steps` steps from `from`. */
+  private warmup: { from: number; steps: number; lr: number; both?: boolean } | null = null;
   /** The diffusion noise stream (DiT-Air). */
   private readonly noise: Rng;
   private optS: tf.Optimizer;
@@ -358,7 +358,8 @@ export class SharingJob implements TrainingJob {
   /**
    * FoldGPT's cut: score the parent's blocks by gates (the library's blockImportance on the job's
    * batches), then the shared model becomes the fold and the baseline pruning alone (both copies;
-   * the parent is freed), each with a fresh Adam at the current learning rate.
+   * the parent is freed), each with a fresh Adam whose learning rate ramps up as after a growth
+   * (a fresh Adam's first steps move every weight by about the learning rate).
    */
   private async foldNow(): Promise<void> {
     const f = this.technique!.fold!;
@@ -387,8 +388,9 @@ export class SharingJob implements TrainingJob {
     parent.dispose();
     this.optS.dispose();
     this.optB.dispose();
-    this.optS = makeOptimizer({ name: 'adam', learningRate: lr });
-    this.optB = makeOptimizer({ name: 'adam', learningRate: lr });
+    this.warmup = { from: this.stepsDone, steps: Math.max(5, Math.round(this.totalSteps / 20)), lr, both: true };
+    this.optS = makeOptimizer({ name: 'adam', learningRate: lr / this.warmup.steps });
+    this.optB = makeOptimizer({ name: 'adam', learningRate: lr / this.warmup.steps });
     this.shared = folded;
     this.baseline = pruned;
     const ledgers = this.ledgers();
@@ -405,7 +407,10 @@ export class SharingJob implements TrainingJob {
     const grow = this.technique?.grow;
     const step = this.stepsDone++;
     const w = this.warmup;
-    if (w && step - w.from < w.steps) setLearningRate(this.optS, (w.lr * (step - w.from + 1)) / w.steps);
+    if (w && step - w.from < w.steps) {
+      setLearningRate(this.optS, (w.lr * (step - w.from + 1)) / w.steps);
+      if (w.both) setLearningRate(this.optB, (w.lr * (step - w.from + 1)) / w.steps);
+    }
     if (!grow || this.growth.length > 0 || step !== grow.at(this.totalSteps)) return;
     const label = grow.apply(this.shared);
     const lr = (this.optS as unknown as { learningRate: number }).learningRate;

@@ -49,7 +49,8 @@ export class WeftSharingFold extends LitElement {
       th:first-child, td:first-child { text-align: left; }
       td { font-family: var(--font-mono, ui-monospace, monospace); }
       td:first-child { font-family: inherit; }
-      th { font-weight: 600; color: var(--muted); font-size: 12px; }
+      th { font-weight: 600; color: var(--muted); font-size: 12px; vertical-align: bottom; }
+      @media (max-width: 520px) { th, td { padding: 5px 3px; font-size: 12px; } }
       .table { overflow-x: auto; }
       .empty { color: var(--faint); font-size: 14px; padding: 8px 0 0; }
     `,
@@ -63,10 +64,10 @@ export class WeftSharingFold extends LitElement {
     }
     const max = Math.max(...r.importance, 1e-12);
     const groups = Math.max(...r.folded.group) + 1;
-    const rows: Array<{ name: string; key: string; blocks: number; stored: number; probe: number; now: number | null }> = [
-      { name: 'parent', key: 'parent', blocks: r.importance.length, stored: r.stored.parent, probe: r.probe.parent, now: null },
-      { name: `fold (${r.folded.kept.length} layers, ${groups} shared)`, key: 'folded', blocks: groups, stored: r.stored.folded, probe: r.probe.folded, now: this.latest?.folded ?? null },
-      { name: `pruning alone (${r.pruned.length} layers)`, key: 'pruned', blocks: r.pruned.length, stored: r.stored.pruned, probe: r.probe.pruned, now: this.latest?.pruned ?? null },
+    const rows: Array<{ name: string; key: string; layers: number; blocks: number; stored: number; probe: number; now: number | null }> = [
+      { name: 'parent', key: 'parent', layers: r.importance.length, blocks: r.importance.length, stored: r.stored.parent, probe: r.probe.parent, now: null },
+      { name: 'fold', key: 'folded', layers: r.folded.kept.length, blocks: groups, stored: r.stored.folded, probe: r.probe.folded, now: this.latest?.folded ?? null },
+      { name: 'pruning alone', key: 'pruned', layers: r.pruned.length, blocks: r.pruned.length, stored: r.stored.pruned, probe: r.probe.pruned, now: this.latest?.pruned ?? null },
     ];
     return html`<div class="blocks" data-fold-blocks=${r.importance.length}>
         ${r.importance.map((v, i) => {
@@ -83,9 +84,9 @@ export class WeftSharingFold extends LitElement {
         })}
       </div>
       <div class="table"><table>
-        <thead><tr><th>model</th><th>blocks stored</th><th>stored parameters</th><th>accuracy after the cut</th><th>accuracy now</th></tr></thead>
-        <tbody>${rows.map((x) => html`<tr data-fold-row=${x.key} data-stored=${x.stored}>
-          <td>${x.name}</td><td>${x.blocks}</td><td>${formatInt(x.stored)}</td><td>${formatPercent(x.probe)}</td><td>${x.now === null ? (x.key === 'parent' ? '—' : nothing) : formatPercent(x.now)}</td>
+        <thead><tr><th>model</th><th>layers</th><th>blocks stored</th><th>stored params</th><th>acc. after cut</th><th>acc. now</th></tr></thead>
+        <tbody>${rows.map((x) => html`<tr data-fold-row=${x.key} data-fold-stored=${x.stored}>
+          <td>${x.name}</td><td>${x.layers}</td><td>${x.blocks}</td><td>${formatInt(x.stored)}</td><td>${formatPercent(x.probe)}</td><td>${x.now === null ? (x.key === 'parent' ? '—' : nothing) : formatPercent(x.now)}</td>
         </tr>`)}</tbody>
       </table></div>`;
   }

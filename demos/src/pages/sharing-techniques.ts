@@ -154,7 +154,7 @@ export const PAGE_TECHNIQUES: Readonly<Record<string, PageTechnique>> = {
   },
   foldgpt: {
     group: 'Compression',
-    about: 'FoldGPT: a parent Transformer trains for the first half; then learnable gates score its blocks, the least important third is removed and the rest folded into K groups that each share one block, every layer with its own channel scale; the fold fine-tunes beside pruning alone to K blocks (the same stored parameters but the scales).',
+    about: 'FoldGPT: a parent Transformer trains for the first half; then learnable gates score its blocks, the least important third is removed and the rest folded into K groups that each share one block, every layer with its own channel scale; the fold fine-tunes beside pruning alone to K blocks (the same stored parameters but the scales), both with a fresh, warmed-up Adam.',
     model: 'transformer',
     baseline: 'pruning alone: the K most important blocks of the same parent kept, the rest removed',
     sizeField: 'Groups after folding',
