@@ -60,7 +60,7 @@ export class WeftSharingFold extends LitElement {
     const r = this.report;
     if (!r) {
       return html`<div class="blocks">${Array.from({ length: this.depth }, (_, i) => html`<div class="block" data-block=${i}><span class="name">block ${i}</span><span class="imp">not scored yet</span></div>`)}</div>
-        <div class="empty">The parent trains until step ${this.foldAt.toLocaleString('en-US')}; then its blocks are scored, cut and folded here.</div>`;
+        <div class="empty">The parent trains until about step ${this.foldAt.toLocaleString('en-US')} (the cut comes at the first progress report from there); then its blocks are scored, cut and folded here.</div>`;
     }
     const max = Math.max(...r.importance, 1e-12);
     const groups = Math.max(...r.folded.group) + 1;
