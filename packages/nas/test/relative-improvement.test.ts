@@ -10,8 +10,8 @@
 // gdas −17.9 ± 24.8, rome −17.1 ± 35.2, sharpdarts −32.5 ± 31.4. The paper's finding that many methods
 // hardly beat the average architecture holds for the single-path samplers (GDAS, ROME) and sharpDARTS
 // here, which land below it; the seed moves every figure by tens of points. On the conv cell the
-// random genotypes already reach 98.6 ± 0.2 % after 150 steps: GDAS's RI is +0.7 ± 0.5 %, a ceiling,
-// not a finding. The entangled methods on the conv8 ranking benchmark (supernet-training.test.ts,
+// random genotypes already reach 98.6 ± 0.2 % after 150 steps: RI darts +1.0 ± 0.2 %, gdas
+// +0.7 ± 0.5 %, pc-darts +0.2 ± 0.6 % — a ceiling, not a finding (other methods not run: time). The entangled methods on the conv8 ranking benchmark (supernet-training.test.ts,
 // random mean 0.810): spos-entangled +16.8 ± 6.5 %, tanglenas +11.5 ± 13.3 %.
 // The entangled methods' RI on both ranking benchmarks is in supernet-training.test.ts.
 import * as tf from '@tensorflow/tfjs-core';
