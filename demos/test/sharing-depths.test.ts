@@ -23,6 +23,10 @@ describe('sharing.html per-token depth (ACT, MoR)', () => {
       expect([1, 2, 3].map((k) => row.filter((v) => v === k).length)).toEqual([3, 4, 3]);
     }
     expect(d.tokens.slice(0, 10)).toEqual(Array.from(job.dataset.x.slice(0, 10)));
+    // K/V entries per sequence: recursion-wise 10 + 7 + 3 (the tokens each recursion runs on),
+    // shared 10 (the first recursion's), plain 3 × 10 — and each probe row holds exactly Σ depths.
+    expect(d.kv).toEqual({ recursionWise: 20, shared: 10, plain: 30 });
+    for (let r = 0; r < d.rows; r++) expect(d.depth.slice(r * d.cols, (r + 1) * d.cols).reduce((a, v) => a + v, 0)).toBe(d.kv!.recursionWise);
     job.dispose();
   });
 
@@ -40,6 +44,9 @@ describe('sharing.html per-token depth (ACT, MoR)', () => {
       const L = d.ledger;
       const effective = L.rows.filter((r) => r.path.startsWith('blocks.0.block.')).map((r) => r.size * r.uses).reduce((a, b) => a + b, 0);
       expect(effective / block, sharing).toBeCloseTo(mean, 6);
+      // Token-choice caches T × mean depth; ACT has no MoR K/V.
+      if (sharing === 'ut-act') expect(d.kv).toBeNull();
+      else expect(d.kv!.recursionWise).toBeCloseTo(d.cols * mean, 6);
       job.dispose();
     }
   });

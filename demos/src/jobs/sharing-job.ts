@@ -104,6 +104,13 @@ export interface TokenDepths {
   sep: number;
   /** The shared model's ledger, its block counted once per mean applied depth of the probe. */
   ledger: Ledger;
+  /**
+   * MoR only: K/V entries one sequence of `cols` tokens caches for the shared block, summed over the
+   * model's MoR modules (MixtureOfRecursions.kvEntries): with recursion-wise caching (the model's own
+   * mode), with K/V shared from the first recursion, and in a plain recursive model (every token at
+   * every recursion). Null for ACT.
+   */
+  kv: { recursionWise: number; shared: number; plain: number } | null;
 }
 
 /** Two models, one batch stream, one step trains both. */
@@ -274,9 +281,16 @@ export class SharingJob implements TrainingJob {
     ctx.disposeStats();
     const mean = depth.reduce((a, v) => a + v, 0) / depth.length;
     for (const m of this.shared.modules()) if (m instanceof RecurrentBlock || m instanceof MixtureOfRecursions) m.observeDepth(mean);
+    const mor = this.shared.modules().filter((m): m is MixtureOfRecursions => m instanceof MixtureOfRecursions);
+    const kv = mor.length === 0 ? null : {
+      recursionWise: mor.reduce((a, m) => a + m.kvEntries(T), 0),
+      // Shared: the first recursion's tokens write the K/V every later recursion reads.
+      shared: mor.reduce((a, m) => a + (m.settings.routing === 'expert-choice' ? m.keptPerStep(T)[0]! : T), 0),
+      plain: mor.reduce((a, m) => a + T * m.settings.maxRecursions, 0),
+    };
     return {
       tokens: Array.from((this.dataset.x as Int32Array).subarray(0, rows * T)),
-      depth, rows, cols: T, max: d.max(this.input!), sep: Number(this.dataset.meta?.sep ?? -1), ledger: this.ledger(),
+      depth, rows, cols: T, max: d.max(this.input!), sep: Number(this.dataset.meta?.sep ?? -1), ledger: this.ledger(), kv,
     };
   }
 

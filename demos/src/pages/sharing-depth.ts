@@ -28,6 +28,8 @@ export class WeftSharingDepth extends LitElement {
       .lbl { font: 12px var(--font-sans, system-ui); fill: var(--muted); }
       .tok { font: 600 13px var(--font-mono, ui-monospace, monospace); }
       .empty { color: var(--faint); font-size: 14px; padding: 24px 0; text-align: center; }
+      .kv { margin: 8px 0 0; font-size: 13px; color: var(--muted); }
+      .kv b { color: var(--fg); font-variant-numeric: tabular-nums; }
     `,
   ];
   override render() {
@@ -64,7 +66,13 @@ export class WeftSharingDepth extends LitElement {
         return svg`<rect x=${x} y=${top + rows * ch + 12} width=${sw - 2} height="16" rx="2" fill="var(--accent)" fill-opacity=${shade(k + 1, max)}></rect>
           ${(k + 1) % every === 0 || k === 0 ? svg`<text class="tok" x=${x + sw / 2 - 1} y=${top + rows * ch + 24.5} text-anchor="middle" fill=${shade(k + 1, max) > 0.55 ? 'var(--bg, #fff)' : 'var(--fg, currentColor)'}>${k + 1}</text>` : nothing}`;
       })}
-    </svg>`;
+    </svg>
+      ${d.kv
+        ? html`<p class="kv" data-kv=${JSON.stringify(d.kv)}>K/V cache per sequence of ${cols} tokens: <b>${d.kv.recursionWise}</b> entries with
+            recursion-wise caching (only the tokens a recursion runs on cache there), <b>${d.kv.plain}</b> in a plain recursive
+            model (every token at every recursion), <b>${d.kv.shared}</b> with K/V shared from the first recursion
+            (<code>kv: 'shared'</code>).</p>`
+        : nothing}`;
   }
 }
 
