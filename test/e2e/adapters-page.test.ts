@@ -135,6 +135,18 @@ describe('adapters.html', () => {
       expect(Number(await r.getAttribute('data-accuracy')), (await r.getAttribute('data-other')) ?? '').toBeGreaterThan(baseOnTask);
     }
     await page.screenshot({ path: resultPath('adapters-others.png'), fullPage: true });
+    // Selective LoRA against LoRA on the same base: three rows, one gate per layer, LoRA learns B.
+    await page.locator('button[data-action="selective"]').click();
+    await expect
+      .poll(async () => ((await page.locator('[role="alert"]').count()) > 0 ? await page.locator('[role="alert"]').first().textContent() : await page.locator('tr[data-selective-row]').count()), { timeout: 60_000 })
+      .toBe(3);
+    expect(await attr(page, '[data-selective-layers]', 'data-selective-layers')).toBe(3);
+    expect(await attr(page, 'tr[data-selective-row="lora"]', 'data-trainable')).toBe(520);
+    expect(await attr(page, 'tr[data-selective-row="lora"]', 'data-b')).toBeGreaterThan(baseOnTask);
+    const card = page.locator('section[aria-labelledby="selective-title"]');
+    await card.screenshot({ path: resultPath('adapters-selective.png') });
+    await page.setViewportSize({ width: 390, height: 844 });
+    await card.screenshot({ path: resultPath('adapters-selective-phone.png') });
     expect(w.errors).toEqual([]);
     expect(await w.cspViolations()).toEqual([]);
   }, 180_000);

@@ -14,6 +14,7 @@ import {
 import type { AdapterMethodChoice } from '../pages/adapters-state.js';
 import { extentOf, type Extent, type ProbabilityField } from '../plane.js';
 import { probabilityField } from './probability-field.js';
+import { selectiveRows, type SelectiveRow } from './selective-lora.js';
 
 /** Hidden widths of the page's MLP. */
 export const HIDDEN = [64, 64];
@@ -206,6 +207,12 @@ export class AdaptersLab {
     if (names.length === 0) setActiveAdapters(this.base, []);
     else await combineAdapters(this.base, names, names.map((n) => weights[n as AdapterMethodChoice]!), 'mix', { method: 'task-arithmetic' });
     return { task: await this.accuracy('task'), base: await this.accuracy('base') };
+  }
+
+  /** Selective LoRA against plain LoRA, each tuned `steps` steps on the new task (B): A and B accuracy, the gates left on (selective-lora.ts). */
+  async selective(steps: number): Promise<SelectiveRow[]> {
+    if (!this.baseReady) throw new Error('Pretrain or load a base model first');
+    return selectiveRows(this.base, this.data.task, this.data.preTest, this.data.taskTest, steps, this.config.seed);
   }
 
   /** The adapter `method` in PEFT's format. */

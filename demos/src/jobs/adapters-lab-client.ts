@@ -8,6 +8,7 @@ import type { AdaptersLabConfig, MethodResult } from './adapters-job.js';
 import { MERGE_TASKS, type ArrowOutcome, type MergeOutcome, type MergeRow } from './merge-explorer-job.js';
 import type { RoutedMerges, RoutedOptions } from './routed-merges.js';
 import type { TransferRow } from './transfer.js';
+import type { SelectiveRow } from './selective-lora.js';
 import type { AdaptersPhase } from '../workers/adapters-worker.js';
 import type { AdapterMethodChoice } from '../pages/adapters-state.js';
 import type { Extent, ProbabilityField } from '../plane.js';
@@ -103,6 +104,11 @@ export class AdaptersLabClient {
   /** Accuracy on both tasks of the base plus Σ weightᵢ · ΔWᵢ of the trained adapters. */
   mix(weights: Partial<Record<AdapterMethodChoice, number>>): Promise<{ task: number; base: number }> {
     return this.job.call('mix', weights);
+  }
+
+  /** Selective LoRA against plain LoRA on the new task, with task A kept or forgotten. */
+  selective(steps: number): Promise<SelectiveRow[]> {
+    return this.job.call('selective', steps);
   }
 
   /** The adapter `method` in PEFT's format. */

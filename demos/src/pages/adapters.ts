@@ -28,6 +28,8 @@ import type { RoutedMerges, RoutedOptions } from '../jobs/routed-merges.js';
 import { renderRoutedMerges } from './adapters-routed-view.js';
 import type { TransferRow } from '../jobs/transfer.js';
 import { renderTransfer } from './adapters-transfer-view.js';
+import type { SelectiveRow } from '../jobs/selective-lora.js';
+import { renderSelective } from './adapters-selective-view.js';
 import './adapters-taxonomy-view.js';
 
 type Key = keyof AdaptersState;
@@ -70,7 +72,10 @@ export class WeftAdaptersPage extends LitElement {
     routedOutcome: { state: true },
     routedOptions: { state: true },
     transferRows: { state: true },
+    selectiveRows: { state: true },
   };
+  /** Plain LoRA and Selective LoRA tuned on the rotated task, with the base task kept (empty until run). */
+  private declare selectiveRows: SelectiveRow[];
   /** The compositions over the outer task LoRAs for the middle task (empty until computed). */
   private declare transferRows: TransferRow[];
   /** Mediator and 1bit-Merging over the merge explorer's task LoRAs, once they are trained. */
@@ -138,6 +143,7 @@ export class WeftAdaptersPage extends LitElement {
     this.routedOutcome = null;
     this.routedOptions = { density: 1, confidence: 0 };
     this.transferRows = [];
+    this.selectiveRows = [];
   }
 
   static override styles = adaptersStyles;
@@ -183,6 +189,7 @@ export class WeftAdaptersPage extends LitElement {
     this.arrowOutcome = null;
     this.routedOutcome = null;
     this.transferRows = [];
+    this.selectiveRows = [];
   }
 
   /** Run `body` on the lab as the page's one sequence; Stop and leaving the page abort `signal`. */
@@ -252,6 +259,16 @@ export class WeftAdaptersPage extends LitElement {
         if (result) this.otherResults = [...this.otherResults, result];
       }
       this.phase = 'Done: every other method is in its table.';
+    });
+
+  /** Tune plain LoRA and Selective LoRA on the rotated task and score both tasks (in line with the mixes: one model in the worker). */
+  private readonly runSelective = () =>
+    this.run(async (lab) => {
+      this.phase = 'Tuning LoRA and Selective LoRA on the rotated task…';
+      const rows = this.mixing.then(() => lab.selective(this.page.state.steps));
+      this.mixing = rows.then(() => undefined, () => undefined);
+      this.selectiveRows = await rows;
+      this.phase = 'Done: Selective LoRA against LoRA is in its card.';
     });
 
   /** Train the merge explorer's task LoRAs one after another, then merge them and fill the table. */
@@ -490,6 +507,10 @@ export class WeftAdaptersPage extends LitElement {
           <section class="card" aria-labelledby="others-title">
             <h2 class="card-title" id="others-title">More adapter methods <span class="aside">no PEFT form: not mixed or downloaded</span></h2>
             ${this.renderOthers()}
+          </section>
+          <section class="card" aria-labelledby="selective-title">
+            <h2 class="card-title" id="selective-title">Selective LoRA: forgetting <span class="aside">arXiv:2501.15377 · a gate per LoRA block</span></h2>
+            ${renderSelective({ rows: this.selectiveRows, canRun: !!this.lab?.baseReady && !this.busy && this.page.backend !== null, onRun: this.runSelective })}
           </section>
           <section class="card" aria-labelledby="taxonomy-title">
             <h2 class="card-title" id="taxonomy-title">Every method by taxonomy <span class="aside">PEFT survey category · Modular Deep Learning's computation, routing, aggregation</span></h2>

@@ -234,6 +234,21 @@ export const adaptersStyles = [
       color: var(--faint);
       font-size: 12px;
     }
+    .gate {
+      display: inline-block;
+      font-size: 12.5px;
+      padding: 1px 8px;
+      margin: 2px 0;
+      border: 1px solid var(--border);
+      border-radius: 999px;
+      color: var(--muted);
+      white-space: nowrap;
+    }
+    .gate.on {
+      background: var(--accent);
+      border-color: var(--accent);
+      color: var(--on-accent);
+    }
     @media (max-width: 560px) {
       table.routed .task {
         display: none;

@@ -79,6 +79,7 @@ hostJob(
     saveBase: (h) => h.lab.saveBase(),
     mix: (h, weights: Partial<Record<AdapterMethodChoice, number>>) => h.lab.mix(weights),
     peft: (h, method: AdapterMethodChoice) => h.lab.peft(method),
+    selective: (h, steps: number) => h.lab.selective(steps),
     startExplorer: (h) => {
       h.explorer?.dispose();
       h.explorer = new MergeExplorer(h.lab.base, h.lab.config);
