@@ -7,7 +7,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { describe, expect, it } from 'vitest';
 import { MOE_LAB } from '../src/jobs/moe-lab.js';
 
-const ARGS: Record<keyof typeof MOE_LAB, unknown[]> = { mup: [], scaling: [], perft: [1], dna: ['copy', 1], pkm: [1], wemoe: [1], umoe: [1], hydra: [1], inference: [1] };
+const ARGS: Record<keyof typeof MOE_LAB, unknown[]> = { mup: [], scaling: [], perft: [1], dna: ['copy', 1], pkm: [1], wemoe: [1], umoe: [1], sharedExperts: [1], hydra: [1], inference: [1] };
 
 describe('moe.html lab experiments', () => {
   for (const name of Object.keys(MOE_LAB) as Array<keyof typeof MOE_LAB>) {

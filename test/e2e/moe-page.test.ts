@@ -128,4 +128,25 @@ describe('moe.html', () => {
     expect(w.errors, 'console errors').toEqual([]);
     expect(await w.cspViolations(), 'CSP violations').toEqual([]);
   });
+
+  it('runs the shared-experts view: groups of 3 blocks share a bank at under half the stored parameters, each block routing on its own', async () => {
+    const w = await openWatched(browser);
+    const { page } = w;
+    await page.goto(demoUrl('moe.html?backend=wasm'));
+    const view = page.locator('weft-moe-shared-experts-view');
+    await view.locator('button[data-lab="run"]').click();
+    await expect.poll(() => view.locator('[data-shared-stored]').count(), { timeout: 240_000, interval: 500 }).toBe(1);
+    const [own, shared] = (await view.locator('[data-shared-stored]').getAttribute('data-shared-stored'))!.split(',').map(Number);
+    expect(shared).toBeLessThan(own! / 2);
+    expect(await view.locator('[data-shared-routing]').getAttribute('data-shared-routing')).toBe('0,0,0,1,1,1');
+    expect(await view.locator('[data-shared-routing] tbody tr').count()).toBe(6);
+    // each block's shares over its bank's 4 experts add up to 100% (up to rounding)
+    for (const row of await view.locator('[data-shared-routing] tbody tr').all()) {
+      const shares = (await row.locator('td').allTextContents()).slice(2).map((t) => Number(t.replace('%', '')));
+      expect(shares).toHaveLength(4);
+      expect(Math.abs(shares.reduce((a, b) => a + b, 0) - 100)).toBeLessThanOrEqual(2);
+    }
+    expect(w.errors, 'console errors').toEqual([]);
+    expect(await w.cspViolations(), 'CSP violations').toEqual([]);
+  }, 300_000);
 });

@@ -4,11 +4,11 @@
 import * as tf from '@tensorflow/tfjs-core';
 import {
   accuracy, clusterTasks, copyTask, Embedding, ForwardContext, IGNORE_INDEX, LayerNorm, Linear, makeOptimizer, MLP, Module, mse, parameterLedger, Rng, softmaxCrossEntropy, sortTask,
-  split, TinyTransformer, toTensors, train, TransformerBlock,
+  planSlots, reverseTask, split, TinyTransformer, toTensors, train, TransformerBlock,
 } from '@weft/core';
 import {
   DistributedModules, dnaPathStats, HydraBlock, LinearRecurrenceMixer, MoE, ProductKeyMemory, UMoEBlock, WEMoE, MU_TRANSFER_DEFAULTS, PERFT, PERFT_VARIANTS, Regressor, ROUTED_SCALING_SWEEP_DEFAULTS, muTransferSweep, routedScalingSweep,
-  INFERENCE_STUDY_DEFAULTS, inferenceOptimisationStudy, type InferenceStudy,
+  INFERENCE_STUDY_DEFAULTS, inferenceOptimisationStudy, sharedMoETransformer, type InferenceStudy,
   type MuTransferResult, type MuTransferRun, type PerftConfig, type PerftVariant, type RoutedScalingRun, type RoutedScalingSweepResult,
 } from '@weft/moe';
 
@@ -628,6 +628,87 @@ async function inferenceExperiment(progress: Progress<PhaseLoss>, signal: AbortS
   }
 }
 
+/** The shared-experts view's setup (as shared-moe-blocks.test's experiment): 6 blocks on reversal, groups of 3 sharing attention and experts. */
+export const SHARED_EXPERTS_LAB_CONFIG = { depth: 6, repeat: 3, dim: 16, numHeads: 2, numExperts: 4, topK: 2, hidden: 16, length: 6, vocabSize: 6, steps: 150, batch: 32 } as const;
+
+/** The shared-experts view's arms, in order: every block its own attention and experts; groups of 3 sharing them with own routers and norms. */
+export const SHARED_EXPERTS_ARMS = ['per-layer experts', 'shared experts'] as const;
+
+/** What the shared-experts experiment measured. */
+export interface SharedExpertsLabResult {
+  arms: Array<{
+    arm: (typeof SHARED_EXPERTS_ARMS)[number];
+    /** Stored parameters (shared ones counted once). */
+    stored: number;
+    /** Mean training loss over the last three reports. */
+    finalLoss: number;
+    /** Answer accuracy on held-out sequences. */
+    accuracy: number;
+  }>;
+  /** The shared model's group (expert bank) of each block. */
+  groups: number[];
+  /** The shared model, per block: the share of its routed pairs each expert of its group's bank took on held-out sequences. */
+  load: number[][];
+}
+
+/** Per-layer vs shared experts (Parameter-efficient Conformers' sharedMoETransformer) on reversal; then each block's routing over its bank. */
+async function sharedExpertsExperiment(progress: Progress<PhaseLoss>, signal: AbortSignal, seed: number): Promise<SharedExpertsLabResult> {
+  const c = SHARED_EXPERTS_LAB_CONFIG;
+  const tr = reverseTask({ n: 2048, length: c.length, vocabSize: c.vocabSize }, seed);
+  const te = reverseTask({ n: 256, length: c.length, vocabSize: c.vocabSize }, seed + 100);
+  const [trx, try_, tex, tey] = [tf.tensor(tr.x, tr.xShape, 'int32'), tf.tensor(tr.y, tr.yShape, 'int32'), tf.tensor(te.x, te.xShape, 'int32'), tf.tensor(te.y, te.yShape, 'int32')];
+  const n = tr.xShape[0]!;
+  const plans = { 'per-layer experts': { name: 'none' }, 'shared experts': { name: 'block-repeat', repeat: c.repeat } } as const;
+  const arms: SharedExpertsLabResult['arms'] = [];
+  let load: number[][] = [];
+  try {
+    for (const arm of SHARED_EXPERTS_ARMS) {
+      const model = sharedMoETransformer({
+        vocabSize: tr.vocabSize!, maxLen: tr.xShape[1]!, dim: c.dim, depth: c.depth, numHeads: c.numHeads, head: 'lm', causal: false,
+        moe: { numExperts: c.numExperts, topK: c.topK, hidden: c.hidden, router: 'mixtral' }, plan: plans[arm],
+      }, new Rng(seed + 2));
+      const opt = makeOptimizer({ name: 'adam', learningRate: 0.01 });
+      const draw = new Rng(seed + 4);
+      try {
+        const r = await train({
+          model, steps: c.steps, optimizer: opt, signal, seed, reportEvery: 10,
+          batch: () => {
+            const idx = tf.tensor1d(Int32Array.from({ length: c.batch }, () => draw.int(n)), 'int32'); // (B,)
+            return { x: tf.gather(trx, idx), y: tf.gather(try_, idx) };
+          },
+          loss: (o, b) => softmaxCrossEntropy(o, b.y),
+          onProgress: (p) => progress({ phase: arm, step: p.step, loss: p.loss }),
+        });
+        if (r.stoppedBy === 'abort') throw new Error(`${arm}: stopped`);
+        model.eval();
+        const ctx = new ForwardContext({ collectStats: true, root: model });
+        const a = tf.tidy(() => accuracy(model.forward(tex, ctx) as tf.Tensor, tey));
+        const acc = (await a.data())[0]!;
+        a.dispose();
+        if (arm === 'shared experts') {
+          load = [];
+          for (let b = 0; b < c.depth; b++) {
+            const key = `moe.${b}.load`; // crossLayerMoE names layer b's MoE 'moe.b'
+            if (!ctx.stats.has(key)) throw new Error(`shared experts: block ${b}'s load stat '${key}' is missing (have ${[...ctx.stats.keys()].join(', ')})`);
+            load.push(Array.from(await (ctx.stats.get(key) as tf.Tensor).data()));
+          }
+        }
+        ctx.disposeStats();
+        const tail = r.history.slice(-3);
+        arms.push({ arm, stored: parameterLedger(model).totals.stored, finalLoss: tail.reduce((s, h) => s + h.loss, 0) / tail.length, accuracy: acc });
+      } finally {
+        opt.dispose();
+        model.dispose();
+      }
+    }
+    const slots = planSlots(plans['shared experts'], c.depth);
+    const ids = [...new Set(slots)];
+    return { arms, groups: Array.from(slots, (s) => ids.indexOf(s)), load };
+  } finally {
+    tf.dispose([trx, try_, tex, tey]);
+  }
+}
+
 /** The experiments by name; each takes (progress, signal, ...args). */
 export const MOE_LAB = {
   /** μP vs SP: a learning-rate sweep at three widths. */
@@ -644,6 +725,8 @@ export const MOE_LAB = {
   wemoe: wemoeExperiment,
   /** UMoE: one set of experts used by the attention and the FFN layers. */
   umoe: umoeExperiment,
+  /** Parameter-efficient Conformers: experts shared by groups of blocks, each block with its own router, vs per-layer experts. */
+  sharedExperts: sharedExpertsExperiment,
   /** Hydra's hybrid block (recurrence, MoE, memory) vs a recurrence+MLP and attention on a delayed copy. */
   hydra: hydraExperiment,
   /** The MoE inference survey: pruning, merging, quantisation, dynamic top-k and expert caching on a trained MoE. */

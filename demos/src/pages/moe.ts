@@ -3,7 +3,7 @@
 // cluster; a heatmap shows where probe tokens go (grouped by cluster), bars show per-expert load,
 // curves show the task loss, the balance loss and the z-loss; the ledger gives total vs active
 // parameters. The state lives in the URL. Below, one view per further @weft/moe technique (μP, the
-// routed scaling law, PERFT, DNA, product-key memory, UMoE, WEMoE, Hydra) runs its own seeded
+// routed scaling law, PERFT, DNA, product-key memory, UMoE, experts shared across layers, WEMoE, Hydra) runs its own seeded
 // experiment on demand in a second worker (jobs/moe-lab.ts), one experiment at a time.
 import '../styles/base.css';
 import '../components/site-header.js';
@@ -20,6 +20,7 @@ import './moe-dna-view.js';
 import './moe-pkm-view.js';
 import './moe-wemoe-view.js';
 import './moe-umoe-view.js';
+import './moe-shared-experts-view.js';
 import './moe-hydra-view.js';
 import './moe-inference-view.js';
 import { LitElement, html, nothing } from 'lit';
@@ -215,6 +216,10 @@ export class WeftMoEPage extends LitElement {
           <section class="card" aria-labelledby="umoe-title">
             <h2 class="card-title" id="umoe-title">UMoE <span class="aside">one set of experts for attention and FFN</span></h2>
             <weft-moe-umoe-view .lab=${this.lab} .seed=${s.seed}></weft-moe-umoe-view>
+          </section>
+          <section class="card" aria-labelledby="shared-experts-title">
+            <h2 class="card-title" id="shared-experts-title">Experts shared across layers <span class="aside">one bank, a router per layer (parameter-efficient Conformers)</span></h2>
+            <weft-moe-shared-experts-view .lab=${this.lab} .seed=${s.seed}></weft-moe-shared-experts-view>
           </section>
           <section class="card" aria-labelledby="wemoe-title">
             <h2 class="card-title" id="wemoe-title">WEMoE <span class="aside">merging task models: a router over their task vectors</span></h2>
