@@ -4,7 +4,22 @@
 // the checks on a hand-built table, config typos and aborts. The seeded experiment (3 seeds, the
 // default config: copy → reverse, dims 16/32/48, depths 1/2/3) runs with WEFT_LONG_EXPERIMENTS=1.
 //
-// Figures (3 seeds, mean ± half-range): EXPERIMENT_FIGURES
+// Figures (seeds 1, 2, 3; defaults: 150 tuning steps, Adam 3e-3 full / 1e-2 adapters; validation
+// token accuracy mean ± half-range; the pretrained base scores 11.9 ± 0.3% on reverse):
+//   size (dim/depth)  full (trainable)     lora r4            ia3                loha r4            residual b4
+//   16/1              100.0 ± 0.0% (3792)  72.4 ± 27.3% (1152) 77.5 ± 10.1% (96)  80.6 ± 14.7% (2304) 11.9 ± 0.3% (256)
+//   32/2              100.0 ± 0.0% (26432) 90.7 ± 14.0% (4608) 81.4 ± 13.1% (384) 95.4 ± 6.8% (9216)  13.1 ± 0.4% (1024)
+//   48/3              100.0 ± 0.0% (86352) 58.9 ± 42.2% (10368) 66.8 ± 7.9% (864) 99.9 ± 0.1% (20736) 13.2 ± 0.4% (2304)
+// Optimiser bytes measured = 8 bytes per trainable parameter + 8 (Adam's two float32 moments).
+// (a) Full FT best at each size: holds, 9 of 9 (size, seed) — but only at its default rate 3e-3; at
+//     1e-3 (the sensitivity test) it reaches 46.1 ± 14.9% / 99.0 ± 1.5% / 99.1 ± 0.9% and is best in
+//     2 of 9: the claim hinges on the full-FT learning rate at toy scale.
+// (b) Best accuracy gain per trainable parameter: IA3 in 9 of 9 — the paper's "LoRA offers the most
+//     favourable trade-off" does not hold here (LoRA is beaten per parameter by IA3 and in accuracy by
+//     LoHa, and is the least stable across seeds). The residual (o, fc2 output) adapter does not
+//     learn reverse at all: it cannot change which positions attention reads.
+// (c) Kendall τ-b(validation loss, accuracy) over the 15 runs: −0.869 ± 0.044 — holds (loss is a
+//     reliable indicator of accuracy), though here both are measured on the same validation split.
 import * as tf from '@tensorflow/tfjs-core';
 import { describe, expect, it } from 'vitest';
 import { TinyTransformer, Rng, parameterLedger } from '@weft/core';
@@ -114,5 +129,15 @@ describe('experiment (Astraios): full fine-tuning vs LoRA, IA3, LoHa and a resid
         `  (c) Kendall τ-b(val loss, accuracy): ${meanSpread(taus, false, 3)} (mean ${mean(taus).toFixed(3)})`,
     );
     for (const r of results) expect(r.runs).toHaveLength(PEFT_SCALING_DEFAULTS.sizes.length * methods.length);
+  });
+
+  it.runIf(LONG_EXPERIMENTS)('sensitivity: full fine-tuning at 1e-3 instead of the default 3e-3, same seeds', { timeout: 3_600_000 }, async () => {
+    const SEEDS = [1, 2, 3];
+    const methods = [PEFT_SCALING_DEFAULTS.methods[0]!, PEFT_SCALING_DEFAULTS.methods[3]!]; // full and loha (the strongest adapter above)
+    const results = [];
+    for (const seed of SEEDS) results.push(await peftScalingStudy({ seed, methods, fullLearningRate: 1e-3 }));
+    const lines = [0, 1, 2].flatMap((s) => methods.map((m) => `  size ${s} ${m.name.padEnd(5)} acc ${meanSpread(results.map((r) => r.runs.find((x) => x.size === s && x.method === m.name)!.accuracy))}`));
+    console.log(`Astraios sensitivity (full FT lr 1e-3, seeds ${SEEDS}):\n${lines.join('\n')}\n  full FT best per size: ${results.map((r) => r.fullBestPerSize.join('/')).join('; ')}`);
+    for (const r of results) expect(r.runs).toHaveLength(6);
   });
 });
