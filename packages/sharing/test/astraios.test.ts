@@ -101,6 +101,12 @@ describe('peftScalingStudy (Astraios)', () => {
     const before = tf.memory().numTensors;
     await expect(peftScalingStudy(TINY, { signal: AbortSignal.abort(new Error('stop')) })).rejects.toThrow('stop');
     expect(tf.memory().numTensors).toBe(before);
+    // Aborted after the first run: the next run's training stops and the study rejects, freeing everything.
+    const ctl = new AbortController();
+    const done: string[] = [];
+    await expect(peftScalingStudy(TINY, { signal: ctl.signal, onRun: (r) => { done.push(r.method); ctl.abort(new Error('halt')); } })).rejects.toThrow('halt');
+    expect(done).toEqual(['full']);
+    expect(tf.memory().numTensors).toBe(before);
   });
 });
 
