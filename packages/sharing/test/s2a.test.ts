@@ -18,6 +18,24 @@ describe('S2A', () => {
     expect(Array.from(await g.data())).toEqual([0, 0, 3, 4]);
   });
 
+  it('a training step and an inference forward of the side tuner leave no tensor behind', () => {
+    const side = new S2ASideTuner(new MLPClassifier({ inFeatures: 2, hidden: [8, 8], numClasses: 2 }, new Rng(1)), { bottleneck: 4 }, new Rng(2));
+    const x = tf.randomNormal([5, 2]);
+    const y = tf.tensor1d([0, 1, 0, 1, 1], 'int32');
+    const before = tf.memory().numTensors;
+    for (let s = 0; s < 3; s++) {
+      tf.tidy(() => {
+        const { value, grads } = tf.variableGrads(() => softmaxCrossEntropy(side.forward(x, new ForwardContext({ training: true })), y) as tf.Scalar, side.trainableParameters());
+        expect(Object.keys(grads).length).toBe(3); // down0, down1, up
+      });
+      tf.tidy(() => side.forward(x)).dispose();
+    }
+    expect(tf.memory().numTensors).toBe(before);
+    side.dispose();
+    side.backbone.dispose();
+    tf.dispose([x, y]);
+  });
+
   it('claim: the side module holds fewer bytes for the backward pass than LoRA at a similar accuracy (3 seeds)', async () => {
     const res: Record<string, { acc: number[]; bytes: number[]; trainable: number }> = {};
     for (const seed of [1, 2, 3]) {

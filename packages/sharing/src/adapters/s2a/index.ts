@@ -53,11 +53,9 @@ export class S2ASideTuner extends Module<tf.Tensor, tf.Tensor> {
   }
 
   forward(x: tf.Tensor, _ctx?: ForwardContext): tf.Tensor {
-    // The backbone's intermediates are freed at once (inner tidy): only the features the side module reads stay.
-    const { logits, hidden } = tf.tidy(() => {
-      const f = this.frozen(x);
-      return { logits: tf.keep(f.logits), hidden: f.hidden.map((t) => tf.keep(t)) };
-    });
+    // The backbone's intermediates are freed at once (inner tidy): only the features the side module reads
+    // stay, returned to the caller's scope (tf.keep would hold them past every tidy: 3 tensors leaked a forward).
+    const { logits, hidden } = tf.tidy(() => this.frozen(x));
     const z = maskedRelu(tf.addN(hidden.map((h, i) => tf.matMul(h as tf.Tensor2D, this.down[i]!))));
     return tf.add(logits, tf.matMul(z as tf.Tensor2D, this.up));
   }
