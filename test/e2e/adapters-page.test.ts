@@ -143,10 +143,29 @@ describe('adapters.html', () => {
     expect(await attr(page, '[data-selective-layers]', 'data-selective-layers')).toBe(3);
     expect(await attr(page, 'tr[data-selective-row="lora"]', 'data-trainable')).toBe(520);
     expect(await attr(page, 'tr[data-selective-row="lora"]', 'data-b')).toBeGreaterThan(baseOnTask);
+    // S2A against LoRA: bytes held for backward measured for both, trained parameters as counted.
+    await page.locator('button[data-action="s2a"]').click();
+    await expect
+      .poll(async () => ((await page.locator('[role="alert"]').count()) > 0 ? await page.locator('[role="alert"]').first().textContent() : await page.locator('tr[data-s2a-row]').count()), { timeout: 60_000 })
+      .toBe(2);
+    expect(await attr(page, 'tr[data-s2a-row="s2a"]', 'data-trainable')).toBe(2080);
+    for (const kind of ['lora', 's2a']) expect(await attr(page, `tr[data-s2a-row="${kind}"]`, 'data-bytes'), kind).toBeGreaterThan(0);
+    await page.locator('section[aria-labelledby="s2a-title"]').screenshot({ path: resultPath('adapters-s2a.png') });
+    // Controllable multi-task: trained once, four widths, compute rising with width.
+    await page.locator('button[data-action="controllable"]').click();
+    await expect
+      .poll(async () => ((await page.locator('[role="alert"]').count()) > 0 ? await page.locator('[role="alert"]').first().textContent() : await page.locator('tr[data-width]').count()), { timeout: 90_000 })
+      .toBe(4);
+    const macs = await Promise.all((await page.locator('tr[data-width]').all()).map(async (r) => Number(await r.getAttribute('data-macs'))));
+    expect(macs).toEqual([...macs].sort((x, y) => x - y));
+    expect(macs.at(-1)).toBe(8448);
+    await page.locator('section[aria-labelledby="controllable-title"]').screenshot({ path: resultPath('adapters-controllable.png') });
     const card = page.locator('section[aria-labelledby="selective-title"]');
     await card.screenshot({ path: resultPath('adapters-selective.png') });
     await page.setViewportSize({ width: 390, height: 844 });
     await card.screenshot({ path: resultPath('adapters-selective-phone.png') });
+    await page.locator('section[aria-labelledby="s2a-title"]').screenshot({ path: resultPath('adapters-s2a-phone.png') });
+    await page.locator('section[aria-labelledby="controllable-title"]').screenshot({ path: resultPath('adapters-controllable-phone.png') });
     expect(w.errors).toEqual([]);
     expect(await w.cspViolations()).toEqual([]);
   }, 180_000);

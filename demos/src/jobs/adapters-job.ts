@@ -15,6 +15,8 @@ import type { AdapterMethodChoice } from '../pages/adapters-state.js';
 import { extentOf, type Extent, type ProbabilityField } from '../plane.js';
 import { probabilityField } from './probability-field.js';
 import { selectiveRows, type SelectiveRow } from './selective-lora.js';
+import { s2aRows, type S2ARow } from './s2a.js';
+import { controllableRows, type ControllableRow } from './controllable.js';
 
 /** Hidden widths of the page's MLP. */
 export const HIDDEN = [64, 64];
@@ -213,6 +215,18 @@ export class AdaptersLab {
   async selective(steps: number): Promise<SelectiveRow[]> {
     if (!this.baseReady) throw new Error('Pretrain or load a base model first');
     return selectiveRows(this.base, this.data.task, this.data.preTest, this.data.taskTest, steps, this.config.seed);
+  }
+
+  /** LoRA against S2A's side module, each tuned `steps` steps on the new task: trained parameters, bytes held for the backward pass, accuracy (s2a.ts). */
+  async s2a(steps: number): Promise<S2ARow[]> {
+    if (!this.baseReady) throw new Error('Pretrain or load a base model first');
+    return s2aRows(this.base, this.data.task, this.data.taskTest, steps, this.config.seed);
+  }
+
+  /** A controllable multi-task model trained once on the base task and the new task (`steps` steps), scored at each uniform width (controllable.ts); needs no base. */
+  controllable(steps: number): Promise<ControllableRow[]> {
+    const classes = this.base.config.numClasses;
+    return controllableRows([this.data.pre, this.data.task], [this.data.preTest, this.data.taskTest], [classes, classes], steps, this.config.seed);
   }
 
   /** The adapter `method` in PEFT's format. */

@@ -9,6 +9,8 @@ import { MERGE_TASKS, type ArrowOutcome, type MergeOutcome, type MergeRow } from
 import type { RoutedMerges, RoutedOptions } from './routed-merges.js';
 import type { TransferRow } from './transfer.js';
 import type { SelectiveRow } from './selective-lora.js';
+import type { S2ARow } from './s2a.js';
+import type { ControllableRow } from './controllable.js';
 import type { AdaptersPhase } from '../workers/adapters-worker.js';
 import type { AdapterMethodChoice } from '../pages/adapters-state.js';
 import type { Extent, ProbabilityField } from '../plane.js';
@@ -109,6 +111,16 @@ export class AdaptersLabClient {
   /** Selective LoRA against plain LoRA on the new task, with task A kept or forgotten. */
   selective(steps: number): Promise<SelectiveRow[]> {
     return this.job.call('selective', steps);
+  }
+
+  /** LoRA against S2A's side module on the new task: trained parameters, bytes held for the backward pass, accuracy. */
+  s2a(steps: number): Promise<S2ARow[]> {
+    return this.job.call('s2a', steps);
+  }
+
+  /** A controllable multi-task model trained once on both tasks, scored at each width. */
+  controllable(steps: number): Promise<ControllableRow[]> {
+    return this.job.call('controllable', steps);
   }
 
   /** The adapter `method` in PEFT's format. */

@@ -30,6 +30,10 @@ import type { TransferRow } from '../jobs/transfer.js';
 import { renderTransfer } from './adapters-transfer-view.js';
 import type { SelectiveRow } from '../jobs/selective-lora.js';
 import { renderSelective } from './adapters-selective-view.js';
+import type { S2ARow } from '../jobs/s2a.js';
+import { renderS2A } from './adapters-s2a-view.js';
+import type { ControllableRow } from '../jobs/controllable.js';
+import { renderControllable } from './adapters-controllable-view.js';
 import './adapters-taxonomy-view.js';
 
 type Key = keyof AdaptersState;
@@ -73,7 +77,13 @@ export class WeftAdaptersPage extends LitElement {
     routedOptions: { state: true },
     transferRows: { state: true },
     selectiveRows: { state: true },
+    s2aRows: { state: true },
+    controllableRows: { state: true },
   };
+  /** A controllable multi-task model's accuracy per task at each width (empty until run). */
+  private declare controllableRows: ControllableRow[];
+  /** LoRA and S2A's side module tuned on the rotated task, with bytes held for backward (empty until run). */
+  private declare s2aRows: S2ARow[];
   /** Plain LoRA and Selective LoRA tuned on the rotated task, with the base task kept (empty until run). */
   private declare selectiveRows: SelectiveRow[];
   /** The compositions over the outer task LoRAs for the middle task (empty until computed). */
@@ -144,6 +154,8 @@ export class WeftAdaptersPage extends LitElement {
     this.routedOptions = { density: 1, confidence: 0 };
     this.transferRows = [];
     this.selectiveRows = [];
+    this.s2aRows = [];
+    this.controllableRows = [];
   }
 
   static override styles = adaptersStyles;
@@ -190,6 +202,8 @@ export class WeftAdaptersPage extends LitElement {
     this.routedOutcome = null;
     this.transferRows = [];
     this.selectiveRows = [];
+    this.s2aRows = [];
+    this.controllableRows = [];
   }
 
   /** Run `body` on the lab as the page's one sequence; Stop and leaving the page abort `signal`. */
@@ -269,6 +283,26 @@ export class WeftAdaptersPage extends LitElement {
       this.mixing = rows.then(() => undefined, () => undefined);
       this.selectiveRows = await rows;
       this.phase = 'Done: Selective LoRA against LoRA is in its card.';
+    });
+
+  /** Tune LoRA and S2A's side module on the rotated task, measuring bytes held for backward (in line with the mixes). */
+  private readonly runS2A = () =>
+    this.run(async (lab) => {
+      this.phase = 'Tuning LoRA and the S2A side module on the rotated task…';
+      const rows = this.mixing.then(() => lab.s2a(this.page.state.steps));
+      this.mixing = rows.then(() => undefined, () => undefined);
+      this.s2aRows = await rows;
+      this.phase = 'Done: S2A against LoRA is in its card.';
+    });
+
+  /** Train a controllable multi-task model once on both tasks, score it at every width (in line with the mixes: one worker). */
+  private readonly runControllable = () =>
+    this.run(async (lab) => {
+      this.phase = 'Training the controllable multi-task model on both tasks…';
+      const rows = this.mixing.then(() => lab.controllable(this.page.state.baseSteps));
+      this.mixing = rows.then(() => undefined, () => undefined);
+      this.controllableRows = await rows;
+      this.phase = 'Done: the controllable model is scored at every width.';
     });
 
   /** Train the merge explorer's task LoRAs one after another, then merge them and fill the table. */
@@ -511,6 +545,14 @@ export class WeftAdaptersPage extends LitElement {
           <section class="card" aria-labelledby="selective-title">
             <h2 class="card-title" id="selective-title">Selective LoRA: forgetting <span class="aside">arXiv:2501.15377 · a gate per LoRA block</span></h2>
             ${renderSelective({ rows: this.selectiveRows, canRun: !!this.lab?.baseReady && !this.busy && this.page.backend !== null, onRun: this.runSelective })}
+          </section>
+          <section class="card" aria-labelledby="s2a-title">
+            <h2 class="card-title" id="s2a-title">S2A: memory for the backward pass <span class="aside">arXiv:2503.08154 · a side module off the tape</span></h2>
+            ${renderS2A({ rows: this.s2aRows, canRun: !!this.lab?.baseReady && !this.busy && this.page.backend !== null, onRun: this.runS2A })}
+          </section>
+          <section class="card" aria-labelledby="controllable-title">
+            <h2 class="card-title" id="controllable-title">Width chosen at run time <span class="aside">arXiv:2308.11744 · one model, any width</span></h2>
+            ${renderControllable({ rows: this.controllableRows, canRun: !!this.lab && !this.busy && this.page.backend !== null, onRun: this.runControllable, steps: this.page.state.baseSteps })}
           </section>
           <section class="card" aria-labelledby="taxonomy-title">
             <h2 class="card-title" id="taxonomy-title">Every method by taxonomy <span class="aside">PEFT survey category · Modular Deep Learning's computation, routing, aggregation</span></h2>

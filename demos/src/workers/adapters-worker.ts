@@ -80,6 +80,8 @@ hostJob(
     mix: (h, weights: Partial<Record<AdapterMethodChoice, number>>) => h.lab.mix(weights),
     peft: (h, method: AdapterMethodChoice) => h.lab.peft(method),
     selective: (h, steps: number) => h.lab.selective(steps),
+    s2a: (h, steps: number) => h.lab.s2a(steps),
+    controllable: (h, steps: number) => h.lab.controllable(steps),
     startExplorer: (h) => {
       h.explorer?.dispose();
       h.explorer = new MergeExplorer(h.lab.base, h.lab.config);
