@@ -43,7 +43,9 @@ describe('CRaSh', () => {
   it('clusters are contiguous, cut at the least similar pairs; the emulator holds each group\'s first layer; adapters plug in by path', async () => {
     const m = new MLPClassifier({ inFeatures: 2, hidden: [16, 16, 16, 16, 16], numClasses: 2 }, new Rng(4));
     const x = tf.tensor2d(new Rng(5).normalArray(64 * 2), [64, 2]);
+    const tensors = tf.memory().numTensors;
     const c = await crashClusters(m, x, 2);
+    expect(tf.memory().numTensors).toBe(tensors); // the representations are read back, nothing kept
     expect(c.groups.flat()).toEqual([1, 2, 3, 4]);
     expect(c.groups).toHaveLength(2);
     const cut = c.groups[0]!.length - 1; // the pair (cut, cut + 1) of middle layers is split

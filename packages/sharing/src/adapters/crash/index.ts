@@ -48,7 +48,7 @@ export async function hiddenRepresentations(model: MLPClassifier, x: tf.Tensor2D
   let h: tf.Tensor = x;
   const layers = model.layers;
   for (let i = 0; i < layers.length - 1; i++) {
-    const next = tf.relu(layers.at(i).forward(h, ctx));
+    const next = tf.tidy(() => tf.relu(layers.at(i).forward(h, ctx))); // the layer's intermediates freed (2 tensors a layer leaked)
     if (h !== x) h.dispose();
     h = next;
     out.push((await h.data()) as Float32Array);
