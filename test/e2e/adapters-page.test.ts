@@ -1,7 +1,8 @@
 // adapters.html, built and served as a user gets it: pretrain a base, fine-tune every method on the
 // rotated task (accuracy against trainable parameters, full fine-tuning as the reference), mix
 // with the sliders (weight 0 = base, weight 1 = the adapter), download a PEFT adapter, refuse a
-// bad base file with a message; the merge explorer's task LoRAs merged, routed by Arrow and by Mediator / 1bit-Merging; no console errors, CSP kept, no other origin contacted.
+// bad base file with a message; the merge explorer's task LoRAs merged, routed by Arrow and by Mediator / 1bit-Merging;
+// the Selective LoRA, S2A, run-time width and CRaSh cards run; no console errors, CSP kept, no other origin contacted.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, Page } from 'playwright';
 import { readFile } from 'node:fs/promises';
@@ -160,12 +161,21 @@ describe('adapters.html', () => {
     expect(macs).toEqual([...macs].sort((x, y) => x - y));
     expect(macs.at(-1)).toBe(8448);
     await page.locator('section[aria-labelledby="controllable-title"]').screenshot({ path: resultPath('adapters-controllable.png') });
+    // CRaSh: two contiguous clusters of the five middle layers, four models scored.
+    await page.locator('button[data-action="crash"]').click();
+    await expect
+      .poll(async () => ((await page.locator('[role="alert"]').count()) > 0 ? await page.locator('[role="alert"]').first().textContent() : await page.locator('tr[data-crash-row]').count()), { timeout: 90_000 })
+      .toBe(4);
+    expect((await page.locator('[data-crash-groups]').getAttribute('data-crash-groups'))!.replace('|', '')).toBe('12345');
+    expect(await page.locator('[data-cka]').count()).toBe(4);
+    await page.locator('section[aria-labelledby="crash-title"]').screenshot({ path: resultPath('adapters-crash.png') });
     const card = page.locator('section[aria-labelledby="selective-title"]');
     await card.screenshot({ path: resultPath('adapters-selective.png') });
     await page.setViewportSize({ width: 390, height: 844 });
     await card.screenshot({ path: resultPath('adapters-selective-phone.png') });
     await page.locator('section[aria-labelledby="s2a-title"]').screenshot({ path: resultPath('adapters-s2a-phone.png') });
     await page.locator('section[aria-labelledby="controllable-title"]').screenshot({ path: resultPath('adapters-controllable-phone.png') });
+    await page.locator('section[aria-labelledby="crash-title"]').screenshot({ path: resultPath('adapters-crash-phone.png') });
     expect(w.errors).toEqual([]);
     expect(await w.cspViolations()).toEqual([]);
   }, 180_000);

@@ -17,6 +17,7 @@ import { probabilityField } from './probability-field.js';
 import { selectiveRows, type SelectiveRow } from './selective-lora.js';
 import { s2aRows, type S2ARow } from './s2a.js';
 import { controllableRows, type ControllableRow } from './controllable.js';
+import { crashOutcome, type CrashOutcome } from './crash.js';
 
 /** Hidden widths of the page's MLP. */
 export const HIDDEN = [64, 64];
@@ -227,6 +228,11 @@ export class AdaptersLab {
   controllable(steps: number): Promise<ControllableRow[]> {
     const classes = this.base.config.numClasses;
     return controllableRows([this.data.pre, this.data.task], [this.data.preTest, this.data.taskTest], [classes, classes], steps, this.config.seed);
+  }
+
+  /** CRaSh on its own deeper MLP: pretrained on the base task (`preSteps`), LoRA tuned on the emulator for the new task (`steps`) and plugged back (crash.ts); needs no base. */
+  crash(preSteps: number, steps: number): Promise<CrashOutcome> {
+    return crashOutcome(this.data.pre, this.data.task, this.data.taskTest, this.base.config.numClasses, preSteps, steps, this.config.seed);
   }
 
   /** The adapter `method` in PEFT's format. */

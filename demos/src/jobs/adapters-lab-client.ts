@@ -11,6 +11,7 @@ import type { TransferRow } from './transfer.js';
 import type { SelectiveRow } from './selective-lora.js';
 import type { S2ARow } from './s2a.js';
 import type { ControllableRow } from './controllable.js';
+import type { CrashOutcome } from './crash.js';
 import type { AdaptersPhase } from '../workers/adapters-worker.js';
 import type { AdapterMethodChoice } from '../pages/adapters-state.js';
 import type { Extent, ProbabilityField } from '../plane.js';
@@ -121,6 +122,11 @@ export class AdaptersLabClient {
   /** A controllable multi-task model trained once on both tasks, scored at each width. */
   controllable(steps: number): Promise<ControllableRow[]> {
     return this.job.call('controllable', steps);
+  }
+
+  /** CRaSh on a deeper MLP: clusters, emulator, its LoRA plugged back, against the untuned and the fully tuned model. */
+  crash(preSteps: number, steps: number): Promise<CrashOutcome> {
+    return this.job.call('crash', preSteps, steps);
   }
 
   /** The adapter `method` in PEFT's format. */

@@ -34,6 +34,8 @@ import type { S2ARow } from '../jobs/s2a.js';
 import { renderS2A } from './adapters-s2a-view.js';
 import type { ControllableRow } from '../jobs/controllable.js';
 import { renderControllable } from './adapters-controllable-view.js';
+import type { CrashOutcome } from '../jobs/crash.js';
+import { renderCrash } from './adapters-crash-view.js';
 import './adapters-taxonomy-view.js';
 
 type Key = keyof AdaptersState;
@@ -79,7 +81,10 @@ export class WeftAdaptersPage extends LitElement {
     selectiveRows: { state: true },
     s2aRows: { state: true },
     controllableRows: { state: true },
+    crashOutcome: { state: true },
   };
+  /** CRaSh's clusters and accuracies on its own deeper MLP (null until run). */
+  private declare crashOutcome: CrashOutcome | null;
   /** A controllable multi-task model's accuracy per task at each width (empty until run). */
   private declare controllableRows: ControllableRow[];
   /** LoRA and S2A's side module tuned on the rotated task, with bytes held for backward (empty until run). */
@@ -156,6 +161,7 @@ export class WeftAdaptersPage extends LitElement {
     this.selectiveRows = [];
     this.s2aRows = [];
     this.controllableRows = [];
+    this.crashOutcome = null;
   }
 
   static override styles = adaptersStyles;
@@ -204,6 +210,7 @@ export class WeftAdaptersPage extends LitElement {
     this.selectiveRows = [];
     this.s2aRows = [];
     this.controllableRows = [];
+    this.crashOutcome = null;
   }
 
   /** Run `body` on the lab as the page's one sequence; Stop and leaving the page abort `signal`. */
@@ -303,6 +310,16 @@ export class WeftAdaptersPage extends LitElement {
       this.mixing = rows.then(() => undefined, () => undefined);
       this.controllableRows = await rows;
       this.phase = 'Done: the controllable model is scored at every width.';
+    });
+
+  /** CRaSh on its own deeper MLP: pretrain, cluster, tune the emulator, plug its LoRA back (in line with the mixes: one worker). */
+  private readonly runCrash = () =>
+    this.run(async (lab) => {
+      this.phase = 'CRaSh: pretraining a deeper MLP, clustering, tuning the emulator…';
+      const outcome = this.mixing.then(() => lab.crash(this.page.state.baseSteps, this.page.state.steps));
+      this.mixing = outcome.then(() => undefined, () => undefined);
+      this.crashOutcome = await outcome;
+      this.phase = "Done: CRaSh's emulator LoRA is in its card.";
     });
 
   /** Train the merge explorer's task LoRAs one after another, then merge them and fill the table. */
@@ -553,6 +570,10 @@ export class WeftAdaptersPage extends LitElement {
           <section class="card" aria-labelledby="controllable-title">
             <h2 class="card-title" id="controllable-title">Width chosen at run time <span class="aside">arXiv:2308.11744 · one model, any width</span></h2>
             ${renderControllable({ rows: this.controllableRows, canRun: !!this.lab && !this.busy && this.page.backend !== null, onRun: this.runControllable, steps: this.page.state.baseSteps })}
+          </section>
+          <section class="card" aria-labelledby="crash-title">
+            <h2 class="card-title" id="crash-title">CRaSh: tune an emulator <span class="aside">arXiv:2310.15477 · clustering, removing, sharing</span></h2>
+            ${renderCrash({ outcome: this.crashOutcome, canRun: !!this.lab && !this.busy && this.page.backend !== null, onRun: this.runCrash })}
           </section>
           <section class="card" aria-labelledby="taxonomy-title">
             <h2 class="card-title" id="taxonomy-title">Every method by taxonomy <span class="aside">PEFT survey category · Modular Deep Learning's computation, routing, aggregation</span></h2>

@@ -1,6 +1,7 @@
 // The adapters page's worker: its lab (the base MLP, every method's adapter, the full fine-tuning
 // copy) and the merge explorer's task LoRAs live and train here, and their accuracies, decision
-// boundaries, mixes, merges, Arrow routing, the routed merges and PEFT files are computed here, so the page's main
+// boundaries, mixes, merges, Arrow routing, the routed merges, PEFT files and the Selective LoRA, S2A,
+// controllable-width and CRaSh cards are computed here, so the page's main
 // thread only draws. The page sets which phase the job's next run trains (pretraining, one method,
 // one task LoRA), then runs it as a job of its TrainingController.
 import { parameterLedger, type Ledger, type TrainResult } from '@weft/core';
@@ -82,6 +83,7 @@ hostJob(
     selective: (h, steps: number) => h.lab.selective(steps),
     s2a: (h, steps: number) => h.lab.s2a(steps),
     controllable: (h, steps: number) => h.lab.controllable(steps),
+    crash: (h, preSteps: number, steps: number) => h.lab.crash(preSteps, steps),
     startExplorer: (h) => {
       h.explorer?.dispose();
       h.explorer = new MergeExplorer(h.lab.base, h.lab.config);
