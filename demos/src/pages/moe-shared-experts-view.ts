@@ -97,7 +97,7 @@ export class WeftMoESharedExpertsView extends LitElement {
       </div>
       <h3>Shared model: each block's share of routed pairs per expert of its bank (held-out sequences)</h3>
       <div class="scroll"><table class="grid-table" data-shared-routing=${r.groups.join(',')}>
-        <thead><tr><th>block</th><th>bank</th>${r.load[0]!.map((_, i) => html`<th>expert ${i}</th>`)}</tr></thead>
+        <thead><tr><th>block</th><th>bank</th>${r.load[0]!.map((_, i) => html`<th>${this.size.width < 520 ? `e${i}` : `expert ${i}`}</th>`)}</tr></thead>
         <tbody>${r.load.map((l, b) => html`<tr><td>${b + 1}</td><td>${String.fromCharCode(65 + r.groups[b]!)}</td>${l.map((v) => html`<td class=${heat(v * 2)}>${Math.round(v * 100)}%</td>`)}</tr>`)}</tbody>
       </table></div>
       <p class="summary"><span>${banks.length} expert banks and ${banks.length} attention modules serve ${r.groups.length} blocks; each block routes with its own router.
