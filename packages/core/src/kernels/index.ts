@@ -13,6 +13,7 @@
 //                     halfPixelCenters), Relu/Relu6/ClipByValue (NaN becomes a bound: XNNPACK's clamp).
 //   wrong on cpu:     ResizeNearestNeighborGrad (wrong when batch > 1; ignores halfPixelCenters).
 //   slow on webgpu:   Sum/Mean/Max/Min over a short axis (one 64-thread workgroup per output).
+//   zeros on webgpu:  AddN of more than 7 tensors (one storage buffer each, 8 per shader stage).
 //   NaN lost on webgpu (SwiftShader): Relu6, Sigmoid, Elu, Selu, Exp, Softplus, Softmax (WGSL may assume no NaN);
 //                     on webgl: Elu, Selu, Softplus (NaN → Inf); Relu/Relu6 give NaN for −Inf, LeakyRelu for +Inf
 //                     (packed 0/1 masks).
@@ -57,6 +58,7 @@ import { simdBatchMatMulWasmConfig } from './batch-mat-mul-simd.js';
 import { broadcastBatchMatMulConfig } from './batch-mat-mul-broadcast.js';
 import { groupedMatMulConfigs } from './grouped-mat-mul.js';
 import { shortReduceWebGPUConfigs } from './webgpu-short-reduce.js';
+import { chunkedAddNConfig } from './webgpu-add-n.js';
 import { stridedSliceWasmConfig } from './strided-slice.js';
 import { selectAllByScalarConfig, selectByScalarConfig } from './select-by-scalar.js';
 import { allFiniteConfig } from './all-finite.js';
@@ -132,7 +134,7 @@ function kernelsFor(backend: string): KernelConfig[] {
   }
   if (backend === 'webgpu') {
     const nanKeeping = [...['Relu6', 'Sigmoid', 'Elu', 'Selu', 'Exp', 'Softplus'].flatMap((n) => wrap(n, nanKeepingUnaryConfig)), ...wrap('Softmax', nanKeepingSoftmaxConfig)];
-    return [...batchMatMul, ...groupedMatMulConfigs(backend), ...shortReduceWebGPUConfigs((name) => tfjsOriginal(name, 'webgpu')), ...nanKeeping];
+    return [...batchMatMul, ...groupedMatMulConfigs(backend), ...shortReduceWebGPUConfigs((name) => tfjsOriginal(name, 'webgpu')), ...nanKeeping, ...wrap('AddN', chunkedAddNConfig)];
   }
   return [];
 }
