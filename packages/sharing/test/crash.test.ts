@@ -63,7 +63,8 @@ describe('CRaSh', () => {
     emu.dispose();
   });
 
-  it('the emulator tunes to the task; the plugged-in adapter vs the untuned full model is printed (the claim does not hold at this scale)', async () => {
+  // A seeded experiment on the paper's claim: runs with WEFT_LONG_EXPERIMENTS=1 (npm test's 25-minute budget).
+  it.runIf(process.env.WEFT_LONG_EXPERIMENTS === '1')('the emulator tunes to the task; the plugged-in adapter vs the untuned full model is printed (the claim does not hold at this scale)', async () => {
     const res: Record<string, number[]> = { 'full model, untuned': [], 'emulator, tuned': [], 'CRaSh: emulator adapter in the full model': [], 'LoRA tuned on the full model': [] };
     const groups: string[] = [];
     for (const seed of [1, 2, 3]) {

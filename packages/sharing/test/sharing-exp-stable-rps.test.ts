@@ -11,7 +11,8 @@ const SEEDS = [1, 2, 3, 4, 5];
 const STEPS = 300;
 
 describe('experiment: STABLE-RPS vs ROAST stability at 10× compression', () => {
-  it('STABLE-RPS does not diverge on any of 5 seeds; ROAST with init 0.005 diverges or does worse', { timeout: 600_000 }, async () => {
+  // A seeded experiment on the paper's claim: runs with WEFT_LONG_EXPERIMENTS=1 (npm test's 25-minute budget).
+  it.runIf(process.env.WEFT_LONG_EXPERIMENTS === '1')('STABLE-RPS does not diverge on any of 5 seeds; ROAST with init 0.005 diverges or does worse', { timeout: 600_000 }, async () => {
     const ds = spirals({ n: 800 }, 0);
     const [a, b] = split(ds, [0.75, 0.25], 0);
     const tr = toTensors(a!);
