@@ -4,16 +4,25 @@
 // "skip", by the arg-max of its router's logits on its current state, and adds that module's output
 // scaled by the router probability of the choice: h ← h + p_r(j)·M_j(norm_j(h)). So tokens take
 // their own paths through the pool, in any order, visiting at most `hops` modules (the compute
-// budget). A compute loss, `computeWeight` · (expected modules visited per token and hop, 1 − p(skip)),
-// lets the model learn to spend less. Path statistics (`<key>.choices` (N, hops), `<key>.modules`
-// (N,)) go to the context's stats; {@link dnaPathStats} summarises them.
-// Compute: each hop's FFN modules run only on the tokens that chose them (`dispatch: 'sparse'`, the
-// default: MoE's dropless block dispatch over the FFN modules' weights stacked for the pass, about N
-// rows per hop whatever the pool's FFN count); attention modules run on every token, since their
-// keys and values come from the whole sequence. `dispatch: 'dense'` runs every module on every token
-// and keeps the chosen outputs (the reference; the same values).
-// Departs from the paper: an attention module's keys and values come from every token of the
-// sequence at that hop, not only from the tokens routed to it; top-1 routing; no load-balancing loss.
+// budget). An attention module is attention among the tokens routed to it at that hop: a token that
+// chose it attends causally to the earlier tokens of its sequence that chose it too. A compute loss,
+// `computeWeight` · (expected modules visited per token and hop, 1 − p(skip)), lets the model learn
+// to spend less. Path statistics (`<key>.choices` (N, hops), `<key>.modules` (N,)) go to the
+// context's stats; {@link dnaPathStats} summarises them.
+// Compute (`dispatch: 'sparse'`, the default): each hop's FFN modules run only on the tokens that
+// chose them (MoE's dropless block dispatch over the FFN modules' weights stacked for the pass, about
+// N rows per hop whatever the pool's FFN count). An attention module takes at most C =
+// min(T, ⌈attentionCapacity·T / options⌉) tokens of each sequence per hop (options: pool size, +1
+// with skip; so attentionCapacity is a multiple of the uniform share), the first C that chose it in
+// sequence order; later ones are dropped (that module adds nothing to them). With C < T the kept
+// tokens are gathered, in order, into (B, C, d), attended among themselves (causal, so the padding
+// slots at the end are seen by no kept token) and scattered back: O(C²) instead of O(T²). Slots and
+// capacity are computed on the device (cumulative sums, fixed C), with no read-back. With C = T
+// (attentionCapacity null, or large enough) attention runs over all T positions with the other
+// tokens masked out as keys — the same values. `dispatch: 'dense'` runs every module on every token
+// (attention masked to the kept tokens) and keeps the chosen outputs (the reference; the same values).
+// Departs from the paper: top-1 routing; no load-balancing loss; the attention capacity (dropping
+// tokens past it) is ours, to make the cost follow the routed share.
 import * as tf from '@tensorflow/tfjs-core';
 import { activationFn, CausalSelfAttention, checkKnownKeys, configKeys, defaultRng, ForwardContext, groupedMatMul, LayerNorm, Linear, MLP, Module, type Rng } from '@weft/core';
 import { checkInt, checkNumber, checkOneOf, checkPositiveInt } from '@weft/core/internal';
@@ -40,11 +49,17 @@ export interface DistributedModulesConfig {
   computeWeight?: number;
   /** Name of the stats and the compute loss. Default: the module's path in the context's root, else 'dna'. */
   name?: string;
-  /** 'sparse': each FFN module runs only on the tokens that chose it; 'dense': every module on every token (the reference). Default: 'sparse'. */
+  /** 'sparse': each module runs only on the tokens that chose it; 'dense': every module on every token (the reference). Default: 'sparse'. */
   dispatch?: 'sparse' | 'dense';
+  /**
+   * Capacity of each attention module per sequence and hop, as a multiple of the uniform share
+   * T / options: C = min(T, ⌈attentionCapacity·T / options⌉) tokens, the first that chose it; null
+   * keeps every token (C = T, no saving). Default: 2.
+   */
+  attentionCapacity?: number | null;
 }
 
-const DNA_KEYS = configKeys<DistributedModulesConfig>({ dim: true, attention: true, ffn: true, numHeads: true, ffnHidden: true, hops: true, allowSkip: true, computeWeight: true, name: true, dispatch: true });
+const DNA_KEYS = configKeys<DistributedModulesConfig>({ dim: true, attention: true, ffn: true, numHeads: true, ffnHidden: true, hops: true, allowSkip: true, computeWeight: true, name: true, dispatch: true, attentionCapacity: true });
 
 /** One module of the pool: a pre-norm attention or FFN, (B, T, d) -> (B, T, d). */
 export class PoolModule extends Module {
@@ -56,9 +71,10 @@ export class PoolModule extends Module {
     this.op = this.addModule('op', kind === 'attention' ? new CausalSelfAttention({ dim, numHeads }, rng) : new MLP({ dim, hidden }, rng));
   }
 
-  /** (B, T, d) -> (B, T, d). */
-  forward(x: tf.Tensor, ctx: ForwardContext = new ForwardContext({ training: this.training })): tf.Tensor {
-    return this.op.forward(this.norm.forward(x, ctx), ctx);
+  /** (B, T, d) -> (B, T, d); `keys` (B, T), attention only: 1 for the tokens that may be attended to. */
+  forward(x: tf.Tensor, ctx: ForwardContext = new ForwardContext({ training: this.training }), keys: tf.Tensor | null = null): tf.Tensor {
+    const normed = this.norm.forward(x, ctx);
+    return this.op instanceof CausalSelfAttention ? this.op.forward({ x: normed, attentionMask: keys }, ctx) : this.op.forward(normed, ctx);
   }
 }
 
@@ -73,6 +89,8 @@ export class DistributedModules extends Module {
   readonly computeWeight: number;
   readonly dim: number;
   readonly dispatch: 'sparse' | 'dense';
+  /** Attention capacity factor (null: every token kept). */
+  readonly attentionCapacity: number | null;
   private readonly name?: string;
 
   constructor(config: DistributedModulesConfig, rng: Rng = defaultRng()) {
@@ -93,6 +111,8 @@ export class DistributedModules extends Module {
     this.name = config.name;
     this.dispatch = config.dispatch ?? 'sparse';
     checkOneOf(who, 'dispatch', this.dispatch, ['sparse', 'dense'] as const);
+    const cap = config.attentionCapacity === undefined ? 2 : config.attentionCapacity;
+    this.attentionCapacity = cap === null ? null : checkNumber(who, 'attentionCapacity', cap, Number.MIN_VALUE);
     this.pool = [...Array.from({ length: nA }, () => 'attention' as const), ...Array.from({ length: nF }, () => 'ffn' as const)]
       .map((kind, i) => this.addModule(`pool${i}`, new PoolModule(kind, this.dim, heads, hidden, rng)));
     const options = this.pool.length + (this.allowSkip ? 1 : 0);
@@ -102,6 +122,42 @@ export class DistributedModules extends Module {
   /** A token visits at most `hops` of the pool's modules: each pool module's share is min(1, hops / pool size). */
   override activeShareOf(name: string): number {
     return name.startsWith('pool') ? Math.min(1, this.hops / this.pool.length) : 1;
+  }
+
+  /** Tokens of each sequence an attention module takes per hop, for sequences of length T. */
+  attentionSlots(T: number): number {
+    const options = this.pool.length + (this.allowSkip ? 1 : 0);
+    return this.attentionCapacity === null ? T : Math.min(T, Math.ceil((this.attentionCapacity * T) / options));
+  }
+
+  /**
+   * p(choice)·A_j(norm_j(h)) for the tokens of each sequence that chose attention module j and fit
+   * its capacity C, attending among themselves (causal); 0 for the others. C < T in sparse dispatch:
+   * the kept tokens gathered into (B, C, d), in order; else masked over all T. h (B, T, d) -> (B, T, d).
+   */
+  private attentionOnChosen(h: tf.Tensor, choice: tf.Tensor2D, gated: tf.Tensor, j: number, ctx: ForwardContext): tf.Tensor {
+    const [B, T, d] = h.shape as [number, number, number];
+    const C = this.attentionSlots(T);
+    const m = this.pool[j]!;
+    const filled = untaped(() => tf.cumsum(tf.cast(tf.equal(choice, j), 'int32'), 1)); // (B, T): tokens that chose j up to and including t
+    const kept = untaped(() => tf.logicalAnd(tf.equal(choice, j), tf.lessEqual(filled, tf.scalar(C, 'int32')))); // (B, T) bool: chose j, within capacity
+    const gate = tf.mul(tf.slice(gated, [0, 0, j], [B, T, 1]), tf.expandDims(tf.cast(kept, 'float32'), 2)); // (B, T, 1): p(choice) if kept, else 0
+    if (this.dispatch === 'dense' || C >= T) return tf.mul(gate, m.forward(h, ctx, kept));
+    const slotToken = untaped(() => {
+      // Slot s holds the (s+1)-th kept token: its position is the count of tokens before it, #{t: filled_t ≤ s}.
+      const s = tf.reshape(tf.range(0, C, 1, 'int32'), [1, C, 1]);
+      const pos = tf.sum(tf.cast(tf.lessEqual(tf.expandDims(filled, 1), s), 'int32'), 2); // (B, 1, T) vs (1, C, 1) -> (B, C, T) -> (B, C)
+      const base = tf.reshape(tf.range(0, B * T, T, 'int32'), [B, 1]); // (B, 1): each sequence's first row
+      return tf.reshape(tf.add(base, tf.minimum(pos, tf.scalar(T - 1, 'int32'))), [B * C]) as tf.Tensor1D; // padding slots (past the count) read the last token
+    });
+    const tokenSlot = untaped(() => {
+      const base = tf.reshape(tf.range(0, B * C, C, 'int32'), [B, 1]); // (B, 1): each sequence's first slot
+      return tf.reshape(tf.where(kept, tf.add(base, tf.sub(filled, tf.scalar(1, 'int32'))), tf.fill([B, T], B * C, 'int32')), [B * T]) as tf.Tensor1D; // the dropped read the zero row
+    });
+    const buf = tf.reshape(tf.gather(tf.reshape(h, [B * T, d]), slotToken), [B, C, d]); // (B·T, d) -> (B·C, d) -> (B, C, d)
+    const out = tf.reshape(m.forward(buf, ctx), [B * C, d]); // (B, C, d) -> (B·C, d); padding slots come last, so no kept token sees them
+    const back = tf.reshape(tf.gather(tf.concat([out, tf.zeros([1, d])], 0), tokenSlot), [B, T, d]); // (B·T, d) -> (B, T, d)
+    return tf.mul(gate, back);
   }
 
   /**
@@ -152,9 +208,8 @@ export class DistributedModules extends Module {
       let upd: tf.Tensor = tf.zerosLike(h);
       const sparse = this.dispatch === 'sparse' ? this.pool.findIndex((m) => m.kind === 'ffn') : -1; // the first FFN module's index, or -1
       this.pool.forEach((m, j) => {
-        if (sparse >= 0 && j >= sparse) return; // FFN modules: below, on their tokens only
-        const w = tf.slice(gated, [0, 0, j], [B, T, 1]); // (B, T, 1)
-        upd = tf.add(upd, tf.mul(w, m.forward(h, ctx)));
+        if (m.kind === 'attention') upd = tf.add(upd, this.attentionOnChosen(h, choice, gated, j, ctx));
+        else if (sparse < 0) upd = tf.add(upd, tf.mul(tf.slice(gated, [0, 0, j], [B, T, 1]), m.forward(h, ctx))); // (B, T, 1)·(B, T, d); sparse: below, on their tokens only
       });
       if (sparse >= 0) upd = tf.add(upd, tf.reshape(this.ffnOnChosen(h, choice, gated, sparse, ctx), [B, T, this.dim])); // (N, d) -> (B, T, d)
       h = tf.add(h, upd);

@@ -1,10 +1,13 @@
 // Distributed modules (DNA) against a per-token reference: hop by hop, the router's arg-max read
 // back here, and for each token only its chosen module run on it alone (an FFN module on its row, an
-// attention module on its causal prefix, last row kept), added with the router probability of the
-// choice — 1e-5 against the layer's dense masked evaluation; the recorded choices and per-token
-// module counts equal the reference's; the ledger's active share; tensors flat over training steps.
-// The sparse FFN dispatch (the default: each FFN module on its tokens only) equals the dense masked
-// path ('dense': every module on every token) in outputs (1e-5) and every gradient (1e-4).
+// attention module on the earlier tokens of its sequence that chose it too and fit its capacity — the
+// first C — last row kept; nothing for a token past the capacity), added with the router probability
+// of the choice — 1e-5, with capacity null (every token kept) and 1 (tokens dropped); the recorded
+// choices and per-token module counts equal the reference's; the ledger's active share; tensors flat
+// over training steps.
+// The sparse dispatch (the default: each FFN module on its tokens only, each attention module on its
+// kept tokens gathered into C < T slots) equals the dense masked path ('dense': every module on every
+// token, attention keys masked to the kept tokens) in outputs (1e-5) and every gradient (1e-4).
 // The claim's experiment (seeds 0–2, copyTask and sortTask, L=6, V=8, 300 Adam steps): DNA (a pool
 // of 2 attention + 2 FFN modules, 4 hops, skip allowed, compute loss 0.01; 7421 stored) vs a
 // fixed-depth model of 2 transformer blocks (4 module applications per token, the DNA's budget;
@@ -22,10 +25,15 @@ import {
 } from '@weft/core';
 import { DistributedModules, dnaPathStats } from '../src/index.js';
 
+const M0 = 3; // the pool of the reference test: 1 attention + 2 FFN modules
+
 describe('DistributedModules', () => {
-  it('equals the per-token path reference (1e-5), records paths, reports to the ledger', async () => {
+  it.each([[null, false], [1, true]] as const)('equals the per-token path reference (1e-5, attentionCapacity %s), records paths, reports to the ledger', async (attentionCapacity, drops) => {
     const [B, T, d, hops] = [3, 6, 4, 3];
-    const m = new DistributedModules({ dim: d, attention: 1, ffn: 2, ffnHidden: 6, hops }, new Rng(7));
+    const m = new DistributedModules({ dim: d, attention: 1, ffn: 2, ffnHidden: 6, hops, attentionCapacity }, new Rng(7));
+    const C = m.attentionSlots(T);
+    expect(C).toBe(attentionCapacity === null ? T : Math.ceil(T / (M0 + 1)));
+    let dropped = 0;
     const M = m.pool.length;
     const x = tf.tensor3d(new Rng(8).normalArray(B * T * d), [B, T, d]);
     const ctx = new ForwardContext({ collectStats: true });
@@ -40,15 +48,22 @@ describe('DistributedModules', () => {
     for (let r = 0; r < hops; r++) {
       const probs = (await tf.softmax(m.routers[r]!.forward(tf.tensor3d(h))).array()) as number[][][];
       const next = h.map((row) => row.map((v) => v.slice()));
+      const pick = probs.map((row) => row.map((p) => p.indexOf(Math.max(...p))));
       for (let b = 0; b < B; b++) {
         for (let t = 0; t < T; t++) {
           const p = probs[b]![t]!;
-          const j = p.indexOf(Math.max(...p));
+          const j = pick[b]![t]!;
           want.push(j);
           if (j === M) continue;
           visited[b * T + t]! += 1;
           const mod = m.pool[j]!;
-          const input = mod.kind === 'ffn' ? [[h[b]![t]!]] : [h[b]!.slice(0, t + 1)]; // attention: the causal prefix
+          // Attention: the tokens up to t that chose j, if t is among the first C of them.
+          const mine = h[b]!.slice(0, t + 1).filter((_, u) => pick[b]![u] === j);
+          if (mod.kind === 'attention' && mine.length > C) {
+            dropped++;
+            continue;
+          }
+          const input = mod.kind === 'ffn' ? [[h[b]![t]!]] : [mine];
           const out = (await mod.forward(tf.tensor3d(input)).array()) as number[][][];
           const last = out[0]![out[0]!.length - 1]!;
           last.forEach((v, c) => (next[b]![t]![c]! += p[j]! * v));
@@ -60,6 +75,7 @@ describe('DistributedModules', () => {
     const recorded = Array.from({ length: hops * B * T }, (_, i) => choices[(i % (B * T)) * hops + Math.floor(i / (B * T))]!);
     expect(recorded).toEqual(want);
     expect(new Set(want).size).toBe(M + 1); // every module and skip are chosen somewhere, so every branch is checked
+    expect(dropped > 0).toBe(drops);
     expect(modules).toEqual(visited);
     y.forEach((row, b) => row.forEach((col, t) => col.forEach((v, c) => expect(Math.abs(v - h[b]![t]![c]!)).toBeLessThan(1e-5))));
     const st = dnaPathStats(choices, hops, M);
@@ -87,8 +103,8 @@ describe('DistributedModules', () => {
   });
 });
 
-describe('DistributedModules sparse FFN dispatch', () => {
-  it('equals the dense masked path in outputs (1e-5) and every gradient (1e-4), with 1 and 3 FFN modules, and tensors stay flat', async () => {
+describe('DistributedModules sparse dispatch', () => {
+  it('equals the dense masked path in outputs (1e-5) and every gradient (1e-4), with 1 and 3 FFN modules and gathered attention, and tensors stay flat', async () => {
     for (const [attention, ffn] of [[2, 3], [1, 1], [0, 2]] as const) {
       const [B, T, d] = [4, 8, 8];
       const sparse = new DistributedModules({ dim: d, attention, ffn, ffnHidden: 12, hops: 3 }, new Rng(11));
@@ -109,6 +125,18 @@ describe('DistributedModules sparse FFN dispatch', () => {
       // Every FFN module is chosen somewhere (so each block path is checked), and so is a non-FFN option.
       for (let j = attention; j < attention + ffn; j++) expect(ch.includes(j), `ffn ${j} chosen (${attention}+${ffn})`).toBe(true);
       expect(ch.some((c) => c < attention || c === attention + ffn)).toBe(true);
+      if (attention > 0) {
+        // Attention runs gathered (C < T), and some sequence sends it more tokens than C at some hop (drops checked).
+        const C = sparse.attentionSlots(T);
+        expect(C).toBeLessThan(T);
+        let over = false;
+        for (let b = 0; b < B; b++) for (let r = 0; r < 3; r++) for (let j = 0; j < attention; j++) {
+          let n = 0;
+          for (let t = 0; t < T; t++) if (ch[(b * T + t) * 3 + r] === j) n++;
+          over ||= n > C;
+        }
+        if (attention === 2) expect(over, 'an attention module over capacity somewhere').toBe(true);
+      }
       expect(Math.abs((await s.value.data())[0]! - (await r.value.data())[0]!)).toBeLessThan(1e-5 * Math.max(1, Math.abs((await r.value.data())[0]!)));
       const names = sparse.namedParameters().map(([n]) => n);
       const sg = Object.values(s.grads);
@@ -126,6 +154,7 @@ describe('DistributedModules sparse FFN dispatch', () => {
       dense.dispose();
     }
     expect(() => new DistributedModules({ dim: 4, dispatch: 'sparce' as never })).toThrow(/dispatch="sparce" must be one of "sparse", "dense"/);
+    expect(() => new DistributedModules({ dim: 4, attentionCapacity: 0 })).toThrow(/attentionCapacity/);
   });
 });
 
