@@ -2,6 +2,7 @@
 import { LitElement, css, html } from 'lit';
 import { boxStyles } from '../styles/shared.js';
 import { PAGES, hrefOf } from '../site.js';
+import { followViewAnchor } from '../view-anchor.js';
 
 /** The header of every demo page. Set `current` to the page's file name to mark it. */
 export class WeftSiteHeader extends LitElement {
@@ -80,6 +81,11 @@ export class WeftSiteHeader extends LitElement {
     `,
   ];
 
+  /** @internal Lit: the page is rendering: open the view its link's `#anchor` names, if any. */
+  override firstUpdated(): void {
+    followViewAnchor();
+  }
+
   override render() {
     return html`<header>
       <a class="brand" href="./">
@@ -104,6 +110,7 @@ const logo = html`<svg viewBox="0 0 32 32" fill="none" aria-hidden="true">
 </svg>`;
 
 customElements.define('weft-site-header', WeftSiteHeader);
+window.addEventListener('hashchange', followViewAnchor);
 
 declare global {
   interface HTMLElementTagNameMap {
