@@ -2,16 +2,20 @@
 // on every backend and equal their masked dense form there: loss within 1e-4, and the gradients too
 // where the backend really gathers (wasm and cpu: fewer rows). webgpu cannot read the mask back
 // synchronously inside a taped forward and runs the masked form, so its forward is checked.
+// Expert-choice MoR gathers its fixed top-k_r on the device on every backend, webgpu included: its
+// loss and gradients equal a dense masked reference written here (the block run on every row with the
+// unselected tokens out of attention, the update applied to the selected ones) within 1e-4, and the
+// block runs B·Σk_r rows instead of B·T·Nr.
 import * as tf from '@tensorflow/tfjs-core';
 import { expect, it } from 'vitest';
-import { ForwardContext, Rng, TransformerBlock, type Module, type SequenceInput } from '@weft/core';
+import { ForwardContext, Module, Rng, TransformerBlock, type SequenceInput } from '@weft/core';
 import { describeBackends } from '@weft/core/testing';
-import { MixtureOfRecursions, RecurrentBlock, canGatherRows } from '@weft/sharing';
+import { MixtureOfRecursions, RecurrentBlock, canGatherRows, noGrad } from '@weft/sharing';
 
 const dim = 8, B = 2, T = 5;
 
 /** Loss (probe·output + weighted aux losses) and, where the backend gathers, the gradients too (on webgpu both modes run the same masked code: its forward suffices, and SwiftShader's shader compiles are slow). */
-async function run(model: Module<SequenceInput, tf.Tensor>) {
+async function run(model: Module<SequenceInput, tf.Tensor>, withGrads = canGatherRows()) {
   const x = tf.variable(tf.tensor3d(new Rng(11).normalArray(B * T * dim), [B, T, dim]));
   const mask = tf.tensor2d([[1, 1, 1, 1, 1], [1, 1, 1, 0, 0]]);
   const probe = tf.tensor3d(new Rng(12).normalArray(B * T * dim), [B, T, dim]);
@@ -22,8 +26,8 @@ async function run(model: Module<SequenceInput, tf.Tensor>) {
     const aux = ctx.auxLosses.reduce((s, a) => tf.add(s, tf.mul(a.value, a.weight)), tf.scalar(0));
     return tf.add(tf.sum(tf.mul(y, probe)), aux) as tf.Scalar;
   };
-  const { value, grads } = canGatherRows() ? tf.variableGrads(f, vars) : { value: tf.tidy(f), grads: {} as tf.NamedTensorMap };
-  const out = { loss: (await value.data())[0]!, grads: canGatherRows() ? await Promise.all(vars.map((v) => grads[v.name]!.data())) : [], stats: await ctx.readStats() };
+  const { value, grads } = withGrads ? tf.variableGrads(f, vars) : { value: tf.tidy(f), grads: {} as tf.NamedTensorMap };
+  const out = { loss: (await value.data())[0]!, grads: withGrads ? await Promise.all(vars.map((v) => grads[v.name]!.data())) : [], stats: await ctx.readStats() };
   tf.dispose([x, mask, probe, value, ...Object.values(grads)]);
   return out;
 }
@@ -56,5 +60,47 @@ describeBackends('gathered ACT and MoR', (backend) => {
     const c = await run(mor('masked')), d = await run(mor('gathered'));
     expectClose(c, d);
     expect((d.stats['mor.depth_histogram'] as number[])[2]).toBeGreaterThan(0); // some tokens take the second recursion
+  });
+});
+
+/**
+ * Expert-choice MoR written densely (the reference): at recursion r the router's top-k_r of the
+ * candidates (the same rule: non-candidates scored −1e9), the block run on every row with only the
+ * selected tokens as keys, h ← h + sel·σ(logit)·(f(h) − h); the BCE aux loss on the selection. Same
+ * parameters as `mor` (it reads its routers and block).
+ */
+class DenseExpertChoice extends Module<SequenceInput, tf.Tensor> {
+  constructor(readonly mor: MixtureOfRecursions) {
+    super();
+    this.addModule('mor', mor);
+  }
+  forward(input: SequenceInput, ctx: ForwardContext): tf.Tensor {
+    const { x, attentionMask } = input as { x: tf.Tensor; attentionMask: tf.Tensor };
+    const [B, T] = x.shape as [number, number, number];
+    const kept = this.mor.keptPerStep(T);
+    let h = x;
+    let cand: tf.Tensor = attentionMask;
+    kept.forEach((k, r) => {
+      const logits = tf.reshape(this.mor.routers.at(r).forward(h, ctx), [B, T]); // (B, T, 1) -> (B, T)
+      const sel = k === T ? attentionMask : noGrad([logits, cand], (l, c) => tf.sum(tf.oneHot(tf.topk(tf.where(tf.greater(c, 0), l, tf.fill([B, T], -1e9)), k).indices as tf.Tensor1D, T, 1, 0, 'float32'), 1)); // (B, k, T) -> (B, T)
+      const y = this.mor.block.forward({ x: h, attentionMask: tf.mul(sel, attentionMask) }, ctx);
+      h = tf.add(h, tf.mul(tf.expandDims(tf.mul(sel, tf.sigmoid(logits)), -1), tf.sub(y, h))); // (B, T) -> (B, T, 1)
+      ctx.addAuxLoss('mor.router_bce', tf.losses.sigmoidCrossEntropy(sel, logits, attentionMask) as tf.Scalar, this.mor.settings.auxWeight / kept.length);
+      cand = sel;
+    });
+    return h;
+  }
+}
+
+describeBackends('expert-choice MoR gathers on the device', () => {
+  it('equals the dense masked reference (loss and gradients); the block runs B·Σk_r rows', async () => {
+    const mor = new MixtureOfRecursions(new TransformerBlock({ dim, numHeads: 2, causal: true }, new Rng(6)), { dim, maxRecursions: 3 }, new Rng(7));
+    const kept = mor.keptPerStep(T);
+    expect(kept).toEqual([5, 3, 2]); // (Nr − r)/Nr of T = 5; the padded sequence has 3 real tokens, so every pick is a real token
+    const g = await run(mor, true);
+    const ref = await run(new DenseExpertChoice(mor), true);
+    expectClose(g, ref);
+    expect(g.stats['mor.block_rows']).toBe(B * (5 + 3 + 2)); // 20 rows, against B·T·Nr = 30 for the dense form
+    mor.dispose();
   });
 });

@@ -11,6 +11,11 @@
 // The active mask is read back synchronously (B·T numbers per call), so shapes follow the data. A
 // backend that cannot read back synchronously (webgpu) cannot do this inside a taped forward:
 // {@link canGatherRows} says so, and the callers run their masked dense form there (the same result).
+// No device-side alternative is used for these counts: without a readback the gathered shape must be
+// fixed in advance, and the only fixed capacity that stays exact for every halting pattern is all T
+// tokens of every sequence, which is the masked form's compute. Expert-choice MoR differs: it keeps a
+// fixed k_r per recursion, so it gathers with top-k indices on the device, on every backend
+// (mixture-of-recursions.ts), and never comes here.
 import * as tf from '@tensorflow/tfjs-core';
 import { ForwardContext, Module, TransformerBlock, type SequenceInput } from '@weft/core';
 import { gatherRows, scatterRows } from './no-grad.js';

@@ -4,7 +4,9 @@
 // - expert-choice: at recursion r a router (sigmoid of a Linear, one per recursion) keeps the
 //   top-k_r of the tokens still active (hierarchical filtering, k_r = capacity_r · T per sequence).
 //   Only the kept tokens are gathered and run through the block, attending only to each other (in
-//   their original order), and scattered back: compute and attention really shrink. An auxiliary
+//   their original order), and scattered back: compute and attention really shrink. k_r is fixed by
+//   T, so the gather's indices come from a top-k on the device and nothing is read back: every
+//   backend (webgpu included) runs B·k_r rows at recursion r (stat `mor.block_rows`). An auxiliary
 //   BCE loss teaches the router scores to predict the selection (the paper's auxiliary loss).
 // - token-choice: one router (softmax over Nr depths) at the start assigns each token a depth,
 //   with a Switch-style balancing loss. At recursion r the tokens with depth > r are active; the
@@ -159,7 +161,8 @@ export class MixtureOfRecursions extends Module<SequenceInput, tf.Tensor> {
         first ??= { kv: projectKV(sharedKV, h, ctx), keys: maskFlat ? tf.mul(selected, tf.reshape(maskFlat, [B, T])) : selected };
         y = blockAttendingKV(sharedKV, hSel, first.kv, allowedKeys(first.keys, idx, sharedKV.attn.causal), ctx);
       } else y = this.block.forward({ x: hSel, attentionMask: maskSel }, ctx);
-      const delta = tf.reshape(tf.mul(gate, tf.sub(y, hSel)), [B * k, D]); // (B, k, D) -> (B·k, D)
+      const g = maskSel ? tf.mul(gate, tf.expandDims(maskSel, -1)) : gate; // padding picked (k_r above a sequence's real tokens) is not updated
+      const delta = tf.reshape(tf.mul(g, tf.sub(y, hSel)), [B * k, D]); // (B, k, D) -> (B·k, D)
       h = tf.add(h, tf.reshape(scatterRows(delta, flat, B * T), [B, T, D])); // scatter back: (B·T, D) -> (B, T, D)
       // Aux loss: the router's score predicts the selection (BCE on the logits).
       const w = maskFlat ? tf.reshape(maskFlat, [B, T]) : null;
@@ -170,6 +173,7 @@ export class MixtureOfRecursions extends Module<SequenceInput, tf.Tensor> {
     }
     if (ctx.collectStats) {
       this.recordStats(ctx, depth, attentionMask, kept.reduce((a, k) => a + k, 0) / (kept.length * T), kept.reduce((a, k) => a + k * k, 0) / (kept.length * T * T));
+      ctx.addStat('mor.block_rows', B * kept.reduce((a, k) => a + k, 0)); // token rows the block processed: B·k_r per recursion, on every backend
       this.recordKV(ctx, this.kvEntries(T), T);
     }
     return h;
