@@ -11,9 +11,9 @@
 // the balance term −0.08 ± 0.22, its configurations mostly on one model.
 import * as tf from '@tensorflow/tfjs-core';
 import { describe, expect, it } from 'vitest';
-import { ForwardContext, Rng, makeOptimizer, shapes, softmaxCrossEntropy, toTensors, train } from '@weft/core';
+import { ForwardContext, Rng, shapes, toTensors } from '@weft/core';
 import {
-  BalancedMixture, PoolingNetwork, accuracyOn, associationGradient, associationObjective, kendallTau, poolingConfigs, poolingKey, resolvePoolingSpace, type Batch,
+  BalancedMixture, POOLING_RECIPE, PoolingNetwork, associationGradient, associationObjective, kendallTau, poolingBenchmarkData, poolingConfigs, poolingKey, resolvePoolingSpace, trainPoolingStandalone,
 } from '../src/index.js';
 import { LONG_EXPERIMENTS } from './long-experiments.js';
 
@@ -91,6 +91,7 @@ describe('balanced mixture: associations', () => {
     const before = tf.memory().numTensors;
     await mix.train({ x: t.x, y: t.y }, 5, 16);
     expect(tf.memory().numTensors).toBe(before);
+    expect(mix.modelSteps.reduce((a, b) => a + b, 0)).toBe(25);
     const s = await mix.scores({ x: t.x, y: t.y });
     expect(s).toHaveLength(8);
     expect(s.every((a) => a >= 0 && a <= 1)).toBe(true);
@@ -106,31 +107,13 @@ describe('balanced mixture: experiment', () => {
     const before = tf.memory().numTensors;
     const space = resolvePoolingSpace({});
     const configs = poolingConfigs(space.layers);
-    const d = toTensors(shapes({ n: 2048, size: 8 }, 5));
-    const tr: Batch = { x: tf.slice(d.x, 0, 1536), y: tf.slice(d.y, 0, 1536) };
-    const va: Batch = { x: tf.slice(d.x, 1536, 512), y: tf.slice(d.y, 1536, 512) };
-    // Stand-alone: each configuration trained alone, Adam 0.01, 400 steps of 64, seeds 0–2.
+    const data = poolingBenchmarkData();
+    const [tr, va] = [data.train, data.val];
+    // Stand-alone: each configuration trained alone (POOLING_RECIPE: Adam 0.01, 400 steps of 64, seeds 0–2).
     const standalone: number[] = [];
     for (const cfg of configs) {
       const accs: number[] = [];
-      for (const seed of [0, 1, 2]) {
-        const rng = new Rng(100 + seed);
-        const net = new PoolingNetwork(space, rng.fork('init'));
-        net.pooling = [...cfg];
-        const draw = rng.fork('batches');
-        const opt = makeOptimizer({ name: 'adam', learningRate: 0.01 });
-        await train({
-          model: net, optimizer: opt, steps: 400, reportEvery: 400, seed,
-          loss: (o, b: Batch) => softmaxCrossEntropy(o, b.y),
-          batch: () => {
-            const i = tf.tensor1d(Int32Array.from({ length: 64 }, () => draw.int(1536)), 'int32');
-            return { x: tf.gather(tr.x, i), y: tf.gather(tr.y, i) };
-          },
-        });
-        accs.push(await accuracyOn(net, va));
-        opt.dispose();
-        net.dispose();
-      }
+      for (const seed of POOLING_RECIPE.standalone.seeds) accs.push(await trainPoolingStandalone(space, data, cfg, seed));
       standalone.push(mean(accs));
     }
     console.log(`[pooling] stand-alone accuracy per configuration: ${configs.map((c, i) => `${poolingKey(c)} ${standalone[i]!.toFixed(3)}`).join(', ')}`);
@@ -140,7 +123,7 @@ describe('balanced mixture: experiment', () => {
       taus[name] = [];
       for (const seed of [0, 1, 2]) {
         const mix = new BalancedMixture(space, { ...c, seed });
-        await mix.train(tr, 2400, 64);
+        await mix.train(tr, POOLING_RECIPE.mixture.steps, POOLING_RECIPE.mixture.batchSize);
         taus[name]!.push(kendallTau(await mix.scores(va), standalone));
         const used = new Set(configs.map((_, i) => mix.modelOf(i)));
         console.log(`[pooling] ${name} seed ${seed}: τ ${taus[name]!.at(-1)!.toFixed(2)}, models used ${used.size}, config → model ${configs.map((cfg, i) => `${poolingKey(cfg)}:${mix.modelOf(i)}`).join(' ')}`);
@@ -148,7 +131,7 @@ describe('balanced mixture: experiment', () => {
       }
       console.log(`[pooling] ${name}: τ-b ${mean(taus[name]!).toFixed(2)} ± ${sd(taus[name]!).toFixed(2)}`);
     }
-    tf.dispose([d.x, d.y, tr.x, tr.y, va.x, va.y, ...Object.values(d.extra ?? {})]);
+    tf.dispose([tr.x, tr.y, va.x, va.y]);
     expect(tf.memory().numTensors).toBe(before);
     // The claim: the balanced mixture ranks the pooling configurations better than one supernet.
     expect(mean(taus['balanced mixture M=2']!)).toBeGreaterThan(mean(taus['one supernet']!));

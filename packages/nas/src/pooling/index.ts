@@ -1,2 +1,3 @@
 export * from './network.js';
 export * from './mixture.js';
+export * from './benchmark.js';

@@ -85,6 +85,8 @@ export class BalancedMixture {
   readonly theta: Float64Array;
   /** Running training loss L̂(c, m), row-major (configurations, models); starts at log(classes). */
   readonly lossEst: Float64Array;
+  /** Training steps each model has had. */
+  readonly modelSteps: number[];
   private readonly opt: tf.Optimizer;
   private readonly rng: Rng;
 
@@ -102,6 +104,7 @@ export class BalancedMixture {
     this.nets = Array.from({ length: c.supernets }, (_, m) => new PoolingNetwork(this.space, rng.fork(`net${m}`)));
     this.theta = new Float64Array(this.configs.length * c.supernets);
     this.lossEst = new Float64Array(this.configs.length * c.supernets).fill(Math.log(this.space.numOutputs));
+    this.modelSteps = new Array<number>(c.supernets).fill(0);
     this.opt = makeOptimizer({ name: 'adam', learningRate: c.learningRate });
     this.rng = rng.fork('sampling');
   }
@@ -129,6 +132,7 @@ export class BalancedMixture {
     let m = 0;
     for (let u = this.rng.next(), acc = p[c * M]!; u > acc && m < M - 1; acc += p[c * M + ++m]!);
     const net = this.nets[m]!;
+    this.modelSteps[m]!++;
     net.pooling = [...this.configs[c]!];
     const l = tf.tidy(() => this.opt.minimize(() => softmaxCrossEntropy(net.forward(b.x, new ForwardContext({ training: true })), b.y), true, net.trainableParameters())!);
     const loss = (await l.data())[0]!;
