@@ -8,6 +8,7 @@ export type { AdapterConfigBase, AdapterOptions, ResolvedOptions, ResolvedConfig
 export * from './tree.js';
 export * from './registry.js';
 export * from './taxonomy.js';
+export * from './cost.js';
 export * from './inject.js';
 export * from './peft-codec.js';
 export * from './peft.js';

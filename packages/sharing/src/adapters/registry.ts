@@ -8,6 +8,7 @@ import { registerAdapterCount, resolveConfig, type AdapterCount, type Rng, descr
 import type { AdapterLayer } from './adapter-layer.js';
 import type { BaseOp } from './base-op.js';
 import type { AdapterConfigBase, ResolvedConfig, ResolvedOptions } from './config.js';
+import type { AdapterCostTerms, CostShape } from './cost.js';
 import type { PeftCodec } from './peft-codec.js';
 import { checkAdapterTaxonomy, type AdapterTaxonomy } from './taxonomy.js';
 
@@ -50,6 +51,11 @@ export interface AdapterMethod<C extends AdapterConfigBase = any, L extends Adap
   peft: PeftCodec<C, L> | null;
   /** Its real-scale parameter count for core's calculator, or null when it has none. */
   count: AdapterCount<any> | null;
+  /**
+   * Its cost on one Linear layer of `shape` at `path` (cost.ts, the PEFT survey's table): trainable
+   * parameters, extra FLOPs per token and per call unmerged (cost.ts' FLOP convention), mergeability.
+   */
+  cost(shape: Required<CostShape>, config: ResolvedConfig<C>, path: string): AdapterCostTerms;
 }
 
 const methods = new Map<string, AdapterMethod>();

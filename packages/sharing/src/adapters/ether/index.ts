@@ -22,6 +22,14 @@ export const etherMethod: AdapterMethod<EtherConfig, EtherLayer> = {
   },
   peft: null,
   count: ETHER_COUNT,
+  cost({ inFeatures: i, outFeatures: o }, c) {
+    const n = c.blocks;
+    // A reflection h − 2(h·û)û per block (5 per feature) on the output, plus swapping yBase for it (2o);
+    // ETHER+: h − (h·û)û + (h·v̂)v̂ (8 per feature) on the input and the output. Per call each vector's
+    // normalisation (4 per feature + a square root per block).
+    if (!c.plus) return { trainable: o, flopsPerToken: 7 * o, flopsPerCall: 4 * o + n, mergeable: true };
+    return { trainable: 2 * (i + o), flopsPerToken: 8 * i + 10 * o, flopsPerCall: 8 * (i + o) + 4 * n, mergeable: true };
+  },
 };
 
 registerAdapterMethod('ether', etherMethod);

@@ -38,6 +38,18 @@ export const hyperMethod: AdapterMethod<HyperConfig, HyperLayer> = {
   },
   peft: null,
   count: HYPER_COUNT,
+  cost({ inFeatures: i, outFeatures: o }, c) {
+    const { tasks: T, taskDim: dt, layerDim: dl, hidden: h, r } = c;
+    const a = c.form === 'bottleneck' ? o : i; // rows of the generated down-projection
+    // Per call the hypernetwork: ReLU([task, layer]·P + b) (2(dt+dl)h + 2h), A = z·Ha + ba (2h·a·r + a·r),
+    // B = z·Hb/√h (2h·r·o + r·o). Per token the generated LoRA (2ir + 2ro + o), or bottleneck with its ReLU (2or + r + 2ro + o).
+    return {
+      trainable: T * dt + (dt + dl) * h + h + h * a * r + a * r + h * r * o + dl,
+      flopsPerToken: 2 * a * r + 2 * r * o + o + (c.form === 'bottleneck' ? r : 0),
+      flopsPerCall: 2 * (dt + dl) * h + 2 * h + 2 * h * a * r + a * r + 2 * h * r * o + r * o,
+      mergeable: c.form === 'lora',
+    };
+  },
 };
 
 registerAdapterMethod('hyper', hyperMethod);

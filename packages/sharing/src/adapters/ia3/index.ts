@@ -22,6 +22,10 @@ export const ia3Method: AdapterMethod<Ia3Config, Ia3Layer> = {
   peft: IA3_PEFT,
   // The calculator's option is PEFT's name, feedforwardModules (the Weft config's `feedforward`).
   count: IA3_COUNT,
+  cost({ inFeatures: i, outFeatures: o }, c, path) {
+    const n = isFeedforward(c.feedforward, path) ? i : o; // one scale per input (feed-forward) or output feature
+    return { trainable: n, flopsPerToken: n, flopsPerCall: 0, mergeable: true };
+  },
 };
 
 registerAdapterMethod('ia3', ia3Method);

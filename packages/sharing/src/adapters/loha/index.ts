@@ -26,6 +26,11 @@ export const lohaMethod: AdapterMethod<LohaConfig, LohaLayer> = {
   },
   peft: LOHA_PEFT,
   count: LOHA_COUNT,
+  cost({ inFeatures: i, outFeatures: o }, c, path) {
+    const { r } = layerRankAlpha('LoHa', c, path, Math.max(i, o), `${i}→${o}`);
+    // Per call ΔW = s·(U1V1 ⊙ U2V2) (4ior + 2io); per token x·ΔW (2io) + y (o): as dear as the base layer.
+    return { trainable: 2 * r * (i + o), flopsPerToken: 2 * i * o + o, flopsPerCall: 4 * i * r * o + 2 * i * o, mergeable: true };
+  },
 };
 
 registerAdapterMethod('loha', lohaMethod);

@@ -26,6 +26,17 @@ export const loraMethod: AdapterMethod<LoraConfig, LoraLayer> = {
   },
   peft: LORA_PEFT,
   count: LORA_COUNT,
+  cost({ inFeatures: i, outFeatures: o, bias }, c, path) {
+    const { r } = layerRankAlpha('LoRA', c, path, Math.max(i, o), `${i}→${o}`);
+    // x·A (2ir), × scaling (r), ·B (2ro), + y (o). DoRA: the bias off y, two scalings and two adds per
+    // output; per call W + s·BA (2ior + 2io), its column norms (3io + o), magnitude / norm − 1 (2o).
+    return {
+      trainable: r * (i + o) + (c.dora ? o : 0),
+      flopsPerToken: 2 * i * r + r + 2 * r * o + (c.dora ? (bias ? 5 : 4) * o : o),
+      flopsPerCall: c.dora ? 2 * i * r * o + 5 * i * o + 3 * o : 0,
+      mergeable: true,
+    };
+  },
 };
 
 registerAdapterMethod('lora', loraMethod);

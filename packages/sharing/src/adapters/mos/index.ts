@@ -41,6 +41,18 @@ export const mosMethod: AdapterMethod<MosConfig, MosLayer> = {
   },
   peft: null,
   count: MOS_COUNT,
+  cost({ inFeatures: i, outFeatures: o }, c) {
+    const { r, shardSize: s, poolSize, privateShards: p, candidates: C } = c;
+    const slots = [(r * i) / s, (r * o) / s]; // shard slots of A and of B
+    // Routed (C > 1), per call and slot: the top-k mask (2C² + C), its softmax (C), the mix of C shards (2Cs).
+    const routing = C > 1 ? slots.reduce((t, n) => t + n * (2 * C * C + 2 * C + 2 * C * s), 0) : 0;
+    return {
+      trainable: 2 * poolSize * s + 2 * p * s + (C > 1 ? (slots[0]! + slots[1]!) * C : 0),
+      flopsPerToken: 2 * r * (i + o) + 2 * o, // x·A, ·B, × scaling, + y
+      flopsPerCall: routing,
+      mergeable: true,
+    };
+  },
 };
 
 registerAdapterMethod('mos', mosMethod);

@@ -28,6 +28,12 @@ export const polyMethod: AdapterMethod<PolyConfig, PolyLayer> = {
   },
   peft: POLY_PEFT,
   count: POLY_COUNT,
+  cost({ inFeatures: i, outFeatures: o }, c) {
+    const { r, nSkills: S, nSplits: Q, nTasks: T } = c;
+    // Per call (one task) the routing sigmoid, normalisation (3QS + Q) and the mixed factors (2S·r(i + o));
+    // per token x·A·B / r (2r(i + o) + o) + y (o). A task's mixture folds into W.
+    return { trainable: S * r * (i + o) + T * Q * S, flopsPerToken: 2 * r * (i + o) + 2 * o, flopsPerCall: 3 * Q * S + Q + 2 * S * r * (i + o), mergeable: true };
+  },
 };
 
 registerAdapterMethod('poly', polyMethod);

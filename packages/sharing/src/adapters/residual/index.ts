@@ -23,6 +23,13 @@ export const residualMethod: AdapterMethod<ResidualConfig, ResidualLayer> = {
   },
   peft: null,
   count: RESIDUAL_COUNT,
+  cost({ outFeatures: o }, c) {
+    const b = c.bottleneck;
+    // y + y·M (2o² + o), or y + act(y·D)·U (4ob + o, + b for the ReLU); only a linear map folds into W.
+    if (b === null) return { trainable: o * o, flopsPerToken: 2 * o * o + o, flopsPerCall: 0, mergeable: true };
+    const relu = c.activation === 'relu';
+    return { trainable: 2 * o * b, flopsPerToken: 4 * o * b + o + (relu ? b : 0), flopsPerCall: 0, mergeable: !relu };
+  },
 };
 
 registerAdapterMethod('residual', residualMethod);

@@ -1,7 +1,7 @@
 // RoAd: one registry entry (defaults, checks, the per-layer factory, the PEFT codec, its real-scale
 // count), registered here.
 import { registerAdapterMethod, type AdapterMethod } from '../registry.js';
-import { ROAD_DEFAULTS, checkRoadOptions, type RoadConfig } from './config.js';
+import { ROAD_DEFAULTS, checkRoadOptions, roadSize, type RoadConfig } from './config.js';
 import { ROAD_COUNT } from './count.js';
 import { RoadLayer } from './layer.js';
 import { ROAD_PEFT } from './peft.js';
@@ -24,6 +24,10 @@ export const roadMethod: AdapterMethod<RoadConfig, RoadLayer> = {
   },
   peft: ROAD_PEFT,
   count: ROAD_COUNT,
+  cost({ outFeatures: o }, c) {
+    // Per token y ⊙ f + rotate_half(y) ⊙ s (3.5 per output: the half negated); per call f = α cos θ, s = α sin θ (4o).
+    return { trainable: 2 * roadSize(c.variant, o), flopsPerToken: (7 * o) / 2, flopsPerCall: 4 * o, mergeable: true };
+  },
 };
 
 registerAdapterMethod('road', roadMethod);

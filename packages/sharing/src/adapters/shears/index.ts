@@ -23,6 +23,10 @@ export const shearsMethod: AdapterMethod<ShearsConfig, ShearsLayer> = {
   },
   peft: null,
   count: null,
+  cost({ inFeatures: i, outFeatures: o }, c) {
+    const r = c.ranks[0]!; // the supernet's largest rank (a searched sub-adapter costs its own rank's share)
+    return { trainable: r * (i + o), flopsPerToken: 2 * r * (i + o) + o, flopsPerCall: r * o, mergeable: true };
+  },
 };
 
 registerAdapterMethod('shears', shearsMethod);

@@ -25,6 +25,11 @@ export const tapsMethod: AdapterMethod<TapsConfig, TapsLayer> = {
   },
   peft: null,
   count: TAPS_COUNT,
+  cost({ inFeatures: i, outFeatures: o }, c) {
+    // The gated update x·Δ (dense 2io, or 2ir + 2ro factored), × gate (o), + y (o); per call the score's comparison.
+    const dense = c.r === null;
+    return { trainable: 1 + (dense ? i * o : c.r! * (i + o)), flopsPerToken: (dense ? 2 * i * o : 2 * c.r! * (i + o)) + 2 * o, flopsPerCall: 1, mergeable: true };
+  },
 };
 
 registerAdapterMethod('taps', tapsMethod);
