@@ -5,12 +5,12 @@
 // uniform child that fits (same variant in every block), per seed and their mean, with the
 // parent's accuracy; the table: each budget's searched choice, block by block, for one seed.
 import { LitElement, css, html, svg, nothing } from 'lit';
+import { axisLabels, chartFrame, chartStyles, xGrid, yGrid } from './nas-chart.js';
 import { PUZZLE_TABLE } from '@weft/nas';
 import { WidthController } from '../controllers/width-controller.js';
 import { boxStyles, fieldStyles, numberStyles, tableStyles } from '../styles/shared.js';
 import { formatInt, formatLoss, formatPercent } from '../format.js';
 
-const M = { left: 52, right: 14, top: 12, bottom: 44 };
 const mean = (a: number[]) => a.reduce((s, v) => s + v, 0) / a.length;
 /** Short names of the variants. */
 const SHORT: Record<string, string> = { full: 'full', linear: 'linear', none: '—', 'ffn-0.5': '½', 'ffn-0.25': '¼' };
@@ -32,28 +32,8 @@ export class WeftNasPuzzle extends LitElement {
     fieldStyles,
     numberStyles,
     tableStyles,
+    chartStyles,
     css`
-      :host {
-        display: block;
-        min-width: 0;
-      }
-      svg {
-        width: 100%;
-        height: auto;
-        display: block;
-      }
-      .grid {
-        stroke: var(--border);
-      }
-      .tick {
-        fill: var(--muted);
-        font-size: 12px;
-      }
-      .axis-label {
-        fill: var(--muted);
-        font-size: 12.5px;
-        font-weight: 600;
-      }
       path.line {
         fill: none;
         stroke-width: 2.5;
@@ -103,12 +83,6 @@ export class WeftNasPuzzle extends LitElement {
       .sw.parent {
         border-top: 2px dashed var(--muted);
       }
-      .note {
-        font-size: 12.5px;
-        color: var(--faint);
-        margin: 6px 0 0;
-        max-width: 80ch;
-      }
       .controls {
         max-width: 220px;
         margin-top: 12px;
@@ -124,13 +98,11 @@ export class WeftNasPuzzle extends LitElement {
     const shares = t.seeds[0]!.budgets.map((b) => b.share);
     const acc = (kind: 'searched' | 'uniform', i: number) => t.seeds.map((s) => s.budgets[i]![kind]?.accuracy).filter((v): v is number => v !== undefined);
     const parentAcc = mean(t.seeds.map((s) => s.parent.accuracy));
-    const W = Math.max(280, this.size.width);
-    const H = Math.round(Math.min(320, Math.max(240, W * 0.45)));
     const all = [...t.seeds.flatMap((s) => s.budgets.flatMap((b) => [b.searched.accuracy, b.uniform?.accuracy ?? 1])), parentAcc];
     const y0 = Math.max(0, Math.floor(Math.min(...all) * 10) / 10);
     const [x0, x1] = [shares[0]! - 0.05, shares.at(-1)! + 0.05];
-    const x = (v: number) => M.left + ((v - x0) / (x1 - x0)) * (W - M.left - M.right);
-    const y = (v: number) => M.top + (1 - (v - y0) / (1 - y0)) * (H - M.top - M.bottom);
+    const f = chartFrame(this.size.width, [x0, x1], [y0, 1]);
+    const { W, H, x, y } = f;
     const line = (kind: 'searched' | 'uniform') =>
       shares
         .map((s, i) => [s, acc(kind, i)] as const)
@@ -157,18 +129,15 @@ export class WeftNasPuzzle extends LitElement {
         <span><span class="sw parent"></span>parent ${formatPercent(parentAcc)}</span>
       </div>
       <svg viewBox="0 0 ${W} ${H}" role="img" aria-label="Token accuracy against parameter budget, searched and uniform children, ${t.seeds.length} seeds">
-        ${shares.map((s) => svg`<line class="grid" x1=${x(s)} x2=${x(s)} y1=${M.top} y2=${H - M.bottom} stroke-dasharray="2 4"></line>
-          ${labelled.has(s) ? svg`<text class="tick num" x=${x(s)} y=${H - M.bottom + 16} text-anchor="middle">${formatPercent(s, 0)}</text>` : nothing}`)}
-        ${yTicks.map((v) => svg`<line class="grid" x1=${M.left} x2=${W - M.right} y1=${y(v)} y2=${y(v)}></line>
-          <text class="tick num" x=${M.left - 6} y=${y(v) + 4} text-anchor="end">${formatPercent(v, 0)}</text>`)}
-        <line class="parent" x1=${M.left} x2=${W - M.right} y1=${y(parentAcc)} y2=${y(parentAcc)}></line>
+        ${xGrid(f, shares, (s) => (labelled.has(s) ? formatPercent(s, 0) : null))}
+        ${yGrid(f, yTicks, (v) => formatPercent(v, 0))}
+        <line class="parent" x1=${f.M.left} x2=${W - f.M.right} y1=${y(parentAcc)} y2=${y(parentAcc)}></line>
         ${(['uniform', 'searched'] as const).map(
           (kind) => svg`<path class="line ${kind}" d=${line(kind)} data-line=${kind}></path>
             ${shares.flatMap((s, i) => acc(kind, i).map((a) => svg`<circle class="seedpt ${kind}" cx=${x(s) + (kind === 'searched' ? -4 : 4)} cy=${y(a)} r="4"></circle>`))}
             ${shares.map((s, i) => (acc(kind, i).length ? svg`<circle class=${kind} data-point=${kind} data-share=${s} data-accuracy=${mean(acc(kind, i))} cx=${x(s)} cy=${y(mean(acc(kind, i)))} r="4.5"></circle>` : nothing))}`,
         )}
-        <text class="axis-label" x=${(M.left + W - M.right) / 2} y=${H - 6} text-anchor="middle">${W < 480 ? 'budget (share of subblock params)' : "budget: share of the parent's subblock parameters"}</text>
-        <text class="axis-label" transform="translate(14 ${(M.top + H - M.bottom) / 2}) rotate(-90)" text-anchor="middle">held-out token accuracy</text>
+        ${axisLabels(f, W < 480 ? 'budget (share of subblock params)' : "budget: share of the parent's subblock parameters", 'held-out token accuracy')}
       </svg>
       <p class="note">${t.task}; ${formatInt(t.seeds[0]!.parent.params)} parameters in its subblocks, of which full attention in every block takes ${formatPercent(attentionShare, 0)}:
         below that a uniform child has no attention left to move tokens, while the search can keep it in some blocks and drop it in others. Large dots: the mean over seeds ${t.seeds.map((s) => s.seed).join(', ')}; small: each seed.

@@ -5,25 +5,14 @@
 // score), Kendall τ-b and top-k overlap computed here from the table, and the τ between two
 // stand-alone seeds, the noise floor no ranking can be judged beyond.
 import { LitElement, css, html, svg, nothing } from 'lit';
+import { axisLabels, chartFrame, chartStyles, niceTicks, xGrid, yGrid } from './nas-chart.js';
 import { PARZC_SCORES, RANKING_BENCHMARKS, RANKING_TABLES, kendallTau, rankingAgreement, rankingBenchmark, standaloneMeans, topIndices, type RankingBenchmarkName } from '@weft/nas';
 import { WidthController } from '../controllers/width-controller.js';
 import { boxStyles, fieldStyles, numberStyles, tableStyles } from '../styles/shared.js';
 import { formatPercent } from '../format.js';
 
-const M = { left: 62, right: 14, top: 12, bottom: 44 };
-
 /** Short axis numbers: 3 significant digits. */
 const fmt = (v: number) => (Math.abs(v) >= 1000 ? v.toFixed(0) : Number(v.toPrecision(3)).toString());
-
-/** Round ticks (steps of 1, 2 or 5 × 10^k) inside [lo, hi], about four of them. */
-function niceTicks(lo: number, hi: number): number[] {
-  const raw = (hi - lo) / 4;
-  const p = 10 ** Math.floor(Math.log10(raw));
-  const step = [1, 2, 5, 10].map((m) => m * p).find((st) => st >= raw)!;
-  const out: number[] = [];
-  for (let v = Math.ceil(lo / step) * step; v <= hi + 1e-12; v += step) out.push(Number(v.toPrecision(12)));
-  return out;
-}
 
 /** Readers' names of the supernet trainings in the table (key between `supernet_` and `_seed`). */
 const SUPERNET_LABELS: Record<string, string> = {
@@ -33,6 +22,8 @@ const SUPERNET_LABELS: Record<string, string> = {
   fewshot_gm: 'Few-shot, gradient matching',
   alphanet_alpha: 'AlphaNet (α-divergence)',
   alphanet_kl: 'Sandwich, KL distillation',
+  mixture_supernet: 'Mixture-of-Supernets (2 experts)',
+  smash: 'SMASH HyperNet',
 };
 /** Readers' names of the other rankings. */
 const LABELS: Record<string, string> = { params: 'parameter count', grad_norm: 'grad-norm', snip: 'SNIP', synflow: 'SynFlow (log)', naswot: 'NASWOT', gradsign: 'GradSign', parzc: 'ParZC (held out)' };
@@ -78,11 +69,8 @@ export class WeftNasRanking extends LitElement {
     fieldStyles,
     numberStyles,
     tableStyles,
+    chartStyles,
     css`
-      :host {
-        display: block;
-        min-width: 0;
-      }
       .controls {
         display: grid;
         grid-template-columns: 1fr 1fr;
@@ -93,47 +81,6 @@ export class WeftNasRanking extends LitElement {
         .controls {
           grid-template-columns: minmax(0, 1fr);
         }
-      }
-      .stats {
-        display: flex;
-        flex-wrap: wrap;
-        gap: 8px 28px;
-        margin: 12px 0 4px;
-      }
-      .k {
-        font-size: 12.5px;
-        font-weight: 600;
-        color: var(--muted);
-      }
-      .v {
-        font-size: 20px;
-        font-weight: 700;
-      }
-      .s,
-      .note {
-        font-size: 12.5px;
-        color: var(--faint);
-      }
-      .note {
-        margin: 6px 0 0;
-        max-width: 80ch;
-      }
-      svg {
-        width: 100%;
-        height: auto;
-        display: block;
-      }
-      .grid {
-        stroke: var(--border);
-      }
-      .tick {
-        fill: var(--muted);
-        font-size: 12px;
-      }
-      .axis-label {
-        fill: var(--muted);
-        font-size: 12.5px;
-        font-weight: 600;
       }
       .pt {
         fill: var(--surface);
@@ -183,14 +130,12 @@ export class WeftNasRanking extends LitElement {
     const agree = rankingAgreement(ys, ref);
     const seedTau = kendallTau(table.rows.map((r) => r.standalone[0]!), table.rows.map((r) => r.standalone[1]!));
     const top = new Set(topIndices(ref, agree.k));
-    const W = Math.max(280, this.size.width);
-    const H = Math.round(Math.min(360, Math.max(260, W * 0.5)));
     const finite = ys.filter(Number.isFinite);
     const span = (lo: number, hi: number) => (hi - lo > 1e-12 ? [lo - 0.05 * (hi - lo), hi + 0.05 * (hi - lo)] : [lo - 1, hi + 1]) as [number, number];
     const [x0, x1] = span(Math.min(...ref), Math.max(...ref));
     const [y0, y1] = span(Math.min(...finite), Math.max(...finite));
-    const x = (v: number) => M.left + ((v - x0) / (x1 - x0)) * (W - M.left - M.right);
-    const y = (v: number) => M.top + (1 - (v - y0) / (y1 - y0)) * (H - M.top - M.bottom);
+    const f = chartFrame(this.size.width, [x0, x1], [y0, y1], { left: 62, aspect: 0.5, minH: 260, maxH: 360 });
+    const { W, H, x, y } = f;
     const asPercent = score.startsWith('supernet');
     return html`<div class="controls">
         <label class="field"><span>Benchmark</span>
@@ -211,12 +156,9 @@ export class WeftNasRanking extends LitElement {
         <div><div class="k">seed vs seed τ</div><div class="v" data-seed-tau=${seedTau}>${seedTau.toFixed(2)}</div><div class="s">stand-alone, seeds 0 and 1</div></div>
       </div>
       <svg viewBox="0 0 ${W} ${H}" role="img" aria-label="${scoreLabel(score)} against stand-alone accuracy for ${ref.length} subnets">
-        ${niceTicks(x0, x1).map((v) => svg`<line class="grid" x1=${x(v)} x2=${x(v)} y1=${M.top} y2=${H - M.bottom} stroke-dasharray="2 4"></line>
-          <text class="tick num" x=${x(v)} y=${H - M.bottom + 16} text-anchor="middle">${formatPercent(v, 0)}</text>`)}
-        ${niceTicks(y0, y1).map((v) => svg`<line class="grid" x1=${M.left} x2=${W - M.right} y1=${y(v)} y2=${y(v)}></line>
-          <text class="tick num" x=${M.left - 6} y=${y(v) + 4} text-anchor="end">${asPercent ? formatPercent(v, 0) : fmt(v)}</text>`)}
-        <text class="axis-label" x=${W < 480 ? W / 2 : (M.left + W - M.right) / 2} y=${H - 6} text-anchor="middle">stand-alone accuracy (${W < 480 ? `${b.standalone.seeds.length}-seed mean` : `mean of ${b.standalone.seeds.length} seeds`})</text>
-        <text class="axis-label" transform="translate(14 ${W < 480 ? H / 2 : (M.top + H - M.bottom) / 2}) rotate(-90)" text-anchor="middle">${scoreLabel(score)}</text>
+        ${xGrid(f, niceTicks(x0, x1), (v) => formatPercent(v, 0))}
+        ${yGrid(f, niceTicks(y0, y1), (v) => (asPercent ? formatPercent(v, 0) : fmt(v)))}
+        ${axisLabels(f, `stand-alone accuracy (${W < 480 ? `${b.standalone.seeds.length}-seed mean` : `mean of ${b.standalone.seeds.length} seeds`})`, scoreLabel(score))}
         ${table.rows.map((r, i) =>
           Number.isFinite(ys[i]!)
             ? svg`<circle class=${top.has(i) ? 'pt top' : 'pt'} data-point=${r.key} data-x=${ref[i]!} data-y=${ys[i]!} cx=${x(ref[i]!)} cy=${y(ys[i]!)} r="5"><title>${r.key}: stand-alone ${r.standalone.map((a) => formatPercent(a)).join(' / ')}, ${scoreLabel(score)} ${asPercent ? formatPercent(ys[i]!) : fmt(ys[i]!)}</title></circle>`

@@ -5,12 +5,12 @@
 // step line per space; the mean errors, F(10 %) and the KS distance are computed here. Under it,
 // the rule itself, computed in the page for three published RegNetX models.
 import { LitElement, css, html, svg } from 'lit';
+import { axisLabels, chartFrame, chartStyles, xGrid, yGrid } from './nas-chart.js';
 import { DESIGN_EDF_TABLE, compareEdfs, edfAt, errorEdf, regnetStages } from '@weft/nas';
 import { WidthController } from '../controllers/width-controller.js';
 import { boxStyles, fieldStyles, numberStyles } from '../styles/shared.js';
 import { formatInt, formatPercent } from '../format.js';
 
-const M = { left: 52, right: 14, top: 12, bottom: 44 };
 /** The three published RegNetX models whose stated parameters the page runs through the rule. */
 const PUBLISHED = [
   { name: 'RegNetX-200MF', p: { depth: 13, w0: 24, wa: 36.44, wm: 2.49, bottleneck: 1, groupWidth: 8 } },
@@ -38,54 +38,10 @@ export class WeftNasRegnet extends LitElement {
     boxStyles,
     fieldStyles,
     numberStyles,
+    chartStyles,
     css`
-      :host {
-        display: block;
-        min-width: 0;
-      }
       .controls {
         max-width: 280px;
-      }
-      .stats {
-        display: flex;
-        flex-wrap: wrap;
-        gap: 8px 28px;
-        margin: 12px 0 4px;
-      }
-      .k {
-        font-size: 12.5px;
-        font-weight: 600;
-        color: var(--muted);
-      }
-      .v {
-        font-size: 20px;
-        font-weight: 700;
-      }
-      .s,
-      .note {
-        font-size: 12.5px;
-        color: var(--faint);
-      }
-      .note {
-        margin: 6px 0 0;
-        max-width: 80ch;
-      }
-      svg {
-        width: 100%;
-        height: auto;
-        display: block;
-      }
-      .grid {
-        stroke: var(--border);
-      }
-      .tick {
-        fill: var(--muted);
-        font-size: 12px;
-      }
-      .axis-label {
-        fill: var(--muted);
-        font-size: 12.5px;
-        font-weight: 600;
       }
       .edf {
         fill: none;
@@ -132,11 +88,9 @@ export class WeftNasRegnet extends LitElement {
     const rows = this.seed === 'all' ? t.seeds : t.seeds.filter((s) => String(s.seed) === this.seed);
     const errs = { regnet: rows.flatMap((r) => r.regnet.map((m) => m.error)), anynet: rows.flatMap((r) => r.anynet.map((m) => m.error)) };
     const cmp = compareEdfs(errs.regnet, errs.anynet);
-    const W = Math.max(280, this.size.width);
-    const H = Math.round(Math.min(320, Math.max(240, W * 0.45)));
     const xMax = Math.max(0.05, Math.ceil(Math.max(...errs.regnet, ...errs.anynet) * 20) / 20);
-    const x = (e: number) => M.left + (e / xMax) * (W - M.left - M.right);
-    const y = (f: number) => M.top + (1 - f) * (H - M.top - M.bottom);
+    const f = chartFrame(this.size.width, [0, xMax], [0, 1]);
+    const { x, y } = f;
     const path = (e: number[]) => {
       let d = `M${x(0)},${y(0)}`;
       for (const s of errorEdf(e)) d += ` H${x(s.error)} V${y(s.share)}`;
@@ -157,14 +111,11 @@ export class WeftNasRegnet extends LitElement {
         <div><div class="k">KS distance</div><div class="v" data-ks=${cmp.ks}>${cmp.ks.toFixed(2)}</div><div class="s">${cmp.aBetter ? 'RegNet' : 'AnyNet'}'s EDF above</div></div>
       </div>
       <div class="legend">${SPACES.map((s) => html`<span><span class="dot ${s.cls}"></span>${s.label} (${n})</span>`)}</div>
-      <svg viewBox="0 0 ${W} ${H}" role="img" aria-label="Error EDFs of the RegNet and AnyNet design spaces, ${n} models each">
-        ${xTicks.map((v) => svg`<line class="grid" x1=${x(v)} x2=${x(v)} y1=${M.top} y2=${H - M.bottom} stroke-dasharray="2 4"></line>
-          <text class="tick num" x=${x(v)} y=${H - M.bottom + 16} text-anchor="middle">${formatPercent(v, 0)}</text>`)}
-        ${[0, 0.25, 0.5, 0.75, 1].map((f) => svg`<line class="grid" x1=${M.left} x2=${W - M.right} y1=${y(f)} y2=${y(f)}></line>
-          <text class="tick num" x=${M.left - 6} y=${y(f) + 4} text-anchor="end">${f}</text>`)}
+      <svg viewBox="0 0 ${f.W} ${f.H}" role="img" aria-label="Error EDFs of the RegNet and AnyNet design spaces, ${n} models each">
+        ${xGrid(f, xTicks, (v) => formatPercent(v, 0))}
+        ${yGrid(f, [0, 0.25, 0.5, 0.75, 1], String)}
         ${SPACES.map((s) => svg`<path class="edf ${s.cls}" data-edf=${s.key} d=${path(errs[s.key])}></path>`)}
-        <text class="axis-label" x=${(M.left + W - M.right) / 2} y=${H - 6} text-anchor="middle">held-out error e</text>
-        <text class="axis-label" transform="translate(14 ${(M.top + H - M.bottom) / 2}) rotate(-90)" text-anchor="middle">F(e): share below e</text>
+        ${axisLabels(f, 'held-out error e', 'F(e): share below e')}
       </svg>
       <p class="note">Each space: ${t.n} models per seed drawn with ${formatInt(t.ranges.minParams)}–${formatInt(t.ranges.maxParams)} stored parameters, each trained
         ${t.recipe.steps} Adam steps of ${t.recipe.batchSize} (rate ${t.recipe.learningRate}) on the ${t.data}. AnyNet: 3 stages, each with its own depth 1–${t.ranges.maxStageDepth}, width ≤ ${t.ranges.maxWidth},
