@@ -37,6 +37,7 @@ import { renderControllable } from './adapters-controllable-view.js';
 import type { CrashOutcome } from '../jobs/crash.js';
 import { renderCrash } from './adapters-crash-view.js';
 import './adapters-taxonomy-view.js';
+import './adapters-cost-view.js';
 
 type Key = keyof AdaptersState;
 
@@ -578,6 +579,10 @@ export class WeftAdaptersPage extends LitElement {
           <section class="card" aria-labelledby="taxonomy-title">
             <h2 class="card-title" id="taxonomy-title">Every method by taxonomy <span class="aside">PEFT survey category · Modular Deep Learning's computation, routing, aggregation</span></h2>
             <weft-adapter-taxonomy></weft-adapter-taxonomy>
+          </section>
+          <section class="card" aria-labelledby="cost-title">
+            <h2 class="card-title" id="cost-title">What each method costs <span class="aside">PEFT survey · parameters, FLOPs unmerged and merged, training memory</span></h2>
+            <weft-adapter-costs></weft-adapter-costs>
           </section>
           <section class="card" aria-labelledby="merge-title">
             <h2 class="card-title" id="merge-title">Merge task adapters <span class="aside">${MERGE_TASKS} LoRAs, one per rotation, merged into one</span></h2>
