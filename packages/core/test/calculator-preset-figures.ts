@@ -72,7 +72,7 @@ export const CHECKS: Check[] = [
   ['OLMoE-1B-7B', 'activePerToken', 1.3 * B, 0.05 * B, 'model card: 1.3B active'],
   ['Mixtral-8x22B', 'total', 141 * B, 0.5 * B, 'Mistral: 141B'],
   ['Mixtral-8x22B', 'activePerToken', 39 * B, 0.5 * B, 'Mistral: 39B active'],
-  ['switch-base-8', 'total', 0.6 * B, 0.05 * B, 'Hub: 0.6B (SwitchTransformersForConditionalGeneration, lm_head untied)'],
+  ['switch-base-8', 'total', 0.6 * B, 0.05 * B, 'Hub: 0.6B (SwitchTransformersForConditionalGeneration, lm_head tied as its config.json leaves it: 619,339,008)'],
   ['switch-base-128', 'total', 7 * B, 0.5 * B, 'Switch Transformers paper, Table 9: Switch-Base 7B'],
   ['SmolLM2-135M', 'total', 135 * M, 0.5 * M, 'model card: 135M'],
   ['SmolLM2-360M', 'total', 360 * M, 2 * M, 'model card: 360M (362M exactly; the name rounds)'],

@@ -42,7 +42,8 @@ export const FIELD_LISTS: Record<SupportedModelType, { read: readonly string[]; 
     read: ['vocab_size', 'hidden_size', 'num_hidden_layers', 'num_attention_heads', 'intermediate_size', 'embedding_size', 'num_hidden_groups', 'inner_group_num', 'max_position_embeddings', 'type_vocab_size', 'tie_word_embeddings', 'position_embedding_type'],
     ignored: ['hidden_dropout_prob', 'attention_probs_dropout_prob', 'classifier_dropout_prob', 'net_structure_type', 'gap_size', 'num_memory_blocks', 'down_scale_factor'],
   },
-  llama: { read: [...DENSE_DECODER, 'attention_bias', 'mlp_bias'], ignored: [] },
+  // is_llama_config and rope_interleaved: nanotron's exports (SmolLM2); a flag and a rotary layout.
+  llama: { read: [...DENSE_DECODER, 'attention_bias', 'mlp_bias'], ignored: ['is_llama_config', 'rope_interleaved'] },
   mistral: { read: DENSE_DECODER, ignored: [] },
   qwen2: { read: DENSE_DECODER, ignored: ['use_mrope'] },
   qwen3: { read: [...DENSE_DECODER, 'attention_bias'], ignored: [] },
@@ -70,15 +71,18 @@ export const FIELD_LISTS: Record<SupportedModelType, { read: readonly string[]; 
   },
   gemma2: {
     read: [...DENSE_DECODER, 'attention_bias'],
-    ignored: ['query_pre_attn_scalar', 'final_logit_softcapping', 'attn_logit_softcapping', 'cache_implementation', 'use_bidirectional_attention'],
+    // sliding_window_size: the older name of sliding_window in gemma-2-9b/27b's config.json.
+    ignored: ['query_pre_attn_scalar', 'final_logit_softcapping', 'attn_logit_softcapping', 'cache_implementation', 'use_bidirectional_attention', 'sliding_window_size'],
   },
   gemma3_text: {
     read: [...DENSE_DECODER, 'attention_bias'],
     ignored: ['query_pre_attn_scalar', 'final_logit_softcapping', 'attn_logit_softcapping', 'cache_implementation', 'sliding_window_pattern', '_sliding_window_pattern', 'rope_local_base_freq', 'use_bidirectional_attention'],
   },
   phi3: {
-    read: DENSE_DECODER,
-    ignored: ['resid_pdrop', 'embd_pdrop', 'original_max_position_embeddings'],
+    // attention_bias, mlp_bias, lm_head_bias: Phi-3/3.5/4-mini configs carry them as false; Phi-3 has no such
+    // biases, so true is refused (validate.ts). full_attn_mod, interpolate_factor: Phi-4-mini's attention/rotary settings.
+    read: [...DENSE_DECODER, 'attention_bias', 'mlp_bias', 'lm_head_bias'],
+    ignored: ['resid_pdrop', 'embd_pdrop', 'original_max_position_embeddings', 'full_attn_mod', 'interpolate_factor'],
   },
   phimoe: {
     read: [...DENSE_DECODER, 'num_local_experts', 'num_experts_per_tok', 'attention_bias', 'lm_head_bias'],
@@ -98,8 +102,9 @@ export const FIELD_LISTS: Record<SupportedModelType, { read: readonly string[]; 
     ignored: ['swiglu_limit', 'experts_per_token', 'initial_context_length'],
   },
   gpt2: {
-    read: ['vocab_size', 'n_positions', 'n_embd', 'n_layer', 'n_head', 'n_inner', 'tie_word_embeddings', 'add_cross_attention', 'hidden_size', 'num_hidden_layers', 'num_attention_heads'],
-    ignored: ['n_ctx', 'activation_function', 'resid_pdrop', 'embd_pdrop', 'attn_pdrop', 'summary_type', 'summary_use_proj', 'summary_activation', 'summary_proj_to_labels', 'summary_first_dropout', 'scale_attn_weights', 'scale_attn_by_inverse_layer_idx', 'reorder_and_upcast_attn', 'gradient_checkpointing'],
+    // n_special (OpenAI GPT's extra token rows, 0 in gpt2-medium/large's config.json) is read and must be 0.
+    read: ['vocab_size', 'n_positions', 'n_embd', 'n_layer', 'n_head', 'n_inner', 'tie_word_embeddings', 'add_cross_attention', 'hidden_size', 'num_hidden_layers', 'num_attention_heads', 'n_special'],
+    ignored: ['predict_special_tokens', 'n_ctx', 'activation_function', 'resid_pdrop', 'embd_pdrop', 'attn_pdrop', 'summary_type', 'summary_use_proj', 'summary_activation', 'summary_proj_to_labels', 'summary_first_dropout', 'scale_attn_weights', 'scale_attn_by_inverse_layer_idx', 'reorder_and_upcast_attn', 'gradient_checkpointing'],
   },
   t5: {
     read: ['vocab_size', 'd_model', 'd_kv', 'd_ff', 'num_layers', 'num_decoder_layers', 'num_heads', 'relative_attention_num_buckets', 'feed_forward_proj', 'is_gated_act', 'tie_word_embeddings', 'hidden_size', 'num_hidden_layers', 'num_attention_heads'],
@@ -107,10 +112,13 @@ export const FIELD_LISTS: Record<SupportedModelType, { read: readonly string[]; 
   },
   switch_transformers: {
     read: ['vocab_size', 'd_model', 'd_kv', 'd_ff', 'num_layers', 'num_decoder_layers', 'num_heads', 'relative_attention_num_buckets', 'num_experts', 'num_sparse_encoder_layers', 'num_sparse_decoder_layers', 'encoder_sparse_step', 'decoder_sparse_step', 'router_bias', 'tie_word_embeddings', 'hidden_size', 'num_hidden_layers', 'num_attention_heads'],
-    ignored: ['relative_attention_max_distance', 'dropout_rate', 'dense_act_fn', 'expert_capacity', 'router_dtype', 'router_ignore_padding_tokens', 'add_router_probs', 'batch_prioritized_routing', 'num_selected_experts', 'feed_forward_proj', 'is_gated_act'],
+    // router_type: switch-base-*'s config.json ("tokens_masked"); every router type has the same Linear(d_model, E).
+    ignored: ['router_type', 'relative_attention_max_distance', 'dropout_rate', 'dense_act_fn', 'expert_capacity', 'router_dtype', 'router_ignore_padding_tokens', 'add_router_probs', 'batch_prioritized_routing', 'num_selected_experts', 'feed_forward_proj', 'is_gated_act'],
   },
   mamba: {
-    read: ['vocab_size', 'hidden_size', 'state_size', 'num_hidden_layers', 'expand', 'intermediate_size', 'conv_kernel', 'use_bias', 'use_conv_bias', 'time_step_rank', 'tie_word_embeddings'],
+    // d_model, n_layer, d_inner, ssm_cfg: the mamba_ssm names that the -hf checkpoints keep; transformers reads
+    // hidden_size, num_hidden_layers and intermediate_size, so the old names must agree with them (mamba.ts).
+    read: ['vocab_size', 'hidden_size', 'state_size', 'num_hidden_layers', 'expand', 'intermediate_size', 'conv_kernel', 'use_bias', 'use_conv_bias', 'time_step_rank', 'tie_word_embeddings', 'd_model', 'n_layer', 'd_inner', 'ssm_cfg'],
     ignored: ['residual_in_fp32', 'time_step_scale', 'time_step_min', 'time_step_max', 'time_step_init_scheme', 'time_step_floor', 'rescale_prenorm_residual', 'use_mambapy', 'use_associative_scan', 'fused_add_norm', 'pad_vocab_size_multiple', 'rms_norm', 'residual_in_fp32'],
   },
 };

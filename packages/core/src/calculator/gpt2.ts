@@ -32,6 +32,9 @@ export function resolveGpt2(f: Fields): ResolvedGpt2 {
   const hidden = f.aliasInt('n_embd', 'hidden_size', 1, L.maxWidth, 768);
   const heads = f.aliasInt('n_head', 'num_attention_heads', 1, L.maxHeads, 12);
   if (hidden % heads !== 0) f.fail('n_head', heads, `a divisor of n_embd=${hidden}`);
+  // OpenAI GPT's special-token rows; GPT-2 configs carry 0 (gpt2-medium/large) and transformers ignores it.
+  const special = f.optInt('n_special', 0, L.maxVocab, 0);
+  if (special !== 0) f.fail('n_special', special, '0 (GPT-2 has no extra special-token rows: count them in vocab_size)');
   return {
     family: 'decoder',
     modelType: 'gpt2',

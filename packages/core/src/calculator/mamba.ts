@@ -39,13 +39,23 @@ export function resolveMamba(f: Fields): ResolvedMamba {
   // MambaConfig: time_step_rank "auto" (the default) means ⌈hidden_size / 16⌉.
   const rankField = f.value('time_step_rank');
   const dtRank = rankField === 'auto' || rankField === null || rankField === undefined ? Math.ceil(hidden / 16) : f.optInt('time_step_rank', 1, L.maxWidth, 1);
+  const layers = f.optInt('num_hidden_layers', 1, L.maxLayers, 32);
+  const inner = f.optInt('intermediate_size', 1, L.maxIntermediate, mul('intermediate_size', expand, hidden));
+  // The -hf checkpoints keep mamba_ssm's names next to transformers' (which alone decide the model built).
+  sameAs(f, 'd_model', 'hidden_size', hidden);
+  sameAs(f, 'n_layer', 'num_hidden_layers', layers);
+  sameAs(f, 'd_inner', 'intermediate_size', inner);
+  const ssm = f.value('ssm_cfg');
+  if (ssm !== undefined && ssm !== null && !(typeof ssm === 'object' && !Array.isArray(ssm) && Object.keys(ssm).length === 0)) {
+    f.fail('ssm_cfg', ssm, '{} (mamba_ssm layer options such as d_state are not read; give state_size, conv_kernel, expand)');
+  }
   return {
     family: 'ssm',
     modelType: 'mamba',
     vocab: f.optInt('vocab_size', 1, L.maxVocab, 50280),
     hidden,
-    layers: f.optInt('num_hidden_layers', 1, L.maxLayers, 32),
-    inner: f.optInt('intermediate_size', 1, L.maxIntermediate, mul('intermediate_size', expand, hidden)),
+    layers,
+    inner,
     state: f.optInt('state_size', 1, L.maxWidth, 16),
     kernel: f.optInt('conv_kernel', 1, 1024, 4),
     dtRank,
@@ -53,6 +63,14 @@ export function resolveMamba(f: Fields): ResolvedMamba {
     convBias: f.bool('use_conv_bias', true),
     tie: f.bool('tie_word_embeddings', true),
   };
+}
+
+/** A mamba_ssm field name, when present, must equal the transformers field `name` resolved to `value`. */
+function sameAs(f: Fields, old: string, name: string, value: number): void {
+  const v = f.value(old);
+  if (v !== undefined && v !== null && v !== value) {
+    f.fail(old, v, `${value}, the value of ${name}${f.has(name) ? '' : ' (its default)'}: transformers builds the model from ${name}, so the two must agree`);
+  }
 }
 
 /** One MambaBlock. */

@@ -833,7 +833,7 @@ export const PRESETS = {
   },
   "switch-base-8": {
     source: "google/switch-base-8",
-    reference: "0.6B parameters (Hub)",
+    reference: "0.6B parameters (Hub); its config.json leaves tie_word_embeddings at true, so lm_head is the shared embedding (619,339,008)",
     config: {
       model_type: "switch_transformers",
       vocab_size: 32_128,
@@ -846,7 +846,6 @@ export const PRESETS = {
       num_experts: 8,
       num_sparse_encoder_layers: 6,
       num_sparse_decoder_layers: 6,
-      tie_word_embeddings: false,
     },
   },
   "switch-base-128": {
@@ -864,7 +863,6 @@ export const PRESETS = {
       num_experts: 128,
       num_sparse_encoder_layers: 6,
       num_sparse_decoder_layers: 6,
-      tie_word_embeddings: false,
     },
   },
   "SmolLM2-135M": {

@@ -159,6 +159,11 @@ export class Fields {
     private readonly modelType: string,
   ) {}
 
+  /** The config's model_type (for messages). */
+  get modelTypeName(): string {
+    return this.modelType;
+  }
+
   private present(name: string): boolean {
     return Object.prototype.hasOwnProperty.call(this.obj, name) && this.obj[name] !== null && this.obj[name] !== undefined;
   }
@@ -369,11 +374,15 @@ function resolveKnown(obj: Record<string, unknown>, f: Fields, modelType: Suppor
   if (modelType === 't5' || modelType === 'switch_transformers') return resolveT5(f, modelType);
   if (modelType === 'mamba') return resolveMamba(f);
 
-  const vocab = f.int('vocab_size', 1, L.maxVocab);
-  const hidden = f.int('hidden_size', 1, L.maxWidth);
-  const layers = f.int('num_hidden_layers', 1, L.maxLayers);
-  const heads = f.int('num_attention_heads', 1, L.maxHeads);
-  const intermediate = f.int('intermediate_size', 1, L.maxIntermediate);
+  // Gemma 2/3 configs may leave sizes at the config class's defaults (gemma-3-4b's text_config has no
+  // vocab_size or head counts); the other families' sizes are required.
+  const d = CORE_DEFAULTS[modelType];
+  const size = (name: keyof CoreDefaults, max: number): number => (d ? f.optInt(name, 1, max, d[name]) : f.int(name, 1, max));
+  const vocab = size('vocab_size', L.maxVocab);
+  const hidden = size('hidden_size', L.maxWidth);
+  const layers = size('num_hidden_layers', L.maxLayers);
+  const heads = size('num_attention_heads', L.maxHeads);
+  const intermediate = size('intermediate_size', L.maxIntermediate);
 
   if (modelType === 'bert' || modelType === 'albert') {
     f.oneOf('position_embedding_type', ['absolute'], 'absolute');
@@ -411,9 +420,25 @@ function resolveKnown(obj: Record<string, unknown>, f: Fields, modelType: Suppor
   return resolveDecoder(f, modelType, { vocab, hidden, layers, heads, intermediate });
 }
 
-/** A bias flag the calculator counts only when false (DeepSeek-V2's `mlp_bias`): true is refused by name. */
+/** Sizes a config class fills in when config.json omits them. */
+interface CoreDefaults {
+  vocab_size: number;
+  hidden_size: number;
+  num_hidden_layers: number;
+  num_attention_heads: number;
+  intermediate_size: number;
+  num_key_value_heads: number;
+}
+
+/** `Gemma2Config` and `Gemma3TextConfig` defaults (transformers; head_dim 256 is in DEFAULT_HEAD_DIM). */
+const CORE_DEFAULTS: Partial<Record<SupportedModelType, CoreDefaults>> = {
+  gemma2: { vocab_size: 256_000, hidden_size: 2304, num_hidden_layers: 26, num_attention_heads: 8, intermediate_size: 9216, num_key_value_heads: 4 },
+  gemma3_text: { vocab_size: 262_208, hidden_size: 2304, num_hidden_layers: 26, num_attention_heads: 8, intermediate_size: 9216, num_key_value_heads: 4 },
+};
+
+/** A bias flag the calculator counts only when false (DeepSeek-V2's `mlp_bias`, Phi-3's): true is refused by name. */
 function noBias(f: Fields, name: string): false {
-  if (f.bool(name, false)) f.fail(name, true, 'false (only MLPs without bias are counted for this model type)');
+  if (f.bool(name, false)) f.fail(name, true, `false (the ${f.modelTypeName} model has no such bias)`);
   return false;
 }
 
@@ -453,7 +478,7 @@ function resolveDecoder(
       bias: f.bool('attention_bias', false),
     };
   } else {
-    const kvHeads = f.optInt('num_key_value_heads', 1, heads, heads);
+    const kvHeads = f.optInt('num_key_value_heads', 1, heads, Math.min(CORE_DEFAULTS[modelType]?.num_key_value_heads ?? heads, heads));
     if (heads % kvHeads !== 0) {
       f.fail('num_key_value_heads', kvHeads, `a divisor of num_attention_heads=${heads}`);
     }
@@ -485,6 +510,10 @@ function resolveDecoder(
         break;
       case 'qwen2':
         qkvBias = true;
+        break;
+      case 'phi3':
+        // Phi-3's qkv_proj and o_proj have no bias; its configs say attention_bias: false.
+        noBias(f, 'attention_bias');
         break;
       case 'qwen2_moe':
         qkvBias = f.bool('qkv_bias', true);
@@ -583,7 +612,7 @@ function resolveDecoder(
     layers,
     intermediate,
     tie,
-    mlpBias: modelType === 'llama' ? f.bool('mlp_bias', false) : modelType === 'deepseek_v2' ? noBias(f, 'mlp_bias') : false,
+    mlpBias: modelType === 'llama' ? f.bool('mlp_bias', false) : modelType === 'deepseek_v2' || modelType === 'phi3' ? noBias(f, 'mlp_bias') : false,
     attention,
     moe,
     norm: modelType === 'phimoe' ? 'layer' : 'rms',
@@ -591,7 +620,7 @@ function resolveDecoder(
     mlpPrefix: modelType === 'llama4_text' ? 'feed_forward' : 'mlp',
     fusedGateUp: modelType === 'phi3',
     denseIntermediate: modelType === 'llama4_text' ? f.optInt('intermediate_size_mlp', 1, L.maxIntermediate, 16384) : intermediate,
-    lmHeadBias: modelType === 'phimoe' ? f.bool('lm_head_bias', false) : false,
+    lmHeadBias: modelType === 'phimoe' ? f.bool('lm_head_bias', false) : modelType === 'phi3' ? noBias(f, 'lm_head_bias') : false,
     mtpLayers: modelType === 'deepseek_v3' ? f.optInt('num_nextn_predict_layers', 0, 16, 0) : 0,
     windows: attentionWindows(f, modelType, layers),
   };
