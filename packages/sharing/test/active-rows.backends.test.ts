@@ -5,7 +5,7 @@
 // Expert-choice MoR gathers its fixed top-k_r on the device on every backend, webgpu included: its
 // loss and gradients equal a dense masked reference written here (the block run on every row with the
 // unselected tokens out of attention, the update applied to the selected ones) within 1e-4, and the
-// block runs B·Σk_r rows instead of B·T·Nr.
+// block runs B·Σk_r rows instead of B·T·Nr (16 of 20 here; a small case: SwiftShader compiles a shader per kernel shape).
 import * as tf from '@tensorflow/tfjs-core';
 import { expect, it } from 'vitest';
 import { ForwardContext, Module, Rng, TransformerBlock, type SequenceInput } from '@weft/core';
@@ -94,13 +94,13 @@ class DenseExpertChoice extends Module<SequenceInput, tf.Tensor> {
 
 describeBackends('expert-choice MoR gathers on the device', () => {
   it('equals the dense masked reference (loss and gradients); the block runs B·Σk_r rows', async () => {
-    const mor = new MixtureOfRecursions(new TransformerBlock({ dim, numHeads: 2, causal: true }, new Rng(6)), { dim, maxRecursions: 3 }, new Rng(7));
+    const mor = new MixtureOfRecursions(new TransformerBlock({ dim, numHeads: 2, causal: true }, new Rng(6)), { dim, maxRecursions: 2 }, new Rng(7));
     const kept = mor.keptPerStep(T);
-    expect(kept).toEqual([5, 3, 2]); // (Nr − r)/Nr of T = 5; the padded sequence has 3 real tokens, so every pick is a real token
+    expect(kept).toEqual([5, 3]); // (Nr − r)/Nr of T = 5, rounded; at k = T = 5 the padded sequence's 2 padding tokens are picked too (and must not move)
     const g = await run(mor, true);
     const ref = await run(new DenseExpertChoice(mor), true);
     expectClose(g, ref);
-    expect(g.stats['mor.block_rows']).toBe(B * (5 + 3 + 2)); // 20 rows, against B·T·Nr = 30 for the dense form
+    expect(g.stats['mor.block_rows']).toBe(B * (5 + 3)); // 16 rows, against B·T·Nr = 20 for the dense form
     mor.dispose();
   });
 });
