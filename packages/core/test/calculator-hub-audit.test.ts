@@ -6,7 +6,7 @@
 // formulas module by module against transformers itself).
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { CalculatorError, countParams, countParamsFromJson, type ModelConfig, type ParamReport } from '../src/calculator/index.js';
+import { CalculatorError, countParams, countParamsFromJson, estimateMemory, type ModelConfig, type ParamReport } from '../src/calculator/index.js';
 
 const HUB = (JSON.parse(readFileSync(new URL('./calculator-hub-configs.json', import.meta.url), 'utf8')) as { configs: Record<string, Record<string, unknown>> }).configs;
 
@@ -195,4 +195,26 @@ describe('fields that are not understood, or that would count differently, are r
       expect(() => countParamsFromJson(JSON.stringify(edit(name, fields)))).toThrow(message);
     });
   }
+});
+
+describe('KV cache of the published configs, by hand (bf16: 2 bytes a value)', () => {
+  const kv = (name: string, context: number) => estimateMemory(edit(name, {}), { context }).parts.kvCache;
+
+  it('gpt-oss-20b, 8192 tokens: 12 sliding layers keep 128 tokens, 12 full layers all 8192; K + V × 8 heads × 64', () => {
+    expect(kv('gpt-oss-20b', 8192)).toBe(2 * 8 * 64 * 2 * (12 * 128 + 12 * 8192));
+    // Shorter than the window, every layer keeps the whole context.
+    expect(kv('gpt-oss-20b', 100)).toBe(2 * 8 * 64 * 2 * 24 * 100);
+  });
+
+  it('Gemma 3 1B, 32,768 tokens: layers 5, 11, 17, 23 are global, the other 22 keep a 512-token window; 1 KV head × 256', () => {
+    expect(kv('gemma-3-1b-pt', 32_768)).toBe(2 * 1 * 256 * 2 * (22 * 512 + 4 * 32_768));
+  });
+
+  it('DeepSeek-V2-Lite caches the MLA latent: 27 layers × (512 + 64) values', () => {
+    expect(kv('DeepSeek-V2-Lite', 4096)).toBe(27 * (512 + 64) * 2 * 4096);
+  });
+
+  it('Llama 4 Scout, 32,768 tokens: 36 chunked layers keep 8192 tokens, every 4th layer all of them; 8 KV heads × 128', () => {
+    expect(kv('Llama-4-Scout-17B-16E text_config', 32_768)).toBe(2 * 8 * 128 * 2 * (36 * 8192 + 12 * 32_768));
+  });
 });
