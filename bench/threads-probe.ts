@@ -4,7 +4,7 @@
 import { createServer, type ViteDevServer } from 'vite';
 import { chromium, type Browser } from 'playwright';
 import { fileURLToPath } from 'node:url';
-import type { ThreadsProbe } from './threads-page.js';
+import type { ThreadsProbe, TrainingModel } from './threads-page.js';
 
 const demos = fileURLToPath(new URL('../demos/', import.meta.url));
 const configFile = fileURLToPath(new URL('../demos/vite.config.ts', import.meta.url));
@@ -44,6 +44,18 @@ export async function probeThreadsIn(s: ThreadsSession, threads: number, n: numb
     // A string, not a function: vitest rewrites `import()` in functions it transforms.
     const call = `import(${JSON.stringify(`/@fs${pageModule}`)}).then((m) => m.probeThreads(${threads}, ${n}, ${reps}))`;
     return (await page.evaluate(call)) as ThreadsProbe;
+  } finally {
+    await page.close();
+  }
+}
+
+/** Run the page's `probeTraining` in a fresh page with `threads` threads: steps/s of each model. */
+export async function probeTrainingIn(s: ThreadsSession, threads: number, steps: number, models: readonly TrainingModel[]): Promise<{ threads: number; stepsPerSecond: Record<string, number> }> {
+  const page = await s.browser.newPage();
+  try {
+    await page.goto(`${s.url}favicon.svg`);
+    const call = `import(${JSON.stringify(`/@fs${pageModule}`)}).then((m) => m.probeTraining(${threads}, ${steps}, ${JSON.stringify(models)}))`;
+    return (await page.evaluate(call)) as { threads: number; stepsPerSecond: Record<string, number> };
   } finally {
     await page.close();
   }

@@ -9,7 +9,8 @@ import { fileURLToPath } from 'node:url';
 import { PAGES } from '../../demos/src/site.js';
 import { measureSliderPage, measureTrainingPage, trainingPages, type PageMeasurement } from '../ui-probe.js';
 import type { BenchCase } from '../case.js';
-import { openThreadsSession, probeThreadsIn } from '../threads-probe.js';
+import { openThreadsSession, probeThreadsIn, probeTrainingIn } from '../threads-probe.js';
+import { TRAINING_MODELS } from '../threads-page.js';
 
 const demos = fileURLToPath(new URL('../../demos/', import.meta.url));
 const configFile = fileURLToPath(new URL('../../demos/vite.config.ts', import.meta.url));
@@ -106,6 +107,37 @@ cases.push({
         }
       }
       return { value: one.matmulMs / two.matmulMs, detail: { oneThread: one, twoThreads: two, n: 512, reps: 15, browser: 'chromium headless' } };
+    } finally {
+      await s.close();
+    }
+  },
+});
+
+/**
+ * `ui.threads_training_speedup`: steps/s of Weft's trainer with 2 threads / with 1, on tfjs's threaded
+ * wasm in a cross-origin-isolated page, for the pages' default Transformer (sharing.html) and MoE
+ * (moe.html) and the issue's larger sizes (bench/threads-page.ts). The value is the smaller of the
+ * two page models' ratios; each thread count runs twice, alternating, and keeps its best run.
+ */
+cases.push({
+  name: 'ui.threads_training_speedup',
+  unit: 'ratio',
+  backend: 'wasm (threaded, Chromium)',
+  target: null,
+  better: 'higher',
+  run: async () => {
+    const s = await openThreadsSession();
+    try {
+      const best: Record<number, Record<string, number>> = { 1: {}, 2: {} };
+      for (let round = 0; round < 2; round++) {
+        for (const threads of [1, 2]) {
+          const r = await probeTrainingIn(s, threads, 30, TRAINING_MODELS);
+          if (r.threads !== threads) throw new Error(`ui.threads_training_speedup: asked for ${threads} threads, tfjs runs ${r.threads}`);
+          for (const [m, v] of Object.entries(r.stepsPerSecond)) best[threads]![m] = Math.max(best[threads]![m] ?? 0, v);
+        }
+      }
+      const ratio = Object.fromEntries(TRAINING_MODELS.map((m) => [m, best[2]![m]! / best[1]![m]!]));
+      return { value: Math.min(ratio.sharingTransformer!, ratio.moePage!), detail: { ratio, stepsPerSecond1: best[1], stepsPerSecond2: best[2], steps: 30, browser: 'chromium headless' } };
     } finally {
       await s.close();
     }
