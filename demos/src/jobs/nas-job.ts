@@ -8,7 +8,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { ForwardContext, Rng, accuracy, makeOptimizer, mse, parameterLedger, shapes, softmaxCrossEntropy, toTensors, train, type Ledger, type TrainResult } from '@weft/core';
 import {
   DiscreteNetwork, createCellSearch, createEntangledSearch, searchMethod, extractSubnet, largestSubnet, opRecovery, parseGenotype, perturbationSelect,
-  plantedCellTask, plantedSubnetTask, randomGenotype, subnetRecovery, toDartsString, type CellSearch, type EntangledSearch, type Genotype,
+  plantedCellTask, plantedSubnetTask, randomGenotype, reductionLayers, subnetRecovery, toDartsString, type CellSearch, type EntangledSearch, type Genotype,
   type CellKind, type SearchBatch, type SubnetConfig, type TaskLoss,
 } from '@weft/nas';
 import type { TrainingJob, TrainingSegment } from '../controllers/training-controller.js';
@@ -51,6 +51,16 @@ export interface NasView {
   skipShare: number;
   /** The bars and genotype are the searcher's own edge rows (ROME: topology weight × op share), not softmax α. */
   ownRows: boolean;
+  /** D-DARTS (one α per cell): every cell's softmax α, edge by op; null when the cells of a type share α. */
+  cells: CellAlphas[] | null;
+}
+
+/** One cell's softmax α: a row per edge (labels `node ← input`), a column per op. */
+export interface CellAlphas {
+  label: string;
+  edges: string[];
+  ops: string[];
+  weights: number[][];
 }
 
 /** Random genotypes retrained beside the found one (their mean is the "average architecture"). */
@@ -171,7 +181,11 @@ export class NasJob implements TrainingJob {
             ? await perturbationSelect(net, this.val, this.loss, { metric: teacher ? 'loss' : 'accuracy' })
             : parseGenotype(w, net.space);
       const skip = genotype.normal.filter(([op]) => op === 'skip_connect').length / genotype.normal.length;
-      return { groups, genotype, subnet: null, text: toDartsString(genotype), recovery: teacher ? opRecovery(teacher, w, net.space) : null, skipShare: skip, ownRows: this.cell.searcher.edgeWeights !== undefined };
+      const kinds = reductionLayers(net.space);
+      const cells = net.alphaCells
+        ? (await net.cellEdgeWeights()).map((weights, i) => ({ label: `cell ${i + 1} · ${kinds[i] ? 'reduce' : 'normal'}`, edges: edges.map(({ node, input }) => `${node + 2} ← ${input}`), ops: net.space.ops, weights }))
+        : null;
+      return { groups, genotype, subnet: null, text: toDartsString(genotype), recovery: teacher ? opRecovery(teacher, w, net.space) : null, skipShare: skip, ownRows: this.cell.searcher.edgeWeights !== undefined, cells };
     }
     const net = this.entangled!.net;
     const soft = async (v: tf.Variable) => {
@@ -190,7 +204,7 @@ export class NasJob implements TrainingJob {
       groups.push({ label: `width of layer ${l + 1}`, names: s.widthChoices.map(String), weights: pw.slice(l * W, l * W + W), teacher: l < teacher.depth ? s.widthChoices.indexOf(teacher.widths[l]!) : -1 });
     }
     const subnet = await this.entangled!.searcher.result(this.val);
-    return { groups, genotype: null, subnet, text: JSON.stringify(subnet), recovery: subnetRecovery(teacher, subnet, s), skipShare: 0, ownRows: false };
+    return { groups, genotype: null, subnet, text: JSON.stringify(subnet), recovery: subnetRecovery(teacher, subnet, s), skipShare: 0, ownRows: false, cells: null };
   }
 
   /**

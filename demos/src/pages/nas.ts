@@ -13,6 +13,7 @@ import '../components/progress-bar.js';
 import '../components/loss-chart.js';
 import '../components/url-notice.js';
 import './nas-views.js';
+import './nas-cell-alphas.js';
 import './nas-ranking.js';
 import './nas-regnet.js';
 import './nas-puzzle.js';
@@ -158,8 +159,12 @@ export class WeftNasPage extends LitElement {
             ${t.error ? html`<div class="alert" role="alert">${t.error}</div>` : nothing}
           </section>
           <section class="card" aria-labelledby="alpha-title">
-            <h2 class="card-title" id="alpha-title">${s.space === 'entangled' ? 'Architecture weights per choice' : 'Architecture weights per edge'} <span class="aside">${s.space === 'entangled' ? 'softmax(β) · ★ = teacher' : `${v?.ownRows ? 'edge weight × op share' : 'softmax(α)'}${s.space === 'conv' ? ', normal then reduction cell' : ' · ★ = teacher'}`}</span></h2>
+            <h2 class="card-title" id="alpha-title">${s.space === 'entangled' ? 'Architecture weights per choice' : 'Architecture weights per edge'} <span class="aside">${s.space === 'entangled' ? 'softmax(β) · ★ = teacher' : `${v?.ownRows ? 'edge weight × op share' : 'softmax(α)'}${v?.cells ? ', first cell of each type' : ''}${s.space === 'conv' ? ', normal then reduction cell' : ' · ★ = teacher'}`}</span></h2>
             <weft-nas-bars .groups=${v?.groups ?? []}></weft-nas-bars>
+            ${v?.cells
+              ? html`<h2 class="card-title spaced" data-cell-alphas>Every cell's own α <span class="aside">D-DARTS: softmax(α) per cell, edges × ops · outlined = strongest op</span></h2>
+                  <weft-nas-cell-alphas .cells=${v.cells}></weft-nas-cell-alphas>`
+              : nothing}
           </section>
           <div class="two">
             <section class="card" aria-labelledby="geno-title">
