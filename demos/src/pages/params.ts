@@ -20,6 +20,7 @@ import {
   SHARING_PLANS,
   formatBytes,
   parseConfigJson,
+  textModelOfJson,
   type MemoryEstimate,
   type MemoryParts,
   type ModelConfig,
@@ -138,11 +139,25 @@ const GB = 1e9;
 /** localStorage key of a side's pasted config.json text. */
 const storageKey = (side: Side) => `weft.params.pasted.${side}`;
 
+/**
+ * A pasted config.json as a side's base: the model itself, or for a multimodal Gemma 3 / Llama 4 config its
+ * language model (`text_config`; the name says the vision encoder is not counted). Throws the parse error.
+ */
+function readPaste(text: string): SideBase {
+  try {
+    return { config: parseConfigJson(text), name: 'pasted config.json', pasted: true };
+  } catch (e) {
+    const inner = textModelOfJson(text);
+    if (!inner) throw e;
+    return { config: inner.config, name: `pasted ${inner.wrapper} config.json: text model only`, pasted: true };
+  }
+}
+
 /** Reads a side's pasted config from localStorage (null if none, unreadable or storage is off). */
-function storedPaste(side: Side): { text: string; config: ModelConfig } | null {
+function storedPaste(side: Side): { text: string; base: SideBase } | null {
   try {
     const text = window.localStorage.getItem(storageKey(side));
-    return text ? { text, config: parseConfigJson(text) } : null;
+    return text ? { text, base: readPaste(text) } : null;
   } catch {
     return null;
   }
@@ -212,7 +227,7 @@ export class WeftParamsPage extends LitElement {
       if (this.sides[s].pasted === 1) {
         const kept = storedPaste(s);
         if (kept) {
-          bases[s] = { config: kept.config, name: 'pasted config.json', pasted: true };
+          bases[s] = kept.base;
           this.pasteText = { ...this.pasteText, [s]: kept.text };
         } else {
           this.sides[s] = { ...this.sides[s], pasted: 0 };
@@ -374,7 +389,7 @@ export class WeftParamsPage extends LitElement {
           ${listed.map((p) => html`<option value=${p} ?selected=${!base.pasted && p === s.preset}>${p}</option>`)}
         </select>
       </label>
-      <p class="source">${preset ? html`${preset.source} · ${preset.reference}` : 'A pasted config.json (kept in this browser’s local storage; the link says only that this side is pasted).'}</p>
+      <p class="source">${preset ? html`${preset.source} · ${preset.reference}` : `A pasted config.json${base.name === 'pasted config.json' ? '' : ': a multimodal model, of which its text_config (the language model) is counted; the vision encoder and projector are not'} (kept in this browser’s local storage; the link says only that this side is pasted).`}</p>
       <div class="sliders">
         ${this.slider(side, 'layers', 'Layers', now.layers, 1, maxLayers, 1, formatInt(now.layers), true, cfg.model_type === 't5' || cfg.model_type === 'switch_transformers' ? 'layers of each stack' : 'layer blocks in the stack')}
         ${this.slider(side, 'width', 'Width', now.width, step, maxWidth, step, formatInt(now.width), true, 'hidden size; FFN widths scale with it')}
@@ -696,10 +711,10 @@ export class WeftParamsPage extends LitElement {
 
   /** Use a pasted config.json for a side; a bad one is explained and changes nothing. */
   private usePasted(side: Side, text: string): void {
-    let config: ModelConfig;
+    let base: SideBase;
     try {
       if (text.trim() === '') throw new Error('config.json: the box is empty; paste the text of a transformers config.json');
-      config = parseConfigJson(text);
+      base = readPaste(text);
     } catch (e) {
       this.pasteError = { ...this.pasteError, [side]: e instanceof Error ? e.message : String(e) };
       return;
@@ -710,7 +725,7 @@ export class WeftParamsPage extends LitElement {
       // Storage full or off: the paste still works in this tab.
     }
     this.pasteError = { ...this.pasteError, [side]: null };
-    this.bases = { ...this.bases, [side]: { config, name: 'pasted config.json', pasted: true } };
+    this.bases = { ...this.bases, [side]: base };
     this.set(side, { layers: 0, width: 0, experts: 0, k: 0, sharing: 'none', pasted: 1 });
   }
 

@@ -6,7 +6,7 @@
 // formulas module by module against transformers itself).
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { CalculatorError, countParams, countParamsFromJson, estimateMemory, type ModelConfig, type ParamReport } from '../src/calculator/index.js';
+import { CalculatorError, countParams, countParamsFromJson, estimateMemory, textModelOfJson, type ModelConfig, type ParamReport } from '../src/calculator/index.js';
 
 const HUB = (JSON.parse(readFileSync(new URL('./calculator-hub-configs.json', import.meta.url), 'utf8')) as { configs: Record<string, Record<string, unknown>> }).configs;
 
@@ -216,5 +216,39 @@ describe('KV cache of the published configs, by hand (bf16: 2 bytes a value)', (
 
   it('Llama 4 Scout, 32,768 tokens: 36 chunked layers keep 8192 tokens, every 4th layer all of them; 8 KV heads × 128', () => {
     expect(kv('Llama-4-Scout-17B-16E text_config', 32_768)).toBe(2 * 8 * 128 * 2 * (36 * 8192 + 12 * 32_768));
+  });
+});
+
+describe('a multimodal config.json: its text_config is the language model counted', () => {
+  const siglip = { hidden_size: 1152, image_size: 896, intermediate_size: 4304, model_type: 'siglip_vision_model', num_attention_heads: 16, num_hidden_layers: 27, patch_size: 14, vision_use_head: false };
+  const gemma3 = {
+    architectures: ['Gemma3ForConditionalGeneration'], boi_token_index: 255_999, eoi_token_index: 256_000, eos_token_id: [1, 106], image_token_index: 262_144,
+    initializer_range: 0.02, mm_tokens_per_image: 256, model_type: 'gemma3', text_config: HUB['gemma-3-4b-pt text_config'], torch_dtype: 'bfloat16',
+    transformers_version: '4.50.0.dev0', vision_config: siglip,
+  };
+  // The text_config has no tie_word_embeddings of its own; the wrapper's false decides.
+  const llama4 = {
+    architectures: ['Llama4ForConditionalGeneration'], boi_token_index: 200_080, eoi_token_index: 200_081, image_token_index: 200_092,
+    model_type: 'llama4', text_config: HUB['Llama-4-Scout-17B-16E text_config'], tie_word_embeddings: false, torch_dtype: 'bfloat16',
+    transformers_version: '4.51.0.dev0', vision_config: { hidden_size: 1408, image_size: 336, intermediate_size: 5632, model_type: 'llama4_vision_model', num_hidden_layers: 34, patch_size: 14 },
+  };
+
+  it('countParamsFromJson refuses the wrapper and says to count its text_config', () => {
+    expect(() => countParamsFromJson(JSON.stringify(gemma3))).toThrow(/model_type="gemma3" is not supported \(a multimodal config: paste its text_config/);
+  });
+
+  it('textModelOfJson: Gemma 3 4B → 3,880,263,168 (the 417M SigLIP encoder is not counted); Llama 4 Scout → 107.77B, untied as the wrapper says', () => {
+    const g = textModelOfJson(JSON.stringify(gemma3))!;
+    expect(g.wrapper).toBe('gemma3');
+    expect(countParams(g.config).total).toBe(3_880_263_168);
+    const l = textModelOfJson(JSON.stringify(llama4))!;
+    expect(countParams(l.config).total).toBe(107_769_861_120);
+    expect(countParams({ ...l.config, tie_word_embeddings: true } as ModelConfig).total).toBe(107_769_861_120 - 202_048 * 5120);
+  });
+
+  it('is null for a config that is not a known multimodal wrapper, and names text_config fields in its errors', () => {
+    expect(textModelOfJson(JSON.stringify(HUB['Llama-3.1-8B']))).toBeNull();
+    expect(textModelOfJson(JSON.stringify({ model_type: 'gemma3' }))).toBeNull();
+    expect(() => textModelOfJson(JSON.stringify({ ...gemma3, text_config: { hidden_size: -1 } }))).toThrow(/config.json text_config: hidden_size=-1 is not allowed/);
   });
 });

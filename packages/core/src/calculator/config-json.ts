@@ -4,7 +4,7 @@
 
 import { CalculatorError } from './arith.js';
 import { countResolved } from './count.js';
-import type { CountOptions, ModelConfig, ParamReport } from './types.js';
+import type { CountOptions, ModelConfig, ParamReport, SupportedModelType } from './types.js';
 import { CALCULATOR_LIMITS, resolveConfig, type ResolvedConfig } from './validate.js';
 
 function parseObject(text: string): Record<string, unknown> {
@@ -49,4 +49,27 @@ export function parseConfigJson(text: string): ModelConfig {
 /** `countParams` for a pasted `config.json`. */
 export function countParamsFromJson(text: string, options: CountOptions = {}): ParamReport {
   return countResolved(resolveConfigJson(text), options);
+}
+
+/** Multimodal `model_type`s whose language model is a `text_config` the calculator counts. */
+export const MULTIMODAL_TEXT_TYPES: Readonly<Record<string, SupportedModelType>> = { gemma3: 'gemma3_text', llama4: 'llama4_text' };
+
+/**
+ * The language model of a pasted multimodal `config.json` (Gemma 3, Llama 4): its `text_config`, with
+ * `model_type` filled in and the wrapper's `tie_word_embeddings` (which decides the head's tying in
+ * `…ForConditionalGeneration`) when the text_config has none. The vision encoder and projector are not
+ * part of it. Null when `text` is not such a config; throws like `parseConfigJson` when the text_config is invalid.
+ */
+export function textModelOfJson(text: string): { wrapper: string; config: ModelConfig } | null {
+  const obj = parseObject(text);
+  const wrapper = obj['model_type'];
+  const inner = obj['text_config'];
+  if (typeof wrapper !== 'string' || !Object.hasOwn(MULTIMODAL_TEXT_TYPES, wrapper)) return null;
+  if (inner === null || typeof inner !== 'object' || Array.isArray(inner)) return null;
+  const textConfig: Record<string, unknown> = { model_type: MULTIMODAL_TEXT_TYPES[wrapper], ...(inner as Record<string, unknown>) };
+  if (!Object.hasOwn(textConfig, 'tie_word_embeddings') && typeof obj['tie_word_embeddings'] === 'boolean') {
+    textConfig['tie_word_embeddings'] = obj['tie_word_embeddings'];
+  }
+  const resolved = resolveConfig(textConfig, 'config.json text_config');
+  return { wrapper, config: { ...textConfig, model_type: resolved.modelType } as unknown as ModelConfig };
 }

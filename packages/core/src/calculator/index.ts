@@ -5,7 +5,7 @@
 export * from './types.js';
 export { CalculatorError } from './arith.js';
 export { countParams, bytesAt, parameterModules } from './count.js';
-export { parseConfigJson, countParamsFromJson } from './config-json.js';
+export { parseConfigJson, countParamsFromJson, textModelOfJson, MULTIMODAL_TEXT_TYPES } from './config-json.js';
 export { CALCULATOR_LIMITS, modelTypeOfArchitecture } from './validate.js';
 export {
   SHARING_PLANS, registerSharingPlan, planSlots, uniqueBlocks,
