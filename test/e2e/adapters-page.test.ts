@@ -191,7 +191,7 @@ describe('adapters.html', () => {
     await page.locator('button[data-action="train-tasks"]').click();
     await expect
       .poll(async () => ((await page.locator('[role="alert"]').count()) > 0 ? await page.locator('[role="alert"]').first().textContent() : await page.locator('tr[data-merge-row]').count()), { timeout: 90_000 })
-      .toBe(10); // task-arithmetic, magnitude-prune, ties-merging, dare, dare-ties, pcb, cabs, copa, then Sens-Merging and the evolved recipe
+      .toBe(21); // Weft's task-arithmetic, magnitude-prune, ties-merging, dare, dare-ties, pcb, cabs, copa; PEFT's 11 combination types; then Sens-Merging and the evolved recipe
     await expect.poll(() => page.locator('[data-merge-average]').getAttribute('data-merge-average'), { timeout: 30_000 }).not.toBe('');
     for (const r of await page.locator('tr[data-merge-row]').all()) expect(Number(await r.getAttribute('data-average'))).toBeGreaterThan(0.3);
     // Task arithmetic with every weight 0 is the base itself; weight 1 on task 1 alone is task 1's own LoRA.

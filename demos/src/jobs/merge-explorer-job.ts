@@ -1,7 +1,8 @@
 // The adapters page's merge explorer: three task LoRAs on the page's frozen base, each trained on the
 // base task rotated by a different angle (½, 1 and 1½ times the page's rotation), then merged into one
 // adapter by any method of @weft/sharing's merge registry (combineAdapters, Weft's ΔW-space merges)
-// with per-task weights and the method's options; the merged model is scored on every task's held-out
+// or by any of PEFT's add_weighted_adapter combination types (addWeightedAdapter, PEFT's per-factor
+// semantics under PEFT's names), with per-task weights and the method's options; the merged model is scored on every task's held-out
 // half. No UI here: the page trains the tasks as jobs of its TrainingController.
 import * as tf from '@tensorflow/tfjs-core';
 import {
@@ -9,7 +10,8 @@ import {
   type TrainResult,
 } from '@weft/core';
 import {
-  addArrowRouter, adapterNames, combineAdapters, deleteAdapter, evolveMergeRecipe, injectAdapter, mergeMethod, mergeMethodNames, sensMergingWeights, setActiveAdapters,
+  PEFT_COMBINATION_TYPES, addArrowRouter, addWeightedAdapter, adapterNames, combineAdapters, deleteAdapter, evolveMergeRecipe, injectAdapter, mergeMethod, mergeMethodNames, sensMergingWeights, setActiveAdapters,
+  type PeftCombinationType,
 } from '@weft/sharing';
 import type { AdaptersLabConfig } from './adapters-job.js';
 import { routedMerges, type RoutedMerges, type RoutedOptions } from './routed-merges.js';
@@ -36,13 +38,51 @@ export interface MergeRow extends MergeOutcome {
   label: string;
 }
 
-/** The registry's merge methods, with their labels and numeric options (defaults). */
-export function mergeChoices(): Array<{ name: string; label: string; paper: string; options: Record<string, number> }> {
-  return mergeMethodNames().map((name) => {
+/** One merge the explorer offers: Weft's (a merge-registry method over ΔW) or PEFT's (an add_weighted_adapter combination type). */
+export interface MergeChoice {
+  /** The registry name, or "peft:" + PEFT's combination type. */
+  name: string;
+  label: string;
+  /** Which family: Weft's ΔW-space merges (combineAdapters) or PEFT's add_weighted_adapter (addWeightedAdapter). */
+  family: 'weft' | 'peft';
+  /** The paper, or what PEFT's type does. */
+  paper: string;
+  /** Numeric options with their defaults (sliders). */
+  options: Record<string, number>;
+}
+
+const PEFT_PREFIX = 'peft:';
+
+/** What each PEFT combination type does to the task LoRAs (PEFT 0.21's LoraModel.add_weighted_adapter). */
+const PEFT_TYPE_ABOUT: Record<PeftCombinationType, string> = {
+  svd: 'Σ wᵢ ΔWᵢ, re-factorised by SVD to the sources\' rank',
+  linear: 'Σ √wᵢ·Aᵢ and Σ √wᵢ·Bᵢ, factor by factor (not Σ wᵢ ΔWᵢ: cross terms BᵢAⱼ enter)',
+  cat: 'the weighted factors stacked along the rank: exactly Σ wᵢ ΔWᵢ, at the sum of the ranks',
+  ties: 'TIES on each factor (trim to density, elect signs, disjoint mean)',
+  ties_svd: 'TIES on the ΔWᵢ, re-factorised by SVD to the sources\' rank',
+  dare_linear: 'DARE on each factor (drop at random, rescale by 1/density), weighted sum',
+  dare_ties: 'DARE, then TIES sign election, on each factor',
+  dare_linear_svd: 'DARE on the ΔWᵢ, weighted sum, re-factorised by SVD',
+  dare_ties_svd: 'DARE and TIES on the ΔWᵢ, re-factorised by SVD',
+  magnitude_prune: 'each factor pruned to density by magnitude, weighted sum',
+  magnitude_prune_svd: 'the ΔWᵢ pruned to density by magnitude, weighted sum, re-factorised by SVD',
+};
+
+/** Weft's merge-registry methods, then PEFT's add_weighted_adapter combination types under PEFT's names. */
+export function mergeChoices(): MergeChoice[] {
+  const weft = mergeMethodNames().map((name): MergeChoice => {
     const m = mergeMethod(name);
     const options = Object.fromEntries(Object.entries(m.defaults as Record<string, unknown>).filter(([, v]) => typeof v === 'number')) as Record<string, number>;
-    return { name, label: m.label, paper: m.paper, options };
+    return { name, label: m.label, family: 'weft', paper: m.paper, options };
   });
+  const peft = PEFT_COMBINATION_TYPES.map((type): MergeChoice => ({
+    name: `${PEFT_PREFIX}${type}`,
+    label: `PEFT ${type}`,
+    family: 'peft',
+    paper: `PEFT add_weighted_adapter(combination_type="${type}"): ${PEFT_TYPE_ABOUT[type]}.`,
+    options: ['svd', 'linear', 'cat'].includes(type) ? {} : { density: 0.5 },
+  }));
+  return [...weft, ...peft];
 }
 
 const MERGED = 'merged';
@@ -124,6 +164,11 @@ export class MergeExplorer {
   async merge(method: string, weights: number[], options: Record<string, number> = {}): Promise<MergeOutcome> {
     if (!this.ready) throw new Error('Train the task adapters first');
     if (adapterNames(this.base).includes(MERGED)) deleteAdapter(this.base, MERGED);
+    if (method.startsWith(PEFT_PREFIX)) {
+      // PEFT's semantics and names; its *_svd types keep the sources' rank, as PEFT's default svd_rank does.
+      await addWeightedAdapter(this.base, this.names, weights, MERGED, { combinationType: method.slice(PEFT_PREFIX.length) as PeftCombinationType, seed: this.config.seed, ...options });
+      return this.score();
+    }
     // Full rank (the hidden width): the re-factorised merge holds every method's ΔW exactly.
     await combineAdapters(this.base, this.names, weights, MERGED, { method, rank: Math.max(...(this.base.config.hidden ?? [2])), seed: this.config.seed, ...options });
     return this.score();
@@ -189,7 +234,7 @@ export class MergeExplorer {
    */
   async table(weights: number[]): Promise<MergeRow[]> {
     const rows: MergeRow[] = [];
-    for (const c of mergeChoices()) rows.push({ method: c.name, label: c.label, ...(await this.merge(c.name, weights)) });
+    for (const c of mergeChoices()) rows.push({ method: c.name, label: c.label, ...(await this.merge(c.name, weights, c.options)) });
     const byLayers = async (layerWeights: Record<string, number[]>, part: 'test' | 'train' = 'test') => {
       if (adapterNames(this.base).includes(MERGED)) deleteAdapter(this.base, MERGED);
       await combineAdapters(this.base, this.names, weights, MERGED, { method: 'task-arithmetic', rank: Math.max(...(this.base.config.hidden ?? [2])), layerWeights });

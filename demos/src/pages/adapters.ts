@@ -692,8 +692,11 @@ export class WeftAdaptersPage extends LitElement {
     const canTrain = this.lab?.baseReady && !this.busy && this.page.backend !== null;
     const intro = html`<p class="note">
       Three LoRAs learn the base task rotated by ${[1, 2, 3].map((k) => `${Math.round((this.page.state.angle * k) / 2)}°`).join(', ')};
-      a merge method folds them into one adapter (Weft's merges of the weight updates ΔW; PEFT's own <code>add_weighted_adapter</code> is
-      <code>addWeightedAdapter</code> in @weft/sharing). Each task keeps its held-out half.
+      a merge method folds them into one adapter. Two families under distinct names: <strong>Weft's merges</strong> (named by their papers:
+      Task arithmetic, TIES-Merging, …; <code>combineAdapters</code>) combine the weight updates ΔWᵢ = BᵢAᵢ; <strong>PEFT's types</strong> (PEFT's own
+      names: <code>linear</code>, <code>ties</code>, …; <code>addWeightedAdapter</code>) give the numbers of PEFT's <code>add_weighted_adapter</code>,
+      which combines the A and B factors separately unless the type is <code>svd</code>, <code>cat</code> or ends in <code>_svd</code> — so PEFT's
+      <code>ties</code> is not Weft's TIES-Merging. Each task keeps its held-out half.
     </p>
     <button class="btn" type="button" data-action="train-tasks" ?disabled=${!canTrain} @click=${this.trainTasks}>Train the ${MERGE_TASKS} task LoRAs</button>`;
     if (!ex?.ready || !this.mergeRefs) return intro;
@@ -705,7 +708,11 @@ export class WeftAdaptersPage extends LitElement {
       <div class="merge-controls">
         <label class="field"><span>Method</span>
           <select name="merge-method" @change=${(e: Event) => this.onMergeMethod(e)}>
-            ${mergeChoices().map((c) => html`<option value=${c.name} ?selected=${c.name === this.mergeMethod}>${c.label}</option>`)}
+            ${(['weft', 'peft'] as const).map(
+              (family) => html`<optgroup label=${family === 'weft' ? "Weft's merges of ΔW" : "PEFT's add_weighted_adapter types"}>
+                ${mergeChoices().filter((c) => c.family === family).map((c) => html`<option value=${c.name} ?selected=${c.name === this.mergeMethod}>${c.label}</option>`)}
+              </optgroup>`,
+            )}
           </select>
         </label>
         <p class="paper">${choice?.paper ?? ''}</p>
