@@ -176,6 +176,15 @@ describe('params.html', () => {
     await slide(side(page, 'b').locator('input[name="layers"]'), 32);
     await side(page, 'b').locator('select[name="head"]').selectOption('none');
     await expect.poll(() => value(page, 'b', 'total')).toBe(46_702_792_704 - 32000 * 4096);
+
+    // A multimodal config.json as the Hub has it (Gemma 3 4B): its text_config is counted, and the page says so
+    // (tied head, so the same total with or without lm_head; the 417M vision encoder is not counted).
+    const gemma3 = { architectures: ['Gemma3ForConditionalGeneration'], model_type: 'gemma3', mm_tokens_per_image: 256, torch_dtype: 'bfloat16',
+      text_config: { hidden_size: 2560, intermediate_size: 10240, model_type: 'gemma3_text', num_hidden_layers: 34, rope_scaling: { factor: 8.0, rope_type: 'linear' }, sliding_window: 1024 },
+      vision_config: { hidden_size: 1152, image_size: 896, intermediate_size: 4304, model_type: 'siglip_vision_model', num_attention_heads: 16, num_hidden_layers: 27, patch_size: 14 } };
+    await paste(page, 'b', JSON.stringify(gemma3));
+    await expect.poll(() => value(page, 'b', 'total')).toBe(3_880_263_168);
+    expect(await side(page, 'b').locator('p.source').textContent()).toContain('the vision encoder and projector are not');
     await expectClean(w);
     await page.context().close();
   });
