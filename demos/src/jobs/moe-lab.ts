@@ -3,13 +3,13 @@
 // the views draw; a sweep reports each finished run as progress so its view fills in.
 import * as tf from '@tensorflow/tfjs-core';
 import {
-  accuracy, clusterTasks, copyTask, Embedding, ForwardContext, IGNORE_INDEX, LayerNorm, Linear, makeOptimizer, MLP, Module, mse, parameterLedger, Rng, softmaxCrossEntropy, sortTask,
-  planSlots, reverseTask, split, TinyTransformer, toTensors, train, TransformerBlock,
+  accuracy, clusterTasks, copyTask, Embedding, ForwardContext, LayerNorm, Linear, makeOptimizer, MLP, Module, mse, parameterLedger, Rng, softmaxCrossEntropy, sortTask,
+  planSlots, reverseTask, split, TinyTransformer, toTensors, train,
 } from '@weft/core';
 import {
-  DistributedModules, dnaPathStats, HydraBlock, LinearRecurrenceMixer, MoE, ProductKeyMemory, UMoEBlock, WEMoE, MU_TRANSFER_DEFAULTS, PERFT, PERFT_VARIANTS, Regressor, ROUTED_SCALING_SWEEP_DEFAULTS, muTransferSweep, routedScalingSweep,
+  DistributedModules, dnaPathStats, HYDRA_ARMS, HYDRA_COPY_DEFAULTS, hydraCopyExperiment, MoE, ProductKeyMemory, UMoEBlock, WEMoE, MU_TRANSFER_DEFAULTS, PERFT, PERFT_VARIANTS, Regressor, ROUTED_SCALING_SWEEP_DEFAULTS, muTransferSweep, routedScalingSweep,
   INFERENCE_STUDY_DEFAULTS, inferenceOptimisationStudy, sharedMoETransformer, type InferenceStudy,
-  type MuTransferResult, type MuTransferRun, type PerftConfig, type PerftVariant, type RoutedScalingRun, type RoutedScalingSweepResult,
+  type HydraArmResult, type MuTransferResult, type MuTransferRun, type PerftConfig, type PerftVariant, type RoutedScalingRun, type RoutedScalingSweepResult,
 } from '@weft/moe';
 
 type Progress<P> = (p: P) => void;
@@ -464,142 +464,19 @@ async function umoeExperiment(progress: Progress<PhaseLoss>, signal: AbortSignal
   }
 }
 
-/** The Hydra view's setup (as the Hydra test's experiment): copy 6 tokens after 10 blank steps, width 16, 300 steps. */
-export const HYDRA_LAB_CONFIG = { length: 6, delay: 10, vocabSize: 8, dim: 16, steps: 300, batch: 32 } as const;
+/** The Hydra view's setup (the Hydra test's experiment): copy 6 tokens after 10 blank steps, width 16, 300 steps. */
+export const HYDRA_LAB_CONFIG = HYDRA_COPY_DEFAULTS;
 
-/** The Hydra view's arms, in order. */
-export const HYDRA_ARMS = ['hydra', 'recurrence+MLP', 'attention'] as const;
+export { HYDRA_ARMS };
 
 /** What the Hydra experiment measured per arm. */
 export interface HydraLabResult {
-  arms: Array<{ name: (typeof HYDRA_ARMS)[number]; stored: number; accuracy: number; perPosition: number[] }>;
-}
-
-/** A delayed copy: L tokens, D blanks, SEP, then the L tokens again (the labels: only those). */
-function delayedCopy(n: number, seed: number): { x: tf.Tensor2D; y: tf.Tensor2D } {
-  const { length: L, delay: D, vocabSize: V } = HYDRA_LAB_CONFIG;
-  const src = copyTask({ n, length: L, vocabSize: V, format: 'aligned' }, seed).x;
-  const T = 2 * L + D;
-  const x = new Int32Array(n * T);
-  const y = new Int32Array(n * T).fill(IGNORE_INDEX);
-  for (let i = 0; i < n; i++) {
-    const s = src.subarray(i * L, (i + 1) * L);
-    const row = i * T;
-    x.set(s, row);
-    x.fill(V + 1, row + L, row + L + D); // blanks
-    x[row + L + D] = V; // SEP
-    x.set(s.subarray(0, L - 1), row + L + D + 1);
-    y.set(s, row + L + D);
-  }
-  return { x: tf.tensor2d(x, [n, T], 'int32'), y: tf.tensor2d(y, [n, T], 'int32') };
-}
-
-/** Token and position embeddings, one block, a norm and a head. */
-class BlockLM extends Module {
-  readonly tok: Embedding;
-  readonly pos: Embedding;
-  readonly block: Module<tf.Tensor, tf.Tensor>;
-  readonly norm: LayerNorm;
-  readonly head: Linear;
-  constructor(vocab: number, T: number, d: number, block: Module<tf.Tensor, tf.Tensor>, rng: Rng) {
-    super();
-    this.tok = this.addModule('tok', new Embedding({ numEmbeddings: vocab, embeddingDim: d }, rng));
-    this.pos = this.addModule('pos', new Embedding({ numEmbeddings: T, embeddingDim: d }, rng));
-    this.block = this.addModule('block', block);
-    this.norm = this.addModule('norm', new LayerNorm({ dim: d }));
-    this.head = this.addModule('head', new Linear({ inFeatures: d, outFeatures: vocab }, rng));
-  }
-  forward(ids: tf.Tensor, ctx: ForwardContext): tf.Tensor {
-    const h = tf.add(this.tok.forward(ids), this.pos.forward(tf.range(0, ids.shape[1]!, 1, 'int32'))); // (B, T, d)
-    return this.head.forward(this.norm.forward(this.block.forward(h, ctx), ctx));
-  }
-}
-
-/** Hydra without its MoE and memory: the recurrence mixer then a dense MLP, each residual and pre-normed. */
-class RecurrenceMLPBlock extends Module {
-  readonly norm1: LayerNorm;
-  readonly mixer: LinearRecurrenceMixer;
-  readonly norm2: LayerNorm;
-  readonly mlp: MLP;
-  constructor(d: number, hidden: number, rng: Rng) {
-    super();
-    this.norm1 = this.addModule('norm1', new LayerNorm({ dim: d }));
-    this.mixer = this.addModule('mixer', new LinearRecurrenceMixer({ dim: d }, rng));
-    this.norm2 = this.addModule('norm2', new LayerNorm({ dim: d }));
-    this.mlp = this.addModule('mlp', new MLP({ dim: d, hidden }, rng));
-  }
-  forward(x: tf.Tensor, ctx: ForwardContext): tf.Tensor {
-    const h = tf.add(x, this.mixer.forward(this.norm1.forward(x, ctx), ctx));
-    return tf.add(h, this.mlp.forward(this.norm2.forward(h, ctx), ctx));
-  }
-}
-
-const storedOf = (m: Module) => m.parameters().reduce((s, v) => s + v.size, 0);
-
-/** The hidden width h making `make(h)` store about `target` parameters (the count is affine in h). */
-function matchHidden(make: (h: number) => Module, target: number): number {
-  const [a, b] = [make(1), make(2)];
-  const [ca, cb] = [storedOf(a), storedOf(b)];
-  a.dispose();
-  b.dispose();
-  return Math.max(1, Math.round(1 + (target - ca) / (cb - ca)));
+  arms: HydraArmResult[];
 }
 
 /** Hydra's block vs a recurrence+MLP and an attention block of the same stored parameters on a delayed copy. */
 async function hydraExperiment(progress: Progress<PhaseLoss>, signal: AbortSignal, seed: number): Promise<HydraLabResult> {
-  const c = HYDRA_LAB_CONFIG;
-  const d = c.dim;
-  const T = 2 * c.length + c.delay;
-  const hydra = (r: Rng) => new HydraBlock({ dim: d, moe: { numExperts: 4, topK: 2, hidden: d }, pkm: { numSubKeys: 8, topK: 4 } }, r);
-  const probe = hydra(new Rng(0));
-  const target = storedOf(probe);
-  probe.dispose();
-  const recH = matchHidden((h) => new RecurrenceMLPBlock(d, h, new Rng(0)), target);
-  const attH = matchHidden((h) => new TransformerBlock({ dim: d, numHeads: 2, mlpHidden: h }, new Rng(0)), target);
-  const makers: Record<(typeof HYDRA_ARMS)[number], (r: Rng) => Module<tf.Tensor, tf.Tensor>> = {
-    hydra,
-    'recurrence+MLP': (r) => new RecurrenceMLPBlock(d, recH, r),
-    attention: (r) => new TransformerBlock({ dim: d, numHeads: 2, mlpHidden: attH }, r) as unknown as Module<tf.Tensor, tf.Tensor>,
-  };
-  const tr = delayedCopy(2048, seed);
-  const te = delayedCopy(512, seed + 100);
-  const arms: HydraLabResult['arms'] = [];
-  try {
-    for (const name of HYDRA_ARMS) {
-      const rng = new Rng(seed + 2);
-      const model = new BlockLM(c.vocabSize + 2, T, d, makers[name](rng), rng);
-      const opt = makeOptimizer({ name: 'adam', learningRate: 0.01 });
-      const draw = new Rng(seed + 4);
-      try {
-        const r = await train({
-          model, steps: c.steps, optimizer: opt, signal, seed, reportEvery: 10,
-          batch: () => {
-            const idx = tf.tensor1d(Int32Array.from({ length: c.batch }, () => draw.int(2048)), 'int32'); // (B,)
-            return { x: tf.gather(tr.x, idx), y: tf.gather(tr.y, idx) };
-          },
-          loss: (o, b) => softmaxCrossEntropy(o, b.y),
-          onProgress: (p) => progress({ phase: name, step: p.step, loss: p.loss }),
-        });
-        if (r.stoppedBy === 'abort') throw new Error(`${name}: stopped`);
-        model.eval();
-        const [acc, hits] = tf.tidy(() => {
-          const logits = model.forward(te.x, new ForwardContext());
-          return [accuracy(logits, te.y), tf.sum(tf.cast(tf.equal(tf.argMax(logits, -1), te.y), 'float32'), 0)]; // hits per position (T,)
-        });
-        const accuracyValue = (await acc!.data())[0]!;
-        const perT = await hits!.data();
-        tf.dispose([acc!, hits!]);
-        const answerFrom = c.length + c.delay;
-        arms.push({ name, stored: storedOf(model.block), accuracy: accuracyValue, perPosition: Array.from({ length: c.length }, (_, i) => perT[answerFrom + i]! / 512) });
-      } finally {
-        opt.dispose();
-        model.dispose();
-      }
-    }
-    return { arms };
-  } finally {
-    tf.dispose([tr.x, tr.y, te.x, te.y]);
-  }
+  return { arms: await hydraCopyExperiment(HYDRA_COPY_DEFAULTS, seed, { signal, onProgress: (p) => progress({ phase: p.arm, step: p.step, loss: p.loss }) }) };
 }
 
 /** The inference-optimisation view's setup: the trained toy MoE regressor and the study's options (as the test's experiment). */

@@ -21,6 +21,7 @@ export * from './shared-moe-blocks.js';
 export * from './mpoe.js';
 export * from './wemoe.js';
 export * from './hydra.js';
+export * from './hydra-experiment.js';
 export * from './dna.js';
 export * from './mup.js';
 export * from './sigma-moe.js';
