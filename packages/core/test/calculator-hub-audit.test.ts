@@ -44,6 +44,9 @@ const ROWS: Row[] = [
   // Phi-3: fused qkv_proj and gate_up_proj (same shapes summed); attention_bias false in the file.
   ['Phi-3-mini-4k-instruct', 3_821_079_552, [['total', 3.8 * B, 0.05 * B, 'model card: 3.8B']]],
   ['Phi-3-mini-128k-instruct', 3_821_079_552, [['total', 3.8 * B, 0.05 * B, 'model card: 3.8B']]],
+  // Phi-4 (phi3 type, 10 KV heads) and Phi-4-mini (tied, 200k vocabulary; its lm_head_bias and mlp_bias are false).
+  ['phi-4', 14_659_507_200, [['total', 14.7 * B, 0.05 * B, 'Hub: 14.7B (technical report: "14B")']]],
+  ['Phi-4-mini-instruct', 3_836_021_760, [['total', 3.8 * B, 0.05 * B, 'model card: 3.8B']]],
   ['Phi-3.5-MoE-instruct', 41_873_153_344, [['total', 41.9 * B, 0.05 * B, 'model card: 41.9B'], ['active', 6.6 * B, 0.05 * B, 'model card: 6.6B active']]],
   // Gemma 2: four RMSNorms per layer, tied; gemma-2-9b's file also has the older sliding_window_size.
   ['gemma-2-2b', 2_614_341_888, [['nonEmbedding', 2_024_517_888, 0, 'Gemma 2 report, Table 1: 2,024,517,888 non-embedding']]],
