@@ -1,12 +1,14 @@
 // Sparse dispatch against the dense reference (every expert on every token, masked by the same kept
 // pairs): outputs and every parameter's gradient to 1e-5, for every router in the registry, dropless
 // and with capacity (both drop policies), every expert kind and block sizes, on every backend
-// (wasm, cpu; webgpu in Node and in Chromium; webgl).
+// (wasm, cpu; webgpu in Node and in Chromium; webgl). Distributed modules (DNA) too: FFN modules
+// dispatched on their tokens and attention modules on their gathered tokens (C < T) = the dense
+// masked path, outputs and gradients to 1e-5.
 import * as tf from '@tensorflow/tfjs-core';
 import { expect, it } from 'vitest';
 import { ForwardContext, Rng } from '@weft/core';
 import { describeBackends } from '@weft/core/testing';
-import { MoE, routerEntry, routerNames, type MoEConfig } from '../src/index.js';
+import { DistributedModules, MoE, routerEntry, routerNames, type MoEConfig } from '../src/index.js';
 
 const TOL = 1e-5;
 const DIM = 6;
@@ -24,11 +26,16 @@ async function maxDiff(a: tf.Tensor, b: tf.Tensor): Promise<number> {
 
 /** Output and gradients (by path) of `cfg` under dispatch 'sparse' and 'dense', same seed, same context seed. */
 async function compare(cfg: MoEConfig, training: boolean) {
+  return compareLayers((dispatch) => new MoE({ ...cfg, dispatch }, new Rng(9)), training);
+}
+
+/** Output and gradients (by path) of the layer `make` builds under dispatch 'sparse' and 'dense', on (2, T, DIM). */
+async function compareLayers(make: (dispatch: 'sparse' | 'dense') => MoE | DistributedModules, training: boolean, T = 7) {
   const rng = new Rng(5);
-  const x = tf.tensor3d(rng.normalArray(2 * 7 * DIM), [2, 7, DIM]);
-  const probe = tf.tensor3d(rng.normalArray(2 * 7 * DIM), [2, 7, DIM]);
+  const x = tf.tensor3d(rng.normalArray(2 * T * DIM), [2, T, DIM]);
+  const probe = tf.tensor3d(rng.normalArray(2 * T * DIM), [2, T, DIM]);
   const run = (dispatch: 'sparse' | 'dense') => {
-    const m = new MoE({ ...cfg, dispatch }, new Rng(9));
+    const m = make(dispatch);
     const vars = m.trainableParameters();
     const paths = new Map(m.namedParameters().map(([p, v]) => [v, p]));
     let y!: tf.Tensor;
@@ -80,4 +87,13 @@ describeBackends('sparse dispatch = dense reference', () => {
       expect(grad).toBeLessThan(TOL);
     });
   }
+  it('distributed modules (2 attention + 2 FFN modules, 3 hops, attention gathered into C < T slots)', async () => {
+    const make = (dispatch: 'sparse' | 'dense') => new DistributedModules({ dim: DIM, attention: 2, ffn: 2, numHeads: 2, ffnHidden: 8, hops: 3, dispatch }, new Rng(9));
+    const probe = make('sparse');
+    expect(probe.attentionSlots(12)).toBeLessThan(12);
+    probe.dispose();
+    const { out, grad } = await compareLayers(make, true, 12);
+    expect(out).toBeLessThan(TOL);
+    expect(grad).toBeLessThan(TOL);
+  });
 });
