@@ -2,7 +2,8 @@
 // test builds them first): each resolves @weft/* by name through the packages' "exports" to dist/.
 // - node/: plain `node main.mjs`, no bundler, no transform: all four packages.
 // - tfjs/: plain `node main.mjs` on the @tensorflow/tfjs umbrella with @weft/core: one tfjs-core, one engine.
-// - vite/: `vite build` of a page, served and opened in Chromium: an MoE Transformer with LoRA trains.
+// - vite/: `vite build` of a page, served and opened in Chromium: an MoE Transformer with LoRA trains;
+//   and the same page under Vite's dev server, with @weft/* pre-bundled as an npm-installed package is.
 // - webpack/: the same page built by webpack 5 with no configuration beyond entry and output.
 // Each project checks itself and prints `RESULT {json}`; these tests assert on that JSON too. No
 // timing is asserted; the waits are generous (a busy machine is slow, not wrong).
@@ -14,7 +15,7 @@ import type { AddressInfo } from 'node:net';
 import { extname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { gzipSync } from 'node:zlib';
-import { build, preview, type PreviewServer } from 'vite';
+import { build, createServer as createViteServer, preview, type PreviewServer, type ViteDevServer } from 'vite';
 import type { Browser } from 'playwright';
 import { launch, resultPath } from '../e2e/browser.js';
 
@@ -105,6 +106,50 @@ describe('a user project on the built packages', () => {
       console.log(`consumer Vite page: ${r.backend}, loss ${r.firstLoss.toFixed(3)} -> ${r.finalLoss.toFixed(3)}; JS gzipped: ${size.allJsGzipKiB} KiB emitted, ${size.loadedJsGzipKiB} KiB loaded (+ ${size.loadedWasmGzipKiB} KiB of .wasm)`);
       expect(loaded.length).toBeGreaterThan(0);
       expect(wasmLoaded.length).toBe(1);
+    });
+  });
+
+  describe('the same Vite page under the dev server (`npm run dev`, the first thing a user runs)', () => {
+    let browser: Browser;
+    let server: ViteDevServer;
+    const root = project('vite');
+    beforeAll(async () => {
+      // An npm-installed @weft/core is pre-bundled into node_modules/.vite/deps by the dev server,
+      // which moves its code away from its wasm/ folder; the workspace links them instead, so the
+      // test asks for the pre-bundling a user's install gets. Nothing else is configured.
+      server = await createViteServer({
+        root,
+        logLevel: 'warn',
+        configFile: false,
+        cacheDir: `${root}node_modules/.vite-dev-test`,
+        optimizeDeps: { include: ['@weft/core', '@weft/moe', '@weft/sharing'], force: true },
+        server: { host: '127.0.0.1', port: 0, strictPort: true, open: false, hmr: false },
+      });
+      await server.listen();
+      browser = await launch();
+    });
+    afterAll(async () => {
+      await browser?.close();
+      await server?.close();
+    });
+
+    it('trains with the default initBackend(): wasm starts from binaries the dev server serves as WebAssembly', async () => {
+      const page = await browser.newPage();
+      const errors: string[] = [];
+      const wasm: string[] = [];
+      page.on('pageerror', (e) => errors.push(e.message));
+      page.on('console', (m) => m.type() === 'error' && errors.push(m.text()));
+      page.on('response', (res) => new URL(res.url()).pathname.endsWith('.wasm') && wasm.push(`${res.status()} ${res.headers()['content-type']}`));
+      await page.goto(server.resolvedUrls?.local[0] ?? '');
+      await page.waitForFunction(() => document.body.dataset.result ?? document.body.dataset.error, null, { timeout: 600_000, polling: 250 });
+      expect(await page.evaluate(() => document.body.dataset.error)).toBeUndefined();
+      const r = JSON.parse((await page.evaluate(() => document.body.dataset.result))!);
+      expect(r.backend).toBe('wasm');
+      expect(wasm).toEqual(['200 application/wasm']);
+      expect(r.finalLoss).toBeLessThan(r.firstLoss * 0.8);
+      expect(errors).toEqual([]);
+      console.log(`consumer Vite dev page: ${r.backend}, loss ${r.firstLoss.toFixed(3)} -> ${r.finalLoss.toFixed(3)}`);
+      await page.close();
     });
   });
 
