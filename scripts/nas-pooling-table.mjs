@@ -1,5 +1,5 @@
 // Make packages/nas/src/pooling/table.ts, the cached pooling benchmark nas.html draws for Balanced
-// Mixture of SuperNets (see scripts/nas-ranking/make-pooling.test.ts): about 30 minutes on the
+// Mixture of SuperNets (see scripts/nas-ranking/make-pooling.test.ts): about 45 minutes on the
 // shared 2-core machine.
 // Usage: node scripts/nas-pooling-table.mjs
 import { ensureDependencies, pnpm, run } from './env.mjs';

@@ -37,12 +37,19 @@ describe('pooling space', () => {
       const got = net.forward(x, new ForwardContext());
       let h = conv(x, net.stem);
       net.convs.items.forEach((c, l) => {
-        h = conv(h, c);
         if (cfg[l]) h = pool(h);
+        h = conv(h, c);
       });
       const ref = net.head.forward(tf.mean(h, [1, 2]));
       expect((await tf.max(tf.abs(tf.sub(got, ref))).data())[0]).toBeLessThanOrEqual(1e-5);
     }
+    // Every bit changes the network: no two configurations give the same output (a pool after the
+    // last conv would be a no-op under the global average, making pairs of configurations equal).
+    const outs = await Promise.all(poolingConfigs(3).map((cfg) => {
+      net.pooling = cfg;
+      return net.forward(x, new ForwardContext()).data();
+    }));
+    for (let i = 0; i < 8; i++) for (let j = i + 1; j < 8; j++) expect(Math.max(...Array.from(outs[i]!, (v, k) => Math.abs(v - outs[j]![k]!)))).toBeGreaterThan(1e-4);
     net.pooling = [1, 2, 0];
     expect(() => net.forward(x, new ForwardContext())).toThrow(/pooling=\[1,2,0\] must be 3 bits/);
     x.dispose();

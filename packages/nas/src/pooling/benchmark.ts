@@ -17,7 +17,7 @@ export const POOLING_RECIPE = {
   /** Stand-alone training of each configuration: Adam at `learningRate`, `steps` batches of `batchSize`, seeds 0–2 (Rng 100 + seed). */
   standalone: { steps: 400, batchSize: 64, learningRate: 0.01, seeds: [0, 1, 2] },
   /** Training of each mixture: `steps` steps of `batchSize`, seeds 0–2. */
-  mixture: { steps: 2400, batchSize: 64, seeds: [0, 1, 2] },
+  mixture: { steps: 1500, batchSize: 64, seeds: [0, 1, 2] },
 } as const;
 
 /** The benchmark's training and held-out splits (new tensors; the caller disposes them). */

@@ -1,17 +1,19 @@
 // Balanced Mixture of SuperNets for Learning the CNN Pooling Architecture (arXiv 2306.11982), §3:
 // the pooling search space — a CNN whose layers are fixed and whose downsampling positions are the
-// architecture. Here: a 3×3 stem, `layers` 3×3 conv layers (ReLU), each optionally followed by a
+// architecture. Here: a 3×3 stem, `layers` 3×3 conv layers (ReLU), each optionally preceded by a
 // 2×2 average pool, global average pooling and a linear head, on 8×8 images. A configuration is
-// one bit per layer (1 = downsample after it); every configuration uses every weight, which is why
-// one supernet shares all of its parameters across configurations. Departure: a toy plain CNN for
-// the paper's ResNet20, average pooling for its strided downsampling.
+// one bit per layer (1 = downsample its input), so each bit sets the resolution a conv runs at and
+// every configuration is a different network (a pool after the last conv would be a no-op under
+// the global average); every configuration uses every weight, which is why one supernet shares all
+// of its parameters across configurations. Departure: a toy plain CNN for the paper's ResNet20,
+// average pooling for its strided downsampling.
 import * as tf from '@tensorflow/tfjs-core';
 import { Conv2d, Linear, Module, ModuleList, Rng, resolveConfig, type ForwardContext } from '@weft/core';
 import { checkInt } from '@weft/core/internal';
 
 /** Config of a {@link PoolingNetwork}. */
 export interface PoolingSpaceConfig {
-  /** Conv layers after the stem, each a downsampling position. Default 3. */
+  /** Conv layers after the stem, each with a downsampling position before it. Default 3. */
   layers: number;
   /** Channels of every conv. Default 8. */
   channels: number;
@@ -65,8 +67,8 @@ export class PoolingNetwork extends Module {
     if (this.pooling.length !== this.space.layers || this.pooling.some((b) => b !== 0 && b !== 1)) throw new Error(`PoolingNetwork: pooling=[${this.pooling}] must be ${this.space.layers} bits (0 or 1)`);
     let h = tf.relu(this.stem.forward(x, ctx)) as tf.Tensor4D;
     this.convs.items.forEach((conv, l) => {
-      h = tf.relu(conv.forward(h, ctx)) as tf.Tensor4D;
       if (this.pooling[l] && h.shape[1] >= 2 && h.shape[2] >= 2) h = tf.avgPool(h, 2, 2, 'valid');
+      h = tf.relu(conv.forward(h, ctx)) as tf.Tensor4D;
     });
     return this.head.forward(tf.mean(h, [1, 2]), ctx); // (B, H, W, C) -> (B, C) -> (B, numOutputs)
   }
