@@ -3,13 +3,17 @@
 // layer, the bank repeated from the layer's offset when smaller; 1e-5), gradients against finite
 // differences, the ledger, and a seeded experiment on the paper's claim (at a small budget an SSN
 // beats a dense network of the same budget; a budget above the network's size can add accuracy).
+// Measured (WEFT_LONG_EXPERIMENTS=1, wasm, seeds 1-3, 400 steps; mean ± half-range): budget 300, SSN
+// [64, 64] 94.4 ± 1.5% at 435 stored vs dense [17, 17] 90.0 ± 2.8% at 411 — the low-budget claim
+// holds and is asserted; budget 12000, SSN 93.7 ± 2.8% at 12141 stored vs the plain [64, 64] 95.4 ±
+// 0.3% at 4547 — the high-budget claim (extra capacity adds accuracy) does not hold at toy scale.
 import * as tf from '@tensorflow/tfjs-core';
 import { describe, expect, it } from 'vitest';
 import { MLPClassifier, Rng, makeOptimizer, parameterLedger, split, spirals, toTensors } from '@weft/core';
 import { gradCheck } from '@weft/core/testing';
 import { BankLinear, ParameterBank, ShapeshifterMLP } from '@weft/sharing';
 import { fit } from './sharing-exp-helpers.js';
-import { meanSpread } from './wave2-helpers.js';
+import { mean, meanSpread } from './wave2-helpers.js';
 
 /** Seeded experiments on a paper's claim run with WEFT_LONG_EXPERIMENTS=1 (minutes each; the suite has a 25-minute budget). */
 const LONG_EXPERIMENTS = process.env.WEFT_LONG_EXPERIMENTS === '1';
@@ -82,6 +86,7 @@ describe('experiment (Shapeshifter): a [64, 64] network on a bank vs dense netwo
     const te = toTensors(b!);
     const adam = () => makeOptimizer({ name: 'adam', learningRate: 0.01 });
     const lines: string[] = [];
+    const small = { ssn: 0, dense: 0 };
     for (const budget of [300, 12_000]) {
       const acc: Record<string, number[]> = { ssn: [], dense: [] };
       let stored = 0;
@@ -98,10 +103,11 @@ describe('experiment (Shapeshifter): a [64, 64] network on a bank vs dense netwo
         acc.dense!.push((await fit(dense, tr, te, { steps: STEPS, batch: 128, optimizer: adam(), rng: new Rng(seed + 10) })).acc);
         dense.dispose();
       }
+      if (budget === 300) Object.assign(small, { ssn: mean(acc.ssn!), dense: mean(acc.dense!) });
       lines.push(`  budget ${budget} (network ${2 * 64 + 64 * 64 + 64 * 3} weights): SSN stored ${stored}: ${meanSpread(acc.ssn!)}; dense [${h}, ${h}] stored ${h * h + 7 * h + 3}: ${meanSpread(acc.dense!)}`);
     }
     console.log(`Shapeshifter experiment (3-arm spirals, ${STEPS} Adam steps, seeds ${SEEDS}): accuracy mean ± half-range\n${lines.join('\n')}`);
-    expect(lines).toHaveLength(2);
+    expect(small.ssn).toBeGreaterThan(small.dense); // the low-budget claim
     tf.dispose([tr.x, tr.y, te.x, te.y]);
   });
 });
