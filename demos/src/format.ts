@@ -9,9 +9,10 @@ export function formatInt(n: number): string {
 export function formatCompact(n: number): string {
   const a = Math.abs(n);
   if (a < 1000) return formatInt(n);
-  const [div, unit] = a < 1e6 ? [1e3, 'k'] : a < 1e9 ? [1e6, 'M'] : [1e9, 'B'];
+  // A value that rounds to 1000 of a unit is written in the next one (999,885,952 → "1.00B", not "1000M").
+  const [div, unit] = a < 999_500 ? [1e3, 'k'] : a < 999_500_000 ? [1e6, 'M'] : [1e9, 'B'];
   const v = n / div;
-  return `${Math.abs(v) >= 100 ? v.toFixed(0) : Math.abs(v) >= 10 ? v.toFixed(1) : v.toFixed(2)}${unit}`;
+  return `${Math.abs(v) >= 99.95 ? v.toFixed(0) : Math.abs(v) >= 9.995 ? v.toFixed(1) : v.toFixed(2)}${unit}`;
 }
 
 /** A loss for display: 4 significant digits, exponent below 0.001. */

@@ -1,6 +1,6 @@
 // The demos' number formatting: durations are rounded once to the unit shown, so no field reads 60.
 import { describe, expect, it } from 'vitest';
-import { formatDuration } from '../src/format.js';
+import { formatCompact, formatDuration } from '../src/format.js';
 
 describe('formatDuration', () => {
   it('writes each range in its unit', () => {
@@ -36,5 +36,19 @@ describe('formatDuration', () => {
     expect(formatDuration(Number.NaN)).toBe('—');
     expect(formatDuration(-1)).toBe('—');
     expect(formatDuration(Number.POSITIVE_INFINITY)).toBe('—');
+  });
+});
+
+describe('formatCompact', () => {
+  it('keeps three significant digits and carries a value that rounds to 1000 into the next unit', () => {
+    expect(formatCompact(999)).toBe('999');
+    expect(formatCompact(12_345)).toBe('12.3k');
+    expect(formatCompact(999_499)).toBe('999k');
+    expect(formatCompact(999_500)).toBe('1.00M');
+    expect(formatCompact(999_885_952)).toBe('1.00B'); // Gemma 3 1B; was "1000M"
+    expect(formatCompact(9_996_000)).toBe('10.0M'); // was "10.00M"
+    expect(formatCompact(99_960_000)).toBe('100M'); // was "100.0M"
+    expect(formatCompact(1_235_814_400)).toBe('1.24B');
+    expect(formatCompact(-2_500_000)).toBe('-2.50M');
   });
 });

@@ -166,12 +166,20 @@ function storedPaste(side: Side): { text: string; base: SideBase } | null {
 /** The adapter's WebGPU limits, once read; `null` while reading; a sentence when there is no WebGPU. */
 type GpuLimits = { maxBufferSize: number; maxStorageBufferBindingSize: number } | string | null;
 
+// Short enough for the select at phone width; the table below names every part.
 const MODE_LABELS: Record<MemoryState['mode'], string> = {
-  inference: 'inference (weights + KV cache)',
-  full: 'full fine-tuning (Adam, mixed precision)',
-  lora: 'LoRA fine-tuning (frozen base)',
-  qlora: 'QLoRA (4-bit NF4 base)',
+  inference: 'inference',
+  full: 'full fine-tuning',
+  lora: 'LoRA fine-tuning',
+  qlora: 'QLoRA (4-bit base)',
 };
+
+/** A part of the GPU's memory: "0.4%", "83%", or "2.94×" past all of it. */
+function shareOf(x: number): string {
+  if (x >= 1) return `${x.toFixed(x < 10 ? 2 : 1)}×`;
+  if (x >= 0.1) return `${Math.round(x * 100)}%`;
+  return x >= 0.001 ? `${(x * 100).toFixed(1)}%` : '<0.1%';
+}
 const PART_LABELS: Record<keyof MemoryParts, string> = {
   weights: 'weights',
   masterWeights: 'fp32 master weights',
@@ -618,7 +626,7 @@ export class WeftParamsPage extends LitElement {
                 const at = memories[s].at;
                 if (!at) return html`<td>—</td>`;
                 const ok = at.total <= gpuBytes;
-                return html`<td data-side=${s} data-fits=${ok ? 'fits' : 'too-large'}><span class="verdict ${ok ? 'yes' : 'no'}">${ok ? 'fits' : 'does not fit'}</span><span class="c">${(at.total / gpuBytes).toFixed(2)}× of ${m.gpu} GB</span></td>`;
+                return html`<td data-side=${s} data-fits=${ok ? 'fits' : 'too-large'}><span class="verdict ${ok ? 'yes' : 'no'}">${ok ? 'fits' : 'does not fit'}</span><span class="c">${shareOf(at.total / gpuBytes)} of ${m.gpu} GB</span></td>`;
               })}
             </tr>
             <tr>
@@ -628,7 +636,7 @@ export class WeftParamsPage extends LitElement {
             ${m.mode === 'inference'
               ? html`<tr>
                   <td class="metric">KV cache per token<span class="d">one sequence, all layers</span></td>
-                  ${shown.map((s) => html`<td class="num" data-side=${s} data-mem="kv-per-token">${memories[s].at ? formatBytes(memories[s].at!.kvBytesPerToken) : '—'}</td>`)}
+                  ${shown.map((s) => html`<td class="num" data-side=${s} data-mem="kv-per-token">${!memories[s].at ? '—' : memories[s].at!.report.family === 'encoder' ? html`<span class="faint">none: an encoder keeps no cache</span>` : formatBytes(memories[s].at!.kvBytesPerToken)}</td>`)}
                 </tr>`
               : html`<tr>
                   <td class="metric">Activations per token<span class="d">one sequence${m.ckpt === 'on' ? ', checkpointed' : ''}</span></td>
