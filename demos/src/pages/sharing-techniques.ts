@@ -193,6 +193,19 @@ export const PAGE_TECHNIQUES: Readonly<Record<string, PageTechnique>> = {
     }),
     rows: () => null,
   },
+  albert: {
+    group: 'Embeddings',
+    about: 'ALBERT factorised embedding, the linear form SAFE builds on: a 4-wide token table times a 4 × width projection. With this task\'s 7 symbols it saves little; it pays off when vocabulary × width dominates.',
+    model: 'transformer',
+    baseline: 'a full token table',
+    sizeField: null,
+    usesCompression: false,
+    build: (i, rng) => ({
+      shared: sharedTransformer({ ...tcfg(i), plan: 'none', embedding: { method: 'albert', embeddingDim: 4 } }, rng.fork('shared')),
+      baseline: new TinyTransformer(tcfg(i), rng.fork('baseline')),
+    }),
+    rows: () => null,
+  },
   tokenformer: {
     group: 'Growing',
     about: `TokenFormer: every projection attends to learnable parameter tokens; halfway it grows ${TOKENS.factor}× by appending zero-key tokens, its function unchanged (its optimizer restarts, warmed up).`,
@@ -226,7 +239,7 @@ export const PAGE_TECHNIQUES: Readonly<Record<string, PageTechnique>> = {
   },
   'ut-act': {
     group: 'Recurrent depth',
-    about: 'Universal Transformer with ACT: one block applied up to depth times; each token stops on its own when its halting probabilities sum past 0.99 (ponder cost 0.01).',
+    about: 'Universal Transformer with ACT: one block applied up to depth times; each token stops on its own when its halting probabilities sum past 0.99 (ponder cost 0.01). From then its output is fixed; as in tensor2tensor\'s UT, its state still serves as a key to the tokens still going.',
     model: 'transformer',
     baseline: 'depth separate blocks, every token through all of them',
     sizeField: null,

@@ -19,7 +19,7 @@ import './sharing-experts.js';
 import './sharing-fold.js';
 import { LitElement, html, nothing } from 'lit';
 import type { Ledger } from '@weft/core';
-import { SHARING_PLANS } from '@weft/sharing';
+import { SHARING_PLANS, energyDistance } from '@weft/sharing';
 import { PAGE_TECHNIQUES, isTechnique, type PageTechnique } from './sharing-techniques.js';
 import { TrainingController } from '../controllers/training-controller.js';
 import { PageStateController } from '../controllers/page-state-controller.js';
@@ -121,7 +121,7 @@ export class WeftSharingPage extends LitElement {
   private fields: { shared: ProbabilityField; baseline: ProbabilityField } | null = null;
   private fieldStep = 0;
   /** DiT-Air: samples of both models beside the data, and the step they were drawn at. */
-  private samples: { data: Float32Array; shared: Float32Array; baseline: Float32Array; step: number } | null = null;
+  private samples: { data: Float32Array; shared: Float32Array; baseline: Float32Array; step: number; distance: { shared: number; baseline: number } } | null = null;
   private lastField = 0;
   private readonly page = new PageStateController(this, SHARING_SCHEMA, {
     training: this.training,
@@ -187,7 +187,7 @@ export class WeftSharingPage extends LitElement {
               ? html`<div class="counts num" data-ledger>
                   <div class="stat"><div class="k">stored (shared)</div><div class="v" data-stored=${L.shared.totals.stored}>${formatInt(L.shared.totals.stored)}</div><div class="s">unique parameters</div></div>
                   <div class="stat"><div class="k">effective (shared)</div><div class="v" data-effective=${Math.round(L.shared.totals.effective)}>${formatInt(Math.round(L.shared.totals.effective))}</div><div class="s">counted once per use</div></div>
-                  <div class="stat"><div class="k">stored (baseline)</div><div class="v" data-baseline=${L.baseline.totals.stored}>${formatInt(L.baseline.totals.stored)}</div><div class="s">nothing shared</div></div>
+                  <div class="stat"><div class="k">stored (baseline)</div><div class="v" data-baseline=${L.baseline.totals.stored}>${formatInt(L.baseline.totals.stored)}</div><div class="s">${isTechnique(s.sharing) ? 'unique parameters' : 'nothing shared'}</div></div>
                   ${L.shared.totals.active < 0.995 * L.shared.totals.stored
                     ? html`<div class="stat"><div class="k">active per token (shared)</div><div class="v" data-active=${Math.round(L.shared.totals.active)}>${formatInt(Math.round(L.shared.totals.active))}</div><div class="s">baseline ${formatInt(Math.round(L.baseline.totals.active))}</div></div>`
                     : nothing}
@@ -206,7 +206,7 @@ export class WeftSharingPage extends LitElement {
             </div>
             ${t.error ? html`<div class="alert" role="alert">${t.error}</div>` : nothing}
           </section>
-          <div class="curves">
+          <div class=${this.technique?.generate ? 'curves single' : 'curves'}>
             <section class="card" aria-labelledby="loss-title">
               <h2 class="card-title" id="loss-title">Loss <span class="aside">mean over each report</span></h2>
               <weft-sharing-curves label="loss" .total=${t.totalSteps || s.steps} .markers=${this.growth} .series=${[
@@ -260,7 +260,7 @@ export class WeftSharingPage extends LitElement {
     </section>`;
   }
 
-  /** DiT-Air: each model's samples (dark) over the data (light), side by side. */
+  /** DiT-Air: each model's samples (blue) over the data (orange), side by side; no curve swatches in the captions, whose colours would clash with the points'. */
   private renderSamples() {
     const smp = this.samples;
     const view = (pts: Float32Array | undefined) => {
@@ -277,14 +277,14 @@ export class WeftSharingPage extends LitElement {
       <div class="boundaries">
         <figure data-samples="shared">
           <weft-decision-boundary compact .points=${sv?.points ?? null} .extent=${sv?.extent ?? null} .field=${null}></weft-decision-boundary>
-          <figcaption><span class="sw" .style=${`background:${SHARED_COLOR}`}></span>shared · ${this.ledgers ? `${formatInt(this.ledgers.shared.totals.stored)} stored` : ''}</figcaption>
+          <figcaption>shared · ${this.ledgers ? `${formatInt(this.ledgers.shared.totals.stored)} stored` : ''}${smp ? html` · <span data-energy="shared">D² ${smp.distance.shared.toFixed(3)}</span>` : nothing}</figcaption>
         </figure>
         <figure data-samples="baseline">
           <weft-decision-boundary compact .points=${bv?.points ?? null} .extent=${bv?.extent ?? null} .field=${null}></weft-decision-boundary>
-          <figcaption><span class="sw" .style=${`background:${BASELINE_COLOR}`}></span>baseline · ${this.ledgers ? `${formatInt(this.ledgers.baseline.totals.stored)} stored` : ''}</figcaption>
+          <figcaption>baseline · ${this.ledgers ? `${formatInt(this.ledgers.baseline.totals.stored)} stored` : ''}${smp ? html` · <span data-energy="baseline">D² ${smp.distance.baseline.toFixed(3)}</span>` : nothing}</figcaption>
         </figure>
       </div>
-      <p class="about">Orange: the data. Blue: 300 points each model generates from noise.</p>
+      <p class="about">Orange: the data. Blue: 300 points each model generates from noise. D² is their energy distance to the 300 data points shown (2·E‖X − Y‖ − E‖X − X′‖ − E‖Y − Y′‖; 0 when the two sets match, lower is better), the sample quality the DiT-Air test compares against stored parameters.</p>
     </section>`;
   }
 
@@ -358,7 +358,7 @@ export class WeftSharingPage extends LitElement {
       try {
         const s = await job.call<{ data: Float32Array; shared: Float32Array; baseline: Float32Array } | null>('samples');
         if (this.job === job && s) {
-          this.samples = { ...s, step };
+          this.samples = { ...s, step, distance: { shared: energyDistance(s.data, s.shared), baseline: energyDistance(s.data, s.baseline) } };
           this.requestUpdate();
         }
       } catch {
@@ -387,14 +387,14 @@ export class WeftSharingPage extends LitElement {
     const t = PAGE_TECHNIQUES[s.sharing]!;
     const job = this.job;
     const rows = t.rows({ depth: s.depth, width: s.width, unique: s.unique, compression: s.compression, vocabSize: 0, maxLen: 0 });
-    if (rows) return html`<weft-sharing-modules .rows=${rows}></weft-sharing-modules>`;
+    if (rows) return html`<weft-sharing-modules .rows=${rows}></weft-sharing-modules><p class="about" data-baseline-about>Baseline: ${t.baseline}.</p>`;
     const pic = job?.info.picture;
     if (pic?.kind === 'memory') return html`<weft-sharing-diagram .hashed=${pic}></weft-sharing-diagram>`;
     if (pic?.kind === 'flops') {
       return html`<p class="about" data-baseline-about>Baseline: ${t.baseline}. Multiply-adds per image: <b data-flops=${pic.shared}>${formatInt(pic.shared)}</b> with max-pools, ${formatInt(pic.baseline)} with depthwise convolutions.</p>`;
     }
     const g = this.growth;
-    return html`<p class="about" data-baseline-about>Baseline: ${t.baseline}.${t.grow && job ? (g.length ? ` The shared model ${g[0]!.label} at step ${g[0]!.step.toLocaleString('en-US')} (dashed line on the loss).` : ` It grows at step ${t.grow.at(job.totalSteps).toLocaleString('en-US')}.`) : ''}</p>`;
+    return html`<p class="about" data-baseline-about>Baseline: ${t.baseline}.${t.grow && job ? (g.length ? ` The shared model was ${g[0]!.label} at step ${g[0]!.step.toLocaleString('en-US')} (dashed line on the loss).` : ` The shared model grows at step ${t.grow.at(job.totalSteps).toLocaleString('en-US')}.`) : ''}</p>`;
   }
 
   private hashedView(): { layers: number[]; memory: number } | null {

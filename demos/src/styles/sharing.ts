@@ -7,6 +7,10 @@ export const sharingStyles = [
   ...trainingPageStyles,
   baselineStyles,
   css`
+    /* One curve card (a generative technique has no accuracy): it takes the row. */
+    .curves.single {
+      grid-template-columns: minmax(0, 1fr);
+    }
     /* The shared model's and the baseline's decision boundaries, side by side at every width. */
     .boundaries {
       display: grid;
