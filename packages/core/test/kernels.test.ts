@@ -9,7 +9,7 @@ import { initBackend, Rng } from '@weft/core';
 import { describeBackends } from '@weft/core/testing';
 import { registerTrainingKernels, tfjsKernel, trainingKernelNames } from '../src/kernels/index.js';
 import { kernelLimits } from '../src/kernels/io.js';
-import { simdBatchMatMulFor, writeBatchMatMul as writeBatchMatMulForTests } from '../src/kernels/batch-mat-mul-simd.js';
+import { SINGLE_PRODUCT_MAX, simdBatchMatMulFor, writeBatchMatMul as writeBatchMatMulForTests } from '../src/kernels/batch-mat-mul-simd.js';
 import { writeModule } from '../src/kernels/wasm-module.js';
 
 type Backend = string;
@@ -634,6 +634,24 @@ describe('BatchMatMul of a batch on wasm: the SIMD kernel', () => {
         ta, tb, A: rand(ta ? [ba, k, m] : [ba, m, k]), B: rand(tb ? [bb, n, k] : [bb, k, n]),
       }));
       await expectWasmMatchesCpu(() => inputs.map(({ ta, tb, A, B }) => tf.matMul(T(A), T(B), ta, tb)), 1e-5, 1e-5);
+    });
+  }
+  // One product (batch 1, 2-D or 3-D) runs here too up to SINGLE_PRODUCT_MAX multiply-adds; the
+  // largest case is just above it (XNNPACK's path).
+  const singles: [number[], number, number, number][] = [
+    // [batch shape, M, K, N]
+    [[], 13, 6, 19],
+    [[], 256, 64, 64],
+    [[1], 9, 16, 4],
+    [[], 1, 0, 5],
+    [[], 512, 257, 256],
+  ];
+  for (const [batch, m, k, n] of singles) {
+    it(`one product [${batch}] × ${m}×${k}×${n}${m * k * n > SINGLE_PRODUCT_MAX ? ' (above SINGLE_PRODUCT_MAX)' : ''}, every transpose: equal cpu (atol 1e-4, rtol 1e-5)`, async () => {
+      const inputs = ([[false, false], [true, false], [false, true], [true, true]] as const).map(([ta, tb]) => ({
+        ta, tb, A: rand([...batch, ...(ta ? [k, m] : [m, k])]), B: rand([...batch, ...(tb ? [n, k] : [k, n])]),
+      }));
+      await expectWasmMatchesCpu(() => inputs.map(({ ta, tb, A, B }) => tf.matMul(T(A), T(B), ta, tb)), 1e-4, 1e-5);
     });
   }
   it('leaves no tensors behind (with the transpose of B it makes)', async () => {

@@ -4,13 +4,20 @@
 // setup per call, so stacked small products — MoE experts `[E, C, d] × [E, d, h]`, per-block
 // weights — were slow either way. This kernel tiles 4 rows × 8 columns in eight f32x4 registers,
 // reads A through strides (a transposed or broadcast A costs nothing) and B row-major (a
-// transposed B is transposed once with tfjs's kernel, O(size)). One product (batch 1) still goes to
-// XNNPACK. Measured speeds are in bench/results.json (`core.batch_matmul_*`).
+// transposed B is transposed once with Weft's Transpose kernel, O(size)). One product (batch 1) goes
+// to it too up to SINGLE_PRODUCT_MAX multiply-adds: there it beat tfjs's XNNPACK call, whose setup
+// dominates small products (process CPU time per call, Node, one thread: 256×64×64 62 vs 174 µs,
+// 8×64×64 2 vs 16 µs, 256³ 1.11 vs 1.19 ms, 512×256×256 2.32 vs 2.46 ms); from 512³ (10.8 vs 9.0 ms)
+// XNNPACK's cache blocking wins, and only it can use the threaded build's threads. Measured speeds
+// are in bench/results.json (`core.batch_matmul_*`).
 import { BatchMatMul } from '@tensorflow/tfjs-core';
 import type { KernelConfig, KernelFunc, TensorInfo } from '@tensorflow/tfjs-core';
 import { batchShapes } from './batch-mat-mul-broadcast.js';
 import { isHeapBackend, runBackendKernel, type HeapBackend } from './io.js';
 import { F32, FunctionWriter, I32, V128, heapKernels, type Local } from './wasm-module.js';
+
+/** Largest M·K·N of one product (batch 1) that runs here rather than on XNNPACK (2^25, e.g. 512×256×256). */
+export const SINGLE_PRODUCT_MAX = 1 << 25;
 
 /** Rows × f32x4 vectors per register tile of the main loop. */
 const TILE_ROWS = 4;
@@ -128,8 +135,9 @@ export function simdBatchMatMulFor(backend: unknown): Bmm | null {
 const heapOffset = (backend: HeapBackend, t: TensorInfo) => backend.typedArrayFromHeap(t).byteOffset;
 
 /**
- * BatchMatMul for batches of products (any rank; equal batch shapes, or one operand without batch) on
- * the SIMD kernel; one product, other dtypes and other broadcasts go to `inner`.
+ * BatchMatMul for batches of products (any rank; equal batch shapes, or one operand without batch)
+ * and for one product up to {@link SINGLE_PRODUCT_MAX} on the SIMD kernel; larger single products,
+ * other dtypes and other broadcasts go to `inner`.
  */
 export function simdBatchMatMul(inner: KernelFunc): KernelFunc {
   return (args) => {
@@ -142,15 +150,16 @@ export function simdBatchMatMul(inner: KernelFunc): KernelFunc {
     const [aBatch, bBatch] = [sa.reduce((p, d) => p * d, 1), sb.reduce((p, d) => p * d, 1)];
     const batch = Math.max(aBatch, bBatch);
     const same = sa.every((d, i) => d === sb[i]);
-    if (batch <= 1 || !(same || aBatch === 1 || bBatch === 1)) return inner(args);
+    if (!(same || aBatch === 1 || bBatch === 1)) return inner(args);
     const outBatch = aBatch === 1 ? sb : sa;
     const [aRows, aCols] = a.shape.slice(-2) as [number, number];
     const [bRows, bCols] = b.shape.slice(-2) as [number, number];
-    const bmm = simdBatchMatMulFor(backend);
-    if (!bmm) return inner(args);
     const [M, K] = transposeA ? [aCols, aRows] : [aRows, aCols];
     const N = transposeB ? bRows : bCols;
     if ((transposeB ? bCols : bRows) !== K) return inner(args); // tfjs's kernel reports the mismatch
+    if (batch <= 1 && M * K * N > SINGLE_PRODUCT_MAX) return inner(args);
+    const bmm = simdBatchMatMulFor(backend);
+    if (!bmm) return inner(args);
     // (…, N, K) -> (…, K, N): B is read row-major.
     const r = b.shape.length;
     const bRowMajor = transposeB ? runBackendKernel('Transpose', 'wasm', backend, { x: b }, { perm: [...Array.from({ length: r - 2 }, (_, i) => i), r - 1, r - 2] }) : b;
