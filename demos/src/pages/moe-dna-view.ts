@@ -3,13 +3,10 @@
 // 4 routing hops, skip allowed, a compute loss) trains on copy or sort; every 20 steps the view gets
 // the paths of 256 held-out sequences: the share of tokens taking each module at each hop, the
 // modules a token visits by its position, the most frequent paths, and the compute share used.
-import { LitElement, html, nothing, svg } from 'lit';
-import { LabRunController } from '../controllers/lab-run-controller.js';
-import { WidthController } from '../controllers/width-controller.js';
-import type { MoELabClient } from '../jobs/moe-lab-client.js';
+import { html, nothing, svg } from 'lit';
 import { DNA_LAB_CONFIG, DNA_TASKS, type DnaLabReport } from '../jobs/moe-lab.js';
 import { formatPercent } from '../format.js';
-import { labViewStyles } from '../styles/moe-lab.js';
+import { MoELabView } from './moe-lab-view.js';
 
 type Task = keyof typeof DNA_TASKS;
 const c = DNA_LAB_CONFIG;
@@ -22,27 +19,18 @@ function pathName(p: string): string {
 }
 
 /** The DNA view. */
-export class WeftMoEDnaView extends LitElement {
-  static override properties = { lab: { attribute: false }, seed: { type: Number }, task: { state: true } };
-  /** The page's lab worker. */
-  declare lab: MoELabClient | null;
-  /** Seed of the data and the weights. */
-  declare seed: number;
+export class WeftMoEDnaView extends MoELabView<DnaLabReport, DnaLabReport> {
+  static override properties = { ...MoELabView.properties, task: { state: true } };
   private declare task: Task;
-  private readonly size = new WidthController(this, 800);
-  private readonly experiment = new LabRunController<DnaLabReport, DnaLabReport>(this, (onReport, signal, onStart) => {
-    if (!this.lab) return Promise.reject(new Error('the lab worker is not ready'));
-    return this.lab.run('dna', [this.task, this.seed], onReport, signal, onStart);
-  });
 
   constructor() {
-    super();
-    this.lab = null;
-    this.seed = 1;
+    super('dna');
     this.task = 'copy';
   }
 
-  static override styles = labViewStyles;
+  protected override jobArgs(): unknown[] {
+    return [this.task, this.seed];
+  }
 
   override render() {
     const e = this.experiment;

@@ -4,13 +4,10 @@
 // delayed copy beside the same recurrence with a dense MLP and an attention block, all three of the
 // same stored parameters; the view draws their training losses and each one's answer accuracy by
 // position (how far back the token to recall is).
-import { LitElement, html, nothing, svg } from 'lit';
-import { LabRunController } from '../controllers/lab-run-controller.js';
-import { WidthController } from '../controllers/width-controller.js';
-import type { MoELabClient } from '../jobs/moe-lab-client.js';
+import { html, nothing, svg } from 'lit';
 import { HYDRA_ARMS, HYDRA_LAB_CONFIG, type HydraLabResult, type PhaseLoss } from '../jobs/moe-lab.js';
 import { formatInt, formatPercent } from '../format.js';
-import { labViewStyles } from '../styles/moe-lab.js';
+import { MoELabView } from './moe-lab-view.js';
 
 const c = HYDRA_LAB_CONFIG;
 const COLOURS: Record<string, string> = { hydra: 'var(--class-0)', 'recurrence+MLP': 'var(--class-1)', attention: 'var(--class-2)' };
@@ -21,25 +18,11 @@ const ABOUT: Record<string, string> = {
 };
 
 /** The Hydra view. */
-export class WeftMoEHydraView extends LitElement {
-  static override properties = { lab: { attribute: false }, seed: { type: Number } };
-  /** The page's lab worker. */
-  declare lab: MoELabClient | null;
-  /** Seed of the data and the weights. */
-  declare seed: number;
-  private readonly size = new WidthController(this, 800);
-  private readonly experiment = new LabRunController<PhaseLoss, HydraLabResult>(this, (onLoss, signal, onStart) => {
-    if (!this.lab) return Promise.reject(new Error('the lab worker is not ready'));
-    return this.lab.run('hydra', [this.seed], onLoss, signal, onStart);
-  });
+export class WeftMoEHydraView extends MoELabView<PhaseLoss, HydraLabResult> {
 
   constructor() {
-    super();
-    this.lab = null;
-    this.seed = 1;
+    super('hydra');
   }
-
-  static override styles = labViewStyles;
 
   override render() {
     const e = this.experiment;

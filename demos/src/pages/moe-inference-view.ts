@@ -4,13 +4,11 @@
 // (by routing frequency, by gate mass), expert merging, int8/int4 weights, dynamic top-k — and
 // expert offloading is simulated as LRU/LFU caches on the layer's routing trace. The view draws the
 // test MSE of each against its stored expert bytes and the experts a token runs.
-import { LitElement, html, nothing } from 'lit';
-import { LabRunController } from '../controllers/lab-run-controller.js';
-import type { MoELabClient } from '../jobs/moe-lab-client.js';
+import { html, nothing } from 'lit';
 import { INFERENCE_LAB_CONFIG, type PhaseLoss } from '../jobs/moe-lab.js';
 import type { InferenceStudy } from '@weft/moe';
 import { formatInt } from '../format.js';
-import { labViewStyles } from '../styles/moe-lab.js';
+import { MoELabView } from './moe-lab-view.js';
 
 /** What each optimisation does, by row name prefix. */
 const ABOUT: Array<[string, string]> = [
@@ -24,24 +22,11 @@ const ABOUT: Array<[string, string]> = [
 ];
 
 /** The inference-optimisation view. */
-export class WeftMoEInferenceView extends LitElement {
-  static override properties = { lab: { attribute: false }, seed: { type: Number } };
-  /** The page's lab worker. */
-  declare lab: MoELabClient | null;
-  /** Seed of the data and the weights. */
-  declare seed: number;
-  private readonly experiment = new LabRunController<PhaseLoss, InferenceStudy>(this, (onLoss, signal, onStart) => {
-    if (!this.lab) return Promise.reject(new Error('the lab worker is not ready'));
-    return this.lab.run('inference', [this.seed], onLoss, signal, onStart);
-  });
+export class WeftMoEInferenceView extends MoELabView<PhaseLoss, InferenceStudy> {
 
   constructor() {
-    super();
-    this.lab = null;
-    this.seed = 1;
+    super('inference');
   }
-
-  static override styles = labViewStyles;
 
   override render() {
     const c = INFERENCE_LAB_CONFIG;

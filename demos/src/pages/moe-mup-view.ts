@@ -5,11 +5,8 @@
 // the best rate stays put as the width grows; under SP it drifts.
 import { LitElement, css, html, nothing, svg } from 'lit';
 import type { MuTransferResult, MuTransferRun } from '@weft/moe';
-import { LabRunController } from '../controllers/lab-run-controller.js';
-import { WidthController } from '../controllers/width-controller.js';
-import type { MoELabClient } from '../jobs/moe-lab-client.js';
 import { MUP_LAB_CONFIG } from '../jobs/moe-lab.js';
-import { labViewStyles } from '../styles/moe-lab.js';
+import { MoELabView } from './moe-lab-view.js';
 
 const PARAMS = [
   ['sp', 'Standard parametrisation (SP)'],
@@ -34,26 +31,19 @@ function best(row: number[]): number {
 }
 
 /** The μP sweep view. */
-export class WeftMoEMuPView extends LitElement {
-  static override properties = { lab: { attribute: false } };
-  /** The page's lab worker. */
-  declare lab: MoELabClient | null;
-  private readonly size = new WidthController(this, 800);
-  private readonly sweep = new LabRunController<MuTransferRun, MuTransferResult>(this, (onRun, signal, onStart) => {
-    if (!this.lab) return Promise.reject(new Error('the lab worker is not ready'));
-    return this.lab.run('mup', [], onRun, signal, onStart);
-  });
+export class WeftMoEMuPView extends MoELabView<MuTransferRun, MuTransferResult> {
 
   constructor() {
-    super();
-    this.lab = null;
+    super('mup');
   }
 
-  static override styles = labViewStyles;
+  protected override jobArgs(): unknown[] {
+    return [];
+  }
 
   override render() {
     const c = MUP_LAB_CONFIG;
-    const s = this.sweep;
+    const s = this.experiment;
     const runs = s.progress;
     const total = 2 * c.seeds.length * c.widths.length * c.learningRates.length;
     const m = means(runs, c.widths, c.learningRates);

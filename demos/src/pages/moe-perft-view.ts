@@ -4,13 +4,10 @@
 // their own router, embedded in the experts' routing) is fine-tuned on a new task. The view draws
 // each phase's training loss as it comes and, at the end, the new task's test MSE of each variant
 // beside the frozen model's, with the parameters each trains and activates per token.
-import { LitElement, html, nothing, svg } from 'lit';
-import { LabRunController } from '../controllers/lab-run-controller.js';
-import { WidthController } from '../controllers/width-controller.js';
-import type { MoELabClient } from '../jobs/moe-lab-client.js';
+import { html, nothing, svg } from 'lit';
 import { PERFT_LAB_CONFIG, type PerftLabResult, type PhaseLoss } from '../jobs/moe-lab.js';
 import { formatInt } from '../format.js';
-import { labViewStyles } from '../styles/moe-lab.js';
+import { MoELabView } from './moe-lab-view.js';
 
 const PHASES = ['pretrain', 'shared', 'routed', 'embedded'] as const;
 const COLOURS: Record<string, string> = { pretrain: 'var(--faint)', shared: 'var(--class-1)', routed: 'var(--class-0)', embedded: 'var(--class-2)' };
@@ -21,25 +18,11 @@ const ABOUT: Record<string, string> = {
 };
 
 /** The PERFT view. */
-export class WeftMoEPerftView extends LitElement {
-  static override properties = { lab: { attribute: false }, seed: { type: Number } };
-  /** The page's lab worker. */
-  declare lab: MoELabClient | null;
-  /** Seed of the data and the weights. */
-  declare seed: number;
-  private readonly size = new WidthController(this, 800);
-  private readonly experiment = new LabRunController<PhaseLoss, PerftLabResult>(this, (onLoss, signal, onStart) => {
-    if (!this.lab) return Promise.reject(new Error('the lab worker is not ready'));
-    return this.lab.run('perft', [this.seed], onLoss, signal, onStart);
-  });
+export class WeftMoEPerftView extends MoELabView<PhaseLoss, PerftLabResult> {
 
   constructor() {
-    super();
-    this.lab = null;
-    this.seed = 1;
+    super('perft');
   }
-
-  static override styles = labViewStyles;
 
   override render() {
     const c = PERFT_LAB_CONFIG;

@@ -4,38 +4,22 @@
 // grid (row: the first half's sub-key, column: the second's) — how often each is read over the test
 // points, and for one probe point per cluster the k best sub-keys of each half, the k × k product
 // candidates and the k slots it reads with their weights.
-import { LitElement, html, nothing, svg } from 'lit';
-import { LabRunController } from '../controllers/lab-run-controller.js';
-import { WidthController } from '../controllers/width-controller.js';
-import type { MoELabClient } from '../jobs/moe-lab-client.js';
+import { html, nothing, svg } from 'lit';
 import { PKM_LAB_CONFIG, type PhaseLoss, type PkmLabResult, type PkmProbe } from '../jobs/moe-lab.js';
 import { formatPercent } from '../format.js';
-import { labViewStyles } from '../styles/moe-lab.js';
+import { MoELabView } from './moe-lab-view.js';
 
 const c = PKM_LAB_CONFIG;
 
 /** The product-key memory view. */
-export class WeftMoEPkmView extends LitElement {
-  static override properties = { lab: { attribute: false }, seed: { type: Number }, probe: { state: true } };
-  /** The page's lab worker. */
-  declare lab: MoELabClient | null;
-  /** Seed of the data and the weights. */
-  declare seed: number;
+export class WeftMoEPkmView extends MoELabView<PhaseLoss, PkmLabResult> {
+  static override properties = { ...MoELabView.properties, probe: { state: true } };
   private declare probe: number;
-  private readonly size = new WidthController(this, 800);
-  private readonly experiment = new LabRunController<PhaseLoss, PkmLabResult>(this, (onLoss, signal, onStart) => {
-    if (!this.lab) return Promise.reject(new Error('the lab worker is not ready'));
-    return this.lab.run('pkm', [this.seed], onLoss, signal, onStart);
-  });
 
   constructor() {
-    super();
-    this.lab = null;
-    this.seed = 1;
+    super('pkm');
     this.probe = 0;
   }
-
-  static override styles = labViewStyles;
 
   override render() {
     const e = this.experiment;

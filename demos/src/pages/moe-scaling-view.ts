@@ -3,13 +3,10 @@
 // @weft/moe's routedScalingSweep; the points (mean test loss over the seeds so far) are drawn against
 // N, one colour per E, with the paper's law log L = a·log N + b·log Ê + c·log N·log Ê + d fitted to
 // them (fitRoutedScalingLaw, here on the main thread: a 4-parameter least squares) drawn as curves.
-import { LitElement, html, nothing, svg } from 'lit';
+import { html, nothing, svg } from 'lit';
 import { fitRoutedScalingLaw, routedScalingLoss, type RoutedScalingFit, type RoutedScalingRun, type RoutedScalingSweepResult } from '@weft/moe';
-import { LabRunController } from '../controllers/lab-run-controller.js';
-import { WidthController } from '../controllers/width-controller.js';
-import type { MoELabClient } from '../jobs/moe-lab-client.js';
 import { SCALING_LAB_CONFIG } from '../jobs/moe-lab.js';
-import { labViewStyles } from '../styles/moe-lab.js';
+import { MoELabView } from './moe-lab-view.js';
 
 /** Series colours by expert-count index. */
 const COLOURS = ['var(--class-1)', 'var(--class-0)', 'var(--class-2)', 'var(--class-3)', 'var(--class-4)', 'var(--class-5)'];
@@ -46,26 +43,19 @@ function fitOf(points: Point[]): RoutedScalingFit | null {
 }
 
 /** The scaling-law view. */
-export class WeftMoEScalingView extends LitElement {
-  static override properties = { lab: { attribute: false } };
-  /** The page's lab worker. */
-  declare lab: MoELabClient | null;
-  private readonly size = new WidthController(this, 800);
-  private readonly sweep = new LabRunController<RoutedScalingRun, RoutedScalingSweepResult>(this, (onRun, signal, onStart) => {
-    if (!this.lab) return Promise.reject(new Error('the lab worker is not ready'));
-    return this.lab.run('scaling', [], onRun, signal, onStart);
-  });
+export class WeftMoEScalingView extends MoELabView<RoutedScalingRun, RoutedScalingSweepResult> {
 
   constructor() {
-    super();
-    this.lab = null;
+    super('scaling');
   }
 
-  static override styles = labViewStyles;
+  protected override jobArgs(): unknown[] {
+    return [];
+  }
 
   override render() {
     const c = SCALING_LAB_CONFIG;
-    const s = this.sweep;
+    const s = this.experiment;
     const total = c.seeds.length * c.widths.length * c.experts.length;
     const pts = pointsOf(s.progress);
     const fit = fitOf(pts);

@@ -4,13 +4,10 @@
 // experts, one whose blocks share them in groups of 3 while each block keeps its own router and
 // norms; the view shows both models' stored parameters, loss curves and held-out accuracy, and how
 // each block of the shared model routes over its group's experts.
-import { LitElement, html, nothing, svg } from 'lit';
-import { LabRunController } from '../controllers/lab-run-controller.js';
-import { WidthController } from '../controllers/width-controller.js';
-import type { MoELabClient } from '../jobs/moe-lab-client.js';
+import { html, nothing, svg } from 'lit';
 import { SHARED_EXPERTS_ARMS, SHARED_EXPERTS_LAB_CONFIG, type PhaseLoss, type SharedExpertsLabResult } from '../jobs/moe-lab.js';
 import { formatInt, formatLoss, formatPercent } from '../format.js';
-import { labViewStyles } from '../styles/moe-lab.js';
+import { MoELabView } from './moe-lab-view.js';
 
 const c = SHARED_EXPERTS_LAB_CONFIG;
 const COLOURS: Record<string, string> = { 'per-layer experts': 'var(--class-1)', 'shared experts': 'var(--class-0)' };
@@ -21,25 +18,11 @@ function tv(a: number[], b: number[]): number {
 }
 
 /** The shared-experts view. */
-export class WeftMoESharedExpertsView extends LitElement {
-  static override properties = { lab: { attribute: false }, seed: { type: Number } };
-  /** The page's lab worker. */
-  declare lab: MoELabClient | null;
-  /** Seed of the data and the weights. */
-  declare seed: number;
-  private readonly size = new WidthController(this, 800);
-  private readonly experiment = new LabRunController<PhaseLoss, SharedExpertsLabResult>(this, (onLoss, signal, onStart) => {
-    if (!this.lab) return Promise.reject(new Error('the lab worker is not ready'));
-    return this.lab.run('sharedExperts', [this.seed], onLoss, signal, onStart);
-  });
+export class WeftMoESharedExpertsView extends MoELabView<PhaseLoss, SharedExpertsLabResult> {
 
   constructor() {
-    super();
-    this.lab = null;
-    this.seed = 1;
+    super('sharedExperts');
   }
-
-  static override styles = labViewStyles;
 
   override render() {
     const e = this.experiment;

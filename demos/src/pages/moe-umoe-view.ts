@@ -3,36 +3,19 @@
 // FFN MoE routing into one set of experts per block — learns sort; the view shows, per block, the
 // share of the attention's and of the FFN's routed pairs each shared expert took on held-out
 // sequences, and the parameters the sharing saves.
-import { LitElement, html, nothing, svg } from 'lit';
-import { LabRunController } from '../controllers/lab-run-controller.js';
-import { WidthController } from '../controllers/width-controller.js';
-import type { MoELabClient } from '../jobs/moe-lab-client.js';
+import { html, nothing, svg } from 'lit';
 import { UMOE_LAB_CONFIG, type PhaseLoss, type UmoeLabResult } from '../jobs/moe-lab.js';
 import { formatInt, formatPercent } from '../format.js';
-import { labViewStyles } from '../styles/moe-lab.js';
+import { MoELabView } from './moe-lab-view.js';
 
 const c = UMOE_LAB_CONFIG;
 
 /** The UMoE view. */
-export class WeftMoEUmoeView extends LitElement {
-  static override properties = { lab: { attribute: false }, seed: { type: Number } };
-  /** The page's lab worker. */
-  declare lab: MoELabClient | null;
-  /** Seed of the data and the weights. */
-  declare seed: number;
-  private readonly size = new WidthController(this, 800);
-  private readonly experiment = new LabRunController<PhaseLoss, UmoeLabResult>(this, (onLoss, signal, onStart) => {
-    if (!this.lab) return Promise.reject(new Error('the lab worker is not ready'));
-    return this.lab.run('umoe', [this.seed], onLoss, signal, onStart);
-  });
+export class WeftMoEUmoeView extends MoELabView<PhaseLoss, UmoeLabResult> {
 
   constructor() {
-    super();
-    this.lab = null;
-    this.seed = 1;
+    super('umoe');
   }
-
-  static override styles = labViewStyles;
 
   override render() {
     const e = this.experiment;

@@ -4,34 +4,19 @@
 // weights for the task vectors, trained on a few labelled points per task). The view shows each
 // task's test MSE under each model and the router's mean weights per task: which task vector each
 // task's inputs draw on.
-import { LitElement, html, nothing } from 'lit';
-import { LabRunController } from '../controllers/lab-run-controller.js';
-import type { MoELabClient } from '../jobs/moe-lab-client.js';
+import { html, nothing } from 'lit';
 import { WEMOE_LAB_CONFIG, type PhaseLoss, type WemoeLabResult } from '../jobs/moe-lab.js';
-import { labViewStyles } from '../styles/moe-lab.js';
+import { MoELabView } from './moe-lab-view.js';
 
 const c = WEMOE_LAB_CONFIG;
 const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
 
 /** The WEMoE view. */
-export class WeftMoEWemoeView extends LitElement {
-  static override properties = { lab: { attribute: false }, seed: { type: Number } };
-  /** The page's lab worker. */
-  declare lab: MoELabClient | null;
-  /** Seed of the tasks and the weights. */
-  declare seed: number;
-  private readonly experiment = new LabRunController<PhaseLoss, WemoeLabResult>(this, (onLoss, signal, onStart) => {
-    if (!this.lab) return Promise.reject(new Error('the lab worker is not ready'));
-    return this.lab.run('wemoe', [this.seed], onLoss, signal, onStart);
-  });
+export class WeftMoEWemoeView extends MoELabView<PhaseLoss, WemoeLabResult> {
 
   constructor() {
-    super();
-    this.lab = null;
-    this.seed = 1;
+    super('wemoe');
   }
-
-  static override styles = labViewStyles;
 
   override render() {
     const e = this.experiment;
