@@ -2,11 +2,16 @@
 // denoiser's sharing and adaLN-Zero start against a direct computation, DDPM sampling with an oracle
 // denoiser of a point mass landing exactly on it (1e-4), and a seeded experiment on the paper's claim
 // (layer-wise sharing cuts the denoiser's size with little loss of sample quality) on two moons.
+// Measured (WEFT_LONG_EXPERIMENTS=1, seeds 1-3, width 32, 4 layers, 500 steps; D² mean ± half-range):
+// shared 0.030 ± 0.027 at 23,362 stored vs unshared 0.020 ± 0.016 at 48,418 vs one layer 0.020 ±
+// 0.018; Gaussian noise scores 0.090. Every model learns the moons (asserted: below noise), the
+// shared one at 48% of the stored parameters; but one layer does as well as four, so this toy task
+// cannot show what depth (shared or not) buys, and the claim is neither confirmed nor refuted here.
 import * as tf from '@tensorflow/tfjs-core';
 import { describe, expect, it } from 'vitest';
 import { Module, Rng, makeOptimizer, moons, parameterLedger, train } from '@weft/core';
 import { DdpmSchedule, DiTDenoiser, ddpmLoss, ddpmSample, energyDistance } from '@weft/sharing';
-import { meanSpread } from './wave2-helpers.js';
+import { mean, meanSpread } from './wave2-helpers.js';
 
 /** Seeded experiments on a paper's claim run with WEFT_LONG_EXPERIMENTS=1 (minutes each; the suite has a 25-minute budget). */
 const LONG_EXPERIMENTS = process.env.WEFT_LONG_EXPERIMENTS === '1';
@@ -100,6 +105,7 @@ describe('experiment (DiT-Air): shared vs unshared denoiser blocks on two moons,
         Object.keys(d2).map((k) => `  ${k.padEnd(8)} stored ${stored[k]}: ${meanSpread(d2[k]!, false, 4)}`).join('\n'),
     );
     expect(stored.shared!).toBeLessThan(stored.unshared! / 2);
+    for (const k of Object.keys(d2)) expect(mean(d2[k]!), k).toBeLessThan(noise); // each learned the data
     tf.dispose(x);
   });
 });

@@ -2,12 +2,16 @@
 // against float64 loop references (1e-5), stored parameters and multiply-adds of the three spatial
 // choices, and a seeded experiment on the paper's claim (max-pool in place of the depthwise
 // convolution keeps most of the accuracy with fewer parameters and FLOPs) on core's 8×8 shapes.
+// Measured (WEFT_LONG_EXPERIMENTS=1, seeds 1-3, noise 0.35, 150 steps; mean ± half-range): max-pool
+// 71.0 ± 1.7% (3478 stored, 205,920 multiply-adds) vs depthwise 69.2 ± 5.4% (4438, 261,216) vs
+// identity 61.8 ± 4.6%: the claim holds at toy scale (asserted: max-pool within 3 points of depthwise,
+// above identity).
 import * as tf from '@tensorflow/tfjs-core';
 import { describe, expect, it } from 'vitest';
 import { Rng, makeOptimizer, parameterLedger, shapes, split, toTensors } from '@weft/core';
 import { PfBlock, PfCNN, pfFlops } from '@weft/sharing';
 import { fit } from './sharing-exp-helpers.js';
-import { meanSpread } from './wave2-helpers.js';
+import { mean, meanSpread } from './wave2-helpers.js';
 
 /** Seeded experiments on a paper's claim run with WEFT_LONG_EXPERIMENTS=1 (minutes each; the suite has a 25-minute budget). */
 const LONG_EXPERIMENTS = process.env.WEFT_LONG_EXPERIMENTS === '1';
@@ -89,7 +93,8 @@ describe('experiment (parameter-free layers): depthwise vs max-pool vs identity 
       `Parameter-free layers experiment (shapes 8×8 at noise 0.35, ${ds.numClasses} classes, 3 blocks × 16 channels, ${STEPS} Adam steps, seeds ${SEEDS}): accuracy mean ± half-range\n` +
         Object.keys(acc).map((k) => `  ${k.padEnd(9)} ${info[k]}: ${meanSpread(acc[k]!)}`).join('\n'),
     );
-    expect(Object.keys(acc)).toHaveLength(3);
+    expect(mean(acc.maxpool!)).toBeGreaterThan(mean(acc.depthwise!) - 0.03); // keeps (most of) the accuracy
+    expect(mean(acc.maxpool!)).toBeGreaterThan(mean(acc.identity!)); // and the spatial op still matters
     tf.dispose([tr.x, tr.y, te.x, te.y]);
   });
 });
