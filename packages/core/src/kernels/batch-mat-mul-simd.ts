@@ -18,6 +18,18 @@ import { F32, FunctionWriter, I32, V128, heapKernels, type Local } from './wasm-
 
 /** Largest M·K·N of one product (batch 1) that runs here rather than on XNNPACK (2^25, e.g. 512×256×256). */
 export const SINGLE_PRODUCT_MAX = 1 << 25;
+/**
+ * The same limit when tfjs runs its threaded build with more than one thread (2^21, 128³): this
+ * kernel runs on one thread, XNNPACK splits a product over its pool, so it wins from a smaller size
+ * (estimated from the one-thread times above halved; not measured in a browser).
+ */
+export const SINGLE_PRODUCT_MAX_THREADED = 1 << 21;
+
+/** XNNPACK's thread count on `backend` (1 when the build has no threads or does not say). */
+function threadsOf(backend: unknown): number {
+  const n = (backend as { wasm?: { tfjs?: { getThreadsCount?: () => number } } }).wasm?.tfjs?.getThreadsCount?.();
+  return typeof n === 'number' && n > 1 ? n : 1;
+}
 
 /** Rows × f32x4 vectors per register tile of the main loop. */
 const TILE_ROWS = 4;
@@ -157,7 +169,7 @@ export function simdBatchMatMul(inner: KernelFunc): KernelFunc {
     const [M, K] = transposeA ? [aCols, aRows] : [aRows, aCols];
     const N = transposeB ? bRows : bCols;
     if ((transposeB ? bCols : bRows) !== K) return inner(args); // tfjs's kernel reports the mismatch
-    if (batch <= 1 && M * K * N > SINGLE_PRODUCT_MAX) return inner(args);
+    if (batch <= 1 && M * K * N > (threadsOf(backend) > 1 ? SINGLE_PRODUCT_MAX_THREADED : SINGLE_PRODUCT_MAX)) return inner(args);
     const bmm = simdBatchMatMulFor(backend);
     if (!bmm) return inner(args);
     // (…, N, K) -> (…, K, N): B is read row-major.
