@@ -104,7 +104,7 @@ const METRICS = [
   ['stored', 'Stored', 'unique parameters in memory (base + adapter)'],
   ['effective', 'Effective', 'counted once per use (shared blocks, tied matrices)'],
   ['trainable', 'Trainable', 'updated in fine-tuning (only the adapter, when one is attached)'],
-  ['activePerToken', 'Active / token', 'touched by one token (k of E routed experts; every embedding table counted)'],
+  ['activePerToken', 'Active / token', 'touched by one token, per use (k of E routed experts; every embedding table, a tied one twice: lookup and output head)'],
   ['nonEmbedding', 'Non-embedding', 'total without the token embedding and an untied lm_head (as model cards count)'],
 ] as const;
 type Metric = (typeof METRICS)[number][0];

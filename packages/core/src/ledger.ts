@@ -178,9 +178,10 @@ export function formatBytes(bytes: number): string {
   const units = ['B', 'KB', 'MB', 'GB', 'TB'];
   let v = bytes;
   let i = 0;
-  while (v >= 1000 && i < units.length - 1) {
+  // 999.5 and up would print as "1000": carry into the next unit ("1.0 GB").
+  while (v >= 999.5 && i < units.length - 1) {
     v /= 1000;
     i++;
   }
-  return `${v >= 100 || i === 0 ? v.toFixed(0) : v.toFixed(1)} ${units[i]}`;
+  return `${v >= 99.95 || i === 0 ? v.toFixed(0) : v.toFixed(1)} ${units[i]}`;
 }
