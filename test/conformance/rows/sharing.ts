@@ -9,7 +9,7 @@ import {
 import { addConformanceRows, addRegistryRows } from '../matrix.js';
 import { moeut } from '@weft/sharing';
 import { sigmaMoE } from '@weft/moe';
-import { HashedConv2d, HashedEmbedding, LowRankGRU, LowRankLinear, Pattention, PfCNN, SafeEmbedding, ScaledBlock, ShapeshifterMLP, TokenFormerBlock } from '@weft/sharing';
+import { DiTDenoiser, HashedConv2d, HashedEmbedding, LowRankGRU, LowRankLinear, Pattention, PfCNN, SafeEmbedding, ScaledBlock, ShapeshifterMLP, TokenFormerBlock } from '@weft/sharing';
 
 const floats = (rng: Rng, shape: number[]) => tf.tensor(rng.normalArray(shape.reduce((a, b) => a * b, 1)), shape);
 const ints = (rng: Rng, shape: number[], n: number) =>
@@ -155,6 +155,17 @@ addConformanceRows(
       return new Sequential([new ScaledBlock(b, 8), new ScaledBlock(b, 8)] as never[]); // ScaledBlock takes a SequenceInput, of which a tensor is one
     },
     input: (rng) => ({ x: floats(rng, [2, 4, 8]) }),
+  },
+  {
+    // adaLN-Zero starts every modulation at 0, where the blocks and the time MLP get no gradient;
+    // the row sets the modulations as a first training step would, so every parameter takes part.
+    name: 'sharing/DiTDenoiser (DiT-Air, one block shared by 2 layers)',
+    make: (rng) => {
+      const m = new DiTDenoiser({ dim: 8, depth: 2, plan: 'all-shared', timesteps: 10 }, rng);
+      for (const l of m.layers.items) l.ada.weight.assign(tf.mul(floats(rng, l.ada.weight.shape), 0.1));
+      return m;
+    },
+    input: (rng) => ({ x: { x: floats(rng, [4, 2]), t: ints(rng, [4], 10) } }),
   },
   {
     name: 'sharing/MoEUT (SwitchHead + σ-MoE, 2 layers cycled over 4 slots)',
