@@ -621,7 +621,7 @@ export class WeftParamsPage extends LitElement {
               })}
             </tr>
             <tr>
-              <td class="metric">On a ${m.gpu} GB GPU<span class="d">the total against the chosen memory</span></td>
+              <td class="metric">On ${/^(8|11$|18$)/.test(m.gpu) ? 'an' : 'a'} ${m.gpu} GB GPU<span class="d">the total against the chosen memory</span></td>
               ${shown.map((s) => {
                 const at = memories[s].at;
                 if (!at) return html`<td>—</td>`;
