@@ -136,7 +136,7 @@ describe('train', () => {
     tf.dispose([a, w]);
   });
 
-  it('adds at most 3 kernels per step to a bare minimize step (the guard’s two; the running sums are folded every 32 steps)', async () => {
+  it('adds at most 2 kernels per step to a bare minimize step (the guard’s WeftAllFinite; the running sums are folded every 32 steps)', async () => {
     const model = new Linear({ inFeatures: 3, outFeatures: 1 }, new Rng(2));
     const optimizer = makeOptimizer({ name: 'adam', learningRate: 0.01 });
     const b = batch();
@@ -151,8 +151,8 @@ describe('train', () => {
     const perTrainer = (await tf.profile(async () => {
       await train({ steps, model, optimizer, batch: () => b, loss: mse, reportEvery: steps });
     })).kernels.length / steps;
-    expect(perTrainer - perBare).toBeGreaterThanOrEqual(2); // the guard runs: WeftAllFinite and WeftSelectAllByScalar
-    expect(perTrainer - perBare).toBeLessThanOrEqual(3);
+    expect(perTrainer - perBare).toBeGreaterThanOrEqual(1); // the guard runs: WeftAllFinite (on cpu and wasm a finite verdict is read in memory, no select)
+    expect(perTrainer - perBare).toBeLessThanOrEqual(2);
     tf.dispose([b.x, b.y]);
     optimizer.dispose();
     model.dispose();
