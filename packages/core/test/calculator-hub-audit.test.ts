@@ -26,6 +26,7 @@ const ROWS: Row[] = [
   ['SmolLM2-1.7B', 1_711_376_384, [['total', 1.7 * B, 0.05 * B, 'model card: 1.7B']]],
   // Mistral's announcement says "7.3B"; the checkpoint's tensors sum to 7.24B (the Hub shows 7.24B).
   ['Mistral-7B-v0.1', 7_241_732_096, [['total', 7.24 * B, 0.005 * B, 'Hub safetensors: 7.24B (announcement: "7.3B")']]],
+  ['Mistral-Nemo-Base-2407', 12_247_782_400, [['total', 12.2 * B, 0.05 * B, 'Hub: 12.2B (announcement: "12B")']]],
   // Qwen2: q/k/v biases.
   ['Qwen2.5-7B', 7_615_616_512, [['total', 7.61 * B, 0.01 * B, 'model card: 7.61B'], ['nonEmbedding', 6.53 * B, 0.005 * B, 'model card: 6.53B non-embedding']]],
   ['Qwen2.5-14B', 14_770_033_664, [['total', 14.7 * B, 0.1 * B, 'model card: 14.7B'], ['nonEmbedding', 13.1 * B, 0.15 * B, 'model card: 13.1B non-embedding (config gives 13.21B)']]],
@@ -35,8 +36,11 @@ const ROWS: Row[] = [
   ['Qwen3-8B', 8_190_735_360, [['total', 8.2 * B, 0.05 * B, 'model card: 8.2B'], ['nonEmbedding', 6.95 * B, 0.005 * B, 'model card: 6.95B non-embedding']]],
   ['Qwen3-14B', 14_768_307_200, [['total', 14.8 * B, 0.05 * B, 'model card: 14.8B'], ['nonEmbedding', 13.2 * B, 0.05 * B, 'model card: 13.2B non-embedding']]],
   ['Qwen3-30B-A3B', 30_532_122_624, [['total', 30.5 * B, 0.05 * B, 'model card: 30.5B'], ['active', 3.3 * B, 0.1 * B, 'model card: 3.3B activated'], ['nonEmbedding', 29.9 * B, 0.05 * B, 'model card: 29.9B non-embedding']]],
+  // Qwen2-MoE: a shared expert of 5632 with its sigmoid gate Linear(H, 1), 60 routed experts of 1408.
+  ['Qwen1.5-MoE-A2.7B', 14_315_784_192, [['total', 14.3 * B, 0.05 * B, 'model card: 14.3B'], ['active', 2.7 * B, 0.05 * B, 'model card: 2.7B activated']]],
   // MLA (q_lora_rank null: a plain q_proj) + 2 shared experts merged + 64 routed; num_experts_per_tok null.
   ['DeepSeek-V2-Lite', 15_706_484_224, [['total', 15.7 * B, 0.05 * B, 'DeepSeek-V2 paper / model card: 15.7B'], ['activeWithoutEmbedding', 2.4 * B, 0.1 * B, 'model card: 2.4B activated (2.45B without the embedding; k = 6 by default)']]],
+  ['DeepSeek-V2', 235_741_434_880, [['total', 236 * B, 0.5 * B, 'DeepSeek-V2 paper: 236B'], ['activeWithoutEmbedding', 21 * B, 0.5 * B, 'DeepSeek-V2 paper: 21B activated']]],
   // transformers keeps e_score_correction_bias as a buffer, so 58 × 256 router biases the checkpoint stores are not parameters.
   ['DeepSeek-V3', 671_026_404_352, [['total', 671 * B, 0.5 * B, 'model card: 671B main model'], ['activeWithoutEmbedding', 36.6 * B, 0.05 * B, 'README_WEIGHTS.md: 36.6B activated incl. the head']]],
   ['Mixtral-8x7B-v0.1', 46_702_792_704, [['total', 46.7 * B, 0.05 * B, 'Mistral: 46.7B total'], ['active', 12.9 * B, 0.05 * B, 'Mistral: 12.9B per token']]],
@@ -53,6 +57,7 @@ const ROWS: Row[] = [
   ['gemma-2-9b', 9_241_705_984, [['nonEmbedding', 8_324_201_984, 0, 'Gemma 2 report, Table 1: 8,324,201,984 non-embedding']]],
   // Gemma 3: + q/k norms; the 4B/12B/27B text_configs leave vocab_size (262,208) and, for 4B, the head counts at Gemma3TextConfig's defaults.
   ['gemma-3-1b-pt', 999_885_952, [['nonEmbedding', 698 * M, 0.5 * M, 'Gemma 3 report, Table 1: 698M non-embedding']]],
+  ['gemma-3-270m', 268_098_176, [['nonEmbedding', 100 * M, 0.5 * M, 'model card: 170M embedding + 100M in the transformer blocks']]],
   ['gemma-3-4b-pt text_config', 3_880_263_168, [['nonEmbedding', 3_209 * M, 0.5 * M, 'Gemma 3 report, Table 1: 3,209M non-embedding']]],
   ['gemma-3-12b-pt text_config', 11_766_034_176, [['nonEmbedding', 10_759 * M, 0.5 * M, 'Gemma 3 report, Table 1: 10,759M non-embedding']]],
   ['gemma-3-27b-pt text_config', 27_009_346_304, [['nonEmbedding', 25_600 * M, 0.5 * M, 'Gemma 3 report, Table 1: 25,600M non-embedding']]],
@@ -73,9 +78,12 @@ const ROWS: Row[] = [
   ['t5-small', 60_506_624, [['total', 60 * M, 1 * M, 'T5 paper: 60 million']]],
   ['t5-base', 222_903_552, [['total', 220 * M, 3 * M, 'T5 paper: 220 million']]],
   ['t5-large', 737_668_096, [['total', 738 * M, 0.5 * M, 'Hub safetensors: 738M (T5 paper: 770 million)']]],
+  // FLAN-T5 (T5 v1.1): gated-GELU wi_0/wi_1, an untied lm_head.
+  ['flan-t5-base', 247_577_856, [['total', 248 * M, 0.5 * M, 'Hub: 248M']]],
   // GPT-2: the paper's 117M/345M were miscounted; the released checkpoints hold 124M/355M.
   ['gpt2', 124_439_808, [['total', 124 * M, 0.5 * M, 'Hub: 124M (GPT-2 paper: 117M)']]],
   ['gpt2-medium', 354_823_168, [['total', 355 * M, 0.5 * M, 'Hub: 355M (GPT-2 paper: 345M)']]],
+  ['gpt2-xl', 1_557_611_200, [['total', 1.56 * B, 0.005 * B, 'Hub: 1.56B (GPT-2 paper: 1542M)']]],
   ['mamba-130m-hf', 129_135_360, [['total', 130 * M, 1 * M, 'Mamba paper: 130M']]],
   ['mamba-370m-hf', 371_516_416, [['total', 370 * M, 2 * M, 'Mamba paper: 370M']]],
 ];
