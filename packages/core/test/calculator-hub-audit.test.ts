@@ -174,6 +174,8 @@ describe('fields that change no count are accepted and change nothing', () => {
     ['Llama-4-Scout-17B-16E text_config', { use_qk_norm: false, attention_chunk_size: 4096, no_rope_layers: [], router_jitter_noise: 0.1 }],
     ['gemma-3-1b-pt', { sliding_window: 4096, sliding_window_pattern: 2, query_pre_attn_scalar: 128, rope_local_base_freq: 1 }],
     ['DeepSeek-V2-Lite', { num_experts_per_tok: 6, topk_method: 'group_limited_greedy', n_group: 8, topk_group: 3, routed_scaling_factor: 16 }],
+    // Re-uploads and older transformers versions add bookkeeping fields.
+    ['Llama-3.2-1B', { unsloth_fixed: true, unsloth_version: '2024.9', output_past: true, _num_labels: 1, dtype: 'bfloat16' }],
   ];
   for (const [name, fields] of cases) {
     it(`${name}: ${Object.keys(fields).join(', ')}`, () => {

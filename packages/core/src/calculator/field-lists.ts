@@ -13,7 +13,7 @@ const COMMON = [
   'model_type', 'architectures', 'transformers_version', '_name_or_path', 'name_or_path', 'auto_map', 'dtype', 'torch_dtype',
   'use_bfloat16', 'output_hidden_states', 'output_attentions', 'return_dict', 'torchscript', 'chunk_size_feed_forward',
   'is_encoder_decoder', 'is_decoder', 'cross_attention_hidden_size', 'tie_encoder_decoder', 'id2label', 'label2id', 'num_labels',
-  'problem_type', '_num_labels', 'output_past', 'finetuning_task', 'task_specific_params', 'tokenizer_class', 'prefix', 'pad_token_id', 'bos_token_id', 'eos_token_id',
+  'problem_type', '_num_labels', 'output_past', 'unsloth_fixed', 'unsloth_version', 'finetuning_task', 'task_specific_params', 'tokenizer_class', 'prefix', 'pad_token_id', 'bos_token_id', 'eos_token_id',
   'sep_token_id', 'decoder_start_token_id', 'use_cache', 'initializer_range', 'initializer_factor', 'max_length', 'min_length',
   'do_sample', 'early_stopping', 'num_beams', 'num_beam_groups', 'diversity_penalty', 'temperature', 'top_k', 'top_p', 'typical_p',
   'repetition_penalty', 'length_penalty', 'no_repeat_ngram_size', 'encoder_no_repeat_ngram_size', 'bad_words_ids',
