@@ -51,8 +51,8 @@ export function techniqueRows(markdown: string): TechniqueRow[] {
   return rows;
 }
 
-/** A short name for a row: its text up to the first parenthesis, at most `max` characters. */
+/** A short name for a row: its text up to the first parenthesis or ` — ` (a paper's title then), at most `max` characters. */
 export function shortName(technique: string, max = 110): string {
-  const cut = technique.split(' (')[0]!.trim();
+  const cut = technique.split(' (')[0]!.split(' — ')[0]!.trim();
   return cut.length <= max ? cut : `${cut.slice(0, max - 1).trimEnd()}…`;
 }

@@ -61,6 +61,7 @@ describe('techniqueRows', () => {
   it('shortens a row to its name before the first parenthesis', () => {
     expect(shortName('Hashed sharing: ROAST (tiles, per-layer) and STABLE-RPS')).toBe('Hashed sharing: ROAST');
     expect(shortName('x'.repeat(200), 20)).toHaveLength(20);
+    expect(shortName('UMoE: Unifying Attention and FFN with Shared Experts — pre-mixing attention (a, b)')).toBe('UMoE: Unifying Attention and FFN with Shared Experts');
   });
 
   it('gives every row a view, unless it is library-only; every query is accepted by its page and every #anchor is an id its page renders', () => {

@@ -19,6 +19,14 @@ function techniqueGroups(): Array<{ file: string | null; title: string; rows: Te
   return groups.filter((g) => g.rows.length > 0);
 }
 
+/** A short label for a row's further view: its setting's value, its anchor, or its page (`?expert=lora` → "lora"). */
+function viewLabel(view: string): string {
+  const [page = '', rest = ''] = view.split(/(?=[?#])/);
+  if (rest.startsWith('#')) return rest.slice(1).replace(/-title$/, '').replace(/-/g, ' ');
+  const values = [...new URLSearchParams(rest.slice(1)).values()];
+  return values.length > 0 ? values.join(' · ') : page.replace(/\.html$/, '');
+}
+
 /** The landing page. */
 export class WeftLanding extends LitElement {
   static override styles = landingStyles;
@@ -77,7 +85,11 @@ export class WeftLanding extends LitElement {
             <ul>
               ${g.rows.map((r) =>
                 g.file
-                  ? html`<li><a href=${`./${r.views[0]}`} data-technique title=${r.technique}>${shortName(r.technique)}</a></li>`
+                  ? html`<li>
+                      <a href=${`./${r.views[0]}`} data-technique title=${r.technique}>${shortName(r.technique)}</a>${r.views
+                        .slice(1)
+                        .map((v) => html` <a class="also" href=${`./${v}`} data-view title=${r.technique}>${viewLabel(v)}</a>`)}
+                    </li>`
                   : html`<li data-technique data-library title=${r.technique}>${shortName(r.technique)} <span class="pkg">${r.pkg}</span></li>`,
               )}
             </ul>

@@ -211,6 +211,13 @@ export const landingStyles = [
     .tech-group li {
       color: var(--muted);
     }
+    .tech-group .also {
+      font-size: 12.5px;
+      padding: 0 6px;
+      border-radius: 999px;
+      background: var(--surface-2);
+      white-space: nowrap;
+    }
     .tech-group .pkg {
       font-size: 12px;
       color: var(--faint);
