@@ -9,6 +9,7 @@ import { initBackend, Rng } from '@weft/core';
 import { describeBackends } from '@weft/core/testing';
 import { registerTrainingKernels, tfjsKernel, trainingKernelNames } from '../src/kernels/index.js';
 import { kernelLimits } from '../src/kernels/io.js';
+import { simdLayerNormBackwardFor, simdLayerNormForwardFor, writeLayerNormBackward, writeLayerNormForward } from '../src/kernels/layer-norm-simd.js';
 import { SINGLE_PRODUCT_MAX, simdBatchMatMulFor, writeBatchMatMul as writeBatchMatMulForTests } from '../src/kernels/batch-mat-mul-simd.js';
 import { writeModule } from '../src/kernels/wasm-module.js';
 
@@ -605,6 +606,16 @@ describe('BatchMatMul and _FusedMatMul with transposes on wasm', () => {
     const b = T(rand([48, 64]));
     await expectNoLeak(() => tf.matMul(a, b, true, true));
     tf.dispose([a, b]);
+  });
+});
+
+describe('LayerNorm on wasm: the SIMD kernels', () => {
+  it('are compiled on this heap, each module under the 4 KB a browser compiles synchronously (their results: layer-norm-fused.backends.test.ts)', async () => {
+    await tf.setBackend('wasm');
+    expect(simdLayerNormForwardFor(tf.backend())).not.toBeNull();
+    expect(simdLayerNormBackwardFor(tf.backend())).not.toBeNull();
+    expect(writeModule({ lnf: writeLayerNormForward() }, false).length).toBeLessThan(4096);
+    expect(writeModule({ lnb: writeLayerNormBackward() }, false).length).toBeLessThan(4096);
   });
 });
 

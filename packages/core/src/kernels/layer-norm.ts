@@ -10,9 +10,11 @@
 //     forward saves no statistics); outputs [dx, dw, db], each
 //     [C] parameter gradient whether or not the layer has that parameter: g = dy·w (dy without w),
 //     dx = r·(g − mean(g) − x̂·mean(g·x̂)), dw = Σ_rows dy·x̂, db = Σ_rows dy.
-// Sums run in float64 (JS numbers) and round once per stored value.
+// Sums run in float64 (JS numbers) and round once per stored value. On wasm, rows whose length is a
+// multiple of 4 with a weight run as SIMD kernels instead (kernels/layer-norm-simd.ts).
 import type { KernelConfig, KernelFunc, TensorInfo } from '@tensorflow/tfjs-core';
-import { isArrayBackend, isHeapBackend } from './io.js';
+import { isArrayBackend, isHeapBackend, type HeapBackend } from './io.js';
+import { f32Bits, simdLayerNormBackwardFor, simdLayerNormForwardFor } from './layer-norm-simd.js';
 
 /** The kernels' names. */
 export const LAYER_NORM = 'WeftLayerNorm';
@@ -52,10 +54,31 @@ function rowsOf(kernel: string, x: TensorInfo, w?: TensorInfo, b?: TensorInfo): 
   return { C, statShape: [...x.shape.slice(0, -1), 1] };
 }
 
+/**
+ * The SIMD function for these inputs on `backend`, or null where the JS loops run (not wasm, C not a
+ * multiple of 4, no weight, or no wasm SIMD).
+ */
+function simdFor<T>(backend: unknown, inputs: TensorInfo[], C: number, w: TensorInfo | undefined, get: (backend: unknown) => T | null): T | null {
+  if (!isHeapBackend(backend) || !w || C === 0 || C % 4 !== 0 || inputs.some((t) => t.dtype !== 'float32')) return null;
+  return get(backend);
+}
+
+/** Byte offsets of `ts` on the heap. */
+const offsets = (backend: HeapBackend, ts: TensorInfo[]) => ts.map((t) => backend.typedArrayFromHeap(t).byteOffset);
+
 const layerNorm: KernelFunc = ({ inputs, backend, attrs }) => {
   const { x, w, b } = inputs as { x: TensorInfo; w?: TensorInfo; b?: TensorInfo };
   const { eps, center = true } = attrs as unknown as { eps: number; center?: boolean };
   const { C, statShape } = rowsOf(LAYER_NORM, x, w, b);
+  const lnf = simdFor(backend, [x, w!, ...(b ? [b] : [])], C, w, simdLayerNormForwardFor);
+  if (lnf) {
+    const heap = backend as HeapBackend;
+    const outs = [heap.makeOutput(x.shape.slice(), 'float32'), heap.makeOutput(statShape, 'float32'), heap.makeOutput(statShape, 'float32')];
+    const [px, pw, pb] = offsets(heap, [x, w!, b ?? w!]);
+    const [py, pm, pr] = offsets(heap, outs);
+    lnf(px!, pw!, pb!, py!, pm!, pr!, x.shape.slice(0, -1).reduce((p, d) => p * d, 1), C, f32Bits(eps), f32Bits(1 / C), center ? 1 : 0, b ? 1 : 0);
+    return outs;
+  }
   const ins = [x, ...(w ? [w] : []), ...(b ? [b] : [])];
   return outputs(LAYER_NORM, backend, ins, [x.shape.slice(), statShape, statShape], (arrays, [y, mean, rstd]) => {
     const xs = arrays[0]!;
@@ -89,6 +112,14 @@ const layerNormGrad: KernelFunc = ({ inputs, backend, attrs }) => {
   const { eps, center = true } = attrs as unknown as { eps: number; center?: boolean };
   const { C } = rowsOf(LAYER_NORM_GRAD, x, w);
   const shapes = [x.shape.slice(), [C], [C]];
+  const lnb = simdFor(backend, [dy, x, w!], C, w, simdLayerNormBackwardFor);
+  if (lnb) {
+    const heap = backend as HeapBackend;
+    const outs = shapes.map((sh) => heap.makeOutput(sh, 'float32'));
+    const [pdy, px, pw, pdx, pdw, pdb] = offsets(heap, [dy, x, w!, ...outs]);
+    lnb(pdy!, px!, pw!, pdx!, pdw!, pdb!, x.shape.slice(0, -1).reduce((p, d) => p * d, 1), C, f32Bits(eps), f32Bits(1 / C), center ? 1 : 0);
+    return outs;
+  }
   return outputs(LAYER_NORM_GRAD, backend, [dy, x, ...(w ? [w] : [])], shapes, ([dys, xs, ws], [dx, dw, db]) => {
     const rows = C === 0 ? 0 : xs!.length / C;
     const [accW, accB] = [new Float64Array(C), new Float64Array(C)];

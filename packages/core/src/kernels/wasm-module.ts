@@ -103,7 +103,10 @@ export class FunctionWriter {
   /** f32.const `v` (rounded to float32). */
   f32Const(v: number): this { return this.op(0x43, ...new Uint8Array(new Float32Array([v]).buffer)); }
   f32Add(): this { return this.op(0x92); }
+  f32Sub(): this { return this.op(0x93); }
   f32Mul(): this { return this.op(0x94); }
+  f32Div(): this { return this.op(0x95); }
+  f32Sqrt(): this { return this.op(0x91); }
   /** IEEE min/max with NaN propagation (a NaN operand gives NaN). */
   f32Min(): this { return this.op(0x96); }
   f32Max(): this { return this.op(0x97); }
