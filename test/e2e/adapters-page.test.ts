@@ -239,4 +239,36 @@ describe('adapters.html', () => {
     expect(await w.cspViolations()).toEqual([]);
     expect(w.foreign).toEqual([]);
   }, 180_000);
+
+  it("cost table (every registered method, sortable) and the Astraios card's committed study, with nothing trained", async () => {
+    const w = await openWatched(browser);
+    const { page } = w;
+    await page.goto(demoUrl('adapters.html?backend=wasm'));
+    const rows = page.locator('tr[data-cost]');
+    await expect.poll(() => rows.count(), { timeout: 60_000 }).toBe(13);
+    const trainable = async () => Promise.all((await rows.all()).map(async (r) => Number(await r.getAttribute('data-trainable'))));
+    const ascending = await trainable();
+    expect(ascending).toEqual([...ascending].sort((a, b) => a - b));
+    await page.locator('button[data-sort="trainable"]').click(); // again: descending
+    const descending = await trainable();
+    expect(descending).toEqual([...ascending].sort((a, b) => b - a));
+    await page.locator('button[data-sort="flopsPerToken"]').click();
+    const flops = await Promise.all((await rows.all()).map(async (r) => Number(await r.getAttribute('data-flops-per-token'))));
+    expect(flops).toEqual([...flops].sort((a, b) => a - b));
+    // LoRA r 8 on a 4096 → 4096 layer: r(in + out) parameters.
+    expect(Number(await page.locator('tr[data-cost="lora"]').getAttribute('data-trainable'))).toBe(8 * 8192);
+    expect(await page.locator('tr[data-cost="moka"]').getAttribute('data-mergeable')).toBe('false');
+    await page.locator('select[name="cost-shape"]').selectOption('768');
+    await expect.poll(() => page.locator('tr[data-cost="lora"]').getAttribute('data-trainable')).toBe(String(8 * 1536));
+    // Astraios: 3 sizes × 5 methods over 3 seeds, the three checks.
+    expect(await page.locator('table[data-astraios-seeds]').getAttribute('data-astraios-seeds')).toBe('1,2,3');
+    expect(await page.locator('tr[data-astraios-size]').count()).toBe(3);
+    expect(await page.locator('[data-astraios-accuracy]').count()).toBe(15);
+    expect(await page.locator('[data-astraios-check]').count()).toBe(3);
+    await page.locator('section[aria-labelledby="cost-title"]').screenshot({ path: resultPath('adapters-costs.png') });
+    await page.locator('section[aria-labelledby="astraios-title"]').screenshot({ path: resultPath('adapters-astraios.png') });
+    expect(w.errors).toEqual([]);
+    expect(await w.cspViolations()).toEqual([]);
+    expect(w.foreign).toEqual([]);
+  }, 120_000);
 });

@@ -36,6 +36,7 @@ import type { ControllableRow } from '../jobs/controllable.js';
 import { renderControllable } from './adapters-controllable-view.js';
 import type { CrashOutcome } from '../jobs/crash.js';
 import { renderCrash } from './adapters-crash-view.js';
+import { renderAstraios } from './adapters-astraios-view.js';
 import './adapters-taxonomy-view.js';
 import './adapters-cost-view.js';
 
@@ -583,6 +584,10 @@ export class WeftAdaptersPage extends LitElement {
           <section class="card" aria-labelledby="cost-title">
             <h2 class="card-title" id="cost-title">What each method costs <span class="aside">PEFT survey · parameters, FLOPs unmerged and merged, training memory</span></h2>
             <weft-adapter-costs></weft-adapter-costs>
+          </section>
+          <section class="card" aria-labelledby="astraios-title">
+            <h2 class="card-title" id="astraios-title">Astraios: PEFT across model sizes <span class="aside">arXiv:2401.00788 · full fine-tuning and four methods, three sizes</span></h2>
+            ${renderAstraios()}
           </section>
           <section class="card" aria-labelledby="merge-title">
             <h2 class="card-title" id="merge-title">Merge task adapters <span class="aside">${MERGE_TASKS} LoRAs, one per rotation, merged into one</span></h2>

@@ -168,6 +168,16 @@ export const adaptersStyles = [
     .boundary .acc {
       color: var(--muted);
     }
+    /* The Astraios view's three checks. */
+    .claims {
+      margin: 10px 0;
+      padding-left: 20px;
+      font-size: 13.5px;
+      line-height: 1.5;
+    }
+    .claims li {
+      margin: 4px 0;
+    }
     /* The merge explorer: method, weights and options, then per-task and all-method tables. */
     .merge-controls {
       display: grid;

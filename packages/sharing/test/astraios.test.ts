@@ -23,7 +23,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { describe, expect, it } from 'vitest';
 import { TinyTransformer, Rng, parameterLedger } from '@weft/core';
-import { PEFT_SCALING_DEFAULTS, astraiosChecks, kendallTauB, peftScalingStudy, type PeftStudyRun } from '../src/index.js';
+import { PEFT_SCALING_DEFAULTS, PEFT_SCALING_TABLE, astraiosChecks, kendallTauB, peftScalingStudy, type PeftStudyRun } from '../src/index.js';
 import { meanSpread, mean } from './wave2-helpers.js';
 
 const LONG_EXPERIMENTS = process.env.WEFT_LONG_EXPERIMENTS === '1';
@@ -67,6 +67,21 @@ describe('peftScalingStudy (Astraios)', () => {
     expect(r.lossAccuracyTau).toBeGreaterThanOrEqual(-1);
     expect(r.lossAccuracyTau).toBeLessThanOrEqual(1);
   }, 120_000);
+
+  it("the committed table (adapters.html's view) is the default study: its sizes, methods, seeds and closed-form trainable counts", () => {
+    const t = PEFT_SCALING_TABLE;
+    expect(t.sizes).toEqual(PEFT_SCALING_DEFAULTS.sizes);
+    expect(t.methods).toEqual(PEFT_SCALING_DEFAULTS.methods.map((m) => m.name));
+    expect(t.seeds.map((s) => s.seed)).toEqual([1, 2, 3]);
+    for (const { seed, runs } of t.seeds) {
+      expect(runs, `seed ${seed}`).toHaveLength(t.sizes.length * t.methods.length);
+      for (const run of runs) {
+        const size = t.sizes[run.size]!;
+        expect(run.trainable, `${run.method} at size ${run.size}`).toBe(expectedTrainable(run.method, size.dim, size.depth, run.baseParameters));
+        expect(run.accuracy >= 0 && run.accuracy <= 1 && Number.isFinite(run.validationLoss)).toBe(true);
+      }
+    }
+  });
 
   it('kendallTauB matches hand-computed values (exact to 1e-12), ties included', () => {
     expect(kendallTauB([1, 2, 3, 4], [1, 3, 2, 4])).toBeCloseTo(4 / 6, 12); // 5 concordant, 1 discordant

@@ -38,3 +38,4 @@ export * from './layers-model.js';
 export { registerTfjsAdaptedLayers } from './tfjs-adapted-layer.js';
 export * from './library/arrow.js';
 export * from './peft-scaling-study.js';
+export * from './peft-scaling-table.js';

@@ -121,6 +121,18 @@ export interface PeftScalingResult {
   lossAccuracyTau: number;
 }
 
+/** A committed run of the study (peft-scaling-table.ts, made by scripts/astraios-table.mjs): every run of each seed. */
+export interface PeftScalingTable {
+  /** Seconds the script took (all seeds). */
+  seconds: number;
+  /** The sizes of the study (PEFT_SCALING_DEFAULTS'). */
+  sizes: PeftStudySize[];
+  /** The method names, in the study's order. */
+  methods: string[];
+  /** Per seed, its runs. */
+  seeds: Array<{ seed: number; runs: PeftStudyRun[] }>;
+}
+
 /** Options of {@link peftScalingStudy}. */
 export interface PeftScalingOptions {
   /** Stop between (and inside) runs: the promise rejects with the signal's reason. */
