@@ -92,6 +92,10 @@ const HEAD_LABELS: Record<(typeof HEAD_CHOICES)[number], string> = {
   lm: 'language-model head (…ForMaskedLM / …ForCausalLM)',
   classifier: 'sequence classifier, 2 labels',
 };
+/** The "usual" model class named for the side's family, short enough for a quarter-width select. */
+function usualHead(modelType: string): string {
+  return `usual: ${modelType === 'bert' || modelType === 'albert' ? 'bare encoder' : modelType === 't5' || modelType === 'switch_transformers' ? 'seq2seq LM' : 'causal LM'}`;
+}
 const TARGET_LABELS: Record<(typeof TARGET_CHOICES)[number], string> = {
   qv: 'query and value',
   attn: 'all attention projections',
@@ -407,7 +411,7 @@ export class WeftParamsPage extends LitElement {
       <label class="field">
         <span>Model class</span>
         <select name="head" @change=${(e: Event) => this.set(side, { head: (e.target as HTMLSelectElement).value as SideState['head'] })}>
-          ${HEAD_CHOICES.map((c) => html`<option value=${c} ?selected=${c === s.head}>${HEAD_LABELS[c]}</option>`)}
+          ${HEAD_CHOICES.map((c) => html`<option value=${c} ?selected=${c === s.head}>${c === 'default' ? usualHead(cfg.model_type) : HEAD_LABELS[c]}</option>`)}
         </select>
       </label>
       <label class="field">
