@@ -162,7 +162,9 @@ function checkMemory(m: CheckpointMemory, budget: number): void {
 /** The first form of `slot` whose names the files all hold, or an error naming what is missing. */
 function formOf(slot: WeightSlot, where: Map<string, { file: string; entry: HeaderEntry }>, source: string): WeightForm {
   const forms = [slot.form, ...slot.alternatives];
-  const form = forms.find((f) => f.names.every((n) => where.has(n)));
+  // Forms may share names (a fused tensor in two layouts): prefer one whose shapes fit too.
+  const present = forms.filter((f) => f.names.every((n) => where.has(n)));
+  const form = present.find((f) => f.names.every((n, i) => tf.util.arraysEqual(where.get(n)!.entry.shape, f.shapes[i]!))) ?? present[0];
   if (!form) {
     const missing = slot.form.names.filter((n) => !where.has(n));
     throw new HfFileError(source, `tensor ${missing.slice(0, 4).map((n) => `"${n}"`).join(', ')}${missing.length > 4 ? ` (and ${missing.length - 4} more)` : ''} is missing; config.json needs it`);

@@ -1,11 +1,11 @@
 // The map between a loaded model's Weft parameters and transformers' tensor names, layouts and
 // shapes, both ways. PyTorch's Linear stores [out, in], Weft's [in, out] (transposed here); GPT-2's
-// Conv1D stores [in, out] (copied); an MoE block's per-expert matrices are stacked into Weft's
-// [E, in, out] (or read from transformers 5's fused `experts.gate_up_proj` [E, 2I, H] /
-// `experts.down_proj` [E, H, I]); its router and shared expert carry transformers' names.
+// Conv1D stores [in, out] (copied); an MoE block's names and layouts are @weft/moe's
+// transformersMoEWeights (per-expert matrices stacked into Weft's [E, in, out], or the fused
+// `experts.gate_up_proj` layouts; its router and shared expert under transformers' names).
 import * as tf from '@tensorflow/tfjs-core';
 import { Embedding, LayerNorm, Linear, Module, RMSNorm } from '@weft/core';
-import { MoE } from '@weft/moe';
+import { MoE, transformersMoEWeights } from '@weft/moe';
 import { AdaptedLayer } from '@weft/sharing';
 
 /** One way a parameter is stored in a checkpoint. */
@@ -32,7 +32,6 @@ export interface WeightSlot {
 }
 
 const T2 = (t: tf.Tensor) => tf.transpose(t); // [out, in] <-> [in, out]
-const T3 = (t: tf.Tensor) => tf.transpose(t, [0, 2, 1]); // [E, a, b] <-> [E, b, a]
 
 function copySlot(path: string, name: string, v: tf.Variable): WeightSlot {
   return { path, variable: v, form: { names: [name], shapes: [v.shape], toWeft: ([t]) => tf.clone(t!) }, alternatives: [], toHf: (x) => [tf.clone(x)] };
@@ -46,38 +45,9 @@ function linearSlots(path: string, hf: string, lin: Linear, conv1d: boolean): We
   return lin.bias ? [w, copySlot(`${path}.bias`, `${hf}.bias`, lin.bias)] : [w];
 }
 
-/** Slots of an MoE block whose transformers prefix is `hf` (Mixtral's experts are w1/w3/w2). */
+/** Slots of an MoE block whose transformers prefix is `hf`: @weft/moe's map of the block's names and layouts. */
 function moeSlots(path: string, hf: string, moe: MoE, mixtral: boolean): WeightSlot[] {
-  const { numExperts: E, hidden: I, dim: H } = moe.cfg;
-  const [g, u, d] = mixtral ? ['w1', 'w3', 'w2'] : ['gate_proj', 'up_proj', 'down_proj'];
-  const experts = moe.experts.ownParameters();
-  const stacked = (name: string, local: string, shape: number[]): WeightSlot => {
-    const v = experts.get(name)!;
-    const names = Array.from({ length: E }, (_, e) => `${hf}.experts.${e}.${local}.weight`);
-    return {
-      path: `${path}.experts.${name}`,
-      variable: v,
-      form: { names, shapes: names.map(() => shape), toWeft: (ts) => tf.tidy(() => tf.stack(ts.map(T2))) }, // E × [out, in] -> [E, in, out]
-      alternatives: [],
-      toHf: (x) => tf.unstack(x).map((t) => tf.tidy(() => T2(t))),
-    };
-  };
-  const gate = stacked('wGate', g, [I, H]);
-  const up = stacked('wUp', u, [I, H]);
-  const down = stacked('wDown', d, [H, I]);
-  // transformers 5's in-memory layout: gate_up_proj [E, 2I, H] (gate rows first), down_proj [E, H, I].
-  const fused = `${hf}.experts.gate_up_proj`;
-  gate.alternatives.push({ names: [fused], shapes: [[E, 2 * I, H]], toWeft: ([t]) => tf.tidy(() => T3(tf.slice(t!, [0, 0, 0], [E, I, H]))) });
-  up.alternatives.push({ names: [fused], shapes: [[E, 2 * I, H]], toWeft: ([t]) => tf.tidy(() => T3(tf.slice(t!, [0, I, 0], [E, I, H]))) });
-  down.alternatives.push({ names: [`${hf}.experts.down_proj`], shapes: [[E, H, I]], toWeft: ([t]) => T3(t!) });
-  const slots = [...linearSlots(`${path}.router.gate`, `${hf}.gate`, moe.router.namedChildren().get('gate') as Linear, false), gate, up, down];
-  if (moe.shared) {
-    for (const [w, n] of [['gate', 'gate_proj'], ['up', 'up_proj'], ['down', 'down_proj']] as const) {
-      slots.push(...linearSlots(`${path}.shared.${w}`, `${hf}.shared_expert.${n}`, moe.shared[w]!, false));
-    }
-  }
-  if (moe.sharedGate) slots.push(...linearSlots(`${path}.sharedGate`, `${hf}.shared_expert_gate`, moe.sharedGate, false));
-  return slots;
+  return transformersMoEWeights(moe, hf, { mixtral }).map((w) => ({ path: `${path}.${w.path}`, variable: w.variable, form: w.forms[0]!, alternatives: w.forms.slice(1), toHf: w.toHf }));
 }
 
 /** How the model names its modules in transformers. */

@@ -9,7 +9,7 @@ import { readFileSync } from 'node:fs';
 import * as tf from '@tensorflow/tfjs-core';
 import { describe, expect, it } from 'vitest';
 import { ForwardContext, loadSafetensors, Rng } from '@weft/core';
-import { loadTransformersMoE, moeConfigFromTransformers, MoE, transformersMoEStateDict } from '../src/index.js';
+import { loadTransformersMoE, moeConfigFromTransformers, MoE, transformersMoEStateDict, transformersMoEWeights } from '../src/index.js';
 
 const dir = (m: string) => new URL(`../../../test/fixtures/transformers/${m}/`, import.meta.url);
 const TOL = 1e-5;
@@ -98,6 +98,26 @@ describe('transformers MoE blocks load into MoE and compute what transformers co
   it('OLMoE (norm_topk_prob=false)', () => checkBlock('olmoe'));
   it('fused gate_up_proj [E, 2I, H] with down_proj [E, H, I] (transformers 5)', () => checkBlock('qwen2_moe', 'out-in'));
   it('fused gate_up_proj [E, H, 2I] with down_proj [E, I, H] (Llama-4)', () => checkBlock('mixtral', 'in-out'));
+
+  it('transformersMoEWeights (the map @weft/hf loads and saves with): each weight written as transformers stores it reads back exactly, Mixtral and Qwen2-MoE names', async () => {
+    for (const [type, mixtral] of [['mixtral', true], ['qwen2_moe', false]] as const) {
+      const { config, tensors } = fixture(type);
+      const moe = new MoE(moeConfigFromTransformers(config), new Rng(1));
+      const p = type === 'mixtral' ? 'model.layers.0.block_sparse_moe' : 'model.layers.0.mlp';
+      const weights = transformersMoEWeights(moe, p, { mixtral });
+      expect(new Set(weights.map((w) => w.variable)).size).toBe(moe.parameters().length); // every parameter, once
+      for (const w of weights) {
+        expect(w.forms[0]!.names.every((n) => n in tensors), `${w.path}: ${w.forms[0]!.names[0]}`).toBe(true); // the first form is the checkpoint's
+        const hf = w.toHf(w.variable);
+        hf.forEach((t, i) => expect(t.shape).toEqual(w.forms[0]!.shapes[i]));
+        const back = w.forms[0]!.toWeft(hf);
+        expect(Array.from(await back.data())).toEqual(Array.from(await w.variable.data()));
+        tf.dispose([...hf, back]);
+      }
+      tf.dispose(Object.values(tensors));
+      moe.dispose();
+    }
+  });
 
   it('config and tensor problems are refused, naming what is wrong, and nothing loads', async () => {
     expect(() => moeConfigFromTransformers({ model_type: 'llama' })).toThrow(/model_type="llama"; allowed: mixtral, qwen2_moe/);
