@@ -140,6 +140,8 @@ describe('every count-changing field is read', () => {
     ['gpt-oss-20b', 'attention_bias', false, -24 * (64 * 64 + 2 * 8 * 64 + 2880)],
     ['Phi-3.5-MoE-instruct', 'lm_head_bias', false, -32_064],
     ['switch-base-8', 'router_bias', true, 12 * 8],
+    // Up to switch-c-2048's 2048 experts: 12 sparse blocks gain 2040 experts (wi, wo) and their router rows.
+    ['switch-base-8', 'num_experts', 2048, 12 * 2040 * (2 * 768 * 3072 + 768)],
     ['t5-small', 'num_decoder_layers', 7, 2 * 4 * 512 * 512 + 2 * 512 * 2048 + 3 * 512],
     ['gpt2', 'n_inner', 1024, 12 * 2 * 768 * (1024 - 3072) + 12 * (1024 - 3072)],
     ['mamba-130m-hf', 'conv_kernel', 8, 24 * 1536 * 4],

@@ -576,14 +576,14 @@ describe('hostile sizes are counted or refused', () => {
   // How fast is not asserted (a busy machine is slow, not wrong); a hang fails on the test timeout.
   it('the largest allowed config counts, also with adapters on every expert', () => {
     const r = count(huge, { adapter: { method: 'lora', r: 4, targetModules: ['up_proj'] } });
-    expect(r.adapter!.targetedModules).toBe(1024 * 1025); // 1024 experts + the shared expert per layer
+    expect(r.adapter!.targetedModules).toBe(1024 * 2049); // 2048 experts + the shared expert in each of 1024 layers
   });
 
   it('per-expert patterns are budgeted: within the budget they count, past it they are refused', () => {
-    const r = count({ ...huge, num_hidden_layers: 256 }, { adapter: { method: 'lora', r: 4, targetModules: evenExperts } });
-    expect(r.adapter!.targetedModules).toBe(256 * 512);
+    const r = count({ ...huge, num_hidden_layers: 128 }, { adapter: { method: 'lora', r: 4, targetModules: evenExperts } });
+    expect(r.adapter!.targetedModules).toBe(128 * 1024);
     expect(() => count(huge, { adapter: { method: 'lora', r: 4, targetModules: evenExperts } })).toThrow(
-      /must be tested on each expert's path separately .* takes 3145728 tests here, more than 1048576/,
+      /must be tested on each expert's path separately .* takes 6291456 tests here, more than 1048576/,
     );
   });
 });

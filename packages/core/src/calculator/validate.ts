@@ -29,8 +29,8 @@ export const CALCULATOR_LIMITS = {
   maxPositions: 1_048_576,
   /** `type_vocab_size`. */
   maxTypeVocab: 1024,
-  /** Experts per layer (routed or shared). */
-  maxExperts: 1024,
+  /** Experts per layer (routed or shared); switch-c-2048 has 2048. */
+  maxExperts: 2048,
   /** ALBERT `inner_group_num`. */
   maxInnerGroups: 1024,
 } as const;
