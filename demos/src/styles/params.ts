@@ -141,7 +141,8 @@ export const paramsStyles = [
     }
     .sliders {
       display: grid;
-      grid-template-columns: 1fr 1fr;
+      /* minmax(0, …): a long hint (num_experts_per_tok) wraps instead of widening its column past the card. */
+      grid-template-columns: minmax(0, 1fr) minmax(0, 1fr);
       gap: 10px 16px;
     }
     .slider {
@@ -172,6 +173,7 @@ export const paramsStyles = [
     .slider small {
       font-size: 11.5px;
       color: var(--faint);
+      overflow-wrap: anywhere;
     }
     .pair {
       gap: 10px 16px;
