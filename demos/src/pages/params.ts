@@ -639,7 +639,7 @@ export class WeftParamsPage extends LitElement {
             </tr>
             ${m.mode === 'inference'
               ? html`<tr>
-                  <td class="metric">KV cache per token<span class="d">one sequence, all layers</span></td>
+                  <td class="metric">KV cache per token<span class="d">one sequence, all layers; a windowed layer stops growing at its window</span></td>
                   ${shown.map((s) => html`<td class="num" data-side=${s} data-mem="kv-per-token">${!memories[s].at ? '—' : memories[s].at!.report.family === 'encoder' ? html`<span class="faint">none: an encoder keeps no cache</span>` : formatBytes(memories[s].at!.kvBytesPerToken)}</td>`)}
                 </tr>`
               : html`<tr>
