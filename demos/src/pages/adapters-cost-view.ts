@@ -14,10 +14,11 @@ const SHAPES = [
   { id: '11008', label: 'LLaMA-7B feed-forward up-projection, 4096 → 11008', inFeatures: 4096, outFeatures: 11008 },
 ] as const;
 
-type Column = 'label' | 'category' | 'trainable' | 'flopsPerToken' | 'flopsPerCall' | 'mergedFlopsPerToken' | 'trainBytes';
+type Column = 'label' | 'trainable' | 'flopsPerToken' | 'flopsPerCall' | 'mergedFlopsPerToken' | 'trainBytes';
 
 interface Row extends AdapterCost {
   label: string;
+  /** The PEFT survey's category (in the tooltip: the taxonomy table above shows it). */
   category: string;
   /** The defaults the row is costed at, for the tooltip. */
   settings: string;
@@ -57,7 +58,7 @@ export class WeftAdapterCosts extends LitElement {
       .faint { color: var(--muted); font-size: 12px; }
       .no { color: var(--muted); }
       label { display: flex; gap: 8px; align-items: center; flex-wrap: wrap; font-size: 13.5px; margin-bottom: 8px; }
-      select { font: inherit; }
+      select { font: inherit; max-width: 100%; }
       p.note { color: var(--muted); font-size: 13px; margin: 8px 0 0; }
       @media (max-width: 560px) { table { font-size: 12px; } th, td { padding: 6px 4px; } }
     `,
@@ -76,7 +77,7 @@ export class WeftAdapterCosts extends LitElement {
   }
 
   private sort(column: Column) {
-    this.ascending = this.sortBy === column ? !this.ascending : column === 'label' || column === 'category';
+    this.ascending = this.sortBy === column ? !this.ascending : column === 'label';
     this.sortBy = column;
   }
 
@@ -102,25 +103,24 @@ export class WeftAdapterCosts extends LitElement {
         </select></label>
       <div class="scroll"><table data-costs=${this.shape}>
         <thead><tr>
-          ${head('label', 'method', false)}${head('category', 'category', false)}${head('trainable', 'trainable')}
+          ${head('label', 'method', false)}${head('trainable', 'trainable')}
           ${head('flopsPerToken', 'extra FLOPs / token')}${head('flopsPerCall', 'per call')}${head('mergedFlopsPerToken', 'merged')}${head('trainBytes', 'Adam state')}
         </tr></thead>
         <tbody>
           ${rows.map(
             (r) => html`<tr data-cost=${r.method} data-trainable=${r.trainable} data-flops-per-token=${r.flopsPerToken} data-mergeable=${String(r.mergeable)}>
-              <td title=${`defaults: ${r.settings}`}>${r.label}</td>
-              <td>${r.category}</td>
+              <td title=${`${r.category}; defaults: ${r.settings}`}>${r.label}</td>
               <td class="n">${formatInt(r.trainable)} <span class="faint">${((100 * r.trainable) / layer).toFixed(r.trainable / layer < 0.001 ? 3 : 2)}%</span></td>
               <td class="n">${formatCompact(r.flopsPerToken)} ${times(r.flopsPerToken)}</td>
               <td class="n">${r.flopsPerCall === 0 ? '0' : formatCompact(r.flopsPerCall)}</td>
-              <td class="n">${r.mergeable ? '0' : html`<span class="no">${formatCompact(r.mergedFlopsPerToken)} (no merge)</span>`}</td>
+              <td class="n">${r.mergeable ? '0' : html`<span class="no" title="this method cannot fold into the base weights">${formatCompact(r.mergedFlopsPerToken)} · no merge</span>`}</td>
               <td class="n">${formatBytes(r.trainBytes)}</td>
             </tr>`,
           )}
         </tbody>
       </table></div>
       <p class="note">
-        Each method at its defaults (hover a name for them) on one ${s.inFeatures} → ${s.outFeatures} layer, which has ${formatInt(layer)} parameters and
+        Each method at its defaults (hover a name for them and its PEFT category) on one ${s.inFeatures} → ${s.outFeatures} layer, which has ${formatInt(layer)} parameters and
         costs ${formatCompact(base)} FLOPs a token. FLOPs count 2 per multiply-add and 1 per other arithmetic operation, exactly as Weft's forward runs them
         (the test counts its kernels); the figure after the count is the extra cost as a multiple of the layer's own. "Per call" is computed once per forward whatever the number of tokens
         (building ΔW, factors or gates from parameters). "Merged": extra cost after folding the adapter into W — zero for every method that can merge.

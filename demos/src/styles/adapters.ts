@@ -168,6 +168,11 @@ export const adaptersStyles = [
     .boundary .acc {
       color: var(--muted);
     }
+    /* The Astraios table scrolls sideways on a phone rather than breaking "mean ± spread" apart. */
+    table.astraios td,
+    table.astraios th {
+      white-space: nowrap;
+    }
     /* The Astraios view's three checks. */
     .claims {
       margin: 10px 0;
