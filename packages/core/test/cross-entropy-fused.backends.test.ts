@@ -40,6 +40,7 @@ describeBackends('fused softmax cross-entropy', (backend) => {
     ['rank 3, ignored positions (-100)', [3, 5, 9], (r, C) => (r % 4 === 0 ? -100 : (r * 5) % C), -100],
     ['labels outside [0, C) score 0', [6, 4], (r) => [0, 3, 4, -1, 2, 7][r]!, -100],
     ['no scored position: loss 0', [4, 3], () => -100, -100],
+    ['rank 3, 64 classes, ignored and out-of-range labels (wasm: the SIMD rows)', [3, 8, 64], (r, C) => (r % 5 === 0 ? -100 : r === 7 ? C : (r * 11) % C), -100],
   ];
   for (const [name, shape, label, ignoreIndex] of cases) {
     it(`${name}: loss and gradient equal the composition and finite differences`, async () => {

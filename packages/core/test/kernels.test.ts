@@ -9,6 +9,7 @@ import { initBackend, Rng } from '@weft/core';
 import { describeBackends } from '@weft/core/testing';
 import { registerTrainingKernels, tfjsKernel, trainingKernelNames } from '../src/kernels/index.js';
 import { kernelLimits } from '../src/kernels/io.js';
+import { simdXentFor, writeRowExp, writeRowStats } from '../src/kernels/softmax-cross-entropy-simd.js';
 import { simdLayerNormBackwardFor, simdLayerNormForwardFor, writeLayerNormBackward, writeLayerNormForward } from '../src/kernels/layer-norm-simd.js';
 import { SINGLE_PRODUCT_MAX, simdBatchMatMulFor, writeBatchMatMul as writeBatchMatMulForTests } from '../src/kernels/batch-mat-mul-simd.js';
 import { writeModule } from '../src/kernels/wasm-module.js';
@@ -616,6 +617,14 @@ describe('LayerNorm on wasm: the SIMD kernels', () => {
     expect(simdLayerNormBackwardFor(tf.backend())).not.toBeNull();
     expect(writeModule({ lnf: writeLayerNormForward() }, false).length).toBeLessThan(4096);
     expect(writeModule({ lnb: writeLayerNormBackward() }, false).length).toBeLessThan(4096);
+  });
+});
+
+describe('softmax cross-entropy on wasm: the SIMD row kernels', () => {
+  it('are compiled on this heap, under 4 KB (their results: cross-entropy-fused.backends.test.ts)', async () => {
+    await tf.setBackend('wasm');
+    expect(simdXentFor(tf.backend())).not.toBeNull();
+    expect(writeModule({ xstats: writeRowStats(), xexp: writeRowExp() }, false).length).toBeLessThan(4096);
   });
 });
 

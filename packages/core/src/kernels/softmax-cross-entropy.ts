@@ -6,9 +6,12 @@
 //     label equals ignoreIndex (when hasIgnore); a label outside [0, C) scores 0 (as a one-hot of it).
 //   WeftSoftmaxXentGrad: inputs dy (scalar), logits, labels; same attrs. Output dz = dy·(softmax(z) −
 //     onehot(y))/max(#scored, 1) on scored rows with a label in [0, C), 0 elsewhere.
-// Row math in float64 (max-shifted log-sum-exp), rounded once per stored value.
+// Row math in float64 (max-shifted log-sum-exp), rounded once per stored value. On wasm, rows whose
+// length is a multiple of 4 take their exponentials from SIMD kernels (softmax-cross-entropy-simd.ts;
+// float32 sums, ≈1e-7 relative), the per-row logarithms and the labels staying here.
 import type { KernelConfig, KernelFunc, TensorInfo } from '@tensorflow/tfjs-core';
-import { computeOutput } from './io.js';
+import { computeOutput, isHeapBackend, type HeapBackend } from './io.js';
+import { simdXentFor } from './softmax-cross-entropy-simd.js';
 
 /** The kernels' names. */
 export const SOFTMAX_XENT = 'WeftSoftmaxXent';
@@ -38,20 +41,48 @@ function logSumExp(z: ArrayLike<number>, o: number, C: number): number {
 
 const scored = (y: number, a: XentAttrs) => !(a.hasIgnore && y === a.ignoreIndex);
 
+/**
+ * With the SIMD kernels (wasm, C a multiple of 4): `use(simd, stats, statsPtr, heap)` with a heap
+ * scratch of 2 floats per row holding [max, Σ exp(z − max)] per row of `logits`; null where the JS
+ * loops run.
+ */
+function withRowStats<T>(backend: unknown, logits: TensorInfo, rows: number, C: number, use: (simd: NonNullable<ReturnType<typeof simdXentFor>>, stats: Float32Array, statsPtr: number, heap: HeapBackend) => T): T | null {
+  if (!isHeapBackend(backend) || C === 0 || C % 4 !== 0 || rows === 0) return null;
+  const simd = simdXentFor(backend);
+  if (!simd) return null;
+  const scratch = backend.makeOutput([rows, 2], 'float32');
+  try {
+    const ptr = backend.typedArrayFromHeap(scratch).byteOffset;
+    simd.xstats(backend.typedArrayFromHeap(logits).byteOffset, ptr, rows, C);
+    return use(simd, backend.typedArrayFromHeap(scratch) as Float32Array, ptr, backend);
+  } finally {
+    backend.disposeData(scratch.dataId);
+  }
+}
+
 const xent: KernelFunc = ({ inputs, backend, attrs }) => {
   const { logits, labels } = inputs as { logits: TensorInfo; labels: TensorInfo };
   const a = attrs as unknown as XentAttrs;
   const { rows, C } = check(SOFTMAX_XENT, logits, labels);
-  return computeOutput(SOFTMAX_XENT, backend, [], 'float32', [logits, labels], (out, z, ys) => {
+  const mean = (z: ArrayLike<number>, ys: ArrayLike<number>, lse: (r: number) => number) => {
     let total = 0;
     let count = 0;
     for (let r = 0; r < rows; r++) {
-      const y = ys![r]!;
+      const y = ys[r]!;
       if (!scored(y, a)) continue;
       count++;
-      if (y >= 0 && y < C) total += logSumExp(z!, r * C, C) - z![r * C + y]!;
+      if (y >= 0 && y < C) total += lse(r) - z[r * C + y]!;
     }
-    out[0] = total / Math.max(count, 1);
+    return total / Math.max(count, 1);
+  };
+  const simd = withRowStats(backend, logits, rows, C, (_, stats, __, heap) => {
+    const [z, ys] = [heap.typedArrayFromHeap(logits), heap.typedArrayFromHeap(labels)];
+    const loss = mean(z, ys, (r) => stats[2 * r]! + Math.log(stats[2 * r + 1]!));
+    return computeOutput(SOFTMAX_XENT, backend, [], 'float32', [], (out) => { out[0] = loss; });
+  });
+  if (simd) return simd;
+  return computeOutput(SOFTMAX_XENT, backend, [], 'float32', [logits, labels], (out, z, ys) => {
+    out[0] = mean(z!, ys!, (r) => logSumExp(z!, r * C, C));
   });
 };
 
@@ -59,6 +90,29 @@ const xentGrad: KernelFunc = ({ inputs, backend, attrs }) => {
   const { dy, logits, labels } = inputs as { dy: TensorInfo; logits: TensorInfo; labels: TensorInfo };
   const a = attrs as unknown as XentAttrs;
   const { rows, C } = check(SOFTMAX_XENT_GRAD, logits, labels);
+  const simd = withRowStats(backend, logits, rows, C, ({ xexp }, stats, statsPtr, heap) => {
+    const [d, ys] = [heap.typedArrayFromHeap(dy), heap.typedArrayFromHeap(labels)];
+    let count = 0;
+    for (let r = 0; r < rows; r++) if (scored(ys[r]!, a)) count++;
+    const k = d[0]! / Math.max(count, 1);
+    // stats row r becomes [shift, scale] = [log-sum-exp, k] (scale 0 for rows that get no gradient)
+    for (let r = 0; r < rows; r++) {
+      const y = ys[r]!;
+      const on = scored(y, a) && y >= 0 && y < C;
+      stats[2 * r] = stats[2 * r]! + Math.log(stats[2 * r + 1]!);
+      stats[2 * r + 1] = on ? k : 0;
+    }
+    const out = heap.makeOutput(logits.shape.slice(), 'float32');
+    xexp(heap.typedArrayFromHeap(logits).byteOffset, heap.typedArrayFromHeap(out).byteOffset, rows, C, statsPtr);
+    const [o, ys2] = [heap.typedArrayFromHeap(out), heap.typedArrayFromHeap(labels)]; // views taken again: makeOutput may grow the heap
+    for (let r = 0; r < rows; r++) {
+      const y = ys2[r]!;
+      if (scored(y, a) && y >= 0 && y < C) o[r * C + y] = o[r * C + y]! - k;
+      else o.fill(0, r * C, (r + 1) * C); // 0, not 0·exp(z) (NaN where z is)
+    }
+    return out;
+  });
+  if (simd) return simd;
   return computeOutput(SOFTMAX_XENT_GRAD, backend, logits.shape.slice(), 'float32', [dy, logits, labels], (out, d, z, ys) => {
     let count = 0;
     for (let r = 0; r < rows; r++) if (scored(ys![r]!, a)) count++;
