@@ -126,7 +126,7 @@ export const MUP_LAB_CONFIG = MU_TRANSFER_DEFAULTS;
 export const SCALING_LAB_CONFIG = ROUTED_SCALING_SWEEP_DEFAULTS;
 
 /** The DNA view's setup: the pool, the hops (the compute budget), the task shape and the steps (as the DNA test's experiment). */
-export const DNA_LAB_CONFIG = { attention: 2, ffn: 2, hops: 4, dim: 16, length: 6, vocabSize: 8, steps: 300, batch: 32, reportEvery: 20, computeWeight: 0.01 } as const;
+export const DNA_LAB_CONFIG = { attention: 2, ffn: 2, hops: 4, dim: 16, length: 6, vocabSize: 8, steps: 300, batch: 32, reportEvery: 20, computeWeight: 0.01, attentionCapacity: 2 } as const;
 
 /** The DNA view's tasks. */
 export const DNA_TASKS = { copy: copyTask, sort: sortTask } as const;
@@ -161,7 +161,7 @@ class DnaSeqLM extends Module {
     const c = DNA_LAB_CONFIG;
     this.tok = this.addModule('tok', new Embedding({ numEmbeddings: vocab, embeddingDim: c.dim }, rng));
     this.pos = this.addModule('pos', new Embedding({ numEmbeddings: T, embeddingDim: c.dim }, rng));
-    this.body = this.addModule('body', new DistributedModules({ dim: c.dim, attention: c.attention, ffn: c.ffn, numHeads: 2, hops: c.hops, computeWeight: c.computeWeight, name: 'dna' }, rng));
+    this.body = this.addModule('body', new DistributedModules({ dim: c.dim, attention: c.attention, ffn: c.ffn, numHeads: 2, hops: c.hops, computeWeight: c.computeWeight, attentionCapacity: c.attentionCapacity, name: 'dna' }, rng));
     this.norm = this.addModule('norm', new LayerNorm({ dim: c.dim }));
     this.head = this.addModule('head', new Linear({ inFeatures: c.dim, outFeatures: vocab }, rng));
   }

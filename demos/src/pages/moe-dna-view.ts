@@ -4,6 +4,7 @@
 // the paths of 256 held-out sequences: the share of tokens taking each module at each hop, the
 // modules a token visits by its position, the most frequent paths, and the compute share used.
 import { html, nothing, svg } from 'lit';
+import { dnaAttentionSlots } from '@weft/moe';
 import { DNA_LAB_CONFIG, DNA_TASKS, type DnaLabReport } from '../jobs/moe-lab.js';
 import { formatPercent } from '../format.js';
 import { MoELabView } from './moe-lab-view.js';
@@ -33,11 +34,14 @@ export class WeftMoEDnaView extends MoELabView<DnaLabReport, DnaLabReport> {
   }
 
   override render() {
+    const T = 2 * c.length;
+    const slots = dnaAttentionSlots(T, c.attentionCapacity, c.attention + c.ffn + 1);
     const e = this.experiment;
     const r = e.progress.at(-1) ?? null;
     return html`<p class="about">
         Instead of a fixed stack of layers, a pool of ${c.attention} attention and ${c.ffn} FFN modules and one router per hop: at each of ${c.hops} hops
         every token picks one module (or skips) by its router's arg-max and adds that module's output, so each token takes its own path.
+        An attention module attends only among the tokens that chose it at that hop, at most ${slots} of each sequence's ${T} (the first to choose it; later ones are dropped), so it runs on those tokens alone.
         A compute loss (weight ${c.computeWeight}) charges each module visited. The model learns ${this.task} on sequences of ${c.length} tokens
         (${c.steps} steps, seed ${this.seed}); the views show the paths of 256 held-out sequences.
       </p>

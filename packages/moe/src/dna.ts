@@ -61,6 +61,16 @@ export interface DistributedModulesConfig {
 
 const DNA_KEYS = configKeys<DistributedModulesConfig>({ dim: true, attention: true, ffn: true, numHeads: true, ffnHidden: true, hops: true, allowSkip: true, computeWeight: true, name: true, dispatch: true, attentionCapacity: true });
 
+/**
+ * Tokens of each sequence an attention module takes per hop: C = min(T, ⌈capacity·T / options⌉),
+ * T with capacity null; options = pool size (+1 with skip).
+ */
+export function dnaAttentionSlots(T: number, capacity: number | null, options: number): number {
+  checkPositiveInt('dnaAttentionSlots', 'T', T);
+  checkPositiveInt('dnaAttentionSlots', 'options', options);
+  return capacity === null ? T : Math.min(T, Math.ceil((checkNumber('dnaAttentionSlots', 'capacity', capacity, Number.MIN_VALUE) * T) / options));
+}
+
 /** One module of the pool: a pre-norm attention or FFN, (B, T, d) -> (B, T, d). */
 export class PoolModule extends Module {
   readonly norm: LayerNorm;
@@ -126,8 +136,7 @@ export class DistributedModules extends Module {
 
   /** Tokens of each sequence an attention module takes per hop, for sequences of length T. */
   attentionSlots(T: number): number {
-    const options = this.pool.length + (this.allowSkip ? 1 : 0);
-    return this.attentionCapacity === null ? T : Math.min(T, Math.ceil((this.attentionCapacity * T) / options));
+    return dnaAttentionSlots(T, this.attentionCapacity, this.pool.length + (this.allowSkip ? 1 : 0));
   }
 
   /**
