@@ -56,4 +56,29 @@ describe('placeLabels', () => {
     expect(places.filter((p) => p.leader).length).toBeGreaterThan(0);
     for (const [i, p] of places.entries()) if (!p.leader) expect(Math.abs(p.y - pts[i]!.y)).toBeLessThanOrEqual(20);
   });
+
+  it('on a phone-wide plot, a label too long to sit beside its point goes under it, inside the plot, covering no other', () => {
+    // compare.html's Pareto chart at 390 px mid-run (plot 58–308 px): four runs crowded at the top,
+    // MoE lower right. "Cross-layer sharing" fits neither right nor left of its point at x = 160.
+    const bounds = { left: 58, right: 308, top: 16, bottom: 254 };
+    const m = { charWidth: 7.3, ascent: 11, descent: 3, radius: 8 };
+    const pts = [
+      { x: 221, y: 37, text: 'Dense baseline' },
+      { x: 160, y: 33, text: 'Dense, 2 layers' },
+      { x: 160, y: 33, text: 'Cross-layer sharing' },
+      { x: 137, y: 35, text: 'Hashed sharing' },
+      { x: 280, y: 201, text: 'Mixture of experts' },
+    ];
+    const places = placeLabels(pts, bounds, m);
+    const boxes = places.map((p, i) => {
+      const w = pts[i]!.text.length * m.charWidth;
+      const left = p.anchor === 'start' ? p.x : p.anchor === 'end' ? p.x - w : p.x - w / 2;
+      return { left, right: left + w, top: p.y - m.ascent, bottom: p.y + m.descent };
+    });
+    for (let i = 0; i < boxes.length; i++) {
+      const b = boxes[i]!;
+      expect(b.left >= bounds.left && b.right <= bounds.right && b.top >= bounds.top && b.bottom <= bounds.bottom, `${pts[i]!.text} inside`).toBe(true);
+      for (let j = i + 1; j < boxes.length; j++) expect(intersects(b, boxes[j]!), `${pts[i]!.text} / ${pts[j]!.text}`).toBe(false);
+    }
+  });
 });

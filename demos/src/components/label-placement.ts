@@ -1,7 +1,8 @@
 // Where to write each point's label on a scatter chart so that labels do not cover each other or
 // other points: each label takes the first of a few places around its point (right, left, above,
 // below) that is free and inside the plot; when all of them are taken (points on top of each
-// other), the nearest free place further up or down, joined to its point by a leader line; else
+// other), the nearest free place further up or down (beside the point, or across it on a narrow
+// chart), joined to its point by a leader line; else
 // the place that overlaps least. Greedy, in the order given, with the label's width estimated
 // from its length (no DOM measuring).
 
@@ -67,12 +68,19 @@ export function placeLabels(points: readonly LabelledPoint[], bounds: PlotBounds
       { x: p.x - 7, y: p.y - 9, anchor: 'end' },
       { x: p.x - 7, y: p.y + 17, anchor: 'end' },
     ];
-    // Further away, one line at a time, right then left: used only when every near place is taken.
+    // Further away, one line at a time, right, left, then under or over the point as far into the
+    // plot as the label needs (a long label on a narrow chart fits neither beside its point): used
+    // only when every near place is taken.
     const line = ascent + descent + 3;
+    const inside = Math.min(Math.max(p.x - w / 2, bounds.left), bounds.right - w);
     const far: LabelPlace[] = [];
     for (let k = 1; k <= 8; k++) {
       for (const dy of [-k * line, k * line]) {
-        far.push({ x: p.x + 12, y: p.y + 4 + dy, anchor: 'start', leader: true }, { x: p.x - 12, y: p.y + 4 + dy, anchor: 'end', leader: true });
+        far.push(
+          { x: p.x + 12, y: p.y + 4 + dy, anchor: 'start', leader: true },
+          { x: p.x - 12, y: p.y + 4 + dy, anchor: 'end', leader: true },
+          { x: inside, y: p.y + 4 + dy, anchor: 'start', leader: true },
+        );
       }
     }
     let best = candidates[0]!;

@@ -8,7 +8,7 @@ import { LitElement, css, html, svg, nothing } from 'lit';
 import { WidthController } from '../controllers/width-controller.js';
 import { boxStyles, numberStyles } from '../styles/shared.js';
 import { formatCompact, formatPercent } from '../format.js';
-import { placeLabels } from './label-placement.js';
+import { placeLabels, type LabelPlace } from './label-placement.js';
 
 /** One point of the chart. */
 export interface ParetoPoint {
@@ -40,6 +40,17 @@ export function paretoFrontier(points: readonly ParetoPoint[]): ParetoPoint[] {
 const M = { left: 58, right: 16, top: 16, bottom: 46 };
 /** Label font metrics for placement (12.5 px semibold). */
 const LABEL_METRICS = { charWidth: 7.3, ascent: 11, descent: 3, radius: 8 };
+
+/**
+ * Where a leader line from a point (px, py) meets its label: the label's top or bottom edge straight
+ * above or below the point when the label spans it, else the near end of the text at mid-height.
+ */
+function leaderEnd(at: LabelPlace, text: string, px: number, py: number): { x: number; y: number } {
+  const w = text.length * LABEL_METRICS.charWidth;
+  const left = at.anchor === 'start' ? at.x : at.anchor === 'end' ? at.x - w : at.x - w / 2;
+  if (px >= left && px <= left + w) return { x: px, y: py < at.y ? at.y - LABEL_METRICS.ascent - 2 : at.y + LABEL_METRICS.descent + 2 };
+  return { x: px < left ? left - 3 : left + w + 3, y: at.y - 4 };
+}
 
 /** Accuracy vs parameters scatter with the Pareto frontier. */
 export class WeftParetoChart extends LitElement {
@@ -155,7 +166,7 @@ export class WeftParetoChart extends LitElement {
         const at = places[i]!;
         return svg`<g data-point=${p.id} data-params=${p.params} data-accuracy=${p.accuracy} data-live=${p.live ? 'true' : 'false'}>
           <title>${p.label}: ${formatCompact(p.params)} parameters, ${formatPercent(p.accuracy)}${p.live ? ' (training, batch accuracy)' : ''}</title>
-          ${at.leader ? svg`<line class="leader" x1=${px} y1=${py} x2=${at.anchor === 'start' ? at.x - 3 : at.x + 3} y2=${at.y - 4}></line>` : nothing}
+          ${at.leader ? svg`<line class="leader" x1=${px} y1=${py} x2=${leaderEnd(at, p.label, px, py).x} y2=${leaderEnd(at, p.label, px, py).y}></line>` : nothing}
           <circle cx=${px} cy=${py} r=${p.live ? 6 : 6.5} fill=${p.live ? 'none' : c} stroke=${c} stroke-width=${p.live ? 2.5 : 1.5}></circle>
           <text class="label" x=${at.x} y=${at.y} text-anchor=${at.anchor}>${p.label}</text>
         </g>`;

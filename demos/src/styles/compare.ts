@@ -187,6 +187,8 @@ export const compareStyles = [
     }
     .boundary .name {
       font-weight: 600;
+      /* Beside its dot, wrapping inside its own box rather than onto a line of its own. */
+      flex: 1 1 0;
       min-width: 0;
     }
     .boundary .acc {
