@@ -37,6 +37,31 @@ export class WeftLedgerTable extends LitElement {
       :host {
         display: block;
         min-width: 0;
+        container-type: inline-size;
+      }
+      .shape-inline {
+        display: none;
+      }
+      /* A phone: the shape goes under its path, so every column fits without scrolling. */
+      @container (max-width: 520px) {
+        th.shape,
+        td.shape {
+          display: none;
+        }
+        .shape-inline {
+          display: block;
+          font-size: 11.5px;
+          color: var(--faint);
+        }
+        th,
+        td {
+          padding: 6px 7px;
+        }
+        td.path {
+          font-size: 12px;
+          white-space: normal;
+          overflow-wrap: anywhere;
+        }
       }
       .totals {
         display: grid;
@@ -120,6 +145,12 @@ export class WeftLedgerTable extends LitElement {
     const t = l.totals;
     const firstPath = new Map(l.unique.map((u) => [u.id, u.paths[0]!]));
     const rows = this.showAll ? l.rows : l.rows.slice(0, this.maxRows);
+    const notesOf = (r: Ledger['rows'][number]) => {
+      const first = firstPath.get(r.id)!;
+      return [first !== r.path ? `shared with ${first}` : '', r.activeShare < 1 ? `active ${(r.activeShare * 100).toFixed(1)}%` : ''].filter(Boolean);
+    };
+    // The note column only when some row has a note (a plain model has none).
+    const withNotes = rows.some((r) => notesOf(r).length > 0);
     return html`<div class="totals">
         ${TOTALS.map(
           ([key, label, detail]) => html`<div class="tile" data-total=${key} data-value=${Math.round(t[key])}>
@@ -139,27 +170,23 @@ export class WeftLedgerTable extends LitElement {
           <thead>
             <tr>
               <th>parameter</th>
-              <th>shape</th>
+              <th class="shape">shape</th>
               <th class="r">size</th>
               <th class="r">uses</th>
               <th>trains</th>
-              <th>note</th>
+              ${withNotes ? html`<th>note</th>` : nothing}
             </tr>
           </thead>
           <tbody>
             ${rows.map((r) => {
-              const first = firstPath.get(r.id)!;
-              const notes = [
-                first !== r.path ? `shared with ${first}` : '',
-                r.activeShare < 1 ? `active ${(r.activeShare * 100).toFixed(1)}%` : '',
-              ].filter(Boolean);
+              const shape = `[${r.shape.join(' × ')}]`;
               return html`<tr>
-                <td class="path">${r.path}</td>
-                <td class="mono">[${r.shape.join(' × ')}]</td>
+                <td class="path">${r.path}<span class="shape-inline">${shape}</span></td>
+                <td class="mono shape">${shape}</td>
                 <td class="r num">${formatInt(r.size)}</td>
                 <td class="r num">${Number.isInteger(r.uses) ? r.uses : r.uses.toFixed(2)}</td>
                 <td><span class="tag ${r.trainable ? '' : 'frozen'}">${r.trainable ? 'yes' : 'frozen'}</span></td>
-                <td class="note">${notes.join(', ')}</td>
+                ${withNotes ? html`<td class="note">${notesOf(r).join(', ')}</td>` : nothing}
               </tr>`;
             })}
           </tbody>
