@@ -2,6 +2,9 @@
 // float64 (1e-5), LowRankGRU against a float64 loop of the GRU equations (1e-5), parameter counts,
 // and a seeded experiment on the paper's claim — on the adding problem the low-rank-plus-diagonal
 // GRU matches the full-rank one with a fraction of the parameters (and a dense GRU of its size).
+// Measured (WEFT_LONG_EXPERIMENTS=1, seeds 1-3, adding problem T = 12; commit a3ce1c0): test MSE
+// low-rank + diagonal 0.0023 ± 0.0017 at 601 stored vs full rank 0.0018 ± 0.0005 at 1,969 vs a
+// dense GRU of equal size 0.0027 ± 0.0008 (predicting 1 scores ≈ 0.167): the claim holds at toy scale.
 import * as tf from '@tensorflow/tfjs-core';
 import { describe, expect, it } from 'vitest';
 import { Linear, Module, Rng, makeOptimizer, parameterLedger, train, type ForwardContext } from '@weft/core';

@@ -3,6 +3,9 @@
 // (outputs equal; the shared FFN's gradient is the sum of the copies' gradients), the ledger, and
 // a seeded experiment on the paper's claim: at equal stored parameters the shared-FFN model beats a
 // dense one (here: dense with the same depth and a narrower FFN, and dense with fewer full blocks).
+// Measured (WEFT_LONG_EXPERIMENTS=1, seeds 1-3, 200 steps; commit 8b0fba6): shared FFN 89.7 ± 0.9% vs
+// the same depth with a narrow FFN at equal stored 87.9 ± 2.6% vs 3 full blocks (8% more stored)
+// 93.8 ± 1.2%: it beats the equal-size narrow model, not the shallower one.
 import * as tf from '@tensorflow/tfjs-core';
 import { describe, expect, it } from 'vitest';
 import { MLP, Rng, TinyTransformer, TransformerBlock, parameterLedger, sortTask, split, toTensors } from '@weft/core';
