@@ -112,6 +112,10 @@ describe('sharing.html', () => {
     await expect.poll(() => startButton(page).isEnabled(), { timeout: 60_000 }).toBe(true);
     expect(await diff()).toBe(6 * (32 * 32 - (32 + 2 * 32 * 2)));
     expect(await page.locator('select[name="model"] option').first().textContent()).toBe('GRU · sort 5 tokens');
+    // ALBERT's factorised embedding, width 32: a 7 × 4 table and a 4 → 32 projection (with bias) instead of the 7 × 32 table.
+    await page.goto(demoUrl('sharing.html?backend=wasm&sharing=albert&width=32'));
+    await expect.poll(() => startButton(page).isEnabled(), { timeout: 60_000 }).toBe(true);
+    expect(await diff()).toBe(7 * 32 - (7 * 4 + 4 * 32 + 32));
     // TokenFormer: grows 4× at step 30 of 60; the growth is marked on the loss and the ledger follows it.
     await page.goto(demoUrl('sharing.html?backend=wasm&sharing=tokenformer&steps=60&depth=2&width=16'));
     await expect.poll(() => startButton(page).isEnabled(), { timeout: 60_000 }).toBe(true);
@@ -126,6 +130,11 @@ describe('sharing.html', () => {
     await startButton(page).click();
     await expect.poll(() => page.locator('#samples-title').textContent(), { timeout: 90_000 }).toMatch(/drawn after [1-9]/);
     expect(await page.locator('[data-samples]').count()).toBe(2);
+    // Each model's energy distance to the data points drawn: a finite D² > 0.
+    for (const which of ['shared', 'baseline']) {
+      const d2 = Number(/D² ([\d.]+)/.exec((await page.locator(`[data-energy="${which}"]`).textContent())!)?.[1]);
+      expect(d2, which).toBeGreaterThan(0);
+    }
 
     expect(w.errors, 'console errors').toEqual([]);
     expect(w.foreign, 'requests to other origins').toEqual([]);
