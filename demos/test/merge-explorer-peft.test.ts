@@ -15,7 +15,7 @@ describe("merge explorer: PEFT's combination types", () => {
     for (const c of peft) expect(c.paper).toContain(`combination_type="${c.name.slice(5)}"`);
     expect(mergeChoices().filter((c) => c.family === 'weft').map((c) => c.name)).toContain('ties-merging');
 
-    const config = { dataset: 'moons', angle: 90, seed: 4, r: 2 };
+    const config = { dataset: 'moons', angle: 90, seed: 4, r: 4 }; // r 4 on the 64-wide layer: the svd types' rank is capped at the 2-wide layers'
     const lab = new AdaptersLab(config);
     const quiet = () => undefined;
     await lab.pretrain(40, quiet);

@@ -52,14 +52,16 @@ export interface MergeChoice {
 }
 
 const PEFT_PREFIX = 'peft:';
+/** The largest svd_rank PEFT's svd types can take on the explorer's MLP: its first and last layers are 2 wide. */
+const PEFT_SVD_RANK = 2;
 
 /** What each PEFT combination type does to the task LoRAs (PEFT 0.21's LoraModel.add_weighted_adapter). */
 const PEFT_TYPE_ABOUT: Record<PeftCombinationType, string> = {
-  svd: 'Σ wᵢ ΔWᵢ, re-factorised by SVD to the sources\' rank',
+  svd: 'Σ wᵢ ΔWᵢ, re-factorised by SVD',
   linear: 'Σ √wᵢ·Aᵢ and Σ √wᵢ·Bᵢ, factor by factor (not Σ wᵢ ΔWᵢ: cross terms BᵢAⱼ enter)',
   cat: 'the weighted factors stacked along the rank: exactly Σ wᵢ ΔWᵢ, at the sum of the ranks',
   ties: 'TIES on each factor (trim to density, elect signs, disjoint mean)',
-  ties_svd: 'TIES on the ΔWᵢ, re-factorised by SVD to the sources\' rank',
+  ties_svd: 'TIES on the ΔWᵢ, re-factorised by SVD',
   dare_linear: 'DARE on each factor (drop at random, rescale by 1/density), weighted sum',
   dare_ties: 'DARE, then TIES sign election, on each factor',
   dare_linear_svd: 'DARE on the ΔWᵢ, weighted sum, re-factorised by SVD',
@@ -79,7 +81,7 @@ export function mergeChoices(): MergeChoice[] {
     name: `${PEFT_PREFIX}${type}`,
     label: `PEFT ${type}`,
     family: 'peft',
-    paper: `PEFT add_weighted_adapter(combination_type="${type}"): ${PEFT_TYPE_ABOUT[type]}.`,
+    paper: `PEFT add_weighted_adapter(combination_type="${type}"): ${PEFT_TYPE_ABOUT[type]}${type.includes('svd') ? ` (svd_rank ${PEFT_SVD_RANK} or r if smaller: PEFT's one rank must fit the 2-wide first and last layers)` : ''}.`,
     options: ['svd', 'linear', 'cat'].includes(type) ? {} : { density: 0.5 },
   }));
   return [...weft, ...peft];
@@ -165,8 +167,11 @@ export class MergeExplorer {
     if (!this.ready) throw new Error('Train the task adapters first');
     if (adapterNames(this.base).includes(MERGED)) deleteAdapter(this.base, MERGED);
     if (method.startsWith(PEFT_PREFIX)) {
-      // PEFT's semantics and names; its *_svd types keep the sources' rank, as PEFT's default svd_rank does.
-      await addWeightedAdapter(this.base, this.names, weights, MERGED, { combinationType: method.slice(PEFT_PREFIX.length) as PeftCombinationType, seed: this.config.seed, ...options });
+      // PEFT's semantics and names. PEFT's svd_rank is one rank for every layer and must fit the 2-wide
+      // first and last layers: its default (the largest source rank, the page's r) may not, so it is min(r, 2).
+      const type = method.slice(PEFT_PREFIX.length) as PeftCombinationType;
+      const svd = type.includes('svd') ? { svdRank: Math.min(this.config.r, PEFT_SVD_RANK) } : {};
+      await addWeightedAdapter(this.base, this.names, weights, MERGED, { combinationType: type, seed: this.config.seed, ...svd, ...options });
       return this.score();
     }
     // Full rank (the hidden width): the re-factorised merge holds every method's ΔW exactly.
