@@ -154,11 +154,6 @@ export function writeLayerNormBackward(): FunctionWriter {
   return f;
 }
 
-/** The bits of `v` as a float32, as an i32 (how the functions take eps and 1/C). */
-export function f32Bits(v: number): number {
-  return new Int32Array(new Float32Array([v]).buffer)[0]!;
-}
-
 /** `lnf` bound to `backend`'s heap, or null (no SIMD, or a tfjs build that hides its memory). */
 export function simdLayerNormForwardFor(backend: unknown): ((...args: number[]) => void) | null {
   return heapKernels(backend, 'layer-norm-fwd', () => ({ lnf: writeLayerNormForward() }))?.lnf ?? null;

@@ -14,7 +14,8 @@
 // multiple of 4 with a weight run as SIMD kernels instead (kernels/layer-norm-simd.ts).
 import type { KernelConfig, KernelFunc, TensorInfo } from '@tensorflow/tfjs-core';
 import { isArrayBackend, isHeapBackend, type HeapBackend } from './io.js';
-import { f32Bits, simdLayerNormBackwardFor, simdLayerNormForwardFor } from './layer-norm-simd.js';
+import { simdLayerNormBackwardFor, simdLayerNormForwardFor } from './layer-norm-simd.js';
+import { f32Bits } from './wasm-module.js';
 
 /** The kernels' names. */
 export const LAYER_NORM = 'WeftLayerNorm';

@@ -11,7 +11,7 @@
 // tfjs's softmax gives.
 import type { KernelConfig, KernelFunc, TensorInfo } from '@tensorflow/tfjs-core';
 import { computeOutput, isHeapBackend, type HeapBackend } from './io.js';
-import { F32, FunctionWriter, I32, V128, heapKernels, type Local } from './wasm-module.js';
+import { F32, FunctionWriter, I32, V128, heapKernels, type Local, f32Bits } from './wasm-module.js';
 import { VectorMath } from './activation-simd.js';
 
 /** The kernels' names. */
@@ -113,7 +113,6 @@ export function writeMaskedSoftmaxModule(): Record<'fwd' | 'bwd', FunctionWriter
   return { fwd: writeForward(), bwd: writeBackward() };
 }
 
-const bitsOf = (v: number) => new Int32Array(new Float32Array([v]).buffer)[0]!;
 
 /** Check `s`, `bias`, `keyBias` shapes; returns rows R, Tq, Tk, B. */
 function geometry(s: TensorInfo, bias?: TensorInfo, keyBias?: TensorInfo) {
@@ -140,7 +139,7 @@ const maskedSoftmax: KernelFunc = ({ inputs, backend, attrs }) => {
     try {
       const ptr = (t: TensorInfo) => hb.typedArrayFromHeap(t).byteOffset;
       if (zeros) hb.typedArrayFromHeap(zeros).fill(0);
-      fns.fwd(ptr(s), ptr(bias ?? zeros!), bias ? 4 * Tk : 0, ptr(keyBias ?? zeros!), keyBias ? 4 * Tk : 0, ptr(out), R, Tk, Tq, R / B, bitsOf(scale));
+      fns.fwd(ptr(s), ptr(bias ?? zeros!), bias ? 4 * Tk : 0, ptr(keyBias ?? zeros!), keyBias ? 4 * Tk : 0, ptr(out), R, Tk, Tq, R / B, f32Bits(scale));
     } finally {
       if (zeros) hb.disposeData(zeros.dataId);
     }
@@ -176,7 +175,7 @@ const maskedSoftmaxGrad: KernelFunc = ({ inputs, backend, attrs }) => {
   if (fns && isHeapBackend(backend)) {
     const out = backend.makeOutput(y.shape.slice(), 'float32');
     const ptr = (t: TensorInfo) => backend.typedArrayFromHeap(t).byteOffset;
-    fns.bwd(ptr(dy), ptr(y), ptr(out), R, Tk, bitsOf(scale));
+    fns.bwd(ptr(dy), ptr(y), ptr(out), R, Tk, f32Bits(scale));
     return out;
   }
   return computeOutput(MASKED_SOFTMAX_GRAD, backend, y.shape.slice(), 'float32', [dy, y], (out, dys, ys) => {

@@ -8,7 +8,7 @@
 import { ClipByValue, Relu, Relu6 } from '@tensorflow/tfjs-core';
 import type { ClipByValueAttrs, KernelConfig, KernelFunc, TensorInfo } from '@tensorflow/tfjs-core';
 import { assertDtype, computeOutput, isHeapBackend, runBackendKernel } from './io.js';
-import { FunctionWriter, I32, V128, heapKernels, type Local } from './wasm-module.js';
+import { FunctionWriter, I32, V128, heapKernels, type Local, f32Bits } from './wasm-module.js';
 
 /**
  * `clamp(src, dst, n, loBits, hiBits)`: for i < n − n mod 4, four floats at a time (lo, hi are f32
@@ -33,7 +33,6 @@ export function writeClamp(ieee = false): FunctionWriter {
   return f;
 }
 
-const bits = (v: number) => new Int32Array(new Float32Array([v]).buffer)[0]!;
 
 /**
  * A kernel clamping x to [lo, hi] element-wise, NaN kept (wasm SIMD for float32 on the heap): with
@@ -49,7 +48,7 @@ function clampKernel(name: string, bounds: (attrs: unknown) => [number, number],
       const out = backend.makeOutput(x.shape.slice(), 'float32');
       const [xs, ys] = [backend.typedArrayFromHeap(x), backend.typedArrayFromHeap(out)];
       const n = xs.length;
-      (ieee ? simd.clampIeee : simd.clamp)(xs.byteOffset, ys.byteOffset, n, bits(lo), bits(hi));
+      (ieee ? simd.clampIeee : simd.clamp)(xs.byteOffset, ys.byteOffset, n, f32Bits(lo), f32Bits(hi));
       for (let i = n - (n % 4); i < n; i++) {
         const v = xs[i]!;
         ys[i] = ieee ? Math.min(Math.max(v, lo), hi) : v < lo ? lo : v > hi ? hi : v;

@@ -11,10 +11,9 @@
 // float64 with the moments m', v' rounded to float32 before x' uses them, as tfjs stores them.
 import type { KernelConfig, KernelFunc, TensorInfo } from '@tensorflow/tfjs-core';
 import { isArrayBackend, isHeapBackend } from './io.js';
-import { heapKernels } from './wasm-module.js';
+import { heapKernels, f32Bits } from './wasm-module.js';
 import { writeAdamModule } from './optimizer-update-simd.js';
 
-const bitsOf = (v: number) => new Int32Array(new Float32Array([v]).buffer)[0]!;
 
 /** The kernels' names. */
 export const ADAM_UPDATE = 'WeftAdamUpdate';
@@ -80,7 +79,7 @@ const adamUpdate: KernelFunc = ({ inputs, backend, attrs }) => {
     const a = arrays[4 * count]!;
     const [c1, c2] = [1 - a[0]!, 1 - a[1]!];
     const decay = 1 - lr * weightDecay;
-    const constants = simd ? [lr, beta1, beta2, c1, c2, epsilon, decay].map(bitsOf) : [];
+    const constants = simd ? [lr, beta1, beta2, c1, c2, epsilon, decay].map(f32Bits) : [];
     for (let i = 0; i < count; i++) {
       const [x, g, m, v] = [arrays[i]!, arrays[count + i]!, arrays[2 * count + i]!, arrays[3 * count + i]!];
       const [xo, mo, vo] = [outs[3 * i]!, outs[3 * i + 1]!, outs[3 * i + 2]!];

@@ -10,7 +10,7 @@
 import { Max, Mean, Min, Sum, util } from '@tensorflow/tfjs-core';
 import type { KernelConfig, KernelFunc, TensorInfo } from '@tensorflow/tfjs-core';
 import { isHeapBackend, type HeapBackend } from './io.js';
-import { F32, FunctionWriter, I32, V128, heapKernels, type Local } from './wasm-module.js';
+import { F32, FunctionWriter, I32, V128, heapKernels, type Local, f32Bits } from './wasm-module.js';
 
 /** A reduction. */
 export type Op = 'sum' | 'max' | 'min';
@@ -203,7 +203,6 @@ export function reductionRuns(shape: readonly number[], axes: readonly number[])
   return runs;
 }
 
-const bitsOf = (v: number) => new Int32Array(new Float32Array([v]).buffer)[0]!;
 const ptr = (backend: HeapBackend, t: TensorInfo) => backend.typedArrayFromHeap(t).byteOffset;
 
 /** Weft's SIMD kernel for reduction `name`, `original` (tfjs's) for what it does not cover. */
@@ -242,7 +241,7 @@ function reduceKernel(name: 'Sum' | 'Mean' | 'Max' | 'Min', original: KernelFunc
         if (current !== x) backend.disposeData(current.dataId);
         current = out;
       }
-      if (name === 'Mean') fns.scale!(ptr(backend, current), util.sizeFromShape(outShape), bitsOf(1 / count));
+      if (name === 'Mean') fns.scale!(ptr(backend, current), util.sizeFromShape(outShape), f32Bits(1 / count));
       return current;
     } catch (e) {
       if (current !== x) backend.disposeData(current.dataId);

@@ -206,6 +206,11 @@ export function writeModule(functions: Record<string, FunctionWriter>, sharedMem
   ]);
 }
 
+/** The bits of `v` rounded to float32, as an i32 (how kernels pass floats to their i32 parameters). */
+export function f32Bits(v: number): number {
+  return new Int32Array(new Float32Array([v]).buffer)[0]!;
+}
+
 /** The part of tfjs-backend-wasm's backend that exposes its Emscripten module's memory. */
 interface WasmHeapOwner { wasm?: { asm?: { memory?: unknown }; wasmMemory?: unknown; HEAPU8?: { buffer?: unknown } } }
 
