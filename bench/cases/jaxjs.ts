@@ -155,20 +155,28 @@ async function compare(pair: Pair, n: number, rounds: number): Promise<{ value: 
   }
   await pair.weft(n); // one untimed round each: the first timed round ran slow on both sides
   await pair.jax.steps(n);
-  const weft: number[] = [];
-  const jax: number[] = [];
+  // Wall time per step, and this process's CPU time per step (user + system: what the figure is on a
+  // machine where other processes compete for the cores; both sides run on this one thread).
+  const cpuMs = () => { const c = process.cpuUsage(); return (c.user + c.system) / 1e3; };
+  const [weft, jax, weftCpu, jaxCpu] = [[], [], [], []] as number[][];
+  const time = async (fn: () => Promise<unknown>, wall: number[], cpu: number[]) => {
+    const [t0, c0] = [performance.now(), cpuMs()];
+    await fn();
+    wall.push((performance.now() - t0) / n);
+    cpu.push((cpuMs() - c0) / n);
+  };
   for (let r = 0; r < rounds; r++) {
-    let t0 = performance.now();
-    await pair.weft(n);
-    weft.push((performance.now() - t0) / n);
-    t0 = performance.now();
-    await pair.jax.steps(n);
-    jax.push((performance.now() - t0) / n);
+    await time(() => pair.weft(n), weft, weftCpu);
+    await time(() => pair.jax.steps(n), jax, jaxCpu);
   }
   pair.dispose();
   const med = (a: number[]) => [...a].sort((p, q) => p - q)[a.length >> 1]!;
   const ratios = weft.map((w, i) => jax[i]! / w);
-  return { value: med(ratios), detail: { weftStepMs: med(weft), jaxStepMs: med(jax), ratios: ratios.map((x) => +x.toFixed(3)), firstLosses: losses, stepsPerRound: n, rounds } };
+  const cpuRatios = weftCpu.map((w, i) => jaxCpu[i]! / w);
+  return {
+    value: med(ratios),
+    detail: { weftStepMs: med(weft), jaxStepMs: med(jax), ratios: ratios.map((x) => +x.toFixed(3)), weftStepCpuMs: med(weftCpu), jaxStepCpuMs: med(jaxCpu), cpuTimeRatio: med(cpuRatios), firstLosses: losses, stepsPerRound: n, rounds },
+  };
 }
 
 /** Weft's side of a pair: the trainer with makeOptimizer's Adam (as the pages). */
@@ -223,11 +231,11 @@ export const cases: BenchCase[] = [
       const model = new Mlp(widths, rng);
       const x = tf.tensor2d(rng.normalArray(batch * 64), [batch, 64]);
       const labels = Int32Array.from({ length: batch }, () => rng.int(10));
-      const y = tf.oneHot(tf.tensor1d(labels, 'int32'), 10);
+      const y = tf.tensor1d(labels, 'int32');
       const params = await Promise.all(model.layers.flatMap((l) => [l.weight, l.bias!]).map(toJax));
       const jx = await toJax(x);
-      const jy = await toJax(y);
-      const w = weftTrainer(model, x, y, (out, b) => tf.losses.softmaxCrossEntropy(b.y, out) as tf.Scalar);
+      const jy = nn.oneHot(np.array(labels, { dtype: np.int32 }), 10); // (batch, 10)
+      const w = weftTrainer(model, x, y, (out, b) => softmaxCrossEntropy(out, b.y)); // Weft's loss over integer labels, as the pages
       const jax = jaxTrainer({ params, loss: mlpLoss(widths.length - 1, batch) }, jx, jy);
       const r = await compare({ weft: w.steps, jax, dispose: () => { w.dispose(); jax.dispose(); model.dispose(); tf.dispose([x, y]); } }, 10, 15);
       return { value: r.value, detail: { model: `MLP ${widths.join('-')}, batch ${batch}`, ...r.detail } };
