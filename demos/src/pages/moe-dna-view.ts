@@ -73,7 +73,7 @@ export class WeftMoEDnaView extends MoELabView<DnaLabReport, DnaLabReport> {
 
   private renderGrid(r: DnaLabReport) {
     return html`<div class="scroll"><table class="grid-table" data-dna-grid>
-      <thead><tr><th>hop</th>${OPTIONS.map((o) => html`<th>${o}</th>`)}</tr></thead>
+      <thead><tr><th>hop</th>${OPTIONS.map((o) => html`<th>${this.size.width < 520 ? o.replace('attn ', 'a').replace('ffn ', 'f') : o}</th>`)}</tr></thead>
       <tbody>${r.hopShare.map((row, h) => html`<tr><td>${h + 1}</td>${row.map((v) => html`<td class=${`heat h${Math.min(9, Math.floor(v * 10))}`}>${Math.round(v * 100)}%</td>`)}</tr>`)}</tbody>
     </table></div>`;
   }
