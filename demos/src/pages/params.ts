@@ -108,7 +108,7 @@ const METRICS = [
   ['stored', 'Stored', 'unique parameters in memory (base + adapter)'],
   ['effective', 'Effective', 'counted once per use (shared blocks, tied matrices)'],
   ['trainable', 'Trainable', 'updated in fine-tuning (only the adapter, when one is attached)'],
-  ['activePerToken', 'Active / token', 'touched by one token, per use (k of E routed experts; every embedding table, a tied one twice: lookup and output head)'],
+  ['activePerToken', 'Active / token', 'touched by one token, per use (k of E routed experts; every embedding table; a tied head once with its embedding)'],
   ['nonEmbedding', 'Non-embedding', 'total without the token embedding and an untied lm_head (as model cards count)'],
 ] as const;
 type Metric = (typeof METRICS)[number][0];

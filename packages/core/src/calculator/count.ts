@@ -1,6 +1,7 @@
 // Turns a config into the report: resolve and check the config and options, build the family's
 // parameter spec, then sum stored (each distinct module once), effective (once per slot that uses it;
-// a tied matrix once per use), active per token (k of E routed experts) and trainable, per row.
+// a tied matrix once per use), active per token (k of E routed experts; a head tied to the input
+// embedding counts once, as in the total) and trainable, per row.
 
 import { CalculatorError, add, mul } from './arith.js';
 import { configKeys, unknownKeyError, describeValue } from '../config.js';
@@ -79,7 +80,9 @@ export function countSpec(spec: ModelSpec, adapter: ResolvedAdapter | null): Par
     const r = rowOf(e.component, e.row);
     r.stored = add(r.name, r.stored, e.tied ? 0 : mul(path, e.params, copies));
     r.effective = add(r.name, r.effective, mul(path, e.params, copies, uses));
-    r.activePerToken = add(r.name, r.activePerToken, mul(path, e.params, activeCopies, uses));
+    // A head tied to the input embedding is the same matrix the token's lookup already counted: active
+    // counts it once, so a dense tied model's active equals its total (as cards quote it).
+    if (!(e.tied && e.vocabHead)) r.activePerToken = add(r.name, r.activePerToken, mul(path, e.params, activeCopies, uses));
     if (!adapter || !e.module) return;
     leafNames.add(path.slice(path.lastIndexOf('.') + 1));
     const { matched, params } = matchedParams(adapter, e.module, path, copies);

@@ -473,7 +473,7 @@ export interface BreakdownRow {
   effective: number;
   /** Parameters that train (adapter parameters only when an adapter is attached). */
   trainable: number;
-  /** Parameters one token passes through, counted per use, with only k routed experts per MoE layer. */
+  /** Parameters one token passes through, counted per use, with only k routed experts per MoE layer (a head tied to the embedding counts once). */
   activePerToken: number;
 }
 
@@ -511,7 +511,8 @@ export interface ParamReport {
   trainable: number;
   /**
    * Parameters one token passes through, counted per use: everything except the routed experts, plus k
-   * routed experts per MoE layer. Embedding tables count in full (the usual convention, e.g. Mixtral's 12.9B).
+   * routed experts per MoE layer. Embedding tables count in full (the usual convention, e.g. Mixtral's 12.9B);
+   * an output head tied to the input embedding counts once with it (a dense tied model's active is its total).
    */
   activePerToken: number;
   /** Bytes of `stored` at each precision (`int4`: ⌈n/2⌉). */
