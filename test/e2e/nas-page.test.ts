@@ -3,13 +3,15 @@
 // (5 edges × 6 ops, teacher marked), the genotype (DARTS text form) and its cell graph; retraining
 // compares the found and a random genotype; the entangled space shows β and the supernet/largest
 // ratio; a cell method on the entangled space shows the library's error; the conv space (DARTS'
-// cell on 8×8 shapes) shows normal and reduction α and both cells; state in the URL; no console
-// errors, CSP kept, no other origin.
+// cell on 8×8 shapes) shows normal and reduction α and both cells, D-DARTS every cell's own α;
+// the cached cards (ranking, RegNet, Puzzle, Balanced Mixture) print what their tables hold; state
+// in the URL; no console errors, CSP kept, no other origin.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, Page } from 'playwright';
 import { CSP, demoUrl, launch, openWatched } from './browser.js';
 import { DESIGN_EDF_TABLE } from '../../packages/nas/src/regnet/edf-table.js';
 import { PUZZLE_TABLE } from '../../packages/nas/src/puzzle/table.js';
+import { POOLING_TABLE } from '../../packages/nas/src/pooling/table.js';
 
 const root = 'weft-nas-page';
 const startButton = (page: Page) => page.locator('button[data-action="start"]');
@@ -98,6 +100,57 @@ describe('nas.html', () => {
     if (process.env.WEFT_SCREENSHOTS) await page.screenshot({ path: `${process.env.WEFT_SCREENSHOTS}/nas-conv.png`, fullPage: true });
     expect(w.errors, 'console errors').toEqual([]);
     expect(w.foreign, 'requests to other origins').toEqual([]);
+    expect(await w.cspViolations(), 'CSP violations').toEqual([]);
+  });
+
+  it('D-DARTS on the conv cell: a heatmap of every cell's own α (3 cells, 5 edges × 8 ops), each edge's strongest op outlined', async () => {
+    const w = await openWatched(browser);
+    const { page } = w;
+    await page.goto(demoUrl('nas.html?backend=wasm&space=conv&method=d-darts&steps=6&seed=3'));
+    await expect.poll(() => startButton(page).isEnabled(), { timeout: 60_000 }).toBe(true);
+    await startButton(page).click();
+    await expect.poll(() => stepOf(page), { timeout: 120_000, interval: 200 }).toBeGreaterThanOrEqual(6);
+    const cells = page.locator('weft-nas-cell-alphas [data-cell]');
+    await expect.poll(() => cells.count(), { timeout: 60_000 }).toBe(3);
+    expect(await cells.evaluateAll((cs) => cs.map((c) => c.getAttribute('data-cell')))).toEqual(['cell 1 · normal', 'cell 2 · reduce', 'cell 3 · reduce']);
+    for (let i = 0; i < 3; i++) {
+      expect(await cells.nth(i).locator('tbody td').count()).toBe(5 * 8);
+      expect(await cells.nth(i).locator('tbody td.best').count()).toBe(5);
+    }
+    expect(w.errors, 'console errors').toEqual([]);
+    expect(await w.cspViolations(), 'CSP violations').toEqual([]);
+  });
+
+  it('shows the Balanced Mixture of SuperNets from its table: each configuration's score, the τ-b printed equals the one from the shown scores and stand-alone means', async () => {
+    const w = await openWatched(browser);
+    const { page } = w;
+    await page.goto(demoUrl('nas.html?backend=wasm'));
+    const card = page.locator('weft-nas-pooling');
+    await expect.poll(() => card.locator('table[data-pooling-table] tbody tr').count(), { timeout: 60_000 }).toBe(8);
+    const meanOf = (a: number[]) => a.reduce((x, y) => x + y, 0) / a.length;
+    const ref = POOLING_TABLE.standalone.map(meanOf);
+    const tau = (x: number[], y: number[]) => {
+      let s = 0;
+      const n0 = (x.length * (x.length - 1)) / 2;
+      const ties = (v: number[]) => [...v.reduce((m, a) => m.set(a, (m.get(a) ?? 0) + 1), new Map<number, number>()).values()].reduce((t, c) => t + (c * (c - 1)) / 2, 0);
+      for (let i = 0; i < x.length; i++) for (let j = i + 1; j < x.length; j++) s += Math.sign(x[i]! - x[j]!) * Math.sign(y[i]! - y[j]!);
+      return s / Math.sqrt((n0 - ties(x)) * (n0 - ties(y)));
+    };
+    for (const [kind, seed] of [['balanced', '0'], ['one', '2'], ['unbalanced', '1']] as const) {
+      await card.locator('select[data-pooling-kind]').selectOption(kind);
+      await card.locator('select[data-pooling-seed]').selectOption(seed);
+      const run = POOLING_TABLE.runs.find((r) => r.kind === kind && String(r.seed) === seed)!;
+      const shown = await card.locator('td[data-score]').evaluateAll((cs) => cs.map((c) => Number(c.getAttribute('data-score'))));
+      expect(shown).toEqual(run.scores);
+      expect(Number(await card.locator('[data-pooling-tau]').getAttribute('data-pooling-tau'))).toBeCloseTo(tau(shown, ref), 12);
+      expect(await card.locator('th:has-text("p(model")').count()).toBe(kind === 'one' ? 0 : 1);
+    }
+    for (const kind of ['one', 'balanced', 'unbalanced']) {
+      const printed = Number(await card.locator(`tr[data-kind="${kind}"]`).getAttribute('data-tau-mean'));
+      expect(printed).toBeCloseTo(meanOf(POOLING_TABLE.runs.filter((r) => r.kind === kind).map((r) => r.tau)), 12);
+    }
+    expect(await card.locator('path[data-share-line]').count()).toBe(2);
+    expect(w.errors, 'console errors').toEqual([]);
     expect(await w.cspViolations(), 'CSP violations').toEqual([]);
   });
 

@@ -24,8 +24,8 @@ export interface ChartFrame {
  * The frame of a chart `width` pixels wide showing [x0, x1] × [y0, y1]: at least 280 wide, its
  * height `aspect` × the width inside [minH, maxH].
  */
-export function chartFrame(width: number, [x0, x1]: readonly [number, number], [y0, y1]: readonly [number, number], opts: { left?: number; aspect?: number; minH?: number; maxH?: number } = {}): ChartFrame {
-  const M = { left: opts.left ?? 52, right: 14, top: 12, bottom: 44 };
+export function chartFrame(width: number, [x0, x1]: readonly [number, number], [y0, y1]: readonly [number, number], opts: { left?: number; right?: number; aspect?: number; minH?: number; maxH?: number } = {}): ChartFrame {
+  const M = { left: opts.left ?? 52, right: opts.right ?? 14, top: 12, bottom: 44 };
   const W = Math.max(280, width);
   const H = Math.round(Math.min(opts.maxH ?? 320, Math.max(opts.minH ?? 240, W * (opts.aspect ?? 0.45))));
   return {

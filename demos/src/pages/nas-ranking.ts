@@ -166,8 +166,8 @@ export class WeftNasRanking extends LitElement {
         )}
       </svg>
       ${this.renderSummary(ref, agree.k, score)}
-      <p class="note">Filled: the ${agree.k} best subnets by stand-alone accuracy. The table was made once by
-        <code>node scripts/nas-ranking-table.mjs</code> (this benchmark: ${table.seconds} s on a shared 2-core machine); τ and the overlap are computed here from it.</p>`;
+      <p class="note">Filled: the ${agree.k} best subnets by stand-alone accuracy. The table was made by
+        <code>node scripts/nas-ranking-table.mjs</code> (this benchmark: ${Math.round(table.seconds / 60)} min on a shared 2-core machine, over the runs that added its rankings); τ and the overlap are computed here from it.</p>`;
   }
 }
 

@@ -17,6 +17,7 @@ import './nas-cell-alphas.js';
 import './nas-ranking.js';
 import './nas-regnet.js';
 import './nas-puzzle.js';
+import './nas-pooling.js';
 import { renderRetrainResult } from './nas-retrain.js';
 import { LitElement, html, nothing } from 'lit';
 import type { Ledger } from '@weft/core';
@@ -195,6 +196,10 @@ export class WeftNasPage extends LitElement {
           <section class="card" aria-labelledby="puzzle-title" data-puzzle>
             <h2 class="card-title" id="puzzle-title">Puzzle: distil cheaper blocks, then choose per block <span class="aside">searched vs uniform child by budget</span></h2>
             <weft-nas-puzzle></weft-nas-puzzle>
+          </section>
+          <section class="card" aria-labelledby="pooling-title" data-pooling>
+            <h2 class="card-title" id="pooling-title">Balanced Mixture of SuperNets: where to pool <span class="aside">2 supernets over 8 pooling configurations, cached</span></h2>
+            <weft-nas-pooling></weft-nas-pooling>
           </section>
         </div>
         <section class="card try" aria-labelledby="try-title">
