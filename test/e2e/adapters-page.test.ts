@@ -252,9 +252,9 @@ describe('adapters.html', () => {
     await page.locator('button[data-sort="trainable"]').click(); // again: descending
     const descending = await trainable();
     expect(descending).toEqual([...ascending].sort((a, b) => b - a));
-    await page.locator('button[data-sort="flopsPerToken"]').click();
+    await page.locator('button[data-sort="flopsPerToken"]').click(); // a new numeric column: largest first
     const flops = await Promise.all((await rows.all()).map(async (r) => Number(await r.getAttribute('data-flops-per-token'))));
-    expect(flops).toEqual([...flops].sort((a, b) => a - b));
+    expect(flops).toEqual([...flops].sort((a, b) => b - a));
     // LoRA r 8 on a 4096 → 4096 layer: r(in + out) parameters.
     expect(Number(await page.locator('tr[data-cost="lora"]').getAttribute('data-trainable'))).toBe(8 * 8192);
     expect(await page.locator('tr[data-cost="moka"]').getAttribute('data-mergeable')).toBe('false');
