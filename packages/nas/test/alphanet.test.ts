@@ -3,6 +3,11 @@
 // smallest subnets of the supernet get better with α-divergence than with KL. Measured: the
 // held-out accuracy of the smallest subnet with the supernet's weights, the mean over the
 // benchmark's 24 subnets, and τ against their stand-alone accuracy; seeds 0–2.
+// Measured (the cached ranking table's alphanet rows, sandwich steps 1000 / 500, seeds 0–2; the
+// smallest of the table's 24 subnets, vector d1 w4 relu and conv8 d1 w4 k1): vector α-divergence
+// 0.411 ± 0.008 vs KL 0.420 ± 0.024 (mean of 24: 0.445 vs 0.410; τ 0.495 vs 0.392); conv8 0.246 ±
+// 0.082 vs 0.313 ± 0.014 (mean 0.338 vs 0.443; τ 0.364 vs 0.535). The smallest subnets do not get
+// better with the α-divergence at toy scale: the claim does not hold here.
 import * as tf from '@tensorflow/tfjs-core';
 import { describe, expect, it } from 'vitest';
 import { softmaxCrossEntropy } from '@weft/core';
