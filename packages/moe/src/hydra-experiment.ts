@@ -5,9 +5,9 @@
 // TransformerBlock, each block storing about Hydra's parameter count; answer-token accuracy per arm.
 import * as tf from '@tensorflow/tfjs-core';
 import {
-  accuracy, copyTask, Embedding, ForwardContext, IGNORE_INDEX, LayerNorm, Linear, makeOptimizer, MLP, Module, Rng, softmaxCrossEntropy, train, TransformerBlock,
+  accuracy, copyTask, Embedding, ForwardContext, IGNORE_INDEX, LayerNorm, Linear, makeOptimizer, MLP, Module, resolveConfig, Rng, softmaxCrossEntropy, train, TransformerBlock,
 } from '@weft/core';
-import { checkPositiveInt } from '@weft/core/internal';
+import { checkInt, checkPositiveInt } from '@weft/core/internal';
 import { HydraBlock, LinearRecurrenceMixer } from './hydra.js';
 
 /** Setup of {@link hydraCopyExperiment}. */
@@ -131,10 +131,15 @@ export interface HydraCopyOptions {
 
 /**
  * One seed of the Hydra experiment: each arm trained on 2048 delayed copies (seed) and tested on 512
- * (seed + 100); model weights from Rng(seed + 2), batches from Rng(seed + 4).
+ * (seed + 100); model weights from Rng(seed + 2), batches from Rng(seed + 4). Unset fields take
+ * {@link HYDRA_COPY_DEFAULTS}; unknown keys are refused with the nearest name.
  */
-export async function hydraCopyExperiment(config: HydraCopyConfig, seed: number, options: HydraCopyOptions = {}): Promise<HydraArmResult[]> {
-  const c = config;
+export async function hydraCopyExperiment(config: Partial<HydraCopyConfig> = {}, seed = 0, options: HydraCopyOptions = {}): Promise<HydraArmResult[]> {
+  const who = 'hydraCopyExperiment';
+  const c = resolveConfig(who, HYDRA_COPY_DEFAULTS, config);
+  for (const key of ['length', 'vocabSize', 'dim', 'steps', 'batch'] as const) checkPositiveInt(who, key, c[key]);
+  checkInt(who, 'delay', c.delay, 0);
+  checkInt(who, 'seed', seed, 0);
   const d = c.dim;
   const T = 2 * c.length + c.delay;
   const hydra = (r: Rng) => new HydraBlock({ dim: d, moe: { numExperts: 4, topK: 2, hidden: d }, pkm: { numSubKeys: 8, topK: 4 } }, r);

@@ -140,6 +140,9 @@ it('hydraCopyExperiment: three arms of about equal stored parameters, answer acc
     expect(a.perPosition).toHaveLength(HYDRA_COPY_DEFAULTS.length);
     expect(a.accuracy).toBeCloseTo(a.perPosition.reduce((s, v) => s + v, 0) / a.perPosition.length, 5);
   }
+  await expect(hydraCopyExperiment({ stepz: 2 } as Partial<typeof HYDRA_COPY_DEFAULTS>)).rejects.toThrow(/hydraCopyExperiment: unknown option 'stepz'; did you mean 'steps'\?/);
+  await expect(hydraCopyExperiment({ delay: -1 })).rejects.toThrow(/hydraCopyExperiment: delay=-1 must be an integer ≥ 0/);
+  expect(tf.memory().numTensors).toBe(before);
 }, 120_000);
 
 it.runIf(LONG_EXPERIMENTS)('claim: Hydra block on a delayed copy task vs a recurrence+MLP and an attention block of equal stored parameters (seeds 0–2)', async () => {
