@@ -1,5 +1,5 @@
 // A training step of a small model profiled kernel by kernel (tf.profile): kernels per step, time
-// per kernel name, and GFLOP/s of the matrix products. `pnpm profile <model>` prints it
+// per kernel name, and GFLOP/s of the matrix products. `pnpm run profile <model>` prints it
 // (scripts/profile.mjs); the bench's kernel-count cases use it. The step is Weft's trainer step
 // (non-finite guard included, Adam), as on the pages. Kernel times under tf.profile include the
 // profiler's own cost per kernel; the step time is measured separately, unprofiled.
@@ -7,7 +7,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { Activation, Linear, Rng, Sequential, TinyTransformer, initBackend, makeOptimizer, mse, softmaxCrossEntropy, train, type Module } from '@weft/core';
 import { MoE } from '@weft/moe';
 
-/** The models `pnpm profile` knows. */
+/** The models `pnpm run profile` knows. */
 export const PROFILE_MODELS = ['tinyTransformer', 'mlp', 'moe'] as const;
 export type ProfileModel = (typeof PROFILE_MODELS)[number];
 
@@ -42,6 +42,8 @@ export interface StepProfile {
   describe: string;
   kernels: number;
   stepMs: number;
+  /** This process's CPU time per step (user + system), unprofiled. */
+  stepCpuMs: number;
   kernelMs: number;
   productFlops: number;
   productMs: number;
@@ -104,9 +106,11 @@ export async function profileStep(name: ProfileModel, options: Partial<ProfileOp
   const run = (steps: number) => train({ model, optimizer, steps, batch: () => batch, loss, reportEvery: steps });
   try {
     await run(3); // warm-up: optimizer slots, kernel set-up
-    const t0 = performance.now();
+    const [t0, c0] = [performance.now(), process.cpuUsage()];
     await run(o.steps);
     const stepMs = (performance.now() - t0) / o.steps;
+    const c = process.cpuUsage(c0);
+    const stepCpuMs = (c.user + c.system) / 1e3 / o.steps;
     const profile = await tf.profile(() => run(o.steps) as unknown as tf.TensorContainer);
     const byName = new Map<string, KernelRow>();
     let flops = 0;
@@ -126,7 +130,7 @@ export async function profileStep(name: ProfileModel, options: Partial<ProfileOp
     }
     const per = (v: number) => v / o.steps;
     const rows = [...byName.values()].map((r) => ({ ...r, calls: per(r.calls), ms: per(r.ms), flops: per(r.flops) })).sort((a, b) => b.ms - a.ms);
-    return { describe, kernels: per(profile.kernels.length), stepMs, kernelMs: per(kernelMs), productFlops: per(flops), productMs: per(productMs), rows };
+    return { describe, kernels: per(profile.kernels.length), stepMs, stepCpuMs, kernelMs: per(kernelMs), productFlops: per(flops), productMs: per(productMs), rows };
   } finally {
     tf.dispose([batch.x, batch.y]);
     optimizer.dispose();
@@ -140,7 +144,7 @@ export function formatProfile(name: string, backend: string, p: StepProfile, top
   const lines = [
     `${name}: ${p.describe}; ${backend}`,
     `  kernels per step         ${p.kernels.toFixed(0)}`,
-    `  step (unprofiled)        ${p.stepMs.toFixed(2)} ms`,
+    `  step (unprofiled)        ${p.stepMs.toFixed(2)} ms (${p.stepCpuMs.toFixed(2)} ms of this process's CPU time)`,
     `  kernel time (profiled)   ${p.kernelMs.toFixed(2)} ms per step`,
     `  matrix products          ${(p.productFlops / 1e9).toFixed(4)} GFLOP per step: ${gf(p.productFlops, p.productMs)} GFLOP/s in their kernels, ${gf(p.productFlops, p.stepMs)} GFLOP/s over the step`,
     '',
