@@ -1,6 +1,6 @@
 // techniqueRows reads the README's techniques table: every row, its cells (an escaped \| stays in
 // its cell), the views its demo-page cell names; and every view it names is a page Vite builds.
-// Every row names a view unless it is library-only (listed below, with why); a view's query is
+// Every row names a view unless it is library-only (kernels, formats: listed below); a view's query is
 // one its page accepts as is, and its #anchor is an id its page renders (the e2e opens them).
 import { describe, expect, it } from 'vitest';
 import { readFileSync, readdirSync } from 'node:fs';
@@ -65,15 +65,13 @@ describe('techniqueRows', () => {
   });
 
   it('gives every row a view, unless it is library-only; every query is accepted by its page and every #anchor is an id its page renders', () => {
-    // Rows with nothing to watch on a page (kernels, file formats, checks), by their first words;
-    // and papers that have no view yet (the issue asks for one: remove the line when it gets one).
+    // Rows with nothing to watch on a page (kernels, file formats, checks), by their first words.
+    // Every paper's row has a view.
     const libraryOnly = [
       'Training kernels for wasm', 'NaN and ±Inf propagate', 'Configs refuse unknown keys', 'Gradients tfjs lacks',
       'Safetensors reader/writer', 'Loading a transformers MoE block', 'wasm OneHot kernel', 'wasm BatchMatMul for batches',
-      'AddN of more than 7 tensors', 'BatchMatMul with a broadcast', 'wasm kernels at memory speed',
-      "PEFT's add_weighted_adapter", "Adapters in a user's tfjs",
+      'AddN of more than 7 tensors', 'BatchMatMul with a broadcast', 'wasm kernels at memory speed', "Adapters in a user's tfjs",
     ];
-    const noViewYet = ['Astraios:', 'Balanced Mixture of SuperNets'];
     const schemas: Record<string, UrlSchema> = {
       train: TRAIN_SCHEMA, params: PARAMS_SCHEMA, sharing: SHARING_SCHEMA, adapters: ADAPTERS_SCHEMA,
       finetune: FINETUNE_SCHEMA, moe: MOE_SCHEMA, nas: NAS_SCHEMA, compare: COMPARE_SCHEMA,
@@ -87,7 +85,7 @@ describe('techniqueRows', () => {
     const without: string[] = [];
     for (const r of techniqueRows(README)) {
       if (r.views.length === 0) {
-        if (![...libraryOnly, ...noViewYet].some((start) => r.technique.startsWith(start))) without.push(shortName(r.technique));
+        if (!libraryOnly.some((start) => r.technique.startsWith(start))) without.push(shortName(r.technique));
         continue;
       }
       for (const v of r.views) {
