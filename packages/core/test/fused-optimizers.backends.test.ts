@@ -4,8 +4,9 @@
 // with tfjs ops, over 6 steps of 5 parameters (scalar, vector, odd-sized matrices, a rank-3 tensor)
 // and gradients that change each step. Tolerance 1e-5 absolute on weights and moments of size ≤ 1:
 // the fused kernel rounds once per value where tfjs rounds after every op. One kernel per step on
-// cpu and wasm; the trainer's non-finite guard restores weights, moments and β^t after a skipped
-// step; no tensor leaks.
+// cpu, wasm and webgpu; the trainer's non-finite guard restores weights, moments and β^t after a skipped
+// step; no tensor leaks. On webgpu (WGSL, kernels/optimizer-update-webgpu.ts) one kernel of 3
+// dispatches per parameter plus one.
 import * as tf from '@tensorflow/tfjs-core';
 import { expect, it } from 'vitest';
 import { describeBackends } from '@weft/core/testing';
@@ -47,6 +48,15 @@ async function run(opt: tf.Optimizer, steps: number): Promise<tf.Variable[]> {
     tf.dispose(Object.values(g));
   }
   return vars;
+}
+
+/** Count the WebGPU programs the webgpu backend runs (its dispatches) until `stop()`; 0 elsewhere. */
+function countDispatches(): { stop(): number } {
+  const b = tf.backend() as unknown as { runWebGPUProgram?: (...a: unknown[]) => unknown };
+  const original = b.runWebGPUProgram;
+  let n = 0;
+  if (original) b.runWebGPUProgram = (...a: unknown[]) => (n++, original.apply(b, a));
+  return { stop: () => (original && (b.runWebGPUProgram = original), n) };
 }
 
 describeBackends('multi-tensor optimizers', (backend) => {
@@ -109,17 +119,21 @@ describeBackends('multi-tensor optimizers', (backend) => {
     tfjs.dispose();
   });
 
-  it(`one kernel per step where Weft registers it (${['cpu', 'wasm'].includes(backend) ? 'here' : 'not here: op by op'}), and no tensor leaks`, async () => {
+  const fusedHere = ['cpu', 'wasm', 'webgpu'].includes(backend);
+  it(`one kernel per step where Weft registers it (${fusedHere ? 'here' : 'not here: op by op'}), and no tensor leaks`, async () => {
     const opt = makeOptimizer({ name: 'adam', learningRate: 0.01 });
     expect(opt).toBeInstanceOf(FusedAdam);
     const vars = params(4);
     const g = grads(vars, 0);
     opt.applyGradients(g); // creates the moments
     const before = tf.memory().numTensors;
+    const dispatches = countDispatches();
     const profile = await tf.profile(() => void opt.applyGradients(g));
     expect(tf.memory().numTensors).toBe(before);
     const names = profile.kernels.map((k) => k.name);
-    if (['cpu', 'wasm'].includes(backend)) expect(names).toEqual(['WeftAdamUpdate']);
+    // webgpu: a WGSL dispatch per output (m', v', x' per parameter, and β^t) instead of 14 per parameter.
+    if (backend === 'webgpu') expect(dispatches.stop()).toBe(3 * SHAPES.length + 1);
+    if (fusedHere) expect(names).toEqual(['WeftAdamUpdate']);
     else expect(names.length).toBeGreaterThan(SHAPES.length);
     tf.dispose([...vars, ...Object.values(g)]);
     opt.dispose();

@@ -4,7 +4,7 @@
 // published formula, arXiv:1607.06450). Shapes: rank 2 and 3, C = 1, 5, 64; with weight and bias,
 // weight only, bias only, neither. Tolerances: forward 1e-5, gradients vs autodiff 1e-4 (float32
 // sums in another order), vs finite differences (h = 1e-3, float64) 2e-3 absolute. No tensor leaks;
-// on cpu and wasm the forward is one kernel and the backward one more.
+// on cpu, wasm and webgpu the forward is one kernel and the backward one more (webgpu: 3 and 4 WGSL dispatches).
 import * as tf from '@tensorflow/tfjs-core';
 import { expect, it } from 'vitest';
 import { describeBackends } from '@weft/core/testing';
@@ -47,6 +47,15 @@ function maxDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
   return m;
 }
 
+/** Count the WebGPU programs the webgpu backend runs (its dispatches) until `stop()`; 0 elsewhere. */
+function countDispatches(): { stop(): number } {
+  const b = tf.backend() as unknown as { runWebGPUProgram?: (...a: unknown[]) => unknown };
+  const original = b.runWebGPUProgram;
+  let n = 0;
+  if (original) b.runWebGPUProgram = (...a: unknown[]) => (n++, original.apply(b, a));
+  return { stop: () => (original && (b.runWebGPUProgram = original), n) };
+}
+
 describeBackends('fused LayerNorm and RMSNorm', (backend) => {
   const shapes = [[6, 5], [2, 3, 64], [4, 1], [3, 7, 5], [5, 8]]; // C = 64 and 8 with a weight: the SIMD kernels on wasm
   for (const shape of shapes) {
@@ -79,7 +88,8 @@ describeBackends('fused LayerNorm and RMSNorm', (backend) => {
         }
         tf.dispose([yF, yU, ...gF, ...gU]);
         expect(tf.memory().numTensors, 'no tensor left behind').toBe(before);
-        if (['cpu', 'wasm'].includes(backend)) {
+        if (['cpu', 'wasm', 'webgpu'].includes(backend)) {
+          const dispatches = countDispatches();
           const profile = await tf.profile(() => {
             const g = tf.grads((p: tf.Tensor) => tf.sum(layerNorm(p, w, b, EPS)))([x]);
             tf.dispose(g);
@@ -88,6 +98,17 @@ describeBackends('fused LayerNorm and RMSNorm', (backend) => {
           expect(names2.filter((k) => k === 'WeftLayerNorm').length).toBe(1);
           expect(names2.filter((k) => k === 'WeftLayerNormGrad').length).toBe(1);
           expect(names2.filter((k) => ['Mean', 'Rsqrt', 'Square'].includes(k))).toEqual([]);
+          dispatches.stop();
+          if (backend === 'webgpu') {
+            // kernels/layer-norm-webgpu.ts: 3 WGSL dispatches forward, 4 backward (tfjs: 8 and about 20).
+            const ins = { x, ...(w ? { w } : {}), ...(b ? { b } : {}) };
+            const forward = countDispatches();
+            tf.dispose(tf.engine().runKernel('WeftLayerNorm', ins, { eps: EPS }) as unknown as tf.Tensor[]);
+            expect(forward.stop(), 'forward dispatches').toBe(3);
+            const backward = countDispatches();
+            tf.dispose(tf.engine().runKernel('WeftLayerNormGrad', { dy: r, x, ...(w ? { w } : {}) }, { eps: EPS }) as unknown as tf.Tensor[]);
+            expect(backward.stop(), 'backward dispatches').toBe(4);
+          }
         }
         tf.dispose([...params, r]);
       });

@@ -68,6 +68,8 @@ import { maskedSoftmaxConfigs } from './masked-softmax.js';
 import { softmaxCrossEntropyConfigs } from './softmax-cross-entropy.js';
 import { reduceWasmConfig } from './reduce-simd.js';
 import { optimizerUpdateConfigs } from './optimizer-update.js';
+import { optimizerUpdateWebGPUConfigs } from './optimizer-update-webgpu.js';
+import { layerNormWebGPUConfigs } from './layer-norm-webgpu.js';
 import { transposeWasmConfig } from './transpose-simd.js';
 import { BROADCAST_BINARY_KERNELS, broadcastBinaryWasmConfig } from './broadcast-binary.js';
 import { identityWasmConfig } from './identity.js';
@@ -134,7 +136,9 @@ function kernelsFor(backend: string): KernelConfig[] {
   }
   if (backend === 'webgpu') {
     const nanKeeping = [...['Relu6', 'Sigmoid', 'Elu', 'Selu', 'Exp', 'Softplus'].flatMap((n) => wrap(n, nanKeepingUnaryConfig)), ...wrap('Softmax', nanKeepingSoftmaxConfig)];
-    return [...batchMatMul, ...groupedMatMulConfigs(backend), ...shortReduceWebGPUConfigs((name) => tfjsOriginal(name, 'webgpu')), ...nanKeeping, ...wrap('AddN', chunkedAddNConfig)];
+    // The fused WGSL kernels once tfjs webgpu is loaded (its Add stands for the package).
+    const fused = tfjsOriginal('Add', 'webgpu') ? [...optimizerUpdateWebGPUConfigs, ...layerNormWebGPUConfigs] : [];
+    return [...batchMatMul, ...groupedMatMulConfigs(backend), ...shortReduceWebGPUConfigs((name) => tfjsOriginal(name, 'webgpu')), ...nanKeeping, ...wrap('AddN', chunkedAddNConfig), ...fused];
   }
   return [];
 }
