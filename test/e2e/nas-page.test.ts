@@ -103,7 +103,7 @@ describe('nas.html', () => {
     expect(await w.cspViolations(), 'CSP violations').toEqual([]);
   });
 
-  it('D-DARTS on the conv cell: a heatmap of every cell's own α (3 cells, 5 edges × 8 ops), each edge's strongest op outlined', async () => {
+  it("D-DARTS on the conv cell: a heatmap of every cell's own α (3 cells, 5 edges × 8 ops), each edge's strongest op outlined", async () => {
     const w = await openWatched(browser);
     const { page } = w;
     await page.goto(demoUrl('nas.html?backend=wasm&space=conv&method=d-darts&steps=6&seed=3'));
@@ -121,7 +121,7 @@ describe('nas.html', () => {
     expect(await w.cspViolations(), 'CSP violations').toEqual([]);
   });
 
-  it('shows the Balanced Mixture of SuperNets from its table: each configuration's score, the τ-b printed equals the one from the shown scores and stand-alone means', async () => {
+  it("shows the Balanced Mixture of SuperNets from its table: each configuration's score, the τ-b printed equals the one from the shown scores and stand-alone means", async () => {
     const w = await openWatched(browser);
     const { page } = w;
     await page.goto(demoUrl('nas.html?backend=wasm'));
