@@ -82,6 +82,7 @@ describe('adapter cost model (PEFT survey: parameters, FLOPs, mergeability, memo
   it('refuses a bad shape or option, naming it', () => {
     expect(() => adapterCost({ method: 'lora' }, { inFeatures: 0, outFeatures: 4 })).toThrow('adapterCost: shape.inFeatures');
     expect(() => adapterCost({ method: 'lora' }, null as never)).toThrow('adapterCost: shape=null must be { inFeatures, outFeatures, bias? }');
+    expect(() => adapterCost({ method: 'lora' }, { inFeatures: 4, outFeatures: 4, bais: false } as never)).toThrow("adapterCost: shape: unknown option 'bais'; did you mean 'bias'?");
     expect(() => adapterCost({ method: 'lora', alfa: 2 } as never, { inFeatures: 4, outFeatures: 4 })).toThrow("did you mean 'alpha'");
     expect(() => adapterCost({ method: 'nope' }, { inFeatures: 4, outFeatures: 4 })).toThrow('method="nope" is not registered');
   });

@@ -4,10 +4,10 @@
 // training memory — as a function of a method's config and one Linear layer's shape. Each registry
 // entry declares its own terms (`cost`); this file fills in what follows from them.
 //
-// FLOP convention (what cost.test.ts counts from the kernels a forward runs): a contraction
+// FLOP convention (what adapter-cost.test.ts counts from the kernels a forward runs): a contraction
 // (matmul, conv) costs 2 FLOPs per multiply-add; a reduction one per input element; any other
 // arithmetic kernel one per output element; data movement (reshape, slice, gather, concat, …) none.
-import { describeValue } from '@weft/core';
+import { checkKnownKeys, describeValue } from '@weft/core';
 import { checkPositiveInt } from '@weft/core/internal';
 import type { AdapterConfigBase } from './config.js';
 import { adapterMethod, resolveAdapterConfig, type AnyAdapterConfig } from './registry.js';
@@ -55,6 +55,7 @@ export const ADAM_BYTES_PER_PARAMETER = 16;
 export function adapterCost(config: AnyAdapterConfig | (Omit<AdapterConfigBase, 'targets'> & Record<string, unknown>), shape: CostShape, path = 'layer'): AdapterCost {
   const where = 'adapterCost';
   if (!shape || typeof shape !== 'object') throw new Error(`${where}: shape=${describeValue(shape)} must be { inFeatures, outFeatures, bias? }`);
+  checkKnownKeys(`${where}: shape`, shape, ['inFeatures', 'outFeatures', 'bias']);
   const s: Required<CostShape> = {
     inFeatures: checkPositiveInt(where, 'shape.inFeatures', shape.inFeatures),
     outFeatures: checkPositiveInt(where, 'shape.outFeatures', shape.outFeatures),
