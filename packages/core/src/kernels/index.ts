@@ -22,7 +22,8 @@
 //   slow on wasm:     BatchMatMul/_FusedMatMul with transposeA or transposeB (every matMul gradient
 //                     has one) leave XNNPACK for a loop ≈10–30× slower; so does BatchMatMul with a
 //                     batch > 1 (stacked MoE experts): ≈1.5 GFLOP/s, replaced by a wasm SIMD kernel
-//                     (≈15–18 GFLOP/s); Conv2DBackpropInput is a
+//                     (≈15–18 GFLOP/s), which also takes single products up to 2^25 multiply-adds
+//                     (XNNPACK's per-call setup made 256×64×64 ≈3× slower); Conv2DBackpropInput is a
 //                     direct loop, ≈5–10× slower than XNNPACK (as a conv at stride 1, else matmul+col2im).
 //                     Sum/Mean/Max/Min transpose the reduced axes to the end and reduce with a scalar
 //                     loop (0.4 GB/s over a leading axis), Transpose runs at 0.8 GB/s: SIMD kernels.
@@ -70,6 +71,7 @@ import { reduceWasmConfig } from './reduce-simd.js';
 import { optimizerUpdateConfigs } from './optimizer-update.js';
 import { optimizerUpdateWebGPUConfigs } from './optimizer-update-webgpu.js';
 import { layerNormWebGPUConfigs } from './layer-norm-webgpu.js';
+import { selectByScalarWebGPUConfig } from './select-by-scalar-webgpu.js';
 import { transposeWasmConfig } from './transpose-simd.js';
 import { BROADCAST_BINARY_KERNELS, broadcastBinaryWasmConfig } from './broadcast-binary.js';
 import { identityWasmConfig } from './identity.js';
@@ -137,7 +139,7 @@ function kernelsFor(backend: string): KernelConfig[] {
   if (backend === 'webgpu') {
     const nanKeeping = [...['Relu6', 'Sigmoid', 'Elu', 'Selu', 'Exp', 'Softplus'].flatMap((n) => wrap(n, nanKeepingUnaryConfig)), ...wrap('Softmax', nanKeepingSoftmaxConfig)];
     // The fused WGSL kernels once tfjs webgpu is loaded (its Add stands for the package).
-    const fused = tfjsOriginal('Add', 'webgpu') ? [...optimizerUpdateWebGPUConfigs, ...layerNormWebGPUConfigs] : [];
+    const fused = tfjsOriginal('Add', 'webgpu') ? [...optimizerUpdateWebGPUConfigs, ...layerNormWebGPUConfigs, selectByScalarWebGPUConfig] : [];
     return [...batchMatMul, ...groupedMatMulConfigs(backend), ...shortReduceWebGPUConfigs((name) => tfjsOriginal(name, 'webgpu')), ...nanKeeping, ...wrap('AddN', chunkedAddNConfig), ...fused];
   }
   return [];
