@@ -120,7 +120,7 @@ describe('experiment (Subformer SAFE): full vs ALBERT-linear vs SAFE embedding, 
       }
     }
     console.log(
-      `SAFE experiment (sort 8 of 64 symbols, dim 32, 2 blocks, E=8, ${STEPS} Adam steps, seeds ${SEEDS}): token accuracy mean ± half-range\n` +
+      `SAFE experiment (sort 8 of 64 symbols, dim ${cfg.dim}, ${cfg.depth} blocks, E=8, ${STEPS} Adam steps, seeds ${SEEDS}): token accuracy mean ± half-range\n` +
         Object.keys(acc).map((k) => `  ${k.padEnd(7)} embedding params ${emb[k]}: ${meanSpread(acc[k]!)}`).join('\n'),
     );
     expect(emb.safe!).toBeLessThan(emb.full!);
