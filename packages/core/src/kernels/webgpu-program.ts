@@ -32,10 +32,11 @@ export type Uniform = [name: string, type: 'i32' | 'f32', value: number];
 
 /**
  * Run `body` (WGSL; `index` is the thread's number, `threads` of them, `setOutputAtIndex` writes
- * the flat output) as one dispatch with output `shape` (float32), reading `inputs` as flat arrays
- * named by their keys. The output is returned with `shape`; the program sees it flat.
+ * the flat output, as does `result[i] = …`) as one dispatch with output `shape` of `dtype`
+ * (float32, int32 or bool), reading `inputs` as flat arrays named by their keys. The output is
+ * returned with `shape`; the program sees it flat.
  */
-export function runFlat(backend: WebGPUBackendLike, key: string, shape: number[], threads: number, inputs: Record<string, TensorInfo>, uniforms: Uniform[], body: string): TensorInfo {
+export function runFlat(backend: WebGPUBackendLike, key: string, shape: number[], threads: number, inputs: Record<string, TensorInfo>, uniforms: Uniform[], body: string, dtype = 'float32'): TensorInfo {
   const size = shape.reduce((p, d) => p * d, 1);
   const names = Object.keys(inputs);
   // Inputs and output flat (size,): a reshape shares the data, as tfjs's own Reshape does.
@@ -57,6 +58,6 @@ export function runFlat(backend: WebGPUBackendLike, key: string, shape: number[]
       }`,
   };
   const values = [{ type: 'int32', data: [threads] }, ...uniforms.map(([, t, v]) => ({ type: t === 'i32' ? 'int32' : 'float32', data: [v] }))];
-  const out = backend.runWebGPUProgram(program, flat, 'float32', values);
+  const out = backend.runWebGPUProgram(program, flat, dtype, values);
   return { ...out, shape: shape.slice() };
 }
