@@ -6,6 +6,7 @@
 import { html, nothing, svg } from 'lit';
 import { UMOE_LAB_CONFIG, type PhaseLoss, type UmoeLabResult } from '../jobs/moe-lab.js';
 import { formatInt, formatPercent } from '../format.js';
+import { formatShareTick, niceTicks } from '../components/nice-ticks.js';
 import { MoELabView } from './moe-lab-view.js';
 
 const c = UMOE_LAB_CONFIG;
@@ -53,7 +54,7 @@ export class WeftMoEUmoeView extends MoELabView<PhaseLoss, UmoeLabResult> {
     const gw = (W - left - 4) / e;
     const y = (v: number) => top + (H - top - bottom) * (1 - v / max);
     return html`<svg viewBox="0 0 ${W} ${H}" role="img" aria-label=${`block ${block + 1}: expert load of attention and FFN`} data-umoe-load=${block}>
-      ${[0, max / 2].map((v) => svg`<text class="lbl" x=${left - 6} y=${y(v) + 4} text-anchor="end">${Math.round(v * 100)}%</text>`)}
+      ${niceTicks(0, max).map((v) => svg`<text class="lbl" x=${left - 6} y=${y(v) + 4} text-anchor="end">${formatShareTick(v)}</text>`)}
       ${l.attention.map((a, i) => svg`
         <rect x=${left + i * gw + gw * 0.1} y=${y(a)} width=${gw * 0.38} height=${y(0) - y(a)} rx="1.5" fill="var(--class-1)"><title>expert ${i}: attention ${(a * 100).toFixed(1)}%</title></rect>
         <rect x=${left + i * gw + gw * 0.52} y=${y(l.ffn[i]!)} width=${gw * 0.38} height=${y(0) - y(l.ffn[i]!)} rx="1.5" fill="var(--class-0)"><title>expert ${i}: FFN ${(l.ffn[i]! * 100).toFixed(1)}%</title></rect>

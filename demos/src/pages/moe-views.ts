@@ -5,6 +5,7 @@
 import { LitElement, css, html, svg, nothing } from 'lit';
 import { WidthController } from '../controllers/width-controller.js';
 import { boxStyles } from '../styles/shared.js';
+import { formatShareTick, niceTicks } from '../components/nice-ticks.js';
 
 /** Token → expert combine weights: one column per probe token, one row per expert. */
 export class WeftMoEHeatmap extends LitElement {
@@ -73,6 +74,8 @@ export class WeftMoELoad extends LitElement {
       :host { display: block; }
       svg { width: 100%; height: auto; display: block; }
       .lbl { font: 12px var(--font-sans, system-ui); fill: var(--muted); }
+      .grid { stroke: var(--border); stroke-width: 1; }
+      .uniform { fill: hsl(28 85% 45%); font-weight: 600; paint-order: stroke; stroke: var(--surface, #fff); stroke-width: 3px; stroke-linejoin: round; }
       .empty { color: var(--faint); font-size: 14px; padding: 24px 0; text-align: center; }
     `,
   ];
@@ -87,10 +90,11 @@ export class WeftMoELoad extends LitElement {
     const every = 2 ** Math.max(0, Math.ceil(Math.log2(18 / bw)));
     const y = (v: number) => top + (H - top - bottom) * (1 - v / max);
     return html`<svg viewBox="0 0 ${W} ${H}" role="img" aria-label="expert load" data-load>
-      ${[0, max / 2].map((v) => svg`<text class="lbl" x=${left - 6} y=${y(v) + 4} text-anchor="end">${Math.round(v * 100)}%</text>`)}
+      ${niceTicks(0, max).map((v) => svg`<line class="grid" x1=${left} x2=${W - 2} y1=${y(v)} y2=${y(v)}></line><text class="lbl" x=${left - 6} y=${y(v) + 4} text-anchor="end" data-tick=${v}>${formatShareTick(v)}</text>`)}
       ${l.map((v, i) => svg`<rect x=${left + i * bw + bw * 0.12} y=${y(v)} width=${bw * 0.76} height=${Math.max(0, y(0) - y(v))} rx="2" fill="var(--accent)"><title>expert ${i}: ${(v * 100).toFixed(1)}%</title></rect>
         ${i % every === 0 ? svg`<text class="lbl" x=${left + (i + 0.5) * bw} y=${H - 5} text-anchor="middle">${i}</text>` : nothing}`)}
       <line x1=${left} x2=${W - 2} y1=${y(1 / e)} y2=${y(1 / e)} stroke="hsl(28 85% 52%)" stroke-dasharray="4 3" stroke-width="1.5"></line>
+      <text class="lbl uniform" x=${W - 4} y=${y(1 / e) - 5} text-anchor="end" data-uniform-label>1/E = ${formatShareTick(1 / e)}</text>
     </svg>`;
   }
 }

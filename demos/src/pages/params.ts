@@ -487,7 +487,7 @@ export class WeftParamsPage extends LitElement {
         ${r ? html`${formatInt(r[m])}<span class="c">${formatCompact(r[m])}${side !== 'a' && a ? html` · <span class="ratio">${ratio(a[m], r[m])}</span>` : nothing}</span>` : '—'}
       </td>`;
     return html`<div class="scroll">
-      <table>
+      <table class="stacked counts n${shown.length}">
         <thead>
           <tr>
             <th>count</th>
@@ -608,7 +608,7 @@ export class WeftParamsPage extends LitElement {
         </label>
       </div>
       <div class="scroll spaced">
-        <table class="mem-table">
+        <table class="mem-table stacked n${shown.length}">
           <thead><tr><th>at ${formatInt(m.ctx)} tokens × ${m.batch}</th>${shown.map((s) => html`<th>${s.toUpperCase()} · ${this.bases[s].name}</th>`)}</tr></thead>
           <tbody>
             ${parts.map(

@@ -280,6 +280,88 @@ export const paramsStyles = [
       font-size: 12.5px;
       color: var(--faint);
     }
+    /* On a phone a compared table stacks: each row's label spans the card, its values follow two to a line, each
+       led by its model's letter (the header becomes a legend), so model B… never sit off-screen to the right. */
+    @media (max-width: 600px) {
+      table.stacked,
+      .stacked thead,
+      .stacked tbody {
+        display: block;
+      }
+      .stacked thead tr {
+        display: flex;
+        flex-wrap: wrap;
+        gap: 4px 14px;
+        padding: 8px 12px;
+        background: var(--surface-2);
+      }
+      .stacked thead th {
+        padding: 0;
+        border: none;
+        text-align: left;
+        white-space: normal;
+      }
+      .stacked thead th:first-child {
+        flex-basis: 100%;
+      }
+      .stacked.counts thead th:first-child {
+        display: none;
+      }
+      .stacked tbody tr {
+        display: grid;
+        grid-template-columns: repeat(2, minmax(0, 1fr));
+        border-bottom: 1px solid var(--border);
+      }
+      .stacked.n1 tbody tr {
+        grid-template-columns: minmax(0, 1fr);
+      }
+      .stacked tbody tr:last-child {
+        border-bottom: none;
+      }
+      .stacked tbody tr.sep {
+        border-top: 2px solid var(--border);
+      }
+      .stacked td,
+      .stacked tr.sep td {
+        border: none;
+        padding: 3px 12px 6px;
+        text-align: left;
+        white-space: normal;
+      }
+      .stacked td.metric {
+        grid-column: 1 / -1;
+        padding-top: 10px;
+      }
+      .stacked td:not(.metric)::before {
+        display: inline-flex;
+        align-items: center;
+        justify-content: center;
+        width: 18px;
+        height: 18px;
+        margin-right: 6px;
+        border-radius: 5px;
+        color: #fff;
+        font-size: 11px;
+        font-weight: 700;
+        vertical-align: 1px;
+      }
+      .stacked td:nth-child(2)::before {
+        content: 'A';
+        background: var(--accent);
+      }
+      .stacked td:nth-child(3)::before {
+        content: 'B';
+        background: #e8853d;
+      }
+      .stacked td:nth-child(4)::before {
+        content: 'C';
+        background: #3aa17e;
+      }
+      .stacked td:nth-child(5)::before {
+        content: 'D';
+        background: #9b5de5;
+      }
+    }
     pre {
       margin: 8px 0 0;
       padding: 8px 10px;
