@@ -3,9 +3,10 @@
 // by a softmax over those — both checked against a plain-JS rebuild of A and B from the pools, the
 // index matrix and the logits (1e-6); the router's logits train; and the seeded experiment: routed
 // vs fixed selection from the same pools, adapting a pretrained MLP to rotated spirals (3 seeds).
-// Measured (seeds 1–3): fixed 95.5 ± 2.1% with 160 trained parameters, routed (4 candidates, top-2)
-// 96.3 ± 0.1% with 416 — within the fixed version's spread, at 2.6× the parameters (the router's
-// logits cost slots × candidates); the paper's gain from subset selection is not shown at this scale.
+// Measured (seeds 1–3, after this stop's wasm kernel changes; before them 95.5 ± 2.1% and 96.3 ± 0.1%):
+// fixed 95.3 ± 2.3% with 160 trained parameters, routed (4 candidates, top-2) 95.3 ± 1.7% with 416 —
+// equal, at 2.6× the parameters (the router's logits cost slots × candidates); the paper's gain from
+// subset selection is not shown at this scale.
 import * as tf from '@tensorflow/tfjs-core';
 import { describe, expect, it } from 'vitest';
 import { MLPClassifier, Rng, accuracy, makeOptimizer, parameterLedger, rotatedSpirals, softmaxCrossEntropy, split, splitByTask, toTensors, train, type Dataset, type Module } from '@weft/core';
