@@ -72,6 +72,7 @@ import { optimizerUpdateConfigs } from './optimizer-update.js';
 import { optimizerUpdateWebGPUConfigs } from './optimizer-update-webgpu.js';
 import { layerNormWebGPUConfigs } from './layer-norm-webgpu.js';
 import { selectByScalarWebGPUConfig } from './select-by-scalar-webgpu.js';
+import { allFiniteWebGPUConfig } from './all-finite-webgpu.js';
 import { transposeWasmConfig } from './transpose-simd.js';
 import { BROADCAST_BINARY_KERNELS, broadcastBinaryWasmConfig } from './broadcast-binary.js';
 import { identityWasmConfig } from './identity.js';
@@ -139,7 +140,7 @@ function kernelsFor(backend: string): KernelConfig[] {
   if (backend === 'webgpu') {
     const nanKeeping = [...['Relu6', 'Sigmoid', 'Elu', 'Selu', 'Exp', 'Softplus'].flatMap((n) => wrap(n, nanKeepingUnaryConfig)), ...wrap('Softmax', nanKeepingSoftmaxConfig)];
     // The fused WGSL kernels once tfjs webgpu is loaded (its Add stands for the package).
-    const fused = tfjsOriginal('Add', 'webgpu') ? [...optimizerUpdateWebGPUConfigs, ...layerNormWebGPUConfigs, selectByScalarWebGPUConfig] : [];
+    const fused = tfjsOriginal('Add', 'webgpu') ? [...optimizerUpdateWebGPUConfigs, ...layerNormWebGPUConfigs, selectByScalarWebGPUConfig, allFiniteWebGPUConfig] : [];
     return [...batchMatMul, ...groupedMatMulConfigs(backend), ...shortReduceWebGPUConfigs((name) => tfjsOriginal(name, 'webgpu')), ...nanKeeping, ...wrap('AddN', chunkedAddNConfig), ...fused];
   }
   return [];
