@@ -4,6 +4,8 @@
 // PEFT's use_gks) checked against its formula written out from the factors; and the experiment — a
 // library of LoRAs trained on related tasks, routed zero-shot, beats the base model on a held-out
 // related task, with and without subtracting a general LoRA (over seeds, WEFT_LONG_EXPERIMENTS=1).
+// Measured (seeds 5-7): base 0.342 ± 0.025, Arrow 0.663 ± 0.069, Arrow + GKS 0.624 ± 0.013 — Arrow's
+// claim (routing a library zero-shot beats the base) holds; GenKnowSub's gain does not at this scale.
 import * as tf from '@tensorflow/tfjs-core';
 import { describe, expect, it } from 'vitest';
 import { MLPClassifier, Rng, accuracy, concatDatasets, makeOptimizer, rotation, softmaxCrossEntropy, moons, toTensors, train, type Dataset, type Module } from '@weft/core';

