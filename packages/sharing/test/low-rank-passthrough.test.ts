@@ -4,7 +4,9 @@
 // GRU matches the full-rank one with a fraction of the parameters (and a dense GRU of its size).
 // Measured (WEFT_LONG_EXPERIMENTS=1, seeds 1-3, adding problem T = 12; commit a3ce1c0): test MSE
 // low-rank + diagonal 0.0023 ± 0.0017 at 601 stored vs full rank 0.0018 ± 0.0005 at 1,969 vs a
-// dense GRU of equal size 0.0027 ± 0.0008 (predicting 1 scores ≈ 0.167): the claim holds at toy scale.
+// dense GRU of equal size 0.0027 ± 0.0008 (predicting 1 scores ≈ 0.167): the claim holds at toy scale
+// on the means (the low-rank spread is wide). Re-run: the same figures (32 s, gated). Asserted: the
+// stored cut, that the full-rank GRU learned, and low-rank + diagonal's mean MSE below the dense GRU's.
 import * as tf from '@tensorflow/tfjs-core';
 import { describe, expect, it } from 'vitest';
 import { Linear, Module, Rng, makeOptimizer, parameterLedger, train, type ForwardContext } from '@weft/core';
@@ -117,7 +119,9 @@ describe('experiment (low-rank passthrough): the adding problem, T = 12', () => 
     const H = 24;
     const test = addingProblem(500, T, new Rng(99));
     // The dense GRU with about the low-rank GRU's parameters: 3h² + 9h (input 2 -> 3h with bias, three h × h) + h + 1 (head).
-    const lowRankParams = parameterLedger(new Regressor(H, 2, new Rng(0))).totals.stored;
+    const probe = new Regressor(H, 2, new Rng(0));
+    const lowRankParams = parameterLedger(probe).totals.stored;
+    probe.dispose();
     let hs = 1;
     while (3 * (hs + 1) ** 2 + 10 * (hs + 1) + 1 <= lowRankParams) hs++;
     const variants = { fullRank: (r: Rng) => new Regressor(H, null, r), lowRankDiag: (r: Rng) => new Regressor(H, 2, r), smallDense: (r: Rng) => new Regressor(hs, null, r) };
@@ -144,6 +148,7 @@ describe('experiment (low-rank passthrough): the adding problem, T = 12', () => 
     );
     expect(size.lowRankDiag!).toBeLessThan(size.fullRank! / 2);
     expect(mean(mse.fullRank!)).toBeLessThan(0.167); // the baseline learned something
+    expect(mean(mse.lowRankDiag!)).toBeLessThan(mean(mse.smallDense!)); // the claim, against the dense GRU of its size
     tf.dispose([test.x, test.y]);
   });
 });
