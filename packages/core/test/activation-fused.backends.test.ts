@@ -4,7 +4,7 @@
 // the float64 reference. x covers [-6, 6] and ±0; NaN and ±Inf give what the composition gives.
 // Tolerances: |a − b| ≤ 2e-6 + 2e-6·|b| forward (float32 math on wasm's SIMD path, A&S erf 1.5e-7),
 // 1e-5 + 1e-5·|b| gradients (h = 1e-4 in float64 for the differences). No tensor leaks; one kernel
-// each way on cpu and wasm.
+// each way on cpu, wasm and webgpu (there one WGSL dispatch each: kernels/activation-webgpu.ts).
 import * as tf from '@tensorflow/tfjs-core';
 import { expect, it } from 'vitest';
 import { describeBackends } from '@weft/core/testing';
@@ -68,7 +68,7 @@ describeBackends('fused activations', (backend) => {
       expectClose(g, numeric, 1e-5, 1e-5, `${fn} gradient vs finite differences`);
       tf.dispose([yF, yU, gF!, gU]);
       expect(tf.memory().numTensors).toBe(before);
-      if (['cpu', 'wasm'].includes(backend)) {
+      if (['cpu', 'wasm', 'webgpu'].includes(backend)) {
         const profile = await tf.profile(() => tf.dispose(tf.grads(loss((t) => fusedActivation(fn, t)))([x])));
         const names = profile.kernels.map((k) => k.name);
         expect(names.filter((k) => k === 'WeftActivation').length).toBe(1);
