@@ -5,7 +5,9 @@
 // dense one (here: dense with the same depth and a narrower FFN, and dense with fewer full blocks).
 // Measured (WEFT_LONG_EXPERIMENTS=1, seeds 1-3, 200 steps; commit 8b0fba6): shared FFN 89.7 ± 0.9% vs
 // the same depth with a narrow FFN at equal stored 87.9 ± 2.6% vs 3 full blocks (8% more stored)
-// 93.8 ± 1.2%: it beats the equal-size narrow model, not the shallower one.
+// 93.8 ± 1.2%: it beats the equal-size narrow model, not the shallower one. Re-run: 89.7 ± 0.9% vs
+// 88.0 ± 2.6% vs 93.8 ± 1.2% (62 s, gated). Asserted: the budgets, that it learned, and its mean
+// accuracy above the narrow-FFN model's (the claim at equal stored parameters).
 import * as tf from '@tensorflow/tfjs-core';
 import { describe, expect, it } from 'vitest';
 import { MLP, Rng, TinyTransformer, TransformerBlock, parameterLedger, sortTask, split, toTensors } from '@weft/core';
@@ -112,6 +114,7 @@ describe('experiment (MobiLlama): shared FFN vs dense at equal stored parameters
     expect(Math.abs(params.narrowFfn! - params.mobillama!) / params.mobillama!).toBeLessThan(0.01);
     expect(params.shallow!).toBeGreaterThan(params.mobillama!);
     expect(mean(acc.mobillama!)).toBeGreaterThan(0.3); // it learned (chance is 1/16)
+    expect(mean(acc.mobillama!)).toBeGreaterThan(mean(acc.narrowFfn!)); // the claim, against the dense model of equal stored parameters
     tf.dispose([tr.x, tr.y, te.x, te.y]);
   });
 });
