@@ -100,6 +100,14 @@ describe('moe.html', () => {
     await page.locator('button[data-action="pause"]').click();
     await expect.poll(() => page.locator('weft-progress-bar [data-status]').getAttribute('data-status'), { timeout: 60_000 }).toBe('paused');
     await expectShown();
+    // The load chart's y ticks are round (0 and equal steps of 1, 2 or 5 × 10^k) and the dashed line carries its own label.
+    const ticks = await page.locator('[data-load] [data-tick]').evaluateAll((els) => els.map((e) => Number(e.getAttribute('data-tick'))));
+    expect(ticks.length).toBeGreaterThanOrEqual(2);
+    expect(ticks[0]).toBe(0);
+    const step = ticks[1]! - ticks[0]!;
+    expect([1, 2, 5]).toContain(Math.round(step / 10 ** Math.floor(Math.log10(step) + 1e-9)));
+    for (let i = 1; i < ticks.length; i++) expect(ticks[i]! - ticks[i - 1]!).toBeCloseTo(step, 9);
+    expect(await page.locator('[data-load] [data-uniform-label]').textContent()).toBe('1/E = 12.5%');
     await page.locator('button[data-action="stop"]').click();
     await expect.poll(() => page.locator('weft-progress-bar [data-status]').getAttribute('data-status'), { timeout: 60_000 }).toBe('stopped');
     await expectShown();

@@ -248,7 +248,7 @@ describe('params.html', () => {
     await page.context().close();
   });
 
-  it('charts keep 11 px text or more and no clipped labels at phone width', async () => {
+  it('charts keep 11 px text or more and no clipped labels, and the counts table keeps every model on screen, at phone width', async () => {
     const w = await openWatched(browser, { width: 390 });
     const { page } = w;
     await page.goto(demoUrl('params.html?n=2&a=Llama-3.1-8B&b=Qwen3-8B'));
@@ -273,7 +273,13 @@ describe('params.html', () => {
       const sorted = row.sort((p, q) => p.left - q.left);
       for (let i = 1; i < sorted.length; i++) expect(sorted[i]!.left).toBeGreaterThanOrEqual(sorted[i - 1]!.right - 0.5);
     }
+    // The counts table stacks per model: every compared model's values lie inside the 390 px screen, for 2 and 4 models.
+    const totalsInside = () =>
+      page.locator('td[data-metric="total"]').evaluateAll((els) => els.map((e) => { const r = e.getBoundingClientRect(); return r.left >= 0 && r.right <= 390; }));
+    expect(await totalsInside()).toEqual([true, true]);
     await page.screenshot({ path: resultPath('params-phone.png'), fullPage: true });
+    await page.goto(demoUrl('params.html?n=4&a=Llama-3.1-8B&b=Qwen3-8B&c=Mixtral-8x7B&d=DeepSeek-V3'));
+    await expect.poll(() => totalsInside()).toEqual([true, true, true, true]);
     await expectClean(w);
     await page.context().close();
   });
