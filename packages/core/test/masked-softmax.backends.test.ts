@@ -4,7 +4,8 @@
 // autodiff, and central finite differences of a float64 softmax. Shapes (B, H, Tq, Tk) with Tk = 32
 // and 12 (SIMD on wasm) and 5 (JS), with and without the position and key masks, a fully masked
 // row, and a row holding NaN. Tolerances: forward 1e-6, gradients vs autodiff 1e-5, vs finite
-// differences (h = 1e-3, every 7th score) 1e-3. No tensor leaks; one kernel each way on cpu and wasm.
+// differences (h = 1e-3, every 7th score) 1e-3. No tensor leaks; one kernel each way on cpu, wasm and
+// webgpu (there one WGSL dispatch each: kernels/masked-softmax-webgpu.ts).
 import * as tf from '@tensorflow/tfjs-core';
 import { expect, it } from 'vitest';
 import { describeBackends } from '@weft/core/testing';
@@ -87,7 +88,7 @@ describeBackends('fused masked softmax', (backend) => {
         expect(maxDiff(picked.map((i) => g[i]!), numeric), 'gradient vs finite differences').toBeLessThanOrEqual(1e-3);
         tf.dispose([yF, yU, gF!, gU]);
         expect(tf.memory().numTensors, 'no tensor left behind').toBe(before);
-        if (['cpu', 'wasm'].includes(backend)) {
+        if (['cpu', 'wasm', 'webgpu'].includes(backend)) {
           const profile = await tf.profile(() => tf.dispose(tf.grads(loss(maskedSoftmax))([s])));
           const names = profile.kernels.map((k) => k.name);
           expect(names.filter((k) => k === 'WeftMaskedSoftmax').length).toBe(1);
