@@ -72,7 +72,7 @@ export class WeftAdapterCosts extends LitElement {
         .filter(([, v]) => typeof v === 'number' || typeof v === 'boolean' || typeof v === 'string' || Array.isArray(v))
         .map(([k, v]) => `${k}=${Array.isArray(v) ? `[${v.join(',')}]` : String(v)}`)
         .join(' ');
-      return { ...adapterCost({ method: name }, s, 'layer'), label: m.label, category: m.taxonomy.peft, settings };
+      return { ...adapterCost({ method: name }, { inFeatures: s.inFeatures, outFeatures: s.outFeatures }, 'layer'), label: m.label, category: m.taxonomy.peft, settings };
     });
   }
 
