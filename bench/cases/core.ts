@@ -7,7 +7,7 @@ import { Linear, Module, Rng, initBackend, train, type ForwardContext } from '@w
 import { medianMs, type BenchCase } from '../case.js';
 
 /** A plain MLP of Linear layers with ReLU (what tfjs-layers' Dense stack computes). */
-class Mlp extends Module {
+export class Mlp extends Module {
   readonly layers: Linear[];
   constructor(widths: number[], rng: Rng) {
     super();

@@ -8,8 +8,9 @@
 // as tfjs-wasm does here. The figure is jax-js step time / Weft step time (> 1: Weft faster).
 import * as tf from '@tensorflow/tfjs-core';
 import { Array as JaxArray, defaultDevice, init as initJax, jit, nn, numpy as np, valueAndGrad } from '@jax-js/jax';
-import { Linear, Module, Rng, TinyTransformer, initBackend, makeOptimizer, softmaxCrossEntropy, train, type ForwardContext } from '@weft/core';
+import { Module, Rng, TinyTransformer, initBackend, makeOptimizer, softmaxCrossEntropy, train } from '@weft/core';
 import type { BenchCase } from '../case.js';
+import { Mlp } from './core.js';
 
 const ADAM = { lr: 1e-3, beta1: 0.9, beta2: 0.999, eps: 1e-7 };
 
@@ -108,18 +109,6 @@ function transformerLoss(depth: number, B: number, T: number, D: number, H: numb
     const logits = linear(layerNorm(h, next(), next()), next(), null); // (B, T, V)
     return nn.logSoftmax(logits, -1).mul(onehot).sum().mul(-1 / (B * T));
   };
-}
-
-/** The 64-256-256-10 ReLU MLP (Weft side). */
-class Mlp extends Module {
-  readonly layers: Linear[];
-  constructor(widths: number[], rng: Rng) {
-    super();
-    this.layers = widths.slice(1).map((w, i) => this.addModule(`fc${i}`, new Linear({ inFeatures: widths[i]!, outFeatures: w }, rng)));
-  }
-  forward(x: tf.Tensor, ctx: ForwardContext): tf.Tensor {
-    return this.layers.reduce((h, l, i) => (i < this.layers.length - 1 ? tf.relu(l.forward(h, ctx)) : l.forward(h, ctx)), x);
-  }
 }
 
 function mlpLoss(layers: number, batch: number) {

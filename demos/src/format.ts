@@ -5,12 +5,12 @@ export function formatInt(n: number): string {
   return Math.round(n).toLocaleString('en-US');
 }
 
-/** A compact count: 1234 → "1.23k", 4_500_000 → "4.5M". */
+/** A compact count: 1234 → "1.23k", 4_500_000 → "4.5M", 1.571e12 → "1.57T". */
 export function formatCompact(n: number): string {
   const a = Math.abs(n);
   if (a < 1000) return formatInt(n);
   // A value that rounds to 1000 of a unit is written in the next one (999,885,952 → "1.00B", not "1000M").
-  const [div, unit] = a < 999_500 ? [1e3, 'k'] : a < 999_500_000 ? [1e6, 'M'] : [1e9, 'B'];
+  const [div, unit] = a < 999_500 ? [1e3, 'k'] : a < 999_500_000 ? [1e6, 'M'] : a < 999_500_000_000 ? [1e9, 'B'] : [1e12, 'T'];
   const v = n / div;
   return `${Math.abs(v) >= 99.95 ? v.toFixed(0) : Math.abs(v) >= 9.995 ? v.toFixed(1) : v.toFixed(2)}${unit}`;
 }

@@ -50,5 +50,7 @@ describe('formatCompact', () => {
     expect(formatCompact(99_960_000)).toBe('100M'); // was "100.0M"
     expect(formatCompact(1_235_814_400)).toBe('1.24B');
     expect(formatCompact(-2_500_000)).toBe('-2.50M');
+    expect(formatCompact(1_571_000_000_000)).toBe('1.57T'); // Switch-C 2048; was "1571B"
+    expect(formatCompact(999_600_000_000)).toBe('1.00T');
   });
 });
