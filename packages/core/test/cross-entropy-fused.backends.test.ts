@@ -3,7 +3,8 @@
 // averaged over scored positions) written with tfjs ops, and central finite differences of a float64
 // reference; with ignored positions, labels outside [0, C) (score 0), no scored position (loss 0),
 // ranks 2 and 3. Tolerances: loss 1e-6 + 1e-6·|loss|, gradients 1e-6 vs autodiff, 1e-4 vs finite
-// differences (h = 1e-3). No tensor leaks; one kernel each way on cpu and wasm.
+// differences (h = 1e-3). No tensor leaks; one kernel each way on cpu, wasm and webgpu (there 2 WGSL
+// dispatches each: kernels/softmax-cross-entropy-webgpu.ts).
 import * as tf from '@tensorflow/tfjs-core';
 import { expect, it } from 'vitest';
 import { describeBackends } from '@weft/core/testing';
@@ -77,7 +78,7 @@ describeBackends('fused softmax cross-entropy', (backend) => {
       expect(worstFd, 'gradient vs finite differences').toBeLessThanOrEqual(1e-4);
       tf.dispose([lF, lU, gF!, gU]);
       expect(tf.memory().numTensors).toBe(before);
-      if (['cpu', 'wasm'].includes(backend)) {
+      if (['cpu', 'wasm', 'webgpu'].includes(backend)) {
         const profile = await tf.profile(() => tf.dispose(tf.grads((t: tf.Tensor) => softmaxCrossEntropy(t, y, opts))([z])));
         const names = profile.kernels.map((k) => k.name);
         expect(names.filter((k) => k === 'WeftSoftmaxXent').length).toBe(1);

@@ -75,6 +75,7 @@ import { selectByScalarWebGPUConfig } from './select-by-scalar-webgpu.js';
 import { allFiniteWebGPUConfig } from './all-finite-webgpu.js';
 import { activationWebGPUConfigs } from './activation-webgpu.js';
 import { maskedSoftmaxWebGPUConfigs } from './masked-softmax-webgpu.js';
+import { softmaxCrossEntropyWebGPUConfigs } from './softmax-cross-entropy-webgpu.js';
 import { transposeWasmConfig } from './transpose-simd.js';
 import { BROADCAST_BINARY_KERNELS, broadcastBinaryWasmConfig } from './broadcast-binary.js';
 import { identityWasmConfig } from './identity.js';
@@ -142,7 +143,7 @@ function kernelsFor(backend: string): KernelConfig[] {
   if (backend === 'webgpu') {
     const nanKeeping = [...['Relu6', 'Sigmoid', 'Elu', 'Selu', 'Exp', 'Softplus'].flatMap((n) => wrap(n, nanKeepingUnaryConfig)), ...wrap('Softmax', nanKeepingSoftmaxConfig)];
     // The fused WGSL kernels once tfjs webgpu is loaded (its Add stands for the package).
-    const fused = tfjsOriginal('Add', 'webgpu') ? [...optimizerUpdateWebGPUConfigs, ...layerNormWebGPUConfigs, selectByScalarWebGPUConfig, allFiniteWebGPUConfig, ...activationWebGPUConfigs, ...maskedSoftmaxWebGPUConfigs] : [];
+    const fused = tfjsOriginal('Add', 'webgpu') ? [...optimizerUpdateWebGPUConfigs, ...layerNormWebGPUConfigs, selectByScalarWebGPUConfig, allFiniteWebGPUConfig, ...activationWebGPUConfigs, ...maskedSoftmaxWebGPUConfigs, ...softmaxCrossEntropyWebGPUConfigs] : [];
     return [...batchMatMul, ...groupedMatMulConfigs(backend), ...shortReduceWebGPUConfigs((name) => tfjsOriginal(name, 'webgpu')), ...nanKeeping, ...wrap('AddN', chunkedAddNConfig), ...fused];
   }
   return [];
