@@ -1,7 +1,7 @@
 // Round axis ticks for the pages' hand-drawn SVG charts: a label at 0, 5, 10, 15 % reads as an axis,
 // where one at max/2 ("14%") beside a reference line reads as that line's label.
 
-/** Round ticks (steps of 1, 2 or 5 × 10^k) inside [lo, hi], about four of them; `hi` must exceed `lo`. */
+/** Round ticks (steps of 1, 2 or 5 × 10^k, the smallest at least a quarter of the range) inside [lo, hi]: two to five of them; one, `lo`, for an empty range. */
 export function niceTicks(lo: number, hi: number): number[] {
   if (!(hi > lo)) return [lo];
   const raw = (hi - lo) / 4;
