@@ -13,6 +13,10 @@
 //                     halfPixelCenters), Relu/Relu6/ClipByValue (NaN becomes a bound: XNNPACK's clamp).
 //   wrong on cpu:     ResizeNearestNeighborGrad (wrong when batch > 1; ignores halfPixelCenters).
 //   slow on webgpu:   Sum/Mean/Max/Min over a short axis (one 64-thread workgroup per output).
+//                     Weft's fused ops as tfjs op chains, a dispatch per op: WGSL kernels instead
+//                     (*-webgpu.ts: Adam/SGD, LayerNorm, GELU/SiLU, masked softmax, cross-entropy,
+//                     the guard's finite check and select); a 2-block TinyTransformer Adam step went
+//                     from 1,169 dispatches to 408 (test/webgpu-dispatches.backends.test.ts).
 //   zeros on webgpu:  AddN of more than 7 tensors (one storage buffer each, 8 per shader stage).
 //   NaN lost on webgpu (SwiftShader): Relu6, Sigmoid, Elu, Selu, Exp, Softplus, Softmax (WGSL may assume no NaN);
 //                     on webgl: Elu, Selu, Softplus (NaN → Inf); Relu/Relu6 give NaN for −Inf, LeakyRelu for +Inf
@@ -151,7 +155,7 @@ function kernelsFor(backend: string): KernelConfig[] {
 
 /**
  * Register Weft's training kernels on `backend` (idempotent; on webgl and webgpu the BatchMatMul
- * broadcast fix and the grouped product, on webgpu also short reductions). Call it after the backend's package is imported;
+ * broadcast fix and the grouped product, on webgpu also short reductions and the fused WGSL kernels). Call it after the backend's package is imported;
  * `initBackend` does.
  */
 export function registerTrainingKernels(backend: string): void {
