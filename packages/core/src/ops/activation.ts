@@ -1,4 +1,4 @@
-// GELU (exact and tanh) and SiLU as one fused kernel forward and one backward on cpu and wasm
+// GELU (exact and tanh) and SiLU as one fused kernel forward and one backward on cpu, wasm and webgpu
 // (kernels/activation.ts), tfjs ops (and their autodiff) elsewhere.
 import * as tf from '@tensorflow/tfjs-core';
 import { ACTIVATION, ACTIVATION_GRAD, type FusedActivation } from '../kernels/activation.js';
@@ -31,7 +31,7 @@ function fusedOp(fn: FusedActivation): (x: tf.Tensor) => tf.Tensor {
   return op;
 }
 
-/** Activation `fn` of `x`: fused on cpu and wasm for float32, op by op elsewhere. */
+/** Activation `fn` of `x`: fused on cpu, wasm and webgpu for float32, op by op elsewhere. */
 export function fusedActivation(fn: FusedActivation, x: tf.Tensor): tf.Tensor {
   const backend = tf.getBackend();
   if (x.dtype !== 'float32' || !tf.getKernel(ACTIVATION, backend) || !tf.getKernel(ACTIVATION_GRAD, backend)) return tf.tidy(() => UNFUSED_ACTIVATIONS[fn](x)); // its scalar constants freed

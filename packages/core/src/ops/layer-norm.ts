@@ -1,6 +1,6 @@
 // layerNorm(x, weight, bias, eps) over the last axis ("Layer Normalization", arXiv:1607.06450),
 // with the biased variance as PyTorch's nn.LayerNorm: one fused kernel forward and one backward on
-// cpu and wasm (kernels/layer-norm.ts), tfjs ops (and their autodiff) elsewhere.
+// cpu, wasm and webgpu (kernels/layer-norm.ts, layer-norm-webgpu.ts), tfjs ops (and their autodiff) elsewhere.
 import * as tf from '@tensorflow/tfjs-core';
 import { LAYER_NORM, LAYER_NORM_GRAD } from '../kernels/layer-norm.js';
 
@@ -50,7 +50,7 @@ function fusedOp(hasWeight: boolean, hasBias: boolean, eps: number, center = tru
 
 /**
  * LayerNorm of `x` over its last axis: (x − mean)/√(var + eps) · weight + bias (weight, bias [C] or
- * null). Fused on cpu and wasm (one kernel forward, one backward), tfjs ops elsewhere.
+ * null). Fused on cpu, wasm and webgpu (one kernel forward, one backward), tfjs ops elsewhere.
  */
 export function layerNorm(x: tf.Tensor, weight: tf.Tensor | null, bias: tf.Tensor | null, eps: number): tf.Tensor {
   const backend = tf.getBackend();
@@ -59,7 +59,7 @@ export function layerNorm(x: tf.Tensor, weight: tf.Tensor | null, bias: tf.Tenso
   return op(x, ...(weight ? [weight] : []), ...(bias ? [bias] : []));
 }
 
-/** RMSNorm of `x` over its last axis: x/√(mean(x²) + eps) · weight (weight [C] or null). Fused on cpu and wasm. */
+/** RMSNorm of `x` over its last axis: x/√(mean(x²) + eps) · weight (weight [C] or null). Fused on cpu, wasm and webgpu. */
 export function rmsNorm(x: tf.Tensor, weight: tf.Tensor | null, eps: number): tf.Tensor {
   const backend = tf.getBackend();
   if (x.dtype !== 'float32' || !tf.getKernel(LAYER_NORM, backend) || !tf.getKernel(LAYER_NORM_GRAD, backend)) return rmsNormUnfused(x, weight, eps);

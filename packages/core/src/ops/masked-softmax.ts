@@ -1,6 +1,6 @@
 // maskedSoftmax(scores, scale, bias, keyBias): softmax(scale·scores + bias + keyBias) over the last
 // axis — attention's weights from its raw scores (B, H, Tq, Tk), an additive (Tq, Tk) position mask
-// and an additive (B, Tk) key-padding mask. One fused kernel forward and one backward on cpu and wasm
+// and an additive (B, Tk) key-padding mask. One fused kernel forward and one backward on cpu, wasm and webgpu
 // (kernels/masked-softmax.ts); tfjs ops elsewhere. The masks get no gradient (they are constants).
 import * as tf from '@tensorflow/tfjs-core';
 import { MASKED_SOFTMAX, MASKED_SOFTMAX_GRAD } from '../kernels/masked-softmax.js';
@@ -17,7 +17,7 @@ export function maskedSoftmaxUnfused(scores: tf.Tensor, scale: number, bias: tf.
 
 /**
  * softmax(scale·scores + bias + keyBias) over the last axis of `scores` (…, Tq, Tk); `bias` (Tq, Tk)
- * and `keyBias` (B, Tk) additive masks or null. Fused on cpu and wasm.
+ * and `keyBias` (B, Tk) additive masks or null. Fused on cpu, wasm and webgpu.
  */
 export function maskedSoftmax(scores: tf.Tensor, scale: number, bias: tf.Tensor | null, keyBias: tf.Tensor | null): tf.Tensor {
   const backend = tf.getBackend();

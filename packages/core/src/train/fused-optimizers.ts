@@ -1,8 +1,9 @@
 // Adam, AdamW and SGD that update every parameter in one kernel call per step (PyTorch's
 // foreach/fused optimizers; Adam: "Adam: A Method for Stochastic Optimization", arXiv:1412.6980;
 // AdamW: "Decoupled Weight Decay Regularization", arXiv:1711.05101). They are tf.Optimizers: the
-// trainer, minimize and a mutable `learningRate` work as with tfjs's own. On cpu and wasm the update
-// is Weft's WeftAdamUpdate / WeftSgdUpdate kernel (kernels/optimizer-update.ts); on other backends
+// trainer, minimize and a mutable `learningRate` work as with tfjs's own. On cpu, wasm and webgpu the
+// update is Weft's WeftAdamUpdate / WeftSgdUpdate kernel (kernels/optimizer-update.ts, WGSL in
+// optimizer-update-webgpu.ts); on other backends
 // the same formulas run op by op. Optimizer state (moments, β^t) lives in variables, so the
 // trainer's non-finite guard restores it with the weights after a skipped step.
 import * as tf from '@tensorflow/tfjs-core';
@@ -40,7 +41,7 @@ export interface FusedAdamOptions {
   weightDecay?: number;
 }
 
-/** Adam (weightDecay 0, equal to tfjs's `tf.train.adam`) or AdamW, one kernel per step on cpu and wasm. */
+/** Adam (weightDecay 0, equal to tfjs's `tf.train.adam`) or AdamW, one kernel per step on cpu, wasm and webgpu. */
 export class FusedAdam extends tf.Optimizer {
   /** Serialization name. */
   static get className(): string {
@@ -150,7 +151,7 @@ export class FusedAdam extends tf.Optimizer {
   }
 }
 
-/** Plain SGD (equal to tfjs's `tf.train.sgd`), one kernel per step on cpu and wasm. */
+/** Plain SGD (equal to tfjs's `tf.train.sgd`), one kernel per step on cpu, wasm and webgpu. */
 export class FusedSGD extends tf.Optimizer {
   /** Serialization name. */
   static get className(): string {

@@ -1,5 +1,5 @@
 // Losses and metrics as scalar tensors (synchronous, for use inside a training step's tidy).
-// Cross-entropy is one fused kernel each way on cpu and wasm (kernels/softmax-cross-entropy.ts);
+// Cross-entropy is one fused kernel each way on cpu, wasm and webgpu (kernels/softmax-cross-entropy.ts, softmax-cross-entropy-webgpu.ts);
 // elsewhere it goes through logSoftmax (max-shifted) and a one-hot product, so it is stable and its
 // gradient needs no scatter kernel.
 import * as tf from '@tensorflow/tfjs-core';
@@ -46,7 +46,7 @@ export function softmaxCrossEntropy(logits: tf.Tensor, labels: tf.Tensor, option
   const ignoreIndex = options.ignoreIndex === undefined ? IGNORE_INDEX : options.ignoreIndex;
   if (ignoreIndex !== null && !Number.isInteger(ignoreIndex)) throw new Error(`ignoreIndex=${ignoreIndex} must be an integer`);
   if (logits.dtype === 'float32' && tf.getKernel(SOFTMAX_XENT, tf.getBackend()) && tf.getKernel(SOFTMAX_XENT_GRAD, tf.getBackend())) {
-    // One kernel each way on cpu and wasm (kernels/softmax-cross-entropy.ts). labels need no
+    // One kernel each way on cpu, wasm and webgpu (kernels/softmax-cross-entropy*.ts). labels need no
     // gradient but are saved with the logits: a caller may make them inside the gradient's
     // closure, whose tidy disposes them before the backward pass runs.
     const attrs = { ignoreIndex: ignoreIndex ?? 0, hasIgnore: ignoreIndex !== null };
