@@ -280,6 +280,10 @@ describe('params.html', () => {
     await page.screenshot({ path: resultPath('params-phone.png'), fullPage: true });
     await page.goto(demoUrl('params.html?n=4&a=Llama-3.1-8B&b=Qwen3-8B&c=Mixtral-8x7B&d=DeepSeek-V3'));
     await expect.poll(() => totalsInside()).toEqual([true, true, true, true]);
+    // Each number stays on its model badge's line (671,026,404,352 included: all four cells equally tall) and no cell overflows.
+    const heights = await page.locator('td[data-metric="total"]').evaluateAll((els) => els.map((e) => Math.round(e.getBoundingClientRect().height)));
+    expect(new Set(heights).size, `heights ${heights}`).toBe(1);
+    expect(await page.locator('table.stacked td').evaluateAll((els) => els.filter((e) => e.scrollWidth > e.clientWidth).length)).toBe(0);
     await expectClean(w);
     await page.context().close();
   });

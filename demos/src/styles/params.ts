@@ -321,11 +321,21 @@ export const paramsStyles = [
       .stacked tbody tr.sep {
         border-top: 2px solid var(--border);
       }
+      table.stacked {
+        font-size: 13.5px;
+      }
       .stacked td,
       .stacked tr.sep td {
         border: none;
-        padding: 3px 12px 6px;
+        padding: 3px 8px 6px 12px;
         text-align: left;
+        white-space: normal;
+      }
+      /* A number stays on its badge's line (671,026,404,352 fits half a 390 px card). */
+      .stacked td.num {
+        white-space: nowrap;
+      }
+      .stacked td.num .faint {
         white-space: normal;
       }
       .stacked td.metric {
