@@ -216,7 +216,7 @@ export class WeftNasPooling extends LitElement {
         Stand-alone: the mean held-out accuracy of ${POOLING_RECIPE.standalone.seeds.length} networks trained alone (${POOLING_RECIPE.standalone.steps} Adam steps each).
         Score: held-out accuracy with the weights of the model that serves the configuration, after ${formatInt(last.step)} mixture steps; the ranking is by score.</p>
       <div class="stats num">
-        <div><div class="k">Kendall τ-b, this run</div><div class="v" data-pooling-tau=${run.tau}>${run.tau.toFixed(2)}</div><div class="s">score vs stand-alone</div></div>
+        <div><div class="k">Kendall τ-b, this run</div><div class="v" data-pooling-tau=${run.tau}>${run.tau.toFixed(2)}</div><div class="s">${new Set(run.scores).size === 1 ? 'every score equal: no ranking (τ = 0)' : 'score vs stand-alone'}</div></div>
         <div><div class="k">seed vs seed τ</div><div class="v">${seedTau.toFixed(2)}</div><div class="s">stand-alone, seeds 0 and 1</div></div>
       </div>
       ${this.renderShares()}
