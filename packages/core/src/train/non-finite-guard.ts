@@ -20,7 +20,11 @@ export function allFinite(tensors: readonly tf.Tensor[]): tf.Scalar {
     if (tf.getKernel(ALL_FINITE, tf.getBackend())) {
       return tf.engine().runKernel(ALL_FINITE, Object.fromEntries(tensors.map((t, i) => [`t${i}`, t])), { count: tensors.length }) as tf.Scalar;
     }
-    const sums = tensors.map((t) => tf.sum(t)); // one scalar each
+    // int32 and bool are always finite (and their sums would not stack with float sums); so are empty
+    // tensors (tfjs webgl cannot sum one).
+    const floats = tensors.filter((t) => t.dtype === 'float32' && t.size > 0);
+    if (floats.length === 0) return tf.scalar(true, 'bool');
+    const sums = floats.map((t) => tf.sum(t)); // one scalar each
     return tf.isFinite(sums.length === 1 ? sums[0]! : tf.sum(tf.stack(sums))) as tf.Scalar;
   });
 }
