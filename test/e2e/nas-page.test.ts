@@ -145,6 +145,7 @@ describe('nas.html', () => {
       expect(shown).toEqual(run.scores);
       expect(Number(await card.locator('[data-pooling-tau]').getAttribute('data-pooling-tau'))).toBeCloseTo(tau(shown, ref), 12);
       expect(await card.locator('th:has-text("p(model")').count()).toBe(kind === 'one' ? 0 : 1);
+      expect(await card.locator('td .tag').count()).toBe(kind === 'one' ? 0 : 8);
     }
     for (const kind of ['one', 'balanced', 'unbalanced']) {
       const printed = Number(await card.locator(`tr[data-kind="${kind}"]`).getAttribute('data-tau-mean'));

@@ -1,6 +1,7 @@
 // <weft-nas-cell-alphas>: D-DARTS' per-cell α on nas.html, compactly — one small heatmap per cell
 // of the supernet (rows: edges `node ← input`, columns: ops), the shade of a square its softmax
-// weight and the strongest op of each edge outlined, so cells of one type can be seen to differ.
+// weight relative to the cell's largest (squared, for contrast; the exact share in its tooltip),
+// the strongest op of each edge outlined, so cells of one type can be seen to differ.
 import { LitElement, css, html } from 'lit';
 import type { CellAlphas } from '../jobs/nas-job.js';
 
@@ -62,8 +63,10 @@ export class WeftNasCellAlphas extends LitElement {
     }
   `;
   override render() {
-    return this.cells.map(
-      (c) => html`<div data-cell=${c.label}>
+    return this.cells.map((c) => {
+      // Shade relative to the cell's largest weight: early in a search every α is near 1/ops.
+      const top = Math.max(...c.weights.flat());
+      return html`<div data-cell=${c.label}>
         <h3>${c.label}</h3>
         <table>
           <thead><tr><th></th>${c.ops.map((op) => html`<th title=${op}>${short(op)}</th>`)}</tr></thead>
@@ -71,13 +74,13 @@ export class WeftNasCellAlphas extends LitElement {
             ${c.weights.map((row, e) => {
               const best = row.indexOf(Math.max(...row));
               return html`<tr><th>${c.edges[e]}</th>${row.map(
-                (w, k) => html`<td class=${k === best ? 'best' : ''} title=${`${c.edges[e]}: ${c.ops[k]} ${(w * 100).toFixed(0)}%`} .style=${`background:color-mix(in srgb, var(--accent, #3b6fd8) ${(4 + 96 * w).toFixed(1)}%, var(--surface, #fff))`}></td>`,
+                (w, k) => html`<td class=${k === best ? 'best' : ''} title=${`${c.edges[e]}: ${c.ops[k]} ${(w * 100).toFixed(0)}%`} .style=${`background:color-mix(in srgb, var(--accent, #3b6fd8) ${(4 + 96 * (w / top) ** 2).toFixed(1)}%, var(--surface, #fff))`}></td>`,
               )}</tr>`;
             })}
           </tbody>
         </table>
-      </div>`,
-    );
+      </div>`;
+    });
   }
 }
 

@@ -140,8 +140,10 @@ export class WeftNasPooling extends LitElement {
         .controls {
           grid-template-columns: minmax(0, 1fr);
         }
-        .bar {
-          width: 56px;
+        th,
+        td {
+          padding-left: 8px;
+          padding-right: 8px;
         }
         .wide {
           display: none;
@@ -194,7 +196,7 @@ export class WeftNasPooling extends LitElement {
       </div>
       <div class="scroll">
         <table class="num" data-pooling-table>
-          <thead><tr><th>configuration</th><th>stand-alone</th>${M > 1 ? html`<th>p(model | c)</th><th class="wide">served by</th>` : ''}<th>score</th></tr></thead>
+          <thead><tr><th>configuration</th><th>stand-alone</th>${M > 1 ? html`<th class="wide">p(model | c)</th><th>model</th>` : ''}<th>score</th></tr></thead>
           <tbody>
             ${t.configs.map((key, c) => {
               const m = modelOf(last.assoc, M, c);
@@ -202,9 +204,9 @@ export class WeftNasPooling extends LitElement {
                 <td><span class="cfg">${key}</span></td>
                 <td>${formatPercent(ref[c]!)}</td>
                 ${M > 1
-                  ? html`<td><span class="bar" title=${last.assoc.slice(c * M, c * M + M).map((p, k) => `model ${k + 1}: ${formatPercent(p, 0)}`).join(', ')}>
+                  ? html`<td class="wide"><span class="bar" title=${last.assoc.slice(c * M, c * M + M).map((p, k) => `model ${k + 1}: ${formatPercent(p, 0)}`).join(', ')}>
                         ${last.assoc.slice(c * M, c * M + M).map((p, k) => html`<span class="m${k}" .style=${`width:${(p * 100).toFixed(1)}%`}></span>`)}</span></td>
-                      <td class="wide"><span class="tag m${m}">${m + 1}</span></td>`
+                      <td><span class="tag m${m}">${m + 1}</span></td>`
                   : ''}
                 <td data-score=${run.scores[c]!}>${formatPercent(run.scores[c]!)}</td>
               </tr>`;

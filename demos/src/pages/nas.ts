@@ -163,7 +163,7 @@ export class WeftNasPage extends LitElement {
             <h2 class="card-title" id="alpha-title">${s.space === 'entangled' ? 'Architecture weights per choice' : 'Architecture weights per edge'} <span class="aside">${s.space === 'entangled' ? 'softmax(β) · ★ = teacher' : `${v?.ownRows ? 'edge weight × op share' : 'softmax(α)'}${v?.cells ? ', first cell of each type' : ''}${s.space === 'conv' ? ', normal then reduction cell' : ' · ★ = teacher'}`}</span></h2>
             <weft-nas-bars .groups=${v?.groups ?? []}></weft-nas-bars>
             ${v?.cells
-              ? html`<h2 class="card-title spaced" data-cell-alphas>Every cell's own α <span class="aside">D-DARTS: softmax(α) per cell, edges × ops · outlined = strongest op</span></h2>
+              ? html`<h2 class="card-title spaced" data-cell-alphas>Every cell's own α <span class="aside">D-DARTS: softmax(α) per cell, edges × ops, darker = larger · outlined = strongest op</span></h2>
                   <weft-nas-cell-alphas .cells=${v.cells}></weft-nas-cell-alphas>`
               : nothing}
           </section>
