@@ -15,6 +15,7 @@ import { simdBatchMatMulFor } from './batch-mat-mul-simd.js';
 import { assertDtype, computeOutput, isHeapBackend, runBackendKernel, type HeapBackend } from './io.js';
 import { writeTransposeModule } from './transpose-simd.js';
 import { heapKernels } from './wasm-module.js';
+import { isWebGPU, type WebGPUBackendLike, type WebGPUProgramLike } from './webgpu-program.js';
 
 export const GROUPED_MAT_MUL = 'WeftGroupedMatMul';
 export const GROUPED_MAT_MUL_WEIGHT_GRAD = 'WeftGroupedMatMulWeightGrad';
@@ -59,22 +60,6 @@ function weightGradComposite(backendName: string, backend: unknown, x: TensorInf
   }
 }
 
-/** The part of tfjs-backend-webgpu's program interface the WGSL kernels use. */
-interface WebGPUProgramLike {
-  outputShape: number[];
-  shaderKey: string;
-  dispatchLayout: { x: number[] };
-  dispatch: [number, number, number];
-  variableNames: string[];
-  uniforms: string;
-  workgroupSize: [number, number, number];
-  size: boolean;
-  getUserCode(): string;
-}
-interface WebGPUBackendLike {
-  runWebGPUProgram(program: WebGPUProgramLike, inputs: TensorInfo[], dtype: string, uniforms: Array<{ type: string; data: number[] }>): TensorInfo;
-}
-const isWebGPU = (backend: unknown): backend is WebGPUBackendLike => typeof (backend as Partial<WebGPUBackendLike>).runWebGPUProgram === 'function';
 const WORKGROUP = 64;
 
 /** A one-thread-per-output WGSL program over `outputShape` reading `inputs`, with int uniforms `names`. */
