@@ -25,6 +25,9 @@ export const SINGLE_PRODUCT_MAX = 1 << 25;
  */
 export const SINGLE_PRODUCT_MAX_THREADED = 1 << 21;
 
+/** Fewest rows of one product with a transposed B that run here (fewer go to XNNPACK; see simdBatchMatMul). */
+export const SINGLE_PRODUCT_TRANSPOSED_MIN_ROWS = 16;
+
 /** XNNPACK's thread count on `backend` (1 when the build has no threads or does not say). */
 function threadsOf(backend: unknown): number {
   const n = (backend as { wasm?: { tfjs?: { getThreadsCount?: () => number } } }).wasm?.tfjs?.getThreadsCount?.();
@@ -170,6 +173,10 @@ export function simdBatchMatMul(inner: KernelFunc): KernelFunc {
     const N = transposeB ? bRows : bCols;
     if ((transposeB ? bCols : bRows) !== K) return inner(args); // tfjs's kernel reports the mismatch
     if (batch <= 1 && M * K * N > (threadsOf(backend) > 1 ? SINGLE_PRODUCT_MAX_THREADED : SINGLE_PRODUCT_MAX)) return inner(args);
+    // A transposed B is transposed here once per call, K·N work: for one product of few rows (a decode
+    // step's tied vocabulary head, 1 × d · (V × d)ᵀ) that is as much as the product itself, and XNNPACK
+    // reads the transposed layout directly (hf.decode_tokens_per_s fell from 409 to 219 without this).
+    if (batch <= 1 && (M < TILE_ROWS || (transposeB && M < SINGLE_PRODUCT_TRANSPOSED_MIN_ROWS))) return inner(args);
     const bmm = simdBatchMatMulFor(backend);
     if (!bmm) return inner(args);
     // (…, N, K) -> (…, K, N): B is read row-major.
