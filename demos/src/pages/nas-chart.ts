@@ -37,15 +37,8 @@ export function chartFrame(width: number, [x0, x1]: readonly [number, number], [
   };
 }
 
-/** Round ticks (steps of 1, 2 or 5 × 10^k) inside [lo, hi], about four of them. */
-export function niceTicks(lo: number, hi: number): number[] {
-  const raw = (hi - lo) / 4;
-  const p = 10 ** Math.floor(Math.log10(raw));
-  const step = [1, 2, 5, 10].map((m) => m * p).find((st) => st >= raw)!;
-  const out: number[] = [];
-  for (let v = Math.ceil(lo / step) * step; v <= hi + 1e-12; v += step) out.push(Number(v.toPrecision(12)));
-  return out;
-}
+/** Round axis ticks, shared with the other pages' charts. */
+export { niceTicks } from '../components/nice-ticks.js';
 
 /** Dashed vertical grid lines at `ticks` with labels under the plot (`label` null: line only). */
 export function xGrid(f: ChartFrame, ticks: readonly number[], label: (v: number) => string | null): SVGTemplateResult[] {
@@ -88,6 +81,22 @@ export const chartStyles = css`
   .tick {
     fill: var(--muted);
     font-size: 12px;
+  }
+  /* A legend of line swatches (.sw, coloured by each chart's own classes). */
+  .legend {
+    display: flex;
+    flex-wrap: wrap;
+    gap: 6px 18px;
+    font-size: 13px;
+    margin: 4px 0 2px;
+  }
+  .sw {
+    display: inline-block;
+    width: 18px;
+    height: 0;
+    border-top: 3px solid;
+    vertical-align: middle;
+    margin-right: 6px;
   }
   .axis-label {
     fill: var(--muted);

@@ -110,19 +110,7 @@ export class WeftNasPooling extends LitElement {
         letter-spacing: 0.15em;
       }
       .legend {
-        display: flex;
-        flex-wrap: wrap;
-        gap: 6px 18px;
-        font-size: 13px;
         margin: 14px 0 2px;
-      }
-      .sw {
-        display: inline-block;
-        width: 18px;
-        height: 0;
-        border-top: 3px solid;
-        vertical-align: middle;
-        margin-right: 6px;
       }
       .sw.balanced {
         border-color: var(--accent);

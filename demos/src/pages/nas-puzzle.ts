@@ -59,21 +59,6 @@ export class WeftNasPuzzle extends LitElement {
         fill-opacity: 0.35;
         stroke: none;
       }
-      .legend {
-        display: flex;
-        flex-wrap: wrap;
-        gap: 6px 18px;
-        font-size: 13px;
-        margin: 4px 0 2px;
-      }
-      .sw {
-        display: inline-block;
-        width: 18px;
-        height: 0;
-        border-top: 3px solid;
-        vertical-align: middle;
-        margin-right: 6px;
-      }
       .sw.searched {
         border-color: var(--accent);
       }

@@ -69,12 +69,6 @@ export class WeftNasRegnet extends LitElement {
       .dot.any {
         border-color: #e8853d;
       }
-      .legend {
-        display: flex;
-        gap: 18px;
-        font-size: 13px;
-        margin: 4px 0 2px;
-      }
       ul.rule {
         margin: 8px 0 0;
         padding-left: 18px;
