@@ -7,4 +7,4 @@ import { ensureDependencies, pnpm, run } from './env.mjs';
 
 ensureDependencies();
 const [pn, pre] = pnpm();
-run(pn, [...pre, 'exec', 'vitest', 'run', '--config', 'scripts/astraios/vitest.config.ts', 'scripts/astraios/make-table.test.ts'], { env: { WEFT_ASTRAIOS_WRITE: '1' } });
+run(pn, [...pre, 'exec', 'vitest', 'run', '--config', 'scripts/tables.vitest.config.ts', 'scripts/astraios/make-table.test.ts'], { env: { WEFT_ASTRAIOS_WRITE: '1' } });

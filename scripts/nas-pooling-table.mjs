@@ -6,4 +6,4 @@ import { ensureDependencies, pnpm, run } from './env.mjs';
 
 ensureDependencies();
 const [pn, pre] = pnpm();
-run(pn, [...pre, 'exec', 'vitest', 'run', '--config', 'scripts/nas-ranking/vitest.config.ts', 'scripts/nas-ranking/make-pooling.test.ts'], { env: { WEFT_NAS_POOLING_WRITE: '1' } });
+run(pn, [...pre, 'exec', 'vitest', 'run', '--config', 'scripts/tables.vitest.config.ts', 'scripts/nas-ranking/make-pooling.test.ts'], { env: { WEFT_NAS_POOLING_WRITE: '1' } });

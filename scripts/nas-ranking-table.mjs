@@ -12,4 +12,4 @@ import { ensureDependencies, pnpm, run } from './env.mjs';
 ensureDependencies();
 const [pn, pre] = pnpm();
 const methods = process.argv[2] ?? '';
-run(pn, [...pre, 'exec', 'vitest', 'run', '--config', 'scripts/nas-ranking/vitest.config.ts', 'scripts/nas-ranking/make-table.test.ts'], { env: { WEFT_NAS_RANKING_WRITE: '1', WEFT_NAS_RANKING_METHODS: methods } });
+run(pn, [...pre, 'exec', 'vitest', 'run', '--config', 'scripts/tables.vitest.config.ts', 'scripts/nas-ranking/make-table.test.ts'], { env: { WEFT_NAS_RANKING_WRITE: '1', WEFT_NAS_RANKING_METHODS: methods } });
