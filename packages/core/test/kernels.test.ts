@@ -118,7 +118,7 @@ describe('registration', () => {
         '_FusedMatMul',
       ]),
     );
-    const grouped = ['WeftGroupedMatMul', 'WeftGroupedMatMulWeightGrad'];
+    const grouped = ['WeftGroupedMatMul', 'WeftGroupedMatMulWeightGrad', 'WeftGroupedBiasGrad'];
     expect(names).toEqual(expect.arrayContaining(grouped));
     expect(trainingKernelNames('cpu')).toEqual(['UnsortedSegmentSum', 'ResizeNearestNeighborGrad', 'BatchMatMul', ...grouped, 'WeftSelectByScalar', 'WeftAdamUpdate', 'WeftSgdUpdate', 'WeftSelectAllByScalar', 'WeftAllFinite', 'WeftLayerNorm', 'WeftLayerNormGrad', 'WeftActivation', 'WeftActivationGrad', 'WeftMaskedSoftmax', 'WeftMaskedSoftmaxGrad', 'WeftSoftmaxXent', 'WeftSoftmaxXentGrad']);
     // webgl/webgpu: the BatchMatMul broadcast fix (once their package is loaded: not in Node's project) and the grouped product.

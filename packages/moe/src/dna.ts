@@ -251,13 +251,12 @@ function stackedFfns(mlps: MLP[]): ExpertBlocks {
   const b1 = part((m) => fc(m).fc1.bias!) as tf.Tensor2D; // (f + 1, hidden)
   const w2 = part((m) => fc(m).fc2.weight) as tf.Tensor3D; // (f + 1, hidden, d)
   const b2 = part((m) => fc(m).fc2.bias!) as tf.Tensor2D; // (f + 1, d)
-  const bias = (b: tf.Tensor2D, group: tf.Tensor1D) => tf.expandDims(tf.gather(b, group), 1); // (G, out) -> (G, 1, out)
   return {
     config: { numExperts: mlps.length + 1 },
     apply(buf: tf.Tensor3D, group: tf.Tensor1D | null): tf.Tensor3D {
       if (!group) throw new Error('DistributedModules: FFN dispatch needs a dropless plan (blocks naming their module)');
-      const hid = act(tf.add(groupedMatMul(buf, w1, group), bias(b1, group))) as tf.Tensor3D; // (G, b, hidden)
-      return tf.add(groupedMatMul(hid, w2, group), bias(b2, group)) as tf.Tensor3D; // (G, b, d)
+      const hid = act(groupedMatMul(buf, w1, group, b1)) as tf.Tensor3D; // (G, b, hidden)
+      return groupedMatMul(hid, w2, group, b2); // (G, b, d)
     },
   };
 }

@@ -68,6 +68,11 @@ function times(x: tf.Tensor3D, w: tf.Tensor, blockExpert: tf.Tensor1D | null): t
   return blockExpert ? groupedMatMul(x, w as tf.Tensor3D, blockExpert) : tf.matMul(x, w as tf.Tensor3D);
 }
 
+/** {@link times} plus each block's expert bias b [E, out] on every row (grouped: inside the kernel, no gathered copy). */
+function affine(x: tf.Tensor3D, w: tf.Tensor, b: tf.Tensor, blockExpert: tf.Tensor1D | null): tf.Tensor3D {
+  return blockExpert ? groupedMatMul(x, w as tf.Tensor3D, blockExpert, b as tf.Tensor2D) : (tf.add(tf.matMul(x, w as tf.Tensor3D), pickBias(b, null)) as tf.Tensor3D);
+}
+
 /** Per-block bias (G, 1, out) from a stacked bias [E, out]. */
 function pickBias(b: tf.Tensor, blockExpert: tf.Tensor1D | null): tf.Tensor {
   const p = pick(b, blockExpert);
@@ -147,8 +152,8 @@ export class StackedExperts extends Module<tf.Tensor3D, tf.Tensor3D> {
     if (!blockExpert && g !== this.config.numExperts) throw new Error(`StackedExperts: ${g} blocks without blockExpert; expected numExperts=${this.config.numExperts}`);
     const P = this.p;
     if (this.kind === 'ffn') {
-      const hid = gelu(tf.add(times(buf, P.w1!, blockExpert), pickBias(P.b1!, blockExpert))); // (G, b, h)
-      return tf.add(times(hid as tf.Tensor3D, P.w2!, blockExpert), pickBias(P.b2!, blockExpert)) as tf.Tensor3D;
+      const hid = gelu(affine(buf, P.w1!, P.b1!, blockExpert)); // (G, b, h)
+      return affine(hid as tf.Tensor3D, P.w2!, P.b2!, blockExpert);
     }
     if (this.kind === 'swiglu') {
       const gate = silu(times(buf, P.wGate!, blockExpert));

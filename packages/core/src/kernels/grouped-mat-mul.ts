@@ -1,8 +1,14 @@
 // The kernels of Weft's grouped matrix product (the op and its gradient: ops/grouped-mat-mul.ts),
 // registered on every backend:
 //   WeftGroupedMatMul            x (G, b, K), w (E, K, N), group (G,) int32 -> y (G, b, N), y[g] = x[g]·w[group[g]];
-//                                with attr transposeW, w (E, N, K) and y[g] = x[g]·w[group[g]]ᵀ (the gradient for x)
+//                                with an optional bias (E, N), y[g] = x[g]·w[group[g]] + bias[group[g]] (each row);
+//                                with attr transposeW, w (E, N, K) and y[g] = x[g]·w[group[g]]ᵀ (the gradient for x; no bias)
 //   WeftGroupedMatMulWeightGrad  x (G, b, K), dy (G, b, N), group (G,) -> dw (E, K, N), dw[e] = Σ_{group[g]=e} x[g]ᵀ·dy[g]
+//   WeftGroupedBiasGrad          dy (G, b, N), group (G,) -> db (E, N), db[e] = Σ_{group[g]=e} Σ_i dy[g, i]
+// The bias is fused because the composition it replaces — gather bias[group] (G, 1, N), a broadcast
+// Add, and in the gradient a Sum over the block rows plus an UnsortedSegmentSum — was slow where
+// blocks are short: tfjs wasm's broadcast Add of (304, 4, 256) + (304, 1, 256) took 1.7 ms (process
+// CPU time; (19, 64, 256) + (19, 1, 256): 0.16 ms), a dropless MoE step at E=64 paid it per expert layer.
 // wasm runs each run of consecutive blocks of one expert as one SIMD product in place (no weight copies; with transposeW,
 // the expert's matrix or — for a run shorter than it — the run's rows are transposed in cache); cpu runs plain loops; webgpu
 // runs two WGSL programs that read each block's expert matrix in place (one thread per output
@@ -10,15 +16,16 @@
 // webgl runs its own GatherV2 + BatchMatMul (and BatchMatMul + UnsortedSegmentSum) kernels.
 // On webgpu the group indices are not read back: a block naming no expert gives NaN rows (forward)
 // and adds to no expert (weight gradient).
-import type { KernelBackend, KernelConfig, KernelFunc, TensorInfo } from '@tensorflow/tfjs-core';
+import type { KernelBackend, KernelConfig, KernelFunc, NamedAttrMap, TensorInfo } from '@tensorflow/tfjs-core';
 import { simdBatchMatMulFor } from './batch-mat-mul-simd.js';
-import { assertDtype, computeOutput, isHeapBackend, runBackendKernel, type HeapBackend } from './io.js';
+import { assertDtype, computeOutput, isHeapBackend, runBackendKernel, type HeapBackend, type NumericArray } from './io.js';
 import { writeTransposeModule } from './transpose-simd.js';
 import { heapKernels } from './wasm-module.js';
 import { isWebGPU, type WebGPUBackendLike, type WebGPUProgramLike } from './webgpu-program.js';
 
 export const GROUPED_MAT_MUL = 'WeftGroupedMatMul';
 export const GROUPED_MAT_MUL_WEIGHT_GRAD = 'WeftGroupedMatMulWeightGrad';
+export const GROUPED_BIAS_GRAD = 'WeftGroupedBiasGrad';
 
 /** Throw unless every group index lies in [0, e). */
 function checkGroups(kernel: string, groups: ArrayLike<number>, e: number): void {
@@ -38,15 +45,44 @@ function forRuns(groups: ArrayLike<number>, f: (g: number, r: number) => void): 
   }
 }
 
+/** Write `row` into `rows` consecutive rows of `out` from `start` (one copy, then doubling copies within `out`). */
+function fillRows(out: NumericArray, start: number, row: NumericArray, rows: number): void {
+  const n = row.length;
+  out.set(row, start);
+  for (let filled = 1; filled < rows; ) {
+    const c = Math.min(filled, rows - filled);
+    out.copyWithin(start + filled * n, start, start + c * n);
+    filled += c;
+  }
+}
+
 const offset = (backend: HeapBackend, t: TensorInfo) => backend.typedArrayFromHeap(t).byteOffset;
 
-/** Forward on the composite path: w[group] gathered, then one batched product. */
-function forwardComposite(backendName: string, backend: unknown, x: TensorInfo, w: TensorInfo, group: TensorInfo): TensorInfo {
-  const picked = runBackendKernel('GatherV2', backendName, backend, { x: w, indices: group }, { axis: 0, batchDims: 0 }); // (G, K, N)
+/** Forward on the composite path: w[group] gathered, then one batched product (+ bias[group] gathered, added per block). */
+function forwardComposite(backendName: string, backend: unknown, x: TensorInfo, w: TensorInfo, group: TensorInfo, bias: TensorInfo | undefined): TensorInfo {
+  const run = (name: string, inputs: Record<string, TensorInfo>, attrs: Record<string, unknown>) => runBackendKernel(name, backendName, backend, inputs, attrs as NamedAttrMap);
+  const temps: TensorInfo[] = [];
+  const keep = (t: TensorInfo) => (temps.push(t), t);
   try {
-    return runBackendKernel('BatchMatMul', backendName, backend, { a: x, b: picked }, { transposeA: false, transposeB: false });
+    const picked = keep(run('GatherV2', { x: w, indices: group }, { axis: 0, batchDims: 0 })); // (G, K, N)
+    const y = run('BatchMatMul', { a: x, b: picked }, { transposeA: false, transposeB: false });
+    if (!bias) return y;
+    keep(y);
+    const rows = keep(run('GatherV2', { x: bias, indices: group }, { axis: 0, batchDims: 0 })); // (G, N)
+    const shaped = keep(run('Reshape', { x: rows }, { shape: [rows.shape[0], 1, rows.shape[1]] })); // (G, N) -> (G, 1, N)
+    return run('Add', { a: y, b: shaped }, {});
   } finally {
-    (backend as KernelBackend).disposeData(picked.dataId);
+    for (const t of temps) (backend as KernelBackend).disposeData(t.dataId);
+  }
+}
+
+/** Bias gradient on the composite path: dy summed over each block's rows, then per group. */
+function biasGradComposite(backendName: string, backend: unknown, dy: TensorInfo, group: TensorInfo, e: number): TensorInfo {
+  const perBlock = runBackendKernel('Sum', backendName, backend, { x: dy }, { axis: [1], keepDims: false }); // (G, N)
+  try {
+    return runBackendKernel('UnsortedSegmentSum', backendName, backend, { x: perBlock, segmentIds: group }, { numSegments: e });
+  } finally {
+    (backend as KernelBackend).disposeData(perBlock.dataId);
   }
 }
 
@@ -85,8 +121,8 @@ function wgslProgram(key: string, outputShape: number[], inputs: string[], names
 
 const ints = (...v: number[]) => v.map((d) => ({ type: 'int32', data: [d] }));
 
-/** y[g, i, n] = Σ_k x[g, i, k] · w[group[g], k, n], reading w in place. */
-function forwardWebGPU(backend: WebGPUBackendLike, x: TensorInfo, w: TensorInfo, group: TensorInfo, G: number, b: number, K: number, E: number, N: number): TensorInfo {
+/** y[g, i, n] = Σ_k x[g, i, k] · w[group[g], k, n] (+ bias[group[g], n]), reading w in place. */
+function forwardWebGPU(backend: WebGPUBackendLike, x: TensorInfo, w: TensorInfo, group: TensorInfo, bias: TensorInfo | undefined, G: number, b: number, K: number, E: number, N: number): TensorInfo {
   const body = `
           let n = index % uniforms.N;
           let row = index / uniforms.N;
@@ -94,13 +130,14 @@ function forwardWebGPU(backend: WebGPUBackendLike, x: TensorInfo, w: TensorInfo,
           if (e < 0 || e >= uniforms.E) { setOutputAtIndex(index, bitcast<f32>(u32(uniforms.E) * 0u + 0x7fc00000u)); return; } // NaN (runtime: WGSL refuses a constant NaN)
           let xo = row * uniforms.K;
           let wo = e * uniforms.K * uniforms.N + n;
-          var acc = 0.0;
+          var acc = ${bias ? 'f32(bias[e * uniforms.N + n])' : '0.0'};
           for (var k = 0; k < uniforms.K; k = k + 1) {
             acc = acc + f32(x[xo + k]) * f32(w[wo + k * uniforms.N]);
           }
           setOutputAtIndex(index, acc);`;
-  const program = wgslProgram('weft_grouped_mat_mul', [G, b, N], ['x', 'w', 'group'], ['B', 'K', 'N', 'E'], body);
-  return backend.runWebGPUProgram(program, [x, w, group], 'float32', ints(b, K, N, E));
+  const names = bias ? ['x', 'w', 'group', 'bias'] : ['x', 'w', 'group'];
+  const program = wgslProgram(bias ? 'weft_grouped_mat_mul_bias' : 'weft_grouped_mat_mul', [G, b, N], names, ['B', 'K', 'N', 'E'], body);
+  return backend.runWebGPUProgram(program, bias ? [x, w, group, bias] : [x, w, group], 'float32', ints(b, K, N, E));
 }
 
 /** dw[e, k, n] = Σ over blocks g of expert e, in order, of Σ_i x[g, i, k] · dy[g, i, n]. */
@@ -123,6 +160,24 @@ function weightGradWebGPU(backend: WebGPUBackendLike, x: TensorInfo, dy: TensorI
   return backend.runWebGPUProgram(program, [x, dy, group], 'float32', ints(G, b, K, N));
 }
 
+/** db[e, n] = Σ over blocks g of expert e, in order, of Σ_i dy[g, i, n]. */
+function biasGradWebGPU(backend: WebGPUBackendLike, dy: TensorInfo, group: TensorInfo, G: number, b: number, E: number, N: number): TensorInfo {
+  const body = `
+          let n = index % uniforms.N;
+          let e = index / uniforms.N;
+          var acc = 0.0;
+          for (var g = 0; g < uniforms.G; g = g + 1) {
+            if (group[g] == e) {
+              for (var i = 0; i < uniforms.B; i = i + 1) {
+                acc = acc + f32(dy[(g * uniforms.B + i) * uniforms.N + n]);
+              }
+            }
+          }
+          setOutputAtIndex(index, acc);`;
+  const program = wgslProgram('weft_grouped_bias_grad', [E, N], ['dy', 'group'], ['G', 'B', 'N'], body);
+  return backend.runWebGPUProgram(program, [dy, group], 'float32', ints(G, b, N));
+}
+
 function shapes(kernel: string, x: TensorInfo, other: TensorInfo, group: TensorInfo) {
   assertDtype(kernel, 'x', x, ['float32']);
   assertDtype(kernel, 'group', group, ['int32']);
@@ -132,10 +187,15 @@ function shapes(kernel: string, x: TensorInfo, other: TensorInfo, group: TensorI
 
 function forwardKernel(backendName: string): KernelFunc {
   const kernel: KernelFunc = ({ inputs, backend, attrs }) => {
-    const { x, w, group } = inputs as { x: TensorInfo; w: TensorInfo; group: TensorInfo };
+    const { x, w, group, bias } = inputs as { x: TensorInfo; w: TensorInfo; group: TensorInfo; bias?: TensorInfo };
     const transposeW = !!(attrs as { transposeW?: boolean } | undefined)?.transposeW;
     const { G, b, K, other } = shapes(GROUPED_MAT_MUL, x, w, group);
     const [E, , N] = transposeW ? [other[0], other[2], other[1]] : other; // w (E, K, N), or (E, N, K) read transposed
+    if (bias) {
+      if (transposeW) throw new Error(`${GROUPED_MAT_MUL}: a bias with transposeW is not supported (transposeW computes the x gradient, which has none)`);
+      assertDtype(GROUPED_MAT_MUL, 'bias', bias, ['float32']);
+      if (bias.shape.length !== 2 || bias.shape[0] !== E || bias.shape[1] !== N) throw new Error(`${GROUPED_MAT_MUL}: bias has shape [${bias.shape}]; expected [${E}, ${N}] (E, N)`);
+    }
     const bmm = isHeapBackend(backend) ? simdBatchMatMulFor(backend) : null;
     const t2d = isHeapBackend(backend) && transposeW ? heapKernels(backend, 'transpose', writeTransposeModule)?.t2d : undefined;
     if (isHeapBackend(backend) && bmm && (!transposeW || t2d)) {
@@ -147,12 +207,18 @@ function forwardKernel(backendName: string): KernelFunc {
         checkGroups(GROUPED_MAT_MUL, groups, E);
         const [xp, wp, yp] = [offset(backend, x), offset(backend, w), offset(backend, out)];
         const [sp, sq] = scratch.map((t) => offset(backend, t));
+        // With a bias, each row of y starts as its expert's bias row and the product adds to it.
+        const [y32, b32] = bias ? [backend.typedArrayFromHeap(out), backend.typedArrayFromHeap(bias)] : [];
         // t2d's tiles for a (rows, cols) source: wide sources in 16×64 tiles, others in 64×8.
         const tiles = (rows: number, cols: number): [number, number] => (cols > rows ? [16, 64] : [64, 8]);
         // A run of consecutive blocks of one expert is one product of run·b rows (dropless plans give each expert consecutive blocks).
         forRuns(groups, (g, r) => {
           const m = r * b;
           const [xr, we, yr] = [xp + 4 * g * b * K, wp + 4 * groups[g]! * K * N, yp + 4 * g * b * N];
+          if (y32 && b32) {
+            fillRows(y32, g * b * N, b32.subarray(groups[g]! * N, (groups[g]! + 1) * N), m);
+            return bmm(xr, we, yr, 1, m, K, N, 0, 0, K, 1, 1);
+          }
           if (!t2d) return bmm(xr, we, yr, 1, m, K, N, 0, 0, K, 1, 0);
           if (N > K && m * (K + N) < K * N) {
             // A short run (many experts, few rows each) into wide rows: yᵀ = w[e]·xᵀ, transposing the run's
@@ -184,10 +250,11 @@ function forwardKernel(backendName: string): KernelFunc {
       }
     }
     if (backendName === 'cpu') {
-      return computeOutput(GROUPED_MAT_MUL, backend, [G, b, N], 'float32', [x, w, group], (out, xs, ws, gs) => {
+      return computeOutput(GROUPED_MAT_MUL, backend, [G, b, N], 'float32', bias ? [x, w, group, bias] : [x, w, group], (out, xs, ws, gs, bs) => {
         checkGroups(GROUPED_MAT_MUL, gs!, E);
         for (let g = 0; g < G; g++) {
           const wo = gs![g]! * K * N;
+          if (bs) fillRows(out, g * b * N, bs.subarray(gs![g]! * N, (gs![g]! + 1) * N), b);
           for (let i = 0; i < b; i++) {
             const xo = (g * b + i) * K;
             const yo = (g * b + i) * N;
@@ -199,8 +266,8 @@ function forwardKernel(backendName: string): KernelFunc {
         }
       });
     }
-    if (backendName === 'webgpu' && isWebGPU(backend) && G * b * N > 0) return forwardWebGPU(backend, x, w, group, G, b, K, E, N);
-    return forwardComposite(backendName, backend, x, w, group);
+    if (backendName === 'webgpu' && isWebGPU(backend) && G * b * N > 0) return forwardWebGPU(backend, x, w, group, bias, G, b, K, E, N);
+    return forwardComposite(backendName, backend, x, w, group, bias);
   };
   return kernel;
 }
@@ -254,10 +321,61 @@ function weightGradKernel(backendName: string): KernelFunc {
   };
 }
 
+function biasGradKernel(backendName: string): KernelFunc {
+  return ({ inputs, backend, attrs }) => {
+    const { dy, group } = inputs as { dy: TensorInfo; group: TensorInfo };
+    const E = (attrs as { numGroups: number }).numGroups;
+    assertDtype(GROUPED_BIAS_GRAD, 'dy', dy, ['float32']);
+    assertDtype(GROUPED_BIAS_GRAD, 'group', group, ['int32']);
+    const [G, b, N] = dy.shape as [number, number, number];
+    const bmm = isHeapBackend(backend) ? simdBatchMatMulFor(backend) : null;
+    if (isHeapBackend(backend) && bmm) {
+      // db[e] (+)= 1·dy_run: a one-row product whose A is a single 1.0 read with strides 0 (a SIMD column sum of the run's rows).
+      const one = backend.makeOutput([1], 'float32');
+      const out = backend.makeOutput([E, N], 'float32');
+      try {
+        backend.typedArrayFromHeap(one)[0] = 1;
+        const groups = backend.typedArrayFromHeap(group);
+        checkGroups(GROUPED_BIAS_GRAD, groups, E);
+        const [op, dp, bp] = [offset(backend, one), offset(backend, dy), offset(backend, out)];
+        const written = new Uint8Array(E);
+        forRuns(groups, (g, r) => {
+          const e = groups[g]!;
+          bmm(op, dp + 4 * g * b * N, bp + 4 * e * N, 1, 1, r * b, N, 0, 0, 0, 0, written[e]!);
+          written[e] = 1;
+        });
+        const db = backend.typedArrayFromHeap(out);
+        for (let e = 0; e < E; e++) if (!written[e]) db.fill(0, e * N, (e + 1) * N);
+      } catch (e) {
+        backend.disposeData(out.dataId);
+        throw e;
+      } finally {
+        backend.disposeData(one.dataId);
+      }
+      return out;
+    }
+    if (backendName === 'cpu') {
+      return computeOutput(GROUPED_BIAS_GRAD, backend, [E, N], 'float32', [dy, group], (out, ds, gs) => {
+        checkGroups(GROUPED_BIAS_GRAD, gs!, E);
+        for (let g = 0; g < G; g++) {
+          const o = gs![g]! * N;
+          for (let i = 0; i < b; i++) {
+            const d = (g * b + i) * N;
+            for (let j = 0; j < N; j++) out[o + j] += ds![d + j]!;
+          }
+        }
+      });
+    }
+    if (backendName === 'webgpu' && isWebGPU(backend) && E * N > 0) return biasGradWebGPU(backend, dy, group, G, b, E, N);
+    return biasGradComposite(backendName, backend, dy, group, E);
+  };
+}
+
 /** The grouped-product kernels of `backendName` (wasm, cpu, webgl, webgpu). */
 export function groupedMatMulConfigs(backendName: string): KernelConfig[] {
   return [
     { kernelName: GROUPED_MAT_MUL, backendName, kernelFunc: forwardKernel(backendName) },
     { kernelName: GROUPED_MAT_MUL_WEIGHT_GRAD, backendName, kernelFunc: weightGradKernel(backendName) },
+    { kernelName: GROUPED_BIAS_GRAD, backendName, kernelFunc: biasGradKernel(backendName) },
   ];
 }
