@@ -120,7 +120,7 @@ describe('registration', () => {
     );
     const grouped = ['WeftGroupedMatMul', 'WeftGroupedMatMulWeightGrad', 'WeftGroupedBiasGrad'];
     expect(names).toEqual(expect.arrayContaining(grouped));
-    expect(trainingKernelNames('cpu')).toEqual(['UnsortedSegmentSum', 'ResizeNearestNeighborGrad', 'BatchMatMul', ...grouped, 'WeftSelectByScalar', 'WeftAdamUpdate', 'WeftSgdUpdate', 'WeftSelectAllByScalar', 'WeftAllFinite', 'WeftLayerNorm', 'WeftLayerNormGrad', 'WeftActivation', 'WeftActivationGrad', 'WeftMaskedSoftmax', 'WeftMaskedSoftmaxGrad', 'WeftSoftmaxXent', 'WeftSoftmaxXentGrad']);
+    expect(trainingKernelNames('cpu')).toEqual(['UnsortedSegmentSum', 'ResizeNearestNeighborGrad', 'BatchMatMul', ...grouped, 'WeftSelectByScalar', 'WeftAdamUpdate', 'WeftSgdUpdate', 'WeftSelectAllByScalar', 'WeftAllFinite', 'WeftLayerNorm', 'WeftLayerNormGrad', 'WeftLinear', 'WeftLinearParamGrad', 'WeftActivation', 'WeftActivationGrad', 'WeftMaskedSoftmax', 'WeftMaskedSoftmaxGrad', 'WeftSoftmaxXent', 'WeftSoftmaxXentGrad']);
     // webgl/webgpu: the BatchMatMul broadcast fix (once their package is loaded: not in Node's project) and the grouped product.
     expect(trainingKernelNames('webgpu')).toEqual([...(tf.getKernel('BatchMatMul', 'webgpu') ? ['BatchMatMul'] : []), ...grouped]);
     const before = names.map((n) => tf.getKernel(n, 'wasm')!.kernelFunc);
@@ -674,6 +674,30 @@ describe('BatchMatMul of a batch on wasm: the SIMD kernel', () => {
       await expectWasmMatchesCpu(() => inputs.map(({ ta, tb, A, B }) => tf.matMul(T(A), T(B), ta, tb)), 1e-4, 1e-5);
     });
   }
+  // The last N mod 4 columns run as one 4-column tile that reads B up to 12 bytes past a row's end
+  // (never storing those lanes); where that would read past the memory's end they run one scalar
+  // column at a time. Both paths, writing and accumulating, against a float64 triple loop.
+  it('the last N mod 4 columns: B in mid-memory and B ending at the memory’s end, written and accumulated (1e-5)', () => {
+    const memory = new WebAssembly.Memory({ initial: 1 });
+    const { bmm } = new WebAssembly.Instance(new WebAssembly.Module(writeModule({ bmm: writeBatchMatMulForTests() }, false)), { env: { memory } }).exports as { bmm: (...a: number[]) => void };
+    const heap = new Float32Array(memory.buffer);
+    for (const [m, k, n] of [[6, 5, 5], [9, 7, 6], [4, 3, 7], [5, 16, 11]] as const) {
+      for (const atEnd of [false, true]) {
+        for (const accumulate of [0, 1]) {
+          const [a, b, c0] = [rand([m, k]), rand([k, n]), rand([m, n])].map((d) => d.values as Float32Array) as [Float32Array, Float32Array, Float32Array];
+          const aPtr = 0, cPtr = 4 * 1024, bPtr = atEnd ? memory.buffer.byteLength - 4 * k * n : 8 * 1024;
+          heap.set(a, aPtr / 4); heap.set(b, bPtr / 4); heap.set(c0, cPtr / 4);
+          bmm(aPtr, bPtr, cPtr, 1, m, k, n, 0, 0, k, 1, accumulate);
+          for (let i = 0; i < m; i++)
+            for (let j = 0; j < n; j++) {
+              let want = accumulate ? c0[i * n + j]! : 0;
+              for (let q = 0; q < k; q++) want += a[i * k + q]! * b[q * n + j]!;
+              expect(Math.abs(heap[cPtr / 4 + i * n + j]! - want), `${m}×${k}×${n} atEnd=${atEnd} accumulate=${accumulate} (${i}, ${j})`).toBeLessThan(1e-5);
+            }
+        }
+      }
+    }
+  });
   it('leaves no tensors behind (with the transpose of B it makes)', async () => {
     const a = T(rand([3, 10, 12]));
     const b = T(rand([3, 16, 12]));

@@ -2,9 +2,12 @@
 // the backend's heap. tfjs wasm runs XNNPACK only for one matrix pair; for a batch it falls back
 // to a scalar loop (≈1.5 GFLOP/s), and splitting the batch into XNNPACK calls costs ≈1–2.5 ms of
 // setup per call, so stacked small products — MoE experts `[E, C, d] × [E, d, h]`, per-block
-// weights — were slow either way. This kernel tiles 4 rows × 8 columns in eight f32x4 registers,
-// reads A through strides (a transposed or broadcast A costs nothing) and B row-major (a
-// transposed B is transposed once with Weft's Transpose kernel, O(size)). One product (batch 1) goes
+// weights — were slow either way. This kernel tiles 4 rows × 8 columns in eight f32x4 registers
+// (each A value one broadcasting load, v128.load32_splat: 12% faster than f32.load + splat), reads
+// A through strides (a broadcast A costs nothing; a large transposed A is transposed first, see
+// below) and B row-major (a transposed B is transposed once with Weft's Transpose kernel, O(size));
+// the last N mod 4 columns are one 4-column tile too (a 256×256×10 product: 130 → 43 µs, was a
+// scalar loop per column). One product (batch 1) goes
 // to it too up to SINGLE_PRODUCT_MAX multiply-adds: there it beat tfjs's XNNPACK call, whose setup
 // dominates small products (process CPU time per call, Node, one thread: 256×64×64 62 vs 174 µs,
 // 8×64×64 2 vs 16 µs, 256³ 1.11 vs 1.19 ms, 512×256×256 2.32 vs 2.46 ms); from 512³ (10.8 vs 9.0 ms)
@@ -34,6 +37,11 @@ function threadsOf(backend: unknown): number {
   return typeof n === 'number' && n > 1 ? n : 1;
 }
 
+/** Fewest columns N of C for which a transposed A is transposed once rather than read through strides … */
+const TRANSPOSE_A_MIN_COLUMNS = 64;
+/** Fewest multiply-adds M·K·N of one product for that (below it the transpose kernel's fixed cost wins). */
+const TRANSPOSE_A_MIN_WORK = 1 << 20;
+
 /** Rows × f32x4 vectors per register tile of the main loop. */
 const TILE_ROWS = 4;
 const TILE_VECTORS = 2;
@@ -47,7 +55,7 @@ const TILE_VECTORS = 2;
 export function writeBatchMatMul(): FunctionWriter {
   const f = new FunctionWriter(12);
   const [aPtr, bPtr, cPtr, batch, M, K, N, aBS, bBS, aRS, aCS, accumulate] = f.params as [Local, Local, Local, Local, Local, Local, Local, Local, Local, Local, Local, Local];
-  const [b, i, j, k, pb, pc, aBase, bBase, cBase, rowBytes, matBytes, lastRowTile, lastTile8, lastTile4] = Array.from({ length: 14 }, () => f.local(I32));
+  const [b, i, j, k, pb, pc, aBase, bBase, cBase, rowBytes, matBytes, lastRowTile, lastTile8, lastTile4, overRead] = Array.from({ length: 15 }, () => f.local(I32));
   const pa = Array.from({ length: TILE_ROWS }, () => f.local(I32));
   const acc = Array.from({ length: TILE_ROWS * TILE_VECTORS }, () => f.local(V128));
   const bv = Array.from({ length: TILE_VECTORS }, () => f.local(V128));
@@ -82,7 +90,7 @@ export function writeBatchMatMul(): FunctionWriter {
     f.whileLoop(() => f.i32(0).get(k).lt(), () => {
       for (let v = 0; v < vectors; v++) f.get(pb).v128Load(16 * v).set(bv[v]!);
       for (let r = 0; r < rows; r++) {
-        f.get(pa[r]!).f32Load().f32x4Splat().set(av);
+        f.get(pa[r]!).v128Load32Splat().set(av);
         for (let v = 0; v < vectors; v++) {
           const a = acc[r * TILE_VECTORS + v]!;
           f.get(a).get(av).get(bv[v]!).f32x4Mul().f32x4Add().set(a);
@@ -93,6 +101,38 @@ export function writeBatchMatMul(): FunctionWriter {
     });
     for (let r = 0; r < rows; r++) {
       for (let v = 0; v < vectors; v++) f.get(pc).get(acc[r * TILE_VECTORS + v]!).v128Store(16 * v);
+      f.inc(pc, rowBytes);
+    }
+  };
+  /**
+   * The last N − j < 4 columns of C for rows i … i + rows − 1 as one 4-column tile: B is read four
+   * floats at a time past its row's end (the extra lanes hold the next row's values and are never
+   * stored), and only the first N − j lanes are written. Used when those reads stay inside memory.
+   */
+  const partialTile = (rows: number) => {
+    rowPointers(rows);
+    f.get(j).i32(2).shl().get(bBase).add().set(pb);
+    f.get(i).get(rowBytes).mul().get(cBase).add().get(j).i32(2).shl().add().set(pc);
+    for (let r = 0; r < rows; r++) f.v128Zero().set(acc[r * TILE_VECTORS]!);
+    f.get(K).set(k);
+    f.whileLoop(() => f.i32(0).get(k).lt(), () => {
+      f.get(pb).v128Load().set(bv[0]!);
+      for (let r = 0; r < rows; r++) {
+        f.get(pa[r]!).v128Load32Splat().set(av);
+        const a = acc[r * TILE_VECTORS]!;
+        f.get(a).get(av).get(bv[0]!).f32x4Mul().f32x4Add().set(a);
+        f.inc(pa[r]!, aCS);
+      }
+      f.inc(pb, rowBytes).inc(k, { constant: -1 });
+    });
+    for (let r = 0; r < rows; r++) {
+      for (let lane = 0; lane < 3; lane++) {
+        // C(i + r, j + lane) = the lane (+ its old value when accumulating), for lane < N − j.
+        f.ifElse(() => f.i32(lane).get(N).get(j).sub().lt(), () => {
+          f.get(pc).get(acc[r * TILE_VECTORS]!).f32x4ExtractLane(lane);
+          f.get(pc).f32Load(4 * lane).f32Zero().get(accumulate).select().f32Add().f32Store(4 * lane);
+        }, () => {});
+      }
       f.inc(pc, rowBytes);
     }
   };
@@ -117,7 +157,9 @@ export function writeBatchMatMul(): FunctionWriter {
     f.i32(0).set(j);
     f.whileLoop(() => f.get(j).get(lastTile8).le(), () => { tile(rows, 2); f.inc(j, { constant: 8 }); });
     f.whileLoop(() => f.get(j).get(lastTile4).le(), () => { tile(rows, 1); f.inc(j, { constant: 4 }); });
-    f.whileLoop(() => f.get(j).get(N).lt(), () => { scalarColumn(rows); f.inc(j, one); });
+    f.ifElse(() => f.get(j).get(N).lt().get(overRead).mul(), () => partialTile(rows), () => {
+      f.whileLoop(() => f.get(j).get(N).lt(), () => { scalarColumn(rows); f.inc(j, one); });
+    });
   };
 
   for (const stride of [aBS, bBS, aRS, aCS]) f.get(stride).i32(2).shl().set(stride); // floats -> bytes
@@ -125,6 +167,8 @@ export function writeBatchMatMul(): FunctionWriter {
   f.get(M).get(rowBytes).mul().set(matBytes);
   f.get(M).i32(TILE_ROWS).sub().set(lastRowTile);
   f.get(N).i32(8).sub().set(lastTile8);
+  // overRead = 1 when reading 16 bytes past the end of the last batch entry's B stays inside memory.
+  f.get(batch).i32(1).sub().get(bBS).mul().get(bPtr).add().get(K).get(rowBytes).mul().add().i32(16).add().i32(16).shrU().memorySize().ltU().set(overRead);
   f.get(N).i32(4).sub().set(lastTile4);
   f.i32(0).set(b);
   f.whileLoop(() => f.get(b).get(batch).lt(), () => {
@@ -179,19 +223,29 @@ export function simdBatchMatMul(inner: KernelFunc): KernelFunc {
     if (batch <= 1 && (M < TILE_ROWS || (transposeB && M < SINGLE_PRODUCT_TRANSPOSED_MIN_ROWS))) return inner(args);
     const bmm = simdBatchMatMulFor(backend);
     if (!bmm) return inner(args);
-    // (…, N, K) -> (…, K, N): B is read row-major.
-    const r = b.shape.length;
-    const bRowMajor = transposeB ? runBackendKernel('Transpose', 'wasm', backend, { x: b }, { perm: [...Array.from({ length: r - 2 }, (_, i) => i), r - 1, r - 2] }) : b;
+    /** (…, R, C) -> (…, C, R) with Weft's Transpose kernel. */
+    const swapLast = (t: TensorInfo) => {
+      const r = t.shape.length;
+      return runBackendKernel('Transpose', 'wasm', backend, { x: t }, { perm: [...Array.from({ length: r - 2 }, (_, i) => i), r - 1, r - 2] });
+    };
+    // B is read row-major: (…, N, K) -> (…, K, N). A transposed A is read through strides, one
+    // scalar per row M floats apart, which misses the cache (a 256×256×256 product ran at 0.89 of
+    // the row-major speed); from N ≥ 64 columns and 2^20 multiply-adds per product, one O(M·K)
+    // transpose costs less than that (64×256×256, CPU time under load: 259 vs 323–350 µs).
+    const bRowMajor = transposeB ? swapLast(b) : b;
+    const aRowMajor = transposeA && N >= TRANSPOSE_A_MIN_COLUMNS && M * K * N >= TRANSPOSE_A_MIN_WORK ? swapLast(a) : a;
+    const strided = aRowMajor === a && transposeA;
     try {
       const out = backend.makeOutput([...outBatch, M, N], 'float32');
       bmm(
-        heapOffset(backend, a), heapOffset(backend, bRowMajor), heapOffset(backend, out), batch, M, K, N,
+        heapOffset(backend, aRowMajor), heapOffset(backend, bRowMajor), heapOffset(backend, out), batch, M, K, N,
         aBatch === 1 ? 0 : M * K, bBatch === 1 ? 0 : K * N,
-        transposeA ? 1 : K, transposeA ? M : 1, 0,
+        strided ? 1 : K, strided ? M : 1, 0,
       );
       return out;
     } finally {
       if (bRowMajor !== b) backend.disposeData(bRowMajor.dataId);
+      if (aRowMajor !== a) backend.disposeData(aRowMajor.dataId);
     }
   };
 }

@@ -83,7 +83,13 @@ export class FunctionWriter {
   lt(): this { return this.op(0x48); }
   le(): this { return this.op(0x4c); }
   gt(): this { return this.op(0x4a); }
+  /** Unsigned `a < b`. */
+  ltU(): this { return this.op(0x49); }
+  /** Unsigned (logical) shift right. */
+  shrU(): this { return this.op(0x76); }
   eqz(): this { return this.op(0x45); }
+  /** The memory's size in 64 KiB pages. */
+  memorySize(): this { return this.op(0x3f, 0x00); }
   /** `c ? a : b` with `a b c` on the stack. */
   select(): this { return this.op(0x1b); }
 
@@ -116,6 +122,8 @@ export class FunctionWriter {
   /** v128.load / v128.store with 4-byte alignment (tensors are float-aligned, not 16-byte aligned). */
   v128Load(offset = 0): this { return this.simd(0x00, 2, ...uleb(offset)); }
   v128Store(offset = 0): this { return this.simd(0x0b, 2, ...uleb(offset)); }
+  /** One f32 at the address, in all four lanes (`v128.load32_splat`: one broadcasting load). */
+  v128Load32Splat(offset = 0): this { return this.simd(0x09, 2, ...uleb(offset)); }
   v128Zero(): this { return this.simd(0x0c, ...new Array<number>(16).fill(0)); }
   f32x4Splat(): this { return this.simd(0x13); }
   i32x4Splat(): this { return this.simd(0x11); }
