@@ -34,6 +34,7 @@
 //                     Binary ops outside XNNPACK (comparisons, logical ops, Maximum/Minimum, int32
 //                     Add/Sub/Mul) broadcast at ~100 ns per element: broadcast in JS (broadcast-binary.ts).
 //                     Identity copies (the engine clones every tensor a gradient saves): shared (identity.ts).
+//                     TopK sorts each row in full: a small k is one pass per row (top-k.ts; a router's top-2 of 512×64).
 //   slow on cpu:      UnsortedSegmentSum (one full mask per segment: quadratic).
 //   also missing on wasm, not needed for training here: Complex/Real/Imag/FFT/IFFT/ComplexAbs,
 //                     RaggedGather/RaggedRange/RaggedTensorToTensor, StaticRegexReplace,
@@ -81,6 +82,7 @@ import { activationWebGPUConfigs } from './activation-webgpu.js';
 import { maskedSoftmaxWebGPUConfigs } from './masked-softmax-webgpu.js';
 import { softmaxCrossEntropyWebGPUConfigs } from './softmax-cross-entropy-webgpu.js';
 import { transposeWasmConfig } from './transpose-simd.js';
+import { topKWasmConfig } from './top-k.js';
 import { BROADCAST_BINARY_KERNELS, broadcastBinaryWasmConfig } from './broadcast-binary.js';
 import { identityWasmConfig } from './identity.js';
 import { clipActivationConfig, selectLeakyReluConfig, nanKeepingActivationWasmConfigs, nanKeepingSoftmaxConfig, nanKeepingUnaryConfig } from './nan-activations.js';
@@ -122,6 +124,7 @@ function kernelsFor(backend: string): KernelConfig[] {
       selectByScalarConfig('wasm'),
       ...['Sum', 'Mean', 'Max', 'Min'].flatMap((n) => wrap(n, reduceWasmConfig)),
       ...wrap('Transpose', transposeWasmConfig),
+      ...wrap('TopK', topKWasmConfig),
       ...BROADCAST_BINARY_KERNELS.flatMap((n) => wrap(n, broadcastBinaryWasmConfig)),
       identityWasmConfig,
       ...optimizerUpdateConfigs('wasm'),
