@@ -52,11 +52,14 @@ export interface StepProfile {
 
 /** Floating-point operations of one matrix-product kernel from its shapes (2·M·K·N per product). */
 export function productFlops(name: string, inputShapes: (number[] | null)[], outputShapes: number[][]): number {
-  if (!['BatchMatMul', '_FusedMatMul', 'WeftGroupedMatMul'].includes(name)) return 0;
-  const a = inputShapes[0];
-  const out = outputShapes[0];
-  if (!a || !out || a.length < 2 || out.length < 2) return 0;
   const size = (s: number[]) => s.reduce((p, d) => p * d, 1);
+  const [a, b] = inputShapes;
+  const out = outputShapes[0];
+  if (!a || !b || !out) return 0;
+  if (name === 'WeftLinear') return 2 * size(out) * a[a.length - 1]!; // x (…, K)·w (K, N) -> (…, N)
+  if (name === 'WeftLinearParamGrad') return 2 * size(a) * b[b.length - 1]!; // dw = xᵀ·dy: x (…, K), dy (…, N); db is a sum, not counted
+  if (!['BatchMatMul', '_FusedMatMul', 'WeftGroupedMatMul'].includes(name)) return 0;
+  if (a.length < 2 || out.length < 2) return 0;
   const m = out[out.length - 2]!;
   const kDim = size(a) / (size(a.slice(0, -2)) * m); // a is (…, M, K) or (…, K, M): its size / (batch·M)
   return 2 * size(out) * kDim;

@@ -17,6 +17,8 @@ const size = (s: number[]) => s.reduce((a, b) => a * b, 1);
 export function kernelFlops(name: string, inputs: number[][], outputs: number[][]): number {
   if (MOVEMENT.has(name)) return 0;
   const out = size(outputs[0] ?? []);
+  // Weft's fused Linear (core's ops/linear.ts): x (…, K)·w (K, N), plus one add per output with a bias b (N)
+  if (name === 'WeftLinear') return 2 * out * inputs[1]![0]! + (inputs.length === 3 ? out : 0);
   if (name === 'BatchMatMul' || name === '_FusedMatMul' || name === 'MatMul') {
     // a (…, m, k) · b (…, k, n) -> (…, m, n): k² = |a|·|b| / (|out|·batch)
     const o = outputs[0]!;

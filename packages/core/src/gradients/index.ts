@@ -1,13 +1,14 @@
 // Gradients tfjs 4.22 lacks or gets wrong, registered once for every backend (the backends'
 // kernels then do the work): broadcast BatchMatMul/Maximum/Minimum, Cumsum on any axis,
 // StridedSlice, GatherNd, ScatterNd, TopK, and dilated Conv2D/DepthwiseConv2dNative; and the
-// gradient of Weft's own grouped matrix product.
+// gradients of Weft's own grouped matrix product and fused Linear.
 import * as tf from '@tensorflow/tfjs-core';
 import { withBroadcastReduction } from './broadcast.js';
 import { cumsumGrad } from './cumsum.js';
 import { withDilation } from './dilated-conv.js';
 import { gatherNdGrad, scatterNdGrad, stridedSliceGrad, topKGrad } from './index-scatter.js';
 import { groupedMatMulGrad } from '../ops/grouped-mat-mul.js';
+import { linearGrad } from '../ops/linear.js';
 
 export { dilateKernel } from './dilated-conv.js';
 
@@ -31,6 +32,7 @@ export function registerGradientFixes(): void {
     withDilation('Conv2D'),
     withDilation('DepthwiseConv2dNative'),
     groupedMatMulGrad, // Weft's own op (ops/grouped-mat-mul.ts)
+    linearGrad, // Weft's fused Linear (ops/linear.ts)
   ];
   for (const g of fixes) if (tf.getGradient(g.kernelName) !== g) tf.registerGradient(g);
 }

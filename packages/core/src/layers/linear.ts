@@ -7,6 +7,7 @@ import { defaultRng, type Rng } from '../random.js';
 import { fanInUniform } from './init.js';
 import { checkPositiveInt } from '../check.js';
 import { checkKnownKeys, configKeys } from '../config.js';
+import { linear } from '../ops/linear.js';
 
 /** Config of {@link Linear}. */
 export interface LinearConfig {
@@ -39,14 +40,10 @@ export class Linear extends Module {
   }
 
   forward(x: tf.Tensor, _ctx?: ForwardContext): tf.Tensor {
-    const { inFeatures, outFeatures } = this.config;
+    const { inFeatures } = this.config;
     if (x.shape[x.rank - 1] !== inFeatures) {
       throw new Error(`Linear: input last dimension ${x.shape[x.rank - 1]} (shape [${x.shape}]) must equal inFeatures=${inFeatures}`);
     }
-    const lead = x.shape.slice(0, -1);
-    const x2 = x.rank === 2 ? x : tf.reshape(x, [-1, inFeatures]); // (..., in) -> (N, in)
-    let y: tf.Tensor = tf.matMul(x2, this.weight);
-    if (this.bias) y = tf.add(y, this.bias);
-    return x.rank === 2 ? y : tf.reshape(y, [...lead, outFeatures]); // (N, out) -> (..., out)
+    return linear(x, this.weight, this.bias); // (…, in) -> (…, out): one kernel on cpu and wasm (ops/linear.ts)
   }
 }
