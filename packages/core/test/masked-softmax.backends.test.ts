@@ -1,9 +1,10 @@
 // Attention's fused scaled, masked softmax (ops/masked-softmax.ts; kernels/masked-softmax.ts on cpu
-// and wasm, SIMD on wasm when Tk is a multiple of 4) on every backend: forward and the gradient
-// with respect to the scores equal the op-by-op composition (mul, add, add, softmax) and its
-// autodiff, and central finite differences of a float64 softmax. Shapes (B, H, Tq, Tk) with Tk = 32
-// and 12 (SIMD on wasm) and 5 (JS), with and without the position and key masks, a fully masked
-// row, and a row holding NaN. Tolerances: forward 1e-6, gradients vs autodiff 1e-5, vs finite
+// and wasm, SIMD on wasm: four keys at a time, then the last Tk mod 4 one at a time) on every
+// backend: forward and the gradient with respect to the scores equal the op-by-op composition (mul,
+// add, add, softmax) and its autodiff, and central finite differences of a float64 softmax. Shapes
+// (B, H, Tq, Tk) with Tk = 32 and 12 (whole vectors), 10 (sharing.html's Transformer: a tail of 2),
+// 5 and 3 (a tail only), with and without the position and key masks, a fully masked row, and a
+// row holding NaN. Tolerances: forward 1e-6, gradients vs autodiff 1e-5, vs finite
 // differences (h = 1e-3, every 7th score) 1e-3. No tensor leaks; one kernel each way on cpu, wasm and
 // webgpu (there one WGSL dispatch each: kernels/masked-softmax-webgpu.ts).
 import * as tf from '@tensorflow/tfjs-core';
@@ -48,7 +49,7 @@ describeBackends('fused masked softmax', (backend) => {
     expect(writeModule(writeMaskedSoftmaxModule(), false).length).toBeLessThan(4096);
   });
 
-  const shapes = [[2, 2, 32, 32], [2, 3, 4, 12], [1, 2, 3, 5]];
+  const shapes = [[2, 2, 32, 32], [2, 3, 4, 12], [2, 2, 10, 10], [1, 2, 3, 5], [2, 1, 3, 3]];
   for (const shape of shapes) {
     for (const [withBias, withKeys] of [[true, true], [true, false], [false, true], [false, false]] as const) {
       it(`[${shape}] position mask=${withBias} key mask=${withKeys}: equals the composition and finite differences`, async () => {
@@ -100,9 +101,10 @@ describeBackends('fused masked softmax', (backend) => {
     }
   }
 
-  it('a row holding NaN is NaN, as in the composition (Tk = 8 and 5)', async () => {
-    for (const Tk of [8, 5]) {
-      const v = Array.from({ length: 2 * Tk }, (_, i) => (i === 3 ? Number.NaN : i / 7));
+  it('a row holding NaN is NaN, as in the composition (Tk = 8; 5 and 10 with the NaN among the last Tk mod 4 keys)', async () => {
+    for (const Tk of [8, 5, 10]) {
+      const at = Tk % 4 === 0 ? 3 : Tk - 1;
+      const v = Array.from({ length: 2 * Tk }, (_, i) => (i === at ? Number.NaN : i / 7));
       const s = tf.tensor4d(v, [1, 1, 2, Tk]);
       const [a, b] = [maskedSoftmax(s, 1, null, null), maskedSoftmaxUnfused(s, 1, null, null)];
       const got = await a.data();
