@@ -7,6 +7,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { describe, expect, it } from 'vitest';
 import { ForwardContext, Rng } from '@weft/core';
+import { gradCheck } from '@weft/core/testing';
 import {
   gshardLoadBalancingLoss, loadBalancingLoss, mixtralLoadBalancingLoss, routerEntropy, routerZLoss, SwitchRouter, switchLoadBalancingLoss,
 } from '../src/index.js';
@@ -158,6 +159,30 @@ describe('aux losses', () => {
     const two = await v(tf.tidy(() => routerZLoss([tf.tensor2d(rows), tf.tensor2d(rows)], { attentionMask: mask })));
     expect(Math.abs(two - want)).toBeLessThan(1e-4);
     mask.dispose();
+  });
+
+  it("z-loss gradient (written out, ∂/∂l = 2·w·lse·softmax(l)/Σw) equals autodiff of the op-by-op mean of logSumExp², with and without a mask (1e-6), and finite differences", async () => {
+    const l = tf.variable(tf.tensor3d(HF_LOGITS));
+    const mask = tf.tensor2d([[1, 1, 0, 0, 0, 0], [1, 1, 1, 1, 1, 0]]);
+    const w = tf.reshape(mask, [2, 6, 1]);
+    const composed = (m: boolean) => () => {
+      const z = tf.square(tf.logSumExp(l, 2, true)); // (2, 6, 1)
+      return (m ? tf.div(tf.sum(tf.mul(z, w)), tf.sum(w)) : tf.mean(z)) as tf.Scalar;
+    };
+    for (const m of [false, true]) {
+      const ours = tf.variableGrads(() => routerZLoss(l, m ? { attentionMask: mask } : {}), [l]);
+      const ref = tf.variableGrads(composed(m), [l]);
+      expect(Math.abs((await ours.value.data())[0]! - (await ref.value.data())[0]!)).toBeLessThan(1e-4);
+      const d = await v(tf.max(tf.abs(tf.sub(ours.grads[l.name]!, ref.grads[l.name]!))));
+      expect(d, `mask ${m}`).toBeLessThan(1e-6);
+      tf.dispose([ours.value, ref.value, ...Object.values(ours.grads), ...Object.values(ref.grads)]);
+      const r = await gradCheck(() => routerZLoss(l, m ? { attentionMask: mask } : {}), { l }, { maxEntries: 12 });
+      expect(r.ok, JSON.stringify(r.failures)).toBe(true);
+    }
+    const before = tf.memory().numTensors;
+    tf.dispose(tf.tidy(() => tf.grads((x: tf.Tensor) => routerZLoss(x))([l])));
+    expect(tf.memory().numTensors).toBe(before);
+    tf.dispose([l, mask, w]);
   });
 
   it('clear errors: k from indices, mask sizes, options', () => {
