@@ -9,6 +9,7 @@ import { withDilation } from './dilated-conv.js';
 import { gatherNdGrad, scatterNdGrad, stridedSliceGrad, topKGrad } from './index-scatter.js';
 import { groupedMatMulGrad } from '../ops/grouped-mat-mul.js';
 import { linearGrad } from '../ops/linear.js';
+import { reluGrad } from './relu.js';
 
 export { dilateKernel } from './dilated-conv.js';
 
@@ -33,6 +34,7 @@ export function registerGradientFixes(): void {
     withDilation('DepthwiseConv2dNative'),
     groupedMatMulGrad, // Weft's own op (ops/grouped-mat-mul.ts)
     linearGrad, // Weft's fused Linear (ops/linear.ts)
+    reluGrad, // Relu's gradient as one kernel (gradients/relu.ts)
   ];
   for (const g of fixes) if (tf.getGradient(g.kernelName) !== g) tf.registerGradient(g);
 }

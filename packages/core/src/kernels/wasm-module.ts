@@ -108,6 +108,9 @@ export class FunctionWriter {
   f32Zero(): this { return this.op(0x43, 0, 0, 0, 0); }
   /** f32.const `v` (rounded to float32). */
   f32Const(v: number): this { return this.op(0x43, ...new Uint8Array(new Float32Array([v]).buffer)); }
+  /** f32 `a ≠ b` (1 for a NaN operand) and `a > b`, as i32 0/1. */
+  f32Ne(): this { return this.op(0x5c); }
+  f32Gt(): this { return this.op(0x5e); }
   f32Add(): this { return this.op(0x92); }
   f32Sub(): this { return this.op(0x93); }
   f32Mul(): this { return this.op(0x94); }
@@ -128,6 +131,9 @@ export class FunctionWriter {
   f32x4Splat(): this { return this.simd(0x13); }
   i32x4Splat(): this { return this.simd(0x11); }
   f32x4Add(): this { return this.simd(0xe4); }
+  /** Lane-wise `a > b` and `a ≠ b` as all-ones / all-zeros masks (NaN ≠ NaN). */
+  f32x4Gt(): this { return this.simd(0x44); }
+  f32x4Ne(): this { return this.simd(0x42); }
   f32x4Mul(): this { return this.simd(0xe6); }
   /** Lane-wise min/max with NaN propagation (unlike pmin/pmax). */
   f32x4Min(): this { return this.simd(0xe8); }
