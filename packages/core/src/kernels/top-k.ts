@@ -20,18 +20,32 @@ export function topKRows(x: NumericArray, rows: number, n: number, k: number, va
   const bi = new Int32Array(k);
   for (let r = 0; r < rows; r++) {
     const base = r * n;
-    let filled = 0;
-    for (let j = 0; j < n; j++) {
+    // The first k elements, sorted by insertion (an equal value stays after the earlier index).
+    for (let j = 0; j < k; j++) {
       const v = x[base + j]!;
       if (v !== v) return false; // NaN: tfjs's comparator order is what counts there
-      if (filled === k && !(v > bv[k - 1]!)) continue;
-      let p = filled < k ? filled++ : k - 1;
+      let p = j;
       for (; p > 0 && v > bv[p - 1]!; p--) {
         bv[p] = bv[p - 1]!;
         bi[p] = bi[p - 1]!;
       }
       bv[p] = v;
       bi[p] = j;
+    }
+    // The rest: one compare against the k-th largest so far (`v <= t` is false for NaN too).
+    let t = bv[k - 1]!;
+    for (let j = k; j < n; j++) {
+      const v = x[base + j]!;
+      if (v <= t) continue;
+      if (v !== v) return false;
+      let p = k - 1;
+      for (; p > 0 && v > bv[p - 1]!; p--) {
+        bv[p] = bv[p - 1]!;
+        bi[p] = bi[p - 1]!;
+      }
+      bv[p] = v;
+      bi[p] = j;
+      t = bv[k - 1]!;
     }
     const o = r * k;
     for (let p = 0; p < k; p++) {
