@@ -81,6 +81,7 @@ import { layerNormWebGPUConfigs } from './layer-norm-webgpu.js';
 import { selectByScalarWebGPUConfig } from './select-by-scalar-webgpu.js';
 import { allFiniteWebGPUConfig } from './all-finite-webgpu.js';
 import { activationWebGPUConfigs } from './activation-webgpu.js';
+import { reluGradWebGPUConfig } from './relu-grad-webgpu.js';
 import { maskedSoftmaxWebGPUConfigs } from './masked-softmax-webgpu.js';
 import { softmaxCrossEntropyWebGPUConfigs } from './softmax-cross-entropy-webgpu.js';
 import { transposeWasmConfig } from './transpose-simd.js';
@@ -154,7 +155,7 @@ function kernelsFor(backend: string): KernelConfig[] {
   if (backend === 'webgpu') {
     const nanKeeping = [...['Relu6', 'Sigmoid', 'Elu', 'Selu', 'Exp', 'Softplus'].flatMap((n) => wrap(n, nanKeepingUnaryConfig)), ...wrap('Softmax', nanKeepingSoftmaxConfig)];
     // The fused WGSL kernels once tfjs webgpu is loaded (its Add stands for the package).
-    const fused = tfjsOriginal('Add', 'webgpu') ? [...optimizerUpdateWebGPUConfigs, ...layerNormWebGPUConfigs, selectByScalarWebGPUConfig, allFiniteWebGPUConfig, ...activationWebGPUConfigs, ...maskedSoftmaxWebGPUConfigs, ...softmaxCrossEntropyWebGPUConfigs] : [];
+    const fused = tfjsOriginal('Add', 'webgpu') ? [...optimizerUpdateWebGPUConfigs, ...layerNormWebGPUConfigs, selectByScalarWebGPUConfig, allFiniteWebGPUConfig, ...activationWebGPUConfigs, reluGradWebGPUConfig, ...maskedSoftmaxWebGPUConfigs, ...softmaxCrossEntropyWebGPUConfigs] : [];
     return [...batchMatMul, ...groupedMatMulConfigs(backend), ...shortReduceWebGPUConfigs((name) => tfjsOriginal(name, 'webgpu')), ...nanKeeping, ...wrap('AddN', chunkedAddNConfig), ...fused];
   }
   return [];
