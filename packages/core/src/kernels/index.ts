@@ -71,6 +71,7 @@ import { allFiniteConfig } from './all-finite.js';
 import { layerNormConfigs } from './layer-norm.js';
 import { linearConfigs } from './linear.js';
 import { reluGradConfig } from './relu-grad.js';
+import { headsConfigs } from './heads.js';
 import { activationConfigs } from './activation.js';
 import { maskedSoftmaxConfigs } from './masked-softmax.js';
 import { softmaxCrossEntropyConfigs } from './softmax-cross-entropy.js';
@@ -136,13 +137,14 @@ function kernelsFor(backend: string): KernelConfig[] {
       ...layerNormConfigs('wasm'),
       ...linearConfigs('wasm'),
       reluGradConfig('wasm'),
+      ...headsConfigs('wasm'),
       ...activationConfigs('wasm'),
       ...maskedSoftmaxConfigs('wasm'),
       ...softmaxCrossEntropyConfigs('wasm'),
     ];
   }
   const batchMatMul = wrap('BatchMatMul', (o) => broadcastBatchMatMulConfig(o, backend));
-  if (backend === 'cpu') return [unsortedSegmentSumConfig('cpu'), resizeNearestNeighborGradConfig('cpu'), ...batchMatMul, ...groupedMatMulConfigs('cpu'), selectByScalarConfig('cpu'), ...optimizerUpdateConfigs('cpu'), selectAllByScalarConfig('cpu'), allFiniteConfig('cpu'), ...layerNormConfigs('cpu'), ...linearConfigs('cpu'), reluGradConfig('cpu'), ...activationConfigs('cpu'), ...maskedSoftmaxConfigs('cpu'), ...softmaxCrossEntropyConfigs('cpu')];
+  if (backend === 'cpu') return [unsortedSegmentSumConfig('cpu'), resizeNearestNeighborGradConfig('cpu'), ...batchMatMul, ...groupedMatMulConfigs('cpu'), selectByScalarConfig('cpu'), ...optimizerUpdateConfigs('cpu'), selectAllByScalarConfig('cpu'), allFiniteConfig('cpu'), ...layerNormConfigs('cpu'), ...linearConfigs('cpu'), reluGradConfig('cpu'), ...headsConfigs('cpu'), ...activationConfigs('cpu'), ...maskedSoftmaxConfigs('cpu'), ...softmaxCrossEntropyConfigs('cpu')];
   if (backend === 'webgl') {
     const nanKeeping = [
       ...wrap('Relu', (o) => clipActivationConfig(o, 0, Infinity)),

@@ -11,6 +11,7 @@ import { checkDropoutRate, dropout } from './dropout.js';
 import { Linear } from './linear.js';
 import { checkKnownKeys, configKeys } from '../config.js';
 import { maskedSoftmax } from '../ops/masked-softmax.js';
+import { mergeHeads, splitHeads } from '../ops/heads.js';
 
 /**
  * Input of sequence modules: a (B, T, C) tensor, or the tensor with an attention mask
@@ -107,14 +108,11 @@ export class CausalSelfAttention extends Module<SequenceInput, tf.Tensor> {
     }
     const H = this.numHeads;
     const Hkv = this.numKVHeads;
-    const D = this.headDim;
-    const heads = (t: tf.Tensor, h: number) => tf.transpose(tf.reshape(t, [B, T, h, D]), [0, 2, 1, 3]); // (B, T, h·D) -> (B, h, T, D)
-    const q = heads(this.q.forward(x, ctx), H);
-    const k = heads(this.k.forward(x, ctx), Hkv);
-    const v = heads(this.v.forward(x, ctx), Hkv);
+    const q = splitHeads(this.q.forward(x, ctx), H); // (B, T, H·D) -> (B, H, T, D)
+    const k = splitHeads(this.k.forward(x, ctx), Hkv); // (B, T, Hkv·D) -> (B, Hkv, T, D)
+    const v = splitHeads(this.v.forward(x, ctx), Hkv);
     const y = attend(q, k, v, { causal: this.causal, attentionMask, dropout: this.rate, ctx }); // (B, H, T, D)
-    const merged = tf.reshape(tf.transpose(y, [0, 2, 1, 3]), [B, T, C]); // (B, H, T, D) -> (B, T, H, D) -> (B, T, C)
-    return dropout(this.o.forward(merged, ctx), this.rate, ctx);
+    return dropout(this.o.forward(mergeHeads(y), ctx), this.rate, ctx); // (B, H, T, D) -> (B, T, C)
   }
 }
 
