@@ -66,10 +66,16 @@ export interface LoadBalanceOptions {
 export interface RouterZLossOptions {
   /** Attention mask with one entry per token (repeated per layer), as {@link LoadBalanceOptions.attentionMask}. Default: every token counts. */
   attentionMask?: tf.Tensor;
+  /**
+   * softmax(logits) over the last axis, when the caller already has it (a softmax router's own
+   * probabilities): used instead of computing it again. Only with one logits tensor, of the same
+   * shape. Default: computed from the logits.
+   */
+  probs?: tf.Tensor;
 }
 
 const BALANCE_KEYS = configKeys<LoadBalanceOptions>({ topK: true, attentionMask: true });
-const Z_LOSS_KEYS = configKeys<RouterZLossOptions>({ attentionMask: true });
+const Z_LOSS_KEYS = configKeys<RouterZLossOptions>({ attentionMask: true, probs: true });
 
 /** Routing as the losses read it: groups G of S tokens. */
 interface Routed {
@@ -265,22 +271,26 @@ export function routerZLoss(logits: tf.Tensor | readonly tf.Tensor[], options: R
   return tf.tidy(() => {
     const l = logitsOf('routerZLoss', logits, false); // (1, N, E)
     const w = options.attentionMask ? tokenWeights('routerZLoss', options.attentionMask, 1, l.shape[1]) : null;
-    return zLossOf(l, w);
+    const { probs } = options;
+    if (probs !== undefined && (!(probs instanceof tf.Tensor) || !(logits instanceof tf.Tensor) || !tf.util.arraysEqual(probs.shape, logits.shape))) {
+      throw new Error(`routerZLoss: probs has shape [${probs instanceof tf.Tensor ? probs.shape : String(probs)}]; expected one tensor shaped as the logits [${logits instanceof tf.Tensor ? logits.shape : 'a list'}]`);
+    }
+    return zLossOf(l, w, probs ? tf.reshape(probs, l.shape) : null);
   });
 }
 
 /**
  * Weighted mean over tokens of lse², l (1, N, E), w (1, N, 1) or null (every token 1), with its
  * gradient written out: ∂/∂l = 2·w·lse·p / Σw, p = softmax(l). lse comes from p: lse = max(l) −
- * log(max(p)) (the largest logit's probability is exp(max − lse)), so one softmax and two max
- * reductions run over (N, E) and no Exp (tfjs wasm's scalar exp: 0.28 ms over 512×64), and the
+ * log(max(p)) (the largest logit's probability is exp(max − lse)), so one softmax (none when `given`,
+ * the router's p) and two max reductions run over (N, E) and no Exp (tfjs wasm's scalar exp: 0.28 ms over 512×64), and the
  * gradient is one product over (N, E), where autodiff of logSumExp ran a dozen ops (its Max's gradient
  * through an Equal mask).
  */
-function zLossOf(l: tf.Tensor3D, w: tf.Tensor3D | null): tf.Scalar {
+function zLossOf(l: tf.Tensor3D, w: tf.Tensor3D | null, given: tf.Tensor | null): tf.Scalar {
   const n = l.shape[1];
   const f = tf.customGrad(((lg: tf.Tensor, save: tf.GradSaveFunc) => {
-    const p = tf.softmax(lg); // (1, N, E)
+    const p = given ?? tf.softmax(lg); // (1, N, E)
     const lse = tf.sub(tf.max(lg, 2, true), tf.log(tf.max(p, 2, true))); // (1, N, 1)
     save([p, lse]);
     return {

@@ -318,7 +318,9 @@ export function planDispatch(c: Resolved, routing: Routing, n: number, capacity:
  * routings have no token choices: the argmax stands for them.
  */
 function countedChoices(form: LoadBalanceForm, r: Routing): tf.Tensor2D {
-  return (form === 'mixtral' || form === 'sequence') && r.choices ? r.choices : untaped(() => tf.reshape(tf.argMax(r.probs, 1), [-1, 1]) as tf.Tensor2D);
+  if ((form === 'mixtral' || form === 'sequence') && r.choices) return r.choices;
+  if (r.softmaxOfLogits && r.choices) return tf.slice(r.choices, [0, 0], [-1, 1]); // its first choice is the argmax (ties: the lower index, as ArgMax)
+  return untaped(() => tf.reshape(tf.argMax(r.probs, 1), [-1, 1]) as tf.Tensor2D);
 }
 
 /**
@@ -346,7 +348,7 @@ function addLosses(c: Resolved, r: Routing, ctx: ForwardContext, attentionMask: 
     }
     ctx.addAuxLoss(`${c.name}.load_balance`, loadBalancingLoss(c.loadBalance, choices, mask), c.loadBalanceWeight);
   }
-  if (r.logits && c.zLossWeight > 0) ctx.addAuxLoss(`${c.name}.z_loss`, routerZLoss(r.logits, mask), c.zLossWeight);
+  if (r.logits && c.zLossWeight > 0) ctx.addAuxLoss(`${c.name}.z_loss`, routerZLoss(r.logits, { ...mask, ...(r.softmaxOfLogits ? { probs: r.probs } : {}) }), c.zLossWeight);
   if (c.entropyWeight !== 0) ctx.addAuxLoss(`${c.name}.entropy`, routerEntropy(r.probs), c.entropyWeight);
 }
 

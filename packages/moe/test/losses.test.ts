@@ -161,7 +161,7 @@ describe('aux losses', () => {
     mask.dispose();
   });
 
-  it("z-loss gradient (written out, ∂/∂l = 2·w·lse·softmax(l)/Σw) equals autodiff of the op-by-op mean of logSumExp², with and without a mask (1e-6), and finite differences", async () => {
+  it("z-loss gradient (written out, ∂/∂l = 2·w·lse·softmax(l)/Σw) equals autodiff of the op-by-op mean of logSumExp², with and without a mask and with the softmax given (1e-6), and finite differences", async () => {
     const l = tf.variable(tf.tensor3d(HF_LOGITS));
     const mask = tf.tensor2d([[1, 1, 0, 0, 0, 0], [1, 1, 1, 1, 1, 0]]);
     const w = tf.reshape(mask, [2, 6, 1]);
@@ -178,7 +178,14 @@ describe('aux losses', () => {
       tf.dispose([ours.value, ref.value, ...Object.values(ours.grads), ...Object.values(ref.grads)]);
       const r = await gradCheck(() => routerZLoss(l, m ? { attentionMask: mask } : {}), { l }, { maxEntries: 12 });
       expect(r.ok, JSON.stringify(r.failures)).toBe(true);
+      // The router's own softmax given as `probs`: the same value and gradient.
+      const given = tf.variableGrads(() => routerZLoss(l, { ...(m ? { attentionMask: mask } : {}), probs: tf.softmax(l) }), [l]);
+      const again = tf.variableGrads(composed(m), [l]);
+      expect(Math.abs((await given.value.data())[0]! - (await again.value.data())[0]!)).toBeLessThan(1e-4);
+      expect(await v(tf.max(tf.abs(tf.sub(given.grads[l.name]!, again.grads[l.name]!))))).toBeLessThan(1e-6);
+      tf.dispose([given.value, again.value, ...Object.values(given.grads), ...Object.values(again.grads)]);
     }
+    expect(() => routerZLoss(l, { probs: tf.zeros([2, 6]) })).toThrow('routerZLoss: probs has shape [2,6]; expected one tensor shaped as the logits [2,6,4]');
     const before = tf.memory().numTensors;
     tf.dispose(tf.tidy(() => tf.grads((x: tf.Tensor) => routerZLoss(x))([l])));
     expect(tf.memory().numTensors).toBe(before);

@@ -36,7 +36,7 @@ export class MixtralRouter extends Router {
     const idx = topkIndices(logits, this.shape.topK);
     let gates = gatherRows(probs, idx); // (N, k)
     if (this.config.normalize) gates = tf.div(gates, tf.sum(gates, 1, true));
-    return { logits, probs, ...tokenChoicePairs(idx, gates) };
+    return { logits, probs, ...tokenChoicePairs(idx, gates), softmaxOfLogits: true };
   }
 }
 

@@ -46,6 +46,12 @@ export interface Routing {
   choices: tf.Tensor2D | null;
   /** Set by expert-choice routers: pairs come grouped by expert, exactly this many per expert (capacity by construction). */
   perExpert?: number;
+  /**
+   * Set by routers whose `probs` is softmax(logits) and whose first choice is the argmax of the
+   * logits (Mixtral's, noisy top-k's): the aux losses then reuse them instead of recomputing a
+   * softmax and an argmax.
+   */
+  softmaxOfLogits?: true;
 }
 
 /** A router: (N, d) -> a {@link Routing}. */

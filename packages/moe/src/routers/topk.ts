@@ -45,7 +45,7 @@ export class NoisyTopKRouter extends Router {
     }
     const idx = topkIndices(h, this.shape.topK);
     const gates = tf.softmax(gatherRows(h, idx)) as tf.Tensor2D; // softmax over the k kept logits
-    return { logits: h, probs: tf.softmax(h) as tf.Tensor2D, ...tokenChoicePairs(idx, gates) };
+    return { logits: h, probs: tf.softmax(h) as tf.Tensor2D, ...tokenChoicePairs(idx, gates), softmaxOfLogits: true };
   }
 }
 
