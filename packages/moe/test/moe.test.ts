@@ -10,7 +10,7 @@ import {
   softmaxCrossEntropy, train,
 } from '@weft/core';
 import { describeBackends, gradCheck, leakCheck } from '@weft/core/testing';
-import { MoE, RouterGRU, StackedExperts, makeRouter } from '../src/index.js';
+import { MoE, RouterGRU, StackedExperts, loadBalancingLoss, makeRouter, routerZLoss } from '../src/index.js';
 
 const floats = (rng: Rng, shape: number[]) => tf.tensor(rng.normalArray(shape.reduce((a, b) => a * b, 1)), shape);
 
@@ -86,6 +86,24 @@ describeBackends('MoE layer', () => {
     y.dispose();
     x.dispose();
     block.dispose();
+  });
+
+  it("a softmax router's aux losses (its probs and first choices reused) equal the published ones from its logits", async () => {
+    for (const [router, loadBalance] of [['mixtral', 'switch'], ['mixtral', 'gshard'], ['topk', 'switch']] as const) {
+      const m = new MoE({ dim: 6, numExperts: 5, topK: 2, hidden: 8, router, loadBalance }, new Rng(7));
+      const x = floats(new Rng(8), [9, 6]);
+      const ctx = new ForwardContext({ training: true, seed: 3 });
+      tf.engine().startScope();
+      const { routing } = m.run(x, ctx);
+      expect(routing.softmaxOfLogits).toBe(true);
+      const got = Object.fromEntries(await Promise.all(ctx.auxLosses.map(async (a) => [a.name, (await a.value.data())[0]!] as const)));
+      const want = [loadBalancingLoss(loadBalance, routing.logits!), routerZLoss(routing.logits!)];
+      expect(Math.abs(got['moe.load_balance']! - (await want[0]!.data())[0]!), `${router} ${loadBalance}`).toBeLessThan(1e-5);
+      expect(Math.abs(got['moe.z_loss']! - (await want[1]!.data())[0]!), `${router} z-loss`).toBeLessThan(1e-5);
+      tf.engine().endScope();
+      x.dispose();
+      m.dispose();
+    }
   });
 
   it('NaN router logits stop the trainer with its NaN guard', async () => {
