@@ -160,6 +160,62 @@ export async function measureSliderPage(browser: import('playwright').Browser, b
   }
 }
 
+/** A page's training speed over a window, read from its step counter. */
+export interface PageSpeed {
+  /** HTML file without `.html`, and the query it was opened with. */
+  file: string;
+  query: string;
+  /** Steps per wall second between the counter's first and last move in the window. */
+  stepsPerSecond: number;
+  /** Steps the counter advanced over the window, and the window, s. */
+  steps: number;
+  seconds: number;
+  /** The backend the page's badge names, and whether the page was cross-origin isolated (threaded wasm). */
+  backend: string | null;
+  crossOriginIsolated: boolean;
+}
+
+/**
+ * Open a built page with `query`, press Start, wait `warmupMs`, then read the step counter
+ * (weft-progress-bar's data-step) every 200 ms for `windowMs`: steps/s is the counter's advance
+ * between its first and last move in the window over the time between them, so the page's report
+ * cadence does not round the figure. scripts/page-speed.mjs measures older builds the same way.
+ */
+export async function measurePageSpeed(browser: import('playwright').Browser, baseUrl: string, file: string, query: string, warmupMs: number, windowMs: number): Promise<PageSpeed> {
+  const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+  try {
+    const page = await context.newPage();
+    await page.goto(new URL(`${file}.html${query}`, baseUrl).href);
+    const start = page.locator(START_BUTTONS).first();
+    await start.waitFor({ state: 'visible', timeout: 60_000 });
+    await page.waitForFunction(() => performance.now() > 1500);
+    await start.click({ timeout: 60_000 });
+    const counter = page.locator('weft-progress-bar b[data-step]').first();
+    const read = async () => Number((await counter.getAttribute('data-step', { timeout: 5000 }).catch(() => null)) ?? Number.NaN);
+    await page.waitForTimeout(warmupMs);
+    const samples: Array<{ at: number; step: number }> = [];
+    const t0 = performance.now();
+    while (performance.now() - t0 < windowMs) {
+      samples.push({ at: performance.now(), step: await read() });
+      await page.waitForTimeout(200);
+    }
+    const moved = samples.flatMap((s, i) => (i > 0 && s.step !== samples[i - 1]!.step ? [s] : []));
+    const [first, last] = [moved[0], moved.at(-1)];
+    if (!first || !last || last === first) throw new Error(`${file}.html${query}: the step counter moved less than twice in ${windowMs} ms (steps ${samples.map((s) => s.step).join(', ')})`);
+    const backend = await page.locator('weft-backend-badge [data-backend]').first().getAttribute('data-backend', { timeout: 5000 }).catch(() => null);
+    return {
+      file, query,
+      stepsPerSecond: ((last.step - first.step) * 1000) / (last.at - first.at),
+      steps: samples.at(-1)!.step - samples[0]!.step,
+      seconds: (performance.now() - t0) / 1000,
+      backend,
+      crossOriginIsolated: await page.evaluate(() => crossOriginIsolated),
+    };
+  } finally {
+    await context.close();
+  }
+}
+
 /** How each page with training is driven (a page not listed here: its defaults, watched 3 s). */
 export const TRAINING_QUERIES: Record<string, Omit<TrainingPageSpec, 'file'>> = {
   train: { query: '?steps=5000&hidden=64,64', watchMs: 3000 },
