@@ -58,6 +58,10 @@ export function productFlops(name: string, inputShapes: (number[] | null)[], out
   if (!a || !b || !out) return 0;
   if (name === 'WeftLinear') return 2 * size(out) * a[a.length - 1]!; // x (…, K)·w (K, N) -> (…, N)
   if (name === 'WeftLinearParamGrad') return 2 * size(a) * b[b.length - 1]!; // dw = xᵀ·dy: x (…, K), dy (…, N); db is a sum, not counted
+  // x (B, T, C) and wq, wk, wv (C, N·): forward x·w per projection; backward dw = xᵀ·dy and dx += dy·wᵀ per projection
+  const qkv = () => 2 * size(a) * [1, 2, 3].reduce((n, i) => n + inputShapes[i]![1]!, 0);
+  if (name === 'WeftQkv') return qkv();
+  if (name === 'WeftQkvGrad') return 2 * qkv();
   if (!['BatchMatMul', '_FusedMatMul', 'WeftGroupedMatMul'].includes(name)) return 0;
   if (a.length < 2 || out.length < 2) return 0;
   const m = out[out.length - 2]!;

@@ -19,6 +19,8 @@ export function kernelFlops(name: string, inputs: number[][], outputs: number[][
   const out = size(outputs[0] ?? []);
   // Weft's fused Linear (core's ops/linear.ts): x (…, K)·w (K, N), plus one add per output with a bias b (N)
   if (name === 'WeftLinear') return 2 * out * inputs[1]![0]! + (inputs.length === 3 ? out : 0);
+  // Weft's fused attention projections (core's ops/qkv.ts): x (B, T, C)·wq, wk, wv (C, N·), plus the biases' adds
+  if (name === 'WeftQkv') return [1, 2, 3].reduce((f, i) => f + (size(inputs[0]!) / inputs[0]!.at(-1)!) * inputs[i]![1]! * (2 * inputs[0]!.at(-1)! + (inputs.length === 7 ? 1 : 0)), 0);
   if (name === 'BatchMatMul' || name === '_FusedMatMul' || name === 'MatMul') {
     // a (…, m, k) · b (…, k, n) -> (…, m, n): k² = |a|·|b| / (|out|·batch)
     const o = outputs[0]!;

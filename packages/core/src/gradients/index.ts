@@ -1,7 +1,7 @@
 // Gradients tfjs 4.22 lacks or gets wrong, registered once for every backend (the backends'
 // kernels then do the work): broadcast BatchMatMul/Maximum/Minimum, Cumsum on any axis,
 // StridedSlice, GatherNd, ScatterNd, TopK, and dilated Conv2D/DepthwiseConv2dNative; and the
-// gradients of Weft's own grouped matrix product, fused Linear and head split/merge.
+// gradients of Weft's own grouped matrix product, fused Linear, head split/merge and q, k, v projections.
 import * as tf from '@tensorflow/tfjs-core';
 import { withBroadcastReduction } from './broadcast.js';
 import { cumsumGrad } from './cumsum.js';
@@ -11,6 +11,7 @@ import { groupedMatMulGrad } from '../ops/grouped-mat-mul.js';
 import { linearGrad } from '../ops/linear.js';
 import { reluGrad } from './relu.js';
 import { headsGrad } from '../ops/heads.js';
+import { qkvGrad } from '../ops/qkv.js';
 
 export { dilateKernel } from './dilated-conv.js';
 
@@ -37,6 +38,7 @@ export function registerGradientFixes(): void {
     linearGrad, // Weft's fused Linear (ops/linear.ts)
     reluGrad, // Relu's gradient as one kernel (gradients/relu.ts)
     headsGrad, // attention's head split/merge (ops/heads.ts)
+    qkvGrad, // attention's fused q, k, v projections (ops/qkv.ts)
   ];
   for (const g of fixes) if (tf.getGradient(g.kernelName) !== g) tf.registerGradient(g);
 }

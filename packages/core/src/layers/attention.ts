@@ -12,6 +12,7 @@ import { Linear } from './linear.js';
 import { checkKnownKeys, configKeys } from '../config.js';
 import { maskedSoftmax } from '../ops/masked-softmax.js';
 import { mergeHeads, splitHeads } from '../ops/heads.js';
+import { qkvHeads } from '../ops/qkv.js';
 
 /**
  * Input of sequence modules: a (B, T, C) tensor, or the tensor with an attention mask
@@ -108,9 +109,12 @@ export class CausalSelfAttention extends Module<SequenceInput, tf.Tensor> {
     }
     const H = this.numHeads;
     const Hkv = this.numKVHeads;
-    const q = splitHeads(this.q.forward(x, ctx), H); // (B, T, H·D) -> (B, H, T, D)
-    const k = splitHeads(this.k.forward(x, ctx), Hkv); // (B, T, Hkv·D) -> (B, Hkv, T, D)
-    const v = splitHeads(this.v.forward(x, ctx), Hkv);
+    // (B, T, C) -> q (B, H, T, D), k and v (B, Hkv, T, D): one kernel each way on cpu and wasm
+    // (ops/qkv.ts) while q, k, v are plain Linears (an adapter wraps them: then each runs its own forward)
+    const plain = [this.q, this.k, this.v].every((l) => l.constructor === Linear);
+    const [q, k, v] = plain
+      ? qkvHeads(x, this.q, this.k, this.v, H, Hkv)
+      : [splitHeads(this.q.forward(x, ctx), H), splitHeads(this.k.forward(x, ctx), Hkv), splitHeads(this.v.forward(x, ctx), Hkv)];
     const y = attend(q, k, v, { causal: this.causal, attentionMask, dropout: this.rate, ctx }); // (B, H, T, D)
     return dropout(this.o.forward(mergeHeads(y), ctx), this.rate, ctx); // (B, H, T, D) -> (B, T, C)
   }
