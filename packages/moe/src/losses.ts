@@ -263,6 +263,41 @@ export function loadBalancingLoss(form: LoadBalanceForm, scores: RouterScores, o
 }
 
 /**
+ * The 'switch', 'gshard' or 'mixtral' balance loss of one group of N tokens from their router
+ * probabilities (N, E) and choices (N, k) int32, first column the first choice: equal to
+ * `loadBalancingLoss(form, { probs, indices: choices })` without an attention mask. Written as
+ * scale·Σ_e c_e·P_e — c_e the choices of expert e per token ('switch' and 'gshard' count the first
+ * column, 'mixtral' every column), P_e = mean_n probs[n, e], scale E ('switch', 'mixtral') or 1/E
+ * ('gshard') — with its gradient written out (∂/∂probs[n, e] = scale·c_e/N): one reduction over
+ * (N, E) forward and one broadcast backward, where the one-hot form ran about seven passes over
+ * (N, E) (a one-hot, its max, two means, and the mean's gradient as ones·dy/N).
+ */
+export function choiceBalancingLoss(form: 'switch' | 'gshard' | 'mixtral', probs: tf.Tensor2D, choices: tf.Tensor2D): tf.Scalar {
+  const who = 'choiceBalancingLoss';
+  if (!['switch', 'gshard', 'mixtral'].includes(form)) throw new Error(`${who}: form=${describeValue(form)} must be one of "switch", "gshard", "mixtral"`);
+  if (!(probs instanceof tf.Tensor) || probs.rank !== 2 || probs.shape[0] === 0) throw new Error(`${who}: probs must be an (N, E) tensor with N ≥ 1; got [${probs instanceof tf.Tensor ? probs.shape : String(probs)}]`);
+  const [n, e] = probs.shape;
+  if (!(choices instanceof tf.Tensor) || choices.rank !== 2 || choices.dtype !== 'int32' || choices.shape[0] !== n || choices.shape[1] === 0) {
+    throw new Error(`${who}: choices must be an int32 (N, k) tensor, k ≥ 1, for the N=${n} rows of probs; got ${choices instanceof tf.Tensor ? `${choices.dtype} [${choices.shape}]` : String(choices)}`);
+  }
+  return tf.tidy(() => {
+    const counted = tf.reshape(form === 'mixtral' ? choices : tf.slice(choices, [0, 0], [n, 1]), [-1]) as tf.Tensor1D; // every column, or the first
+    const c = tf.div(tf.unsortedSegmentSum(tf.ones(counted.shape), counted, e), n); // (E,) choices per token
+    const scale = form === 'gshard' ? 1 / e : e;
+    const f = tf.customGrad(((p: tf.Tensor, save: tf.GradSaveFunc) => {
+      save([c]); // kept for the gradient (this tidy ends before it runs)
+      return {
+        value: tf.mul(tf.sum(tf.mul(tf.mean(p, 0), c)), scale),
+        // (E,) -> (1, E), repeated over the N rows as the outer product ones (N, 1)·row (1, E): tfjs wasm's
+        // Tile (broadcastTo) took 1 ms for 512×64 (CPU time), the product 0.02 ms.
+        gradFunc: (dy: tf.Tensor, [c0]: tf.Tensor[]) => tf.matMul(tf.ones([n, 1]), tf.reshape(tf.mul(c0!, tf.mul(dy, scale / n)), [1, e])),
+      };
+    }) as unknown as Parameters<typeof tf.customGrad>[0]);
+    return f(probs) as tf.Scalar;
+  });
+}
+
+/**
  * Router z-loss: mean over tokens of logsumexp(logits)², logits (..., E) or one tensor per layer
  * (padding left out with `attentionMask`). Equals transformers' `router_z_loss_func`.
  */
@@ -292,11 +327,11 @@ function zLossOf(l: tf.Tensor3D, w: tf.Tensor3D | null, given: tf.Tensor | null)
   const f = tf.customGrad(((lg: tf.Tensor, save: tf.GradSaveFunc) => {
     const p = given ?? tf.softmax(lg); // (1, N, E)
     const lse = tf.sub(tf.max(lg, 2, true), tf.log(tf.max(p, 2, true))); // (1, N, 1)
-    save([p, lse]);
+    save(w ? [p, lse, w] : [p, lse]); // kept for the gradient (the caller's tidy ends before it runs)
     return {
       value: tf.reshape(tokenMean(tf.square(lse), w), []),
-      gradFunc: (dy: tf.Tensor, [p0, lse0]: tf.Tensor[]) => {
-        const scale = w ? tf.div(tf.mul(w, 2), tf.maximum(tf.sum(w), 1e-12)) : tf.scalar(2 / n); // (1, N, 1) or scalar
+      gradFunc: (dy: tf.Tensor, [p0, lse0, w0]: tf.Tensor[]) => {
+        const scale = w0 ? tf.div(tf.mul(w0, 2), tf.maximum(tf.sum(w0), 1e-12)) : tf.scalar(2 / n); // (1, N, 1) or scalar
         return tf.mul(p0!, tf.mul(tf.mul(lse0!, scale), dy)); // p (1, N, E) · 2·w·lse/Σw (1, N, 1)
       },
     };

@@ -13,7 +13,7 @@ import { Linear, MLP, Module, checkKnownKeys, configKeys, defaultRng, ForwardCon
 import { checkBool, checkInt, checkNumber, checkOneOf, checkPositive, checkPositiveInt } from '@weft/core/internal';
 import { autoBlockSize, capacityPlan, combineWeights, denseCombine, droplessPlan, DROP_POLICIES, sparseCombine, type DispatchPlan, type DropPolicy } from './dispatch.js';
 import { EXPERT_KINDS, expertBase, StackedExperts, type ExpertKind, type ExpertsConfig } from './experts.js';
-import { loadBalancingLoss, LOAD_BALANCE_FORMS, routerEntropy, routerZLoss, type LoadBalanceForm } from './losses.js';
+import { choiceBalancingLoss, loadBalancingLoss, LOAD_BALANCE_FORMS, routerEntropy, routerZLoss, type LoadBalanceForm } from './losses.js';
 import { makeRouter, resolveRouterConfig, routerActiveShare, routerEntry, type RouterExtras, type RouterShape, type Router, type Routing, untaped } from './routers/index.js';
 
 /** Config of {@link MoE} (plain JSON). */
@@ -338,7 +338,10 @@ export function reportRouting(c: Resolved, r: Routing, plan: DispatchPlan, n: nu
 
 function addLosses(c: Resolved, r: Routing, ctx: ForwardContext, attentionMask: tf.Tensor | undefined, seqLen: number): void {
   const mask = attentionMask ? { attentionMask } : {};
-  if (c.loadBalance !== 'none' && c.loadBalanceWeight > 0) {
+  if (c.loadBalance !== 'none' && c.loadBalanceWeight > 0 && !attentionMask && r.choices?.dtype === 'int32' && (c.loadBalance === 'mixtral' || (r.softmaxOfLogits && c.loadBalance !== 'sequence'))) {
+    // Choices counted per expert, the gradient written out (the same value as below, fewer passes over (N, E)).
+    ctx.addAuxLoss(`${c.name}.load_balance`, choiceBalancingLoss(c.loadBalance, r.probs, r.choices), c.loadBalanceWeight);
+  } else if (c.loadBalance !== 'none' && c.loadBalanceWeight > 0) {
     // The router's own distribution and choices (not softmax/top-k of its logits: hash and DSelect-k have none, grouped and noisy routers choose otherwise).
     let choices = { probs: r.probs as tf.Tensor, indices: countedChoices(c.loadBalance, r) as tf.Tensor };
     if (c.loadBalance === 'sequence') {

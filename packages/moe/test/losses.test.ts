@@ -9,7 +9,7 @@ import { describe, expect, it } from 'vitest';
 import { ForwardContext, Rng } from '@weft/core';
 import { gradCheck } from '@weft/core/testing';
 import {
-  gshardLoadBalancingLoss, loadBalancingLoss, mixtralLoadBalancingLoss, routerEntropy, routerZLoss, SwitchRouter, switchLoadBalancingLoss,
+  choiceBalancingLoss, gshardLoadBalancingLoss, loadBalancingLoss, mixtralLoadBalancingLoss, routerEntropy, routerZLoss, SwitchRouter, switchLoadBalancingLoss,
 } from '../src/index.js';
 
 const v = async (t: tf.Tensor) => {
@@ -190,6 +190,33 @@ describe('aux losses', () => {
     tf.dispose(tf.tidy(() => tf.grads((x: tf.Tensor) => routerZLoss(x))([l])));
     expect(tf.memory().numTensors).toBe(before);
     tf.dispose([l, mask, w]);
+  });
+
+  it('choiceBalancingLoss (choices counted, gradient written out) equals loadBalancingLoss on probs and choices, values and gradients (1e-6), and finite differences', async () => {
+    const rng = new Rng(21);
+    for (const [n, e, k] of [[9, 5, 1], [12, 6, 2], [7, 4, 3]] as const) {
+      const probs = tf.variable(tf.softmax(tf.tensor2d(rng.normalArray(n * e), [n, e])) as tf.Tensor2D);
+      const choices = tf.topk(tf.tensor2d(rng.normalArray(n * e), [n, e]), k).indices as tf.Tensor2D; // distinct experts per row, as routers choose
+      for (const form of ['switch', 'gshard', 'mixtral'] as const) {
+        const ours = tf.variableGrads(() => choiceBalancingLoss(form, probs, choices), [probs]);
+        const ref = tf.variableGrads(() => loadBalancingLoss(form, { probs, indices: choices }), [probs]);
+        const what = `${form} N=${n} E=${e} k=${k}`;
+        expect(Math.abs((await ours.value.data())[0]! - (await ref.value.data())[0]!), what).toBeLessThan(1e-6);
+        expect(await v(tf.max(tf.abs(tf.sub(ours.grads[probs.name]!, ref.grads[probs.name]!)))), what).toBeLessThan(1e-6);
+        tf.dispose([ours.value, ref.value, ...Object.values(ours.grads), ...Object.values(ref.grads)]);
+        const r = await gradCheck(() => choiceBalancingLoss(form, probs, choices), { probs }, { maxEntries: 8 });
+        expect(r.ok, `${what} ${JSON.stringify(r.failures)}`).toBe(true);
+      }
+      const before = tf.memory().numTensors;
+      tf.dispose(tf.tidy(() => tf.grads((p: tf.Tensor) => choiceBalancingLoss('mixtral', p as tf.Tensor2D, choices))([probs])));
+      expect(tf.memory().numTensors).toBe(before);
+      tf.dispose([probs, choices]);
+    }
+    const p = tf.ones([3, 4]) as tf.Tensor2D;
+    expect(() => choiceBalancingLoss('sequence' as never, p, tf.zeros([3, 1], 'int32') as tf.Tensor2D)).toThrow('choiceBalancingLoss: form="sequence" must be one of "switch", "gshard", "mixtral"');
+    expect(() => choiceBalancingLoss('switch', p, tf.zeros([3, 1]) as tf.Tensor2D)).toThrow('choiceBalancingLoss: choices must be an int32 (N, k) tensor, k ≥ 1, for the N=3 rows of probs; got float32 [3,1]');
+    expect(() => choiceBalancingLoss('switch', p, tf.zeros([2, 1], 'int32') as tf.Tensor2D)).toThrow('for the N=3 rows of probs; got int32 [2,1]');
+    p.dispose();
   });
 
   it('clear errors: k from indices, mask sizes, options', () => {
