@@ -12,6 +12,9 @@ import type { FusedActivation } from './activation.js';
 const SQRT_2_OVER_PI = Math.sqrt(2 / Math.PI);
 const INV_SQRT_2PI = 1 / Math.sqrt(2 * Math.PI);
 const C = 0.044715;
+/** 1.5·2²³: adding it rounds a float of magnitude < 2²² to an integer; its bits are 0x4B400000. */
+const ROUNDER = 12582912;
+const ROUNDER_BITS = 0x4b400000;
 
 /** Emits the vector math of one function: constants as splats, exp. */
 export class VectorMath {
@@ -26,12 +29,19 @@ export class VectorMath {
     const f = this.f;
     f.get(x);
     this.k(-87.3);
-    f.f32x4Max();
+    f.f32x4PMax();
     this.k(89);
-    f.f32x4Min().set(r); // r = clamp(x)
+    f.f32x4PMin().set(r); // r = clamp(x); pmin/pmax keep a NaN x (one instruction each; min/max are several)
+    // n = round(x·log2e) by the 1.5·2²³ trick: t = x·log2e + 1.5·2²³ rounds to an integer, and t's bits
+    // are 0x4B400000 + n (|n| ≤ 128); t is kept in `out`, which x is not read from again
     f.get(r);
     this.k(Math.LOG2E);
-    f.f32x4Mul().f32x4Nearest().set(n); // n = round(x·log2e), as floats
+    f.f32x4Mul();
+    this.k(ROUNDER);
+    f.f32x4Add().set(out);
+    f.get(out);
+    this.k(ROUNDER);
+    f.f32x4Sub().set(n); // n as floats
     f.get(r).get(n);
     this.k(0.693359375);
     f.f32x4Mul().f32x4Sub().get(n);
@@ -48,7 +58,7 @@ export class VectorMath {
     f.get(r).get(r).f32x4Mul().f32x4Mul().get(r).f32x4Add();
     this.k(1);
     f.f32x4Add(); // p·r² + r + 1
-    f.get(n).i32x4TruncSatF32x4S().i32(127).i32x4Splat().i32x4Add().i32(23).i32x4Shl(); // 2ⁿ's bits
+    f.get(out).i32(127 - ROUNDER_BITS).i32x4Splat().i32x4Add().i32(23).i32x4Shl(); // 2ⁿ's bits: (n + 127) << 23
     f.f32x4Mul().set(out);
   }
 }
