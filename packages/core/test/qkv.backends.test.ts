@@ -1,8 +1,8 @@
 // Attention's fused q, k, v projections with their head split (ops/qkv.ts; kernels/qkv.ts on cpu and
 // wasm) on every backend: q, k, v and the gradients of x and the six parameters equal the separate
 // layers (reshape + matMul + add + reshape + transpose per projection, tfjs ops) and their autodiff,
-// with grouped-query heads (Hkv < H), without biases, and with an output left out of the loss (its
-// gradient is zero). Tolerances: forward 1e-5, gradients 1e-4 (float32 sums in another order). No
+// with grouped-query heads (Hkv < H), without biases, with fewer than 4 rows (wasm: BatchMatMul instead
+// of the in-place SIMD products) and with an output left out of the loss (its gradient is zero). Tolerances: forward 1e-5, gradients 1e-4 (float32 sums in another order). No
 // tensor leaks; on cpu and wasm one kernel forward and one backward, and CausalSelfAttention runs them.
 import * as tf from '@tensorflow/tfjs-core';
 import { expect, it } from 'vitest';
@@ -34,6 +34,7 @@ describeBackends('fused q, k, v projections', (backend) => {
     { B: 3, T: 4, C: 12, H: 4, Hkv: 2, bias: true, use: [true, true, true] },
     { B: 1, T: 6, C: 16, H: 4, Hkv: 1, bias: false, use: [true, true, true] },
     { B: 2, T: 3, C: 8, H: 2, Hkv: 2, bias: true, use: [true, false, true] },
+    { B: 1, T: 3, C: 8, H: 2, Hkv: 1, bias: true, use: [true, true, true] }, // 3 rows: wasm's products go to BatchMatMul
   ];
   for (const { B, T, C, H, Hkv, bias, use } of cases) {
     it(`B=${B} T=${T} C=${C} H=${H} Hkv=${Hkv} bias=${bias} outputs used ${use}: equal the separate layers and their autodiff`, async () => {

@@ -38,7 +38,7 @@ function threadsOf(backend: unknown): number {
 }
 
 /** The SIMD product for an (M, K)·(K, N) product on `backend`, or null where BatchMatMul's own routing should run it. */
-function simdProduct(backend: HeapBackend, M: number, K: number, N: number) {
+export function simdProduct(backend: HeapBackend, M: number, K: number, N: number) {
   if (M < 4 || M * K * N > (threadsOf(backend) > 1 ? SINGLE_PRODUCT_MAX_THREADED : SINGLE_PRODUCT_MAX)) return null;
   return simdBatchMatMulFor(backend);
 }
@@ -89,7 +89,9 @@ const linear: KernelFunc = ({ inputs, backend }) => {
       const out = backend.makeOutput(shape, 'float32');
       if (b) {
         const [y, bias] = [backend.typedArrayFromHeap(out) as Float32Array, backend.typedArrayFromHeap(b) as Float32Array];
-        for (let r = 0; r < rows; r++) y.set(bias, r * N); // rows start as b
+        // rows start as b: the first row, then copies of the rows filled so far (log₂ rows calls, not rows)
+        y.set(bias);
+        for (let filled = N; filled < y.length; filled *= 2) y.copyWithin(filled, 0, Math.min(filled, y.length - filled));
       }
       // (rows, K)·(K, N), accumulated onto the bias rows (or written) in one pass
       bmm(offset(backend, x), offset(backend, w), offset(backend, out), 1, rows, K, N, 0, 0, K, 1, b ? 1 : 0);

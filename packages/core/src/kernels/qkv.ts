@@ -6,12 +6,12 @@
 //                kvHeads Hkv) -> q (B, H, T, D), k, v (B, Hkv, T, D)
 //   WeftQkvGrad  x, wq, wk, wv, dq, dk, dv (attrs as WeftQkv) -> [dx, dwq, dwk, dwv, dbq, dbk, dbv]
 // Both run the backend's own kernels (kernels/linear.ts, kernels/heads.ts, BatchMatMul) in one call;
-// the gradient adds the three dx products in place.
+// the gradient adds the three dx products in place (on wasm the SIMD product accumulates them).
 import { getKernel } from '@tensorflow/tfjs-core';
 import type { KernelConfig, KernelFunc, TensorInfo } from '@tensorflow/tfjs-core';
 import { HEADS } from './heads.js';
 import { isArrayBackend, isHeapBackend, runBackendKernel } from './io.js';
-import { LINEAR, LINEAR_PARAM_GRAD } from './linear.js';
+import { LINEAR, LINEAR_PARAM_GRAD, simdProduct } from './linear.js';
 
 /** The kernels' names. */
 export const QKV = 'WeftQkv';
@@ -61,6 +61,18 @@ function qkvGradKernel(backendName: 'cpu' | 'wasm'): KernelFunc {
       const g = run(HEADS, { x: dh }, { split: false, heads: dh.shape[1]! }); // (B, h, T, D) -> (B, T, h·D)
       try {
         paramGrads.push(...(getKernel(LINEAR_PARAM_GRAD, backendName)!.kernelFunc({ inputs: { x: x!, dy: g }, backend: backend as never, attrs: {} }) as TensorInfo[])); // [dw, db]
+        const [rows, N] = [g.shape[0]! * g.shape[1]!, g.shape[2]!];
+        const C = w.shape[0]!;
+        const bmm = isHeapBackend(backend) ? simdProduct(backend, rows, N, C) : null;
+        if (bmm && isHeapBackend(backend)) {
+          // dx (+)= g·wᵀ in place: wᵀ (h·D, C) row-major, the SIMD product accumulating from the second projection on
+          const wt = run('Transpose', { x: w }, { perm: [1, 0] });
+          const first = !dx;
+          dx ??= backend.makeOutput([...g.shape.slice(0, 2), C], 'float32');
+          bmm(backend.typedArrayFromHeap(g).byteOffset, backend.typedArrayFromHeap(wt).byteOffset, backend.typedArrayFromHeap(dx).byteOffset, 1, rows, N, C, 0, 0, N, 1, first ? 0 : 1);
+          dispose(backend, wt);
+          continue;
+        }
         const dxi = run('BatchMatMul', { a: g, b: w }, { transposeA: false, transposeB: true }); // (B, T, h·D)·(C, h·D)ᵀ -> (B, T, C)
         if (!dx) dx = dxi;
         else {
