@@ -1,7 +1,8 @@
 // Gradients tfjs 4.22 lacks or gets wrong, registered once for every backend (the backends'
 // kernels then do the work): broadcast BatchMatMul/Maximum/Minimum, Cumsum on any axis,
 // StridedSlice, GatherNd, ScatterNd, TopK, and dilated Conv2D/DepthwiseConv2dNative; and the
-// gradients of Weft's own grouped matrix product, fused Linear, head split/merge and q, k, v projections.
+// gradients of Weft's own grouped matrix product, fused Linear, head split/merge, q, k, v projections
+// activations and norms.
 import * as tf from '@tensorflow/tfjs-core';
 import { withBroadcastReduction } from './broadcast.js';
 import { cumsumGrad } from './cumsum.js';
@@ -12,6 +13,8 @@ import { linearGrad } from '../ops/linear.js';
 import { reluGrad } from './relu.js';
 import { headsGrad } from '../ops/heads.js';
 import { qkvGrad } from '../ops/qkv.js';
+import { activationGrad } from '../ops/activation.js';
+import { layerNormGrad } from '../ops/layer-norm.js';
 
 export { dilateKernel } from './dilated-conv.js';
 
@@ -39,6 +42,8 @@ export function registerGradientFixes(): void {
     reluGrad, // Relu's gradient as one kernel (gradients/relu.ts)
     headsGrad, // attention's head split/merge (ops/heads.ts)
     qkvGrad, // attention's fused q, k, v projections (ops/qkv.ts)
+    activationGrad, // fused GELU / SiLU (ops/activation.ts)
+    layerNormGrad, // fused LayerNorm / RMSNorm with a weight (ops/layer-norm.ts)
   ];
   for (const g of fixes) if (tf.getGradient(g.kernelName) !== g) tf.registerGradient(g);
 }
