@@ -19,7 +19,8 @@ export function qkvHeads(x: tf.Tensor, q: Projection, k: Projection, v: Projecti
   const biases = [q.bias, k.bias, v.bias];
   const allOrNone = biases.every((b) => b !== null) || biases.every((b) => b === null);
   if (x.dtype !== 'float32' || !allOrNone || !tf.getKernel(QKV, backend) || !tf.getKernel(QKV_GRAD, backend)) {
-    return [splitHeads(linear(x, q.weight, q.bias), heads), splitHeads(linear(x, k.weight, k.bias), kvHeads), splitHeads(linear(x, v.weight, v.bias), kvHeads)];
+    const one = (p: Projection, h: number) => tf.tidy(() => splitHeads(linear(x, p.weight, p.bias), h)); // (B, T, h·D) freed
+    return [one(q, heads), one(k, kvHeads), one(v, kvHeads)];
   }
   const attrs: QkvAttrs = { heads, kvHeads };
   const inputs: tf.NamedTensorMap = { x, wq: q.weight, wk: k.weight, wv: v.weight, ...(q.bias ? { bq: q.bias, bk: k.bias!, bv: v.bias! } : {}) };
