@@ -2,7 +2,7 @@
 // context, aux losses on), each pair measured interleaved in one run, reported as ratios.
 // - moe.sparse_vs_dense: top-2 of 16 sparse (dropless, the layer's default) / all 16 experts dense.
 // - moe.cost_vs_experts: top-2 at E=32 / at E=4, capacity factor 1.25 (cost should follow k, not E).
-// - moe.cost_vs_experts_dropless: the same dropless, E=64 / E=4.
+// - moe.cost_vs_experts_dropless: the same dropless, E=64 / E=4 (equal FLOPs; CPU-time ratio and kernels per step in its detail).
 // - moe.router_overhead: (layer − expert compute) / expert compute at top-2 of 16, capacity 1.25.
 // - moe.sparse_vs_dense_webgpu: moe.sparse_vs_dense on tfjs webgpu (Dawn on SwiftShader, a CPU
 //   Vulkan): the dropless top-2 of 16 step / the all-16 dense step, ideal k/E = 0.125; no target,
@@ -88,11 +88,15 @@ export const cases: BenchCase[] = [
         const u = process.cpuUsage(u0);
         sink.push((u.user + u.system) / 1000);
       };
-      const [t4, t64] = await interleaved([cpuTimed(stepOf(e4, x), cpu[0]), cpuTimed(stepOf(e64, x), cpu[1])]);
+      // 11 rounds (the other cases take 5): the two steps differ by ~10%, less than a loaded machine's swings between rounds.
+      const [t4, t64] = await interleaved([cpuTimed(stepOf(e4, x), cpu[0]), cpuTimed(stepOf(e64, x), cpu[1])], 11, 3);
+      // Kernels per step (one profiled step each; the same at both E when nothing runs per expert).
+      const kernels = async (m: MoE) => (await tf.profile(stepOf(m, x) as unknown as () => tf.TensorContainer)).kernels.length;
+      const [k4, k64] = [await kernels(e4), await kernels(e64)];
       for (const m of [e4, e64]) m.dispose();
       x.dispose();
       const [c4, c64] = cpu.map((a) => [...a].sort((p, q) => p - q)[a.length >> 1]!);
-      return { value: t64! / t4!, detail: { e4Ms: t4, e64Ms: t64, cpuRatio: c64! / c4!, e4CpuMs: c4, e64CpuMs: c64, tokens: TOKENS, dim: DIM, hidden: HIDDEN, topK: 2, router: 'mixtral' } };
+      return { value: t64! / t4!, detail: { e4Ms: t4, e64Ms: t64, cpuRatio: c64! / c4!, e4CpuMs: c4, e64CpuMs: c64, e4Kernels: k4, e64Kernels: k64, tokens: TOKENS, dim: DIM, hidden: HIDDEN, topK: 2, router: 'mixtral' } };
     },
   },
   {
