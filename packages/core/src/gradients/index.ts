@@ -2,7 +2,7 @@
 // kernels then do the work): broadcast BatchMatMul/Maximum/Minimum, Cumsum on any axis,
 // StridedSlice, GatherNd, ScatterNd, TopK, and dilated Conv2D/DepthwiseConv2dNative; and the
 // gradients of Weft's own grouped matrix product, fused Linear, head split/merge, q, k, v projections
-// activations and norms.
+// activations, norms and the attention core.
 import * as tf from '@tensorflow/tfjs-core';
 import { withBroadcastReduction } from './broadcast.js';
 import { cumsumGrad } from './cumsum.js';
@@ -11,10 +11,12 @@ import { gatherNdGrad, scatterNdGrad, stridedSliceGrad, topKGrad } from './index
 import { groupedMatMulGrad } from '../ops/grouped-mat-mul.js';
 import { linearGrad } from '../ops/linear.js';
 import { reluGrad } from './relu.js';
+import { installDirectSavedTensors } from './saved-tensors.js';
 import { headsGrad } from '../ops/heads.js';
 import { qkvGrad } from '../ops/qkv.js';
 import { activationGrad } from '../ops/activation.js';
 import { layerNormGrad } from '../ops/layer-norm.js';
+import { attentionCoreGrad } from '../ops/attention-core.js';
 
 export { dilateKernel } from './dilated-conv.js';
 
@@ -44,6 +46,8 @@ export function registerGradientFixes(): void {
     qkvGrad, // attention's fused q, k, v projections (ops/qkv.ts)
     activationGrad, // fused GELU / SiLU (ops/activation.ts)
     layerNormGrad, // fused LayerNorm / RMSNorm with a weight (ops/layer-norm.ts)
+    attentionCoreGrad, // attention's fused core (ops/attention-core.ts)
   ];
   for (const g of fixes) if (tf.getGradient(g.kernelName) !== g) tf.registerGradient(g);
+  installDirectSavedTensors(); // saved tensors without an Identity call each (gradients/saved-tensors.ts)
 }

@@ -13,6 +13,7 @@ import { checkKnownKeys, configKeys } from '../config.js';
 import { maskedSoftmax } from '../ops/masked-softmax.js';
 import { mergeHeads, splitHeads } from '../ops/heads.js';
 import { qkvHeads } from '../ops/qkv.js';
+import { attentionCore, attentionCoreFused } from '../ops/attention-core.js';
 
 /**
  * Input of sequence modules: a (B, T, C) tensor, or the tensor with an attention mask
@@ -174,7 +175,6 @@ export function attend(q: tf.Tensor, k: tf.Tensor, v: tf.Tensor, options: Attend
     k = repeat(k, D);
     v = repeat(v, Dv);
   }
-  const scores = tf.matMul(q, k, false, true); // (B, H, Tq, Tk), scaled inside the softmax
   const window = options.slidingWindow ?? null;
   const position = options.causal ?? true ? positionMask(Tq, Tk, options.queryOffset ?? Tk - Tq, window) : null; // (Tq, Tk)
   const mask = options.attentionMask;
@@ -183,7 +183,11 @@ export function attend(q: tf.Tensor, k: tf.Tensor, v: tf.Tensor, options: Attend
   }
   const keys = mask ? tf.mul(tf.sub(1, tf.cast(mask, 'float32')), MASKED_SCORE) : null; // (B, Tk): 0 or MASKED_SCORE
   const ctx = options.ctx ?? new ForwardContext({ training: false });
+  const scale = options.scale ?? 1 / Math.sqrt(D);
+  // Without dropout on the weights, the whole core is one kernel each way on cpu and wasm (ops/attention-core.ts)
+  if ((!ctx.training || (options.dropout ?? 0) === 0) && attentionCoreFused(q)) return attentionCore(q, k, v, scale, position, keys); // (B, H, Tq, Dv)
+  const scores = tf.matMul(q, k, false, true); // (B, H, Tq, Tk), scaled inside the softmax
   // softmax(scale·scores + position + keys): one kernel each way on cpu and wasm (ops/masked-softmax.ts)
-  const weights = dropout(maskedSoftmax(scores, options.scale ?? 1 / Math.sqrt(D), position, keys), options.dropout ?? 0, ctx); // (B, H, Tq, Tk)
+  const weights = dropout(maskedSoftmax(scores, scale, position, keys), options.dropout ?? 0, ctx); // (B, H, Tq, Tk)
   return tf.matMul(weights, v); // (B, H, Tq, Dv)
 }
