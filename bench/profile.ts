@@ -62,6 +62,10 @@ export function productFlops(name: string, inputShapes: (number[] | null)[], out
   const qkv = () => 2 * size(a) * [1, 2, 3].reduce((n, i) => n + inputShapes[i]![1]!, 0);
   if (name === 'WeftQkv') return qkv();
   if (name === 'WeftQkvGrad') return 2 * qkv();
+  // q (…, Tq, D), k (…, Tk, D), v (…, Tk, Dv): q·kᵀ and p·v forward; dv, dp, dq, dk backward (the same FLOPs twice)
+  const core = () => 2 * (size(a) / a[a.length - 1]!) * b[b.length - 2]! * (a[a.length - 1]! + inputShapes[2]![inputShapes[2]!.length - 1]!);
+  if (name === 'WeftAttention') return core();
+  if (name === 'WeftAttentionGrad') return 2 * (2 * (size(b) / b[b.length - 1]!) * inputShapes[2]![inputShapes[2]!.length - 2]! * (b[b.length - 1]! + inputShapes[3]![inputShapes[3]!.length - 1]!)); // inputs dO, q, k, v, p
   if (!['BatchMatMul', '_FusedMatMul', 'WeftGroupedMatMul'].includes(name)) return 0;
   if (a.length < 2 || out.length < 2) return 0;
   const m = out[out.length - 2]!;
