@@ -69,7 +69,7 @@ describe('techniqueRows', () => {
     // Every paper's row has a view.
     const libraryOnly = [
       'Training kernels for wasm', 'NaN and ±Inf propagate', 'Configs refuse unknown keys', 'Gradients tfjs lacks',
-      'Safetensors reader/writer', 'Loading a transformers MoE block', 'wasm OneHot kernel', 'wasm BatchMatMul for batches',
+      'Safetensors reader/writer', 'Loading a transformers MoE block', 'wasm OneHot kernel', 'wasm BatchMatMul as a hand-written',
       'AddN of more than 7 tensors', 'BatchMatMul with a broadcast', 'wasm kernels at memory speed', "Adapters in a user's tfjs",
     ];
     const schemas: Record<string, UrlSchema> = {
