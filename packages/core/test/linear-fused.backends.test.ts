@@ -114,6 +114,39 @@ describeBackends('fused Linear', (backend) => {
     }
   }
 
+  it('frozen weight and bias (an adapter\'s base): the backward computes dx alone, and their gradients still come when asked for', async () => {
+    const rng = new Rng(11);
+    const [rows, K, N] = [6, 5, 7];
+    const xs = Float32Array.from(rng.normalArray(rows * K));
+    const rs = Float32Array.from(rng.normalArray(rows * N));
+    const x = tf.tensor2d(xs, [rows, K]);
+    const r = tf.tensor2d(rs, [rows, N]);
+    const w = tf.variable(tf.tensor2d(Float32Array.from(rng.normalArray(K * N)), [K, N]), false);
+    const b = tf.variable(tf.tensor1d(Float32Array.from(rng.normalArray(N))), false);
+    const before = tf.memory().numTensors;
+    const loss = (fn: typeof linear) => (t: tf.Tensor) => tf.sum(tf.mul(fn(t, w, b), r));
+    const [dx] = tf.grads(loss(linear))([x]);
+    const [dxRef] = tf.grads(loss(linearUnfused))([x]);
+    expect(maxDiff(await dx!.data(), await dxRef!.data()), 'dx').toBeLessThanOrEqual(1e-5);
+    // asked for explicitly, the frozen parameters' gradients are the formulas xᵀ·r and Σ_rows r
+    const grads = tf.grads((ww: tf.Tensor, bb: tf.Tensor) => tf.sum(tf.mul(linear(x, ww, bb), r)))([w, b]); // the frozen variables themselves
+    const dw = await grads[0]!.data();
+    const db = await grads[1]!.data();
+    for (let k = 0; k < K; k++) for (let j = 0; j < N; j++) {
+      let s = 0;
+      for (let i = 0; i < rows; i++) s += xs[i * K + k]! * rs[i * N + j]!;
+      expect(Math.abs(dw[k * N + j]! - s), `dW[${k}, ${j}]`).toBeLessThanOrEqual(1e-4);
+    }
+    for (let j = 0; j < N; j++) expect(Math.abs(db[j]! - rs.filter((_, i) => i % N === j).reduce((a, v) => a + v, 0)), `db[${j}]`).toBeLessThanOrEqual(1e-4);
+    tf.dispose([dx!, dxRef!, ...grads]);
+    expect(tf.memory().numTensors, 'no tensor left behind').toBe(before);
+    if (backend === 'cpu' || backend === 'wasm') {
+      const profile = await tf.profile(() => tf.dispose(tf.grads(loss(linear))([x])));
+      expect(profile.kernels.map((k) => k.name).filter((n) => n === 'WeftLinearParamGrad'), 'no parameter gradients for frozen parameters').toEqual([]);
+    }
+    tf.dispose([x, r, w, b]);
+  });
+
   it('a Linear trained with SGD keeps tf.memory().numTensors flat and lowers its loss', async () => {
     const rng = new Rng(3);
     const layer = new Linear({ inFeatures: 8, outFeatures: 4 }, rng);

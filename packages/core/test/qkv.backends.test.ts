@@ -78,6 +78,33 @@ describeBackends('fused q, k, v projections', (backend) => {
     });
   }
 
+  it('frozen q, k, v weights: dx equals the separate layers\', the backward skips their gradients, and they still come when asked for', async () => {
+    const attn = new CausalSelfAttention({ dim: 8, numHeads: 2 }, new Rng(7));
+    attn.freeze();
+    const x = tf.tensor3d(Float32Array.from(new Rng(8).normalArray(2 * 5 * 8)), [2, 5, 8]);
+    const r = tf.tensor4d(Float32Array.from(new Rng(9).normalArray(2 * 2 * 5 * 4)), [2, 2, 5, 4]);
+    const before = tf.memory().numTensors;
+    const lossF = (t: tf.Tensor) => tf.addN(qkvHeads(t, attn.q, attn.k, attn.v, 2, 2).map((o) => tf.sum(tf.mul(o, r))));
+    const lossU = (t: tf.Tensor) => tf.addN([reference(t, attn.q, 2), reference(t, attn.k, 2), reference(t, attn.v, 2)].map((o) => tf.sum(tf.mul(o, r))));
+    const [dx] = tf.grads(lossF)([x]);
+    const [dxRef] = tf.grads(lossU)([x]);
+    expect(maxDiff(await dx!.data(), await dxRef!.data()), 'dx').toBeLessThanOrEqual(1e-4);
+    // the frozen variables themselves as the differentiated arguments
+    const [q, k, v] = [attn.q, attn.k, attn.v];
+    const gF = tf.grads((wq: tf.Tensor, bv: tf.Tensor) => tf.addN(qkvHeads(x, { weight: wq, bias: q.bias }, k, { weight: v.weight, bias: bv }, 2, 2).map((o) => tf.sum(tf.mul(o, r)))))([q.weight, v.bias!]);
+    const gU = tf.grads((wq: tf.Tensor, bv: tf.Tensor) => tf.addN([reference(x, { weight: wq, bias: q.bias }, 2), reference(x, k, 2), reference(x, { weight: v.weight, bias: bv }, 2)].map((o) => tf.sum(tf.mul(o, r)))))([q.weight, v.bias!]);
+    for (let i = 0; i < 2; i++) expect(maxDiff(await gF[i]!.data(), await gU[i]!.data()), ['dWq', 'dbv'][i]).toBeLessThanOrEqual(1e-4);
+    tf.dispose([dx!, dxRef!, ...gF, ...gU]);
+    expect(tf.memory().numTensors, 'no tensor left behind').toBe(before);
+    if (backend === 'cpu' || backend === 'wasm') {
+      const profile = await tf.profile(() => tf.dispose(tf.grads(lossF)([x])));
+      const grads = profile.kernels.filter((k) => k.name === 'WeftQkvGrad');
+      expect(grads.map((k) => k.outputShapes.length), 'one dx-only gradient kernel').toEqual([1]);
+    }
+    tf.dispose([x, r]);
+    attn.dispose();
+  });
+
   it('CausalSelfAttention runs the fused projections (cpu, wasm) and gives the same output as its layers one by one', async () => {
     const attn = new CausalSelfAttention({ dim: 8, numHeads: 2 }, new Rng(5));
     const x = tf.tensor3d(Float32Array.from(new Rng(6).normalArray(2 * 4 * 8)), [2, 4, 8]);

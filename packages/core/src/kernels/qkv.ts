@@ -4,7 +4,8 @@
 // WeftHeads, three WeftLinearParamGrad, three BatchMatMul and two Adds backward:
 //   WeftQkv      x (B, T, C), wq (C, H·D), wk, wv (C, Hkv·D), bq, bk, bv when present (attrs heads H,
 //                kvHeads Hkv) -> q (B, H, T, D), k, v (B, Hkv, T, D)
-//   WeftQkvGrad  x, wq, wk, wv, dq, dk, dv (attrs as WeftQkv) -> [dx, dwq, dwk, dwv, dbq, dbk, dbv]
+//   WeftQkvGrad  x, wq, wk, wv, dq, dk, dv (attrs as WeftQkv) -> [dx, dwq, dwk, dwv, dbq, dbk, dbv];
+//                with attr params = false (frozen weights) -> [dx]
 // Both run the backend's own kernels (kernels/linear.ts, kernels/heads.ts, BatchMatMul) in one call;
 // the gradient adds the three dx products in place (on wasm the SIMD product accumulates them).
 import { getKernel } from '@tensorflow/tfjs-core';
@@ -52,15 +53,16 @@ function qkvKernel(backendName: 'cpu' | 'wasm'): KernelFunc {
 }
 
 function qkvGradKernel(backendName: 'cpu' | 'wasm'): KernelFunc {
-  return ({ inputs, backend }) => {
+  return ({ inputs, backend, attrs }) => {
     const { x, wq, wk, wv, dq, dk, dv } = inputs as Record<string, TensorInfo>;
+    const withParams = (attrs as { params?: boolean }).params !== false; // params = false: dx alone (frozen weights)
     const run = (name: string, ins: Record<string, TensorInfo>, a: object) => runBackendKernel(name, backendName, backend, ins, a as never);
     const paramGrads: TensorInfo[] = [];
     let dx: TensorInfo | null = null;
     for (const [w, dh] of [[wq!, dq!], [wk!, dk!], [wv!, dv!]]) {
       const g = run(HEADS, { x: dh }, { split: false, heads: dh.shape[1]! }); // (B, h, T, D) -> (B, T, h·D)
       try {
-        paramGrads.push(...(getKernel(LINEAR_PARAM_GRAD, backendName)!.kernelFunc({ inputs: { x: x!, dy: g }, backend: backend as never, attrs: {} }) as TensorInfo[])); // [dw, db]
+        if (withParams) paramGrads.push(...(getKernel(LINEAR_PARAM_GRAD, backendName)!.kernelFunc({ inputs: { x: x!, dy: g }, backend: backend as never, attrs: {} }) as TensorInfo[])); // [dw, db]
         const [rows, N] = [g.shape[0]! * g.shape[1]!, g.shape[2]!];
         const C = w.shape[0]!;
         const bmm = isHeapBackend(backend) ? simdProduct(backend, rows, N, C) : null;
@@ -84,6 +86,7 @@ function qkvGradKernel(backendName: 'cpu' | 'wasm'): KernelFunc {
         dispose(backend, g);
       }
     }
+    if (!withParams) return [dx!];
     const [dwq, dbq, dwk, dbk, dwv, dbv] = paramGrads as [TensorInfo, TensorInfo, TensorInfo, TensorInfo, TensorInfo, TensorInfo];
     return [dx!, dwq, dwk, dwv, dbq, dbk, dbv];
   };

@@ -23,22 +23,30 @@ export function linearUnfused(x: tf.Tensor, w: tf.Tensor, b: tf.Tensor | null): 
 export function linear(x: tf.Tensor, w: tf.Tensor, b: tf.Tensor | null): tf.Tensor {
   const backend = tf.getBackend();
   if (x.dtype !== 'float32' || w.dtype !== 'float32' || !tf.getKernel(LINEAR, backend) || !tf.getKernel(LINEAR_PARAM_GRAD, backend)) return linearUnfused(x, w, b);
-  return tf.engine().runKernel(LINEAR, b ? { x, w, b } : { x, w }, {}) as tf.Tensor;
+  return tf.engine().runKernel(LINEAR, b ? { x, w, b } : { x, w }, { frozen: frozen(w) && (!b || frozen(b)) }) as tf.Tensor;
 }
 
-/** The gradient of WeftLinear: dw and db from one kernel, dx = dy·wᵀ. Registered with Weft's gradient fixes. */
+/** A variable the trainer leaves alone (Module.freeze, an adapter's base layer): no gradient is asked of it. */
+export const frozen = (t: tf.Tensor): boolean => t instanceof tf.Variable && !t.trainable;
+
+/**
+ * The gradient of WeftLinear: dw and db from one kernel, dx = dy·wᵀ. With frozen parameters (attr
+ * `frozen`) dw and db are computed only if asked for (each thunk runs the kernel then), so a frozen
+ * base layer costs dx alone. Registered with Weft's gradient fixes.
+ */
 export const linearGrad: GradConfig = {
   kernelName: LINEAR,
   inputsToSave: ['x', 'w'],
-  gradFunc: (dy, saved) => {
+  gradFunc: (dy, saved, attrs) => {
     const [x, w] = saved as [tf.Tensor, tf.Tensor];
     const g = dy as tf.Tensor;
-    const [dw, db] = tf.engine().runKernel(LINEAR_PARAM_GRAD, { x, dy: g }, {}) as unknown as [tf.Tensor, tf.Tensor];
+    const params = () => tf.engine().runKernel(LINEAR_PARAM_GRAD, { x, dy: g }, {}) as unknown as [tf.Tensor, tf.Tensor];
+    const [dw, db] = (attrs as { frozen?: boolean }).frozen ? [null, null] : params();
     return {
       // (…, N)·(N, K)ᵀ: BatchMatMul broadcasts w over the leading axes (rank 1: as one row)
       x: () => (g.rank === 1 ? tf.reshape(tf.matMul(tf.reshape(g, [1, -1]), w, false, true), x.shape) : tf.matMul(g, w, false, true)),
-      w: () => dw,
-      b: () => db,
+      w: () => dw ?? params()[0], // the thunk's tidy frees the unused db
+      b: () => db ?? params()[1],
     };
   },
 };
