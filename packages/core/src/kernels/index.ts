@@ -34,6 +34,11 @@
 //                     Binary ops outside XNNPACK (comparisons, logical ops, Maximum/Minimum, int32
 //                     Add/Sub/Mul) broadcast at ~100 ns per element: broadcast in JS (broadcast-binary.ts).
 //                     Identity copies (the engine clones every tensor a gradient saves): shared (identity.ts).
+//   engine-bound on cpu and wasm: a small Transformer's step was ~370 kernel calls, each with the engine's
+//                     bookkeeping and clones of the tensors its gradient saves; Linear (reshapes, matMul,
+//                     bias add), attention's head split/merge, its q, k, v projections and its core
+//                     (scores, masked softmax, weights·v) run as one kernel each way instead (linear.ts,
+//                     heads.ts, qkv.ts, attention.ts; ops/ holds their gradients).
 //                     TopK sorts each row in full: a small k is one pass per row (top-k.ts; a router's top-2 of 512×64).
 //   slow on cpu:      UnsortedSegmentSum (one full mask per segment: quadratic).
 //   also missing on wasm, not needed for training here: Complex/Real/Imag/FFT/IFFT/ComplexAbs,
@@ -88,6 +93,7 @@ import { reluGradWebGPUConfig } from './relu-grad-webgpu.js';
 import { maskedSoftmaxWebGPUConfigs } from './masked-softmax-webgpu.js';
 import { softmaxCrossEntropyWebGPUConfigs } from './softmax-cross-entropy-webgpu.js';
 import { transposeWasmConfig } from './transpose-simd.js';
+import { tileWasmConfig } from './tile.js';
 import { topKWasmConfig } from './top-k.js';
 import { BROADCAST_BINARY_KERNELS, broadcastBinaryWasmConfig } from './broadcast-binary.js';
 import { identityWasmConfig } from './identity.js';
@@ -130,6 +136,7 @@ function kernelsFor(backend: string): KernelConfig[] {
       selectByScalarConfig('wasm'),
       ...['Sum', 'Mean', 'Max', 'Min'].flatMap((n) => wrap(n, reduceWasmConfig)),
       ...wrap('Transpose', transposeWasmConfig),
+      ...wrap('Tile', tileWasmConfig),
       ...wrap('TopK', topKWasmConfig),
       ...BROADCAST_BINARY_KERNELS.flatMap((n) => wrap(n, broadcastBinaryWasmConfig)),
       identityWasmConfig,
