@@ -7,7 +7,7 @@ import * as tf from '@tensorflow/tfjs-core';
 
 const MOVEMENT = new Set([
   'Reshape', 'Transpose', 'Slice', 'StridedSlice', 'Concat', 'GatherV2', 'Tile', 'Cast', 'Identity', 'Pack', 'Unpack', 'SplitV', 'ExpandDims',
-  'Fill', 'ZerosLike', 'OnesLike', 'Select', 'Squeeze', 'Pad', 'Reverse', 'Range', 'Clone',
+  'Fill', 'ZerosLike', 'OnesLike', 'Select', 'Squeeze', 'Pad', 'Reverse', 'Range', 'Clone', 'WeftEmbedding', 'WeftHeads',
   '', // a tf.customGrad wrapper: the kernels inside it are counted
 ]);
 const REDUCTIONS = new Set(['Sum', 'Max', 'Min', 'Prod', 'Mean', 'All', 'Any', 'ArgMax', 'ArgMin']);

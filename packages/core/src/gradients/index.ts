@@ -2,7 +2,7 @@
 // kernels then do the work): broadcast BatchMatMul/Maximum/Minimum, Cumsum on any axis,
 // StridedSlice, GatherNd, ScatterNd, TopK, and dilated Conv2D/DepthwiseConv2dNative; and the
 // gradients of Weft's own grouped matrix product, fused Linear, head split/merge, q, k, v projections
-// activations, norms and the attention core.
+// activations, norms, the attention core and the embedding lookup.
 import * as tf from '@tensorflow/tfjs-core';
 import { withBroadcastReduction } from './broadcast.js';
 import { cumsumGrad } from './cumsum.js';
@@ -17,6 +17,7 @@ import { qkvGrad } from '../ops/qkv.js';
 import { activationGrad } from '../ops/activation.js';
 import { layerNormGrad } from '../ops/layer-norm.js';
 import { attentionCoreGrad } from '../ops/attention-core.js';
+import { embeddingGrad } from '../ops/embedding.js';
 
 export { dilateKernel } from './dilated-conv.js';
 
@@ -47,6 +48,7 @@ export function registerGradientFixes(): void {
     activationGrad, // fused GELU / SiLU (ops/activation.ts)
     layerNormGrad, // fused LayerNorm / RMSNorm with a weight (ops/layer-norm.ts)
     attentionCoreGrad, // attention's fused core (ops/attention-core.ts)
+    embeddingGrad, // the embedding lookup (ops/embedding.ts)
   ];
   for (const g of fixes) if (tf.getGradient(g.kernelName) !== g) tf.registerGradient(g);
   installDirectSavedTensors(); // saved tensors without an Identity call each (gradients/saved-tensors.ts)

@@ -8,6 +8,7 @@ import { defaultRng, type Rng } from '../random.js';
 import { normalInit } from './init.js';
 import { checkPositive, checkPositiveInt } from '../check.js';
 import { checkKnownKeys, configKeys } from '../config.js';
+import { embeddingLookup } from '../ops/embedding.js';
 
 /** Config of {@link Embedding}. */
 export interface EmbeddingConfig {
@@ -46,6 +47,6 @@ export class Embedding extends Module {
     if (ids.dtype !== 'int32') {
       throw new Error(`Embedding: ids must be an int32 tensor, got dtype ${ids.dtype} (shape [${ids.shape}])`);
     }
-    return tf.gather(this.weight, ids); // (...S) -> (...S, dim)
+    return embeddingLookup(this.weight, ids); // (...S) -> (...S, dim): one kernel each way on cpu and wasm (ops/embedding.ts)
   }
 }
