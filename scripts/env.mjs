@@ -7,6 +7,15 @@ import { existsSync, statSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 
 export const root = fileURLToPath(new URL('..', import.meta.url));
+
+/** Remove `name value` from `args` (a script's argv, edited in place) and return value, or `fallback`. */
+export function takeOption(args, name, fallback) {
+  const i = args.indexOf(name);
+  if (i < 0) return fallback;
+  const value = args[i + 1];
+  args.splice(i, 2);
+  return value;
+}
 export const PNPM_VERSION = '12.4.2';
 export const CHROMIUM = process.env.WEFT_CHROMIUM ?? '/usr/bin/chromium';
 

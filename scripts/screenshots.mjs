@@ -13,15 +13,10 @@ import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { takeOption } from './env.mjs';
 
 const args = process.argv.slice(2);
-const option = (name, fallback) => {
-  const i = args.indexOf(name);
-  if (i < 0) return fallback;
-  const value = args[i + 1];
-  args.splice(i, 2);
-  return value;
-};
+const option = (name, fallback) => takeOption(args, name, fallback);
 const out = option('--out', '/tmp/shots');
 const query = option('--query', '');
 const trainMs = Number(option('--train-ms', '12000'));
