@@ -70,7 +70,7 @@ describe('techniqueRows', () => {
     const libraryOnly = [
       'Training kernels for wasm', 'NaN and ±Inf propagate', 'Configs refuse unknown keys', 'Gradients tfjs lacks',
       'Safetensors reader/writer', 'Loading a transformers MoE block', 'wasm OneHot kernel', 'wasm BatchMatMul as a hand-written',
-      'AddN of more than 7 tensors', 'BatchMatMul with a broadcast', 'wasm kernels at memory speed', "Adapters in a user's tfjs",
+      'AddN of more than 7 tensors', 'BatchMatMul with a broadcast', 'wasm kernels at memory speed', "Adapters in a user's tfjs", 'Fused training kernels',
     ];
     const schemas: Record<string, UrlSchema> = {
       train: TRAIN_SCHEMA, params: PARAMS_SCHEMA, sharing: SHARING_SCHEMA, adapters: ADAPTERS_SCHEMA,
