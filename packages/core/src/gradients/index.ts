@@ -12,6 +12,7 @@ import { groupedMatMulGrad } from '../ops/grouped-mat-mul.js';
 import { linearGrad } from '../ops/linear.js';
 import { reluGrad } from './relu.js';
 import { installDirectSavedTensors } from './saved-tensors.js';
+import { softmaxCrossEntropyGrad } from '../train/losses.js';
 import { headsGrad } from '../ops/heads.js';
 import { qkvGrad } from '../ops/qkv.js';
 import { activationGrad } from '../ops/activation.js';
@@ -43,6 +44,7 @@ export function registerGradientFixes(): void {
     groupedMatMulGrad, // Weft's own op (ops/grouped-mat-mul.ts)
     linearGrad, // Weft's fused Linear (ops/linear.ts)
     reluGrad, // Relu's gradient as one kernel (gradients/relu.ts)
+    softmaxCrossEntropyGrad, // the fused cross-entropy (train/losses.ts)
     headsGrad, // attention's head split/merge (ops/heads.ts)
     qkvGrad, // attention's fused q, k, v projections (ops/qkv.ts)
     activationGrad, // fused GELU / SiLU (ops/activation.ts)

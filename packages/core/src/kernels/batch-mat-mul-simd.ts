@@ -38,9 +38,9 @@ function threadsOf(backend: unknown): number {
 }
 
 /** Fewest columns N of C for which a transposed A is transposed once rather than read through strides … */
-const TRANSPOSE_A_MIN_COLUMNS = 64;
+export const TRANSPOSE_A_MIN_COLUMNS = 64;
 /** Fewest multiply-adds M·K·N of one product for that (below it the transpose kernel's fixed cost wins). */
-const TRANSPOSE_A_MIN_WORK = 1 << 20;
+export const TRANSPOSE_A_MIN_WORK = 1 << 20;
 
 /** Rows × f32x4 vectors per register tile of the main loop. */
 const TILE_ROWS = 4;

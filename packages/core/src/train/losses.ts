@@ -46,19 +46,9 @@ export function softmaxCrossEntropy(logits: tf.Tensor, labels: tf.Tensor, option
   const ignoreIndex = options.ignoreIndex === undefined ? IGNORE_INDEX : options.ignoreIndex;
   if (ignoreIndex !== null && !Number.isInteger(ignoreIndex)) throw new Error(`ignoreIndex=${ignoreIndex} must be an integer`);
   if (logits.dtype === 'float32' && tf.getKernel(SOFTMAX_XENT, tf.getBackend()) && tf.getKernel(SOFTMAX_XENT_GRAD, tf.getBackend())) {
-    // One kernel each way on cpu, wasm and webgpu (kernels/softmax-cross-entropy*.ts). labels need no
-    // gradient but are saved with the logits: a caller may make them inside the gradient's
-    // closure, whose tidy disposes them before the backward pass runs.
-    const attrs = { ignoreIndex: ignoreIndex ?? 0, hasIgnore: ignoreIndex !== null };
-    const op = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
-      const [z, save] = args as [tf.Tensor, tf.GradSaveFunc];
-      save([z, labels]);
-      return {
-        value: tf.engine().runKernel(SOFTMAX_XENT, { logits: z, labels }, attrs) as tf.Scalar,
-        gradFunc: (dy: tf.Tensor, [sz, sy]: tf.Tensor[]) => tf.engine().runKernel(SOFTMAX_XENT_GRAD, { dy, logits: sz!, labels: sy! }, attrs) as tf.Tensor,
-      };
-    }) as unknown as (z: tf.Tensor) => tf.Scalar;
-    return op(logits);
+    // One kernel each way on cpu, wasm and webgpu (kernels/softmax-cross-entropy*.ts), differentiated
+    // by the registered softmaxCrossEntropyGrad.
+    return tf.engine().runKernel(SOFTMAX_XENT, { logits, labels }, { ignoreIndex: ignoreIndex ?? 0, hasIgnore: ignoreIndex !== null }) as tf.Scalar;
   }
   return tf.tidy(() => {
     const C = logits.shape[logits.rank - 1]!;
@@ -70,6 +60,17 @@ export function softmaxCrossEntropy(logits: tf.Tensor, labels: tf.Tensor, option
     return tf.div(tf.neg(tf.sum(tf.mul(picked, mask))), count) as tf.Scalar;
   });
 }
+
+/**
+ * The gradient of the fused cross-entropy kernel (registered with Weft's gradient fixes): one
+ * WeftSoftmaxXentGrad. labels need no gradient but are saved with the logits: a caller may make
+ * them inside the gradient's closure, whose tidy disposes them before the backward pass runs.
+ */
+export const softmaxCrossEntropyGrad: tf.GradConfig = {
+  kernelName: SOFTMAX_XENT,
+  inputsToSave: ['logits', 'labels'],
+  gradFunc: (dy, [z, y], attrs) => ({ logits: () => tf.engine().runKernel(SOFTMAX_XENT_GRAD, { dy: dy as tf.Tensor, logits: z!, labels: y! }, attrs as unknown as tf.NamedAttrMap) as tf.Tensor }),
+};
 
 /** Mean squared error over all elements; shapes must match. */
 export function mse(pred: tf.Tensor, target: tf.Tensor): tf.Scalar {
