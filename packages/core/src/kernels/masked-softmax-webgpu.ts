@@ -4,7 +4,7 @@
 // or two adds and a softmax (and their gradients). float32 math. A row holding NaN or +Inf is NaN,
 // as tfjs's softmax gives (tested by bits: WGSL compilers may assume no NaN).
 import type { KernelConfig, KernelFunc, TensorInfo } from '@tensorflow/tfjs-core';
-import { MASKED_SOFTMAX, MASKED_SOFTMAX_GRAD } from './masked-softmax.js';
+import { MASKED_SOFTMAX, MASKED_SOFTMAX_GRAD, maskedSoftmaxGeometry } from './masked-softmax.js';
 import { isWebGPU, runFlat, type Uniform } from './webgpu-program.js';
 
 function check(kernel: string, backend: unknown, ts: Record<string, TensorInfo | undefined>): asserts backend is Parameters<typeof runFlat>[0] {
@@ -19,12 +19,7 @@ const maskedSoftmax: KernelFunc = ({ inputs, backend, attrs }) => {
   const { s, bias, keyBias } = inputs as { s: TensorInfo; bias?: TensorInfo; keyBias?: TensorInfo };
   const { scale } = attrs as unknown as { scale: number };
   check(MASKED_SOFTMAX, backend, { s, bias, keyBias });
-  if (s.shape.length < 2) throw new Error(`${MASKED_SOFTMAX}: s has shape [${s.shape}]; expected rank ≥ 2 (…, Tq, Tk)`);
-  const [Tq, Tk] = s.shape.slice(-2) as [number, number];
-  const B = s.shape[0]!;
-  const R = s.shape.slice(0, -1).reduce((p, d) => p * d, 1);
-  if (bias && (bias.shape.length !== 2 || bias.shape[0] !== Tq || bias.shape[1] !== Tk)) throw new Error(`${MASKED_SOFTMAX}: bias has shape [${bias.shape}]; expected [${Tq}, ${Tk}]`);
-  if (keyBias && (keyBias.shape.length !== 2 || keyBias.shape[0] !== B || keyBias.shape[1] !== Tk)) throw new Error(`${MASKED_SOFTMAX}: keyBias has shape [${keyBias.shape}]; expected [${B}, ${Tk}]`);
+  const { R, Tq, Tk, B } = maskedSoftmaxGeometry(s, bias, keyBias);
   const u: Uniform[] = [['Tk', 'i32', Tk], ['Tq', 'i32', Tq], ['perBatch', 'i32', B === 0 ? 1 : R / B], ['scale', 'f32', scale]];
   const z = `scale * s[o + k]${bias ? ' + bias[bo + k]' : ''}${keyBias ? ' + keyBias[ko + k]' : ''}`;
   return runFlat(

@@ -147,8 +147,8 @@ export function writeMaskedSoftmaxModule(): Record<'fwd' | 'bwd', FunctionWriter
 }
 
 
-/** Check `s`, `bias`, `keyBias` shapes; returns rows R, Tq, Tk, B. */
-function geometry(s: TensorInfo, bias?: TensorInfo, keyBias?: TensorInfo) {
+/** Check `s`, `bias`, `keyBias` shapes; returns rows R, Tq, Tk, B (the WGSL kernel checks with it too). */
+export function maskedSoftmaxGeometry(s: TensorInfo, bias?: TensorInfo, keyBias?: TensorInfo) {
   if (s.shape.length < 2) throw new Error(`${MASKED_SOFTMAX}: s has shape [${s.shape}]; expected rank ≥ 2 (…, Tq, Tk)`);
   const [Tq, Tk] = s.shape.slice(-2) as [number, number];
   const B = s.shape[0]!;
@@ -163,7 +163,7 @@ const simd = (backend: unknown, Tk: number) => (isHeapBackend(backend) && Tk > 0
 const maskedSoftmax: KernelFunc = ({ inputs, backend, attrs }) => {
   const { s, bias, keyBias } = inputs as { s: TensorInfo; bias?: TensorInfo; keyBias?: TensorInfo };
   const { scale } = attrs as unknown as { scale: number };
-  const { R, Tq, Tk, B } = geometry(s, bias, keyBias);
+  const { R, Tq, Tk, B } = maskedSoftmaxGeometry(s, bias, keyBias);
   const fns = R > 0 ? simd(backend, Tk) : null;
   if (fns && isHeapBackend(backend)) {
     const hb = backend as HeapBackend;
