@@ -5,10 +5,10 @@
 // profiler's own cost per kernel; the step time is measured separately, unprofiled.
 import * as tf from '@tensorflow/tfjs-core';
 import { Activation, Linear, Rng, Sequential, TinyTransformer, initBackend, makeOptimizer, mse, softmaxCrossEntropy, train, type Module } from '@weft/core';
-import { MoE } from '@weft/moe';
+import { MoE, Regressor } from '@weft/moe';
 
 /** The models `pnpm run profile` knows. */
-export const PROFILE_MODELS = ['tinyTransformer', 'mlp', 'moe'] as const;
+export const PROFILE_MODELS = ['tinyTransformer', 'mlp', 'moe', 'moePage'] as const;
 export type ProfileModel = (typeof PROFILE_MODELS)[number];
 
 /** Sizes of the profiled models. */
@@ -99,6 +99,14 @@ function build(name: ProfileModel, o: ProfileOptions): Built {
     const x = tf.randomUniform([o.batch, o.seq], 0, vocab, 'int32', 2);
     const y = tf.randomUniform([o.batch, o.seq], 0, vocab, 'int32', 3);
     return { model: model as unknown as Module<tf.Tensor, tf.Tensor>, batch: { x, y }, loss: (out, b) => softmaxCrossEntropy(out, b.y), describe: `TinyTransformer d=${o.dim}, T=${o.seq}, batch ${o.batch}, 2 blocks, 4 heads` };
+  }
+  if (name === 'moePage') {
+    // moe.html at its defaults: Linear 2→16, dropless MoE (E=8, top-2, hidden 16, Mixtral router,
+    // Switch balance 0.01, z-loss 0.001) with a residual, Linear 16→1; batch 128, MSE.
+    const model = new Regressor(2, 1, 16, (r) => new MoE({ dim: 16, numExperts: 8, topK: 2, hidden: 16, router: 'mixtral', capacityFactor: null, loadBalance: 'switch', loadBalanceWeight: 0.01, zLossWeight: 0.001, name: 'moe' }, r), rng);
+    const x = tf.randomNormal([128, 2], 0, 1, 'float32', 2);
+    const y = tf.randomNormal([128, 1], 0, 1, 'float32', 3);
+    return { model: model as unknown as Module<tf.Tensor, tf.Tensor>, batch: { x, y }, loss: (out, b) => mse(out, b.y), describe: "moe.html's regressor: 2→16, dropless MoE E=8 top-2 hidden 16, →1; batch 128" };
   }
   const tokens = 512;
   const model = new MoE({ dim: o.dim, numExperts: o.experts, topK: 2, hidden: 256, capacityFactor: null }, rng);

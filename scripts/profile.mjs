@@ -2,12 +2,13 @@
 // Weft's trainer step of a small model, profiled kernel by kernel: kernels per step, time per kernel
 // name (share, calls, ms) and GFLOP/s of the matrix products against the whole step. Models (see
 // bench/profile.ts): tinyTransformer (2 blocks, lm head), mlp (64-256-256-10, batch 256), moe (one
-// dropless top-2 MoE layer, 512 tokens, d=64, hidden 256); all with Adam. It runs the packages'
+// dropless top-2 MoE layer, 512 tokens, d=64, hidden 256), moePage (moe.html's regressor at its
+// defaults); all with Adam. It runs the packages'
 // sources under vitest with the bench's config (no build needed). `run` is needed: pnpm 12 has a
 // built-in `profile` command (it answers ERR_PNPM_NOT_IMPLEMENTED); `npm run profile` works too.
 import { pnpm, run } from './env.mjs';
 
-const MODELS = ['tinyTransformer', 'mlp', 'moe'];
+const MODELS = ['tinyTransformer', 'mlp', 'moe', 'moePage'];
 const NUMERIC = ['steps', 'dim', 'seq', 'batch', 'experts', 'top'];
 const usage = `usage: pnpm run profile <${MODELS.join('|')}> [--backend wasm|cpu] ${NUMERIC.map((k) => `[--${k} N]`).join(' ')}`;
 

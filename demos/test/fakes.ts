@@ -10,6 +10,8 @@ export class FakeHost implements ReactiveControllerHost {
   readonly controllers: ReactiveController[] = [];
   /** requestUpdate calls so far. */
   updates = 0;
+  /** Whether requestUpdate renders at once, calling each controller's hostUpdate as Lit does before a render. */
+  renders = false;
   addController(c: ReactiveController): void {
     this.controllers.push(c);
   }
@@ -18,6 +20,7 @@ export class FakeHost implements ReactiveControllerHost {
   }
   requestUpdate(): void {
     this.updates++;
+    if (this.renders) for (const c of this.controllers) c.hostUpdate?.();
   }
   get updateComplete(): Promise<boolean> {
     return Promise.resolve(true);

@@ -1,8 +1,8 @@
 // TrainingController: one run of a page — start, progress, pause (the job and its step kept),
 // resume from that step, stop, errors, a new run replacing the old one, and the job released
 // only once its segment has ended. Driven by a job the test steps by hand (no timing).
-import { describe, expect, it } from 'vitest';
-import { TrainingController, type TrainingStatus } from '../src/controllers/training-controller.js';
+import { describe, expect, it, vi } from 'vitest';
+import { RENDER_EVERY_MS, TrainingController, type TrainingStatus } from '../src/controllers/training-controller.js';
 import { FakeHost, ManualJob, flush } from './fakes.js';
 
 function setup(options: ConstructorParameters<typeof TrainingController>[1] = {}) {
@@ -44,6 +44,43 @@ describe('TrainingController', () => {
     expect(statuses).toEqual(['starting', 'running', 'done']);
     expect(host.updates).toBeGreaterThan(0);
     expect(job.segments).toEqual([{ fromStep: 0, steps: 4 }]);
+  });
+
+  it('renders progress at most every RENDER_EVERY_MS, the latest report last; history keeps every report; status renders at once', async () => {
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'performance'] }); // the controller's clock and timer
+    try {
+      const { host, training } = setup();
+      host.renders = true;
+      const job = new ManualJob(30);
+      const run = training.start(job);
+      await flush();
+      const atStart = host.updates; // 'starting'
+      await job.advance(1); // 'running' renders; the report right after it waits
+      const afterFirst = host.updates;
+      expect(afterFirst).toBe(atStart + 1);
+      await job.advance(9); // nine more reports inside the interval: one deferred render for all
+      expect(host.updates).toBe(afterFirst);
+      vi.advanceTimersByTime(RENDER_EVERY_MS - 1);
+      expect(host.updates).toBe(afterFirst);
+      vi.advanceTimersByTime(1);
+      expect(host.updates).toBe(afterFirst + 1);
+      expect(training.step).toBe(10);
+      expect(training.history.map((p) => p.step)).toEqual([...Array(10).keys()].map((i) => i + 1));
+      vi.advanceTimersByTime(10 * RENDER_EVERY_MS); // nothing new reported: no render
+      expect(host.updates).toBe(afterFirst + 1);
+      await job.advance(1); // the interval has passed: renders at once
+      expect(host.updates).toBe(afterFirst + 2);
+      await job.advance(19);
+      await run;
+      expect(training.status).toBe('done'); // the end renders at once, whatever the interval
+      const atEnd = host.updates;
+      expect(atEnd).toBeGreaterThan(afterFirst + 2);
+      vi.advanceTimersByTime(RENDER_EVERY_MS); // the deferred render was folded into the end's
+      expect(host.updates).toBe(atEnd);
+      expect(training.history).toHaveLength(30);
+    } finally {
+      vi.useRealTimers();
+    }
   });
 
   it('pauses between steps keeping the job, and resumes from the step reached', async () => {

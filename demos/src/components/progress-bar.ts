@@ -160,11 +160,14 @@ export class WeftProgressBar extends LitElement {
         overflow: hidden;
         border: 1px solid var(--border);
       }
+      /* A full-width bar slid left by the part not done: a transform, so its animation runs on the
+         compositor (a width transition re-lays out and repaints the page every frame of a run). */
       .fill {
         height: 100%;
         border-radius: 999px;
         background: linear-gradient(90deg, var(--accent), var(--accent-strong));
-        transition: width 0.2s linear;
+        transition: transform 0.2s linear;
+        will-change: transform;
       }
       :host([status='done']) .fill {
         background: var(--ok);
@@ -258,7 +261,7 @@ export class WeftProgressBar extends LitElement {
         aria-valuemax=${this.total}
         aria-valuenow=${this.step}
       >
-        <div class="fill" .style=${`width: ${(fraction * 100).toFixed(2)}%`}></div>
+        <div class="fill" .style=${`transform: translateX(${((fraction - 1) * 100).toFixed(2)}%)`}></div>
       </div>
       <div class="row meta num">
         <span><span data-rate>${rate > 0 ? rate.toFixed(0) : '—'}</span> steps/s${this.status === 'running' ? '' : ' on average'}</span>

@@ -1,6 +1,9 @@
 // TrainingController: a Lit reactive controller that owns one training run of a page — its
 // AbortController, its state (idle / running / paused / done / stopped / error), the progress
-// history — and updates its host on every change. Pausing aborts the trainer between steps and
+// history — and updates its host on every change (progress reports at most every RENDER_EVERY_MS:
+// a small model reports ~50 times a second, faster than anyone reads a counter or a curve, and each
+// render of a page costs its main thread style, layout and paint that the worker training beside it
+// needs on a 2-core machine; the history keeps every report). Pausing aborts the trainer between steps and
 // keeps the job (model weights and optimiser state); resuming calls the job again from the step
 // where it stopped. A page supplies the job; every page reuses this controller.
 import type { ReactiveController, ReactiveControllerHost } from 'lit';
@@ -33,6 +36,9 @@ export interface TrainingJob {
   /** Free the job's tensors (called when a new run starts or the host is removed). */
   dispose?(): void;
 }
+
+/** Least time between two renders that progress reports ask for (status changes render at once). */
+export const RENDER_EVERY_MS = 100;
 
 /** The statuses in which a run has ended (it cannot be resumed). */
 const ENDED: readonly TrainingStatus[] = ['idle', 'done', 'stopped', 'error'];
@@ -67,6 +73,9 @@ export class TrainingController implements ReactiveController {
   private endWaiters: Array<() => void> = [];
   /** A start() is halting the previous run: the new run has not ended, whatever the status says. */
   private startPending = false;
+  /** When a progress report last rendered the host, and the render a later report deferred. */
+  private lastRender = -Infinity;
+  private deferredRender: ReturnType<typeof setTimeout> | null = null;
 
   constructor(
     private readonly host: ReactiveControllerHost,
@@ -177,8 +186,24 @@ export class TrainingController implements ReactiveController {
   /** @internal Lit: nothing to do on connect. */
   hostConnected(): void {}
 
+  /** @internal Lit: a render is under way; a deferred one is no longer needed. */
+  hostUpdate(): void {
+    this.lastRender = performance.now();
+    if (this.deferredRender !== null) clearTimeout(this.deferredRender);
+    this.deferredRender = null;
+  }
+
+  /** Render for a progress report: now, or once RENDER_EVERY_MS after the last render (the latest report then shows). */
+  private renderProgress(): void {
+    const wait = this.lastRender + RENDER_EVERY_MS - performance.now();
+    if (wait <= 0) this.host.requestUpdate();
+    else this.deferredRender ??= setTimeout(() => this.host.requestUpdate(), wait);
+  }
+
   /** @internal Lit: a host leaving the page stops its run and, once the segment has ended, frees the job's tensors. */
   hostDisconnected(): void {
+    if (this.deferredRender !== null) clearTimeout(this.deferredRender);
+    this.deferredRender = null;
     const job = this.job;
     if (this.segment) {
       this.stopRequested = true;
@@ -227,7 +252,7 @@ export class TrainingController implements ReactiveController {
       this.elapsedMs = run.elapsedMs;
       this.history = [...this.history, run];
       if (this.status === 'starting') this.setStatus('running');
-      this.host.requestUpdate();
+      this.renderProgress();
       await this.options.onProgress?.(run, this);
     };
     const segment = (async () => {
