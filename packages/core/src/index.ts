@@ -17,6 +17,8 @@ export * from './module.js';
 export * from './ledger.js';
 export * from './layers/index.js';
 export * from './ops/grouped-mat-mul.js';
+export * from './ops/gather-rows.js';
+export * from './ops/dispatch-plan.js';
 export * from './ops/select-by-scalar.js';
 export * from './train/index.js';
 export * from './io/index.js';

@@ -5,10 +5,12 @@
 //    dropped; dropless — blocks of b rows, each expert gets ⌈count/b⌉ consecutive blocks (a static
 //    upper bound of ⌊(P + E(b−1))/b⌋ blocks, MegaBlocks-style), each block names its expert;
 // 3. gather tokens into the buffer (G, b, d), run the stacked experts (batched matmuls), gather each
-//    pair's output row back, scale by its gate and sum per token in a fixed order (gathers and
-//    sums; their gradients are UnsortedSegmentSum, linear-time on wasm/cpu thanks to core's kernel).
+//    pair's output row back, scale by its gate and sum per token in a fixed order (core's gatherRows,
+//    whose index one past the end reads a zero row, and sums; their gradients are scatter-adds).
+// On cpu and wasm the dropless plan (1–2) is one kernel, core's droplessBlockPlan; elsewhere tf ops.
 // `denseCombine` is the reference: every expert on every token, masked by the same kept pairs.
 import * as tf from '@tensorflow/tfjs-core';
+import { droplessBlockPlan, gatherRows, hasDispatchPlanKernel } from '@weft/core';
 import { untaped, type Routing } from './routers/router.js';
 
 /** What dispatch needs of a set of experts: blocks of rows through the experts the blocks name (StackedExperts, MPOE's experts). */
@@ -38,6 +40,8 @@ export interface DispatchPlan {
   pairSlot: tf.Tensor1D;
   /** 1 for a kept pair, 0 for a dropped one (P,) float32. */
   keep: tf.Tensor1D;
+  /** Whether every pair is kept (dropless, expert-choice): `keep` is all ones. */
+  keepsAll: boolean;
 }
 
 /**
@@ -86,14 +90,14 @@ export function capacityPlan(r: Routing, n: number, e: number, capacity: number,
   const rows = e * capacity;
   const slotF = tf.add(tf.mul(tf.cast(r.expert, 'float32'), capacity), rank);
   const pairSlot = tf.cast(tf.where(tf.greater(keep, 0), slotF, tf.fill([p], rows)), 'int32') as tf.Tensor1D;
-  return { groups: e, blockSize: capacity, blockExpert: null, slotToken: tokensOfRows(r.token, pairSlot, keep, rows, n), pairSlot, keep };
+  return { groups: e, blockSize: capacity, blockExpert: null, slotToken: tokensOfRows(r.token, pairSlot, keep, rows, n), pairSlot, keep, keepsAll: false };
 }
 
 /** Expert-choice routings come grouped by expert, C each: the buffer is the pair list itself. */
 function expertChoicePlan(r: Routing, _n: number, e: number): DispatchPlan {
   const c = r.perExpert!;
   const p = e * c;
-  return { groups: e, blockSize: c, blockExpert: null, slotToken: r.token, pairSlot: tf.range(0, p, 1, 'int32') as tf.Tensor1D, keep: tf.ones([p]) as tf.Tensor1D };
+  return { groups: e, blockSize: c, blockExpert: null, slotToken: r.token, pairSlot: tf.range(0, p, 1, 'int32') as tf.Tensor1D, keep: tf.ones([p]) as tf.Tensor1D, keepsAll: true };
 }
 
 /** Default dropless block size: a power of two near P/(4E), so padding stays ≲ 25% at balanced loads. */
@@ -108,19 +112,23 @@ export function droplessPlan(r: Routing, n: number, e: number, blockSize: number
   const p = r.expert.shape[0];
   const b = blockSize;
   const groups = Math.max(1, Math.floor((p + e * (b - 1)) / b)); // Σ_e ⌈c_e/b⌉ ≤ this for any loads
+  const keep = tf.ones([p]) as tf.Tensor1D;
+  if (hasDispatchPlanKernel()) {
+    const plan = droplessBlockPlan(r.expert, r.token, { numExperts: e, numTokens: n, blockSize: b, groups });
+    return { groups, blockSize: b, ...plan, keep, keepsAll: true };
+  }
   const { rank, counts } = rankInExpert(r.expert, e);
   const blocksPer = tf.ceil(tf.div(counts, b));
   const cumBlocks = tf.cumsum(blocksPer, 0); // inclusive
   const start = tf.sub(cumBlocks, blocksPer); // first block of each expert
   const slotF = tf.add(tf.mul(tf.gather(start, r.expert), b), rank);
   const pairSlot = tf.cast(slotF, 'int32') as tf.Tensor1D;
-  const keep = tf.ones([p]) as tf.Tensor1D;
   // Block g belongs to the number of experts whose blocks all end at or before g (unused tail
   // blocks: the last expert): a count of the experts ending at each block, summed up to g.
   const ends = tf.unsortedSegmentSum(tf.ones([e]), tf.cast(tf.minimum(cumBlocks, groups), 'int32') as tf.Tensor1D, groups + 1); // (G + 1,); index G: ends past the buffer
   const owner = tf.cumsum(tf.slice(ends, [0], [groups])); // (G,)
   const blockExpert = tf.cast(tf.minimum(owner, e - 1), 'int32') as tf.Tensor1D;
-  return { groups, blockSize: b, blockExpert, slotToken: tokensOfRows(r.token, pairSlot, keep, groups * b, n), pairSlot, keep };
+  return { groups, blockSize: b, blockExpert, slotToken: tokensOfRows(r.token, pairSlot, keep, groups * b, n), pairSlot, keep, keepsAll: true };
 }
 
 /**
@@ -136,11 +144,10 @@ export function pairsAsRows(r: Routing): Routing {
 export function sparseCombine(x: tf.Tensor2D, r: Routing, plan: DispatchPlan, experts: ExpertBlocks): tf.Tensor2D {
   const [n, d] = x.shape;
   const rows = plan.groups * plan.blockSize;
-  const zero = tf.zeros([1, d]);
-  const buf = tf.reshape(tf.gather(tf.concat([x, zero], 0), plan.slotToken), [plan.groups, plan.blockSize, d]); // (G·b, d) -> (G, b, d)
-  const y = tf.reshape(experts.apply(buf as tf.Tensor3D, plan.blockExpert), [rows, d]); // (G, b, d) -> (G·b, d)
-  const perPair = tf.gather(tf.concat([y, zero], 0), plan.pairSlot); // (P, d); dropped pairs read the zero row
-  const w = tf.reshape(tf.mul(r.gate, plan.keep), [-1, 1]); // (P,) -> (P, 1)
+  const buf = tf.reshape(gatherRows(x, plan.slotToken), [plan.groups, plan.blockSize, d]); // (G·b, d) -> (G, b, d); empty rows (N) are zeros
+  const y = tf.reshape(experts.apply(buf as tf.Tensor3D, plan.blockExpert), [rows, d]) as tf.Tensor2D; // (G, b, d) -> (G·b, d)
+  const perPair = gatherRows(y, plan.pairSlot); // (P, d); dropped pairs (G·b) read zeros
+  const w = tf.reshape(keptGates(r, plan), [-1, 1]); // (P,) -> (P, 1)
   const weighted = tf.mul(perPair, w) as tf.Tensor2D; // (P, d)
   return sumPerToken(weighted, r, n);
 }
@@ -158,14 +165,19 @@ function sumPerToken(weighted: tf.Tensor2D, r: Routing, n: number): tf.Tensor2D 
   const cell = tf.add(tf.mul(r.token, tf.scalar(e, 'int32')), r.expert) as tf.Tensor1D; // (P,) index into (N·E)
   const pairOfCell = tf.cast(tf.sub(tf.unsortedSegmentSum(tf.range(1, p + 1, 1, 'float32'), cell, n * e), 1), 'int32'); // -1: empty
   const rows = tf.where(tf.less(pairOfCell, 0), tf.fill([n * e], p, 'int32'), pairOfCell) as tf.Tensor1D;
-  const cells = tf.gather(tf.concat([weighted, tf.zeros([1, d])], 0), rows); // (N·E, d)
+  const cells = gatherRows(weighted, rows); // (N·E, d); empty cells (P) are zeros
   return tf.sum(tf.reshape(cells, [n, e, d]), 1) as tf.Tensor2D; // (N·E, d) -> (N, E, d) -> (N, d)
+}
+
+/** Each pair's gate, 0 for a dropped pair (P,). */
+function keptGates(r: Routing, plan: DispatchPlan): tf.Tensor1D {
+  return plan.keepsAll ? r.gate : (tf.mul(r.gate, plan.keep) as tf.Tensor1D);
 }
 
 /** Combine weights (N, E): Σ of the kept gates of each (token, expert). */
 export function combineWeights(r: Routing, plan: DispatchPlan, n: number, e: number): tf.Tensor2D {
   const cell = tf.add(tf.mul(r.token, tf.scalar(e, 'int32')), r.expert); // (P,) index into (N·E)
-  return tf.reshape(tf.unsortedSegmentSum(tf.mul(r.gate, plan.keep), cell as tf.Tensor1D, n * e), [n, e]);
+  return tf.reshape(tf.unsortedSegmentSum(keptGates(r, plan), cell as tf.Tensor1D, n * e), [n, e]);
 }
 
 /** Dense reference (tests only): every expert on every token, weighted by the kept gates. x (N, d) -> (N, d). */

@@ -19,6 +19,7 @@ import { activationGrad } from '../ops/activation.js';
 import { layerNormGrad } from '../ops/layer-norm.js';
 import { attentionCoreGrad } from '../ops/attention-core.js';
 import { embeddingGrad } from '../ops/embedding.js';
+import { gatherRowsGrad } from '../ops/gather-rows.js';
 
 export { dilateKernel } from './dilated-conv.js';
 
@@ -51,6 +52,7 @@ export function registerGradientFixes(): void {
     layerNormGrad, // fused LayerNorm / RMSNorm with a weight (ops/layer-norm.ts)
     attentionCoreGrad, // attention's fused core (ops/attention-core.ts)
     embeddingGrad, // the embedding lookup (ops/embedding.ts)
+    gatherRowsGrad, // rows by index with a zero row (ops/gather-rows.ts)
   ];
   for (const g of fixes) if (tf.getGradient(g.kernelName) !== g) tf.registerGradient(g);
   installDirectSavedTensors(); // saved tensors without an Identity call each (gradients/saved-tensors.ts)

@@ -40,6 +40,10 @@
 //                     (scores, masked softmax, weights·v) run as one kernel each way instead (linear.ts,
 //                     heads.ts, qkv.ts, attention.ts; ops/ holds their gradients).
 //                     TopK sorts each row in full: a small k is one pass per row (top-k.ts; a router's top-2 of 512×64).
+//                     A dropless MoE's block plan was ~40 kernels of integer bookkeeping (a sort, segment
+//                     sums, cumsums, casts): one kernel (dispatch-plan.ts); its buffer gathers with a zero
+//                     row were Concat + GatherV2, and Transpose ×2 + UnsortedSegmentSum + SplitV backward:
+//                     one kernel each way (gather-rows.ts; WGSL forward on webgpu). moe.html's step: 204 → 148.
 //   slow on cpu:      UnsortedSegmentSum (one full mask per segment: quadratic).
 //   also missing on wasm, not needed for training here: Complex/Real/Imag/FFT/IFFT/ComplexAbs,
 //                     RaggedGather/RaggedRange/RaggedTensorToTensor, StaticRegexReplace,
@@ -80,6 +84,9 @@ import { headsConfigs } from './heads.js';
 import { qkvConfigs } from './qkv.js';
 import { attentionConfigs } from './attention.js';
 import { embeddingConfigs } from './embedding.js';
+import { dispatchPlanConfig } from './dispatch-plan.js';
+import { gatherRowsConfigs } from './gather-rows.js';
+import { gatherRowsWebGPUConfig } from './gather-rows-webgpu.js';
 import { activationConfigs } from './activation.js';
 import { maskedSoftmaxConfigs } from './masked-softmax.js';
 import { softmaxCrossEntropyConfigs } from './softmax-cross-entropy.js';
@@ -151,13 +158,15 @@ function kernelsFor(backend: string): KernelConfig[] {
       ...qkvConfigs('wasm'),
       ...attentionConfigs('wasm'),
       ...embeddingConfigs('wasm'),
+      ...gatherRowsConfigs('wasm'),
+      dispatchPlanConfig('wasm'),
       ...activationConfigs('wasm'),
       ...maskedSoftmaxConfigs('wasm'),
       ...softmaxCrossEntropyConfigs('wasm'),
     ];
   }
   const batchMatMul = wrap('BatchMatMul', (o) => broadcastBatchMatMulConfig(o, backend));
-  if (backend === 'cpu') return [unsortedSegmentSumConfig('cpu'), resizeNearestNeighborGradConfig('cpu'), ...batchMatMul, ...groupedMatMulConfigs('cpu'), selectByScalarConfig('cpu'), ...optimizerUpdateConfigs('cpu'), selectAllByScalarConfig('cpu'), allFiniteConfig('cpu'), ...layerNormConfigs('cpu'), ...linearConfigs('cpu'), reluGradConfig('cpu'), ...headsConfigs('cpu'), ...qkvConfigs('cpu'), ...attentionConfigs('cpu'), ...embeddingConfigs('cpu'), ...activationConfigs('cpu'), ...maskedSoftmaxConfigs('cpu'), ...softmaxCrossEntropyConfigs('cpu')];
+  if (backend === 'cpu') return [unsortedSegmentSumConfig('cpu'), resizeNearestNeighborGradConfig('cpu'), ...batchMatMul, ...groupedMatMulConfigs('cpu'), selectByScalarConfig('cpu'), ...optimizerUpdateConfigs('cpu'), selectAllByScalarConfig('cpu'), allFiniteConfig('cpu'), ...layerNormConfigs('cpu'), ...linearConfigs('cpu'), reluGradConfig('cpu'), ...headsConfigs('cpu'), ...qkvConfigs('cpu'), ...attentionConfigs('cpu'), ...embeddingConfigs('cpu'), ...gatherRowsConfigs('cpu'), dispatchPlanConfig('cpu'), ...activationConfigs('cpu'), ...maskedSoftmaxConfigs('cpu'), ...softmaxCrossEntropyConfigs('cpu')];
   if (backend === 'webgl') {
     const nanKeeping = [
       ...wrap('Relu', (o) => clipActivationConfig(o, 0, Infinity)),
@@ -170,7 +179,7 @@ function kernelsFor(backend: string): KernelConfig[] {
   if (backend === 'webgpu') {
     const nanKeeping = [...['Relu6', 'Sigmoid', 'Elu', 'Selu', 'Exp', 'Softplus'].flatMap((n) => wrap(n, nanKeepingUnaryConfig)), ...wrap('Softmax', nanKeepingSoftmaxConfig)];
     // The fused WGSL kernels once tfjs webgpu is loaded (its Add stands for the package).
-    const fused = tfjsOriginal('Add', 'webgpu') ? [...optimizerUpdateWebGPUConfigs, ...layerNormWebGPUConfigs, selectByScalarWebGPUConfig, allFiniteWebGPUConfig, ...activationWebGPUConfigs, reluGradWebGPUConfig, ...maskedSoftmaxWebGPUConfigs, ...softmaxCrossEntropyWebGPUConfigs] : [];
+    const fused = tfjsOriginal('Add', 'webgpu') ? [...optimizerUpdateWebGPUConfigs, ...layerNormWebGPUConfigs, selectByScalarWebGPUConfig, allFiniteWebGPUConfig, ...activationWebGPUConfigs, reluGradWebGPUConfig, ...maskedSoftmaxWebGPUConfigs, ...softmaxCrossEntropyWebGPUConfigs, gatherRowsWebGPUConfig] : [];
     return [...batchMatMul, ...groupedMatMulConfigs(backend), ...shortReduceWebGPUConfigs((name) => tfjsOriginal(name, 'webgpu')), ...nanKeeping, ...wrap('AddN', chunkedAddNConfig), ...fused];
   }
   return [];
