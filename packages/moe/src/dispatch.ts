@@ -7,7 +7,7 @@
 // 3. gather tokens into the buffer (G, b, d), run the stacked experts (batched matmuls), gather each
 //    pair's output row back, scale by its gate and sum per token in a fixed order (core's gatherRows,
 //    whose index one past the end reads a zero row, and sums; their gradients are scatter-adds).
-// On cpu and wasm the dropless plan (1–2) is one kernel, core's droplessBlockPlan; elsewhere tf ops.
+// On cpu, wasm and webgpu the dropless plan (1–2) is one kernel, core's droplessBlockPlan; on webgl tf ops.
 // `denseCombine` is the reference: every expert on every token, masked by the same kept pairs.
 import * as tf from '@tensorflow/tfjs-core';
 import { droplessBlockPlan, gatherRows, hasDispatchPlanKernel } from '@weft/core';

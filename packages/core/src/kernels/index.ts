@@ -41,7 +41,7 @@
 //                     heads.ts, qkv.ts, attention.ts; ops/ holds their gradients).
 //                     TopK sorts each row in full: a small k is one pass per row (top-k.ts; a router's top-2 of 512×64).
 //                     A dropless MoE's block plan was ~40 kernels of integer bookkeeping (a sort, segment
-//                     sums, cumsums, casts): one kernel (dispatch-plan.ts); its buffer gathers with a zero
+//                     sums, cumsums, casts): one kernel (dispatch-plan.ts; on webgpu one WGSL thread and 3 slices); its buffer gathers with a zero
 //                     row were Concat + GatherV2, and Transpose ×2 + UnsortedSegmentSum + SplitV backward:
 //                     one kernel each way (gather-rows.ts; WGSL forward on webgpu). moe.html's step: 204 → 148.
 //   slow on cpu:      UnsortedSegmentSum (one full mask per segment: quadratic).
@@ -87,6 +87,7 @@ import { embeddingConfigs } from './embedding.js';
 import { dispatchPlanConfig } from './dispatch-plan.js';
 import { gatherRowsConfigs } from './gather-rows.js';
 import { gatherRowsWebGPUConfig } from './gather-rows-webgpu.js';
+import { dispatchPlanWebGPUConfig } from './dispatch-plan-webgpu.js';
 import { activationConfigs } from './activation.js';
 import { maskedSoftmaxConfigs } from './masked-softmax.js';
 import { softmaxCrossEntropyConfigs } from './softmax-cross-entropy.js';
@@ -179,7 +180,7 @@ function kernelsFor(backend: string): KernelConfig[] {
   if (backend === 'webgpu') {
     const nanKeeping = [...['Relu6', 'Sigmoid', 'Elu', 'Selu', 'Exp', 'Softplus'].flatMap((n) => wrap(n, nanKeepingUnaryConfig)), ...wrap('Softmax', nanKeepingSoftmaxConfig)];
     // The fused WGSL kernels once tfjs webgpu is loaded (its Add stands for the package).
-    const fused = tfjsOriginal('Add', 'webgpu') ? [...optimizerUpdateWebGPUConfigs, ...layerNormWebGPUConfigs, selectByScalarWebGPUConfig, allFiniteWebGPUConfig, ...activationWebGPUConfigs, reluGradWebGPUConfig, ...maskedSoftmaxWebGPUConfigs, ...softmaxCrossEntropyWebGPUConfigs, gatherRowsWebGPUConfig] : [];
+    const fused = tfjsOriginal('Add', 'webgpu') ? [...optimizerUpdateWebGPUConfigs, ...layerNormWebGPUConfigs, selectByScalarWebGPUConfig, allFiniteWebGPUConfig, ...activationWebGPUConfigs, reluGradWebGPUConfig, ...maskedSoftmaxWebGPUConfigs, ...softmaxCrossEntropyWebGPUConfigs, gatherRowsWebGPUConfig, dispatchPlanWebGPUConfig] : [];
     return [...batchMatMul, ...groupedMatMulConfigs(backend), ...shortReduceWebGPUConfigs((name) => tfjsOriginal(name, 'webgpu')), ...nanKeeping, ...wrap('AddN', chunkedAddNConfig), ...fused];
   }
   return [];

@@ -1,5 +1,5 @@
-// A dropless MoE's block plan as one kernel on cpu and wasm (kernels/dispatch-plan.ts). @weft/moe's
-// dispatch composes the same plan from tfjs ops on the other backends.
+// A dropless MoE's block plan as one kernel on cpu, wasm and webgpu (kernels/dispatch-plan*.ts). @weft/moe's
+// dispatch composes the same plan from tfjs ops on the other backends (webgl).
 import * as tf from '@tensorflow/tfjs-core';
 import { DISPATCH_PLAN, type DispatchPlanAttrs } from '../kernels/dispatch-plan.js';
 import { registerTrainingKernels } from '../kernels/index.js';
@@ -14,7 +14,7 @@ export interface BlockPlan {
   blockExpert: tf.Tensor1D;
 }
 
-/** Whether the active backend runs {@link droplessBlockPlan} as one kernel (cpu, wasm). */
+/** Whether the active backend runs {@link droplessBlockPlan} as one kernel (cpu, wasm, webgpu). */
 export function hasDispatchPlanKernel(): boolean {
   const backend = tf.getBackend();
   if (!tf.getKernel(DISPATCH_PLAN, backend)) registerTrainingKernels(backend);
@@ -25,11 +25,12 @@ export function hasDispatchPlanKernel(): boolean {
  * The dropless plan of P (token, expert) pairs in blocks of b rows (MegaBlocks-style): each expert
  * owns ⌈count/b⌉ consecutive blocks, in expert order; a pair takes its expert's first block · b + its
  * rank among that expert's earlier pairs. expert (P,) int32 in [0, numExperts), token (P,) int32 in
- * [0, numTokens); `groups` must be at least Σ_e ⌈count_e/b⌉ (⌊(P + E(b−1))/b⌋ always is). One kernel;
- * throws where the backend has none ({@link hasDispatchPlanKernel}).
+ * [0, numTokens) (cpu and wasm refuse others; see the webgpu kernel for what it does with them);
+ * `groups` must be at least Σ_e ⌈count_e/b⌉ (⌊(P + E(b−1))/b⌋ always is). One kernel (webgpu: one
+ * dispatch and three slices); throws where the backend has none ({@link hasDispatchPlanKernel}).
  */
 export function droplessBlockPlan(expert: tf.Tensor1D, token: tf.Tensor1D, attrs: DispatchPlanAttrs): BlockPlan {
-  if (!hasDispatchPlanKernel()) throw new Error(`droplessBlockPlan: backend ${tf.getBackend()} has no ${DISPATCH_PLAN} kernel; Weft registers it on cpu and wasm`);
+  if (!hasDispatchPlanKernel()) throw new Error(`droplessBlockPlan: backend ${tf.getBackend()} has no ${DISPATCH_PLAN} kernel; Weft registers it on cpu, wasm and webgpu`);
   const [pairSlot, slotToken, blockExpert] = tf.engine().runKernel(DISPATCH_PLAN, { expert, token }, attrs as unknown as tf.NamedAttrMap) as unknown as tf.Tensor1D[];
   return { pairSlot: pairSlot!, slotToken: slotToken!, blockExpert: blockExpert! };
 }

@@ -19,7 +19,7 @@ export function gatherRows(x: tf.Tensor2D, index: tf.Tensor1D): tf.Tensor2D {
   const backend = tf.getBackend();
   if (!tf.getKernel(GATHER_ROWS, backend)) registerTrainingKernels(backend);
   const [R, D] = x.shape;
-  if (!tf.getKernel(GATHER_ROWS, backend)) return tf.gather(tf.concat([x, tf.zeros([1, D])], 0), index) as tf.Tensor2D;
+  if (!tf.getKernel(GATHER_ROWS, backend)) return tf.tidy(() => tf.gather(tf.concat([x, tf.zeros([1, D])], 0), index) as tf.Tensor2D);
   return tf.engine().runKernel(GATHER_ROWS, { x, index }, { numRows: R }) as tf.Tensor2D;
 }
 
@@ -34,7 +34,7 @@ export const gatherRowsGrad: GradConfig = {
       x: () =>
         tf.getKernel(GATHER_ROWS_GRAD, tf.getBackend())
           ? (tf.engine().runKernel(GATHER_ROWS_GRAD, { dy: g, index: index! }, { numRows }) as tf.Tensor)
-          : tf.slice(tf.unsortedSegmentSum(g, index as tf.Tensor1D, numRows + 1), [0, 0], [numRows, g.shape[1]]), // (R + 1, D) -> (R, D)
+          : tf.tidy(() => tf.slice(tf.unsortedSegmentSum(g, index as tf.Tensor1D, numRows + 1), [0, 0], [numRows, g.shape[1]])), // (R + 1, D) -> (R, D)
       index: () => tf.zerosLike(index!),
     };
   },
