@@ -2,7 +2,7 @@
 // backend: the loss and its gradient equal the op-by-op definition (log-softmax picked by a one-hot,
 // averaged over scored positions) written with tfjs ops, and central finite differences of a float64
 // reference; with ignored positions, labels outside [0, C) (score 0), no scored position (loss 0),
-// ranks 2 and 3. Tolerances: loss 1e-6 + 1e-6·|loss|, gradients 1e-6 vs autodiff, 1e-4 vs finite
+// ranks 2 and 3, row lengths 2, 3, 4, 7, 9, 10 and 64 (wasm: SIMD quads and tails). Tolerances: loss 1e-6 + 1e-6·|loss|, gradients 1e-6 vs autodiff, 1e-4 vs finite
 // differences (h = 1e-3). No tensor leaks; one kernel each way on cpu, wasm and webgpu (there 2 WGSL
 // dispatches each: kernels/softmax-cross-entropy-webgpu.ts).
 import * as tf from '@tensorflow/tfjs-core';
@@ -42,6 +42,8 @@ describeBackends('fused softmax cross-entropy', (backend) => {
     ['labels outside [0, C) score 0', [6, 4], (r) => [0, 3, 4, -1, 2, 7][r]!, -100],
     ['no scored position: loss 0', [4, 3], () => -100, -100],
     ['rank 3, 64 classes, ignored and out-of-range labels (wasm: the SIMD rows)', [3, 8, 64], (r, C) => (r % 5 === 0 ? -100 : r === 7 ? C : (r * 11) % C), -100],
+    ['rank 2, 10 classes (wasm: two SIMD quads and a tail of 2 per row)', [9, 10], (r, C) => (r * 3) % C, null],
+    ['two classes (wasm: rows that are all tail)', [5, 2], (r) => r % 2, null],
   ];
   for (const [name, shape, label, ignoreIndex] of cases) {
     it(`${name}: loss and gradient equal the composition and finite differences`, async () => {

@@ -6,9 +6,9 @@
 //     label equals ignoreIndex (when hasIgnore); a label outside [0, C) scores 0 (as a one-hot of it).
 //   WeftSoftmaxXentGrad: inputs dy (scalar), logits, labels; same attrs. Output dz = dy·(softmax(z) −
 //     onehot(y))/max(#scored, 1) on scored rows with a label in [0, C), 0 elsewhere.
-// Row math in float64 (max-shifted log-sum-exp), rounded once per stored value. On wasm, rows whose
-// length is a multiple of 4 take their exponentials from SIMD kernels (softmax-cross-entropy-simd.ts;
-// float32 sums, ≈1e-7 relative), the per-row logarithms and the labels staying here.
+// Row math in float64 (max-shifted log-sum-exp), rounded once per stored value. On wasm, rows take
+// their exponentials from SIMD kernels (softmax-cross-entropy-simd.ts; float32 sums, ≈1e-7
+// relative), the per-row logarithms and the labels staying here.
 import type { KernelConfig, KernelFunc, TensorInfo } from '@tensorflow/tfjs-core';
 import { computeOutput, isHeapBackend, type HeapBackend } from './io.js';
 import { simdXentFor } from './softmax-cross-entropy-simd.js';
@@ -42,12 +42,12 @@ function logSumExp(z: ArrayLike<number>, o: number, C: number): number {
 const scored = (y: number, a: XentAttrs) => !(a.hasIgnore && y === a.ignoreIndex);
 
 /**
- * With the SIMD kernels (wasm, C a multiple of 4): `use(simd, stats, statsPtr, heap)` with a heap
+ * With the SIMD kernels (wasm): `use(simd, stats, statsPtr, heap)` with a heap
  * scratch of 2 floats per row holding [max, Σ exp(z − max)] per row of `logits`; null where the JS
  * loops run.
  */
 function withRowStats<T>(backend: unknown, logits: TensorInfo, rows: number, C: number, use: (simd: NonNullable<ReturnType<typeof simdXentFor>>, stats: Float32Array, statsPtr: number, heap: HeapBackend) => T): T | null {
-  if (!isHeapBackend(backend) || C === 0 || C % 4 !== 0 || rows === 0) return null;
+  if (!isHeapBackend(backend) || C === 0 || rows === 0) return null;
   const simd = simdXentFor(backend);
   if (!simd) return null;
   const scratch = backend.makeOutput([rows, 2], 'float32');
