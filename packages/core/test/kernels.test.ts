@@ -120,7 +120,7 @@ describe('registration', () => {
     );
     const grouped = ['WeftGroupedMatMul', 'WeftGroupedMatMulWeightGrad', 'WeftGroupedBiasGrad'];
     expect(names).toEqual(expect.arrayContaining(grouped));
-    expect(trainingKernelNames('cpu')).toEqual(['UnsortedSegmentSum', 'ResizeNearestNeighborGrad', 'BatchMatMul', ...grouped, 'WeftSelectByScalar', 'WeftAdamUpdate', 'WeftSgdUpdate', 'WeftSelectAllByScalar', 'WeftAllFinite', 'WeftLayerNorm', 'WeftLayerNormGrad', 'WeftLinear', 'WeftLinearParamGrad', 'WeftReluGrad', 'WeftHeads', 'WeftQkv', 'WeftQkvGrad', 'WeftAttention', 'WeftAttentionGrad', 'WeftEmbedding', 'WeftEmbeddingGrad', 'WeftActivation', 'WeftActivationGrad', 'WeftMaskedSoftmax', 'WeftMaskedSoftmaxGrad', 'WeftSoftmaxXent', 'WeftSoftmaxXentGrad']);
+    expect(trainingKernelNames('cpu')).toEqual(['UnsortedSegmentSum', 'ResizeNearestNeighborGrad', 'BatchMatMul', ...grouped, 'WeftSelectByScalar', 'WeftAdamUpdate', 'WeftSgdUpdate', 'WeftSelectAllByScalar', 'WeftAllFinite', 'WeftLayerNorm', 'WeftLayerNormGrad', 'WeftLinear', 'WeftLinearParamGrad', 'WeftReluGrad', 'WeftHeads', 'WeftQkv', 'WeftQkvGrad', 'WeftAttention', 'WeftAttentionGrad', 'WeftEmbedding', 'WeftEmbeddingGrad', 'WeftGatherRows', 'WeftGatherRowsGrad', 'WeftDispatchPlan', 'WeftPickColumns', 'WeftPickColumnsGrad', 'WeftActivation', 'WeftActivationGrad', 'WeftMaskedSoftmax', 'WeftMaskedSoftmaxGrad', 'WeftSoftmaxXent', 'WeftSoftmaxXentGrad']);
     // webgl/webgpu: the BatchMatMul broadcast fix (once their package is loaded: not in Node's project) and the grouped product.
     expect(trainingKernelNames('webgpu')).toEqual([...(tf.getKernel('BatchMatMul', 'webgpu') ? ['BatchMatMul'] : []), ...grouped]);
     const before = names.map((n) => tf.getKernel(n, 'wasm')!.kernelFunc);

@@ -6,9 +6,9 @@
 // O(n + k²) per token instead of O(n²). Multi-head: H independent queries/sub-key sets share the values.
 // Departs from the paper: no batch norm on the query (a LayerNorm-free linear query).
 import * as tf from '@tensorflow/tfjs-core';
-import { Linear, Module, checkKnownKeys, configKeys, defaultRng, fanInUniform, normalInit, type ForwardContext, type Rng } from '@weft/core';
+import { Linear, Module, checkKnownKeys, configKeys, defaultRng, fanInUniform, normalInit, type ForwardContext, type Rng, pickColumns } from '@weft/core';
 import { checkInt, checkPositiveInt } from '@weft/core/internal';
-import { gatherRows, untaped } from './routers/router.js';
+import { untaped } from './routers/router.js';
 
 /** Config of {@link ProductKeyMemory}. */
 export interface ProductKeyMemoryConfig {
@@ -86,16 +86,16 @@ export class ProductKeyMemory extends Module {
       const s2 = tf.matMul(q2, k2, false, true) as tf.Tensor2D;
       const i1 = untaped(() => tf.topk(s1, k).indices as tf.Tensor2D); // (N, k)
       const i2 = untaped(() => tf.topk(s2, k).indices as tf.Tensor2D);
-      const v1 = gatherRows(s1, i1);
-      const v2 = gatherRows(s2, i2);
+      const v1 = pickColumns(s1, i1);
+      const v2 = pickColumns(s2, i2);
       const cand = tf.reshape(tf.add(tf.reshape(v1, [N, k, 1]), tf.reshape(v2, [N, 1, k])), [N, k * k]) as tf.Tensor2D; // (N, k, k) -> (N, k²)
       const best = untaped(() => tf.topk(cand, k).indices as tf.Tensor2D); // (N, k) into the k² candidates
-      const score = gatherRows(cand, best);
+      const score = pickColumns(cand, best);
       // Candidate c = a·k + b -> memory slot i1[a]·n + i2[b].
       const slot = untaped(() => {
         const a = tf.floorDiv(best, tf.scalar(k, 'int32')) as tf.Tensor2D;
         const b = tf.sub(best, tf.mul(a, tf.scalar(k, 'int32'))) as tf.Tensor2D;
-        return tf.add(tf.mul(gatherRows(tf.cast(i1, 'float32') as tf.Tensor2D, a), n), gatherRows(tf.cast(i2, 'float32') as tf.Tensor2D, b));
+        return tf.add(tf.mul(pickColumns(tf.cast(i1, 'float32') as tf.Tensor2D, a), n), pickColumns(tf.cast(i2, 'float32') as tf.Tensor2D, b));
       });
       indices.push(tf.cast(slot, 'int32') as tf.Tensor2D);
       weights.push(tf.softmax(score) as tf.Tensor2D);

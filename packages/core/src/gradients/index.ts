@@ -20,6 +20,7 @@ import { layerNormGrad } from '../ops/layer-norm.js';
 import { attentionCoreGrad } from '../ops/attention-core.js';
 import { embeddingGrad } from '../ops/embedding.js';
 import { gatherRowsGrad } from '../ops/gather-rows.js';
+import { pickColumnsGrad } from '../ops/pick-columns.js';
 
 export { dilateKernel } from './dilated-conv.js';
 
@@ -53,6 +54,7 @@ export function registerGradientFixes(): void {
     attentionCoreGrad, // attention's fused core (ops/attention-core.ts)
     embeddingGrad, // the embedding lookup (ops/embedding.ts)
     gatherRowsGrad, // rows by index with a zero row (ops/gather-rows.ts)
+    pickColumnsGrad, // a router's gates (ops/pick-columns.ts)
   ];
   for (const g of fixes) if (tf.getGradient(g.kernelName) !== g) tf.registerGradient(g);
   installDirectSavedTensors(); // saved tensors without an Identity call each (gradients/saved-tensors.ts)

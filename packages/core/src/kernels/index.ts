@@ -43,7 +43,9 @@
 //                     A dropless MoE's block plan was ~40 kernels of integer bookkeeping (a sort, segment
 //                     sums, cumsums, casts): one kernel (dispatch-plan.ts; on webgpu one WGSL thread and 3 slices); its buffer gathers with a zero
 //                     row were Concat + GatherV2, and Transpose ×2 + UnsortedSegmentSum + SplitV backward:
-//                     one kernel each way (gather-rows.ts; WGSL forward on webgpu). moe.html's step: 204 → 148.
+//                     one kernel each way (gather-rows.ts; WGSL forward on webgpu); a router's gates, picked
+//                     and renormalised, were 10 kernels forward and 20 backward: one each way (pick-columns.ts).
+//                     moe.html's step: 204 → 148 → 120.
 //   slow on cpu:      UnsortedSegmentSum (one full mask per segment: quadratic).
 //   also missing on wasm, not needed for training here: Complex/Real/Imag/FFT/IFFT/ComplexAbs,
 //                     RaggedGather/RaggedRange/RaggedTensorToTensor, StaticRegexReplace,
@@ -88,6 +90,8 @@ import { dispatchPlanConfig } from './dispatch-plan.js';
 import { gatherRowsConfigs } from './gather-rows.js';
 import { gatherRowsWebGPUConfig } from './gather-rows-webgpu.js';
 import { dispatchPlanWebGPUConfig } from './dispatch-plan-webgpu.js';
+import { pickColumnsConfigs } from './pick-columns.js';
+import { pickColumnsWebGPUConfigs } from './pick-columns-webgpu.js';
 import { activationConfigs } from './activation.js';
 import { maskedSoftmaxConfigs } from './masked-softmax.js';
 import { softmaxCrossEntropyConfigs } from './softmax-cross-entropy.js';
@@ -161,13 +165,14 @@ function kernelsFor(backend: string): KernelConfig[] {
       ...embeddingConfigs('wasm'),
       ...gatherRowsConfigs('wasm'),
       dispatchPlanConfig('wasm'),
+      ...pickColumnsConfigs('wasm'),
       ...activationConfigs('wasm'),
       ...maskedSoftmaxConfigs('wasm'),
       ...softmaxCrossEntropyConfigs('wasm'),
     ];
   }
   const batchMatMul = wrap('BatchMatMul', (o) => broadcastBatchMatMulConfig(o, backend));
-  if (backend === 'cpu') return [unsortedSegmentSumConfig('cpu'), resizeNearestNeighborGradConfig('cpu'), ...batchMatMul, ...groupedMatMulConfigs('cpu'), selectByScalarConfig('cpu'), ...optimizerUpdateConfigs('cpu'), selectAllByScalarConfig('cpu'), allFiniteConfig('cpu'), ...layerNormConfigs('cpu'), ...linearConfigs('cpu'), reluGradConfig('cpu'), ...headsConfigs('cpu'), ...qkvConfigs('cpu'), ...attentionConfigs('cpu'), ...embeddingConfigs('cpu'), ...gatherRowsConfigs('cpu'), dispatchPlanConfig('cpu'), ...activationConfigs('cpu'), ...maskedSoftmaxConfigs('cpu'), ...softmaxCrossEntropyConfigs('cpu')];
+  if (backend === 'cpu') return [unsortedSegmentSumConfig('cpu'), resizeNearestNeighborGradConfig('cpu'), ...batchMatMul, ...groupedMatMulConfigs('cpu'), selectByScalarConfig('cpu'), ...optimizerUpdateConfigs('cpu'), selectAllByScalarConfig('cpu'), allFiniteConfig('cpu'), ...layerNormConfigs('cpu'), ...linearConfigs('cpu'), reluGradConfig('cpu'), ...headsConfigs('cpu'), ...qkvConfigs('cpu'), ...attentionConfigs('cpu'), ...embeddingConfigs('cpu'), ...gatherRowsConfigs('cpu'), dispatchPlanConfig('cpu'), ...pickColumnsConfigs('cpu'), ...activationConfigs('cpu'), ...maskedSoftmaxConfigs('cpu'), ...softmaxCrossEntropyConfigs('cpu')];
   if (backend === 'webgl') {
     const nanKeeping = [
       ...wrap('Relu', (o) => clipActivationConfig(o, 0, Infinity)),
@@ -180,7 +185,7 @@ function kernelsFor(backend: string): KernelConfig[] {
   if (backend === 'webgpu') {
     const nanKeeping = [...['Relu6', 'Sigmoid', 'Elu', 'Selu', 'Exp', 'Softplus'].flatMap((n) => wrap(n, nanKeepingUnaryConfig)), ...wrap('Softmax', nanKeepingSoftmaxConfig)];
     // The fused WGSL kernels once tfjs webgpu is loaded (its Add stands for the package).
-    const fused = tfjsOriginal('Add', 'webgpu') ? [...optimizerUpdateWebGPUConfigs, ...layerNormWebGPUConfigs, selectByScalarWebGPUConfig, allFiniteWebGPUConfig, ...activationWebGPUConfigs, reluGradWebGPUConfig, ...maskedSoftmaxWebGPUConfigs, ...softmaxCrossEntropyWebGPUConfigs, gatherRowsWebGPUConfig, dispatchPlanWebGPUConfig] : [];
+    const fused = tfjsOriginal('Add', 'webgpu') ? [...optimizerUpdateWebGPUConfigs, ...layerNormWebGPUConfigs, selectByScalarWebGPUConfig, allFiniteWebGPUConfig, ...activationWebGPUConfigs, reluGradWebGPUConfig, ...maskedSoftmaxWebGPUConfigs, ...softmaxCrossEntropyWebGPUConfigs, gatherRowsWebGPUConfig, dispatchPlanWebGPUConfig, ...pickColumnsWebGPUConfigs] : [];
     return [...batchMatMul, ...groupedMatMulConfigs(backend), ...shortReduceWebGPUConfigs((name) => tfjsOriginal(name, 'webgpu')), ...nanKeeping, ...wrap('AddN', chunkedAddNConfig), ...fused];
   }
   return [];

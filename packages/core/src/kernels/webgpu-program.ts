@@ -34,9 +34,9 @@ export type Uniform = [name: string, type: 'i32' | 'f32', value: number];
  * Run `body` (WGSL; `index` is the thread's number, `threads` of them, `setOutputAtIndex` writes
  * the flat output, as does `result[i] = …`) as one dispatch with output `shape` of `dtype`
  * (float32, int32 or bool), reading `inputs` as flat arrays named by their keys. The output is
- * returned with `shape`; the program sees it flat.
+ * returned with `shape`; the program sees it flat. `preamble`: WGSL functions `body` calls.
  */
-export function runFlat(backend: WebGPUBackendLike, key: string, shape: number[], threads: number, inputs: Record<string, TensorInfo>, uniforms: Uniform[], body: string, dtype = 'float32'): TensorInfo {
+export function runFlat(backend: WebGPUBackendLike, key: string, shape: number[], threads: number, inputs: Record<string, TensorInfo>, uniforms: Uniform[], body: string, dtype = 'float32', preamble = ''): TensorInfo {
   const size = shape.reduce((p, d) => p * d, 1);
   const names = Object.keys(inputs);
   // Inputs and output flat (size,): a reshape shares the data, as tfjs's own Reshape does.
@@ -50,7 +50,7 @@ export function runFlat(backend: WebGPUBackendLike, key: string, shape: number[]
     uniforms: ['threads : i32,', ...uniforms.map(([n, t]) => `${n} : ${t},`)].join(' '),
     workgroupSize: [WORKGROUP, 1, 1],
     size: true,
-    getUserCode: () => `
+    getUserCode: () => `${preamble}
       fn main(index : i32) {
         if (index < uniforms.threads) {
           ${body}

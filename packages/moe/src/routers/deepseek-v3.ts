@@ -9,10 +9,10 @@
 // is s normalised per token, the s' of that loss. Departs from the paper: b updates once per
 // training forward (per step with one forward per step), not after the whole step.
 import * as tf from '@tensorflow/tfjs-core';
-import { Linear, resolveConfig, type ForwardContext, type Rng } from '@weft/core';
+import { Linear, resolveConfig, type ForwardContext, type Rng, pickColumns } from '@weft/core';
 import { checkBool, checkInt, checkNumber, checkPositiveInt } from '@weft/core/internal';
 import { registerRouter, topKShare } from './registry.js';
-import { checkRouterInput, gatherRows, Router, tokenChoicePairs, topkIndices, untaped, type Routing, type RouterShape } from './router.js';
+import { checkRouterInput, Router, tokenChoicePairs, topkIndices, untaped, type Routing, type RouterShape } from './router.js';
 
 /** Config of {@link DeepSeekV3Router}. */
 export interface DeepSeekV3Config {
@@ -79,7 +79,7 @@ export class DeepSeekV3Router extends Router {
       if (c.nGroup > 1) choice = tf.mul(choice, this.groupMask(choice)); // ineligible experts score 0 (transformers' masked_fill)
       return topkIndices(choice, this.shape.topK);
     });
-    let gates = gatherRows(scores, idx); // (N, k)
+    let gates = pickColumns(scores, idx); // (N, k)
     if (c.normTopkProb) gates = tf.div(gates, tf.add(tf.sum(gates, 1, true), 1e-20));
     if (c.routedScalingFactor !== 1) gates = tf.mul(gates, c.routedScalingFactor);
     if (ctx.training && c.biasUpdateSpeed > 0) this.updateBias(idx);

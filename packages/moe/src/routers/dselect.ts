@@ -7,10 +7,10 @@
 // (the bits S > ½) with gate α_i r_i(code); the mass r_i puts on other codes before the smooth steps
 // saturate (the paper evaluates every expert) is dropped. E must be a power of two.
 import * as tf from '@tensorflow/tfjs-core';
-import { Linear, resolveConfig, type ForwardContext, type Rng } from '@weft/core';
+import { Linear, resolveConfig, type ForwardContext, type Rng, pickColumns } from '@weft/core';
 import { checkNumber, checkPositive } from '@weft/core/internal';
 import { registerRouter, topKShare } from './registry.js';
-import { checkRouterInput, gatherRows, Router, untaped, tokenChoicePairs, type Routing, type RouterShape } from './router.js';
+import { checkRouterInput, Router, untaped, tokenChoicePairs, type Routing, type RouterShape } from './router.js';
 
 /** Config of {@link DSelectKRouter}. */
 export interface DSelectKConfig {
@@ -76,7 +76,7 @@ export class DSelectKRouter extends Router {
     const powers = tf.tensor(Array.from({ length: m }, (_, j) => 2 ** j), [1, 1, 1, m]);
     const code = untaped(() => tf.cast(tf.reshape(tf.sum(tf.mul(tf.cast(tf.greater(s, 0.5), 'float32'), powers), 3), [n, k]), 'int32') as tf.Tensor2D);
     const rFlat = tf.reshape(r, [n * k, e]) as tf.Tensor2D;
-    const rPicked = tf.reshape(gatherRows(rFlat, tf.reshape(code, [n * k, 1]) as tf.Tensor2D), [n, k]); // r_i(code_i)
+    const rPicked = tf.reshape(pickColumns(rFlat, tf.reshape(code, [n * k, 1]) as tf.Tensor2D), [n, k]); // r_i(code_i)
     const gates = tf.mul(alpha, rPicked) as tf.Tensor2D;
     return { logits: null, probs, ...tokenChoicePairs(code, gates) };
   }

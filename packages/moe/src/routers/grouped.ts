@@ -4,10 +4,10 @@
 // k/G experts per token and the groups' loads are equal by construction. Gates are the softmax
 // scores (renormalised over the k kept when `normalize`).
 import * as tf from '@tensorflow/tfjs-core';
-import { Linear, resolveConfig, type ForwardContext, type Rng } from '@weft/core';
+import { Linear, resolveConfig, type ForwardContext, type Rng, pickColumns } from '@weft/core';
 import { checkInt } from '@weft/core/internal';
 import { registerRouter, topKShare } from './registry.js';
-import { checkRouterInput, gatherRows, Router, untaped, tokenChoicePairs, type Routing, type RouterShape } from './router.js';
+import { checkRouterInput, Router, untaped, tokenChoicePairs, type Routing, type RouterShape } from './router.js';
 
 /** Config of {@link GroupedRouter}. */
 export interface GroupedConfig {
@@ -48,8 +48,7 @@ export class GroupedRouter extends Router {
     const local = untaped(() => tf.topk(tf.reshape(probs, [n, g, per]), k / g).indices); // (N, E) -> (N, G, E/G) -> (N, G, k/G)
     const offsets = tf.reshape(tf.mul(tf.range(0, g, 1, 'int32'), tf.scalar(per, 'int32')), [1, g, 1]);
     const idx = tf.reshape(tf.add(local, offsets), [n, k]) as tf.Tensor2D; // expert ids, group-major
-    let gates = gatherRows(probs, idx);
-    if (this.config.normalize) gates = tf.div(gates, tf.sum(gates, 1, true));
+    const gates = pickColumns(probs, idx, this.config.normalize); // (N, k), renormalised per token when normalize
     return { logits, probs, ...tokenChoicePairs(idx, gates) };
   }
 }

@@ -2,9 +2,9 @@
 // transformers Mixtral block): probabilities over all experts, keep the k largest, divide by their
 // sum. `normalize: false` keeps the raw probabilities (Qwen-MoE/DeepSeek style).
 import * as tf from '@tensorflow/tfjs-core';
-import { Linear, resolveConfig, type ForwardContext, type Rng } from '@weft/core';
+import { Linear, resolveConfig, type ForwardContext, type Rng, pickColumns } from '@weft/core';
 import { registerRouter, topKShare } from './registry.js';
-import { checkRouterInput, gatherRows, Router, tokenChoicePairs, topkIndices, type Routing, type RouterShape } from './router.js';
+import { checkRouterInput, Router, tokenChoicePairs, topkIndices, type Routing, type RouterShape } from './router.js';
 
 /** Config of {@link MixtralRouter}. */
 export interface MixtralConfig {
@@ -34,8 +34,7 @@ export class MixtralRouter extends Router {
     const logits = this.gate.forward(x, ctx) as tf.Tensor2D;
     const probs = tf.softmax(logits) as tf.Tensor2D;
     const idx = topkIndices(logits, this.shape.topK);
-    let gates = gatherRows(probs, idx); // (N, k)
-    if (this.config.normalize) gates = tf.div(gates, tf.sum(gates, 1, true));
+    const gates = pickColumns(probs, idx, this.config.normalize); // (N, k), renormalised per token when normalize
     return { logits, probs, ...tokenChoicePairs(idx, gates), softmaxOfLogits: true };
   }
 }

@@ -6,10 +6,10 @@
 // form one chain (the GRU is shared, as in the paper; each layer keeps its own projection and gate),
 // and the first layer of a forward pass starts from h = 0. Routers with their own GRU are a chain of one.
 import * as tf from '@tensorflow/tfjs-core';
-import { Linear, Module, defaultRng, resolveConfig, type ForwardContext, type Rng } from '@weft/core';
+import { Linear, Module, defaultRng, resolveConfig, type ForwardContext, type Rng, pickColumns } from '@weft/core';
 import { checkInt } from '@weft/core/internal';
 import { registerRouter, topKShare } from './registry.js';
-import { checkRouterInput, gatherRows, Router, tokenChoicePairs, topkIndices, type Routing, type RouterShape } from './router.js';
+import { checkRouterInput, Router, tokenChoicePairs, topkIndices, type Routing, type RouterShape } from './router.js';
 
 /** A GRU cell over routing states (PyTorch's gate layout: reset, update, new). */
 export class RouterGRU extends Module<{ x: tf.Tensor2D; h: tf.Tensor2D }, tf.Tensor2D> {
@@ -94,8 +94,7 @@ export class RecurrentRouter extends Router {
     const logits = this.gate.forward(h, ctx) as tf.Tensor2D;
     const probs = tf.softmax(logits) as tf.Tensor2D;
     const idx = topkIndices(logits, this.shape.topK);
-    let gates = gatherRows(probs, idx);
-    if (this.config.normalize) gates = tf.div(gates, tf.sum(gates, 1, true));
+    const gates = pickColumns(probs, idx, this.config.normalize); // (N, k), renormalised per token when normalize
     return { logits, probs, ...tokenChoicePairs(idx, gates) };
   }
 }

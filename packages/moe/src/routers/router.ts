@@ -63,16 +63,6 @@ export abstract class Router extends Module<tf.Tensor2D, Routing> {
   abstract override forward(x: tf.Tensor2D, ctx: ForwardContext): Routing;
 }
 
-/** Values of `m` (N, E) at `idx` (N, k) as (N, k); differentiable in `m` (a flat gather, not TopK). */
-export function gatherRows(m: tf.Tensor2D, idx: tf.Tensor2D): tf.Tensor2D {
-  const [n, e] = m.shape;
-  const k = idx.shape[1];
-  const offsets = tf.mul(tf.range(0, n, 1, 'int32'), tf.scalar(e, 'int32')); // (N,)
-  const flatIdx = tf.add(idx, tf.reshape(offsets, [n, 1])); // (N, k)
-  const picked = tf.gather(tf.reshape(m, [n * e]), tf.reshape(flatIdx, [n * k])); // (N*E,) -> (N*k,)
-  return tf.reshape(picked, [n, k]);
-}
-
 /** Pairs from token choices: idx (N, k) and gates (N, k) -> slot-major (k·N,) lists. */
 export function tokenChoicePairs(idx: tf.Tensor2D, gates: tf.Tensor2D): Pick<Routing, 'expert' | 'token' | 'gate' | 'choices'> {
   const [n, k] = idx.shape;
@@ -85,7 +75,7 @@ export function tokenChoicePairs(idx: tf.Tensor2D, gates: tf.Tensor2D): Pick<Rou
   };
 }
 
-/** Top-k expert indices of `scores` (N, E) as int32 (N, k) (TopK has no gradient: gather values with {@link gatherRows}). */
+/** Top-k expert indices of `scores` (N, E) as int32 (N, k) (TopK has no gradient: pick values with core's pickColumns). */
 export function topkIndices(scores: tf.Tensor2D, k: number): tf.Tensor2D {
   return untaped(() => tf.topk(scores, k).indices as tf.Tensor2D);
 }

@@ -9,10 +9,10 @@
 // the selection is a sigmoid-gated part, so its input is normalised; the experts see raw x).
 // `probs` (for the layer's own losses and stats) is softmax(x·W_S).
 import * as tf from '@tensorflow/tfjs-core';
-import { LayerNorm, Linear, resolveConfig, type ForwardContext, type Rng } from '@weft/core';
+import { LayerNorm, Linear, resolveConfig, type ForwardContext, type Rng, pickColumns } from '@weft/core';
 import { checkBool, checkNumber } from '@weft/core/internal';
 import { registerRouter, topKShare } from './registry.js';
-import { checkRouterInput, gatherRows, Router, tokenChoicePairs, topkIndices, untaped, type Routing, type RouterShape } from './router.js';
+import { checkRouterInput, Router, tokenChoicePairs, topkIndices, untaped, type Routing, type RouterShape } from './router.js';
 
 /** Config of {@link SigmaRouter}. */
 export interface SigmaRouterConfig {
@@ -63,7 +63,7 @@ export class SigmaRouter extends Router {
       pick = untaped(() => tf.sub(scores, tf.mul(tf.sub(1, keep), 2)) as tf.Tensor2D); // dropped pairs sort last (score − 2 < 0)
     }
     const idx = topkIndices(pick, this.shape.topK);
-    const gates = gatherRows(scores, idx); // (N, k), σ values, not renormalised
+    const gates = pickColumns(scores, idx); // (N, k), σ values, not renormalised
     const probs = tf.softmax(logits) as tf.Tensor2D;
     if (ctx.training && c.entropyWeight > 0) {
       const mean = tf.mean(probs, 0); // p̄ (E,)

@@ -4,10 +4,10 @@
 // jittered multiplicatively by U(1−ε, 1+ε) (drawn from the context's seeded stream), as in the
 // paper's and transformers' `router_jitter_noise`.
 import * as tf from '@tensorflow/tfjs-core';
-import { Linear, resolveConfig, type ForwardContext, type Rng } from '@weft/core';
+import { Linear, resolveConfig, type ForwardContext, type Rng, pickColumns } from '@weft/core';
 import { checkNumber } from '@weft/core/internal';
 import { registerRouter, topKShare } from './registry.js';
-import { checkRouterInput, gatherRows, Router, tokenChoicePairs, topkIndices, type Routing, type RouterShape } from './router.js';
+import { checkRouterInput, Router, tokenChoicePairs, topkIndices, type Routing, type RouterShape } from './router.js';
 
 /** Config of {@link SwitchRouter}. */
 export interface SwitchConfig {
@@ -44,7 +44,7 @@ export class SwitchRouter extends Router {
     const logits = this.classifier.forward(input, ctx) as tf.Tensor2D; // (N, E)
     const probs = tf.softmax(logits) as tf.Tensor2D;
     const idx = topkIndices(logits, 1); // (N, 1)
-    return { logits, probs, ...tokenChoicePairs(idx, gatherRows(probs, idx)) };
+    return { logits, probs, ...tokenChoicePairs(idx, pickColumns(probs, idx)) };
   }
 }
 

@@ -4,9 +4,9 @@
 // Departs from the paper: the paper's smooth "load" estimator is not used (balance comes from the
 // layer's aux losses); `probs` for those losses is softmax(H) over all experts.
 import * as tf from '@tensorflow/tfjs-core';
-import { Linear, resolveConfig, type ForwardContext, type Rng } from '@weft/core';
+import { Linear, resolveConfig, type ForwardContext, type Rng, pickColumns } from '@weft/core';
 import { registerRouter, topKShare } from './registry.js';
-import { checkRouterInput, gatherRows, Router, tokenChoicePairs, topkIndices, type Routing, type RouterShape } from './router.js';
+import { checkRouterInput, Router, tokenChoicePairs, topkIndices, type Routing, type RouterShape } from './router.js';
 
 /** Config of {@link NoisyTopKRouter}. */
 export interface NoisyTopKConfig {
@@ -44,7 +44,7 @@ export class NoisyTopKRouter extends Router {
       h = tf.add(h, tf.mul(eps, tf.softplus(this.noise.forward(x, ctx))));
     }
     const idx = topkIndices(h, this.shape.topK);
-    const gates = tf.softmax(gatherRows(h, idx)) as tf.Tensor2D; // softmax over the k kept logits
+    const gates = tf.softmax(pickColumns(h, idx)) as tf.Tensor2D; // softmax over the k kept logits
     return { logits: h, probs: tf.softmax(h) as tf.Tensor2D, ...tokenChoicePairs(idx, gates), softmaxOfLogits: true };
   }
 }
