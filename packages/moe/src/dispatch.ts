@@ -4,13 +4,13 @@
 // 2. give it a row of a block buffer: capacity mode — E blocks of C rows, pairs ranked ≥ C are
 //    dropped; dropless — blocks of b rows, each expert gets ⌈count/b⌉ consecutive blocks (a static
 //    upper bound of ⌊(P + E(b−1))/b⌋ blocks, MegaBlocks-style), each block names its expert;
-// 3. gather tokens into the buffer (G, b, d), run the stacked experts (batched matmuls), gather each
-//    pair's output row back, scale by its gate and sum per token in a fixed order (core's gatherRows,
-//    whose index one past the end reads a zero row, and sums; their gradients are scatter-adds).
+// 3. gather tokens into the buffer (G, b, d) (core's gatherRows, whose index one past the end reads a
+//    zero row), run the stacked experts (batched matmuls), and sum each token's output rows scaled by
+//    their gates in a fixed order (core's combineRows; their gradients are scatter-adds).
 // On cpu, wasm and webgpu the dropless plan (1–2) is one kernel, core's droplessBlockPlan; on webgl tf ops.
 // `denseCombine` is the reference: every expert on every token, masked by the same kept pairs.
 import * as tf from '@tensorflow/tfjs-core';
-import { droplessBlockPlan, gatherRows, hasDispatchPlanKernel } from '@weft/core';
+import { combineRows, droplessBlockPlan, gatherRows, hasDispatchPlanKernel } from '@weft/core';
 import { untaped, type Routing } from './routers/router.js';
 
 /** What dispatch needs of a set of experts: blocks of rows through the experts the blocks name (StackedExperts, MPOE's experts). */
@@ -146,22 +146,20 @@ export function sparseCombine(x: tf.Tensor2D, r: Routing, plan: DispatchPlan, ex
   const rows = plan.groups * plan.blockSize;
   const buf = tf.reshape(gatherRows(x, plan.slotToken), [plan.groups, plan.blockSize, d]); // (G·b, d) -> (G, b, d); empty rows (N) are zeros
   const y = tf.reshape(experts.apply(buf as tf.Tensor3D, plan.blockExpert), [rows, d]) as tf.Tensor2D; // (G, b, d) -> (G·b, d)
-  const perPair = gatherRows(y, plan.pairSlot); // (P, d); dropped pairs (G·b) read zeros
-  const w = tf.reshape(keptGates(r, plan), [-1, 1]); // (P,) -> (P, 1)
-  const weighted = tf.mul(perPair, w) as tf.Tensor2D; // (P, d)
-  return sumPerToken(weighted, r, n);
+  if (r.perExpert === undefined) return combineRows(y, plan.pairSlot, r.gate, n); // token-choice, slot-major: Σ over each token's k pairs in order; dropped pairs (slot G·b) add nothing
+  const perPair = gatherRows(y, plan.pairSlot); // (P, d)
+  const weighted = tf.mul(perPair, tf.reshape(keptGates(r, plan), [-1, 1])) as tf.Tensor2D; // (P, d) · (P,) -> (P, 1)
+  return sumPerCell(weighted, r, n);
 }
 
 /**
- * Σ over each token's pairs, in a fixed order (a scatter-add would be faster to write, but WebGPU's
- * runs float atomics in any order, so the same weights could give different last bits). Token-choice
- * pairs are slot-major, k per token: (k·N, d) -> (k, N, d) -> sum over k. Expert-choice pairs sit in
- * (token, expert) cells, at most one each: gather them into (N, E, d) and sum over E.
+ * Σ over each token's expert-choice pairs, in a fixed order (a scatter-add would be faster to write,
+ * but WebGPU's runs float atomics in any order, so the same weights could give different last bits):
+ * the pairs sit in (token, expert) cells, at most one each; gather them into (N, E, d), sum over E.
  */
-function sumPerToken(weighted: tf.Tensor2D, r: Routing, n: number): tf.Tensor2D {
+function sumPerCell(weighted: tf.Tensor2D, r: Routing, n: number): tf.Tensor2D {
   const [p, d] = weighted.shape;
-  if (r.perExpert === undefined) return tf.sum(tf.reshape(weighted, [p / n, n, d]), 0) as tf.Tensor2D;
-  const e = p / r.perExpert;
+  const e = p / r.perExpert!;
   const cell = tf.add(tf.mul(r.token, tf.scalar(e, 'int32')), r.expert) as tf.Tensor1D; // (P,) index into (N·E)
   const pairOfCell = tf.cast(tf.sub(tf.unsortedSegmentSum(tf.range(1, p + 1, 1, 'float32'), cell, n * e), 1), 'int32'); // -1: empty
   const rows = tf.where(tf.less(pairOfCell, 0), tf.fill([n * e], p, 'int32'), pairOfCell) as tf.Tensor1D;

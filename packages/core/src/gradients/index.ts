@@ -21,6 +21,7 @@ import { attentionCoreGrad } from '../ops/attention-core.js';
 import { embeddingGrad } from '../ops/embedding.js';
 import { gatherRowsGrad } from '../ops/gather-rows.js';
 import { pickColumnsGrad } from '../ops/pick-columns.js';
+import { combineRowsGrad } from '../ops/combine-rows.js';
 
 export { dilateKernel } from './dilated-conv.js';
 
@@ -55,6 +56,7 @@ export function registerGradientFixes(): void {
     embeddingGrad, // the embedding lookup (ops/embedding.ts)
     gatherRowsGrad, // rows by index with a zero row (ops/gather-rows.ts)
     pickColumnsGrad, // a router's gates (ops/pick-columns.ts)
+    combineRowsGrad, // a sparse MoE's un-permute (ops/combine-rows.ts)
   ];
   for (const g of fixes) if (tf.getGradient(g.kernelName) !== g) tf.registerGradient(g);
   installDirectSavedTensors(); // saved tensors without an Identity call each (gradients/saved-tensors.ts)

@@ -47,7 +47,7 @@ const pickGrad: KernelFunc = ({ inputs, backend, attrs }) => {
           }
           setOutputAtIndex(index, acc);`;
   // Without normalize the shader reads no m: a binding it does not use would be dropped from its layout.
-  const ins = normalize ? { dy, m, idx } : { dy, idx };
+  const ins: Record<string, TensorInfo> = normalize ? { dy, m, idx } : { dy, idx };
   return runFlat(backend, `weft_pick_columns_grad_${normalize ? 'n' : 'p'}`, [N, E], N * E, ins, [['E', 'i32', E], ['K', 'i32', k]], body, 'float32', normalize ? valueOf : '');
 };
 
