@@ -4,6 +4,7 @@
 // dropout and routing noise). The trainer adds the weighted aux losses to the task loss.
 import * as tf from '@tensorflow/tfjs-core';
 import { Rng } from './random.js';
+import { weightedSum } from './ops/weighted-sum.js';
 
 /** One auxiliary loss term. */
 export interface AuxLoss {
@@ -98,7 +99,12 @@ export class ForwardContext {
   /** Σ weight · value over the aux losses (a zero scalar when there are none). */
   totalAuxLoss(): tf.Scalar {
     if (this.auxLosses.length === 0) return tf.scalar(0);
-    return tf.addN(this.auxLosses.map((a) => (a.weight === 1 ? a.value : tf.mul(a.value, a.weight)))) as tf.Scalar;
+    return weightedSum(this.auxLosses.map((a) => a.value), this.auxLosses.map((a) => a.weight));
+  }
+
+  /** `task` + Σ weight · value over the aux losses: the loss a step differentiates (one kernel each way on cpu and wasm). */
+  withAuxLosses(task: tf.Scalar): tf.Scalar {
+    return weightedSum([task, ...this.auxLosses.map((a) => a.value)], [1, ...this.auxLosses.map((a) => a.weight)]);
   }
 
   /**

@@ -21,6 +21,7 @@ export * from './ops/gather-rows.js';
 export * from './ops/dispatch-plan.js';
 export * from './ops/pick-columns.js';
 export * from './ops/combine-rows.js';
+export * from './ops/weighted-sum.js';
 export * from './ops/select-by-scalar.js';
 export * from './train/index.js';
 export * from './io/index.js';

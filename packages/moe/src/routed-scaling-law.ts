@@ -277,7 +277,7 @@ export async function routedScalingSweep(config: Partial<RoutedScalingSweepConfi
           const loss = opt.minimize(() => {
             const ctx = new ForwardContext({ training: true });
             const task = softmaxCrossEntropy(model.forward(tf.gather(tr.x, idx) as tf.Tensor2D, ctx), yb);
-            return tf.add(task, ctx.totalAuxLoss()) as tf.Scalar;
+            return ctx.withAuxLosses(task);
           }, true);
           tf.dispose([idx, yb, loss!]);
         }

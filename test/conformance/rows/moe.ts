@@ -45,7 +45,16 @@ const all: ConformanceRow<any>[] = [
   },
   row('MoE (capacity 1.0, probability priority)', { router: 'mixtral', capacityFactor: 1, dropPolicy: 'probability' }),
   row('MoE (SwiGLU experts, 1 shared expert)', { router: 'mixtral', expert: 'swiglu', sharedExperts: 1 }),
-  row('MoE (MoV: IA3 experts)', { router: 'mixtral', expert: 'ia3' }),
+  // At init every IA3 expert scales by ones: all experts compute one function, and with renormalised
+  // gates (Σ = 1) the output does not depend on the router, whose gradient is then exactly 0 (float64
+  // sums give 0; float32 rounding used to give noise). Scales drawn around 1 make the experts differ.
+  row('MoE (MoV: IA3 experts)', { router: 'mixtral', expert: 'ia3' }, {
+    make: (rng) => {
+      const m = new MoE({ ...base, router: 'mixtral', expert: 'ia3' }, rng);
+      for (const [path, v] of m.namedParameters()) if (path.endsWith('experts.scale')) v.assign(tf.tensor(rng.normalArray(v.size).map((z) => 1 + 0.5 * z), v.shape));
+      return m;
+    },
+  }),
   row('MoE (MoLoRA: LoRA experts)', { router: 'mixtral', expert: 'lora', loraRank: 2, loraZeroInit: false }),
   {
     name: 'moe/ChainOfExperts (2 routed iterations over one set of experts)',

@@ -22,6 +22,7 @@ import { embeddingGrad } from '../ops/embedding.js';
 import { gatherRowsGrad } from '../ops/gather-rows.js';
 import { pickColumnsGrad } from '../ops/pick-columns.js';
 import { combineRowsGrad } from '../ops/combine-rows.js';
+import { weightedSumGrad } from '../ops/weighted-sum.js';
 
 export { dilateKernel } from './dilated-conv.js';
 
@@ -57,6 +58,7 @@ export function registerGradientFixes(): void {
     gatherRowsGrad, // rows by index with a zero row (ops/gather-rows.ts)
     pickColumnsGrad, // a router's gates (ops/pick-columns.ts)
     combineRowsGrad, // a sparse MoE's un-permute (ops/combine-rows.ts)
+    weightedSumGrad, // task + weighted aux losses (ops/weighted-sum.ts)
   ];
   for (const g of fixes) if (tf.getGradient(g.kernelName) !== g) tf.registerGradient(g);
   installDirectSavedTensors(); // saved tensors without an Identity call each (gradients/saved-tensors.ts)

@@ -47,7 +47,8 @@
 //                     and renormalised, were 10 kernels forward and 20 backward: one each way (pick-columns.ts);
 //                     the un-permute (gather, gate, sum per token) 5 forward and ~10 backward: one each way
 //                     (combine-rows.ts; on webgpu the tf ops, whose gradient is a scatter-add).
-//                     moe.html's step: 204 → 106.
+//                     A step's task loss plus weighted aux losses: ~16 kernels, one each way (weighted-sum.ts).
+//                     moe.html's step: 204 → 96.
 //   slow on cpu:      UnsortedSegmentSum (one full mask per segment: quadratic).
 //   also missing on wasm, not needed for training here: Complex/Real/Imag/FFT/IFFT/ComplexAbs,
 //                     RaggedGather/RaggedRange/RaggedTensorToTensor, StaticRegexReplace,
@@ -94,6 +95,7 @@ import { gatherRowsWebGPUConfig } from './gather-rows-webgpu.js';
 import { dispatchPlanWebGPUConfig } from './dispatch-plan-webgpu.js';
 import { pickColumnsConfigs } from './pick-columns.js';
 import { combineRowsConfigs } from './combine-rows.js';
+import { weightedSumConfigs } from './weighted-sum.js';
 import { pickColumnsWebGPUConfigs } from './pick-columns-webgpu.js';
 import { activationConfigs } from './activation.js';
 import { maskedSoftmaxConfigs } from './masked-softmax.js';
@@ -170,13 +172,14 @@ function kernelsFor(backend: string): KernelConfig[] {
       dispatchPlanConfig('wasm'),
       ...pickColumnsConfigs('wasm'),
       ...combineRowsConfigs('wasm'),
+      ...weightedSumConfigs('wasm'),
       ...activationConfigs('wasm'),
       ...maskedSoftmaxConfigs('wasm'),
       ...softmaxCrossEntropyConfigs('wasm'),
     ];
   }
   const batchMatMul = wrap('BatchMatMul', (o) => broadcastBatchMatMulConfig(o, backend));
-  if (backend === 'cpu') return [unsortedSegmentSumConfig('cpu'), resizeNearestNeighborGradConfig('cpu'), ...batchMatMul, ...groupedMatMulConfigs('cpu'), selectByScalarConfig('cpu'), ...optimizerUpdateConfigs('cpu'), selectAllByScalarConfig('cpu'), allFiniteConfig('cpu'), ...layerNormConfigs('cpu'), ...linearConfigs('cpu'), reluGradConfig('cpu'), ...headsConfigs('cpu'), ...qkvConfigs('cpu'), ...attentionConfigs('cpu'), ...embeddingConfigs('cpu'), ...gatherRowsConfigs('cpu'), dispatchPlanConfig('cpu'), ...pickColumnsConfigs('cpu'), ...combineRowsConfigs('cpu'), ...activationConfigs('cpu'), ...maskedSoftmaxConfigs('cpu'), ...softmaxCrossEntropyConfigs('cpu')];
+  if (backend === 'cpu') return [unsortedSegmentSumConfig('cpu'), resizeNearestNeighborGradConfig('cpu'), ...batchMatMul, ...groupedMatMulConfigs('cpu'), selectByScalarConfig('cpu'), ...optimizerUpdateConfigs('cpu'), selectAllByScalarConfig('cpu'), allFiniteConfig('cpu'), ...layerNormConfigs('cpu'), ...linearConfigs('cpu'), reluGradConfig('cpu'), ...headsConfigs('cpu'), ...qkvConfigs('cpu'), ...attentionConfigs('cpu'), ...embeddingConfigs('cpu'), ...gatherRowsConfigs('cpu'), dispatchPlanConfig('cpu'), ...pickColumnsConfigs('cpu'), ...combineRowsConfigs('cpu'), ...weightedSumConfigs('cpu'), ...activationConfigs('cpu'), ...maskedSoftmaxConfigs('cpu'), ...softmaxCrossEntropyConfigs('cpu')];
   if (backend === 'webgl') {
     const nanKeeping = [
       ...wrap('Relu', (o) => clipActivationConfig(o, 0, Infinity)),

@@ -201,7 +201,7 @@ export async function train<B = { x: tf.Tensor; y: tf.Tensor }>(options: TrainOp
         const out = model!.forward(input(b), ctx) as tf.Tensor;
         for (const [name, f] of Object.entries(options.metrics ?? {})) metrics[name] = tf.keep(f(out, b));
         const task = options.loss!(out, b);
-        return ctx.auxLosses.length ? tf.add(task, ctx.totalAuxLoss()) : task;
+        return ctx.withAuxLosses(task);
       }, variables);
       const finite = guardSteps ? allFinite([value, ...Object.values(grads)]) : undefined;
       return { out: { loss: value, metrics, ...(finite ? { finite } : {}) }, grads };

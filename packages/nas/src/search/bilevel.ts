@@ -81,7 +81,7 @@ export interface Searcher<R> {
 /** The loss of `net` on `b` in a fresh forward context. */
 export function lossOn(net: SearchNetwork, b: Batch, loss: TaskLoss, ctx: ForwardContext): tf.Scalar {
   const out = net.forward(b.x, ctx);
-  return ctx.auxLosses.length ? (tf.add(loss(out, b.y), ctx.totalAuxLoss()) as tf.Scalar) : loss(out, b.y);
+  return ctx.withAuxLosses(loss(out, b.y));
 }
 
 /** The two optimisers of a bilevel search. */
