@@ -78,6 +78,16 @@ describe('TrainingController', () => {
       vi.advanceTimersByTime(RENDER_EVERY_MS); // the deferred render was folded into the end's
       expect(host.updates).toBe(atEnd);
       expect(training.history).toHaveLength(30);
+      // A host that leaves the page with a render deferred: the timer is dropped (the run's end still renders at once).
+      const second = new ManualJob(5);
+      const run2 = training.start(second);
+      await second.advance(1);
+      await second.advance(1); // deferred
+      host.disconnect();
+      await run2;
+      const gone = host.updates;
+      vi.advanceTimersByTime(10 * RENDER_EVERY_MS);
+      expect(host.updates).toBe(gone);
     } finally {
       vi.useRealTimers();
     }

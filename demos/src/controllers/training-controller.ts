@@ -76,6 +76,8 @@ export class TrainingController implements ReactiveController {
   /** When a progress report last rendered the host, and the render a later report deferred. */
   private lastRender = -Infinity;
   private deferredRender: ReturnType<typeof setTimeout> | null = null;
+  /** Whether the host is in the page (a report arriving after it left renders nothing). */
+  private connected = true;
 
   constructor(
     private readonly host: ReactiveControllerHost,
@@ -183,8 +185,10 @@ export class TrainingController implements ReactiveController {
     this.setStatus('idle');
   }
 
-  /** @internal Lit: nothing to do on connect. */
-  hostConnected(): void {}
+  /** @internal Lit: the host is in the page. */
+  hostConnected(): void {
+    this.connected = true;
+  }
 
   /** @internal Lit: a render is under way; a deferred one is no longer needed. */
   hostUpdate(): void {
@@ -195,13 +199,19 @@ export class TrainingController implements ReactiveController {
 
   /** Render for a progress report: now, or once RENDER_EVERY_MS after the last render (the latest report then shows). */
   private renderProgress(): void {
+    if (!this.connected) return;
     const wait = this.lastRender + RENDER_EVERY_MS - performance.now();
     if (wait <= 0) this.host.requestUpdate();
-    else this.deferredRender ??= setTimeout(() => this.host.requestUpdate(), wait);
+    else
+      this.deferredRender ??= setTimeout(() => {
+        this.deferredRender = null;
+        this.host.requestUpdate();
+      }, wait);
   }
 
   /** @internal Lit: a host leaving the page stops its run and, once the segment has ended, frees the job's tensors. */
   hostDisconnected(): void {
+    this.connected = false;
     if (this.deferredRender !== null) clearTimeout(this.deferredRender);
     this.deferredRender = null;
     const job = this.job;

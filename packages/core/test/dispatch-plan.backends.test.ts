@@ -6,7 +6,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { expect, it } from 'vitest';
 import { describeBackends } from '@weft/core/testing';
-import { Rng, droplessBlockPlan, hasDispatchPlanKernel } from '@weft/core';
+import { Rng, WEBGPU_DISPATCH_PLAN_MAX_PAIRS, droplessBlockPlan, hasDispatchPlanKernel } from '@weft/core';
 
 /** The plan from its definition (see the op's documentation). */
 function naivePlan(expert: number[], token: number[], E: number, N: number, b: number, G: number) {
@@ -66,6 +66,13 @@ describeBackends('droplessBlockPlan', (backend) => {
       tf.dispose([e, t]);
     });
   }
+
+  it('the kernel serves every size on cpu and wasm, and up to WEBGPU_DISPATCH_PLAN_MAX_PAIRS pairs on webgpu', () => {
+    const big = WEBGPU_DISPATCH_PLAN_MAX_PAIRS + 1;
+    if (backend === 'webgl') return expect(hasDispatchPlanKernel(2)).toBe(false);
+    expect(hasDispatchPlanKernel(WEBGPU_DISPATCH_PLAN_MAX_PAIRS)).toBe(true);
+    expect(hasDispatchPlanKernel(big)).toBe(backend !== 'webgpu');
+  });
 
   it('refuses an expert or token out of range and too few groups, naming the value', () => {
     const attrs = { numExperts: 3, numTokens: 4, blockSize: 2, groups: 4 };

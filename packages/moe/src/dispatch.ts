@@ -7,7 +7,8 @@
 // 3. gather tokens into the buffer (G, b, d) (core's gatherRows, whose index one past the end reads a
 //    zero row), run the stacked experts (batched matmuls), and sum each token's output rows scaled by
 //    their gates in a fixed order (core's combineRows; their gradients are scatter-adds).
-// On cpu, wasm and webgpu the dropless plan (1–2) is one kernel, core's droplessBlockPlan; on webgl tf ops.
+// On cpu, wasm and webgpu (up to 2,048 pairs) the dropless plan (1–2) is one kernel, core's
+// droplessBlockPlan; elsewhere tf ops.
 // `denseCombine` is the reference: every expert on every token, masked by the same kept pairs.
 import * as tf from '@tensorflow/tfjs-core';
 import { combineRows, droplessBlockPlan, gatherRows, hasDispatchPlanKernel } from '@weft/core';
@@ -113,7 +114,7 @@ export function droplessPlan(r: Routing, n: number, e: number, blockSize: number
   const b = blockSize;
   const groups = Math.max(1, Math.floor((p + e * (b - 1)) / b)); // Σ_e ⌈c_e/b⌉ ≤ this for any loads
   const keep = tf.ones([p]) as tf.Tensor1D;
-  if (hasDispatchPlanKernel()) {
+  if (hasDispatchPlanKernel(p)) {
     const plan = droplessBlockPlan(r.expert, r.token, { numExperts: e, numTokens: n, blockSize: b, groups });
     return { groups, blockSize: b, ...plan, keep, keepsAll: true };
   }

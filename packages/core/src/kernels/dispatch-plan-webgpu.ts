@@ -2,8 +2,8 @@
 // invocation writes the three plans packed in one buffer, [pairSlot (P) | slotToken (G·b) |
 // blockExpert (G) | E counters of scratch], then three Slices cut them out: 4 dispatches where the
 // tfjs-op composition is ~40. The plan is a running count per expert, so it runs in one thread: O(P +
-// G·b + E) steps, ~µs for the few hundred pairs of a browser-sized MoE (a parallel prefix would pay
-// back only at tens of thousands of pairs). A shader cannot throw: an expert outside [0, E) counts as
+// G·b + E) steps, ~µs for the few hundred pairs of a browser-sized MoE; above
+// WEBGPU_DISPATCH_PLAN_MAX_PAIRS (ops/dispatch-plan.ts) @weft/moe composes the plan from parallel ops. A shader cannot throw: an expert outside [0, E) counts as
 // the nearest valid one and a token outside [0, N) is written as given (cpu and wasm refuse both).
 import type { KernelConfig, KernelFunc, TensorInfo } from '@tensorflow/tfjs-core';
 import { DISPATCH_PLAN, type DispatchPlanAttrs } from './dispatch-plan.js';

@@ -14,11 +14,18 @@ export interface BlockPlan {
   blockExpert: tf.Tensor1D;
 }
 
-/** Whether the active backend runs {@link droplessBlockPlan} as one kernel (cpu, wasm, webgpu). */
-export function hasDispatchPlanKernel(): boolean {
+/**
+ * Most pairs the webgpu kernel takes: it runs in one GPU thread (its steps depend on each other), about
+ * 3P dependent memory accesses, so beyond a few thousand pairs the ~40 parallel dispatches of the
+ * composition are estimated to win on a real GPU (not measured: no GPU here; SwiftShader is a CPU).
+ */
+export const WEBGPU_DISPATCH_PLAN_MAX_PAIRS = 2048;
+
+/** Whether the active backend runs {@link droplessBlockPlan} as one kernel for `pairs` pairs (cpu, wasm; webgpu up to {@link WEBGPU_DISPATCH_PLAN_MAX_PAIRS}). */
+export function hasDispatchPlanKernel(pairs = 0): boolean {
   const backend = tf.getBackend();
   if (!tf.getKernel(DISPATCH_PLAN, backend)) registerTrainingKernels(backend);
-  return !!tf.getKernel(DISPATCH_PLAN, backend);
+  return !!tf.getKernel(DISPATCH_PLAN, backend) && (backend !== 'webgpu' || pairs <= WEBGPU_DISPATCH_PLAN_MAX_PAIRS);
 }
 
 /**
@@ -30,7 +37,7 @@ export function hasDispatchPlanKernel(): boolean {
  * dispatch and three slices); throws where the backend has none ({@link hasDispatchPlanKernel}).
  */
 export function droplessBlockPlan(expert: tf.Tensor1D, token: tf.Tensor1D, attrs: DispatchPlanAttrs): BlockPlan {
-  if (!hasDispatchPlanKernel()) throw new Error(`droplessBlockPlan: backend ${tf.getBackend()} has no ${DISPATCH_PLAN} kernel; Weft registers it on cpu, wasm and webgpu`);
+  if (!tf.getKernel(DISPATCH_PLAN, tf.getBackend()) && !hasDispatchPlanKernel()) throw new Error(`droplessBlockPlan: backend ${tf.getBackend()} has no ${DISPATCH_PLAN} kernel; Weft registers it on cpu, wasm and webgpu`);
   const [pairSlot, slotToken, blockExpert] = tf.engine().runKernel(DISPATCH_PLAN, { expert, token }, attrs as unknown as tf.NamedAttrMap) as unknown as tf.Tensor1D[];
   return { pairSlot: pairSlot!, slotToken: slotToken!, blockExpert: blockExpert! };
 }
