@@ -9,7 +9,7 @@
 //   WeftCombineRowsGrad  dout (N, D), y, slot, gate -> dy (R, D): dy[slot[p]] += gate[p]·dout[t];
 //                        dgate (P,): dgate[p] = y[slot[p]]·dout[t] (0 for a dropped pair)
 import type { KernelConfig, KernelFunc, TensorInfo } from '@tensorflow/tfjs-core';
-import { isArrayBackend, isHeapBackend, computeOutput, type NumericArray } from './io.js';
+import { computeOutput, computeOutputs, type NumericArray } from './io.js';
 
 /** The kernels' names. */
 export const COMBINE_ROWS = 'WeftCombineRows';
@@ -46,10 +46,9 @@ const combine: KernelFunc = ({ inputs, backend, attrs }) => {
   });
 };
 
-/** Fill dy (R, D) and dgate (P,) from dout, y, slot, gate (arrays of the backend's memory). */
+/** Fill dy (R, D, zeros on entry) and dgate (P,) from dout, y, slot, gate (arrays of the backend's memory). */
 function fillGrad(dy: NumericArray, dgate: NumericArray, dout: NumericArray, ys: NumericArray, ss: NumericArray, gs: NumericArray, R: number, D: number, N: number): void {
   checkSlots(COMBINE_ROWS_GRAD, ss, R);
-  dy.fill(0);
   for (let p = 0; p < ss.length; p++) {
     const r = ss[p]!;
     if (r === R) {
@@ -72,23 +71,8 @@ const combineGrad: KernelFunc = ({ inputs, backend, attrs }) => {
   const { numTokens: N } = attrs as unknown as { numTokens: number };
   const { R, D, P } = shapes(COMBINE_ROWS_GRAD, y, slot, gate, N);
   if (dout.shape.length !== 2 || dout.shape[0] !== N || dout.shape[1] !== D) throw new Error(`${COMBINE_ROWS_GRAD}: dout [${dout.shape}] must be [${N}, ${D}]`);
-  if (isHeapBackend(backend)) {
-    const outs = [backend.makeOutput([R, D], 'float32'), backend.makeOutput([P], 'float32')];
-    try {
-      const [dy, dg] = outs.map((o) => backend.typedArrayFromHeap(o)); // views after both allocations
-      fillGrad(dy!, dg!, ...([dout, y, slot, gate].map((t) => backend.typedArrayFromHeap(t)) as [NumericArray, NumericArray, NumericArray, NumericArray]), R, D, N);
-    } catch (e) {
-      for (const o of outs) backend.disposeData(o.dataId);
-      throw e;
-    }
-    return outs;
-  }
-  if (isArrayBackend(backend)) {
-    const [dy, dg] = [new Float32Array(R * D), new Float32Array(P)];
-    fillGrad(dy, dg, ...([dout, y, slot, gate].map((t) => backend.readSync(t.dataId)) as [NumericArray, NumericArray, NumericArray, NumericArray]), R, D, N);
-    return [backend.makeTensorInfo([R, D], 'float32', dy), backend.makeTensorInfo([P], 'float32', dg)];
-  }
-  throw new Error(`${COMBINE_ROWS_GRAD}: the backend is neither tfjs wasm nor tfjs cpu; Weft registers this kernel only there`);
+  const specs = [{ shape: [R, D], dtype: 'float32' as const }, { shape: [P], dtype: 'float32' as const }];
+  return computeOutputs(COMBINE_ROWS_GRAD, backend, specs, [dout, y, slot, gate], ([dy, dg], [d, ys, ss, gs]) => fillGrad(dy!, dg!, d!, ys!, ss!, gs!, R, D, N));
 };
 
 /** Weft's combine-rows kernels on `backendName` (cpu or wasm). */

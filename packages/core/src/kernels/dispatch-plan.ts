@@ -10,7 +10,7 @@
 //           blockExpert (G,)  expert of each block; unused tail blocks name the last expert
 // All int32. No gradient: the plan is integers.
 import type { KernelConfig, KernelFunc, TensorInfo } from '@tensorflow/tfjs-core';
-import { isArrayBackend, isHeapBackend, type NumericArray } from './io.js';
+import { computeOutputs, type NumericArray } from './io.js';
 
 /** The kernel's name. */
 export const DISPATCH_PLAN = 'WeftDispatchPlan';
@@ -62,25 +62,8 @@ const dispatchPlan: KernelFunc = ({ inputs, backend, attrs }) => {
   for (const k of ['numExperts', 'numTokens', 'blockSize', 'groups'] as const) {
     if (!(Number.isInteger(a[k]) && a[k] > 0)) throw new Error(`${DISPATCH_PLAN}: ${k}=${a[k]}; expected a positive integer`);
   }
-  const shapes = [[P], [a.groups * a.blockSize], [a.groups]];
-  if (isHeapBackend(backend)) {
-    const outs = shapes.map((s) => backend.makeOutput(s, 'int32'));
-    try {
-      // Views after every allocation (an allocation can grow the heap and detach older views).
-      const [ps, st, be] = outs.map((o) => backend.typedArrayFromHeap(o));
-      fillDispatchPlan(backend.typedArrayFromHeap(expert), backend.typedArrayFromHeap(token), a, ps!, st!, be!);
-    } catch (e) {
-      for (const o of outs) backend.disposeData(o.dataId);
-      throw e;
-    }
-    return outs;
-  }
-  if (isArrayBackend(backend)) {
-    const arrays = shapes.map((s) => new Int32Array(s[0]!));
-    fillDispatchPlan(backend.readSync(expert.dataId) as Int32Array, backend.readSync(token.dataId) as Int32Array, a, arrays[0]!, arrays[1]!, arrays[2]!);
-    return arrays.map((arr, i) => backend.makeTensorInfo(shapes[i]!, 'int32', arr));
-  }
-  throw new Error(`${DISPATCH_PLAN}: the backend is neither tfjs wasm nor tfjs cpu; Weft registers this kernel only there`);
+  const specs = [[P], [a.groups * a.blockSize], [a.groups]].map((shape) => ({ shape, dtype: 'int32' as const }));
+  return computeOutputs(DISPATCH_PLAN, backend, specs, [expert, token], ([pairSlot, slotToken, blockExpert], [e, t]) => fillDispatchPlan(e!, t!, a, pairSlot!, slotToken!, blockExpert!));
 };
 
 /** Weft's WeftDispatchPlan on `backendName` (cpu or wasm). */

@@ -79,6 +79,38 @@ export function computeOutput(
   throw new Error(`${kernel}: the backend is neither tfjs wasm nor tfjs cpu; Weft registers this kernel only there`);
 }
 
+/**
+ * {@link computeOutput} for a kernel with several outputs: allocate zero-filled outputs of `specs`,
+ * then `fill(outs, ins)` with their arrays and those of `inputs` (on wasm, views taken after every
+ * allocation; the outputs are freed if `fill` throws).
+ */
+export function computeOutputs(
+  kernel: string,
+  backend: unknown,
+  specs: ReadonlyArray<{ shape: number[]; dtype: DataType }>,
+  inputs: TensorInfo[],
+  fill: (outs: NumericArray[], ins: NumericArray[]) => void,
+): TensorInfo[] {
+  if (isHeapBackend(backend)) {
+    const outs = specs.map((o) => backend.makeOutput(o.shape, o.dtype));
+    try {
+      const arrays = outs.map((o) => backend.typedArrayFromHeap(o));
+      for (const a of arrays) a.fill(0);
+      fill(arrays, inputs.map((t) => backend.typedArrayFromHeap(t)));
+    } catch (e) {
+      for (const o of outs) backend.disposeData(o.dataId);
+      throw e;
+    }
+    return outs;
+  }
+  if (isArrayBackend(backend)) {
+    const arrays = specs.map((o) => arrayFor(o.dtype, tf.util.sizeFromShape(o.shape)));
+    fill(arrays, inputs.map((t) => backend.readSync(t.dataId) as NumericArray));
+    return arrays.map((a, i) => backend.makeTensorInfo(specs[i]!.shape, specs[i]!.dtype, a));
+  }
+  throw new Error(`${kernel}: the backend is neither tfjs wasm nor tfjs cpu; Weft registers this kernel only there`);
+}
+
 /** Run kernel `name` of backend `backendName` directly (inside another kernel of that backend). */
 export function runBackendKernel(
   name: string,
