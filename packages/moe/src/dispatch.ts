@@ -149,7 +149,7 @@ export function sparseCombine(x: tf.Tensor2D, r: Routing, plan: DispatchPlan, ex
   const y = tf.reshape(experts.apply(buf as tf.Tensor3D, plan.blockExpert), [rows, d]) as tf.Tensor2D; // (G, b, d) -> (G·b, d)
   if (r.perExpert === undefined) return combineRows(y, plan.pairSlot, r.gate, n); // token-choice, slot-major: Σ over each token's k pairs in order; dropped pairs (slot G·b) add nothing
   const perPair = gatherRows(y, plan.pairSlot); // (P, d)
-  const weighted = tf.mul(perPair, tf.reshape(keptGates(r, plan), [-1, 1])) as tf.Tensor2D; // (P, d) · (P,) -> (P, 1)
+  const weighted = tf.mul(perPair, tf.reshape(keptGates(r, plan), [-1, 1])) as tf.Tensor2D; // (P, d) times the gates (P,) -> (P, 1)
   return sumPerCell(weighted, r, n);
 }
 
