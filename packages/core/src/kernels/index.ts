@@ -217,6 +217,13 @@ export function registerTrainingKernels(backend: string): void {
   registered.add(backend);
 }
 
+/** Whether the active backend has Weft's kernel `name` (registering Weft's kernels there first if needed). */
+export function activeBackendHas(name: string): boolean {
+  const backend = tf.getBackend();
+  if (!tf.getKernel(name, backend)) registerTrainingKernels(backend);
+  return !!tf.getKernel(name, backend);
+}
+
 /** The names of the kernels Weft registers on `backend`. */
 export function trainingKernelNames(backend: string): string[] {
   return kernelsFor(backend).map((k) => k.kernelName);

@@ -4,7 +4,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { GradConfig } from '@tensorflow/tfjs-core';
 import { COMBINE_ROWS, COMBINE_ROWS_GRAD } from '../kernels/combine-rows.js';
-import { registerTrainingKernels } from '../kernels/index.js';
+import { activeBackendHas } from '../kernels/index.js';
 import { gatherRows } from './gather-rows.js';
 
 /**
@@ -20,9 +20,7 @@ export function combineRows(y: tf.Tensor2D, slot: tf.Tensor1D, gate: tf.Tensor1D
   if (slot.dtype !== 'int32') throw new Error(`${who}: slot has dtype ${slot.dtype}; expected int32`);
   const P = slot.shape[0];
   if (!(Number.isInteger(numTokens) && numTokens > 0 && P % numTokens === 0)) throw new Error(`${who}: numTokens=${numTokens} must be a positive integer dividing the ${P} pairs (k per token)`);
-  const backend = tf.getBackend();
-  if (!tf.getKernel(COMBINE_ROWS, backend)) registerTrainingKernels(backend);
-  if (tf.getKernel(COMBINE_ROWS, backend)) return tf.engine().runKernel(COMBINE_ROWS, { y, slot, gate }, { numTokens }) as tf.Tensor2D;
+  if (activeBackendHas(COMBINE_ROWS)) return tf.engine().runKernel(COMBINE_ROWS, { y, slot, gate }, { numTokens }) as tf.Tensor2D;
   return tf.tidy(() => {
     const D = y.shape[1];
     const weighted = tf.mul(gatherRows(y, slot), tf.reshape(gate, [P, 1])); // (P, D); dropped pairs read zeros

@@ -2,7 +2,7 @@
 // dispatch composes the same plan from tfjs ops on the other backends (webgl).
 import * as tf from '@tensorflow/tfjs-core';
 import { DISPATCH_PLAN, type DispatchPlanAttrs } from '../kernels/dispatch-plan.js';
-import { registerTrainingKernels } from '../kernels/index.js';
+import { activeBackendHas } from '../kernels/index.js';
 
 /** A dropless plan's integer tensors (see {@link droplessBlockPlan}). */
 export interface BlockPlan {
@@ -23,9 +23,7 @@ export const WEBGPU_DISPATCH_PLAN_MAX_PAIRS = 2048;
 
 /** Whether the active backend runs {@link droplessBlockPlan} as one kernel for `pairs` pairs (cpu, wasm; webgpu up to {@link WEBGPU_DISPATCH_PLAN_MAX_PAIRS}). */
 export function hasDispatchPlanKernel(pairs = 0): boolean {
-  const backend = tf.getBackend();
-  if (!tf.getKernel(DISPATCH_PLAN, backend)) registerTrainingKernels(backend);
-  return !!tf.getKernel(DISPATCH_PLAN, backend) && (backend !== 'webgpu' || pairs <= WEBGPU_DISPATCH_PLAN_MAX_PAIRS);
+  return activeBackendHas(DISPATCH_PLAN) && (tf.getBackend() !== 'webgpu' || pairs <= WEBGPU_DISPATCH_PLAN_MAX_PAIRS);
 }
 
 /**
@@ -37,7 +35,7 @@ export function hasDispatchPlanKernel(pairs = 0): boolean {
  * dispatch and three slices); throws where the backend has none ({@link hasDispatchPlanKernel}).
  */
 export function droplessBlockPlan(expert: tf.Tensor1D, token: tf.Tensor1D, attrs: DispatchPlanAttrs): BlockPlan {
-  if (!tf.getKernel(DISPATCH_PLAN, tf.getBackend()) && !hasDispatchPlanKernel()) throw new Error(`droplessBlockPlan: backend ${tf.getBackend()} has no ${DISPATCH_PLAN} kernel; Weft registers it on cpu, wasm and webgpu`);
+  if (!activeBackendHas(DISPATCH_PLAN)) throw new Error(`droplessBlockPlan: backend ${tf.getBackend()} has no ${DISPATCH_PLAN} kernel; Weft registers it on cpu, wasm and webgpu`);
   const [pairSlot, slotToken, blockExpert] = tf.engine().runKernel(DISPATCH_PLAN, { expert, token }, attrs as unknown as tf.NamedAttrMap) as unknown as tf.Tensor1D[];
   return { pairSlot: pairSlot!, slotToken: slotToken!, blockExpert: blockExpert! };
 }

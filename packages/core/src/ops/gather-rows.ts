@@ -4,7 +4,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { GradConfig } from '@tensorflow/tfjs-core';
 import { GATHER_ROWS, GATHER_ROWS_GRAD } from '../kernels/gather-rows.js';
-import { registerTrainingKernels } from '../kernels/index.js';
+import { activeBackendHas } from '../kernels/index.js';
 
 /**
  * x (R, D) float32, index (M,) int32 with values in [0, R] -> (M, D): row index[i] of x, or a zero
@@ -16,10 +16,8 @@ export function gatherRows(x: tf.Tensor2D, index: tf.Tensor1D): tf.Tensor2D {
   if (x.rank !== 2 || index.rank !== 1) throw new Error(`${who}: x [${x.shape}] and index [${index.shape}] must have ranks 2 and 1 ((R, D), (M,))`);
   if (x.dtype !== 'float32') throw new Error(`${who}: x has dtype ${x.dtype}; expected float32`);
   if (index.dtype !== 'int32') throw new Error(`${who}: index has dtype ${index.dtype}; expected int32`);
-  const backend = tf.getBackend();
-  if (!tf.getKernel(GATHER_ROWS, backend)) registerTrainingKernels(backend);
   const [R, D] = x.shape;
-  if (!tf.getKernel(GATHER_ROWS, backend)) return tf.tidy(() => tf.gather(tf.concat([x, tf.zeros([1, D])], 0), index) as tf.Tensor2D);
+  if (!activeBackendHas(GATHER_ROWS)) return tf.tidy(() => tf.gather(tf.concat([x, tf.zeros([1, D])], 0), index) as tf.Tensor2D);
   return tf.engine().runKernel(GATHER_ROWS, { x, index }, { numRows: R }) as tf.Tensor2D;
 }
 

@@ -3,7 +3,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { GradConfig } from '@tensorflow/tfjs-core';
 import { PICK_COLUMNS, PICK_COLUMNS_GRAD } from '../kernels/pick-columns.js';
-import { registerTrainingKernels } from '../kernels/index.js';
+import { activeBackendHas } from '../kernels/index.js';
 
 /** The composition (backends without the kernels): a flat gather at n·E + idx, and the row sum's division. */
 function composed(m: tf.Tensor2D, idx: tf.Tensor2D, normalize: boolean): tf.Tensor2D {
@@ -27,9 +27,7 @@ export function pickColumns(m: tf.Tensor2D, idx: tf.Tensor2D, normalize = false)
   if (m.rank !== 2 || idx.rank !== 2 || m.shape[0] !== idx.shape[0]) throw new Error(`${who}: m [${m.shape}] and idx [${idx.shape}] must be (N, E) and (N, k)`);
   if (m.dtype !== 'float32') throw new Error(`${who}: m has dtype ${m.dtype}; expected float32`);
   if (idx.dtype !== 'int32') throw new Error(`${who}: idx has dtype ${idx.dtype}; expected int32`);
-  const backend = tf.getBackend();
-  if (!tf.getKernel(PICK_COLUMNS, backend)) registerTrainingKernels(backend);
-  if (!tf.getKernel(PICK_COLUMNS, backend)) return composed(m, idx, normalize);
+  if (!activeBackendHas(PICK_COLUMNS)) return composed(m, idx, normalize);
   return tf.engine().runKernel(PICK_COLUMNS, { m, idx }, { normalize }) as tf.Tensor2D;
 }
 

@@ -3,7 +3,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { GradConfig } from '@tensorflow/tfjs-core';
 import { WEIGHTED_SUM, WEIGHTED_SUM_GRAD } from '../kernels/weighted-sum.js';
-import { registerTrainingKernels } from '../kernels/index.js';
+import { activeBackendHas } from '../kernels/index.js';
 
 /** Σ_i weights[i]·values[i] over float32 scalars (at least one), differentiable in every value. */
 export function weightedSum(values: readonly tf.Scalar[], weights: readonly number[]): tf.Scalar {
@@ -16,9 +16,7 @@ export function weightedSum(values: readonly tf.Scalar[], weights: readonly numb
     if (!Number.isFinite(w)) throw new Error(`${who}: weights[${i}]=${w} must be finite`);
   });
   if (values.length === 1 && weights[0] === 1) return values[0]!;
-  const backend = tf.getBackend();
-  if (!tf.getKernel(WEIGHTED_SUM, backend)) registerTrainingKernels(backend);
-  if (!tf.getKernel(WEIGHTED_SUM, backend)) return tf.tidy(() => tf.addN(values.map((v, i) => (weights[i] === 1 ? v : tf.mul(v, weights[i]!)))) as tf.Scalar);
+  if (!activeBackendHas(WEIGHTED_SUM)) return tf.tidy(() => tf.addN(values.map((v, i) => (weights[i] === 1 ? v : tf.mul(v, weights[i]!)))) as tf.Scalar);
   const inputs = Object.fromEntries(values.map((v, i) => [`v${i}`, v]));
   return tf.engine().runKernel(WEIGHTED_SUM, inputs, { weights: [...weights] } as unknown as tf.NamedAttrMap) as tf.Scalar;
 }
